@@ -1,0 +1,1 @@
+"""Package data: the asset registry (assets.tsv) and photo credits (credits.tsv)."""

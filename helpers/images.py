@@ -1,0 +1,185 @@
+"""Load any image into RGB and turn it into a model's input tensor.
+
+Preprocessing lives here and only here, so every notebook feeds its models the
+same way. The policy, introduced in notebook 01:
+
+* ``load_image`` accepts a path, bytes, a file object, a PIL image or a numpy
+  array; it applies the EXIF orientation, composites transparency on white and
+  converts every mode (grayscale, palette, CMYK, 16-bit, ...) to 8-bit RGB.
+* ``to_input`` resizes the *whole* image to the model's input size (no crop,
+  the aspect ratio is not kept: what pycoral's examples do) unless
+  ``crop="center"`` asks for the central square, which keeps proportions.
+* Pixels are normalized for MobileNet, ``(pixel - 127.5) / 127.5`` in [-1, 1],
+  then written in the input tensor's own type: float32 as is; uint8/int8 with the
+  tensor's quantization ``q = real / scale + zero_point``. When that mapping is
+  the identity (the usual ``scale = 1/128, zero_point = 128`` of quantized
+  MobileNets), the raw pixel values are used unchanged.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import warnings
+from pathlib import Path
+from typing import Any, BinaryIO, Union
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from helpers.errors import ImageError
+
+ImageSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO, Image.Image, np.ndarray]
+
+# Anything above this many pixels is refused (a "decompression bomb"): 100 MP is
+# 4x a 24 MP phone photo and already needs 300 MB as RGB.
+MAX_PIXELS = 100_000_000
+MEAN = 127.5
+STD = 127.5
+CROPS = ("none", "center")
+
+
+def _describe(source: Any) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return f"'{os.fspath(source)}'"
+    if isinstance(source, (bytes, bytearray)):
+        return f"the {len(source)} bytes given"
+    name = getattr(source, "name", None)
+    return f"'{name}'" if isinstance(name, str) else f"the {type(source).__name__} given"
+
+
+def _open(source: ImageSource) -> Image.Image:
+    what = _describe(source)
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise ImageError(f"No image file at {what}: check the path (it is relative to {Path.cwd()}).")
+        if path.stat().st_size == 0:
+            raise ImageError(f"{what} is empty (0 bytes): the download or copy did not finish; fetch it again.")
+        source = path
+    elif isinstance(source, (bytes, bytearray)):
+        if not source:
+            raise ImageError("The image data is empty (0 bytes): the upload did not arrive; try again.")
+        source = io.BytesIO(source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(source)
+            if image.width * image.height > MAX_PIXELS:
+                raise ImageError(
+                    f"{what} is {image.width}×{image.height} = {image.width * image.height / 1e6:.0f} megapixels, "
+                    f"more than the {MAX_PIXELS / 1e6:.0f} MP this suite accepts (a possible decompression bomb). "
+                    f"Shrink it first, for example to 4000 pixels on its longest side."
+                )
+            image.load()
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise ImageError(f"{what} is too large to decode safely ({exc}). Shrink it first.") from exc
+    except UnidentifiedImageError as exc:
+        raise ImageError(
+            f"{what} is not an image PIL can read (is it HTML, text, HEIC or a PDF renamed to an image "
+            f"extension?). Save it as JPEG or PNG and try again."
+        ) from exc
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"{what} is damaged or truncated ({exc}); download or export it again.") from exc
+    return image
+
+
+def _from_array(array: np.ndarray) -> Image.Image:
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
+        raise ImageError(
+            f"A numpy image must be H×W, H×W×3 or H×W×4; got shape {array.shape}. "
+            f"For a batch, pass one image at a time."
+        )
+    if array.size == 0:
+        raise ImageError(f"The numpy image is empty (shape {array.shape}).")
+    if np.issubdtype(array.dtype, np.floating):
+        if not np.isfinite(array).all():
+            raise ImageError("The numpy image contains NaN or infinite values.")
+        scale = 255.0 if array.max() <= 1.0 else 1.0  # floats in [0, 1] or in [0, 255]
+        array = np.clip(array * scale, 0, 255).round().astype(np.uint8)
+    elif array.dtype == np.uint16:
+        array = (array >> 8).astype(np.uint8)
+    elif array.dtype != np.uint8:
+        array = np.clip(array, 0, 255).astype(np.uint8)
+    return Image.fromarray(array)
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode == "RGB":
+        return image
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16/32-bit grayscale: stretch the actual range to 0-255.
+        array = np.asarray(image, dtype=np.float64)
+        low, high = float(array.min()), float(array.max())
+        array = (array - low) * (255.0 / (high - low)) if high > low else np.zeros_like(array)
+        return Image.fromarray(array.round().astype(np.uint8)).convert("RGB")
+    if image.mode == "F":
+        return _from_array(np.asarray(image)).convert("RGB")
+    if image.mode == "P":
+        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
+    if image.mode in ("LA", "La", "PA"):
+        image = image.convert("RGBA")
+    if image.mode in ("RGBA", "RGBa"):
+        background = Image.new("RGBA", image.size, (255, 255, 255, 255))
+        return Image.alpha_composite(background, image.convert("RGBA")).convert("RGB")
+    return image.convert("RGB")
+
+
+def load_image(source: ImageSource) -> Image.Image:
+    """Load ``source`` as an upright 8-bit RGB PIL image (or raise ImageError)."""
+    if isinstance(source, np.ndarray):
+        return _to_rgb(_from_array(source))
+    if isinstance(source, Image.Image):
+        image = source
+    else:
+        image = _open(source)
+    try:
+        image = ImageOps.exif_transpose(image) or image
+    except Exception:  # a broken EXIF block should not stop a learner: keep the pixels as stored
+        pass
+    return _to_rgb(image)
+
+
+def resize_for_model(image: Image.Image, size: tuple[int, int], crop: str = "none") -> Image.Image:
+    """Resize to ``size`` = (width, height); ``crop="center"`` first takes the central square."""
+    if crop not in CROPS:
+        raise ImageError(f"crop must be one of {CROPS}; got {crop!r}.")
+    if crop == "center":
+        side = min(image.size)
+        left, top = (image.width - side) // 2, (image.height - side) // 2
+        image = image.crop((left, top, left + side, top + side))
+    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0)
+
+
+def quantize_pixels(pixels: np.ndarray, dtype: np.dtype, scale: float, zero_point: int) -> np.ndarray:
+    """Map uint8 RGB pixels to an input tensor of ``dtype`` (float32, uint8 or int8)."""
+    dtype = np.dtype(dtype)
+    if dtype == np.float32:
+        return ((pixels.astype(np.float32) - MEAN) / STD).astype(np.float32)
+    if dtype not in (np.uint8, np.int8):
+        raise ImageError(f"Input tensors of type {dtype} are not supported; expected float32, uint8 or int8.")
+    if scale <= 0:
+        raise ImageError(f"The {dtype} input tensor has no quantization (scale {scale}); cannot map pixels to it.")
+    info = np.iinfo(dtype)
+    if abs(scale * STD - 1.0) < 0.01 and abs(zero_point - MEAN) <= 1.0:
+        return pixels.astype(dtype)  # identity mapping (uint8, scale 1/128, zero point 128)
+    if abs(scale * STD - 1.0) < 0.01 and abs(zero_point + 0.5) <= 1.0:
+        return (pixels.astype(np.int16) - 128).astype(dtype)  # the same, shifted to int8
+    real = (pixels.astype(np.float32) - MEAN) / STD
+    return np.clip(np.round(real / scale + zero_point), info.min, info.max).astype(dtype)
+
+
+def to_input(source: ImageSource, input_details: dict, crop: str = "none") -> np.ndarray:
+    """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization)."""
+    shape = tuple(int(d) for d in input_details["shape"])
+    if len(shape) != 4 or shape[-1] != 3:
+        raise ImageError(f"Expected an image input of shape (1, H, W, 3); the model's input is {shape}.")
+    height, width = shape[1], shape[2]
+    image = resize_for_model(load_image(source), (width, height), crop)
+    pixels = np.asarray(image, dtype=np.uint8)[np.newaxis]
+    scale, zero_point = input_details.get("quantization", (0.0, 0))
+    return quantize_pixels(pixels, input_details["dtype"], float(scale), int(zero_point))

@@ -1,0 +1,227 @@
+"""helpers.images: every image source and mode becomes upright RGB; bad files get ImageError."""
+
+from __future__ import annotations
+
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import HelpersError, ImageError
+from helpers.images import load_image, quantize_pixels, resize_for_model, to_input
+
+
+def _png_bytes(image: Image.Image, **kwargs) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", **kwargs)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("source_kind", ["path", "str", "bytes", "file", "pil", "array"])
+def test_every_source_kind_loads_the_same_pixels(tmp_path, photo_like, source_kind):
+    path = tmp_path / "gradient.png"
+    Image.fromarray(photo_like).save(path)
+    source = {
+        "path": path,
+        "str": str(path),
+        "bytes": path.read_bytes(),
+        "file": open(path, "rb"),
+        "pil": Image.open(path),
+        "array": photo_like,
+    }[source_kind]
+    image = load_image(source)
+    assert image.mode == "RGB" and image.size == (64, 48)
+    np.testing.assert_array_equal(np.asarray(image), photo_like)
+
+
+@pytest.mark.parametrize(
+    "mode, expected_corner",
+    [
+        ("L", (128, 128, 128)),
+        ("LA", (255, 255, 255)),  # fully transparent corner → white
+        ("RGBA", (255, 255, 255)),
+        ("P", (128, 128, 128)),
+        ("CMYK", None),
+        ("I;16", (0, 0, 0)),
+        ("1", (255, 255, 255)),
+    ],
+)
+def test_modes_convert_to_rgb(mode, expected_corner):
+    if mode in ("L", "P"):
+        image = Image.new("L", (8, 8), 128).convert(mode)
+    elif mode in ("LA", "RGBA"):
+        image = Image.new(mode, (8, 8))  # all zeros: transparent black
+    elif mode == "CMYK":
+        image = Image.new("CMYK", (8, 8), (0, 255, 255, 0))  # red in CMYK
+    elif mode == "I;16":
+        array = np.linspace(1000, 60000, 64, dtype=np.uint16).reshape(8, 8)
+        image = Image.fromarray(array)  # uint16 → mode "I;16"
+    else:
+        image = Image.new("1", (8, 8), 1)
+    rgb = load_image(_png_bytes(image) if mode not in ("CMYK",) else image)
+    assert rgb.mode == "RGB" and rgb.size == (8, 8)
+    if expected_corner is not None:
+        assert rgb.getpixel((0, 0)) == expected_corner
+    if mode == "CMYK":
+        red, green, blue = rgb.getpixel((0, 0))
+        assert red > 200 and green < 50 and blue < 50
+    if mode == "I;16":
+        assert rgb.getpixel((7, 7)) == (255, 255, 255)  # the 16-bit range is stretched to 0-255
+
+
+def test_palette_with_transparency_is_composited_on_white():
+    image = Image.new("P", (4, 4), 0)
+    image.putpalette([0, 0, 0, 200, 0, 0] + [0] * 762)
+    image.info["transparency"] = 0
+    rgb = load_image(_png_bytes(image, transparency=0))
+    assert rgb.getpixel((0, 0)) == (255, 255, 255)
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    # A 40×20 image stored sideways with orientation 6 ("rotate 90° clockwise to view").
+    image = Image.new("RGB", (40, 20), (255, 0, 0))
+    image.paste((0, 0, 255), (0, 0, 10, 20))  # blue on the left edge as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / "rotated.jpg"
+    image.save(path, exif=exif, quality=95)
+    upright = load_image(path)
+    assert upright.size == (20, 40)
+    red, green, blue = upright.getpixel((10, 2))  # the stored left edge is now the top
+    assert blue > 200 and red < 60
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_float_arrays_in_unit_range_are_scaled(dtype):
+    array = np.full((4, 4, 3), 0.5, dtype=dtype)
+    assert load_image(array).getpixel((0, 0)) == (128, 128, 128)
+
+
+def test_grayscale_and_single_channel_arrays():
+    assert load_image(np.zeros((5, 6), np.uint8)).size == (6, 5)
+    assert load_image(np.zeros((5, 6, 1), np.uint8)).mode == "RGB"
+    rgba = np.zeros((2, 2, 4), np.uint8)
+    assert load_image(rgba).getpixel((0, 0)) == (255, 255, 255)
+
+
+# ------------------------------------------------------------------ bad input
+
+
+def test_missing_file_names_the_path(tmp_path):
+    with pytest.raises(ImageError, match="No image file at .*nope.jpg"):
+        load_image(tmp_path / "nope.jpg")
+
+
+def test_zero_byte_file(tmp_path):
+    path = tmp_path / "empty.jpg"
+    path.write_bytes(b"")
+    with pytest.raises(ImageError, match="empty.jpg' is empty"):
+        load_image(path)
+
+
+def test_empty_bytes():
+    with pytest.raises(ImageError, match="empty"):
+        load_image(b"")
+
+
+@pytest.mark.parametrize("content", [b"<!DOCTYPE html><html>Not found</html>", b"just some text\n" * 20])
+def test_text_or_html_renamed_to_jpg(tmp_path, content):
+    path = tmp_path / "photo.jpg"
+    path.write_bytes(content)
+    with pytest.raises(ImageError, match="photo.jpg' is not an image.*JPEG or PNG"):
+        load_image(path)
+
+
+def test_truncated_jpeg(tmp_path, photo_like):
+    buffer = io.BytesIO()
+    Image.fromarray(photo_like).resize((256, 256)).save(buffer, format="JPEG")
+    path = tmp_path / "cut.jpg"
+    path.write_bytes(buffer.getvalue()[: len(buffer.getvalue()) // 2])
+    with pytest.raises(ImageError, match="cut.jpg' is damaged or truncated"):
+        load_image(path)
+
+
+def test_corrupted_png(tmp_path, photo_like):
+    data = bytearray(_png_bytes(Image.fromarray(photo_like)))
+    data[60:90] = b"\x00" * 30  # damage the compressed pixel data (CRC no longer matches)
+    path = tmp_path / "corrupt.png"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImageError, match="corrupt.png"):
+        load_image(path)
+
+
+def _bomb_png(width: int, height: int) -> bytes:
+    """A tiny PNG whose header claims width × height pixels."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\x00")) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("side", [12_000, 30_000])  # 144 MP (above our limit) and 900 MP (PIL's own limit)
+def test_decompression_bomb_is_refused(tmp_path, side):
+    path = tmp_path / "bomb.png"
+    path.write_bytes(_bomb_png(side, side))
+    with pytest.raises(ImageError, match="bomb.png.*(megapixels|too large)"):
+        load_image(path)
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 2, 2), (2, 3, 4, 3), (0, 0, 3)])
+def test_bad_array_shapes(shape):
+    with pytest.raises(ImageError, match="shape|empty"):
+        load_image(np.zeros(shape, np.uint8))
+
+
+def test_nan_array():
+    with pytest.raises(ImageError, match="NaN"):
+        load_image(np.full((2, 2, 3), np.nan, np.float32))
+
+
+def test_image_error_is_a_helpers_error():
+    assert issubclass(ImageError, HelpersError)
+
+
+# ------------------------------------------------------------------ model input
+
+
+def test_resize_policies(photo_like):
+    image = Image.fromarray(photo_like)
+    assert resize_for_model(image, (10, 10)).size == (10, 10)
+    centre = resize_for_model(image, (48, 48), crop="center")
+    np.testing.assert_array_equal(np.asarray(centre), photo_like[:, 8:56])
+    with pytest.raises(ImageError, match="crop must be one of"):
+        resize_for_model(image, (10, 10), crop="middle")
+
+
+def test_quantize_pixels_per_dtype():
+    pixels = np.array([[0, 127, 255]], np.uint8)
+    floats = quantize_pixels(pixels, np.float32, 0.0, 0)
+    np.testing.assert_allclose(floats, [[-1.0, -0.00392, 1.0]], atol=1e-4)
+    np.testing.assert_array_equal(quantize_pixels(pixels, np.uint8, 1 / 128, 128), pixels)  # identity
+    np.testing.assert_array_equal(quantize_pixels(pixels, np.int8, 1 / 128, 0), [[-128, -1, 127]])
+    # A tensor that wants [0, 1] inputs: real = (p - 127.5) / 127.5 is mapped with scale 1/255.
+    other = quantize_pixels(pixels, np.uint8, 1 / 255, 0)
+    assert other.dtype == np.uint8 and other[0, 0] == 0 and other[0, 2] == 255
+
+
+def test_quantize_rejects_unsupported_or_unquantized():
+    with pytest.raises(ImageError, match="not supported"):
+        quantize_pixels(np.zeros((1, 1), np.uint8), np.int16, 1.0, 0)
+    with pytest.raises(ImageError, match="no quantization"):
+        quantize_pixels(np.zeros((1, 1), np.uint8), np.uint8, 0.0, 0)
+
+
+def test_to_input_uses_the_tensor_shape_and_type(photo_like):
+    details = {"shape": np.array([1, 16, 24, 3]), "dtype": np.uint8, "quantization": (1 / 128, 128)}
+    tensor = to_input(photo_like, details)
+    assert tensor.shape == (1, 16, 24, 3) and tensor.dtype == np.uint8
+    details = {"shape": np.array([1, 16, 16, 3]), "dtype": np.float32, "quantization": (0.0, 0)}
+    tensor = to_input(photo_like, details)
+    assert tensor.dtype == np.float32 and -1 <= tensor.min() and tensor.max() <= 1
+    with pytest.raises(ImageError, match="model's input is"):
+        to_input(photo_like, {"shape": np.array([1, 10]), "dtype": np.float32})
