@@ -22,13 +22,21 @@ def _is_notebook_item(item: pytest.Item) -> bool:
     return str(getattr(item, "path", "")).endswith(".ipynb")
 
 
+def _needs_assets(item: pytest.Item) -> bool:
+    return _is_notebook_item(item) or item.get_closest_marker("assets") is not None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "assets: the test needs the real assets (mirror or internet)")
+
+
 def pytest_collectstart(collector):
     if str(getattr(collector, "path", "")).endswith(".ipynb") and hasattr(collector, "skip_compare"):
         collector.skip_compare = (*collector.skip_compare, "stderr")
 
 
 def pytest_collection_modifyitems(config, items):
-    notebook_items = [item for item in items if _is_notebook_item(item)]
+    notebook_items = [item for item in items if _needs_assets(item)]
     if not notebook_items:
         return
     from helpers.assets import availability
@@ -38,13 +46,13 @@ def pytest_collection_modifyitems(config, items):
         return
     if os.environ.get(REQUIRE_ENV) == "1":
         raise pytest.UsageError(f"{REQUIRE_ENV}=1 but the notebooks cannot get their assets: {reason}.")
-    marker = pytest.mark.skip(reason=f"notebook tests need the assets: {reason}")
+    marker = pytest.mark.skip(reason=f"needs the real assets: {reason}")
     for item in notebook_items:
         item.add_marker(marker)
 
 
 def pytest_runtest_logreport(report):
-    if report.skipped and report.nodeid.split("::")[0].endswith(".ipynb"):
+    if report.skipped and (report.nodeid.split("::")[0].endswith(".ipynb") or "assets" in report.keywords):
         _skipped_notebook_cells.append(report.nodeid)
 
 

@@ -399,6 +399,9 @@ def availability() -> str | None:
     mirror = mirror_dir()
     if mirror is not None and (mirror / "MANIFEST.tsv").exists():
         return None
+    cache = cache_dir()
+    if all((cache / a.name).exists() for a in registry().values()):
+        return None  # prefetched earlier: everything is in the cache
     if os.environ.get(OFFLINE_ENV) != "1":
         import requests
 

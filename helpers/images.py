@@ -152,7 +152,7 @@ def resize_for_model(image: Image.Image, size: tuple[int, int], crop: str = "non
         side = min(image.size)
         left, top = (image.width - side) // 2, (image.height - side) // 2
         image = image.crop((left, top, left + side, top + side))
-    return image.resize(size, Image.Resampling.BILINEAR, reducing_gap=3.0)
+    return image.resize(size, Image.Resampling.BILINEAR)
 
 
 def quantize_pixels(pixels: np.ndarray, dtype: np.dtype, scale: float, zero_point: int) -> np.ndarray:

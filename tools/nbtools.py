@@ -1,0 +1,112 @@
+"""Maintainer tools for the notebooks: badges from pyproject's URL, and output cleaning.
+
+    python tools/nbtools.py badges --write     # rewrite every notebook's badge row
+    python tools/nbtools.py badges --check     # exit 1 if a badge is out of date
+    python tools/nbtools.py clean notebooks/*.ipynb solutions/*.ipynb
+
+Cleaning keeps the outputs nbval compares, and removes what must not be committed:
+outputs of cells tagged "photo" (they embed a photo's pixels), stderr streams (log
+lines that differ from run to run), widget state, and execution timing metadata.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BADGE_START = "<!-- badges -->"
+BADGE_END = "<!-- /badges -->"
+
+
+def repository_url() -> str:
+    """The public repository URL: the one place it is kept is pyproject's [project.urls]."""
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        return tomllib.load(handle)["project"]["urls"]["Repository"].rstrip("/")
+
+
+def badge_row(notebook: str, branch: str = "main") -> str:
+    """Markdown for the Colab and Binder badges of one notebook (path relative to the repo root)."""
+    slug = repository_url().removeprefix("https://github.com/")
+    colab = f"https://colab.research.google.com/github/{slug}/blob/{branch}/{notebook}"
+    binder = f"https://mybinder.org/v2/gh/{slug}/{branch}?labpath={notebook.replace('/', '%2F')}"
+    return (
+        f"{BADGE_START}\n"
+        f"[![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)]({colab}) "
+        f"[![Launch Binder](https://mybinder.org/badge_logo.svg)]({binder})\n"
+        f"{BADGE_END}"
+    )
+
+
+def _badge_cell_text(text: str, notebook: str) -> str:
+    pattern = re.compile(re.escape(BADGE_START) + r".*?" + re.escape(BADGE_END), re.S)
+    return pattern.sub(lambda _m: badge_row(notebook), text)
+
+
+def badges(write: bool) -> int:
+    """Rewrite (or check) the badge row of every notebook and of the README."""
+    stale = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb")):
+        rel = path.relative_to(ROOT).as_posix()
+        nb = json.loads(path.read_text())
+        changed = False
+        for cell in nb["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] == "markdown" and BADGE_START in source:
+                new = _badge_cell_text(source, rel)
+                if new != source:
+                    changed = True
+                    cell["source"] = new.splitlines(keepends=True)
+        if changed:
+            stale.append(rel)
+            if write:
+                path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    for name in stale:
+        print(("rewrote " if write else "stale badges: ") + name)
+    return 0 if write or not stale else 1
+
+
+def clean(path: Path) -> None:
+    """Strip photo outputs, stderr streams, widget state and timing metadata from one notebook."""
+    nb = json.loads(path.read_text())
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        cell["metadata"].pop("execution", None)
+        if "photo" in cell["metadata"].get("tags", []):
+            cell["outputs"] = []
+            continue
+        cell["outputs"] = [
+            out for out in cell["outputs"] if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+        ]
+        for out in cell["outputs"]:
+            data = out.get("data", {})
+            if "application/vnd.jupyter.widget-view+json" in data:
+                data.pop("application/vnd.jupyter.widget-view+json")
+    nb["metadata"].pop("widgets", None)
+    path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    b = sub.add_parser("badges")
+    b.add_argument("--write", action="store_true")
+    b.add_argument("--check", action="store_true")
+    c = sub.add_parser("clean")
+    c.add_argument("paths", nargs="+", type=Path)
+    args = parser.parse_args(argv)
+    if args.command == "badges":
+        return badges(write=args.write)
+    for path in args.paths:
+        clean(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
