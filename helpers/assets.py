@@ -38,6 +38,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import Self
 
 from helpers.errors import AssetError
 
@@ -197,88 +198,124 @@ def _describe_bytes(path: Path) -> str:
     return f"{size} bytes"
 
 
-def _atomic_copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
-            shutil.copyfileobj(src, out, 1 << 20)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+class _AtomicFile:
+    """A temporary file beside ``target`` that replaces it only on ``commit()``; removed otherwise."""
 
-
-def _writable_cache(asset: Asset) -> Path | None:
-    """The cache path for ``asset``, or None (with a warning) if the cache is read-only."""
-    target = cache_dir() / asset.name
-    try:
+    def __init__(self, target: Path, asset: Asset) -> None:
+        self.target, self.asset = target, asset
         target.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        self.path = Path(name)
+        self.handle = os.fdopen(fd, "wb")
+
+    def commit(self) -> None:
+        """Check the sha256, then rename into place (atomic on one file system)."""
+        self.handle.close()
+        if sha256_of(self.path) != self.asset.sha256:
+            raise _Mismatch(_describe_bytes(self.path))
+        os.replace(self.path, self.target)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.handle.close()
+        self.path.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise AssetError(
+                f"The disk holding {self.target.parent} is full while saving {self.asset.name} "
+                f"({self.asset.bytes / 1e6:.1f} MB). Nothing partial was kept. Free some space, or set "
+                f"{CACHE_ENV} to a folder on another disk."
+            ) from exc
+
+
+class _Mismatch(Exception):
+    """The bytes received are not the registered file."""
+
+
+def _writable(folder: Path) -> bool:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".probe.", dir=folder)
     except OSError:
-        pass
-    if os.access(target.parent, os.W_OK):
+        return False
+    os.close(fd)
+    os.unlink(probe)
+    return True
+
+
+def _cache_target(asset: Asset) -> Path:
+    """The cache path for ``asset``; a per-session temporary folder (with a warning) if the cache is read-only."""
+    target = cache_dir() / asset.name
+    if _writable(target.parent):
         return target
+    fallback = _session_dir() / asset.name
     warnings.warn(
-        f"The cache folder {target.parent} is not writable; {asset.name} is kept in a "
-        f"temporary folder for this session. Set {CACHE_ENV} to a writable folder to keep it.",
+        f"The cache folder {cache_dir()} cannot be written to (read-only or shared home folder?); "
+        f"{asset.name} is kept in {fallback.parent} for this session only. Set {CACHE_ENV} to a "
+        f"writable folder to keep downloads.",
         stacklevel=3,
     )
-    return None
+    return fallback
 
 
 def _session_dir() -> Path:
-    path = Path(tempfile.gettempdir()) / f"edge-image-classroom-{os.getuid() if hasattr(os, 'getuid') else 'user'}"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    return Path(tempfile.gettempdir()) / f"edge-image-classroom-{user}"
 
 
 # --------------------------------------------------------------------------- download
 
+_TRANSIENT = ("ConnectionError", "Timeout", "ChunkedEncodingError", "ReadTimeout", "ConnectTimeout")
+
+
+def _short_reason(exc: Exception) -> str:
+    """A one-line reason for a failed transfer (not the whole urllib3 chain)."""
+    import requests
+
+    if isinstance(exc, requests.HTTPError) and exc.response is not None:
+        return f"the server answered HTTP {exc.response.status_code} {exc.response.reason}"
+    if isinstance(exc, requests.Timeout):
+        return "the server did not answer in time"
+    text = str(exc)
+    if "Name or service not known" in text or "NameResolution" in text or "getaddrinfo" in text:
+        return "no internet (the host name could not be resolved)"
+    if "Connection refused" in text:
+        return "the connection was refused"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError) or "IncompleteRead" in text:
+        return "the connection dropped in the middle of the file"
+    return f"{type(exc).__name__}: {text[:200]}"
+
 
 def _download(asset: Asset, target: Path, progress: bool) -> None:
-    """Download ``asset`` to ``target`` atomically, retrying transient faults."""
+    """Download ``asset`` to ``target`` atomically, retrying transient faults with backoff."""
     import pooch
     import requests
 
-    target.parent.mkdir(parents=True, exist_ok=True)
     downloader = pooch.HTTPDownloader(progressbar=progress, timeout=TIMEOUT)
-    last_error: Exception | None = None
+    reason = "no attempt was made"
     for attempt in range(RETRIES):
         if attempt:
             time.sleep(BACKOFF * 2 ** (attempt - 1))
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        tmp = Path(tmp_name)
         try:
-            with os.fdopen(fd, "wb") as out:
-                downloader(asset.url, out, None)
-            if sha256_of(tmp) != asset.sha256:
-                got = _describe_bytes(tmp)
-                raise AssetError(
-                    f"{asset.name}: the download from {asset.url} does not match the registry's "
-                    f"sha256 (got {got}, expected {asset.bytes} bytes). Nothing was kept. The server "
-                    f"may be sending an error page: try again later, or set {MIRROR_ENV} to a folder "
-                    f"that holds the file."
-                )
-            os.replace(tmp, target)
+            with _AtomicFile(target, asset) as part:
+                downloader(asset.url, part.handle, None)
+                part.commit()
             return
+        except _Mismatch as exc:
+            raise AssetError(
+                f"{asset.name}: the download from {asset.url} does not match the registry's sha256 "
+                f"(got {exc}, expected {asset.bytes} bytes). Nothing was kept. The server may be sending "
+                f"an error or login page: try again later, or set {MIRROR_ENV} to a folder that holds the file."
+            ) from None
         except requests.HTTPError as exc:
-            status = exc.response.status_code if exc.response is not None else None
-            last_error = exc
-            if status is not None and 400 <= status < 500:
-                break  # not transient
-        except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
-            last_error = exc
-        except OSError as exc:
-            if exc.errno == errno.ENOSPC:
-                raise AssetError(
-                    f"The disk holding {target.parent} is full while saving {asset.name} "
-                    f"({asset.bytes / 1e6:.1f} MB). Free some space or set {CACHE_ENV} to a folder "
-                    f"on another disk. Nothing partial was kept."
-                ) from exc
-            raise
-        finally:
-            tmp.unlink(missing_ok=True)
-    raise AssetError(_unavailable_message(asset, f"the download failed: {last_error}")) from last_error
+            reason = _short_reason(exc)
+            status = exc.response.status_code if exc.response is not None else 0
+            if 400 <= status < 500 and status != 429:
+                break  # the file is not there: retrying will not help
+        except requests.RequestException as exc:
+            reason = _short_reason(exc)
+    raise AssetError(_unavailable_message(asset, f"{reason} (after {attempt + 1} attempt(s))"))
 
 
 def _unavailable_message(asset: Asset, why: str) -> str:
@@ -303,30 +340,27 @@ def _unavailable_message(asset: Asset, why: str) -> str:
 def fetch(name: str, *, progress: bool = True) -> Path:
     """Return a local path to the verified asset ``name`` (cache → mirror → download)."""
     asset = lookup(name)
-    cached = cache_dir() / asset.name
-    if _matches(cached, asset):
-        return cached
-    if cached.exists():  # wrong size or hash: repair it
-        cached.unlink(missing_ok=True)
-    session_copy = _session_dir() / asset.name
-    if _matches(session_copy, asset):
-        return session_copy
+    for candidate in (cache_dir() / asset.name, _session_dir() / asset.name):
+        if _matches(candidate, asset):
+            return candidate
+        if candidate.is_file():  # wrong size or hash: a damaged copy, repair it
+            candidate.unlink(missing_ok=True)
 
     mirror = mirror_dir()
     if mirror is not None:
         source = mirror / asset.name
         if _matches(source, asset):
-            target = _writable_cache(asset)
-            if target is None:
-                return source  # verified, and the mirror is read-only anyway: use it in place
-            _atomic_copy(source, target)
+            target = _cache_target(asset)
+            with _AtomicFile(target, asset) as part, open(source, "rb") as src:
+                shutil.copyfileobj(src, part.handle, 1 << 20)
+                part.commit()
             return target
         if source.exists():
             warnings.warn(f"{source} does not match the registry's sha256; ignoring it.", stacklevel=2)
 
     if os.environ.get(OFFLINE_ENV) == "1":
         raise AssetError(_unavailable_message(asset, f"{OFFLINE_ENV}=1 forbids downloads"))
-    target = _writable_cache(asset) or session_copy
+    target = _cache_target(asset)
     _download(asset, target, progress)
     return target
 
@@ -343,16 +377,18 @@ def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) ->
     mirror = mirror_dir()
     local = [(cache_dir() / a.name).exists() or (mirror is not None and (mirror / a.name).exists()) for a in assets]
     show = progress and not all(local)
-    with tqdm(total=total, unit="B", unit_scale=True, desc="downloading", disable=not show) as bar:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {pool.submit(fetch, a.name, progress=False): i for i, a in enumerate(assets)}
-            for future in as_completed(futures):
-                i = futures[future]
-                try:
-                    paths[i] = future.result()
-                except AssetError as exc:
-                    errors.append(str(exc).splitlines()[0])
-                bar.update(assets[i].bytes)
+    with (
+        tqdm(total=total, unit="B", unit_scale=True, desc="downloading", disable=not show) as bar,
+        ThreadPoolExecutor(max_workers=workers) as pool,
+    ):
+        futures = {pool.submit(fetch, a.name, progress=False): i for i, a in enumerate(assets)}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                paths[i] = future.result()
+            except AssetError as exc:
+                errors.append(str(exc).splitlines()[0])
+            bar.update(assets[i].bytes)
     if errors:
         raise AssetError(
             f"{len(errors)} of {len(assets)} files could not be fetched (the others are cached; "

@@ -6,12 +6,12 @@ import hashlib
 import http.server
 import threading
 import time
+import typing
 from pathlib import Path
 
 import pytest
 
-from helpers import AssetError, HelpersError
-from helpers import assets
+from helpers import AssetError, HelpersError, assets
 from helpers.assets import Asset
 
 
@@ -20,9 +20,9 @@ def _asset(name: str, data: bytes, url: str = "http://127.0.0.1:9/none") -> Asse
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: dict[str, tuple[int, bytes]] = {}
+    routes: typing.ClassVar[dict[str, tuple[int, bytes]]] = {}
 
-    def do_GET(self):  # noqa: N802 (http.server naming)
+    def do_GET(self):
         status, body = self.routes.get(self.path, (404, b"<html>not found</html>"))
         self.send_response(status)
         self.send_header("Content-Length", str(len(body)))

@@ -28,7 +28,7 @@ def test_every_source_kind_loads_the_same_pixels(tmp_path, photo_like, source_ki
         "path": path,
         "str": str(path),
         "bytes": path.read_bytes(),
-        "file": open(path, "rb"),
+        "file": io.BytesIO(path.read_bytes()),
         "pil": Image.open(path),
         "array": photo_like,
     }[source_kind]
@@ -66,8 +66,7 @@ def test_modes_convert_to_rgb(mode, expected_corner):
     if expected_corner is not None:
         assert rgb.getpixel((0, 0)) == expected_corner
     if mode == "CMYK":
-        red, green, blue = rgb.getpixel((0, 0))
-        assert red > 200 and green < 50 and blue < 50
+        assert rgb.getpixel((0, 0))[0] > 200 and max(rgb.getpixel((0, 0))[1:]) < 50
     if mode == "I;16":
         assert rgb.getpixel((7, 7)) == (255, 255, 255)  # the 16-bit range is stretched to 0-255
 
@@ -90,7 +89,7 @@ def test_exif_orientation_is_applied(tmp_path):
     image.save(path, exif=exif, quality=95)
     upright = load_image(path)
     assert upright.size == (20, 40)
-    red, green, blue = upright.getpixel((10, 2))  # the stored left edge is now the top
+    red, _, blue = upright.getpixel((10, 2))  # the stored left edge is now the top
     assert blue > 200 and red < 60
 
 

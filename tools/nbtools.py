@@ -43,7 +43,7 @@ def badge_row(notebook: str, branch: str = "main") -> str:
 
 
 def _badge_cell_text(text: str, notebook: str) -> str:
-    pattern = re.compile(re.escape(BADGE_START) + r".*?" + re.escape(BADGE_END), re.S)
+    pattern = re.compile(re.escape(BADGE_START) + r".*?" + re.escape(BADGE_END), re.DOTALL)
     return pattern.sub(lambda _m: badge_row(notebook), text)
 
 
