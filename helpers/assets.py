@@ -219,14 +219,20 @@ class _AtomicFile:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
-        self.handle.close()
-        self.path.unlink(missing_ok=True)
+        try:
+            self.handle.close()  # flushing may itself hit a full disk
+        except OSError as close_error:
+            exc = exc or close_error
+        finally:
+            self.path.unlink(missing_ok=True)
         if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
             raise AssetError(
                 f"The disk holding {self.target.parent} is full while saving {self.asset.name} "
                 f"({self.asset.bytes / 1e6:.1f} MB). Nothing partial was kept. Free some space, or set "
                 f"{CACHE_ENV} to a folder on another disk."
             ) from exc
+        if exc is not None and exc_type is None:
+            raise exc
 
 
 class _Mismatch(Exception):
@@ -266,18 +272,15 @@ def _session_dir() -> Path:
 
 # --------------------------------------------------------------------------- download
 
-_TRANSIENT = ("ConnectionError", "Timeout", "ChunkedEncodingError", "ReadTimeout", "ConnectTimeout")
-
-
 def _short_reason(exc: Exception) -> str:
     """A one-line reason for a failed transfer (not the whole urllib3 chain)."""
     import requests
 
     if isinstance(exc, requests.HTTPError) and exc.response is not None:
         return f"the server answered HTTP {exc.response.status_code} {exc.response.reason}"
-    if isinstance(exc, requests.Timeout):
-        return "the server did not answer in time"
     text = str(exc)
+    if isinstance(exc, requests.Timeout) or "timed out" in text:
+        return "the server did not answer in time"
     if "Name or service not known" in text or "NameResolution" in text or "getaddrinfo" in text:
         return "no internet (the host name could not be resolved)"
     if "Connection refused" in text:

@@ -44,7 +44,7 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
         return labels
     if len(labels) == num_outputs + 1 and labels[0].lower() == BACKGROUND:
         return labels[1:]
-    if len(labels) + 1 == num_outputs:
+    if num_outputs == 1001 and len(labels) == 1000:  # ImageNet labels without the extra first class
         return [BACKGROUND, *labels]
     raise LabelError(
         f"{source} has {len(labels)} labels but the model has {num_outputs} outputs. "

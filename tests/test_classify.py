@@ -62,7 +62,10 @@ def test_labels_default_to_indices(tiny_models):
 
 def test_background_label_alignment():
     assert align_labels(["background", "a", "b"], 2) == ["a", "b"]
-    assert align_labels(["a", "b"], 3) == ["background", "a", "b"]
+    thousand = [f"class {i}" for i in range(1000)]
+    assert align_labels(thousand, 1001) == ["background", *thousand]
+    with pytest.raises(LabelError):
+        align_labels(["a", "b"], 3)  # one short, but not ImageNet: no guessing
     assert align_labels(["a", "b", "c"], 3) == ["a", "b", "c"]
 
 
