@@ -21,7 +21,8 @@ def upload_and_classify(classifier: Classifier, top_k: int = 5):
 
     from helpers.plots import probability_table
 
-    upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload a photo")
+    upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload a photo",
+                                layout=widgets.Layout(width="auto"))
     output = widgets.Output()
 
     def on_upload(change: dict) -> None:
@@ -57,3 +58,70 @@ def run_on_change(widget, function: Callable[[object], None]):
     widget.observe(refresh, names="value")
     refresh()
     return output
+
+
+# --------------------------------------------------------------------------- notebooks 02 and 03
+
+
+def temperature_summary(logits, labels, temperature: float) -> str:
+    """One line: the softmax probabilities of ``logits`` at ``temperature``, and the top label."""
+    from helpers.metrics import softmax
+
+    probs = softmax(logits, temperature)
+    parts = " | ".join(f"{label} {prob:.3f}" for label, prob in zip(labels, probs))
+    return f"T = {temperature:.2f}: {parts}  (top: {labels[int(probs.argmax())]})"
+
+
+def show_temperature(logits, labels, temperature: float) -> None:
+    """Print ``temperature_summary`` and draw the probabilities as bars."""
+    from helpers import plots
+    from helpers.metrics import softmax
+
+    print(temperature_summary(logits, labels, temperature))
+    probs = softmax(logits, temperature)
+    ax = plots.probability_bars(labels, probs, title=f"Softmax at temperature {temperature:.2f}")
+    plots.show(ax.figure, alt=f"Bar chart of the probabilities at temperature {temperature:.2f}: "
+               + ", ".join(f"{label} {prob:.2f}" for label, prob in zip(labels, probs)) + ".")
+
+
+def temperature_slider(logits, labels, value: float = 1.0):
+    """A log-scale temperature slider (0.1 to 10) that redraws the softmax of ``logits`` as it moves."""
+    import ipywidgets as widgets
+
+    slider = widgets.FloatLogSlider(value=value, base=10, min=-1, max=1, step=0.05, description="temperature",
+                                    continuous_update=False, readout_format=".2f")
+    return widgets.VBox([slider, run_on_change(slider, lambda t: show_temperature(logits, labels, t))])
+
+
+def threshold_summary(confidence, correct, threshold: float) -> str:
+    """One line: how many answers a confidence threshold keeps, and how many of those are right."""
+    from helpers.metrics import coverage_and_accuracy
+
+    coverage, accuracy = coverage_and_accuracy(confidence, correct, threshold)
+    kept = round(coverage * len(confidence))
+    right = f"{accuracy:.1%} of them right" if kept else "nothing to score"
+    return f"threshold {threshold:.2f}: answers {kept} of {len(confidence)} ({coverage:.1%}), {right}"
+
+
+def show_threshold(confidence, correct, threshold: float, label: str | None = None) -> None:
+    """Print ``threshold_summary`` and draw the risk–coverage curve with the threshold's point marked."""
+    from helpers import plots
+    from helpers.metrics import coverage_and_accuracy, risk_coverage
+
+    print(threshold_summary(confidence, correct, threshold))
+    curve = risk_coverage(confidence, correct)
+    coverage, accuracy = coverage_and_accuracy(confidence, correct, threshold)
+    chosen = (coverage, accuracy) if coverage > 0 else None
+    ax = plots.risk_coverage_curve(curve.coverage, curve.accuracy, label=label, chosen=chosen)
+    where = f"; the point at threshold {threshold:.2f} keeps {coverage:.0%}" if chosen else ""
+    plots.show(ax.figure, alt=f"Risk–coverage curve: the accuracy of the answers kept is {curve.accuracy[0]:.0%} "
+               f"for the most confident answer alone and {curve.accuracy[-1]:.0%} when every image is answered{where}.")
+
+
+def threshold_explorer(confidence, correct, value: float = 0.5, label: str | None = None):
+    """A slider over the confidence threshold (0 to 1) showing what it keeps on the risk–coverage curve."""
+    import ipywidgets as widgets
+
+    slider = widgets.FloatSlider(value=value, min=0.0, max=1.0, step=0.05, description="threshold",
+                                 continuous_update=False, readout_format=".2f")
+    return widgets.VBox([slider, run_on_change(slider, lambda t: show_threshold(confidence, correct, t, label))])

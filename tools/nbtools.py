@@ -65,6 +65,13 @@ def badges(write: bool) -> int:
             stale.append(rel)
             if write:
                 path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    new = _badge_cell_text(text, "notebooks/01_inference.ipynb")  # the README launches notebook 01
+    if new != text:
+        stale.append("README.md")
+        if write:
+            readme.write_text(new)
     for name in stale:
         print(("rewrote " if write else "stale badges: ") + name)
     return 0 if write or not stale else 1
