@@ -95,6 +95,9 @@ def test_notebook_01_runs_in_jupyterlab_with_a_widget_and_a_top_5_table(jupyterl
             page.goto(f"{base}/lab/tree/notebooks/01_inference.ipynb?token={token}", timeout=60_000)
             page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
             expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1, timeout=60_000)
+            no_news = page.get_by_role("button", name="No", exact=True)  # JupyterLab's news prompt, if shown
+            if no_news.count():
+                no_news.first.click()
             # Clear the stored outputs, so what we check below was produced in this browser session.
             page.get_by_role("menuitem", name="Edit").click()
             page.get_by_role("menuitem", name="Clear Outputs of All Cells").click()
