@@ -43,28 +43,33 @@ def compare(name: str, helper, raw) -> None:
     print(f"{name:38s} helper {h * 1e3:7.2f} ms   raw {r * 1e3:7.2f} ms   ratio {h / r:5.2f}")
 
 
+def bench_threads(image: Image.Image, threads: int | None) -> None:
+    """Both comparisons for one thread setting."""
+    classifier = Classifier(assets.fetch(MODEL), num_threads=threads)
+    interpreter = classifier.interpreter
+    inp, out = classifier.input_details, classifier.output_details
+    scale, zero_point = out["quantization"]
+    tensor = classifier.preprocess(image)
+
+    def raw_run(tensor=tensor):
+        interpreter.set_tensor(inp["index"], tensor)
+        interpreter.invoke()
+        return dequantize(interpreter.get_tensor(out["index"]), scale, zero_point)
+
+    def raw_predict():
+        pixels = np.asarray(image.resize((224, 224), Image.Resampling.BILINEAR), dtype=np.uint8)[np.newaxis]
+        return raw_run(pixels)
+
+    label = f"{classifier.num_threads} thread(s)"
+    compare(f"inference only, {label}", lambda: classifier.run(tensor), raw_run)
+    compare(f"photo → probabilities, {label}", lambda: classifier.predict(image), raw_predict)
+
+
 def main() -> None:
     """Run both comparisons on MobileNet V2 with one thread and with all cores."""
     image = Image.open(assets.fetch("images/cat.bmp")).convert("RGB")
     for threads in (1, None):
-        classifier = Classifier(assets.fetch(MODEL), num_threads=threads)
-        interpreter = classifier.interpreter
-        inp, out = classifier.input_details, classifier.output_details
-        scale, zero_point = out["quantization"]
-        tensor = classifier.preprocess(image)
-
-        def raw_run(tensor=tensor):
-            interpreter.set_tensor(inp["index"], tensor)
-            interpreter.invoke()
-            return dequantize(interpreter.get_tensor(out["index"]), scale, zero_point)
-
-        def raw_predict():
-            pixels = np.asarray(image.resize((224, 224), Image.Resampling.BILINEAR), dtype=np.uint8)[np.newaxis]
-            return raw_run(pixels)
-
-        label = f"{classifier.num_threads} thread(s)"
-        compare(f"inference only, {label}", lambda c=classifier: c.run(tensor), raw_run)
-        compare(f"photo → probabilities, {label}", lambda c=classifier: c.predict(image), raw_predict)
+        bench_threads(image, threads)
 
 
 if __name__ == "__main__":
