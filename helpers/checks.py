@@ -45,3 +45,165 @@ def check_top_label(answer: str, probs: np.ndarray, labels: Sequence[str]) -> bo
     ok = answer.strip().lower() in (best.lower(), best.split(",")[0].strip().lower())
     return _verdict(ok, f"The top label is '{best}' ({float(np.max(probs)):.3f}).",
                     f"'{answer}' is not the most probable label. Use np.argmax on the probabilities, then labels[...].")
+
+
+# --------------------------------------------------------------------------- notebook 02
+
+
+def check_softmax(softmax_function) -> bool:
+    """Exercise 02.1: your softmax gives probabilities that sum to 1, match the formula and survive big logits."""
+    from helpers.metrics import softmax
+
+    cases = [np.log([0.07, 0.02, 0.91]), np.array([2.0, -1.0, 0.5, 0.0]), np.array([1000.0, 1001.0, 1002.0])]
+    for logits in cases:
+        try:
+            with np.errstate(all="ignore"):
+                got = np.asarray(softmax_function(logits.copy()), dtype=np.float64)
+        except Exception as exc:  # noqa: BLE001 — the learner's code may fail in any way: report it as a hint
+            return _verdict(False, "", f"Your function raised {type(exc).__name__}: {exc} (on logits {logits}).")
+        expected = softmax(logits)
+        if got.shape != expected.shape:
+            return _verdict(False, "", f"Return one probability per logit: expected shape {expected.shape}, "
+                                       f"got {got.shape}.")
+        if not np.isfinite(got).all():
+            return _verdict(False, "", f"On logits {logits} you get {got}: np.exp overflows. Subtract the largest "
+                                       f"logit before calling np.exp (it does not change the result).")
+        if not np.isclose(got.sum(), 1.0, atol=1e-6):
+            return _verdict(False, "", f"Your probabilities sum to {got.sum():.4f}, not 1: divide each exponential "
+                                       f"by the sum of all of them.")
+        if not np.allclose(got, expected, atol=1e-6):
+            return _verdict(False, "", f"On logits {np.round(logits, 3)} you get {np.round(got, 4)}, expected "
+                                       f"{np.round(expected, 4)}: compute np.exp(z) / np.exp(z).sum().")
+    return _verdict(True, "Sums to 1, matches exp(z) / Σ exp(z), and stays finite on logits near 1000.", "")
+
+
+def check_logits_for_table(logits, table: Sequence[float]) -> bool:
+    """Exercise 02.2: logits whose softmax reproduces a probability table (to 0.005)."""
+    from helpers.metrics import softmax
+
+    logits = np.asarray(logits, dtype=np.float64)
+    table = np.asarray(table, dtype=np.float64)
+    if logits.shape != table.shape:
+        return _verdict(False, "", f"Give one logit per label: {table.size} expected, got shape {logits.shape}.")
+    if not np.isfinite(logits).all():
+        return _verdict(False, "", "Your logits contain NaN or infinity; np.log of a probability is always finite.")
+    got = softmax(logits)
+    ok = bool(np.allclose(got, table, atol=0.005))
+    return _verdict(ok, f"softmax gives {np.round(got, 2).tolist()}: the table. Any constant added to all the "
+                        f"logits would work too.",
+                    f"softmax of your logits is {np.round(got, 3).tolist()}, not {table.tolist()}. Try the logarithm "
+                    f"of each probability (np.log): exp undoes it.")
+
+
+def _temperature_for_top(logits: np.ndarray, target: float) -> float:
+    from helpers.metrics import softmax
+
+    low, high = 1e-3, 1e3  # the top probability falls as T grows: bisect on a log scale
+    for _ in range(200):
+        middle = float(np.sqrt(low * high))
+        low, high = (middle, high) if softmax(logits, middle).max() > target else (low, middle)
+    return float(np.sqrt(low * high))
+
+
+def check_temperature_for_top(temperature: float, logits, target: float = 0.5) -> bool:
+    """Exercise 02.3: the temperature at which the top probability is ``target`` (to 0.005)."""
+    from helpers.metrics import softmax
+
+    logits = np.asarray(logits, dtype=np.float64)
+    if not 1 / logits.size < target < 1:
+        raise ValueError(f"target must be between 1/{logits.size} and 1; got {target}.")
+    expected = _temperature_for_top(logits, target)
+    if not (isinstance(temperature, (int, float, np.number)) and np.isfinite(temperature) and temperature > 0):
+        return _verdict(False, "", f"The temperature must be a positive number; got {temperature!r}.")
+    top = float(softmax(logits, float(temperature)).max())
+    direction = "raise T (flatter)" if top > target else "lower T (sharper)"
+    return _verdict(abs(top - target) <= 0.005, f"At T = {temperature:.3g} the top probability is {top:.3f} "
+                                                f"(exact answer: T = {expected:.3f}).",
+                    f"At T = {temperature:.3g} the top probability is {top:.3f}, not {target}: {direction}. "
+                    f"Try a few values, or bisect between a T that is too low and one that is too high.")
+
+
+# --------------------------------------------------------------------------- notebook 03
+
+
+def check_margin(answer: float, probs) -> bool:
+    """Exercise 03.1a: top-1 minus top-2 probability."""
+    from helpers.metrics import margin
+
+    probs = np.asarray(probs, dtype=np.float64)
+    expected = margin(probs)
+    ordered = np.sort(probs)[::-1]
+    if np.isclose(answer, ordered[0] - ordered[-1], atol=1e-4) and probs.size > 2:
+        return _verdict(False, "", "That is top-1 minus the *smallest* probability; the margin uses the second largest.")
+    return _verdict(bool(np.isclose(answer, expected, atol=1e-4)), f"Margin {expected:.4f}.",
+                    f"You gave {answer}; sort the probabilities (np.sort) and subtract the second largest from "
+                    f"the largest.")
+
+
+def check_entropy(answer: float, probs) -> bool:
+    """Exercise 03.1b: entropy normalized to [0, 1] (divided by the log of the number of labels)."""
+    from helpers.metrics import entropy
+
+    probs = np.asarray(probs, dtype=np.float64)
+    expected = entropy(probs)
+    raw = entropy(probs, normalized=False)
+    if np.isclose(answer, raw, atol=1e-4) and not np.isclose(raw, expected, atol=1e-4):
+        return _verdict(False, "", f"{answer:.4f} is the entropy in nats; divide by np.log({probs.size}) to "
+                                   f"normalize it.")
+    if np.isclose(answer, -expected, atol=1e-4) and expected > 0:
+        return _verdict(False, "", "Entropy is −Σ p·log p: you lost the minus sign.")
+    return _verdict(bool(np.isclose(answer, expected, atol=1e-4)), f"Normalized entropy {expected:.4f}.",
+                    f"You gave {answer}; compute −Σ p·log(p) over the labels with p > 0, then divide by "
+                    f"log({probs.size}).")
+
+
+def check_threshold_for_accuracy(threshold: float, confidence, correct, target: float) -> bool:
+    """Exercise 03.2: a threshold whose kept answers are ≥ ``target`` accurate while keeping as many as possible."""
+    from helpers.metrics import coverage_and_accuracy, threshold_for_accuracy
+
+    best = threshold_for_accuracy(confidence, correct, target)
+    if best is None:
+        raise ValueError(f"No threshold reaches an accuracy of {target}: choose a lower target.")
+    best_coverage, _ = coverage_and_accuracy(confidence, correct, best)
+    coverage, accuracy = coverage_and_accuracy(confidence, correct, threshold)
+    if coverage == 0:
+        return _verdict(False, "", f"Threshold {threshold:.3g} keeps no answer at all; lower it.")
+    if accuracy < target:
+        return _verdict(False, "", f"At {threshold:.3g} the kept answers are {accuracy:.2%} right, below "
+                                   f"{target:.0%}: raise the threshold.")
+    ok = coverage >= best_coverage - 0.01
+    return _verdict(ok, f"Threshold {threshold:.3g} keeps {coverage:.1%} of the images, {accuracy:.1%} of them right "
+                        f"(lowest such threshold: {best:.3f}).",
+                    f"At {threshold:.3g} the answers are right often enough ({accuracy:.1%}) but only {coverage:.1%} "
+                    f"are kept; a lower threshold still reaches {target:.0%}. Lower it step by step.")
+
+
+def _top_k_accuracy_range(probs, truth, k: int) -> tuple[float, float]:
+    """Top-k accuracy when ties at the k-th place count against the true class, and when they count for it."""
+    probs = np.asarray(probs)
+    true_probs = probs[np.arange(len(truth)), truth][:, None]
+    ahead = (probs > true_probs).sum(axis=1)
+    tied = (probs == true_probs).sum(axis=1) - 1  # other labels with exactly the true label's probability
+    return float(np.mean(ahead + tied < k)), float(np.mean(ahead < k))
+
+
+def check_top_k_accuracy(answer: float, probs, truth, k: int) -> bool:
+    """Exercise 03.3: the fraction of images whose true class is among the k most probable.
+
+    Quantized outputs have ties; any answer between breaking every tie against the
+    true class and breaking every tie for it is accepted.
+    """
+    from helpers.metrics import top_k_accuracy
+
+    low, high = _top_k_accuracy_range(probs, truth, k)
+    ok = low - 1e-4 <= answer <= high + 1e-4
+    if not ok and k > 1 and np.isclose(answer, top_k_accuracy(probs, truth, 1), atol=1e-4):
+        return _verdict(False, "", f"That is the top-1 accuracy; count an image as right when its true class is "
+                                   f"anywhere among the {k} most probable.")
+    if 1 < answer <= 100 and low - 1e-4 <= answer / 100 <= high + 1e-4:
+        return _verdict(False, "", "Give a fraction between 0 and 1, not a percentage.")
+    ties = (f" Ties at place {k} make anything from {low:.3f} to {high:.3f} correct, depending on how "
+            f"they are broken.") if high > low else ""
+    return _verdict(ok, f"Top-{k} accuracy {answer:.3f}.{ties}",
+                    f"You gave {answer}; for each image, take the {k} largest probabilities (np.argsort) and check "
+                    f"whether the true index is among them; then average.")

@@ -82,3 +82,97 @@ def figure_of(ax):
     """The figure an axes (or array of axes) belongs to."""
     first = np.ravel(ax)[0] if isinstance(ax, np.ndarray) else ax
     return first.figure
+
+
+# --------------------------------------------------------------------------- notebooks 02 and 03
+
+
+def probability_bars(labels: Sequence[str], probs: Sequence[float], title: str = "Probabilities", ax=None):
+    """Vertical bars, one per label in the given order, each marked with its probability; the top one stands out.
+
+    Made for short label lists such as the overview's (rabbit, hamster, dog).
+    """
+    if len(labels) != len(probs):
+        raise ValueError(f"{len(labels)} labels for {len(probs)} probabilities; they must match one to one.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(3.0, 1.1 * len(labels) + 1.0), 3.2))
+    values = [float(p) for p in probs]
+    best = int(np.argmax(values)) if values else -1
+    colors = [PALETTE[1] if i == best else PALETTE[0] for i in range(len(values))]
+    bars = ax.bar([short_label(label, 14) for label in labels], values, color=colors)
+    ax.bar_label(bars, labels=[f"{p:.2f}" for p in values], padding=2)
+    ax.set_ylim(0, 1.12)
+    ax.set_xlabel("label")
+    ax.set_ylabel("probability")
+    ax.set_title(title)
+    return ax
+
+
+def temperature_curves(logits: Sequence[float], labels: Sequence[str], temperatures: Sequence[float] | None = None,
+                       ax=None):
+    """The softmax probability of each label as the temperature goes from sharp (T < 1) to flat (T > 1)."""
+    from helpers.metrics import softmax
+
+    if len(labels) != len(logits):
+        raise ValueError(f"{len(labels)} labels for {len(logits)} logits; they must match one to one.")
+    temps = np.geomspace(0.1, 10, 81) if temperatures is None else np.asarray(temperatures, dtype=float)
+    probs = np.stack([softmax(np.asarray(logits, dtype=float), t) for t in temps])
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.4))
+    for i, label in enumerate(labels):
+        ax.plot(temps, probs[:, i], color=PALETTE[i % len(PALETTE)], label=short_label(label), linewidth=2)
+    ax.axvline(1.0, color="grey", linestyle=":", linewidth=1)
+    ax.axhline(1 / len(labels), color="grey", linestyle="--", linewidth=1, label=f"even split (1/{len(labels)})")
+    ax.set_xscale("log")
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("temperature T (log scale; T = 1 is the plain softmax)")
+    ax.set_ylabel("probability")
+    ax.set_title("Softmax with temperature")
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    return ax
+
+
+def risk_coverage_curve(coverage: Sequence[float], accuracy: Sequence[float], label: str | None = None,
+                        chosen: tuple[float, float] | None = None, color: str | None = None, ax=None):
+    """Accuracy of the answers kept against the fraction of answers kept; ``chosen`` marks one threshold.
+
+    Call it once per model on the same ``ax`` to compare models (pass a different ``color``).
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4))
+    color = color or PALETTE[len(ax.get_lines()) % len(PALETTE)]
+    ax.plot(coverage, accuracy, color=color, linewidth=2, label=label)
+    if chosen is not None:
+        ax.plot([chosen[0]], [chosen[1]], marker="o", markersize=8, color=color, markeredgecolor="black",
+                linestyle="none")
+    ax.set_xlim(0, 1.02)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("coverage: fraction of images answered")
+    ax.set_ylabel("accuracy of the answers given")
+    ax.set_title("Risk–coverage: answer less, be right more often")
+    ax.grid(alpha=0.3)
+    if label is not None:
+        ax.legend(loc="lower left", frameon=False)
+    return ax
+
+
+def grouped_bars(groups: Sequence[str], series: dict[str, Sequence[float]], title: str, ylabel: str,
+                 xlabel: str = "", ax=None, digits: int = 2):
+    """Bars for several series (e.g. models) side by side within each group (e.g. photos); values in [0, 1]."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(groups) + 2), 3.6))
+    width = 0.8 / max(len(series), 1)
+    x = np.arange(len(groups))
+    for i, (name, values) in enumerate(series.items()):
+        if len(values) != len(groups):
+            raise ValueError(f"Series {name!r} has {len(values)} values for {len(groups)} groups.")
+        bars = ax.bar(x + (i - (len(series) - 1) / 2) * width, values, width, color=PALETTE[i % len(PALETTE)],
+                      label=name)
+        ax.bar_label(bars, labels=[f"{v:.{digits}f}" for v in values], padding=2, fontsize=8)
+    ax.set_xticks(x, groups)
+    ax.set_ylim(0, 1.15)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return ax

@@ -1,0 +1,93 @@
+"""helpers.plots: the charts of notebooks 02 and 03 draw what they are given, on the axes they are given."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+from helpers import plots
+from helpers.metrics import risk_coverage, softmax
+
+LABELS = ["rabbit", "hamster", "dog"]
+SEED_TABLE = [0.07, 0.02, 0.91]
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_probability_bars_draw_one_bar_per_label_and_highlight_the_top():
+    ax = plots.probability_bars(LABELS, SEED_TABLE, title="Overview table")
+    heights = [patch.get_height() for patch in ax.patches]
+    assert heights == pytest.approx(SEED_TABLE)
+    colors = [patch.get_facecolor() for patch in ax.patches]
+    assert colors[2] != colors[0] == colors[1]
+    assert [t.get_text() for t in ax.get_xticklabels()] == LABELS
+    assert ax.get_title() == "Overview table" and ax.get_ylabel() == "probability" and ax.get_xlabel() == "label"
+    assert [t.get_text() for t in ax.texts] == ["0.07", "0.02", "0.91"]
+
+
+def test_probability_bars_use_the_given_axes_and_shorten_imagenet_labels():
+    fig, axes = plt.subplots(1, 2)
+    ax = plots.probability_bars(["tabby, tabby cat", "tiger cat"], [0.5, 0.4], ax=axes[1])
+    assert ax is axes[1] and ax.figure is fig
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["tabby", "tiger cat"]
+
+
+def test_probability_bars_refuse_mismatched_lengths():
+    with pytest.raises(ValueError, match="one to one"):
+        plots.probability_bars(LABELS, [0.5, 0.5])
+
+
+def test_temperature_curves_follow_softmax():
+    logits = np.log(SEED_TABLE)
+    ax = plots.temperature_curves(logits, LABELS, temperatures=[0.5, 1.0, 2.0])
+    lines = [line for line in ax.get_lines() if line.get_label() in LABELS]
+    assert [line.get_label() for line in lines] == LABELS
+    dog = lines[2].get_ydata()
+    assert dog == pytest.approx([softmax(logits, t)[2] for t in (0.5, 1.0, 2.0)])
+    assert ax.get_xscale() == "log" and ax.get_title() and ax.get_ylabel() == "probability"
+    assert "even split (1/3)" in [line.get_label() for line in ax.get_lines()]
+
+
+def test_temperature_curves_default_range_and_bad_input():
+    ax = plots.temperature_curves([1.0, 2.0], ["a", "b"])
+    assert min(ax.get_lines()[0].get_xdata()) == pytest.approx(0.1)
+    with pytest.raises(ValueError, match="one to one"):
+        plots.temperature_curves([1.0, 2.0], LABELS)
+
+
+def test_risk_coverage_curve_draws_models_in_different_colours_and_marks_the_choice():
+    curve = risk_coverage(np.array([0.9, 0.7, 0.5, 0.2]), np.array([True, True, False, False]))
+    ax = plots.risk_coverage_curve(curve.coverage, curve.accuracy, label="model A", chosen=(0.5, 1.0))
+    plots.risk_coverage_curve(curve.coverage, curve.accuracy * 0.9, label="model B", ax=ax)
+    lines = ax.get_lines()
+    assert lines[0].get_ydata() == pytest.approx(curve.accuracy)
+    assert list(lines[1].get_xdata()) == [0.5] and lines[1].get_marker() == "o"
+    assert lines[0].get_color() != lines[2].get_color()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["model A", "model B"]
+    assert "coverage" in ax.get_xlabel() and "accuracy" in ax.get_ylabel() and ax.get_title()
+
+
+def test_grouped_bars_place_each_series_side_by_side():
+    ax = plots.grouped_bars(["cat", "hot dog"], {"small": [0.5, 0.2], "large": [0.9, 0.8]},
+                            title="Top-1", ylabel="probability")
+    assert len(ax.patches) == 4
+    xs = sorted(patch.get_x() for patch in ax.patches)
+    assert xs[0] < xs[1] < xs[2] < xs[3]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["small", "large"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["cat", "hot dog"]
+    with pytest.raises(ValueError, match="2 groups"):
+        plots.grouped_bars(["cat", "hot dog"], {"small": [0.5]}, title="t", ylabel="y")
+
+
+def test_show_needs_alt_text_and_prints_it_as_plain_text(capsys):
+    ax = plots.probability_bars(LABELS, SEED_TABLE)
+    with pytest.raises(ValueError, match="alt text"):
+        plots.show(ax.figure, alt="")
+    plots.show(ax.figure, alt="Three bars, dog highest.")
+    assert "[figure] Three bars, dog highest." in capsys.readouterr().out
+    assert not plt.get_fignums()  # shown figures are closed
