@@ -207,3 +207,75 @@ def check_top_k_accuracy(answer: float, probs, truth, k: int) -> bool:
     return _verdict(ok, f"Top-{k} accuracy {answer:.3f}.{ties}",
                     f"You gave {answer}; for each image, take the {k} largest probabilities (np.argsort) and check "
                     f"whether the true index is among them; then average.")
+
+
+# --------------------------------------------------------------------------- notebook 06
+
+
+def check_imprinted_accuracy(answer: float, train_features, train_class_ids, val_features, val_class_ids,
+                             per_class: int = 1, seed: int = 0) -> bool:
+    """Exercise 06.1: validation accuracy of weights imprinted from ``sample_per_class(..., per_class, seed)``."""
+    from helpers.transfer import imprint, l2_normalize, sample_per_class, train_head
+
+    train_y, val_y = np.asarray(train_class_ids), np.asarray(val_class_ids)
+    train_x = np.asarray(train_features)
+
+    def imprinted(indices) -> float:
+        weights = imprint(train_x[indices], train_y[indices], int(train_y.max()) + 1)
+        return float((np.argmax(l2_normalize(val_features) @ weights.T, axis=1) == val_y).mean())
+
+    chosen = sample_per_class(train_y, per_class, seed)
+    expected = imprinted(chosen)
+    if not (isinstance(answer, (int, float, np.number)) and np.isfinite(answer)):
+        return _verdict(False, "", f"Give the accuracy as a number between 0 and 1; got {answer!r}.")
+    if np.isclose(answer, expected, atol=1e-4):
+        return _verdict(True, f"Accuracy {expected:.3f} from {len(chosen)} training photos "
+                              f"({per_class} per class).", "")
+    if np.isclose(answer, expected * 100, atol=0.01):
+        return _verdict(False, "", "Give a fraction between 0 and 1, not a percentage.")
+    if np.isclose(answer, imprinted(np.arange(len(train_y))), atol=1e-4):
+        return _verdict(False, "", f"That uses every training photo; imprint only the {len(chosen)} chosen by "
+                                   f"sample_per_class(train.class_ids, {per_class}, seed={seed}).")
+    head = train_head(train_x[chosen], train_y[chosen], int(train_y.max()) + 1)
+    if np.isclose(answer, float((head.predict(val_features) == val_y).mean()), atol=1e-4):
+        return _verdict(False, "", "That is the trained softmax head's accuracy; use transfer.imprint instead.")
+    return _verdict(False, "", f"You gave {answer}. Take the indices from sample_per_class(train.class_ids, "
+                               f"{per_class}, seed={seed}), imprint their features, predict with "
+                               f"np.argmax(l2_normalize(val_features) @ weights.T, axis=1), and average the hits.")
+
+
+def check_most_confused(answer: tuple[str, str], matrix, classes: Sequence[str]) -> bool:
+    """Exercise 06.2: the (true class, predicted class) pair with the most mistakes in a confusion matrix."""
+    counts = np.asarray(matrix)
+    if counts.shape != (len(classes), len(classes)):
+        raise ValueError(f"Expected a {len(classes)}×{len(classes)} matrix; got shape {counts.shape}.")
+    mistakes = counts * (1 - np.eye(len(classes), dtype=counts.dtype))
+    most = int(mistakes.max())
+    if most == 0:
+        raise ValueError("This confusion matrix has no mistakes at all.")
+    pairs = [(classes[t], classes[p]) for t, p in zip(*np.nonzero(mistakes == most))]
+    if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
+        return _verdict(False, "", "Answer with a pair of class names: (true class, predicted class).")
+    given = (str(answer[0]).strip(), str(answer[1]).strip())
+    if given in pairs:
+        return _verdict(True, f"{most} {given[0]} photos were taken for {given[1]}: the largest number off the "
+                              f"diagonal.", "")
+    if given[::-1] in pairs:
+        return _verdict(False, "", "Swap them: rows are the true class and columns the predicted class.")
+    if given[0] == given[1]:
+        return _verdict(False, "", "The diagonal counts the right answers; look at the cells off the diagonal.")
+    return _verdict(False, "", f"Look for the largest number off the diagonal (it is {most}); its row is the "
+                               f"true class, its column the predicted one.")
+
+
+def check_head_bytes(answer: int, dim: int, classes: int) -> bool:
+    """Exercise 06.3: bytes a float32 softmax head adds to a model: 4 × classes × (dim + 1)."""
+    expected = 4 * classes * (dim + 1)
+    if answer == 4 * classes * dim:
+        return _verdict(False, "", "You forgot the bias: one more number per class.")
+    if answer == classes * (dim + 1):
+        return _verdict(False, "", "That is the number of parameters; each float32 takes 4 bytes.")
+    return _verdict(answer == expected, f"{classes} × ({dim} + 1) parameters × 4 bytes = {expected:,} bytes, "
+                                        f"about {expected / 1e3:.1f} kB.",
+                    f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per "
+                    f"class), then multiply by 4 bytes per float32.")

@@ -176,3 +176,96 @@ def grouped_bars(groups: Sequence[str], series: dict[str, Sequence[float]], titl
     ax.set_title(title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return ax
+
+
+# --------------------------------------------------------------------------- notebook 06 (transfer learning)
+
+
+def training_curve(history: dict[str, Sequence[float]], title: str = "Training the head", ax=None):
+    """The training loss per step (left axis) and, if recorded, the validation accuracy (right axis)."""
+    if "loss" not in history or not len(history["loss"]):
+        raise ValueError("history needs a non-empty 'loss' list (as recorded by helpers.transfer.train_head).")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.6))
+    steps = np.arange(1, len(history["loss"]) + 1)
+    lines = ax.plot(steps, history["loss"], color=PALETTE[0], linewidth=2, label="training loss (cross-entropy)")
+    ax.set_xlabel("gradient-descent step")
+    ax.set_ylabel("training loss", color=PALETTE[0])
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    if history.get("val_accuracy"):
+        right = ax.twinx()
+        lines += right.plot(steps, history["val_accuracy"], color=PALETTE[1], linewidth=2, linestyle="--",
+                            label="validation accuracy")
+        right.set_ylim(0, 1.02)
+        right.set_ylabel("validation accuracy", color=PALETTE[1])
+    ax.legend(lines, [line.get_label() for line in lines], loc="center right", frameon=False)
+    return ax
+
+
+def confusion_heatmap(matrix, classes: Sequence[str], title: str = "Confusion matrix", ax=None):
+    """Counts of true (rows) against predicted (columns) classes, each cell labelled with its count."""
+    counts = np.asarray(matrix)
+    if counts.ndim != 2 or counts.shape != (len(classes), len(classes)):
+        raise ValueError(f"Expected a {len(classes)}×{len(classes)} matrix for {len(classes)} classes; "
+                         f"got shape {counts.shape}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(1.0 * len(classes) + 2.2, 0.9 * len(classes) + 1.6))
+    image = ax.imshow(counts, cmap="cividis", vmin=0)
+    threshold = counts.max() / 2 if counts.size else 0
+    for (row, column), value in np.ndenumerate(counts):
+        ax.text(column, row, str(value), ha="center", va="center", fontsize=9,
+                color="black" if value > threshold else "white")
+    names = [short_label(c, 14) for c in classes]
+    ax.set_xticks(range(len(classes)), names, rotation=30, ha="right")
+    ax.set_yticks(range(len(classes)), names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="images")
+    return ax
+
+
+def accuracy_by_size_chart(sizes: Sequence[int], series: dict[str, np.ndarray], chance: float | None = None,
+                           title: str = "Accuracy against training-set size", ax=None):
+    """Mean accuracy (line) and the range over repeated draws (band) against images per class, log scale."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 4))
+    for i, (name, results) in enumerate(series.items()):
+        values = np.asarray(results, dtype=float).reshape(len(sizes), -1)
+        color = PALETTE[i % len(PALETTE)]
+        ax.fill_between(sizes, values.min(axis=1), values.max(axis=1), color=color, alpha=0.2, linewidth=0)
+        ax.plot(sizes, values.mean(axis=1), color=color, marker="o", linewidth=2, label=name)
+    if chance is not None:
+        ax.axhline(chance, color="grey", linestyle=":", linewidth=1, label=f"chance ({chance:.2f})")
+    ax.set_xscale("log")
+    ax.set_xticks(list(sizes), [str(s) for s in sizes])
+    ax.minorticks_off()
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("training images per class (log scale)")
+    ax.set_ylabel("validation accuracy")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(loc="lower right", frameon=False)
+    return ax
+
+
+def scatter_by_class(points, labels, classes: Sequence[str], title: str = "Feature vectors, projected to 2-D",
+                     xlabel: str = "first principal component", ylabel: str = "second principal component", ax=None):
+    """A 2-D scatter of ``points`` (n, 2), one colour and marker per class."""
+    xy, y = np.asarray(points, dtype=float), np.asarray(labels)
+    if xy.ndim != 2 or xy.shape[1] != 2 or len(y) != len(xy):
+        raise ValueError(f"Expected (n, 2) points with one label each; got {xy.shape} and {len(y)} labels.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 4.5))
+    markers = "osD^vP*X"
+    for i, name in enumerate(classes):
+        chosen = y == i
+        ax.scatter(xy[chosen, 0], xy[chosen, 1], s=14, alpha=0.75, color=PALETTE[i % len(PALETTE)],
+                   marker=markers[i % len(markers)], label=name)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    return ax

@@ -1,0 +1,527 @@
+"""Transfer learning: teach new classes to a pretrained model by reusing its features.
+
+Introduced in notebook 06, where each step is first written out by hand:
+
+* ``image_set_from_assets`` / ``image_set_from_folder`` read a *class-folder*
+  dataset (``<root>/<class>/<image>``) into an ``ImageSet``;
+* ``load_pixels`` decodes every image once, resized for the model;
+* ``FeatureExtractor`` runs an embedding model (a classifier without its last
+  layer) with LiteRT and turns each image into a feature vector;
+* ``train_head`` fits a softmax layer on those vectors by gradient descent, and
+  ``imprint`` builds one from a few examples without any training;
+* ``export_classifier`` appends the trained head to the extractor, giving one
+  ``.tflite`` classifier plus a labels file that ``helpers.classify.Classifier``
+  runs like any other model.
+
+Everything here runs on NumPy and LiteRT; TensorFlow is never imported (the
+exported model is assembled with LiteRT's own flatbuffer tools).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from helpers import assets
+from helpers.classify import load_interpreter
+from helpers.errors import HelpersError
+from helpers.images import ImageSource, load_image, quantize_pixels, resize_for_model
+from helpers.metrics import softmax
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+
+
+class TransferError(HelpersError):
+    """A dataset, feature matrix, head or export request that transfer learning cannot use."""
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+@dataclass(frozen=True)
+class ImageSet:
+    """Labelled images: ``paths[i]`` shows class ``classes[class_ids[i]]``; ``names`` are asset or file names."""
+
+    paths: tuple[Path, ...]
+    class_ids: np.ndarray
+    classes: tuple[str, ...]
+    names: tuple[str, ...] = field(default=())
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def counts(self) -> dict[str, int]:
+        """How many images each class has."""
+        return {name: int((self.class_ids == i).sum()) for i, name in enumerate(self.classes)}
+
+    def subset(self, indices: Sequence[int] | np.ndarray) -> ImageSet:
+        """The images at ``indices`` (same classes)."""
+        idx = np.asarray(indices, dtype=np.int64)
+        names = tuple(self.names[i] for i in idx) if self.names else ()
+        return ImageSet(tuple(self.paths[i] for i in idx), self.class_ids[idx], self.classes, names)
+
+
+def _build(items: list[tuple[str, Path, str]], classes: Sequence[str] | None, where: str) -> ImageSet:
+    """An ImageSet from (class, path, name) triples, classes sorted unless given."""
+    found = sorted({cls for cls, _, _ in items})
+    if not found:
+        raise TransferError(f"No images found in {where}: expected <class>/<image> files ({', '.join(IMAGE_SUFFIXES)}).")
+    order = list(classes) if classes is not None else found
+    if len(set(order)) != len(order):
+        raise TransferError(f"The class list {order} names a class twice.")
+    missing = [c for c in order if c not in found]
+    if missing:
+        raise TransferError(f"No images for class(es) {missing} in {where}; it has {found}.")
+    if len(order) < 2:
+        raise TransferError(f"A classifier needs at least two classes; {where} gives only {order}.")
+    position = {c: i for i, c in enumerate(order)}
+    kept = sorted((position[c], name, path) for c, path, name in items if c in position)
+    return ImageSet(
+        paths=tuple(p for _, _, p in kept),
+        class_ids=np.array([i for i, _, _ in kept], dtype=np.int64),
+        classes=tuple(order),
+        names=tuple(n for _, n, _ in kept),
+    )
+
+
+def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | None = None) -> ImageSet:
+    """A class-folder dataset on disk: every image in ``folder/<class>/`` is an example of ``<class>``."""
+    root = Path(folder)
+    if not root.is_dir():
+        raise TransferError(f"'{root}' is not a folder; give a folder with one sub-folder per class.")
+    items = [
+        (sub.name, path, f"{sub.name}/{path.name}")
+        for sub in sorted(p for p in root.iterdir() if p.is_dir())
+        for path in sorted(sub.iterdir())
+        if path.suffix.lower() in IMAGE_SUFFIXES
+    ]
+    return _build(items, classes, f"'{root}'")
+
+
+def class_folder_assets(prefix: str) -> dict[str, list[str]]:
+    """Registered asset names under ``prefix/<class>/``, grouped by class (e.g. ``"flowers/train"``)."""
+    prefix = prefix.rstrip("/") + "/"
+    groups: dict[str, list[str]] = {}
+    for name in assets.names():
+        rest = name[len(prefix):] if name.startswith(prefix) else ""
+        if "/" in rest and rest.lower().endswith(IMAGE_SUFFIXES):
+            groups.setdefault(rest.split("/", 1)[0], []).append(name)
+    if not groups:
+        raise TransferError(f"No registered images under '{prefix}<class>/'. Check the prefix, e.g. 'flowers/train'.")
+    return {cls: sorted(found) for cls, found in sorted(groups.items())}
+
+
+def image_set_from_assets(prefix: str, classes: Sequence[str] | None = None, *, progress: bool = True) -> ImageSet:
+    """Fetch the class-folder dataset registered under ``prefix`` (e.g. ``"flowers/train"``) as an ImageSet."""
+    groups = class_folder_assets(prefix)
+    names = [name for cls in (classes or groups) for name in groups.get(cls, [])]
+    paths = assets.fetch_many(names, progress=progress) if names else []
+    by_name = dict(zip(names, paths))
+    items = [(cls, by_name[name], name) for cls, found in groups.items() for name in found if name in by_name]
+    return _build(items, classes, f"the assets under '{prefix}'")
+
+
+# --------------------------------------------------------------------------- pixels and features
+
+
+def _decode(source: ImageSource, size: tuple[int, int], crop: str) -> np.ndarray:
+    return np.asarray(resize_for_model(load_image(source), size, crop), dtype=np.uint8)
+
+
+def load_pixels(
+    images: Sequence[ImageSource], size: tuple[int, int] = (224, 224), *, crop: str = "none",
+    workers: int = 2, progress: bool = True,
+) -> np.ndarray:
+    """Decode each image once and resize it to ``size`` = (width, height): a (n, H, W, 3) uint8 array."""
+    if len(images) == 0:
+        raise TransferError("No images given: pass a non-empty list of paths (e.g. an ImageSet's .paths).")
+    if workers < 1:
+        raise TransferError(f"workers is a number of threads (1 or more); got {workers}.")
+    from tqdm.auto import tqdm
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        stream = pool.map(lambda source: _decode(source, size, crop), images)
+        arrays = list(tqdm(stream, total=len(images), desc="decoding", unit="img", disable=not progress))
+    return np.stack(arrays)
+
+
+class FeatureExtractor:
+    """An embedding model run with LiteRT: an image's pixels in, its feature vector (float32) out.
+
+    Introduced in notebook 06, where one image goes through ``set_tensor`` → ``invoke`` → ``get_tensor`` by hand.
+    """
+
+    def __init__(self, model_path: str | os.PathLike, num_threads: int | None = None) -> None:
+        self.model_path = Path(model_path)
+        self.interpreter = load_interpreter(self.model_path, num_threads)
+        inputs, outputs = self.interpreter.get_input_details(), self.interpreter.get_output_details()
+        if len(inputs) != 1 or len(outputs) != 1:
+            raise TransferError(f"'{self.model_path.name}' has {len(inputs)} inputs and {len(outputs)} outputs; "
+                                f"a feature extractor has one of each.")
+        self.input_details, self.output_details = inputs[0], outputs[0]
+        shape = tuple(int(d) for d in self.input_details["shape"])
+        if len(shape) != 4 or shape[0] != 1 or shape[-1] != 3:
+            raise TransferError(f"'{self.model_path.name}' takes a tensor of shape {shape}; a feature extractor "
+                                f"needs one image (1, H, W, 3).")
+        self.dim = int(np.prod(self.output_details["shape"][1:]))
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """The model's input (width, height) in pixels."""
+        return int(self.input_details["shape"][2]), int(self.input_details["shape"][1])
+
+    def extract(self, pixels: np.ndarray) -> np.ndarray:
+        """The feature vector (dequantized, float32) of one image given as (H, W, 3) or (1, H, W, 3) uint8 pixels."""
+        array = np.asarray(pixels)
+        if array.ndim == 3:
+            array = array[np.newaxis]
+        width, height = self.input_size
+        if array.shape != (1, height, width, 3) or array.dtype != np.uint8:
+            raise TransferError(f"Expected uint8 pixels of shape ({height}, {width}, 3); got {array.dtype} "
+                                f"{array.shape[1:] if array.ndim == 4 else array.shape}. Use "
+                                f"load_pixels(paths, size={self.input_size}).")
+        scale, zero_point = self.input_details["quantization"]
+        tensor = quantize_pixels(array, self.input_details["dtype"], float(scale), int(zero_point))
+        self.interpreter.set_tensor(self.input_details["index"], tensor)
+        self.interpreter.invoke()
+        raw = self.interpreter.get_tensor(self.output_details["index"]).reshape(-1)
+        out_scale, out_zero = self.output_details["quantization"]
+        if out_scale == 0:
+            return raw.astype(np.float32)
+        return (raw.astype(np.float32) - np.float32(out_zero)) * np.float32(out_scale)
+
+    def extract_batch(self, pixels: np.ndarray, *, workers: int = 2, progress: bool = True) -> np.ndarray:
+        """Feature vectors of a (n, H, W, 3) uint8 batch: (n, dim) float32; ``workers`` single-threaded copies."""
+        array = np.asarray(pixels)
+        if array.ndim != 4 or len(array) == 0:
+            raise TransferError(f"Expected a batch of images (n, H, W, 3); got shape {array.shape}.")
+        if workers < 1:
+            raise TransferError(f"workers is a number of threads (1 or more); got {workers}.")
+        from tqdm.auto import tqdm
+
+        out = np.empty((len(array), self.dim), dtype=np.float32)
+        chunks = [c for c in np.array_split(np.arange(len(array)), workers) if c.size]
+        extractors = [self] if len(chunks) == 1 else [FeatureExtractor(self.model_path, 1) for _ in chunks]
+        with tqdm(total=len(array), desc="features", unit="img", disable=not progress) as bar:
+
+            def run(extractor: FeatureExtractor, indices: np.ndarray) -> None:
+                for i in indices:
+                    out[i] = extractor.extract(array[i])
+                    bar.update(1)
+
+            with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
+                for future in [pool.submit(run, e, c) for e, c in zip(extractors, chunks)]:
+                    future.result()
+        return out
+
+    def __repr__(self) -> str:
+        width, height = self.input_size
+        dtype = np.dtype(self.input_details["dtype"]).name
+        return f"FeatureExtractor('{self.model_path.name}', {width}×{height} {dtype} → {self.dim} features)"
+
+
+# --------------------------------------------------------------------------- heads
+
+
+def _features(features, what: str = "features") -> np.ndarray:
+    array = np.asarray(features, dtype=np.float32)
+    if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
+        raise TransferError(f"The {what} must be a (images, dim) matrix; got shape {array.shape}.")
+    if not np.isfinite(array).all():
+        raise TransferError(f"The {what} contain NaN or infinite values; extract them again.")
+    return array
+
+
+def _class_ids(class_ids, rows: int, num_classes: int | None) -> tuple[np.ndarray, int]:
+    array = np.asarray(class_ids)
+    if array.ndim != 1 or array.size != rows:
+        raise TransferError(f"Give one class index per feature row ({rows}); got class_ids of shape {array.shape}.")
+    if not np.issubdtype(array.dtype, np.integer):
+        raise TransferError(f"class_ids must be integer class indices (0, 1, …); got {array.dtype}.")
+    count = int(array.max()) + 1 if num_classes is None else int(num_classes)
+    if array.min() < 0 or array.max() >= count:
+        raise TransferError(f"Class indices must be in 0…{count - 1}; got {array.min()}…{array.max()}.")
+    return array.astype(np.int64), count
+
+
+@dataclass
+class SoftmaxHead:
+    """A dense layer + softmax on top of a frozen feature extractor: ``probs = softmax(features @ weights + bias)``."""
+
+    weights: np.ndarray  # (dim, classes)
+    bias: np.ndarray  # (classes,)
+    history: dict[str, list[float]] = field(default_factory=dict)
+
+    @property
+    def num_classes(self) -> int:
+        """How many classes the head tells apart."""
+        return int(self.weights.shape[1])
+
+    def logits(self, features) -> np.ndarray:
+        """Scores (images, classes) of a feature matrix."""
+        array = _features(features)
+        if array.shape[1] != self.weights.shape[0]:
+            raise TransferError(f"The head takes {self.weights.shape[0]}-d features; got {array.shape[1]}-d. "
+                                f"Use the same extractor for training and prediction.")
+        return array @ self.weights + self.bias
+
+    def predict_proba(self, features) -> np.ndarray:
+        """Probabilities (images, classes); each row sums to 1."""
+        return softmax(self.logits(features), axis=-1)
+
+    def predict(self, features) -> np.ndarray:
+        """The most probable class index of each row."""
+        return np.argmax(self.logits(features), axis=1)
+
+
+def train_head(
+    features, class_ids, num_classes: int | None = None, *, learning_rate: float = 0.01, steps: int = 200,
+    l2: float = 0.01, validation: tuple[np.ndarray, np.ndarray] | None = None,
+) -> SoftmaxHead:
+    """Fit a softmax layer by full-batch gradient descent from zero weights (deterministic; no random numbers).
+
+    ``history`` records the training loss (cross-entropy) at every step, and the
+    accuracy on ``validation`` = (features, class_ids) when given.
+    Introduced in notebook 06.
+    """
+    x = _features(features)
+    y, count = _class_ids(class_ids, x.shape[0], num_classes)
+    if not (learning_rate > 0 and steps >= 1 and l2 >= 0):
+        raise TransferError(f"Need learning_rate > 0, steps ≥ 1 and l2 ≥ 0; got {learning_rate}, {steps}, {l2}.")
+    if validation is not None:
+        val_x = _features(validation[0], "validation features")
+        val_y, _ = _class_ids(validation[1], val_x.shape[0], count)
+    one_hot = np.eye(count, dtype=np.float32)[y]
+    weights = np.zeros((x.shape[1], count), dtype=np.float32)
+    bias = np.zeros(count, dtype=np.float32)
+    rate, decay, n = np.float32(learning_rate), np.float32(l2), np.float32(len(y))
+    history: dict[str, list[float]] = {"loss": [], **({"val_accuracy": []} if validation is not None else {})}
+    for _ in range(steps):
+        probs = softmax(x @ weights + bias, axis=-1)
+        history["loss"].append(float(-np.log(np.maximum(probs[np.arange(len(y)), y], 1e-12)).mean()))
+        gradient = (probs - one_hot) / n
+        weights -= rate * (x.T @ gradient + decay * weights)
+        bias -= rate * gradient.sum(axis=0)
+        if validation is not None:
+            history["val_accuracy"].append(float((np.argmax(val_x @ weights + bias, axis=1) == val_y).mean()))
+    return SoftmaxHead(weights, bias, history)
+
+
+def l2_normalize(features) -> np.ndarray:
+    """Each row divided by its length, so that dot products are cosine similarities."""
+    array = _features(features)
+    norms = np.linalg.norm(array, axis=1, keepdims=True)
+    if (norms == 0).any():
+        raise TransferError("A feature vector is all zeros and has no direction; drop that image.")
+    return array / norms
+
+
+def imprint(features, class_ids, num_classes: int | None = None) -> np.ndarray:
+    """Weight imprinting: each class's weight is the normalized mean of its normalized embeddings (classes, dim).
+
+    Classify with ``np.argmax(l2_normalize(f) @ weights.T)``: the class whose
+    mean direction is closest. No training; one example per class is enough.
+    Introduced in notebook 06.
+    """
+    x = l2_normalize(features)
+    y, count = _class_ids(class_ids, x.shape[0], num_classes)
+    empty = [c for c in range(count) if not (y == c).any()]
+    if empty:
+        raise TransferError(f"Class(es) {empty} have no example; imprinting needs at least one image per class.")
+    means = np.stack([x[y == c].mean(axis=0) for c in range(count)])
+    return l2_normalize(means)
+
+
+def sample_per_class(class_ids, per_class: int, seed: int = 0) -> np.ndarray:
+    """Indices of ``per_class`` randomly chosen examples of every class (sorted; reproducible with ``seed``)."""
+    y = np.asarray(class_ids)
+    if per_class < 1:
+        raise TransferError(f"per_class must be at least 1; got {per_class}.")
+    rng = np.random.default_rng(seed)
+    chosen = []
+    for c in np.unique(y):
+        members = np.flatnonzero(y == c)
+        if members.size < per_class:
+            raise TransferError(f"Class {c} has only {members.size} examples; cannot take {per_class}.")
+        chosen.append(rng.choice(members, per_class, replace=False))
+    return np.sort(np.concatenate(chosen))
+
+
+def accuracy_by_size(
+    train_features, train_class_ids, val_features, val_class_ids, sizes: Sequence[int],
+    fit: Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]], repeats: int = 10,
+) -> np.ndarray:
+    """Validation accuracy of ``fit`` trained on ``n`` images per class, for each n in ``sizes`` (sizes, repeats).
+
+    ``fit(features, class_ids)`` returns a ``predict(features) -> class indices``
+    function. Draw ``r`` of size ``n`` uses seed ``1000 * n + r``; a size that
+    uses every training image is run once and repeated in its row.
+    """
+    train_y, val_y = np.asarray(train_class_ids), np.asarray(val_class_ids)
+    smallest = min(np.bincount(train_y))
+    results = np.empty((len(sizes), repeats))
+    for row, n in enumerate(sizes):
+        draws = 1 if n >= smallest else repeats
+        for r in range(draws):
+            idx = sample_per_class(train_y, n, seed=1000 * n + r)
+            predict = fit(np.asarray(train_features)[idx], train_y[idx])
+            results[row, r] = float((predict(val_features) == val_y).mean())
+        results[row, draws:] = results[row, 0]
+    return results
+
+
+def confusion_matrix(truth, predicted, num_classes: int) -> np.ndarray:
+    """Counts (classes, classes): row = true class, column = predicted class."""
+    t, p = np.asarray(truth), np.asarray(predicted)
+    if t.shape != p.shape or t.ndim != 1:
+        raise TransferError(f"truth and predicted must be vectors of the same length; got {t.shape} and {p.shape}.")
+    if t.size and (min(t.min(), p.min()) < 0 or max(t.max(), p.max()) >= num_classes):
+        raise TransferError(f"Class indices must be in 0…{num_classes - 1}.")
+    matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
+    np.add.at(matrix, (t, p), 1)
+    return matrix
+
+
+# --------------------------------------------------------------------------- export
+
+
+@dataclass(frozen=True)
+class ExportedModel:
+    """A classifier written by ``export_classifier``: the .tflite file and its labels file."""
+
+    model_path: Path
+    labels_path: Path
+
+    @property
+    def labels(self) -> list[str]:
+        """The class names, one per model output."""
+        return self.labels_path.read_text(encoding="utf-8").splitlines()
+
+    @property
+    def size_bytes(self) -> int:
+        """The model file's size in bytes."""
+        return self.model_path.stat().st_size
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    """Write through a temporary file in the same folder, renamed into place: never a partial file."""
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def append_head(extractor_bytes: bytes, weights: np.ndarray, bias: np.ndarray) -> bytes:
+    """A .tflite model: the extractor, then (dequantize →) fully connected → softmax, as one graph.
+
+    The head stays in float32: it adds ``4 × classes × (dim + 1)`` bytes and
+    computes exactly what ``SoftmaxHead.predict_proba`` computes.
+    """
+    from ai_edge_litert import schema_py_generated as schema
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    if extractor_bytes[4:8] != b"TFL3":
+        raise TransferError("The extractor is not a .tflite model (no 'TFL3' at byte 4).")
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(extractor_bytes))
+    if len(model.subgraphs) != 1 or len(model.subgraphs[0].outputs) != 1:
+        raise TransferError("The extractor must have one subgraph with one output to append a head.")
+    graph = model.subgraphs[0]
+    features = graph.tensors[graph.outputs[0]]
+    dim = int(np.prod(features.shape[1:]))
+    w = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).T)  # TFLite stores (classes, dim)
+    b = np.ascontiguousarray(np.asarray(bias, dtype=np.float32))
+    if w.ndim != 2 or w.shape[1] != dim or b.shape != (w.shape[0],):
+        raise TransferError(f"The head's weights {np.shape(weights)} and bias {np.shape(bias)} do not fit the "
+                            f"extractor's {dim} features: expected ({dim}, classes) and (classes,).")
+    classes = w.shape[0]
+
+    def buffer(array: np.ndarray | None) -> int:
+        entry = schema.BufferT()
+        if array is not None:
+            entry.data = np.frombuffer(array.tobytes(), dtype=np.uint8)
+        model.buffers.append(entry)
+        return len(model.buffers) - 1
+
+    def tensor(name: str, shape: list[int], data: np.ndarray | None = None) -> int:
+        entry = schema.TensorT()
+        entry.name, entry.shape, entry.type = name.encode(), shape, schema.TensorType.FLOAT32
+        entry.buffer = buffer(data)
+        graph.tensors.append(entry)
+        return len(graph.tensors) - 1
+
+    def opcode(code: int, version: int = 1) -> int:
+        for i, existing in enumerate(model.operatorCodes):
+            if flatbuffer_utils.get_builtin_code_from_operator_code(existing) == code:
+                existing.version = max(existing.version, version)
+                return i
+        entry = schema.OperatorCodeT()
+        entry.builtinCode, entry.deprecatedBuiltinCode, entry.version = code, min(code, 127), version
+        model.operatorCodes.append(entry)
+        return len(model.operatorCodes) - 1
+
+    def operator(code: int, inputs: list[int], output: int, options_type: int, options, version: int = 1) -> None:
+        op = schema.OperatorT()
+        op.opcodeIndex, op.inputs, op.outputs = opcode(code, version), inputs, [output]
+        op.builtinOptionsType, op.builtinOptions = options_type, options
+        graph.operators.append(op)
+
+    source = graph.outputs[0]
+    ops, kinds = schema.BuiltinOperator, schema.BuiltinOptions
+    if features.type != schema.TensorType.FLOAT32:
+        if features.type not in (schema.TensorType.UINT8, schema.TensorType.INT8):
+            raise TransferError("The extractor's output must be float32, uint8 or int8.")
+        dequantized = tensor("head/features_float", list(features.shape))
+        version = 1 if features.type == schema.TensorType.UINT8 else 2
+        operator(ops.DEQUANTIZE, [source], dequantized, kinds.DequantizeOptions, schema.DequantizeOptionsT(), version)
+        source = dequantized
+    weights_index = tensor("head/weights", [classes, dim], w)
+    bias_index = tensor("head/bias", [classes], b)
+    logits = tensor("head/logits", [1, classes])
+    fc = schema.FullyConnectedOptionsT()
+    fc.fusedActivationFunction = schema.ActivationFunctionType.NONE
+    operator(ops.FULLY_CONNECTED, [source, weights_index, bias_index], logits, kinds.FullyConnectedOptions, fc)
+    probabilities = tensor("probabilities", [1, classes])
+    options = schema.SoftmaxOptionsT()
+    options.beta = 1.0
+    operator(ops.SOFTMAX, [logits], probabilities, kinds.SoftmaxOptions, options)
+    graph.outputs = [probabilities]
+    model.signatureDefs = []  # the extractor's signature (if any) names the old output
+    model.description = b"Feature extractor + softmax head (helpers.transfer.export_classifier)"
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def export_classifier(
+    extractor_path: str | os.PathLike, head: SoftmaxHead, labels: Sequence[str], folder: str | os.PathLike,
+    name: str = "classifier",
+) -> ExportedModel:
+    """Write ``<name>.tflite`` (extractor + head) and ``<name>_labels.txt`` into ``folder``, atomically.
+
+    Introduced in notebook 06. Use a cache or temporary folder, not the repository.
+    """
+    labels = [str(label) for label in labels]
+    if len(labels) != head.num_classes:
+        raise TransferError(f"{len(labels)} labels for a head with {head.num_classes} classes; give one per class.")
+    if any(not label.strip() or "\n" in label for label in labels):
+        raise TransferError("Labels must be non-empty single-line names.")
+    if not name or Path(name).name != name:
+        raise TransferError(f"name is a file name without folders; got {name!r}.")
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    source = Path(extractor_path)
+    if not source.is_file():
+        raise TransferError(f"No extractor model at '{source}'; fetch it with helpers.assets.fetch(...).")
+    data = append_head(source.read_bytes(), head.weights, head.bias)
+    model_path, labels_path = out / f"{name}.tflite", out / f"{name}_labels.txt"
+    _atomic_write(labels_path, ("\n".join(labels) + "\n").encode("utf-8"))
+    _atomic_write(model_path, data)
+    return ExportedModel(model_path, labels_path)

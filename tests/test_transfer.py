@@ -1,0 +1,413 @@
+"""helpers.transfer on self-made images and the tiny TFLite models; plus notebook 06's plots and self-checks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pytest
+from PIL import Image
+
+from helpers import HelpersError, checks, plots, transfer
+from helpers.classify import Classifier
+from helpers.errors import ImageError
+from helpers.images import load_image, resize_for_model
+from helpers.transfer import FeatureExtractor, TransferError
+
+matplotlib.use("Agg")
+
+CLASSES = ["rabbit", "hamster", "dog"]
+
+
+def _clusters(per_class: int = 20, dim: int = 8, classes: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Positive feature vectors in well-separated clusters (like ReLU features), with their class ids."""
+    rng = np.random.default_rng(seed)
+    centres = np.eye(classes, dim) * 4 + 1
+    ids = np.repeat(np.arange(classes), per_class)
+    return (centres[ids] + rng.uniform(0, 0.5, (len(ids), dim))).astype(np.float32), ids
+
+
+@pytest.fixture
+def class_folders(tmp_path, photo_like) -> Path:
+    """tmp/<class>/<n>.png for three classes: 3, 2 and 2 images, plus a stray text file and an empty folder."""
+    counts = {"rabbit": 3, "hamster": 2, "dog": 2}
+    for c, (name, count) in enumerate(counts.items()):
+        (tmp_path / name).mkdir()
+        for i in range(count):
+            Image.fromarray(np.roll(photo_like, 7 * i + 20 * c, axis=1)).save(tmp_path / name / f"{i}.png")
+    (tmp_path / "dog" / "notes.txt").write_text("not an image")
+    (tmp_path / "empty").mkdir()
+    return tmp_path
+
+
+# --------------------------------------------------------------------------- datasets
+
+
+def test_image_set_from_folder_reads_class_folders(class_folders):
+    images = transfer.image_set_from_folder(class_folders)
+    assert images.classes == ("dog", "hamster", "rabbit")  # sorted, empty folder ignored
+    assert images.counts() == {"dog": 2, "hamster": 2, "rabbit": 3}
+    assert len(images) == 7 and images.class_ids.tolist() == [0, 0, 1, 1, 2, 2, 2]
+    assert all(p.suffix == ".png" for p in images.paths)
+    assert images.names[0] == "dog/0.png"
+
+
+def test_image_set_keeps_the_class_order_given_and_subsets(class_folders):
+    images = transfer.image_set_from_folder(class_folders, classes=["rabbit", "dog"])
+    assert images.classes == ("rabbit", "dog") and images.counts() == {"rabbit": 3, "dog": 2}
+    part = images.subset([0, 4])
+    assert part.class_ids.tolist() == [0, 1] and part.paths == (images.paths[0], images.paths[4])
+    assert part.names == (images.names[0], images.names[4])
+
+
+@pytest.mark.parametrize(
+    ("classes", "message"),
+    [(["rabbit", "cat"], "No images for class"), (["dog", "dog"], "twice"), (["dog"], "at least two classes")],
+)
+def test_image_set_rejects_bad_class_lists(class_folders, classes, message):
+    with pytest.raises(TransferError, match=message):
+        transfer.image_set_from_folder(class_folders, classes=classes)
+
+
+def test_image_set_from_folder_errors(tmp_path):
+    with pytest.raises(TransferError, match="is not a folder"):
+        transfer.image_set_from_folder(tmp_path / "missing")
+    (tmp_path / "cat").mkdir()
+    with pytest.raises(TransferError, match="No images found"):
+        transfer.image_set_from_folder(tmp_path)
+
+
+def test_class_folder_assets_reads_the_registry():
+    groups = transfer.class_folder_assets("flowers/train/")
+    assert list(groups) == ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
+    assert all(len(names) == 100 and all(n.endswith(".jpg") for n in names) for names in groups.values())
+    with pytest.raises(TransferError, match="No registered images"):
+        transfer.class_folder_assets("flowers/nowhere")
+
+
+def test_image_set_from_assets_fetches_and_labels(monkeypatch, tmp_path):
+    fetched = []
+
+    def fake_fetch_many(names, progress=True):
+        fetched.extend(names)
+        return [tmp_path / name.replace("/", "_") for name in names]
+
+    monkeypatch.setattr(transfer.assets, "fetch_many", fake_fetch_many)
+    images = transfer.image_set_from_assets("flowers/val", classes=["tulips", "roses"], progress=False)
+    assert images.classes == ("tulips", "roses") and images.counts() == {"tulips": 30, "roses": 30}
+    assert len(fetched) == 60 and images.names[0].startswith("flowers/val/tulips/")
+    assert images.paths[0] == tmp_path / images.names[0].replace("/", "_")
+
+
+# --------------------------------------------------------------------------- pixels and features
+
+
+def test_load_pixels_decodes_and_resizes_like_the_classifier(class_folders):
+    images = transfer.image_set_from_folder(class_folders)
+    pixels = transfer.load_pixels(images.paths, size=(32, 24), progress=False)
+    assert pixels.shape == (7, 24, 32, 3) and pixels.dtype == np.uint8
+    expected = np.asarray(resize_for_model(load_image(images.paths[3]), (32, 24)))
+    np.testing.assert_array_equal(pixels[3], expected)
+    np.testing.assert_array_equal(transfer.load_pixels(images.paths, size=(32, 24), workers=1, progress=False), pixels)
+
+
+def test_load_pixels_errors(tmp_path):
+    with pytest.raises(TransferError, match="No images given"):
+        transfer.load_pixels([], progress=False)
+    with pytest.raises(TransferError, match="workers"):
+        transfer.load_pixels([tmp_path / "x.png"], workers=0, progress=False)
+    (tmp_path / "bad.png").write_text("<html>not an image</html>")
+    with pytest.raises(ImageError):
+        transfer.load_pixels([tmp_path / "bad.png"], progress=False)
+
+
+@pytest.mark.parametrize("kind", ["float", "uint8", "int8"])
+def test_extractor_output_is_the_dequantized_output_tensor(tiny_models, photo_like, kind):
+    extractor = FeatureExtractor(tiny_models[kind], num_threads=1)
+    assert extractor.dim == 3 and extractor.input_size == (32, 32)
+    assert "→ 3 features" in repr(extractor)
+    pixels = transfer.load_pixels([photo_like], size=(32, 32), progress=False)
+    features = extractor.extract(pixels[0])
+    assert features.dtype == np.float32 and features.shape == (3,)
+    np.testing.assert_array_equal(features, Classifier(tiny_models[kind]).run(
+        Classifier(tiny_models[kind]).preprocess(photo_like)))
+
+
+def test_extract_batch_is_the_same_for_any_worker_count(tiny_models, photo_like):
+    extractor = FeatureExtractor(tiny_models["uint8"])
+    batch = np.stack([np.roll(photo_like[:32, :32], shift, axis=0) for shift in range(5)])
+    one = extractor.extract_batch(batch, workers=1, progress=False)
+    two = extractor.extract_batch(batch, workers=2, progress=False)
+    many = extractor.extract_batch(batch, workers=8, progress=False)
+    np.testing.assert_array_equal(one, two)
+    np.testing.assert_array_equal(one, many)
+    np.testing.assert_array_equal(one[4], extractor.extract(batch[4]))
+
+
+def test_extractor_rejects_bad_pixels_and_models(tiny_models, photo_like):
+    extractor = FeatureExtractor(tiny_models["uint8"])
+    with pytest.raises(TransferError, match="Expected uint8 pixels of shape"):
+        extractor.extract(photo_like)  # 48 × 64, not 32 × 32
+    with pytest.raises(TransferError, match="float32"):
+        extractor.extract(photo_like[:32, :32].astype(np.float32))
+    with pytest.raises(TransferError, match="batch of images"):
+        extractor.extract_batch(np.zeros((0, 32, 32, 3), np.uint8))
+    with pytest.raises(TransferError, match="workers"):
+        extractor.extract_batch(photo_like[None, :32, :32], workers=0)
+    with pytest.raises(TransferError, match="needs one image"):
+        FeatureExtractor(tiny_models["not_image"])
+
+
+def test_feature_extraction_does_not_import_tensorflow(tiny_models, photo_like):
+    code = (
+        "import sys, numpy as np\n"
+        "from helpers import transfer\n"
+        f"e = transfer.FeatureExtractor({str(tiny_models['uint8'])!r})\n"
+        "e.extract_batch(np.zeros((2, 32, 32, 3), np.uint8), progress=False)\n"
+        "print('tensorflow' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+# --------------------------------------------------------------------------- heads
+
+
+def test_train_head_learns_separable_clusters_deterministically():
+    features, ids = _clusters()
+    head = transfer.train_head(features, ids, learning_rate=0.05, steps=100, validation=(features, ids))
+    assert head.num_classes == 3 and head.weights.shape == (8, 3)
+    assert head.history["loss"][0] == pytest.approx(np.log(3), abs=1e-6)  # zero weights: equal guesses
+    assert head.history["loss"][-1] < head.history["loss"][0] / 4
+    assert np.all(np.diff(head.history["loss"]) <= 1e-6)
+    assert len(head.history["val_accuracy"]) == 100 and head.history["val_accuracy"][-1] == 1.0
+    assert (head.predict(features) == ids).all()
+    probs = head.predict_proba(features)
+    np.testing.assert_allclose(probs.sum(axis=1), 1, atol=1e-6)
+    again = transfer.train_head(features, ids, learning_rate=0.05, steps=100)
+    np.testing.assert_array_equal(again.weights, head.weights)
+    assert "val_accuracy" not in again.history
+
+
+def test_train_head_without_decay_is_plain_gradient_descent():
+    features, ids = _clusters(per_class=5)
+    head = transfer.train_head(features, ids, learning_rate=0.1, steps=1, l2=0.0)
+    one_hot = np.eye(3)[ids]
+    gradient = (np.full((15, 3), 1 / 3) - one_hot) / 15  # first step: all probabilities 1/3
+    np.testing.assert_allclose(head.weights, -0.1 * features.T @ gradient, atol=1e-6)
+    np.testing.assert_allclose(head.bias, -0.1 * gradient.sum(axis=0), atol=1e-7)
+
+
+@pytest.mark.parametrize(
+    ("features", "ids", "message"),
+    [
+        (np.ones((4,)), [0, 1, 0, 1], r"\(images, dim\) matrix"),
+        (np.ones((4, 2)), [0, 1, 0], "one class index per feature row"),
+        (np.ones((4, 2)), [0.0, 1.0, 0.0, 1.0], "integer class indices"),
+        (np.ones((4, 2)), [0, 1, 0, -1], "Class indices must be in"),
+        (np.full((4, 2), np.nan), [0, 1, 0, 1], "NaN or infinite"),
+    ],
+)
+def test_train_head_rejects_bad_inputs(features, ids, message):
+    with pytest.raises(TransferError, match=message):
+        transfer.train_head(features, np.asarray(ids))
+
+
+def test_train_head_rejects_bad_settings_and_class_counts():
+    features, ids = _clusters(per_class=2)
+    with pytest.raises(TransferError, match="learning_rate > 0"):
+        transfer.train_head(features, ids, learning_rate=0)
+    with pytest.raises(TransferError, match="Class indices must be in 0…1"):
+        transfer.train_head(features, ids, num_classes=2)
+    with pytest.raises(TransferError, match="validation features"):
+        transfer.train_head(features, ids, validation=(np.ones(3), ids))
+
+
+def test_head_rejects_features_of_another_extractor():
+    features, ids = _clusters()
+    head = transfer.train_head(features, ids, steps=2)
+    with pytest.raises(TransferError, match="takes 8-d features; got 5-d"):
+        head.predict(np.ones((2, 5)))
+
+
+def test_l2_normalize_and_imprint():
+    features, ids = _clusters()
+    unit = transfer.l2_normalize(features)
+    np.testing.assert_allclose(np.linalg.norm(unit, axis=1), 1, atol=1e-6)
+    weights = transfer.imprint(features, ids)
+    assert weights.shape == (3, 8)
+    expected = unit[ids == 1].mean(axis=0)
+    np.testing.assert_allclose(weights[1], expected / np.linalg.norm(expected), atol=1e-6)
+    assert (np.argmax(unit @ weights.T, axis=1) == ids).all()
+    one_each = transfer.sample_per_class(ids, 1, seed=4)
+    assert (np.argmax(unit @ transfer.imprint(features[one_each], ids[one_each]).T, axis=1) == ids).all()
+
+
+def test_imprint_and_normalize_errors():
+    with pytest.raises(TransferError, match="all zeros"):
+        transfer.l2_normalize(np.array([[1.0, 0.0], [0.0, 0.0]]))
+    with pytest.raises(TransferError, match=r"Class\(es\) \[2\] have no example"):
+        transfer.imprint(np.eye(2), np.array([0, 1]), num_classes=3)
+
+
+def test_sample_per_class_is_balanced_and_reproducible():
+    ids = np.repeat(np.arange(3), [5, 6, 7])
+    chosen = transfer.sample_per_class(ids, 4, seed=1)
+    assert np.bincount(ids[chosen]).tolist() == [4, 4, 4] and len(set(chosen)) == 12
+    np.testing.assert_array_equal(chosen, transfer.sample_per_class(ids, 4, seed=1))
+    assert not np.array_equal(chosen, transfer.sample_per_class(ids, 4, seed=2))
+    with pytest.raises(TransferError, match="only 5 examples"):
+        transfer.sample_per_class(ids, 6)
+    with pytest.raises(TransferError, match="at least 1"):
+        transfer.sample_per_class(ids, 0)
+
+
+def test_accuracy_by_size_runs_every_draw():
+    features, ids = _clusters(per_class=10)
+    calls = []
+
+    def fit(train_features, train_ids):
+        calls.append(len(train_ids))
+        weights = transfer.imprint(train_features, train_ids, 3)
+        return lambda new: np.argmax(transfer.l2_normalize(new) @ weights.T, axis=1)
+
+    results = transfer.accuracy_by_size(features, ids, features, ids, [1, 3, 10], fit, repeats=4)
+    assert results.shape == (3, 4) and ((results >= 0) & (results <= 1)).all()
+    assert calls == [3] * 4 + [9] * 4 + [30]  # the full set is drawn once
+    assert (results[2] == results[2, 0]).all() and results[2, 0] == 1.0
+
+
+def test_confusion_matrix_counts_and_errors():
+    matrix = transfer.confusion_matrix([0, 0, 1, 2, 2, 2], [0, 1, 1, 2, 0, 2], 3)
+    assert matrix.tolist() == [[1, 1, 0], [0, 1, 0], [1, 0, 2]]
+    assert matrix.sum() == 6
+    with pytest.raises(TransferError, match="same length"):
+        transfer.confusion_matrix([0, 1], [0], 2)
+    with pytest.raises(TransferError, match="in 0…1"):
+        transfer.confusion_matrix([0, 2], [0, 1], 2)
+
+
+# --------------------------------------------------------------------------- export
+
+
+@pytest.mark.parametrize("kind", ["uint8", "int8", "float"])
+def test_exported_model_is_extractor_plus_head(tiny_models, photo_like, tmp_path, kind):
+    extractor = FeatureExtractor(tiny_models[kind])
+    batch = np.stack([np.roll(photo_like[:32, :32], 5 * i, axis=1) for i in range(6)])
+    features = extractor.extract_batch(batch, progress=False)
+    head = transfer.train_head(features, np.array([0, 1, 0, 1, 0, 1]), num_classes=2, learning_rate=1.0, steps=20)
+    exported = transfer.export_classifier(tiny_models[kind], head, ["yes", "no"], tmp_path / "out", name="tiny")
+    assert exported.model_path.name == "tiny.tflite" and exported.labels == ["yes", "no"]
+    extra = exported.size_bytes - tiny_models[kind].stat().st_size
+    assert 4 * 2 * (3 + 1) <= extra < 2000
+    assert sorted(p.name for p in exported.model_path.parent.iterdir()) == ["tiny.tflite", "tiny_labels.txt"]
+    classifier = Classifier(exported.model_path, exported.labels)
+    assert classifier.describe()["output"]["dtype"] == "float32" and classifier.num_outputs == 2
+    probs = np.stack([classifier.run(classifier.preprocess(image)) for image in batch])
+    np.testing.assert_allclose(probs, head.predict_proba(features), atol=1e-6)
+    assert classifier.classify(batch[0], top_k=1)[0][0] in ("yes", "no")
+
+
+def test_export_replaces_an_existing_model(tiny_models, tmp_path):
+    features, ids = np.eye(3, dtype=np.float32), np.array([0, 1, 2])
+    first = transfer.train_head(features, ids, steps=1)
+    transfer.export_classifier(tiny_models["uint8"], first, CLASSES, tmp_path)
+    second = transfer.train_head(features, ids, steps=50, learning_rate=1.0)
+    exported = transfer.export_classifier(tiny_models["uint8"], second, ["a", "b", "c"], tmp_path)
+    assert exported.labels == ["a", "b", "c"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["classifier.tflite", "classifier_labels.txt"]
+
+
+def test_export_errors(tiny_models, tmp_path):
+    head = transfer.train_head(np.eye(3, dtype=np.float32), np.array([0, 1, 2]), steps=1)
+    with pytest.raises(TransferError, match="2 labels for a head with 3 classes"):
+        transfer.export_classifier(tiny_models["uint8"], head, ["a", "b"], tmp_path)
+    with pytest.raises(TransferError, match="non-empty single-line"):
+        transfer.export_classifier(tiny_models["uint8"], head, ["a", "", "c"], tmp_path)
+    with pytest.raises(TransferError, match="without folders"):
+        transfer.export_classifier(tiny_models["uint8"], head, CLASSES, tmp_path, name="sub/model")
+    with pytest.raises(TransferError, match="No extractor model"):
+        transfer.export_classifier(tmp_path / "missing.tflite", head, CLASSES, tmp_path)
+    wide = transfer.train_head(np.eye(4, dtype=np.float32), np.array([0, 1, 2, 0]), steps=1)
+    with pytest.raises(TransferError, match="do not fit the extractor's 3 features"):
+        transfer.export_classifier(tiny_models["uint8"], wide, CLASSES, tmp_path)
+    with pytest.raises(TransferError, match="not a .tflite model"):
+        transfer.append_head(b"<html></html>", head.weights, head.bias)
+    assert not list(tmp_path.glob("*.tflite")), "a failed export leaves no model behind"
+    assert issubclass(TransferError, HelpersError)
+
+
+# --------------------------------------------------------------------------- notebook 06 plots
+
+
+def test_training_curve_draws_loss_and_accuracy():
+    ax = plots.training_curve({"loss": [1.0, 0.5, 0.25], "val_accuracy": [0.5, 0.8, 0.9]}, title="t")
+    assert ax.get_title() == "t" and ax.get_xlabel() == "gradient-descent step"
+    assert len(ax.figure.axes) == 2 and ax.get_legend() is not None
+    assert len(plots.training_curve({"loss": [1.0]}).figure.axes) == 1
+    with pytest.raises(ValueError, match="loss"):
+        plots.training_curve({"val_accuracy": [0.5]})
+
+
+def test_confusion_heatmap_labels_every_cell():
+    ax = plots.confusion_heatmap(np.array([[3, 1], [0, 4]]), ["cat", "dog"])
+    assert [t.get_text() for t in ax.texts] == ["3", "1", "0", "4"]
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    with pytest.raises(ValueError, match="2×2 matrix"):
+        plots.confusion_heatmap(np.ones((3, 3)), ["cat", "dog"])
+
+
+def test_accuracy_by_size_chart_and_scatter():
+    results = np.array([[0.4, 0.5], [0.7, 0.8], [0.9, 0.9]])
+    ax = plots.accuracy_by_size_chart([1, 5, 25], {"head": results}, chance=0.2)
+    assert ax.get_xscale() == "log" and [line.get_label() for line in ax.get_lines()] == ["head", "chance (0.20)"]
+    np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0.45, 0.75, 0.9])
+    ax = plots.scatter_by_class(np.zeros((4, 2)), np.array([0, 1, 1, 0]), ["a", "b"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
+    with pytest.raises(ValueError, match=r"\(n, 2\) points"):
+        plots.scatter_by_class(np.zeros((4, 3)), np.zeros(4), ["a"])
+
+
+# --------------------------------------------------------------------------- notebook 06 self-checks
+
+
+def test_check_imprinted_accuracy(capsys):
+    features, ids = _clusters(per_class=10, seed=3)
+    noisy = features + np.random.default_rng(0).normal(0, 2.0, features.shape).astype(np.float32)
+    chosen = transfer.sample_per_class(ids, 1, seed=3)
+    weights = transfer.imprint(noisy[chosen], ids[chosen], 3)
+    right = float((np.argmax(transfer.l2_normalize(noisy) @ weights.T, axis=1) == ids).mean())
+    assert checks.check_imprinted_accuracy(right, noisy, ids, noisy, ids, per_class=1, seed=3)
+    assert "✅" in capsys.readouterr().out
+    if right > 0:
+        assert not checks.check_imprinted_accuracy(right * 100, noisy, ids, noisy, ids, per_class=1, seed=3)
+        assert "percentage" in capsys.readouterr().out
+    assert not checks.check_imprinted_accuracy(-1.0, noisy, ids, noisy, ids, per_class=1, seed=3)
+    assert "sample_per_class" in capsys.readouterr().out
+    assert not checks.check_imprinted_accuracy("0.5", noisy, ids, noisy, ids)
+    assert "number between 0 and 1" in capsys.readouterr().out
+
+
+def test_check_most_confused(capsys):
+    matrix = np.array([[9, 0, 1], [0, 8, 2], [3, 0, 7]])
+    assert checks.check_most_confused(("c", "a"), matrix, ["a", "b", "c"])
+    assert not checks.check_most_confused(("a", "c"), matrix, ["a", "b", "c"])
+    assert "Swap them" in capsys.readouterr().out.splitlines()[-1]
+    assert not checks.check_most_confused(("a", "a"), matrix, ["a", "b", "c"])
+    assert "diagonal" in capsys.readouterr().out
+    assert not checks.check_most_confused("c", matrix, ["a", "b", "c"])
+    assert not checks.check_most_confused(("b", "c"), matrix, ["a", "b", "c"])
+    with pytest.raises(ValueError, match="no mistakes"):
+        checks.check_most_confused(("a", "b"), np.eye(3, dtype=int), ["a", "b", "c"])
+
+
+def test_check_head_bytes(capsys):
+    assert checks.check_head_bytes(20_500, dim=1024, classes=5)
+    assert not checks.check_head_bytes(20_480, dim=1024, classes=5)
+    assert "bias" in capsys.readouterr().out.splitlines()[-1]
+    assert not checks.check_head_bytes(5_125, dim=1024, classes=5)
+    assert "4 bytes" in capsys.readouterr().out.splitlines()[-1]
+    assert not checks.check_head_bytes(1, dim=1024, classes=5)
