@@ -279,3 +279,68 @@ def check_head_bytes(answer: int, dim: int, classes: int) -> bool:
                                         f"about {expected / 1e3:.1f} kB.",
                     f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per "
                     f"class), then multiply by 4 bytes per float32.")
+
+
+# --------------------------------------------------------------------------- notebook 05
+
+
+def check_quantized_value(answer: int, real: float, scale: float, zero_point: int, dtype: str = "int8") -> bool:
+    """Exercise 05.1: the code of one real value, q = clip(round(real / scale) + zero_point)."""
+    from helpers.quantize import quantize
+
+    expected = int(quantize(real, scale, zero_point, dtype))
+    info = np.iinfo(np.dtype(dtype))
+    unclipped = int(np.round(real / scale) + zero_point)
+    if answer == expected:
+        sign = "+" if zero_point >= 0 else "−"
+        return _verdict(True, f"round({real} / {scale:.6g}) {sign} {abs(zero_point)} = {expected}"
+                        + (f" (clipped to the {dtype} range)" if unclipped != expected else "") + ".", "")
+    if answer == unclipped and unclipped != expected:
+        return _verdict(False, "", f"{unclipped} does not fit in {dtype} ({info.min} … {info.max}): clip it to the "
+                                   f"nearest code the type can hold.")
+    if answer == int(np.round(real / scale)) and zero_point != 0:
+        return _verdict(False, "", "Add the zero point after dividing by the scale.")
+    if answer == int(np.round(real * scale + zero_point)):
+        return _verdict(False, "", "Divide the real value by the scale (quantizing is the inverse of "
+                                   "real = scale × (q − zero_point)).")
+    return _verdict(False, "", f"You gave {answer}. Solve real = scale × (q − zero_point) for q, round to the nearest "
+                               f"integer, and clip to {info.min} … {info.max}.")
+
+
+def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> bool:
+    """Exercise 05.2: per-channel dequantization, each channel along ``axis`` with its own scale and zero point."""
+    q = np.asarray(q)
+    shape = [1] * q.ndim
+    shape[axis] = -1
+    scale = np.asarray(scales, dtype=np.float64).reshape(shape)
+    zero = np.asarray(zero_points, dtype=np.float64).reshape(shape)
+    expected = scale * (q.astype(np.float64) - zero)
+    answer = np.asarray(answer, dtype=np.float64)
+    if answer.shape != expected.shape:
+        return _verdict(False, "", f"The result must have the weights' shape {expected.shape}; yours is "
+                                   f"{answer.shape}. Reshape the scales so they line up with axis {axis}.")
+    if np.allclose(answer, expected, rtol=1e-5, atol=1e-7):
+        return _verdict(True, f"{expected.size:,} weights, {scale.size} channels, each with its own scale "
+                              f"(from {scale.min():.3g} to {scale.max():.3g}).", "")
+    if np.allclose(answer, float(np.ravel(scales)[0]) * (q - float(np.ravel(zero_points)[0])), rtol=1e-5):
+        return _verdict(False, "", f"You used one scale for every channel; each of the {scale.size} channels has its "
+                                   f"own. Reshape the scales to line up with axis {axis}, e.g. "
+                                   f"scales.reshape(-1, 1, 1, 1) for axis 0.")
+    return _verdict(False, "", "Not equal to scale × (q − zero_point) channel by channel. Check that the scales line "
+                               f"up with axis {axis} of the weights, and that q is converted to float first.")
+
+
+def check_model_sizes(float32_mb: float, int8_mb: float, parameters: int) -> bool:
+    """Exercise 05.3: predicted float32 and int8 file sizes (MB) from a parameter count, within 10 %."""
+    expected_float, expected_int8 = parameters * 4 / 1e6, parameters / 1e6
+    if np.isclose(float32_mb, expected_int8, rtol=0.1) and np.isclose(int8_mb, expected_float, rtol=0.1):
+        return _verdict(False, "", "The two are swapped: float32 takes 4 bytes per weight, int8 one.")
+    if np.isclose(float32_mb, expected_float * 8, rtol=0.1) or np.isclose(int8_mb, expected_int8 * 8, rtol=0.1):
+        return _verdict(False, "", "That counts bits; a file size is in bytes (8 bits each).")
+    if np.isclose(float32_mb, expected_float * 1e6, rtol=0.1) or np.isclose(int8_mb, expected_int8 * 1e6, rtol=0.1):
+        return _verdict(False, "", "That is in bytes; divide by 1,000,000 for megabytes.")
+    ok = bool(np.isclose(float32_mb, expected_float, rtol=0.1) and np.isclose(int8_mb, expected_int8, rtol=0.1))
+    return _verdict(ok, f"About {expected_float:.1f} MB as float32 and {expected_int8:.1f} MB as int8: the weights "
+                        f"are nearly the whole file, plus a little for the graph and the scales.",
+                    f"You gave {float32_mb} MB and {int8_mb} MB. Multiply the parameter count by the bytes per "
+                    f"weight (float32: 4, int8: 1) and divide by 1,000,000.")

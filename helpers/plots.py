@@ -269,3 +269,43 @@ def scatter_by_class(points, labels, classes: Sequence[str], title: str = "Featu
     ax.set_title(title)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return ax
+
+
+# --------------------------------------------------------------------------- notebook 05 (quantization)
+
+
+def size_bars(names: Sequence[str], sizes_bytes: Sequence[int], reference: int | None = None,
+              title: str = "Model file size", ax=None):
+    """Horizontal bars of file sizes in MB (10⁶ bytes), each labelled with its size and its ratio to ``reference``."""
+    if len(names) != len(sizes_bytes):
+        raise ValueError(f"{len(names)} names for {len(sizes_bytes)} sizes; they must match one to one.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 0.5 * len(names) + 1.3))
+    megabytes = [int(s) / 1e6 for s in sizes_bytes][::-1]
+    bars = ax.barh(list(names)[::-1], megabytes, color=[PALETTE[i % len(PALETTE)] for i in range(len(names))][::-1])
+    labels = [f"{mb:.2f} MB" + (f"  (×{mb * 1e6 / reference:.2f})" if reference else "") for mb in megabytes]
+    ax.bar_label(bars, labels=labels, padding=3, fontsize=9)
+    ax.set_xlim(0, max(megabytes, default=1.0) * 1.45)
+    ax.set_xlabel("file size (MB)" + (" — in brackets: ratio to the reference" if reference else ""))
+    ax.set_ylabel("model")
+    ax.set_title(title)
+    return ax
+
+
+def error_histogram(errors: Sequence[float], bound: float | None = None, bins: int = 41,
+                    title: str = "Quantization error", xlabel: str = "error", ax=None):
+    """A histogram of rounding errors; ``bound`` draws the ±bound lines the errors should stay within."""
+    values = np.asarray(errors, dtype=float).ravel()
+    if values.size == 0:
+        raise ValueError("No errors given: pass at least one value.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.4))
+    ax.hist(values, bins=bins, color=PALETTE[0], edgecolor="white", linewidth=0.5)
+    if bound is not None:
+        for x in (-bound, bound):
+            ax.axvline(x, color=PALETTE[5], linestyle="--", linewidth=1.5)
+        ax.text(bound, ax.get_ylim()[1] * 0.95, f" ±{bound:g}", color=PALETTE[5], va="top", fontsize=9)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("number of values")
+    ax.set_title(title)
+    return ax

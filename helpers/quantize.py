@@ -1,0 +1,591 @@
+"""Convert a Keras model to TensorFlow Lite four ways, and look inside the result.
+
+Introduced in notebook 05, which first writes the quantization arithmetic
+``real = scale × (q − zero_point)`` and the int8 conversion out by hand
+(``converter.optimizations``, ``representative_dataset``,
+``target_spec.supported_ops``, ``inference_input_type``). The four recipes
+(``MODES``):
+
+* ``float32``: no optimization; every weight keeps its 4 bytes;
+* ``dynamic``: dynamic-range quantization; weights are stored as int8 (1 byte),
+  activations stay float and are quantized on the fly inside some operators;
+* ``float16``: weights are stored as float16 (2 bytes) and turned back into
+  float32 when the model is loaded;
+* ``int8``: full-integer quantization; weights *and* activations are int8, the
+  activations' ranges measured on a representative dataset (calibration). The
+  model's input and output are uint8 (raw pixels in, bytes out), int8, or float32.
+
+``convert`` caches its result in ``<cache>/converted`` (the assets cache folder,
+outside the repository), keyed by a hash of the model's architecture and weights,
+the recipe and the calibration data. Files are written to a temporary name and
+renamed into place, so a crash never leaves half a model behind.
+
+Only the conversion functions import TensorFlow (lazily: it takes seconds). The
+arithmetic and the inspection of ``.tflite`` files read the file's flatbuffer with
+LiteRT's own schema and need no TensorFlow.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import sys
+import tempfile
+import warnings
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from helpers.classify import dequantize
+from helpers.errors import HelpersError, ModelError
+
+__all__ = [
+    "IO_TYPES", "MODES", "ROLES", "QuantizationError", "TensorInfo", "convert", "converted_dir", "converter_flags",
+    "dequantize", "find_tensor", "inspect_tensors", "io_bytes", "make_converter", "model_digest",
+    "operator_counts", "quantization_params", "quantize", "quiet", "read_constant", "representative_dataset",
+    "save_model", "short_name", "stored_bytes",
+]
+
+MODES = ("float32", "dynamic", "float16", "int8")
+IO_TYPES = ("uint8", "int8", "float32")
+INTEGER_TYPES = ("int8", "uint8", "int16")
+ROLES = ("input", "output", "weights", "bias", "constant", "activation")
+CACHE_VERSION = "1"  # bump to invalidate every cached conversion
+
+
+class QuantizationError(HelpersError):
+    """A conversion or quantization was asked for with settings that cannot work."""
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+def _integer_type(dtype: Any) -> np.dtype:
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError as exc:
+        raise QuantizationError(f"{dtype!r} is not a numpy type; use one of {INTEGER_TYPES}.") from exc
+    if dtype.name not in INTEGER_TYPES:
+        raise QuantizationError(f"Quantized values are stored as {', '.join(INTEGER_TYPES)}; got {dtype.name}.")
+    return dtype
+
+
+def _check_scale(scale: float, zero_point: int, dtype: np.dtype) -> None:
+    if not np.isfinite(scale) or scale <= 0:
+        raise QuantizationError(f"The scale must be a positive number; got {scale}. (A scale of 0 means the tensor "
+                                f"is not quantized: it holds floats.)")
+    info = np.iinfo(dtype)
+    if not info.min <= zero_point <= info.max:
+        raise QuantizationError(f"The zero point {zero_point} is outside the {dtype.name} range "
+                                f"[{info.min}, {info.max}]: it must be a value the type can hold.")
+
+
+def quantize(values: Any, scale: float, zero_point: int, dtype: Any = "int8") -> np.ndarray:
+    """``q = clip(round(real / scale) + zero_point)`` in ``dtype``'s range. Introduced in notebook 05."""
+    dtype = _integer_type(dtype)
+    _check_scale(float(scale), int(zero_point), dtype)
+    real = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(real).all():
+        raise QuantizationError("The values contain NaN or infinity, which have no quantized code.")
+    info = np.iinfo(dtype)
+    return np.clip(np.round(real / scale) + zero_point, info.min, info.max).astype(dtype)
+
+
+def quantization_params(low: float, high: float, dtype: Any = "int8", symmetric: bool = False) -> tuple[float, int]:
+    """The (scale, zero_point) that map the range [low, high] onto ``dtype``'s codes.
+
+    The range is first widened to include 0, so that 0.0 (padding, ReLU's output)
+    has an exact code. Asymmetric (the default, used for activations) spreads the
+    range over every code; symmetric (used for int8 weights) keeps the zero point
+    at 0 and uses the codes −127 … 127.
+    """
+    dtype = _integer_type(dtype)
+    if not (np.isfinite(low) and np.isfinite(high)):
+        raise QuantizationError(f"The range must be finite; got [{low}, {high}].")
+    if low > high:
+        raise QuantizationError(f"low ({low}) is above high ({high}); pass the smallest value first.")
+    low, high = min(float(low), 0.0), max(float(high), 0.0)
+    info = np.iinfo(dtype)
+    if symmetric:
+        if info.min == 0:
+            raise QuantizationError(f"Symmetric quantization needs a signed type such as int8; got {dtype.name}.")
+        largest = max(abs(low), abs(high))
+        return (largest / info.max if largest > 0 else 1.0), 0
+    if high == low:  # only zeros: any scale represents them exactly
+        return 1.0, int(np.clip(0, info.min, info.max))
+    scale = (high - low) / (info.max - info.min)
+    zero_point = int(np.clip(np.round(info.min - low / scale), info.min, info.max))
+    return float(scale), zero_point
+
+
+def io_bytes(shape: Sequence[int], dtype: Any) -> int:
+    """The bytes a tensor of ``shape`` and ``dtype`` takes: number of elements × bytes per element."""
+    shape = tuple(int(d) for d in shape)
+    if any(d < 0 for d in shape):
+        raise QuantizationError(f"A tensor shape has no negative sizes; got {shape}.")
+    try:
+        itemsize = np.dtype(dtype).itemsize
+    except TypeError as exc:
+        raise QuantizationError(f"{dtype!r} is not a numpy type (e.g. 'uint8', 'float32').") from exc
+    return int(np.prod(shape, dtype=np.int64)) * itemsize
+
+
+# --------------------------------------------------------------------------- conversion
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Silence what TensorFlow's converter prints (stdout, C++ log lines, warnings) while the block runs.
+
+    If the block fails, the captured text is attached to the exception as a note,
+    so nothing useful is lost.
+    """
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    with tempfile.TemporaryFile() as capture:
+        saved: dict[int, int] = {}
+        for fd in (1, 2):
+            try:
+                saved[fd] = os.dup(fd)
+                os.dup2(capture.fileno(), fd)
+            except OSError:
+                saved.pop(fd, None)
+        python_out = io.StringIO()
+        try:
+            with contextlib.redirect_stdout(python_out), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                yield
+        except Exception as exc:
+            capture.flush()
+            capture.seek(0)
+            text = python_out.getvalue() + capture.read().decode("utf-8", "replace")
+            tail = "\n".join(text.strip().splitlines()[-15:])
+            if tail:
+                exc.add_note("TensorFlow's output before the error (last lines):\n" + tail)
+            raise
+        finally:
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
+            logger.setLevel(level)
+
+
+def _check_mode(mode: str, io_type: str | None) -> str:
+    if mode not in MODES:
+        raise QuantizationError(f"Unknown conversion mode {mode!r}; choose one of {', '.join(MODES)}.")
+    if io_type is None:
+        return "uint8" if mode == "int8" else "float32"
+    if io_type not in IO_TYPES:
+        raise QuantizationError(f"io_type must be one of {', '.join(IO_TYPES)}; got {io_type!r}.")
+    if mode != "int8" and io_type != "float32":
+        raise QuantizationError(f"Only a full-integer ('int8') model can take {io_type} input and output; "
+                                f"a {mode} model keeps float32 at its edges. Use mode='int8' or io_type=None.")
+    return io_type
+
+
+def _check_model(model: Any) -> None:
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise QuantizationError(f"Expected a Keras model (keras.Model); got {type(model).__name__}. Build or load "
+                                f"the model with Keras first, e.g. keras.applications.MobileNet(...).")
+
+
+def _check_samples(model: Any, mode: str, samples: Any) -> np.ndarray | None:
+    if mode != "int8":
+        if samples is not None:
+            raise QuantizationError(f"Only full-integer ('int8') conversion is calibrated on samples; a {mode} "
+                                    f"model measures nothing in advance. Drop samples=, or use mode='int8'.")
+        return None
+    if samples is None:
+        raise QuantizationError("Full-integer ('int8') conversion needs samples: a representative dataset of "
+                                "typical inputs (about 100 preprocessed images), from which the converter measures "
+                                "each activation's range.")
+    samples = np.asarray(samples, dtype=np.float32)
+    expected = tuple(model.inputs[0].shape[1:])
+    if samples.ndim != len(expected) + 1 or len(samples) == 0:
+        raise QuantizationError(f"samples must be a non-empty batch of inputs, shape (N, {', '.join(map(str, expected))}); "
+                                f"got shape {samples.shape}.")
+    for got, want in zip(samples.shape[1:], expected, strict=True):
+        if want is not None and got != want:
+            raise QuantizationError(f"The model takes inputs of shape {expected}; samples have shape "
+                                    f"{samples.shape[1:]}. Resize them to the model's input size.")
+    if not np.isfinite(samples).all():
+        raise QuantizationError("samples contain NaN or infinity; check the preprocessing.")
+    return samples
+
+
+def representative_dataset(samples: np.ndarray) -> Callable[[], Iterator[list[np.ndarray]]]:
+    """A generator function for ``converter.representative_dataset``: one ``[sample[None]]`` at a time."""
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim < 2 or len(samples) == 0:
+        raise QuantizationError(f"samples must be a non-empty batch (N, ...); got shape {samples.shape}.")
+
+    def generate() -> Iterator[list[np.ndarray]]:
+        for sample in samples:
+            yield [sample[np.newaxis]]
+
+    return generate
+
+
+def make_converter(model: Any, mode: str, samples: Any = None, io_type: str | None = None) -> Any:
+    """A ``tf.lite.TFLiteConverter`` for ``model`` set up with one recipe (see ``MODES``); not yet run."""
+    io_type = _check_mode(mode, io_type)
+    _check_model(model)
+    samples = _check_samples(model, mode, samples)
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if mode == "float32":
+        return converter
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if mode == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if mode == "int8":
+        converter.representative_dataset = representative_dataset(samples)
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        if io_type != "float32":
+            converter.inference_input_type = getattr(tf, io_type)
+            converter.inference_output_type = getattr(tf, io_type)
+    return converter
+
+
+def converter_flags(converter: Any) -> dict[str, str]:
+    """The settings of a converter that differ from a plain float32 conversion, as readable text."""
+    flags: dict[str, str] = {}
+
+    def names(values: Any) -> str:
+        return "[" + ", ".join(getattr(v, "name", str(v)) for v in values) + "]"
+
+    if converter.optimizations:
+        flags["optimizations"] = names(converter.optimizations)
+    if converter.representative_dataset is not None:
+        flags["representative_dataset"] = "set (calibration inputs)"
+    if converter.target_spec.supported_types:
+        flags["target_spec.supported_types"] = names(converter.target_spec.supported_types)
+    ops = {getattr(op, "name", str(op)) for op in converter.target_spec.supported_ops}
+    if ops != {"TFLITE_BUILTINS"}:
+        flags["target_spec.supported_ops"] = names(sorted(ops))
+    for attribute in ("inference_input_type", "inference_output_type"):
+        value = getattr(converter, attribute)
+        name = getattr(value, "name", str(value))
+        if name != "float32":
+            flags[attribute] = name
+    return flags
+
+
+def model_digest(model: Any) -> str | None:
+    """A SHA-256 of the model's architecture and weights, or None if the architecture cannot be serialized."""
+    digest = hashlib.sha256()
+    try:
+        digest.update(model.to_json().encode())
+    except Exception:  # noqa: BLE001 — a subclassed model has no JSON: then it is not cached
+        return None
+    for weights in model.get_weights():
+        weights = np.ascontiguousarray(weights)
+        digest.update(f"{weights.shape}{weights.dtype.str}".encode())
+        digest.update(weights.tobytes())
+    return digest.hexdigest()
+
+
+def converted_dir() -> Path:
+    """The folder for converted models: ``<assets cache>/converted``, or a temporary folder if that is read-only."""
+    from helpers import assets
+
+    for folder in (assets.cache_dir() / "converted", Path(tempfile.gettempdir()) / "edge-image-classroom-converted"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            return folder
+    raise QuantizationError("No writable folder for converted models: set CLASSROOM_CACHE_DIR to a writable folder.")
+
+
+def _is_tflite(data: bytes) -> bool:
+    return len(data) >= 8 and data[4:8] == b"TFL3"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def save_model(data: bytes, name: str = "model") -> Path:
+    """Write .tflite bytes to the converted-models folder, named by their hash (atomically); return the path."""
+    if not isinstance(data, (bytes, bytearray)):
+        raise QuantizationError(f"Expected the bytes returned by converter.convert(); got {type(data).__name__}.")
+    if not _is_tflite(bytes(data)):
+        raise QuantizationError("These bytes are not a TensorFlow Lite model (no 'TFL3' marker at byte 4).")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "model"
+    path = converted_dir() / f"{safe}-{hashlib.sha256(data).hexdigest()[:16]}.tflite"
+    if not (path.is_file() and path.stat().st_size == len(data)):
+        _write_atomic(path, bytes(data))
+    return path
+
+
+def convert(model: Any, mode: str, samples: Any = None, io_type: str | None = None, *, name: str | None = None,
+            cache: bool = True) -> Path:
+    """Convert ``model`` with one recipe (see ``MODES``) and return the .tflite file's path; cached by content."""
+    io_type = _check_mode(mode, io_type)
+    _check_model(model)
+    checked = _check_samples(model, mode, samples)
+    import tensorflow as tf
+
+    stem = f"{name or model.name}-{mode}" + (f"-{io_type}" if mode == "int8" else "")
+    weights = model_digest(model) if cache else None
+    path = None
+    if weights is not None:
+        key = hashlib.sha256(f"{CACHE_VERSION}|{tf.__version__}|{mode}|{io_type}|{weights}".encode())
+        if checked is not None:
+            key.update(f"{checked.shape}".encode())
+            key.update(np.ascontiguousarray(checked).tobytes())
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in stem)
+        path = converted_dir() / f"{safe}-{key.hexdigest()[:16]}.tflite"
+        if path.is_file():
+            with open(path, "rb") as handle:
+                if _is_tflite(handle.read(8)):
+                    return path
+    converter = make_converter(model, mode, checked, io_type)
+    with quiet():
+        data = converter.convert()
+    if path is None:
+        return save_model(data, stem)
+    _write_atomic(path, data)
+    return path
+
+
+# --------------------------------------------------------------------------- inspection
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """One tensor of a .tflite model: its type and shape, quantization, and the bytes stored for it."""
+
+    index: int
+    name: str
+    shape: tuple[int, ...]
+    dtype: str
+    scales: tuple[float, ...]
+    zero_points: tuple[int, ...]
+    quantized_dimension: int
+    nbytes: int  # bytes stored in the file (weights, biases); 0 for activations, computed at run time
+    role: str = "activation"  # input, output, weights, bias, constant or activation
+
+    @property
+    def quantized(self) -> bool:
+        """True when the tensor holds integer codes with a scale and a zero point."""
+        return len(self.scales) > 0 and any(s > 0 for s in self.scales)
+
+    @property
+    def per_channel(self) -> bool:
+        """True when each channel (along ``quantized_dimension``) has its own scale."""
+        return len(self.scales) > 1
+
+    @property
+    def constant(self) -> bool:
+        """True for tensors stored in the file (weights, biases), False for activations."""
+        return self.nbytes > 0
+
+    def summary(self) -> dict[str, object]:
+        """The tensor as one table row: name, shape, dtype, scale and zero point (ranges if per channel)."""
+        if not self.quantized:
+            scale, zero_point = "–", "–"
+        elif self.per_channel:
+            scale = f"{len(self.scales)} scales, {min(self.scales):.3g} … {max(self.scales):.3g}"
+            points = sorted(set(self.zero_points))
+            zero_point = str(points[0]) if len(points) == 1 else f"{points[0]} … {points[-1]}"
+        else:
+            scale, zero_point = f"{self.scales[0]:.4g}", str(self.zero_points[0])
+        return {"role": self.role, "name": short_name(self.name), "shape": "×".join(map(str, self.shape)) or "scalar", "dtype": self.dtype,
+                "scale": scale, "zero point": zero_point, "stored bytes": self.nbytes}
+
+
+def short_name(name: str, width: int = 40) -> str:
+    """A tensor name without the model prefix and fused-op suffixes ("model_1/conv1_1/convolution;…" → "conv1_1/convolution")."""
+    first = name.split(";")[0]
+    parts = first.split("/")
+    if len(parts) > 2:
+        first = "/".join(parts[1:])
+    return first if len(first) <= width else first[: width - 1] + "…"
+
+
+def _schema() -> Any:
+    from ai_edge_litert import schema_py_generated
+
+    return schema_py_generated
+
+
+def _read_model(model_path: str | os.PathLike) -> tuple[bytes, Any]:
+    path = Path(model_path)
+    if not path.is_file():
+        raise ModelError(f"No model file at '{path}'. Fetch models by name with helpers.assets.fetch(...), or "
+                         f"convert one with helpers.quantize.convert(...).")
+    data = path.read_bytes()
+    if not _is_tflite(data):
+        raise ModelError(f"'{path}' is not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one "
+                         f"starts with {data[:8]!r}). Is it a .h5/.keras file? Convert it first.")
+    try:
+        model = _schema().ModelT.InitFromPackedBuf(bytearray(data), 0)
+    except Exception as exc:  # flatbuffers raises assorted errors on a damaged file
+        raise ModelError(f"'{path}' is damaged and cannot be parsed ({type(exc).__name__}); fetch or convert it "
+                         f"again.") from exc
+    if not model.subgraphs:
+        raise ModelError(f"'{path}' contains no graph.")
+    return data, model
+
+
+def _type_names() -> dict[int, str]:
+    return {v: k.lower() for k, v in vars(_schema().TensorType).items() if k.isupper()}
+
+
+def _buffer_bytes(data: bytes, model: Any, buffer_index: int) -> bytes:
+    if not model.buffers or buffer_index >= len(model.buffers):
+        return b""
+    buffer = model.buffers[buffer_index]
+    if buffer.data is not None and len(buffer.data):
+        return np.asarray(buffer.data, dtype=np.uint8).tobytes()
+    offset, size = int(getattr(buffer, "offset", 0) or 0), int(getattr(buffer, "size", 0) or 0)
+    return data[offset:offset + size] if offset > 1 and size > 0 else b""
+
+
+def _decode(name: Any) -> str:
+    return name.decode("utf-8", "replace") if isinstance(name, (bytes, bytearray)) else str(name or "")
+
+
+_WEIGHTED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"}
+
+
+def _operator_names(model: Any) -> list[str]:
+    names = {v: k for k, v in vars(_schema().BuiltinOperator).items() if k.isupper()}
+    codes = []
+    for code in model.operatorCodes or []:
+        builtin = max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
+        codes.append(_decode(code.customCode) if code.customCode else names.get(builtin, f"OP{builtin}"))
+    return codes
+
+
+def _roles(model: Any) -> dict[int, str]:
+    graph = model.subgraphs[0]
+    codes = _operator_names(model)
+    roles: dict[int, str] = {}
+    for op in graph.operators or []:
+        if codes[op.opcodeIndex] in _WEIGHTED_OPS and op.inputs is not None:
+            inputs = [int(i) for i in op.inputs]
+            if len(inputs) > 1 and inputs[1] >= 0:
+                roles[inputs[1]] = "weights"
+            if len(inputs) > 2 and inputs[2] >= 0:
+                roles[inputs[2]] = "bias"
+    for index in graph.inputs if graph.inputs is not None else ():
+        roles[int(index)] = "input"
+    for index in graph.outputs if graph.outputs is not None else ():
+        roles[int(index)] = "output"
+    return roles
+
+
+def inspect_tensors(model_path: str | os.PathLike) -> list[TensorInfo]:
+    """Every tensor of a .tflite model's main graph: name, shape, dtype, scale(s), zero point(s), stored bytes."""
+    data, model = _read_model(model_path)
+    types = _type_names()
+    graph = model.subgraphs[0]
+    roles = _roles(model)
+    infos = []
+    for index, tensor in enumerate(graph.tensors or []):
+        quantization = tensor.quantization
+        scales = tuple(float(s) for s in (quantization.scale if quantization is not None and
+                                           quantization.scale is not None else ()))
+        points = tuple(int(z) for z in (quantization.zeroPoint if quantization is not None and
+                                         quantization.zeroPoint is not None else ()))
+        shape = tuple(int(d) for d in (tensor.shape if tensor.shape is not None else ()))
+        infos.append(TensorInfo(
+            index=index, name=_decode(tensor.name), shape=shape, dtype=types.get(tensor.type, f"type{tensor.type}"),
+            scales=scales, zero_points=points or (0,) * len(scales),
+            quantized_dimension=int(quantization.quantizedDimension) if quantization is not None else 0,
+            nbytes=(nbytes := len(_buffer_bytes(data, model, tensor.buffer))),
+            role=roles.get(index, "constant" if nbytes else "activation"),
+        ))
+    return infos
+
+
+def find_tensor(infos: Sequence[TensorInfo], text: str, role: str | None = None) -> TensorInfo:
+    """The tensor whose name best contains ``text``, optionally of one ``role`` (weights, bias, activation, ...).
+
+    An exact name wins; then a name whose first part (before any ";" of fused
+    operations) contains ``text``; then any name that contains it.
+    """
+    if role is not None and role not in ROLES:
+        raise QuantizationError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
+    matches = [t for t in infos if text in t.name and (role is None or t.role == role)]
+    matches.sort(key=lambda t: (t.name != text, text not in t.name.split(";")[0]))
+    if not matches:
+        import difflib
+
+        close = difflib.get_close_matches(text, [short_name(t.name) for t in infos], n=3, cutoff=0.3)
+        hint = f" Close names: {', '.join(close)}." if close else ""
+        kind = f" {role}" if role else ""
+        raise QuantizationError(f"No{kind} tensor name contains {text!r}.{hint}")
+    return matches[0]
+
+
+def read_constant(model_path: str | os.PathLike, tensor: int | str | TensorInfo) -> np.ndarray:
+    """The values stored in the file for a constant tensor (weights, biases), in its own dtype and shape."""
+    data, model = _read_model(model_path)
+    tensors = model.subgraphs[0].tensors or []
+    if isinstance(tensor, TensorInfo):
+        index = tensor.index
+    elif isinstance(tensor, str):
+        infos = [t for t in inspect_tensors(model_path) if t.constant]
+        index = find_tensor(infos, tensor).index
+    else:
+        index = int(tensor)
+    if not 0 <= index < len(tensors):
+        raise QuantizationError(f"Tensor index {index} is out of range: the model has {len(tensors)} tensors.")
+    raw = _buffer_bytes(data, model, tensors[index].buffer)
+    name = _decode(tensors[index].name)
+    if not raw:
+        raise QuantizationError(f"Tensor {index} ({name!r}) is an activation: it has no stored values; it is "
+                                f"computed when the model runs. Pick a weight or bias tensor.")
+    dtype_name = _type_names().get(tensors[index].type, "unknown")
+    try:
+        dtype = np.dtype(dtype_name)
+    except TypeError as exc:
+        raise QuantizationError(f"Tensor {index} ({name!r}) is stored as {dtype_name}, which numpy cannot read.") from exc
+    shape = tuple(int(d) for d in (tensors[index].shape if tensors[index].shape is not None else ()))
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def stored_bytes(model_path: str | os.PathLike) -> dict[str, int]:
+    """Bytes stored in the file for constant tensors, per dtype (largest first): where a model's size goes."""
+    totals: Counter[str] = Counter()
+    for info in inspect_tensors(model_path):
+        if info.constant:
+            totals[info.dtype] += info.nbytes
+    return dict(totals.most_common())
+
+
+def operator_counts(model_path: str | os.PathLike) -> dict[str, int]:
+    """How many times each operator (CONV_2D, QUANTIZE, DEQUANTIZE, ...) appears in the main graph."""
+    _, model = _read_model(model_path)
+    codes = _operator_names(model)
+    counts = Counter(codes[op.opcodeIndex] for op in model.subgraphs[0].operators or [])
+    return dict(counts.most_common())

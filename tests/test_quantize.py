@@ -1,0 +1,538 @@
+"""helpers.quantize on self-made data: the arithmetic, four conversions of small Keras models, the cache, inspection."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers import HelpersError, ModelError, quantize
+from helpers.quantize import QuantizationError
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def dense_model():
+    """An 8×8 RGB → 4-class model with enough weights (a 1024 × 32 dense layer) for sizes to show."""
+    import keras
+
+    keras.utils.set_random_seed(1)
+    return keras.Sequential([
+        keras.Input((8, 8, 3)),
+        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+        keras.layers.Flatten(),
+        keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(4, activation="softmax"),
+    ])
+
+
+@pytest.fixture(scope="module")
+def samples():
+    """Twenty calibration inputs in [-1, 1], as MobileNet-style preprocessing gives."""
+    return np.random.default_rng(0).uniform(-1, 1, (20, 8, 8, 3)).astype(np.float32)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    """A private cache folder for the converted models of this module."""
+    folder = tmp_path_factory.mktemp("cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CLASSROOM_CACHE_DIR", str(folder))
+        yield folder
+
+
+@pytest.fixture(scope="module")
+def converted(dense_model, samples, cache):
+    """The dense model converted with every recipe, plus int8 with int8 and float32 edges."""
+    paths = {mode: quantize.convert(dense_model, mode, samples if mode == "int8" else None) for mode in quantize.MODES}
+    paths["int8-int8"] = quantize.convert(dense_model, "int8", samples, io_type="int8")
+    paths["int8-float32"] = quantize.convert(dense_model, "int8", samples, io_type="float32")
+    return paths
+
+
+def _run(path, x):
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    if inp["dtype"] != np.float32:
+        scale, zero_point = inp["quantization"]
+        x = quantize.quantize(x, scale, zero_point, np.dtype(inp["dtype"]).name)
+    interpreter.set_tensor(inp["index"], x)
+    interpreter.invoke()
+    scale, zero_point = out["quantization"]
+    return quantize.dequantize(interpreter.get_tensor(out["index"]), scale, zero_point)
+
+
+# --------------------------------------------------------------------------- arithmetic
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.floats(-50, 50), min_size=1, max_size=30), st.sampled_from(["int8", "uint8", "int16"]))
+def test_round_trip_error_is_at_most_half_a_step(values, dtype):
+    values = np.array(values)
+    scale, zero_point = quantize.quantization_params(values.min(), values.max(), dtype)
+    codes = quantize.quantize(values, scale, zero_point, dtype)
+    assert codes.dtype == np.dtype(dtype)
+    restored = quantize.dequantize(codes, scale, zero_point)
+    assert np.all(np.abs(restored - values) <= scale / 2 + 4e-7 * (np.abs(values) + 1))  # dequantize gives float32
+
+
+def test_zero_is_exact_and_the_range_ends_use_the_end_codes():
+    scale, zero_point = quantize.quantization_params(-0.92, 1.4, "int8")
+    assert scale == pytest.approx(2.32 / 255)
+    codes = quantize.quantize([-0.92, 0.0, 1.4], scale, zero_point, "int8")
+    assert codes.tolist() == [-128, zero_point, 127]
+    assert quantize.dequantize(codes[1:2], scale, zero_point)[0] == 0.0
+
+
+def test_values_outside_the_range_are_clipped():
+    codes = quantize.quantize([-1000.0, 1000.0], 0.01, 0, "int8")
+    assert codes.tolist() == [-128, 127]
+    assert quantize.quantize([1000.0], 0.01, 0, "uint8").tolist() == [255]
+
+
+def test_a_range_without_zero_is_widened_to_include_it():
+    scale, zero_point = quantize.quantization_params(2.0, 4.0, "uint8")
+    assert zero_point == 0 and scale == pytest.approx(4.0 / 255)
+    scale, zero_point = quantize.quantization_params(-4.0, -2.0, "uint8")
+    assert zero_point == 255 and scale == pytest.approx(4.0 / 255)
+
+
+def test_symmetric_params_keep_zero_point_zero():
+    scale, zero_point = quantize.quantization_params(-0.5, 1.27, "int8", symmetric=True)
+    assert zero_point == 0 and scale == pytest.approx(0.01)
+    assert quantize.quantize([1.27, -1.27], scale, zero_point).tolist() == [127, -127]
+
+
+def test_an_all_zero_range_still_has_a_scale():
+    assert quantize.quantization_params(0.0, 0.0, "int8") == (1.0, 0)
+    assert quantize.quantization_params(0.0, 0.0, "int8", symmetric=True) == (1.0, 0)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"scale": 0.0}, "positive"),
+    ({"scale": -0.1}, "positive"),
+    ({"scale": float("nan")}, "positive"),
+    ({"zero_point": 300}, "outside the int8 range"),
+    ({"dtype": "float32"}, "stored as"),
+    ({"dtype": "int64"}, "stored as"),
+    ({"dtype": "no such type"}, "not a numpy type"),
+    ({"values": [1.0, float("nan")]}, "NaN"),
+])
+def test_quantize_rejects_bad_input(kwargs, message):
+    arguments = {"values": [0.5], "scale": 0.1, "zero_point": 0, "dtype": "int8"} | kwargs
+    with pytest.raises(QuantizationError, match=message):
+        quantize.quantize(**arguments)
+
+
+@pytest.mark.parametrize("args, message", [
+    ((1.0, -1.0), "above high"),
+    ((float("-inf"), 1.0), "finite"),
+    ((-1.0, float("nan")), "finite"),
+    ((-1.0, 1.0, "uint8", True), "signed type"),
+    ((-1.0, 1.0, "float16"), "stored as"),
+])
+def test_quantization_params_reject_bad_ranges(args, message):
+    with pytest.raises(QuantizationError, match=message):
+        quantize.quantization_params(*args)
+
+
+def test_io_bytes_counts_one_or_four_bytes_per_channel():
+    assert quantize.io_bytes((1, 224, 224, 3), "uint8") == 150_528
+    assert quantize.io_bytes((1, 224, 224, 3), np.float32) == 602_112
+    assert quantize.io_bytes((), "float16") == 2
+    with pytest.raises(QuantizationError, match="negative"):
+        quantize.io_bytes((1, -2), "uint8")
+    with pytest.raises(QuantizationError, match="numpy type"):
+        quantize.io_bytes((1, 2), "no such type")
+
+
+def test_errors_are_helpers_errors():
+    assert issubclass(QuantizationError, HelpersError)
+
+
+# --------------------------------------------------------------------------- conversion
+
+
+def test_each_recipe_stores_its_weights_in_its_type(converted):
+    stored = {mode: quantize.stored_bytes(converted[mode]) for mode in quantize.MODES}
+    assert set(stored["float32"]) <= {"float32", "int32"}
+    assert max(stored["dynamic"], key=stored["dynamic"].get) == "int8"
+    assert max(stored["float16"], key=stored["float16"].get) == "float16"
+    assert max(stored["int8"], key=stored["int8"].get) == "int8" and "float32" not in stored["int8"]
+    sizes = {mode: converted[mode].stat().st_size for mode in quantize.MODES}
+    assert sizes["int8"] < sizes["float16"] < sizes["float32"]
+    assert sizes["dynamic"] < sizes["float16"]
+    assert sizes["int8"] < 0.4 * sizes["float32"]  # about a quarter, plus the graph and the scales
+
+
+def test_input_and_output_types(converted):
+    def edges(path):
+        tensors = quantize.inspect_tensors(path)
+        return ([t.dtype for t in tensors if t.role == "input"], [t.dtype for t in tensors if t.role == "output"])
+
+    for mode in ("float32", "dynamic", "float16", "int8-float32"):
+        assert edges(converted[mode]) == (["float32"], ["float32"])
+    assert edges(converted["int8"]) == (["uint8"], ["uint8"])
+    assert edges(converted["int8-int8"]) == (["int8"], ["int8"])
+
+
+def test_conversions_compute_what_keras_computes(dense_model, samples, converted):
+    x = samples[:1]
+    expected = np.asarray(dense_model(x, training=False))
+    np.testing.assert_allclose(_run(converted["float32"], x), expected, atol=1e-5)
+    for mode in ("dynamic", "float16"):
+        np.testing.assert_allclose(_run(converted[mode], x), expected, atol=0.02)
+    for mode in ("int8", "int8-int8", "int8-float32"):
+        np.testing.assert_allclose(_run(converted[mode], x), expected, atol=0.05)
+
+
+def test_operators_show_the_recipe(converted):
+    assert "DEQUANTIZE" in quantize.operator_counts(converted["float16"])
+    assert quantize.operator_counts(converted["int8"]).get("QUANTIZE") == 2  # uint8 ↔ int8 at the edges
+    assert "QUANTIZE" not in quantize.operator_counts(converted["float32"])
+    assert quantize.operator_counts(converted["float32"])["FULLY_CONNECTED"] == 2
+
+
+def test_converter_flags_read_back_each_recipe(dense_model, samples):
+    flags = {mode: quantize.converter_flags(quantize.make_converter(dense_model, mode, samples if mode == "int8"
+                                                                    else None)) for mode in quantize.MODES}
+    assert flags["float32"] == {}
+    assert flags["dynamic"] == {"optimizations": "[DEFAULT]"}
+    assert flags["float16"]["target_spec.supported_types"] == "[float16]"
+    assert flags["int8"]["target_spec.supported_ops"] == "[TFLITE_BUILTINS_INT8]"
+    assert flags["int8"]["inference_input_type"] == "uint8" and "representative_dataset" in flags["int8"]
+    int8_edges = quantize.converter_flags(quantize.make_converter(dense_model, "int8", samples, io_type="int8"))
+    assert int8_edges["inference_output_type"] == "int8"
+    float_edges = quantize.converter_flags(quantize.make_converter(dense_model, "int8", samples, io_type="float32"))
+    assert "inference_input_type" not in float_edges
+
+
+def test_representative_dataset_yields_one_sample_at_a_time(samples):
+    batches = list(quantize.representative_dataset(samples)())
+    assert len(batches) == 20 and all(len(b) == 1 and b[0].shape == (1, 8, 8, 3) for b in batches)
+    np.testing.assert_array_equal(batches[3][0][0], samples[3])
+    with pytest.raises(QuantizationError, match="non-empty"):
+        quantize.representative_dataset(np.zeros((0, 8, 8, 3)))
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"mode": "int4"}, "Unknown conversion mode"),
+    ({"mode": "int8", "samples": None}, "needs samples"),
+    ({"mode": "dynamic", "samples": "SAMPLES"}, "Only full-integer"),
+    ({"mode": "float16", "io_type": "uint8"}, "Only a full-integer"),
+    ({"mode": "int8", "io_type": "int16"}, "io_type must be"),
+    ({"mode": "int8", "samples": np.zeros((5, 16, 16, 3))}, "Resize them"),
+    ({"mode": "int8", "samples": np.zeros((8, 8, 3))}, "non-empty batch"),
+    ({"mode": "int8", "samples": np.zeros((0, 8, 8, 3))}, "non-empty batch"),
+    ({"mode": "int8", "samples": np.full((2, 8, 8, 3), np.nan)}, "NaN"),
+])
+def test_convert_rejects_impossible_settings(dense_model, samples, cache, kwargs, message):
+    arguments = {"samples": None} | kwargs
+    if isinstance(arguments["samples"], str):
+        arguments["samples"] = samples
+    with pytest.raises(QuantizationError, match=message):
+        quantize.convert(dense_model, **arguments)
+    with pytest.raises(QuantizationError, match=message):
+        quantize.make_converter(dense_model, **arguments)
+
+
+def test_convert_wants_a_keras_model(cache):
+    with pytest.raises(QuantizationError, match="Keras model"):
+        quantize.convert("model.h5", "float32")
+
+
+def test_a_failed_conversion_keeps_the_converter_output(dense_model, monkeypatch, cache):
+    class Broken:
+        def convert(self):
+            print("converter: something went wrong in layer 3")
+            raise RuntimeError("conversion failed")
+
+    monkeypatch.setattr(quantize, "make_converter", lambda *args, **kwargs: Broken())
+    with pytest.raises(RuntimeError, match="conversion failed") as caught:
+        quantize.convert(dense_model, "float32", cache=False)
+    assert any("layer 3" in note for note in getattr(caught.value, "__notes__", []))
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def test_a_second_conversion_comes_from_the_cache(dense_model, converted, monkeypatch):
+    def must_not_run(*args, **kwargs):
+        raise AssertionError("converted again instead of using the cache")
+
+    monkeypatch.setattr(quantize, "make_converter", must_not_run)
+    assert quantize.convert(dense_model, "float16") == converted["float16"]
+
+
+def test_the_cache_key_follows_weights_settings_and_samples(dense_model, samples, converted, cache):
+    assert len({converted[mode] for mode in converted}) == len(converted)
+    other_samples = quantize.convert(dense_model, "int8", samples[:10])
+    assert other_samples != converted["int8"]
+    import keras
+
+    changed = keras.models.clone_model(dense_model)
+    changed.set_weights([w + 0.01 for w in dense_model.get_weights()])
+    assert quantize.model_digest(changed) != quantize.model_digest(dense_model)
+    assert quantize.convert(changed, "float32") != converted["float32"]
+
+
+def test_the_cache_lives_outside_the_repository_and_holds_no_partial_files(converted, cache):
+    folder = quantize.converted_dir()
+    assert folder == cache / "converted"
+    assert all(path.parent == folder for path in converted.values())
+    assert not list(folder.glob("*.part"))
+    repository = os.path.dirname(os.path.dirname(os.path.abspath(quantize.__file__)))
+    assert not str(folder).startswith(repository)
+
+
+def test_a_damaged_cached_file_is_converted_again(dense_model, converted):
+    path = converted["dynamic"]
+    good = path.read_bytes()
+    path.write_bytes(b"<html>not a model</html>")
+    try:
+        assert quantize.convert(dense_model, "dynamic") == path
+        assert path.read_bytes()[4:8] == b"TFL3"
+    finally:
+        path.write_bytes(good)
+
+
+def test_a_failed_write_leaves_nothing_behind(converted, monkeypatch, tmp_path):
+    monkeypatch.setenv("CLASSROOM_CACHE_DIR", str(tmp_path))
+    data = converted["float32"].read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(quantize.os, "replace", fail)
+    with pytest.raises(OSError, match="No space"):
+        quantize.save_model(data, "model")
+    assert list((tmp_path / "converted").iterdir()) == []
+
+
+def test_save_model_names_files_by_content(converted, monkeypatch, tmp_path):
+    monkeypatch.setenv("CLASSROOM_CACHE_DIR", str(tmp_path))
+    data = converted["int8"].read_bytes()
+    first = quantize.save_model(data, "my model/v1")
+    assert first == quantize.save_model(data, "my model/v1")
+    assert first.name.startswith("my_model_v1-") and first.read_bytes() == data
+    with pytest.raises(QuantizationError, match="not a TensorFlow Lite model"):
+        quantize.save_model(b"PK\x03\x04 a zip file", "model")
+    with pytest.raises(QuantizationError, match="bytes returned"):
+        quantize.save_model("model.tflite", "model")
+
+
+def test_a_read_only_cache_falls_back_to_a_temporary_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("CLASSROOM_CACHE_DIR", str(tmp_path / "read-only"))
+    real_access = os.access
+    monkeypatch.setattr(quantize.os, "access",
+                        lambda path, mode: False if "read-only" in str(path) else real_access(path, mode))
+    folder = quantize.converted_dir()
+    assert "read-only" not in str(folder) and folder.name == "edge-image-classroom-converted"
+
+
+def test_a_model_without_json_is_converted_but_not_cached(monkeypatch, dense_model, cache):
+    monkeypatch.setattr(type(dense_model), "to_json", lambda self: (_ for _ in ()).throw(NotImplementedError()))
+    assert quantize.model_digest(dense_model) is None
+    path = quantize.convert(dense_model, "float32")
+    assert path.is_file() and path.read_bytes()[4:8] == b"TFL3"
+
+
+# --------------------------------------------------------------------------- quiet
+
+
+def test_quiet_hides_python_and_native_output(capfd):
+    with quantize.quiet():
+        print("from python")
+        os.write(1, b"from C on stdout\n")
+        os.write(2, b"from C on stderr\n")
+    print("after")
+    out, err = capfd.readouterr()
+    assert out == "after\n" and err == ""
+
+
+def test_quiet_attaches_the_output_to_an_error(capfd):
+    with pytest.raises(ValueError, match="boom") as caught, quantize.quiet():
+        os.write(2, b"the native reason\n")
+        raise ValueError("boom")
+    assert "the native reason" in "\n".join(caught.value.__notes__)
+    sys.stdout.write("still printing\n")
+    assert capfd.readouterr().out == "still printing\n"
+
+
+# --------------------------------------------------------------------------- inspection
+
+
+def test_inspect_tensors_names_roles_and_quantization(converted):
+    tensors = quantize.inspect_tensors(converted["int8"])
+    roles = {t.role for t in tensors}
+    assert {"input", "output", "weights", "bias", "activation"} <= roles
+    source = next(t for t in tensors if t.role == "input")
+    assert source.dtype == "uint8" and source.quantized and not source.per_channel and not source.constant
+    assert source.scales[0] == pytest.approx(2 / 255, rel=0.01)
+    output = next(t for t in tensors if t.role == "output")
+    assert output.scales == (pytest.approx(1 / 256),) and output.zero_points == (0,)
+    conv = next(t for t in tensors if t.role == "weights" and len(t.shape) == 4)
+    assert conv.dtype == "int8" and conv.per_channel and len(conv.scales) == 16 and set(conv.zero_points) == {0}
+    assert conv.constant and conv.nbytes == 16 * 3 * 3 * 3
+    row = conv.summary()
+    assert row["role"] == "weights" and row["scale"].startswith("16 scales") and row["zero point"] == "0"
+    assert quantize.inspect_tensors(converted["float32"])[0].summary()["scale"] == "–"
+
+
+def test_bias_scale_is_input_scale_times_weight_scale(converted):
+    tensors = quantize.inspect_tensors(converted["int8"])
+    conv = next(t for t in tensors if t.role == "weights" and len(t.shape) == 4)
+    bias = next(t for t in tensors if t.role == "bias" and len(t.scales) == 16)
+    quantized_input = next(t for t in tensors if t.dtype == "int8" and t.shape == (1, 8, 8, 3))
+    np.testing.assert_allclose(bias.scales, quantized_input.scales[0] * np.array(conv.scales), rtol=1e-5)
+
+
+def test_read_constant_gives_the_stored_weights(dense_model, converted):
+    tensors = quantize.inspect_tensors(converted["float32"])
+    dense = next(t for t in tensors if t.role == "weights" and t.shape == (4, 32))
+    np.testing.assert_allclose(quantize.read_constant(converted["float32"], dense),
+                               dense_model.layers[-1].get_weights()[0].T, rtol=1e-6)
+    assert quantize.read_constant(converted["float32"], dense.index).shape == (4, 32)
+
+
+def test_int8_weights_are_within_half_a_step_of_the_float_weights(converted):
+    float_tensors = quantize.inspect_tensors(converted["float32"])
+    int8_tensors = quantize.inspect_tensors(converted["int8"])
+    kernel = next(t for t in float_tensors if t.role == "weights" and len(t.shape) == 4)
+    codes_info = next(t for t in int8_tensors if t.role == "weights" and len(t.shape) == 4)
+    original = quantize.read_constant(converted["float32"], kernel)
+    codes = quantize.read_constant(converted["int8"], codes_info)
+    scales = np.array(codes_info.scales).reshape(-1, 1, 1, 1)
+    assert codes.dtype == np.int8
+    assert np.abs(scales * codes - original).max() <= scales.max() / 2 * 1.001
+    np.testing.assert_allclose(scales.ravel(), np.abs(original).reshape(16, -1).max(axis=1) / 127, rtol=1e-5)
+
+
+def test_find_tensor_prefers_the_named_tensor_over_fused_names(converted):
+    tensors = quantize.inspect_tensors(converted["float32"])
+    weights = next(t for t in tensors if t.role == "weights" and len(t.shape) == 4)
+    fragment = weights.name.split("/", 1)[-1]
+    assert quantize.find_tensor(tensors, fragment) == weights
+    assert quantize.find_tensor(tensors, weights.name) == weights
+    with pytest.raises(QuantizationError, match="No bias tensor"):
+        quantize.find_tensor(tensors, "no such tensor", "bias")
+    with pytest.raises(QuantizationError, match="Unknown role"):
+        quantize.find_tensor(tensors, fragment, "weight")
+
+
+def test_read_constant_rejects_activations_and_bad_indices(converted):
+    tensors = quantize.inspect_tensors(converted["int8"])
+    activation = next(t for t in tensors if t.role == "activation")
+    with pytest.raises(QuantizationError, match="is an activation"):
+        quantize.read_constant(converted["int8"], activation)
+    with pytest.raises(QuantizationError, match="out of range"):
+        quantize.read_constant(converted["int8"], len(tensors) + 5)
+    with pytest.raises(QuantizationError, match="No tensor name contains"):
+        quantize.read_constant(converted["int8"], "no such weights")
+
+
+def test_short_name_drops_the_model_prefix_and_fused_parts():
+    assert quantize.short_name("model_1/conv1_1/convolution;model_1/bn/add") == "conv1_1/convolution"
+    assert quantize.short_name("serving_default_input:0") == "serving_default_input:0"
+    assert len(quantize.short_name("m/" + "x" * 80 + "/y", width=20)) == 20
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "No model file"),
+    (b"", "not a TensorFlow Lite model"),
+    (b"<!DOCTYPE html><html>", "not a TensorFlow Lite model"),
+    (b"\x1c\x00\x00\x00TFL3" + b"\xff" * 20, "damaged"),
+])
+def test_inspection_rejects_files_that_are_not_models(tmp_path, content, message):
+    path = tmp_path / "model.tflite"
+    if content is not None:
+        path.write_bytes(content)
+    for function in (quantize.inspect_tensors, quantize.stored_bytes, quantize.operator_counts):
+        with pytest.raises(ModelError, match=message):
+            function(path)
+
+
+def test_inspection_works_on_the_shared_tiny_models(tiny_models):
+    for kind in ("float", "uint8", "int8"):
+        tensors = quantize.inspect_tensors(tiny_models[kind])
+        assert [t.dtype for t in tensors if t.role == "input"] == [{"float": "float32"}.get(kind, kind)]
+        assert sum(quantize.stored_bytes(tiny_models[kind]).values()) > 0
+
+
+# --------------------------------------------------------------------------- notebook 05's charts and self-checks
+
+
+def test_size_bars_label_sizes_and_ratios():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers import plots
+
+    ax = plots.size_bars(["float32", "int8"], [2_000_000, 500_000], reference=2_000_000)
+    labels = [text.get_text() for text in ax.texts]
+    assert "2.00 MB  (×1.00)" in labels and "0.50 MB  (×0.25)" in labels
+    assert [tick.get_text() for tick in ax.get_yticklabels()] == ["int8", "float32"]  # first name on top
+    with pytest.raises(ValueError, match="match one to one"):
+        plots.size_bars(["a"], [1, 2])
+
+
+def test_error_histogram_draws_the_bound():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from helpers import plots
+
+    ax = plots.error_histogram(np.linspace(-0.5, 0.5, 101), bound=0.5)
+    assert sum(patch.get_height() for patch in ax.patches) == 101
+    assert sorted(line.get_xdata()[0] for line in ax.get_lines()) == [-0.5, 0.5]
+    with pytest.raises(ValueError, match="No errors"):
+        plots.error_histogram([])
+
+
+def test_check_quantized_value_names_the_mistake(capsys):
+    from helpers.checks import check_quantized_value
+
+    scale, zero_point = 6 / 255, -128
+    assert check_quantized_value(-107, 0.5, scale, zero_point) is True
+    assert "− 128 = -107" in capsys.readouterr().out
+    assert check_quantized_value(21, 0.5, scale, zero_point) is False
+    assert "zero point" in capsys.readouterr().out
+    assert check_quantized_value(-128, 0.5, scale, zero_point) is False
+    assert "Divide" in capsys.readouterr().out
+    assert check_quantized_value(172, 10.0, scale, zero_point) is False
+    assert "clip" in capsys.readouterr().out
+
+
+def test_check_dequantized_weights_wants_one_scale_per_channel(capsys):
+    from helpers.checks import check_dequantized_weights
+
+    codes = np.arange(-12, 12, dtype=np.int8).reshape(2, 3, 4)
+    scales, zero_points = [0.1, 0.2], [0, 0]
+    right = np.array(scales).reshape(-1, 1, 1) * codes
+    assert check_dequantized_weights(right, codes, scales, zero_points, axis=0) is True
+    assert check_dequantized_weights(0.1 * codes, codes, scales, zero_points, axis=0) is False
+    assert "one scale for every channel" in capsys.readouterr().out
+    assert check_dequantized_weights(right[0], codes, scales, zero_points, axis=0) is False
+    assert "shape" in capsys.readouterr().out
+    assert check_dequantized_weights(right + 1, codes, scales, zero_points, axis=0) is False
+
+
+def test_check_model_sizes_names_the_mistake(capsys):
+    from helpers.checks import check_model_sizes
+
+    assert check_model_sizes(16.96, 4.3, 4_240_000) is True
+    assert check_model_sizes(4.24, 16.96, 4_240_000) is False
+    assert "swapped" in capsys.readouterr().out
+    assert check_model_sizes(16_960_000, 4_240_000, 4_240_000) is False
+    assert "in bytes" in capsys.readouterr().out
+    assert check_model_sizes(135.7, 33.9, 4_240_000) is False
+    assert "bits" in capsys.readouterr().out
+    assert check_model_sizes(8.5, 4.24, 4_240_000) is False
