@@ -209,6 +209,158 @@ def check_top_k_accuracy(answer: float, probs, truth, k: int) -> bool:
                     f"whether the true index is among them; then average.")
 
 
+# --------------------------------------------------------------------------- notebook 04
+
+
+def check_input_bytes(answer: int, input_details: dict) -> bool:
+    """Exercise 04.1: the bytes of one input tensor = height × width × 3 channels × bytes per channel."""
+    shape = [int(d) for d in input_details["shape"]]
+    itemsize = np.dtype(input_details["dtype"]).itemsize
+    expected = int(np.prod(shape)) * itemsize
+    pixels = int(np.prod(shape[1:3]))
+    if answer == pixels * itemsize:
+        return _verdict(False, "", "Each pixel has 3 channels (red, green, blue): multiply by 3.")
+    if itemsize == 1 and answer == expected * 4:
+        return _verdict(False, "", "This model is quantized: 1 byte per channel, not 4.")
+    if itemsize == 4 and answer == expected // 4:
+        return _verdict(False, "", "This is a float model: 4 bytes per channel (float32), not 1.")
+    return _verdict(answer == expected,
+                    f"{' × '.join(map(str, shape[1:]))} × {itemsize} byte{'s' if itemsize > 1 else ''} = "
+                    f"{expected:,} bytes.",
+                    f"You gave {answer:,}. Read the shape and dtype in the model's input details: "
+                    f"height × width × channels × bytes per channel.")
+
+
+def check_sample_size(answer: int, accuracy: float = 0.7, half_width: float = 0.01, confidence: float = 0.95) -> bool:
+    """Exercise 04.2: the smallest number of images whose Wilson interval is at most ± ``half_width`` wide."""
+    from statistics import NormalDist
+
+    from helpers.metrics import wilson_interval
+
+    def width(n: int) -> float:
+        low, high = wilson_interval(round(accuracy * n), n, confidence)
+        return (high - low) / 2
+
+    if answer < 1:
+        return _verdict(False, "", "The answer is a number of images: at least 1.")
+    z = NormalDist().inv_cdf(0.5 + confidence / 2)
+    estimate = int(np.ceil(z * z * accuracy * (1 - accuracy) / half_width**2))
+    ok = width(answer) <= half_width * 1.01 and answer <= estimate * 1.1
+    return _verdict(ok, f"About {estimate:,} images: the interval shrinks like 1/√n, so ten times narrower needs a "
+                        f"hundred times more images (ImageNet's validation set has 50,000).",
+                    f"With {answer:,} images the interval is ± {width(answer) * 100:.2f} points. "
+                    + ("Too wide: use more images. " if width(answer) > half_width * 1.01 else "Narrow enough, but "
+                       "fewer images would do. ")
+                    + "Solve z·√(p(1−p)/n) = half-width for n, with z = 1.96.")
+
+
+def check_best_model(answer: str, rows, max_latency_ms: float, max_size_mb: float, min_accuracy: float,
+                     latency: str, accuracy: str, size: str = "size_mb", name: str = "model") -> bool:
+    """Exercise 04.3: the most accurate model within three limits (bench.best_model computes the answer)."""
+    from helpers.bench import best_model
+
+    best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy, size)
+    expected = "none" if best is None else str(best[name])
+    chosen = next((row for row in rows if str(row[name]).lower() == answer.strip().lower()), None)
+    if answer.strip().lower() == expected.lower():
+        return _verdict(True, f"{expected} is the most accurate model within the limits.", "")
+    if chosen is None:
+        names = ", ".join(str(row[name]) for row in rows)
+        return _verdict(False, "", f"'{answer}' is not one of the models ({names}), or 'none'.")
+    broken = [f"its {what} is {chosen[key]}" for what, key, bad in (
+        ("latency", latency, lambda v: v > max_latency_ms), ("size", size, lambda v: v > max_size_mb),
+        ("accuracy", accuracy, lambda v: v < min_accuracy)) if chosen[key] is None or bad(float(chosen[key]))]
+    if broken:
+        return _verdict(False, "", f"{answer} breaks a limit: {'; '.join(broken)}.")
+    return _verdict(False, "", f"{answer} fits, but another model that fits is more accurate. Filter by all three "
+                               f"limits first, then take the highest '{accuracy}'.")
+
+
+def check_pareto_front(answer, names, latency_ms, accuracy) -> bool:
+    """Exercise 04.4: the set of models that no other model beats on both latency and accuracy."""
+    from helpers.bench import pareto_front
+
+    expected = {n for n, on in zip(names, pareto_front(latency_ms, accuracy), strict=True) if on}
+    given = {str(a) for a in answer}
+    unknown = given - set(names)
+    if unknown:
+        return _verdict(False, "", f"Not model names: {sorted(unknown)}. Use the names in the table.")
+    dominated = sorted(given - expected)
+    missing = sorted(expected - given)
+    hint = []
+    if dominated:
+        hint.append(f"{dominated[0]} is beaten on both counts by another model (find one faster *and* more accurate)")
+    if missing:
+        hint.append(f"{missing[0]} is missing: no model is both faster and more accurate than it")
+    return _verdict(given == expected, f"The front is {', '.join(n for n in names if n in expected)}.",
+                    "; ".join(hint) + ".")
+
+
+# --------------------------------------------------------------------------- notebook 05
+
+
+def check_quantized_value(answer: int, real: float, scale: float, zero_point: int, dtype: str = "int8") -> bool:
+    """Exercise 05.1: the code of one real value, q = clip(round(real / scale) + zero_point)."""
+    from helpers.quantize import quantize
+
+    expected = int(quantize(real, scale, zero_point, dtype))
+    info = np.iinfo(np.dtype(dtype))
+    unclipped = int(np.round(real / scale) + zero_point)
+    if answer == expected:
+        sign = "+" if zero_point >= 0 else "−"
+        return _verdict(True, f"round({real} / {scale:.6g}) {sign} {abs(zero_point)} = {expected}"
+                        + (f" (clipped to the {dtype} range)" if unclipped != expected else "") + ".", "")
+    if answer == unclipped and unclipped != expected:
+        return _verdict(False, "", f"{unclipped} does not fit in {dtype} ({info.min} … {info.max}): clip it to the "
+                                   f"nearest code the type can hold.")
+    if answer == int(np.round(real / scale)) and zero_point != 0:
+        return _verdict(False, "", "Add the zero point after dividing by the scale.")
+    if answer == int(np.round(real * scale + zero_point)):
+        return _verdict(False, "", "Divide the real value by the scale (quantizing is the inverse of "
+                                   "real = scale × (q − zero_point)).")
+    return _verdict(False, "", f"You gave {answer}. Solve real = scale × (q − zero_point) for q, round to the nearest "
+                               f"integer, and clip to {info.min} … {info.max}.")
+
+
+def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> bool:
+    """Exercise 05.2: per-channel dequantization, each channel along ``axis`` with its own scale and zero point."""
+    q = np.asarray(q)
+    shape = [1] * q.ndim
+    shape[axis] = -1
+    scale = np.asarray(scales, dtype=np.float64).reshape(shape)
+    zero = np.asarray(zero_points, dtype=np.float64).reshape(shape)
+    expected = scale * (q.astype(np.float64) - zero)
+    answer = np.asarray(answer, dtype=np.float64)
+    if answer.shape != expected.shape:
+        return _verdict(False, "", f"The result must have the weights' shape {expected.shape}; yours is "
+                                   f"{answer.shape}. Reshape the scales so they line up with axis {axis}.")
+    if np.allclose(answer, expected, rtol=1e-5, atol=1e-7):
+        return _verdict(True, f"{expected.size:,} weights, {scale.size} channels, each with its own scale "
+                              f"(from {scale.min():.3g} to {scale.max():.3g}).", "")
+    if np.allclose(answer, float(np.ravel(scales)[0]) * (q - float(np.ravel(zero_points)[0])), rtol=1e-5):
+        return _verdict(False, "", f"You used one scale for every channel; each of the {scale.size} channels has its "
+                                   f"own. Reshape the scales to line up with axis {axis}, e.g. "
+                                   f"scales.reshape(-1, 1, 1, 1) for axis 0.")
+    return _verdict(False, "", "Not equal to scale × (q − zero_point) channel by channel. Check that the scales line "
+                               f"up with axis {axis} of the weights, and that q is converted to float first.")
+
+
+def check_model_sizes(float32_mb: float, int8_mb: float, parameters: int) -> bool:
+    """Exercise 05.3: predicted float32 and int8 file sizes (MB) from a parameter count, within 10 %."""
+    expected_float, expected_int8 = parameters * 4 / 1e6, parameters / 1e6
+    if np.isclose(float32_mb, expected_int8, rtol=0.1) and np.isclose(int8_mb, expected_float, rtol=0.1):
+        return _verdict(False, "", "The two are swapped: float32 takes 4 bytes per weight, int8 one.")
+    if np.isclose(float32_mb, expected_float * 8, rtol=0.1) or np.isclose(int8_mb, expected_int8 * 8, rtol=0.1):
+        return _verdict(False, "", "That counts bits; a file size is in bytes (8 bits each).")
+    if np.isclose(float32_mb, expected_float * 1e6, rtol=0.1) or np.isclose(int8_mb, expected_int8 * 1e6, rtol=0.1):
+        return _verdict(False, "", "That is in bytes; divide by 1,000,000 for megabytes.")
+    ok = bool(np.isclose(float32_mb, expected_float, rtol=0.1) and np.isclose(int8_mb, expected_int8, rtol=0.1))
+    return _verdict(ok, f"About {expected_float:.1f} MB as float32 and {expected_int8:.1f} MB as int8: the weights "
+                        f"are nearly the whole file, plus a little for the graph and the scales.",
+                    f"You gave {float32_mb} MB and {int8_mb} MB. Multiply the parameter count by the bytes per "
+                    f"weight (float32: 4, int8: 1) and divide by 1,000,000.")
+
+
 # --------------------------------------------------------------------------- notebook 06
 
 
@@ -279,68 +431,3 @@ def check_head_bytes(answer: int, dim: int, classes: int) -> bool:
                                         f"about {expected / 1e3:.1f} kB.",
                     f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per "
                     f"class), then multiply by 4 bytes per float32.")
-
-
-# --------------------------------------------------------------------------- notebook 05
-
-
-def check_quantized_value(answer: int, real: float, scale: float, zero_point: int, dtype: str = "int8") -> bool:
-    """Exercise 05.1: the code of one real value, q = clip(round(real / scale) + zero_point)."""
-    from helpers.quantize import quantize
-
-    expected = int(quantize(real, scale, zero_point, dtype))
-    info = np.iinfo(np.dtype(dtype))
-    unclipped = int(np.round(real / scale) + zero_point)
-    if answer == expected:
-        sign = "+" if zero_point >= 0 else "−"
-        return _verdict(True, f"round({real} / {scale:.6g}) {sign} {abs(zero_point)} = {expected}"
-                        + (f" (clipped to the {dtype} range)" if unclipped != expected else "") + ".", "")
-    if answer == unclipped and unclipped != expected:
-        return _verdict(False, "", f"{unclipped} does not fit in {dtype} ({info.min} … {info.max}): clip it to the "
-                                   f"nearest code the type can hold.")
-    if answer == int(np.round(real / scale)) and zero_point != 0:
-        return _verdict(False, "", "Add the zero point after dividing by the scale.")
-    if answer == int(np.round(real * scale + zero_point)):
-        return _verdict(False, "", "Divide the real value by the scale (quantizing is the inverse of "
-                                   "real = scale × (q − zero_point)).")
-    return _verdict(False, "", f"You gave {answer}. Solve real = scale × (q − zero_point) for q, round to the nearest "
-                               f"integer, and clip to {info.min} … {info.max}.")
-
-
-def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> bool:
-    """Exercise 05.2: per-channel dequantization, each channel along ``axis`` with its own scale and zero point."""
-    q = np.asarray(q)
-    shape = [1] * q.ndim
-    shape[axis] = -1
-    scale = np.asarray(scales, dtype=np.float64).reshape(shape)
-    zero = np.asarray(zero_points, dtype=np.float64).reshape(shape)
-    expected = scale * (q.astype(np.float64) - zero)
-    answer = np.asarray(answer, dtype=np.float64)
-    if answer.shape != expected.shape:
-        return _verdict(False, "", f"The result must have the weights' shape {expected.shape}; yours is "
-                                   f"{answer.shape}. Reshape the scales so they line up with axis {axis}.")
-    if np.allclose(answer, expected, rtol=1e-5, atol=1e-7):
-        return _verdict(True, f"{expected.size:,} weights, {scale.size} channels, each with its own scale "
-                              f"(from {scale.min():.3g} to {scale.max():.3g}).", "")
-    if np.allclose(answer, float(np.ravel(scales)[0]) * (q - float(np.ravel(zero_points)[0])), rtol=1e-5):
-        return _verdict(False, "", f"You used one scale for every channel; each of the {scale.size} channels has its "
-                                   f"own. Reshape the scales to line up with axis {axis}, e.g. "
-                                   f"scales.reshape(-1, 1, 1, 1) for axis 0.")
-    return _verdict(False, "", "Not equal to scale × (q − zero_point) channel by channel. Check that the scales line "
-                               f"up with axis {axis} of the weights, and that q is converted to float first.")
-
-
-def check_model_sizes(float32_mb: float, int8_mb: float, parameters: int) -> bool:
-    """Exercise 05.3: predicted float32 and int8 file sizes (MB) from a parameter count, within 10 %."""
-    expected_float, expected_int8 = parameters * 4 / 1e6, parameters / 1e6
-    if np.isclose(float32_mb, expected_int8, rtol=0.1) and np.isclose(int8_mb, expected_float, rtol=0.1):
-        return _verdict(False, "", "The two are swapped: float32 takes 4 bytes per weight, int8 one.")
-    if np.isclose(float32_mb, expected_float * 8, rtol=0.1) or np.isclose(int8_mb, expected_int8 * 8, rtol=0.1):
-        return _verdict(False, "", "That counts bits; a file size is in bytes (8 bits each).")
-    if np.isclose(float32_mb, expected_float * 1e6, rtol=0.1) or np.isclose(int8_mb, expected_int8 * 1e6, rtol=0.1):
-        return _verdict(False, "", "That is in bytes; divide by 1,000,000 for megabytes.")
-    ok = bool(np.isclose(float32_mb, expected_float, rtol=0.1) and np.isclose(int8_mb, expected_int8, rtol=0.1))
-    return _verdict(ok, f"About {expected_float:.1f} MB as float32 and {expected_int8:.1f} MB as int8: the weights "
-                        f"are nearly the whole file, plus a little for the graph and the scales.",
-                    f"You gave {float32_mb} MB and {int8_mb} MB. Multiply the parameter count by the bytes per "
-                    f"weight (float32: 4, int8: 1) and divide by 1,000,000.")

@@ -178,6 +178,158 @@ def grouped_bars(groups: Sequence[str], series: dict[str, Sequence[float]], titl
     return ax
 
 
+# --------------------------------------------------------------------------- notebook 04 (model tradeoffs)
+
+
+def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str | None = None):
+    """A Markdown table for display in a notebook; ``align`` is one letter per column: l, r or c."""
+    from IPython.display import Markdown
+
+    align = align or "l" + "r" * (len(headers) - 1)
+    if len(align) != len(headers):
+        raise ValueError(f"align has {len(align)} letters for {len(headers)} columns.")
+    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
+    for row in rows:
+        if len(row) != len(headers):
+            raise ValueError(f"A row has {len(row)} cells for {len(headers)} columns: {row!r}.")
+        lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
+    return Markdown("\n".join(lines))
+
+
+def pareto_chart(names: Sequence[str], latency_ms: Sequence[float], accuracy: Sequence[float],
+                 size_mb: Sequence[float], budget_ms: float | None = 33.0, title: str = "Accuracy against latency",
+                 xlabel: str = "latency per image (ms, log scale)", ylabel: str = "top-1 accuracy (%)", ax=None):
+    """Models as bubbles (area ∝ file size) with the Pareto front and a real-time budget line."""
+    from helpers.bench import pareto_front
+
+    if not len(names) == len(latency_ms) == len(accuracy) == len(size_mb):
+        raise ValueError("names, latency_ms, accuracy and size_mb need one value per model.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 4.5))
+    lat = np.asarray(latency_ms, dtype=float)
+    acc = np.asarray(accuracy, dtype=float)
+    span = max(float(np.ptp(acc)), 1e-9) if acc.size else 1.0
+    log_lat = np.log10(lat)
+    placed: list[tuple[float, float, int]] = []  # labels so far: (log latency, accuracy, side)
+    for i in np.argsort(-acc, kind="stable"):  # label from the top down
+        area = 40 + 180 * float(size_mb[i])
+        ax.scatter(lat[i], acc[i], s=area, color=PALETTE[i % len(PALETTE)], alpha=0.85, edgecolors="black",
+                   linewidths=0.6, zorder=3)
+        # A label goes right of its bubble, or left when another bubble sits just to the right at that height.
+        crowded = any(0 < log_lat[j] - log_lat[i] < 0.6 and abs(acc[j] - acc[i]) < 0.08 * span
+                      for j in range(len(names)))
+        side = -1 if crowded else 1
+        dy = -3 - 11 * sum(1 for x, y, sd in placed
+                           if sd == side and abs(log_lat[i] - x) < 0.4 and abs(acc[i] - y) < 0.06 * span)
+        placed.append((float(log_lat[i]), float(acc[i]), side))
+        ax.annotate(f"{names[i]} ({float(size_mb[i]):.1f} MB)", (lat[i], acc[i]), textcoords="offset points",
+                    xytext=(side * (np.sqrt(area) / 2 + 4), dy), ha="left" if side > 0 else "right", fontsize=8)
+    front = np.flatnonzero(pareto_front(lat, acc))
+    order = front[np.argsort(lat[front])]
+    ax.plot(lat[order], acc[order], color="grey", linestyle="-", linewidth=1.2, zorder=2,
+            label="Pareto front: nothing is both faster and more accurate")
+    ax.set_xscale("log")
+    high = max(float(lat.max()), budget_ms or 0.0)
+    low = min([float(lat.min()) / 1.6] + [10 ** (x - 1.0) for x, _, side in placed if side < 0])  # room for labels
+    ax.set_xlim(low, high * 2.2)
+    if budget_ms is not None:
+        ax.axvline(budget_ms, color=PALETTE[5], linestyle="--", linewidth=1.5,
+                   label=f"{budget_ms:g} ms budget: {1000 / budget_ms:.0f} frames per second")
+    ax.margins(y=0.1)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
+    return ax
+
+
+def latency_histogram(times_ms: Sequence[float], title: str = "Latency of repeated invoke() calls", bins: int = 30,
+                      ax=None):
+    """A histogram of single-call timings with the median and the 90th percentile marked."""
+    values = np.asarray(times_ms, dtype=float)
+    if values.size == 0:
+        raise ValueError("No timings to plot.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.4))
+    ax.hist(values, bins=bins, color=PALETTE[0], alpha=0.85)
+    median, p90 = np.percentile(values, [50, 90])
+    ax.axvline(median, color=PALETTE[1], linewidth=2, label=f"median {median:.2f} ms")
+    ax.axvline(p90, color=PALETTE[5], linewidth=2, linestyle="--", label=f"90th percentile {p90:.2f} ms")
+    ax.set_xlabel("time of one invoke() (ms)")
+    ax.set_ylabel("number of calls")
+    ax.set_title(title)
+    ax.legend(frameon=False)
+    return ax
+
+
+def interval_chart(names: Sequence[str], values: Sequence[float], lows: Sequence[float], highs: Sequence[float],
+                   reference: Sequence[float | None] | None = None, value_label: str = "measured",
+                   reference_label: str = "published", title: str = "Accuracy with 95 % intervals",
+                   xlabel: str = "top-1 accuracy (%)", ax=None):
+    """One row per model: a measured value with its interval, and (optionally) a reference value beside it."""
+    if not len(names) == len(values) == len(lows) == len(highs):
+        raise ValueError("names, values, lows and highs need one value per model.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.4))
+    y = np.arange(len(names))[::-1]
+    vals = np.asarray(values, dtype=float)
+    errors = np.vstack([vals - np.asarray(lows, dtype=float), np.asarray(highs, dtype=float) - vals])
+    ax.errorbar(vals, y, xerr=errors, fmt="o", color=PALETTE[0], capsize=4, label=value_label)
+    if reference is not None:
+        ref_y = [yy for yy, r in zip(y, reference, strict=True) if r is not None]
+        ref_x = [float(r) for r in reference if r is not None]
+        ax.scatter(ref_x, ref_y, marker="D", color=PALETTE[1], zorder=3, label=reference_label)
+    ax.set_yticks(y, names)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("model")
+    ax.set_title(title)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
+    return ax
+
+
+# --------------------------------------------------------------------------- notebook 05 (quantization)
+
+
+def size_bars(names: Sequence[str], sizes_bytes: Sequence[int], reference: int | None = None,
+              title: str = "Model file size", ax=None):
+    """Horizontal bars of file sizes in MB (10⁶ bytes), each labelled with its size and its ratio to ``reference``."""
+    if len(names) != len(sizes_bytes):
+        raise ValueError(f"{len(names)} names for {len(sizes_bytes)} sizes; they must match one to one.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 0.5 * len(names) + 1.3))
+    megabytes = [int(s) / 1e6 for s in sizes_bytes][::-1]
+    bars = ax.barh(list(names)[::-1], megabytes, color=[PALETTE[i % len(PALETTE)] for i in range(len(names))][::-1])
+    labels = [f"{mb:.2f} MB" + (f"  (×{mb * 1e6 / reference:.2f})" if reference else "") for mb in megabytes]
+    ax.bar_label(bars, labels=labels, padding=3, fontsize=9)
+    ax.set_xlim(0, max(megabytes, default=1.0) * 1.45)
+    ax.set_xlabel("file size (MB)" + (" — in brackets: ratio to the reference" if reference else ""))
+    ax.set_ylabel("model")
+    ax.set_title(title)
+    return ax
+
+
+def error_histogram(errors: Sequence[float], bound: float | None = None, bins: int = 41,
+                    title: str = "Quantization error", xlabel: str = "error", ax=None):
+    """A histogram of rounding errors; ``bound`` draws the ±bound lines the errors should stay within."""
+    values = np.asarray(errors, dtype=float).ravel()
+    if values.size == 0:
+        raise ValueError("No errors given: pass at least one value.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.4))
+    ax.hist(values, bins=bins, color=PALETTE[0], edgecolor="white", linewidth=0.5)
+    if bound is not None:
+        for x in (-bound, bound):
+            ax.axvline(x, color=PALETTE[5], linestyle="--", linewidth=1.5)
+        ax.text(bound, ax.get_ylim()[1] * 0.95, f" ±{bound:g}", color=PALETTE[5], va="top", fontsize=9)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("number of values")
+    ax.set_title(title)
+    return ax
+
+
 # --------------------------------------------------------------------------- notebook 06 (transfer learning)
 
 
@@ -268,44 +420,4 @@ def scatter_by_class(points, labels, classes: Sequence[str], title: str = "Featu
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    return ax
-
-
-# --------------------------------------------------------------------------- notebook 05 (quantization)
-
-
-def size_bars(names: Sequence[str], sizes_bytes: Sequence[int], reference: int | None = None,
-              title: str = "Model file size", ax=None):
-    """Horizontal bars of file sizes in MB (10⁶ bytes), each labelled with its size and its ratio to ``reference``."""
-    if len(names) != len(sizes_bytes):
-        raise ValueError(f"{len(names)} names for {len(sizes_bytes)} sizes; they must match one to one.")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 0.5 * len(names) + 1.3))
-    megabytes = [int(s) / 1e6 for s in sizes_bytes][::-1]
-    bars = ax.barh(list(names)[::-1], megabytes, color=[PALETTE[i % len(PALETTE)] for i in range(len(names))][::-1])
-    labels = [f"{mb:.2f} MB" + (f"  (×{mb * 1e6 / reference:.2f})" if reference else "") for mb in megabytes]
-    ax.bar_label(bars, labels=labels, padding=3, fontsize=9)
-    ax.set_xlim(0, max(megabytes, default=1.0) * 1.45)
-    ax.set_xlabel("file size (MB)" + (" — in brackets: ratio to the reference" if reference else ""))
-    ax.set_ylabel("model")
-    ax.set_title(title)
-    return ax
-
-
-def error_histogram(errors: Sequence[float], bound: float | None = None, bins: int = 41,
-                    title: str = "Quantization error", xlabel: str = "error", ax=None):
-    """A histogram of rounding errors; ``bound`` draws the ±bound lines the errors should stay within."""
-    values = np.asarray(errors, dtype=float).ravel()
-    if values.size == 0:
-        raise ValueError("No errors given: pass at least one value.")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.4))
-    ax.hist(values, bins=bins, color=PALETTE[0], edgecolor="white", linewidth=0.5)
-    if bound is not None:
-        for x in (-bound, bound):
-            ax.axvline(x, color=PALETTE[5], linestyle="--", linewidth=1.5)
-        ax.text(bound, ax.get_ylim()[1] * 0.95, f" ±{bound:g}", color=PALETTE[5], va="top", fontsize=9)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("number of values")
-    ax.set_title(title)
     return ax

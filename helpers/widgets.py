@@ -125,3 +125,56 @@ def threshold_explorer(confidence, correct, value: float = 0.5, label: str | Non
     slider = widgets.FloatSlider(value=value, min=0.0, max=1.0, step=0.05, description="threshold",
                                  continuous_update=False, readout_format=".2f")
     return widgets.VBox([slider, run_on_change(slider, lambda t: show_threshold(confidence, correct, t, label))])
+
+
+# --------------------------------------------------------------------------- notebook 04 (model tradeoffs)
+
+
+def choice_report(rows, max_latency_ms: float, max_size_mb: float, min_accuracy: float, latency: str = "latency_ms",
+                  accuracy: str = "top1", size: str = "size_mb", name: str = "model") -> str:
+    """In words: which model is best within the limits (helpers.bench.best_model), and which others fit."""
+    from helpers.bench import best_model
+
+    limits = f"≤ {max_latency_ms:g} ms, ≤ {max_size_mb:g} MB, ≥ {min_accuracy:g} % top-1"
+    best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy, size)
+    if best is None:
+        return f"No model meets all three limits ({limits}). Relax one of them."
+    fitting = [row[name] for row in rows
+               if row is not best and best_model([row], max_latency_ms, max_size_mb, min_accuracy, latency,
+                                                 accuracy, size) is not None]
+    others = f"\nAlso within the limits: {', '.join(fitting)}." if fitting else "\nNo other model fits."
+    return (f"Best within {limits}: {best[name]} — {float(best[accuracy]):.1f} % top-1, "
+            f"{float(best[latency]):.1f} ms, {float(best[size]):.1f} MB.{others}")
+
+
+def model_picker(rows, latency_columns: dict[str, str], accuracy_columns: dict[str, str], size: str = "size_mb",
+                 name: str = "model"):
+    """Sliders for the three limits and menus for the figures to trust; shows ``choice_report`` live."""
+    import ipywidgets as widgets
+
+    style = {"description_width": "11em"}
+    layout = widgets.Layout(width="34em")
+    controls = {
+        "max_latency_ms": widgets.FloatLogSlider(value=33, base=10, min=-0.5, max=2.5, step=0.05,
+                                                 description="max latency (ms)", readout_format=".1f",
+                                                 continuous_update=False, style=style, layout=layout),
+        "max_size_mb": widgets.FloatSlider(value=5.0, min=0.25, max=5.0, step=0.05, description="max file size (MB)",
+                                           continuous_update=False, style=style, layout=layout),
+        "min_accuracy": widgets.FloatSlider(value=0.0, min=0.0, max=90.0, step=0.5, description="min top-1 (%)",
+                                            continuous_update=False, style=style, layout=layout),
+        "latency": widgets.Dropdown(options=list(latency_columns.items()), description="latency figures",
+                                    style=style, layout=layout),
+        "accuracy": widgets.Dropdown(options=list(accuracy_columns.items()), description="accuracy figures",
+                                     style=style, layout=layout),
+    }
+    output = widgets.Output()
+
+    def refresh(_change=None) -> None:
+        output.clear_output(wait=True)
+        with output:
+            print(choice_report(rows, size=size, name=name, **{key: w.value for key, w in controls.items()}))
+
+    for control in controls.values():
+        control.observe(refresh, names="value")
+    refresh()
+    return widgets.VBox([*controls.values(), output])

@@ -1,0 +1,206 @@
+"""How fast is a model here, and how big is it? Latency and size, measured honestly.
+
+Introduced in notebook 04, which first writes the timing loop out by hand.
+A latency measurement follows the recipe of TensorFlow Lite's benchmark tool:
+
+* build the interpreter with a fixed number of CPU threads;
+* **warm up**: the first few ``invoke`` calls are slower (memory is touched
+  for the first time, caches are cold, XNNPACK packs its weights), so they are
+  run but not timed;
+* **repeat** ``invoke`` on one prepared input and time each call alone;
+* report the **median** (a typical frame) and the **90th percentile** (the
+  slow frames a real-time app must also survive), not the mean, which one
+  hiccup from another program can drag up.
+
+Only ``invoke`` is timed: not loading the model, not preparing the image.
+This module never imports TensorFlow.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from helpers.classify import load_interpreter
+from helpers.errors import HelpersError
+
+
+class BenchmarkError(HelpersError):
+    """A latency measurement was asked for with impossible settings."""
+
+
+@dataclass(frozen=True)
+class Latency:
+    """The timed ``invoke`` calls of one model at one thread count (milliseconds)."""
+
+    model: str
+    num_threads: int
+    times_ms: np.ndarray = field(repr=False)
+    warmup: int = 0
+
+    @property
+    def repeats(self) -> int:
+        """How many calls were timed."""
+        return int(self.times_ms.size)
+
+    @property
+    def median_ms(self) -> float:
+        """The median time of one ``invoke``: a typical frame."""
+        return percentile(self.times_ms, 50)
+
+    @property
+    def p90_ms(self) -> float:
+        """The 90th percentile: 9 calls in 10 were at least this fast."""
+        return percentile(self.times_ms, 90)
+
+    @property
+    def mean_ms(self) -> float:
+        """The mean time (sensitive to the occasional slow call)."""
+        return float(np.mean(self.times_ms))
+
+    @property
+    def min_ms(self) -> float:
+        """The fastest call."""
+        return float(np.min(self.times_ms))
+
+    @property
+    def fps(self) -> float:
+        """Frames per second at the median latency (model only, no camera or preprocessing)."""
+        return 1000.0 / self.median_ms
+
+    def summary(self) -> dict[str, object]:
+        """The figures as a dict (one table row)."""
+        return {"model": self.model, "threads": self.num_threads, "repeats": self.repeats,
+                "median_ms": self.median_ms, "p90_ms": self.p90_ms, "mean_ms": self.mean_ms, "min_ms": self.min_ms}
+
+
+def percentile(times: Sequence[float] | np.ndarray, q: float) -> float:
+    """The ``q``-th percentile (0–100) of some timings, interpolating linearly between samples."""
+    values = np.asarray(times, dtype=np.float64).ravel()
+    if values.size == 0:
+        raise BenchmarkError("No timings given: measure at least one call.")
+    if not 0 <= q <= 100:
+        raise BenchmarkError(f"A percentile is between 0 and 100; got {q}.")
+    return float(np.percentile(values, q))
+
+
+def model_size(model_path: str | os.PathLike) -> int:
+    """The model file's size on disk, in bytes."""
+    path = Path(model_path)
+    if not path.is_file():
+        raise BenchmarkError(f"No model file at '{path}'. Fetch models by name with helpers.assets.fetch(...).")
+    return path.stat().st_size
+
+
+def model_size_mb(model_path: str | os.PathLike) -> float:
+    """The model file's size in megabytes (10⁶ bytes, as the hosted-models table counts)."""
+    return model_size(model_path) / 1e6
+
+
+def _sample_input(details: dict, seed: int = 0) -> np.ndarray:
+    """A random input of the tensor's shape and type (the content does not change a CNN's speed)."""
+    rng = np.random.default_rng(seed)
+    shape = tuple(int(d) for d in details["shape"])
+    dtype = np.dtype(details["dtype"])
+    if dtype == np.float32:
+        return rng.uniform(-1, 1, shape).astype(np.float32)
+    if np.issubdtype(dtype, np.integer):
+        info = np.iinfo(dtype)
+        return rng.integers(info.min, info.max, shape, dtype=dtype, endpoint=True)
+    raise BenchmarkError(f"Cannot make a test input of type {dtype}; expected float32 or an integer type.")
+
+
+def _check_settings(num_threads: int, warmup: int, repeats: int) -> None:
+    if num_threads < 1:
+        raise BenchmarkError(f"num_threads must be 1 or more; got {num_threads}. os.cpu_count() is {os.cpu_count()}.")
+    if warmup < 0:
+        raise BenchmarkError(f"warmup is a number of untimed calls (0 or more); got {warmup}.")
+    if repeats < 1:
+        raise BenchmarkError(f"repeats is a number of timed calls (1 or more); got {repeats}.")
+
+
+def measure_latency(model_path: str | os.PathLike, num_threads: int = 1, warmup: int = 5, repeats: int = 30,
+                    name: str | None = None) -> Latency:
+    """Time ``repeats`` single ``invoke`` calls after ``warmup`` untimed ones, on ``num_threads`` threads."""
+    _check_settings(num_threads, warmup, repeats)
+    interpreter = load_interpreter(model_path, num_threads=num_threads)
+    for details in interpreter.get_input_details():
+        interpreter.set_tensor(details["index"], _sample_input(details))
+    for _ in range(warmup):
+        interpreter.invoke()
+    times = np.empty(repeats, dtype=np.float64)
+    for i in range(repeats):
+        start = time.perf_counter_ns()
+        interpreter.invoke()
+        times[i] = (time.perf_counter_ns() - start) / 1e6
+    return Latency(name or Path(model_path).stem, num_threads, times, warmup)
+
+
+def measure_many(models: Mapping[str, str | os.PathLike], threads: Sequence[int] = (1,), warmup: int = 5,
+                 repeats: int = 30, progress: bool = True) -> list[Latency]:
+    """``measure_latency`` for every model at every thread count, with one progress bar."""
+    if not models:
+        raise BenchmarkError("No models given: pass a dict such as {'name': model_path}.")
+    if not threads:
+        raise BenchmarkError("No thread counts given: pass e.g. threads=(1, os.cpu_count()).")
+    for count in threads:
+        _check_settings(count, warmup, repeats)
+    from tqdm.auto import tqdm
+
+    jobs = [(name, path, count) for name, path in models.items() for count in threads]
+    results = []
+    with tqdm(total=len(jobs), desc="latency", unit="run", disable=not progress) as bar:
+        for name, path, count in jobs:
+            bar.set_postfix_str(f"{name}, {count} thread{'s' if count > 1 else ''}")
+            results.append(measure_latency(path, count, warmup, repeats, name=name))
+            bar.update()
+    return results
+
+
+# --------------------------------------------------------------------------- choosing among models
+
+
+def _number(value: object) -> float | None:
+    """A row value as a float, or None when it is missing (None or NaN)."""
+    if value is None:
+        return None
+    number = float(value)
+    return None if np.isnan(number) else number
+
+
+def pareto_front(latency_ms: Sequence[float], accuracy: Sequence[float]) -> list[bool]:
+    """For each model, True if no other model is at least as fast *and* at least as accurate (and better in one)."""
+    if len(latency_ms) != len(accuracy):
+        raise BenchmarkError(f"{len(latency_ms)} latencies for {len(accuracy)} accuracies; give one of each per model.")
+    points = [(float(t), float(a)) for t, a in zip(latency_ms, accuracy, strict=True)]
+    return [
+        not any(t2 <= t and a2 >= a and (t2 < t or a2 > a) for t2, a2 in points)
+        for t, a in points
+    ]
+
+
+def best_model(rows: Sequence[Mapping[str, object]], max_latency_ms: float = float("inf"),
+               max_size_mb: float = float("inf"), min_accuracy: float = 0.0, latency: str = "latency_ms",
+               accuracy: str = "top1", size: str = "size_mb") -> Mapping[str, object] | None:
+    """The most accurate row within all three limits (ties: faster, then smaller), or None if none fits.
+
+    Each row is a dict with at least the ``latency``, ``accuracy`` and ``size``
+    keys; a row missing one of them (None or NaN) never qualifies.
+    """
+    feasible = []
+    for row in rows:
+        missing = [key for key in (latency, accuracy, size) if key not in row]
+        if missing:
+            raise BenchmarkError(f"A row has no {missing[0]!r} value; its keys are {sorted(row)}.")
+        values = (_number(row[latency]), _number(row[accuracy]), _number(row[size]))
+        if None in values:
+            continue
+        time_ms, acc, mb = values
+        if time_ms <= max_latency_ms and mb <= max_size_mb and acc >= min_accuracy:
+            feasible.append((-acc, time_ms, mb, len(feasible), row))
+    return min(feasible)[-1] if feasible else None

@@ -1,0 +1,292 @@
+"""Measure a classifier's top-1 and top-5 accuracy on a set of labelled images, quickly.
+
+Introduced in notebook 04. ``evaluate`` streams images through a
+``Classifier`` and records, for each image, whether the true class is the
+model's first answer (a top-1 hit) or among its five best (a top-5 hit).
+
+Preprocessing is exactly ``Classifier.preprocess`` (helpers.images: load,
+resize the whole image, quantize), so the hits are the ones you would get one
+photo at a time. Speed comes from three things that do not change a pixel:
+
+* two worker threads each take the next image, decode it and run their own
+  single-threaded copy of the model on it: PIL and LiteRT both release
+  Python's lock while they work, so both cores stay busy, and decoding never
+  stalls a multi-threaded ``invoke`` waiting for its other half;
+* ``evaluate_many`` decodes each image once and resizes it once per input
+  size, then feeds every model that takes that size;
+* per model and image, only the quantization, ``invoke`` and a stable sort run.
+
+ImageNet samples are named ``<wnid>_<name>.JPEG``. Their class index is the
+position of the wnid in the sorted list of all 1,000 wnids (0 … 999); a model
+with 1,001 outputs puts ImageNet's "background" at output 0, so its output
+index is the class index + ``Classifier.class_offset``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TypeVar
+
+import numpy as np
+
+from helpers.classify import Classifier
+from helpers.errors import HelpersError
+from helpers.images import load_image, quantize_pixels, resize_for_model
+from helpers.metrics import wilson_interval
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+WNID = re.compile(r"^(n\d{8})_")
+DEFAULT_WORKERS = 2
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+class EvaluationError(HelpersError):
+    """The images, their classes or the models cannot be evaluated together."""
+
+
+# --------------------------------------------------------------------------- images and classes
+
+
+def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
+    """The image files of a folder (sorted by name), or the given paths as ``Path`` objects."""
+    if isinstance(images, (str, os.PathLike)):
+        folder = Path(images)
+        if not folder.is_dir():
+            raise EvaluationError(f"'{folder}' is not a folder; pass a folder of images or a list of paths.")
+        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        if not paths:
+            raise EvaluationError(f"'{folder}' holds no image files ({', '.join(IMAGE_SUFFIXES)}).")
+        return paths
+    return [Path(p) for p in images]
+
+
+def wnid_of(path: str | os.PathLike) -> str:
+    """The WordNet id at the start of an ImageNet sample's file name (``n01440764_tench.JPEG``)."""
+    match = WNID.match(Path(path).name)
+    if match is None:
+        raise EvaluationError(
+            f"'{Path(path).name}' is not named <wnid>_<name> (e.g. n01440764_tench.JPEG), so its class is "
+            f"unknown. Pass the classes yourself: evaluate(..., classes=[...])."
+        )
+    return match.group(1)
+
+
+def imagenet_classes(paths: Sequence[str | os.PathLike], wnids: Sequence[str] | None = None) -> np.ndarray:
+    """The class index (0 … 999) of each ImageNet sample: its wnid's position in the sorted ``wnids``.
+
+    Without ``wnids`` the samples themselves must hold every class once or more
+    (as the 1,000-image sample set does); for a subset, pass all the wnids.
+    """
+    found = [wnid_of(p) for p in paths]
+    reference = sorted(set(wnids) if wnids is not None else set(found))
+    position = {wnid: i for i, wnid in enumerate(reference)}
+    missing = sorted(set(found) - position.keys())
+    if missing:
+        raise EvaluationError(f"{len(missing)} sample wnids are not in the wnid list given, e.g. {missing[0]}.")
+    return np.array([position[w] for w in found], dtype=np.int64)
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The answers of one model on a set of images, and the hits they score."""
+
+    model: str
+    classes: np.ndarray  # true class index of each image
+    predictions: np.ndarray  # (images, k) class indices, best first; -1 stands for "background"
+    seconds: float = 0.0  # time in the model (set_tensor + invoke + get_tensor), summed over threads
+    paths: tuple[Path, ...] = field(default=(), repr=False)
+
+    @property
+    def n(self) -> int:
+        """How many images were evaluated."""
+        return len(self.classes)
+
+    def hits(self, k: int = 1) -> np.ndarray:
+        """A boolean per image: is the true class among the model's ``k`` best answers?"""
+        if not 1 <= k <= self.predictions.shape[1]:
+            raise EvaluationError(f"k must be between 1 and {self.predictions.shape[1]}; got {k}.")
+        return (self.predictions[:, :k] == self.classes[:, None]).any(axis=1)
+
+    @property
+    def top1_hits(self) -> np.ndarray:
+        """Top-1 hit of each image."""
+        return self.hits(1)
+
+    @property
+    def top5_hits(self) -> np.ndarray:
+        """Top-5 hit of each image."""
+        return self.hits(min(5, self.predictions.shape[1]))
+
+    def accuracy(self, k: int = 1) -> float:
+        """The fraction of images whose true class is among the ``k`` best answers."""
+        return float(self.hits(k).mean()) if self.n else float("nan")
+
+    def interval(self, k: int = 1, confidence: float = 0.95) -> tuple[float, float]:
+        """The Wilson confidence interval of ``accuracy(k)`` (helpers.metrics.wilson_interval)."""
+        return wilson_interval(int(self.hits(k).sum()), self.n, confidence)
+
+    def summary(self) -> dict[str, object]:
+        """Top-1 and top-5 accuracy with their 95 % intervals, as fractions (top-k if fewer than 5 answers)."""
+        five = min(5, self.predictions.shape[1])
+        low1, high1 = self.interval(1)
+        low5, high5 = self.interval(five)
+        return {"model": self.model, "images": self.n, "top1": self.accuracy(1), "top1_low": low1,
+                "top1_high": high1, "top5": self.accuracy(five), "top5_low": low5, "top5_high": high5}
+
+
+# --------------------------------------------------------------------------- the pipeline
+
+
+def _prefetch(function: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
+    """``map(function, items)`` in order, computed ``workers`` threads ahead (bounded look-ahead)."""
+    if workers <= 0:
+        yield from map(function, items)
+        return
+    window = 4 * workers
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
+        pending: deque[Future] = deque()
+        iterator = iter(items)
+        for item in iterator:
+            pending.append(pool.submit(function, item))
+            if len(pending) >= window:
+                break
+        try:
+            while pending:
+                result = pending.popleft().result()
+                for item in iterator:
+                    pending.append(pool.submit(function, item))
+                    break
+                yield result
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _input_key(classifier: Classifier) -> tuple[int, int, str]:
+    width, height = classifier.input_size
+    return width, height, classifier.crop
+
+
+def _resized(path: Path, keys: Sequence[tuple[int, int, str]]) -> dict[tuple[int, int, str], np.ndarray]:
+    """Decode one image once and resize it for every input size needed: (1, H, W, 3) uint8 arrays."""
+    image = load_image(path)
+    return {key: np.asarray(resize_for_model(image, key[:2], key[2]), dtype=np.uint8)[np.newaxis] for key in keys}
+
+
+def _ranked(probs: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` best output indices, best first; ties go to the lower index (as in classify.top_k)."""
+    return np.argsort(-probs, kind="stable")[:k]
+
+
+def _single_threaded_copy(classifier: Classifier) -> Classifier:
+    """Another interpreter for the same model, running on one thread (one per worker thread)."""
+    return Classifier(classifier.model_path, classifier.labels, num_threads=1, crop=classifier.crop)
+
+
+def _classify_one(path: Path, classifiers: Mapping[str, Classifier], keys: Sequence[tuple[int, int, str]],
+                  k: int) -> dict[str, tuple[np.ndarray, float]]:
+    """Every model's ``k`` best classes for one image, and the seconds each model took."""
+    pixels = _resized(path, keys)
+    out = {}
+    for name, classifier in classifiers.items():
+        scale, zero_point = classifier.input_details["quantization"]
+        tensor = quantize_pixels(pixels[_input_key(classifier)], classifier.input_details["dtype"], float(scale),
+                                 int(zero_point))
+        start = time.perf_counter()
+        probs = classifier.run(tensor)
+        seconds = time.perf_counter() - start
+        out[name] = (_ranked(probs, k) - classifier.class_offset, seconds)
+    return out
+
+
+def evaluate_many(
+    classifiers: Mapping[str, Classifier],
+    images: str | os.PathLike | Iterable[str | os.PathLike],
+    classes: Sequence[int] | None = None,
+    *,
+    k: int = 5,
+    workers: int = DEFAULT_WORKERS,
+    progress: bool = True,
+) -> dict[str, Evaluation]:
+    """Evaluate several classifiers on the same images, decoding each image only once.
+
+    ``classes`` are the true class indices (0-based, without "background");
+    by default they come from ImageNet file names (see ``imagenet_classes``).
+    With ``workers`` ≥ 1, that many threads each decode an image and run their
+    own single-threaded copy of every model on it (both cores stay busy, and
+    decoding never interrupts a multi-threaded ``invoke``); with 0, everything
+    runs in this thread on the classifiers given. The answers are the same.
+    """
+    if not classifiers:
+        raise EvaluationError("No classifiers given: pass a dict such as {'name': Classifier(...)}.")
+    if k < 1:
+        raise EvaluationError(f"k must be at least 1; got {k}.")
+    if workers < 0:
+        raise EvaluationError(f"workers is a number of threads (0 or more); got {workers}.")
+    paths = image_paths(images)
+    if not paths:
+        raise EvaluationError("No images given: pass a folder or a non-empty list of image paths.")
+    truth = imagenet_classes(paths) if classes is None else np.asarray(classes, dtype=np.int64).ravel()
+    if len(truth) != len(paths):
+        raise EvaluationError(f"{len(truth)} classes for {len(paths)} images; give one class per image.")
+    for name, classifier in classifiers.items():
+        num_classes = classifier.num_outputs - classifier.class_offset
+        if truth.min() < 0 or truth.max() >= num_classes:
+            raise EvaluationError(
+                f"Class indices run from {truth.min()} to {truth.max()}, but '{name}' has {num_classes} classes "
+                f"(0 … {num_classes - 1}). Are these images labelled for this model?"
+            )
+        if classifier.num_outputs < k:
+            raise EvaluationError(f"'{name}' has {classifier.num_outputs} outputs; k = {k} is too many.")
+
+    keys = sorted({_input_key(c) for c in classifiers.values()})
+    local = threading.local()
+
+    def job(path: Path) -> dict[str, tuple[np.ndarray, float]]:
+        if workers == 0:
+            return _classify_one(path, classifiers, keys, k)
+        if not hasattr(local, "copies"):
+            local.copies = {name: _single_threaded_copy(c) for name, c in classifiers.items()}
+        return _classify_one(path, local.copies, keys, k)
+
+    from tqdm.auto import tqdm
+
+    predictions = {name: np.empty((len(paths), k), dtype=np.int64) for name in classifiers}
+    seconds = dict.fromkeys(classifiers, 0.0)
+    label = next(iter(classifiers)) if len(classifiers) == 1 else f"{len(classifiers)} models"
+    stream = _prefetch(job, paths, workers)
+    for i, answers in enumerate(tqdm(stream, total=len(paths), desc=label, unit="img", disable=not progress)):
+        for name, (ranked, spent) in answers.items():
+            predictions[name][i] = ranked
+            seconds[name] += spent
+    return {
+        name: Evaluation(name, truth, predictions[name], seconds[name], tuple(paths)) for name in classifiers
+    }
+
+
+def evaluate(
+    classifier: Classifier,
+    images: str | os.PathLike | Iterable[str | os.PathLike],
+    classes: Sequence[int] | None = None,
+    *,
+    k: int = 5,
+    workers: int = DEFAULT_WORKERS,
+    progress: bool = True,
+    name: str | None = None,
+) -> Evaluation:
+    """Evaluate one classifier on a folder or list of images; see ``evaluate_many``."""
+    name = name or classifier.model_path.stem
+    return evaluate_many({name: classifier}, images, classes, k=k, workers=workers, progress=progress)[name]
