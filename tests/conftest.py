@@ -72,3 +72,96 @@ def photo_like() -> np.ndarray:
     """A smooth 48×64 RGB gradient image as a uint8 array."""
     y, x = np.mgrid[0:48, 0:64]
     return np.stack([x * 4, y * 5, (x + y) * 2], axis=-1).clip(0, 255).astype(np.uint8)
+
+
+# ------------------------------------------------------------------ assets: a fake registry and a local server
+
+
+def make_asset(name: str, data: bytes, url: str = "http://127.0.0.1:9/none"):
+    """A registry entry for ``data`` (sha256 and size computed), served from ``url``."""
+    import hashlib
+
+    from helpers.assets import Asset
+
+    return Asset(name, hashlib.sha256(data).hexdigest(), len(data), url, "test")
+
+
+@pytest.fixture
+def asset_registry(tmp_path, monkeypatch) -> dict:
+    """An isolated cache and session folder, no mirror, fast retries, and a registry the test fills in."""
+    from helpers import assets
+
+    entries: dict = {}
+    monkeypatch.setattr(assets, "registry", lambda: entries)
+    monkeypatch.setenv(assets.CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv(assets.MIRROR_ENV, raising=False)
+    monkeypatch.delenv(assets.OFFLINE_ENV, raising=False)
+    monkeypatch.setattr(assets, "BACKOFF", 0.01)
+    monkeypatch.setattr(assets, "TIMEOUT", (1.0, 0.5))
+    monkeypatch.setattr(assets, "_session_dir", lambda: tmp_path / "session")
+    return entries
+
+
+class _Server:
+    """What the ``asset_server`` fixture yields: its base URL, its routes and a hit count per path."""
+
+    def __init__(self, url: str, routes: dict, hits: dict) -> None:
+        self.url, self.routes, self.hits = url, routes, hits
+
+    def serve(self, registry: dict, name: str, behaviour: str, data: bytes) -> None:
+        """Register ``name`` with the sha256 of ``data`` and serve it at /name with ``behaviour``."""
+        self.routes["/" + name] = (behaviour, data)
+        registry[name] = make_asset(name, data, f"{self.url}/{name}")
+
+
+@pytest.fixture
+def asset_server():
+    """A local HTTP server on 127.0.0.1 that misbehaves on request.
+
+    ``routes[path] = (behaviour, body)``; behaviours: ok, drop (half the body, then the connection
+    closes), flaky (drops twice, then ok), html (an error page with status 200), slow (1.5 s before the
+    body), trickle (4 kB every 10 ms). Unknown paths get 404.
+    """
+    import http.server
+    import socket
+    import threading
+    import time
+
+    routes: dict[str, tuple[str, bytes]] = {}
+    hits: dict[str, int] = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            behaviour, body = routes.get(self.path, ("missing", b""))
+            hits[self.path] = hits.get(self.path, 0) + 1
+            if behaviour == "missing":
+                self.send_error(404)
+                return
+            if behaviour == "flaky" and hits[self.path] <= 2:
+                behaviour = "drop"
+            if behaviour == "html":
+                body = b"<!DOCTYPE html><html><body>Too many requests</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if behaviour == "drop":
+                self.wfile.write(body[: len(body) // 2])
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return
+            if behaviour == "slow":
+                time.sleep(1.5)
+            if behaviour == "trickle":
+                for start in range(0, len(body), 4096):
+                    self.wfile.write(body[start : start + 4096])
+                    time.sleep(0.01)
+                return
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    yield _Server(f"http://127.0.0.1:{httpd.server_address[1]}", routes, hits)
+    httpd.shutdown()

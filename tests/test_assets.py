@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-import http.server
-import threading
 import time
-import typing
 from pathlib import Path
 
 import pytest
@@ -17,47 +14,6 @@ from helpers.assets import Asset
 
 def _asset(name: str, data: bytes, url: str = "http://127.0.0.1:9/none") -> Asset:
     return Asset(name, hashlib.sha256(data).hexdigest(), len(data), url, "test")
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    routes: typing.ClassVar[dict[str, tuple[int, bytes]]] = {}
-
-    def do_GET(self):
-        status, body = self.routes.get(self.path, (404, b"<html>not found</html>"))
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    do_HEAD = do_GET
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def server():
-    """A local HTTP server on 127.0.0.1; set ``server.routes[path] = (status, body)``."""
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    _Handler.routes = {}
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    httpd.routes = _Handler.routes
-    httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"
-    yield httpd
-    httpd.shutdown()
-
-
-@pytest.fixture
-def env(tmp_path, monkeypatch):
-    """An isolated cache, no mirror, and a registry the test fills in."""
-    entries: dict[str, Asset] = {}
-    monkeypatch.setattr(assets, "registry", lambda: entries)
-    monkeypatch.setenv(assets.CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.delenv(assets.MIRROR_ENV, raising=False)
-    monkeypatch.delenv(assets.OFFLINE_ENV, raising=False)
-    monkeypatch.setattr(assets, "BACKOFF", 0.01)
-    return entries
 
 
 def _leftovers(folder: Path) -> list[str]:
@@ -91,8 +47,8 @@ def test_bad_registry_rows_are_reported(tmp_path):
         assets.read_registry_file(bad)
 
 
-def test_unknown_name_suggests_close_ones(env):
-    env["models/cat.tflite"] = _asset("models/cat.tflite", b"x")
+def test_unknown_name_suggests_close_ones(asset_registry):
+    asset_registry["models/cat.tflite"] = _asset("models/cat.tflite", b"x")
     with pytest.raises(AssetError, match="'models/cats.tflite' is not in the asset registry.*models/cat.tflite"):
         assets.fetch("models/cats.tflite")
 
@@ -102,9 +58,9 @@ def test_unknown_group():
         assets.names("fish")
 
 
-def test_mirror_copy_enters_the_cache(env, tmp_path, monkeypatch):
+def test_mirror_copy_enters_the_cache(asset_registry, tmp_path, monkeypatch):
     data = b"model bytes" * 100
-    env["models/m.tflite"] = _asset("models/m.tflite", data)
+    asset_registry["models/m.tflite"] = _asset("models/m.tflite", data)
     mirror = tmp_path / "mirror"
     (mirror / "models").mkdir(parents=True)
     (mirror / "models/m.tflite").write_bytes(data)
@@ -115,10 +71,10 @@ def test_mirror_copy_enters_the_cache(env, tmp_path, monkeypatch):
     assert assets.fetch("models/m.tflite") == path  # the cache answers now
 
 
-def test_corrupt_mirror_file_is_ignored(env, tmp_path, monkeypatch, server):
+def test_corrupt_mirror_file_is_ignored(asset_registry, tmp_path, monkeypatch, asset_server):
     data = b"right bytes"
-    server.routes["/m"] = (200, data)
-    env["m.bin"] = _asset("m.bin", data, server.url + "/m")
+    asset_server.routes["/m"] = ("ok", data)
+    asset_registry["m.bin"] = _asset("m.bin", data, asset_server.url + "/m")
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     (mirror / "m.bin").write_bytes(b"wrong bytes")
@@ -128,45 +84,45 @@ def test_corrupt_mirror_file_is_ignored(env, tmp_path, monkeypatch, server):
     assert path.read_bytes() == data
 
 
-def test_corrupt_cache_entry_is_replaced(env, tmp_path, server):
+def test_corrupt_cache_entry_is_replaced(asset_registry, tmp_path, asset_server):
     data = b"fresh"
-    server.routes["/f"] = (200, data)
-    env["f.bin"] = _asset("f.bin", data, server.url + "/f")
+    asset_server.routes["/f"] = ("ok", data)
+    asset_registry["f.bin"] = _asset("f.bin", data, asset_server.url + "/f")
     cached = tmp_path / "cache/f.bin"
     cached.parent.mkdir(parents=True)
     cached.write_bytes(b"stale")
     assert assets.fetch("f.bin", progress=False).read_bytes() == data
 
 
-def test_download_verifies_and_caches(env, tmp_path, server):
+def test_download_verifies_and_caches(asset_registry, tmp_path, asset_server):
     data = bytes(range(256)) * 50
-    server.routes["/ok.bin"] = (200, data)
-    env["models/ok.bin"] = _asset("models/ok.bin", data, server.url + "/ok.bin")
+    asset_server.routes["/ok.bin"] = ("ok", data)
+    asset_registry["models/ok.bin"] = _asset("models/ok.bin", data, asset_server.url + "/ok.bin")
     path = assets.fetch("models/ok.bin", progress=False)
     assert path.read_bytes() == data
     assert _leftovers(tmp_path / "cache") == ["ok.bin"]
 
 
-def test_html_error_page_with_status_200_is_refused(env, tmp_path, server):
-    server.routes["/page"] = (200, b"<!DOCTYPE html><html>rate limited</html>")
-    env["models/x.tflite"] = _asset("models/x.tflite", b"the real model", server.url + "/page")
+def test_html_error_page_with_status_200_is_refused(asset_registry, tmp_path, asset_server):
+    asset_server.routes["/page"] = ("ok", b"<!DOCTYPE html><html>rate limited</html>")
+    asset_registry["models/x.tflite"] = _asset("models/x.tflite", b"the real model", asset_server.url + "/page")
     with pytest.raises(AssetError, match="does not match the registry's sha256.*HTML"):
         assets.fetch("models/x.tflite", progress=False)
     assert _leftovers(tmp_path / "cache") == []
 
 
-def test_404_fails_fast_with_both_fixes(env, tmp_path, server):
-    env["images/gone.jpg"] = _asset("images/gone.jpg", b"x", server.url + "/gone")
+def test_404_fails_fast_with_both_fixes(asset_registry, tmp_path, asset_server):
+    asset_registry["images/gone.jpg"] = _asset("images/gone.jpg", b"x", asset_server.url + "/gone")
     with pytest.raises(AssetError) as info:
         assets.fetch("images/gone.jpg", progress=False)
     message = str(info.value)
-    assert "images/gone.jpg" in message and server.url + "/gone" in message and "404" in message
+    assert "images/gone.jpg" in message and asset_server.url + "/gone" in message and "404" in message
     assert assets.MIRROR_ENV in message and assets.PREFETCH_COMMAND in message
     assert _leftovers(tmp_path / "cache") == []
 
 
-def test_offline_without_mirror_fails_within_seconds(env, tmp_path):
-    env["models/m.tflite"] = _asset("models/m.tflite", b"x", "http://127.0.0.1:9/m.tflite")  # closed port
+def test_offline_without_mirror_fails_within_seconds(asset_registry, tmp_path):
+    asset_registry["models/m.tflite"] = _asset("models/m.tflite", b"x", "http://127.0.0.1:9/m.tflite")  # closed port
     start = time.monotonic()
     with pytest.raises(AssetError, match=r"(?s)models/m.tflite.*127.0.0.1:9/m.tflite.*CLASSROOM_ASSET_MIRROR.*prefetch"):
         assets.fetch("models/m.tflite", progress=False)
@@ -174,29 +130,29 @@ def test_offline_without_mirror_fails_within_seconds(env, tmp_path):
     assert _leftovers(tmp_path / "cache") == []
 
 
-def test_offline_switch_forbids_downloads(env, monkeypatch, server):
-    server.routes["/m"] = (200, b"x")
-    env["m"] = _asset("m", b"x", server.url + "/m")
+def test_offline_switch_forbids_downloads(asset_registry, monkeypatch, asset_server):
+    asset_server.routes["/m"] = ("ok", b"x")
+    asset_registry["m"] = _asset("m", b"x", asset_server.url + "/m")
     monkeypatch.setenv(assets.OFFLINE_ENV, "1")
     with pytest.raises(AssetError, match="CLASSROOM_OFFLINE=1 forbids downloads"):
         assets.fetch("m")
 
 
-def test_fetch_many_keeps_order_and_reports_failures(env, server):
+def test_fetch_many_keeps_order_and_reports_failures(asset_registry, asset_server):
     for i in range(5):
-        server.routes[f"/{i}"] = (200, f"file {i}".encode())
-        env[f"images/{i}.txt"] = _asset(f"images/{i}.txt", f"file {i}".encode(), server.url + f"/{i}")
+        asset_server.routes[f"/{i}"] = ("ok", f"file {i}".encode())
+        asset_registry[f"images/{i}.txt"] = _asset(f"images/{i}.txt", f"file {i}".encode(), asset_server.url + f"/{i}")
     paths = assets.fetch_many([f"images/{i}.txt" for i in (3, 1, 4)], progress=False)
     assert [p.name for p in paths] == ["3.txt", "1.txt", "4.txt"]
-    env["images/bad.txt"] = _asset("images/bad.txt", b"y", server.url + "/missing")
+    asset_registry["images/bad.txt"] = _asset("images/bad.txt", b"y", asset_server.url + "/missing")
     with pytest.raises(AssetError, match="1 of 2 files could not be fetched.*run the same command again"):
         assets.fetch_many(["images/0.txt", "images/bad.txt"], progress=False)
 
 
-def test_verify_reports_and_repairs(env, tmp_path, server):
-    server.routes["/a"] = (200, b"aaa")
-    env["a"] = _asset("a", b"aaa", server.url + "/a")
-    env["b"] = _asset("b", b"bbb", server.url + "/b")
+def test_verify_reports_and_repairs(asset_registry, tmp_path, asset_server):
+    asset_server.routes["/a"] = ("ok", b"aaa")
+    asset_registry["a"] = _asset("a", b"aaa", asset_server.url + "/a")
+    asset_registry["b"] = _asset("b", b"bbb", asset_server.url + "/b")
     assets.fetch("a", progress=False)
     (tmp_path / "cache/a").write_bytes(b"zzz")  # same size, wrong bytes
     assets._verified.clear()

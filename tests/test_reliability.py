@@ -8,14 +8,10 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import hashlib
-import http.server
 import io
 import os
-import socket
 import subprocess
 import sys
-import threading
 import time
 import typing
 from pathlib import Path
@@ -25,7 +21,6 @@ import pytest
 from PIL import Image
 
 from helpers import AssetError, HelpersError, ImageError, LabelError, ModelError, assets
-from helpers.assets import Asset
 from helpers.classify import Classifier
 from helpers.images import load_image
 
@@ -173,71 +168,6 @@ def test_every_error_is_a_helpers_error():
 # ============================================================== download faults
 
 
-class _FaultyHandler(http.server.BaseHTTPRequestHandler):
-    """Serves ``routes[path] = (behaviour, body)``; behaviours: ok, drop, slow, html, flaky."""
-
-    routes: typing.ClassVar[dict[str, tuple[str, bytes]]] = {}
-    hits: typing.ClassVar[dict[str, int]] = {}
-
-    def do_GET(self):
-        behaviour, body = self.routes.get(self.path, ("missing", b""))
-        self.hits[self.path] = self.hits.get(self.path, 0) + 1
-        if behaviour == "missing":
-            self.send_error(404)
-            return
-        if behaviour == "flaky" and self.hits[self.path] <= 2:
-            behaviour = "drop"  # the first two attempts drop, the third succeeds
-        if behaviour == "html":
-            body = b"<!DOCTYPE html><html><body>Too many requests</body></html>"
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if behaviour == "drop":
-            self.wfile.write(body[: len(body) // 2])
-            self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_RDWR)
-            return
-        if behaviour == "slow":
-            time.sleep(1.5)
-        if behaviour == "trickle":  # slow but steady: for the two-process race
-            for start in range(0, len(body), 4096):
-                self.wfile.write(body[start : start + 4096])
-                time.sleep(0.01)
-            return
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture
-def faulty_server():
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _FaultyHandler)
-    _FaultyHandler.routes, _FaultyHandler.hits = {}, {}
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd, f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-
-
-@pytest.fixture
-def registry(tmp_path, monkeypatch):
-    entries: dict[str, Asset] = {}
-    monkeypatch.setattr(assets, "registry", lambda: entries)
-    monkeypatch.setenv(assets.CACHE_ENV, str(tmp_path / "cache"))
-    monkeypatch.delenv(assets.MIRROR_ENV, raising=False)
-    monkeypatch.delenv(assets.OFFLINE_ENV, raising=False)
-    monkeypatch.setattr(assets, "BACKOFF", 0.01)
-    monkeypatch.setattr(assets, "TIMEOUT", (1.0, 0.5))
-    monkeypatch.setattr(assets, "_session_dir", lambda: tmp_path / "session")
-    return entries
-
-
-def _serve(registry, server, name: str, behaviour: str, data: bytes) -> None:
-    url = server[1]
-    _FaultyHandler.routes["/" + name] = (behaviour, data)
-    registry[name] = Asset(name, hashlib.sha256(data).hexdigest(), len(data), f"{url}/{name}", "test")
-
-
 def _files(folder: Path) -> list[str]:
     return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
 
@@ -245,46 +175,46 @@ def _files(folder: Path) -> list[str]:
 PAYLOAD = bytes(range(256)) * 400  # 100 kB
 
 
-def test_connection_dropped_mid_file_leaves_nothing(registry, faulty_server, tmp_path):
-    _serve(registry, faulty_server, "m.bin", "drop", PAYLOAD)
+def test_connection_dropped_mid_file_leaves_nothing(asset_registry, asset_server, tmp_path):
+    asset_server.serve(asset_registry, "m.bin", "drop", PAYLOAD)
     with pytest.raises(AssetError, match=r"(?s)dropped in the middle.*3 attempt.*CLASSROOM_ASSET_MIRROR"):
         assets.fetch("m.bin", progress=False)
     assert _files(tmp_path / "cache") == []
-    assert _FaultyHandler.hits["/m.bin"] == assets.RETRIES
+    assert asset_server.hits["/m.bin"] == assets.RETRIES
 
 
-def test_transient_drops_are_retried_until_the_file_arrives(registry, faulty_server, tmp_path):
-    _serve(registry, faulty_server, "m.bin", "flaky", PAYLOAD)
+def test_transient_drops_are_retried_until_the_file_arrives(asset_registry, asset_server, tmp_path):
+    asset_server.serve(asset_registry, "m.bin", "flaky", PAYLOAD)
     assert assets.fetch("m.bin", progress=False).read_bytes() == PAYLOAD
-    assert _FaultyHandler.hits["/m.bin"] == 3 and _files(tmp_path / "cache") == ["m.bin"]
+    assert asset_server.hits["/m.bin"] == 3 and _files(tmp_path / "cache") == ["m.bin"]
 
 
-def test_html_page_with_status_200_is_not_kept(registry, faulty_server, tmp_path):
-    _serve(registry, faulty_server, "m.bin", "html", PAYLOAD)
+def test_html_page_with_status_200_is_not_kept(asset_registry, asset_server, tmp_path):
+    asset_server.serve(asset_registry, "m.bin", "html", PAYLOAD)
     with pytest.raises(AssetError, match="HTML"):
         assets.fetch("m.bin", progress=False)
     assert _files(tmp_path / "cache") == []
 
 
-def test_404_is_not_retried(registry, faulty_server, tmp_path):
-    _serve(registry, faulty_server, "m.bin", "ok", PAYLOAD)
-    _FaultyHandler.routes.pop("/m.bin")
+def test_404_is_not_retried(asset_registry, asset_server, tmp_path):
+    asset_server.serve(asset_registry, "m.bin", "ok", PAYLOAD)
+    asset_server.routes.pop("/m.bin")
     with pytest.raises(AssetError, match="HTTP 404"):
         assets.fetch("m.bin", progress=False)
-    assert _FaultyHandler.hits["/m.bin"] == 1 and _files(tmp_path / "cache") == []
+    assert asset_server.hits["/m.bin"] == 1 and _files(tmp_path / "cache") == []
 
 
-def test_slow_server_times_out(registry, faulty_server, tmp_path):
-    _serve(registry, faulty_server, "m.bin", "slow", PAYLOAD)
+def test_slow_server_times_out(asset_registry, asset_server, tmp_path):
+    asset_server.serve(asset_registry, "m.bin", "slow", PAYLOAD)
     start = time.monotonic()
     with pytest.raises(AssetError, match="did not answer in time"):
         assets.fetch("m.bin", progress=False)
     assert time.monotonic() - start < 10 and _files(tmp_path / "cache") == []
 
 
-def test_two_processes_fetching_the_same_file(registry, faulty_server, tmp_path):
-    _serve(registry, faulty_server, "models/m.bin", "trickle", PAYLOAD * 4)
-    asset = registry["models/m.bin"]
+def test_two_processes_fetching_the_same_file(asset_registry, asset_server, tmp_path):
+    asset_server.serve(asset_registry, "models/m.bin", "trickle", PAYLOAD * 4)
+    asset = asset_registry["models/m.bin"]
     code = (
         "import sys; from helpers import assets; from helpers.assets import Asset\n"
         f"entry = Asset(*{[asset.name, asset.sha256, asset.bytes, asset.url, asset.license]!r})\n"
@@ -315,8 +245,8 @@ def _tmpfs(folder: Path, size: str, read_only: bool = False):
             subprocess.run(["umount", str(folder)], check=False)
 
 
-def test_read_only_cache_falls_back_to_a_session_folder(registry, faulty_server, tmp_path, monkeypatch):
-    _serve(registry, faulty_server, "m.bin", "ok", PAYLOAD)
+def test_read_only_cache_falls_back_to_a_session_folder(asset_registry, asset_server, tmp_path, monkeypatch):
+    asset_server.serve(asset_registry, "m.bin", "ok", PAYLOAD)
     cache = tmp_path / "ro-cache"
     with _tmpfs(cache, "1m", read_only=True) as mounted:
         if not mounted:  # no mount permission: a cache path below a regular file is just as unwritable
@@ -327,11 +257,11 @@ def test_read_only_cache_falls_back_to_a_session_folder(registry, faulty_server,
             path = assets.fetch("m.bin", progress=False)
         assert path == tmp_path / "session/m.bin" and path.read_bytes() == PAYLOAD
         assert assets.fetch("m.bin", progress=False) == path  # found again without a download
-        assert _FaultyHandler.hits["/m.bin"] == 1
+        assert asset_server.hits["/m.bin"] == 1
 
 
-def test_full_disk_is_explained_and_leaves_nothing(registry, faulty_server, tmp_path, monkeypatch):
-    _serve(registry, faulty_server, "m.bin", "ok", PAYLOAD)  # 100 kB into a 64 kB file system
+def test_full_disk_is_explained_and_leaves_nothing(asset_registry, asset_server, tmp_path, monkeypatch):
+    asset_server.serve(asset_registry, "m.bin", "ok", PAYLOAD)  # 100 kB into a 64 kB file system
     cache = tmp_path / "small-cache"
     with _tmpfs(cache, "64k") as mounted:
         if not mounted:  # simulate ENOSPC at the first write instead
@@ -355,8 +285,8 @@ def test_full_disk_is_explained_and_leaves_nothing(registry, faulty_server, tmp_
         assert _files(cache) == []
 
 
-def test_verify_repairs_a_corrupted_cache_entry(registry, faulty_server, tmp_path):
-    _serve(registry, faulty_server, "m.bin", "ok", PAYLOAD)
+def test_verify_repairs_a_corrupted_cache_entry(asset_registry, asset_server, tmp_path):
+    asset_server.serve(asset_registry, "m.bin", "ok", PAYLOAD)
     path = assets.fetch("m.bin", progress=False)
     with open(path, "r+b") as handle:  # flip one byte, keep the size
         handle.seek(1000)
@@ -367,13 +297,13 @@ def test_verify_repairs_a_corrupted_cache_entry(registry, faulty_server, tmp_pat
     assert path.read_bytes() == PAYLOAD
 
 
-def test_prefetch_resumes_after_a_failure(registry, faulty_server, tmp_path):
-    _serve(registry, faulty_server, "images/a.bin", "ok", b"a" * 1000)
-    _serve(registry, faulty_server, "images/b.bin", "drop", b"b" * 1000)
+def test_prefetch_resumes_after_a_failure(asset_registry, asset_server, tmp_path):
+    asset_server.serve(asset_registry, "images/a.bin", "ok", b"a" * 1000)
+    asset_server.serve(asset_registry, "images/b.bin", "drop", b"b" * 1000)
     assert assets.main(["prefetch", "images"]) == 1  # b fails; a is kept
     assert _files(tmp_path / "cache") == ["images/a.bin"]
-    _FaultyHandler.routes["/images/b.bin"] = ("ok", b"b" * 1000)
-    hits_a = _FaultyHandler.hits["/images/a.bin"]
+    asset_server.routes["/images/b.bin"] = ("ok", b"b" * 1000)
+    hits_a = asset_server.hits["/images/a.bin"]
     assert assets.main(["prefetch", "images"]) == 0
-    assert _FaultyHandler.hits["/images/a.bin"] == hits_a  # not downloaded again
+    assert asset_server.hits["/images/a.bin"] == hits_a  # not downloaded again
     assert _files(tmp_path / "cache") == ["images/a.bin", "images/b.bin"]
