@@ -6,7 +6,8 @@
 
 Cleaning keeps the outputs nbval compares, and removes what must not be committed:
 outputs of cells tagged "photo" (they embed a photo's pixels), stderr streams (log
-lines that differ from run to run), widget state, and execution timing metadata.
+lines that differ from run to run), widget state and, in cells whose output nbval
+ignores, widget placeholders; and execution timing metadata.
 """
 
 from __future__ import annotations
@@ -77,6 +78,17 @@ def badges(write: bool) -> int:
     return 0 if write or not stale else 1
 
 
+def _is_widget(output: dict) -> bool:
+    """A widget's display (or, once cleaned, what is left of it: a display with only plain text)."""
+    data = output.get("data", {})
+    if "application/vnd.jupyter.widget-view+json" in data:
+        return True
+    text = "".join(data.get("text/plain", ""))
+    if set(data) != {"text/plain"}:
+        return False
+    return output.get("output_type") == "display_data" or re.match(r"[HV]Box\(children=", text) is not None
+
+
 def clean(path: Path) -> None:
     """Strip photo outputs, stderr streams, widget state and timing metadata from one notebook."""
     nb = json.loads(path.read_text())
@@ -87,8 +99,14 @@ def clean(path: Path) -> None:
         if "photo" in cell["metadata"].get("tags", []):
             cell["outputs"] = []
             continue
+        ignored = "nbval-ignore-output" in cell["metadata"].get("tags", [])
         cell["outputs"] = [
-            out for out in cell["outputs"] if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+            out
+            for out in cell["outputs"]
+            if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
+            # A widget's stored text (a progress bar frozen at 0 %, "VBox(children=…)") only confuses
+            # readers on GitHub; where nbval ignores the output anyway, drop it.
+            and not (ignored and _is_widget(out))
         ]
         for out in cell["outputs"]:
             data = out.get("data", {})
