@@ -5,6 +5,28 @@ or ``helpers.assets``, ``helpers.images`` or ``helpers.classify``, never imports
 TensorFlow: inference notebooks start with LiteRT alone.
 """
 
-from helpers.errors import AssetError, HelpersError, ImageError, LabelError, ModelError
+from helpers.errors import (
+    AssetError,
+    BenchmarkError,
+    EvaluationError,
+    HelpersError,
+    ImageError,
+    LabelError,
+    MetricsError,
+    ModelError,
+    QuantizationError,
+    TransferError,
+)
 
-__all__ = ["AssetError", "HelpersError", "ImageError", "LabelError", "ModelError"]
+__all__ = [
+    "AssetError",
+    "BenchmarkError",
+    "EvaluationError",
+    "HelpersError",
+    "ImageError",
+    "LabelError",
+    "MetricsError",
+    "ModelError",
+    "QuantizationError",
+    "TransferError",
+]

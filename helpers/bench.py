@@ -27,11 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from helpers.classify import load_interpreter
-from helpers.errors import HelpersError
-
-
-class BenchmarkError(HelpersError):
-    """A latency measurement was asked for with impossible settings."""
+from helpers.errors import BenchmarkError
 
 
 @dataclass(frozen=True)

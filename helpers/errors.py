@@ -19,3 +19,23 @@ class ModelError(HelpersError):
 
 class LabelError(HelpersError):
     """A label list does not fit the model's output."""
+
+
+class BenchmarkError(HelpersError):
+    """A latency measurement was asked for with impossible settings."""
+
+
+class EvaluationError(HelpersError):
+    """The images, their classes or the models cannot be evaluated together."""
+
+
+class MetricsError(HelpersError):
+    """The numbers given to a metric do not have the shape or values it needs."""
+
+
+class QuantizationError(HelpersError):
+    """A conversion or quantization was asked for with settings that cannot work."""
+
+
+class TransferError(HelpersError):
+    """A dataset, feature matrix, head or export request that transfer learning cannot use."""

@@ -38,7 +38,7 @@ from typing import TypeVar
 import numpy as np
 
 from helpers.classify import Classifier
-from helpers.errors import HelpersError
+from helpers.errors import EvaluationError
 from helpers.images import load_image, quantize_pixels, resize_for_model
 from helpers.metrics import wilson_interval
 
@@ -48,10 +48,6 @@ DEFAULT_WORKERS = 2
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-
-class EvaluationError(HelpersError):
-    """The images, their classes or the models cannot be evaluated together."""
 
 
 # --------------------------------------------------------------------------- images and classes

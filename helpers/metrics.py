@@ -19,11 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers.errors import HelpersError
-
-
-class MetricsError(HelpersError):
-    """The numbers given to a metric do not have the shape or values it needs."""
+from helpers.errors import MetricsError
 
 
 def _floats(values, what: str, scalar_ok: bool = False) -> np.ndarray:

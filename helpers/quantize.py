@@ -44,7 +44,8 @@ from typing import Any
 import numpy as np
 
 from helpers.classify import dequantize
-from helpers.errors import HelpersError, ModelError
+from helpers.errors import ModelError, QuantizationError
+from helpers.files import write_bytes_atomically
 
 __all__ = [
     "IO_TYPES", "MODES", "ROLES", "QuantizationError", "TensorInfo", "convert", "converted_dir", "converter_flags",
@@ -58,10 +59,6 @@ IO_TYPES = ("uint8", "int8", "float32")
 INTEGER_TYPES = ("int8", "uint8", "int16")
 ROLES = ("input", "output", "weights", "bias", "constant", "activation")
 CACHE_VERSION = "1"  # bump to invalidate every cached conversion
-
-
-class QuantizationError(HelpersError):
-    """A conversion or quantization was asked for with settings that cannot work."""
 
 
 # --------------------------------------------------------------------------- arithmetic
@@ -317,20 +314,6 @@ def _is_tflite(data: bytes) -> bool:
     return len(data) >= 8 and data[4:8] == b"TFL3"
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
 def save_model(data: bytes, name: str = "model") -> Path:
     """Write .tflite bytes to the converted-models folder, named by their hash (atomically); return the path."""
     if not isinstance(data, (bytes, bytearray)):
@@ -340,7 +323,7 @@ def save_model(data: bytes, name: str = "model") -> Path:
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "model"
     path = converted_dir() / f"{safe}-{hashlib.sha256(data).hexdigest()[:16]}.tflite"
     if not (path.is_file() and path.stat().st_size == len(data)):
-        _write_atomic(path, bytes(data))
+        write_bytes_atomically(path, bytes(data))
     return path
 
 
@@ -371,7 +354,7 @@ def convert(model: Any, mode: str, samples: Any = None, io_type: str | None = No
         data = converter.convert()
     if path is None:
         return save_model(data, stem)
-    _write_atomic(path, data)
+    write_bytes_atomically(path, data)
     return path
 
 

@@ -20,7 +20,6 @@ exported model is assembled with LiteRT's own flatbuffer tools).
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,15 +29,12 @@ import numpy as np
 
 from helpers import assets
 from helpers.classify import load_interpreter
-from helpers.errors import HelpersError
+from helpers.errors import TransferError
+from helpers.files import write_bytes_atomically
 from helpers.images import ImageSource, load_image, quantize_pixels, resize_for_model
 from helpers.metrics import softmax
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
-
-
-class TransferError(HelpersError):
-    """A dataset, feature matrix, head or export request that transfer learning cannot use."""
 
 
 # --------------------------------------------------------------------------- datasets
@@ -409,18 +405,6 @@ class ExportedModel:
         return self.model_path.stat().st_size
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder, renamed into place: never a partial file."""
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def append_head(extractor_bytes: bytes, weights: np.ndarray, bias: np.ndarray) -> bytes:
     """A .tflite model: the extractor, then (dequantize →) fully connected → softmax, as one graph.
 
@@ -522,6 +506,6 @@ def export_classifier(
         raise TransferError(f"No extractor model at '{source}'; fetch it with helpers.assets.fetch(...).")
     data = append_head(source.read_bytes(), head.weights, head.bias)
     model_path, labels_path = out / f"{name}.tflite", out / f"{name}_labels.txt"
-    _atomic_write(labels_path, ("\n".join(labels) + "\n").encode("utf-8"))
-    _atomic_write(model_path, data)
+    write_bytes_atomically(labels_path, ("\n".join(labels) + "\n").encode("utf-8"))
+    write_bytes_atomically(model_path, data)
     return ExportedModel(model_path, labels_path)
