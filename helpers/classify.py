@@ -28,12 +28,22 @@ def dequantize(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
     return (np.asarray(values, dtype=np.float32) - zero_point) * np.float32(scale)
 
 
+def is_tflite(data: bytes) -> bool:
+    """True when ``data`` starts like a TensorFlow Lite flatbuffer ('TFL3' at byte 4)."""
+    return len(data) >= 8 and data[4:8] == b"TFL3"
+
+
+def ranked(probs: np.ndarray, k: int) -> np.ndarray:
+    """The indices of the ``k`` largest values, largest first; ties go to the lower index."""
+    return np.argsort(-np.asarray(probs).ravel(), kind="stable")[:k]
+
+
 def top_k(probs: np.ndarray, labels: Sequence[str], k: int = 5) -> list[tuple[str, float]]:
     """The ``k`` most probable (label, probability) pairs, most probable first."""
     probs = np.asarray(probs).ravel()
     if len(labels) != probs.size:
         raise LabelError(f"{len(labels)} labels for {probs.size} probabilities; they must match one to one.")
-    order = np.argsort(-probs, kind="stable")[:k]
+    order = ranked(probs, k)
     return [(labels[i], float(probs[i])) for i in order]
 
 
@@ -62,7 +72,7 @@ def load_interpreter(model_path: str | os.PathLike, num_threads: int | None = No
         raise ModelError(f"'{path}' is empty (0 bytes): the download did not finish; fetch it again.")
     with open(path, "rb") as handle:
         head = handle.read(8)
-    if head[4:8] != b"TFL3":
+    if not is_tflite(head):
         raise ModelError(
             f"'{path}' is not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; "
             f"this one starts with {head!r}). Is it an HTML page, a .h5/.pb file or a zip? "

@@ -37,9 +37,9 @@ from typing import TypeVar
 
 import numpy as np
 
-from helpers.classify import Classifier
+from helpers.classify import Classifier, ranked
 from helpers.errors import EvaluationError
-from helpers.images import load_image, quantize_pixels, resize_for_model
+from helpers.images import load_image, pixels_to_input, resize_for_model
 from helpers.metrics import wilson_interval
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
@@ -182,11 +182,6 @@ def _resized(path: Path, keys: Sequence[tuple[int, int, str]]) -> dict[tuple[int
     return {key: np.asarray(resize_for_model(image, key[:2], key[2]), dtype=np.uint8)[np.newaxis] for key in keys}
 
 
-def _ranked(probs: np.ndarray, k: int) -> np.ndarray:
-    """The ``k`` best output indices, best first; ties go to the lower index (as in classify.top_k)."""
-    return np.argsort(-probs, kind="stable")[:k]
-
-
 def _single_threaded_copy(classifier: Classifier) -> Classifier:
     """Another interpreter for the same model, running on one thread (one per worker thread)."""
     return Classifier(classifier.model_path, classifier.labels, num_threads=1, crop=classifier.crop)
@@ -198,13 +193,11 @@ def _classify_one(path: Path, classifiers: Mapping[str, Classifier], keys: Seque
     pixels = _resized(path, keys)
     out = {}
     for name, classifier in classifiers.items():
-        scale, zero_point = classifier.input_details["quantization"]
-        tensor = quantize_pixels(pixels[_input_key(classifier)], classifier.input_details["dtype"], float(scale),
-                                 int(zero_point))
+        tensor = pixels_to_input(pixels[_input_key(classifier)], classifier.input_details)
         start = time.perf_counter()
         probs = classifier.run(tensor)
         seconds = time.perf_counter() - start
-        out[name] = (_ranked(probs, k) - classifier.class_offset, seconds)
+        out[name] = (ranked(probs, k) - classifier.class_offset, seconds)
     return out
 
 
@@ -265,8 +258,8 @@ def evaluate_many(
     label = next(iter(classifiers)) if len(classifiers) == 1 else f"{len(classifiers)} models"
     stream = _prefetch(job, paths, workers)
     for i, answers in enumerate(tqdm(stream, total=len(paths), desc=label, unit="img", disable=not progress)):
-        for name, (ranked, spent) in answers.items():
-            predictions[name][i] = ranked
+        for name, (answer, spent) in answers.items():
+            predictions[name][i] = answer
             seconds[name] += spent
     return {
         name: Evaluation(name, truth, predictions[name], seconds[name], tuple(paths)) for name in classifiers

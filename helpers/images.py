@@ -208,6 +208,10 @@ def to_input(source: ImageSource, input_details: dict, crop: str = "none") -> np
         raise ImageError(f"Expected an image input of shape (1, H, W, 3); the model's input is {shape}.")
     height, width = shape[1], shape[2]
     image = resize_for_model(load_image(source), (width, height), crop)
-    pixels = np.asarray(image, dtype=np.uint8)[np.newaxis]
+    return pixels_to_input(np.asarray(image, dtype=np.uint8)[np.newaxis], input_details)
+
+
+def pixels_to_input(pixels: np.ndarray, input_details: dict) -> np.ndarray:
+    """Already-resized uint8 pixels → the input tensor's dtype, using its quantization (quantize_pixels)."""
     scale, zero_point = input_details.get("quantization", (0.0, 0))
     return quantize_pixels(pixels, input_details["dtype"], float(scale), int(zero_point))

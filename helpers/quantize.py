@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.classify import dequantize
+from helpers.classify import dequantize, is_tflite
 from helpers.errors import ModelError, QuantizationError
 from helpers.files import write_bytes_atomically
 
@@ -310,15 +310,11 @@ def converted_dir() -> Path:
     raise QuantizationError("No writable folder for converted models: set CLASSROOM_CACHE_DIR to a writable folder.")
 
 
-def _is_tflite(data: bytes) -> bool:
-    return len(data) >= 8 and data[4:8] == b"TFL3"
-
-
 def save_model(data: bytes, name: str = "model") -> Path:
     """Write .tflite bytes to the converted-models folder, named by their hash (atomically); return the path."""
     if not isinstance(data, (bytes, bytearray)):
         raise QuantizationError(f"Expected the bytes returned by converter.convert(); got {type(data).__name__}.")
-    if not _is_tflite(bytes(data)):
+    if not is_tflite(bytes(data)):
         raise QuantizationError("These bytes are not a TensorFlow Lite model (no 'TFL3' marker at byte 4).")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "model"
     path = converted_dir() / f"{safe}-{hashlib.sha256(data).hexdigest()[:16]}.tflite"
@@ -347,7 +343,7 @@ def convert(model: Any, mode: str, samples: Any = None, io_type: str | None = No
         path = converted_dir() / f"{safe}-{key.hexdigest()[:16]}.tflite"
         if path.is_file():
             with open(path, "rb") as handle:
-                if _is_tflite(handle.read(8)):
+                if is_tflite(handle.read(8)):
                     return path
     converter = make_converter(model, mode, checked, io_type)
     with quiet():
@@ -425,7 +421,7 @@ def _read_model(model_path: str | os.PathLike) -> tuple[bytes, Any]:
         raise ModelError(f"No model file at '{path}'. Fetch models by name with helpers.assets.fetch(...), or "
                          f"convert one with helpers.quantize.convert(...).")
     data = path.read_bytes()
-    if not _is_tflite(data):
+    if not is_tflite(data):
         raise ModelError(f"'{path}' is not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one "
                          f"starts with {data[:8]!r}). Is it a .h5/.keras file? Convert it first.")
     try:

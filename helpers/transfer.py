@@ -28,10 +28,10 @@ from pathlib import Path
 import numpy as np
 
 from helpers import assets
-from helpers.classify import load_interpreter
+from helpers.classify import dequantize, is_tflite, load_interpreter
 from helpers.errors import TransferError
 from helpers.files import write_bytes_atomically
-from helpers.images import ImageSource, load_image, quantize_pixels, resize_for_model
+from helpers.images import ImageSource, load_image, pixels_to_input, resize_for_model
 from helpers.metrics import softmax
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
@@ -182,15 +182,11 @@ class FeatureExtractor:
             raise TransferError(f"Expected uint8 pixels of shape ({height}, {width}, 3); got {array.dtype} "
                                 f"{array.shape[1:] if array.ndim == 4 else array.shape}. Use "
                                 f"load_pixels(paths, size={self.input_size}).")
-        scale, zero_point = self.input_details["quantization"]
-        tensor = quantize_pixels(array, self.input_details["dtype"], float(scale), int(zero_point))
-        self.interpreter.set_tensor(self.input_details["index"], tensor)
+        self.interpreter.set_tensor(self.input_details["index"], pixels_to_input(array, self.input_details))
         self.interpreter.invoke()
         raw = self.interpreter.get_tensor(self.output_details["index"]).reshape(-1)
         out_scale, out_zero = self.output_details["quantization"]
-        if out_scale == 0:
-            return raw.astype(np.float32)
-        return (raw.astype(np.float32) - np.float32(out_zero)) * np.float32(out_scale)
+        return dequantize(raw, float(out_scale), int(out_zero))
 
     def extract_batch(self, pixels: np.ndarray, *, workers: int = 2, progress: bool = True) -> np.ndarray:
         """Feature vectors of a (n, H, W, 3) uint8 batch: (n, dim) float32; ``workers`` single-threaded copies."""
@@ -414,7 +410,7 @@ def append_head(extractor_bytes: bytes, weights: np.ndarray, bias: np.ndarray) -
     from ai_edge_litert import schema_py_generated as schema
     from ai_edge_litert.tools import flatbuffer_utils
 
-    if extractor_bytes[4:8] != b"TFL3":
+    if not is_tflite(extractor_bytes):
         raise TransferError("The extractor is not a .tflite model (no 'TFL3' at byte 4).")
     model = flatbuffer_utils.read_model_from_bytearray(bytearray(extractor_bytes))
     if len(model.subgraphs) != 1 or len(model.subgraphs[0].outputs) != 1:
