@@ -3,6 +3,7 @@
     python tools/nbtools.py badges --write     # rewrite every notebook's badge row
     python tools/nbtools.py badges --check     # exit 1 if a badge is out of date
     python tools/nbtools.py clean notebooks/*.ipynb solutions/*.ipynb
+    python tools/nbtools.py run notebooks/01_inference.ipynb   # execute in a fresh kernel, then clean
 
 Cleaning keeps the outputs nbval compares, and removes what must not be committed:
 outputs of cells tagged "photo" (they embed a photo's pixels), stderr streams (log
@@ -116,6 +117,24 @@ def clean(path: Path) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
+def run(path: Path, timeout: int = 300, attempts: int = 2) -> None:
+    """Execute a notebook in place in a fresh kernel (from its own folder, as nbval does), then clean it.
+
+    A cell that sends no reply within ``timeout`` seconds fails the attempt (seen on a heavily loaded
+    machine: the kernel idle, nbconvert still waiting); the notebook is then run once more from scratch.
+    """
+    import subprocess
+
+    command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+               f"--ExecutePreprocessor.timeout={timeout}", str(path)]
+    for attempt in range(attempts):
+        if subprocess.run(command).returncode == 0:
+            clean(path)
+            return
+        print(f"{path}: attempt {attempt + 1} of {attempts} failed", file=sys.stderr)
+    raise SystemExit(f"{path} failed {attempts} times; run it in JupyterLab to see which cell.")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -125,11 +144,13 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--check", action="store_true")
     c = sub.add_parser("clean")
     c.add_argument("paths", nargs="+", type=Path)
+    r = sub.add_parser("run")
+    r.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
     if args.command == "badges":
         return badges(write=args.write)
     for path in args.paths:
-        clean(path)
+        run(path) if args.command == "run" else clean(path)
     return 0
 
 
