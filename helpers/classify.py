@@ -100,7 +100,7 @@ class Classifier:
         model_path: str | os.PathLike,
         labels: Sequence[str] | None = None,
         num_threads: int | None = None,
-        crop: str = "none",
+        crop: str | float = "center",
     ) -> None:
         self.model_path = Path(model_path)
         self.num_threads = num_threads or os.cpu_count() or 1

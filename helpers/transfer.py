@@ -131,7 +131,7 @@ def _decode(source: ImageSource, size: tuple[int, int], crop: str) -> np.ndarray
 
 
 def load_pixels(
-    images: Sequence[ImageSource], size: tuple[int, int] = (224, 224), *, crop: str = "none",
+    images: Sequence[ImageSource], size: tuple[int, int] = (224, 224), *, crop: str | float = "center",
     workers: int = 2, progress: bool = True,
 ) -> np.ndarray:
     """Decode each image once and resize it to ``size`` = (width, height): a (n, H, W, 3) uint8 array."""
