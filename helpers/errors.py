@@ -39,3 +39,11 @@ class QuantizationError(HelpersError):
 
 class TransferError(HelpersError):
     """A dataset, feature matrix, head or export request that transfer learning cannot use."""
+
+
+class CheckError(HelpersError):
+    """A self-check was called with a question it cannot ask (not with a wrong answer: that gets a hint)."""
+
+
+class ExpectationError(HelpersError):
+    """A number measured on this machine is further from the notebook's text than the stated tolerance."""
