@@ -5,7 +5,7 @@ Introduced in notebook 04. ``evaluate`` streams images through a
 model's first answer (a top-1 hit) or among its five best (a top-5 hit).
 
 Preprocessing is exactly ``Classifier.preprocess`` (helpers.images: load,
-resize the whole image, quantize), so the hits are the ones you would get one
+take the central square and resize it, quantize), so the hits are the ones you would get one
 photo at a time. Speed comes from three things that do not change a pixel:
 
 * two worker threads each take the next image, decode it and run their own

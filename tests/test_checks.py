@@ -247,3 +247,28 @@ def test_a_verdict_is_truthy_and_displays_nothing(capsys):
     assert verdict and verdict == True  # a Verdict compares equal to the bool it stands for
     assert verdict._ipython_display_() is None
     assert capsys.readouterr().out.startswith("✓ ")
+
+
+def test_expect_close_says_a_stable_sentence_within_tolerance(capsys):
+    checks.expect_close({"a": 0.851, "b": 0.97}, {"a": 0.85, "b": 0.96}, 0.02, "Two numbers", "0.02")
+    out = capsys.readouterr().out
+    assert out == "✓ Two numbers: all 2 values within ±0.02 of the text's figures, as on every CPU checked.\n"
+    checks.expect_close(np.float32(55.38), 55.4, 0.05, "One accuracy")
+    assert "the value within ±0.05" in capsys.readouterr().out
+
+
+def test_expect_close_refuses_a_number_beyond_tolerance_and_names_it():
+    with pytest.raises(checks.ExpectationError, match=r"b: 0\.9 here, 0\.96 in the text.*helpers\.assets verify"):
+        checks.expect_close({"a": 0.85, "b": 0.90}, {"a": 0.85, "b": 0.96}, 0.02, "Two numbers")
+    with pytest.raises(checks.CheckError, match="one expected value per measured name"):
+        checks.expect_close({"a": 1.0}, {"b": 1.0}, 0.1, "Mismatched names")
+
+
+def test_expect_top_matches_any_name_of_the_label(capsys):
+    measured = {"cat.bmp": [("Egyptian cat", 0.84), ("tabby, tabby cat", 0.08)], "owl": ("ruffed grouse, partridge", 0.4)}
+    checks.expect_top(measured, {"cat.bmp": ("egyptian cat", 0.85), "owl": ("partridge", 0.41)}, 0.08, "Photos")
+    assert capsys.readouterr().out.startswith("✓ Photos: top answers as in the text")
+    with pytest.raises(checks.ExpectationError, match="'Egyptian cat' here, 'tabby' in the text"):
+        checks.expect_top(measured, {"cat.bmp": ("tabby", 0.85)}, 0.08, "Photos")
+    with pytest.raises(checks.ExpectationError, match="0.840 here, 0.600 in the text"):
+        checks.expect_top(measured, {"cat.bmp": ("Egyptian cat", 0.60)}, 0.08, "Photos")

@@ -224,3 +224,23 @@ def test_to_input_uses_the_tensor_shape_and_type(photo_like):
     assert tensor.dtype == np.float32 and -1 <= tensor.min() and tensor.max() <= 1
     with pytest.raises(ImageError, match="model's input is"):
         to_input(photo_like, {"shape": np.array([1, 10]), "dtype": np.float32})
+
+
+def test_the_default_crop_is_the_central_square_and_fractions_crop_further():
+    # A 60×20 image: red left third, green middle, blue right third. The central square is all green.
+    pixels = np.zeros((20, 60, 3), dtype=np.uint8)
+    pixels[:, :20, 0] = pixels[:, 20:40, 1] = pixels[:, 40:, 2] = 255
+    image = Image.fromarray(pixels)
+    centre = np.asarray(resize_for_model(image, (8, 8)))
+    assert (centre[..., 1] == 255).all() and centre[..., [0, 2]].max() == 0
+    squashed = np.asarray(resize_for_model(image, (9, 9), crop="none"))
+    assert squashed[:, 0, 0].min() == 255 and squashed[:, -1, 2].min() == 255
+    half = resize_for_model(Image.fromarray(np.arange(100 * 100 * 3, dtype=np.uint32).reshape(100, 100, 3).astype(
+        np.uint8)), (10, 10), crop=0.5)
+    assert half.size == (10, 10)
+
+
+@pytest.mark.parametrize("crop", ["middle", 0, 1.5, -0.2, True, None])
+def test_an_unknown_crop_names_the_choices(crop):
+    with pytest.raises(ImageError, match=r"crop must be one of \('center', 'none'\) or a fraction"):
+        resize_for_model(Image.new("RGB", (10, 10)), (4, 4), crop=crop)

@@ -119,12 +119,10 @@ def clean(path: Path) -> None:
 
 def run(path: Path, timeout: int = 600) -> None:
     """Execute a notebook in place in a fresh kernel (from its own folder, as nbval does), then clean it."""
-    import nbformat
-    from nbconvert.preprocessors import ExecutePreprocessor
+    import subprocess
 
-    nb = nbformat.read(path, as_version=4)
-    ExecutePreprocessor(timeout=timeout, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(path.parent)}})
-    nbformat.write(nb, path)
+    subprocess.run([sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
+                    f"--ExecutePreprocessor.timeout={timeout}", str(path)], check=True)
     clean(path)
 
 
