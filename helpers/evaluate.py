@@ -241,7 +241,7 @@ def evaluate_many(
         if classifier.num_outputs < k:
             raise EvaluationError(f"'{name}' has {classifier.num_outputs} outputs; k = {k} is too many.")
 
-    keys = sorted({_input_key(c) for c in classifiers.values()})
+    keys = sorted({_input_key(c) for c in classifiers.values()}, key=str)  # crops may be names or fractions
     local = threading.local()
 
     def job(path: Path) -> dict[str, tuple[np.ndarray, float]]:

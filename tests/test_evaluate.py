@@ -122,7 +122,8 @@ def test_evaluate_many_decodes_once_for_models_of_every_size(tiny_models, sample
     original = module.load_image
     monkeypatch.setattr(module, "load_image", lambda path: calls.append(path) or original(path))
     models = {kind: Classifier(tiny_models[kind], LABELS) for kind in ("float", "uint8", "int8")}
-    models["crop"] = Classifier(tiny_models["uint8"], LABELS, crop="center")  # another input policy
+    models["squash"] = Classifier(tiny_models["uint8"], LABELS, crop="none")  # other input policies
+    models["fraction"] = Classifier(tiny_models["uint8"], LABELS, crop=0.875)  # (a number among names)
     results = evaluate_many(models, sample_folder, k=2, progress=False)
     assert len(calls) == 12  # one decode per image, whatever the number of models
     paths = image_paths(sample_folder)
