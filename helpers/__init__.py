@@ -12,8 +12,10 @@ from helpers.errors import (
     HelpersError,
     ImageError,
     LabelError,
+    MetadataError,
     MetricsError,
     ModelError,
+    OptionError,
     QuantizationError,
     TransferError,
 )
@@ -25,8 +27,10 @@ __all__ = [
     "HelpersError",
     "ImageError",
     "LabelError",
+    "MetadataError",
     "MetricsError",
     "ModelError",
+    "OptionError",
     "QuantizationError",
     "TransferError",
 ]

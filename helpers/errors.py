@@ -39,3 +39,11 @@ class QuantizationError(HelpersError):
 
 class TransferError(HelpersError):
     """A dataset, feature matrix, head or export request that transfer learning cannot use."""
+
+
+class MetadataError(ModelError):
+    """A model's TFLite metadata is missing, incomplete or damaged where it is needed."""
+
+
+class OptionError(HelpersError):
+    """An option (score threshold, region of interest, allow/deny list, ...) is outside what it accepts."""

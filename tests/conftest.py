@@ -165,3 +165,104 @@ def asset_server():
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield _Server(f"http://127.0.0.1:{httpd.server_address[1]}", routes, hits)
     httpd.shutdown()
+
+
+# ------------------------------------------------------------------ TFLite metadata written by the tests
+
+
+def _attach_metadata(model_bytes: bytes, *, labels: list[str] | None = None, mean=None, std=None,
+                    label_file: str = "labels.txt", zip_labels: bool = True, output_names: list[str] | None = None,
+                    box_outputs: int | None = None) -> bytes:
+    """``model_bytes`` with a TFLITE_METADATA entry (schema M001) and, if ``labels``, a labels file in a zip part.
+
+    Written with the generated schema code and the flatbuffers package, the way the metadata writers
+    do it: the metadata buffer is added to the model's buffers, the zip is appended after the model.
+    ``box_outputs`` marks that output as bounding boxes (left, top, right, bottom at 1, 0, 3, 2; ratios).
+    """
+    import zipfile
+
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as tflite_schema
+
+    from helpers.metadata import metadata_schema
+
+    md = metadata_schema()
+    model = tflite_schema.ModelT.InitFromPackedBuf(bytearray(model_bytes), 0)
+    image = md.TensorMetadataT()
+    image.name = b"image"
+    image.content = md.ContentT()
+    image.content.contentPropertiesType = md.ContentProperties.ImageProperties
+    image.content.contentProperties = md.ImagePropertiesT()
+    image.content.contentProperties.colorSpace = md.ColorSpaceType.RGB
+    if mean is not None:
+        unit = md.ProcessUnitT()
+        unit.optionsType = md.ProcessUnitOptions.NormalizationOptions
+        unit.options = md.NormalizationOptionsT()
+        unit.options.mean, unit.options.std = list(np.ravel(mean)), list(np.ravel(std))
+        image.processUnits = [unit]
+    count = len(model.subgraphs[0].outputs)
+    names = output_names or ["probability"] + [f"output {i}" for i in range(1, count)]
+    outputs = []
+    for i, name in enumerate(names):
+        tensor = md.TensorMetadataT()
+        tensor.name = name.encode()
+        if labels is not None and i == (1 if box_outputs is not None else 0):
+            file = md.AssociatedFileT()
+            file.name = label_file.encode()
+            file.type = md.AssociatedFileType.TENSOR_VALUE_LABELS if box_outputs is not None \
+                else md.AssociatedFileType.TENSOR_AXIS_LABELS
+            tensor.associatedFiles = [file]
+        if box_outputs is not None and i == box_outputs:
+            tensor.content = md.ContentT()
+            tensor.content.contentPropertiesType = md.ContentProperties.BoundingBoxProperties
+            props = md.BoundingBoxPropertiesT()
+            props.index, props.type, props.coordinateType = [1, 0, 3, 2], md.BoundingBoxType.BOUNDARIES, 0
+            tensor.content.contentProperties = props
+        outputs.append(tensor)
+    graph = md.SubGraphMetadataT()
+    graph.inputTensorMetadata, graph.outputTensorMetadata = [image], outputs
+    meta = md.ModelMetadataT()
+    meta.name, meta.version, meta.subgraphMetadata = b"test model", b"v1", [graph]
+    builder = flatbuffers.Builder(1024)
+    builder.Finish(meta.Pack(builder), file_identifier=b"M001")
+    buffer = tflite_schema.BufferT()
+    buffer.data = np.frombuffer(bytes(builder.Output()), dtype=np.uint8)
+    model.buffers.append(buffer)
+    entry = tflite_schema.MetadataT()
+    entry.name, entry.buffer = b"TFLITE_METADATA", len(model.buffers) - 1
+    model.metadata = [*(model.metadata or []), entry]
+    builder = flatbuffers.Builder(len(model_bytes) + 4096)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    data = bytes(builder.Output())
+    if labels is not None and zip_labels:
+        archive = io.BytesIO()
+        with zipfile.ZipFile(archive, "w") as handle:
+            handle.writestr(label_file, "\n".join(labels) + "\n")
+        data += archive.getvalue()
+    return data
+
+
+@pytest.fixture(scope="session")
+def attach_metadata():
+    """The function that adds TFLite metadata (and a zip of labels) to a model's bytes; see _attach_metadata."""
+    return _attach_metadata
+
+
+@pytest.fixture(scope="session")
+def metadata_models(tiny_models, tmp_path_factory) -> dict[str, Path]:
+    """The tiny float and uint8 classifiers with metadata: labels cat/dog/bird, normalization mean 0, std 255."""
+    folder = tmp_path_factory.mktemp("metadata_models")
+    labels = ["cat", "dog", "bird"]
+    variants = {
+        "float": (tiny_models["float"], {"labels": labels, "mean": 0.0, "std": 255.0}),
+        "uint8": (tiny_models["uint8"], {"labels": labels, "mean": 0.0, "std": 255.0}),
+        "no_labels": (tiny_models["float"], {"mean": 0.0, "std": 255.0}),
+        "no_normalization": (tiny_models["float"], {"labels": labels}),
+        "missing_zip": (tiny_models["float"], {"labels": labels, "mean": 0.0, "std": 255.0, "zip_labels": False}),
+        "four_labels": (tiny_models["float"], {"labels": [*labels, "fish"], "mean": 0.0, "std": 255.0}),
+    }
+    out = {}
+    for name, (path, options) in variants.items():
+        out[name] = folder / f"tiny_{name}_metadata.tflite"
+        out[name].write_bytes(_attach_metadata(path.read_bytes(), **options))
+    return out
