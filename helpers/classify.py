@@ -9,7 +9,7 @@ and never imports TensorFlow.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +17,7 @@ from ai_edge_litert.interpreter import Interpreter
 
 from helpers.errors import LabelError, ModelError, OptionError
 from helpers.images import MEAN, STD, ImageSource, Normalization, Region, to_input
-from helpers.metadata import ModelMetadata, metadata_or_none
+from helpers.metadata import ModelMetadata, metadata_or_none, read_metadata
 
 BACKGROUND = "background"
 
@@ -88,6 +88,44 @@ def load_interpreter(model_path: str | os.PathLike, num_threads: int | None = No
 
 
 _top_k = top_k  # Classifier.classify's argument is also called top_k
+
+
+def open_task_model(
+    model_path: str | os.PathLike,
+    kind_problem: Callable[[str, list[dict]], str | None],
+    labels: Sequence[str] | None = None,
+    num_threads: int | None = None,
+) -> tuple[Interpreter, list[dict], ModelMetadata | None, list[str]]:
+    """Load a detector or segmenter: (interpreter, output details, metadata or None, labels given or from metadata).
+
+    ``kind_problem(name, outputs)`` says why the model is the wrong kind (a ModelError), or None.
+    """
+    interpreter = load_interpreter(model_path, num_threads)
+    outputs = interpreter.get_output_details()
+    problem = kind_problem(Path(model_path).name, outputs)
+    if problem:
+        raise ModelError(problem)
+    metadata = metadata_or_none(model_path)
+    if labels is None:
+        labels = (metadata or read_metadata(model_path, "labels")).labels()
+    return interpreter, outputs, metadata, list(labels)
+
+
+def choose_normalization(mean: Normalization | None, std: Normalization | None, metadata: ModelMetadata | None,
+                         dtype: np.dtype) -> tuple[Normalization, Normalization, str]:
+    """(mean, std, where they came from): the caller's; else, for float inputs, the metadata's; else 127.5/127.5.
+
+    A uint8/int8 input's scale and zero point already say what its bytes mean, so there the
+    metadata's normalization is not applied (as in MediaPipe and the Task Library: pixels go in as bytes).
+    """
+    if (mean is None) != (std is None):
+        raise OptionError("Give both mean and std (pixels become (pixel - mean) / std), or neither.")
+    if mean is not None:
+        return mean, std, "given"
+    inputs = metadata.inputs if metadata else ()
+    if np.dtype(dtype) == np.float32 and inputs and inputs[0].mean is not None and inputs[0].std is not None:
+        return inputs[0].mean, inputs[0].std, "the model's metadata"
+    return MEAN, STD, "default (MobileNet: 127.5, 127.5)"
 
 
 def model_kind_problem(name: str, outputs: list[dict]) -> str | None:
@@ -199,19 +237,7 @@ class Classifier:
 
     def _choose_normalization(self, mean: Normalization | None, std: Normalization | None,
                               dtype: np.dtype) -> tuple[Normalization, Normalization, str]:
-        """mean/std given by the caller win; then (float inputs) the metadata's; then MobileNet's 127.5/127.5.
-
-        A uint8/int8 input's scale and zero point already say what its bytes mean, so there the
-        metadata's normalization is not applied (as in MediaPipe and the Task Library: pixels go in as bytes).
-        """
-        if (mean is None) != (std is None):
-            raise OptionError("Give both mean and std (pixels become (pixel - mean) / std), or neither.")
-        if mean is not None:
-            return mean, std, "given"
-        inputs = self.metadata.inputs if self.metadata else ()
-        if dtype == np.float32 and inputs and inputs[0].mean is not None and inputs[0].std is not None:
-            return inputs[0].mean, inputs[0].std, "the model's metadata"
-        return MEAN, STD, "default (MobileNet: 127.5, 127.5)"
+        return choose_normalization(mean, std, self.metadata, dtype)
 
     @property
     def input_size(self) -> tuple[int, int]:
