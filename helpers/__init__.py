@@ -8,7 +8,9 @@ TensorFlow: inference notebooks start with LiteRT alone.
 from helpers.errors import (
     AssetError,
     BenchmarkError,
+    CheckError,
     EvaluationError,
+    ExpectationError,
     HelpersError,
     ImageError,
     LabelError,
@@ -19,11 +21,16 @@ from helpers.errors import (
     QuantizationError,
     TransferError,
 )
+from helpers.kernels import apply as _apply_kernel_choice
+
+_apply_kernel_choice()  # CLASSROOM_LITERT_KERNELS=reference: LiteRT's reference kernels everywhere (helpers.kernels)
 
 __all__ = [
     "AssetError",
     "BenchmarkError",
+    "CheckError",
     "EvaluationError",
+    "ExpectationError",
     "HelpersError",
     "ImageError",
     "LabelError",

@@ -1,56 +1,223 @@
 """Self-checks for the notebooks' exercises: each says what is right or what to look at.
 
-Every check computes the expected answer itself (from the formula, the label
-file or the model), prints a verdict with a hint, and returns True or False.
+Every check works in the same order, so that no hint can shadow a right answer:
+
+1. read the answer in any form a learner may type it (int, float, NumPy scalar,
+   float32, 0-d array, a numeric string such as ``"0.78"``, ``"200/256"`` or ``"78%"``);
+2. compute the expected answer itself (from the formula, the label file or the model)
+   and decide whether the answer is right — every correct answer passes here;
+3. only for a wrong answer, walk a table of known mistakes and explain the first that fits.
+
+A check prints its verdict (✓ or ✗, marks every font has) and returns a ``Verdict``:
+true or false like a bool, and shown as nothing in a notebook, so the verdict is printed once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-
-def _verdict(ok: bool, good: str, hint: str) -> bool:
-    print(("✅ " + good) if ok else ("❌ Not yet. " + hint))
-    return ok
+from helpers.errors import CheckError, ExpectationError
 
 
-def check_label_index(labels: Sequence[str], answer: int, label: str) -> bool:
+class Verdict:
+    """A check's result: truthy when right; displays as nothing (the check already printed why)."""
+
+    __slots__ = ("message", "ok")
+
+    def __init__(self, ok: bool, message: str) -> None:
+        self.ok, self.message = bool(ok), message
+
+    def __bool__(self) -> Verdict:
+        return self.ok
+
+    def __eq__(self, other: object) -> Verdict:
+        if isinstance(other, Verdict):
+            return self.ok == other.ok
+        if isinstance(other, (bool, np.bool_)):
+            return self.ok == bool(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.ok)
+
+    def __repr__(self) -> str:
+        return f"Verdict(ok={self.ok}, message={self.message!r})"
+
+    def _ipython_display_(self) -> None:
+        """Nothing more to show: the verdict was printed when the check ran."""
+
+
+def _verdict(ok: bool, good: str, hint: str) -> Verdict:
+    message = ("✓ " + good) if ok else ("✗ Not yet. " + hint)
+    print(message)
+    return Verdict(ok, message)
+
+
+Mistakes = Iterable[tuple[Callable[[], bool], str | Callable[[], str]]]
+
+
+def _judge(ok: bool, good: str, mistakes: Mistakes, fallback: str) -> Verdict:
+    """Right answers first; then the first known mistake that fits explains a wrong one."""
+    if ok:
+        return _verdict(True, good, "")
+    for fits, hint in mistakes:
+        if fits():
+            return _verdict(False, "", hint() if callable(hint) else hint)
+    return _verdict(False, "", fallback)
+
+
+def _number(answer) -> float | None:
+    """The answer as a float, in any form a learner may give a number; None when it is not one."""
+    if isinstance(answer, (bool, np.bool_)):
+        return None
+    if isinstance(answer, str):
+        text = answer.strip().replace(",", "").replace("_", "")
+        try:
+            if text.endswith("%"):
+                return float(text[:-1]) / 100
+            if text.count("/") == 1:
+                top, bottom = text.split("/")
+                return float(top) / float(bottom)
+            return float(text)
+        except (ValueError, ZeroDivisionError):
+            return None
+    if isinstance(answer, (numbers.Number, np.generic)):
+        value = complex(answer) if isinstance(answer, (complex, np.complexfloating)) else None
+        if value is not None:
+            return float(value.real) if value.imag == 0 else None
+        try:
+            return float(answer)
+        except (TypeError, ValueError):
+            return None
+    if isinstance(answer, np.ndarray) and answer.size == 1 and answer.dtype.kind in "iuf":
+        return float(answer.reshape(()))
+    return None
+
+
+def _close(value: float | None, expected: float, atol: float = 1e-6, rtol: float = 1e-5) -> bool:
+    return value is not None and bool(np.isfinite(value)) and bool(np.isclose(value, expected, rtol=rtol, atol=atol))
+
+
+def _integer(answer) -> int | None:
+    value = _number(answer)
+    if value is None or not np.isfinite(value) or value != round(value):
+        return None
+    return round(value)
+
+
+def _not_a_number(answer, what: str = "a number") -> str:
+    return f"Give {what}; got {answer!r} ({type(answer).__name__})."
+
+
+def expect_close(measured: Mapping[str, float] | float, expected: Mapping[str, float] | float, tolerance: float,
+                 what: str, tolerance_text: str = "") -> None:
+    """Check measured numbers against the notebook's text, within a stated tolerance, and say so in a stable sentence.
+
+    LiteRT's kernels differ slightly between CPUs (a uint8 output can move by a few
+    steps of 1/256 from an Intel laptop to an ARM Mac), so numbers they produce are
+    shown in a cell whose exact output is not compared, then checked here.
+    Introduced in notebook 01.
+    """
+    measured_map = dict(measured) if isinstance(measured, Mapping) else {what: measured}
+    expected_map = dict(expected) if isinstance(expected, Mapping) else {what: expected}
+    if set(measured_map) != set(expected_map):
+        raise CheckError(f"Measured {sorted(measured_map)} but expected values for {sorted(expected_map)}: "
+                         f"give one expected value per measured name.")
+    stated = tolerance_text or f"{tolerance:.4g}"
+    far = {name: (float(measured_map[name]), float(value)) for name, value in expected_map.items()
+           if not abs(float(measured_map[name]) - float(value)) <= tolerance + 1e-9}
+    if far:
+        listing = "; ".join(f"{name}: {got:.4g} here, {want:.4g} in the text" for name, (got, want) in far.items())
+        raise ExpectationError(
+            f"{what} differs from the notebook's text by more than ±{stated} ({listing}). Kernels differ "
+            f"a little between CPUs, but not this much: check that the files are intact (python -m helpers.assets "
+            f"verify) and the package versions printed by the setup cell, then report it to your teacher.")
+    count = f"all {len(expected_map)} values" if len(expected_map) > 1 else "the value"
+    print(f"✓ {what}: {count} within ±{stated} of the text's figures, as on every CPU checked.")
+
+
+def expect_top(measured: Mapping[str, Sequence], expected: Mapping[str, tuple[str, float]], tolerance: float,
+               what: str, tolerance_text: str = "") -> None:
+    """Check each item's top answer — the same label, its probability within ``tolerance`` — and say so stably.
+
+    ``measured`` maps a name (a photo) to its ranked ``(label, probability)`` pairs (or one pair);
+    a label matches by its full text or any of its comma-separated names. Introduced in notebook 01.
+    """
+    wrong = []
+    for name, (label, probability) in expected.items():
+        got = measured.get(name)
+        if got is None:
+            raise CheckError(f"No measured result for {name!r}; measured: {sorted(measured)}.")
+        got_label, got_probability = got if isinstance(got[0], str) else got[0]
+        if label.strip().lower() not in _names(got_label):
+            wrong.append(f"{name}: '{got_label}' here, '{label}' in the text")
+        elif abs(float(got_probability) - probability) > tolerance + 1e-9:
+            wrong.append(f"{name}: {float(got_probability):.3f} here, {probability:.3f} in the text")
+    stated = tolerance_text or f"{tolerance:.4g}"
+    if wrong:
+        raise ExpectationError(
+            f"{what} differs from the notebook's text ({'; '.join(wrong)}; tolerance ±{stated}). Kernels differ a "
+            f"little between CPUs, but not this much: check that the files are intact (python -m helpers.assets "
+            f"verify) and the package versions printed by the setup cell, then report it to your teacher.")
+    print(f"✓ {what}: top answer{'s' if len(expected) > 1 else ''} as in the text, probabilit"
+          f"{'ies' if len(expected) > 1 else 'y'} within ±{stated} of its figures, as on every CPU checked.")
+
+
+def _names(label: str) -> list[str]:
+    """A label's full text and each of its comma-separated names, lower case."""
+    return [label.strip().lower()] + [part.strip().lower() for part in label.split(",") if part.strip()]
+
+
+def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
     """Exercise 01.1: the output index of ``label`` in a 1001-entry ImageNet label list."""
-    expected = next((i for i, name in enumerate(labels) if name.split(",")[0].strip() == label), None)
-    if expected is None:
-        raise ValueError(f"{label!r} is not a label in this list.")
-    if answer == expected - 1:
-        return _verdict(False, "", "You are off by one: index 0 of this model's output is 'background'.")
-    return _verdict(answer == expected, f"Output {expected} is '{labels[expected]}'.",
-                    f"labels[{answer}] is '{labels[answer] if 0 <= answer < len(labels) else 'out of range'}'. "
-                    f"Search the list, e.g. with labels.index(...) or a loop.")
+    wanted = label.strip().lower()
+    expected = [i for i, name in enumerate(labels) if wanted in _names(name)]
+    if not expected:
+        raise CheckError(f"{label!r} is not a label in this list; ask for one of its labels.")
+    index = _integer(answer)
+    shown = labels[index] if index is not None and 0 <= index < len(labels) else "out of range"
+    return _judge(index in expected, f"Output {index} is '{labels[index] if index in expected else ''}'.", [
+        (lambda: index is None, _not_a_number(answer, "a whole number (an index)")),
+        (lambda: index is not None and index + 1 in expected,
+         "You are off by one: index 0 of this model's output is 'background'."),
+    ], f"labels[{index}] is '{shown}'. Search the list, e.g. with labels.index(...) or a loop.")
 
 
-def check_dequantize(answer: float, q: int, scale: float, zero_point: int) -> bool:
+def check_dequantize(answer, q: int, scale: float, zero_point: int) -> Verdict:
     """Exercise 01.2: real = scale × (q − zero_point)."""
-    expected = scale * (q - zero_point)
-    if np.isclose(answer, scale * q) and zero_point != 0:
-        return _verdict(False, "", "Subtract the zero point before multiplying by the scale.")
-    if np.isclose(answer, q / 255):
-        return _verdict(False, "", "The scale is not 1/255 here: use the tensor's own quantization parameters.")
-    return _verdict(bool(np.isclose(answer, expected, atol=1e-6)), f"{scale} × ({q} − {zero_point}) = {expected:.6f}.",
-                    f"You gave {answer}; apply real = scale × (q − zero_point) with this tensor's parameters.")
+    expected = float(scale) * (int(q) - int(zero_point))
+    value = _number(answer)
+    return _judge(_close(value, expected), f"{scale} × ({q} − {zero_point}) = {expected:.6f}.", [
+        (lambda: value is None, _not_a_number(answer)),
+        (lambda: zero_point != 0 and _close(value, scale * q), "Subtract the zero point before multiplying by the scale."),
+        (lambda: _close(value, q / 255), "The scale is not 1/255 here: use the tensor's own quantization parameters."),
+        (lambda: _close(value, (q - zero_point) / scale), "Multiply by the scale; do not divide by it."),
+    ], f"You gave {answer}; apply real = scale × (q − zero_point) with this tensor's parameters.")
 
 
-def check_top_label(answer: str, probs: np.ndarray, labels: Sequence[str]) -> bool:
-    """Exercise 01.3: the most probable label of a probability vector (full label text or first name)."""
-    best = labels[int(np.argmax(probs))]
-    ok = answer.strip().lower() in (best.lower(), best.split(",")[0].strip().lower())
-    return _verdict(ok, f"The top label is '{best}' ({float(np.max(probs)):.3f}).",
-                    f"'{answer}' is not the most probable label. Use np.argmax on the probabilities, then labels[...].")
+def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
+    """Exercise 01.3: the most probable label of a probability vector (any of its names, or its index)."""
+    probs = np.asarray(probs, dtype=np.float64).ravel()
+    if probs.size != len(labels):
+        raise CheckError(f"{probs.size} probabilities for {len(labels)} labels; pass the model's output row.")
+    best = np.flatnonzero(probs == probs.max())  # every label tied at the top is right
+    index = _integer(answer) if not isinstance(answer, str) else None
+    text = answer.strip().lower() if isinstance(answer, str) else None
+    ok = probs.max() > 0 and ((index is not None and index in best)
+                              or (text is not None and any(text in _names(labels[i]) for i in best)))
+    top = labels[int(best[0])]
+    return _judge(ok, f"The top label is '{top}'.", [
+        (lambda: probs.max() <= 0, "The probabilities are all zero: run the model on the photo first (section 4)."),
+    ], f"'{answer}' is not the most probable label. Use np.argmax on the probabilities, then labels[...].")
 
 
 # --------------------------------------------------------------------------- notebook 02
 
 
-def check_softmax(softmax_function) -> bool:
+def check_softmax(softmax_function) -> Verdict:
     """Exercise 02.1: your softmax gives probabilities that sum to 1, match the formula and survive big logits."""
     from helpers.metrics import softmax
 
@@ -77,7 +244,7 @@ def check_softmax(softmax_function) -> bool:
     return _verdict(True, "Sums to 1, matches exp(z) / Σ exp(z), and stays finite on logits near 1000.", "")
 
 
-def check_logits_for_table(logits, table: Sequence[float]) -> bool:
+def check_logits_for_table(logits, table: Sequence[float]) -> Verdict:
     """Exercise 02.2: logits whose softmax reproduces a probability table (to 0.005)."""
     from helpers.metrics import softmax
 
@@ -105,77 +272,95 @@ def _temperature_for_top(logits: np.ndarray, target: float) -> float:
     return float(np.sqrt(low * high))
 
 
-def check_temperature_for_top(temperature: float, logits, target: float = 0.5) -> bool:
+def check_temperature_for_top(temperature, logits, target: float = 0.5) -> Verdict:
     """Exercise 02.3: the temperature at which the top probability is ``target`` (to 0.005)."""
     from helpers.metrics import softmax
 
     logits = np.asarray(logits, dtype=np.float64)
     if not 1 / logits.size < target < 1:
-        raise ValueError(f"target must be between 1/{logits.size} and 1; got {target}.")
+        raise CheckError(f"target must be between 1/{logits.size} and 1; got {target}.")
     expected = _temperature_for_top(logits, target)
-    if not (isinstance(temperature, (int, float, np.number)) and np.isfinite(temperature) and temperature > 0):
-        return _verdict(False, "", f"The temperature must be a positive number; got {temperature!r}.")
-    top = float(softmax(logits, float(temperature)).max())
-    direction = "raise T (flatter)" if top > target else "lower T (sharper)"
-    return _verdict(abs(top - target) <= 0.005, f"At T = {temperature:.3g} the top probability is {top:.3f} "
-                                                f"(exact answer: T = {expected:.3f}).",
-                    f"At T = {temperature:.3g} the top probability is {top:.3f}, not {target}: {direction}. "
-                    f"Try a few values, or bisect between a T that is too low and one that is too high.")
+    value = _number(temperature)
+    usable = value is not None and bool(np.isfinite(value)) and value > 0
+    top = float(softmax(logits, value).max()) if usable else float("nan")
+    return _judge(usable and abs(top - target) <= 0.005,
+                  f"At T = {value:.3g} the top probability is {top:.3f} (exact answer: T = {expected:.3f})."
+                  if usable else "", [
+                      (lambda: not usable, f"The temperature must be a positive number; got {temperature!r}."),
+                  ],
+                  f"At T = {value:.3g} the top probability is {top:.3f}, not {target}: "
+                  f"{'raise T (flatter)' if top > target else 'lower T (sharper)'}. Try a few values, or bisect "
+                  f"between a T that is too low and one that is too high." if usable else "")
 
 
 # --------------------------------------------------------------------------- notebook 03
 
 
-def check_margin(answer: float, probs) -> bool:
-    """Exercise 03.1a: top-1 minus top-2 probability."""
+def check_margin(answer, probs) -> Verdict:
+    """Exercise 03.1a: top-1 minus top-2 probability (ties at the top give a margin of 0)."""
     from helpers.metrics import margin
 
-    probs = np.asarray(probs, dtype=np.float64)
-    expected = margin(probs)
+    probs = np.asarray(probs, dtype=np.float64).ravel()
+    expected = float(margin(probs))
+    value = _number(answer)
     ordered = np.sort(probs)[::-1]
-    if np.isclose(answer, ordered[0] - ordered[-1], atol=1e-4) and probs.size > 2:
-        return _verdict(False, "", "That is top-1 minus the *smallest* probability; the margin uses the second largest.")
-    return _verdict(bool(np.isclose(answer, expected, atol=1e-4)), f"Margin {expected:.4f}.",
-                    f"You gave {answer}; sort the probabilities (np.sort) and subtract the second largest from "
-                    f"the largest.")
+    return _judge(_close(value, expected, atol=1e-4), f"Margin {expected:.4f}.", [
+        (lambda: value is None, _not_a_number(answer)),
+        (lambda: probs.size > 2 and _close(value, ordered[0] - ordered[-1], atol=1e-4),
+         "That is top-1 minus the *smallest* probability; the margin uses the second largest."),
+        (lambda: _close(value, -expected, atol=1e-4), ("Subtract the second largest from the largest, not the "
+                                                      "other way round.")),
+    ], f"You gave {answer}; sort the probabilities (np.sort) and subtract the second largest from the largest.")
 
 
-def check_entropy(answer: float, probs) -> bool:
-    """Exercise 03.1b: entropy normalized to [0, 1] (divided by the log of the number of labels)."""
+def check_entropy(answer, probs) -> Verdict:
+    """Exercise 03.1b: entropy normalized to [0, 1] (divided by the log of the number of labels).
+
+    A quantized output sums to a little less than 1; both −Σ p·log p / log n on the
+    probabilities as they are and on the probabilities divided by their sum are accepted.
+    """
     from helpers.metrics import entropy
 
-    probs = np.asarray(probs, dtype=np.float64)
-    expected = entropy(probs)
-    raw = entropy(probs, normalized=False)
-    if np.isclose(answer, raw, atol=1e-4) and not np.isclose(raw, expected, atol=1e-4):
-        return _verdict(False, "", f"{answer:.4f} is the entropy in nats; divide by np.log({probs.size}) to "
-                                   f"normalize it.")
-    if np.isclose(answer, -expected, atol=1e-4) and expected > 0:
-        return _verdict(False, "", "Entropy is −Σ p·log p: you lost the minus sign.")
-    return _verdict(bool(np.isclose(answer, expected, atol=1e-4)), f"Normalized entropy {expected:.4f}.",
-                    f"You gave {answer}; compute −Σ p·log(p) over the labels with p > 0, then divide by "
-                    f"log({probs.size}).")
+    probs = np.asarray(probs, dtype=np.float64).ravel()
+    if probs.size < 2 or probs.sum() <= 0:
+        raise CheckError("The entropy needs at least two probabilities that are not all zero.")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        as_given = float(-np.where(probs > 0, probs * np.log(probs), 0.0).sum())
+    expected = float(entropy(probs))
+    accepted = (expected, as_given / np.log(probs.size))
+    value = _number(answer)
+    return _judge(any(_close(value, a, atol=1e-4) for a in accepted), f"Normalized entropy {value:.4f}."
+                  if value is not None else "", [
+                      (lambda: value is None, _not_a_number(answer)),
+                      (lambda: _close(value, as_given, atol=1e-4) or
+                       _close(value, float(entropy(probs, normalized=False)), atol=1e-4),
+                       lambda: f"{value:.4f} is the entropy in nats; divide by np.log({probs.size}) to normalize it."),
+                      (lambda: any(_close(value, -a, atol=1e-4) for a in accepted),
+                       "Entropy is −Σ p·log p: you lost the minus sign."),
+                  ], f"You gave {answer}; compute −Σ p·log(p) over the labels with p > 0, then divide by "
+                     f"log({probs.size}).")
 
 
-def check_threshold_for_accuracy(threshold: float, confidence, correct, target: float) -> bool:
+def check_threshold_for_accuracy(threshold, confidence, correct, target: float) -> Verdict:
     """Exercise 03.2: a threshold whose kept answers are ≥ ``target`` accurate while keeping as many as possible."""
     from helpers.metrics import coverage_and_accuracy, threshold_for_accuracy
 
     best = threshold_for_accuracy(confidence, correct, target)
     if best is None:
-        raise ValueError(f"No threshold reaches an accuracy of {target}: choose a lower target.")
+        raise CheckError(f"No threshold reaches an accuracy of {target}: choose a lower target.")
     best_coverage, _ = coverage_and_accuracy(confidence, correct, best)
-    coverage, accuracy = coverage_and_accuracy(confidence, correct, threshold)
-    if coverage == 0:
-        return _verdict(False, "", f"Threshold {threshold:.3g} keeps no answer at all; lower it.")
-    if accuracy < target:
-        return _verdict(False, "", f"At {threshold:.3g} the kept answers are {accuracy:.2%} right, below "
-                                   f"{target:.0%}: raise the threshold.")
-    ok = coverage >= best_coverage - 0.01
-    return _verdict(ok, f"Threshold {threshold:.3g} keeps {coverage:.1%} of the images, {accuracy:.1%} of them right "
-                        f"(lowest such threshold: {best:.3f}).",
-                    f"At {threshold:.3g} the answers are right often enough ({accuracy:.1%}) but only {coverage:.1%} "
-                    f"are kept; a lower threshold still reaches {target:.0%}. Lower it step by step.")
+    value = _number(threshold)
+    if value is None or not np.isfinite(value):
+        return _verdict(False, "", _not_a_number(threshold, "a threshold (a number)"))
+    coverage, accuracy = coverage_and_accuracy(confidence, correct, value)
+    ok = coverage > 0 and accuracy >= target and coverage >= best_coverage - 0.01
+    return _judge(ok, f"Threshold {value:.3g} keeps {coverage:.1%} of the images, {accuracy:.1%} of them right "
+                      f"(lowest such threshold: {best:.3f}).", [
+        (lambda: coverage == 0, f"Threshold {value:.3g} keeps no answer at all; lower it."),
+        (lambda: accuracy < target, lambda: f"At {value:.3g} the kept answers are {accuracy:.2%} right, below "
+                                            f"{target:.0%}: raise the threshold."),
+    ], f"At {value:.3g} the answers are right often enough ({accuracy:.1%}) but only {coverage:.1%} are kept; a "
+       f"lower threshold still reaches {target:.0%}. Lower it step by step.")
 
 
 def _top_k_accuracy_range(probs, truth, k: int) -> tuple[float, float]:
@@ -187,7 +372,7 @@ def _top_k_accuracy_range(probs, truth, k: int) -> tuple[float, float]:
     return float(np.mean(ahead + tied < k)), float(np.mean(ahead < k))
 
 
-def check_top_k_accuracy(answer: float, probs, truth, k: int) -> bool:
+def check_top_k_accuracy(answer, probs, truth, k: int) -> Verdict:
     """Exercise 03.3: the fraction of images whose true class is among the k most probable.
 
     Quantized outputs have ties; any answer between breaking every tie against the
@@ -196,42 +381,43 @@ def check_top_k_accuracy(answer: float, probs, truth, k: int) -> bool:
     from helpers.metrics import top_k_accuracy
 
     low, high = _top_k_accuracy_range(probs, truth, k)
-    ok = low - 1e-4 <= answer <= high + 1e-4
-    if not ok and k > 1 and np.isclose(answer, top_k_accuracy(probs, truth, 1), atol=1e-4):
-        return _verdict(False, "", f"That is the top-1 accuracy; count an image as right when its true class is "
-                                   f"anywhere among the {k} most probable.")
-    if 1 < answer <= 100 and low - 1e-4 <= answer / 100 <= high + 1e-4:
-        return _verdict(False, "", "Give a fraction between 0 and 1, not a percentage.")
+    value = _number(answer)
+    ok = value is not None and low - 1e-4 <= value <= high + 1e-4
     ties = (f" Ties at place {k} make anything from {low:.3f} to {high:.3f} correct, depending on how "
             f"they are broken.") if high > low else ""
-    return _verdict(ok, f"Top-{k} accuracy {answer:.3f}.{ties}",
-                    f"You gave {answer}; for each image, take the {k} largest probabilities (np.argsort) and check "
-                    f"whether the true index is among them; then average.")
+    return _judge(ok, f"Top-{k} accuracy {value:.3f}.{ties}" if ok else "", [
+        (lambda: value is None, _not_a_number(answer, "a fraction between 0 and 1")),
+        (lambda: 1 < value <= 100 and low - 1e-4 <= value / 100 <= high + 1e-4,
+         "Give a fraction between 0 and 1, not a percentage."),
+        (lambda: k > 1 and _close(value, top_k_accuracy(probs, truth, 1), atol=1e-4),
+         (f"That is the top-1 accuracy; count an image as right when its true class is anywhere among the {k} "
+         f"most probable.")),
+    ], f"You gave {answer}; for each image, take the {k} largest probabilities (np.argsort) and check whether the "
+       f"true index is among them; then average.")
 
 
 # --------------------------------------------------------------------------- notebook 04
 
 
-def check_input_bytes(answer: int, input_details: dict) -> bool:
+def check_input_bytes(answer, input_details: dict) -> Verdict:
     """Exercise 04.1: the bytes of one input tensor = height × width × 3 channels × bytes per channel."""
     shape = [int(d) for d in input_details["shape"]]
     itemsize = np.dtype(input_details["dtype"]).itemsize
     expected = int(np.prod(shape)) * itemsize
     pixels = int(np.prod(shape[1:3]))
-    if answer == pixels * itemsize:
-        return _verdict(False, "", "Each pixel has 3 channels (red, green, blue): multiply by 3.")
-    if itemsize == 1 and answer == expected * 4:
-        return _verdict(False, "", "This model is quantized: 1 byte per channel, not 4.")
-    if itemsize == 4 and answer == expected // 4:
-        return _verdict(False, "", "This is a float model: 4 bytes per channel (float32), not 1.")
-    return _verdict(answer == expected,
-                    f"{' × '.join(map(str, shape[1:]))} × {itemsize} byte{'s' if itemsize > 1 else ''} = "
-                    f"{expected:,} bytes.",
-                    f"You gave {answer:,}. Read the shape and dtype in the model's input details: "
-                    f"height × width × channels × bytes per channel.")
+    value = _integer(answer)
+    return _judge(value == expected, f"{' × '.join(map(str, shape[1:]))} × {itemsize} byte{'s' if itemsize > 1 else ''}"
+                                     f" = {expected:,} bytes.", [
+        (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
+        (lambda: value == pixels * itemsize, "Each pixel has 3 channels (red, green, blue): multiply by 3."),
+        (lambda: itemsize == 1 and value == expected * 4, "This model is quantized: 1 byte per channel, not 4."),
+        (lambda: itemsize == 4 and value == expected // 4, ("This is a float model: 4 bytes per channel (float32), "
+                                                          "not 1.")),
+    ], f"You gave {answer}. Read the shape and dtype in the model's input details: height × width × channels × bytes "
+       f"per channel.")
 
 
-def check_sample_size(answer: int, accuracy: float = 0.7, half_width: float = 0.01, confidence: float = 0.95) -> bool:
+def check_sample_size(answer, accuracy: float = 0.7, half_width: float = 0.01, confidence: float = 0.95) -> Verdict:
     """Exercise 04.2: the smallest number of images whose Wilson interval is at most ± ``half_width`` wide."""
     from statistics import NormalDist
 
@@ -241,50 +427,59 @@ def check_sample_size(answer: int, accuracy: float = 0.7, half_width: float = 0.
         low, high = wilson_interval(round(accuracy * n), n, confidence)
         return (high - low) / 2
 
-    if answer < 1:
-        return _verdict(False, "", "The answer is a number of images: at least 1.")
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     estimate = int(np.ceil(z * z * accuracy * (1 - accuracy) / half_width**2))
-    ok = width(answer) <= half_width * 1.01 and answer <= estimate * 1.1
-    return _verdict(ok, f"About {estimate:,} images: the interval shrinks like 1/√n, so ten times narrower needs a "
-                        f"hundred times more images (ImageNet's validation set has 50,000).",
-                    f"With {answer:,} images the interval is ± {width(answer) * 100:.2f} points. "
-                    + ("Too wide: use more images. " if width(answer) > half_width * 1.01 else "Narrow enough, but "
-                       "fewer images would do. ")
-                    + "Solve z·√(p(1−p)/n) = half-width for n, with z = 1.96.")
+    n = _integer(answer)
+    ok = n is not None and n >= 1 and width(n) <= half_width * 1.01 and n <= estimate * 1.1
+    return _judge(ok, f"About {estimate:,} images: the interval shrinks like 1/√n, so ten times narrower needs a "
+                      f"hundred times more images (ImageNet's validation set has 50,000).", [
+        (lambda: n is None, _not_a_number(answer, "a whole number of images")),
+        (lambda: n < 1, "The answer is a number of images: at least 1."),
+        (lambda: width(n) > half_width * 1.01, lambda: f"With {n:,} images the interval is ± {width(n) * 100:.2f} "
+                                                       f"points. Too wide: use more images. Solve z·√(p(1−p)/n) = "
+                                                       f"half-width for n, with z = 1.96."),
+    ], f"With {n} images the interval is narrow enough, but fewer images would do. Solve z·√(p(1−p)/n) = half-width "
+       f"for n, with z = 1.96.")
 
 
-def check_best_model(answer: str, rows, max_latency_ms: float, max_size_mb: float, min_accuracy: float,
-                     latency: str, accuracy: str, size: str = "size_mb", name: str = "model") -> bool:
-    """Exercise 04.3: the most accurate model within three limits (bench.best_model computes the answer)."""
+def check_best_model(answer, rows, max_latency_ms: float, max_size_mb: float, min_accuracy: float,
+                     latency: str, accuracy: str, size: str = "size_mb", name: str = "model") -> Verdict:
+    """Exercise 04.3: the most accurate model within three limits (bench.best_model computes the answer).
+
+    Any model within the limits that ties with the best accuracy is right; "none" when no model fits.
+    """
     from helpers.bench import best_model
 
+    def fits(row) -> list[str]:
+        return [f"its {what} is {row[key]}" for what, key, bad in (
+            ("latency", latency, lambda v: v > max_latency_ms), ("size", size, lambda v: v > max_size_mb),
+            ("accuracy", accuracy, lambda v: v < min_accuracy)) if row[key] is None or bad(float(row[key]))]
+
     best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy, size)
-    expected = "none" if best is None else str(best[name])
-    chosen = next((row for row in rows if str(row[name]).lower() == answer.strip().lower()), None)
-    if answer.strip().lower() == expected.lower():
-        return _verdict(True, f"{expected} is the most accurate model within the limits.", "")
-    if chosen is None:
-        names = ", ".join(str(row[name]) for row in rows)
-        return _verdict(False, "", f"'{answer}' is not one of the models ({names}), or 'none'.")
-    broken = [f"its {what} is {chosen[key]}" for what, key, bad in (
-        ("latency", latency, lambda v: v > max_latency_ms), ("size", size, lambda v: v > max_size_mb),
-        ("accuracy", accuracy, lambda v: v < min_accuracy)) if chosen[key] is None or bad(float(chosen[key]))]
-    if broken:
-        return _verdict(False, "", f"{answer} breaks a limit: {'; '.join(broken)}.")
-    return _verdict(False, "", f"{answer} fits, but another model that fits is more accurate. Filter by all three "
-                               f"limits first, then take the highest '{accuracy}'.")
+    right = set() if best is None else {str(r[name]).lower() for r in rows
+                                         if not fits(r) and float(r[accuracy]) == float(best[accuracy])}
+    given = str("none" if answer is None else answer).strip().lower()
+    chosen = next((row for row in rows if str(row[name]).lower() == given), None)
+    ok = given in right or (best is None and given == "none")
+    good = "No model meets all three limits." if best is None else f"{answer} is the most accurate model within " \
+                                                                  f"the limits."
+    return _judge(ok, good, [
+        (lambda: given == "none", "At least one model meets all three limits: filter the table by each of them."),
+        (lambda: chosen is None, (f"'{answer}' is not one of the models "
+                                 f"({', '.join(str(row[name]) for row in rows)}), or 'none'.")),
+        (lambda: bool(fits(chosen)), lambda: f"{answer} breaks a limit: {'; '.join(fits(chosen))}."),
+    ], f"{answer} fits, but another model that fits is more accurate. Filter by all three limits first, then take "
+       f"the highest '{accuracy}'.")
 
 
-def check_pareto_front(answer, names, latency_ms, accuracy) -> bool:
+def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
     """Exercise 04.4: the set of models that no other model beats on both latency and accuracy."""
     from helpers.bench import pareto_front
 
     expected = {n for n, on in zip(names, pareto_front(latency_ms, accuracy), strict=True) if on}
-    given = {str(a) for a in answer}
+    items = [answer] if isinstance(answer, str) else list(answer) if isinstance(answer, Iterable) else [answer]
+    given = {str(a).strip() for a in items}
     unknown = given - set(names)
-    if unknown:
-        return _verdict(False, "", f"Not model names: {sorted(unknown)}. Use the names in the table.")
     dominated = sorted(given - expected)
     missing = sorted(expected - given)
     hint = []
@@ -292,37 +487,43 @@ def check_pareto_front(answer, names, latency_ms, accuracy) -> bool:
         hint.append(f"{dominated[0]} is beaten on both counts by another model (find one faster *and* more accurate)")
     if missing:
         hint.append(f"{missing[0]} is missing: no model is both faster and more accurate than it")
-    return _verdict(given == expected, f"The front is {', '.join(n for n in names if n in expected)}.",
-                    "; ".join(hint) + ".")
+    return _judge(given == expected, f"The front is {', '.join(n for n in names if n in expected)}.", [
+        (lambda: bool(unknown), f"Not model names: {sorted(unknown)}. Use the names in the table."),
+    ], "; ".join(hint) + ".")
 
 
 # --------------------------------------------------------------------------- notebook 05
 
 
-def check_quantized_value(answer: int, real: float, scale: float, zero_point: int, dtype: str = "int8") -> bool:
-    """Exercise 05.1: the code of one real value, q = clip(round(real / scale) + zero_point)."""
+def check_quantized_value(answer, real: float, scale: float, zero_point: int, dtype: str = "int8") -> Verdict:
+    """Exercise 05.1: the code of one real value, q = clip(round(real / scale) + zero_point).
+
+    Rounding half away from zero and half to even are both accepted where they differ.
+    """
     from helpers.quantize import quantize
 
-    expected = int(quantize(real, scale, zero_point, dtype))
     info = np.iinfo(np.dtype(dtype))
+    expected = int(quantize(real, scale, zero_point, dtype))
+    halves = {expected, int(np.clip(np.floor(real / scale + 0.5) + zero_point, info.min, info.max)),
+              int(np.clip(np.sign(real) * np.floor(abs(real / scale) + 0.5) + zero_point, info.min, info.max))}
     unclipped = int(np.round(real / scale) + zero_point)
-    if answer == expected:
-        sign = "+" if zero_point >= 0 else "−"
-        return _verdict(True, f"round({real} / {scale:.6g}) {sign} {abs(zero_point)} = {expected}"
-                        + (f" (clipped to the {dtype} range)" if unclipped != expected else "") + ".", "")
-    if answer == unclipped and unclipped != expected:
-        return _verdict(False, "", f"{unclipped} does not fit in {dtype} ({info.min} … {info.max}): clip it to the "
-                                   f"nearest code the type can hold.")
-    if answer == int(np.round(real / scale)) and zero_point != 0:
-        return _verdict(False, "", "Add the zero point after dividing by the scale.")
-    if answer == int(np.round(real * scale + zero_point)):
-        return _verdict(False, "", "Divide the real value by the scale (quantizing is the inverse of "
-                                   "real = scale × (q − zero_point)).")
-    return _verdict(False, "", f"You gave {answer}. Solve real = scale × (q − zero_point) for q, round to the nearest "
-                               f"integer, and clip to {info.min} … {info.max}.")
+    value = _integer(answer)
+    sign = "+" if zero_point >= 0 else "−"
+    return _judge(value in halves, f"round({real} / {scale:.6g}) {sign} {abs(zero_point)} = {value}"
+                                   + (f" (clipped to the {dtype} range)" if unclipped != expected else "") + ".", [
+        (lambda: value is None, _not_a_number(answer, "a whole number (a code)")),
+        (lambda: value == unclipped, (f"{unclipped} does not fit in {dtype} ({info.min} … {info.max}): clip it to the "
+                                     f"nearest code the type can hold.")),
+        (lambda: zero_point != 0 and value == int(np.round(real / scale)), ("Add the zero point after dividing by "
+                                                                           "the scale.")),
+        (lambda: value == int(np.round(real * scale + zero_point)), ("Divide the real value by the scale (quantizing "
+                                                                    "is the inverse of real = scale × (q − "
+                                                                    "zero_point)).")),
+    ], f"You gave {answer}. Solve real = scale × (q − zero_point) for q, round to the nearest integer, and clip to "
+       f"{info.min} … {info.max}.")
 
 
-def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> bool:
+def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> Verdict:
     """Exercise 05.2: per-channel dequantization, each channel along ``axis`` with its own scale and zero point."""
     q = np.asarray(q)
     shape = [1] * q.ndim
@@ -330,42 +531,53 @@ def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> 
     scale = np.asarray(scales, dtype=np.float64).reshape(shape)
     zero = np.asarray(zero_points, dtype=np.float64).reshape(shape)
     expected = scale * (q.astype(np.float64) - zero)
-    answer = np.asarray(answer, dtype=np.float64)
-    if answer.shape != expected.shape:
-        return _verdict(False, "", f"The result must have the weights' shape {expected.shape}; yours is "
-                                   f"{answer.shape}. Reshape the scales so they line up with axis {axis}.")
-    if np.allclose(answer, expected, rtol=1e-5, atol=1e-7):
-        return _verdict(True, f"{expected.size:,} weights, {scale.size} channels, each with its own scale "
-                              f"(from {scale.min():.3g} to {scale.max():.3g}).", "")
-    if np.allclose(answer, float(np.ravel(scales)[0]) * (q - float(np.ravel(zero_points)[0])), rtol=1e-5):
-        return _verdict(False, "", f"You used one scale for every channel; each of the {scale.size} channels has its "
-                                   f"own. Reshape the scales to line up with axis {axis}, e.g. "
-                                   f"scales.reshape(-1, 1, 1, 1) for axis 0.")
-    return _verdict(False, "", "Not equal to scale × (q − zero_point) channel by channel. Check that the scales line "
-                               f"up with axis {axis} of the weights, and that q is converted to float first.")
+    try:
+        given = np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        given = None
+    same_shape = given is not None and given.shape == expected.shape
+    ok = same_shape and bool(np.allclose(given, expected, rtol=1e-5, atol=1e-7))
+    one_scale = float(np.ravel(scales)[0]) * (q - float(np.ravel(zero_points)[0]))
+    return _judge(ok, f"{expected.size:,} weights, {scale.size} channels, each with its own scale (from "
+                      f"{scale.min():.3g} to {scale.max():.3g}).", [
+        (lambda: given is None, _not_a_number(answer, "an array of numbers")),
+        (lambda: not same_shape, (f"The result must have the weights' shape {expected.shape}; yours is "
+                                 f"{getattr(given, 'shape', None)}. Reshape the scales so they line up with axis "
+                                 f"{axis}.")),
+        (lambda: scale.size > 1 and bool(np.allclose(given, one_scale, rtol=1e-5)),
+         (f"You used one scale for every channel; each of the {scale.size} channels has its own. Reshape the scales "
+         f"to line up with axis {axis}, e.g. scales.reshape(-1, 1, 1, 1) for axis 0.")),
+    ], f"Not equal to scale × (q − zero_point) channel by channel. Check that the scales line up with axis {axis} of "
+       f"the weights, and that q is converted to float first.")
 
 
-def check_model_sizes(float32_mb: float, int8_mb: float, parameters: int) -> bool:
+def check_model_sizes(float32_mb, int8_mb, parameters: int) -> Verdict:
     """Exercise 05.3: predicted float32 and int8 file sizes (MB) from a parameter count, within 10 %."""
     expected_float, expected_int8 = parameters * 4 / 1e6, parameters / 1e6
-    if np.isclose(float32_mb, expected_int8, rtol=0.1) and np.isclose(int8_mb, expected_float, rtol=0.1):
-        return _verdict(False, "", "The two are swapped: float32 takes 4 bytes per weight, int8 one.")
-    if np.isclose(float32_mb, expected_float * 8, rtol=0.1) or np.isclose(int8_mb, expected_int8 * 8, rtol=0.1):
-        return _verdict(False, "", "That counts bits; a file size is in bytes (8 bits each).")
-    if np.isclose(float32_mb, expected_float * 1e6, rtol=0.1) or np.isclose(int8_mb, expected_int8 * 1e6, rtol=0.1):
-        return _verdict(False, "", "That is in bytes; divide by 1,000,000 for megabytes.")
-    ok = bool(np.isclose(float32_mb, expected_float, rtol=0.1) and np.isclose(int8_mb, expected_int8, rtol=0.1))
-    return _verdict(ok, f"About {expected_float:.1f} MB as float32 and {expected_int8:.1f} MB as int8: the weights "
-                        f"are nearly the whole file, plus a little for the graph and the scales.",
-                    f"You gave {float32_mb} MB and {int8_mb} MB. Multiply the parameter count by the bytes per "
-                    f"weight (float32: 4, int8: 1) and divide by 1,000,000.")
+    f32, i8 = _number(float32_mb), _number(int8_mb)
+
+    def near(value, target) -> Verdict:
+        return value is not None and bool(np.isclose(value, target, rtol=0.1))
+
+    return _judge(near(f32, expected_float) and near(i8, expected_int8),
+                  f"About {expected_float:.1f} MB as float32 and {expected_int8:.1f} MB as int8: the weights are "
+                  f"nearly the whole file, plus a little for the graph and the scales.", [
+        (lambda: f32 is None or i8 is None, "Give both sizes as numbers of megabytes."),
+        (lambda: near(f32, expected_int8) and near(i8, expected_float),
+         "The two are swapped: float32 takes 4 bytes per weight, int8 one."),
+        (lambda: near(f32, expected_float * 8) or near(i8, expected_int8 * 8),
+         "That counts bits; a file size is in bytes (8 bits each)."),
+        (lambda: near(f32, expected_float * 1e6) or near(i8, expected_int8 * 1e6),
+         "That is in bytes; divide by 1,000,000 for megabytes."),
+    ], f"You gave {float32_mb} MB and {int8_mb} MB. Multiply the parameter count by the bytes per weight (float32: 4, "
+       f"int8: 1) and divide by 1,000,000.")
 
 
 # --------------------------------------------------------------------------- notebook 06
 
 
-def check_imprinted_accuracy(answer: float, train_features, train_class_ids, val_features, val_class_ids,
-                             per_class: int = 1, seed: int = 0) -> bool:
+def check_imprinted_accuracy(answer, train_features, train_class_ids, val_features, val_class_ids,
+                             per_class: int = 1, seed: int = 0) -> Verdict:
     """Exercise 06.1: validation accuracy of weights imprinted from ``sample_per_class(..., per_class, seed)``."""
     from helpers.transfer import imprint, l2_normalize, sample_per_class, train_head
 
@@ -376,58 +588,64 @@ def check_imprinted_accuracy(answer: float, train_features, train_class_ids, val
         weights = imprint(train_x[indices], train_y[indices], int(train_y.max()) + 1)
         return float((np.argmax(l2_normalize(val_features) @ weights.T, axis=1) == val_y).mean())
 
+    def head_accuracy() -> float:
+        head = train_head(train_x[chosen], train_y[chosen], int(train_y.max()) + 1)
+        return float((head.predict(val_features) == val_y).mean())
+
     chosen = sample_per_class(train_y, per_class, seed)
     expected = imprinted(chosen)
-    if not (isinstance(answer, (int, float, np.number)) and np.isfinite(answer)):
-        return _verdict(False, "", f"Give the accuracy as a number between 0 and 1; got {answer!r}.")
-    if np.isclose(answer, expected, atol=1e-4):
-        return _verdict(True, f"Accuracy {expected:.3f} from {len(chosen)} training photos "
-                              f"({per_class} per class).", "")
-    if np.isclose(answer, expected * 100, atol=0.01):
-        return _verdict(False, "", "Give a fraction between 0 and 1, not a percentage.")
-    if np.isclose(answer, imprinted(np.arange(len(train_y))), atol=1e-4):
-        return _verdict(False, "", f"That uses every training photo; imprint only the {len(chosen)} chosen by "
-                                   f"sample_per_class(train.class_ids, {per_class}, seed={seed}).")
-    head = train_head(train_x[chosen], train_y[chosen], int(train_y.max()) + 1)
-    if np.isclose(answer, float((head.predict(val_features) == val_y).mean()), atol=1e-4):
-        return _verdict(False, "", "That is the trained softmax head's accuracy; use transfer.imprint instead.")
-    return _verdict(False, "", f"You gave {answer}. Take the indices from sample_per_class(train.class_ids, "
-                               f"{per_class}, seed={seed}), imprint their features, predict with "
-                               f"np.argmax(l2_normalize(val_features) @ weights.T, axis=1), and average the hits.")
+    value = _number(answer)
+    return _judge(_close(value, expected, atol=1e-4), f"Accuracy {expected:.3f} from {len(chosen)} training photos "
+                                                      f"({per_class} per class).", [
+        (lambda: value is None or not np.isfinite(value), (f"Give the accuracy as a number between 0 and 1; got "
+                                                          f"{answer!r}.")),
+        (lambda: _close(value, expected * 100, atol=0.01), "Give a fraction between 0 and 1, not a percentage."),
+        (lambda: _close(value, imprinted(np.arange(len(train_y))), atol=1e-4),
+         (f"That uses every training photo; imprint only the {len(chosen)} chosen by "
+         f"sample_per_class(train.class_ids, {per_class}, seed={seed}).")),
+        (lambda: _close(value, head_accuracy(), atol=1e-4),
+         "That is the trained softmax head's accuracy; use transfer.imprint instead."),
+    ], f"You gave {answer}. Take the indices from sample_per_class(train.class_ids, {per_class}, seed={seed}), imprint "
+       f"their features, predict with np.argmax(l2_normalize(val_features) @ weights.T, axis=1), and average the hits.")
 
 
-def check_most_confused(answer: tuple[str, str], matrix, classes: Sequence[str]) -> bool:
-    """Exercise 06.2: the (true class, predicted class) pair with the most mistakes in a confusion matrix."""
+def check_most_confused(answer, matrix, classes: Sequence[str]) -> Verdict:
+    """Exercise 06.2: the (true class, predicted class) pair with the most mistakes in a confusion matrix.
+
+    Any pair tied for the most mistakes is right; class names or their indices are both accepted.
+    """
     counts = np.asarray(matrix)
     if counts.shape != (len(classes), len(classes)):
-        raise ValueError(f"Expected a {len(classes)}×{len(classes)} matrix; got shape {counts.shape}.")
+        raise CheckError(f"Expected a {len(classes)}×{len(classes)} matrix; got shape {counts.shape}.")
     mistakes = counts * (1 - np.eye(len(classes), dtype=counts.dtype))
     most = int(mistakes.max())
     if most == 0:
-        raise ValueError("This confusion matrix has no mistakes at all.")
-    pairs = [(classes[t], classes[p]) for t, p in zip(*np.nonzero(mistakes == most))]
-    if not (isinstance(answer, (tuple, list)) and len(answer) == 2):
-        return _verdict(False, "", "Answer with a pair of class names: (true class, predicted class).")
-    given = (str(answer[0]).strip(), str(answer[1]).strip())
-    if given in pairs:
-        return _verdict(True, f"{most} {given[0]} photos were taken for {given[1]}: the largest number off the "
-                              f"diagonal.", "")
-    if given[::-1] in pairs:
-        return _verdict(False, "", "Swap them: rows are the true class and columns the predicted class.")
-    if given[0] == given[1]:
-        return _verdict(False, "", "The diagonal counts the right answers; look at the cells off the diagonal.")
-    return _verdict(False, "", f"Look for the largest number off the diagonal (it is {most}); its row is the "
-                               f"true class, its column the predicted one.")
+        raise CheckError("This confusion matrix has no mistakes at all: there is no pair to ask about.")
+    pairs = {(classes[t], classes[p]) for t, p in zip(*np.nonzero(mistakes == most), strict=True)}
+
+    def name(item) -> str:
+        index = None if isinstance(item, str) else _integer(item)
+        return classes[index] if index is not None and 0 <= index < len(classes) else str(item).strip()
+
+    pair = isinstance(answer, (tuple, list)) and len(answer) == 2
+    given = (name(answer[0]), name(answer[1])) if pair else None
+    return _judge(given in pairs, f"{most} {given[0]} photos were taken for {given[1]}: the largest number off the "
+                                  f"diagonal." if pair else "", [
+        (lambda: not pair, "Answer with a pair of class names: (true class, predicted class)."),
+        (lambda: given[::-1] in pairs, "Swap them: rows are the true class and columns the predicted class."),
+        (lambda: given[0] == given[1], "The diagonal counts the right answers; look at the cells off the diagonal."),
+    ], f"Look for the largest number off the diagonal (it is {most}); its row is the true class, its column the "
+       f"predicted one.")
 
 
-def check_head_bytes(answer: int, dim: int, classes: int) -> bool:
+def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
     """Exercise 06.3: bytes a float32 softmax head adds to a model: 4 × classes × (dim + 1)."""
     expected = 4 * classes * (dim + 1)
-    if answer == 4 * classes * dim:
-        return _verdict(False, "", "You forgot the bias: one more number per class.")
-    if answer == classes * (dim + 1):
-        return _verdict(False, "", "That is the number of parameters; each float32 takes 4 bytes.")
-    return _verdict(answer == expected, f"{classes} × ({dim} + 1) parameters × 4 bytes = {expected:,} bytes, "
-                                        f"about {expected / 1e3:.1f} kB.",
-                    f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per "
-                    f"class), then multiply by 4 bytes per float32.")
+    value = _integer(answer)
+    return _judge(value == expected, f"{classes} × ({dim} + 1) parameters × 4 bytes = {expected:,} bytes, about "
+                                     f"{expected / 1e3:.1f} kB.", [
+        (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
+        (lambda: value == 4 * classes * dim, "You forgot the bias: one more number per class."),
+        (lambda: value == classes * (dim + 1), "That is the number of parameters; each float32 takes 4 bytes."),
+    ], f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per class), then "
+       f"multiply by 4 bytes per float32.")

@@ -47,3 +47,11 @@ class MetadataError(ModelError):
 
 class OptionError(HelpersError):
     """An option (score threshold, region of interest, allow/deny list, ...) is outside what it accepts."""
+
+
+class CheckError(HelpersError):
+    """A self-check was called with a question it cannot ask (not with a wrong answer: that gets a hint)."""
+
+
+class ExpectationError(HelpersError):
+    """A number measured on this machine is further from the notebook's text than the stated tolerance."""

@@ -48,6 +48,12 @@ def top_k_bars(pairs: Sequence[tuple[str, float]], title: str = "Top predictions
     return ax
 
 
+def top_k_alt(pairs: Sequence[tuple[str, float]], title: str) -> str:
+    """Alt text for ``top_k_bars``, computed from the pairs it draws (introduced in notebook 01)."""
+    listed = "; ".join(f"{short_label(label)} {prob:.2f}" for label, prob in pairs)
+    return f"Horizontal bar chart, {title}: {listed}."
+
+
 def show_photos(images: Sequence, captions: Sequence[str], credits: Sequence[str] | None = None,
                 columns: int = 3, size: float = 3.2):
     """A grid of photos, each with a caption and (small, below) its credit line; returns the axes."""

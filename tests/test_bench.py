@@ -202,14 +202,14 @@ def test_check_best_model_gives_hints(capsys):
     from helpers.checks import check_best_model
 
     limits = {"max_latency_ms": 5, "max_size_mb": 2, "min_accuracy": 0, "latency": "latency_ms", "accuracy": "top1"}
-    assert check_best_model("small", ROWS, **limits) is True
-    assert check_best_model("large", ROWS, **limits) is False
+    assert check_best_model("small", ROWS, **limits)
+    assert not check_best_model("large", ROWS, **limits)
     assert "breaks a limit" in capsys.readouterr().out
-    assert check_best_model("tiny", ROWS, **limits) is False
+    assert not check_best_model("tiny", ROWS, **limits)
     assert "more accurate" in capsys.readouterr().out
-    assert check_best_model("nonsense", ROWS, **limits) is False
+    assert not check_best_model("nonsense", ROWS, **limits)
     assert "not one of the models" in capsys.readouterr().out
-    assert check_best_model("none", ROWS, 0.5, 5, 0, "latency_ms", "top1") is True
+    assert check_best_model("none", ROWS, 0.5, 5, 0, "latency_ms", "top1")
 
 
 def test_check_pareto_front(capsys):
@@ -218,12 +218,12 @@ def test_check_pareto_front(capsys):
     names = [row["model"] for row in ROWS[:4]]
     latency = [row["latency_ms"] for row in ROWS[:4]]
     accuracy = [row["top1"] for row in ROWS[:4]]
-    assert check_pareto_front({"tiny", "small", "large"}, names, latency, accuracy) is True
-    assert check_pareto_front({"tiny", "small", "large", "float"}, names, latency, accuracy) is False
+    assert check_pareto_front({"tiny", "small", "large"}, names, latency, accuracy)
+    assert not check_pareto_front({"tiny", "small", "large", "float"}, names, latency, accuracy)
     assert "float is beaten" in capsys.readouterr().out
-    assert check_pareto_front({"tiny", "small"}, names, latency, accuracy) is False
+    assert not check_pareto_front({"tiny", "small"}, names, latency, accuracy)
     assert "large is missing" in capsys.readouterr().out
-    assert check_pareto_front({"tinyy"}, names, latency, accuracy) is False
+    assert not check_pareto_front({"tinyy"}, names, latency, accuracy)
 
 
 def test_check_input_bytes(capsys):
@@ -231,25 +231,25 @@ def test_check_input_bytes(capsys):
 
     quantized = {"shape": np.array([1, 160, 160, 3]), "dtype": np.uint8}
     floating = {"shape": np.array([1, 224, 224, 3]), "dtype": np.float32}
-    assert check_input_bytes(76_800, quantized) is True
-    assert check_input_bytes(602_112, floating) is True
-    assert check_input_bytes(25_600, quantized) is False
+    assert check_input_bytes(76_800, quantized)
+    assert check_input_bytes(602_112, floating)
+    assert not check_input_bytes(25_600, quantized)
     assert "3 channels" in capsys.readouterr().out
-    assert check_input_bytes(307_200, quantized) is False
+    assert not check_input_bytes(307_200, quantized)
     assert "1 byte per channel" in capsys.readouterr().out
-    assert check_input_bytes(150_528, floating) is False
+    assert not check_input_bytes(150_528, floating)
     assert "4 bytes per channel" in capsys.readouterr().out
 
 
 def test_check_sample_size(capsys):
     from helpers.checks import check_sample_size
 
-    assert check_sample_size(8068) is True
-    assert check_sample_size(1000) is False
+    assert check_sample_size(8068)
+    assert not check_sample_size(1000)
     assert "Too wide" in capsys.readouterr().out
-    assert check_sample_size(50_000) is False
+    assert not check_sample_size(50_000)
     assert "fewer images" in capsys.readouterr().out
-    assert check_sample_size(0) is False
+    assert not check_sample_size(0)
 
 
 def test_tradeoff_charts_return_their_axes():

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from helpers import HelpersError, checks
+from helpers import CheckError, HelpersError, checks
 from helpers.metrics import (
     MetricsError,
     coverage_and_accuracy,
@@ -320,22 +320,22 @@ def _naive(z):
 
 
 def test_check_softmax_accepts_a_stable_softmax_and_explains_mistakes(capsys):
-    assert checks.check_softmax(_stable) is True
-    assert checks.check_softmax(_naive) is False
+    assert checks.check_softmax(_stable)
+    assert not checks.check_softmax(_naive)
     assert "Subtract the largest" in capsys.readouterr().out
-    assert checks.check_softmax(np.exp) is False
+    assert not checks.check_softmax(np.exp)
     assert "sum to" in capsys.readouterr().out
-    assert checks.check_softmax(lambda z: 1 / 0) is False
+    assert not checks.check_softmax(lambda z: 1 / 0)
     assert "ZeroDivisionError" in capsys.readouterr().out
-    assert checks.check_softmax(lambda z: _stable(z)[:1]) is False
+    assert not checks.check_softmax(lambda z: _stable(z)[:1])
     assert "shape" in capsys.readouterr().out
 
 
 def test_check_logits_for_table(capsys):
-    assert checks.check_logits_for_table(np.log(AMBIGUOUS_TABLE) + 5, AMBIGUOUS_TABLE) is True
-    assert checks.check_logits_for_table(AMBIGUOUS_TABLE, AMBIGUOUS_TABLE) is False
+    assert checks.check_logits_for_table(np.log(AMBIGUOUS_TABLE) + 5, AMBIGUOUS_TABLE)
+    assert not checks.check_logits_for_table(AMBIGUOUS_TABLE, AMBIGUOUS_TABLE)
     assert "np.log" in capsys.readouterr().out
-    assert checks.check_logits_for_table([1.0, 2.0], AMBIGUOUS_TABLE) is False
+    assert not checks.check_logits_for_table([1.0, 2.0], AMBIGUOUS_TABLE)
     assert "one logit per label" in capsys.readouterr().out
 
 
@@ -343,44 +343,44 @@ def test_check_temperature_for_top(capsys):
     logits = np.log(SEED_TABLE)
     expected = checks._temperature_for_top(logits, 0.5)
     assert softmax(logits, expected).max() == pytest.approx(0.5, abs=1e-9)
-    assert checks.check_temperature_for_top(round(expected, 2), logits) is True
-    assert checks.check_temperature_for_top(1.0, logits) is False
+    assert checks.check_temperature_for_top(round(expected, 2), logits)
+    assert not checks.check_temperature_for_top(1.0, logits)
     assert "raise T" in capsys.readouterr().out
-    assert checks.check_temperature_for_top(0.5, logits) is False
-    assert checks.check_temperature_for_top(-1, logits) is False
-    with pytest.raises(ValueError, match="target"):
+    assert not checks.check_temperature_for_top(0.5, logits)
+    assert not checks.check_temperature_for_top(-1, logits)
+    with pytest.raises(CheckError, match="target"):
         checks.check_temperature_for_top(1.0, logits, target=0.2)
 
 
 def test_check_margin_and_entropy(capsys):
-    assert checks.check_margin(0.84, SEED_TABLE) is True
-    assert checks.check_margin(0.89, SEED_TABLE) is False
+    assert checks.check_margin(0.84, SEED_TABLE)
+    assert not checks.check_margin(0.89, SEED_TABLE)
     assert "smallest" in capsys.readouterr().out
-    assert checks.check_entropy(entropy(SEED_TABLE), SEED_TABLE) is True
-    assert checks.check_entropy(entropy(SEED_TABLE, normalized=False), SEED_TABLE) is False
+    assert checks.check_entropy(entropy(SEED_TABLE), SEED_TABLE)
+    assert not checks.check_entropy(entropy(SEED_TABLE, normalized=False), SEED_TABLE)
     assert "normalize" in capsys.readouterr().out
-    assert checks.check_entropy(-entropy(SEED_TABLE), SEED_TABLE) is False
+    assert not checks.check_entropy(-entropy(SEED_TABLE), SEED_TABLE)
     assert "minus sign" in capsys.readouterr().out
 
 
 def test_check_threshold_for_accuracy(capsys):
-    assert checks.check_threshold_for_accuracy(0.6, CONFIDENCE, CORRECT, 0.75) is True
-    assert checks.check_threshold_for_accuracy(0.4, CONFIDENCE, CORRECT, 0.75) is False
+    assert checks.check_threshold_for_accuracy(0.6, CONFIDENCE, CORRECT, 0.75)
+    assert not checks.check_threshold_for_accuracy(0.4, CONFIDENCE, CORRECT, 0.75)
     assert "raise the threshold" in capsys.readouterr().out
-    assert checks.check_threshold_for_accuracy(0.9, CONFIDENCE, CORRECT, 0.75) is False
+    assert not checks.check_threshold_for_accuracy(0.9, CONFIDENCE, CORRECT, 0.75)
     assert "Lower it" in capsys.readouterr().out
-    assert checks.check_threshold_for_accuracy(0.95, CONFIDENCE, CORRECT, 0.75) is False
-    with pytest.raises(ValueError, match="lower target"):
+    assert not checks.check_threshold_for_accuracy(0.95, CONFIDENCE, CORRECT, 0.75)
+    with pytest.raises(CheckError, match="lower target"):
         checks.check_threshold_for_accuracy(0.5, np.array([0.9]), np.array([False]), 0.9)
 
 
 def test_check_top_k_accuracy(capsys):
-    assert checks.check_top_k_accuracy(0.75, PROBS, TRUTH, 2) is True
-    assert checks.check_top_k_accuracy(0.5, PROBS, TRUTH, 2) is False
+    assert checks.check_top_k_accuracy(0.75, PROBS, TRUTH, 2)
+    assert not checks.check_top_k_accuracy(0.5, PROBS, TRUTH, 2)
     assert "top-1 accuracy" in capsys.readouterr().out
-    assert checks.check_top_k_accuracy(75.0, PROBS, TRUTH, 2) is False
+    assert not checks.check_top_k_accuracy(75.0, PROBS, TRUTH, 2)
     assert "percentage" in capsys.readouterr().out
-    assert checks.check_top_k_accuracy(0.8, PROBS, TRUTH, 2) is False
+    assert not checks.check_top_k_accuracy(0.8, PROBS, TRUTH, 2)
     assert "np.argsort" in capsys.readouterr().out
 
 
@@ -389,7 +389,7 @@ def test_check_top_k_accuracy_accepts_any_way_of_breaking_ties(capsys):
     tied = np.array([[128, 64, 64, 0], [192, 32, 16, 16]]) / 256
     truth = np.array([2, 0])
     assert checks._top_k_accuracy_range(tied, truth, 2) == (0.5, 1.0)
-    assert checks.check_top_k_accuracy(0.5, tied, truth, 2) is True
+    assert checks.check_top_k_accuracy(0.5, tied, truth, 2)
     assert "from 0.500 to 1.000" in capsys.readouterr().out
-    assert checks.check_top_k_accuracy(1.0, tied, truth, 2) is True
-    assert checks.check_top_k_accuracy(0.0, tied, truth, 2) is False
+    assert checks.check_top_k_accuracy(1.0, tied, truth, 2)
+    assert not checks.check_top_k_accuracy(0.0, tied, truth, 2)

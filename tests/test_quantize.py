@@ -501,13 +501,13 @@ def test_check_quantized_value_names_the_mistake(capsys):
     from helpers.checks import check_quantized_value
 
     scale, zero_point = 6 / 255, -128
-    assert check_quantized_value(-107, 0.5, scale, zero_point) is True
+    assert check_quantized_value(-107, 0.5, scale, zero_point)
     assert "− 128 = -107" in capsys.readouterr().out
-    assert check_quantized_value(21, 0.5, scale, zero_point) is False
+    assert not check_quantized_value(21, 0.5, scale, zero_point)
     assert "zero point" in capsys.readouterr().out
-    assert check_quantized_value(-128, 0.5, scale, zero_point) is False
+    assert not check_quantized_value(-128, 0.5, scale, zero_point)
     assert "Divide" in capsys.readouterr().out
-    assert check_quantized_value(172, 10.0, scale, zero_point) is False
+    assert not check_quantized_value(172, 10.0, scale, zero_point)
     assert "clip" in capsys.readouterr().out
 
 
@@ -517,22 +517,22 @@ def test_check_dequantized_weights_wants_one_scale_per_channel(capsys):
     codes = np.arange(-12, 12, dtype=np.int8).reshape(2, 3, 4)
     scales, zero_points = [0.1, 0.2], [0, 0]
     right = np.array(scales).reshape(-1, 1, 1) * codes
-    assert check_dequantized_weights(right, codes, scales, zero_points, axis=0) is True
-    assert check_dequantized_weights(0.1 * codes, codes, scales, zero_points, axis=0) is False
+    assert check_dequantized_weights(right, codes, scales, zero_points, axis=0)
+    assert not check_dequantized_weights(0.1 * codes, codes, scales, zero_points, axis=0)
     assert "one scale for every channel" in capsys.readouterr().out
-    assert check_dequantized_weights(right[0], codes, scales, zero_points, axis=0) is False
+    assert not check_dequantized_weights(right[0], codes, scales, zero_points, axis=0)
     assert "shape" in capsys.readouterr().out
-    assert check_dequantized_weights(right + 1, codes, scales, zero_points, axis=0) is False
+    assert not check_dequantized_weights(right + 1, codes, scales, zero_points, axis=0)
 
 
 def test_check_model_sizes_names_the_mistake(capsys):
     from helpers.checks import check_model_sizes
 
-    assert check_model_sizes(16.96, 4.3, 4_240_000) is True
-    assert check_model_sizes(4.24, 16.96, 4_240_000) is False
+    assert check_model_sizes(16.96, 4.3, 4_240_000)
+    assert not check_model_sizes(4.24, 16.96, 4_240_000)
     assert "swapped" in capsys.readouterr().out
-    assert check_model_sizes(16_960_000, 4_240_000, 4_240_000) is False
+    assert not check_model_sizes(16_960_000, 4_240_000, 4_240_000)
     assert "in bytes" in capsys.readouterr().out
-    assert check_model_sizes(135.7, 33.9, 4_240_000) is False
+    assert not check_model_sizes(135.7, 33.9, 4_240_000)
     assert "bits" in capsys.readouterr().out
-    assert check_model_sizes(8.5, 4.24, 4_240_000) is False
+    assert not check_model_sizes(8.5, 4.24, 4_240_000)

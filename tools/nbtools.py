@@ -3,6 +3,7 @@
     python tools/nbtools.py badges --write     # rewrite every notebook's badge row
     python tools/nbtools.py badges --check     # exit 1 if a badge is out of date
     python tools/nbtools.py clean notebooks/*.ipynb solutions/*.ipynb
+    python tools/nbtools.py run notebooks/01_inference.ipynb   # execute in a fresh kernel, then clean
 
 Cleaning keeps the outputs nbval compares, and removes what must not be committed:
 outputs of cells tagged "photo" (they embed a photo's pixels), stderr streams (log
@@ -116,6 +117,17 @@ def clean(path: Path) -> None:
     path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
 
 
+def run(path: Path, timeout: int = 600) -> None:
+    """Execute a notebook in place in a fresh kernel (from its own folder, as nbval does), then clean it."""
+    import nbformat
+    from nbconvert.preprocessors import ExecutePreprocessor
+
+    nb = nbformat.read(path, as_version=4)
+    ExecutePreprocessor(timeout=timeout, kernel_name="python3").preprocess(nb, {"metadata": {"path": str(path.parent)}})
+    nbformat.write(nb, path)
+    clean(path)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -125,11 +137,13 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--check", action="store_true")
     c = sub.add_parser("clean")
     c.add_argument("paths", nargs="+", type=Path)
+    r = sub.add_parser("run")
+    r.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
     if args.command == "badges":
         return badges(write=args.write)
     for path in args.paths:
-        clean(path)
+        run(path) if args.command == "run" else clean(path)
     return 0
 
 
