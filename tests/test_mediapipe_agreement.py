@@ -3,6 +3,10 @@
 Both are given the same already-resized pixels, so the comparison is about reading the model (metadata,
 normalization, output layout, ranking), not about two resizing algorithms: MediaPipe squashes the whole
 photo with its own bilinear resize, we take the central square with PIL's.
+
+MediaPipe always runs LiteRT's default (CPU-specific) kernels, so here our side does too, even in a run
+with CLASSROOM_LITERT_KERNELS=reference (helpers.kernels): reference and default kernels differ by several
+1/256 steps on uint8 models, which would hide what these tests compare.
 """
 
 from __future__ import annotations
@@ -21,6 +25,15 @@ from mediapipe.tasks import python as mp_tasks
 from mediapipe.tasks.python import vision
 
 STEP = 1 / 256  # one quantization step of a uint8 probability
+
+
+@pytest.fixture(autouse=True)
+def _default_kernels(monkeypatch):
+    """Undo helpers.kernels' switch to the reference kernels for these tests (MediaPipe cannot switch)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    if getattr(Interpreter.__init__, "_classroom_reference", False):
+        monkeypatch.setattr(Interpreter, "__init__", Interpreter.__init__.__wrapped__)
 
 
 def mp_image(pixels) -> mp.Image:
