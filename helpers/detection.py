@@ -168,3 +168,14 @@ def describe(detections: Sequence[Detection]) -> str:
         return "no objects above the score threshold"
     parts = [f"{n} {label}" for label, n in count_by_label(detections).items()]
     return f"{len(detections)} object{'s' if len(detections) != 1 else ''}: " + ", ".join(parts)
+
+
+def iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two (x, y, width, height) boxes: 1 for the same box, 0 when they do not touch."""
+    ax, ay, aw, ah = (float(v) for v in a)
+    bx, by, bw, bh = (float(v) for v in b)
+    overlap_w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    overlap_h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = overlap_w * overlap_h
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0

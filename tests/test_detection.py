@@ -76,3 +76,12 @@ def test_boxes_to_pixels_order_clipping_and_pixel_coordinates():
     # Corners in input pixels (a 300×300 input) on a 600×300 photo.
     assert boxes_to_pixels([[30, 60, 150, 240]], (600, 300), pixel_size=(300, 300)) == [(120, 30, 360, 120)]
     assert boxes_to_pixels([[0.5, 0.5, 0.4, 0.4]], (10, 10)) == [(5, 5, 0, 0)]  # upside-down boxes are empty
+
+
+def test_iou():
+    from helpers.detection import iou
+
+    assert iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
+    assert iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
+    assert iou((0, 0, 0, 0), (0, 0, 0, 0)) == 0.0
