@@ -14,8 +14,10 @@ from helpers.errors import (
     HelpersError,
     ImageError,
     LabelError,
+    MetadataError,
     MetricsError,
     ModelError,
+    OptionError,
     QuantizationError,
     TransferError,
 )
@@ -32,8 +34,10 @@ __all__ = [
     "HelpersError",
     "ImageError",
     "LabelError",
+    "MetadataError",
     "MetricsError",
     "ModelError",
+    "OptionError",
     "QuantizationError",
     "TransferError",
 ]

@@ -41,6 +41,14 @@ class TransferError(HelpersError):
     """A dataset, feature matrix, head or export request that transfer learning cannot use."""
 
 
+class MetadataError(ModelError):
+    """A model's TFLite metadata is missing, incomplete or damaged where it is needed."""
+
+
+class OptionError(HelpersError):
+    """An option (score threshold, region of interest, allow/deny list, ...) is outside what it accepts."""
+
+
 class CheckError(HelpersError):
     """A self-check was called with a question it cannot ask (not with a wrong answer: that gets a hint)."""
 

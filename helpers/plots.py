@@ -427,3 +427,52 @@ def scatter_by_class(points, labels, classes: Sequence[str], title: str = "Featu
     ax.set_title(title)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return ax
+
+
+# --------------------------------------------------------------------------- notebook 01, section 8
+
+
+def detection_boxes(image, detections: Sequence, title: str = "Detected objects", ax=None):
+    """The photo with one labelled box per detection (label and score), colours by label; returns the axes."""
+    from matplotlib.patches import Rectangle
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 8 * image.height / max(image.width, 1) + 0.5))
+    ax.imshow(image)
+    colours: dict[str, str] = {}
+    for label, score, (x, y, width, height) in detections:
+        colour = colours.setdefault(label, PALETTE[len(colours) % len(PALETTE)])
+        ax.add_patch(Rectangle((x, y), width, height, fill=False, edgecolor=colour, linewidth=2.5))
+        ax.text(x + 3, y + 3, f"{label} {score:.2f}", color="white", fontsize=9, va="top",
+                bbox={"facecolor": colour, "alpha": 0.85, "pad": 1.5, "edgecolor": "none"})
+    ax.set_title(title)
+    ax.set_xlabel("x (pixels)")
+    ax.set_ylabel("y (pixels)")
+    return ax
+
+
+def segmentation_overlay(image, mask: np.ndarray, labels: Sequence[str], title: str = "Segmentation",
+                         alpha: float = 0.55, ax=None):
+    """The photo with each pixel tinted by its class, and a legend of the classes present with their share."""
+    from matplotlib.patches import Patch
+
+    mask = np.asarray(mask)
+    if mask.shape != (image.height, image.width):
+        raise ValueError(f"The mask is {mask.shape} but the image is {image.height}×{image.width}; they must match.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6 * image.height / max(image.width, 1) + 0.8))
+    counts = np.bincount(mask.ravel(), minlength=len(labels))
+    present = [int(i) for i in np.argsort(-counts, kind="stable") if counts[i] > 0]
+    colours = {index: PALETTE[n % len(PALETTE)] for n, index in enumerate(present)}
+    tint = np.zeros((*mask.shape, 4), dtype=np.float32)
+    for index, colour in colours.items():
+        rgba = plt.matplotlib.colors.to_rgba(colour, alpha)
+        tint[mask == index] = rgba
+    ax.imshow(image)
+    ax.imshow(tint)
+    handles = [Patch(color=colours[i], label=f"{labels[i]} {counts[i] / mask.size:.0%}") for i in present]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="class, share of pixels")
+    ax.set_title(title)
+    ax.set_xlabel("x (pixels)")
+    ax.set_ylabel("y (pixels)")
+    return ax
