@@ -8,6 +8,7 @@ TensorFlow: inference notebooks start with LiteRT alone.
 from helpers.errors import (
     AssetError,
     BenchmarkError,
+    CameraError,
     EvaluationError,
     HelpersError,
     ImageError,
@@ -21,6 +22,7 @@ from helpers.errors import (
 __all__ = [
     "AssetError",
     "BenchmarkError",
+    "CameraError",
     "EvaluationError",
     "HelpersError",
     "ImageError",

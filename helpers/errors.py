@@ -39,3 +39,7 @@ class QuantizationError(HelpersError):
 
 class TransferError(HelpersError):
     """A dataset, feature matrix, head or export request that transfer learning cannot use."""
+
+
+class CameraError(HelpersError):
+    """A camera frame, clip or frame-pipeline setting that the live-camera pipeline cannot use."""
