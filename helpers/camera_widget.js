@@ -21,8 +21,8 @@ const PROBLEMS = {
     "Press Start camera to try again.",
   hidden: "Paused: this tab is in the background, where browsers slow down or stop video. " +
     "Come back to this tab to resume.",
-  kernel: "Waiting for the kernel: another cell may be running, or the kernel was restarted. Frames " +
-    "resume when it answers.",
+  kernel: "Waiting for the kernel: another cell may be running. Frames resume when it answers.",
+  gone: "The kernel restarted or the widget was closed, so the camera is off. Run the cell again for a new camera.",
 };
 
 function render({ model, el }) {
@@ -51,9 +51,13 @@ function render({ model, el }) {
   function say(status, text) {
     el.dataset.status = status;
     $(".cw-message").textContent = text;
-    model.set("status", status);
-    model.set("message", text);
-    model.save_changes();
+    try {
+      model.set("status", status);
+      model.set("message", text);
+      model.save_changes();
+    } catch (error) {
+      // the kernel is gone: the message on the page is all there is
+    }
   }
 
   function release(status, text) {
@@ -161,14 +165,22 @@ function render({ model, el }) {
     if (document.hidden) say("paused", PROBLEMS.hidden);
     else { say("running", ""); capture(); }
   }
+  function onKernelGone() {  // a kernel restart or shutdown takes the widget's connection away
+    release("closed", PROBLEMS.gone);
+    start.disabled = true;
+  }
   document.addEventListener("visibilitychange", onVisibility);
+  model.on("comm_live_update", onKernelGone);
+  model.on("destroy", onKernelGone);
   start.addEventListener("click", open);
   stop.addEventListener("click", () => release("stopped", "Camera off."));
   say("idle", "Press Start camera. Frames stay in this tab and the notebook's kernel; nothing is saved.");
 
-  return () => {  // the widget was closed or the kernel restarted: let go of the camera
+  return () => {  // the view is removed (widget closed, output cleared): let go of the camera
     clearInterval(watchdog);
     document.removeEventListener("visibilitychange", onVisibility);
+    model.off("comm_live_update", onKernelGone);
+    model.off("destroy", onKernelGone);
     if (stream) stream.getTracks().forEach((track) => track.stop());
     stream = null;
   };

@@ -6,7 +6,7 @@ this kernel, one frame at a time; the kernel classifies it (``handle_frame``,
 usable without a browser) and sends the top-3 back. Frames exist only in the
 browser tab and in the kernel's memory: nothing is saved or sent elsewhere.
 The camera is released by Stop, by ``stop()``, when the widget is closed, and
-when the kernel restarts (the browser then removes the widget's view).
+when the kernel restarts (the widget then loses its connection to the kernel).
 """
 
 from __future__ import annotations
