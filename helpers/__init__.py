@@ -8,6 +8,7 @@ TensorFlow: inference notebooks start with LiteRT alone.
 from helpers.errors import (
     AssetError,
     BenchmarkError,
+    CameraError,
     CheckError,
     EvaluationError,
     ExpectationError,
@@ -28,6 +29,7 @@ _apply_kernel_choice()  # CLASSROOM_LITERT_KERNELS=reference: LiteRT's reference
 __all__ = [
     "AssetError",
     "BenchmarkError",
+    "CameraError",
     "CheckError",
     "EvaluationError",
     "ExpectationError",

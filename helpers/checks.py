@@ -649,3 +649,81 @@ def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
         (lambda: value == classes * (dim + 1), "That is the number of parameters; each float32 takes 4 bytes."),
     ], f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per class), then "
        f"multiply by 4 bytes per float32.")
+
+
+# --------------------------------------------------------------------------- notebook 09
+
+
+def check_models_within_budget(answer, frame_ms: Mapping[str, float], invoke_ms: Mapping[str, float] | None = None,
+                               budget_ms: float = 1000 / 30) -> Verdict:
+    """Exercise 09.1: the models whose median frame (all five stages) fits ``budget_ms``, from your measurement."""
+    expected = {name for name, ms in frame_ms.items() if ms <= budget_ms}
+    if isinstance(answer, str):
+        answer = [answer]
+    if answer is None or not isinstance(answer, (list, tuple, set, frozenset, dict)):
+        return _verdict(False, "", "Give the model names as a list, for example ['V1 0.25/128 uint8'] (an empty list "
+                                   "if none keeps up).")
+    by_lower = {name.lower(): name for name in frame_ms}
+    given = {by_lower.get(str(item).strip().lower(), str(item).strip()) for item in answer}
+    unknown = sorted(given - set(frame_ms))
+    if unknown:
+        return _verdict(False, "", f"{unknown} is not a model of this notebook; use the names of the table "
+                                   f"({', '.join(frame_ms)}).")
+    if given == expected:
+        kept = ", ".join(sorted(expected)) if expected else "none"
+        return _verdict(True, f"{len(expected)} of {len(frame_ms)} models finish a frame within {budget_ms:.1f} ms "
+                              f"here: {kept}.", "")
+    if invoke_ms is not None and given == {n for n, ms in invoke_ms.items() if ms <= budget_ms}:
+        return _verdict(False, "", "That counts invoke() alone; a frame also needs capture, transfer, preprocess "
+                                   "and display. Use the median time of the whole frame.")
+    if given == set(frame_ms) - expected:
+        return _verdict(False, "", "Reversed: those are the models that do NOT finish a frame within the budget.")
+    return _verdict(False, "", f"Compare each model's median frame time (all five stages) with {budget_ms:.1f} ms; "
+                               f"{len(given - expected)} of your names are over it, {len(expected - given)} that fit "
+                               f"are missing.")
+
+
+_STAGE_WORDS = {"inference": "invoke", "model": "invoke", "invoke()": "invoke", "interpreter": "invoke",
+                "network": "transfer", "sending": "transfer", "preprocessing": "preprocess", "drawing": "display",
+                "camera": "capture"}
+
+
+def check_stage_to_optimise(answer: str, stage_ms: Mapping[str, float]) -> Verdict:
+    """Exercise 09.2: the stage with the largest median time (stages within 10 % of it count as right too)."""
+    word = str(answer or "").strip().lower()
+    stage = _STAGE_WORDS.get(word, word)
+    if stage not in stage_ms:
+        return _verdict(False, "", f"Answer with one of the stage names: {', '.join(stage_ms)}.")
+    largest = max(stage_ms.values())
+    total = sum(stage_ms.values())
+    smallest = min(stage_ms, key=stage_ms.get)
+    if stage_ms[stage] >= 0.9 * largest:
+        return _verdict(True, f"{stage} takes {stage_ms[stage]:.1f} of {total:.1f} ms ({stage_ms[stage] / total:.0%}): "
+                              f"halving it saves {stage_ms[stage] / 2:.1f} ms per frame, while removing {smallest} "
+                              f"altogether would save {stage_ms[smallest]:.1f} ms.", "")
+    if stage == smallest:
+        return _verdict(False, "", "That is the cheapest stage: even removing it would hardly change the frame time.")
+    return _verdict(False, "", "Compare the medians of the five stages: the largest share of the frame is where "
+                               "optimising pays most.")
+
+
+def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30) -> Verdict:
+    """Exercise 09.3: frames per second the newest-frame policy drops when each frame takes ``process_ms``."""
+    from helpers.camera import dropped_per_second
+
+    expected = dropped_per_second(process_ms, camera_fps)
+    value = _number(answer)
+    if value is None or not np.isfinite(value):
+        return _verdict(False, "", f"Give one number of frames per second; got {answer!r}.")
+    if abs(value - expected) <= 0.5:
+        answered = camera_fps - expected
+        return _verdict(True, f"The model answers {answered:.1f} times a second, so {expected:.1f} of the camera's "
+                              f"{camera_fps:g} frames per second are never classified (and none waits in a queue).", "")
+    if expected > 0 and abs(value - 1000 / process_ms) <= 0.5:
+        return _verdict(False, "", "That is how many frames are classified each second; how many of the camera's "
+                                   "frames are left over?")
+    if value == 0 and expected > 0:
+        return _verdict(False, "", "A queue would drop nothing (and fall further behind); newest-frame-wins skips "
+                                   "the frames that arrive while the model is busy.")
+    return _verdict(False, "", f"You gave {value:g}. The model finishes one frame every {process_ms:g} ms; the camera "
+                               f"delivers {camera_fps:g} per second. Try camera.simulate({process_ms:g}).")

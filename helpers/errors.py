@@ -55,3 +55,6 @@ class CheckError(HelpersError):
 
 class ExpectationError(HelpersError):
     """A number measured on this machine is further from the notebook's text than the stated tolerance."""
+
+class CameraError(HelpersError):
+    """A camera frame, clip or frame-pipeline setting that the live-camera pipeline cannot use."""

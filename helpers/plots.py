@@ -476,3 +476,50 @@ def segmentation_overlay(image, mask: np.ndarray, labels: Sequence[str], title: 
     ax.set_xlabel("x (pixels)")
     ax.set_ylabel("y (pixels)")
     return ax
+
+
+# --------------------------------------------------------------------------- notebook 09 (live camera)
+
+STAGE_COLORS = {"capture": PALETTE[1], "transfer": PALETTE[4], "preprocess": PALETTE[2], "invoke": PALETTE[0],
+                "display": PALETTE[3]}
+
+
+def stage_breakdown(stage_ms: dict[str, dict[str, float]], budget_ms: float, title: str = "Where a frame's time goes",
+                    ax=None):
+    """One stacked horizontal bar per row (e.g. per model): milliseconds per stage, and the budget as a line."""
+    if not stage_ms:
+        raise ValueError("Give at least one row: {'model': {'capture': ms, 'invoke': ms, …}}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.5 * len(stage_ms) + 1.6))
+    names = list(stage_ms)[::-1]
+    stages = list(next(iter(stage_ms.values())))
+    left = np.zeros(len(names))
+    for stage in stages:
+        values = np.array([stage_ms[name][stage] for name in names], dtype=float)
+        ax.barh(names, values, left=left, color=STAGE_COLORS.get(stage, PALETTE[7]), label=stage)
+        left += values
+    ax.axvline(budget_ms, color=PALETTE[5], linestyle="--", linewidth=1.5, label=f"budget {budget_ms:.1f} ms")
+    ax.set_xlim(0, max(left.max(), budget_ms) * 1.12)
+    ax.set_xlabel("milliseconds per frame (medians)")
+    ax.set_ylabel("model" if len(names) > 1 else "")
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(names) > 2 else -0.45), ncol=6, frameon=False,
+              fontsize=8)
+    return ax
+
+
+def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a slower model", ax=None):
+    """Latency of each processed frame against the time it arrived, one line per policy (helpers.camera.simulate)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.6))
+    for i, run in enumerate(simulations):
+        arrived = [frame.arrived_ms / 1000 for frame in run.processed]
+        ax.plot(arrived, run.latencies_ms, marker=".", color=PALETTE[i % len(PALETTE)], linewidth=1.5,
+                label=f"{run.policy}: {len(run.processed)} answered, {run.dropped} dropped")
+    ax.set_xlabel("time the frame arrived (s)")
+    ax.set_ylabel("latency to its answer (ms)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    return ax

@@ -182,7 +182,11 @@ class FeatureExtractor:
             raise TransferError(f"Expected uint8 pixels of shape ({height}, {width}, 3); got {array.dtype} "
                                 f"{array.shape[1:] if array.ndim == 4 else array.shape}. Use "
                                 f"load_pixels(paths, size={self.input_size}).")
-        self.interpreter.set_tensor(self.input_details["index"], pixels_to_input(array, self.input_details))
+        return self.run(pixels_to_input(array, self.input_details))
+
+    def run(self, tensor: np.ndarray) -> np.ndarray:
+        """The feature vector (dequantized, float32) of one prepared (1, H, W, 3) input tensor."""
+        self.interpreter.set_tensor(self.input_details["index"], tensor)
         self.interpreter.invoke()
         raw = self.interpreter.get_tensor(self.output_details["index"]).reshape(-1)
         out_scale, out_zero = self.output_details["quantization"]
@@ -270,6 +274,37 @@ class SoftmaxHead:
     def predict(self, features) -> np.ndarray:
         """The most probable class index of each row."""
         return np.argmax(self.logits(features), axis=1)
+
+
+class HeadClassifier:
+    """A feature extractor and a trained head run together like a ``Classifier``, before any export.
+
+    It has what ``helpers.camera.FramePipeline`` needs (``input_details``,
+    ``labels``, ``run``), so a freshly trained head can be watched live.
+    Introduced in notebook 09.
+    """
+
+    def __init__(self, extractor: FeatureExtractor, head: SoftmaxHead, labels: Sequence[str]) -> None:
+        labels = [str(label) for label in labels]
+        if len(labels) != head.num_classes:
+            raise TransferError(f"{len(labels)} labels for a head with {head.num_classes} classes; give one per class.")
+        if head.weights.shape[0] != extractor.dim:
+            raise TransferError(f"The head takes {head.weights.shape[0]}-d features but the extractor gives "
+                                f"{extractor.dim}-d; train the head on this extractor's features.")
+        self.extractor, self.head, self.labels = extractor, head, labels
+        self.input_details = extractor.input_details
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """The extractor's input (width, height) in pixels."""
+        return self.extractor.input_size
+
+    def run(self, tensor: np.ndarray) -> np.ndarray:
+        """Probabilities (one per label) for one prepared input tensor."""
+        return self.head.predict_proba(self.extractor.run(tensor)[np.newaxis])[0]
+
+    def __repr__(self) -> str:
+        return f"HeadClassifier({self.extractor!r} → {self.labels})"
 
 
 def train_head(
