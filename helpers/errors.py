@@ -39,3 +39,7 @@ class QuantizationError(HelpersError):
 
 class TransferError(HelpersError):
     """A dataset, feature matrix, head or export request that transfer learning cannot use."""
+
+
+class ExplanationError(HelpersError):
+    """An explanation (occlusion, gradient map, sanity check) was asked for with settings that cannot work."""
