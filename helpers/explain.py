@@ -198,9 +198,9 @@ class TFLiteScorer:
 
 
 class KerasScorer:
-    """Scores images with a Keras model that takes (pixel − 127.5) / 127.5, in batches."""
+    """Scores images with a Keras model that takes (pixel − 127.5) / 127.5, in small batches (memory stays low)."""
 
-    def __init__(self, model: Any, labels: Sequence[str] | None = None, batch_size: int = 32) -> None:
+    def __init__(self, model: Any, labels: Sequence[str] | None = None, batch_size: int = 4) -> None:
         shape = tuple(model.input_shape)
         if len(shape) != 4 or shape[-1] != 3 or shape[1] is None or shape[2] is None:
             raise ExplanationError(
