@@ -32,7 +32,7 @@ import difflib
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -176,13 +176,17 @@ class TFLiteScorer:
         workers = min(self.workers, max(1, count))
         bar = _progress(count, progress)
 
+        done = [0] * workers  # images finished by each worker; only this thread touches the progress bar
+
         def work(worker: int, interpreter: Any) -> None:
             for i in range(worker, count, workers):
                 interpreter.set_tensor(details_in["index"], pixels_to_input(pixels[i : i + 1], details_in))
                 interpreter.invoke()
                 raw = interpreter.get_tensor(details_out["index"])
                 out[i] = dequantize(raw, float(scale), int(zero_point)).reshape(-1)
-                bar.update(1)
+                done[worker] += 1
+                if workers == 1:
+                    bar.update(1)
 
         try:
             copies = self._interpreters(workers)
@@ -190,7 +194,13 @@ class TFLiteScorer:
                 work(0, copies[0])
             else:
                 with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="occlusion") as pool:
-                    for future in [pool.submit(work, k, copies[k]) for k in range(workers)]:
+                    futures = [pool.submit(work, k, copies[k]) for k in range(workers)]
+                    shown, pending = 0, futures
+                    while pending:
+                        _, pending = wait(pending, timeout=0.1)
+                        bar.update(sum(done) - shown)
+                        shown = sum(done)
+                    for future in futures:
                         future.result()
         finally:
             bar.close()

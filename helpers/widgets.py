@@ -220,19 +220,31 @@ def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | N
                                 continuous_update=False)
     output = widgets.Output()
 
+    refilling = []  # non-empty while the class menu is refilled, so that it does not redraw halfway
+
     def classes(_change=None) -> None:
         probs = classifier.predict(photos[photo.value])
         order = np.argsort(-probs, kind="stable")[:top]
-        target.options = [(f"{short_label(classifier.labels[i])} ({probs[i]:.2f})", int(i)) for i in order]
+        refilling.append(True)
+        try:
+            target.options = [(f"{short_label(classifier.labels[i])} ({probs[i]:.2f})", int(i)) for i in order]
+            target.value = int(order[0])
+        finally:
+            refilling.clear()
 
     def refresh(_change=None) -> None:
+        if refilling or target.value is None:
+            return
         output.clear_output(wait=True)
         with output:
-            show_explanation(classifier, photos[photo.value], target.value, patch.value, alpha.value,
-                             (credits or {}).get(photo.value, ""), cache)
+            try:
+                show_explanation(classifier, photos[photo.value], target.value, patch.value, alpha.value,
+                                 (credits or {}).get(photo.value, ""), cache)
+            except HelpersError as exc:
+                print(f"Could not explain this choice: {exc}")
 
     def new_photo(_change=None) -> None:
-        classes()  # may change the class, which redraws (the cache makes a second redraw free)
+        classes()
         refresh()
 
     photo.observe(new_photo, names="value")

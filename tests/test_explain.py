@@ -291,3 +291,73 @@ def test_real_models_pass_the_sanity_checks():
 
     report = explain.sanity_checks(cam, model, randomized, photo, "Pembroke", "toy poodle", repeats=3, steps=7)
     assert all(report.passed.values()), report
+
+
+# --------------------------------------------------------------------------- notebook 08's plots, widget and checks
+
+
+def test_overlay_and_charts_label_what_they_show(quadrant_models, two_squares):
+    from helpers import plots
+
+    result = explain.occlusion(quadrant_models["float"], two_squares, 0, patch=8, stride=4)
+    ax = plots.explanation_overlay(two_squares, result, boxes={"evidence": TOP_LEFT})
+    assert ax.get_title() == "occlusion: '0'" and len(ax.patches) == 1
+    assert ax.figure.axes[-1].get_ylabel() == "drop in probability when covered"  # the colour bar
+    low, high = ax.images[1].get_clim()
+    assert low == -high  # drops and rises on one symmetric scale
+    grid = plots.map_grid(result)
+    assert grid.images[0].get_array().shape == (8, 8)
+    curve = explain.deletion_curve(quadrant_models["float"], two_squares, result, steps=4)
+    chart = plots.deletion_chart({"map order": curve})
+    assert chart.get_legend().get_texts()[0].get_text() == f"map order (area {curve.area:.2f})"
+    lines = plots.randomization_chart(["trained", "+ top"], {"occlusion": [1.0, 0.1]})
+    assert [t.get_text() for t in lines.get_xticklabels()] == ["trained", "+ top"]
+    plots.plt.close("all")
+
+
+def test_explorer_redraws_for_each_photo_and_class(quadrant_models, two_squares, capsys):
+    from helpers import widgets
+
+    classifier = Classifier(quadrant_models["float"], LABELS)
+    photos = {"squares": two_squares, "flipped": two_squares[::-1, ::-1].copy()}
+    box = widgets.explanation_explorer(classifier, photos, {"squares": "made by the test"}, top=2)
+    photo, target, patch, alpha, output = box.children
+    assert [value for _, value in target.options] == [0, 1] and target.value == 0 and patch.value == 32
+    photo.value = "flipped"  # the bright square is now at the bottom right: class 1 first
+    assert [value for _, value in target.options] == [1, 0] and target.value == 1
+    patch.value = 16
+    target.value = 0
+    alpha.value = 0.2
+    drawn = capsys.readouterr().out.split("[figure] ")[1:]  # one per redraw, in order
+    assert len(drawn) == 5 and "Could not" not in "".join(drawn)  # created, new photo, patch, class, opacity
+    assert "occlusion map for 'top-left'" in drawn[0] and "occlusion map for 'bottom-right'" in drawn[1]
+    assert "occlusion map for 'top-left'" in drawn[-1]
+
+
+def test_checks_accept_every_form_of_a_right_answer(quadrant_models, two_squares, capsys):
+    from helpers.checks import check_occlusion_drop, check_peak_cell, check_rank_correlation
+
+    classifier = Classifier(quadrant_models["float"], LABELS)
+    covered = two_squares.copy()
+    covered[0:8, 0:8] = 128
+    drop = classifier.predict(two_squares)[0] - classifier.predict(covered)[0]
+    for answer in (float(drop), np.float32(drop), np.array(drop), np.array([drop])):
+        assert check_occlusion_drop(answer, classifier, two_squares, 0, (0, 0, 8, 8))
+    assert not check_occlusion_drop(-drop, classifier, two_squares, 0, (0, 0, 8, 8))
+    assert "sign is reversed" in capsys.readouterr().out
+
+    values = np.array([[0.1, 0.5, 0.2], [0.0, -0.3, 0.4]])
+    for answer in ((0, 1), [0, 1], np.array([0, 1]), (np.int64(0), np.int64(1)), 1, np.int64(1)):
+        assert check_peak_cell(answer, values)
+    assert not check_peak_cell((1, 0), values)
+    assert "Swap them" in capsys.readouterr().out
+    assert not check_peak_cell((1, 1), values) and "smallest" in capsys.readouterr().out
+
+    a, b = np.array([[1.0, 5.0], [2.0, 2.0]]), np.array([[0.3, 0.1], [0.9, 0.2]])
+    rho = explain.rank_correlation(a, b)
+    ordinal = np.corrcoef(np.argsort(np.argsort(a.ravel(), kind="stable")),
+                          np.argsort(np.argsort(b.ravel(), kind="stable")))[0, 1]
+    for answer in (rho, np.float64(rho), np.array(rho), ordinal):
+        assert check_rank_correlation(answer, a, b)
+    pearson = np.corrcoef(a.ravel(), b.ravel())[0, 1]
+    assert not check_rank_correlation(pearson, a, b) and "Pearson" in capsys.readouterr().out
