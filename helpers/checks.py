@@ -505,7 +505,7 @@ def check_rank_correlation(answer, first, second) -> bool:
     ordinal = float(np.corrcoef(np.argsort(np.argsort(a.ravel(), kind="stable"), kind="stable"),
                                 np.argsort(np.argsort(b.ravel(), kind="stable"), kind="stable"))[0, 1])
     if abs(value - expected) <= 1e-3 or abs(value - ordinal) <= 1e-3:  # tied values ranked in order also count
-        return _verdict(True, f"Spearman's ρ = {expected:.3f}.", "")
+        return _verdict(True, f"Spearman's ρ = {expected:.2f}.", "")
     pearson = float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
     if abs(value - pearson) <= 1e-3:
         return _verdict(False, "", "That is Pearson's correlation of the values; correlate their ranks instead.")
