@@ -70,7 +70,14 @@ def _judge(ok: bool, good: str, mistakes: Mistakes, fallback: str) -> Verdict:
 
 
 def _number(answer) -> float | None:
-    """The answer as a float, in any form a learner may give a number; None when it is not one."""
+    """The answer as a finite float, in any form a learner may give a number; None when it is not one."""
+    value = _raw_number(answer)
+    return value if value is not None and np.isfinite(value) else None
+
+
+def _raw_number(answer) -> float | None:
+    if isinstance(answer, (list, tuple)) and len(answer) == 1:
+        return _raw_number(answer[0])
     if isinstance(answer, (bool, np.bool_)):
         return None
     if isinstance(answer, str):
@@ -93,7 +100,7 @@ def _number(answer) -> float | None:
         except (TypeError, ValueError):
             return None
     if isinstance(answer, np.ndarray) and answer.size == 1 and answer.dtype.kind in "iuf":
-        return float(answer.reshape(()))
+        return float(answer.reshape(-1)[0])
     return None
 
 
@@ -649,6 +656,77 @@ def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
         (lambda: value == classes * (dim + 1), "That is the number of parameters; each float32 takes 4 bytes."),
     ], f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per class), then "
        f"multiply by 4 bytes per float32.")
+
+
+# --------------------------------------------------------------------------- notebook 08
+
+
+def check_occlusion_drop(answer, classifier, image, target: int, box: tuple[int, int, int, int],
+                         fill: int = 128) -> bool:
+    """Exercise 08.1: the class's probability on the whole image minus with ``box`` covered by ``fill``."""
+    from helpers.explain import model_pixels
+
+    pixels = model_pixels(image, classifier.input_size, classifier.crop)
+    covered = pixels.copy()
+    left, top, right, bottom = box
+    covered[top:bottom, left:right] = fill
+    before, after = float(classifier.predict(pixels)[target]), float(classifier.predict(covered)[target])
+    expected = before - after
+    value = _number(answer)
+    if value is None:
+        return _verdict(False, "", f"Answer with one number (the drop); you gave {answer!r}.")
+    if abs(value - expected) <= 1e-4:
+        direction = "drops" if expected > 0 else "rises"
+        return _verdict(True, f"{before:.3f} − {after:.3f} = {expected:+.3f}: covering the box, the probability "
+                              f"{direction}.", "")
+    if abs(value + expected) <= 1e-4:
+        return _verdict(False, "", "Your sign is reversed: the drop is (whole image) − (covered image).")
+    if abs(value - before) <= 1e-4 or abs(value - after) <= 1e-4:
+        return _verdict(False, "", "That is one of the two probabilities; subtract the covered one from the "
+                                   "whole image's.")
+    return _verdict(False, "", f"You gave {value:.4f}. Copy the model's 224×224 input, set rows top:bottom and "
+                               f"columns left:right to {fill}, run the model on both and subtract.")
+
+
+def check_peak_cell(answer, values) -> bool:
+    """Exercise 08.2: the (row, col) of a map's largest value (a flat index is accepted too)."""
+    values = np.asarray(values)
+    best = {tuple(int(i) for i in cell) for cell in np.argwhere(values == values.max())}
+    try:
+        cell = np.asarray(answer).astype(np.int64).reshape(-1)
+    except (TypeError, ValueError):
+        return _verdict(False, "", f"Answer with (row, col); you gave {answer!r}.")
+    if cell.size == 1 and 0 <= cell[0] < values.size:  # a flat index, as np.argmax returns it
+        cell = np.array(np.unravel_index(int(cell[0]), values.shape))
+    if cell.size == 2 and tuple(int(i) for i in cell) in best:
+        row, col = (int(i) for i in cell)
+        return _verdict(True, f"Cell (row {row}, col {col}) holds the largest value, {values.max():.3f}.", "")
+    if cell.size == 2 and tuple(int(i) for i in cell[::-1]) in best:
+        return _verdict(False, "", "Swap them: rows (y) come first in a numpy array, then columns (x).")
+    worst = {tuple(int(i) for i in c) for c in np.argwhere(values == values.min())}
+    if cell.size == 2 and tuple(int(i) for i in cell) in worst:
+        return _verdict(False, "", "That is the smallest value (the largest rise); look for the largest drop.")
+    return _verdict(False, "", "Use np.argmax on the map, then np.unravel_index(..., map.shape) to get (row, col).")
+
+
+def check_rank_correlation(answer, first, second) -> bool:
+    """Exercise 08.3: Spearman's rank correlation of two maps (Pearson's correlation of their ranks)."""
+    from helpers.explain import rank_correlation
+
+    a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    expected = rank_correlation(a, b)
+    value = _number(answer)
+    if value is None:
+        return _verdict(False, "", f"Answer with one number between −1 and 1; you gave {answer!r}.")
+    ordinal = float(np.corrcoef(np.argsort(np.argsort(a.ravel(), kind="stable"), kind="stable"),
+                                np.argsort(np.argsort(b.ravel(), kind="stable"), kind="stable"))[0, 1])
+    if abs(value - expected) <= 1e-3 or abs(value - ordinal) <= 1e-3:  # tied values ranked in order also count
+        return _verdict(True, f"Spearman's ρ = {expected:.2f}.", "")
+    pearson = float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+    if abs(value - pearson) <= 1e-3:
+        return _verdict(False, "", "That is Pearson's correlation of the values; correlate their ranks instead.")
+    return _verdict(False, "", f"You gave {value:.3f}. Rank each map's values (argsort of argsort), then take "
+                               f"np.corrcoef of the two rank arrays.")
 
 
 # --------------------------------------------------------------------------- notebook 09

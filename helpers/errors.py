@@ -58,3 +58,7 @@ class ExpectationError(HelpersError):
 
 class CameraError(HelpersError):
     """A camera frame, clip or frame-pipeline setting that the live-camera pipeline cannot use."""
+
+
+class ExplanationError(HelpersError):
+    """An explanation (occlusion, gradient map, sanity check) was asked for with settings that cannot work."""

@@ -523,3 +523,94 @@ def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a sl
     ax.grid(alpha=0.3)
     ax.legend(frameon=False)
     return ax
+
+
+# --------------------------------------------------------------------------- notebook 08 (explanations)
+
+
+def _map_colours(explanation) -> tuple[str, float, float, str]:
+    """Colour map, limits and colour-bar label for a map: drops are signed (diverging), others not."""
+    values = explanation.values
+    if explanation.method == "occlusion":
+        limit = float(np.abs(values).max()) or 1.0
+        return "RdBu_r", -limit, limit, "drop in probability when covered"
+    return "magma", 0.0, float(values.max()) or 1.0, f"{explanation.method} importance"
+
+
+def explanation_overlay(pixels, explanation, alpha: float = 0.5, boxes: dict | None = None, title: str | None = None,
+                        ax=None):
+    """The model's input with a map over it (colour bar included); ``boxes`` = {name: (left, top, right, bottom)}."""
+    from matplotlib.patches import Rectangle
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.6, 4))
+    cmap, low, high, bar_label = _map_colours(explanation)
+    ax.imshow(pixels)
+    layer = ax.imshow(explanation.pixels(), cmap=cmap, vmin=low, vmax=high, alpha=alpha)
+    colour_bar = ax.figure.colorbar(layer, ax=ax, fraction=0.046, pad=0.03)
+    colour_bar.set_label(bar_label, fontsize=8)
+    for i, (name, (left, top, right, bottom)) in enumerate((boxes or {}).items()):
+        colour = PALETTE[(i + 2) % len(PALETTE)]
+        ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False, edgecolor=colour,
+                               linewidth=2))
+        ax.text(left + 2, top + 10, name, color="white", fontsize=8, bbox={"facecolor": colour, "alpha": 0.8, "pad": 1})
+    row, col = explanation.peak()
+    y = (explanation.row_edges[row] + explanation.row_edges[row + 1]) / 2 - 0.5
+    x = (explanation.col_edges[col] + explanation.col_edges[col + 1]) / 2 - 0.5
+    ax.plot([x], [y], marker="x", markersize=10, markeredgewidth=2, color="black")
+    ax.set_title(title or f"{explanation.method}: '{short_label(explanation.label)}'", fontsize=10)
+    ax.set_xlabel("x (input pixels)")
+    ax.set_ylabel("y (input pixels)")
+    return ax
+
+
+def map_grid(explanation, title: str | None = None, ax=None):
+    """A map alone (no photo): one coloured square per cell, with a colour bar and the peak marked."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.8, 3.2))
+    cmap, low, high, bar_label = _map_colours(explanation)
+    layer = ax.imshow(explanation.values, cmap=cmap, vmin=low, vmax=high)
+    colour_bar = ax.figure.colorbar(layer, ax=ax, fraction=0.046, pad=0.03)
+    colour_bar.set_label(bar_label, fontsize=8)
+    row, col = explanation.peak()
+    ax.plot([col], [row], marker="x", markersize=9, markeredgewidth=2, color="black")
+    ax.set_title(title or f"{explanation.method}: '{short_label(explanation.label)}'", fontsize=10)
+    ax.set_xlabel("column (cell)")
+    ax.set_ylabel("row (cell)")
+    return ax
+
+
+def deletion_chart(curves: dict, title: str = "Deletion curves", ax=None):
+    """The class's probability as cells are covered, one line per order (``{name: DeletionCurve}``)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.6))
+    for i, (name, curve) in enumerate(curves.items()):
+        ax.plot(curve.fraction, curve.scores, color=PALETTE[i % len(PALETTE)], linewidth=2, marker="o", markersize=3,
+                label=f"{name} (area {curve.area:.2f})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, None)
+    ax.set_xlabel("fraction of the image covered")
+    ax.set_ylabel("probability of the class")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def randomization_chart(levels: Sequence[str], series: dict[str, Sequence[float]], threshold: float | None = 0.5,
+                        title: str = "Cascading randomization", ax=None):
+    """Rank correlation with the trained model's map as more top layers are randomized, one line per method."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.6))
+    positions = np.arange(len(levels))
+    for i, (name, values) in enumerate(series.items()):
+        ax.plot(positions, values, color=PALETTE[i % len(PALETTE)], marker="o", linewidth=2, label=name)
+    if threshold is not None:
+        ax.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"similar above {threshold:g}")
+    ax.axhline(0, color="grey", linewidth=0.5)
+    ax.set_xticks(positions, levels, rotation=25, ha="right", fontsize=8)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel("layers re-initialized at random, from the top")
+    ax.set_ylabel("rank correlation with the trained map")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    return ax

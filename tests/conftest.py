@@ -335,3 +335,68 @@ def task_models(tmp_path_factory) -> dict[str, Path]:
         out[name] = folder / f"tiny_{name}.tflite"
         out[name].write_bytes(data)
     return out
+
+
+# ------------------------------------------------------------------ explanations: models whose evidence is known
+
+
+@pytest.fixture(scope="session")
+def quadrant_models(tmp_path_factory) -> dict:
+    """Tiny classifiers whose evidence sits in known places, as Keras models and float/uint8/int8 TFLite.
+
+    "quadrant": 32×32 RGB → 2 classes; class 0's logit is 4 × the mean brightness (in [-1, 1]) of the
+    top-left 16×16 quadrant, class 1's of the bottom-right one (average pooling, then a dense layer with
+    set weights). "colour": class 0 counts red pixels, class 1 blue ones, through a named 1×1
+    convolution ("features") that Grad-CAM can read. "segmenter": a per-pixel output, not a classifier.
+    """
+    import keras
+    import tensorflow as tf
+
+    quadrant = keras.Sequential(
+        [keras.Input((32, 32, 3)), keras.layers.AveragePooling2D(16), keras.layers.Flatten(),
+         keras.layers.Dense(2, name="classes"), keras.layers.Activation("softmax")]
+    )
+    weights = np.zeros((12, 2), np.float32)  # flattened (2, 2, 3): cell (0, 0) is top-left, (1, 1) bottom-right
+    weights[0:3, 0] = 4 / 3
+    weights[9:12, 1] = 4 / 3
+    quadrant.get_layer("classes").set_weights([weights, np.zeros(2, np.float32)])
+
+    colour = keras.Sequential(
+        [keras.Input((32, 32, 3)), keras.layers.Conv2D(2, 1, activation="relu", name="features"),
+         keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2, name="classes"),
+         keras.layers.Activation("softmax")]
+    )
+    detectors = np.array([[2.0, -1.0], [-1.0, -1.0], [-1.0, 2.0]], np.float32).reshape(1, 1, 3, 2)  # red, blue
+    colour.get_layer("features").set_weights([detectors, np.zeros(2, np.float32)])
+    colour.get_layer("classes").set_weights([np.array([[8.0, -8.0], [-8.0, 8.0]], np.float32),
+                                             np.zeros(2, np.float32)])
+
+    segmenter = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(3, 1, activation="softmax")])
+    rng = np.random.default_rng(0)
+
+    def representative():  # flat black, grey or white quadrants: the logits reach their extremes, ±4
+        for _ in range(40):
+            quadrants = rng.choice(np.array([-1.0, 0.0, 1.0], np.float32), (1, 2, 2, 1)).repeat(3, axis=-1)
+            yield [np.repeat(np.repeat(quadrants, 16, axis=1), 16, axis=2)]
+
+    folder = tmp_path_factory.mktemp("explain_models")
+    files = {
+        "float": _convert(quadrant),
+        "uint8": _convert(quadrant, representative, tf.uint8),
+        "int8": _convert(quadrant, representative, tf.int8),
+        "segmenter": _convert(segmenter),
+    }
+    out: dict = {"keras": quadrant, "colour": colour}
+    for name, data in files.items():
+        out[name] = folder / f"quadrant_{name}.tflite"
+        out[name].write_bytes(data)
+    return out
+
+
+@pytest.fixture
+def two_squares() -> np.ndarray:
+    """A 32×32 image: a white top-left quadrant, a light-grey bottom-right one, black elsewhere."""
+    image = np.zeros((32, 32, 3), np.uint8)
+    image[:16, :16] = 255
+    image[16:, 16:] = 200
+    return image
