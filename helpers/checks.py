@@ -431,3 +431,62 @@ def check_head_bytes(answer: int, dim: int, classes: int) -> bool:
                                         f"about {expected / 1e3:.1f} kB.",
                     f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per "
                     f"class), then multiply by 4 bytes per float32.")
+
+
+def check_int8_head_bytes(answer: int, dim: int, classes: int) -> bool:
+    """Exercise 06.4: bytes of an int8 head: one byte per weight, a 4-byte int32 bias per class."""
+    expected = classes * dim + 4 * classes
+    if answer == classes * (dim + 1):
+        return _verdict(False, "", "The bias stays 32-bit (int32, 4 bytes): only the weights shrink to one byte.")
+    if answer == 4 * classes * (dim + 1):
+        return _verdict(False, "", "That is the float32 head; int8 weights take one byte each.")
+    return _verdict(answer == expected, f"{classes} × {dim} weights × 1 byte + {classes} biases × 4 bytes = "
+                                        f"{expected:,} bytes, a quarter of the float32 head.",
+                    f"You gave {answer}. Count one byte per weight (classes × dim) and four per int32 bias.")
+
+
+# --------------------------------------------------------------------------- notebook 07
+
+
+def check_trainable_parameters(answer: int, model) -> bool:
+    """Exercise 07.1: how many of a Keras model's parameters training may change (its trainable weights)."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TypeError("Pass the Keras model whose trainable parameters you counted.")
+    trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+    everything = int(sum(np.prod(w.shape) for w in model.weights))
+    try:
+        given = int(np.asarray(answer).item())
+    except (TypeError, ValueError):
+        return _verdict(False, "", f"Give a whole number of parameters; got {answer!r}.")
+    if given == trainable:
+        return _verdict(True, f"{trainable:,} of the model's {everything:,} parameters are trainable.", "")
+    if given == everything:
+        return _verdict(False, "", "That counts every parameter; count only model.trainable_weights (frozen layers "
+                                   "and BatchNorm's moving averages do not change).")
+    return _verdict(False, "", f"You gave {given:,}. Add up the sizes of model.trainable_weights "
+                               f"(np.prod(w.shape) for each).")
+
+
+def check_wilson_interval(answer, hits: int, total: int) -> bool:
+    """Exercise 07.2: the 95 % Wilson interval (low, high) of ``hits`` right out of ``total``."""
+    from helpers.metrics import wilson_interval
+
+    low, high = wilson_interval(int(hits), int(total))
+    try:
+        given = np.asarray(answer, dtype=float).ravel()
+    except (TypeError, ValueError):
+        return _verdict(False, "", f"Give the interval as two numbers (low, high); got {answer!r}.")
+    if given.size != 2:
+        return _verdict(False, "", "Give the interval as two numbers: (low, high).")
+    if np.allclose(given, [low, high], atol=2e-3):
+        return _verdict(True, f"{hits}/{total} = {hits / total:.3f}, 95 % interval {low:.3f}–{high:.3f}.", "")
+    if np.allclose(given, [low * 100, high * 100], atol=0.2):
+        return _verdict(False, "", "Give fractions between 0 and 1, not percentages.")
+    p = hits / total
+    wald = 1.96 * np.sqrt(p * (1 - p) / total)
+    if np.allclose(given, [p - wald, p + wald], atol=2e-3):
+        return _verdict(False, "", "That is the simple p ± 1.96·√(p(1−p)/n) interval; use the Wilson interval "
+                                   "(helpers.metrics.wilson_interval), which stays inside 0…1 and is better near 1.")
+    return _verdict(False, "", f"You gave {tuple(given)}. Use wilson_interval(hits, total) with the test counts.")
