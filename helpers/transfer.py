@@ -9,12 +9,17 @@ Introduced in notebook 06, where each step is first written out by hand:
   layer) with LiteRT and turns each image into a feature vector;
 * ``train_head`` fits a softmax layer on those vectors by gradient descent, and
   ``imprint`` builds one from a few examples without any training;
-* ``export_classifier`` appends the trained head to the extractor, giving one
-  ``.tflite`` classifier plus a labels file that ``helpers.classify.Classifier``
-  runs like any other model.
+* ``head_from_keras`` takes the same kind of head out of a trained Keras model,
+  and ``augment_pixels`` makes randomly altered copies of training photos;
+* ``export_classifier`` appends the trained head to the extractor (float32 or
+  int8), giving one ``.tflite`` classifier with TFLite metadata (labels and
+  input normalization inside, see ``helpers.metadata_writer``) plus a labels
+  file, which ``helpers.classify.Classifier`` and MediaPipe's ImageClassifier run
+  like any other model.
 
-Everything here runs on NumPy and LiteRT; TensorFlow is never imported (the
-exported model is assembled with LiteRT's own flatbuffer tools).
+Everything here runs on NumPy and LiteRT; TensorFlow is imported only by
+``head_from_keras`` (the exported model is assembled with LiteRT's own
+flatbuffer tools).
 """
 
 from __future__ import annotations
