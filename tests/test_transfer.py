@@ -522,3 +522,39 @@ def test_exported_model_carries_metadata_unless_asked_not_to(tiny_models, tmp_pa
         zipfile.ZipFile(io.BytesIO(without.model_path.read_bytes()))
     with pytest.raises(TransferError, match="give one label per class, in the order of training"):
         transfer.export_classifier(tiny_models["float"], head, CLASSES[:2], tmp_path)
+
+
+def test_history_curves_draws_training_and_validation():
+    history = {"loss": [1.0, 0.5, 0.4], "val_loss": [1.1, 0.7, 0.8], "accuracy": [0.5, 0.8, 0.9],
+               "val_accuracy": [0.4, 0.7, 0.7]}
+    axes = plots.history_curves(history, best=2)
+    assert [len(ax.get_lines()) for ax in axes] == [3, 3]
+    assert axes[0].get_xlabel() == "epoch" and axes[1].get_ylabel() == "accuracy"
+    with pytest.raises(ValueError, match="validation_data"):
+        plots.history_curves({"loss": [1.0]})
+    matplotlib.pyplot.close("all")
+
+
+def test_check_int8_head_bytes_and_wilson_interval(capsys):
+    assert checks.check_int8_head_bytes(5 * 1024 + 20, dim=1024, classes=5)
+    assert checks.check_int8_head_bytes(np.int64(5140), dim=1024, classes=5)
+    assert not checks.check_int8_head_bytes(5 * 1025, dim=1024, classes=5)
+    assert "int32" in capsys.readouterr().out
+    from helpers.metrics import wilson_interval
+
+    low, high = wilson_interval(200, 250)
+    assert checks.check_wilson_interval((low, high), 200, 250)
+    assert checks.check_wilson_interval(np.array([low, high]), np.int64(200), 250)
+    assert not checks.check_wilson_interval((low * 100, high * 100), 200, 250)
+    assert "percentages" in capsys.readouterr().out
+    assert not checks.check_wilson_interval(0.8, 200, 250)
+
+
+def test_check_trainable_parameters(capsys):
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)])
+    model.layers[0].trainable = False
+    assert checks.check_trainable_parameters(8, model) and checks.check_trainable_parameters(np.int32(8), model)
+    assert not checks.check_trainable_parameters(23, model)
+    assert "every parameter" in capsys.readouterr().out
