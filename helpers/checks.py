@@ -658,6 +658,61 @@ def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
        f"multiply by 4 bytes per float32.")
 
 
+def check_int8_head_bytes(answer, dim: int, classes: int) -> Verdict:
+    """Exercise 06.4: bytes of an int8 head: one byte per weight, a 4-byte int32 bias per class."""
+    expected = classes * dim + 4 * classes
+    value = _integer(answer)
+    return _judge(value == expected, f"{classes} × {dim} weights × 1 byte + {classes} biases × 4 bytes = "
+                                     f"{expected:,} bytes, a quarter of the float32 head.", [
+        (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
+        (lambda: value == classes * (dim + 1), ("The bias stays 32-bit (int32, 4 bytes): only the weights shrink to "
+                                               "one byte.")),
+        (lambda: value == 4 * classes * (dim + 1), "That is the float32 head; int8 weights take one byte each."),
+    ], f"You gave {answer}. Count one byte per weight (classes × dim) and four per int32 bias.")
+
+
+# --------------------------------------------------------------------------- notebook 07
+
+
+def check_trainable_parameters(answer, model) -> Verdict:
+    """Exercise 07.1: how many of a Keras model's parameters training may change (its trainable weights)."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise CheckError("Pass the Keras model whose trainable parameters you counted.")
+    trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+    everything = int(sum(np.prod(w.shape) for w in model.weights))
+    value = _integer(answer)
+    return _judge(value == trainable, f"{trainable:,} of the model's {everything:,} parameters are trainable.", [
+        (lambda: value is None, _not_a_number(answer, "a whole number of parameters")),
+        (lambda: value == everything, ("That counts every parameter; count only model.trainable_weights (frozen "
+                                      "layers and BatchNorm's moving averages do not change).")),
+    ], f"You gave {answer}. Add up the sizes of model.trainable_weights (np.prod(w.shape) for each).")
+
+
+def check_wilson_interval(answer, hits: int, total: int) -> Verdict:
+    """Exercise 07.2: the 95 % Wilson interval (low, high) of ``hits`` right out of ``total``."""
+    from helpers.metrics import wilson_interval
+
+    low, high = wilson_interval(int(hits), int(total))
+    try:
+        given = np.asarray(answer, dtype=float).ravel()
+    except (TypeError, ValueError):
+        given = None
+    pair = given is not None and given.size == 2 and bool(np.isfinite(given).all())
+    p = hits / total
+    wald = 1.96 * np.sqrt(p * (1 - p) / total)
+    return _judge(pair and bool(np.allclose(given, [low, high], atol=2e-3)),
+                  f"{hits}/{total} = {p:.3f}, 95 % interval {low:.3f}–{high:.3f}.", [
+        (lambda: not pair, f"Give the interval as two numbers (low, high); got {answer!r}."),
+        (lambda: bool(np.allclose(given, [low * 100, high * 100], atol=0.2)),
+         "Give fractions between 0 and 1, not percentages."),
+        (lambda: bool(np.allclose(given, [p - wald, p + wald], atol=2e-3)),
+         ("That is the simple p ± 1.96·√(p(1−p)/n) interval; use the Wilson interval "
+         "(helpers.metrics.wilson_interval), which stays inside 0…1 and is better near 1.")),
+    ], f"You gave {answer}. Use wilson_interval(hits, total) with the test counts.")
+
+
 # --------------------------------------------------------------------------- notebook 08
 
 

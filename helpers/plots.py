@@ -429,6 +429,37 @@ def scatter_by_class(points, labels, classes: Sequence[str], title: str = "Featu
     return ax
 
 
+def history_curves(history: dict[str, Sequence[float]], title: str = "Training the Keras head", best: int | None = None,
+                   axes=None):
+    """Keras ``History.history``: loss and accuracy per epoch, training against validation, side by side.
+
+    ``best`` marks the epoch (1-based) whose weights were kept (early stopping).
+    Introduced in notebook 06; returns the two axes.
+    """
+    missing = [key for key in ("loss", "val_loss") if not history.get(key)]
+    if missing:
+        raise ValueError(f"history needs {missing}: pass validation_data= to model.fit and give History.history.")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    for ax, key, label in zip(axes, ("loss", "accuracy"), ("loss (cross-entropy)", "accuracy")):
+        if not history.get(key):
+            ax.set_visible(False)
+            continue
+        ax.plot(epochs, history[key], color=PALETTE[0], linewidth=2, marker=".", label="training")
+        ax.plot(epochs, history[f"val_{key}"], color=PALETTE[1], linewidth=2, linestyle="--", marker=".",
+                label="validation")
+        if best is not None:
+            ax.axvline(best, color="grey", linestyle=":", linewidth=1, label=f"kept (epoch {best})")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False)
+    axes[0].set_ylim(bottom=0)
+    axes[0].figure.suptitle(title)
+    return axes
+
+
 # --------------------------------------------------------------------------- notebook 01, section 8
 
 
