@@ -94,8 +94,8 @@ def test_notebook_01_runs_in_jupyterlab_with_a_widget_and_a_top_5_table(jupyterl
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
-            page.goto(f"{base}/lab/tree/notebooks/01_inference.ipynb?token={token}", timeout=60_000)
-            page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
+            page.goto(f"{base}/lab/tree/notebooks/01_inference.ipynb?reset&token={token}", timeout=60_000)
+            page.locator(".jp-Notebook:visible").first.wait_for(timeout=60_000)  # ?reset: a fresh workspace
             expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1, timeout=60_000)
             no_news = page.get_by_role("button", name="No", exact=True)  # JupyterLab's news prompt, if shown
             if no_news.count():
@@ -150,8 +150,8 @@ def _y4m_clip(image_name: str, path: Path, size: tuple[int, int] = (640, 480), f
 def _open_and_run_all(page, base: str, token: str, notebook: str) -> None:
     from playwright.sync_api import expect
 
-    page.goto(f"{base}/lab/tree/{notebook}?token={token}", timeout=60_000)
-    page.locator(".jp-Notebook").first.wait_for(timeout=60_000)
+    page.goto(f"{base}/lab/tree/{notebook}?reset&token={token}", timeout=60_000)
+    page.locator(".jp-Notebook:visible").first.wait_for(timeout=60_000)  # ?reset: a fresh workspace
     expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1, timeout=60_000)
     page.wait_for_timeout(1000)
     for name in ("Select Kernel", "No"):  # a kernel dialog or JupyterLab's news prompt, if shown
