@@ -70,7 +70,14 @@ def _judge(ok: bool, good: str, mistakes: Mistakes, fallback: str) -> Verdict:
 
 
 def _number(answer) -> float | None:
-    """The answer as a float, in any form a learner may give a number; None when it is not one."""
+    """The answer as a finite float, in any form a learner may give a number; None when it is not one."""
+    value = _raw_number(answer)
+    return value if value is not None and np.isfinite(value) else None
+
+
+def _raw_number(answer) -> float | None:
+    if isinstance(answer, (list, tuple)) and len(answer) == 1:
+        return _raw_number(answer[0])
     if isinstance(answer, (bool, np.bool_)):
         return None
     if isinstance(answer, str):
@@ -93,7 +100,7 @@ def _number(answer) -> float | None:
         except (TypeError, ValueError):
             return None
     if isinstance(answer, np.ndarray) and answer.size == 1 and answer.dtype.kind in "iuf":
-        return float(answer.reshape(()))
+        return float(answer.reshape(-1)[0])
     return None
 
 
@@ -649,3 +656,207 @@ def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
         (lambda: value == classes * (dim + 1), "That is the number of parameters; each float32 takes 4 bytes."),
     ], f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per class), then "
        f"multiply by 4 bytes per float32.")
+
+
+def check_int8_head_bytes(answer, dim: int, classes: int) -> Verdict:
+    """Exercise 06.4: bytes of an int8 head: one byte per weight, a 4-byte int32 bias per class."""
+    expected = classes * dim + 4 * classes
+    value = _integer(answer)
+    return _judge(value == expected, f"{classes} × {dim} weights × 1 byte + {classes} biases × 4 bytes = "
+                                     f"{expected:,} bytes, a quarter of the float32 head.", [
+        (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
+        (lambda: value == classes * (dim + 1), ("The bias stays 32-bit (int32, 4 bytes): only the weights shrink to "
+                                               "one byte.")),
+        (lambda: value == 4 * classes * (dim + 1), "That is the float32 head; int8 weights take one byte each."),
+    ], f"You gave {answer}. Count one byte per weight (classes × dim) and four per int32 bias.")
+
+
+# --------------------------------------------------------------------------- notebook 07
+
+
+def check_trainable_parameters(answer, model) -> Verdict:
+    """Exercise 07.1: how many of a Keras model's parameters training may change (its trainable weights)."""
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise CheckError("Pass the Keras model whose trainable parameters you counted.")
+    trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
+    everything = int(sum(np.prod(w.shape) for w in model.weights))
+    value = _integer(answer)
+    return _judge(value == trainable, f"{trainable:,} of the model's {everything:,} parameters are trainable.", [
+        (lambda: value is None, _not_a_number(answer, "a whole number of parameters")),
+        (lambda: value == everything, ("That counts every parameter; count only model.trainable_weights (frozen "
+                                      "layers and BatchNorm's moving averages do not change).")),
+    ], f"You gave {answer}. Add up the sizes of model.trainable_weights (np.prod(w.shape) for each).")
+
+
+def check_wilson_interval(answer, hits: int, total: int) -> Verdict:
+    """Exercise 07.2: the 95 % Wilson interval (low, high) of ``hits`` right out of ``total``."""
+    from helpers.metrics import wilson_interval
+
+    low, high = wilson_interval(int(hits), int(total))
+    try:
+        given = np.asarray(answer, dtype=float).ravel()
+    except (TypeError, ValueError):
+        given = None
+    pair = given is not None and given.size == 2 and bool(np.isfinite(given).all())
+    p = hits / total
+    wald = 1.96 * np.sqrt(p * (1 - p) / total)
+    return _judge(pair and bool(np.allclose(given, [low, high], atol=2e-3)),
+                  f"{hits}/{total} = {p:.3f}, 95 % interval {low:.3f}–{high:.3f}.", [
+        (lambda: not pair, f"Give the interval as two numbers (low, high); got {answer!r}."),
+        (lambda: bool(np.allclose(given, [low * 100, high * 100], atol=0.2)),
+         "Give fractions between 0 and 1, not percentages."),
+        (lambda: bool(np.allclose(given, [p - wald, p + wald], atol=2e-3)),
+         ("That is the simple p ± 1.96·√(p(1−p)/n) interval; use the Wilson interval "
+         "(helpers.metrics.wilson_interval), which stays inside 0…1 and is better near 1.")),
+    ], f"You gave {answer}. Use wilson_interval(hits, total) with the test counts.")
+
+
+# --------------------------------------------------------------------------- notebook 08
+
+
+def check_occlusion_drop(answer, classifier, image, target: int, box: tuple[int, int, int, int],
+                         fill: int = 128) -> bool:
+    """Exercise 08.1: the class's probability on the whole image minus with ``box`` covered by ``fill``."""
+    from helpers.explain import model_pixels
+
+    pixels = model_pixels(image, classifier.input_size, classifier.crop)
+    covered = pixels.copy()
+    left, top, right, bottom = box
+    covered[top:bottom, left:right] = fill
+    before, after = float(classifier.predict(pixels)[target]), float(classifier.predict(covered)[target])
+    expected = before - after
+    value = _number(answer)
+    if value is None:
+        return _verdict(False, "", f"Answer with one number (the drop); you gave {answer!r}.")
+    if abs(value - expected) <= 1e-4:
+        direction = "drops" if expected > 0 else "rises"
+        return _verdict(True, f"{before:.3f} − {after:.3f} = {expected:+.3f}: covering the box, the probability "
+                              f"{direction}.", "")
+    if abs(value + expected) <= 1e-4:
+        return _verdict(False, "", "Your sign is reversed: the drop is (whole image) − (covered image).")
+    if abs(value - before) <= 1e-4 or abs(value - after) <= 1e-4:
+        return _verdict(False, "", "That is one of the two probabilities; subtract the covered one from the "
+                                   "whole image's.")
+    return _verdict(False, "", f"You gave {value:.4f}. Copy the model's 224×224 input, set rows top:bottom and "
+                               f"columns left:right to {fill}, run the model on both and subtract.")
+
+
+def check_peak_cell(answer, values) -> bool:
+    """Exercise 08.2: the (row, col) of a map's largest value (a flat index is accepted too)."""
+    values = np.asarray(values)
+    best = {tuple(int(i) for i in cell) for cell in np.argwhere(values == values.max())}
+    try:
+        cell = np.asarray(answer).astype(np.int64).reshape(-1)
+    except (TypeError, ValueError):
+        return _verdict(False, "", f"Answer with (row, col); you gave {answer!r}.")
+    if cell.size == 1 and 0 <= cell[0] < values.size:  # a flat index, as np.argmax returns it
+        cell = np.array(np.unravel_index(int(cell[0]), values.shape))
+    if cell.size == 2 and tuple(int(i) for i in cell) in best:
+        row, col = (int(i) for i in cell)
+        return _verdict(True, f"Cell (row {row}, col {col}) holds the largest value, {values.max():.3f}.", "")
+    if cell.size == 2 and tuple(int(i) for i in cell[::-1]) in best:
+        return _verdict(False, "", "Swap them: rows (y) come first in a numpy array, then columns (x).")
+    worst = {tuple(int(i) for i in c) for c in np.argwhere(values == values.min())}
+    if cell.size == 2 and tuple(int(i) for i in cell) in worst:
+        return _verdict(False, "", "That is the smallest value (the largest rise); look for the largest drop.")
+    return _verdict(False, "", "Use np.argmax on the map, then np.unravel_index(..., map.shape) to get (row, col).")
+
+
+def check_rank_correlation(answer, first, second) -> bool:
+    """Exercise 08.3: Spearman's rank correlation of two maps (Pearson's correlation of their ranks)."""
+    from helpers.explain import rank_correlation
+
+    a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    expected = rank_correlation(a, b)
+    value = _number(answer)
+    if value is None:
+        return _verdict(False, "", f"Answer with one number between −1 and 1; you gave {answer!r}.")
+    ordinal = float(np.corrcoef(np.argsort(np.argsort(a.ravel(), kind="stable"), kind="stable"),
+                                np.argsort(np.argsort(b.ravel(), kind="stable"), kind="stable"))[0, 1])
+    if abs(value - expected) <= 1e-3 or abs(value - ordinal) <= 1e-3:  # tied values ranked in order also count
+        return _verdict(True, f"Spearman's ρ = {expected:.2f}.", "")
+    pearson = float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
+    if abs(value - pearson) <= 1e-3:
+        return _verdict(False, "", "That is Pearson's correlation of the values; correlate their ranks instead.")
+    return _verdict(False, "", f"You gave {value:.3f}. Rank each map's values (argsort of argsort), then take "
+                               f"np.corrcoef of the two rank arrays.")
+
+
+# --------------------------------------------------------------------------- notebook 09
+
+
+def check_models_within_budget(answer, frame_ms: Mapping[str, float], invoke_ms: Mapping[str, float] | None = None,
+                               budget_ms: float = 1000 / 30) -> Verdict:
+    """Exercise 09.1: the models whose median frame (all five stages) fits ``budget_ms``, from your measurement."""
+    expected = {name for name, ms in frame_ms.items() if ms <= budget_ms}
+    if isinstance(answer, str):
+        answer = [answer]
+    if answer is None or not isinstance(answer, (list, tuple, set, frozenset, dict)):
+        return _verdict(False, "", "Give the model names as a list, for example ['V1 0.25/128 uint8'] (an empty list "
+                                   "if none keeps up).")
+    by_lower = {name.lower(): name for name in frame_ms}
+    given = {by_lower.get(str(item).strip().lower(), str(item).strip()) for item in answer}
+    unknown = sorted(given - set(frame_ms))
+    if unknown:
+        return _verdict(False, "", f"{unknown} is not a model of this notebook; use the names of the table "
+                                   f"({', '.join(frame_ms)}).")
+    if given == expected:
+        kept = ", ".join(sorted(expected)) if expected else "none"
+        return _verdict(True, f"{len(expected)} of {len(frame_ms)} models finish a frame within {budget_ms:.1f} ms "
+                              f"here: {kept}.", "")
+    if invoke_ms is not None and given == {n for n, ms in invoke_ms.items() if ms <= budget_ms}:
+        return _verdict(False, "", "That counts invoke() alone; a frame also needs capture, transfer, preprocess "
+                                   "and display. Use the median time of the whole frame.")
+    if given == set(frame_ms) - expected:
+        return _verdict(False, "", "Reversed: those are the models that do NOT finish a frame within the budget.")
+    return _verdict(False, "", f"Compare each model's median frame time (all five stages) with {budget_ms:.1f} ms; "
+                               f"{len(given - expected)} of your names are over it, {len(expected - given)} that fit "
+                               f"are missing.")
+
+
+_STAGE_WORDS = {"inference": "invoke", "model": "invoke", "invoke()": "invoke", "interpreter": "invoke",
+                "network": "transfer", "sending": "transfer", "preprocessing": "preprocess", "drawing": "display",
+                "camera": "capture"}
+
+
+def check_stage_to_optimise(answer: str, stage_ms: Mapping[str, float]) -> Verdict:
+    """Exercise 09.2: the stage with the largest median time (stages within 10 % of it count as right too)."""
+    word = str(answer or "").strip().lower()
+    stage = _STAGE_WORDS.get(word, word)
+    if stage not in stage_ms:
+        return _verdict(False, "", f"Answer with one of the stage names: {', '.join(stage_ms)}.")
+    largest = max(stage_ms.values())
+    total = sum(stage_ms.values())
+    smallest = min(stage_ms, key=stage_ms.get)
+    if stage_ms[stage] >= 0.9 * largest:
+        return _verdict(True, f"{stage} takes {stage_ms[stage]:.1f} of {total:.1f} ms ({stage_ms[stage] / total:.0%}): "
+                              f"halving it saves {stage_ms[stage] / 2:.1f} ms per frame, while removing {smallest} "
+                              f"altogether would save {stage_ms[smallest]:.1f} ms.", "")
+    if stage == smallest:
+        return _verdict(False, "", "That is the cheapest stage: even removing it would hardly change the frame time.")
+    return _verdict(False, "", "Compare the medians of the five stages: the largest share of the frame is where "
+                               "optimising pays most.")
+
+
+def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30) -> Verdict:
+    """Exercise 09.3: frames per second the newest-frame policy drops when each frame takes ``process_ms``."""
+    from helpers.camera import dropped_per_second
+
+    expected = dropped_per_second(process_ms, camera_fps)
+    value = _number(answer)
+    if value is None or not np.isfinite(value):
+        return _verdict(False, "", f"Give one number of frames per second; got {answer!r}.")
+    if abs(value - expected) <= 0.5:
+        answered = camera_fps - expected
+        return _verdict(True, f"The model answers {answered:.1f} times a second, so {expected:.1f} of the camera's "
+                              f"{camera_fps:g} frames per second are never classified (and none waits in a queue).", "")
+    if expected > 0 and abs(value - 1000 / process_ms) <= 0.5:
+        return _verdict(False, "", "That is how many frames are classified each second; how many of the camera's "
+                                   "frames are left over?")
+    if value == 0 and expected > 0:
+        return _verdict(False, "", "A queue would drop nothing (and fall further behind); newest-frame-wins skips "
+                                   "the frames that arrive while the model is busy.")
+    return _verdict(False, "", f"You gave {value:g}. The model finishes one frame every {process_ms:g} ms; the camera "
+                               f"delivers {camera_fps:g} per second. Try camera.simulate({process_ms:g}).")

@@ -7,7 +7,8 @@ from importlib import metadata
 
 # Package → the oldest version the notebooks were checked with.
 MINIMUM = {"ai-edge-litert": "1.2", "numpy": "1.26", "pillow": "10.0", "matplotlib": "3.8", "ipywidgets": "8.0",
-           "pooch": "1.8", "tensorflow": "2.16"}
+           "pooch": "1.8", "tensorflow": "2.16", "mediapipe": "1.2"}
+NEEDED_BY = {"tensorflow": "notebooks 05 and 06", "mediapipe": "notebook 01 and helpers.metadata"}
 
 
 def _tuple(version: str) -> tuple[int, ...]:
@@ -36,7 +37,7 @@ def problems(found: dict[str, str | None] | None = None) -> list[str]:
     for name, minimum in MINIMUM.items():
         have = found.get(name)
         if have is None:
-            needed_by = "notebooks 05 and 06" if name == "tensorflow" else "every notebook"
+            needed_by = NEEDED_BY.get(name, "every notebook")
             messages.append(f"{name} is not installed ({needed_by} need it): pip install '{name}>={minimum}'")
         elif _tuple(have) < _tuple(minimum):
             messages.append(f"{name} {have} is older than {minimum}: pip install -U '{name}>={minimum}'")
@@ -49,3 +50,23 @@ def report() -> None:
     print(f"Python {sys.version.split()[0]}; " + ", ".join(f"{k} {v or 'missing'}" for k, v in found.items()))
     for message in problems(found):
         print("⚠", message)
+
+
+def import_mediapipe():
+    """Import and return ``mediapipe`` without the TensorFlow import it makes only to build its API docs.
+
+    mediapipe's ``tasks/python/core/optional_dependencies.py`` tries ``import tensorflow`` and
+    carries on without it; where TensorFlow is installed that costs seconds and hundreds of MB
+    that an inference notebook does not need. TensorFlow stays importable afterwards.
+    Introduced in notebook 01.
+    """
+    import importlib
+
+    if "mediapipe" in sys.modules or "tensorflow" in sys.modules:
+        return importlib.import_module("mediapipe")
+    sys.modules["tensorflow"] = None  # makes `import tensorflow` raise ModuleNotFoundError, just for now
+    try:
+        return importlib.import_module("mediapipe")
+    finally:
+        if sys.modules.get("tensorflow", 0) is None:
+            del sys.modules["tensorflow"]

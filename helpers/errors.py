@@ -41,9 +41,24 @@ class TransferError(HelpersError):
     """A dataset, feature matrix, head or export request that transfer learning cannot use."""
 
 
+class MetadataError(ModelError):
+    """A model's TFLite metadata is missing, incomplete or damaged where it is needed."""
+
+
+class OptionError(HelpersError):
+    """An option (score threshold, region of interest, allow/deny list, ...) is outside what it accepts."""
+
+
 class CheckError(HelpersError):
     """A self-check was called with a question it cannot ask (not with a wrong answer: that gets a hint)."""
 
 
 class ExpectationError(HelpersError):
     """A number measured on this machine is further from the notebook's text than the stated tolerance."""
+
+class CameraError(HelpersError):
+    """A camera frame, clip or frame-pipeline setting that the live-camera pipeline cannot use."""
+
+
+class ExplanationError(HelpersError):
+    """An explanation (occlusion, gradient map, sanity check) was asked for with settings that cannot work."""

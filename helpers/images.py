@@ -12,11 +12,16 @@ same way. The policy, introduced in notebook 01:
   before resizing. ``crop="none"`` squashes the whole photo to the input size
   instead (the aspect ratio is lost), and a number such as ``crop=0.875`` takes
   the central square whose side is that fraction of the photo's short side.
-* Pixels are normalized for MobileNet, ``(pixel - 127.5) / 127.5`` in [-1, 1],
-  then written in the input tensor's own type: float32 as is; uint8/int8 with the
-  tensor's quantization ``q = real / scale + zero_point``. When that mapping is
-  the identity (the usual ``scale = 1/128, zero_point = 128`` of quantized
+* Pixels are normalized as ``(pixel - mean) / std``; the default is MobileNet's
+  ``mean = std = 127.5``, which gives [-1, 1]. A model whose TFLite metadata
+  states another normalization (``mean=0, std=255`` for [0, 1], or one value per
+  channel) gets it from ``helpers.classify.Classifier``. The result is written in
+  the input tensor's own type: float32 as is; uint8/int8 with the tensor's
+  quantization ``q = real / scale + zero_point``. When that mapping is the
+  identity (the usual ``scale = 1/128, zero_point = 128`` of quantized
   MobileNets), the raw pixel values are used unchanged.
+* ``region=(x, y, width, height)`` (pixels of the upright photo) classifies only
+  that part of the photo: it is cut out first, then cropped and resized as above.
 """
 
 from __future__ import annotations
@@ -31,9 +36,11 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from helpers.errors import ImageError
+from helpers.errors import ImageError, OptionError
 
 ImageSource = str | os.PathLike | bytes | bytearray | BinaryIO | Image.Image | np.ndarray
+Normalization = float | tuple[float, ...] | list[float] | np.ndarray  # one value, or one per channel (R, G, B)
+Region = tuple[float, float, float, float]  # (x, y, width, height) in pixels
 
 # Anything above this many pixels is refused (a "decompression bomb"): 100 MP is
 # 4x a 24 MP phone photo and already needs 300 MB as RGB.
@@ -201,35 +208,70 @@ def resize_for_model(image: Image.Image, size: tuple[int, int], crop: str | floa
     return image.resize(size, Image.Resampling.BILINEAR)
 
 
-def quantize_pixels(pixels: np.ndarray, dtype: np.dtype, scale: float, zero_point: int) -> np.ndarray:
-    """Map uint8 RGB pixels to an input tensor of ``dtype`` (float32, uint8 or int8)."""
+def _normalization(value: Normalization, name: str) -> np.ndarray:
+    array = np.asarray(value, dtype=np.float32).reshape(-1)
+    if array.size not in (1, 3) or not np.isfinite(array).all():
+        raise OptionError(f"{name} must be one number or one per channel (R, G, B); got {value!r}.")
+    if name == "std" and (array <= 0).any():
+        raise OptionError(f"std must be positive (pixels are divided by it); got {value!r}.")
+    return array
+
+
+def quantize_pixels(pixels: np.ndarray, dtype: np.dtype, scale: float, zero_point: int,
+                    mean: Normalization = MEAN, std: Normalization = STD) -> np.ndarray:
+    """Map uint8 RGB pixels to an input tensor of ``dtype`` (float32, uint8 or int8), normalizing with mean/std."""
     dtype = np.dtype(dtype)
+    mean, std = _normalization(mean, "mean"), _normalization(std, "std")
     if dtype == np.float32:
-        return ((pixels.astype(np.float32) - MEAN) / STD).astype(np.float32)
+        return ((pixels.astype(np.float32) - mean) / std).astype(np.float32)
     if dtype not in (np.uint8, np.int8):
         raise ImageError(f"Input tensors of type {dtype} are not supported; expected float32, uint8 or int8.")
     if scale <= 0:
         raise ImageError(f"The {dtype} input tensor has no quantization (scale {scale}); cannot map pixels to it.")
     info = np.iinfo(dtype)
-    if abs(scale * STD - 1.0) < 0.01 and abs(zero_point - MEAN) <= 1.0:
-        return pixels.astype(dtype)  # identity mapping (uint8, scale 1/128, zero point 128)
-    if abs(scale * STD - 1.0) < 0.01 and abs(zero_point + 0.5) <= 1.0:
-        return (pixels.astype(np.int16) - 128).astype(dtype)  # the same, shifted to int8
-    real = (pixels.astype(np.float32) - MEAN) / STD
+    if np.ptp(mean) == 0 and np.ptp(std) == 0:  # the same normalization for every channel
+        m, s = float(mean[0]), float(std[0])
+        if abs(scale * s - 1.0) < 0.01 and abs(zero_point - m) <= 1.0:
+            return pixels.astype(dtype)  # identity mapping (uint8, scale 1/128, zero point 128)
+        if abs(scale * s - 1.0) < 0.01 and abs(zero_point + 128 - m) <= 1.0:
+            return (pixels.astype(np.int16) - 128).astype(dtype)  # the same, shifted to int8
+    real = (pixels.astype(np.float32) - mean) / std
     return np.clip(np.round(real / scale + zero_point), info.min, info.max).astype(dtype)
 
 
-def to_input(source: ImageSource, input_details: dict, crop: str | float = "center") -> np.ndarray:
+def crop_region(image: Image.Image, region: Region | None) -> Image.Image:
+    """The part of ``image`` inside ``region`` = (x, y, width, height) in pixels; the whole image for None."""
+    if region is None:
+        return image
+    try:
+        x, y, width, height = (float(v) for v in region)
+    except (TypeError, ValueError):
+        raise OptionError(f"A region is (x, y, width, height) in pixels, four numbers; got {region!r}.") from None
+    if not all(np.isfinite([x, y, width, height])) or width <= 0 or height <= 0:
+        raise OptionError(f"The region {region!r} is empty or not finite: width and height must be positive.")
+    if x < 0 or y < 0 or x + width > image.width or y + height > image.height:
+        raise OptionError(
+            f"The region (x={x:g}, y={y:g}, width={width:g}, height={height:g}) reaches outside the "
+            f"{image.width}×{image.height} image (x + width must be ≤ {image.width}, y + height ≤ "
+            f"{image.height}, x and y ≥ 0). Measure it on the upright photo (load_image(...).size)."
+        )
+    box = (round(x), round(y), max(round(x) + 1, round(x + width)), max(round(y) + 1, round(y + height)))
+    return image.crop(box)
+
+
+def to_input(source: ImageSource, input_details: dict, crop: str | float = "center",
+             mean: Normalization = MEAN, std: Normalization = STD, region: Region | None = None) -> np.ndarray:
     """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization)."""
     shape = tuple(int(d) for d in input_details["shape"])
     if len(shape) != 4 or shape[-1] != 3:
         raise ImageError(f"Expected an image input of shape (1, H, W, 3); the model's input is {shape}.")
     height, width = shape[1], shape[2]
-    image = resize_for_model(load_image(source), (width, height), crop)
-    return pixels_to_input(np.asarray(image, dtype=np.uint8)[np.newaxis], input_details)
+    image = resize_for_model(crop_region(load_image(source), region), (width, height), crop)
+    return pixels_to_input(np.asarray(image, dtype=np.uint8)[np.newaxis], input_details, mean, std)
 
 
-def pixels_to_input(pixels: np.ndarray, input_details: dict) -> np.ndarray:
+def pixels_to_input(pixels: np.ndarray, input_details: dict, mean: Normalization = MEAN,
+                    std: Normalization = STD) -> np.ndarray:
     """Already-resized uint8 pixels → the input tensor's dtype, using its quantization (quantize_pixels)."""
     scale, zero_point = input_details.get("quantization", (0.0, 0))
-    return quantize_pixels(pixels, input_details["dtype"], float(scale), int(zero_point))
+    return quantize_pixels(pixels, input_details["dtype"], float(scale), int(zero_point), mean, std)

@@ -427,3 +427,221 @@ def scatter_by_class(points, labels, classes: Sequence[str], title: str = "Featu
     ax.set_title(title)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return ax
+
+
+def history_curves(history: dict[str, Sequence[float]], title: str = "Training the Keras head", best: int | None = None,
+                   axes=None):
+    """Keras ``History.history``: loss and accuracy per epoch, training against validation, side by side.
+
+    ``best`` marks the epoch (1-based) whose weights were kept (early stopping).
+    Introduced in notebook 06; returns the two axes.
+    """
+    missing = [key for key in ("loss", "val_loss") if not history.get(key)]
+    if missing:
+        raise ValueError(f"history needs {missing}: pass validation_data= to model.fit and give History.history.")
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    epochs = np.arange(1, len(history["loss"]) + 1)
+    for ax, key, label in zip(axes, ("loss", "accuracy"), ("loss (cross-entropy)", "accuracy")):
+        if not history.get(key):
+            ax.set_visible(False)
+            continue
+        ax.plot(epochs, history[key], color=PALETTE[0], linewidth=2, marker=".", label="training")
+        ax.plot(epochs, history[f"val_{key}"], color=PALETTE[1], linewidth=2, linestyle="--", marker=".",
+                label="validation")
+        if best is not None:
+            ax.axvline(best, color="grey", linestyle=":", linewidth=1, label=f"kept (epoch {best})")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+        ax.legend(frameon=False)
+    axes[0].set_ylim(bottom=0)
+    axes[0].figure.suptitle(title)
+    return axes
+
+
+# --------------------------------------------------------------------------- notebook 01, section 8
+
+
+def detection_boxes(image, detections: Sequence, title: str = "Detected objects", ax=None):
+    """The photo with one labelled box per detection (label and score), colours by label; returns the axes."""
+    from matplotlib.patches import Rectangle
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 8 * image.height / max(image.width, 1) + 0.5))
+    ax.imshow(image)
+    colours: dict[str, str] = {}
+    for label, score, (x, y, width, height) in detections:
+        colour = colours.setdefault(label, PALETTE[len(colours) % len(PALETTE)])
+        ax.add_patch(Rectangle((x, y), width, height, fill=False, edgecolor=colour, linewidth=2.5))
+        ax.text(x + 3, y + 3, f"{label} {score:.2f}", color="white", fontsize=9, va="top",
+                bbox={"facecolor": colour, "alpha": 0.85, "pad": 1.5, "edgecolor": "none"})
+    ax.set_title(title)
+    ax.set_xlabel("x (pixels)")
+    ax.set_ylabel("y (pixels)")
+    return ax
+
+
+def segmentation_overlay(image, mask: np.ndarray, labels: Sequence[str], title: str = "Segmentation",
+                         alpha: float = 0.55, ax=None):
+    """The photo with each pixel tinted by its class, and a legend of the classes present with their share."""
+    from matplotlib.patches import Patch
+
+    mask = np.asarray(mask)
+    if mask.shape != (image.height, image.width):
+        raise ValueError(f"The mask is {mask.shape} but the image is {image.height}×{image.width}; they must match.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6 * image.height / max(image.width, 1) + 0.8))
+    counts = np.bincount(mask.ravel(), minlength=len(labels))
+    present = [int(i) for i in np.argsort(-counts, kind="stable") if counts[i] > 0]
+    colours = {index: PALETTE[n % len(PALETTE)] for n, index in enumerate(present)}
+    tint = np.zeros((*mask.shape, 4), dtype=np.float32)
+    for index, colour in colours.items():
+        rgba = plt.matplotlib.colors.to_rgba(colour, alpha)
+        tint[mask == index] = rgba
+    ax.imshow(image)
+    ax.imshow(tint)
+    handles = [Patch(color=colours[i], label=f"{labels[i]} {counts[i] / mask.size:.0%}") for i in present]
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="class, share of pixels")
+    ax.set_title(title)
+    ax.set_xlabel("x (pixels)")
+    ax.set_ylabel("y (pixels)")
+    return ax
+
+
+# --------------------------------------------------------------------------- notebook 09 (live camera)
+
+STAGE_COLORS = {"capture": PALETTE[1], "transfer": PALETTE[4], "preprocess": PALETTE[2], "invoke": PALETTE[0],
+                "display": PALETTE[3]}
+
+
+def stage_breakdown(stage_ms: dict[str, dict[str, float]], budget_ms: float, title: str = "Where a frame's time goes",
+                    ax=None):
+    """One stacked horizontal bar per row (e.g. per model): milliseconds per stage, and the budget as a line."""
+    if not stage_ms:
+        raise ValueError("Give at least one row: {'model': {'capture': ms, 'invoke': ms, …}}.")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(7.5, 0.5 * len(stage_ms) + 1.6))
+    names = list(stage_ms)[::-1]
+    stages = list(next(iter(stage_ms.values())))
+    left = np.zeros(len(names))
+    for stage in stages:
+        values = np.array([stage_ms[name][stage] for name in names], dtype=float)
+        ax.barh(names, values, left=left, color=STAGE_COLORS.get(stage, PALETTE[7]), label=stage)
+        left += values
+    ax.axvline(budget_ms, color=PALETTE[5], linestyle="--", linewidth=1.5, label=f"budget {budget_ms:.1f} ms")
+    ax.set_xlim(0, max(left.max(), budget_ms) * 1.12)
+    ax.set_xlabel("milliseconds per frame (medians)")
+    ax.set_ylabel("model" if len(names) > 1 else "")
+    ax.set_title(title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(names) > 2 else -0.45), ncol=6, frameon=False,
+              fontsize=8)
+    return ax
+
+
+def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a slower model", ax=None):
+    """Latency of each processed frame against the time it arrived, one line per policy (helpers.camera.simulate)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.6))
+    for i, run in enumerate(simulations):
+        arrived = [frame.arrived_ms / 1000 for frame in run.processed]
+        ax.plot(arrived, run.latencies_ms, marker=".", color=PALETTE[i % len(PALETTE)], linewidth=1.5,
+                label=f"{run.policy}: {len(run.processed)} answered, {run.dropped} dropped")
+    ax.set_xlabel("time the frame arrived (s)")
+    ax.set_ylabel("latency to its answer (ms)")
+    ax.set_ylim(bottom=0)
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(frameon=False)
+    return ax
+
+
+# --------------------------------------------------------------------------- notebook 08 (explanations)
+
+
+def _map_colours(explanation) -> tuple[str, float, float, str]:
+    """Colour map, limits and colour-bar label for a map: drops are signed (diverging), others not."""
+    values = explanation.values
+    if explanation.method == "occlusion":
+        limit = float(np.abs(values).max()) or 1.0
+        return "RdBu_r", -limit, limit, "drop in probability when covered"
+    return "magma", 0.0, float(values.max()) or 1.0, f"{explanation.method} importance"
+
+
+def explanation_overlay(pixels, explanation, alpha: float = 0.5, boxes: dict | None = None, title: str | None = None,
+                        ax=None):
+    """The model's input with a map over it (colour bar included); ``boxes`` = {name: (left, top, right, bottom)}."""
+    from matplotlib.patches import Rectangle
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.6, 4))
+    cmap, low, high, bar_label = _map_colours(explanation)
+    ax.imshow(pixels)
+    layer = ax.imshow(explanation.pixels(), cmap=cmap, vmin=low, vmax=high, alpha=alpha)
+    colour_bar = ax.figure.colorbar(layer, ax=ax, fraction=0.046, pad=0.03)
+    colour_bar.set_label(bar_label, fontsize=8)
+    for i, (name, (left, top, right, bottom)) in enumerate((boxes or {}).items()):
+        colour = PALETTE[(i + 2) % len(PALETTE)]
+        ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False, edgecolor=colour,
+                               linewidth=2))
+        ax.text(left + 2, top + 10, name, color="white", fontsize=8, bbox={"facecolor": colour, "alpha": 0.8, "pad": 1})
+    row, col = explanation.peak()
+    y = (explanation.row_edges[row] + explanation.row_edges[row + 1]) / 2 - 0.5
+    x = (explanation.col_edges[col] + explanation.col_edges[col + 1]) / 2 - 0.5
+    ax.plot([x], [y], marker="x", markersize=10, markeredgewidth=2, color="black")
+    ax.set_title(title or f"{explanation.method}: '{short_label(explanation.label)}'", fontsize=10)
+    ax.set_xlabel("x (input pixels)")
+    ax.set_ylabel("y (input pixels)")
+    return ax
+
+
+def map_grid(explanation, title: str | None = None, ax=None):
+    """A map alone (no photo): one coloured square per cell, with a colour bar and the peak marked."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(3.8, 3.2))
+    cmap, low, high, bar_label = _map_colours(explanation)
+    layer = ax.imshow(explanation.values, cmap=cmap, vmin=low, vmax=high)
+    colour_bar = ax.figure.colorbar(layer, ax=ax, fraction=0.046, pad=0.03)
+    colour_bar.set_label(bar_label, fontsize=8)
+    row, col = explanation.peak()
+    ax.plot([col], [row], marker="x", markersize=9, markeredgewidth=2, color="black")
+    ax.set_title(title or f"{explanation.method}: '{short_label(explanation.label)}'", fontsize=10)
+    ax.set_xlabel("column (cell)")
+    ax.set_ylabel("row (cell)")
+    return ax
+
+
+def deletion_chart(curves: dict, title: str = "Deletion curves", ax=None):
+    """The class's probability as cells are covered, one line per order (``{name: DeletionCurve}``)."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3.6))
+    for i, (name, curve) in enumerate(curves.items()):
+        ax.plot(curve.fraction, curve.scores, color=PALETTE[i % len(PALETTE)], linewidth=2, marker="o", markersize=3,
+                label=f"{name} (area {curve.area:.2f})")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, None)
+    ax.set_xlabel("fraction of the image covered")
+    ax.set_ylabel("probability of the class")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def randomization_chart(levels: Sequence[str], series: dict[str, Sequence[float]], threshold: float | None = 0.5,
+                        title: str = "Cascading randomization", ax=None):
+    """Rank correlation with the trained model's map as more top layers are randomized, one line per method."""
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.4, 3.6))
+    positions = np.arange(len(levels))
+    for i, (name, values) in enumerate(series.items()):
+        ax.plot(positions, values, color=PALETTE[i % len(PALETTE)], marker="o", linewidth=2, label=name)
+    if threshold is not None:
+        ax.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"similar above {threshold:g}")
+    ax.axhline(0, color="grey", linewidth=0.5)
+    ax.set_xticks(positions, levels, rotation=25, ha="right", fontsize=8)
+    ax.set_ylim(-1.05, 1.05)
+    ax.set_xlabel("layers re-initialized at random, from the top")
+    ax.set_ylabel("rank correlation with the trained map")
+    ax.set_title(title)
+    ax.legend(frameon=False, fontsize=8, loc="lower left")
+    return ax

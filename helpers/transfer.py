@@ -9,12 +9,17 @@ Introduced in notebook 06, where each step is first written out by hand:
   layer) with LiteRT and turns each image into a feature vector;
 * ``train_head`` fits a softmax layer on those vectors by gradient descent, and
   ``imprint`` builds one from a few examples without any training;
-* ``export_classifier`` appends the trained head to the extractor, giving one
-  ``.tflite`` classifier plus a labels file that ``helpers.classify.Classifier``
-  runs like any other model.
+* ``head_from_keras`` takes the same kind of head out of a trained Keras model,
+  and ``augment_pixels`` makes randomly altered copies of training photos;
+* ``export_classifier`` appends the trained head to the extractor (float32 or
+  int8), giving one ``.tflite`` classifier with TFLite metadata (labels and
+  input normalization inside, see ``helpers.metadata_writer``) plus a labels
+  file, which ``helpers.classify.Classifier`` and MediaPipe's ImageClassifier run
+  like any other model.
 
-Everything here runs on NumPy and LiteRT; TensorFlow is never imported (the
-exported model is assembled with LiteRT's own flatbuffer tools).
+Everything here runs on NumPy and LiteRT; TensorFlow is imported only by
+``head_from_keras`` (the exported model is assembled with LiteRT's own
+flatbuffer tools).
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from helpers.images import ImageSource, load_image, pixels_to_input, resize_for_
 from helpers.metrics import softmax
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+IGNORED_FILES = ("thumbs.db", "desktop.ini")
 
 
 # --------------------------------------------------------------------------- datasets
@@ -86,17 +92,39 @@ def _build(items: list[tuple[str, Path, str]], classes: Sequence[str] | None, wh
     )
 
 
+def _ignored(path: Path) -> bool:
+    """Hidden files and folders (``.DS_Store``, ``.ipynb_checkpoints``) and the files operating systems add."""
+    return path.name.startswith(".") or path.name.lower() in IGNORED_FILES
+
+
 def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | None = None) -> ImageSet:
-    """A class-folder dataset on disk: every image in ``folder/<class>/`` is an example of ``<class>``."""
+    """A class-folder dataset on disk: every image in ``folder/<class>/`` is an example of ``<class>``.
+
+    Raises a TransferError naming the folder or file for a class folder without
+    images and for a file that is not an image (by its extension) among the
+    photos; hidden files (``.DS_Store``) and ``Thumbs.db`` are skipped. Classes
+    left out of ``classes`` are not read at all.
+    """
     root = Path(folder)
     if not root.is_dir():
         raise TransferError(f"'{root}' is not a folder; give a folder with one sub-folder per class.")
-    items = [
-        (sub.name, path, f"{sub.name}/{path.name}")
-        for sub in sorted(p for p in root.iterdir() if p.is_dir())
-        for path in sorted(sub.iterdir())
-        if path.suffix.lower() in IMAGE_SUFFIXES
-    ]
+    wanted = None if classes is None else set(classes)
+    items: list[tuple[str, Path, str]] = []
+    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not _ignored(p)):
+        if wanted is not None and sub.name not in wanted:
+            continue
+        files = sorted(p for p in sub.iterdir() if not _ignored(p))
+        strays = [p for p in files if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES]
+        if strays:
+            raise TransferError(f"'{strays[0]}' is not an image ({', '.join(IMAGE_SUFFIXES)})"
+                                f"{f' (and {len(strays) - 1} more files)' if len(strays) > 1 else ''}: a class "
+                                f"folder holds only photos of its class. Move it out of '{sub}', or convert it "
+                                f"to JPEG or PNG if it is a photo (e.g. HEIC from a phone).")
+        photos = [p for p in files if p.is_file()]
+        if not photos:
+            raise TransferError(f"The class folder '{sub}' has no images. Add photos of '{sub.name}' to it, "
+                                f"or remove the folder (or leave the class out with classes=[...]).")
+        items += [(sub.name, path, f"{sub.name}/{path.name}") for path in photos]
     return _build(items, classes, f"'{root}'")
 
 
@@ -147,6 +175,52 @@ def load_pixels(
     return np.stack(arrays)
 
 
+def augment_pixels(
+    pixels: np.ndarray, copies: int = 1, *, seed: int = 0, max_angle: float = 10.0, min_zoom: float = 0.8,
+    flip: bool = True,
+) -> np.ndarray:
+    """``copies`` randomly altered versions of each (H, W, 3) uint8 image: (n × copies, H, W, 3), image by image.
+
+    Each version is a mirror image half of the time (``flip``), turned by up to
+    ``max_angle`` degrees and zoomed in on a random square covering
+    ``min_zoom``…1 of the largest square that stays inside the rotated photo (so
+    no empty corners appear); bilinear resampling with PIL. Reproducible with
+    ``seed``. Rows ``i * copies … i * copies + copies − 1`` come from image ``i``.
+    Introduced in notebook 06.
+    """
+    from PIL import Image
+
+    array = np.asarray(pixels)
+    if array.ndim != 4 or array.shape[-1] != 3 or array.dtype != np.uint8 or len(array) == 0:
+        raise TransferError(f"Expected a batch of uint8 images (n, H, W, 3); got {array.dtype} {array.shape}.")
+    if copies < 1:
+        raise TransferError(f"copies is how many altered versions to make per image (1 or more); got {copies}.")
+    if not (0 <= max_angle < 45 and 0 < min_zoom <= 1):
+        raise TransferError(f"Need 0 ≤ max_angle < 45 degrees and 0 < min_zoom ≤ 1; got {max_angle}, {min_zoom}.")
+    rng = np.random.default_rng(seed)
+    height, width = array.shape[1:3]
+    out = np.empty((len(array) * copies, height, width, 3), dtype=np.uint8)
+    for i, image in enumerate(array):
+        source = Image.fromarray(image)
+        for c in range(copies):
+            angle = np.deg2rad(rng.uniform(-max_angle, max_angle))
+            cos, sin = np.cos(angle), np.sin(angle)
+            side = rng.uniform(min_zoom, 1.0) / (abs(cos) + abs(sin))  # fraction of the photo, inside the turn
+            reach = (1 - side * (abs(cos) + abs(sin))) / 2  # how far the centre may move and stay inside
+            cx = width * (0.5 + rng.uniform(-reach, reach))
+            cy = height * (0.5 + rng.uniform(-reach, reach))
+            mirror = flip and rng.random() < 0.5
+            # Output pixel (x, y) samples the source at centre + R(angle) · scale · (x − w/2, y − h/2).
+            sx, sy = side * (-1 if mirror else 1), side
+            a, b = cos * sx, -sin * sy
+            d, e = sin * sx, cos * sy
+            coefficients = (a, b, cx - a * width / 2 - b * height / 2, d, e, cy - d * width / 2 - e * height / 2)
+            turned = source.transform((width, height), Image.Transform.AFFINE, coefficients,
+                                      resample=Image.Resampling.BILINEAR)
+            out[i * copies + c] = np.asarray(turned)
+    return out
+
+
 class FeatureExtractor:
     """An embedding model run with LiteRT: an image's pixels in, its feature vector (float32) out.
 
@@ -182,7 +256,11 @@ class FeatureExtractor:
             raise TransferError(f"Expected uint8 pixels of shape ({height}, {width}, 3); got {array.dtype} "
                                 f"{array.shape[1:] if array.ndim == 4 else array.shape}. Use "
                                 f"load_pixels(paths, size={self.input_size}).")
-        self.interpreter.set_tensor(self.input_details["index"], pixels_to_input(array, self.input_details))
+        return self.run(pixels_to_input(array, self.input_details))
+
+    def run(self, tensor: np.ndarray) -> np.ndarray:
+        """The feature vector (dequantized, float32) of one prepared (1, H, W, 3) input tensor."""
+        self.interpreter.set_tensor(self.input_details["index"], tensor)
         self.interpreter.invoke()
         raw = self.interpreter.get_tensor(self.output_details["index"]).reshape(-1)
         out_scale, out_zero = self.output_details["quantization"]
@@ -270,6 +348,63 @@ class SoftmaxHead:
     def predict(self, features) -> np.ndarray:
         """The most probable class index of each row."""
         return np.argmax(self.logits(features), axis=1)
+
+
+class HeadClassifier:
+    """A feature extractor and a trained head run together like a ``Classifier``, before any export.
+
+    It has what ``helpers.camera.FramePipeline`` needs (``input_details``,
+    ``labels``, ``run``), so a freshly trained head can be watched live.
+    Introduced in notebook 09.
+    """
+
+    def __init__(self, extractor: FeatureExtractor, head: SoftmaxHead, labels: Sequence[str]) -> None:
+        labels = [str(label) for label in labels]
+        if len(labels) != head.num_classes:
+            raise TransferError(f"{len(labels)} labels for a head with {head.num_classes} classes; give one per class.")
+        if head.weights.shape[0] != extractor.dim:
+            raise TransferError(f"The head takes {head.weights.shape[0]}-d features but the extractor gives "
+                                f"{extractor.dim}-d; train the head on this extractor's features.")
+        self.extractor, self.head, self.labels = extractor, head, labels
+        self.input_details = extractor.input_details
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """The extractor's input (width, height) in pixels."""
+        return self.extractor.input_size
+
+    def run(self, tensor: np.ndarray) -> np.ndarray:
+        """Probabilities (one per label) for one prepared input tensor."""
+        return self.head.predict_proba(self.extractor.run(tensor)[np.newaxis])[0]
+
+    def __repr__(self) -> str:
+        return f"HeadClassifier({self.extractor!r} → {self.labels})"
+
+
+def head_from_keras(model) -> SoftmaxHead:
+    """The softmax head inside a trained Keras model (its last Dense layer, softmax): the same numbers, for export.
+
+    Dropout layers do nothing at prediction time, so a ``Sequential`` of
+    Dropout and a softmax Dense is exactly ``softmax(features @ W + b)``.
+    Introduced in notebook 06.
+    """
+    import keras
+
+    if not isinstance(model, keras.Model):
+        raise TransferError(f"Expected a Keras model; got {type(model).__name__}.")
+    dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
+    others = [layer.name for layer in model.layers if not isinstance(layer, (keras.layers.Dense, keras.layers.Dropout,
+                                                                             keras.layers.InputLayer))]
+    if len(dense) != 1 or others:
+        raise TransferError(f"A softmax head is one Dense layer (plus Dropout); this model has {len(dense)} Dense "
+                            f"layers{f' and also {others}' if others else ''}. Export other models with the "
+                            f"TFLiteConverter (helpers.quantize.convert).")
+    activation = getattr(dense[0].activation, "__name__", str(dense[0].activation))
+    if activation != "softmax" or not dense[0].use_bias:
+        raise TransferError(f"The Dense layer must use a bias and activation='softmax'; it has {activation!r}.")
+    weights, bias = (np.asarray(w, dtype=np.float32) for w in dense[0].get_weights())
+    return SoftmaxHead(weights, bias, {key: list(map(float, values)) for key, values in
+                                       getattr(getattr(model, "history", None), "history", {}).items()})
 
 
 def train_head(
@@ -401,15 +536,54 @@ class ExportedModel:
         return self.model_path.stat().st_size
 
 
-def append_head(extractor_bytes: bytes, weights: np.ndarray, bias: np.ndarray) -> bytes:
-    """A .tflite model: the extractor, then (dequantize →) fully connected → softmax, as one graph.
+HEAD_DTYPES = ("float32", "int8")
 
-    The head stays in float32: it adds ``4 × classes × (dim + 1)`` bytes and
-    computes exactly what ``SoftmaxHead.predict_proba`` computes.
+
+def quantize_head(weights: np.ndarray, bias: np.ndarray, input_scale: float, logit_range: tuple[float, float]) -> dict:
+    """int8 numbers of a head: symmetric per-tensor weights, int32 bias, the logits' (scale, zero point).
+
+    ``weights`` is (dim, classes); the bias scale is ``input_scale × weight_scale``
+    (so the integer sum needs no rescaling), and the logits' int8 range covers
+    ``logit_range`` as measured on calibration features. Introduced in notebook 06.
+    """
+    from helpers.quantize import quantization_params
+
+    w = np.asarray(weights, dtype=np.float32)
+    largest = float(np.abs(w).max())
+    if largest == 0 or not np.isfinite(largest):
+        raise TransferError("The head's weights are all zero (or not finite): train the head before quantizing it.")
+    weight_scale = largest / 127
+    bias_scale = float(input_scale) * weight_scale
+    logit_scale, logit_zero = quantization_params(float(logit_range[0]), float(logit_range[1]), "int8")
+    return {
+        "weights": np.clip(np.round(w / weight_scale), -127, 127).astype(np.int8),
+        "weight_scale": weight_scale,
+        "bias": np.round(np.asarray(bias, dtype=np.float64) / bias_scale).astype(np.int32),
+        "bias_scale": bias_scale,
+        "logit_scale": logit_scale,
+        "logit_zero_point": logit_zero,
+    }
+
+
+def append_head(
+    extractor_bytes: bytes, weights: np.ndarray, bias: np.ndarray, *, dtype: str = "float32",
+    calibration: np.ndarray | None = None,
+) -> bytes:
+    """A .tflite model: the extractor, then the head (fully connected → softmax), as one graph.
+
+    ``dtype="float32"`` (default): (dequantize →) FULLY_CONNECTED → SOFTMAX in
+    float32; it adds ``4 × classes × (dim + 1)`` bytes and computes exactly what
+    ``SoftmaxHead.predict_proba`` computes. ``dtype="int8"``: the features are
+    (re)quantized to int8, FULLY_CONNECTED and SOFTMAX run on int8 with int8
+    weights (a quarter of the bytes), and a last DEQUANTIZE gives float32
+    probabilities again (in steps of 1/256). The int8 head needs ``calibration``
+    features (e.g. the training features) to measure the logits' range.
     """
     from ai_edge_litert import schema_py_generated as schema
     from ai_edge_litert.tools import flatbuffer_utils
 
+    if dtype not in HEAD_DTYPES:
+        raise TransferError(f"dtype must be one of {HEAD_DTYPES}; got {dtype!r}.")
     if not is_tflite(extractor_bytes):
         raise TransferError("The extractor is not a .tflite model (no 'TFL3' at byte 4).")
     model = flatbuffer_utils.read_model_from_bytearray(bytearray(extractor_bytes))
@@ -424,6 +598,9 @@ def append_head(extractor_bytes: bytes, weights: np.ndarray, bias: np.ndarray) -
         raise TransferError(f"The head's weights {np.shape(weights)} and bias {np.shape(bias)} do not fit the "
                             f"extractor's {dim} features: expected ({dim}, classes) and (classes,).")
     classes = w.shape[0]
+    types = schema.TensorType
+    if features.type not in (types.FLOAT32, types.UINT8, types.INT8):
+        raise TransferError("The extractor's output must be float32, uint8 or int8.")
 
     def buffer(array: np.ndarray | None) -> int:
         entry = schema.BufferT()
@@ -432,10 +609,14 @@ def append_head(extractor_bytes: bytes, weights: np.ndarray, bias: np.ndarray) -
         model.buffers.append(entry)
         return len(model.buffers) - 1
 
-    def tensor(name: str, shape: list[int], data: np.ndarray | None = None) -> int:
+    def tensor(name: str, shape: list[int], data: np.ndarray | None = None, kind: int = types.FLOAT32,
+               scale: float | None = None, zero_point: int = 0) -> int:
         entry = schema.TensorT()
-        entry.name, entry.shape, entry.type = name.encode(), shape, schema.TensorType.FLOAT32
+        entry.name, entry.shape, entry.type = name.encode(), shape, kind
         entry.buffer = buffer(data)
+        if scale is not None:
+            entry.quantization = schema.QuantizationParametersT()
+            entry.quantization.scale, entry.quantization.zeroPoint = [float(scale)], [int(zero_point)]
         graph.tensors.append(entry)
         return len(graph.tensors) - 1
 
@@ -449,48 +630,106 @@ def append_head(extractor_bytes: bytes, weights: np.ndarray, bias: np.ndarray) -
         model.operatorCodes.append(entry)
         return len(model.operatorCodes) - 1
 
-    def operator(code: int, inputs: list[int], output: int, options_type: int, options, version: int = 1) -> None:
+    def operator(code: int, inputs: list[int], output: int, options_type: int = 0, options=None,
+                 version: int = 1) -> None:
         op = schema.OperatorT()
         op.opcodeIndex, op.inputs, op.outputs = opcode(code, version), inputs, [output]
         op.builtinOptionsType, op.builtinOptions = options_type, options
         graph.operators.append(op)
 
+    def quantization_of(entry) -> tuple[float, int]:
+        q = entry.quantization
+        if q is None or q.scale is None or len(q.scale) != 1:
+            raise TransferError("The extractor's quantized output has no single (scale, zero point).")
+        return float(q.scale[0]), int(q.zeroPoint[0])
+
     source = graph.outputs[0]
     ops, kinds = schema.BuiltinOperator, schema.BuiltinOptions
-    if features.type != schema.TensorType.FLOAT32:
-        if features.type not in (schema.TensorType.UINT8, schema.TensorType.INT8):
-            raise TransferError("The extractor's output must be float32, uint8 or int8.")
-        dequantized = tensor("head/features_float", list(features.shape))
-        version = 1 if features.type == schema.TensorType.UINT8 else 2
-        operator(ops.DEQUANTIZE, [source], dequantized, kinds.DequantizeOptions, schema.DequantizeOptionsT(), version)
-        source = dequantized
-    weights_index = tensor("head/weights", [classes, dim], w)
-    bias_index = tensor("head/bias", [classes], b)
-    logits = tensor("head/logits", [1, classes])
     fc = schema.FullyConnectedOptionsT()
     fc.fusedActivationFunction = schema.ActivationFunctionType.NONE
-    operator(ops.FULLY_CONNECTED, [source, weights_index, bias_index], logits, kinds.FullyConnectedOptions, fc)
-    probabilities = tensor("probabilities", [1, classes])
-    options = schema.SoftmaxOptionsT()
-    options.beta = 1.0
-    operator(ops.SOFTMAX, [logits], probabilities, kinds.SoftmaxOptions, options)
+    softmax_options = schema.SoftmaxOptionsT()
+    softmax_options.beta = 1.0
+    if dtype == "float32":
+        if features.type != types.FLOAT32:
+            dequantized = tensor("head/features_float", list(features.shape))
+            version = 1 if features.type == types.UINT8 else 2
+            operator(ops.DEQUANTIZE, [source], dequantized, kinds.DequantizeOptions, schema.DequantizeOptionsT(),
+                     version)
+            source = dequantized
+        weights_index = tensor("head/weights", [classes, dim], w)
+        bias_index = tensor("head/bias", [classes], b)
+        logits = tensor("head/logits", [1, classes])
+        operator(ops.FULLY_CONNECTED, [source, weights_index, bias_index], logits, kinds.FullyConnectedOptions, fc)
+        probabilities = tensor("probabilities", [1, classes])
+        operator(ops.SOFTMAX, [logits], probabilities, kinds.SoftmaxOptions, softmax_options)
+    else:
+        if calibration is None:
+            raise TransferError("An int8 head needs calibration features (e.g. the training features) to measure "
+                                "the range of its logits: pass calibration=train_features.")
+        calib = _features(calibration, "calibration features")
+        if calib.shape[1] != dim:
+            raise TransferError(f"The calibration features are {calib.shape[1]}-d; the extractor gives {dim}-d.")
+        if features.type == types.FLOAT32:  # float features: quantize them with their measured range
+            from helpers.quantize import quantization_params
+
+            in_scale, in_zero = quantization_params(float(calib.min()), float(calib.max()), "int8")
+            quantized = tensor("head/features_int8", list(features.shape), kind=types.INT8, scale=in_scale,
+                               zero_point=in_zero)
+            operator(ops.QUANTIZE, [source], quantized, kinds.QuantizeOptions, schema.QuantizeOptionsT())
+            source = quantized
+        elif features.type == types.UINT8:  # the same real values, codes shifted by 128
+            in_scale, zero = quantization_of(features)
+            in_zero = zero - 128
+            quantized = tensor("head/features_int8", list(features.shape), kind=types.INT8, scale=in_scale,
+                               zero_point=in_zero)
+            operator(ops.QUANTIZE, [source], quantized, kinds.QuantizeOptions, schema.QuantizeOptionsT(), 2)
+            source = quantized
+        else:
+            in_scale, in_zero = quantization_of(features)
+        logits_float = calib @ w.T + b
+        q = quantize_head(w.T, b, in_scale, (float(logits_float.min()), float(logits_float.max())))
+        weights_index = tensor("head/weights_int8", [classes, dim], np.ascontiguousarray(q["weights"].T),
+                               types.INT8, q["weight_scale"], 0)
+        bias_index = tensor("head/bias_int32", [classes], q["bias"], types.INT32, q["bias_scale"], 0)
+        logits = tensor("head/logits_int8", [1, classes], kind=types.INT8, scale=q["logit_scale"],
+                        zero_point=q["logit_zero_point"])
+        operator(ops.FULLY_CONNECTED, [source, weights_index, bias_index], logits, kinds.FullyConnectedOptions, fc, 4)
+        probs_int8 = tensor("head/probabilities_int8", [1, classes], kind=types.INT8, scale=1 / 256, zero_point=-128)
+        operator(ops.SOFTMAX, [logits], probs_int8, kinds.SoftmaxOptions, softmax_options, 2)
+        probabilities = tensor("probabilities", [1, classes])
+        operator(ops.DEQUANTIZE, [probs_int8], probabilities, kinds.DequantizeOptions, schema.DequantizeOptionsT(), 2)
     graph.outputs = [probabilities]
     model.signatureDefs = []  # the extractor's signature (if any) names the old output
-    model.description = b"Feature extractor + softmax head (helpers.transfer.export_classifier)"
+    model.description = f"Feature extractor + {dtype} softmax head (helpers.transfer.export_classifier)".encode()
     return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def _input_is_float(model_bytes: bytes) -> bool:
+    from ai_edge_litert import schema_py_generated as schema
+    from ai_edge_litert.tools import flatbuffer_utils
+
+    model = flatbuffer_utils.read_model_from_bytearray(bytearray(model_bytes))
+    graph = model.subgraphs[0]
+    return graph.tensors[graph.inputs[0]].type == schema.TensorType.FLOAT32
 
 
 def export_classifier(
     extractor_path: str | os.PathLike, head: SoftmaxHead, labels: Sequence[str], folder: str | os.PathLike,
-    name: str = "classifier",
+    name: str = "classifier", *, metadata: bool = True, dtype: str = "float32", calibration: np.ndarray | None = None,
+    description: str = "",
 ) -> ExportedModel:
     """Write ``<name>.tflite`` (extractor + head) and ``<name>_labels.txt`` into ``folder``, atomically.
 
+    With ``metadata=True`` (the default) the model also carries TFLite metadata
+    (helpers.metadata_writer): the labels file inside it and the input
+    normalization, so MediaPipe's ImageClassifier can run it alone. ``dtype``
+    and ``calibration`` choose the head's arithmetic (see ``append_head``).
     Introduced in notebook 06. Use a cache or temporary folder, not the repository.
     """
     labels = [str(label) for label in labels]
     if len(labels) != head.num_classes:
-        raise TransferError(f"{len(labels)} labels for a head with {head.num_classes} classes; give one per class.")
+        raise TransferError(f"{len(labels)} labels for a head with {head.num_classes} classes; give one label per "
+                            f"class, in the order of training (e.g. train.classes).")
     if any(not label.strip() or "\n" in label for label in labels):
         raise TransferError("Labels must be non-empty single-line names.")
     if not name or Path(name).name != name:
@@ -500,7 +739,15 @@ def export_classifier(
     source = Path(extractor_path)
     if not source.is_file():
         raise TransferError(f"No extractor model at '{source}'; fetch it with helpers.assets.fetch(...).")
-    data = append_head(source.read_bytes(), head.weights, head.bias)
+    data = append_head(source.read_bytes(), head.weights, head.bias, dtype=dtype, calibration=calibration)
+    if metadata:
+        from helpers.images import MEAN, STD
+        from helpers.metadata_writer import add_metadata, input_normalization
+
+        # A float extractor saw (pixel − MEAN) / STD from FeatureExtractor; a quantized one says it itself.
+        normalization = input_normalization(data, (MEAN, STD) if _input_is_float(data) else None)
+        data = add_metadata(data, labels, name=name, normalization=normalization, description=description or
+                            f"{len(labels)}-class image classifier: {source.name} features + a {dtype} softmax head.")
     model_path, labels_path = out / f"{name}.tflite", out / f"{name}_labels.txt"
     write_bytes_atomically(labels_path, ("\n".join(labels) + "\n").encode("utf-8"))
     write_bytes_atomically(model_path, data)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import numpy as np
+
 from helpers.classify import Classifier
 from helpers.errors import HelpersError
 from helpers.images import load_image
@@ -178,3 +180,76 @@ def model_picker(rows, latency_columns: dict[str, str], accuracy_columns: dict[s
         control.observe(refresh, names="value")
     refresh()
     return widgets.VBox([*controls.values(), output])
+
+
+# --------------------------------------------------------------------------- notebook 08 (explanations)
+
+
+def show_explanation(classifier: Classifier, photo, target: int | str, patch: int = 32, alpha: float = 0.5,
+                     credit: str = "", cache: dict | None = None) -> None:
+    """Draw the occlusion map of ``target`` over the model's view of ``photo`` (maps kept in ``cache``)."""
+    from helpers import explain, plots
+
+    key = (str(photo), target, patch)
+    if cache is not None and key in cache:
+        result = cache[key]
+    else:
+        result = explain.occlusion(classifier, photo, target, patch=patch, stride=patch // 2, progress=True)
+        if cache is not None:
+            cache[key] = result
+    pixels = explain.model_pixels(photo, classifier.input_size, classifier.crop)
+    ax = plots.explanation_overlay(pixels, result, alpha=alpha,
+                                   title=f"'{plots.short_label(result.label)}' ({result.score:.2f}), patch {patch}")
+    if credit:
+        ax.text(0.0, -0.16, credit, transform=ax.transAxes, fontsize=6, va="top")
+    plots.show(ax.figure, alt=f"Photo with an {result.describe()}.")
+
+
+def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | None = None, top: int = 5):
+    """Pick a photo, one of its top classes, the patch size and the overlay's opacity; see the occlusion map."""
+    import ipywidgets as widgets
+
+    from helpers.plots import short_label
+
+    cache: dict = {}
+    style = {"description_width": "7em"}
+    photo = widgets.Dropdown(options=list(photos), description="photo", style=style)
+    target = widgets.Dropdown(description="class", style=style)
+    patch = widgets.Dropdown(options=[16, 32, 48, 64], value=32, description="patch (px)", style=style)
+    alpha = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="map opacity", style=style,
+                                continuous_update=False)
+    output = widgets.Output()
+
+    refilling = []  # non-empty while the class menu is refilled, so that it does not redraw halfway
+
+    def classes(_change=None) -> None:
+        probs = classifier.predict(photos[photo.value])
+        order = np.argsort(-probs, kind="stable")[:top]
+        refilling.append(True)
+        try:
+            target.options = [(f"{short_label(classifier.labels[i])} ({probs[i]:.2f})", int(i)) for i in order]
+            target.value = int(order[0])
+        finally:
+            refilling.clear()
+
+    def refresh(_change=None) -> None:
+        if refilling or target.value is None:
+            return
+        output.clear_output(wait=True)
+        with output:
+            try:
+                show_explanation(classifier, photos[photo.value], target.value, patch.value, alpha.value,
+                                 (credits or {}).get(photo.value, ""), cache)
+            except HelpersError as exc:
+                print(f"Could not explain this choice: {exc}")
+
+    def new_photo(_change=None) -> None:
+        classes()
+        refresh()
+
+    photo.observe(new_photo, names="value")
+    for control in (target, patch, alpha):
+        control.observe(refresh, names="value")
+    classes()
+    refresh()
+    return widgets.VBox([photo, target, patch, alpha, output])

@@ -91,3 +91,31 @@ def test_show_needs_alt_text_and_prints_it_as_plain_text(capsys):
     plots.show(ax.figure, alt="Three bars, dog highest.")
     assert "[figure] Three bars, dog highest." in capsys.readouterr().out
     assert not plt.get_fignums()  # shown figures are closed
+
+
+def test_detection_boxes_draw_one_labelled_box_per_detection():
+    from PIL import Image
+
+    from helpers.detection import Detection
+
+    image = Image.new("RGB", (200, 100))
+    found = [Detection("cat", 0.9, (10, 20, 30, 40)), Detection("dog", 0.6, (100, 0, 50, 50)),
+             Detection("cat", 0.55, (150, 50, 20, 20))]
+    ax = plots.detection_boxes(image, found, title="Boxes")
+    boxes = [(p.get_x(), p.get_y(), p.get_width(), p.get_height()) for p in ax.patches]
+    assert boxes == [(10, 20, 30, 40), (100, 0, 50, 50), (150, 50, 20, 20)]
+    assert [t.get_text() for t in ax.texts] == ["cat 0.90", "dog 0.60", "cat 0.55"]
+    edges = [p.get_edgecolor() for p in ax.patches]
+    assert edges[0] == edges[2] != edges[1]  # one colour per label
+    assert ax.get_title() == "Boxes" and ax.get_xlabel() == "x (pixels)"
+
+
+def test_segmentation_overlay_legend_lists_present_classes_with_shares():
+    from PIL import Image
+
+    image = Image.new("RGB", (4, 2))
+    mask = np.array([[0, 0, 0, 2], [0, 0, 2, 2]], dtype=np.uint8)
+    ax = plots.segmentation_overlay(image, mask, ["background", "cat", "person"])
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["background 62%", "person 38%"]
+    with pytest.raises(ValueError, match="must match"):
+        plots.segmentation_overlay(image, mask[:, :3], ["a", "b", "c"])

@@ -32,14 +32,15 @@ def _clusters(per_class: int = 20, dim: int = 8, classes: int = 3, seed: int = 0
 
 @pytest.fixture
 def class_folders(tmp_path, photo_like) -> Path:
-    """tmp/<class>/<n>.png for three classes: 3, 2 and 2 images, plus a stray text file and an empty folder."""
+    """tmp/<class>/<n>.png for three classes: 3, 2 and 2 images, plus the hidden files operating systems add."""
     counts = {"rabbit": 3, "hamster": 2, "dog": 2}
     for c, (name, count) in enumerate(counts.items()):
         (tmp_path / name).mkdir()
         for i in range(count):
             Image.fromarray(np.roll(photo_like, 7 * i + 20 * c, axis=1)).save(tmp_path / name / f"{i}.png")
-    (tmp_path / "dog" / "notes.txt").write_text("not an image")
-    (tmp_path / "empty").mkdir()
+    (tmp_path / "dog" / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (tmp_path / "dog" / "Thumbs.db").write_bytes(b"\xd0\xcf")
+    (tmp_path / ".ipynb_checkpoints").mkdir()
     return tmp_path
 
 
@@ -48,7 +49,7 @@ def class_folders(tmp_path, photo_like) -> Path:
 
 def test_image_set_from_folder_reads_class_folders(class_folders):
     images = transfer.image_set_from_folder(class_folders)
-    assert images.classes == ("dog", "hamster", "rabbit")  # sorted, empty folder ignored
+    assert images.classes == ("dog", "hamster", "rabbit")  # sorted; hidden files and folders skipped
     assert images.counts() == {"dog": 2, "hamster": 2, "rabbit": 3}
     assert len(images) == 7 and images.class_ids.tolist() == [0, 0, 1, 1, 2, 2, 2]
     assert all(p.suffix == ".png" for p in images.paths)
@@ -75,9 +76,31 @@ def test_image_set_rejects_bad_class_lists(class_folders, classes, message):
 def test_image_set_from_folder_errors(tmp_path):
     with pytest.raises(TransferError, match="is not a folder"):
         transfer.image_set_from_folder(tmp_path / "missing")
-    (tmp_path / "cat").mkdir()
     with pytest.raises(TransferError, match="No images found"):
         transfer.image_set_from_folder(tmp_path)
+
+
+def test_a_class_folder_without_images_is_named_with_the_fix(class_folders):
+    (class_folders / "empty").mkdir()
+    (class_folders / "empty" / ".DS_Store").write_bytes(b"x")
+    with pytest.raises(TransferError, match=r"class folder '.*empty' has no images.*Add photos.*or remove the folder"):
+        transfer.image_set_from_folder(class_folders)
+    images = transfer.image_set_from_folder(class_folders, classes=["dog", "rabbit"])  # left out: not read
+    assert images.counts() == {"dog": 2, "rabbit": 3}
+
+
+@pytest.mark.parametrize("stray", ["notes.txt", "IMG_0001.HEIC", "labels.csv"])
+def test_a_file_that_is_not_an_image_is_named_with_the_fix(class_folders, stray):
+    (class_folders / "hamster" / stray).write_bytes(b"not an image")
+    with pytest.raises(TransferError, match=rf"'.*hamster.{stray}' is not an image.*Move it out of"):
+        transfer.image_set_from_folder(class_folders)
+
+
+def test_a_broken_file_with_an_image_name_fails_when_decoded(class_folders):
+    (class_folders / "rabbit" / "9.jpg").write_text("<html>Too many requests</html>")
+    images = transfer.image_set_from_folder(class_folders)
+    with pytest.raises(ImageError, match=r"9\.jpg"):
+        transfer.load_pixels(images.paths, size=(32, 32), progress=False)
 
 
 def test_class_folder_assets_reads_the_registry():
@@ -411,3 +434,127 @@ def test_check_head_bytes(capsys):
     assert not checks.check_head_bytes(5_125, dim=1024, classes=5)
     assert "4 bytes" in capsys.readouterr().out.splitlines()[-1]
     assert not checks.check_head_bytes(1, dim=1024, classes=5)
+
+
+# --------------------------------------------------------------------------- augmentation, Keras heads, int8 heads
+
+
+def test_augment_pixels_is_reproducible_and_stays_inside_the_photo():
+    rng = np.random.default_rng(0)
+    pixels = rng.integers(40, 255, (2, 24, 24, 3), dtype=np.uint8)  # no black anywhere
+    out = transfer.augment_pixels(pixels, copies=3, seed=5)
+    assert out.shape == (6, 24, 24, 3) and out.dtype == np.uint8
+    np.testing.assert_array_equal(out, transfer.augment_pixels(pixels, copies=3, seed=5))
+    assert not np.array_equal(out, transfer.augment_pixels(pixels, copies=3, seed=6))
+    assert not np.array_equal(out[0], out[1])
+    assert out[:, 1:-1, 1:-1].min() >= 30, "no empty corners: every pixel comes from inside the photo"
+    ramp = np.tile(np.arange(24, dtype=np.uint8)[None, :, None] * 10, (24, 1, 3))[None]
+    mirrored = transfer.augment_pixels(ramp, copies=8, seed=1, max_angle=0, min_zoom=1.0)
+    directions = {bool(np.sign(np.diff(image[12, :, 0].astype(int))).mean() > 0) for image in mirrored}
+    assert directions == {True, False}, "half flipped, half not"
+    same = transfer.augment_pixels(ramp, copies=2, seed=1, max_angle=0, min_zoom=1.0, flip=False)
+    np.testing.assert_allclose(same.astype(int), np.repeat(ramp, 2, axis=0), atol=1)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [({"copies": 0}, "copies"), ({"max_angle": 50}, "max_angle"),
+                                                 ({"min_zoom": 0}, "min_zoom")])
+def test_augment_pixels_rejects_bad_settings(kwargs, message):
+    with pytest.raises(TransferError, match=message):
+        transfer.augment_pixels(np.zeros((1, 8, 8, 3), np.uint8), **kwargs)
+    with pytest.raises(TransferError, match="batch of uint8 images"):
+        transfer.augment_pixels(np.zeros((8, 8, 3), np.uint8))
+
+
+def test_head_from_keras_is_the_dense_layer():
+    import keras
+
+    features, ids = _clusters()
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((8,)), keras.layers.Dropout(0.2), keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
+    model.fit(features, ids, epochs=5, verbose=0)
+    head = transfer.head_from_keras(model)
+    np.testing.assert_allclose(head.predict_proba(features), model.predict(features, verbose=0), atol=1e-5)
+    assert len(head.history["loss"]) == 5
+    relu = keras.Sequential([keras.Input((8,)), keras.layers.Dense(3, activation="relu")])
+    with pytest.raises(TransferError, match="activation='softmax'"):
+        transfer.head_from_keras(relu)
+    deep = keras.Sequential([keras.Input((8,)), keras.layers.Dense(4), keras.layers.Dense(3, activation="softmax")])
+    with pytest.raises(TransferError, match="2 Dense layers"):
+        transfer.head_from_keras(deep)
+    with pytest.raises(TransferError, match="Expected a Keras model"):
+        transfer.head_from_keras(head)
+
+
+@pytest.mark.parametrize("kind", ["uint8", "int8", "float"])
+def test_int8_head_is_close_to_the_float_head(tiny_models, photo_like, tmp_path, kind):
+    extractor = FeatureExtractor(tiny_models[kind])
+    batch = np.stack([np.roll(photo_like[:32, :32], 3 * i, axis=i % 2) for i in range(12)])
+    features = extractor.extract_batch(batch, progress=False)
+    ids = np.arange(12) % 2
+    head = transfer.train_head(features, ids, num_classes=2, learning_rate=1.0, steps=50)
+    exported = transfer.export_classifier(tiny_models[kind], head, ["yes", "no"], tmp_path, name="tiny8", dtype="int8",
+                                          calibration=features)
+    classifier = Classifier(exported.model_path, exported.labels)
+    assert classifier.describe()["output"]["dtype"] == "float32"
+    probs = np.stack([classifier.run(classifier.preprocess(image)) for image in batch])
+    np.testing.assert_allclose(probs, head.predict_proba(features), atol=0.05)
+    np.testing.assert_allclose(probs * 256, np.round(probs * 256), atol=1e-3)  # steps of 1/256
+    from helpers.quantize import operator_counts
+
+    ops = operator_counts(exported.model_path)
+    assert ops.get("FULLY_CONNECTED", 0) >= 1 and ops.get("SOFTMAX", 0) >= 1
+    with pytest.raises(TransferError, match="calibration=train_features"):
+        transfer.export_classifier(tiny_models[kind], head, ["yes", "no"], tmp_path, dtype="int8")
+    with pytest.raises(TransferError, match="dtype must be one of"):
+        transfer.export_classifier(tiny_models[kind], head, ["yes", "no"], tmp_path, dtype="int4")
+
+
+def test_exported_model_carries_metadata_unless_asked_not_to(tiny_models, tmp_path):
+    import io
+    import zipfile
+
+    head = transfer.train_head(np.eye(3, dtype=np.float32), np.array([0, 1, 2]), steps=5, learning_rate=1.0)
+    with_meta = transfer.export_classifier(tiny_models["float"], head, CLASSES, tmp_path, name="with")
+    without = transfer.export_classifier(tiny_models["float"], head, CLASSES, tmp_path, name="without", metadata=False)
+    assert zipfile.ZipFile(with_meta.model_path).read("labels.txt").decode().split() == CLASSES
+    with pytest.raises(zipfile.BadZipFile):
+        zipfile.ZipFile(io.BytesIO(without.model_path.read_bytes()))
+    with pytest.raises(TransferError, match="give one label per class, in the order of training"):
+        transfer.export_classifier(tiny_models["float"], head, CLASSES[:2], tmp_path)
+
+
+def test_history_curves_draws_training_and_validation():
+    history = {"loss": [1.0, 0.5, 0.4], "val_loss": [1.1, 0.7, 0.8], "accuracy": [0.5, 0.8, 0.9],
+               "val_accuracy": [0.4, 0.7, 0.7]}
+    axes = plots.history_curves(history, best=2)
+    assert [len(ax.get_lines()) for ax in axes] == [3, 3]
+    assert axes[0].get_xlabel() == "epoch" and axes[1].get_ylabel() == "accuracy"
+    with pytest.raises(ValueError, match="validation_data"):
+        plots.history_curves({"loss": [1.0]})
+    matplotlib.pyplot.close("all")
+
+
+def test_check_int8_head_bytes_and_wilson_interval(capsys):
+    assert checks.check_int8_head_bytes(5 * 1024 + 20, dim=1024, classes=5)
+    assert checks.check_int8_head_bytes(np.int64(5140), dim=1024, classes=5)
+    assert not checks.check_int8_head_bytes(5 * 1025, dim=1024, classes=5)
+    assert "int32" in capsys.readouterr().out
+    from helpers.metrics import wilson_interval
+
+    low, high = wilson_interval(200, 250)
+    assert checks.check_wilson_interval((low, high), 200, 250)
+    assert checks.check_wilson_interval(np.array([low, high]), np.int64(200), 250)
+    assert not checks.check_wilson_interval((low * 100, high * 100), 200, 250)
+    assert "percentages" in capsys.readouterr().out
+    assert not checks.check_wilson_interval(0.8, 200, 250)
+
+
+def test_check_trainable_parameters(capsys):
+    import keras
+
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3), keras.layers.Dense(2)])
+    model.layers[0].trainable = False
+    assert checks.check_trainable_parameters(8, model) and checks.check_trainable_parameters(np.int32(8), model)
+    assert not checks.check_trainable_parameters(23, model)
+    assert "every parameter" in capsys.readouterr().out

@@ -128,7 +128,7 @@ def run(path: Path, timeout: int = 300, attempts: int = 2) -> None:
     command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
                f"--ExecutePreprocessor.timeout={timeout}", str(path)]
     for attempt in range(attempts):
-        if subprocess.run(command).returncode == 0:
+        if subprocess.run(command, check=False).returncode == 0:
             clean(path)
             return
         print(f"{path}: attempt {attempt + 1} of {attempts} failed", file=sys.stderr)

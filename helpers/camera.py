@@ -1,0 +1,467 @@
+"""The live-camera frame pipeline, measured against the overview's 33 ms budget.
+
+Introduced in notebook 09. A frame goes through five stages, each timed:
+
+* **capture** — grab the newest camera frame and scale it to the model's input
+  size (in the browser: ``drawImage`` + ``getImageData``; for a recorded clip:
+  cut the frame from its photo and scale it);
+* **transfer** — the frame's bytes travel to the kernel and the answer comes
+  back (for a recorded clip there is no network: packing and unpacking bytes);
+* **preprocess** — pixels → the input tensor (``helpers.images.pixels_to_input``);
+* **invoke** — ``set_tensor`` → ``invoke`` → ``get_tensor``, dequantize, top-k;
+* **display** — draw the answer (in the browser: until the next repaint).
+
+When the model is slower than the camera, the **newest frame wins**: the next
+frame processed is the most recent one, the frames in between are dropped, and
+no queue ever grows (``next_frame``, ``simulate`` compares it with a queue).
+Everything here is pure Python and NumPy: it is tested without a browser; the
+browser half lives in ``helpers.camera_widget``.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import deque
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+from PIL import Image
+
+from helpers.classify import top_k
+from helpers.errors import CameraError, HelpersError
+from helpers.images import ImageSource, load_image, pixels_to_input, resize_for_model
+
+CAMERA_FPS = 30
+BUDGET_MS = 1000 / CAMERA_FPS  # the overview: faster than 33 ms per frame for a 30 fps video stream
+STAGES = ("capture", "transfer", "preprocess", "invoke", "display")
+ENCODINGS = ("rgba", "rgb", "jpeg", "png")
+
+
+class LiveModel(Protocol):
+    """What the pipeline needs of a model: a ``Classifier`` or a ``transfer.HeadClassifier``."""
+
+    input_details: dict
+    labels: list[str]
+
+    def run(self, tensor: np.ndarray) -> np.ndarray:
+        """Probabilities for one prepared input tensor."""
+        ...
+
+
+# --------------------------------------------------------------------------- frames as bytes
+
+
+def _check_size(width: int, height: int) -> tuple[int, int]:
+    if not (isinstance(width, (int, np.integer)) and isinstance(height, (int, np.integer)) and width > 0
+            and height > 0):
+        raise CameraError(f"A frame's width and height are positive whole numbers of pixels; got {width!r} × "
+                          f"{height!r}.")
+    return int(width), int(height)
+
+
+def encode_frame(pixels: np.ndarray, encoding: str = "rgba") -> bytes:
+    """The bytes a browser sends for an (H, W, 3) uint8 frame: raw RGBA (as ``getImageData`` gives), RGB or JPEG."""
+    array = np.asarray(pixels)
+    if array.ndim != 3 or array.shape[-1] != 3 or array.dtype != np.uint8 or array.size == 0:
+        raise CameraError(f"A frame is an (H, W, 3) uint8 array; got {array.dtype} {array.shape}.")
+    if encoding == "rgba":
+        alpha = np.full(array.shape[:2] + (1,), 255, dtype=np.uint8)
+        return np.concatenate([array, alpha], axis=-1).tobytes()
+    if encoding == "rgb":
+        return np.ascontiguousarray(array).tobytes()
+    if encoding in ("jpeg", "png"):
+        import io
+
+        buffer = io.BytesIO()
+        Image.fromarray(array).save(buffer, format=encoding.upper(), **({"quality": 85} if encoding == "jpeg" else {}))
+        return buffer.getvalue()
+    raise CameraError(f"Unknown frame encoding {encoding!r}; use one of {ENCODINGS}.")
+
+
+def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, encoding: str = "rgba") -> np.ndarray:
+    """The (height, width, 3) uint8 pixels of a frame sent by the browser (alpha dropped, images decoded)."""
+    width, height = _check_size(width, height)
+    raw = bytes(data)
+    if not raw:
+        raise CameraError("The frame arrived empty (0 bytes): the camera has not delivered a picture yet.")
+    if encoding in ("rgba", "rgb"):
+        channels = 4 if encoding == "rgba" else 3
+        expected = width * height * channels
+        if len(raw) != expected:
+            raise CameraError(f"A {width}×{height} {encoding.upper()} frame has {expected:,} bytes; got {len(raw):,}. "
+                              f"Send the width and height the pixels were scaled to.")
+        return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, channels)[..., :3].copy()
+    if encoding in ("jpeg", "png"):
+        try:
+            image = load_image(raw)
+        except HelpersError as exc:
+            raise CameraError(f"The {encoding.upper()} frame could not be decoded: {exc}") from exc
+        if image.size != (width, height):
+            raise CameraError(f"The {encoding.upper()} frame is {image.width}×{image.height}, not the {width}×{height} "
+                              f"announced with it.")
+        return np.array(image, dtype=np.uint8)
+    raise CameraError(f"Unknown frame encoding {encoding!r}; use one of {ENCODINGS}.")
+
+
+def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
+    """What the browser does before sending: the frame's central square, resized to ``size`` = (w, h), as uint8."""
+    width, height = _check_size(*size)
+    return np.asarray(resize_for_model(load_image(frame), (width, height)), dtype=np.uint8)
+
+
+# --------------------------------------------------------------------------- the newest frame wins
+
+
+def next_frame(elapsed_s: float, fps: float, last: int, count: int | None = None) -> int | None:
+    """The newest frame a camera at ``fps`` has delivered after ``elapsed_s`` seconds, if newer than ``last``.
+
+    Frame k arrives at k / fps seconds. Returns None while no newer frame has
+    arrived (or once frame ``count - 1`` has been taken); every frame between
+    ``last`` and the returned one is dropped, never queued.
+    """
+    if not fps > 0:
+        raise CameraError(f"A camera delivers a positive number of frames per second; got fps={fps!r}.")
+    if elapsed_s < 0:
+        return None
+    newest = math.floor(elapsed_s * fps + 1e-9)
+    if count is not None:
+        newest = min(newest, count - 1)
+    return newest if newest > last else None
+
+
+@dataclass(frozen=True)
+class SimulatedFrame:
+    """One processed frame of ``simulate``: when it arrived, started and finished (milliseconds)."""
+
+    index: int
+    arrived_ms: float
+    started_ms: float
+    finished_ms: float
+
+    @property
+    def latency_ms(self) -> float:
+        """From the moment the camera delivered the frame to the moment its answer is ready."""
+        return self.finished_ms - self.arrived_ms
+
+
+@dataclass(frozen=True)
+class Simulation:
+    """What a policy does with ``frames`` camera frames when each one takes ``process_ms`` to classify."""
+
+    policy: str
+    process_ms: float
+    camera_fps: float
+    frames: int
+    processed: tuple[SimulatedFrame, ...]
+
+    @property
+    def dropped(self) -> int:
+        """Camera frames never classified."""
+        return self.frames - len(self.processed)
+
+    @property
+    def latencies_ms(self) -> np.ndarray:
+        """The latency of each processed frame, in order."""
+        return np.array([frame.latency_ms for frame in self.processed])
+
+    @property
+    def answers_per_second(self) -> float:
+        """Answers per second while the camera ran (the fps the viewer sees)."""
+        duration = self.frames / self.camera_fps
+        return sum(frame.finished_ms <= duration * 1000 + 1e-6 for frame in self.processed) / duration
+
+    @property
+    def backlog(self) -> int:
+        """Frames delivered but not yet started when the camera's last frame arrived (at most 1 for newest-wins)."""
+        last_arrival = (self.frames - 1) * 1000 / self.camera_fps
+        return sum(frame.started_ms > last_arrival + 1e-6 for frame in self.processed)
+
+
+def simulate(process_ms: float, camera_fps: float = CAMERA_FPS, seconds: float = 2.0,
+             policy: str = "newest") -> Simulation:
+    """Replay ``seconds`` of a camera against a model taking ``process_ms`` per frame, on paper (no clock).
+
+    ``policy="newest"`` takes the newest frame whenever the model is free;
+    ``policy="queue"`` classifies every frame in order of arrival.
+    """
+    if not process_ms > 0:
+        raise CameraError(f"process_ms is the time one frame takes (ms, above 0); got {process_ms!r}.")
+    if not camera_fps > 0 or not seconds > 0:
+        raise CameraError(f"camera_fps and seconds must be above 0; got {camera_fps!r} and {seconds!r}.")
+    if policy not in ("newest", "queue"):
+        raise CameraError(f"policy is 'newest' (drop stale frames) or 'queue' (keep them all); got {policy!r}.")
+    interval = 1000 / camera_fps
+    count = max(1, round(seconds * camera_fps))
+    processed: list[SimulatedFrame] = []
+    free_at, last = 0.0, -1
+    while last < count - 1:
+        if policy == "queue":
+            index = last + 1
+            start = max(free_at, index * interval)
+        else:
+            index = next_frame(free_at / 1000, camera_fps, last, count)
+            if index is None:  # nothing new yet: wait for the next frame to arrive
+                index = last + 1
+            start = max(free_at, index * interval)
+        processed.append(SimulatedFrame(index, index * interval, start, start + process_ms))
+        free_at, last = start + process_ms, index
+    return Simulation(policy, float(process_ms), float(camera_fps), count, tuple(processed))
+
+
+def dropped_per_second(process_ms: float, camera_fps: float = CAMERA_FPS) -> float:
+    """Frames per second the newest-frame policy drops when each takes ``process_ms``: max(0, fps − 1000 / ms)."""
+    if not process_ms > 0 or not camera_fps > 0:
+        raise CameraError(f"process_ms and camera_fps must be above 0; got {process_ms!r} and {camera_fps!r}.")
+    return max(0.0, camera_fps - 1000 / process_ms)
+
+
+# --------------------------------------------------------------------------- per-frame accounting
+
+
+@dataclass(frozen=True)
+class FrameTiming:
+    """The five stages of one frame (ms), how long it waited before capture, and what the model said."""
+
+    frame: int
+    capture_ms: float
+    transfer_ms: float
+    preprocess_ms: float
+    invoke_ms: float
+    display_ms: float
+    waited_ms: float = 0.0
+    dropped_before: int = 0
+    done_s: float = 0.0
+    top: tuple[tuple[str, float], ...] = field(default=(), repr=False)
+
+    def stages(self) -> dict[str, float]:
+        """Stage name → milliseconds, in pipeline order."""
+        return {stage: getattr(self, f"{stage}_ms") for stage in STAGES}
+
+    @property
+    def total_ms(self) -> float:
+        """The work for this frame: capture + transfer + preprocess + invoke + display."""
+        return float(sum(self.stages().values()))
+
+    @property
+    def latency_ms(self) -> float:
+        """From the camera delivering the frame to its answer on screen: waiting + the five stages."""
+        return self.waited_ms + self.total_ms
+
+
+class FrameLog:
+    """The last ``maxlen`` frames' timings (a bounded window: it never grows without limit)."""
+
+    def __init__(self, maxlen: int = 600) -> None:
+        if maxlen < 1:
+            raise CameraError(f"maxlen is how many frames to keep (1 or more); got {maxlen}.")
+        self._frames: deque[FrameTiming] = deque(maxlen=maxlen)
+        self.total_frames = 0
+        self.total_dropped = 0
+
+    def add(self, timing: FrameTiming) -> None:
+        """Record one finished frame."""
+        for stage, ms in timing.stages().items():
+            if not (math.isfinite(ms) and ms >= 0):
+                raise CameraError(f"The {stage} time of frame {timing.frame} is {ms!r}; times are finite and ≥ 0 ms.")
+        self._frames.append(timing)
+        self.total_frames += 1
+        self.total_dropped += timing.dropped_before
+
+    def __len__(self) -> int:
+        return len(self._frames)
+
+    def __iter__(self) -> Iterator[FrameTiming]:
+        return iter(list(self._frames))
+
+    def _need(self, at_least: int = 1) -> list[FrameTiming]:
+        frames = list(self._frames)
+        if len(frames) < at_least:
+            raise CameraError(f"Only {len(frames)} frame(s) recorded; run the camera or the clip for longer "
+                              f"(at least {at_least}).")
+        return frames
+
+    def stage_medians(self) -> dict[str, float]:
+        """The median milliseconds of each stage over the recorded frames."""
+        frames = self._need()
+        return {stage: float(np.median([f.stages()[stage] for f in frames])) for stage in STAGES}
+
+    def median_total_ms(self) -> float:
+        """The median work per frame (all five stages)."""
+        return float(np.median([f.total_ms for f in self._need()]))
+
+    def p90_total_ms(self) -> float:
+        """The 90th percentile of the work per frame: the slow frames."""
+        return float(np.percentile([f.total_ms for f in self._need()], 90))
+
+    def median_latency_ms(self) -> float:
+        """The median time from the camera delivering a frame to its answer on screen."""
+        return float(np.median([f.latency_ms for f in self._need()]))
+
+    def fps(self) -> float:
+        """Answers per second over the recorded frames, from their finishing times."""
+        frames = self._need(2)
+        span = frames[-1].done_s - frames[0].done_s
+        if span <= 0:
+            raise CameraError("The recorded frames all finished at the same moment; their done_s times are wrong.")
+        return (len(frames) - 1) / span
+
+    def within_budget(self, budget_ms: float = BUDGET_MS) -> float:
+        """The fraction of frames whose five stages fit in ``budget_ms``."""
+        return float(np.mean([f.total_ms <= budget_ms for f in self._need()]))
+
+    def slowest_stage(self) -> str:
+        """The stage with the largest median time: the first place to optimise."""
+        medians = self.stage_medians()
+        return max(medians, key=medians.get)
+
+    def summary(self, budget_ms: float = BUDGET_MS) -> dict[str, float]:
+        """The headline figures: frames, dropped, fps, median/p90 work, median latency, share within budget."""
+        return {"frames": self.total_frames, "dropped": self.total_dropped, "fps": self.fps(),
+                "median_ms": self.median_total_ms(), "p90_ms": self.p90_total_ms(),
+                "latency_ms": self.median_latency_ms(), "within_budget": self.within_budget(budget_ms)}
+
+
+# --------------------------------------------------------------------------- the model stages
+
+
+class FramePipeline:
+    """Preprocess → invoke → top-k for frames already scaled to the model's input size, timed."""
+
+    def __init__(self, model: LiveModel, k: int = 3) -> None:
+        for attribute in ("input_details", "labels", "run"):
+            if not hasattr(model, attribute):
+                raise CameraError(f"{type(model).__name__} has no '{attribute}': give a helpers.classify.Classifier "
+                                  f"or a helpers.transfer.HeadClassifier.")
+        shape = tuple(int(d) for d in model.input_details["shape"])
+        if len(shape) != 4 or shape[-1] != 3:
+            raise CameraError(f"The model takes a tensor of shape {shape}; a camera needs an image input (1, H, W, 3).")
+        if k < 1:
+            raise CameraError(f"k is how many answers to show (1 or more); got {k}.")
+        self.model, self.k = model, k
+
+    @property
+    def input_size(self) -> tuple[int, int]:
+        """The (width, height) frames are scaled to."""
+        shape = self.model.input_details["shape"]
+        return int(shape[2]), int(shape[1])
+
+    def classify(self, pixels: np.ndarray) -> tuple[list[tuple[str, float]], float, float]:
+        """(top-k pairs, preprocess ms, invoke ms) for one (H, W, 3) uint8 frame; other sizes are rescaled."""
+        start = time.perf_counter()
+        array = np.asarray(pixels)
+        if array.ndim != 3 or array.shape[-1] != 3 or array.dtype != np.uint8:
+            raise CameraError(f"A frame is an (H, W, 3) uint8 array; got {array.dtype} {array.shape}.")
+        width, height = self.input_size
+        if array.shape[:2] != (height, width):  # e.g. a frame sent just before the model changed
+            array = scale_for_model(array, (width, height))
+        tensor = pixels_to_input(array[np.newaxis], self.model.input_details)
+        ready = time.perf_counter()
+        probs = self.model.run(tensor)
+        pairs = top_k(probs, self.model.labels, self.k)
+        done = time.perf_counter()
+        return pairs, (ready - start) * 1000, (done - ready) * 1000
+
+
+def top_text(pairs: Sequence[tuple[str, float]]) -> str:
+    """The answer as one line of text, e.g. "tabby 0.62 · tiger cat 0.21 · Egyptian cat 0.09"."""
+    return " · ".join(f"{label.split(',')[0].strip()} {prob:.2f}" for label, prob in pairs)
+
+
+# --------------------------------------------------------------------------- a recorded clip (no camera)
+
+
+class RecordedClip:
+    """A pretend camera: a slow pan and zoom across each photo in turn, each frame made when asked for."""
+
+    def __init__(self, images: Sequence[ImageSource], names: Sequence[str], seconds_per_photo: float = 1.0,
+                 fps: float = CAMERA_FPS, size: tuple[int, int] = (320, 240)) -> None:
+        if len(images) == 0 or len(images) != len(names):
+            raise CameraError(f"Give one name per photo and at least one photo; got {len(images)} photos and "
+                              f"{len(names)} names.")
+        if not fps > 0 or not seconds_per_photo > 0:
+            raise CameraError(f"fps and seconds_per_photo must be above 0; got {fps!r} and {seconds_per_photo!r}.")
+        self.images = [load_image(image) for image in images]
+        self.names = list(names)
+        self.fps = float(fps)
+        self.size = _check_size(*size)
+        self.frames_per_photo = max(1, round(seconds_per_photo * fps))
+
+    @classmethod
+    def from_assets(cls, names: Sequence[str], **options) -> RecordedClip:
+        """A clip over registered photos, fetched by name (``"images/cat.bmp"``, …); see the class for options."""
+        from helpers import assets
+
+        return cls([assets.fetch(name) for name in names], [name.rsplit("/", 1)[-1] for name in names], **options)
+
+    def __len__(self) -> int:
+        return len(self.images) * self.frames_per_photo
+
+    @property
+    def duration_s(self) -> float:
+        """How long the clip plays at its frame rate."""
+        return len(self) / self.fps
+
+    def name_of(self, index: int) -> str:
+        """The name of the photo frame ``index`` is cut from."""
+        return self.names[self._check(index) // self.frames_per_photo]
+
+    def _check(self, index: int) -> int:
+        if not (isinstance(index, (int, np.integer)) and 0 <= index < len(self)):
+            raise CameraError(f"Frame {index!r} does not exist; this clip has frames 0 to {len(self) - 1}.")
+        return int(index)
+
+    def frame(self, index: int) -> np.ndarray:
+        """Frame ``index`` as (H, W, 3) uint8 at the clip's size: a window that drifts right and zooms in."""
+        photo, step = divmod(self._check(index), self.frames_per_photo)
+        image = self.images[photo]
+        t = step / max(1, self.frames_per_photo - 1)
+        width, height = self.size
+        full = min(image.width / width, image.height / height)  # the largest window of the clip's shape
+        scale = full * (1.0 - 0.15 * t)
+        box_w, box_h = width * scale, height * scale
+        left = (image.width - box_w) * (0.3 + 0.4 * t)
+        top = (image.height - box_h) / 2
+        resized = image.resize((width, height), Image.Resampling.BILINEAR, box=(left, top, left + box_w, top + box_h))
+        return np.asarray(resized, dtype=np.uint8)
+
+
+def replay(clip: RecordedClip, pipeline: FramePipeline, seconds: float | None = None, progress: bool = True,
+           log: FrameLog | None = None) -> FrameLog:
+    """Play ``clip`` in real time through ``pipeline``, newest frame first, timing the five stages of each frame.
+
+    Capture = cutting the frame and scaling it to the model's input; transfer =
+    packing and unpacking the bytes a browser would send (no network here);
+    display = writing the answer's text.
+    """
+    count = len(clip) if seconds is None else min(len(clip), max(1, round(seconds * clip.fps)))
+    from tqdm.auto import tqdm
+
+    log = FrameLog() if log is None else log
+    width, height = pipeline.input_size
+    last = -1
+    with tqdm(total=count, desc="clip", unit="frame", disable=not progress) as bar:
+        start = time.perf_counter()
+        while last < count - 1:
+            elapsed = time.perf_counter() - start
+            index = next_frame(elapsed, clip.fps, last, count)
+            if index is None:
+                time.sleep(max(0.0, (last + 1) / clip.fps - elapsed))
+                continue
+            t0 = time.perf_counter()
+            pixels = scale_for_model(clip.frame(index), (width, height))
+            t1 = time.perf_counter()
+            pixels = decode_frame(encode_frame(pixels), width, height)
+            t2 = time.perf_counter()
+            pairs, preprocess_ms, invoke_ms = pipeline.classify(pixels)
+            t3 = time.perf_counter()
+            bar.set_postfix_str(top_text(pairs[:1]), refresh=False)
+            t4 = time.perf_counter()
+            log.add(FrameTiming(index, (t1 - t0) * 1000, (t2 - t1) * 1000, preprocess_ms, invoke_ms, (t4 - t3) * 1000,
+                                waited_ms=max(0.0, (t0 - start - index / clip.fps) * 1000),
+                                dropped_before=index - last - 1, done_s=t4 - start, top=tuple(pairs)))
+            bar.update(index - last)
+            last = index
+    return log

@@ -1,0 +1,188 @@
+"""The live camera in a notebook: an anywidget (browser half in camera_widget.js) over helpers.camera.
+
+Introduced in notebook 09. The browser asks for the camera only when Start is
+pressed, scales each frame to the model's input size and sends its pixels to
+this kernel, one frame at a time; the kernel classifies it (``handle_frame``,
+usable without a browser) and sends the top-3 back. Frames exist only in the
+browser tab and in the kernel's memory: nothing is saved or sent elsewhere.
+The camera is released by Stop, by ``stop()``, when the widget is closed, and
+when the kernel restarts (the widget then loses its connection to the kernel).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping
+from pathlib import Path
+
+import anywidget
+import numpy as np
+import traitlets
+
+from helpers.camera import BUDGET_MS, FrameLog, FramePipeline, FrameTiming, LiveModel, decode_frame, scale_for_model
+from helpers.errors import CameraError, HelpersError
+from helpers.images import load_image
+
+HERE = Path(__file__).parent
+
+
+def _number(content: Mapping, key: str) -> float:
+    value = float(content.get(key, 0.0))
+    if not (math.isfinite(value) and value >= 0):
+        raise CameraError(f"The browser sent {key}={value!r}; expected milliseconds ≥ 0.")
+    return value
+
+
+class CameraWidget(anywidget.AnyWidget):
+    """Webcam → model → top-3 beside the video, with fps and the five stages against the 33 ms budget."""
+
+    _esm = HERE / "camera_widget.js"
+    _css = HERE / "camera_widget.css"
+    input_width = traitlets.Int(224).tag(sync=True)
+    input_height = traitlets.Int(224).tag(sync=True)
+    budget_ms = traitlets.Float(BUDGET_MS).tag(sync=True)
+    model_name = traitlets.Unicode("").tag(sync=True)
+    status = traitlets.Unicode("idle").tag(sync=True)  # written by the browser: idle, running, denied, …
+    message = traitlets.Unicode("").tag(sync=True)  # written by the browser: what the learner sees
+    samples_taken = traitlets.Int(0)  # kernel only: grows with each photo stored by capture_next
+
+    def __init__(self, model: LiveModel, name: str = "", k: int = 3, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.k = k
+        self.samples: dict[str, list[np.ndarray]] = {}
+        self._capture_label: str | None = None
+        self._pending: dict[tuple[str, int], dict] = {}
+        self._clock = time.perf_counter()
+        self.set_model(model, name)
+        self.on_msg(self._on_message)
+
+    def set_model(self, model: LiveModel, name: str = "") -> None:
+        """Classify the next frames with ``model`` (frames are then scaled to its input size); clears the timings."""
+        self.pipeline = FramePipeline(model, self.k)
+        self.timings = FrameLog()
+        self._pending.clear()
+        self.input_width, self.input_height = self.pipeline.input_size
+        self.model_name = name or getattr(getattr(model, "model_path", None), "name", type(model).__name__)
+
+    def capture_next(self, label: str) -> None:
+        """Keep the next frame from the camera as a training photo of class ``label`` (in memory only)."""
+        label = str(label).strip()
+        if not label:
+            raise CameraError("Give the class a name before capturing a photo of it.")
+        self._capture_label = label
+
+    def add_sample(self, label: str, image) -> None:
+        """Keep an uploaded photo (path, bytes, PIL image or array) as a training photo of ``label``."""
+        label = str(label).strip()
+        if not label:
+            raise CameraError("Give the class a name before adding a photo of it.")
+        self.samples.setdefault(label, []).append(scale_for_model(load_image(image), self.pipeline.input_size))
+        self.samples_taken += 1
+
+    def stop(self) -> None:
+        """Ask the browser to stop the camera (the Stop button does the same)."""
+        self.send({"type": "stop"})
+
+    def handle_frame(self, content: Mapping, buffers: list) -> dict:
+        """Classify one frame message from the browser; the reply to send back (an answer or an error, never raises)."""
+        received = time.perf_counter()
+        view, frame_id = str(content.get("view", "")), content.get("id")
+        try:
+            if content.get("type") != "frame" or not isinstance(frame_id, int):
+                raise CameraError(f"Not a frame message: {dict(content)!r:.120}")
+            previous = content.get("previous")
+            if isinstance(previous, Mapping):
+                self._finish(view, previous)
+            pixels = decode_frame(buffers[0] if buffers else b"", content.get("width"), content.get("height"),
+                                  str(content.get("encoding", "rgba")))
+            pairs, preprocess_ms, invoke_ms = self.pipeline.classify(pixels)
+            capture_ms, skipped = _number(content, "capture_ms"), int(_number(content, "skipped"))
+        except (HelpersError, TypeError, ValueError) as exc:
+            return {"type": "error", "view": view, "id": frame_id, "message": str(exc)}
+        captured = None
+        if self._capture_label is not None:
+            captured, self._capture_label = self._capture_label, None
+            self.samples.setdefault(captured, []).append(pixels)
+            self.samples_taken += 1
+        done_s = time.perf_counter() - self._clock
+        self._pending[(view, frame_id)] = {"frame": frame_id, "capture_ms": capture_ms, "preprocess_ms": preprocess_ms,
+                                           "invoke_ms": invoke_ms, "dropped_before": skipped, "done_s": done_s,
+                                           "top": tuple(pairs)}
+        while len(self._pending) > 8:  # answers whose browser never reported back (view closed): forget them
+            self._pending.pop(next(iter(self._pending)))
+        return {"type": "result", "view": view, "id": frame_id, "captured": captured,
+                "top": [[label.split(",")[0].strip(), round(float(prob), 4)] for label, prob in pairs],
+                "capture_ms": capture_ms, "preprocess_ms": preprocess_ms, "invoke_ms": invoke_ms,
+                "kernel_ms": (time.perf_counter() - received) * 1000}
+
+    def _finish(self, view: str, previous: Mapping) -> None:
+        """Complete the previous frame's record with the transfer and display times the browser measured."""
+        pending = self._pending.pop((view, previous.get("id")), None)
+        if pending is not None:
+            self.timings.add(FrameTiming(transfer_ms=_number(previous, "transfer_ms"),
+                                     display_ms=_number(previous, "display_ms"), **pending))
+
+    def _on_message(self, _widget, content, buffers) -> None:
+        if isinstance(content, Mapping) and content.get("type") == "frame":
+            self.send(self.handle_frame(content, buffers))
+
+
+# --------------------------------------------------------------------------- controls (ipywidgets)
+
+
+def model_menu(camera: CameraWidget, models: Mapping[str, LiveModel], value: str | None = None):
+    """A drop-down that switches the camera's model (e.g. the suite's ImageNet classifiers)."""
+    import ipywidgets as widgets
+
+    if not models:
+        raise CameraError("No models to choose from: pass a dict such as {'V2 1.0/224 uint8': classifier}.")
+    menu = widgets.Dropdown(options=list(models), value=value or next(iter(models)), description="model",
+                            layout=widgets.Layout(width="24em"))
+
+    def switch(change: dict) -> None:
+        camera.set_model(models[change["new"]], change["new"])
+
+    menu.observe(switch, names="value")
+    camera.set_model(models[menu.value], menu.value)
+    return menu
+
+
+def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1", "class 2")):
+    """Teachable Machine's first step: per class, capture photos from the running camera or upload some."""
+    import ipywidgets as widgets
+
+    rows, counts = [], widgets.HTML()
+
+    def refresh(_change=None) -> None:
+        counts.value = "Photos so far: " + (", ".join(f"<b>{label}</b> {len(photos)}"
+                                                      for label, photos in camera.samples.items()) or "none")
+
+    for default in classes:
+        name = widgets.Text(value=default, description="class", layout=widgets.Layout(width="16em"))
+        shoot = widgets.Button(description="Capture from camera", icon="camera")
+        upload = widgets.FileUpload(accept="image/*", multiple=True, description="Upload photos")
+        note = widgets.HTML()
+
+        def on_shoot(_button, name=name, note=note) -> None:
+            if camera.status != "running":
+                note.value = "Start the camera first (or upload photos)."
+                return
+            camera.capture_next(name.value)
+            note.value = ""
+
+        def on_upload(change: dict, name=name, note=note) -> None:
+            problems = []
+            for item in change["new"]:
+                try:
+                    camera.add_sample(name.value, bytes(item["content"]))
+                except HelpersError as exc:
+                    problems.append(f"{item['name']}: {exc}")
+            note.value = "<br>".join(problems)
+
+        shoot.on_click(on_shoot)
+        upload.observe(on_upload, names="value")
+        rows.append(widgets.HBox([name, shoot, upload, note]))
+    camera.observe(refresh, names="samples_taken")
+    refresh()
+    return widgets.VBox([*rows, counts])

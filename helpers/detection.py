@@ -1,0 +1,181 @@
+"""Object detection with a .tflite SSD model: which objects, how many, and where.
+
+The overview's first "different type of model" (notebook 01, section 8): a
+classifier gives one distribution for the whole photo; a detector gives a list
+of boxes, each with a label and a score. An SSD model's own post-processing
+(``TFLite_Detection_PostProcess``) already returns at most N boxes with four
+outputs: box corners as fractions of the input (top, left, bottom, right in the
+usual layout, which the metadata states), class numbers, scores, and how many
+of the N rows are filled. This module maps them back to the original photo.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+
+from helpers.classify import (
+    check_max_results,
+    check_score_threshold,
+    choose_normalization,
+    dequantize,
+    open_task_model,
+)
+from helpers.errors import ModelError
+from helpers.images import ImageSource, load_image, to_input
+from helpers.metadata import ModelMetadata
+
+# The usual SSD layout: [top, left, bottom, right]; the metadata's index gives where left, top, right, bottom sit.
+DEFAULT_BOX_ORDER = (1, 0, 3, 2)
+_ROLE_NAMES = {  # metadata names (and TF tensor-name suffixes) of the four outputs
+    "boxes": ("location", "locations", "detection_boxes", "boxes"),
+    "classes": ("category", "categories", "classes", "detection_classes"),
+    "scores": ("score", "scores", "detection_scores"),
+    "count": ("number of detections", "num_detections", "count"),
+}
+_POSTPROCESS_SUFFIXES = {"boxes": "", "classes": ":1", "scores": ":2", "count": ":3"}
+
+
+class Detection(NamedTuple):
+    """One detected object: its label, score (0…1) and box (x, y, width, height) in the original photo's pixels."""
+
+    label: str
+    score: float
+    box: tuple[int, int, int, int]
+
+
+def _output_roles(outputs: list[dict], metadata: ModelMetadata | None, name: str) -> dict[str, int]:
+    """Which output (index into ``outputs``) holds boxes, classes, scores and the count."""
+    roles: dict[str, int] = {}
+    if metadata is not None and len(metadata.outputs) == len(outputs):
+        for i, tensor in enumerate(metadata.outputs):
+            for role, names in _ROLE_NAMES.items():
+                if tensor.name.lower() in names or (role == "boxes" and tensor.content == "bounding box"):
+                    roles.setdefault(role, i)
+    if len(roles) < 4:  # TFLite_Detection_PostProcess names its outputs '', ':1', ':2', ':3'
+        roles = {}
+        for i, details in enumerate(outputs):
+            tensor_name = str(details["name"])
+            for role, suffix in _POSTPROCESS_SUFFIXES.items():
+                if tensor_name.startswith("TFLite_Detection_PostProcess") and tensor_name.endswith(suffix) and (
+                        suffix or ":" not in tensor_name):
+                    roles[role] = i
+    if len(roles) < 4:
+        raise ModelError(
+            f"Cannot tell which of the 4 outputs of '{name}' are boxes, classes, scores and count: neither its "
+            f"metadata nor its tensor names say. Use an SSD model with metadata (models/ssd_mobilenet_v1_coco_quant"
+            f".tflite)."
+        )
+    return roles
+
+
+def kind_problem(name: str, outputs: list[dict]) -> str | None:
+    """Why a model with these outputs is not an SSD-style detector (None if it looks like one)."""
+    shapes = [tuple(int(d) for d in o["shape"]) for o in outputs]
+    if len(shapes) == 4 and any(len(shape) == 3 and shape[-1] == 4 for shape in shapes):
+        return None
+    if len(shapes) == 1 and len(shapes[0]) == 4 and shapes[0][1] * shapes[0][2] > 1:
+        return (f"'{name}' outputs a score per pixel ({'×'.join(map(str, shapes[0][1:]))}): a segmentation model, "
+                f"not a detector. Use helpers.segmentation.segment(model_path, image).")
+    if len(shapes) == 1:
+        return (f"'{name}' has one output of {int(np.prod(shapes[0][1:]))} scores: an image classifier, not a "
+                f"detector (which has 4 outputs: boxes, classes, scores, count). Use helpers.classify.Classifier.")
+    return f"'{name}' has {len(shapes)} outputs; an SSD detector has 4 (boxes, classes, scores, count)."
+
+
+def boxes_to_pixels(corners: np.ndarray, image_size: tuple[int, int], order: Sequence[int] = DEFAULT_BOX_ORDER,
+                    pixel_size: tuple[int, int] | None = None) -> list[tuple[int, int, int, int]]:
+    """Box corners (fractions of the input, in ``order``) → (x, y, width, height) in pixels of ``image_size`` (w, h).
+
+    ``order`` says where left, top, right and bottom sit among each box's four numbers (the metadata's
+    BoundingBoxProperties.index); ``pixel_size`` = the input's (w, h) if the corners are in input pixels.
+    """
+    width, height = image_size
+    corners = np.asarray(corners, dtype=np.float64).reshape(-1, 4)
+    left, top, right, bottom = (corners[:, i] for i in order)
+    if pixel_size is not None:
+        left, right = left / pixel_size[0], right / pixel_size[0]
+        top, bottom = top / pixel_size[1], bottom / pixel_size[1]
+    x0 = np.clip(np.round(np.clip(left, 0, 1) * width), 0, width).astype(int)
+    y0 = np.clip(np.round(np.clip(top, 0, 1) * height), 0, height).astype(int)
+    x1 = np.clip(np.round(np.clip(right, 0, 1) * width), 0, width).astype(int)
+    y1 = np.clip(np.round(np.clip(bottom, 0, 1) * height), 0, height).astype(int)
+    return [(int(a), int(b), int(max(c - a, 0)), int(max(d - b, 0))) for a, b, c, d in zip(x0, y0, x1, y1)]
+
+
+def detect(
+    model_path: str | os.PathLike,
+    image: ImageSource,
+    max_results: int | None = None,
+    score_threshold: float = 0.5,
+    labels: Sequence[str] | None = None,
+    num_threads: int | None = None,
+) -> list[Detection]:
+    """Detected objects in ``image``, best first: Detection(label, score, box=(x, y, width, height)) in its pixels.
+
+    The whole photo is resized to the model's input (no crop, so every part of it can be found); labels
+    come from the model's metadata unless given. Introduced in notebook 01, section 8.
+    """
+    max_results = check_max_results(max_results)
+    threshold = check_score_threshold(score_threshold)
+    interpreter, outputs, metadata, labels = open_task_model(model_path, kind_problem, labels, num_threads)
+    name = os.path.basename(os.fspath(model_path))
+    roles = _output_roles(outputs, metadata, name)
+    box_meta = metadata.outputs[roles["boxes"]] if metadata is not None else None
+    order = box_meta.box_order if box_meta is not None and box_meta.box_order else DEFAULT_BOX_ORDER
+    in_pixels = box_meta is not None and box_meta.box_coordinates == "PIXEL"
+
+    input_details = interpreter.get_input_details()[0]
+    _, in_height, in_width, _ = (int(d) for d in input_details["shape"])
+    mean, std, _ = choose_normalization(None, None, metadata, input_details["dtype"])
+    photo = load_image(image)
+    interpreter.set_tensor(input_details["index"], to_input(photo, input_details, crop="none", mean=mean, std=std))
+    interpreter.invoke()
+
+    def output(role: str) -> np.ndarray:
+        details = outputs[roles[role]]
+        scale, zero_point = details["quantization"]
+        return dequantize(interpreter.get_tensor(details["index"]), float(scale), int(zero_point))
+
+    corners, classes, scores = output("boxes").reshape(-1, 4), output("classes").ravel(), output("scores").ravel()
+    count = min(round(float(output("count").ravel()[0])), len(scores))
+    boxes = boxes_to_pixels(corners[:count], photo.size, order, (in_width, in_height) if in_pixels else None)
+    found = []
+    for i in np.argsort(-scores[:count], kind="stable"):
+        score = float(scores[i])
+        if threshold is not None and score < threshold:
+            continue
+        index = round(float(classes[i]))
+        label = labels[index] if 0 <= index < len(labels) else f"class {index}"
+        found.append(Detection(label, score, boxes[i]))
+    return found[:max_results]
+
+
+def count_by_label(detections: Sequence[Detection]) -> dict[str, int]:
+    """How many detections of each label, most frequent first."""
+    counts: dict[str, int] = {}
+    for detection in detections:
+        counts[detection.label] = counts.get(detection.label, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
+
+
+def describe(detections: Sequence[Detection]) -> str:
+    """One sentence saying what was found (for alt text and summaries)."""
+    if not detections:
+        return "no objects above the score threshold"
+    parts = [f"{n} {label}" for label, n in count_by_label(detections).items()]
+    return f"{len(detections)} object{'s' if len(detections) != 1 else ''}: " + ", ".join(parts)
+
+
+def iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two (x, y, width, height) boxes: 1 for the same box, 0 when they do not touch."""
+    ax, ay, aw, ah = (float(v) for v in a)
+    bx, by, bw, bh = (float(v) for v in b)
+    overlap_w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
+    overlap_h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
+    inter = overlap_w * overlap_h
+    union = aw * ah + bw * bh - inter
+    return inter / union if union > 0 else 0.0

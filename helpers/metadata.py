@@ -1,0 +1,326 @@
+"""Read what a .tflite file says about itself: its TFLite metadata and embedded files.
+
+A model file with metadata is two things at once (introduced in notebook 01):
+
+* a **flatbuffer** (the model), whose list of named metadata buffers holds one
+  called ``TFLITE_METADATA``: a second flatbuffer (schema "M001") describing the
+  model — its name, licence, each input's normalization (mean and std), each
+  output's meaning and which embedded file holds its labels;
+* a **zip archive**: the embedded files (``labels.txt``, ``labelmap.txt``) are
+  appended after the model, so ``zipfile.ZipFile(model_path).namelist()`` lists them.
+
+The metadata flatbuffer is parsed with the schema code MediaPipe ships
+(``mediapipe/tasks/metadata/metadata_schema_py_generated.py``). That one file
+needs only the ``flatbuffers`` package, so it is loaded on its own: importing
+the ``mediapipe`` package would also import TensorFlow when it is installed
+(seconds and hundreds of MB), which inference code must not pay for.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import sys
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+
+from helpers.errors import MetadataError, ModelError
+
+METADATA_NAME = b"TFLITE_METADATA"
+LABEL_FILE_TYPES = ("TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS")
+_SCHEMA_FILE = ("tasks", "metadata", "metadata_schema_py_generated.py")
+
+HOW_TO_PASS_LABELS = ("pass the labels by hand, e.g. labels=helpers.assets.read_labels('labels/imagenet_labels.txt') "
+                      "(one line per model output)")
+HOW_TO_PASS_NORMALIZATION = ("pass the normalization by hand: mean=127.5, std=127.5 maps pixels 0…255 to −1…1 "
+                             "(MobileNet); mean=0, std=255 maps them to 0…1")
+
+
+@functools.cache
+def metadata_schema() -> ModuleType:
+    """MediaPipe's generated Python code for the TFLite metadata schema, loaded without importing mediapipe."""
+    spec = importlib.util.find_spec("mediapipe")
+    locations = list(spec.submodule_search_locations or []) if spec is not None else []
+    path = Path(locations[0]).joinpath(*_SCHEMA_FILE) if locations else None
+    if path is None or not path.is_file():
+        raise MetadataError(
+            "Reading TFLite metadata needs the schema file that the mediapipe package ships "
+            f"({'/'.join(_SCHEMA_FILE)}), and it was not found. Install it: pip install \"mediapipe~=1.2.2\"."
+        )
+    name = "helpers._metadata_schema"
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module
+    module_spec.loader.exec_module(module)
+    return module
+
+
+def _enum_names(enum_class: type) -> dict[int, str]:
+    return {value: key for key, value in vars(enum_class).items() if key.isupper() or key[:1].isupper()}
+
+
+def _text(value: bytes | str | None) -> str:
+    if value is None:
+        return ""
+    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
+
+
+@dataclass(frozen=True)
+class AssociatedFile:
+    """A file embedded in the model's zip and named by the metadata (e.g. a labels file)."""
+
+    name: str
+    kind: str  # TENSOR_AXIS_LABELS (one label per output), TENSOR_VALUE_LABELS (label per class value), ...
+    description: str = ""
+    locale: str = ""
+
+
+@dataclass(frozen=True)
+class TensorMetadata:
+    """What the metadata says about one input or output tensor."""
+
+    name: str
+    description: str = ""
+    content: str = "unknown"  # "image", "feature", "bounding box", "unknown"
+    color_space: str = ""  # for images: RGB or GRAYSCALE
+    mean: tuple[float, ...] | None = None  # normalization: real = (pixel - mean) / std
+    std: tuple[float, ...] | None = None
+    value_range: tuple[float, float] | None = None  # the tensor's documented (min, max)
+    files: tuple[AssociatedFile, ...] = ()
+    box_order: tuple[int, ...] | None = None  # bounding boxes: where left, top, right, bottom sit among the 4 values
+    box_type: str = ""  # BOUNDARIES (left, top, right, bottom), UPPER_LEFT, CENTER
+    box_coordinates: str = ""  # RATIO (0…1 of the input size) or PIXEL
+
+    @property
+    def label_file(self) -> AssociatedFile | None:
+        """The tensor's labels file (the one without a locale first), or None."""
+        files = [f for f in self.files if f.kind in LABEL_FILE_TYPES]
+        files.sort(key=lambda f: f.locale != "")
+        return files[0] if files else None
+
+
+@dataclass(frozen=True)
+class ModelMetadata:
+    """A model's TFLite metadata: description, licence, and one TensorMetadata per input and output."""
+
+    model_path: Path
+    name: str
+    description: str
+    version: str
+    author: str
+    license: str
+    min_parser_version: str
+    inputs: tuple[TensorMetadata, ...]
+    outputs: tuple[TensorMetadata, ...]
+    files: tuple[str, ...] = field(default=())  # what the zip part holds
+
+    def normalization(self, index: int = 0) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(mean, std) of input ``index``, or a MetadataError naming what is missing and how to pass it by hand."""
+        tensor = self._tensor(self.inputs, index, "input")
+        if tensor.mean is None or tensor.std is None:
+            raise MetadataError(
+                f"The metadata of '{self.model_path.name}' has no NormalizationOptions (mean, std) on input "
+                f"'{tensor.name}'; {HOW_TO_PASS_NORMALIZATION}."
+            )
+        return tensor.mean, tensor.std
+
+    def labels(self, index: int | None = None) -> list[str]:
+        """The labels of output ``index`` (default: the first output that has a labels file), from the zip part."""
+        if index is None:
+            index = next((i for i, t in enumerate(self.outputs) if t.label_file is not None), 0)
+        tensor = self._tensor(self.outputs, index, "output")
+        file = tensor.label_file
+        if file is None:
+            raise MetadataError(
+                f"The metadata of '{self.model_path.name}' names no labels file (an associated file of type "
+                f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output '{tensor.name}'; {HOW_TO_PASS_LABELS}."
+            )
+        text = read_embedded_file(self.model_path, file.name).decode("utf-8", "replace")
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+    def _tensor(self, tensors: tuple[TensorMetadata, ...], index: int, role: str) -> TensorMetadata:
+        if not 0 <= index < len(tensors):
+            raise MetadataError(
+                f"The metadata of '{self.model_path.name}' describes {len(tensors)} {role}s; there is no {role} "
+                f"{index}."
+            )
+        return tensors[index]
+
+    def summary(self) -> dict[str, object]:
+        """The main facts as a flat dict, for display in a notebook."""
+        facts: dict[str, object] = {"name": self.name, "version": self.version, "author": self.author,
+                                    "license": self.license, "embedded files": list(self.files)}
+        for role, tensors in (("input", self.inputs), ("output", self.outputs)):
+            for i, tensor in enumerate(tensors):
+                parts = [tensor.content]
+                if tensor.mean is not None:
+                    parts.append(f"mean {_numbers(tensor.mean)}, std {_numbers(tensor.std)}")
+                if tensor.value_range is not None:
+                    parts.append(f"range {_numbers(tensor.value_range)}")
+                if tensor.label_file is not None:
+                    parts.append(f"labels in {tensor.label_file.name}")
+                facts[f"{role} {i} '{tensor.name}'"] = "; ".join(parts)
+        return facts
+
+
+def _numbers(values: Sequence[float] | None) -> str:
+    if values is None:
+        return "—"
+    shown = [f"{v:g}" for v in values]
+    return shown[0] if len(shown) == 1 else "(" + ", ".join(shown) + ")"
+
+
+def _check_model_file(model_path: str | os.PathLike) -> tuple[Path, bytes]:
+    from helpers.classify import is_tflite
+
+    path = Path(model_path)
+    if not path.is_file():
+        raise ModelError(f"No model file at '{path}'. Fetch models by name with helpers.assets.fetch(...).")
+    data = path.read_bytes()
+    if not is_tflite(data):
+        raise ModelError(f"'{path}' is not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one "
+                         f"starts with {data[:8]!r}). Download the .tflite file itself.")
+    return path, data
+
+
+def _metadata_buffer(path: Path, data: bytes) -> bytes | None:
+    from ai_edge_litert import schema_py_generated as tflite_schema
+
+    try:
+        model = tflite_schema.Model.GetRootAs(data, 0)
+        for i in range(model.MetadataLength()):
+            entry = model.Metadata(i)
+            if entry.Name() != METADATA_NAME:
+                continue
+            buffer = model.Buffers(entry.Buffer())
+            if buffer.DataLength():
+                return buffer.DataAsNumpy().tobytes()
+            offset, size = int(buffer.Offset()), int(buffer.Size())
+            return data[offset:offset + size] if offset > 1 and size > 0 else b""
+    except (IndexError, ValueError, TypeError, AttributeError) as exc:  # flatbuffers' errors on damaged files
+        raise ModelError(f"'{path}' is damaged and cannot be parsed ({type(exc).__name__}); fetch it again.") from exc
+    return None
+
+
+def has_metadata(model_path: str | os.PathLike) -> bool:
+    """True when the model file carries a TFLITE_METADATA entry."""
+    path, data = _check_model_file(model_path)
+    return _metadata_buffer(path, data) is not None
+
+
+def embedded_files(model_path: str | os.PathLike) -> list[str]:
+    """The names of the files in the model's zip part (empty for a model without one)."""
+    path = Path(model_path)
+    if not zipfile.is_zipfile(path):
+        return []
+    with zipfile.ZipFile(path) as archive:
+        return archive.namelist()
+
+
+def read_embedded_file(model_path: str | os.PathLike, name: str) -> bytes:
+    """The bytes of one embedded file, or a MetadataError listing the files there are."""
+    path = Path(model_path)
+    names = embedded_files(path)
+    if name not in names:
+        raise MetadataError(
+            f"'{path.name}' has no embedded file '{name}' (its zip part holds {names or 'nothing'}); "
+            f"the metadata and the files do not match. Fetch the model again, or {HOW_TO_PASS_LABELS}."
+        )
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(name)
+
+
+def _tensor_metadata(tensor, schema: ModuleType) -> TensorMetadata:
+    kinds = _enum_names(schema.AssociatedFileType)
+    files = tuple(
+        AssociatedFile(_text(f.name), kinds.get(f.type, str(f.type)), _text(f.description), _text(f.locale))
+        for f in tensor.associatedFiles or []
+    )
+    mean = std = None
+    for unit in tensor.processUnits or []:
+        if unit.optionsType == schema.ProcessUnitOptions.NormalizationOptions and unit.options is not None:
+            mean = tuple(float(v) for v in np.ravel(unit.options.mean))
+            std = tuple(float(v) for v in np.ravel(unit.options.std))
+    value_range = None
+    if tensor.stats is not None and tensor.stats.min is not None and tensor.stats.max is not None:
+        low, high = np.ravel(tensor.stats.min), np.ravel(tensor.stats.max)
+        if low.size and high.size:
+            value_range = (float(low.min()), float(high.max()))
+    content, color_space, box = "unknown", "", {}
+    if tensor.content is not None:
+        kind, props = tensor.content.contentPropertiesType, tensor.content.contentProperties
+        types = schema.ContentProperties
+        if kind == types.ImageProperties:
+            content = "image"
+            color_space = _enum_names(schema.ColorSpaceType).get(getattr(props, "colorSpace", 0), "")
+        elif kind == types.FeatureProperties:
+            content = "feature"
+        elif kind == types.BoundingBoxProperties:
+            content = "bounding box"
+            box = {
+                "box_order": tuple(int(i) for i in np.ravel(props.index)) if props.index is not None else None,
+                "box_type": _enum_names(schema.BoundingBoxType).get(props.type, ""),
+                "box_coordinates": _enum_names(schema.CoordinateType).get(props.coordinateType, ""),
+            }
+    return TensorMetadata(_text(tensor.name), _text(tensor.description), content, color_space, mean, std,
+                          value_range, files, **box)
+
+
+_NEEDS = {
+    "labels": ("its labels (a labels file on an output)", HOW_TO_PASS_LABELS),
+    "normalization": ("its input normalization (NormalizationOptions: mean and std)", HOW_TO_PASS_NORMALIZATION),
+}
+
+
+def read_metadata(model_path: str | os.PathLike, needed: str | None = None) -> ModelMetadata:
+    """Parse a model's TFLite metadata, or raise a MetadataError saying the file has none and what to do.
+
+    ``needed`` ("labels" or "normalization") names what the caller wanted, so the error can say it.
+    """
+    path, data = _check_model_file(model_path)
+    raw = _metadata_buffer(path, data)
+    if raw is None:
+        wanted = [_NEEDS[needed]] if needed in _NEEDS else list(_NEEDS.values())
+        raise MetadataError(
+            f"'{path.name}' carries no TFLite metadata (no '{METADATA_NAME.decode()}' entry in the model file), "
+            f"so it cannot say {' or '.join(what for what, _ in wanted)}. Use a model file with metadata, or "
+            + "; and ".join(how for _, how in wanted) + "."
+        )
+    schema = metadata_schema()
+    if not schema.ModelMetadata.ModelMetadataBufferHasIdentifier(raw, 0):
+        raise MetadataError(f"The TFLITE_METADATA entry of '{path.name}' is not a metadata flatbuffer (its "
+                            f"identifier is {raw[4:8]!r}, not b'M001'); fetch the model again.")
+    try:
+        meta = schema.ModelMetadataT.InitFromPackedBuf(bytearray(raw), 0)
+    except Exception as exc:  # flatbuffers raises assorted errors on a damaged buffer
+        raise MetadataError(f"The metadata of '{path.name}' is damaged ({type(exc).__name__}); fetch it "
+                            f"again.") from exc
+    graphs = meta.subgraphMetadata or []
+    graph = graphs[0] if graphs else None
+    inputs = tuple(_tensor_metadata(t, schema) for t in (graph.inputTensorMetadata or [])) if graph else ()
+    outputs = tuple(_tensor_metadata(t, schema) for t in (graph.outputTensorMetadata or [])) if graph else ()
+    return ModelMetadata(path, _text(meta.name), _text(meta.description), _text(meta.version), _text(meta.author),
+                         _text(meta.license), _text(meta.minParserVersion), inputs, outputs,
+                         tuple(embedded_files(path)))
+
+
+def metadata_or_none(model_path: str | os.PathLike) -> ModelMetadata | None:
+    """The model's metadata, or None when the file has none (other problems still raise)."""
+    return read_metadata(model_path) if has_metadata(model_path) else None
+
+
+def labels_from_metadata(model_path: str | os.PathLike, output: int | None = None) -> list[str]:
+    """A model's labels from its embedded labels file (MetadataError if there are none); see ModelMetadata.labels."""
+    return read_metadata(model_path, "labels").labels(output)
+
+
+def normalization_from_metadata(model_path: str | os.PathLike, input_index: int = 0) -> tuple[tuple[float, ...],
+                                                                                               tuple[float, ...]]:
+    """(mean, std) of a model's input from its metadata (MetadataError if the metadata does not say)."""
+    return read_metadata(model_path, "normalization").normalization(input_index)

@@ -1,0 +1,115 @@
+"""Semantic segmentation with a .tflite model: a class for every pixel of the photo.
+
+The overview's second "different type of model" (notebook 01, section 8):
+"predicting the composition of an image, for example subject versus background".
+A DeepLab-style model outputs, for each pixel of its (small, square) input, one
+score per class. To answer at the photo's own size, the scores are resized back
+(bilinear, so boundaries stay smooth) and the best class is taken per pixel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from helpers.classify import choose_normalization, dequantize, open_task_model
+from helpers.errors import LabelError
+from helpers.images import ImageSource, Normalization, load_image, to_input
+
+_BAND_VALUES = 1 << 22  # floats per band of output rows while resizing scores (16 MB)
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """``mask``: an (H, W) array of class indices at the photo's size; ``labels[i]`` names class i."""
+
+    mask: np.ndarray
+    labels: list[str]
+
+    def shares(self) -> dict[str, float]:
+        """The fraction of pixels of each class present, largest first."""
+        counts = np.bincount(self.mask.ravel(), minlength=len(self.labels))
+        total = max(int(self.mask.size), 1)
+        order = np.argsort(-counts, kind="stable")
+        return {self.labels[i]: counts[i] / total for i in order if counts[i] > 0}
+
+    def describe(self) -> str:
+        """One sentence giving the classes present and their share of the pixels (for alt text)."""
+        return ", ".join(f"{label} {share:.0%}" for label, share in self.shares().items())
+
+
+def kind_problem(name: str, outputs: list[dict]) -> str | None:
+    """Why a model with these outputs is not a segmenter (None if it is one): one (1, h, w, classes) output."""
+    shapes = [tuple(int(d) for d in o["shape"]) for o in outputs]
+    if len(shapes) == 1 and len(shapes[0]) == 4 and shapes[0][1] * shapes[0][2] > 1 and shapes[0][3] > 1:
+        return None
+    if len(shapes) == 4:
+        return (f"'{name}' has 4 outputs (boxes, classes, scores, count): an object detector, not a segmenter. "
+                f"Use helpers.detection.detect(model_path, image).")
+    if len(shapes) == 1:
+        return (f"'{name}' has one output of shape {shapes[0]}: a score per label for the whole image (an image "
+                f"classifier), not a score per pixel. Use helpers.classify.Classifier.")
+    return f"'{name}' has {len(shapes)} outputs; a segmenter has one, of shape (1, height, width, classes)."
+
+
+def _source_positions(size_out: int, size_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each output position: the two input positions around its centre and the weight of the second."""
+    centres = (np.arange(size_out) + 0.5) * (size_in / size_out) - 0.5
+    centres = np.clip(centres, 0, size_in - 1)
+    low = np.floor(centres).astype(int)
+    high = np.minimum(low + 1, size_in - 1)
+    return low, high, (centres - low).astype(np.float32)
+
+
+def upsample_argmax(scores: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize (h, w, classes) scores bilinearly to ``size`` = (width, height) and take the best class per pixel.
+
+    Done in bands of rows, so a 12-megapixel photo never needs all its scores in memory at once.
+    """
+    scores = np.asarray(scores, dtype=np.float32)
+    in_h, in_w, classes = scores.shape
+    width, height = size
+    x_low, x_high, x_weight = _source_positions(width, in_w)
+    y_low, y_high, y_weight = _source_positions(height, in_h)
+    # Along x once for every input row: (in_h, width, classes).
+    rows = scores[:, x_low] * (1 - x_weight)[None, :, None] + scores[:, x_high] * x_weight[None, :, None]
+    dtype = np.uint8 if classes <= 256 else np.int32
+    mask = np.empty((height, width), dtype=dtype)
+    band = max(1, _BAND_VALUES // max(1, width * classes))
+    for start in range(0, height, band):
+        stop = min(height, start + band)
+        w = y_weight[start:stop, None, None]
+        block = rows[y_low[start:stop]] * (1 - w) + rows[y_high[start:stop]] * w
+        mask[start:stop] = np.argmax(block, axis=-1)
+    return mask
+
+
+def segment(
+    model_path: str | os.PathLike,
+    image: ImageSource,
+    labels: Sequence[str] | None = None,
+    mean: Normalization | None = None,
+    std: Normalization | None = None,
+    num_threads: int | None = None,
+) -> Segmentation:
+    """A class for every pixel of ``image``: Segmentation(mask (H, W) at the photo's size, labels).
+
+    The whole photo is resized to the model's input (no crop); labels and the input normalization come
+    from the model's metadata unless given. Introduced in notebook 01, section 8.
+    """
+    interpreter, outputs, metadata, labels = open_task_model(model_path, kind_problem, labels, num_threads)
+    name = os.path.basename(os.fspath(model_path))
+    classes = int(outputs[0]["shape"][-1])
+    if len(labels) != classes:
+        raise LabelError(f"{len(labels)} labels for the {classes} classes of '{name}'; pass one label per class.")
+    input_details = interpreter.get_input_details()[0]
+    mean, std, _ = choose_normalization(mean, std, metadata, input_details["dtype"])
+    photo = load_image(image)
+    interpreter.set_tensor(input_details["index"], to_input(photo, input_details, crop="none", mean=mean, std=std))
+    interpreter.invoke()
+    scale, zero_point = outputs[0]["quantization"]
+    scores = dequantize(interpreter.get_tensor(outputs[0]["index"]), float(scale), int(zero_point))[0]
+    return Segmentation(upsample_argmax(scores, photo.size), labels)

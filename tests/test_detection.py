@@ -1,0 +1,87 @@
+"""helpers.detection on a tiny constant "detector" the tests make; wrong kinds of model get clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from helpers import MetadataError, ModelError, OptionError
+from helpers.classify import Classifier
+from helpers.detection import Detection, boxes_to_pixels, count_by_label, describe, detect
+
+
+@pytest.fixture
+def wide_image() -> np.ndarray:
+    return np.full((100, 200, 3), 90, dtype=np.uint8)
+
+
+def test_boxes_come_back_in_the_original_pixels(task_models, wide_image):
+    found = detect(task_models["detector"], wide_image)
+    # Scores 0.9 (person) and 0.6 (cat) pass the default 0.5 threshold; 0.3 (dog) does not.
+    assert [(d.label, round(d.score, 4)) for d in found] == [("person", 0.9), ("cat", 0.6)]
+    # person: top 0, left 0.5, bottom 0.5, right 1.0 of a 200×100 photo.
+    assert found[0].box == (100, 0, 100, 50)
+    # cat: top 0.25, left 0.1, bottom 0.75, right 0.5.
+    assert found[1].box == (20, 25, 80, 50)
+    label, _score, box = found[0]  # a named tuple: it unpacks
+    assert isinstance(found[0], Detection) and label == "person" and box == found[0].box
+
+
+def test_threshold_max_results_and_given_labels(task_models, wide_image):
+    everything = detect(task_models["detector"], wide_image, score_threshold=0.0)
+    assert [d.label for d in everything] == ["person", "cat", "dog"]
+    assert detect(task_models["detector"], wide_image, max_results=1, score_threshold=0.0) == everything[:1]
+    renamed = detect(task_models["detector"], wide_image, labels=["a", "b", "c"], score_threshold=0.0)
+    assert [d.label for d in renamed] == ["a", "b", "c"]
+    assert count_by_label(everything) == {"person": 1, "cat": 1, "dog": 1}
+    assert describe(everything) == "3 objects: 1 person, 1 cat, 1 dog"
+    assert describe([]) == "no objects above the score threshold"
+
+
+@pytest.mark.parametrize("bad", [-0.5, 1.01, "0.5x"])
+def test_bad_score_threshold(task_models, wide_image, bad):
+    with pytest.raises(OptionError, match="score_threshold must be"):
+        detect(task_models["detector"], wide_image, score_threshold=bad)
+
+
+def test_bad_max_results(task_models, wide_image):
+    with pytest.raises(OptionError, match="max_results must be a whole number"):
+        detect(task_models["detector"], wide_image, max_results=0)
+
+
+def test_without_metadata_labels_must_be_given(task_models, wide_image):
+    with pytest.raises(MetadataError, match="no TFLite metadata.*its labels.*labels="):
+        detect(task_models["detector_no_metadata"], wide_image)
+    with pytest.raises(ModelError, match="Cannot tell which of the 4 outputs"):
+        detect(task_models["detector_no_metadata"], wide_image, labels=["person", "cat", "dog"])
+
+
+def test_a_classifier_or_segmenter_given_to_detect(tiny_models, task_models, wide_image):
+    with pytest.raises(ModelError, match="an image classifier, not a detector.*Classifier"):
+        detect(tiny_models["float"], wide_image)
+    with pytest.raises(ModelError, match="a segmentation model, not a detector.*segment"):
+        detect(task_models["segmenter"], wide_image)
+
+
+def test_a_detector_or_segmenter_given_to_classifier(task_models):
+    with pytest.raises(ModelError, match="object detector.*helpers.detection.detect"):
+        Classifier(task_models["detector"])
+    with pytest.raises(ModelError, match="16×16×3 scores.*segmentation model.*helpers.segmentation.segment"):
+        Classifier(task_models["segmenter"])
+
+
+def test_boxes_to_pixels_order_clipping_and_pixel_coordinates():
+    # left, top, right, bottom given directly (order 0, 1, 2, 3); corners past the edge are clipped.
+    assert boxes_to_pixels([[-0.1, 0.2, 0.5, 1.3]], (100, 50), order=(0, 1, 2, 3)) == [(0, 10, 50, 40)]
+    # Corners in input pixels (a 300×300 input) on a 600×300 photo.
+    assert boxes_to_pixels([[30, 60, 150, 240]], (600, 300), pixel_size=(300, 300)) == [(120, 30, 360, 120)]
+    assert boxes_to_pixels([[0.5, 0.5, 0.4, 0.4]], (10, 10)) == [(5, 5, 0, 0)]  # upside-down boxes are empty
+
+
+def test_iou():
+    from helpers.detection import iou
+
+    assert iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
+    assert iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
+    assert iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
+    assert iou((0, 0, 0, 0), (0, 0, 0, 0)) == 0.0

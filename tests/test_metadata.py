@@ -1,0 +1,104 @@
+"""helpers.metadata: TFLite metadata and embedded files, on tiny models with metadata the tests write."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from helpers import MetadataError, ModelError, assets
+from helpers.metadata import (
+    embedded_files,
+    has_metadata,
+    labels_from_metadata,
+    metadata_or_none,
+    normalization_from_metadata,
+    read_embedded_file,
+    read_metadata,
+)
+
+
+def test_a_model_with_metadata_is_also_a_zip(metadata_models):
+    path = metadata_models["float"]
+    assert zipfile.ZipFile(path).namelist() == ["labels.txt"] == embedded_files(path)
+    assert read_embedded_file(path, "labels.txt") == b"cat\ndog\nbird\n"
+    assert path.read_bytes()[4:8] == b"TFL3"  # and still a flatbuffer
+
+
+def test_reads_labels_normalization_and_description(metadata_models):
+    meta = read_metadata(metadata_models["float"])
+    assert meta.name == "test model" and meta.version == "v1"
+    assert meta.labels() == ["cat", "dog", "bird"] == labels_from_metadata(metadata_models["float"])
+    assert meta.normalization() == ((0.0,), (255.0,)) == normalization_from_metadata(metadata_models["float"])
+    assert meta.inputs[0].content == "image" and meta.inputs[0].color_space == "RGB"
+    assert meta.outputs[0].label_file.kind == "TENSOR_AXIS_LABELS"
+    summary = meta.summary()
+    assert summary["embedded files"] == ["labels.txt"]
+    assert "mean 0, std 255" in summary["input 0 'image'"]
+
+
+def test_model_without_metadata(tiny_models):
+    path = tiny_models["float"]
+    assert not has_metadata(path) and metadata_or_none(path) is None and embedded_files(path) == []
+    with pytest.raises(MetadataError, match=r"no TFLite metadata.*its labels.*labels=helpers.assets.read_labels"):
+        labels_from_metadata(path)
+    with pytest.raises(MetadataError, match=r"no TFLite metadata.*NormalizationOptions.*mean=127.5, std=127.5"):
+        normalization_from_metadata(path)
+    with pytest.raises(MetadataError, match="labels.*normalization"):
+        read_metadata(path)
+
+
+def test_metadata_missing_a_field_names_it(metadata_models):
+    with pytest.raises(MetadataError, match="no labels file .*TENSOR_AXIS_LABELS.*output 'probability'.*labels="):
+        read_metadata(metadata_models["no_labels"]).labels()
+    with pytest.raises(MetadataError, match="no NormalizationOptions .* input 'image'.*mean=127.5"):
+        read_metadata(metadata_models["no_normalization"]).normalization()
+    with pytest.raises(MetadataError, match="no embedded file 'labels.txt'"):
+        read_metadata(metadata_models["missing_zip"]).labels()
+    with pytest.raises(MetadataError, match="describes 1 outputs; there is no output 3"):
+        read_metadata(metadata_models["float"]).labels(3)
+
+
+def test_not_a_model_and_damaged_metadata(tmp_path, metadata_models):
+    text = tmp_path / "labels.tflite"
+    text.write_text("cat\ndog\n")
+    with pytest.raises(ModelError, match="not a TensorFlow Lite model"):
+        read_metadata(text)
+    with pytest.raises(ModelError, match="No model file"):
+        read_metadata(tmp_path / "missing.tflite")
+    data = bytearray(metadata_models["float"].read_bytes())
+    at = data.find(b"M001")
+    assert at > 0
+    data[at:at + 4] = b"XXXX"
+    damaged = tmp_path / "damaged.tflite"
+    damaged.write_bytes(bytes(data))
+    with pytest.raises(MetadataError, match="not a metadata flatbuffer"):
+        read_metadata(damaged)
+
+
+def test_reading_metadata_imports_neither_tensorflow_nor_mediapipe(metadata_models):
+    code = (f"import sys; from helpers.metadata import read_metadata; "
+            f"assert read_metadata(r'{metadata_models['float']}').labels() == ['cat', 'dog', 'bird']; "
+            f"print(sorted(m for m in ('tensorflow', 'mediapipe', 'keras') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.assets
+def test_the_mirrored_models_metadata():
+    v1 = read_metadata(assets.fetch("models/mobilenet_v1_0.25_224_metadata.tflite"))
+    assert v1.normalization() == ((127.5,), (127.5,))
+    labels = v1.labels()
+    # The same 1,001 classes as labels/imagenet_labels.txt, named by their first synonym only.
+    assert [full.split(",")[0] for full in assets.read_labels("labels/imagenet_labels.txt")] == labels
+    ssd = read_metadata(assets.fetch("models/ssd_mobilenet_v1_coco_quant.tflite"))
+    assert [t.name for t in ssd.outputs] == ["locations", "classes", "scores", "number of detections"]
+    assert ssd.outputs[0].box_order == (1, 0, 3, 2) and ssd.outputs[0].box_coordinates == "RATIO"
+    assert ssd.labels()[:2] == ["person", "bicycle"] and ssd.files == ("labelmap.txt",)
+    deeplab = read_metadata(assets.fetch("models/deeplabv3_257.tflite"))
+    assert len(deeplab.labels()) == 21 and deeplab.labels()[0] == "background"
+    flowers = read_metadata(assets.fetch("models/automl_flowers_quant.tflite"))
+    assert flowers.labels() == ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
