@@ -717,7 +717,7 @@ def check_wilson_interval(answer, hits: int, total: int) -> Verdict:
 
 
 def check_occlusion_drop(answer, classifier, image, target: int, box: tuple[int, int, int, int],
-                         fill: int = 128) -> bool:
+                         fill: int = 128) -> Verdict:
     """Exercise 08.1: the class's probability on the whole image minus with ``box`` covered by ``fill``."""
     from helpers.explain import model_pixels
 
@@ -743,7 +743,7 @@ def check_occlusion_drop(answer, classifier, image, target: int, box: tuple[int,
                                f"columns left:right to {fill}, run the model on both and subtract.")
 
 
-def check_peak_cell(answer, values) -> bool:
+def check_peak_cell(answer, values) -> Verdict:
     """Exercise 08.2: the (row, col) of a map's largest value (a flat index is accepted too)."""
     values = np.asarray(values)
     best = {tuple(int(i) for i in cell) for cell in np.argwhere(values == values.max())}
@@ -764,7 +764,7 @@ def check_peak_cell(answer, values) -> bool:
     return _verdict(False, "", "Use np.argmax on the map, then np.unravel_index(..., map.shape) to get (row, col).")
 
 
-def check_rank_correlation(answer, first, second) -> bool:
+def check_rank_correlation(answer, first, second) -> Verdict:
     """Exercise 08.3: Spearman's rank correlation of two maps (Pearson's correlation of their ranks)."""
     from helpers.explain import rank_correlation
 
