@@ -16,6 +16,17 @@ def classify_upload(classifier: Classifier, data: bytes, top_k: int = 5) -> list
     return classifier.classify(load_image(bytes(data)), top_k=top_k)
 
 
+def uploaded_files(value) -> list[tuple[str, bytes]]:
+    """(name, bytes) of each file in a ``FileUpload.value``, in both ipywidgets' formats.
+
+    ipywidgets 8 gives a tuple of dicts with "name" and "content"; ipywidgets 7 (Colab's)
+    a dict ``{name: {"metadata": {...}, "content": bytes}}``.
+    """
+    if isinstance(value, dict):  # ipywidgets 7
+        return [(str(name), bytes(item["content"])) for name, item in value.items()]
+    return [(str(item["name"]), bytes(item["content"])) for item in value]  # ipywidgets 8
+
+
 def upload_and_classify(classifier: Classifier, top_k: int = 5):
     """An upload button; each uploaded photo is shown with its top-k table (errors shown in words)."""
     import ipywidgets as widgets
@@ -30,13 +41,17 @@ def upload_and_classify(classifier: Classifier, top_k: int = 5):
     def on_upload(change: dict) -> None:
         output.clear_output()
         with output:
-            for item in change["new"]:
+            for name, content in uploaded_files(change["new"]):
                 try:
-                    image = load_image(bytes(item["content"]))
+                    image = load_image(content)
                     pairs = classifier.classify(image, top_k=top_k)
                 except HelpersError as exc:
-                    print(f"Could not classify {item['name']}: {exc}")
+                    print(f"Could not classify {name}: {exc}")
                     continue
+                shown = [pair for pair in pairs if pair[1] > 0] or pairs[:1]
+                if len(shown) < len(pairs):
+                    print(f"{len(pairs) - len(shown)} more labels tie at probability 0 and are not listed.")
+                pairs = shown
                 thumbnail = image.copy()
                 thumbnail.thumbnail((224, 224))
                 display(thumbnail)

@@ -55,11 +55,16 @@ def jupyterlab(tmp_path_factory):
         port = probe.getsockname()[1]
     token = secrets.token_hex(16)
     home = tmp_path_factory.mktemp("jupyter")
+    # The tests clear and re-run notebooks in the browser; autosave would write that into the repository.
+    settings = home / "settings" / "@jupyterlab" / "docmanager-extension"
+    settings.mkdir(parents=True)
+    (settings / "plugin.jupyterlab-settings").write_text('{"autosave": false}')
     env = {
         **os.environ,
         "JUPYTER_CONFIG_DIR": str(home / "config"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
     }
     command = [
         sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",

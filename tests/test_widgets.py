@@ -69,3 +69,13 @@ def test_threshold_explorer_redraws_when_moved(capsys):
 def test_threshold_explorer_refuses_mismatched_inputs():
     with pytest.raises(MetricsError, match="same length"):
         widgets.threshold_explorer(CONFIDENCE, CORRECT[:2])
+
+
+def test_uploaded_files_reads_both_ipywidgets_formats():
+    from helpers.widgets import uploaded_files
+
+    version_8 = ({"name": "cat.jpg", "type": "image/jpeg", "size": 3, "content": memoryview(b"abc"),
+                  "last_modified": 0},)
+    version_7 = {"cat.jpg": {"metadata": {"name": "cat.jpg", "type": "image/jpeg", "size": 3}, "content": b"abc"}}
+    assert uploaded_files(version_8) == uploaded_files(version_7) == [("cat.jpg", b"abc")]
+    assert uploaded_files(()) == uploaded_files({}) == []
