@@ -5,21 +5,24 @@ from __future__ import annotations
 import sys
 from importlib import metadata
 
-# Package → the oldest version the notebooks were checked with.
-MINIMUM = {"ai-edge-litert": "1.2", "numpy": "1.26", "pillow": "10.0", "matplotlib": "3.8", "ipywidgets": "8.0",
-           "pooch": "1.8", "tensorflow": "2.16", "mediapipe": "1.2"}
-NEEDED_BY = {"tensorflow": "notebooks 05 and 06", "mediapipe": "notebook 01 and helpers.metadata"}
+# Package → the oldest version the notebooks are checked with (pyproject's floors; .ci/run's floors job
+# installs exactly these, ci/requirements-floors.txt). TensorFlow 2.16's converter aborts with Keras 3.
+MINIMUM = {"ai-edge-litert": "2.1", "numpy": "1.26", "pillow": "10.0", "matplotlib": "3.8", "ipywidgets": "7.7",
+           "pooch": "1.8", "tensorflow": "2.17", "mediapipe": "1.2"}
+NEEDED_BY = {"tensorflow": "notebooks 05, 06 and 07", "mediapipe": "notebook 01 and helpers.metadata"}
+# Distribution name → the module a kernel imports.
+MODULE = {"ai-edge-litert": "ai_edge_litert", "pillow": "PIL"}
 
 
 def _tuple(version: str) -> tuple[int, ...]:
     parts = []
-    for piece in version.split(".")[:3]:
+    for piece in version.lstrip("v").split(".")[:3]:
         digits = "".join(ch for ch in piece if ch.isdigit())
         parts.append(int(digits) if digits else 0)
     return tuple(parts)
 
 
-def versions() -> dict[str, str | None]:
+def installed() -> dict[str, str | None]:
     """Installed versions of the suite's packages (None when missing), without importing them."""
     found: dict[str, str | None] = {}
     for name in MINIMUM:
@@ -28,6 +31,22 @@ def versions() -> dict[str, str | None]:
         except metadata.PackageNotFoundError:
             found[name] = None
     return found
+
+
+def loaded() -> dict[str, str]:
+    """Versions of the suite's packages this Python process has already imported (what it really runs)."""
+    found = {}
+    for name in MINIMUM:
+        module = sys.modules.get(MODULE.get(name, name))
+        version = getattr(module, "__version__", None)
+        if isinstance(version, str):
+            found[name] = version.lstrip("v")
+    return found
+
+
+def versions() -> dict[str, str | None]:
+    """The version each package runs with: the loaded one where imported, else the installed one."""
+    return {**installed(), **loaded()}
 
 
 def problems(found: dict[str, str | None] | None = None) -> list[str]:
@@ -44,12 +63,48 @@ def problems(found: dict[str, str | None] | None = None) -> list[str]:
     return messages
 
 
-def report() -> None:
-    """Print Python's and each package's version, then any problem with its fix."""
+def distributions() -> dict[str, str]:
+    """Every installed distribution's version, by lower-case name (what a setup cell records before pip)."""
+    return {dist.metadata["Name"].lower(): dist.version for dist in metadata.distributions() if dist.metadata["Name"]}
+
+
+def stale(before: dict[str, str | None] | None = None) -> list[str]:
+    """Packages whose files changed under this running kernel, which keeps the old code until restarted.
+
+    A package counts when one of its modules is imported and either its installed version differs from
+    the loaded ``__version__``, or ``before`` (versions read before a ``pip install``) differs from now.
+    """
+    now = distributions()
+    modules: dict[str, set[str]] = {}
+    for module, names in metadata.packages_distributions().items():
+        for name in names:
+            modules.setdefault(name.lower(), set()).add(module)
+    imported = {name for name, mods in modules.items() if mods & sys.modules.keys()}
+    old = {name: version for name, version in (before or {}).items() if version}
+    old.update(loaded())  # the version really running beats any record
+    changed = []
+    for name in sorted(imported):
+        if name in old and name in now and _tuple(old[name]) != _tuple(now[name]):
+            changed.append(f"{name} {old[name]} → {now[name]}")
+    return changed
+
+
+def report(before: dict[str, str | None] | None = None) -> None:
+    """Print Python's and each package's version in use, any problem with its fix, and whether to restart.
+
+    Pass ``before`` (from ``distributions()`` before a ``pip install``) to learn whether the install
+    replaced a package this kernel has already loaded: only then is a restart needed.
+    """
     found = versions()
     print(f"Python {sys.version.split()[0]}; " + ", ".join(f"{k} {v or 'missing'}" for k, v in found.items()))
     for message in problems(found):
         print("⚠", message)
+    changed = stale(before)
+    if changed:
+        print("⚠ Restart needed: pip replaced " + ", ".join(changed) + " while this kernel had it loaded. "
+              "Restart the kernel (Colab: Runtime → Restart session), then run the notebook from the top.")
+    else:
+        print("Ready: no restart needed.")
 
 
 def import_mediapipe():

@@ -23,3 +23,64 @@ def test_import_mediapipe_skips_tensorflow_and_leaves_it_importable():
     out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["False", "False", "True", "True"]
+
+
+class _FakeModule:
+    def __init__(self, version: str) -> None:
+        self.__version__ = version
+
+
+def test_report_uses_the_loaded_version_not_the_installed_one(monkeypatch, capsys):
+    installed = environment.installed()["pooch"]
+    monkeypatch.setitem(sys.modules, "pooch", _FakeModule("v1.8.0"))  # what an old kernel still runs
+    assert environment.versions()["pooch"] == "1.8.0"
+    environment.report()
+    out = capsys.readouterr().out
+    assert "pooch 1.8.0" in out
+    assert f"pooch 1.8.0 → {installed}" in out and "Restart needed" in out
+
+
+def test_restart_only_for_replaced_packages_that_are_loaded(monkeypatch, capsys):
+    now = {"numpy": "2.1.3", "pooch": "1.9.0", "mediapipe": "1.2.2"}
+    monkeypatch.setattr(environment, "distributions", lambda: now)
+    monkeypatch.setattr(environment, "loaded", dict)  # only the records below, no __version__
+    monkeypatch.setattr(environment.metadata, "packages_distributions",
+                        lambda: {"numpy": ["numpy"], "pooch": ["pooch"], "mediapipe": ["mediapipe"]})
+    monkeypatch.setitem(sys.modules, "numpy", sys.modules["numpy"])
+    monkeypatch.delitem(sys.modules, "pooch", raising=False)
+    monkeypatch.delitem(sys.modules, "mediapipe", raising=False)
+    # pip upgraded pooch and installed mediapipe, neither imported yet; numpy unchanged: no restart
+    assert environment.stale({"numpy": "2.1.3", "pooch": "1.8.0"}) == []
+    # pip replaced numpy, which this kernel has loaded: restart
+    assert environment.stale({"numpy": "1.26.4", "pooch": "1.8.0"}) == ["numpy 1.26.4 → 2.1.3"]
+
+
+def test_restart_when_an_imported_package_without_version_was_replaced(monkeypatch):
+    module = type(sys)("fake_tqdm")  # a module that has no __version__, as some packages' modules
+    monkeypatch.setitem(sys.modules, "tqdm", module)
+    now = environment.distributions()["tqdm"]
+    assert environment.stale({"tqdm": "4.0.0"}) == [f"tqdm 4.0.0 → {now}"]
+    assert environment.stale({"tqdm": now}) == []
+    monkeypatch.delitem(sys.modules, "tqdm")
+    assert environment.stale({"tqdm": "4.0.0"}) == [], "replaced but never imported: no restart needed"
+
+
+def test_minimums_match_pyproject_floors():
+    import re
+    import tomllib
+    from pathlib import Path
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())["project"]
+    floors = {}
+    for requirement in project["dependencies"]:
+        match = re.match(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", requirement)
+        if match:
+            floors[match.group(1).lower()] = match.group(2)
+    for name, minimum in environment.MINIMUM.items():
+        if name in floors:
+            assert environment._tuple(floors[name]) == environment._tuple(minimum), name
+    floors_file = (Path(__file__).parents[1] / "ci" / "requirements-floors.txt").read_text()
+    for name, minimum in environment.MINIMUM.items():  # the floors job installs exactly the minimums
+        pinned = re.search(rf"^{re.escape(name)}==([0-9.]+)", floors_file, re.M)
+        assert pinned, f"{name} is missing from ci/requirements-floors.txt"
+        assert environment._tuple(pinned.group(1))[:2] == environment._tuple(minimum)[:2], name
