@@ -32,12 +32,12 @@ class _FakeModule:
 
 def test_report_uses_the_loaded_version_not_the_installed_one(monkeypatch, capsys):
     installed = environment.installed()["pooch"]
-    monkeypatch.setitem(sys.modules, "pooch", _FakeModule("v1.8.0"))  # what an old kernel still runs
-    assert environment.versions()["pooch"] == "1.8.0"
+    monkeypatch.setitem(sys.modules, "pooch", _FakeModule("v0.0.1"))  # what an old kernel still runs
+    assert environment.versions()["pooch"] == "0.0.1"
     environment.report()
     out = capsys.readouterr().out
-    assert "pooch 1.8.0" in out
-    assert f"pooch 1.8.0 → {installed}" in out and "Restart needed" in out
+    assert "pooch 0.0.1" in out
+    assert f"pooch 0.0.1 → {installed}" in out and "Restart needed" in out
 
 
 def test_restart_only_for_replaced_packages_that_are_loaded(monkeypatch, capsys):

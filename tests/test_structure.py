@@ -104,12 +104,21 @@ def test_relative_links_resolve(path):
         for line in (ROOT / "README.md").read_text().splitlines()
         if line.startswith("#")
     }
+    own = nbtools.repository_url() + "/blob/main/"
     for text in texts:
         for target in LINK.findall(text):
-            if target.startswith(("http://", "https://", "mailto:", "#")):
+            if target.startswith(own):  # an absolute link into this repository must resolve too
+                file_part, _, anchor = target.removeprefix(own).partition("#")
+                resolved = ROOT / file_part
+            elif target.startswith(("http://", "https://", "mailto:", "#")):
                 continue
-            file_part, _, anchor = target.partition("#")
-            resolved = (path.parent / file_part).resolve()
+            else:
+                file_part, _, anchor = target.partition("#")
+                if path.suffix == ".ipynb":
+                    assert file_part.endswith(".ipynb"), (
+                        f"{path.name} links to {target}: on Colab a relative link only reaches another notebook; "
+                        f"link to {own}{file_part} instead")
+                resolved = (path.parent / file_part).resolve()
             if resolved.name.endswith(".ipynb") and not resolved.exists():
                 number = int(resolved.name[:2])
                 assert number > len(NOTEBOOKS), f"{path.name} links to a missing {file_part}"

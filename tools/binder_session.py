@@ -5,10 +5,13 @@ in order, the way a learner clicks through them, and samples the memory the cont
 for: the proportional set size (PSS, shared libraries counted once overall) of the server and every live
 kernel, summed. Two scenarios:
 
-* ``--keep``: the learner never shuts a kernel down (each stays alive after its notebook ran);
-* default: the learner shuts each kernel down at the end of its notebook, as every notebook asks.
+* default (``--keep 0``): the learner shuts each kernel down at the end of its notebook, as every notebook asks;
+* ``--keep 1``: the learner never does, and Binder's idle culling (binder/jupyter_server_config.py: 15 minutes
+  without running anything) removes a kernel while the next notebook runs — with a notebook taking 30 to 45
+  minutes in class, at most the previous kernel is still alive beside the current one;
+* ``--keep 99``: no culling at all, every kernel stays alive.
 
-Usage: python tools/binder_session.py [--keep] [notebooks ...]   (default: notebooks/*.ipynb)
+Usage: python tools/binder_session.py [--keep N] [notebooks ...]   (default: notebooks/*.ipynb)
 """
 
 from __future__ import annotations
@@ -60,7 +63,7 @@ def main() -> None:
     from nbclient import NotebookClient
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--keep", action="store_true", help="never shut a kernel down")
+    parser.add_argument("--keep", type=int, default=0, help="finished kernels left alive (oldest shut first)")
     parser.add_argument("notebooks", nargs="*", type=Path)
     args = parser.parse_args()
     notebooks = args.notebooks or sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -92,13 +95,13 @@ def main() -> None:
             alone = pss_bytes(km.provisioner.pid)
             print(f"{path.name}: {time.perf_counter() - start:.0f} s, kernel at its end {alone / 2**30:.2f} GiB, "
                   f"session peak so far {sampler.peak / 2**30:.2f} GiB", flush=True)
-            if args.keep:
-                kernels.append(km)
-            else:
-                sampler.pids.discard(km.provisioner.pid)
-                km.shutdown_kernel(now=True)
+            kernels.append(km)
+            while len(kernels) > args.keep:
+                oldest = kernels.pop(0)
+                sampler.pids.discard(oldest.provisioner.pid)
+                oldest.shutdown_kernel(now=True)
         time.sleep(1)
-        print(f"whole session peak ({'kernels kept' if args.keep else 'each kernel shut down at its end'}): "
+        print(f"whole session peak ({args.keep} finished kernel(s) kept alive): "
               f"{sampler.peak / 2**30:.2f} GiB; the server alone now {pss_bytes(server.pid) / 2**30:.2f} GiB")
     finally:
         sampler.running = False
