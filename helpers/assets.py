@@ -34,8 +34,8 @@ import argparse
 import csv
 import difflib
 import email.utils
-import glob
 import errno
+import glob
 import hashlib
 import importlib.resources
 import os
@@ -45,6 +45,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import warnings
 import zipfile
 import zlib
@@ -75,7 +76,7 @@ RATE_LIMIT_WAIT = 60.0
 RATE_LIMIT_RETRIES = 8
 RATE_LIMIT_BUDGET = 300.0
 ARCHIVE_MIN_FILES = 20  # fewer missing files than this from one source: per-file downloads are cheaper
-_sleep = time.sleep  # tests make waiting instant
+_sleep, _clock = time.sleep, time.monotonic  # tests make waiting instant
 
 
 @dataclass(frozen=True)
@@ -456,7 +457,7 @@ def _get(url: str, sink: _Sink, progress: bool, label: str) -> None:
     import requests
     from tqdm.auto import tqdm
 
-    wait = _pause_until - time.monotonic()
+    wait = _pause_until - _clock()
     if wait > 0:
         _sleep(wait)
     try:
@@ -491,7 +492,7 @@ def _download(url: str, sink: _Sink, *, progress: bool, label: str, unavailable:
         except _Refused as exc:
             raise AssetError(unavailable(f"{exc} (after {failures + limited + 1} attempt(s))")) from None
         except _Retry as exc:
-            now = time.monotonic()
+            now = _clock()
             if exc.rate_limited:
                 limited += 1
                 with _lock:
@@ -623,7 +624,7 @@ def fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool = Tru
                 strip = len(tops) == 1 and all("/" in i.filename for i in infos)  # GitHub's "REPO-COMMIT/" folder
                 members = {(i.filename.split("/", 1)[1] if strip else i.filename): i for i in infos}
                 for asset in wanted:
-                    info = members.get(asset.url[len(archive.prefix):])
+                    info = members.get(urllib.parse.unquote(asset.url[len(archive.prefix):]))
                     if info is None or info.file_size != asset.bytes:
                         continue
                     try:
