@@ -31,6 +31,7 @@ Command line (exit status 0 ok, 1 files could not be fetched, 2 bad name or file
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import difflib
 import email.utils
@@ -433,6 +434,7 @@ def retry_after_seconds(value: str | None, now: float | None = None) -> float | 
 # ``_limited_since`` is when the current run of 429/503 answers began (None after a success).
 _pause_until = 0.0
 _limited_since: float | None = None
+_gave_up_at = -float("inf")  # when a transfer last gave up on rate limiting: others fail fast for a while
 
 
 def _short_reason(exc: Exception) -> str:
@@ -483,9 +485,11 @@ def _get(url: str, sink: _Sink, progress: bool, label: str) -> None:
 
 def _download(url: str, sink: _Sink, *, progress: bool, label: str, unavailable: Callable[[str], str]) -> None:
     """Stream ``url`` into ``sink``, retrying dropped connections and waiting out rate limits."""
-    global _pause_until, _limited_since
+    global _pause_until, _limited_since, _gave_up_at
     failures = limited = 0
     while True:
+        if _clock() - _gave_up_at < RATE_LIMIT_WAIT:  # another transfer just gave up: don't ask again yet
+            raise AssetError(_rate_limited_message(url, "HTTP 429/503 to another file just now", RATE_LIMIT_BUDGET))
         sink.reset()
         try:
             return _get(url, sink, progress, label)
@@ -501,6 +505,8 @@ def _download(url: str, sink: _Sink, *, progress: bool, label: str, unavailable:
                 wait = exc.wait if exc.wait is not None else BACKOFF * 4 * 2 ** (limited - 1)
                 wait = min(wait, RATE_LIMIT_WAIT)
                 if limited > RATE_LIMIT_RETRIES or now + wait - since > RATE_LIMIT_BUDGET:
+                    with _lock:
+                        _gave_up_at, _limited_since = now, None
                     raise AssetError(_rate_limited_message(url, exc.reason, now - since)) from None
                 with _lock:
                     _pause_until = max(_pause_until, now + wait)
@@ -764,6 +770,9 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
                     except AssetError as exc:
                         report["failed"].append(f"{asset.name}: {str(exc).splitlines()[0]}")
                         continue
+                if got != path:  # a good copy elsewhere (session, mirror): put it in the cache if it takes it
+                    with contextlib.suppress(_Unwritable, AssetError), open(got, "rb") as handle:
+                        got = _store(asset, _copier(handle), folders=(cache,))
                 if got == path:
                     report["repaired"].append(asset.name)
                 else:

@@ -350,6 +350,7 @@ def test_parallel_map_keeps_order_and_reports_each_item():
 def _fresh_network_state(monkeypatch):
     monkeypatch.setattr(assets, "_pause_until", 0.0)
     monkeypatch.setattr(assets, "_limited_since", None)
+    monkeypatch.setattr(assets, "_gave_up_at", -float("inf"))
     monkeypatch.setattr(assets, "_warned", set())
 
 
@@ -565,3 +566,31 @@ def test_a_long_rate_limit_gives_up_with_what_to_do(asset_registry, scripted_ser
     assert assets.PREFETCH_COMMAND in message and assets.MIRROR_ENV in message
     assert waits and max(waits) == assets.RATE_LIMIT_WAIT  # a day's Retry-After is capped
     assert sum(waits) <= 100.0
+
+
+def test_after_giving_up_on_a_rate_limit_other_files_fail_fast_then_try_again(asset_registry, scripted_server, waits,
+                                                                              monkeypatch):
+    monkeypatch.setattr(assets, "RATE_LIMIT_BUDGET", 100.0)
+    for path in ("/a", "/b"):
+        scripted_server.script(path, (429, {"Retry-After": "60"}, b""), (200, {}, b"xyz"))
+    scripted_server.script("/a", (429, {"Retry-After": "60"}, b""))
+    asset_registry["a"] = _asset("a", b"xyz", scripted_server.url + "/a")
+    asset_registry["b"] = _asset("b", b"xyz", scripted_server.url + "/b")
+    with pytest.raises(AssetError, match="limiting downloads"):
+        assets.fetch("a", progress=False)
+    with pytest.raises(AssetError, match="limiting downloads"):
+        assets.fetch("b", progress=False)
+    assert "/b" not in scripted_server.hits  # not even asked
+    waits.clear()
+    assets._sleep(assets.RATE_LIMIT_WAIT)  # a minute later
+    assert assets.fetch("b", progress=False).read_bytes() == b"xyz"
+
+
+def test_verify_puts_a_good_session_copy_back_into_a_writable_cache(asset_registry, tmp_path):
+    asset_registry["a"] = _asset("a", b"aaa")  # its URL is a closed port: no download possible
+    (tmp_path / "session").mkdir()
+    (tmp_path / "session/a").write_bytes(b"aaa")
+    (tmp_path / "cache").mkdir()
+    (tmp_path / "cache/a").write_bytes(b"zzz")
+    report = assets.verify(progress=False)
+    assert report["repaired"] == ["a"] and (tmp_path / "cache/a").read_bytes() == b"aaa"
