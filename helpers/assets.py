@@ -608,9 +608,8 @@ def _archive_folder() -> Path:
     raise _Unwritable(f"neither {cache_dir()} nor {_session_dir()} can be written")
 
 
-def fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool = True) -> list[Asset]:
+def fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int = 8, progress: bool = True) -> list[Asset]:
     """Download ``archive`` once and store the ``wanted`` files found in it (each checked); returns those stored."""
-    stored: list[Asset] = []
 
     def unavailable(why: str) -> str:
         return f"Cannot get the archive {archive.url}: {why}."
@@ -626,21 +625,33 @@ def fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool = Tru
         try:
             with zipfile.ZipFile(handle.name) as zf:
                 infos = [i for i in zf.infolist() if not i.is_dir()]
-                tops = {i.filename.split("/", 1)[0] for i in infos}
-                strip = len(tops) == 1 and all("/" in i.filename for i in infos)  # GitHub's "REPO-COMMIT/" folder
-                members = {(i.filename.split("/", 1)[1] if strip else i.filename): i for i in infos}
-                for asset in wanted:
-                    info = members.get(urllib.parse.unquote(asset.url[len(archive.prefix):]))
-                    if info is None or info.file_size != asset.bytes:
-                        continue
-                    try:
-                        with zf.open(info) as source:
-                            _store(asset, _copier(source))
-                        stored.append(asset)
-                    except (AssetError, _Unwritable, zipfile.BadZipFile, zlib.error, EOFError):
-                        continue  # the per-file route tries it again
         except (zipfile.BadZipFile, EOFError) as exc:
             raise AssetError(f"The archive {archive.url} is damaged or truncated ({exc}).") from None
+        tops = {i.filename.split("/", 1)[0] for i in infos}
+        strip = len(tops) == 1 and all("/" in i.filename for i in infos)  # GitHub's "REPO-COMMIT/" folder
+        members = {(i.filename.split("/", 1)[1] if strip else i.filename): i for i in infos}
+        local = threading.local()  # one open ZipFile per worker thread
+        opened: list[zipfile.ZipFile] = []
+
+        def extract(asset: Asset) -> bool:
+            info = members.get(urllib.parse.unquote(asset.url[len(archive.prefix):]))
+            if info is None or info.file_size != asset.bytes:
+                return False
+            try:
+                if not hasattr(local, "zf"):
+                    local.zf = zipfile.ZipFile(handle.name)
+                    opened.append(local.zf)
+                with local.zf.open(info) as source:
+                    _store(asset, _copier(source))
+                return True
+            except (AssetError, _Unwritable, zipfile.BadZipFile, zlib.error, EOFError):
+                return False  # the per-file route tries it again
+
+        try:
+            stored = [a for a, ok in zip(wanted, parallel_map(extract, wanted, workers=workers), strict=True) if ok]
+        finally:
+            for zf in opened:
+                zf.close()
     return stored
 
 
@@ -663,15 +674,19 @@ def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) ->
     need = missing = [a for a, p in zip(assets, paths, strict=True) if p is None]
     if missing and os.environ.get(OFFLINE_ENV) != "1":
         for archive, members in _archive_plan(missing):
+            # Take the source's other registered files too, so the next group from it needs no second download.
+            asked = {a.name for a in members}
+            others = [a for a in registry().values() if a.url.startswith(archive.prefix) and a.name not in asked]
+            others = [a for a in others if not any(_matches(f / a.name, a) for f in (cache_dir(), _session_dir()))]
             try:
-                got = {a.name for a in fetch_archive(archive, members, progress=progress)}
+                got = {a.name for a in fetch_archive(archive, members + others, workers=workers, progress=progress)}
             except (AssetError, _Unwritable) as exc:
                 got = set()
                 warnings.warn(f"{str(exc).splitlines()[0]} Fetching its {len(members)} files one at a time instead.",
                               stacklevel=2)
             missing = [a for a in missing if a.name not in got]
-            if len(got) < len(members):
-                print(f"{len(members) - len(got)} of {len(members)} files were not usable in {archive.url}; "
+            if not asked <= got:
+                print(f"{len(asked - got)} of {len(members)} files were not usable in {archive.url}; "
                       "fetching them one at a time.", file=sys.stderr)
 
     left = {a.name for a in missing}  # the rest of ``need`` is in the cache now (from an archive)

@@ -489,6 +489,15 @@ def test_a_group_comes_from_one_archive_and_every_file_is_checked(asset_registry
     assert sum(scripted_server.hits.values()) == hits
 
 
+def test_one_archive_serves_every_group_of_its_source(asset_registry, scripted_server, monkeypatch):
+    files, archive_path = _photo_repo(scripted_server, asset_registry, monkeypatch, count=50)
+    scripted_server.script(archive_path, (200, {}, _zip({n.split("/", 1)[1]: d for n, d in files.items()})))
+    names_ = sorted(files)
+    assets.fetch_many(names_[:25], progress=False)  # e.g. flowers/train, then flowers/val
+    assert [p.read_bytes() for p in assets.fetch_many(names_[25:], progress=False)] == [files[n] for n in names_[25:]]
+    assert sum(scripted_server.hits.values()) == scripted_server.hits[archive_path] == 1
+
+
 def test_the_mirror_comes_before_any_archive(asset_registry, scripted_server, monkeypatch, tmp_path):
     files, _ = _photo_repo(scripted_server, asset_registry, monkeypatch)
     mirror = tmp_path / "mirror"
