@@ -339,15 +339,15 @@ class _Sink:
 
 
 def _unwritable_reason(target: Path) -> str | None:
-    if target.is_dir():
-        try:
-            target.rmdir()  # an empty folder in the file's place: safe to remove
-        except OSError:
-            return f"{target} is a folder, where the file should be (remove that folder)"
     try:
+        if target.is_dir():
+            try:
+                target.rmdir()  # an empty folder in the file's place: safe to remove
+            except OSError:
+                return f"{target} is a folder, where the file should be (remove that folder)"
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        return f"{target.parent} cannot be created ({exc.strerror})"
+        return f"{target.parent} cannot be created ({exc.strerror or exc})"
     if not os.access(target.parent, os.W_OK):
         return f"{target.parent} is read-only"
     return None
@@ -669,6 +669,9 @@ def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) ->
     """Fetch several assets (local copies first, then archives, then per-file downloads); paths in input order."""
     from tqdm.auto import tqdm
 
+    if isinstance(names_, str | PurePath):
+        raise AssetError(f"fetch_many() takes a list of names, like ['images/cat.bmp']; got one name {names_!r}: "
+                         "use fetch() for a single file.")
     assets = [lookup(n) for n in names_]
     paths: list[Path | AssetError | None] = parallel_map(_caught(_local), assets, workers=workers)
     need = missing = [a for a, p in zip(assets, paths, strict=True) if p is None]
@@ -771,29 +774,34 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
                                     "cleaned": [str(p) for p in remove_stale_parts(cache)]}
     for asset in tqdm(list(registry().values()), desc="verifying", disable=not progress):
         path = cache / asset.name
-        if not path.exists():
+        try:
+            path.stat()
+        except (FileNotFoundError, NotADirectoryError):
             report["missing"].append(asset.name)
-        elif _matches(path, asset, memo=False):
+            continue
+        except OSError:  # there but unreadable: corrupt
+            pass
+        if _matches(path, asset, memo=False):
             report["ok"].append(asset.name)
-        else:
-            report["corrupt"].append(asset.name)
-            if repair:
-                with warnings.catch_warnings(record=True):  # the outcome is reported below, not warned
-                    warnings.simplefilter("always")
-                    try:
-                        got = fetch(asset.name, progress=False)
-                    except AssetError as exc:
-                        report["failed"].append(f"{asset.name}: {str(exc).splitlines()[0]}")
-                        continue
-                if got != path:  # a good copy elsewhere (session, mirror): put it in the cache if it takes it
-                    with contextlib.suppress(_Unwritable, AssetError), open(got, "rb") as handle:
-                        got = _store(asset, _copier(handle), folders=(cache,))
-                if got == path:
-                    report["repaired"].append(asset.name)
-                else:
-                    report["failed"].append(f"{asset.name}: {path} could not be replaced (read-only cache or a "
-                                            f"folder in its place); this session uses {got}. Fix the cache where it "
-                                            "is writable: run `python -m helpers.assets verify` there.")
+            continue
+        report["corrupt"].append(asset.name)
+        if repair:
+            with warnings.catch_warnings(record=True):  # the outcome is reported below, not warned
+                warnings.simplefilter("always")
+                try:
+                    got = fetch(asset.name, progress=False)
+                except AssetError as exc:
+                    report["failed"].append(f"{asset.name}: {str(exc).splitlines()[0]}")
+                    continue
+            if got != path:  # a good copy elsewhere (session, mirror): put it in the cache if it takes it
+                with contextlib.suppress(_Unwritable, AssetError), open(got, "rb") as handle:
+                    got = _store(asset, _copier(handle), folders=(cache,))
+            if got == path:
+                report["repaired"].append(asset.name)
+            else:
+                report["failed"].append(f"{asset.name}: {path} could not be replaced (read-only cache or a "
+                                        f"folder in its place); this session uses {got}. Fix the cache where it "
+                                        "is writable: run `python -m helpers.assets verify` there.")
     return report
 
 
@@ -826,6 +834,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         if args.command in ("prefetch", "fetch"):
+            remove_stale_parts(cache_dir())  # leftovers of killed downloads
             paths = fetch_many(wanted, progress=args.command == "prefetch")
             print(f"{len(wanted)} files ready in {cache_dir()}" if args.command == "prefetch"
                   else "\n".join(map(str, paths)))

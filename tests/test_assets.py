@@ -186,6 +186,8 @@ def test_a_path_or_a_number_is_not_a_name(asset_registry):
         assets.fetch(Path("images/cat.bmp"))
     with pytest.raises(AssetError, match="must be a string.*int"):
         assets.fetch(3)
+    with pytest.raises(AssetError, match=r"a list of names.*use fetch\(\) for a single file"):
+        assets.fetch_many("images/cat.bmp")
 
 
 def test_registry_rows_with_unsafe_names_are_refused(tmp_path):
