@@ -489,7 +489,7 @@ def _download(url: str, sink: _Sink, *, progress: bool, label: str, unavailable:
     failures = limited = 0
     while True:
         if _clock() - _gave_up_at < RATE_LIMIT_WAIT:  # another transfer just gave up: don't ask again yet
-            raise AssetError(_rate_limited_message(url, "HTTP 429/503 to another file just now", RATE_LIMIT_BUDGET))
+            raise AssetError(_rate_limited_message(url, "another download from it was just refused", None))
         sink.reset()
         try:
             return _get(url, sink, progress, label)
@@ -518,12 +518,12 @@ def _download(url: str, sink: _Sink, *, progress: bool, label: str, unavailable:
             _sleep(wait)
 
 
-def _rate_limited_message(url: str, reason: str, waited: float) -> str:
+def _rate_limited_message(url: str, reason: str, waited: float | None) -> str:
+    waited_note = "" if waited is None else f"; still refused after {waited:.0f} s of waiting"
     return (
-        f"The server is limiting downloads from this network ({reason}; still refused after {waited:.0f} s "
-        f"of waiting): {url}.\n"
+        f"The server is limiting downloads from this network ({reason}{waited_note}): {url}.\n"
         "A class behind one internet connection shares GitHub's limit. Fix it once for everyone:\n"
-        f"  - one person runs `{PREFETCH_COMMAND}` (one archive per photo group, about 50 requests in all) and "
+        f"  - one person runs `{PREFETCH_COMMAND}` (one archive per photo group: 43 requests for everything) and "
         f"shares the cache folder ({cache_dir()}) read-only;\n"
         f"  - everyone sets {MIRROR_ENV} to that shared folder: files are then read from it, with no network.\n"
         "Or wait a few minutes and run the same command again: files already fetched are kept."
@@ -610,6 +610,8 @@ def _archive_folder() -> Path:
 
 def fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int = 8, progress: bool = True) -> list[Asset]:
     """Download ``archive`` once and store the ``wanted`` files found in it (each checked); returns those stored."""
+    from tqdm.auto import tqdm
+
 
     def unavailable(why: str) -> str:
         return f"Cannot get the archive {archive.url}: {why}."
@@ -617,7 +619,8 @@ def fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int = 8, pr
     with scratch_file(_archive_folder(), archive.url.rsplit("/", 1)[-1]) as handle:
         sink = _Sink(handle, archive.max_bytes)
         try:
-            _download(archive.url, sink, progress=progress, label="archive", unavailable=unavailable)
+            _download(archive.url, sink, progress=progress, label=f"{archive.url.rsplit('/', 3)[-3]} archive",
+                      unavailable=unavailable)
         except _TooBig:
             raise AssetError(f"The archive {archive.url} is larger than the {archive.max_bytes} bytes data/archives.tsv "
                              "allows; the transfer was stopped.") from None
@@ -648,7 +651,9 @@ def fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int = 8, pr
                 return False  # the per-file route tries it again
 
         try:
-            stored = [a for a, ok in zip(wanted, parallel_map(extract, wanted, workers=workers), strict=True) if ok]
+            with tqdm(total=len(wanted), unit="file", desc="extracting", disable=not progress, leave=False) as bar:
+                done = parallel_map(extract, wanted, workers=workers, on_done=lambda *_: bar.update())
+            stored = [a for a, ok in zip(wanted, done, strict=True) if ok]
         finally:
             for zf in opened:
                 zf.close()
