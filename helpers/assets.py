@@ -1,5 +1,6 @@
 """Fetch the suite's external files (models, labels, photos) by name.
 
+Introduced in notebook 01 (every notebook fetches its models and photos by name).
 Every file is listed in the registry ``data/assets.tsv`` with its sha256, size,
 pinned URL and license. ``fetch(name)`` looks in this order and uses a file only
 once its sha256 matches:
@@ -571,7 +572,10 @@ def _local(asset: Asset) -> Path | None:
 
 
 def fetch(name: str, *, progress: bool = True) -> Path:
-    """Return a local path to the verified asset ``name`` (cache → mirror → download)."""
+    """Return a local path to the verified asset ``name`` (cache → mirror → download).
+
+    Raises AssetError for a bad or unknown name, or a file that cannot be had (the message names the fix).
+    """
     asset = lookup(name)
     found = _local(asset)
     if found is not None:
@@ -671,7 +675,10 @@ def _caught(function: Callable[[Asset], Path | None]) -> Callable[[Asset], Path 
 
 
 def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) -> list[Path]:
-    """Fetch several assets (local copies first, then archives, then per-file downloads); paths in input order."""
+    """Fetch several assets (local copies first, then archives, then per-file downloads); paths in input order.
+
+    Raises AssetError listing the files that could not be fetched (the others are kept).
+    """
     from tqdm.auto import tqdm
 
     if isinstance(names_, str | PurePath):

@@ -6,6 +6,9 @@ when complete. A reader therefore sees the old file or the new one, never a half
 missing one, even with many processes writing the same path. The ``.part`` name carries the
 writer's host and process id, so ``remove_stale_parts`` can clean up after killed processes
 without touching a file another live process is still writing.
+
+Used by the helpers that write files (the asset cache, converted models, exports); notebooks do
+not call it directly.
 """
 
 from __future__ import annotations

@@ -313,15 +313,29 @@ def test_prefetch_resumes_after_a_failure(asset_registry, asset_server, tmp_path
 
 @contextlib.contextmanager
 def _read_only_cache_holding(folder: Path, files: dict[str, bytes]):
-    """A read-only tmpfs holding ``files`` (mounted, filled, remounted read-only); yields False without mount rights."""
+    """``folder`` holding ``files``, read-only: a tmpfs remounted ``ro`` (root), else folders chmod 555 (not root).
+
+    Yields how it was made read-only, or None when neither works (root without mount rights).
+    """
     with _tmpfs(folder, "1m") as mounted:
         for name, data in files.items():
             (folder / name).parent.mkdir(parents=True, exist_ok=True)
             (folder / name).write_bytes(data)
-        if mounted:
-            mounted = subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True,
-                                     check=False).returncode == 0
-        yield mounted
+        folders = sorted({p for p in folder.rglob("*") if p.is_dir()} | {folder}, reverse=True)
+        how = None
+        if mounted and subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True,
+                                      check=False).returncode == 0:
+            how = "read-only tmpfs mount"
+        elif not mounted and os.geteuid() != 0:
+            for path in folders:
+                path.chmod(0o555)
+            how = "chmod 555"
+        try:
+            yield how
+        finally:
+            if how == "chmod 555":
+                for path in folders:
+                    path.chmod(0o755)
 
 
 def test_read_only_cache_with_a_damaged_file_falls_through(asset_registry, asset_server, tmp_path, monkeypatch):
@@ -331,8 +345,8 @@ def test_read_only_cache_with_a_damaged_file_falls_through(asset_registry, asset
     cache = tmp_path / "shared-cache"
     damaged = {"models/a.bin": PAYLOAD[:-1] + b"\x00", "models/b.bin": b"last year's model"}
     with _read_only_cache_holding(cache, damaged) as read_only:
-        if not read_only:
-            pytest.skip("needs root to mount a read-only tmpfs (chmod does not stop root)")
+        if read_only is None:
+            pytest.skip("root without mount rights: neither a read-only mount nor chmod can make it read-only")
         monkeypatch.setenv(assets.CACHE_ENV, str(cache))
         mirror = tmp_path / "mirror/models"
         mirror.mkdir(parents=True)
