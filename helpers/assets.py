@@ -37,7 +37,6 @@ import csv
 import difflib
 import email.utils
 import errno
-import glob
 import hashlib
 import importlib.resources
 import os
@@ -266,6 +265,7 @@ def sha256_of(path: Path) -> str:
 # ctime, inode); verify() never uses it.
 _verified: dict[tuple, str] = {}
 _warned: set[str] = set()
+_swept: set[Path] = set()
 _lock = threading.Lock()
 
 
@@ -362,9 +362,11 @@ def _store(asset: Asset, fill: Callable[[_Sink], None], folders: tuple[Path, ...
         target = folder / asset.name
         problem = _unwritable_reason(target)
         if problem is None:
-            remove_stale_parts(target.parent, pattern=f".{glob.escape(target.name)}@*.part", recursive=False)
+            if target.parent not in _swept:  # leftovers of killed downloads: once per folder and process
+                _swept.add(target.parent)
+                remove_stale_parts(target.parent, recursive=False)
             try:
-                with atomic_writer(target) as handle:
+                with atomic_writer(target, durable=False) as handle:  # hash-checked on every read anyway
                     sink = _Sink(handle, asset.bytes)
                     try:
                         fill(sink)
@@ -385,7 +387,9 @@ def _store(asset: Asset, fill: Callable[[_Sink], None], folders: tuple[Path, ...
                     ) from None
                 problem = f"{target} cannot be written ({exc.strerror or exc})"
             else:
-                _matches(target, asset)  # remember the hash just checked
+                key = _stat_key(target)
+                if key is not None:
+                    _verified[key] = asset.sha256  # just checked while writing: no second read
                 if folder != folders[0]:
                     _warn_once(f"session:{folders[0]}", f"The cache folder {folders[0]} cannot be written to "
                                f"({'; '.join(problems)}): {asset.name} and any other file to repair or download "

@@ -37,15 +37,20 @@ def _part_prefix(target: Path) -> str:
 
 
 @contextlib.contextmanager
-def atomic_writer(path: Path) -> Iterator[BinaryIO]:
-    """Yield a binary file beside ``path`` that replaces ``path`` (fsync, then rename) only if the block succeeds."""
+def atomic_writer(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
+    """Yield a binary file beside ``path`` that replaces ``path`` (fsync, then rename) only if the block succeeds.
+
+    ``durable=False`` skips the fsync: for files checked on every read (the asset cache), where a copy
+    damaged by a power cut is detected and replaced anyway.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_part_prefix(path), suffix=PART_SUFFIX)
     try:
         with os.fdopen(handle, "wb") as out:
             yield out
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
