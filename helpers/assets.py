@@ -868,6 +868,9 @@ def main(argv: list[str] | None = None) -> int:
     except AssetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # e.g. ``registry -o`` naming a folder or a read-only place
+        print(f"error: cannot write {exc.filename or ''}: {exc.strerror or exc}. Choose another path.", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -219,8 +219,10 @@ def test_relative_mirror_is_resolved_once(asset_registry, monkeypatch, tmp_path)
 
 
 @pytest.mark.parametrize("argv", [["fetch", "images/nope.jpg"], ["fetch", "../x"], ["prefetch", "fish"],
-                                  ["registry", "/no/such/MANIFEST.tsv"]])
-def test_cli_bad_input_is_one_line_and_status_2(asset_registry, capsys, argv):
+                                  ["registry", "/no/such/MANIFEST.tsv"], ["registry", "MANIFEST", "-o", "."]])
+def test_cli_bad_input_is_one_line_and_status_2(asset_registry, capsys, tmp_path, monkeypatch, argv):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "MANIFEST").write_text(f"path\tsha256\tbytes\turl\tlicense\nimages/x.jpg\t{'0' * 64}\t5\thttps://e/x\tCC0\n")
     assert assets.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
