@@ -42,6 +42,7 @@ import importlib.resources
 import os
 import re
 import shutil
+import stat
 import sys
 import tempfile
 import threading
@@ -271,10 +272,10 @@ _lock = threading.Lock()
 
 def _stat_key(path: Path) -> tuple | None:
     try:
-        s = path.stat()
+        info = path.stat()
     except OSError:
         return None
-    return (str(path), s.st_size, s.st_mtime_ns, s.st_ctime_ns, s.st_ino) if path.is_file() else None
+    return (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) if stat.S_ISREG(info.st_mode) else None
 
 
 def _matches(path: Path, asset: Asset, *, memo: bool = True) -> bool:
