@@ -1,1 +1,1 @@
-"""Package data: the asset registry (assets.tsv) and photo credits (credits.tsv)."""
+"""Package data: the asset registry (assets.tsv), its archive sources (archives.tsv) and photo credits (credits.tsv)."""

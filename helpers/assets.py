@@ -1,58 +1,84 @@
 """Fetch the suite's external files (models, labels, photos) by name.
 
+Introduced in notebook 01 (every notebook fetches its models and photos by name).
 Every file is listed in the registry ``data/assets.tsv`` with its sha256, size,
-pinned URL and license. ``fetch(name)`` looks in three places, in order:
+pinned URL and license. ``fetch(name)`` looks in this order and uses a file only
+once its sha256 matches:
 
-1. the cache directory (``CLASSROOM_CACHE_DIR``, default: a user cache folder
-   outside the repository);
+1. the cache folder (``CLASSROOM_CACHE_DIR``, an absolute path; default: a user
+   cache folder outside the repository), then the per-session folder;
 2. a mirror folder laid out like the registry (``CLASSROOM_ASSET_MIRROR``), for
    classrooms and machines without internet;
-3. the pinned URL, downloaded with a progress bar.
+3. the pinned URL. ``fetch_many``/``prefetch`` get the large photo groups as one
+   pinned archive per source repository (``data/archives.tsv``), extract only the
+   registered files, and download anything missing or damaged one file at a time.
 
-A file is used only once its sha256 matches. Files enter the cache through a
-temporary file that is renamed into place after the check, so an interrupted or
-corrupt transfer never leaves a partial file behind.
+Files enter a folder through ``helpers.files.atomic_writer``: a damaged copy is
+replaced by a rename, never deleted first, so a path ``fetch`` returned never
+disappears, even with many processes repairing the same file. A read-only cache,
+or a folder where a file should be, is read through, not written: the mirror's
+copy or a per-session folder is used instead, with one warning. Downloads stop
+as soon as they exceed the registry's size, honour ``Retry-After`` and back off
+longer on HTTP 429/503 within a time budget.
 
-Command line::
+Command line (exit status 0 ok, 1 files could not be fetched, 2 bad name or file)::
 
     python -m helpers.assets prefetch [GROUP ...]   # models labels images flowers imagenet-samples
-    python -m helpers.assets verify                  # check (and repair) the cache
+    python -m helpers.assets fetch NAME [NAME ...]  # print the local path of each file
+    python -m helpers.assets verify                  # re-hash (and repair) the cache
     python -m helpers.assets registry MANIFEST.tsv   # regenerate data/assets.tsv
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import difflib
+import email.utils
 import errno
 import hashlib
 import importlib.resources
 import os
+import re
 import shutil
+import stat
 import sys
 import tempfile
+import threading
 import time
+import urllib.parse
 import warnings
-from concurrent.futures import ThreadPoolExecutor, as_completed
+import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
-from typing import Self
+from pathlib import Path, PurePath
+from typing import BinaryIO
 
 from helpers.errors import AssetError
+from helpers.files import atomic_writer, parallel_map, remove_stale_parts, scratch_file
 
 CACHE_ENV = "CLASSROOM_CACHE_DIR"
 MIRROR_ENV = "CLASSROOM_ASSET_MIRROR"
 OFFLINE_ENV = "CLASSROOM_OFFLINE"
 PREFETCH_COMMAND = "python -m helpers.assets prefetch"
 REGISTRY_COLUMNS = ("name", "sha256", "bytes", "url", "license")
+ARCHIVE_COLUMNS = ("url", "prefix", "max_bytes", "note")
 GROUPS = ("models", "labels", "images", "flowers", "imagenet-samples")
 
-# Network settings: (connect, read) timeouts in seconds and retry backoff.
+# Network settings: (connect, read) timeouts in seconds; attempts and backoff for dropped
+# connections and server errors; for HTTP 429/503 the longest single wait, the attempts per
+# file and the total time a burst of rate limiting may last before giving up.
 TIMEOUT = (5.0, 30.0)
 RETRIES = 3
 BACKOFF = 0.5
+RATE_LIMIT_WAIT = 60.0
+RATE_LIMIT_RETRIES = 8
+RATE_LIMIT_BUDGET = 300.0
+ARCHIVE_MIN_FILES = 20  # fewer missing files than this from one source: per-file downloads are cheaper
+_sleep, _clock = time.sleep, time.monotonic  # tests make waiting instant
 
 
 @dataclass(frozen=True)
@@ -71,6 +97,16 @@ class Asset:
         return self.name.split("/", 1)[0]
 
 
+@dataclass(frozen=True)
+class Archive:
+    """One pinned archive (a zip of a commit) that holds the files whose URLs start with ``prefix``."""
+
+    url: str
+    prefix: str
+    max_bytes: int
+    note: str
+
+
 # --------------------------------------------------------------------------- registry
 
 
@@ -87,23 +123,57 @@ def data_file(filename: str) -> Path:
         return Path(__file__).resolve().parent.parent / "data" / filename
 
 
+def check_name(name: object) -> str:
+    """``name`` if it is a safe registry name (relative, ``/``-separated, no ``..``); AssetError otherwise."""
+    if isinstance(name, PurePath):
+        raise AssetError(
+            f"fetch() takes a registry name as a string, like 'images/cat.bmp', not a path ({name}). "
+            "A file of your own needs no fetch: pass its path to the function that reads it."
+        )
+    if not isinstance(name, str):
+        raise AssetError(f"An asset name must be a string like 'images/cat.bmp'; got {type(name).__name__} {name!r}.")
+    problem = (
+        "it is empty" if not name.strip()
+        else "it contains a backslash (use '/')" if "\\" in name
+        else "it is an absolute path" if name.startswith("/") or re.match(r"^[A-Za-z]:", name)
+        else "it contains a control character" if any(ord(c) < 32 for c in name)
+        else "it has an empty, '.' or '..' part" if any(p in ("", ".", "..") for p in name.split("/"))
+        else None
+    )
+    if problem:
+        raise AssetError(f"{name!r} is not a valid asset name: {problem}. Names look like 'images/cat.bmp'.")
+    return name
+
+
+def _rows(path: Path, columns: tuple[str, ...]):
+    try:
+        with open(path, newline="", encoding="utf-8") as handle:
+            rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+    except OSError as exc:
+        raise AssetError(f"Cannot read {path}: {exc.strerror or exc}. Check the file name.") from None
+    except UnicodeDecodeError:
+        raise AssetError(f"{path} is not UTF-8 text; expected a TSV with the columns {columns}.") from None
+    if not rows or len(rows[0]) < len(columns):
+        raise AssetError(f"{path} has no header row; expected the columns {columns}.")
+    for line_no, row in enumerate(rows[1:], start=2):
+        if row:
+            if len(row) < len(columns):
+                raise AssetError(f"{path}:{line_no} has {len(row)} columns; expected {len(columns)} {columns}.")
+            yield line_no, row
+
+
 def read_registry_file(path: Path) -> dict[str, Asset]:
-    """Parse a registry or manifest TSV (name/path, sha256, bytes, url, license)."""
+    """Parse a registry or manifest TSV (name/path, sha256, bytes, url, license); every name is checked."""
     entries: dict[str, Asset] = {}
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(rows, None)
-        if header is None or len(header) < 5:
-            raise AssetError(f"{path} has no header row; expected the columns {REGISTRY_COLUMNS}.")
-        for line_no, row in enumerate(rows, start=2):
-            if not row:
-                continue
-            if len(row) < 5:
-                raise AssetError(f"{path}:{line_no} has {len(row)} columns; expected 5 {REGISTRY_COLUMNS}.")
-            name, sha, size, url, license_ = row[:5]
-            if len(sha) != 64 or not size.isdigit():
-                raise AssetError(f"{path}:{line_no}: bad sha256 or byte count for {name!r}.")
-            entries[name] = Asset(name, sha.lower(), int(size), url, license_)
+    for line_no, row in _rows(Path(path), REGISTRY_COLUMNS):
+        name, sha, size, url, license_ = row[:5]
+        if len(sha) != 64 or not size.isdigit():
+            raise AssetError(f"{path}:{line_no}: bad sha256 or byte count for {name!r}.")
+        try:
+            check_name(name)
+        except AssetError as exc:
+            raise AssetError(f"{path}:{line_no}: {exc}") from None
+        entries[name] = Asset(name, sha.lower(), int(size), url, license_)
     return entries
 
 
@@ -113,23 +183,27 @@ def registry() -> dict[str, Asset]:
     return read_registry_file(registry_path())
 
 
+@lru_cache(maxsize=1)
+def archives() -> list[Archive]:
+    """The pinned archives of data/archives.tsv that large groups are fetched from."""
+    path = data_file("archives.tsv")
+    return [Archive(r[0], r[1], int(r[2]), r[3]) for _, r in _rows(path, ARCHIVE_COLUMNS)] if path.exists() else []
+
+
 def write_registry(manifest: Path, out: Path) -> int:
     """Regenerate a registry file from a mirror's MANIFEST.tsv; returns the row count."""
     entries = read_registry_file(manifest)
-    tmp = out.with_name(out.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, delimiter="\t", lineterminator="\n", quoting=csv.QUOTE_NONE, escapechar="\\")
-        writer.writerow(REGISTRY_COLUMNS)
-        for asset in sorted(entries.values(), key=lambda a: a.name):
-            writer.writerow([asset.name, asset.sha256, asset.bytes, asset.url, asset.license])
-    os.replace(tmp, out)
+    lines = ["\t".join(REGISTRY_COLUMNS)]
+    lines += [f"{a.name}\t{a.sha256}\t{a.bytes}\t{a.url}\t{a.license}" for a in sorted(entries.values(), key=lambda a: a.name)]
+    with atomic_writer(Path(out)) as handle:
+        handle.write(("\n".join(lines) + "\n").encode("utf-8"))
     return len(entries)
 
 
 def lookup(name: str) -> Asset:
     """The registry entry for ``name``, or an AssetError that suggests close names."""
     entries = registry()
-    if name in entries:
+    if check_name(name) in entries:
         return entries[name]
     close = difflib.get_close_matches(name, list(entries), n=3)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
@@ -147,19 +221,36 @@ def names(group: str | None = None) -> list[str]:
 
 
 def cache_dir() -> Path:
-    """The cache folder: ``$CLASSROOM_CACHE_DIR`` or a per-user cache folder."""
+    """The cache folder: ``$CLASSROOM_CACHE_DIR`` (must be absolute) or a per-user cache folder."""
     env = os.environ.get(CACHE_ENV)
     if env:
-        return Path(env).expanduser()
+        path = Path(env).expanduser()
+        if not path.is_absolute():
+            raise AssetError(
+                f"{CACHE_ENV}={env!r} is a relative path: each notebook's kernel starts in its own folder, so it "
+                f"would mean a different cache per notebook. Set it to an absolute path, e.g. "
+                f"{CACHE_ENV}={Path(env).absolute()}"
+            )
+        return path
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("edge-image-classroom", appauthor=False))
 
 
+@lru_cache(maxsize=8)
+def _absolute(path: str) -> Path:
+    return Path(path).expanduser().absolute()
+
+
 def mirror_dir() -> Path | None:
-    """The mirror folder from ``$CLASSROOM_ASSET_MIRROR``, or None when unset."""
+    """The mirror folder from ``$CLASSROOM_ASSET_MIRROR`` (a relative path is resolved once), or None."""
     env = os.environ.get(MIRROR_ENV)
-    return Path(env).expanduser() if env else None
+    return _absolute(env) if env else None
+
+
+def _session_dir() -> Path:
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    return Path(tempfile.gettempdir()) / f"edge-image-classroom-{user}"
 
 
 def sha256_of(path: Path) -> str:
@@ -171,113 +262,191 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-# Files already checked in this process, keyed by (path, size, mtime): a cached file
-# is hashed once per process, not on every fetch.
-_verified: dict[tuple[str, int, int], str] = {}
+# Files already hashed by fetch() in this process, keyed by what a rewrite changes (size, mtime,
+# ctime, inode); verify() never uses it.
+_verified: dict[tuple, str] = {}
+_warned: set[str] = set()
+_swept: set[Path] = set()
+_lock = threading.Lock()
 
 
-def _matches(path: Path, asset: Asset) -> bool:
+def _stat_key(path: Path) -> tuple | None:
     try:
-        stat = path.stat()
+        info = path.stat()
     except OSError:
+        return None
+    return (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) if stat.S_ISREG(info.st_mode) else None
+
+
+def _matches(path: Path, asset: Asset, *, memo: bool = True) -> bool:
+    key = _stat_key(path)
+    if key is None or key[1] != asset.bytes:
         return False
-    if stat.st_size != asset.bytes:
-        return False
-    key = (str(path), stat.st_size, stat.st_mtime_ns)
-    if key not in _verified:
-        _verified[key] = sha256_of(path)
+    if not memo or key not in _verified:
+        try:
+            _verified[key] = sha256_of(path)
+        except OSError:  # unreadable: as good as absent
+            return False
     return _verified[key] == asset.sha256
 
 
-def _describe_bytes(path: Path) -> str:
-    size = path.stat().st_size
-    with open(path, "rb") as handle:
-        head = handle.read(64)
-    if head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
-        return f"{size} bytes of HTML (an error or login page, not the file)"
-    return f"{size} bytes"
+def _warn_once(key: str, message: str) -> None:
+    with _lock:
+        if key in _warned:
+            return
+        _warned.add(key)
+    warnings.warn(message, stacklevel=4)
 
 
-class _AtomicFile:
-    """A temporary file beside ``target`` that replaces it only on ``commit()``; removed otherwise."""
-
-    def __init__(self, target: Path, asset: Asset) -> None:
-        self.target, self.asset = target, asset
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        self.path = Path(name)
-        self.handle = os.fdopen(fd, "wb")
-
-    def commit(self) -> None:
-        """Check the sha256, then rename into place (atomic on one file system)."""
-        self.handle.close()
-        if sha256_of(self.path) != self.asset.sha256:
-            raise _Mismatch(_describe_bytes(self.path))
-        os.replace(self.path, self.target)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        try:
-            self.handle.close()  # flushing may itself hit a full disk
-        except OSError as close_error:
-            exc = exc or close_error
-        finally:
-            self.path.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-            raise AssetError(
-                f"The disk holding {self.target.parent} is full while saving {self.asset.name} "
-                f"({self.asset.bytes / 1e6:.1f} MB). Nothing partial was kept. Free some space, or set "
-                f"{CACHE_ENV} to a folder on another disk."
-            ) from exc
-        if exc is not None and exc_type is None:
-            raise exc
+# --------------------------------------------------------------------------- writing
 
 
-class _Mismatch(Exception):
-    """The bytes received are not the registered file."""
+class _Unwritable(Exception):
+    """A folder that cannot take the file (read-only, not a folder, a folder in the file's place)."""
 
 
-def _writable(folder: Path) -> bool:
+class _TooBig(Exception):
+    """More bytes arrived than the registry (or archive table) allows."""
+
+
+class _Sink:
+    """A write-only file that hashes what it is given and refuses more than ``limit`` bytes."""
+
+    def __init__(self, handle: BinaryIO, limit: int) -> None:
+        self.handle, self.limit = handle, limit
+        self.reset()
+
+    def reset(self) -> None:
+        """Start again from an empty file (before a retry)."""
+        self.handle.seek(0)
+        self.handle.truncate()
+        self.size, self.head, self.digest = 0, b"", hashlib.sha256()
+
+    def write(self, data: bytes) -> None:
+        """Append ``data``; raise _TooBig past the limit."""
+        self.size += len(data)
+        if len(self.head) < 64:
+            self.head += data[: 64 - len(self.head)]
+        if self.size > self.limit:
+            raise _TooBig(self.size)
+        self.digest.update(data)
+        self.handle.write(data)
+
+    def describe(self) -> str:
+        """What arrived, in a few words (an HTML page is named as such)."""
+        size = f"more than {self.limit} bytes, stopped there" if self.size > self.limit else f"{self.size} bytes"
+        if self.head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
+            return f"{size} of HTML (an error or login page, not the file)"
+        return size
+
+
+def _unwritable_reason(target: Path) -> str | None:
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, probe = tempfile.mkstemp(prefix=".probe.", dir=folder)
-    except OSError:
-        return False
-    os.close(fd)
-    os.unlink(probe)
-    return True
+        if target.is_dir():
+            try:
+                target.rmdir()  # an empty folder in the file's place: safe to remove
+            except OSError:
+                return f"{target} is a folder, where the file should be (remove that folder)"
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"{target.parent} cannot be created ({exc.strerror or exc})"
+    if not os.access(target.parent, os.W_OK):
+        return f"{target.parent} is read-only"
+    return None
 
 
-def _cache_target(asset: Asset) -> Path:
-    """The cache path for ``asset``; a per-session temporary folder (with a warning) if the cache is read-only."""
-    target = cache_dir() / asset.name
-    if _writable(target.parent):
-        return target
-    fallback = _session_dir() / asset.name
-    warnings.warn(
-        f"The cache folder {cache_dir()} cannot be written to (read-only or shared home folder?); "
-        f"{asset.name} is kept in {fallback.parent} for this session only. Set {CACHE_ENV} to a "
-        f"writable folder to keep downloads.",
-        stacklevel=3,
-    )
-    return fallback
+def _store(asset: Asset, fill: Callable[[_Sink], None], folders: tuple[Path, ...] | None = None) -> Path:
+    """Write ``asset`` through ``fill`` into the first folder that takes it; check sha256 before the rename."""
+    folders = folders or (cache_dir(), _session_dir())
+    problems = []
+    for folder in folders:
+        target = folder / asset.name
+        problem = _unwritable_reason(target)
+        if problem is None:
+            if target.parent not in _swept:  # leftovers of killed downloads: once per folder and process
+                _swept.add(target.parent)
+                remove_stale_parts(target.parent, recursive=False)
+            try:
+                with atomic_writer(target, durable=False) as handle:  # hash-checked on every read anyway
+                    sink = _Sink(handle, asset.bytes)
+                    try:
+                        fill(sink)
+                    except _TooBig:
+                        pass  # reported as a mismatch below
+                    if sink.size != asset.bytes or sink.digest.hexdigest() != asset.sha256:
+                        raise AssetError(
+                            f"{asset.name}: what {asset.url} sent does not match the registry's sha256 (got "
+                            f"{sink.describe()}; expected {asset.bytes} bytes). Nothing was kept. The server may be "
+                            f"sending an error or login page: try again later, or set {MIRROR_ENV} to a folder that "
+                            "holds the file."
+                        )
+            except OSError as exc:
+                if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise AssetError(
+                        f"The disk holding {folder} is full while saving {asset.name} ({asset.bytes / 1e6:.1f} MB). "
+                        f"Nothing partial was kept. Free some space, or set {CACHE_ENV} to a folder on another disk."
+                    ) from None
+                problem = f"{target} cannot be written ({exc.strerror or exc})"
+            else:
+                key = _stat_key(target)
+                if key is not None:
+                    _verified[key] = asset.sha256  # just checked while writing: no second read
+                if folder != folders[0]:
+                    _warn_once(f"session:{folders[0]}", f"The cache folder {folders[0]} cannot be written to "
+                               f"({'; '.join(problems)}): {asset.name} and any other file to repair or download "
+                               f"is kept in {folder} for this session only. Set {CACHE_ENV} to a writable folder "
+                               "to keep downloads.")
+                return target
+        problems.append(problem)
+    raise _Unwritable("; ".join(problems))
 
 
-def _session_dir() -> Path:
-    user = os.getuid() if hasattr(os, "getuid") else "user"
-    return Path(tempfile.gettempdir()) / f"edge-image-classroom-{user}"
+def _copier(source: BinaryIO) -> Callable[[_Sink], None]:
+    return lambda sink: shutil.copyfileobj(source, sink, 1 << 20)
 
 
 # --------------------------------------------------------------------------- download
+
+
+class _Retry(Exception):
+    """A transient failure: ``reason``, a server-requested ``wait`` (seconds) and whether it was a rate limit."""
+
+    def __init__(self, reason: str, wait: float | None = None, rate_limited: bool = False) -> None:
+        super().__init__(reason)
+        self.reason, self.wait, self.rate_limited = reason, wait, rate_limited
+
+
+class _Refused(Exception):
+    """The server says the file is not there (4xx other than 429): retrying will not help."""
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (a number of seconds or an HTTP date); None if absent or bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+# Rate limiting is shared by every thread: a 429 pauses them all until ``_pause_until``;
+# ``_limited_since`` is when the current run of 429/503 answers began (None after a success).
+_pause_until = 0.0
+_limited_since: float | None = None
+_gave_up_at = -float("inf")  # when a transfer last gave up on rate limiting: others fail fast for a while
+
 
 def _short_reason(exc: Exception) -> str:
     """A one-line reason for a failed transfer (not the whole urllib3 chain)."""
     import requests
 
-    if isinstance(exc, requests.HTTPError) and exc.response is not None:
-        return f"the server answered HTTP {exc.response.status_code} {exc.response.reason}"
     text = str(exc)
     if isinstance(exc, requests.Timeout) or "timed out" in text:
         return "the server did not answer in time"
@@ -290,42 +459,86 @@ def _short_reason(exc: Exception) -> str:
     return f"{type(exc).__name__}: {text[:200]}"
 
 
-def _download(asset: Asset, target: Path, progress: bool) -> None:
-    """Download ``asset`` to ``target`` atomically, retrying transient faults with backoff."""
-    import pooch
+def _get(url: str, sink: _Sink, progress: bool, label: str) -> None:
+    """One attempt: stream ``url`` into ``sink`` (raises _Retry, _Refused or _TooBig)."""
+    global _limited_since
     import requests
+    from tqdm.auto import tqdm
 
-    downloader = pooch.HTTPDownloader(progressbar=progress, timeout=TIMEOUT)
-    reason = "no attempt was made"
-    for attempt in range(RETRIES):
-        if attempt:
-            time.sleep(BACKOFF * 2 ** (attempt - 1))
+    wait = _pause_until - _clock()
+    if wait > 0:
+        _sleep(wait)
+    try:
+        with requests.get(url, stream=True, timeout=TIMEOUT) as response:
+            status = response.status_code
+            reason = f"the server answered HTTP {status} {response.reason}"
+            if status in (429, 503):
+                raise _Retry(reason, retry_after_seconds(response.headers.get("Retry-After")), rate_limited=True)
+            if status >= 500:
+                raise _Retry(reason)
+            if status >= 400:
+                raise _Refused(reason)
+            _limited_since = None
+            declared = response.headers.get("Content-Length", "")
+            total = int(declared) if declared.isdigit() else None
+            with tqdm(total=total, unit="B", unit_scale=True, desc=label, disable=not progress, leave=False) as bar:
+                for chunk in response.iter_content(1 << 16):
+                    sink.write(chunk)
+                    bar.update(len(chunk))
+    except requests.RequestException as exc:
+        raise _Retry(_short_reason(exc)) from None
+
+
+def _download(url: str, sink: _Sink, *, progress: bool, label: str, unavailable: Callable[[str], str]) -> None:
+    """Stream ``url`` into ``sink``, retrying dropped connections and waiting out rate limits."""
+    global _pause_until, _limited_since, _gave_up_at
+    failures = limited = 0
+    while True:
+        if _clock() - _gave_up_at < RATE_LIMIT_WAIT:  # another transfer just gave up: don't ask again yet
+            raise AssetError(_rate_limited_message(url, "another download from it was just refused", None))
+        sink.reset()
         try:
-            with _AtomicFile(target, asset) as part:
-                downloader(asset.url, part.handle, None)
-                part.commit()
-            return
-        except _Mismatch as exc:
-            raise AssetError(
-                f"{asset.name}: the download from {asset.url} does not match the registry's sha256 "
-                f"(got {exc}, expected {asset.bytes} bytes). Nothing was kept. The server may be sending "
-                f"an error or login page: try again later, or set {MIRROR_ENV} to a folder that holds the file."
-            ) from None
-        except requests.HTTPError as exc:
-            reason = _short_reason(exc)
-            status = exc.response.status_code if exc.response is not None else 0
-            if 400 <= status < 500 and status != 429:
-                break  # the file is not there: retrying will not help
-        except requests.RequestException as exc:
-            reason = _short_reason(exc)
-    raise AssetError(_unavailable_message(asset, f"{reason} (after {attempt + 1} attempt(s))"))
+            return _get(url, sink, progress, label)
+        except _Refused as exc:
+            raise AssetError(unavailable(f"{exc} (after {failures + limited + 1} attempt(s))")) from None
+        except _Retry as exc:
+            now = _clock()
+            if exc.rate_limited:
+                limited += 1
+                with _lock:
+                    _limited_since = _limited_since or now
+                    since = _limited_since
+                wait = exc.wait if exc.wait is not None else BACKOFF * 4 * 2 ** (limited - 1)
+                wait = min(wait, RATE_LIMIT_WAIT)
+                if limited > RATE_LIMIT_RETRIES or now + wait - since > RATE_LIMIT_BUDGET:
+                    with _lock:
+                        _gave_up_at, _limited_since = now, None
+                    raise AssetError(_rate_limited_message(url, exc.reason, now - since)) from None
+                with _lock:
+                    _pause_until = max(_pause_until, now + wait)
+            else:
+                failures += 1
+                if failures >= RETRIES:
+                    raise AssetError(unavailable(f"{exc.reason} (after {failures + limited} attempt(s))")) from None
+                wait = BACKOFF * 2 ** (failures - 1)
+            _sleep(wait)
+
+
+def _rate_limited_message(url: str, reason: str, waited: float | None) -> str:
+    waited_note = "" if waited is None else f"; still refused after {waited:.0f} s of waiting"
+    return (
+        f"The server is limiting downloads from this network ({reason}{waited_note}): {url}.\n"
+        "A class behind one internet connection shares GitHub's limit. Fix it once for everyone:\n"
+        f"  - one person runs `{PREFETCH_COMMAND}` (one archive per photo group: 43 requests for everything) and "
+        f"shares the cache folder ({cache_dir()}) read-only;\n"
+        f"  - everyone sets {MIRROR_ENV} to that shared folder: files are then read from it, with no network.\n"
+        "Or wait a few minutes and run the same command again: files already fetched are kept."
+    )
 
 
 def _unavailable_message(asset: Asset, why: str) -> str:
     mirror = mirror_dir()
-    mirror_note = (
-        f"{MIRROR_ENV} is {mirror}, which has no valid copy" if mirror else f"{MIRROR_ENV} is not set"
-    )
+    mirror_note = f"{MIRROR_ENV} is {mirror}, which has no valid copy" if mirror else f"{MIRROR_ENV} is not set"
     return (
         f"Cannot get {asset.name}: {why}.\n"
         f"  URL: {asset.url}\n"
@@ -340,64 +553,178 @@ def _unavailable_message(asset: Asset, why: str) -> str:
 # --------------------------------------------------------------------------- fetch
 
 
-def fetch(name: str, *, progress: bool = True) -> Path:
-    """Return a local path to the verified asset ``name`` (cache → mirror → download)."""
-    asset = lookup(name)
-    for candidate in (cache_dir() / asset.name, _session_dir() / asset.name):
-        if _matches(candidate, asset):
-            return candidate
-        if candidate.is_file():  # wrong size or hash: a damaged copy, repair it
-            candidate.unlink(missing_ok=True)
-
+def _local(asset: Asset) -> Path | None:
+    """The asset from the cache, the session folder or the mirror (copied into the cache if it can be)."""
+    for folder in (cache_dir(), _session_dir()):
+        if _matches(folder / asset.name, asset):
+            return folder / asset.name
     mirror = mirror_dir()
-    if mirror is not None:
-        source = mirror / asset.name
-        if _matches(source, asset):
-            target = _cache_target(asset)
-            with _AtomicFile(target, asset) as part, open(source, "rb") as src:
-                shutil.copyfileobj(src, part.handle, 1 << 20)
-                part.commit()
-            return target
+    if mirror is None:
+        return None
+    source = mirror / asset.name
+    if not _matches(source, asset):
         if source.exists():
-            warnings.warn(f"{source} does not match the registry's sha256; ignoring it.", stacklevel=2)
+            _warn_once(f"mirror:{source}", f"{source} does not match the registry's sha256; ignoring it.")
+        return None
+    try:
+        with open(source, "rb") as handle:
+            return _store(asset, _copier(handle), folders=(cache_dir(),))
+    except _Unwritable as exc:
+        _warn_once(f"mirror-direct:{cache_dir()}", f"The cache folder {cache_dir()} cannot be written to ({exc}): "
+                   f"files are read straight from the mirror {mirror} instead. Set {CACHE_ENV} to a writable "
+                   "folder to keep copies.")
+        return source
 
+
+def fetch(name: str, *, progress: bool = True) -> Path:
+    """Return a local path to the verified asset ``name`` (cache → mirror → download).
+
+    Raises AssetError for a bad or unknown name, or a file that cannot be had (the message names the fix).
+    """
+    asset = lookup(name)
+    found = _local(asset)
+    if found is not None:
+        return found
     if os.environ.get(OFFLINE_ENV) == "1":
         raise AssetError(_unavailable_message(asset, f"{OFFLINE_ENV}=1 forbids downloads"))
-    target = _cache_target(asset)
-    _download(asset, target, progress)
-    return target
+
+    def fill(sink: _Sink) -> None:
+        _download(asset.url, sink, progress=progress, label=asset.name.rsplit("/", 1)[-1],
+                  unavailable=lambda why: _unavailable_message(asset, why))
+
+    try:
+        return _store(asset, fill)
+    except _Unwritable as exc:
+        raise AssetError(f"Cannot save {asset.name}: {exc}. Set {CACHE_ENV} to a writable folder.") from None
+
+
+# --------------------------------------------------------------------------- archives
+
+
+def _archive_plan(missing: list[Asset]) -> list[tuple[Archive, list[Asset]]]:
+    plan = []
+    for archive in archives():
+        members = [a for a in missing if a.url.startswith(archive.prefix)]
+        if len(members) >= ARCHIVE_MIN_FILES:
+            plan.append((archive, members))
+    return plan
+
+
+def _archive_folder() -> Path:
+    for folder in (cache_dir(), _session_dir()):
+        if _unwritable_reason(folder / ".archives" / "probe") is None:
+            return folder / ".archives"
+    raise _Unwritable(f"neither {cache_dir()} nor {_session_dir()} can be written")
+
+
+def fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int = 8, progress: bool = True) -> list[Asset]:
+    """Download ``archive`` once and store the ``wanted`` files found in it (each checked); returns those stored."""
+    from tqdm.auto import tqdm
+
+
+    def unavailable(why: str) -> str:
+        return f"Cannot get the archive {archive.url}: {why}."
+
+    with scratch_file(_archive_folder(), archive.url.rsplit("/", 1)[-1]) as handle:
+        sink = _Sink(handle, archive.max_bytes)
+        try:
+            _download(archive.url, sink, progress=progress, label=f"{archive.url.rsplit('/', 3)[-3]} archive",
+                      unavailable=unavailable)
+        except _TooBig:
+            raise AssetError(f"The archive {archive.url} is larger than the {archive.max_bytes} bytes data/archives.tsv "
+                             "allows; the transfer was stopped.") from None
+        handle.flush()
+        try:
+            with zipfile.ZipFile(handle.name) as zf:
+                infos = [i for i in zf.infolist() if not i.is_dir()]
+        except (zipfile.BadZipFile, EOFError) as exc:
+            raise AssetError(f"The archive {archive.url} is damaged or truncated ({exc}).") from None
+        tops = {i.filename.split("/", 1)[0] for i in infos}
+        strip = len(tops) == 1 and all("/" in i.filename for i in infos)  # GitHub's "REPO-COMMIT/" folder
+        members = {(i.filename.split("/", 1)[1] if strip else i.filename): i for i in infos}
+        local = threading.local()  # one open ZipFile per worker thread
+        opened: list[zipfile.ZipFile] = []
+
+        def extract(asset: Asset) -> bool:
+            info = members.get(urllib.parse.unquote(asset.url[len(archive.prefix):]))
+            if info is None or info.file_size != asset.bytes:
+                return False
+            try:
+                if not hasattr(local, "zf"):
+                    local.zf = zipfile.ZipFile(handle.name)
+                    opened.append(local.zf)
+                with local.zf.open(info) as source:
+                    _store(asset, _copier(source))
+                return True
+            except (AssetError, _Unwritable, zipfile.BadZipFile, zlib.error, EOFError):
+                return False  # the per-file route tries it again
+
+        try:
+            with tqdm(total=len(wanted), unit="file", desc="extracting", disable=not progress, leave=False) as bar:
+                done = parallel_map(extract, wanted, workers=workers, on_done=lambda *_: bar.update())
+            stored = [a for a, ok in zip(wanted, done, strict=True) if ok]
+        finally:
+            for zf in opened:
+                zf.close()
+    return stored
+
+
+def _caught(function: Callable[[Asset], Path | None]) -> Callable[[Asset], Path | AssetError | None]:
+    def run(asset: Asset) -> Path | AssetError | None:
+        try:
+            return function(asset)
+        except AssetError as exc:
+            return exc
+
+    return run
 
 
 def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) -> list[Path]:
-    """Fetch several assets in parallel under one progress bar; paths in input order."""
+    """Fetch several assets (local copies first, then archives, then per-file downloads); paths in input order.
+
+    Raises AssetError listing the files that could not be fetched (the others are kept).
+    """
     from tqdm.auto import tqdm
 
+    if isinstance(names_, str | PurePath):
+        raise AssetError(f"fetch_many() takes a list of names, like ['images/cat.bmp']; got one name {names_!r}: "
+                         "use fetch() for a single file.")
     assets = [lookup(n) for n in names_]
-    paths: list[Path | None] = [None] * len(assets)
-    errors: list[str] = []
-    total = sum(a.bytes for a in assets)
-    # A bar only when something will really be downloaded (not for cache or mirror copies).
-    mirror = mirror_dir()
-    local = [(cache_dir() / a.name).exists() or (mirror is not None and (mirror / a.name).exists()) for a in assets]
-    show = progress and not all(local)
-    with (
-        tqdm(total=total, unit="B", unit_scale=True, desc="downloading", disable=not show) as bar,
-        ThreadPoolExecutor(max_workers=workers) as pool,
-    ):
-        futures = {pool.submit(fetch, a.name, progress=False): i for i, a in enumerate(assets)}
-        for future in as_completed(futures):
-            i = futures[future]
+    paths: list[Path | AssetError | None] = parallel_map(_caught(_local), assets, workers=workers)
+    need = missing = [a for a, p in zip(assets, paths, strict=True) if p is None]
+    if missing and os.environ.get(OFFLINE_ENV) != "1":
+        for archive, members in _archive_plan(missing):
+            # Take the source's other registered files too, so the next group from it needs no second download.
+            asked = {a.name for a in members}
+            others = [a for a in registry().values() if a.url.startswith(archive.prefix) and a.name not in asked]
+            others = [a for a in others if not any(_matches(f / a.name, a) for f in (cache_dir(), _session_dir()))]
             try:
-                paths[i] = future.result()
-            except AssetError as exc:
-                errors.append(str(exc).splitlines()[0])
-            bar.update(assets[i].bytes)
+                got = {a.name for a in fetch_archive(archive, members + others, workers=workers, progress=progress)}
+            except (AssetError, _Unwritable) as exc:
+                got = set()
+                warnings.warn(f"{str(exc).splitlines()[0]} Fetching its {len(members)} files one at a time instead.",
+                              stacklevel=2)
+            missing = [a for a in missing if a.name not in got]
+            if not asked <= got:
+                print(f"{len(asked - got)} of {len(members)} files were not usable in {archive.url}; "
+                      "fetching them one at a time.", file=sys.stderr)
+
+    left = {a.name for a in missing}  # the rest of ``need`` is in the cache now (from an archive)
+    with tqdm(total=sum(a.bytes for a in missing), unit="B", unit_scale=True, desc="downloading",
+              disable=not (progress and missing)) as bar:
+        fetched = dict(zip([a.name for a in need], parallel_map(
+            _caught(lambda a: fetch(a.name, progress=False)), need, workers=workers,
+            on_done=lambda a, _: bar.update(a.bytes if a.name in left else 0)), strict=True))
+    paths = [fetched.get(a.name, p) for a, p in zip(assets, paths, strict=True)]
+    errors = [p for p in paths if isinstance(p, AssetError)]
     if errors:
+        first = [str(e).splitlines()[0] for e in errors[:10]]
+        limited = next((str(e) for e in errors if "limiting downloads" in str(e)), "")
         raise AssetError(
             f"{len(errors)} of {len(assets)} files could not be fetched (the others are cached; "
-            f"run the same command again to resume):\n  " + "\n  ".join(errors[:10])
+            f"run the same command again to resume):\n  " + "\n  ".join(first) + ("\n" + limited if limited else "")
         )
-    return [p for p in paths if p is not None]
+    return [p for p in paths if isinstance(p, Path)]
 
 
 def fetch_group(group: str, *, progress: bool = True) -> list[Path]:
@@ -413,10 +740,7 @@ def read_labels(name: str) -> list[str]:
 
 @lru_cache(maxsize=1)
 def _credits() -> dict[str, str]:
-    with open(data_file("credits.tsv"), encoding="utf-8") as handle:
-        rows = csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE)
-        next(rows)
-        return {row[0]: row[1] for row in rows if len(row) >= 2}
+    return {row[0]: row[1] for _, row in _rows(data_file("credits.tsv"), ("name", "credit"))}
 
 
 def photo_credit(name: str) -> str:
@@ -459,44 +783,78 @@ def availability() -> str | None:
 
 
 def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]]:
-    """Check every cached file; with ``repair``, delete and re-fetch corrupt ones."""
-    report: dict[str, list[str]] = {"ok": [], "missing": [], "corrupt": [], "repaired": [], "failed": []}
-    for asset in registry().values():
-        path = cache_dir() / asset.name
-        if not path.exists():
+    """Re-hash every cached file (no memo); with ``repair``, replace bad ones; also clean killed downloads' leftovers."""
+    from tqdm.auto import tqdm
+
+    cache = cache_dir()
+    report: dict[str, list[str]] = {"ok": [], "missing": [], "corrupt": [], "repaired": [], "failed": [],
+                                    "cleaned": [str(p) for p in remove_stale_parts(cache)]}
+    for asset in tqdm(list(registry().values()), desc="verifying", disable=not progress):
+        path = cache / asset.name
+        try:
+            path.stat()
+        except (FileNotFoundError, NotADirectoryError):
             report["missing"].append(asset.name)
-        elif _matches(path, asset):
+            continue
+        except OSError:  # there but unreadable: corrupt
+            pass
+        if _matches(path, asset, memo=False):
             report["ok"].append(asset.name)
-        else:
-            report["corrupt"].append(asset.name)
-            if repair:
-                path.unlink(missing_ok=True)
+            continue
+        report["corrupt"].append(asset.name)
+        if repair:
+            with warnings.catch_warnings(record=True):  # the outcome is reported below, not warned
+                warnings.simplefilter("always")
                 try:
-                    fetch(asset.name, progress=progress)
-                    report["repaired"].append(asset.name)
+                    got = fetch(asset.name, progress=False)
                 except AssetError as exc:
                     report["failed"].append(f"{asset.name}: {str(exc).splitlines()[0]}")
+                    continue
+            if got != path:  # a good copy elsewhere (session, mirror): put it in the cache if it takes it
+                with contextlib.suppress(_Unwritable, AssetError), open(got, "rb") as handle:
+                    got = _store(asset, _copier(handle), folders=(cache,))
+            if got == path:
+                report["repaired"].append(asset.name)
+            else:
+                report["failed"].append(f"{asset.name}: {path} could not be replaced (read-only cache or a "
+                                        f"folder in its place); this session uses {got}. Fix the cache where it "
+                                        "is writable: run `python -m helpers.assets verify` there.")
     return report
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point (prefetch, verify, registry)."""
+    """Command-line entry point (prefetch, fetch, verify, registry); 1 if files fail, 2 for a bad name or file."""
     parser = argparse.ArgumentParser(prog="python -m helpers.assets", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     pre = sub.add_parser("prefetch", help="download (or copy from the mirror) into the cache")
     pre.add_argument("groups", nargs="*", metavar="GROUP", help=f"any of {', '.join(GROUPS)} (default: all)")
-    ver = sub.add_parser("verify", help="check the cache against the registry")
+    one = sub.add_parser("fetch", help="fetch files by name and print their local paths")
+    one.add_argument("names", nargs="+", metavar="NAME")
+    ver = sub.add_parser("verify", help="re-hash the cache against the registry")
     ver.add_argument("--no-repair", action="store_true", help="only report, do not re-fetch")
     reg = sub.add_parser("registry", help="regenerate the registry from a MANIFEST.tsv")
     reg.add_argument("manifest", type=Path)
     reg.add_argument("-o", "--out", type=Path, default=None)
     args = parser.parse_args(argv)
 
-    try:
+    try:  # bad names, groups, files or settings: one line, exit status 2
+        if args.command != "registry":
+            cache_dir()
         if args.command == "prefetch":
             wanted = [n for g in (args.groups or GROUPS) for n in names(g)]
-            fetch_many(wanted)
-            print(f"{len(wanted)} files ready in {cache_dir()}")
+        elif args.command == "fetch":
+            wanted = [lookup(n).name for n in args.names]
+        elif args.command == "registry":
+            entries = read_registry_file(args.manifest)
+    except AssetError as exc:
+        print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    try:
+        if args.command in ("prefetch", "fetch"):
+            remove_stale_parts(cache_dir())  # leftovers of killed downloads
+            paths = fetch_many(wanted, progress=args.command == "prefetch")
+            print(f"{len(wanted)} files ready in {cache_dir()}" if args.command == "prefetch"
+                  else "\n".join(map(str, paths)))
         elif args.command == "verify":
             report = verify(repair=not args.no_repair)
             for key, items in report.items():
@@ -507,11 +865,13 @@ def main(argv: list[str] | None = None) -> int:
             return 1 if report["failed"] or (args.no_repair and report["corrupt"]) else 0
         else:
             out = args.out or registry_path()
-            count = write_registry(args.manifest, out)
-            print(f"wrote {count} entries to {out}")
+            print(f"wrote {write_registry(args.manifest, out)} entries to {out} ({len(entries)} read)")
     except AssetError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:  # e.g. ``registry -o`` naming a folder or a read-only place
+        print(f"error: cannot write {exc.filename or ''}: {exc.strerror or exc}. Choose another path.", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -1,21 +1,125 @@
-"""Writing files so that a reader never sees a partial one."""
+"""Writing files so that a reader never sees a partial one, and mapping work over a thread pool.
+
+Every writer in the package goes through ``atomic_writer``: the bytes go to a temporary
+``.part`` file beside the target, which is flushed to disk and renamed over the target only
+when complete. A reader therefore sees the old file or the new one, never a half-written or
+missing one, even with many processes writing the same path. The ``.part`` name carries the
+writer's host and process id, so ``remove_stale_parts`` can clean up after killed processes
+without touching a file another live process is still writing.
+
+Used by the helpers that write files (the asset cache, converted models, exports); notebooks do
+not call it directly.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
 import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import BinaryIO, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+PART_SUFFIX = ".part"
+# A .part file untouched for this long is abandoned even if its writer's id cannot be checked
+# (another machine sharing the folder): a live download writes every few seconds or times out.
+STALE_PART_SECONDS = 15 * 60
 
 
-def write_bytes_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, flush it to disk, then rename it into place."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+def _part_prefix(target: Path) -> str:
+    return f".{target.name}@{socket.gethostname()}@{os.getpid()}@"
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
+    """Yield a binary file beside ``path`` that replaces ``path`` (fsync, then rename) only if the block succeeds.
+
+    ``durable=False`` skips the fsync: for files checked on every read (the asset cache), where a copy
+    damaged by a power cut is detected and replaced anyway.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_part_prefix(path), suffix=PART_SUFFIX)
     try:
         with os.fdopen(handle, "wb") as out:
-            out.write(data)
+            yield out
             out.flush()
-            os.fsync(out.fileno())
+            if durable:
+                os.fsync(out.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through ``atomic_writer`` (a reader never sees a partial file)."""
+    with atomic_writer(path) as out:
+        out.write(data)
+
+
+@contextlib.contextmanager
+def scratch_file(folder: Path, name: str) -> Iterator[BinaryIO]:
+    """Yield a temporary binary file in ``folder`` (named like a ``.part`` of ``name``), deleted afterwards."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=folder, prefix=_part_prefix(folder / name), suffix=PART_SUFFIX) as handle:
+        yield handle  # type: ignore[misc]
+
+
+def _writer_is_gone(part: Path) -> bool:
+    """True when the ``.part`` file's writer (host@pid in its name) is a dead process on this host."""
+    fields = part.name[: -len(PART_SUFFIX)].rsplit("@", 3)
+    if len(fields) != 4 or fields[1] != socket.gethostname() or not fields[2].isdigit():
+        return False
+    pid = int(fields[2])
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
+def remove_stale_parts(folder: Path, *, pattern: str = "*" + PART_SUFFIX, recursive: bool = True) -> list[Path]:
+    """Delete ``.part`` files left by killed writers (dead process on this host, or untouched for 15 min)."""
+    if not folder.is_dir():
+        return []
+    removed = []
+    now = time.time()
+    for part in folder.rglob(pattern) if recursive else folder.glob(pattern):
+        try:
+            stale = _writer_is_gone(part) or now - part.stat().st_mtime > STALE_PART_SECONDS
+            if stale and part.is_file():
+                part.unlink()
+                removed.append(part)
+        except OSError:  # gone already, or a read-only folder: nothing to clean here
+            continue
+    return removed
+
+
+def parallel_map(function: Callable[[T], R], items: Iterable[T], *, workers: int = 8,
+                 on_done: Callable[[T, R], None] | None = None) -> list[R]:
+    """``[function(item) for item in items]`` on a thread pool, in input order; ``on_done`` after each item."""
+    items = list(items)
+    if not items:
+        return []
+    workers = max(1, min(int(workers), len(items)))
+
+    def run(item: T) -> R:
+        result = function(item)
+        if on_done is not None:
+            on_done(item, result)
+        return result
+
+    if workers == 1:
+        return [run(item) for item in items]
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(run, items))

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import hashlib
 import io
 import os
 import subprocess
 import sys
 import time
 import typing
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -307,3 +309,104 @@ def test_prefetch_resumes_after_a_failure(asset_registry, asset_server, tmp_path
     assert assets.main(["prefetch", "images"]) == 0
     assert asset_server.hits["/images/a.bin"] == hits_a  # not downloaded again
     assert _files(tmp_path / "cache") == ["images/a.bin", "images/b.bin"]
+
+
+@contextlib.contextmanager
+def _read_only_cache_holding(folder: Path, files: dict[str, bytes]):
+    """``folder`` holding ``files``, read-only: a tmpfs remounted ``ro`` (root), else folders chmod 555 (not root).
+
+    Yields how it was made read-only, or None when neither works (root without mount rights).
+    """
+    with _tmpfs(folder, "1m") as mounted:
+        for name, data in files.items():
+            (folder / name).parent.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+        folders = sorted({p for p in folder.rglob("*") if p.is_dir()} | {folder}, reverse=True)
+        how = None
+        if mounted and subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True,
+                                      check=False).returncode == 0:
+            how = "read-only tmpfs mount"
+        elif not mounted and os.geteuid() != 0:
+            for path in folders:
+                path.chmod(0o555)
+            how = "chmod 555"
+        try:
+            yield how
+        finally:
+            if how == "chmod 555":
+                for path in folders:
+                    path.chmod(0o755)
+
+
+def test_read_only_cache_with_a_damaged_file_falls_through(asset_registry, asset_server, tmp_path, monkeypatch):
+    """A shared read-only cache (a read-only tmpfs mount) holding one corrupt and one stale (old version) file."""
+    asset_server.serve(asset_registry, "models/a.bin", "ok", PAYLOAD)
+    asset_server.serve(asset_registry, "models/b.bin", "ok", PAYLOAD[::-1])
+    cache = tmp_path / "shared-cache"
+    damaged = {"models/a.bin": PAYLOAD[:-1] + b"\x00", "models/b.bin": b"last year's model"}
+    with _read_only_cache_holding(cache, damaged) as read_only:
+        if read_only is None:
+            pytest.skip("root without mount rights: neither a read-only mount nor chmod can make it read-only")
+        monkeypatch.setenv(assets.CACHE_ENV, str(cache))
+        mirror = tmp_path / "mirror/models"
+        mirror.mkdir(parents=True)
+        (mirror / "a.bin").write_bytes(PAYLOAD)
+        monkeypatch.setenv(assets.MIRROR_ENV, str(mirror.parent))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            # The mirror has a: read straight from it. It lacks b: downloaded into the session folder.
+            assert [assets.fetch("models/a.bin", progress=False) for _ in range(3)] == [mirror / "a.bin"] * 3
+            assert assets.fetch("models/b.bin", progress=False) == tmp_path / "session/models/b.bin"
+            assert assets.fetch("models/b.bin", progress=False) == tmp_path / "session/models/b.bin"
+        messages = [str(w.message) for w in caught]
+        assert len(messages) == 2, messages  # said once per way out, not once per call
+        assert all("cannot be written to" in m and "read-only" in m and assets.CACHE_ENV in m for m in messages)
+        assert asset_server.hits.get("/models/a.bin", 0) == 0 and asset_server.hits["/models/b.bin"] == 1
+        report = assets.verify(progress=False)  # reports, never a raw OSError
+        assert report["corrupt"] == ["models/a.bin", "models/b.bin"] and len(report["failed"]) == 2
+        assert "could not be replaced" in report["failed"][0]
+        assert assets.main(["verify", "--no-repair"]) == 1
+        assert (cache / "models/a.bin").read_bytes() == damaged["models/a.bin"]  # untouched
+
+
+def test_twenty_processes_repairing_the_same_file_never_lose_the_path(asset_registry, tmp_path):
+    """500 fetch calls from 20 processes while the cached copy keeps being damaged: every returned path opens."""
+    data = PAYLOAD * 2
+    mirror = tmp_path / "mirror"
+    (mirror / "models").mkdir(parents=True)
+    (mirror / "models/m.bin").write_bytes(data)
+    cache = tmp_path / "cache"
+    (cache / "models").mkdir(parents=True)
+    (cache / "models/m.bin").write_bytes(b"corrupt")
+    asset = assets.Asset("models/m.bin", hashlib.sha256(data).hexdigest(), len(data), "http://127.0.0.1:9/m", "test")
+    code = (
+        "import os, warnings; warnings.simplefilter('ignore')\n"
+        "from helpers import assets; from helpers.files import write_bytes_atomically\n"
+        f"entry = assets.Asset(*{[asset.name, asset.sha256, asset.bytes, asset.url, asset.license]!r})\n"
+        "assets.registry = lambda: {entry.name: entry}\n"
+        "lost = wrong = 0\n"
+        "for i in range(25):\n"
+        "    path = assets.fetch(entry.name, progress=False)\n"
+        "    try:\n"
+        "        open(path, 'rb').close()\n"
+        "    except FileNotFoundError:\n"
+        "        lost += 1\n"
+        "    if path.parent.parent != assets.cache_dir(): wrong += 1\n"
+        "    if i % 5 == 0:  # damage it again (as a crash or a bad copy would), for the others to repair\n"
+        "        write_bytes_atomically(path, b'damaged again')\n"
+        "print(lost, wrong)\n"
+    )
+    env = {**os.environ, assets.CACHE_ENV: str(cache), assets.MIRROR_ENV: str(mirror)}
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(20)]
+    results = [proc.communicate(timeout=240) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0] * 20, [err[-500:] for _, err in results if err]
+    lost, wrong = (sum(int(out.split()[k]) for out, _ in results) for k in (0, 1))
+    assert (lost, wrong) == (0, 0)
+    asset_registry[asset.name] = asset
+    os.environ[assets.MIRROR_ENV] = str(mirror)
+    try:
+        assert assets.fetch("models/m.bin", progress=False).read_bytes() == data  # whoever damaged it last
+    finally:
+        del os.environ[assets.MIRROR_ENV]
+    assert _files(cache) == ["models/m.bin"]  # no .part left by anyone
