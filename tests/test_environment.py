@@ -31,13 +31,13 @@ class _FakeModule:
 
 
 def test_report_uses_the_loaded_version_not_the_installed_one(monkeypatch, capsys):
-    installed = environment.installed()["pooch"]
-    monkeypatch.setitem(sys.modules, "pooch", _FakeModule("v0.0.1"))  # what an old kernel still runs
-    assert environment.versions()["pooch"] == "0.0.1"
+    installed = environment.installed()["requests"]
+    monkeypatch.setitem(sys.modules, "requests", _FakeModule("v0.0.1"))  # what an old kernel still runs
+    assert environment.versions()["requests"] == "0.0.1"
     environment.report()
     out = capsys.readouterr().out
-    assert "pooch 0.0.1" in out
-    assert f"pooch 0.0.1 → {installed}" in out and "Restart needed" in out
+    assert "requests 0.0.1" in out
+    assert f"requests 0.0.1 → {installed}" in out and "Restart needed" in out
 
 
 def test_restart_only_for_replaced_packages_that_are_loaded(monkeypatch, capsys):
