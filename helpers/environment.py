@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from importlib import metadata
 
@@ -125,3 +126,35 @@ def import_mediapipe():
     finally:
         if sys.modules.get("tensorflow", 0) is None:
             del sys.modules["tensorflow"]
+
+
+def resident_bytes() -> int:
+    """This process's resident memory in bytes (0 where the system does not say, e.g. outside Linux)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def release_memory() -> tuple[int, int]:
+    """Give back what a finished lesson's models hold: Keras's graph state, garbage, and freed heap pages.
+
+    Delete your own large variables first (``del model``); this clears Keras's global state when Keras
+    is loaded, collects garbage, and asks glibc to return free heap pages to the system (Linux; Binder).
+    Returns the resident memory (bytes) before and after. Introduced in notebook 05.
+    """
+    import gc
+
+    before = resident_bytes()
+    keras = sys.modules.get("keras")
+    if keras is not None:
+        keras.backend.clear_session()
+    gc.collect()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: the memory is still free for this process to reuse
+    return before, resident_bytes()
