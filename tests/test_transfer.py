@@ -13,7 +13,7 @@ from PIL import Image
 
 from helpers import CheckError, HelpersError, checks, plots, transfer
 from helpers.classify import Classifier
-from helpers.errors import ImageError
+from helpers.errors import ImageError, LabelError
 from helpers.images import load_image, resize_for_model
 from helpers.transfer import FeatureExtractor, TransferError
 
@@ -348,7 +348,7 @@ def test_export_errors(tiny_models, tmp_path):
     head = transfer.train_head(np.eye(3, dtype=np.float32), np.array([0, 1, 2]), steps=1)
     with pytest.raises(TransferError, match="2 labels for a head with 3 classes"):
         transfer.export_classifier(tiny_models["uint8"], head, ["a", "b"], tmp_path)
-    with pytest.raises(TransferError, match="non-empty single-line"):
+    with pytest.raises(LabelError, match="non-empty single-line"):
         transfer.export_classifier(tiny_models["uint8"], head, ["a", "", "c"], tmp_path)
     with pytest.raises(TransferError, match="without folders"):
         transfer.export_classifier(tiny_models["uint8"], head, CLASSES, tmp_path, name="sub/model")
