@@ -243,17 +243,29 @@ class TFLiteFile:
                           f"it again.")
 
     def model_object(self) -> Any:
-        """A fresh, mutable ``ModelT`` of the file (buffers given by offset resolved), to change and ``pack_model``."""
+        """A fresh, mutable ``ModelT`` of the file, to change and ``pack_model``.
+
+        Buffers stored by offset are read in, and empty buffers (converters leave
+        one per activation) all become buffer 0, as LiteRT's own flatbuffer tools do.
+        """
         try:
             model = schema().ModelT.InitFromPackedBuf(bytearray(self.data), 0)
         except Exception as exc:  # flatbuffers raises assorted errors on a damaged file
             raise self._damaged(exc) from exc
         if not model.subgraphs:
             raise ModelError(f"'{self.name}' contains no graph.")
+        kept, moved = [schema().BufferT()], []  # buffer 0 stays the empty one; every empty buffer becomes it
         for buffer in model.buffers or []:
             if (buffer.data is None or not len(buffer.data)) and (buffer.offset or 0) > 1 and buffer.size:
                 buffer.data = np.frombuffer(self.data, np.uint8, int(buffer.size), int(buffer.offset)).copy()
                 buffer.offset = buffer.size = 0
+            moved.append(len(kept) if buffer.data is not None and len(buffer.data) else 0)
+            kept += [buffer] if moved[-1] else []
+        model.buffers = kept
+        for tensor in (t for graph in model.subgraphs for t in graph.tensors or []):
+            tensor.buffer = moved[tensor.buffer] if 0 <= tensor.buffer < len(moved) else 0
+        for entry in model.metadata or []:
+            entry.buffer = moved[entry.buffer] if 0 <= entry.buffer < len(moved) else 0
         for graph in model.subgraphs:
             graph.inputs = [] if graph.inputs is None else [int(i) for i in graph.inputs]
             graph.outputs = [] if graph.outputs is None else [int(i) for i in graph.outputs]
@@ -548,5 +560,6 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
         operator(ops.DEQUANTIZE, [codes], probabilities, kinds.DequantizeOptions, s.DequantizeOptionsT(), 2)
     graph.outputs = [probabilities]
     model.signatureDefs = []  # the extractor's signature (if any) names the old output
-    model.description = f"Feature extractor + {'int8' if int8 else 'float32'} softmax head (helpers).".encode()
+    head = "int8" if int8 is not None else "float32"
+    model.description = f"Feature extractor + {head} softmax head (helpers.transfer.export_classifier)".encode()
     return pack_model(model)
