@@ -18,8 +18,7 @@ Introduced in notebook 06, where each step is first written out by hand:
   like any other model.
 
 Everything here runs on NumPy and LiteRT; TensorFlow is imported only by
-``head_from_keras`` (the exported model is assembled with LiteRT's own
-flatbuffer tools).
+``head_from_keras`` (the exported model is assembled by ``helpers.tflite``).
 """
 
 from __future__ import annotations
