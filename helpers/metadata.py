@@ -99,7 +99,7 @@ class ModelMetadata:
     inputs: tuple[TensorMetadata, ...]
     outputs: tuple[TensorMetadata, ...]
     files: tuple[str, ...] = field(default=())  # what the zip part holds
-    file: TFLiteFile | None = field(default=None, repr=False, compare=False)  # the file read, for its embedded files
+    file: TFLiteFile | None = field(default=None, repr=False, compare=False)  # bytes given without a path: their embedded files
 
     def normalization(self, index: int = 0) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """(mean, std) of input ``index``, or a MetadataError naming what is missing and how to pass it by hand."""
@@ -244,7 +244,7 @@ def read_metadata(model_path: str | os.PathLike | TFLiteFile, needed: str | None
     outputs = tuple(_tensor_metadata(t, schema) for t in (graph.outputTensorMetadata or [])) if graph else ()
     return ModelMetadata(path, _text(meta.name), _text(meta.description), _text(meta.version), _text(meta.author),
                          _text(meta.license), _text(meta.minParserVersion), inputs, outputs,
-                         tuple(file.embedded_files()), file)
+                         tuple(file.embedded_files()), file if file.path is None else None)  # a path is re-read
 
 
 def metadata_or_none(model_path: str | os.PathLike) -> ModelMetadata | None:
