@@ -20,6 +20,7 @@ from helpers.errors import (
     MetricsError,
     ModelError,
     OptionError,
+    PlotError,
     QuantizationError,
     TransferError,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "MetricsError",
     "ModelError",
     "OptionError",
+    "PlotError",
     "QuantizationError",
     "TransferError",
 ]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from helpers.errors import CheckError, ExpectationError
+from helpers.errors import CheckError, ExpectationError, wrap_public_functions
 
 
 class Verdict:
@@ -860,3 +860,6 @@ def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30) -> V
                                    "the frames that arrive while the model is busy.")
     return _verdict(False, "", f"You gave {value:g}. The model finishes one frame every {process_ms:g} ms; the camera "
                                f"delivers {camera_fps:g} per second. Try camera.simulate({process_ms:g}).")
+
+
+wrap_public_functions(globals(), CheckError)  # a raw TypeError/ValueError from bad arguments becomes a CheckError

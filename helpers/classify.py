@@ -18,6 +18,7 @@ from ai_edge_litert.interpreter import Interpreter
 from helpers.errors import LabelError, ModelError, OptionError
 from helpers.images import MEAN, STD, ImageSource, Normalization, Region, to_input
 from helpers.metadata import ModelMetadata, metadata_or_none, read_metadata
+from helpers.tflite import is_tflite
 
 BACKGROUND = "background"
 
@@ -27,11 +28,6 @@ def dequantize(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
     if scale == 0:
         return np.asarray(values, dtype=np.float32)
     return (np.asarray(values, dtype=np.float32) - zero_point) * np.float32(scale)
-
-
-def is_tflite(data: bytes) -> bool:
-    """True when ``data`` starts like a TensorFlow Lite flatbuffer ('TFL3' at byte 4)."""
-    return len(data) >= 8 and data[4:8] == b"TFL3"
 
 
 def ranked(probs: np.ndarray, k: int) -> np.ndarray:

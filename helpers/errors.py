@@ -1,5 +1,14 @@
 """The package's exception types: every helper error is a ``HelpersError``."""
 
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+F = TypeVar("F", bound=Callable[..., Any])
+
 
 class HelpersError(Exception):
     """Base class of every error raised on purpose by the helpers package."""
@@ -49,6 +58,10 @@ class OptionError(HelpersError):
     """An option (score threshold, region of interest, allow/deny list, ...) is outside what it accepts."""
 
 
+class PlotError(HelpersError):
+    """A figure was asked for with data it cannot draw (lengths that do not match, nothing to plot, no alt text)."""
+
+
 class CheckError(HelpersError):
     """A self-check was called with a question it cannot ask (not with a wrong answer: that gets a hint)."""
 
@@ -62,3 +75,41 @@ class CameraError(HelpersError):
 
 class ExplanationError(HelpersError):
     """An explanation (occlusion, gradient map, sanity check) was asked for with settings that cannot work."""
+
+
+def raises_own_errors(error: type[HelpersError]) -> Callable[[F], F]:
+    """Decorator: a raw TypeError or ValueError escaping the function becomes ``error``, naming the arguments given.
+
+    For modules whose every public function takes plain data (self-checks,
+    plots): the error says which function, what it was given (argument = type)
+    and what it takes, instead of a NumPy or Matplotlib traceback.
+    """
+
+    def decorate(function: F) -> F:
+        signature = str(inspect.signature(function)).replace("'", "")  # annotations are strings here
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except (TypeError, ValueError) as exc:
+                try:
+                    given = inspect.signature(function).bind(*args, **kwargs).arguments
+                    shown = ", ".join(f"{name}={type(value).__name__}" for name, value in given.items())
+                except TypeError:
+                    shown = f"{len(args)} positional and {sorted(kwargs)} keyword arguments"
+                raise error(f"{function.__name__} cannot use its arguments ({shown}): {exc}. It takes "
+                            f"{function.__name__}{signature}; pass each argument as its name says (see "
+                            f"help({function.__name__})).") from exc
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def wrap_public_functions(namespace: dict[str, Any], error: type[HelpersError]) -> None:
+    """Apply ``raises_own_errors(error)`` to every public function defined in the module ``namespace``."""
+    module = namespace["__name__"]
+    for name, value in list(namespace.items()):
+        if inspect.isfunction(value) and value.__module__ == module and not name.startswith("_"):
+            namespace[name] = raises_own_errors(error)(value)

@@ -15,10 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import socket
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO, TypeVar
@@ -123,3 +124,47 @@ def parallel_map(function: Callable[[T], R], items: Iterable[T], *, workers: int
         return [run(item) for item in items]
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(run, items))
+
+
+def write_files_atomically(files: Mapping[Path, bytes]) -> None:
+    """Write several files as one change: afterwards all are new, or (after an error) all are as they were.
+
+    Every file is first written in full under a ``.part`` name beside it and flushed to disk (a full
+    disk fails here, before anything is replaced); only then are they renamed into place. If a rename
+    fails, the files already replaced get their old content back (kept as hard links, or copies where
+    links are not possible). Only a power cut between two renames could leave a mixed pair.
+    Introduced in notebook 06 (a model and its labels file).
+    """
+    paths = [Path(p) for p in files]
+    temporaries: dict[Path, Path] = {}
+    backups: dict[Path, Path] = {}
+    replaced: list[Path] = []
+    try:
+        for path, data in zip(paths, files.values(), strict=True):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, name = tempfile.mkstemp(dir=path.parent, prefix=_part_prefix(path), suffix=PART_SUFFIX)
+            temporaries[path] = Path(name)
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+        for path in paths:
+            if path.exists():
+                backups[path] = Path(tempfile.mktemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
+                try:
+                    os.link(path, backups[path])
+                except OSError:
+                    shutil.copyfile(path, backups[path])
+        for path in paths:
+            os.replace(temporaries[path], path)
+            replaced.append(path)
+    except BaseException:
+        for path in replaced:
+            if path in backups:
+                os.replace(backups.pop(path), path)
+            else:
+                path.unlink(missing_ok=True)
+        raise
+    finally:
+        for leftover in [*temporaries.values(), *backups.values()]:
+            leftover.unlink(missing_ok=True)

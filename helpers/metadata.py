@@ -9,20 +9,14 @@ A model file with metadata is two things at once (introduced in notebook 01):
 * a **zip archive**: the embedded files (``labels.txt``, ``labelmap.txt``) are
   appended after the model, so ``zipfile.ZipFile(model_path).namelist()`` lists them.
 
-The metadata flatbuffer is parsed with the schema code MediaPipe ships
-(``mediapipe/tasks/metadata/metadata_schema_py_generated.py``). That one file
-needs only the ``flatbuffers`` package, so it is loaded on its own: importing
-the ``mediapipe`` package would also import TensorFlow when it is installed
-(seconds and hundreds of MB), which inference code must not pay for.
+The file is read by ``helpers.tflite.TFLiteFile`` (the metadata buffer, the zip
+part); this module decodes what the metadata means, with the schema code MediaPipe
+ships (``helpers.tflite.metadata_schema``).
 """
 
 from __future__ import annotations
 
-import functools
-import importlib.util
 import os
-import sys
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,45 +24,31 @@ from types import ModuleType
 
 import numpy as np
 
-from helpers.errors import MetadataError, ModelError
+from helpers.errors import MetadataError
+from helpers.tflite import METADATA_NAME, TFLiteFile, metadata_schema, open_model
+from helpers.tflite import enum_names as _enum_names
+from helpers.tflite import text as _text
 
-METADATA_NAME = b"TFLITE_METADATA"
+__all__ = [
+    "METADATA_NAME",
+    "AssociatedFile",
+    "ModelMetadata",
+    "TensorMetadata",
+    "embedded_files",
+    "has_metadata",
+    "labels_from_metadata",
+    "metadata_or_none",
+    "metadata_schema",
+    "normalization_from_metadata",
+    "read_embedded_file",
+    "read_metadata",
+]
 LABEL_FILE_TYPES = ("TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS")
-_SCHEMA_FILE = ("tasks", "metadata", "metadata_schema_py_generated.py")
 
 HOW_TO_PASS_LABELS = ("pass the labels by hand, e.g. labels=helpers.assets.read_labels('labels/imagenet_labels.txt') "
                       "(one line per model output)")
 HOW_TO_PASS_NORMALIZATION = ("pass the normalization by hand: mean=127.5, std=127.5 maps pixels 0…255 to −1…1 "
                              "(MobileNet); mean=0, std=255 maps them to 0…1")
-
-
-@functools.cache
-def metadata_schema() -> ModuleType:
-    """MediaPipe's generated Python code for the TFLite metadata schema, loaded without importing mediapipe."""
-    spec = importlib.util.find_spec("mediapipe")
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    path = Path(locations[0]).joinpath(*_SCHEMA_FILE) if locations else None
-    if path is None or not path.is_file():
-        raise MetadataError(
-            "Reading TFLite metadata needs the schema file that the mediapipe package ships "
-            f"({'/'.join(_SCHEMA_FILE)}), and it was not found. Install it: pip install \"mediapipe~=1.2.2\"."
-        )
-    name = "helpers._metadata_schema"
-    module_spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(module_spec)
-    sys.modules[name] = module
-    module_spec.loader.exec_module(module)
-    return module
-
-
-def _enum_names(enum_class: type) -> dict[int, str]:
-    return {value: key for key, value in vars(enum_class).items() if key.isupper() or key[:1].isupper()}
-
-
-def _text(value: bytes | str | None) -> str:
-    if value is None:
-        return ""
-    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
 
 
 @dataclass(frozen=True)
@@ -119,6 +99,7 @@ class ModelMetadata:
     inputs: tuple[TensorMetadata, ...]
     outputs: tuple[TensorMetadata, ...]
     files: tuple[str, ...] = field(default=())  # what the zip part holds
+    file: TFLiteFile | None = field(default=None, repr=False, compare=False)  # bytes given without a path: their embedded files
 
     def normalization(self, index: int = 0) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """(mean, std) of input ``index``, or a MetadataError naming what is missing and how to pass it by hand."""
@@ -141,7 +122,8 @@ class ModelMetadata:
                 f"The metadata of '{self.model_path.name}' names no labels file (an associated file of type "
                 f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output '{tensor.name}'; {HOW_TO_PASS_LABELS}."
             )
-        text = read_embedded_file(self.model_path, file.name).decode("utf-8", "replace")
+        source = self.file if self.file is not None else TFLiteFile(self.model_path)
+        text = source.read_embedded_file(file.name).decode("utf-8", "replace")
         return [line.strip() for line in text.splitlines() if line.strip()]
 
     def _tensor(self, tensors: tuple[TensorMetadata, ...], index: int, role: str) -> TensorMetadata:
@@ -176,64 +158,19 @@ def _numbers(values: Sequence[float] | None) -> str:
     return shown[0] if len(shown) == 1 else "(" + ", ".join(shown) + ")"
 
 
-def _check_model_file(model_path: str | os.PathLike) -> tuple[Path, bytes]:
-    from helpers.classify import is_tflite
-
-    path = Path(model_path)
-    if not path.is_file():
-        raise ModelError(f"No model file at '{path}'. Fetch models by name with helpers.assets.fetch(...).")
-    data = path.read_bytes()
-    if not is_tflite(data):
-        raise ModelError(f"'{path}' is not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one "
-                         f"starts with {data[:8]!r}). Download the .tflite file itself.")
-    return path, data
-
-
-def _metadata_buffer(path: Path, data: bytes) -> bytes | None:
-    from ai_edge_litert import schema_py_generated as tflite_schema
-
-    try:
-        model = tflite_schema.Model.GetRootAs(data, 0)
-        for i in range(model.MetadataLength()):
-            entry = model.Metadata(i)
-            if entry.Name() != METADATA_NAME:
-                continue
-            buffer = model.Buffers(entry.Buffer())
-            if buffer.DataLength():
-                return buffer.DataAsNumpy().tobytes()
-            offset, size = int(buffer.Offset()), int(buffer.Size())
-            return data[offset:offset + size] if offset > 1 and size > 0 else b""
-    except (IndexError, ValueError, TypeError, AttributeError) as exc:  # flatbuffers' errors on damaged files
-        raise ModelError(f"'{path}' is damaged and cannot be parsed ({type(exc).__name__}); fetch it again.") from exc
-    return None
-
-
 def has_metadata(model_path: str | os.PathLike) -> bool:
     """True when the model file carries a TFLITE_METADATA entry."""
-    path, data = _check_model_file(model_path)
-    return _metadata_buffer(path, data) is not None
+    return TFLiteFile(model_path).metadata_buffer() is not None
 
 
 def embedded_files(model_path: str | os.PathLike) -> list[str]:
     """The names of the files in the model's zip part (empty for a model without one)."""
-    path = Path(model_path)
-    if not zipfile.is_zipfile(path):
-        return []
-    with zipfile.ZipFile(path) as archive:
-        return archive.namelist()
+    return TFLiteFile(model_path).embedded_files()
 
 
 def read_embedded_file(model_path: str | os.PathLike, name: str) -> bytes:
     """The bytes of one embedded file, or a MetadataError listing the files there are."""
-    path = Path(model_path)
-    names = embedded_files(path)
-    if name not in names:
-        raise MetadataError(
-            f"'{path.name}' has no embedded file '{name}' (its zip part holds {names or 'nothing'}); "
-            f"the metadata and the files do not match. Fetch the model again, or {HOW_TO_PASS_LABELS}."
-        )
-    with zipfile.ZipFile(path) as archive:
-        return archive.read(name)
+    return TFLiteFile(model_path).read_embedded_file(name)
 
 
 def _tensor_metadata(tensor, schema: ModuleType) -> TensorMetadata:
@@ -278,13 +215,13 @@ _NEEDS = {
 }
 
 
-def read_metadata(model_path: str | os.PathLike, needed: str | None = None) -> ModelMetadata:
+def read_metadata(model_path: str | os.PathLike | TFLiteFile, needed: str | None = None) -> ModelMetadata:
     """Parse a model's TFLite metadata, or raise a MetadataError saying the file has none and what to do.
 
     ``needed`` ("labels" or "normalization") names what the caller wanted, so the error can say it.
     """
-    path, data = _check_model_file(model_path)
-    raw = _metadata_buffer(path, data)
+    file = open_model(model_path)
+    path, raw = file.path or Path(file.name), file.metadata_buffer()
     if raw is None:
         wanted = [_NEEDS[needed]] if needed in _NEEDS else list(_NEEDS.values())
         raise MetadataError(
@@ -307,12 +244,13 @@ def read_metadata(model_path: str | os.PathLike, needed: str | None = None) -> M
     outputs = tuple(_tensor_metadata(t, schema) for t in (graph.outputTensorMetadata or [])) if graph else ()
     return ModelMetadata(path, _text(meta.name), _text(meta.description), _text(meta.version), _text(meta.author),
                          _text(meta.license), _text(meta.minParserVersion), inputs, outputs,
-                         tuple(embedded_files(path)))
+                         tuple(file.embedded_files()), file if file.path is None else None)  # a path is re-read
 
 
 def metadata_or_none(model_path: str | os.PathLike) -> ModelMetadata | None:
     """The model's metadata, or None when the file has none (other problems still raise)."""
-    return read_metadata(model_path) if has_metadata(model_path) else None
+    file = TFLiteFile(model_path)
+    return read_metadata(file) if file.metadata_buffer() is not None else None
 
 
 def labels_from_metadata(model_path: str | os.PathLike, output: int | None = None) -> list[str]:

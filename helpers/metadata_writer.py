@@ -12,10 +12,10 @@ file in the model zip".
 
 Why our own writer: TFLite Support's ``metadata_writers`` need protobuf < 4 and
 cannot be installed beside TensorFlow 2.21; MediaPipe's writer does not import
-from its wheel (``mediapipe.tasks.cc`` is missing). The schema is small, so the
-tables this module needs are built directly with the ``flatbuffers`` package
-(already installed with LiteRT). Field numbers follow the schema; each table's
-comment gives its fields in order. Only image classifiers are handled.
+from its wheel (``mediapipe.tasks.cc`` is missing). The metadata is built with
+the object API of the schema code MediaPipe ships (``ModelMetadataT``,
+``TensorMetadataT``, ...) and the model is rewritten with LiteRT's (``ModelT``),
+both through ``helpers.tflite``. Only image classifiers are handled.
 """
 
 from __future__ import annotations
@@ -27,23 +27,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import flatbuffers
 import numpy as np
 
-from helpers.classify import is_tflite
 from helpers.errors import LabelError, ModelError
 from helpers.files import write_bytes_atomically
+from helpers.tflite import METADATA_NAME, TFLiteFile, metadata_schema, pack, pack_model, schema
 
-METADATA_NAME = b"TFLITE_METADATA"
 FILE_IDENTIFIER = b"M001"
 MIN_PARSER_VERSION = "1.0.0"  # every field written here exists since metadata version 1.0.0
-
-# Enum and union values from metadata_schema.fbs.
-COLOR_SPACE_RGB = 1
-ASSOCIATED_FILE_TENSOR_AXIS_LABELS = 2
-CONTENT_FEATURE_PROPERTIES = 1
-CONTENT_IMAGE_PROPERTIES = 2
-PROCESS_UNIT_NORMALIZATION = 1
 
 
 @dataclass(frozen=True)
@@ -68,129 +59,63 @@ class ImageClassifierInfo:
 # --------------------------------------------------------------------------- the metadata flatbuffer
 
 
-def _string(builder: flatbuffers.Builder, text: str) -> int:
-    return builder.CreateString(text)
-
-
-def _offsets(builder: flatbuffers.Builder, offsets: Sequence[int]) -> int:
-    """A vector of table or string offsets (written last to first, as flatbuffers requires)."""
-    builder.StartVector(4, len(offsets), 4)
-    for offset in reversed(offsets):
-        builder.PrependUOffsetTRelative(offset)
-    return builder.EndVector()
-
-
-def _floats(builder: flatbuffers.Builder, values: Sequence[float]) -> int:
-    return builder.CreateNumpyVector(np.asarray(values, dtype=np.float32))
-
-
-def _table(builder: flatbuffers.Builder, slots: int, fields: Sequence[tuple[str, int, int]]) -> int:
-    """A table with ``slots`` fields; ``fields`` = (kind, slot, value), kind 'offset', 'byte' or 'uint'."""
-    builder.StartObject(slots)
-    for kind, slot, value in fields:
-        if kind == "offset":
-            builder.PrependUOffsetTRelativeSlot(slot, value, 0)
-        elif kind == "byte":
-            builder.PrependUint8Slot(slot, value, 0)
-        elif kind == "uint":
-            builder.PrependUint32Slot(slot, value, 0)
-        else:  # pragma: no cover — a programming error
-            raise ValueError(kind)
-    return builder.EndObject()
-
-
-def _associated_file(builder: flatbuffers.Builder, name: str, description: str, kind: int) -> int:
-    # AssociatedFile: name, description, type, locale, version
-    name_at, description_at = _string(builder, name), _string(builder, description)
-    return _table(builder, 5, [("offset", 0, name_at), ("offset", 1, description_at), ("byte", 2, kind)])
-
-
-def _stats(builder: flatbuffers.Builder, low: float, high: float) -> int:
-    # Stats: max, min
-    max_at, min_at = _floats(builder, [high]), _floats(builder, [low])
-    return _table(builder, 2, [("offset", 0, max_at), ("offset", 1, min_at)])
+def _table(kind: type, **fields: object) -> object:
+    """An object-API table of the metadata schema with ``fields`` set (the others keep the schema's defaults)."""
+    table = kind()
+    for name, value in fields.items():
+        setattr(table, name, value)
+    return table
 
 
 def build_metadata(info: ImageClassifierInfo) -> bytes:
     """The ModelMetadata flatbuffer (identifier ``M001``) of an image classifier described by ``info``."""
-    builder = flatbuffers.Builder(1024)
-    # Input: ImageSize (width, height) → ImageProperties (color_space, default_size) → Content
-    # (content_properties_type, content_properties, range); NormalizationOptions (mean, std) → ProcessUnit
-    # (options_type, options); TensorMetadata (name, description, dimension_names, content, process_units,
-    # stats, associated_files).
-    size_at = _table(builder, 2, [("uint", 0, info.width), ("uint", 1, info.height)])
-    image_at = _table(builder, 2, [("byte", 0, COLOR_SPACE_RGB), ("offset", 1, size_at)])
-    input_content = _table(builder, 3, [("byte", 0, CONTENT_IMAGE_PROPERTIES), ("offset", 1, image_at)])
-    mean_at, std_at = _floats(builder, [info.mean]), _floats(builder, [info.std])
-    normalization = _table(builder, 2, [("offset", 0, mean_at), ("offset", 1, std_at)])
-    unit = _table(builder, 2, [("byte", 0, PROCESS_UNIT_NORMALIZATION), ("offset", 1, normalization)])
-    units = _offsets(builder, [unit])
-    input_stats = _stats(builder, (0 - info.mean) / info.std, (255 - info.mean) / info.std)
-    input_name = _string(builder, info.input_name)
-    input_description = _string(builder, f"RGB image, {info.width}×{info.height}; the network sees "
-                                         f"(pixel − {info.mean:g}) / {info.std:g}.")
-    input_tensor = _table(builder, 7, [("offset", 0, input_name), ("offset", 1, input_description),
-                                       ("offset", 3, input_content), ("offset", 4, units), ("offset", 5, input_stats)])
-    # Output: FeatureProperties (no fields) → Content; the labels file, one label per output.
-    feature_at = _table(builder, 0, [])
-    output_content = _table(builder, 3, [("byte", 0, CONTENT_FEATURE_PROPERTIES), ("offset", 1, feature_at)])
-    labels_at = _offsets(builder, [_associated_file(builder, info.labels_file, "One label per output, in order.",
-                                                    ASSOCIATED_FILE_TENSOR_AXIS_LABELS)])
-    output_stats = _stats(builder, 0.0, 1.0)
-    output_name = _string(builder, info.output_name)
-    output_description = _string(builder, f"Probabilities of the {len(info.labels)} labels.")
-    output_tensor = _table(builder, 7, [("offset", 0, output_name), ("offset", 1, output_description),
-                                        ("offset", 3, output_content), ("offset", 5, output_stats),
-                                        ("offset", 6, labels_at)])
-    # SubGraphMetadata: name, description, input_tensor_metadata, output_tensor_metadata, ...
-    inputs_at, outputs_at = _offsets(builder, [input_tensor]), _offsets(builder, [output_tensor])
-    subgraph = _table(builder, 10, [("offset", 2, inputs_at), ("offset", 3, outputs_at)])
-    # ModelMetadata: name, description, version, subgraph_metadata, author, license, associated_files,
-    # min_parser_version
-    fields = [("offset", 0, _string(builder, info.name)), ("offset", 1, _string(builder, info.description)),
-              ("offset", 2, _string(builder, info.version)), ("offset", 3, _offsets(builder, [subgraph]))]
+    md = metadata_schema()
+    image = _table(md.ImagePropertiesT, colorSpace=md.ColorSpaceType.RGB,
+                   defaultSize=_table(md.ImageSizeT, width=info.width, height=info.height))
+    normalization = _table(md.ProcessUnitT, optionsType=md.ProcessUnitOptions.NormalizationOptions,
+                           options=_table(md.NormalizationOptionsT, mean=[info.mean], std=[info.std]))
+    image_input = _table(
+        md.TensorMetadataT, name=info.input_name,
+        description=f"RGB image, {info.width}×{info.height}; the network sees (pixel − {info.mean:g}) / {info.std:g}.",
+        content=_table(md.ContentT, contentPropertiesType=md.ContentProperties.ImageProperties,
+                       contentProperties=image),
+        processUnits=[normalization],
+        stats=_table(md.StatsT, min=[(0 - info.mean) / info.std], max=[(255 - info.mean) / info.std]),
+    )
+    labels = _table(md.AssociatedFileT, name=info.labels_file, description="One label per output, in order.",
+                    type=md.AssociatedFileType.TENSOR_AXIS_LABELS)
+    probabilities = _table(
+        md.TensorMetadataT, name=info.output_name, description=f"Probabilities of the {len(info.labels)} labels.",
+        content=_table(md.ContentT, contentPropertiesType=md.ContentProperties.FeatureProperties,
+                       contentProperties=md.FeaturePropertiesT()),
+        stats=_table(md.StatsT, min=[0.0], max=[1.0]), associatedFiles=[labels],
+    )
+    graph = _table(md.SubGraphMetadataT, inputTensorMetadata=[image_input], outputTensorMetadata=[probabilities])
+    meta = _table(md.ModelMetadataT, name=info.name, description=info.description, version=info.version,
+                  subgraphMetadata=[graph], minParserVersion=MIN_PARSER_VERSION)
     if info.author:
-        fields.append(("offset", 4, _string(builder, info.author)))
+        meta.author = info.author
     if info.license:
-        fields.append(("offset", 5, _string(builder, info.license)))
-    fields.append(("offset", 7, _string(builder, MIN_PARSER_VERSION)))
-    root = _table(builder, 8, fields)
-    builder.Finish(root, file_identifier=FILE_IDENTIFIER)
-    return bytes(builder.Output())
+        meta.license = info.license
+    return pack(meta, FILE_IDENTIFIER)
 
 
 # --------------------------------------------------------------------------- into the model file
 
 
-def _read_model(model_bytes: bytes):
-    from ai_edge_litert.tools import flatbuffer_utils
-
-    if not is_tflite(model_bytes):
-        raise ModelError("These bytes are not a TensorFlow Lite model (no 'TFL3' at byte 4).")
-    return flatbuffer_utils.read_model_from_bytearray(bytearray(model_bytes))
-
-
-def _io_details(model) -> tuple[list[int], str, float, int, int]:
+def _io_details(file: TFLiteFile) -> tuple[tuple[int, ...], str, float, int, int]:
     """Input (1, H, W, 3) and its type and quantization, and the number of outputs, of a one-graph classifier."""
-    from ai_edge_litert import schema_py_generated as schema
-
-    if len(model.subgraphs) != 1:
-        raise ModelError(f"The model has {len(model.subgraphs)} subgraphs; an image classifier has one.")
-    graph = model.subgraphs[0]
+    if len(file.model.subgraphs) != 1:
+        raise ModelError(f"The model has {len(file.model.subgraphs)} subgraphs; an image classifier has one.")
+    graph, tensors = file.graph, file.tensors()
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         raise ModelError(f"The model has {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; an image "
                          f"classifier has one of each.")
-    tensor_in, tensor_out = graph.tensors[graph.inputs[0]], graph.tensors[graph.outputs[0]]
-    shape = [int(d) for d in tensor_in.shape]
-    if len(shape) != 4 or shape[0] != 1 or shape[3] != 3:
-        raise ModelError(f"The model's input has shape {shape}; an image classifier takes (1, H, W, 3).")
-    names = {v: k for k, v in vars(schema.TensorType).items() if not k.startswith("_")}
-    dtype = names.get(tensor_in.type, str(tensor_in.type)).lower()
-    scale, zero_point = 0.0, 0
-    if tensor_in.quantization is not None and tensor_in.quantization.scale is not None:
-        scale, zero_point = float(tensor_in.quantization.scale[0]), int(tensor_in.quantization.zeroPoint[0])
-    classes = int(np.prod(tensor_out.shape[1:]))
-    return shape, dtype, scale, zero_point, classes
+    image, scores = tensors[graph.inputs[0]], tensors[graph.outputs[0]]
+    if len(image.shape) != 4 or image.shape[0] != 1 or image.shape[3] != 3:
+        raise ModelError(f"The model's input has shape {list(image.shape)}; an image classifier takes (1, H, W, 3).")
+    scale, zero_point = (image.scales[0], image.zero_points[0]) if image.quantized else (0.0, 0)
+    return image.shape, image.dtype, scale, zero_point, int(np.prod(scores.shape[1:]))
 
 
 def input_normalization(model_bytes: bytes, normalization: tuple[float, float] | None = None) -> tuple[float, float]:
@@ -201,7 +126,7 @@ def input_normalization(model_bytes: bytes, normalization: tuple[float, float] |
     (+128 for int8) and std = 1 / scale. A float32 file does not say how pixels
     were scaled, so ``normalization`` must be given (MobileNet: (127.5, 127.5)).
     """
-    _, dtype, scale, zero_point, _ = _io_details(_read_model(model_bytes))
+    _, dtype, scale, zero_point, _ = _io_details(TFLiteFile(model_bytes))
     if dtype in ("uint8", "int8"):
         if scale <= 0:
             raise ModelError(f"The model's {dtype} input has no quantization scale; it cannot take pixels.")
@@ -222,17 +147,38 @@ def input_normalization(model_bytes: bytes, normalization: tuple[float, float] |
     return mean, std
 
 
-def _check_labels(labels: Sequence[str], classes: int) -> list[str]:
-    labels = [str(label) for label in labels]
+def check_labels(labels: Sequence[str], classes: int) -> list[str]:
+    """``labels`` as a list of str if there is one per output and each reads back from a labels file unchanged.
+
+    A labels file holds one label per line, and readers split lines with
+    ``str.splitlines`` (which also breaks at ``\\r``, ``\\x0b``, ``\\x0c``,
+    ``\\x1c``–``\\x1e``, ``\\x85``, ``\\u2028`` and ``\\u2029``) and strip spaces, so a
+    label with such a character or with spaces around it is refused (LabelError),
+    never written to come back as two labels or another name.
+    """
+    if isinstance(labels, (str, bytes, os.PathLike)):
+        raise LabelError(f"labels is a list of class names, one per output; got a {type(labels).__name__}. Read a "
+                         f"labels file first with helpers.assets.read_labels(path).")
+    labels = list(labels)
+    strays = [label for label in labels if not isinstance(label, str)]
+    if strays:
+        raise LabelError(f"Each label is a str (a class name); got {type(strays[0]).__name__} {strays[0]!r}.")
     if len(labels) != classes:
         raise LabelError(f"{len(labels)} labels for a model with {classes} outputs; give exactly one label per "
                          f"output, in output order (e.g. the class folders' names, sorted as in training).")
-    bad = [label for label in labels if not label.strip() or "\n" in label or "\r" in label]
+    bad = [label for label in labels if label.splitlines() != [label] or label.strip() != label]
     if bad:
-        raise LabelError(f"Labels must be non-empty single-line names; got {bad[:3]}.")
+        raise LabelError(f"Labels must be non-empty single-line names without spaces around them, or they would read "
+                         f"back from the labels file as other labels; got {bad[:3]}. Remove line breaks (including "
+                         f"\\r, \\x85, \\u2028, \\u2029) and surrounding spaces.")
     if len(set(labels)) != len(labels):
         raise LabelError("Two outputs have the same label; each class needs its own name.")
     return labels
+
+
+def labels_text(labels: Sequence[str]) -> bytes:
+    """The labels file's bytes: one label per line, UTF-8, ending with a newline (labels checked by check_labels)."""
+    return ("\n".join(labels) + "\n").encode("utf-8")
 
 
 def add_metadata(
@@ -241,28 +187,25 @@ def add_metadata(
     labels_file: str = "labels.txt",
 ) -> bytes:
     """The model with image-classifier metadata and its labels file inside (replacing any metadata it had)."""
-    from ai_edge_litert import schema_py_generated as schema
-    from ai_edge_litert.tools import flatbuffer_utils
-
-    model = _read_model(model_bytes)
-    shape, _, _, _, classes = _io_details(model)
-    labels = _check_labels(labels, classes)
+    file = TFLiteFile(model_bytes)
+    shape, _, _, _, classes = _io_details(file)
+    labels = check_labels(labels, classes)
     if not labels_file or Path(labels_file).name != labels_file:
         raise LabelError(f"labels_file is a file name without folders; got {labels_file!r}.")
     mean, std = input_normalization(model_bytes, normalization)
     info = ImageClassifierInfo(name=name, description=description, labels=tuple(labels), width=shape[2],
                                height=shape[1], mean=mean, std=std, labels_file=labels_file, author=author,
                                license=license)
-    buffer = schema.BufferT()
+    model, s = file.model_object(), schema()
+    buffer = s.BufferT()
     buffer.data = np.frombuffer(build_metadata(info), dtype=np.uint8)
-    entries = [m for m in (model.metadata or []) if m.name != METADATA_NAME]
     model.buffers.append(buffer)
-    entry = schema.MetadataT()
+    entry = s.MetadataT()
     entry.name, entry.buffer = METADATA_NAME, len(model.buffers) - 1
-    model.metadata = [*entries, entry]
-    stream = io.BytesIO(bytes(flatbuffer_utils.convert_object_to_bytearray(model)))
+    model.metadata = [*(m for m in (model.metadata or []) if m.name != METADATA_NAME), entry]
+    stream = io.BytesIO(pack_model(model))
     with zipfile.ZipFile(stream, "a", compression=zipfile.ZIP_STORED) as archive:  # appended after the model
-        archive.writestr(labels_file, "\n".join(labels) + "\n")
+        archive.writestr(labels_file, labels_text(labels))
     return stream.getvalue()
 
 

@@ -13,6 +13,8 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers.errors import PlotError, wrap_public_functions
+
 # Okabe–Ito colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
@@ -76,7 +78,7 @@ def show(fig=None, alt: str = "") -> None:
 
     fig = fig or plt.gcf()
     if not alt:
-        raise ValueError("Every figure needs alt text: describe what it shows.")
+        raise PlotError("alt is empty: every figure needs alt text; pass alt='…' describing what the figure shows.")
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
@@ -99,7 +101,7 @@ def probability_bars(labels: Sequence[str], probs: Sequence[float], title: str =
     Made for short label lists such as the overview's (rabbit, hamster, dog).
     """
     if len(labels) != len(probs):
-        raise ValueError(f"{len(labels)} labels for {len(probs)} probabilities; they must match one to one.")
+        raise PlotError(f"{len(labels)} labels for {len(probs)} probabilities; they must match one to one.")
     if ax is None:
         _, ax = plt.subplots(figsize=(max(3.0, 1.1 * len(labels) + 1.0), 3.2))
     values = [float(p) for p in probs]
@@ -120,7 +122,7 @@ def temperature_curves(logits: Sequence[float], labels: Sequence[str], temperatu
     from helpers.metrics import softmax
 
     if len(labels) != len(logits):
-        raise ValueError(f"{len(labels)} labels for {len(logits)} logits; they must match one to one.")
+        raise PlotError(f"{len(labels)} labels for {len(logits)} logits; they must match one to one.")
     temps = np.geomspace(0.1, 10, 81) if temperatures is None else np.asarray(temperatures, dtype=float)
     probs = np.stack([softmax(np.asarray(logits, dtype=float), t) for t in temps])
     if ax is None:
@@ -171,7 +173,7 @@ def grouped_bars(groups: Sequence[str], series: dict[str, Sequence[float]], titl
     x = np.arange(len(groups))
     for i, (name, values) in enumerate(series.items()):
         if len(values) != len(groups):
-            raise ValueError(f"Series {name!r} has {len(values)} values for {len(groups)} groups.")
+            raise PlotError(f"Series {name!r} has {len(values)} values for {len(groups)} groups.")
         bars = ax.bar(x + (i - (len(series) - 1) / 2) * width, values, width, color=PALETTE[i % len(PALETTE)],
                       label=name)
         ax.bar_label(bars, labels=[f"{v:.{digits}f}" for v in values], padding=2, fontsize=8)
@@ -193,12 +195,12 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], ali
 
     align = align or "l" + "r" * (len(headers) - 1)
     if len(align) != len(headers):
-        raise ValueError(f"align has {len(align)} letters for {len(headers)} columns.")
+        raise PlotError(f"align has {len(align)} letters for {len(headers)} columns.")
     marks = {"l": ":--", "r": "--:", "c": ":-:"}
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
     for row in rows:
         if len(row) != len(headers):
-            raise ValueError(f"A row has {len(row)} cells for {len(headers)} columns: {row!r}.")
+            raise PlotError(f"A row has {len(row)} cells for {len(headers)} columns: {row!r}.")
         lines.append("| " + " | ".join(str(cell) for cell in row) + " |")
     return Markdown("\n".join(lines))
 
@@ -210,7 +212,7 @@ def pareto_chart(names: Sequence[str], latency_ms: Sequence[float], accuracy: Se
     from helpers.bench import pareto_front
 
     if not len(names) == len(latency_ms) == len(accuracy) == len(size_mb):
-        raise ValueError("names, latency_ms, accuracy and size_mb need one value per model.")
+        raise PlotError("names, latency_ms, accuracy and size_mb need one value per model.")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
     lat = np.asarray(latency_ms, dtype=float)
@@ -256,7 +258,7 @@ def latency_histogram(times_ms: Sequence[float], title: str = "Latency of repeat
     """A histogram of single-call timings with the median and the 90th percentile marked."""
     values = np.asarray(times_ms, dtype=float)
     if values.size == 0:
-        raise ValueError("No timings to plot.")
+        raise PlotError("No timings to plot: times_ms is empty; pass the measured times in milliseconds.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.4))
     ax.hist(values, bins=bins, color=PALETTE[0], alpha=0.85)
@@ -276,7 +278,7 @@ def interval_chart(names: Sequence[str], values: Sequence[float], lows: Sequence
                    xlabel: str = "top-1 accuracy (%)", ax=None):
     """One row per model: a measured value with its interval, and (optionally) a reference value beside it."""
     if not len(names) == len(values) == len(lows) == len(highs):
-        raise ValueError("names, values, lows and highs need one value per model.")
+        raise PlotError("names, values, lows and highs need one value per model.")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.4))
     y = np.arange(len(names))[::-1]
@@ -303,7 +305,7 @@ def size_bars(names: Sequence[str], sizes_bytes: Sequence[int], reference: int |
               title: str = "Model file size", ax=None):
     """Horizontal bars of file sizes in MB (10⁶ bytes), each labelled with its size and its ratio to ``reference``."""
     if len(names) != len(sizes_bytes):
-        raise ValueError(f"{len(names)} names for {len(sizes_bytes)} sizes; they must match one to one.")
+        raise PlotError(f"{len(names)} names for {len(sizes_bytes)} sizes; they must match one to one.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 0.5 * len(names) + 1.3))
     megabytes = [int(s) / 1e6 for s in sizes_bytes][::-1]
@@ -322,7 +324,7 @@ def error_histogram(errors: Sequence[float], bound: float | None = None, bins: i
     """A histogram of rounding errors; ``bound`` draws the ±bound lines the errors should stay within."""
     values = np.asarray(errors, dtype=float).ravel()
     if values.size == 0:
-        raise ValueError("No errors given: pass at least one value.")
+        raise PlotError("No errors given: pass at least one value.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.4))
     ax.hist(values, bins=bins, color=PALETTE[0], edgecolor="white", linewidth=0.5)
@@ -342,7 +344,7 @@ def error_histogram(errors: Sequence[float], bound: float | None = None, bins: i
 def training_curve(history: dict[str, Sequence[float]], title: str = "Training the head", ax=None):
     """The training loss per step (left axis) and, if recorded, the validation accuracy (right axis)."""
     if "loss" not in history or not len(history["loss"]):
-        raise ValueError("history needs a non-empty 'loss' list (as recorded by helpers.transfer.train_head).")
+        raise PlotError("history needs a non-empty 'loss' list (as recorded by helpers.transfer.train_head).")
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 3.6))
     steps = np.arange(1, len(history["loss"]) + 1)
@@ -366,7 +368,7 @@ def confusion_heatmap(matrix, classes: Sequence[str], title: str = "Confusion ma
     """Counts of true (rows) against predicted (columns) classes, each cell labelled with its count."""
     counts = np.asarray(matrix)
     if counts.ndim != 2 or counts.shape != (len(classes), len(classes)):
-        raise ValueError(f"Expected a {len(classes)}×{len(classes)} matrix for {len(classes)} classes; "
+        raise PlotError(f"Expected a {len(classes)}×{len(classes)} matrix for {len(classes)} classes; "
                          f"got shape {counts.shape}.")
     if ax is None:
         _, ax = plt.subplots(figsize=(1.0 * len(classes) + 2.2, 0.9 * len(classes) + 1.6))
@@ -414,7 +416,7 @@ def scatter_by_class(points, labels, classes: Sequence[str], title: str = "Featu
     """A 2-D scatter of ``points`` (n, 2), one colour and marker per class."""
     xy, y = np.asarray(points, dtype=float), np.asarray(labels)
     if xy.ndim != 2 or xy.shape[1] != 2 or len(y) != len(xy):
-        raise ValueError(f"Expected (n, 2) points with one label each; got {xy.shape} and {len(y)} labels.")
+        raise PlotError(f"Expected (n, 2) points with one label each; got {xy.shape} and {len(y)} labels.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
     markers = "osD^vP*X"
@@ -438,7 +440,7 @@ def history_curves(history: dict[str, Sequence[float]], title: str = "Training t
     """
     missing = [key for key in ("loss", "val_loss") if not history.get(key)]
     if missing:
-        raise ValueError(f"history needs {missing}: pass validation_data= to model.fit and give History.history.")
+        raise PlotError(f"history needs {missing}: pass validation_data= to model.fit and give History.history.")
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     epochs = np.arange(1, len(history["loss"]) + 1)
@@ -489,7 +491,7 @@ def segmentation_overlay(image, mask: np.ndarray, labels: Sequence[str], title: 
 
     mask = np.asarray(mask)
     if mask.shape != (image.height, image.width):
-        raise ValueError(f"The mask is {mask.shape} but the image is {image.height}×{image.width}; they must match.")
+        raise PlotError(f"The mask is {mask.shape} but the image is {image.height}×{image.width}; they must match.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 6 * image.height / max(image.width, 1) + 0.8))
     counts = np.bincount(mask.ravel(), minlength=len(labels))
@@ -519,7 +521,7 @@ def stage_breakdown(stage_ms: dict[str, dict[str, float]], budget_ms: float, tit
                     ax=None):
     """One stacked horizontal bar per row (e.g. per model): milliseconds per stage, and the budget as a line."""
     if not stage_ms:
-        raise ValueError("Give at least one row: {'model': {'capture': ms, 'invoke': ms, …}}.")
+        raise PlotError("Give at least one row: {'model': {'capture': ms, 'invoke': ms, …}}.")
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.5 * len(stage_ms) + 1.6))
     names = list(stage_ms)[::-1]
@@ -645,3 +647,6 @@ def randomization_chart(levels: Sequence[str], series: dict[str, Sequence[float]
     ax.set_title(title)
     ax.legend(frameon=False, fontsize=8, loc="lower left")
     return ax
+
+
+wrap_public_functions(globals(), PlotError)  # a raw TypeError/ValueError from bad arguments becomes a PlotError

@@ -21,8 +21,9 @@ the recipe and the calibration data. Files are written to a temporary name and
 renamed into place, so a crash never leaves half a model behind.
 
 Only the conversion functions import TensorFlow (lazily: it takes seconds). The
-arithmetic and the inspection of ``.tflite`` files read the file's flatbuffer with
-LiteRT's own schema and need no TensorFlow.
+inspection of ``.tflite`` files (``inspect_tensors``, ``find_tensor``,
+``read_constant``, ``stored_bytes``, ``operator_counts``) lives in
+``helpers.tflite`` and is re-exported here, as notebook 05 uses it.
 """
 
 from __future__ import annotations
@@ -35,17 +36,26 @@ import os
 import sys
 import tempfile
 import warnings
-from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from helpers.classify import dequantize, is_tflite
-from helpers.errors import ModelError, QuantizationError
+from helpers.classify import dequantize
+from helpers.errors import QuantizationError
 from helpers.files import write_bytes_atomically
+from helpers.tflite import (
+    ROLES,
+    TensorInfo,
+    find_tensor,
+    inspect_tensors,
+    is_tflite,
+    operator_counts,
+    read_constant,
+    short_name,
+    stored_bytes,
+)
 
 __all__ = [
     "IO_TYPES", "MODES", "ROLES", "QuantizationError", "TensorInfo", "convert", "converted_dir", "converter_flags",
@@ -57,7 +67,6 @@ __all__ = [
 MODES = ("float32", "dynamic", "float16", "int8")
 IO_TYPES = ("uint8", "int8", "float32")
 INTEGER_TYPES = ("int8", "uint8", "int16")
-ROLES = ("input", "output", "weights", "bias", "constant", "activation")
 CACHE_VERSION = "1"  # bump to invalidate every cached conversion
 
 
@@ -352,219 +361,3 @@ def convert(model: Any, mode: str, samples: Any = None, io_type: str | None = No
         return save_model(data, stem)
     write_bytes_atomically(path, data)
     return path
-
-
-# --------------------------------------------------------------------------- inspection
-
-
-@dataclass(frozen=True)
-class TensorInfo:
-    """One tensor of a .tflite model: its type and shape, quantization, and the bytes stored for it."""
-
-    index: int
-    name: str
-    shape: tuple[int, ...]
-    dtype: str
-    scales: tuple[float, ...]
-    zero_points: tuple[int, ...]
-    quantized_dimension: int
-    nbytes: int  # bytes stored in the file (weights, biases); 0 for activations, computed at run time
-    role: str = "activation"  # input, output, weights, bias, constant or activation
-
-    @property
-    def quantized(self) -> bool:
-        """True when the tensor holds integer codes with a scale and a zero point."""
-        return len(self.scales) > 0 and any(s > 0 for s in self.scales)
-
-    @property
-    def per_channel(self) -> bool:
-        """True when each channel (along ``quantized_dimension``) has its own scale."""
-        return len(self.scales) > 1
-
-    @property
-    def constant(self) -> bool:
-        """True for tensors stored in the file (weights, biases), False for activations."""
-        return self.nbytes > 0
-
-    def summary(self) -> dict[str, object]:
-        """The tensor as one table row: name, shape, dtype, scale and zero point (ranges if per channel)."""
-        if not self.quantized:
-            scale, zero_point = "–", "–"
-        elif self.per_channel:
-            scale = f"{len(self.scales)} scales, {min(self.scales):.3g} … {max(self.scales):.3g}"
-            points = sorted(set(self.zero_points))
-            zero_point = str(points[0]) if len(points) == 1 else f"{points[0]} … {points[-1]}"
-        else:
-            scale, zero_point = f"{self.scales[0]:.4g}", str(self.zero_points[0])
-        return {"role": self.role, "name": short_name(self.name), "shape": "×".join(map(str, self.shape)) or "scalar", "dtype": self.dtype,
-                "scale": scale, "zero point": zero_point, "stored bytes": self.nbytes}
-
-
-def short_name(name: str, width: int = 40) -> str:
-    """A tensor name without the model prefix and fused-op suffixes ("model_1/conv1_1/convolution;…" → "conv1_1/convolution")."""
-    first = name.split(";")[0]
-    parts = first.split("/")
-    if len(parts) > 2:
-        first = "/".join(parts[1:])
-    return first if len(first) <= width else first[: width - 1] + "…"
-
-
-def _schema() -> Any:
-    from ai_edge_litert import schema_py_generated
-
-    return schema_py_generated
-
-
-def _read_model(model_path: str | os.PathLike) -> tuple[bytes, Any]:
-    path = Path(model_path)
-    if not path.is_file():
-        raise ModelError(f"No model file at '{path}'. Fetch models by name with helpers.assets.fetch(...), or "
-                         f"convert one with helpers.quantize.convert(...).")
-    data = path.read_bytes()
-    if not is_tflite(data):
-        raise ModelError(f"'{path}' is not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one "
-                         f"starts with {data[:8]!r}). Is it a .h5/.keras file? Convert it first.")
-    try:
-        model = _schema().ModelT.InitFromPackedBuf(bytearray(data), 0)
-    except Exception as exc:  # flatbuffers raises assorted errors on a damaged file
-        raise ModelError(f"'{path}' is damaged and cannot be parsed ({type(exc).__name__}); fetch or convert it "
-                         f"again.") from exc
-    if not model.subgraphs:
-        raise ModelError(f"'{path}' contains no graph.")
-    return data, model
-
-
-def _type_names() -> dict[int, str]:
-    return {v: k.lower() for k, v in vars(_schema().TensorType).items() if k.isupper()}
-
-
-def _buffer_bytes(data: bytes, model: Any, buffer_index: int) -> bytes:
-    if not model.buffers or buffer_index >= len(model.buffers):
-        return b""
-    buffer = model.buffers[buffer_index]
-    if buffer.data is not None and len(buffer.data):
-        return np.asarray(buffer.data, dtype=np.uint8).tobytes()
-    offset, size = int(getattr(buffer, "offset", 0) or 0), int(getattr(buffer, "size", 0) or 0)
-    return data[offset:offset + size] if offset > 1 and size > 0 else b""
-
-
-def _decode(name: Any) -> str:
-    return name.decode("utf-8", "replace") if isinstance(name, (bytes, bytearray)) else str(name or "")
-
-
-_WEIGHTED_OPS = {"CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV"}
-
-
-def _operator_names(model: Any) -> list[str]:
-    names = {v: k for k, v in vars(_schema().BuiltinOperator).items() if k.isupper()}
-    codes = []
-    for code in model.operatorCodes or []:
-        builtin = max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
-        codes.append(_decode(code.customCode) if code.customCode else names.get(builtin, f"OP{builtin}"))
-    return codes
-
-
-def _roles(model: Any) -> dict[int, str]:
-    graph = model.subgraphs[0]
-    codes = _operator_names(model)
-    roles: dict[int, str] = {}
-    for op in graph.operators or []:
-        if codes[op.opcodeIndex] in _WEIGHTED_OPS and op.inputs is not None:
-            inputs = [int(i) for i in op.inputs]
-            if len(inputs) > 1 and inputs[1] >= 0:
-                roles[inputs[1]] = "weights"
-            if len(inputs) > 2 and inputs[2] >= 0:
-                roles[inputs[2]] = "bias"
-    for index in graph.inputs if graph.inputs is not None else ():
-        roles[int(index)] = "input"
-    for index in graph.outputs if graph.outputs is not None else ():
-        roles[int(index)] = "output"
-    return roles
-
-
-def inspect_tensors(model_path: str | os.PathLike) -> list[TensorInfo]:
-    """Every tensor of a .tflite model's main graph: name, shape, dtype, scale(s), zero point(s), stored bytes."""
-    data, model = _read_model(model_path)
-    types = _type_names()
-    graph = model.subgraphs[0]
-    roles = _roles(model)
-    infos = []
-    for index, tensor in enumerate(graph.tensors or []):
-        quantization = tensor.quantization
-        scales = tuple(float(s) for s in (quantization.scale if quantization is not None and
-                                           quantization.scale is not None else ()))
-        points = tuple(int(z) for z in (quantization.zeroPoint if quantization is not None and
-                                         quantization.zeroPoint is not None else ()))
-        shape = tuple(int(d) for d in (tensor.shape if tensor.shape is not None else ()))
-        infos.append(TensorInfo(
-            index=index, name=_decode(tensor.name), shape=shape, dtype=types.get(tensor.type, f"type{tensor.type}"),
-            scales=scales, zero_points=points or (0,) * len(scales),
-            quantized_dimension=int(quantization.quantizedDimension) if quantization is not None else 0,
-            nbytes=(nbytes := len(_buffer_bytes(data, model, tensor.buffer))),
-            role=roles.get(index, "constant" if nbytes else "activation"),
-        ))
-    return infos
-
-
-def find_tensor(infos: Sequence[TensorInfo], text: str, role: str | None = None) -> TensorInfo:
-    """The tensor whose name best contains ``text``, optionally of one ``role`` (weights, bias, activation, ...).
-
-    An exact name wins; then a name whose first part (before any ";" of fused
-    operations) contains ``text``; then any name that contains it.
-    """
-    if role is not None and role not in ROLES:
-        raise QuantizationError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
-    matches = [t for t in infos if text in t.name and (role is None or t.role == role)]
-    matches.sort(key=lambda t: (t.name != text, text not in t.name.split(";")[0]))
-    if not matches:
-        import difflib
-
-        close = difflib.get_close_matches(text, [short_name(t.name) for t in infos], n=3, cutoff=0.3)
-        hint = f" Close names: {', '.join(close)}." if close else ""
-        kind = f" {role}" if role else ""
-        raise QuantizationError(f"No{kind} tensor name contains {text!r}.{hint}")
-    return matches[0]
-
-
-def read_constant(model_path: str | os.PathLike, tensor: int | str | TensorInfo) -> np.ndarray:
-    """The values stored in the file for a constant tensor (weights, biases), in its own dtype and shape."""
-    data, model = _read_model(model_path)
-    tensors = model.subgraphs[0].tensors or []
-    if isinstance(tensor, TensorInfo):
-        index = tensor.index
-    elif isinstance(tensor, str):
-        infos = [t for t in inspect_tensors(model_path) if t.constant]
-        index = find_tensor(infos, tensor).index
-    else:
-        index = int(tensor)
-    if not 0 <= index < len(tensors):
-        raise QuantizationError(f"Tensor index {index} is out of range: the model has {len(tensors)} tensors.")
-    raw = _buffer_bytes(data, model, tensors[index].buffer)
-    name = _decode(tensors[index].name)
-    if not raw:
-        raise QuantizationError(f"Tensor {index} ({name!r}) is an activation: it has no stored values; it is "
-                                f"computed when the model runs. Pick a weight or bias tensor.")
-    dtype_name = _type_names().get(tensors[index].type, "unknown")
-    try:
-        dtype = np.dtype(dtype_name)
-    except TypeError as exc:
-        raise QuantizationError(f"Tensor {index} ({name!r}) is stored as {dtype_name}, which numpy cannot read.") from exc
-    shape = tuple(int(d) for d in (tensors[index].shape if tensors[index].shape is not None else ()))
-    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
-
-
-def stored_bytes(model_path: str | os.PathLike) -> dict[str, int]:
-    """Bytes stored in the file for constant tensors, per dtype (largest first): where a model's size goes."""
-    totals: Counter[str] = Counter()
-    for info in inspect_tensors(model_path):
-        if info.constant:
-            totals[info.dtype] += info.nbytes
-    return dict(totals.most_common())
-
-
-def operator_counts(model_path: str | os.PathLike) -> dict[str, int]:
-    """How many times each operator (CONV_2D, QUANTIZE, DEQUANTIZE, ...) appears in the main graph."""
-    _, model = _read_model(model_path)
-    codes = _operator_names(model)
-    counts = Counter(codes[op.opcodeIndex] for op in model.subgraphs[0].operators or [])
-    return dict(counts.most_common())

@@ -18,8 +18,7 @@ Introduced in notebook 06, where each step is first written out by hand:
   like any other model.
 
 Everything here runs on NumPy and LiteRT; TensorFlow is imported only by
-``head_from_keras`` (the exported model is assembled with LiteRT's own
-flatbuffer tools).
+``head_from_keras`` (the exported model is assembled by ``helpers.tflite``).
 """
 
 from __future__ import annotations
@@ -33,9 +32,9 @@ from pathlib import Path
 import numpy as np
 
 from helpers import assets
-from helpers.classify import dequantize, is_tflite, load_interpreter
+from helpers.classify import dequantize, load_interpreter
 from helpers.errors import TransferError
-from helpers.files import write_bytes_atomically
+from helpers.files import write_files_atomically
 from helpers.images import ImageSource, load_image, pixels_to_input, resize_for_model
 from helpers.metrics import softmax
 
@@ -577,140 +576,49 @@ def append_head(
     (re)quantized to int8, FULLY_CONNECTED and SOFTMAX run on int8 with int8
     weights (a quarter of the bytes), and a last DEQUANTIZE gives float32
     probabilities again (in steps of 1/256). The int8 head needs ``calibration``
-    features (e.g. the training features) to measure the logits' range.
+    features (e.g. the training features) to measure the logits' range. The graph
+    is written by ``helpers.tflite.append_head``.
     """
-    from ai_edge_litert import schema_py_generated as schema
-    from ai_edge_litert.tools import flatbuffer_utils
+    from helpers import tflite
+    from helpers.errors import ModelError
 
     if dtype not in HEAD_DTYPES:
         raise TransferError(f"dtype must be one of {HEAD_DTYPES}; got {dtype!r}.")
-    if not is_tflite(extractor_bytes):
-        raise TransferError("The extractor is not a .tflite model (no 'TFL3' at byte 4).")
-    model = flatbuffer_utils.read_model_from_bytearray(bytearray(extractor_bytes))
-    if len(model.subgraphs) != 1 or len(model.subgraphs[0].outputs) != 1:
-        raise TransferError("The extractor must have one subgraph with one output to append a head.")
-    graph = model.subgraphs[0]
-    features = graph.tensors[graph.outputs[0]]
-    dim = int(np.prod(features.shape[1:]))
-    w = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).T)  # TFLite stores (classes, dim)
-    b = np.ascontiguousarray(np.asarray(bias, dtype=np.float32))
-    if w.ndim != 2 or w.shape[1] != dim or b.shape != (w.shape[0],):
+    if not isinstance(extractor_bytes, (bytes, bytearray)) or not tflite.is_tflite(extractor_bytes):
+        raise TransferError("The extractor is not a .tflite model (no 'TFL3' at byte 4); pass the bytes of the "
+                            "extractor's file, e.g. Path(extractor_path).read_bytes().")
+    try:
+        kind, dim, scale, zero_point = tflite.output_quantization(extractor_bytes)
+    except ModelError as exc:
+        raise TransferError(f"The extractor cannot take a head: {exc}") from exc
+    if kind != "float32" and scale == 0:
+        raise TransferError(f"The extractor's {kind} output has no quantization scale, so its codes have no meaning.")
+    w, b = np.asarray(weights, dtype=np.float32), np.asarray(bias, dtype=np.float32)
+    if w.ndim != 2 or w.shape[0] != dim or b.shape != (w.shape[1],):
         raise TransferError(f"The head's weights {np.shape(weights)} and bias {np.shape(bias)} do not fit the "
                             f"extractor's {dim} features: expected ({dim}, classes) and (classes,).")
-    classes = w.shape[0]
-    types = schema.TensorType
-    if features.type not in (types.FLOAT32, types.UINT8, types.INT8):
-        raise TransferError("The extractor's output must be float32, uint8 or int8.")
-
-    def buffer(array: np.ndarray | None) -> int:
-        entry = schema.BufferT()
-        if array is not None:
-            entry.data = np.frombuffer(array.tobytes(), dtype=np.uint8)
-        model.buffers.append(entry)
-        return len(model.buffers) - 1
-
-    def tensor(name: str, shape: list[int], data: np.ndarray | None = None, kind: int = types.FLOAT32,
-               scale: float | None = None, zero_point: int = 0) -> int:
-        entry = schema.TensorT()
-        entry.name, entry.shape, entry.type = name.encode(), shape, kind
-        entry.buffer = buffer(data)
-        if scale is not None:
-            entry.quantization = schema.QuantizationParametersT()
-            entry.quantization.scale, entry.quantization.zeroPoint = [float(scale)], [int(zero_point)]
-        graph.tensors.append(entry)
-        return len(graph.tensors) - 1
-
-    def opcode(code: int, version: int = 1) -> int:
-        for i, existing in enumerate(model.operatorCodes):
-            if flatbuffer_utils.get_builtin_code_from_operator_code(existing) == code:
-                existing.version = max(existing.version, version)
-                return i
-        entry = schema.OperatorCodeT()
-        entry.builtinCode, entry.deprecatedBuiltinCode, entry.version = code, min(code, 127), version
-        model.operatorCodes.append(entry)
-        return len(model.operatorCodes) - 1
-
-    def operator(code: int, inputs: list[int], output: int, options_type: int = 0, options=None,
-                 version: int = 1) -> None:
-        op = schema.OperatorT()
-        op.opcodeIndex, op.inputs, op.outputs = opcode(code, version), inputs, [output]
-        op.builtinOptionsType, op.builtinOptions = options_type, options
-        graph.operators.append(op)
-
-    def quantization_of(entry) -> tuple[float, int]:
-        q = entry.quantization
-        if q is None or q.scale is None or len(q.scale) != 1:
-            raise TransferError("The extractor's quantized output has no single (scale, zero point).")
-        return float(q.scale[0]), int(q.zeroPoint[0])
-
-    source = graph.outputs[0]
-    ops, kinds = schema.BuiltinOperator, schema.BuiltinOptions
-    fc = schema.FullyConnectedOptionsT()
-    fc.fusedActivationFunction = schema.ActivationFunctionType.NONE
-    softmax_options = schema.SoftmaxOptionsT()
-    softmax_options.beta = 1.0
-    if dtype == "float32":
-        if features.type != types.FLOAT32:
-            dequantized = tensor("head/features_float", list(features.shape))
-            version = 1 if features.type == types.UINT8 else 2
-            operator(ops.DEQUANTIZE, [source], dequantized, kinds.DequantizeOptions, schema.DequantizeOptionsT(),
-                     version)
-            source = dequantized
-        weights_index = tensor("head/weights", [classes, dim], w)
-        bias_index = tensor("head/bias", [classes], b)
-        logits = tensor("head/logits", [1, classes])
-        operator(ops.FULLY_CONNECTED, [source, weights_index, bias_index], logits, kinds.FullyConnectedOptions, fc)
-        probabilities = tensor("probabilities", [1, classes])
-        operator(ops.SOFTMAX, [logits], probabilities, kinds.SoftmaxOptions, softmax_options)
-    else:
+    int8 = None
+    if dtype == "int8":
         if calibration is None:
             raise TransferError("An int8 head needs calibration features (e.g. the training features) to measure "
                                 "the range of its logits: pass calibration=train_features.")
         calib = _features(calibration, "calibration features")
         if calib.shape[1] != dim:
             raise TransferError(f"The calibration features are {calib.shape[1]}-d; the extractor gives {dim}-d.")
-        if features.type == types.FLOAT32:  # float features: quantize them with their measured range
-            from helpers.quantize import quantization_params
+        from helpers.quantize import quantization_params
 
-            in_scale, in_zero = quantization_params(float(calib.min()), float(calib.max()), "int8")
-            quantized = tensor("head/features_int8", list(features.shape), kind=types.INT8, scale=in_scale,
-                               zero_point=in_zero)
-            operator(ops.QUANTIZE, [source], quantized, kinds.QuantizeOptions, schema.QuantizeOptionsT())
-            source = quantized
-        elif features.type == types.UINT8:  # the same real values, codes shifted by 128
-            in_scale, zero = quantization_of(features)
-            in_zero = zero - 128
-            quantized = tensor("head/features_int8", list(features.shape), kind=types.INT8, scale=in_scale,
-                               zero_point=in_zero)
-            operator(ops.QUANTIZE, [source], quantized, kinds.QuantizeOptions, schema.QuantizeOptionsT(), 2)
-            source = quantized
-        else:
-            in_scale, in_zero = quantization_of(features)
-        logits_float = calib @ w.T + b
-        q = quantize_head(w.T, b, in_scale, (float(logits_float.min()), float(logits_float.max())))
-        weights_index = tensor("head/weights_int8", [classes, dim], np.ascontiguousarray(q["weights"].T),
-                               types.INT8, q["weight_scale"], 0)
-        bias_index = tensor("head/bias_int32", [classes], q["bias"], types.INT32, q["bias_scale"], 0)
-        logits = tensor("head/logits_int8", [1, classes], kind=types.INT8, scale=q["logit_scale"],
-                        zero_point=q["logit_zero_point"])
-        operator(ops.FULLY_CONNECTED, [source, weights_index, bias_index], logits, kinds.FullyConnectedOptions, fc, 4)
-        probs_int8 = tensor("head/probabilities_int8", [1, classes], kind=types.INT8, scale=1 / 256, zero_point=-128)
-        operator(ops.SOFTMAX, [logits], probs_int8, kinds.SoftmaxOptions, softmax_options, 2)
-        probabilities = tensor("probabilities", [1, classes])
-        operator(ops.DEQUANTIZE, [probs_int8], probabilities, kinds.DequantizeOptions, schema.DequantizeOptionsT(), 2)
-    graph.outputs = [probabilities]
-    model.signatureDefs = []  # the extractor's signature (if any) names the old output
-    model.description = f"Feature extractor + {dtype} softmax head (helpers.transfer.export_classifier)".encode()
-    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
-
-
-def _input_is_float(model_bytes: bytes) -> bool:
-    from ai_edge_litert import schema_py_generated as schema
-    from ai_edge_litert.tools import flatbuffer_utils
-
-    model = flatbuffer_utils.read_model_from_bytearray(bytearray(model_bytes))
-    graph = model.subgraphs[0]
-    return graph.tensors[graph.inputs[0]].type == schema.TensorType.FLOAT32
+        if kind == "float32":  # float features: quantize them with their measured range
+            scale, zero_point = quantization_params(float(calib.min()), float(calib.max()), "int8")
+        elif kind == "uint8":  # the same real values, codes shifted by 128
+            zero_point -= 128
+        logits = calib @ w + b
+        q = quantize_head(w, b, scale, (float(logits.min()), float(logits.max())))
+        int8 = tflite.Int8Head(np.ascontiguousarray(q["weights"].T), q["weight_scale"], q["bias"], q["bias_scale"],
+                               q["logit_scale"], q["logit_zero_point"], scale, zero_point)
+    try:
+        return tflite.append_head(bytes(extractor_bytes), w, b, int8)
+    except ModelError as exc:
+        raise TransferError(f"The head cannot be appended: {exc}") from exc
 
 
 def export_classifier(
@@ -718,24 +626,31 @@ def export_classifier(
     name: str = "classifier", *, metadata: bool = True, dtype: str = "float32", calibration: np.ndarray | None = None,
     description: str = "",
 ) -> ExportedModel:
-    """Write ``<name>.tflite`` (extractor + head) and ``<name>_labels.txt`` into ``folder``, atomically.
+    """Write ``<name>.tflite`` (extractor + head) and ``<name>_labels.txt`` into ``folder``, atomically as a pair.
 
     With ``metadata=True`` (the default) the model also carries TFLite metadata
     (helpers.metadata_writer): the labels file inside it and the input
     normalization, so MediaPipe's ImageClassifier can run it alone. ``dtype``
     and ``calibration`` choose the head's arithmetic (see ``append_head``).
-    Introduced in notebook 06. Use a cache or temporary folder, not the repository.
+    Both files are written in full under temporary names before either replaces
+    an old one, so a failure (a full disk) never leaves new labels beside an old
+    model (``helpers.files.write_files_atomically``). Labels are refused
+    (LabelError) unless each reads back from the labels file as itself
+    (``helpers.metadata_writer.check_labels``). Introduced in notebook 06. Use a
+    cache or temporary folder, not the repository.
     """
-    labels = [str(label) for label in labels]
-    if len(labels) != head.num_classes:
+    from helpers.metadata_writer import check_labels, labels_text
+
+    if not isinstance(head, SoftmaxHead):
+        raise TransferError(f"head is a trained SoftmaxHead (from train_head, imprint or head_from_keras); got "
+                            f"{type(head).__name__}.")
+    if not isinstance(labels, (str, bytes, os.PathLike)) and len(labels) != head.num_classes:
         raise TransferError(f"{len(labels)} labels for a head with {head.num_classes} classes; give one label per "
                             f"class, in the order of training (e.g. train.classes).")
-    if any(not label.strip() or "\n" in label for label in labels):
-        raise TransferError("Labels must be non-empty single-line names.")
-    if not name or Path(name).name != name:
+    labels = check_labels(labels, head.num_classes)
+    if not isinstance(name, str) or not name or Path(name).name != name:
         raise TransferError(f"name is a file name without folders; got {name!r}.")
     out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
     source = Path(extractor_path)
     if not source.is_file():
         raise TransferError(f"No extractor model at '{source}'; fetch it with helpers.assets.fetch(...).")
@@ -743,12 +658,15 @@ def export_classifier(
     if metadata:
         from helpers.images import MEAN, STD
         from helpers.metadata_writer import add_metadata, input_normalization
+        from helpers.tflite import TFLiteFile
 
         # A float extractor saw (pixel − MEAN) / STD from FeatureExtractor; a quantized one says it itself.
-        normalization = input_normalization(data, (MEAN, STD) if _input_is_float(data) else None)
+        file = TFLiteFile(data)
+        float_input = file.tensors()[file.graph.inputs[0]].dtype == "float32"
+        normalization = input_normalization(data, (MEAN, STD) if float_input else None)
         data = add_metadata(data, labels, name=name, normalization=normalization, description=description or
                             f"{len(labels)}-class image classifier: {source.name} features + a {dtype} softmax head.")
+    out.mkdir(parents=True, exist_ok=True)
     model_path, labels_path = out / f"{name}.tflite", out / f"{name}_labels.txt"
-    write_bytes_atomically(labels_path, ("\n".join(labels) + "\n").encode("utf-8"))
-    write_bytes_atomically(model_path, data)
+    write_files_atomically({model_path: data, labels_path: labels_text(labels)})
     return ExportedModel(model_path, labels_path)

@@ -13,7 +13,7 @@ import matplotlib
 import numpy as np
 import pytest
 
-from helpers import HelpersError, ModelError
+from helpers import HelpersError, ModelError, PlotError
 from helpers.bench import (
     BenchmarkError,
     Latency,
@@ -262,11 +262,11 @@ def test_tradeoff_charts_return_their_axes():
     assert ax.get_xlim()[1] > 33  # the 33 ms budget line is in view
     front = ax.get_lines()[0]
     assert list(front.get_xdata()) == [1.0, 2.0, 12.0]  # the front joins the undominated models, fastest first
-    with pytest.raises(ValueError, match="one value per model"):
+    with pytest.raises(PlotError, match="one value per model"):
         plots.pareto_chart(names, [1.0], [2.0], [3.0])
     hist = plots.latency_histogram(np.linspace(1, 2, 50))
     assert hist.get_xlabel() and len(hist.get_lines()) == 2  # median and 90th percentile
-    with pytest.raises(ValueError, match="No timings"):
+    with pytest.raises(PlotError, match="No timings"):
         plots.latency_histogram([])
     intervals = plots.interval_chart(names, [40, 57, 50, 71], [37, 54, 47, 68], [43, 60, 53, 74],
                                      reference=[39.5, None, 49.7, 70.8])
@@ -274,5 +274,5 @@ def test_tradeoff_charts_return_their_axes():
     assert set(rows) == set(names) and rows["tiny"] > rows["large"]  # the first model is on top
     table = plots.markdown_table(["model", "MB"], [["tiny", "0.5"]])
     assert table.data == "| model | MB |\n|:--|--:|\n| tiny | 0.5 |"
-    with pytest.raises(ValueError, match="2 columns"):
+    with pytest.raises(PlotError, match="2 columns"):
         plots.markdown_table(["model", "MB"], [["tiny"]])

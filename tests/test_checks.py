@@ -6,6 +6,8 @@ multiples of 1/256, rows summing to less than 1 — then typical wrong answers m
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -272,3 +274,20 @@ def test_expect_top_matches_any_name_of_the_label(capsys):
         checks.expect_top(measured, {"cat.bmp": ("tabby", 0.85)}, 0.08, "Photos")
     with pytest.raises(checks.ExpectationError, match="0.840 here, 0.600 in the text"):
         checks.expect_top(measured, {"cat.bmp": ("Egyptian cat", 0.60)}, 0.08, "Photos")
+
+
+@pytest.mark.parametrize(("call", "named"), [
+    (lambda: checks.check_dequantize(1.0, "abc", 0.5, 0), "q=str"),
+    (lambda: checks.check_wilson_interval((0.1, 0.2), "ten", 100), "hits=str"),
+    (lambda: checks.check_top_label("cat", "probs", ["cat"]), "probs=str"),
+    (lambda: checks.check_label_index(["a"], 0), "check_label_index(labels: Sequence[str], answer, label: str)"),
+])
+def test_bad_question_arguments_raise_a_check_error_naming_them(call, named, capsys):
+    with pytest.raises(checks.CheckError, match=re.escape(named)):
+        call()
+    assert capsys.readouterr().out == ""  # no verdict printed: the question, not the answer, is wrong
+
+
+def test_wrong_answers_still_get_a_hint_not_an_error(capsys):
+    assert not checks.check_dequantize("abc", 3, 0.5, 0)
+    assert "✗" in capsys.readouterr().out

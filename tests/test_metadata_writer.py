@@ -11,6 +11,7 @@ import pytest
 from helpers import metadata_writer, transfer
 from helpers.classify import Classifier
 from helpers.errors import LabelError, ModelError
+from helpers.tflite import metadata_schema
 
 LABELS = ["rabbit", "hamster", "dog"]
 
@@ -36,12 +37,12 @@ def test_metadata_describes_the_input_and_carries_the_labels(tiny_models, kind, 
                                        author="class", license="Apache-2.0")
     assert zipfile.ZipFile(io.BytesIO(out)).namelist() == ["labels.txt"]
     assert zipfile.ZipFile(io.BytesIO(out)).read("labels.txt").decode().split() == LABELS
-    meta = _read(out)
+    meta, md = _read(out), metadata_schema()
     assert (meta.name, meta.description, meta.author, meta.license) == (b"tiny", b"a test", b"class", b"Apache-2.0")
     assert meta.minParserVersion == b"1.0.0"
     tensor_in = meta.subgraphMetadata[0].inputTensorMetadata[0]
-    assert tensor_in.content.contentPropertiesType == metadata_writer.CONTENT_IMAGE_PROPERTIES
-    assert tensor_in.content.contentProperties.colorSpace == metadata_writer.COLOR_SPACE_RGB
+    assert tensor_in.content.contentPropertiesType == md.ContentProperties.ImageProperties
+    assert tensor_in.content.contentProperties.colorSpace == md.ColorSpaceType.RGB
     size = tensor_in.content.contentProperties.defaultSize
     assert (size.width, size.height) == (32, 32)
     options = tensor_in.processUnits[0].options
@@ -53,7 +54,7 @@ def test_metadata_describes_the_input_and_carries_the_labels(tiny_models, kind, 
         assert expected_std == pytest.approx(1 / scale)
         assert expected_mean == pytest.approx(zero + (128 if kind == "int8" else 0))
     labels_file = meta.subgraphMetadata[0].outputTensorMetadata[0].associatedFiles[0]
-    assert labels_file.name == b"labels.txt" and labels_file.type == metadata_writer.ASSOCIATED_FILE_TENSOR_AXIS_LABELS
+    assert labels_file.name == b"labels.txt" and labels_file.type == md.AssociatedFileType.TENSOR_AXIS_LABELS
 
 
 def test_the_model_still_runs_the_same_with_metadata(tiny_models, photo_like, tmp_path):

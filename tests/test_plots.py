@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 
-from helpers import plots
+from helpers import HelpersError, PlotError, plots
 from helpers.metrics import risk_coverage, softmax
 
 LABELS = ["rabbit", "hamster", "dog"]
@@ -38,7 +40,7 @@ def test_probability_bars_use_the_given_axes_and_shorten_imagenet_labels():
 
 
 def test_probability_bars_refuse_mismatched_lengths():
-    with pytest.raises(ValueError, match="one to one"):
+    with pytest.raises(PlotError, match="one to one"):
         plots.probability_bars(LABELS, [0.5, 0.5])
 
 
@@ -56,7 +58,7 @@ def test_temperature_curves_follow_softmax():
 def test_temperature_curves_default_range_and_bad_input():
     ax = plots.temperature_curves([1.0, 2.0], ["a", "b"])
     assert min(ax.get_lines()[0].get_xdata()) == pytest.approx(0.1)
-    with pytest.raises(ValueError, match="one to one"):
+    with pytest.raises(PlotError, match="one to one"):
         plots.temperature_curves([1.0, 2.0], LABELS)
 
 
@@ -80,13 +82,13 @@ def test_grouped_bars_place_each_series_side_by_side():
     assert xs[0] < xs[1] < xs[2] < xs[3]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["small", "large"]
     assert [t.get_text() for t in ax.get_xticklabels()] == ["cat", "hot dog"]
-    with pytest.raises(ValueError, match="2 groups"):
+    with pytest.raises(PlotError, match="2 groups"):
         plots.grouped_bars(["cat", "hot dog"], {"small": [0.5]}, title="t", ylabel="y")
 
 
 def test_show_needs_alt_text_and_prints_it_as_plain_text(capsys):
     ax = plots.probability_bars(LABELS, SEED_TABLE)
-    with pytest.raises(ValueError, match="alt text"):
+    with pytest.raises(PlotError, match="alt text"):
         plots.show(ax.figure, alt="")
     plots.show(ax.figure, alt="Three bars, dog highest.")
     assert "[figure] Three bars, dog highest." in capsys.readouterr().out
@@ -117,5 +119,18 @@ def test_segmentation_overlay_legend_lists_present_classes_with_shares():
     mask = np.array([[0, 0, 0, 2], [0, 0, 2, 2]], dtype=np.uint8)
     ax = plots.segmentation_overlay(image, mask, ["background", "cat", "person"])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["background 62%", "person 38%"]
-    with pytest.raises(ValueError, match="must match"):
+    with pytest.raises(PlotError, match="must match"):
         plots.segmentation_overlay(image, mask[:, :3], ["a", "b", "c"])
+
+
+@pytest.mark.parametrize(("function", "args", "named"), [
+    (plots.probability_bars, (["a", "b"], ["x", "y"]), "probs=list"),
+    (plots.latency_histogram, (["fast", "slow"],), "times_ms=list"),
+    (plots.size_bars, (["a"], ["big"]), "sizes_bytes=list"),
+    (plots.probability_bars, (["a"],), "probability_bars(labels: Sequence[str], probs: Sequence[float]"),
+])
+def test_bad_arguments_raise_a_plot_error_naming_them(function, args, named):
+    with pytest.raises(PlotError, match=re.escape(named)) as caught:
+        function(*args)
+    assert isinstance(caught.value, HelpersError) and f"help({function.__name__})" in str(caught.value)
+    plt.close("all")

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers import HelpersError, ModelError, quantize
+from helpers import HelpersError, ModelError, PlotError, quantize
 from helpers.quantize import QuantizationError
 
 # --------------------------------------------------------------------------- fixtures
@@ -480,7 +480,7 @@ def test_size_bars_label_sizes_and_ratios():
     labels = [text.get_text() for text in ax.texts]
     assert "2.00 MB  (×1.00)" in labels and "0.50 MB  (×0.25)" in labels
     assert [tick.get_text() for tick in ax.get_yticklabels()] == ["int8", "float32"]  # first name on top
-    with pytest.raises(ValueError, match="match one to one"):
+    with pytest.raises(PlotError, match="match one to one"):
         plots.size_bars(["a"], [1, 2])
 
 
@@ -493,7 +493,7 @@ def test_error_histogram_draws_the_bound():
     ax = plots.error_histogram(np.linspace(-0.5, 0.5, 101), bound=0.5)
     assert sum(patch.get_height() for patch in ax.patches) == 101
     assert sorted(line.get_xdata()[0] for line in ax.get_lines()) == [-0.5, 0.5]
-    with pytest.raises(ValueError, match="No errors"):
+    with pytest.raises(PlotError, match="No errors"):
         plots.error_histogram([])
 
 

@@ -13,7 +13,7 @@ from PIL import Image
 
 from helpers import CheckError, HelpersError, checks, plots, transfer
 from helpers.classify import Classifier
-from helpers.errors import ImageError
+from helpers.errors import ImageError, LabelError, PlotError
 from helpers.images import load_image, resize_for_model
 from helpers.transfer import FeatureExtractor, TransferError
 
@@ -348,7 +348,7 @@ def test_export_errors(tiny_models, tmp_path):
     head = transfer.train_head(np.eye(3, dtype=np.float32), np.array([0, 1, 2]), steps=1)
     with pytest.raises(TransferError, match="2 labels for a head with 3 classes"):
         transfer.export_classifier(tiny_models["uint8"], head, ["a", "b"], tmp_path)
-    with pytest.raises(TransferError, match="non-empty single-line"):
+    with pytest.raises(LabelError, match="non-empty single-line"):
         transfer.export_classifier(tiny_models["uint8"], head, ["a", "", "c"], tmp_path)
     with pytest.raises(TransferError, match="without folders"):
         transfer.export_classifier(tiny_models["uint8"], head, CLASSES, tmp_path, name="sub/model")
@@ -371,7 +371,7 @@ def test_training_curve_draws_loss_and_accuracy():
     assert ax.get_title() == "t" and ax.get_xlabel() == "gradient-descent step"
     assert len(ax.figure.axes) == 2 and ax.get_legend() is not None
     assert len(plots.training_curve({"loss": [1.0]}).figure.axes) == 1
-    with pytest.raises(ValueError, match="loss"):
+    with pytest.raises(PlotError, match="loss"):
         plots.training_curve({"val_accuracy": [0.5]})
 
 
@@ -379,7 +379,7 @@ def test_confusion_heatmap_labels_every_cell():
     ax = plots.confusion_heatmap(np.array([[3, 1], [0, 4]]), ["cat", "dog"])
     assert [t.get_text() for t in ax.texts] == ["3", "1", "0", "4"]
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
-    with pytest.raises(ValueError, match="2×2 matrix"):
+    with pytest.raises(PlotError, match="2×2 matrix"):
         plots.confusion_heatmap(np.ones((3, 3)), ["cat", "dog"])
 
 
@@ -390,7 +390,7 @@ def test_accuracy_by_size_chart_and_scatter():
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0.45, 0.75, 0.9])
     ax = plots.scatter_by_class(np.zeros((4, 2)), np.array([0, 1, 1, 0]), ["a", "b"])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
-    with pytest.raises(ValueError, match=r"\(n, 2\) points"):
+    with pytest.raises(PlotError, match=r"\(n, 2\) points"):
         plots.scatter_by_class(np.zeros((4, 3)), np.zeros(4), ["a"])
 
 
@@ -530,7 +530,7 @@ def test_history_curves_draws_training_and_validation():
     axes = plots.history_curves(history, best=2)
     assert [len(ax.get_lines()) for ax in axes] == [3, 3]
     assert axes[0].get_xlabel() == "epoch" and axes[1].get_ylabel() == "accuracy"
-    with pytest.raises(ValueError, match="validation_data"):
+    with pytest.raises(PlotError, match="validation_data"):
         plots.history_curves({"loss": [1.0]})
     matplotlib.pyplot.close("all")
 
