@@ -126,6 +126,21 @@ def parallel_map(function: Callable[[T], R], items: Iterable[T], *, workers: int
         return list(pool.map(run, items))
 
 
+def _write_temporary(path: Path, data: bytes, suffix: str = PART_SUFFIX) -> Path:
+    """``data`` written in full to a new ``.part`` file beside ``path`` and flushed to disk; its path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_part_prefix(path), suffix=suffix)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return Path(temporary)
+
+
 def write_files_atomically(files: Mapping[Path, bytes]) -> None:
     """Write several files as one change: afterwards all are new, or (after an error) all are as they were.
 
@@ -141,13 +156,7 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
     replaced: list[Path] = []
     try:
         for path, data in zip(paths, files.values(), strict=True):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, name = tempfile.mkstemp(dir=path.parent, prefix=_part_prefix(path), suffix=PART_SUFFIX)
-            temporaries[path] = Path(name)
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
+            temporaries[path] = _write_temporary(path, data)
         for path in paths:
             if path.exists():
                 backups[path] = Path(tempfile.mktemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
