@@ -81,7 +81,7 @@ def test_minimums_match_pyproject_floors():
             assert environment._tuple(floors[name]) == environment._tuple(minimum), name
     floors_file = (Path(__file__).parents[1] / "ci" / "requirements-floors.txt").read_text()
     for name, minimum in environment.MINIMUM.items():  # the floors job installs exactly the minimums
-        pinned = re.search(rf"^{re.escape(name)}==([0-9.]+)", floors_file, re.M)
+        pinned = re.search(rf"^{re.escape(name)}==([0-9.]+)", floors_file, re.MULTILINE)
         assert pinned, f"{name} is missing from ci/requirements-floors.txt"
         assert environment._tuple(pinned.group(1))[:2] == environment._tuple(minimum)[:2], name
 
