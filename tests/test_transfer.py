@@ -99,7 +99,7 @@ def test_a_file_that_is_not_an_image_is_named_with_the_fix(class_folders, stray)
 def test_a_broken_file_with_an_image_name_fails_when_decoded(class_folders):
     (class_folders / "rabbit" / "9.jpg").write_text("<html>Too many requests</html>")
     images = transfer.image_set_from_folder(class_folders)
-    with pytest.raises(ImageError, match=r"9\.jpg"):
+    with pytest.raises(ImageError, match=r"rabbit.9\.jpg"):  # the class folder and the file
         transfer.load_pixels(images.paths, size=(32, 32), progress=False)
 
 
