@@ -15,10 +15,13 @@ Introduced in notebook 06, where each step is first written out by hand:
   int8), giving one ``.tflite`` classifier with TFLite metadata (labels and
   input normalization inside, see ``helpers.metadata_writer``) plus a labels
   file, which ``helpers.classify.Classifier`` and MediaPipe's ImageClassifier run
-  like any other model.
+  like any other model;
+* ``convert_in_subprocess`` (notebook 07) converts a fine-tuned Keras model in a
+  child process, so that the converter's memory leaves with it.
 
 Everything here runs on NumPy and LiteRT; TensorFlow is imported only by
-``head_from_keras`` (the exported model is assembled by ``helpers.tflite``).
+``head_from_keras`` and ``convert_in_subprocess`` (the exported model is assembled by
+``helpers.tflite``).
 """
 
 from __future__ import annotations
@@ -168,10 +171,17 @@ def load_pixels(
         raise TransferError(f"workers is a number of threads (1 or more); got {workers}.")
     from tqdm.auto import tqdm
 
+    width, height = size
+    out = np.empty((len(images), height, width, 3), dtype=np.uint8)  # filled in place: no second copy in memory
+
+    def decode_into(index: int) -> None:
+        out[index] = _decode(images[index], size, crop)
+
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        stream = pool.map(lambda source: _decode(source, size, crop), images)
-        arrays = list(tqdm(stream, total=len(images), desc="decoding", unit="img", disable=not progress))
-    return np.stack(arrays)
+        for _ in tqdm(pool.map(decode_into, range(len(images))), total=len(images), desc="decoding", unit="img",
+                      disable=not progress):
+            pass
+    return out
 
 
 def augment_pixels(
@@ -512,6 +522,67 @@ def confusion_matrix(truth, predicted, num_classes: int) -> np.ndarray:
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
     np.add.at(matrix, (t, p), 1)
     return matrix
+
+
+_CHILD_CONVERT = """
+import json, sys
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from helpers import quantize
+
+folder, name, modes = Path(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
+model = keras.models.load_model(folder / "model.keras", compile=False)
+samples = np.load(folder / "samples.npy") if (folder / "samples.npy").is_file() else None
+paths = {mode: str(quantize.convert(model, mode, samples if mode == "int8" else None, name=name)) for mode in modes}
+print("@@PATHS" + json.dumps(paths))
+"""
+
+
+def convert_in_subprocess(
+    model, modes: Sequence[str] = ("float32", "int8"), samples: np.ndarray | None = None, *, name: str = "model",
+    timeout: float = 600,
+) -> dict[str, Path]:
+    """Convert a Keras model with ``helpers.quantize.convert`` in a child Python process: {mode: .tflite path}.
+
+    The converter needs a few hundred MB of memory on top of TensorFlow's own;
+    in a child process that memory is returned to the system when it exits, so
+    the notebook's kernel stays small. The model is saved to a temporary
+    ``.keras`` file and loaded again there (same weights, so the same cached
+    file as an in-process ``convert``); ``samples`` calibrate the int8 recipe.
+    Introduced in notebook 07.
+    """
+    import json
+    import subprocess
+    import sys
+    import tempfile
+
+    from helpers.quantize import MODES
+
+    wanted = list(modes)
+    unknown = [mode for mode in wanted if mode not in MODES]
+    if not wanted or unknown:
+        raise TransferError(f"modes must be among {', '.join(MODES)}; got {wanted}.")
+    if "int8" in wanted and samples is None:
+        raise TransferError("The int8 recipe needs samples: about 100 inputs preprocessed exactly as the model's.")
+    with tempfile.TemporaryDirectory(prefix="convert-") as folder:
+        model.save(Path(folder) / "model.keras")
+        if samples is not None and "int8" in wanted:
+            np.save(Path(folder) / "samples.npy", np.asarray(samples, dtype=np.float32))
+        try:
+            result = subprocess.run([sys.executable, "-c", _CHILD_CONVERT, folder, name, ",".join(wanted)],
+                                    capture_output=True, text=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired as error:
+            raise TransferError(f"Converting '{name}' took more than {timeout:.0f} s in the child process; "
+                                f"give a larger timeout= on a slow machine.") from error
+    found = [line for line in result.stdout.splitlines() if line.startswith("@@PATHS")]
+    if result.returncode != 0 or not found:
+        last = "\n".join(result.stderr.strip().splitlines()[-5:])
+        raise TransferError(f"Converting '{name}' in a child process failed (exit code {result.returncode}):\n{last}\n"
+                            f"Run helpers.quantize.convert(model, mode, samples) in the notebook to see the full error.")
+    return {mode: Path(path) for mode, path in json.loads(found[-1][len("@@PATHS"):]).items()}
 
 
 # --------------------------------------------------------------------------- export

@@ -99,7 +99,7 @@ def test_a_file_that_is_not_an_image_is_named_with_the_fix(class_folders, stray)
 def test_a_broken_file_with_an_image_name_fails_when_decoded(class_folders):
     (class_folders / "rabbit" / "9.jpg").write_text("<html>Too many requests</html>")
     images = transfer.image_set_from_folder(class_folders)
-    with pytest.raises(ImageError, match=r"9\.jpg"):
+    with pytest.raises(ImageError, match=r"rabbit.9\.jpg"):  # the class folder and the file
         transfer.load_pixels(images.paths, size=(32, 32), progress=False)
 
 
@@ -558,3 +558,29 @@ def test_check_trainable_parameters(capsys):
     assert checks.check_trainable_parameters(8, model) and checks.check_trainable_parameters(np.int32(8), model)
     assert not checks.check_trainable_parameters(23, model)
     assert "every parameter" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- notebook 07: conversion in a child process
+
+
+def test_convert_in_subprocess_matches_the_in_process_conversion(tmp_path, monkeypatch):
+    import keras
+
+    from helpers import quantize
+
+    monkeypatch.setenv("CLASSROOM_CACHE_DIR", str(tmp_path))
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(2, 3, activation="relu"),
+                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3, activation="softmax")])
+    samples = np.random.default_rng(0).uniform(-1, 1, (8, 4, 4, 3)).astype(np.float32)
+    paths = transfer.convert_in_subprocess(model, ("float32", "int8"), samples, name="tiny")
+    assert set(paths) == {"float32", "int8"} and all(path.is_file() for path in paths.values())
+    assert paths["float32"].read_bytes() == quantize.convert(model, "float32", name="tiny").read_bytes()
+    assert paths["int8"] == quantize.convert(model, "int8", samples, name="tiny"), "same file: the same cache key"
+
+
+def test_convert_in_subprocess_errors():
+    with pytest.raises(TransferError, match="modes must be among"):
+        transfer.convert_in_subprocess(object(), ("float64",))
+    with pytest.raises(TransferError, match="int8 recipe needs samples"):
+        transfer.convert_in_subprocess(object(), ("int8",))
