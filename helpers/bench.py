@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.classify import load_interpreter
 from helpers.errors import BenchmarkError
+from helpers.model import available_cpus, load_interpreter
 
 
 @dataclass(frozen=True)
@@ -112,12 +112,16 @@ def _sample_input(details: dict, seed: int = 0) -> np.ndarray:
 
 
 def _check_settings(num_threads: int, warmup: int, repeats: int) -> None:
-    if num_threads < 1:
-        raise BenchmarkError(f"num_threads must be 1 or more; got {num_threads}. os.cpu_count() is {os.cpu_count()}.")
-    if warmup < 0:
-        raise BenchmarkError(f"warmup is a number of untimed calls (0 or more); got {warmup}.")
-    if repeats < 1:
-        raise BenchmarkError(f"repeats is a number of timed calls (1 or more); got {repeats}.")
+    def whole(value: object) -> bool:
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+    if not whole(num_threads) or num_threads < 1:
+        raise BenchmarkError(f"num_threads must be a whole number ≥ 1; got {num_threads!r}. This process may use "
+                             f"{available_cpus()} CPUs (helpers.model.available_cpus()).")
+    if not whole(warmup) or warmup < 0:
+        raise BenchmarkError(f"warmup is a number of untimed calls (0 or more); got {warmup!r}.")
+    if not whole(repeats) or repeats < 1:
+        raise BenchmarkError(f"repeats is a number of timed calls (1 or more); got {repeats!r}.")
 
 
 def measure_latency(model_path: str | os.PathLike, num_threads: int = 1, warmup: int = 5, repeats: int = 30,
@@ -143,7 +147,7 @@ def measure_many(models: Mapping[str, str | os.PathLike], threads: Sequence[int]
     if not models:
         raise BenchmarkError("No models given: pass a dict such as {'name': model_path}.")
     if not threads:
-        raise BenchmarkError("No thread counts given: pass e.g. threads=(1, os.cpu_count()).")
+        raise BenchmarkError("No thread counts given: pass e.g. threads=(1, helpers.model.available_cpus()).")
     for count in threads:
         _check_settings(count, warmup, repeats)
     from tqdm.auto import tqdm

@@ -17,16 +17,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers.classify import (
-    check_max_results,
-    check_score_threshold,
-    choose_normalization,
-    dequantize,
-    open_task_model,
-)
+from helpers.classify import check_max_results, check_score_threshold, model_labels
 from helpers.errors import ModelError
-from helpers.images import ImageSource, load_image, to_input
+from helpers.images import ImageSource, load_image
 from helpers.metadata import ModelMetadata
+from helpers.model import LiteRTModel
 
 # The usual SSD layout: [top, left, bottom, right]; the metadata's index gives where left, top, right, bottom sit.
 DEFAULT_BOX_ORDER = (1, 0, 3, 2)
@@ -86,6 +81,10 @@ def kind_problem(name: str, outputs: list[dict]) -> str | None:
     return f"'{name}' has {len(shapes)} outputs; an SSD detector has 4 (boxes, classes, scores, count)."
 
 
+class _Detector(LiteRTModel):
+    kind_problem = staticmethod(kind_problem)
+
+
 def boxes_to_pixels(corners: np.ndarray, image_size: tuple[int, int], order: Sequence[int] = DEFAULT_BOX_ORDER,
                     pixel_size: tuple[int, int] | None = None) -> list[tuple[int, int, int, int]]:
     """Box corners (fractions of the input, in ``order``) → (x, y, width, height) in pixels of ``image_size`` (w, h).
@@ -121,28 +120,21 @@ def detect(
     """
     max_results = check_max_results(max_results)
     threshold = check_score_threshold(score_threshold)
-    interpreter, outputs, metadata, labels = open_task_model(model_path, kind_problem, labels, num_threads)
-    name = os.path.basename(os.fspath(model_path))
-    roles = _output_roles(outputs, metadata, name)
+    model = _Detector(model_path, num_threads)
+    labels, metadata, outputs = model_labels(model, labels), model.metadata, model.outputs
+    roles = _output_roles(outputs, metadata, model.model_path.name)
     box_meta = metadata.outputs[roles["boxes"]] if metadata is not None else None
     order = box_meta.box_order if box_meta is not None and box_meta.box_order else DEFAULT_BOX_ORDER
     in_pixels = box_meta is not None and box_meta.box_coordinates == "PIXEL"
-
-    input_details = interpreter.get_input_details()[0]
-    _, in_height, in_width, _ = (int(d) for d in input_details["shape"])
-    mean, std, _ = choose_normalization(None, None, metadata, input_details["dtype"])
     photo = load_image(image)
-    interpreter.set_tensor(input_details["index"], to_input(photo, input_details, crop="none", mean=mean, std=std))
-    interpreter.invoke()
+    values = model.invoke(model.preprocess(photo, crop="none"))
 
     def output(role: str) -> np.ndarray:
-        details = outputs[roles[role]]
-        scale, zero_point = details["quantization"]
-        return dequantize(interpreter.get_tensor(details["index"]), float(scale), int(zero_point))
+        return values[roles[role]]
 
     corners, classes, scores = output("boxes").reshape(-1, 4), output("classes").ravel(), output("scores").ravel()
     count = min(round(float(output("count").ravel()[0])), len(scores))
-    boxes = boxes_to_pixels(corners[:count], photo.size, order, (in_width, in_height) if in_pixels else None)
+    boxes = boxes_to_pixels(corners[:count], photo.size, order, model.input_size if in_pixels else None)
     found = []
     for i in np.argsort(-scores[:count], kind="stable"):
         score = float(scores[i])

@@ -38,9 +38,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from helpers.classify import Classifier, dequantize, load_interpreter
+from helpers.classify import Classifier
 from helpers.errors import ExplanationError, HelpersError
-from helpers.images import ImageSource, load_image, pixels_to_input, resize_for_model
+from helpers.images import ImageSource, load_image, resize_for_model
+from helpers.model import available_cpus
 
 GRAY = 128  # the default fill: mid-grey, which MobileNet's (pixel − 127.5) / 127.5 maps to about 0
 REGIONS = (("top-left", "top", "top-right"), ("left", "centre", "right"),
@@ -159,18 +160,16 @@ class TFLiteScorer:
         self.labels = list(classifier.labels)
         self.name = classifier.model_path.name
         self.crop = classifier.crop
-        self.workers = max(1, workers or _available_cores())
-        self._copies: list[Any] = []
+        self.workers = max(1, workers or available_cpus())
+        self._copies: list[Classifier] = []
 
-    def _interpreters(self, count: int) -> list[Any]:
+    def _interpreters(self, count: int) -> list[Classifier]:
         while len(self._copies) < count:
-            self._copies.append(load_interpreter(self.classifier.model_path, num_threads=1))
+            self._copies.append(self.classifier.clone())
         return self._copies[:count]
 
     def scores(self, pixels: np.ndarray, progress: str | None = None) -> np.ndarray:
-        """(N, H, W, 3) uint8 pixels → (N, classes) dequantized outputs, one invoke() per image."""
-        details_in, details_out = self.classifier.input_details, self.classifier.output_details
-        scale, zero_point = details_out["quantization"]
+        """(N, H, W, 3) uint8 pixels → (N, classes) probabilities, one invoke() per image."""
         count = len(pixels)
         out = np.empty((count, self.classifier.num_outputs), dtype=np.float32)
         workers = min(self.workers, max(1, count))
@@ -178,12 +177,9 @@ class TFLiteScorer:
 
         done = [0] * workers  # images finished by each worker; only this thread touches the progress bar
 
-        def work(worker: int, interpreter: Any) -> None:
+        def work(worker: int, copy: Classifier) -> None:
             for i in range(worker, count, workers):
-                interpreter.set_tensor(details_in["index"], pixels_to_input(pixels[i : i + 1], details_in))
-                interpreter.invoke()
-                raw = interpreter.get_tensor(details_out["index"])
-                out[i] = dequantize(raw, float(scale), int(zero_point)).reshape(-1)
+                out[i] = copy.run(copy.prepare(pixels[i]))
                 done[worker] += 1
                 if workers == 1:
                     bar.update(1)
@@ -263,21 +259,7 @@ def scorer(model: Any, labels: Sequence[str] | None = None, workers: int | None 
         raise ExplanationError(
             f"model: expected a Classifier, a .tflite path or a Keras model; got {type(model).__name__}."
         )
-    shape = tuple(int(d) for d in classifier.output_details["shape"])
-    if len(shape) != 2 or shape[0] != 1 or shape[1] < 2:
-        raise ExplanationError(
-            f"model: '{classifier.model_path.name}' outputs a tensor of shape {shape}, not one score per class "
-            f"(1, classes): it is not an image classifier (a detector or a segmentation model?). "
-            f"Explain a classifier such as models/mobilenet_v2_1.0_224_quant.tflite."
-        )
     return TFLiteScorer(classifier, workers)
-
-
-def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
 
 
 class _NoBar:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers.classify import choose_normalization, dequantize, open_task_model
+from helpers.classify import model_labels
 from helpers.errors import LabelError
-from helpers.images import ImageSource, Normalization, load_image, to_input
+from helpers.images import ImageSource, Normalization, load_image
+from helpers.model import LiteRTModel
 
 _BAND_VALUES = 1 << 22  # floats per band of output rows while resizing scores (16 MB)
 
@@ -53,6 +54,10 @@ def kind_problem(name: str, outputs: list[dict]) -> str | None:
         return (f"'{name}' has one output of shape {shapes[0]}: a score per label for the whole image (an image "
                 f"classifier), not a score per pixel. Use helpers.classify.Classifier.")
     return f"'{name}' has {len(shapes)} outputs; a segmenter has one, of shape (1, height, width, classes)."
+
+
+class _Segmenter(LiteRTModel):
+    kind_problem = staticmethod(kind_problem)
 
 
 def _source_positions(size_out: int, size_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -100,16 +105,12 @@ def segment(
     The whole photo is resized to the model's input (no crop); labels and the input normalization come
     from the model's metadata unless given. Introduced in notebook 01, section 8.
     """
-    interpreter, outputs, metadata, labels = open_task_model(model_path, kind_problem, labels, num_threads)
-    name = os.path.basename(os.fspath(model_path))
-    classes = int(outputs[0]["shape"][-1])
+    model = _Segmenter(model_path, num_threads, mean=mean, std=std)
+    labels = model_labels(model, labels)
+    classes = int(model.output_details["shape"][-1])
     if len(labels) != classes:
-        raise LabelError(f"{len(labels)} labels for the {classes} classes of '{name}'; pass one label per class.")
-    input_details = interpreter.get_input_details()[0]
-    mean, std, _ = choose_normalization(mean, std, metadata, input_details["dtype"])
+        raise LabelError(f"{len(labels)} labels for the {classes} classes of '{model.model_path.name}'; pass one "
+                         f"label per class.")
     photo = load_image(image)
-    interpreter.set_tensor(input_details["index"], to_input(photo, input_details, crop="none", mean=mean, std=std))
-    interpreter.invoke()
-    scale, zero_point = outputs[0]["quantization"]
-    scores = dequantize(interpreter.get_tensor(outputs[0]["index"]), float(scale), int(zero_point))[0]
+    scores = model.invoke(model.preprocess(photo, crop="none"))[0][0]
     return Segmentation(upsample_argmax(scores, photo.size), labels)
