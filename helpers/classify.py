@@ -121,23 +121,6 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
     )
 
 
-def model_kind_problem(name: str, outputs: list[dict]) -> str | None:
-    """Why a model with these output details is not an image classifier (None if it looks like one)."""
-    shapes = [tuple(int(d) for d in o["shape"]) for o in outputs]
-    if len(shapes) == 4 and any(len(shape) == 3 and shape[-1] == 4 for shape in shapes):
-        return (f"'{name}' is an object detector (4 outputs: boxes, classes, scores, count), not a classifier. "
-                f"Use helpers.detection.detect(model_path, image).")
-    if len(shapes) != 1:
-        return f"'{name}' has {len(shapes)} outputs; an image classifier has one (a score per label)."
-    shape = shapes[0]
-    if len(shape) == 4 and shape[1] * shape[2] > 1:
-        return (f"'{name}' outputs {shape[1]}×{shape[2]}×{shape[3]} scores, one set of {shape[3]} per pixel: a "
-                f"segmentation model, not a classifier. Use helpers.segmentation.segment(model_path, image).")
-    if int(np.prod(shape[1:])) < 2:
-        return f"'{name}' outputs {int(np.prod(shape[1:]))} value(s); an image classifier scores 2 labels or more."
-    return None
-
-
 def output_kind(interpreter, output_index: int) -> str:
     """"probabilities" (a softmax or sigmoid), "logits" (a dense/1×1 conv layer), "features" (anything else).
 
@@ -195,7 +178,7 @@ class Classifier(LiteRTModel):
     output 0 is ImageNet's "background" (default: when the model has 1,001 outputs).
     """
 
-    kind_problem = staticmethod(model_kind_problem)
+    kind = "classifier"
 
     def __init__(
         self,

@@ -67,22 +67,8 @@ def _output_roles(outputs: list[dict], metadata: ModelMetadata | None, name: str
     return roles
 
 
-def kind_problem(name: str, outputs: list[dict]) -> str | None:
-    """Why a model with these outputs is not an SSD-style detector (None if it looks like one)."""
-    shapes = [tuple(int(d) for d in o["shape"]) for o in outputs]
-    if len(shapes) == 4 and any(len(shape) == 3 and shape[-1] == 4 for shape in shapes):
-        return None
-    if len(shapes) == 1 and len(shapes[0]) == 4 and shapes[0][1] * shapes[0][2] > 1:
-        return (f"'{name}' outputs a score per pixel ({'×'.join(map(str, shapes[0][1:]))}): a segmentation model, "
-                f"not a detector. Use helpers.segmentation.segment(model_path, image).")
-    if len(shapes) == 1:
-        return (f"'{name}' has one output of {int(np.prod(shapes[0][1:]))} scores: an image classifier, not a "
-                f"detector (which has 4 outputs: boxes, classes, scores, count). Use helpers.classify.Classifier.")
-    return f"'{name}' has {len(shapes)} outputs; an SSD detector has 4 (boxes, classes, scores, count)."
-
-
 class _Detector(LiteRTModel):
-    kind_problem = staticmethod(kind_problem)
+    kind = "detector"
 
 
 def boxes_to_pixels(corners: np.ndarray, image_size: tuple[int, int], order: Sequence[int] = DEFAULT_BOX_ORDER,

@@ -32,7 +32,6 @@ import difflib
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -41,7 +40,6 @@ import numpy as np
 from helpers.classify import Classifier
 from helpers.errors import ExplanationError, HelpersError
 from helpers.images import ImageSource, load_image, resize_for_model
-from helpers.model import available_cpus
 
 GRAY = 128  # the default fill: mid-grey, which MobileNet's (pixel − 127.5) / 127.5 maps to about 0
 REGIONS = (("top-left", "top", "top-right"), ("left", "centre", "right"),
@@ -160,47 +158,11 @@ class TFLiteScorer:
         self.labels = list(classifier.labels)
         self.name = classifier.model_path.name
         self.crop = classifier.crop
-        self.workers = max(1, workers or available_cpus())
-        self._copies: list[Classifier] = []
-
-    def _interpreters(self, count: int) -> list[Classifier]:
-        while len(self._copies) < count:
-            self._copies.append(self.classifier.clone())
-        return self._copies[:count]
+        self.workers = workers
 
     def scores(self, pixels: np.ndarray, progress: str | None = None) -> np.ndarray:
-        """(N, H, W, 3) uint8 pixels → (N, classes) probabilities, one invoke() per image."""
-        count = len(pixels)
-        out = np.empty((count, self.classifier.num_outputs), dtype=np.float32)
-        workers = min(self.workers, max(1, count))
-        bar = _progress(count, progress)
-
-        done = [0] * workers  # images finished by each worker; only this thread touches the progress bar
-
-        def work(worker: int, copy: Classifier) -> None:
-            for i in range(worker, count, workers):
-                out[i] = copy.run(copy.prepare(pixels[i]))
-                done[worker] += 1
-                if workers == 1:
-                    bar.update(1)
-
-        try:
-            copies = self._interpreters(workers)
-            if workers == 1:
-                work(0, copies[0])
-            else:
-                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="occlusion") as pool:
-                    futures = [pool.submit(work, k, copies[k]) for k in range(workers)]
-                    shown, pending = 0, futures
-                    while pending:
-                        _, pending = wait(pending, timeout=0.1)
-                        bar.update(sum(done) - shown)
-                        shown = sum(done)
-                    for future in futures:
-                        future.result()
-        finally:
-            bar.close()
-        return out
+        """(N, H, W, 3) uint8 pixels → (N, classes) probabilities, on single-threaded copies of the model at once."""
+        return self.classifier.run_batch(pixels, self.workers, progress, leave=False)
 
 
 class KerasScorer:

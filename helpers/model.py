@@ -25,6 +25,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
@@ -148,6 +149,26 @@ def choose_normalization(mean: Normalization | None, std: Normalization | None, 
     return MEAN, STD, "default (MobileNet: 127.5, 127.5)"
 
 
+KINDS = {  # what a model is, by its outputs: (its name, what to run it with)
+    "classifier": ("an image classifier", "helpers.classify.Classifier(model_path, labels)"),
+    "detector": ("an object detector", "helpers.detection.detect(model_path, image)"),
+    "segmenter": ("a segmentation model", "helpers.segmentation.segment(model_path, image)"),
+}
+
+
+def model_kind(outputs: list[dict]) -> tuple[str | None, str]:
+    """(a key of KINDS or None, what the outputs are in words), judged by the output tensors' shapes."""
+    shapes = [_shape(details) for details in outputs]
+    if len(shapes) == 4 and any(len(shape) == 3 and shape[-1] == 4 for shape in shapes):
+        return "detector", "4 outputs: boxes, classes, scores and their count"
+    if len(shapes) == 1 and len(shapes[0]) == 4 and shapes[0][1] * shapes[0][2] > 1 and shapes[0][3] > 1:
+        height, width, classes = shapes[0][1:]
+        return "segmenter", f"{height}×{width}×{classes} scores, a set of {classes} for every pixel"
+    if len(shapes) == 1 and int(np.prod(shapes[0][1:])) > 1:
+        return "classifier", f"one output of {int(np.prod(shapes[0][1:]))} scores for the whole image"
+    return None, f"{len(shapes)} output(s) of shape {', '.join(map(str, shapes))}"
+
+
 def _shape(details: dict, key: str = "shape") -> tuple[int, ...]:
     return tuple(int(d) for d in details.get(key, details["shape"]))
 
@@ -164,6 +185,7 @@ class LiteRTModel:
     """
 
     error: type[HelpersError] = ModelError  # the error a subclass raises when the model is the wrong kind
+    kind: str | None = None  # the KINDS key a subclass needs (None: any outputs)
 
     def __init__(self, model_path: str | os.PathLike, num_threads: int | None = None, *,
                  mean: Normalization | None = None, std: Normalization | None = None) -> None:
@@ -183,10 +205,15 @@ class LiteRTModel:
         self.mean, self.std, self.normalization_source = choose_normalization(mean, std, self.metadata,
                                                                               self.input_details)
 
-    @staticmethod
-    def kind_problem(name: str, outputs: list[dict]) -> str | None:
-        """Why a model with these outputs is the wrong kind for this wrapper (None: any outputs will do)."""
-        return None
+    def kind_problem(self, name: str, outputs: list[dict]) -> str | None:
+        """Why a model with these outputs is not of this wrapper's ``kind`` (None if it is, or any kind will do)."""
+        found, outputs_in_words = model_kind(outputs)
+        if self.kind is None or found == self.kind:
+            return None
+        wanted = KINDS[self.kind][0]
+        if found is None:
+            return f"'{name}' has {outputs_in_words}: not {wanted}."
+        return f"'{name}' is {KINDS[found][0]}, not {wanted}: {outputs_in_words}. Use {KINDS[found][1]}."
 
     def _image_input(self, inputs: list[dict]) -> dict:
         name = self.model_path.name
@@ -246,7 +273,40 @@ class LiteRTModel:
         twin = copy.copy(self)
         twin.num_threads = check_num_threads(num_threads)
         twin.interpreter = load_interpreter(self.model_path, twin.num_threads)
+        twin._clones = []
         return twin
+
+    def run_batch(self, pixels: np.ndarray, workers: int | None = None, progress: str | None = None,
+                  leave: bool = True) -> np.ndarray:
+        """``run`` for each of (N, H, W, 3) model-sized uint8 images: (N, outputs), on ``workers`` clones at once.
+
+        Each worker thread owns a single-threaded clone (kept for the next call), so the answers do not
+        depend on ``workers`` (default: ``available_cpus()``). ``progress`` names a progress bar (None: none).
+        """
+        array = np.asarray(pixels)
+        count = len(array)
+        workers = min(check_num_threads(workers), max(1, count))
+        clones = self.__dict__.setdefault("_clones", [])
+        clones.extend(self.clone() for _ in range(workers - len(clones)))
+        out = np.empty((count, int(np.prod(self.output_details["shape"][1:]))), dtype=np.float32)
+        done = [0] * workers  # images finished by each worker; only this thread touches the progress bar
+
+        def work(worker: int) -> None:
+            for i in range(worker, count, workers):
+                out[i] = clones[worker].run(clones[worker].prepare(array[i]))
+                done[worker] += 1
+
+        from tqdm.auto import tqdm
+
+        with (tqdm(total=count, desc=progress, unit="img", leave=leave, disable=progress is None) as bar,
+              ThreadPoolExecutor(max_workers=workers, thread_name_prefix="model") as pool):
+            pending = futures = [pool.submit(work, k) for k in range(workers)]
+            while pending:
+                _, pending = wait(pending, timeout=0.1)
+                bar.update(sum(done) - bar.n)
+            for future in futures:
+                future.result()
+        return out
 
     def describe(self) -> dict[str, object]:
         """The input and output tensors' shape, type and quantization, for display."""

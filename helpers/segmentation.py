@@ -42,22 +42,8 @@ class Segmentation:
         return ", ".join(f"{label} {share:.0%}" for label, share in self.shares().items())
 
 
-def kind_problem(name: str, outputs: list[dict]) -> str | None:
-    """Why a model with these outputs is not a segmenter (None if it is one): one (1, h, w, classes) output."""
-    shapes = [tuple(int(d) for d in o["shape"]) for o in outputs]
-    if len(shapes) == 1 and len(shapes[0]) == 4 and shapes[0][1] * shapes[0][2] > 1 and shapes[0][3] > 1:
-        return None
-    if len(shapes) == 4:
-        return (f"'{name}' has 4 outputs (boxes, classes, scores, count): an object detector, not a segmenter. "
-                f"Use helpers.detection.detect(model_path, image).")
-    if len(shapes) == 1:
-        return (f"'{name}' has one output of shape {shapes[0]}: a score per label for the whole image (an image "
-                f"classifier), not a score per pixel. Use helpers.classify.Classifier.")
-    return f"'{name}' has {len(shapes)} outputs; a segmenter has one, of shape (1, height, width, classes)."
-
-
 class _Segmenter(LiteRTModel):
-    kind_problem = staticmethod(kind_problem)
+    kind = "segmenter"
 
 
 def _source_positions(size_out: int, size_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -230,8 +230,7 @@ class FeatureExtractor(LiteRTModel):
 
     error = TransferError
 
-    @staticmethod
-    def kind_problem(name: str, outputs: list[dict]) -> str | None:
+    def kind_problem(self, name: str, outputs: list[dict]) -> str | None:
         """Why a model with these outputs is not a feature extractor (one output): None if it is one."""
         return None if len(outputs) == 1 else f"'{name}' has {len(outputs)} outputs; a feature extractor has one."
 
@@ -248,24 +247,9 @@ class FeatureExtractor(LiteRTModel):
         array = np.asarray(pixels)
         if array.ndim != 4 or len(array) == 0:
             raise TransferError(f"Expected a batch of images (n, H, W, 3); got shape {array.shape}.")
-        if workers < 1:
-            raise TransferError(f"workers is a number of threads (1 or more); got {workers}.")
-        from tqdm.auto import tqdm
-
-        out = np.empty((len(array), self.dim), dtype=np.float32)
-        chunks = [c for c in np.array_split(np.arange(len(array)), workers) if c.size]
-        extractors = [self] if len(chunks) == 1 else [self.clone() for _ in chunks]
-        with tqdm(total=len(array), desc="features", unit="img", disable=not progress) as bar:
-
-            def run(extractor: FeatureExtractor, indices: np.ndarray) -> None:
-                for i in indices:
-                    out[i] = extractor.extract(array[i])
-                    bar.update(1)
-
-            with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-                for future in [pool.submit(run, e, c) for e, c in zip(extractors, chunks)]:
-                    future.result()
-        return out
+        if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+            raise TransferError(f"workers is a number of threads (1 or more); got {workers!r}.")
+        return self.run_batch(array, workers, "features" if progress else None)
 
     def __repr__(self) -> str:
         width, height = self.input_size
