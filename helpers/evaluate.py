@@ -29,13 +29,11 @@ import os
 import re
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 
@@ -48,8 +46,6 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 WNID = re.compile(r"^(n\d{8})_")
 DEFAULT_WORKERS = 2
 
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 # --------------------------------------------------------------------------- images and classes
@@ -157,31 +153,6 @@ class Evaluation:
 # --------------------------------------------------------------------------- the pipeline
 
 
-def _prefetch(function: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
-    """``map(function, items)`` in order, computed ``workers`` threads ahead (bounded look-ahead)."""
-    if workers <= 0:
-        yield from map(function, items)
-        return
-    window = 4 * workers
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
-        pending: deque[Future] = deque()
-        iterator = iter(items)
-        for item in iterator:
-            pending.append(pool.submit(function, item))
-            if len(pending) >= window:
-                break
-        try:
-            while pending:
-                result = pending.popleft().result()
-                for item in iterator:
-                    pending.append(pool.submit(function, item))
-                    break
-                yield result
-        finally:
-            for future in pending:
-                future.cancel()
-
-
 def _input_key(classifier: Classifier) -> tuple[int, int, str]:
     width, height = classifier.input_size
     return width, height, classifier.crop
@@ -269,11 +240,15 @@ def evaluate_many(
     predictions = {name: np.empty((len(paths), k), dtype=np.int64) for name in classifiers}
     seconds = dict.fromkeys(classifiers, 0.0)
     label = next(iter(classifiers)) if len(classifiers) == 1 else f"{len(classifiers)} models"
-    stream = _prefetch(job, paths, workers)
-    for i, answers in enumerate(tqdm(stream, total=len(paths), desc=label, unit="img", disable=not progress)):
-        for name, (answer, spent) in answers.items():
-            predictions[name][i] = answer
-            seconds[name] += spent
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="evaluate") as pool:
+        stream = pool.map(job, paths) if workers else map(job, paths)  # in order; the answers are small
+        try:
+            for i, answers in enumerate(tqdm(stream, total=len(paths), desc=label, unit="img", disable=not progress)):
+                for name, (answer, spent) in answers.items():
+                    predictions[name][i] = answer
+                    seconds[name] += spent
+        finally:
+            pool.shutdown(cancel_futures=True)  # after an error, do not decode the rest
     return {
         name: Evaluation(name, truth, predictions[name], seconds[name], tuple(paths)) for name in classifiers
     }

@@ -192,15 +192,14 @@ class KerasScorer:
 
     def scores(self, pixels: np.ndarray, progress: str | None = None) -> np.ndarray:
         """(N, H, W, 3) uint8 pixels → (N, classes) model outputs."""
-        bar = _progress(len(pixels), progress)
+        from tqdm.auto import tqdm
+
         parts = []
-        try:
+        with tqdm(total=len(pixels), desc=progress, unit="img", leave=False, disable=progress is None) as bar:
             for start in range(0, len(pixels), self.batch_size):
                 batch = (pixels[start : start + self.batch_size].astype(np.float32) - 127.5) / 127.5
                 parts.append(np.asarray(self.model(batch, training=False), dtype=np.float32))
                 bar.update(len(batch))
-        finally:
-            bar.close()
         return np.concatenate(parts) if parts else np.zeros((0, len(self.labels)), np.float32)
 
 
@@ -222,22 +221,6 @@ def scorer(model: Any, labels: Sequence[str] | None = None, workers: int | None 
             f"model: expected a Classifier, a .tflite path or a Keras model; got {type(model).__name__}."
         )
     return TFLiteScorer(classifier, workers)
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(total: int, description: str | None):
-    if description is None:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=description, unit="img", leave=False)
 
 
 # --------------------------------------------------------------------------- inputs and arguments
