@@ -19,14 +19,14 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
 from helpers.errors import LabelError, ModelError, OptionError
-from helpers.images import ImageSource, Normalization, Region
+from helpers.images import ImageSource, Normalization, Region, check_crop
 from helpers.model import LiteRTModel, dequantize, is_tflite, load_interpreter  # noqa: F401  (re-exported)
 
 BACKGROUND = "background"
@@ -80,8 +80,8 @@ def clean_labels(lines: Sequence[str]) -> list[str]:
 
 def read_labels(path: str | os.PathLike) -> list[str]:
     """The labels of a text file, one per line (UTF-8, with or without BOM; LF, CRLF or CR line endings)."""
-    file = Path(path)
-    if not file.is_file():
+    file = Path(path) if isinstance(path, (str, os.PathLike)) else None
+    if file is None or not file.is_file():
         raise LabelError(f"No label file at '{file}': pass a list of labels, or the path of a label file "
                          f"(registered ones: helpers.assets.fetch('labels/…')).")
     try:
@@ -155,8 +155,8 @@ def label_indices(wanted: Sequence[str], labels: Sequence[str], option: str) -> 
     """The indices of ``wanted`` labels, or a LabelError naming each unknown one (with close matches)."""
     import difflib
 
-    if isinstance(wanted, str):
-        raise OptionError(f"{option} takes a list of labels, such as [{wanted!r}]; got the string {wanted!r}.")
+    if isinstance(wanted, str) or not isinstance(wanted, Iterable):
+        raise OptionError(f"{option} takes a list of labels, such as [{wanted!r}]; got {wanted!r}.")
     positions: dict[str, list[int]] = {}
     for i, label in enumerate(labels):
         positions.setdefault(label, []).append(i)
@@ -192,7 +192,7 @@ class Classifier(LiteRTModel):
         background: bool | None = None,
     ) -> None:
         super().__init__(model_path, num_threads, mean=mean, std=std)
-        self.crop = crop
+        self.crop = check_crop(crop)
         self.num_outputs = int(np.prod(self.output_details["shape"][1:]))
         self.output_kind = output_kind(self.interpreter, self.output_details["index"])
         if self.output_kind == "features":
@@ -237,7 +237,8 @@ class Classifier(LiteRTModel):
         return self.run(self.preprocess(image, region))
 
     def predict_batch(self, images: Sequence[ImageSource]) -> np.ndarray:
-        """Probabilities for several images, shape (len(images), num_labels)."""
+        """Probabilities for several images (any iterable), shape (number of images, num_labels)."""
+        images = list(images) if isinstance(images, Iterable) and not isinstance(images, (str, bytes)) else [images]
         if len(images) == 0:
             return np.zeros((0, self.num_outputs), dtype=np.float32)
         return np.stack([self.predict(image) for image in images])

@@ -18,8 +18,8 @@ from typing import NamedTuple
 import numpy as np
 
 from helpers.classify import check_max_results, check_score_threshold, model_labels
-from helpers.errors import ModelError
-from helpers.images import ImageSource, load_image
+from helpers.errors import ModelError, OptionError
+from helpers.images import ImageSource, check_size, load_image
 from helpers.metadata import ModelMetadata
 from helpers.model import LiteRTModel
 
@@ -78,8 +78,11 @@ def boxes_to_pixels(corners: np.ndarray, image_size: tuple[int, int], order: Seq
     ``order`` says where left, top, right and bottom sit among each box's four numbers (the metadata's
     BoundingBoxProperties.index); ``pixel_size`` = the input's (w, h) if the corners are in input pixels.
     """
-    width, height = image_size
-    corners = np.asarray(corners, dtype=np.float64).reshape(-1, 4)
+    width, height = check_size(image_size, "image_size")
+    try:
+        corners = np.asarray(corners, dtype=np.float64).reshape(-1, 4)
+    except (TypeError, ValueError):
+        raise OptionError(f"corners are numbers, four per box; got {np.shape(corners)}.") from None
     left, top, right, bottom = (corners[:, i] for i in order)
     if pixel_size is not None:
         left, right = left / pixel_size[0], right / pixel_size[0]
@@ -135,6 +138,8 @@ def detect(
 def count_by_label(detections: Sequence[Detection]) -> dict[str, int]:
     """How many detections of each label, most frequent first."""
     counts: dict[str, int] = {}
+    if not all(isinstance(d, Detection) for d in detections):
+        raise OptionError("count_by_label takes the list detect(...) returns (Detection items).")
     for detection in detections:
         counts[detection.label] = counts.get(detection.label, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
@@ -150,8 +155,10 @@ def describe(detections: Sequence[Detection]) -> str:
 
 def iou(a: Sequence[float], b: Sequence[float]) -> float:
     """Intersection over union of two (x, y, width, height) boxes: 1 for the same box, 0 when they do not touch."""
-    ax, ay, aw, ah = (float(v) for v in a)
-    bx, by, bw, bh = (float(v) for v in b)
+    try:
+        (ax, ay, aw, ah), (bx, by, bw, bh) = (np.asarray(box, dtype=np.float64).reshape(4) for box in (a, b))
+    except (TypeError, ValueError):
+        raise OptionError(f"iou takes two boxes of four numbers (x, y, width, height); got {a!r} and {b!r}.") from None
     overlap_w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
     overlap_h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
     inter = overlap_w * overlap_h

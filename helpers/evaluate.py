@@ -70,6 +70,8 @@ def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list
 
 def wnid_of(path: str | os.PathLike) -> str:
     """The WordNet id at the start of an ImageNet sample's file name (``n01440764_tench.JPEG``)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise EvaluationError(f"wnid_of takes a file path; got {type(path).__name__}.")
     match = WNID.match(Path(path).name)
     if match is None:
         raise EvaluationError(
@@ -89,6 +91,8 @@ def imagenet_wnids() -> tuple[str, ...]:
 
 def imagenet_classes(paths: Sequence[str | os.PathLike], wnids: Sequence[str] | None = None) -> np.ndarray:
     """The class index (0 … 999) of each ImageNet sample: its wnid's position in ``wnids`` (default: all 1,000)."""
+    if isinstance(paths, (str, os.PathLike)):
+        raise EvaluationError("imagenet_classes takes a list of paths; for a folder use image_paths(folder) first.")
     reference = imagenet_wnids() if wnids is None else list(wnids)
     position = {wnid: i for i, wnid in enumerate(reference)}
     found = [wnid_of(p) for p in paths]

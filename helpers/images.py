@@ -224,18 +224,27 @@ def load_image(source: ImageSource, value_range: tuple[float, float] | None = No
     return _to_rgb(image, value_range)
 
 
+def check_size(size: tuple[int, int], name: str = "size") -> tuple[int, int]:
+    """``size`` = (width, height) as two positive ints, or an ImageError."""
+    if not (isinstance(size, (tuple, list)) and len(size) == 2 and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in size)):
+        raise ImageError(f"{name} is (width, height) in whole pixels, such as (224, 224); got {size!r}.")
+    return int(size[0]), int(size[1])
+
+
+def check_crop(crop: str | float) -> str | float:
+    """``crop`` if it is one of CROPS or a fraction in (0, 1], else an ImageError naming the choices."""
+    if crop in CROPS if isinstance(crop, str) else (
+            isinstance(crop, (int, float, np.floating, np.integer)) and not isinstance(crop, bool) and 0 < crop <= 1):
+        return crop
+    raise ImageError(f"crop must be one of {CROPS} or a fraction in (0, 1] such as 0.875; got {crop!r}.")
+
+
 def _crop_box(size: tuple[int, int], crop: str | float) -> tuple[int, int, int, int] | None:
     """The (left, top, right, bottom) box ``crop`` keeps of an image of ``size``, or None for the whole image."""
-    if isinstance(crop, str):
-        if crop not in CROPS:
-            raise ImageError(f"crop must be one of {CROPS} or a fraction in (0, 1] such as 0.875; got {crop!r}.")
-        if crop == "none":
-            return None
-        fraction = 1.0
-    elif isinstance(crop, (int, float, np.floating, np.integer)) and not isinstance(crop, bool) and 0 < crop <= 1:
-        fraction = float(crop)
-    else:
-        raise ImageError(f"crop must be one of {CROPS} or a fraction in (0, 1] such as 0.875; got {crop!r}.")
+    if check_crop(crop) == "none":
+        return None
+    fraction = 1.0 if crop == "center" else float(crop)
     width, height = size
     side = max(1, round(min(width, height) * fraction))
     left, top = (width - side) // 2, (height - side) // 2
@@ -244,6 +253,7 @@ def _crop_box(size: tuple[int, int], crop: str | float) -> tuple[int, int, int, 
 
 def resize_for_model(image: Image.Image, size: tuple[int, int], crop: str | float = "center") -> Image.Image:
     """Crop (central square by default, see the module's docstring) and resize bilinearly to ``size`` = (w, h)."""
+    size = check_size(size)
     box = _crop_box(image.size, crop)
     if box is not None:
         image = image.crop(box)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers.classify import model_labels
-from helpers.errors import LabelError
-from helpers.images import ImageSource, Normalization, load_image
+from helpers.errors import LabelError, OptionError
+from helpers.images import ImageSource, Normalization, check_size, load_image
 from helpers.model import LiteRTModel
 
 _BAND_VALUES = 1 << 22  # floats per band of output rows while resizing scores (16 MB)
@@ -33,6 +33,8 @@ class Segmentation:
     def shares(self) -> dict[str, float]:
         """The fraction of pixels of each class present, largest first."""
         counts = np.bincount(self.mask.ravel(), minlength=len(self.labels))
+        if len(counts) > len(self.labels):
+            raise LabelError(f"The mask holds class {len(counts) - 1} but there are {len(self.labels)} labels.")
         total = max(int(self.mask.size), 1)
         order = np.argsort(-counts, kind="stable")
         return {self.labels[i]: counts[i] / total for i in order if counts[i] > 0}
@@ -61,8 +63,10 @@ def upsample_argmax(scores: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     Done in bands of rows, so a 12-megapixel photo never needs all its scores in memory at once.
     """
     scores = np.asarray(scores, dtype=np.float32)
+    if scores.ndim != 3 or 0 in scores.shape:
+        raise OptionError(f"scores are (height, width, classes); got shape {scores.shape}.")
     in_h, in_w, classes = scores.shape
-    width, height = size
+    width, height = check_size(size)
     x_low, x_high, x_weight = _source_positions(width, in_w)
     y_low, y_high, y_weight = _source_positions(height, in_h)
     # Along x once for every input row: (in_h, width, classes).
