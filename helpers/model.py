@@ -1,23 +1,10 @@
 """One LiteRT model: load it, check its image input, prepare pixels, run it and dequantize its outputs.
 
-Introduced in notebook 01, which writes these steps out by hand (``Interpreter``,
-``set_tensor``, ``invoke``, ``get_tensor``, dequantize). ``LiteRTModel`` is the
-base of every model wrapper: ``helpers.classify.Classifier``,
-``helpers.transfer.FeatureExtractor``, ``helpers.detection`` and
-``helpers.segmentation``. It never imports TensorFlow.
-
-* The model must take one fixed-size image, ``(1, H, W, 3)`` of float32, uint8
-  or int8; anything else (a dynamic or batched input, another type) is a
-  ``ModelError`` that says what the model takes.
-* Pixels become the input in one documented way (``choose_normalization``):
-  a float32 input gets ``(pixel - mean) / std`` with the caller's mean/std, else
-  the model's metadata's, else MobileNet's 127.5/127.5 ([-1, 1]); a uint8 or
-  int8 input gets the pixel bytes as they are (uint8) or shifted by 128 (int8),
-  because its quantization already says what its bytes mean (as MediaPipe and
-  the Task Library do) — unless a mean/std is given, which must fit the input's
-  quantized range.
-* Threads default to the CPUs this process may use (``available_cpus``: its
-  affinity mask and the container's CPU quota), not ``os.cpu_count()``.
+Introduced in notebook 01, which writes these steps out by hand. ``LiteRTModel`` is the base of
+``helpers.classify.Classifier``, ``helpers.transfer.FeatureExtractor``, detection and segmentation;
+it takes one fixed-size image (1, H, W, 3) of float32, uint8 or int8, prepares pixels by one rule
+(``choose_normalization``), and by default uses the CPUs this process may use (``available_cpus``:
+affinity mask and container quota, not ``os.cpu_count()``). It never imports TensorFlow.
 """
 
 from __future__ import annotations
@@ -262,11 +249,7 @@ class LiteRTModel:
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
         """Run the model on one prepared input tensor; the first output, dequantized, as one row."""
-        self.interpreter.set_tensor(self.input_details["index"], tensor)
-        self.interpreter.invoke()
-        scale, zero_point = self.output_details["quantization"]
-        raw = self.interpreter.get_tensor(self.output_details["index"])
-        return dequantize(raw, float(scale), int(zero_point)).reshape(-1)
+        return self.invoke(tensor)[0].reshape(-1)
 
     def clone(self, num_threads: int = 1) -> LiteRTModel:
         """The same model and settings on its own interpreter (single-threaded by default): one per worker thread."""
