@@ -69,7 +69,7 @@ def clean_labels(lines: Sequence[str]) -> list[str]:
 
     Blank lines inside the list stay (as "") so that no label moves to another output.
     """
-    if isinstance(lines, (str, bytes)) or not isinstance(lines, Sequence):
+    if isinstance(lines, (str, bytes)) or not isinstance(lines, (Sequence, np.ndarray)):
         raise LabelError(f"Labels are a list of strings; got {type(lines).__name__}. For a label file, "
                          f"pass its path or call helpers.classify.read_labels(path).")
     cleaned = [str(line).replace("\ufeff", "").strip() for line in lines]

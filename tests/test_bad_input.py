@@ -90,3 +90,4 @@ def test_bad_arguments_raise_the_packages_own_errors(classifier, call):
 def test_iterables_of_images_and_label_values_are_accepted(classifier):
     assert classifier.predict_batch(x for x in [PIXELS, PIXELS]).shape == (2, 3)
     assert Classifier(classifier.model_path, [1, 2, 3]).labels == ["1", "2", "3"]
+    assert Classifier(classifier.model_path, np.array(["a", "b", "c"])).labels == ["a", "b", "c"]
