@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.classify import load_interpreter
 from helpers.errors import BenchmarkError
+from helpers.model import available_cpus, load_interpreter
 
 
 @dataclass(frozen=True)
@@ -75,20 +75,28 @@ class Latency:
                 "median_ms": self.median_ms, "p90_ms": self.p90_ms, "mean_ms": self.mean_ms, "min_ms": self.min_ms}
 
 
+def _floats(values: object, what: str) -> np.ndarray:
+    """``values`` as a flat float64 array, or a BenchmarkError naming ``what`` they should be."""
+    try:
+        return np.asarray(values, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise BenchmarkError(f"The {what} must be numbers; got {values!r}.") from None
+
+
 def percentile(times: Sequence[float] | np.ndarray, q: float) -> float:
     """The ``q``-th percentile (0–100) of some timings, interpolating linearly between samples."""
-    values = np.asarray(times, dtype=np.float64).ravel()
+    values = _floats(times, "timings")
     if values.size == 0:
         raise BenchmarkError("No timings given: measure at least one call.")
-    if not 0 <= q <= 100:
+    if not isinstance(q, (int, float, np.integer, np.floating)) or not 0 <= q <= 100:
         raise BenchmarkError(f"A percentile is between 0 and 100; got {q}.")
     return float(np.percentile(values, q))
 
 
 def model_size(model_path: str | os.PathLike) -> int:
     """The model file's size on disk, in bytes."""
-    path = Path(model_path)
-    if not path.is_file():
+    path = Path(model_path) if isinstance(model_path, (str, os.PathLike)) else None
+    if path is None or not path.is_file():
         raise BenchmarkError(f"No model file at '{path}'. Fetch models by name with helpers.assets.fetch(...).")
     return path.stat().st_size
 
@@ -112,12 +120,16 @@ def _sample_input(details: dict, seed: int = 0) -> np.ndarray:
 
 
 def _check_settings(num_threads: int, warmup: int, repeats: int) -> None:
-    if num_threads < 1:
-        raise BenchmarkError(f"num_threads must be 1 or more; got {num_threads}. os.cpu_count() is {os.cpu_count()}.")
-    if warmup < 0:
-        raise BenchmarkError(f"warmup is a number of untimed calls (0 or more); got {warmup}.")
-    if repeats < 1:
-        raise BenchmarkError(f"repeats is a number of timed calls (1 or more); got {repeats}.")
+    def whole(value: object) -> bool:
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+    if not whole(num_threads) or num_threads < 1:
+        raise BenchmarkError(f"num_threads must be a whole number ≥ 1; got {num_threads!r}. This process may use "
+                             f"{available_cpus()} CPUs (helpers.model.available_cpus()).")
+    if not whole(warmup) or warmup < 0:
+        raise BenchmarkError(f"warmup is a number of untimed calls (0 or more); got {warmup!r}.")
+    if not whole(repeats) or repeats < 1:
+        raise BenchmarkError(f"repeats is a number of timed calls (1 or more); got {repeats!r}.")
 
 
 def measure_latency(model_path: str | os.PathLike, num_threads: int = 1, warmup: int = 5, repeats: int = 30,
@@ -142,8 +154,10 @@ def measure_many(models: Mapping[str, str | os.PathLike], threads: Sequence[int]
     """``measure_latency`` for every model at every thread count, with one progress bar."""
     if not models:
         raise BenchmarkError("No models given: pass a dict such as {'name': model_path}.")
+    if isinstance(threads, (int, np.integer)):
+        raise BenchmarkError(f"threads is a list of thread counts, such as (1, {threads}); got {threads}.")
     if not threads:
-        raise BenchmarkError("No thread counts given: pass e.g. threads=(1, os.cpu_count()).")
+        raise BenchmarkError("No thread counts given: pass e.g. threads=(1, helpers.model.available_cpus()).")
     for count in threads:
         _check_settings(count, warmup, repeats)
     from tqdm.auto import tqdm
@@ -165,7 +179,7 @@ def _number(value: object) -> float | None:
     """A row value as a float, or None when it is missing (None or NaN)."""
     if value is None:
         return None
-    number = float(value)
+    number = float(_floats(value, "row values")[0])
     return None if np.isnan(number) else number
 
 
@@ -173,7 +187,7 @@ def pareto_front(latency_ms: Sequence[float], accuracy: Sequence[float]) -> list
     """For each model, True if no other model is at least as fast *and* at least as accurate (and better in one)."""
     if len(latency_ms) != len(accuracy):
         raise BenchmarkError(f"{len(latency_ms)} latencies for {len(accuracy)} accuracies; give one of each per model.")
-    points = [(float(t), float(a)) for t, a in zip(latency_ms, accuracy, strict=True)]
+    points = list(zip(_floats(latency_ms, "latencies"), _floats(accuracy, "accuracies"), strict=True))
     return [
         not any(t2 <= t and a2 >= a and (t2 < t or a2 > a) for t2, a2 in points)
         for t, a in points
@@ -190,6 +204,9 @@ def best_model(rows: Sequence[Mapping[str, object]], max_latency_ms: float = flo
     """
     feasible = []
     for row in rows:
+        if not isinstance(row, Mapping):
+            raise BenchmarkError(f"Each row is a dict such as {{'{latency}': 12.0, '{accuracy}': 0.7, '{size}': 4.3}}; "
+                                 f"got {row!r}.")
         missing = [key for key in (latency, accuracy, size) if key not in row]
         if missing:
             raise BenchmarkError(f"A row has no {missing[0]!r} value; its keys are {sorted(row)}.")

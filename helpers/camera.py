@@ -7,7 +7,7 @@ Introduced in notebook 09. A frame goes through five stages, each timed:
   cut the frame from its photo and scale it);
 * **transfer** — the frame's bytes travel to the kernel and the answer comes
   back (for a recorded clip there is no network: packing and unpacking bytes);
-* **preprocess** — pixels → the input tensor (``helpers.images.pixels_to_input``);
+* **preprocess** — pixels → the input tensor (the model's ``prepare``: its normalization);
 * **invoke** — ``set_tensor`` → ``invoke`` → ``get_tensor``, dequantize, top-k;
 * **display** — draw the answer (in the browser: until the next repaint).
 
@@ -41,7 +41,10 @@ ENCODINGS = ("rgba", "rgb", "jpeg", "png")
 
 
 class LiveModel(Protocol):
-    """What the pipeline needs of a model: a ``Classifier`` or a ``transfer.HeadClassifier``."""
+    """What the pipeline needs of a model: a ``Classifier`` or a ``transfer.HeadClassifier``.
+
+    If it also has ``prepare(pixels)`` (both do), that turns pixels into its input with its own normalization.
+    """
 
     input_details: dict
     labels: list[str]
@@ -357,7 +360,8 @@ class FramePipeline:
         width, height = self.input_size
         if array.shape[:2] != (height, width):  # e.g. a frame sent just before the model changed
             array = scale_for_model(array, (width, height))
-        tensor = pixels_to_input(array[np.newaxis], self.model.input_details)
+        prepare = getattr(self.model, "prepare", None)  # a model's own normalization, else the default rule
+        tensor = prepare(array) if prepare else pixels_to_input(array[np.newaxis], self.model.input_details)
         ready = time.perf_counter()
         probs = self.model.run(tensor)
         pairs = top_k(probs, self.model.labels, self.k)

@@ -17,16 +17,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers.classify import (
-    check_max_results,
-    check_score_threshold,
-    choose_normalization,
-    dequantize,
-    open_task_model,
-)
-from helpers.errors import ModelError
-from helpers.images import ImageSource, load_image, to_input
+from helpers.classify import check_max_results, check_score_threshold, model_labels
+from helpers.errors import ModelError, OptionError
+from helpers.images import ImageSource, check_size, load_image
 from helpers.metadata import ModelMetadata
+from helpers.model import LiteRTModel
 
 # The usual SSD layout: [top, left, bottom, right]; the metadata's index gives where left, top, right, bottom sit.
 DEFAULT_BOX_ORDER = (1, 0, 3, 2)
@@ -72,18 +67,8 @@ def _output_roles(outputs: list[dict], metadata: ModelMetadata | None, name: str
     return roles
 
 
-def kind_problem(name: str, outputs: list[dict]) -> str | None:
-    """Why a model with these outputs is not an SSD-style detector (None if it looks like one)."""
-    shapes = [tuple(int(d) for d in o["shape"]) for o in outputs]
-    if len(shapes) == 4 and any(len(shape) == 3 and shape[-1] == 4 for shape in shapes):
-        return None
-    if len(shapes) == 1 and len(shapes[0]) == 4 and shapes[0][1] * shapes[0][2] > 1:
-        return (f"'{name}' outputs a score per pixel ({'×'.join(map(str, shapes[0][1:]))}): a segmentation model, "
-                f"not a detector. Use helpers.segmentation.segment(model_path, image).")
-    if len(shapes) == 1:
-        return (f"'{name}' has one output of {int(np.prod(shapes[0][1:]))} scores: an image classifier, not a "
-                f"detector (which has 4 outputs: boxes, classes, scores, count). Use helpers.classify.Classifier.")
-    return f"'{name}' has {len(shapes)} outputs; an SSD detector has 4 (boxes, classes, scores, count)."
+class _Detector(LiteRTModel):
+    kind = "detector"
 
 
 def boxes_to_pixels(corners: np.ndarray, image_size: tuple[int, int], order: Sequence[int] = DEFAULT_BOX_ORDER,
@@ -93,8 +78,11 @@ def boxes_to_pixels(corners: np.ndarray, image_size: tuple[int, int], order: Seq
     ``order`` says where left, top, right and bottom sit among each box's four numbers (the metadata's
     BoundingBoxProperties.index); ``pixel_size`` = the input's (w, h) if the corners are in input pixels.
     """
-    width, height = image_size
-    corners = np.asarray(corners, dtype=np.float64).reshape(-1, 4)
+    width, height = check_size(image_size, "image_size")
+    try:
+        corners = np.asarray(corners, dtype=np.float64).reshape(-1, 4)
+    except (TypeError, ValueError):
+        raise OptionError(f"corners are numbers, four per box; got {np.shape(corners)}.") from None
     left, top, right, bottom = (corners[:, i] for i in order)
     if pixel_size is not None:
         left, right = left / pixel_size[0], right / pixel_size[0]
@@ -121,28 +109,21 @@ def detect(
     """
     max_results = check_max_results(max_results)
     threshold = check_score_threshold(score_threshold)
-    interpreter, outputs, metadata, labels = open_task_model(model_path, kind_problem, labels, num_threads)
-    name = os.path.basename(os.fspath(model_path))
-    roles = _output_roles(outputs, metadata, name)
+    model = _Detector(model_path, num_threads)
+    labels, metadata, outputs = model_labels(model, labels), model.metadata, model.outputs
+    roles = _output_roles(outputs, metadata, model.model_path.name)
     box_meta = metadata.outputs[roles["boxes"]] if metadata is not None else None
     order = box_meta.box_order if box_meta is not None and box_meta.box_order else DEFAULT_BOX_ORDER
     in_pixels = box_meta is not None and box_meta.box_coordinates == "PIXEL"
-
-    input_details = interpreter.get_input_details()[0]
-    _, in_height, in_width, _ = (int(d) for d in input_details["shape"])
-    mean, std, _ = choose_normalization(None, None, metadata, input_details["dtype"])
     photo = load_image(image)
-    interpreter.set_tensor(input_details["index"], to_input(photo, input_details, crop="none", mean=mean, std=std))
-    interpreter.invoke()
+    values = model.invoke(model.preprocess(photo, crop="none"))
 
     def output(role: str) -> np.ndarray:
-        details = outputs[roles[role]]
-        scale, zero_point = details["quantization"]
-        return dequantize(interpreter.get_tensor(details["index"]), float(scale), int(zero_point))
+        return values[roles[role]]
 
     corners, classes, scores = output("boxes").reshape(-1, 4), output("classes").ravel(), output("scores").ravel()
     count = min(round(float(output("count").ravel()[0])), len(scores))
-    boxes = boxes_to_pixels(corners[:count], photo.size, order, (in_width, in_height) if in_pixels else None)
+    boxes = boxes_to_pixels(corners[:count], photo.size, order, model.input_size if in_pixels else None)
     found = []
     for i in np.argsort(-scores[:count], kind="stable"):
         score = float(scores[i])
@@ -157,6 +138,8 @@ def detect(
 def count_by_label(detections: Sequence[Detection]) -> dict[str, int]:
     """How many detections of each label, most frequent first."""
     counts: dict[str, int] = {}
+    if not all(isinstance(d, Detection) for d in detections):
+        raise OptionError("count_by_label takes the list detect(...) returns (Detection items).")
     for detection in detections:
         counts[detection.label] = counts.get(detection.label, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
@@ -172,8 +155,10 @@ def describe(detections: Sequence[Detection]) -> str:
 
 def iou(a: Sequence[float], b: Sequence[float]) -> float:
     """Intersection over union of two (x, y, width, height) boxes: 1 for the same box, 0 when they do not touch."""
-    ax, ay, aw, ah = (float(v) for v in a)
-    bx, by, bw, bh = (float(v) for v in b)
+    try:
+        (ax, ay, aw, ah), (bx, by, bw, bh) = (np.asarray(box, dtype=np.float64).reshape(4) for box in (a, b))
+    except (TypeError, ValueError):
+        raise OptionError(f"iou takes two boxes of four numbers (x, y, width, height); got {a!r} and {b!r}.") from None
     overlap_w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
     overlap_h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
     inter = overlap_w * overlap_h

@@ -17,7 +17,8 @@ photo at a time. Speed comes from three things that do not change a pixel:
 * per model and image, only the quantization, ``invoke`` and a stable sort run.
 
 ImageNet samples are named ``<wnid>_<name>.JPEG``. Their class index is the
-position of the wnid in the sorted list of all 1,000 wnids (0 … 999); a model
+position of the wnid in data/imagenet_wnids.txt, the 1,000 ImageNet wnids in
+class order (0 … 999), whichever subset of the samples is evaluated; a model
 with 1,001 outputs puts ImageNet's "background" at output 0, so its output
 index is the class index + ``Classifier.class_offset``.
 """
@@ -28,26 +29,23 @@ import os
 import re
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
 
 import numpy as np
 
 from helpers.classify import Classifier, ranked
 from helpers.errors import EvaluationError
-from helpers.images import load_image, pixels_to_input, resize_for_model
+from helpers.images import load_image, resize_for_model
 from helpers.metrics import wilson_interval
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 WNID = re.compile(r"^(n\d{8})_")
 DEFAULT_WORKERS = 2
 
-T = TypeVar("T")
-R = TypeVar("R")
 
 
 # --------------------------------------------------------------------------- images and classes
@@ -63,11 +61,17 @@ def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list
         if not paths:
             raise EvaluationError(f"'{folder}' holds no image files ({', '.join(IMAGE_SUFFIXES)}).")
         return paths
-    return [Path(p) for p in images]
+    try:
+        return [Path(p) for p in images]
+    except TypeError:
+        raise EvaluationError(f"images is a folder or a list of image paths; got {type(images).__name__} "
+                              f"holding something else.") from None
 
 
 def wnid_of(path: str | os.PathLike) -> str:
     """The WordNet id at the start of an ImageNet sample's file name (``n01440764_tench.JPEG``)."""
+    if not isinstance(path, (str, os.PathLike)):
+        raise EvaluationError(f"wnid_of takes a file path; got {type(path).__name__}.")
     match = WNID.match(Path(path).name)
     if match is None:
         raise EvaluationError(
@@ -77,18 +81,25 @@ def wnid_of(path: str | os.PathLike) -> str:
     return match.group(1)
 
 
-def imagenet_classes(paths: Sequence[str | os.PathLike], wnids: Sequence[str] | None = None) -> np.ndarray:
-    """The class index (0 … 999) of each ImageNet sample: its wnid's position in the sorted ``wnids``.
+@lru_cache(maxsize=1)
+def imagenet_wnids() -> tuple[str, ...]:
+    """The 1,000 ImageNet wnids in class-index order (data/imagenet_wnids.txt: sorted, n01440764 first)."""
+    from helpers.assets import data_file
 
-    Without ``wnids`` the samples themselves must hold every class once or more
-    (as the 1,000-image sample set does); for a subset, pass all the wnids.
-    """
-    found = [wnid_of(p) for p in paths]
-    reference = sorted(set(wnids) if wnids is not None else set(found))
+    return tuple(data_file("imagenet_wnids.txt").read_text(encoding="utf-8").split())
+
+
+def imagenet_classes(paths: Sequence[str | os.PathLike], wnids: Sequence[str] | None = None) -> np.ndarray:
+    """The class index (0 … 999) of each ImageNet sample: its wnid's position in ``wnids`` (default: all 1,000)."""
+    if isinstance(paths, (str, os.PathLike)):
+        raise EvaluationError("imagenet_classes takes a list of paths; for a folder use image_paths(folder) first.")
+    reference = imagenet_wnids() if wnids is None else list(wnids)
     position = {wnid: i for i, wnid in enumerate(reference)}
+    found = [wnid_of(p) for p in paths]
     missing = sorted(set(found) - position.keys())
     if missing:
-        raise EvaluationError(f"{len(missing)} sample wnids are not in the wnid list given, e.g. {missing[0]}.")
+        raise EvaluationError(f"{len(missing)} sample wnids are not in the wnid list, e.g. {missing[0]}: these "
+                              f"are not ImageNet classes. Pass the classes yourself: evaluate(..., classes=[...]).")
     return np.array([position[w] for w in found], dtype=np.int64)
 
 
@@ -146,31 +157,6 @@ class Evaluation:
 # --------------------------------------------------------------------------- the pipeline
 
 
-def _prefetch(function: Callable[[T], R], items: Sequence[T], workers: int) -> Iterator[R]:
-    """``map(function, items)`` in order, computed ``workers`` threads ahead (bounded look-ahead)."""
-    if workers <= 0:
-        yield from map(function, items)
-        return
-    window = 4 * workers
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode") as pool:
-        pending: deque[Future] = deque()
-        iterator = iter(items)
-        for item in iterator:
-            pending.append(pool.submit(function, item))
-            if len(pending) >= window:
-                break
-        try:
-            while pending:
-                result = pending.popleft().result()
-                for item in iterator:
-                    pending.append(pool.submit(function, item))
-                    break
-                yield result
-        finally:
-            for future in pending:
-                future.cancel()
-
-
 def _input_key(classifier: Classifier) -> tuple[int, int, str]:
     width, height = classifier.input_size
     return width, height, classifier.crop
@@ -182,18 +168,13 @@ def _resized(path: Path, keys: Sequence[tuple[int, int, str]]) -> dict[tuple[int
     return {key: np.asarray(resize_for_model(image, key[:2], key[2]), dtype=np.uint8)[np.newaxis] for key in keys}
 
 
-def _single_threaded_copy(classifier: Classifier) -> Classifier:
-    """Another interpreter for the same model, running on one thread (one per worker thread)."""
-    return Classifier(classifier.model_path, classifier.labels, num_threads=1, crop=classifier.crop)
-
-
 def _classify_one(path: Path, classifiers: Mapping[str, Classifier], keys: Sequence[tuple[int, int, str]],
                   k: int) -> dict[str, tuple[np.ndarray, float]]:
     """Every model's ``k`` best classes for one image, and the seconds each model took."""
     pixels = _resized(path, keys)
     out = {}
     for name, classifier in classifiers.items():
-        tensor = pixels_to_input(pixels[_input_key(classifier)], classifier.input_details)
+        tensor = classifier.prepare(pixels[_input_key(classifier)])
         start = time.perf_counter()
         probs = classifier.run(tensor)
         seconds = time.perf_counter() - start
@@ -219,16 +200,23 @@ def evaluate_many(
     decoding never interrupts a multi-threaded ``invoke``); with 0, everything
     runs in this thread on the classifiers given. The answers are the same.
     """
-    if not classifiers:
-        raise EvaluationError("No classifiers given: pass a dict such as {'name': Classifier(...)}.")
-    if k < 1:
-        raise EvaluationError(f"k must be at least 1; got {k}.")
-    if workers < 0:
-        raise EvaluationError(f"workers is a number of threads (0 or more); got {workers}.")
+    if not isinstance(classifiers, Mapping) or not classifiers:
+        raise EvaluationError("Pass the classifiers as a non-empty dict, such as {'name': Classifier(...)}.")
+    for name, classifier in classifiers.items():
+        if not isinstance(classifier, Classifier):
+            raise EvaluationError(f"'{name}' is a {type(classifier).__name__}, not a helpers.classify.Classifier; "
+                                  f"wrap the model file: Classifier(model_path, labels).")
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+        raise EvaluationError(f"k must be at least 1, a whole number (answers kept per image); got {k!r}.")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 0:
+        raise EvaluationError(f"workers is a number of threads (0 or more); got {workers!r}.")
     paths = image_paths(images)
     if not paths:
         raise EvaluationError("No images given: pass a folder or a non-empty list of image paths.")
-    truth = imagenet_classes(paths) if classes is None else np.asarray(classes, dtype=np.int64).ravel()
+    truth = imagenet_classes(paths) if classes is None else np.asarray(classes).ravel()
+    if not np.issubdtype(truth.dtype, np.integer):
+        raise EvaluationError(f"classes are whole class indices (0-based, without 'background'); got {truth.dtype} "
+                              f"values such as {truth[:1]!r}.")
     if len(truth) != len(paths):
         raise EvaluationError(f"{len(truth)} classes for {len(paths)} images; give one class per image.")
     for name, classifier in classifiers.items():
@@ -248,7 +236,7 @@ def evaluate_many(
         if workers == 0:
             return _classify_one(path, classifiers, keys, k)
         if not hasattr(local, "copies"):
-            local.copies = {name: _single_threaded_copy(c) for name, c in classifiers.items()}
+            local.copies = {name: c.clone() for name, c in classifiers.items()}
         return _classify_one(path, local.copies, keys, k)
 
     from tqdm.auto import tqdm
@@ -256,11 +244,15 @@ def evaluate_many(
     predictions = {name: np.empty((len(paths), k), dtype=np.int64) for name in classifiers}
     seconds = dict.fromkeys(classifiers, 0.0)
     label = next(iter(classifiers)) if len(classifiers) == 1 else f"{len(classifiers)} models"
-    stream = _prefetch(job, paths, workers)
-    for i, answers in enumerate(tqdm(stream, total=len(paths), desc=label, unit="img", disable=not progress)):
-        for name, (answer, spent) in answers.items():
-            predictions[name][i] = answer
-            seconds[name] += spent
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="evaluate") as pool:
+        stream = pool.map(job, paths) if workers else map(job, paths)  # in order; the answers are small
+        try:
+            for i, answers in enumerate(tqdm(stream, total=len(paths), desc=label, unit="img", disable=not progress)):
+                for name, (answer, spent) in answers.items():
+                    predictions[name][i] = answer
+                    seconds[name] += spent
+        finally:
+            pool.shutdown(cancel_futures=True)  # after an error, do not decode the rest
     return {
         name: Evaluation(name, truth, predictions[name], seconds[name], tuple(paths)) for name in classifiers
     }

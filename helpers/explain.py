@@ -32,15 +32,14 @@ import difflib
 import math
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
 
-from helpers.classify import Classifier, dequantize, load_interpreter
+from helpers.classify import Classifier
 from helpers.errors import ExplanationError, HelpersError
-from helpers.images import ImageSource, load_image, pixels_to_input, resize_for_model
+from helpers.images import ImageSource, load_image, resize_for_model
 
 GRAY = 128  # the default fill: mid-grey, which MobileNet's (pixel − 127.5) / 127.5 maps to about 0
 REGIONS = (("top-left", "top", "top-right"), ("left", "centre", "right"),
@@ -159,52 +158,11 @@ class TFLiteScorer:
         self.labels = list(classifier.labels)
         self.name = classifier.model_path.name
         self.crop = classifier.crop
-        self.workers = max(1, workers or _available_cores())
-        self._copies: list[Any] = []
-
-    def _interpreters(self, count: int) -> list[Any]:
-        while len(self._copies) < count:
-            self._copies.append(load_interpreter(self.classifier.model_path, num_threads=1))
-        return self._copies[:count]
+        self.workers = workers
 
     def scores(self, pixels: np.ndarray, progress: str | None = None) -> np.ndarray:
-        """(N, H, W, 3) uint8 pixels → (N, classes) dequantized outputs, one invoke() per image."""
-        details_in, details_out = self.classifier.input_details, self.classifier.output_details
-        scale, zero_point = details_out["quantization"]
-        count = len(pixels)
-        out = np.empty((count, self.classifier.num_outputs), dtype=np.float32)
-        workers = min(self.workers, max(1, count))
-        bar = _progress(count, progress)
-
-        done = [0] * workers  # images finished by each worker; only this thread touches the progress bar
-
-        def work(worker: int, interpreter: Any) -> None:
-            for i in range(worker, count, workers):
-                interpreter.set_tensor(details_in["index"], pixels_to_input(pixels[i : i + 1], details_in))
-                interpreter.invoke()
-                raw = interpreter.get_tensor(details_out["index"])
-                out[i] = dequantize(raw, float(scale), int(zero_point)).reshape(-1)
-                done[worker] += 1
-                if workers == 1:
-                    bar.update(1)
-
-        try:
-            copies = self._interpreters(workers)
-            if workers == 1:
-                work(0, copies[0])
-            else:
-                with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="occlusion") as pool:
-                    futures = [pool.submit(work, k, copies[k]) for k in range(workers)]
-                    shown, pending = 0, futures
-                    while pending:
-                        _, pending = wait(pending, timeout=0.1)
-                        bar.update(sum(done) - shown)
-                        shown = sum(done)
-                    for future in futures:
-                        future.result()
-        finally:
-            bar.close()
-        return out
+        """(N, H, W, 3) uint8 pixels → (N, classes) probabilities, on single-threaded copies of the model at once."""
+        return self.classifier.run_batch(pixels, self.workers, progress, leave=False)
 
 
 class KerasScorer:
@@ -234,15 +192,14 @@ class KerasScorer:
 
     def scores(self, pixels: np.ndarray, progress: str | None = None) -> np.ndarray:
         """(N, H, W, 3) uint8 pixels → (N, classes) model outputs."""
-        bar = _progress(len(pixels), progress)
+        from tqdm.auto import tqdm
+
         parts = []
-        try:
+        with tqdm(total=len(pixels), desc=progress, unit="img", leave=False, disable=progress is None) as bar:
             for start in range(0, len(pixels), self.batch_size):
                 batch = (pixels[start : start + self.batch_size].astype(np.float32) - 127.5) / 127.5
                 parts.append(np.asarray(self.model(batch, training=False), dtype=np.float32))
                 bar.update(len(batch))
-        finally:
-            bar.close()
         return np.concatenate(parts) if parts else np.zeros((0, len(self.labels)), np.float32)
 
 
@@ -263,37 +220,7 @@ def scorer(model: Any, labels: Sequence[str] | None = None, workers: int | None 
         raise ExplanationError(
             f"model: expected a Classifier, a .tflite path or a Keras model; got {type(model).__name__}."
         )
-    shape = tuple(int(d) for d in classifier.output_details["shape"])
-    if len(shape) != 2 or shape[0] != 1 or shape[1] < 2:
-        raise ExplanationError(
-            f"model: '{classifier.model_path.name}' outputs a tensor of shape {shape}, not one score per class "
-            f"(1, classes): it is not an image classifier (a detector or a segmentation model?). "
-            f"Explain a classifier such as models/mobilenet_v2_1.0_224_quant.tflite."
-        )
     return TFLiteScorer(classifier, workers)
-
-
-def _available_cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # macOS, Windows
-        return os.cpu_count() or 1
-
-
-class _NoBar:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(total: int, description: str | None):
-    if description is None:
-        return _NoBar()
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=description, unit="img", leave=False)
 
 
 # --------------------------------------------------------------------------- inputs and arguments

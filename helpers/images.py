@@ -6,20 +6,25 @@ same way. The policy, introduced in notebook 01:
 * ``load_image`` accepts a path, bytes, a file object, a PIL image or a numpy
   array; it applies the EXIF orientation, composites transparency on white and
   converts every mode (grayscale, palette, CMYK, 16-bit, ...) to 8-bit RGB.
+  One rule per pixel type, never a guess from the values: uint8 as is; other
+  integers are 8-bit levels and must lie in 0…255; uint16 arrays and 16-bit
+  images are 16-bit (65535 is white); floats and booleans have no scale, so
+  they need ``value_range=(black, white)``, e.g. ``(0, 1)`` or ``(0, 255)``,
+  which also maps any other type. Values outside the range are an error, never
+  clipped; so are uint16 values all ≤ 255 (8-bit data? say which range).
 * ``to_input`` first takes the **central square** of the photo, then resizes it
   (bilinear) to the model's input size: how the published accuracies were
   measured (a central crop) and what the TensorFlow Lite Android example does
   before resizing. ``crop="none"`` squashes the whole photo to the input size
   instead (the aspect ratio is lost), and a number such as ``crop=0.875`` takes
   the central square whose side is that fraction of the photo's short side.
-* Pixels are normalized as ``(pixel - mean) / std``; the default is MobileNet's
-  ``mean = std = 127.5``, which gives [-1, 1]. A model whose TFLite metadata
-  states another normalization (``mean=0, std=255`` for [0, 1], or one value per
-  channel) gets it from ``helpers.classify.Classifier``. The result is written in
-  the input tensor's own type: float32 as is; uint8/int8 with the tensor's
-  quantization ``q = real / scale + zero_point``. When that mapping is the
-  identity (the usual ``scale = 1/128, zero_point = 128`` of quantized
-  MobileNets), the raw pixel values are used unchanged.
+* A float32 input gets ``(pixel - mean) / std``; the default is MobileNet's
+  ``mean = std = 127.5``, which gives [-1, 1]; a model whose TFLite metadata
+  states another (``mean=0, std=255`` for [0, 1], or one value per channel)
+  gets it from ``helpers.model.LiteRTModel``. A uint8 or int8 input gets the
+  pixel bytes (int8: minus 128), because its quantization already says what
+  they mean (``scale = 1/128, zero_point = 128``: [-1, 1]; ``1/255, 0``: [0, 1]);
+  an explicit mean/std is quantized with ``q = real / scale + zero_point``.
 * ``region=(x, y, width, height)`` (pixels of the upright photo) classifies only
   that part of the photo: it is cut out first, then cropped and resized as above.
 """
@@ -124,7 +129,52 @@ def _open(source: ImageSource) -> Image.Image:
     return image
 
 
-def _from_array(array: np.ndarray) -> Image.Image:
+def _check_range(value_range: tuple[float, float]) -> tuple[float, float]:
+    try:
+        low, high = (float(v) for v in value_range)
+    except (TypeError, ValueError):
+        raise OptionError(f"value_range is (low, high), the values that mean black and white, such as (0, 1) or "
+                          f"(0, 255); got {value_range!r}.") from None
+    if not (np.isfinite(low) and np.isfinite(high) and low < high):
+        raise OptionError(f"value_range needs finite low < high; got {value_range!r}.")
+    return low, high
+
+
+def to_uint8(array: np.ndarray, value_range: tuple[float, float] | None = None) -> np.ndarray:
+    """Pixel values → uint8 by one rule per dtype (module docstring); ``value_range`` = (black, white) maps any dtype."""
+    array = np.asarray(array)
+    if array.dtype.kind not in "biuf":
+        raise ImageError(f"A numpy image holds numbers; got dtype {array.dtype}.")
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise ImageError("The numpy image contains NaN or infinite values.")
+    low_value, high_value = (array.min(), array.max()) if array.size else (0, 0)
+    if value_range is not None:
+        low, high = _check_range(value_range)
+        if low_value < low or high_value > high:
+            raise ImageError(f"The image's values run {low_value:g}…{high_value:g}, outside value_range=({low:g}, "
+                             f"{high:g}); give the range the data really uses (nothing is clipped).")
+        return np.round((array.astype(np.float64) - low) * (255.0 / (high - low))).astype(np.uint8)
+    if array.dtype == np.uint8:
+        return array
+    if array.dtype == np.bool_:
+        raise ImageError("A boolean array (a mask?) has no pixel scale. Pass value_range=(0, 1) to show True as "
+                         "white, or convert it yourself: mask.astype(np.uint8) * 255.")
+    if array.dtype == np.uint16:
+        if high_value <= 255:
+            raise ImageError(f"These uint16 values all lie in 0…{high_value}: 8-bit data stored as 16 bits, or a "
+                             f"nearly black 16-bit image? Say which: value_range=(0, 255) or value_range=(0, 65535).")
+        return np.round(array / 257.0).astype(np.uint8)  # 16-bit: 65535 is white
+    if array.dtype.kind in "iu":
+        if low_value < 0 or high_value > 255:
+            raise ImageError(f"{array.dtype} pixel values must lie in 0…255 (8-bit levels); these run "
+                             f"{low_value}…{high_value}. Pass value_range=(low, high) to map them, or fix the data.")
+        return array.astype(np.uint8)
+    raise ImageError(f"A float image's scale is ambiguous: its values run {low_value:g}…{high_value:g}. Say which "
+                     f"scale it uses: value_range=(0, 1) or value_range=(0, 255), e.g. load_image(array, "
+                     f"value_range=(0, 1)).")
+
+
+def _from_array(array: np.ndarray, value_range: tuple[float, float] | None = None) -> Image.Image:
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
@@ -134,29 +184,18 @@ def _from_array(array: np.ndarray) -> Image.Image:
         )
     if array.size == 0:
         raise ImageError(f"The numpy image is empty (shape {array.shape}).")
-    if np.issubdtype(array.dtype, np.floating):
-        if not np.isfinite(array).all():
-            raise ImageError("The numpy image contains NaN or infinite values.")
-        scale = 255.0 if array.max() <= 1.0 else 1.0  # floats in [0, 1] or in [0, 255]
-        array = np.clip(array * scale, 0, 255).round().astype(np.uint8)
-    elif array.dtype == np.uint16:
-        array = (array >> 8).astype(np.uint8)
-    elif array.dtype != np.uint8:
-        array = np.clip(array, 0, 255).astype(np.uint8)
-    return Image.fromarray(array)
+    return Image.fromarray(to_uint8(array, value_range))
 
 
-def _to_rgb(image: Image.Image) -> Image.Image:
+def _to_rgb(image: Image.Image, value_range: tuple[float, float] | None = None) -> Image.Image:
+    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):  # 16-bit, 32-bit or float: the array rules
+        array = np.asarray(image)
+        return _from_array(array.astype(np.uint16) if image.mode.startswith("I;16") else array, value_range).convert("RGB")
+    if value_range is not None:
+        raise OptionError(f"value_range is for arrays and 16-bit or float images; this {image.mode} image already "
+                          f"has 8-bit pixels. Leave value_range out.")
     if image.mode == "RGB":
         return image
-    if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
-        # 16/32-bit grayscale: stretch the actual range to 0-255.
-        array = np.asarray(image, dtype=np.float64)
-        low, high = float(array.min()), float(array.max())
-        array = (array - low) * (255.0 / (high - low)) if high > low else np.zeros_like(array)
-        return Image.fromarray(array.round().astype(np.uint8)).convert("RGB")
-    if image.mode == "F":
-        return _from_array(np.asarray(image)).convert("RGB")
     if image.mode == "P":
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     if image.mode in ("LA", "La", "PA"):
@@ -167,33 +206,45 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def load_image(source: ImageSource) -> Image.Image:
-    """Load ``source`` as an upright 8-bit RGB PIL image (or raise ImageError)."""
+def load_image(source: ImageSource, value_range: tuple[float, float] | None = None) -> Image.Image:
+    """Load ``source`` as an upright 8-bit RGB PIL image (or raise ImageError); ``value_range`` for arrays, see above."""
     if isinstance(source, np.ndarray):
-        return _to_rgb(_from_array(source))
+        return _to_rgb(_from_array(source, value_range))
     if isinstance(source, Image.Image):
         image = source
-    else:
+    elif isinstance(source, (str, os.PathLike, bytes, bytearray)) or hasattr(source, "read"):
         image = _open(source)
+    else:
+        raise ImageError(f"Cannot read an image from a {type(source).__name__}: give a path, bytes, a file object, "
+                         f"a PIL image or a numpy array.")
     try:
         image = ImageOps.exif_transpose(image) or image
     except (OSError, ValueError, KeyError, TypeError, SyntaxError):
         warnings.warn(f"{_describe(source)} has a broken EXIF block; its orientation is ignored.", stacklevel=2)
-    return _to_rgb(image)
+    return _to_rgb(image, value_range)
+
+
+def check_size(size: tuple[int, int], name: str = "size") -> tuple[int, int]:
+    """``size`` = (width, height) as two positive ints, or an ImageError."""
+    if not (isinstance(size, (tuple, list)) and len(size) == 2 and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in size)):
+        raise ImageError(f"{name} is (width, height) in whole pixels, such as (224, 224); got {size!r}.")
+    return int(size[0]), int(size[1])
+
+
+def check_crop(crop: str | float) -> str | float:
+    """``crop`` if it is one of CROPS or a fraction in (0, 1], else an ImageError naming the choices."""
+    if crop in CROPS if isinstance(crop, str) else (
+            isinstance(crop, (int, float, np.floating, np.integer)) and not isinstance(crop, bool) and 0 < crop <= 1):
+        return crop
+    raise ImageError(f"crop must be one of {CROPS} or a fraction in (0, 1] such as 0.875; got {crop!r}.")
 
 
 def _crop_box(size: tuple[int, int], crop: str | float) -> tuple[int, int, int, int] | None:
     """The (left, top, right, bottom) box ``crop`` keeps of an image of ``size``, or None for the whole image."""
-    if isinstance(crop, str):
-        if crop not in CROPS:
-            raise ImageError(f"crop must be one of {CROPS} or a fraction in (0, 1] such as 0.875; got {crop!r}.")
-        if crop == "none":
-            return None
-        fraction = 1.0
-    elif isinstance(crop, (int, float, np.floating, np.integer)) and not isinstance(crop, bool) and 0 < crop <= 1:
-        fraction = float(crop)
-    else:
-        raise ImageError(f"crop must be one of {CROPS} or a fraction in (0, 1] such as 0.875; got {crop!r}.")
+    if check_crop(crop) == "none":
+        return None
+    fraction = 1.0 if crop == "center" else float(crop)
     width, height = size
     side = max(1, round(min(width, height) * fraction))
     left, top = (width - side) // 2, (height - side) // 2
@@ -202,14 +253,19 @@ def _crop_box(size: tuple[int, int], crop: str | float) -> tuple[int, int, int, 
 
 def resize_for_model(image: Image.Image, size: tuple[int, int], crop: str | float = "center") -> Image.Image:
     """Crop (central square by default, see the module's docstring) and resize bilinearly to ``size`` = (w, h)."""
+    size = check_size(size)
     box = _crop_box(image.size, crop)
     if box is not None:
         image = image.crop(box)
     return image.resize(size, Image.Resampling.BILINEAR)
 
 
-def _normalization(value: Normalization, name: str) -> np.ndarray:
-    array = np.asarray(value, dtype=np.float32).reshape(-1)
+def normalization_array(value: Normalization, name: str) -> np.ndarray:
+    """A mean or std as a float32 array of 1 or 3 values (std > 0), or an OptionError."""
+    try:
+        array = np.asarray(value, dtype=np.float32).reshape(-1)
+    except (TypeError, ValueError):
+        array = np.zeros(0, np.float32)
     if array.size not in (1, 3) or not np.isfinite(array).all():
         raise OptionError(f"{name} must be one number or one per channel (R, G, B); got {value!r}.")
     if name == "std" and (array <= 0).any():
@@ -218,25 +274,31 @@ def _normalization(value: Normalization, name: str) -> np.ndarray:
 
 
 def quantize_pixels(pixels: np.ndarray, dtype: np.dtype, scale: float, zero_point: int,
-                    mean: Normalization = MEAN, std: Normalization = STD) -> np.ndarray:
-    """Map uint8 RGB pixels to an input tensor of ``dtype`` (float32, uint8 or int8), normalizing with mean/std."""
+                    mean: Normalization | None = None, std: Normalization | None = None) -> np.ndarray:
+    """Map uint8 RGB pixels to an input tensor of ``dtype`` (float32, uint8 or int8), by the module's rule.
+
+    float32: ``(pixel - mean) / std`` (default MobileNet's 127.5, 127.5). uint8/int8 without mean/std:
+    the pixel bytes (int8: minus 128); with them: ``q = (pixel - mean) / std / scale + zero_point``.
+    """
     dtype = np.dtype(dtype)
-    mean, std = _normalization(mean, "mean"), _normalization(std, "std")
+    if (mean is None) != (std is None):
+        raise OptionError("Give both mean and std (pixels become (pixel - mean) / std), or neither.")
     if dtype == np.float32:
-        return ((pixels.astype(np.float32) - mean) / std).astype(np.float32)
+        mean, std = (MEAN, STD) if mean is None else (mean, std)
+        return ((pixels.astype(np.float32) - normalization_array(mean, "mean")) / normalization_array(std, "std"))
     if dtype not in (np.uint8, np.int8):
         raise ImageError(f"Input tensors of type {dtype} are not supported; expected float32, uint8 or int8.")
     if scale <= 0:
         raise ImageError(f"The {dtype} input tensor has no quantization (scale {scale}); cannot map pixels to it.")
     info = np.iinfo(dtype)
-    if np.ptp(mean) == 0 and np.ptp(std) == 0:  # the same normalization for every channel
-        m, s = float(mean[0]), float(std[0])
-        if abs(scale * s - 1.0) < 0.01 and abs(zero_point - m) <= 1.0:
-            return pixels.astype(dtype)  # identity mapping (uint8, scale 1/128, zero point 128)
-        if abs(scale * s - 1.0) < 0.01 and abs(zero_point + 128 - m) <= 1.0:
-            return (pixels.astype(np.int16) - 128).astype(dtype)  # the same, shifted to int8
-    real = (pixels.astype(np.float32) - mean) / std
-    return np.clip(np.round(real / scale + zero_point), info.min, info.max).astype(dtype)
+    if mean is None:  # the bytes as they are: the input's quantization says what they mean
+        return (pixels.astype(np.int16) + info.min).astype(dtype)
+    real = (pixels.astype(np.float32) - normalization_array(mean, "mean")) / normalization_array(std, "std")
+    q = np.round(real / scale + zero_point)
+    if q.size and (q.min() < info.min - 1 or q.max() > info.max + 1):
+        raise OptionError(f"mean/std map these pixels to {q.min():g}…{q.max():g}, outside the {dtype} input's "
+                          f"{info.min}…{info.max}: they would be clipped. Leave mean/std out for a quantized input.")
+    return np.clip(q, info.min, info.max).astype(dtype)
 
 
 def crop_region(image: Image.Image, region: Region | None) -> Image.Image:
@@ -260,7 +322,8 @@ def crop_region(image: Image.Image, region: Region | None) -> Image.Image:
 
 
 def to_input(source: ImageSource, input_details: dict, crop: str | float = "center",
-             mean: Normalization = MEAN, std: Normalization = STD, region: Region | None = None) -> np.ndarray:
+             mean: Normalization | None = None, std: Normalization | None = None,
+             region: Region | None = None) -> np.ndarray:
     """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization)."""
     shape = tuple(int(d) for d in input_details["shape"])
     if len(shape) != 4 or shape[-1] != 3:
@@ -270,8 +333,8 @@ def to_input(source: ImageSource, input_details: dict, crop: str | float = "cent
     return pixels_to_input(np.asarray(image, dtype=np.uint8)[np.newaxis], input_details, mean, std)
 
 
-def pixels_to_input(pixels: np.ndarray, input_details: dict, mean: Normalization = MEAN,
-                    std: Normalization = STD) -> np.ndarray:
+def pixels_to_input(pixels: np.ndarray, input_details: dict, mean: Normalization | None = None,
+                    std: Normalization | None = None) -> np.ndarray:
     """Already-resized uint8 pixels → the input tensor's dtype, using its quantization (quantize_pixels)."""
     scale, zero_point = input_details.get("quantization", (0.0, 0))
     return quantize_pixels(pixels, input_details["dtype"], float(scale), int(zero_point), mean, std)

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from helpers.classify import choose_normalization, dequantize, open_task_model
-from helpers.errors import LabelError
-from helpers.images import ImageSource, Normalization, load_image, to_input
+from helpers.classify import model_labels
+from helpers.errors import LabelError, OptionError
+from helpers.images import ImageSource, Normalization, check_size, load_image
+from helpers.model import LiteRTModel
 
 _BAND_VALUES = 1 << 22  # floats per band of output rows while resizing scores (16 MB)
 
@@ -32,6 +33,8 @@ class Segmentation:
     def shares(self) -> dict[str, float]:
         """The fraction of pixels of each class present, largest first."""
         counts = np.bincount(self.mask.ravel(), minlength=len(self.labels))
+        if len(counts) > len(self.labels):
+            raise LabelError(f"The mask holds class {len(counts) - 1} but there are {len(self.labels)} labels.")
         total = max(int(self.mask.size), 1)
         order = np.argsort(-counts, kind="stable")
         return {self.labels[i]: counts[i] / total for i in order if counts[i] > 0}
@@ -41,18 +44,8 @@ class Segmentation:
         return ", ".join(f"{label} {share:.0%}" for label, share in self.shares().items())
 
 
-def kind_problem(name: str, outputs: list[dict]) -> str | None:
-    """Why a model with these outputs is not a segmenter (None if it is one): one (1, h, w, classes) output."""
-    shapes = [tuple(int(d) for d in o["shape"]) for o in outputs]
-    if len(shapes) == 1 and len(shapes[0]) == 4 and shapes[0][1] * shapes[0][2] > 1 and shapes[0][3] > 1:
-        return None
-    if len(shapes) == 4:
-        return (f"'{name}' has 4 outputs (boxes, classes, scores, count): an object detector, not a segmenter. "
-                f"Use helpers.detection.detect(model_path, image).")
-    if len(shapes) == 1:
-        return (f"'{name}' has one output of shape {shapes[0]}: a score per label for the whole image (an image "
-                f"classifier), not a score per pixel. Use helpers.classify.Classifier.")
-    return f"'{name}' has {len(shapes)} outputs; a segmenter has one, of shape (1, height, width, classes)."
+class _Segmenter(LiteRTModel):
+    kind = "segmenter"
 
 
 def _source_positions(size_out: int, size_in: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -70,8 +63,10 @@ def upsample_argmax(scores: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     Done in bands of rows, so a 12-megapixel photo never needs all its scores in memory at once.
     """
     scores = np.asarray(scores, dtype=np.float32)
+    if scores.ndim != 3 or 0 in scores.shape:
+        raise OptionError(f"scores are (height, width, classes); got shape {scores.shape}.")
     in_h, in_w, classes = scores.shape
-    width, height = size
+    width, height = check_size(size)
     x_low, x_high, x_weight = _source_positions(width, in_w)
     y_low, y_high, y_weight = _source_positions(height, in_h)
     # Along x once for every input row: (in_h, width, classes).
@@ -100,16 +95,12 @@ def segment(
     The whole photo is resized to the model's input (no crop); labels and the input normalization come
     from the model's metadata unless given. Introduced in notebook 01, section 8.
     """
-    interpreter, outputs, metadata, labels = open_task_model(model_path, kind_problem, labels, num_threads)
-    name = os.path.basename(os.fspath(model_path))
-    classes = int(outputs[0]["shape"][-1])
+    model = _Segmenter(model_path, num_threads, mean=mean, std=std)
+    labels = model_labels(model, labels)
+    classes = int(model.output_details["shape"][-1])
     if len(labels) != classes:
-        raise LabelError(f"{len(labels)} labels for the {classes} classes of '{name}'; pass one label per class.")
-    input_details = interpreter.get_input_details()[0]
-    mean, std, _ = choose_normalization(mean, std, metadata, input_details["dtype"])
+        raise LabelError(f"{len(labels)} labels for the {classes} classes of '{model.model_path.name}'; pass one "
+                         f"label per class.")
     photo = load_image(image)
-    interpreter.set_tensor(input_details["index"], to_input(photo, input_details, crop="none", mean=mean, std=std))
-    interpreter.invoke()
-    scale, zero_point = outputs[0]["quantization"]
-    scores = dequantize(interpreter.get_tensor(outputs[0]["index"]), float(scale), int(zero_point))[0]
+    scores = model.invoke(model.preprocess(photo, crop="none"))[0][0]
     return Segmentation(upsample_argmax(scores, photo.size), labels)

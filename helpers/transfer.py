@@ -35,11 +35,11 @@ from pathlib import Path
 import numpy as np
 
 from helpers import assets
-from helpers.classify import dequantize, load_interpreter
 from helpers.errors import TransferError
 from helpers.files import write_files_atomically
-from helpers.images import ImageSource, load_image, pixels_to_input, resize_for_model
+from helpers.images import ImageSource, load_image, resize_for_model
 from helpers.metrics import softmax
+from helpers.model import LiteRTModel
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 IGNORED_FILES = ("thumbs.db", "desktop.ini")
@@ -230,74 +230,34 @@ def augment_pixels(
     return out
 
 
-class FeatureExtractor:
+class FeatureExtractor(LiteRTModel):
     """An embedding model run with LiteRT: an image's pixels in, its feature vector (float32) out.
 
     Introduced in notebook 06, where one image goes through ``set_tensor`` → ``invoke`` → ``get_tensor`` by hand.
     """
 
-    def __init__(self, model_path: str | os.PathLike, num_threads: int | None = None) -> None:
-        self.model_path = Path(model_path)
-        self.interpreter = load_interpreter(self.model_path, num_threads)
-        inputs, outputs = self.interpreter.get_input_details(), self.interpreter.get_output_details()
-        if len(inputs) != 1 or len(outputs) != 1:
-            raise TransferError(f"'{self.model_path.name}' has {len(inputs)} inputs and {len(outputs)} outputs; "
-                                f"a feature extractor has one of each.")
-        self.input_details, self.output_details = inputs[0], outputs[0]
-        shape = tuple(int(d) for d in self.input_details["shape"])
-        if len(shape) != 4 or shape[0] != 1 or shape[-1] != 3:
-            raise TransferError(f"'{self.model_path.name}' takes a tensor of shape {shape}; a feature extractor "
-                                f"needs one image (1, H, W, 3).")
-        self.dim = int(np.prod(self.output_details["shape"][1:]))
+    error = TransferError
 
-    @property
-    def input_size(self) -> tuple[int, int]:
-        """The model's input (width, height) in pixels."""
-        return int(self.input_details["shape"][2]), int(self.input_details["shape"][1])
+    def kind_problem(self, name: str, outputs: list[dict]) -> str | None:
+        """Why a model with these outputs is not a feature extractor (one output): None if it is one."""
+        return None if len(outputs) == 1 else f"'{name}' has {len(outputs)} outputs; a feature extractor has one."
+
+    def __init__(self, model_path: str | os.PathLike, num_threads: int | None = None) -> None:
+        super().__init__(model_path, num_threads)
+        self.dim = int(np.prod(self.output_details["shape"][1:]))
 
     def extract(self, pixels: np.ndarray) -> np.ndarray:
         """The feature vector (dequantized, float32) of one image given as (H, W, 3) or (1, H, W, 3) uint8 pixels."""
-        array = np.asarray(pixels)
-        if array.ndim == 3:
-            array = array[np.newaxis]
-        width, height = self.input_size
-        if array.shape != (1, height, width, 3) or array.dtype != np.uint8:
-            raise TransferError(f"Expected uint8 pixels of shape ({height}, {width}, 3); got {array.dtype} "
-                                f"{array.shape[1:] if array.ndim == 4 else array.shape}. Use "
-                                f"load_pixels(paths, size={self.input_size}).")
-        return self.run(pixels_to_input(array, self.input_details))
-
-    def run(self, tensor: np.ndarray) -> np.ndarray:
-        """The feature vector (dequantized, float32) of one prepared (1, H, W, 3) input tensor."""
-        self.interpreter.set_tensor(self.input_details["index"], tensor)
-        self.interpreter.invoke()
-        raw = self.interpreter.get_tensor(self.output_details["index"]).reshape(-1)
-        out_scale, out_zero = self.output_details["quantization"]
-        return dequantize(raw, float(out_scale), int(out_zero))
+        return self.run(self.prepare(pixels))
 
     def extract_batch(self, pixels: np.ndarray, *, workers: int = 2, progress: bool = True) -> np.ndarray:
         """Feature vectors of a (n, H, W, 3) uint8 batch: (n, dim) float32; ``workers`` single-threaded copies."""
         array = np.asarray(pixels)
         if array.ndim != 4 or len(array) == 0:
             raise TransferError(f"Expected a batch of images (n, H, W, 3); got shape {array.shape}.")
-        if workers < 1:
-            raise TransferError(f"workers is a number of threads (1 or more); got {workers}.")
-        from tqdm.auto import tqdm
-
-        out = np.empty((len(array), self.dim), dtype=np.float32)
-        chunks = [c for c in np.array_split(np.arange(len(array)), workers) if c.size]
-        extractors = [self] if len(chunks) == 1 else [FeatureExtractor(self.model_path, 1) for _ in chunks]
-        with tqdm(total=len(array), desc="features", unit="img", disable=not progress) as bar:
-
-            def run(extractor: FeatureExtractor, indices: np.ndarray) -> None:
-                for i in indices:
-                    out[i] = extractor.extract(array[i])
-                    bar.update(1)
-
-            with ThreadPoolExecutor(max_workers=len(chunks)) as pool:
-                for future in [pool.submit(run, e, c) for e, c in zip(extractors, chunks)]:
-                    future.result()
-        return out
+        if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
+            raise TransferError(f"workers is a number of threads (1 or more); got {workers!r}.")
+        return self.run_batch(array, workers, "features" if progress else None)
 
     def __repr__(self) -> str:
         width, height = self.input_size
@@ -381,6 +341,10 @@ class HeadClassifier:
     def input_size(self) -> tuple[int, int]:
         """The extractor's input (width, height) in pixels."""
         return self.extractor.input_size
+
+    def prepare(self, pixels: np.ndarray) -> np.ndarray:
+        """Model-sized uint8 pixels → the extractor's input tensor."""
+        return self.extractor.prepare(pixels)
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
         """Probabilities (one per label) for one prepared input tensor."""

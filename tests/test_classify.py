@@ -8,8 +8,8 @@ import sys
 import numpy as np
 import pytest
 
-from helpers import HelpersError, LabelError, ModelError
-from helpers.classify import Classifier, align_labels, dequantize, load_interpreter, top_k
+from helpers import HelpersError, LabelError, ModelError, OptionError
+from helpers.classify import Classifier, Prediction, align_labels, dequantize, load_interpreter, top_k
 
 LABELS = ["rabbit", "hamster", "dog"]
 
@@ -61,17 +61,55 @@ def test_labels_default_to_indices(tiny_models):
 
 
 def test_background_label_alignment():
-    assert align_labels(["background", "a", "b"], 2) == ["a", "b"]
+    assert align_labels(["background", "a", "b"], 2) == ["a", "b"]  # ImageNet's list for a 1000-output model
     thousand = [f"class {i}" for i in range(1000)]
-    assert align_labels(thousand, 1001) == ["background", *thousand]
+    assert align_labels(thousand, 1001, offset=1) == ["background", *thousand]
     with pytest.raises(LabelError):
-        align_labels(["a", "b"], 3)  # one short, but not ImageNet: no guessing
+        align_labels(thousand, 1001)  # the model says there is no background: no guessing
+    with pytest.raises(LabelError):
+        align_labels(["a", "b"], 3)
     assert align_labels(["a", "b", "c"], 3) == ["a", "b", "c"]
 
 
-def test_class_offset(tiny_models):
-    assert Classifier(tiny_models["float"], ["background", "a", "b"]).class_offset == 1
+def test_class_offset_comes_from_the_model_not_the_labels(tiny_models):
+    # A learner's own class called "background" does not shift anything: 3 outputs, no ImageNet background.
+    assert Classifier(tiny_models["float"], ["background", "a", "b"]).class_offset == 0
     assert Classifier(tiny_models["float"], LABELS).class_offset == 0
+    assert Classifier(tiny_models["float"], LABELS, background=True).class_offset == 1  # the explicit override
+    with pytest.raises(OptionError, match="background is True, False or None"):
+        Classifier(tiny_models["float"], LABELS, background="yes")
+
+
+@pytest.mark.parametrize("variant", ["readlines", "bom", "crlf", "cr", "spaces"])
+def test_label_text_is_cleaned_once(tiny_models, tmp_path, variant):
+    text = {"readlines": "rabbit\nhamster\ndog\n\n", "bom": "\ufeffrabbit\nhamster\ndog", "crlf": "rabbit\r\nhamster\r\ndog\r\n",
+            "cr": "rabbit\rhamster\rdog", "spaces": " rabbit \nhamster\t\ndog"}[variant]
+    path = tmp_path / "labels.txt"
+    path.write_bytes(text.encode("utf-8"))
+    assert Classifier(tiny_models["float"], path).labels == LABELS  # a path is accepted …
+    assert Classifier(tiny_models["float"], str(path)).labels == LABELS
+    with open(path, encoding="utf-8", newline="") as handle:  # … and so are lines read by hand
+        assert Classifier(tiny_models["float"], handle.readlines()).labels == LABELS
+
+
+def test_labels_that_are_neither_a_list_nor_a_file(tiny_models):
+    with pytest.raises(LabelError, match="No label file at 'labels.txt'"):
+        Classifier(tiny_models["float"], "labels.txt")
+    with pytest.raises(LabelError, match="list of strings"):
+        Classifier(tiny_models["float"], {"a": 1})
+
+
+def test_results_are_named_and_still_unpack(tiny_models, photo_like):
+    result = Classifier(tiny_models["float"], LABELS).classify(photo_like, top_k=1)[0]
+    label, probability = result
+    assert isinstance(result, Prediction) and (result.label, result.probability) == (label, probability)
+    assert top_k(np.array([0.2, 0.5, 0.3]), ["a", "b", "c"], k=1)[0].label == "b"
+
+
+@pytest.mark.parametrize("bad", [-1, 0, 2.5, True, "3"])
+def test_top_k_function_needs_a_positive_whole_number(bad):  # Classifier.classify: test_classify_options
+    with pytest.raises(OptionError, match="k must be a whole number"):
+        top_k(np.array([0.2, 0.5, 0.3]), ["a", "b", "c"], k=bad)
 
 
 def test_dequantize_formula():

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import HelpersError, ImageError
+from helpers import HelpersError, ImageError, OptionError
 from helpers.images import load_image, quantize_pixels, resize_for_model, to_input
 
 
@@ -45,7 +45,7 @@ def test_every_source_kind_loads_the_same_pixels(tmp_path, photo_like, source_ki
         ("RGBA", (255, 255, 255)),
         ("P", (128, 128, 128)),
         ("CMYK", None),
-        ("I;16", (0, 0, 0)),
+        ("I;16", (4, 4, 4)),  # 1000 / 257
         ("1", (255, 255, 255)),
     ],
 )
@@ -68,7 +68,7 @@ def test_modes_convert_to_rgb(mode, expected_corner):
     if mode == "CMYK":
         assert rgb.getpixel((0, 0))[0] > 200 and max(rgb.getpixel((0, 0))[1:]) < 50
     if mode == "I;16":
-        assert rgb.getpixel((7, 7)) == (255, 255, 255)  # the 16-bit range is stretched to 0-255
+        assert rgb.getpixel((7, 7)) == (233, 233, 233)  # 16-bit: 60000 / 257, never stretched
 
 
 def test_palette_with_transparency_is_composited_on_white():
@@ -94,9 +94,50 @@ def test_exif_orientation_is_applied(tmp_path):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_float_arrays_in_unit_range_are_scaled(dtype):
+def test_float_arrays_need_their_value_range(dtype):
     array = np.full((4, 4, 3), 0.5, dtype=dtype)
-    assert load_image(array).getpixel((0, 0)) == (128, 128, 128)
+    with pytest.raises(ImageError, match=r"value_range=\(0, 1\) or value_range=\(0, 255\)"):
+        load_image(array)  # 0.5 of what? never guessed from the maximum
+    assert load_image(array, value_range=(0, 1)).getpixel((0, 0)) == (128, 128, 128)
+    assert load_image(array * 255, value_range=(0, 255)).getpixel((0, 0)) == (128, 128, 128)
+    array[0, 0] = 1.01  # one pixel slightly above 1 is an error, never a black photo
+    with pytest.raises(ImageError, match="outside value_range"):
+        load_image(array, value_range=(0, 1))
+
+
+def test_one_rule_per_integer_dtype():
+    levels = np.array([[0, 128, 255]])
+    for dtype in (np.int64, np.int32, np.int16, np.uint32):  # 8-bit levels in a wider type
+        assert np.asarray(load_image(levels.astype(dtype)))[0, :, 0].tolist() == [0, 128, 255]
+    with pytest.raises(ImageError, match="must lie in 0…255.*-5…300"):
+        load_image(np.array([[-5, 300]], np.int64))  # never saturated
+    assert np.asarray(load_image(np.array([[-1, 1]]), value_range=(-1, 1)))[0, :, 0].tolist() == [0, 255]
+    with pytest.raises(ImageError, match="boolean.*value_range=\\(0, 1\\)"):
+        load_image(np.eye(3, dtype=bool))
+    assert np.asarray(load_image(np.eye(3, dtype=bool), value_range=(0, 1)))[0, :2, 0].tolist() == [255, 0]
+
+
+def test_uint16_arrays_and_16_bit_pngs_follow_the_same_rule(tmp_path):
+    array = np.array([[0, 32896, 65535]], np.uint16)
+    Image.fromarray(array).save(tmp_path / "deep.png")
+    from_array, from_png = (np.asarray(load_image(s))[0, :, 0].tolist() for s in (array, tmp_path / "deep.png"))
+    assert from_array == from_png == [0, 128, 255]  # 65535 is white, both ways
+    eight_bit = np.array([[0, 128, 255]], np.uint16)  # 8-bit data in a uint16 array: ambiguous, so asked
+    Image.fromarray(eight_bit).save(tmp_path / "shallow.png")
+    for source in (eight_bit, tmp_path / "shallow.png"):
+        with pytest.raises(ImageError, match=r"value_range=\(0, 255\) or value_range=\(0, 65535\)"):
+            load_image(source)
+        assert np.asarray(load_image(source, value_range=(0, 255)))[0, :, 0].tolist() == [0, 128, 255]
+
+
+def test_value_range_mistakes_are_errors(photo_like):
+    with pytest.raises(OptionError, match="already has 8-bit pixels"):
+        load_image(Image.fromarray(photo_like), value_range=(0, 1))
+    for bad in [(1, 0), (0, float("inf")), "0-1", (0,)]:
+        with pytest.raises(OptionError, match="value_range"):
+            load_image(np.zeros((2, 2)), value_range=bad)
+    with pytest.raises(ImageError, match="Cannot read an image from a list"):
+        load_image([[0, 1], [2, 3]])
 
 
 def test_grayscale_and_single_channel_arrays():
@@ -201,11 +242,14 @@ def test_quantize_pixels_per_dtype():
     pixels = np.array([[0, 127, 255]], np.uint8)
     floats = quantize_pixels(pixels, np.float32, 0.0, 0)
     np.testing.assert_allclose(floats, [[-1.0, -0.00392, 1.0]], atol=1e-4)
-    np.testing.assert_array_equal(quantize_pixels(pixels, np.uint8, 1 / 128, 128), pixels)  # identity
+    np.testing.assert_array_equal(quantize_pixels(pixels, np.uint8, 1 / 128, 128), pixels)  # the bytes
     np.testing.assert_array_equal(quantize_pixels(pixels, np.int8, 1 / 128, 0), [[-128, -1, 127]])
-    # A tensor that wants [0, 1] inputs: real = (p - 127.5) / 127.5 is mapped with scale 1/255.
-    other = quantize_pixels(pixels, np.uint8, 1 / 255, 0)
-    assert other.dtype == np.uint8 and other[0, 0] == 0 and other[0, 2] == 255
+    # A tensor that wants [0, 1] (scale 1/255, zero point 0) gets the bytes too: real = q / 255, nothing clipped.
+    np.testing.assert_array_equal(quantize_pixels(pixels, np.uint8, 1 / 255, 0), pixels)
+    # An explicit mean/std is quantized; one that does not fit the input's range is an error, not a clip.
+    np.testing.assert_array_equal(quantize_pixels(pixels, np.uint8, 1 / 255, 0, mean=0, std=255), pixels)
+    with pytest.raises(OptionError, match="would be clipped"):
+        quantize_pixels(pixels, np.uint8, 1 / 255, 0, mean=127.5, std=127.5)
 
 
 def test_quantize_rejects_unsupported_or_unquantized():

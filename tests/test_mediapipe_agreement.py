@@ -153,7 +153,7 @@ def test_real_models_of_the_wrong_kind_are_refused():
         Classifier(ssd)
     with pytest.raises(ModelError, match="segmentation model"):
         Classifier(deeplab)
-    with pytest.raises(ModelError, match="image classifier, not a detector"):
+    with pytest.raises(ModelError, match="image classifier, not an object detector"):
         detect(mobilenet, photo)
     with pytest.raises(ModelError, match="image classifier"):
         segment(mobilenet, photo)

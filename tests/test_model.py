@@ -1,0 +1,167 @@
+"""helpers.model, the LiteRT base of every model wrapper: inputs it refuses, normalization, threads, clones."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+
+import numpy as np
+import pytest
+
+from helpers import LabelError, ModelError, OptionError, TransferError
+from helpers import model as model_module
+from helpers.classify import Classifier
+from helpers.model import LiteRTModel, available_cpus, check_num_threads, choose_normalization, load_interpreter
+from helpers.transfer import FeatureExtractor
+
+LABELS = ["rabbit", "hamster", "dog"]
+
+
+def _tflite(model, representative=None, io_type=None) -> bytes:
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    if representative is not None:
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.representative_dataset = representative
+        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        converter.inference_input_type = converter.inference_output_type = io_type
+    with contextlib.redirect_stdout(io.StringIO()):
+        return converter.convert()
+
+
+@pytest.fixture(scope="module")
+def odd_models(tmp_path_factory) -> dict:
+    """Models a classifier must refuse or handle: features, logits, dynamic size, batch 2, a [0, 1] uint8 input."""
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(1)
+    conv = keras.layers.Conv2D(4, 3, activation="relu")
+    features = keras.Sequential([keras.Input((16, 16, 3)), conv, keras.layers.GlobalAveragePooling2D()])
+    logits = keras.Sequential([keras.Input((16, 16, 3)), conv, keras.layers.GlobalAveragePooling2D(),
+                               keras.layers.Dense(3)])
+    dynamic = keras.Sequential([keras.Input((None, None, 3)), keras.layers.Conv2D(3, 3),
+                                keras.layers.GlobalAveragePooling2D(), keras.layers.Softmax()])
+    batch_two = keras.Sequential([keras.Input((16, 16, 3), batch_size=2), keras.layers.Flatten(),
+                                  keras.layers.Dense(3, activation="softmax")])
+    unit = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Flatten(),
+                             keras.layers.Dense(3, activation="softmax")])  # trained on [0, 1] pixels
+    rng = np.random.default_rng(0)
+
+    def unit_range():
+        for _ in range(20):
+            yield [rng.uniform(0, 1, (1, 16, 16, 3)).astype(np.float32)]
+
+    folder = tmp_path_factory.mktemp("odd")
+    out = {"unit_keras": unit}
+    for name, data in {"features": _tflite(features), "logits": _tflite(logits), "dynamic": _tflite(dynamic),
+                       "batch_two": _tflite(batch_two), "unit_uint8": _tflite(unit, unit_range, tf.uint8)}.items():
+        out[name] = folder / f"{name}.tflite"
+        out[name].write_bytes(data)
+    return out
+
+
+def test_a_feature_extractor_is_not_a_classifier(odd_models):
+    with pytest.raises(ModelError, match="looks like a feature extractor.*helpers.transfer.FeatureExtractor"):
+        Classifier(odd_models["features"])
+    assert FeatureExtractor(odd_models["features"]).dim == 4  # where it belongs
+
+
+@pytest.mark.assets
+def test_the_embedding_extractor_is_refused_as_a_classifier():
+    from helpers import assets
+
+    path = assets.fetch("models/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite")
+    with pytest.raises(ModelError, match="1024 outputs are pooled image features.*FeatureExtractor"):
+        Classifier(path)
+
+
+def test_logits_are_accepted_and_said_so(odd_models, photo_like):
+    classifier = Classifier(odd_models["logits"], LABELS)
+    assert classifier.output_kind == "logits" and "logits → softmax" in repr(classifier)
+    probs = classifier.predict(photo_like)
+    assert probs.min() >= 0 and probs.sum() == pytest.approx(1, abs=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["float", "uint8", "int8"])
+def test_softmax_models_give_probabilities(tiny_models, kind):
+    assert Classifier(tiny_models[kind]).output_kind == "probabilities"
+
+
+def test_dynamic_and_batched_inputs_are_refused(odd_models):
+    with pytest.raises(ModelError, match=r"dynamic input shape \(-1, -1, -1, 3\).*fixed input"):
+        Classifier(odd_models["dynamic"])
+    with pytest.raises(ModelError, match=r"batches of 2 images.*batch size 1"):
+        Classifier(odd_models["batch_two"])
+    with pytest.raises(TransferError, match="batches of 2"):
+        FeatureExtractor(odd_models["batch_two"])  # the same checks under every wrapper, with its own error
+
+
+def test_a_uint8_input_that_wants_0_to_1_gets_it(odd_models, photo_like):
+    classifier = Classifier(odd_models["unit_uint8"], LABELS)
+    scale, zero_point = classifier.input_details["quantization"]
+    assert scale == pytest.approx(1 / 255, rel=0.02) and zero_point == 0
+    pixels = photo_like[:16, :16]
+    np.testing.assert_array_equal(classifier.prepare(pixels)[0], pixels)  # real = q / 255: all of [0, 1], no clipping
+    expected = np.asarray(odd_models["unit_keras"](pixels[None].astype(np.float32) / 255))[0]
+    np.testing.assert_allclose(classifier.predict(pixels), expected, atol=0.03)
+    with pytest.raises(OptionError, match=r"pixels would be clipped"):
+        Classifier(odd_models["unit_uint8"], LABELS, mean=127.5, std=127.5)  # [-1, 1] does not fit [0, 1]
+
+
+def test_normalization_rule(tiny_models):
+    float_input = {"dtype": np.float32, "quantization": (0.0, 0)}
+    uint8_input = {"dtype": np.uint8, "quantization": (1 / 128, 128)}
+    assert choose_normalization(None, None, None, float_input) == (127.5, 127.5, "default (MobileNet: 127.5, 127.5)")
+    assert choose_normalization(None, None, None, uint8_input)[:2] == (None, None)  # the bytes as they are
+    assert choose_normalization(127.5, 127.5, None, uint8_input)[2] == "given"
+    with pytest.raises(OptionError, match="both mean and std"):
+        choose_normalization(0, None, None, float_input)
+
+
+@pytest.mark.parametrize("bad", [-5, 0, 2.5, True, "2"])
+def test_num_threads_must_be_a_positive_whole_number(tiny_models, bad):
+    with pytest.raises(OptionError, match="num_threads must be a whole number ≥ 1"):
+        Classifier(tiny_models["float"], num_threads=bad)
+    with pytest.raises(OptionError, match="num_threads"):
+        load_interpreter(tiny_models["float"], bad)
+
+
+def test_threads_come_from_the_cpus_this_process_may_use(monkeypatch, tmp_path):
+    quota = tmp_path / "cpu.max"
+    monkeypatch.setattr(model_module, "CPU_MAX", quota)  # no file: the affinity mask alone
+    mask = available_cpus()
+    assert 1 <= mask <= (__import__("os").cpu_count() or 1) and check_num_threads(None) == mask
+    quota.write_text("50000 100000\n")  # half a CPU: one thread
+    assert available_cpus() == 1
+    quota.write_text("max 100000\n")
+    assert available_cpus() == mask
+    quota.write_text("garbage")
+    assert available_cpus() == mask
+    monkeypatch.setattr(model_module.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    quota.write_text("250000 100000\n")  # 2.5 CPUs of 4 allowed
+    assert available_cpus() == 3
+
+
+def test_clone_is_a_single_threaded_twin(tiny_models, photo_like):
+    classifier = Classifier(tiny_models["uint8"], LABELS, num_threads=2, crop=0.875)
+    twin = classifier.clone()
+    assert twin.interpreter is not classifier.interpreter and twin.num_threads == 1
+    assert (twin.labels, twin.crop, twin.class_offset) == (classifier.labels, classifier.crop, classifier.class_offset)
+    np.testing.assert_array_equal(twin.predict(photo_like), classifier.predict(photo_like))
+
+
+def test_the_base_runs_any_image_model(tiny_models, photo_like):
+    model = LiteRTModel(tiny_models["int8"])
+    (out,) = model.invoke(model.preprocess(photo_like))
+    assert out.shape == (1, 3) and out.dtype == np.float32
+    with pytest.raises(ModelError, match=r"Expected uint8 pixels of shape \(32, 32, 3\)"):
+        model.prepare(photo_like)
+    with pytest.raises(ModelError, match="model_path must be a file path"):
+        LiteRTModel(123)
+
+
+def test_labels_of_the_wrong_length_name_both_counts(tiny_models):
+    with pytest.raises(LabelError, match="has 2 labels but the model has 3 outputs"):
+        Classifier(tiny_models["float"], ["a", "b"])
