@@ -18,6 +18,7 @@ from ai_edge_litert.interpreter import Interpreter
 from helpers.errors import LabelError, ModelError, OptionError
 from helpers.images import MEAN, STD, ImageSource, Normalization, Region, to_input
 from helpers.metadata import ModelMetadata, metadata_or_none, read_metadata
+from helpers.quiet import native_stderr
 
 BACKGROUND = "background"
 
@@ -80,8 +81,9 @@ def load_interpreter(model_path: str | os.PathLike, num_threads: int | None = No
             f"Download the .tflite file itself."
         )
     try:
-        interpreter = Interpreter(model_path=str(path), num_threads=num_threads or os.cpu_count())
-        interpreter.allocate_tensors()
+        with native_stderr():  # LiteRT's "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." is not an error
+            interpreter = Interpreter(model_path=str(path), num_threads=num_threads or os.cpu_count())
+            interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"LiteRT cannot load '{path}': {exc}. The file may be truncated; fetch it again.") from exc
     return interpreter

@@ -54,20 +54,90 @@ def top_k_alt(pairs: Sequence[tuple[str, float]], title: str) -> str:
     return f"Horizontal bar chart, {title}: {listed}."
 
 
+CREDIT_FONTSIZE = 8.0  # points: readable at the notebooks' 90 dpi
+CAPTION_FONTSIZE = 10.0
+
+
+def wrap_credit(text: str, width_in: float, fontsize: float = CREDIT_FONTSIZE) -> str:
+    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` points (introduced in notebook 01)."""
+    import textwrap
+
+    chars = max(12, int(width_in * 72 / (fontsize * 0.56)))  # an average sans-serif character is ~0.56 em wide
+    return "\n".join(textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=False)) if text else ""
+
+
 def show_photos(images: Sequence, captions: Sequence[str], credits: Sequence[str] | None = None,
                 columns: int = 3, size: float = 3.2):
-    """A grid of photos, each with a caption and (small, below) its credit line; returns the axes."""
+    """A grid of photos, each ``size`` inches wide with its caption above and its credit wrapped below; returns the axes.
+
+    Every photo keeps its cell however long the credits are: each row is as tall as its photos
+    plus its longest credit, so credits never overlap each other or a photo.
+    """
+    if not len(images) or len(captions) != len(images) or (credits is not None and len(credits) != len(images)):
+        raise ValueError(f"show_photos needs one caption (and one credit, if any) per photo: got {len(images)} photos, "
+                         f"{len(captions)} captions, {'no' if credits is None else len(credits)} credits.")
+    columns = max(1, min(columns, len(images)))
     rows = -(-len(images) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows + 0.3), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < len(images):
+    gap, pad = 0.15, 0.08  # inches between cells, and between a photo and its texts
+    line = CREDIT_FONTSIZE * 1.3 / 72
+    caption_h = CAPTION_FONTSIZE * 1.6 / 72
+    wrapped = [wrap_credit(credit, size) for credit in credits] if credits is not None else [""] * len(images)
+    row_credit_h = [max((text.count("\n") + 1) * line if text else 0.0
+                        for text in wrapped[r * columns:(r + 1) * columns]) for r in range(rows)]
+    row_h = [caption_h + pad + size + (pad + h if h else 0.0) for h in row_credit_h]
+    width, height = columns * size + (columns - 1) * gap, sum(row_h) + (rows - 1) * gap
+    fig = plt.figure(figsize=(width, height))
+    axes = np.empty((rows, columns), dtype=object)
+    top = height
+    for r in range(rows):
+        photo_top = top - caption_h - pad
+        for c in range(columns):
+            ax = fig.add_axes([(c * (size + gap)) / width, (photo_top - size) / height, size / width, size / height])
+            ax.axis("off")
+            axes[r, c] = ax
+            i = r * columns + c
+            if i >= len(images):
+                continue
             ax.imshow(images[i])
-            ax.set_title(captions[i], fontsize=10)
-            if credits is not None:
-                ax.text(0.5, -0.04, credits[i], transform=ax.transAxes, ha="center", va="top", fontsize=6, wrap=True)
-    fig.tight_layout()
+            ax.set_anchor("N")  # a landscape photo sits at the top of its cell, caption and credit next to it
+            ax.set_title(captions[i], fontsize=CAPTION_FONTSIZE)
+            if wrapped[i]:
+                ax.annotate(wrapped[i], (0.5, 0.0), xycoords="axes fraction", xytext=(0, -pad * 72),
+                            textcoords="offset points", ha="center", va="top", fontsize=CREDIT_FONTSIZE,
+                            linespacing=1.15, color="#333333")
+        top -= row_h[r] + gap
+    fig.photo_grid = True  # text_overlaps and the browser test look for these figures
     return axes
+
+
+def text_overlaps(fig) -> list[tuple[str, str]]:
+    """Pairs of visible texts in ``fig`` whose drawn boxes overlap (empty when every label is readable)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = list(fig.texts)
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
+        if ax.axison:
+            texts += [ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels(), *ax.get_yticklabels()]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+    texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    return [(texts[i].get_text(), texts[j].get_text()) for i in range(len(texts)) for j in range(i + 1, len(texts))
+            if boxes[i].overlaps(boxes[j])]
+
+
+SHOWN: list[dict] = []  # one entry per photo grid shown in this kernel: what the browser test reads
+
+
+def photo_grid_report() -> str:
+    """One line per photo grid shown so far: its smallest photo cell and any overlapping texts (notebook 01)."""
+    if not SHOWN:
+        return "No photo grids shown yet."
+    lines = [f"grid {i + 1}: photos {entry['cell_px']} px, {len(entry['overlaps'])} overlapping texts"
+             + (f" ({entry['overlaps'][0][0][:30]!r} and {entry['overlaps'][0][1][:30]!r})" if entry["overlaps"] else "")
+             for i, entry in enumerate(SHOWN)]
+    return "\n".join(lines)
 
 
 def show(fig=None, alt: str = "") -> None:
@@ -77,6 +147,9 @@ def show(fig=None, alt: str = "") -> None:
     fig = fig or plt.gcf()
     if not alt:
         raise ValueError("Every figure needs alt text: describe what it shows.")
+    if getattr(fig, "photo_grid", False):
+        cell = min(ax.get_window_extent().height for ax in fig.axes) * 90 / fig.dpi
+        SHOWN.append({"cell_px": round(cell), "overlaps": text_overlaps(fig)})
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)

@@ -119,3 +119,34 @@ def test_segmentation_overlay_legend_lists_present_classes_with_shares():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["background 62%", "person 38%"]
     with pytest.raises(ValueError, match="must match"):
         plots.segmentation_overlay(image, mask[:, :3], ["a", "b", "c"])
+
+
+def test_photo_grid_credits_wrap_under_their_own_photo_without_overlapping():
+    long_credit = "Photo: someone, https://www.flickr.com/photos/104286287@N06/10090824183/ — CC BY 2.0"
+    images = [np.zeros((h, w, 3), dtype=np.uint8) for w, h in [(320, 240), (240, 320), (500, 200), (200, 200), (64, 48)]]
+    axes = plots.show_photos(images, [f"photo {i}" for i in range(5)], [long_credit] * 5, columns=5, size=2.6)
+    fig = plots.figure_of(axes)
+    assert plots.text_overlaps(fig) == []
+    fig.canvas.draw()
+    for ax in axes.flat:  # every photo keeps its cell: 2.6 inches on its long side
+        box = ax.get_window_extent()
+        assert max(box.width, box.height) == pytest.approx(2.6 * fig.dpi, rel=0.02)
+    credits = [t for ax in axes.flat for t in ax.texts]
+    assert all(max(len(line) for line in t.get_text().split("\n")) < 50 for t in credits)
+    assert all(t.get_fontsize() >= 8 for t in credits)
+    plots.show(fig, alt="Five black rectangles.")
+    assert plots.SHOWN[-1] == {"cell_px": round(2.6 * 90 * 200 / 500), "overlaps": []}  # the widest photo is the lowest
+    assert plots.photo_grid_report().splitlines()[-1].endswith("0 overlapping texts")
+
+
+def test_text_overlaps_finds_labels_drawn_over_each_other():
+    fig, ax = plt.subplots()
+    ax.text(0.5, 0.5, "first label")
+    ax.text(0.5, 0.5, "second label")
+    assert plots.text_overlaps(fig) == [("first label", "second label")]
+    plt.close(fig)
+
+
+def test_show_photos_needs_one_caption_per_photo():
+    with pytest.raises(ValueError, match="one caption"):
+        plots.show_photos([np.zeros((4, 4, 3))], ["a", "b"])
