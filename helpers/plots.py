@@ -117,8 +117,13 @@ def text_overlaps(fig) -> list[tuple[str, str]]:
     texts = list(fig.texts)
     for ax in fig.axes:
         texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
-        if ax.axison:
-            texts += [ax.xaxis.label, ax.yaxis.label, *ax.get_xticklabels(), *ax.get_yticklabels()]
+        if ax.axison:  # tick labels outside the view limits are not drawn
+            box = ax.get_window_extent(renderer)
+            texts += [ax.xaxis.label, ax.yaxis.label]
+            texts += [t for t in ax.get_xticklabels()
+                      if box.x0 - 1 <= t.get_window_extent(renderer).intervalx.mean() <= box.x1 + 1]
+            texts += [t for t in ax.get_yticklabels()
+                      if box.y0 - 1 <= t.get_window_extent(renderer).intervaly.mean() <= box.y1 + 1]
         if ax.get_legend() is not None:
             texts += ax.get_legend().get_texts()
     texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
@@ -291,6 +296,7 @@ def pareto_chart(names: Sequence[str], latency_ms: Sequence[float], accuracy: Se
     span = max(float(np.ptp(acc)), 1e-9) if acc.size else 1.0
     log_lat = np.log10(lat)
     placed: list[tuple[float, float, int]] = []  # labels so far: (log latency, accuracy, side)
+    labels: list = []
     for i in np.argsort(-acc, kind="stable"):  # label from the top down
         area = 40 + 180 * float(size_mb[i])
         ax.scatter(lat[i], acc[i], s=area, color=PALETTE[i % len(PALETTE)], alpha=0.85, edgecolors="black",
@@ -299,29 +305,69 @@ def pareto_chart(names: Sequence[str], latency_ms: Sequence[float], accuracy: Se
         crowded = any(0 < log_lat[j] - log_lat[i] < 0.6 and abs(acc[j] - acc[i]) < 0.08 * span
                       for j in range(len(names)))
         side = -1 if crowded else 1
-        dy = -3 - 11 * sum(1 for x, y, sd in placed
+        dy = -4 - 13 * sum(1 for x, y, sd in placed
                            if sd == side and abs(log_lat[i] - x) < 0.4 and abs(acc[i] - y) < 0.06 * span)
         placed.append((float(log_lat[i]), float(acc[i]), side))
-        ax.annotate(f"{names[i]} ({float(size_mb[i]):.1f} MB)", (lat[i], acc[i]), textcoords="offset points",
-                    xytext=(side * (np.sqrt(area) / 2 + 4), dy), ha="left" if side > 0 else "right", fontsize=8)
+        label = ax.annotate(f"{names[i]} ({float(size_mb[i]):.1f} MB)", (lat[i], acc[i]), textcoords="offset points",
+                            xytext=(side * (np.sqrt(area) / 2 + 4), dy), ha="left" if side > 0 else "right",
+                            fontsize=10, zorder=4)
+        labels.append(label)
     front = np.flatnonzero(pareto_front(lat, acc))
     order = front[np.argsort(lat[front])]
     ax.plot(lat[order], acc[order], color="grey", linestyle="-", linewidth=1.2, zorder=2,
             label="Pareto front: nothing is both faster and more accurate")
     ax.set_xscale("log")
     high = max(float(lat.max()), budget_ms or 0.0)
-    low = min([float(lat.min()) / 1.6] + [10 ** (x - 1.0) for x, _, side in placed if side < 0])  # room for labels
-    ax.set_xlim(low, high * 2.2)
+
+    def room() -> None:  # widen the x axis until every label fits inside the axes
+        ax.set_xlim(float(lat.min()) / 1.6, high * 2.2)
+        renderer = ax.figure.canvas.get_renderer()
+        for _ in range(20):
+            low, top = (np.log10(v) for v in ax.get_xlim())
+            box = ax.get_window_extent(renderer)
+            per_decade = box.width / (top - low)
+            extents = [label.get_window_extent(renderer) for label in labels]
+            left = box.x0 - min(e.x0 for e in extents)
+            right = max(e.x1 for e in extents) - box.x1
+            if left <= 0 and right <= 0:
+                return
+            ax.set_xlim(10 ** (low - max(left + 4, 0) / per_decade * 1.5 if left > 0 else low),
+                        10 ** (top + max(right + 4, 0) / per_decade * 1.5 if right > 0 else top))
+
+    room()
     if budget_ms is not None:
         ax.axvline(budget_ms, color=PALETTE[5], linestyle="--", linewidth=1.5,
                    label=f"{budget_ms:g} ms budget: {1000 / budget_ms:.0f} frames per second")
+        flipped: set[int] = set()
+        for _ in range(4):  # a label the budget line runs through changes sides (once); then the axis is refitted
+            crossing = labels_crossing(ax, labels, budget_ms)
+            if not crossing:
+                break
+            for label in crossing:
+                if id(label) in flipped:  # crossed on both sides: the line passes behind an opaque label
+                    label.set_bbox({"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+                    continue
+                flipped.add(id(label))
+                dx, dy = label.xyann
+                label.xyann = (-dx, dy)
+                label.set_ha("right" if label.get_ha() == "left" else "left")
+            room()
     ax.margins(y=0.1)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_xlabel(xlabel, fontsize=11)
+    ax.set_ylabel(ylabel, fontsize=11)
+    ax.set_title(title, fontsize=12)
+    ax.tick_params(labelsize=10)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=10, frameon=False)
     return ax
+
+
+def labels_crossing(ax, labels: Sequence, x: float) -> list:
+    """The text labels in ``labels`` that a vertical line at data coordinate ``x`` would run through."""
+    renderer = ax.figure.canvas.get_renderer()
+    line = ax.transData.transform((x, 0.0))[0]
+    return [label for label in labels
+            if label.get_window_extent(renderer).x0 - 2 <= line <= label.get_window_extent(renderer).x1 + 2]
 
 
 def latency_histogram(times_ms: Sequence[float], title: str = "Latency of repeated invoke() calls", bins: int = 30,

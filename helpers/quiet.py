@@ -4,7 +4,8 @@ Introduced in notebook 01. Jupyter shows whatever reaches file descriptor 2 as a
 pink block that looks like an error, although lines such as "INFO: Created
 TensorFlow Lite XNNPACK delegate for CPU." only say which kernels run. Around a
 noisy call, ``native_stderr()`` sends descriptor 2 to a temporary file, then
-passes on every line that is not known chatter (``NOISE``), so real errors still show.
+passes on every line that is not known chatter (``NOISE``), so real errors still show;
+``hide_start_up_lines()`` does the same around every later cell of a notebook.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ NOISE = [re.compile(pattern) for pattern in (
     r".*Estimated count of arithmetic ops: .*",
     r".*fully_quantize: 0, inference_type: .*",
     r".*Created device /job:localhost/replica:0/task:0/device:CPU:0.*",
+    r"WARNING: Logging before InitGoogle\(\) is written to STDERR",
+    r".*inference_feedback_manager\.cc:\d+\] Feedback manager requires a model with a single signature inference\..*",
     r"\s*",
 )]
 
@@ -76,9 +79,36 @@ def native_stderr() -> Iterator[None]:
                 sys.stderr.write("".join(kept))
 
 
-def import_tensorflow():
-    """``import tensorflow`` without its CUDA/CPU start-up lines (other messages still show); returns the module."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    with native_stderr():
-        import tensorflow as tf
-    return tf
+def hide_start_up_lines(shell=None) -> bool:
+    """From here on, filter ``NOISE`` out of what native code prints in each notebook cell (False outside IPython).
+
+    Call it at the top of a notebook's import cell, before TensorFlow or MediaPipe load: the rest of
+    that cell and every later cell run inside ``native_stderr()``. Lines that are not known chatter
+    still appear, at the end of their cell. Calling it again changes nothing.
+    """
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    if getattr(shell, "_classroom_quiet", False):
+        return True
+    open_blocks: list = []
+
+    def before(*_args) -> None:
+        block = native_stderr()
+        block.__enter__()
+        open_blocks.append(block)
+
+    def after(*_args) -> None:
+        while open_blocks:
+            open_blocks.pop().__exit__(None, None, None)
+
+    shell.events.register("pre_run_cell", before)
+    shell.events.register("post_run_cell", after)
+    shell._classroom_quiet = True
+    before()  # the rest of the calling cell: its post_run_cell closes this block
+    return True

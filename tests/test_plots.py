@@ -150,3 +150,16 @@ def test_text_overlaps_finds_labels_drawn_over_each_other():
 def test_show_photos_needs_one_caption_per_photo():
     with pytest.raises(ValueError, match="one caption"):
         plots.show_photos([np.zeros((4, 4, 3))], ["a", "b"])
+
+
+def test_the_budget_line_never_runs_through_a_model_label():
+    names = ["fast model", "model at 20 ms with a long name", "slow model"]
+    ax = plots.pareto_chart(names, [2.0, 20.0, 80.0], [40.0, 60.0, 70.0], [0.5, 1.0, 3.0], budget_ms=33.0)
+    labels = [t for t in ax.texts if "MB)" in t.get_text()]
+    assert len(labels) == 3 and all(t.get_fontsize() >= 10 for t in labels)
+    ax.figure.canvas.draw()
+    assert plots.labels_crossing(ax, labels, 33.0) == []
+    moved = next(t for t in labels if t.get_text().startswith("model at 20 ms"))
+    assert moved.get_ha() == "right"  # drawn right of its bubble it would cross 33 ms: it went left
+    assert plots.text_overlaps(ax.figure) == []
+    plt.close(ax.figure)

@@ -53,3 +53,36 @@ def test_working_shows_a_bar_that_ends_at_one_of_one(capsys):
     with pytest.raises(RuntimeError), progress.working("failing", interval_s=0.05):
         raise RuntimeError("conversion failed")
     assert "0/1" in capsys.readouterr().err
+
+
+class _Events:
+    def __init__(self):
+        self.callbacks = {}
+
+    def register(self, name, callback):
+        self.callbacks.setdefault(name, []).append(callback)
+
+
+class _Shell:
+    def __init__(self):
+        self.events = _Events()
+
+
+def test_hide_start_up_lines_filters_every_later_cell(capfd):
+    shell = _Shell()
+    assert quiet.hide_start_up_lines(shell) is True
+    os.write(2, b"INFO: Created TensorFlow Lite XNNPACK delegate for CPU.\n")  # the rest of the calling cell
+    shell.events.callbacks["post_run_cell"][0]()
+    assert capfd.readouterr().err == ""
+    for _ in range(2):  # two later cells
+        shell.events.callbacks["pre_run_cell"][0]()
+        os.write(2, b"W0000 00:00:1.0 1 inference_feedback_manager.cc:121] Feedback manager requires a model with a "
+                    b"single signature inference. Disabling support for feedback tensors.\nreal trouble\n")
+        shell.events.callbacks["post_run_cell"][0]()
+        assert capfd.readouterr().err == "real trouble\n"
+    assert quiet.hide_start_up_lines(shell) is True  # a second call adds no second pair of hooks
+    assert len(shell.events.callbacks["pre_run_cell"]) == 1
+
+
+def test_hide_start_up_lines_outside_a_notebook_does_nothing():
+    assert quiet.hide_start_up_lines() is False  # plain pytest: no IPython shell
