@@ -358,8 +358,23 @@ def pareto_chart(names: Sequence[str], latency_ms: Sequence[float], accuracy: Se
     ax.set_title(title, fontsize=12)
     ax.tick_params(labelsize=10)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=10, frameon=False)
+    _separate(ax, labels)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, fontsize=10, frameon=False)
     return ax
+
+
+def _separate(ax, labels: Sequence) -> None:
+    """Move labels down, a few points at a time, until no two of them overlap."""
+    renderer = ax.figure.canvas.get_renderer()
+    for _ in range(30):
+        extents = [label.get_window_extent(renderer) for label in labels]
+        clash = next(((i, j) for i in range(len(labels)) for j in range(i + 1, len(labels))
+                      if extents[i].overlaps(extents[j])), None)
+        if clash is None:
+            return
+        lower = max(clash, key=lambda k: -extents[k].y0)  # the label already lower moves further down
+        dx, dy = labels[lower].xyann
+        labels[lower].xyann = (dx, dy - 4)
 
 
 def labels_crossing(ax, labels: Sequence, x: float) -> list:

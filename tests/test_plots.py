@@ -163,3 +163,11 @@ def test_the_budget_line_never_runs_through_a_model_label():
     assert moved.get_ha() == "right"  # drawn right of its bubble it would cross 33 ms: it went left
     assert plots.text_overlaps(ax.figure) == []
     plt.close(ax.figure)
+
+
+def test_pareto_labels_of_close_models_do_not_overlap():
+    names = ["V1 0.25/224 float", "V1 0.25/224 uint8", "V1 0.5/160 uint8"]
+    ax = plots.pareto_chart(names, [3.3, 2.3, 2.6], [49.8, 48.1, 57.2], [1.9, 0.5, 1.4], budget_ms=33.0)
+    labels = [t for t in ax.texts if "MB)" in t.get_text()]
+    assert plots.text_overlaps(ax.figure) == [] and len(labels) == 3
+    plt.close(ax.figure)
