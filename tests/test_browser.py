@@ -62,8 +62,10 @@ def jupyterlab(tmp_path_factory):
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension"  # every cell in the DOM, to be measured
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    # As a learner starts Jupyter: without the TF_CPP_MIN_LOG_LEVEL that the test suite's conftest sets, so
+    # TensorFlow's start-up lines reach the page unless the notebook itself hides them.
     env = {
-        **os.environ,
+        **{key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"},
         "JUPYTER_CONFIG_DIR": str(home / "config"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
