@@ -441,7 +441,7 @@ def _logits_model(model: Any, layer: str) -> Any:
     last = model.layers[-1]
     is_softmax = getattr(getattr(last, "activation", None), "__name__", "") == "softmax"
     logits = last.input if is_softmax else model.output
-    return keras.Model(model.inputs, [features, logits])
+    return keras.Model(model.input, [features, logits])  # one input, not a list: Keras warns when called with a tensor
 
 
 def grad_cam(model: Any, image: ImageSource, target: int | str, *, layer: str = "conv_pw_13_relu",
