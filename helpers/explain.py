@@ -441,7 +441,7 @@ def _logits_model(model: Any, layer: str) -> Any:
     last = model.layers[-1]
     is_softmax = getattr(getattr(last, "activation", None), "__name__", "") == "softmax"
     logits = last.input if is_softmax else model.output
-    return keras.Model(model.input, [features, logits])  # one input, not a list: Keras warns when called with a tensor
+    return keras.Model(model.inputs, [features, logits])
 
 
 def grad_cam(model: Any, image: ImageSource, target: int | str, *, layer: str = "conv_pw_13_relu",
@@ -455,7 +455,7 @@ def grad_cam(model: Any, image: ImageSource, target: int | str, *, layer: str = 
     inputs = tf.constant(((pixels.astype(np.float32) - 127.5) / 127.5)[np.newaxis])
     two_outputs = _logits_model(model, layer)
     with tf.GradientTape() as tape:
-        features, logits = two_outputs(inputs, training=False)
+        features, logits = two_outputs([inputs], training=False)  # a list, like model.inputs: no Keras warning
         score = logits[:, index]
     gradients = tape.gradient(score, features)[0]
     channel_weights = tf.reduce_mean(gradients, axis=(0, 1))
