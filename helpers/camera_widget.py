@@ -57,6 +57,9 @@ class CameraWidget(anywidget.AnyWidget):
         self.set_model(model, name)
         self.on_msg(self._on_message)
 
+    def __repr__(self) -> str:
+        return "[Live camera widget: run this notebook and press Start camera to classify what it sees]"
+
     def set_model(self, model: LiveModel, name: str = "") -> None:
         """Classify the next frames with ``model`` (frames are then scaled to its input size); clears the timings."""
         self.pipeline = FramePipeline(model, self.k)
@@ -152,6 +155,9 @@ def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1",
     """Teachable Machine's first step: per class, capture photos from the running camera or upload some."""
     import ipywidgets as widgets
 
+    from helpers.upload_widget import PhotoUpload
+    from helpers.widgets import described_box
+
     rows, counts = [], widgets.HTML()
 
     def refresh(_change=None) -> None:
@@ -161,7 +167,8 @@ def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1",
     for default in classes:
         name = widgets.Text(value=default, description="class", layout=widgets.Layout(width="16em"))
         shoot = widgets.Button(description="Capture from camera", icon="camera")
-        upload = widgets.FileUpload(accept="image/*", multiple=True, description="Upload photos")
+        upload = PhotoUpload(multiple=True, description="Upload photos",
+                             hint="Or upload photos of this class (large ones are shrunk in your browser first).")
         note = widgets.HTML()
 
         def on_shoot(_button, name=name, note=note) -> None:
@@ -171,18 +178,13 @@ def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1",
             camera.capture_next(name.value)
             note.value = ""
 
-        def on_upload(change: dict, name=name, note=note) -> None:
-            problems = []
-            for item in change["new"]:
-                try:
-                    camera.add_sample(name.value, bytes(item["content"]))
-                except HelpersError as exc:
-                    problems.append(f"{item['name']}: {exc}")
-            note.value = "<br>".join(problems)
+        def on_photo(photo, name=name) -> str:
+            camera.add_sample(name.value, photo.data)  # an ImageError is shown under the upload button
+            return f"{photo.name}: added to {name.value.strip()!r}."
 
         shoot.on_click(on_shoot)
-        upload.observe(on_upload, names="value")
+        upload.on_photo(on_photo)
         rows.append(widgets.HBox([name, shoot, upload, note]))
     camera.observe(refresh, names="samples_taken")
     refresh()
-    return widgets.VBox([*rows, counts])
+    return described_box([*rows, counts], "[Photo collector: run this notebook to capture or upload photos per class]")

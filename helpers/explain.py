@@ -382,7 +382,7 @@ def grad_cam(model: Any, image: ImageSource, target: int | str, *, layer: str = 
     inputs = tf.constant(((pixels.astype(np.float32) - 127.5) / 127.5)[np.newaxis])
     two_outputs = _logits_model(model, layer)
     with tf.GradientTape() as tape:
-        features, logits = two_outputs(inputs, training=False)
+        features, logits = two_outputs([inputs], training=False)  # a list, like model.inputs: no Keras warning
         score = logits[:, index]
     gradients = tape.gradient(score, features)[0]
     channel_weights = tf.reduce_mean(gradients, axis=(0, 1))

@@ -21,6 +21,7 @@ from ai_edge_litert.interpreter import Interpreter
 from helpers.errors import HelpersError, ModelError, OptionError
 from helpers.images import MEAN, STD, ImageSource, Normalization, Region, normalization_array, pixels_to_input, to_input
 from helpers.metadata import ModelMetadata, metadata_or_none
+from helpers.quiet import native_stderr
 from helpers.tflite import is_tflite
 
 CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" in microseconds, or "max <period>"
@@ -84,11 +85,13 @@ def load_interpreter(model_path: str | os.PathLike, num_threads: int | None = No
     path = model_file(model_path)
     threads = check_num_threads(num_threads)
     try:
-        interpreter = Interpreter(model_path=str(path), num_threads=threads)
+        with native_stderr():  # LiteRT's "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." is not an error
+            interpreter = Interpreter(model_path=str(path), num_threads=threads)
     except (ValueError, RuntimeError) as exc:
         raise ModelError(f"LiteRT cannot read '{path}': {exc}. The file may be truncated; fetch it again.") from exc
     try:
-        interpreter.allocate_tensors()
+        with native_stderr():
+            interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
         for details in interpreter.get_input_details():
             signature = _shape(details, "shape_signature")

@@ -56,20 +56,95 @@ def top_k_alt(pairs: Sequence[tuple[str, float]], title: str) -> str:
     return f"Horizontal bar chart, {title}: {listed}."
 
 
+CREDIT_FONTSIZE = 8.0  # points: readable at the notebooks' 90 dpi
+CAPTION_FONTSIZE = 10.0
+
+
+def wrap_credit(text: str, width_in: float, fontsize: float = CREDIT_FONTSIZE) -> str:
+    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` points (introduced in notebook 01)."""
+    import textwrap
+
+    chars = max(12, int(width_in * 72 / (fontsize * 0.56)))  # an average sans-serif character is ~0.56 em wide
+    return "\n".join(textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=False)) if text else ""
+
+
 def show_photos(images: Sequence, captions: Sequence[str], credits: Sequence[str] | None = None,
                 columns: int = 3, size: float = 3.2):
-    """A grid of photos, each with a caption and (small, below) its credit line; returns the axes."""
+    """A grid of photos, each ``size`` inches wide with its caption above and its credit wrapped below; returns the axes.
+
+    Every photo keeps its cell however long the credits are: each row is as tall as its photos
+    plus its longest credit, so credits never overlap each other or a photo.
+    """
+    if not len(images) or len(captions) != len(images) or (credits is not None and len(credits) != len(images)):
+        raise PlotError(f"show_photos needs one caption (and one credit, if any) per photo: got {len(images)} photos, "
+                         f"{len(captions)} captions, {'no' if credits is None else len(credits)} credits.")
+    columns = max(1, min(columns, len(images)))
     rows = -(-len(images) // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(size * columns, size * rows + 0.3), squeeze=False)
-    for i, ax in enumerate(axes.flat):
-        ax.axis("off")
-        if i < len(images):
+    gap, pad = 0.15, 0.08  # inches between cells, and between a photo and its texts
+    line = CREDIT_FONTSIZE * 1.3 / 72
+    caption_h = CAPTION_FONTSIZE * 1.6 / 72
+    wrapped = [wrap_credit(credit, size) for credit in credits] if credits is not None else [""] * len(images)
+    row_credit_h = [max((text.count("\n") + 1) * line if text else 0.0
+                        for text in wrapped[r * columns:(r + 1) * columns]) for r in range(rows)]
+    row_h = [caption_h + pad + size + (pad + h if h else 0.0) for h in row_credit_h]
+    width, height = columns * size + (columns - 1) * gap, sum(row_h) + (rows - 1) * gap
+    fig = plt.figure(figsize=(width, height))
+    axes = np.empty((rows, columns), dtype=object)
+    top = height
+    for r in range(rows):
+        photo_top = top - caption_h - pad
+        for c in range(columns):
+            ax = fig.add_axes([(c * (size + gap)) / width, (photo_top - size) / height, size / width, size / height])
+            ax.axis("off")
+            axes[r, c] = ax
+            i = r * columns + c
+            if i >= len(images):
+                continue
             ax.imshow(images[i])
-            ax.set_title(captions[i], fontsize=10)
-            if credits is not None:
-                ax.text(0.5, -0.04, credits[i], transform=ax.transAxes, ha="center", va="top", fontsize=6, wrap=True)
-    fig.tight_layout()
+            ax.set_anchor("N")  # a landscape photo sits at the top of its cell, caption and credit next to it
+            ax.set_title(captions[i], fontsize=CAPTION_FONTSIZE)
+            if wrapped[i]:
+                ax.annotate(wrapped[i], (0.5, 0.0), xycoords="axes fraction", xytext=(0, -pad * 72),
+                            textcoords="offset points", ha="center", va="top", fontsize=CREDIT_FONTSIZE,
+                            linespacing=1.15, color="#333333")
+        top -= row_h[r] + gap
+    fig.photo_grid = True  # text_overlaps and the browser test look for these figures
     return axes
+
+
+def text_overlaps(fig) -> list[tuple[str, str]]:
+    """Pairs of visible texts in ``fig`` whose drawn boxes overlap (empty when every label is readable)."""
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = list(fig.texts)
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
+        if ax.axison:  # tick labels outside the view limits are not drawn
+            box = ax.get_window_extent(renderer)
+            texts += [ax.xaxis.label, ax.yaxis.label]
+            texts += [t for t in ax.get_xticklabels()
+                      if box.x0 - 1 <= t.get_window_extent(renderer).intervalx.mean() <= box.x1 + 1]
+            texts += [t for t in ax.get_yticklabels()
+                      if box.y0 - 1 <= t.get_window_extent(renderer).intervaly.mean() <= box.y1 + 1]
+        if ax.get_legend() is not None:
+            texts += ax.get_legend().get_texts()
+    texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    return [(texts[i].get_text(), texts[j].get_text()) for i in range(len(texts)) for j in range(i + 1, len(texts))
+            if boxes[i].overlaps(boxes[j])]
+
+
+SHOWN: list[dict] = []  # one entry per photo grid shown in this kernel: what the browser test reads
+
+
+def photo_grid_report() -> str:
+    """One line per photo grid shown so far: its smallest photo cell and any overlapping texts (notebook 01)."""
+    if not SHOWN:
+        return "No photo grids shown yet."
+    lines = [f"grid {i + 1}: photos {entry['cell_px']} px, {len(entry['overlaps'])} overlapping texts"
+             + (f" ({entry['overlaps'][0][0][:30]!r} and {entry['overlaps'][0][1][:30]!r})" if entry["overlaps"] else "")
+             for i, entry in enumerate(SHOWN)]
+    return "\n".join(lines)
 
 
 def show(fig=None, alt: str = "") -> None:
@@ -79,6 +154,9 @@ def show(fig=None, alt: str = "") -> None:
     fig = fig or plt.gcf()
     if not alt:
         raise PlotError("alt is empty: every figure needs alt text; pass alt='…' describing what the figure shows.")
+    if getattr(fig, "photo_grid", False):
+        cell = min(ax.get_window_extent().height for ax in fig.axes) * 90 / fig.dpi
+        SHOWN.append({"cell_px": round(cell), "overlaps": text_overlaps(fig)})
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
@@ -220,6 +298,7 @@ def pareto_chart(names: Sequence[str], latency_ms: Sequence[float], accuracy: Se
     span = max(float(np.ptp(acc)), 1e-9) if acc.size else 1.0
     log_lat = np.log10(lat)
     placed: list[tuple[float, float, int]] = []  # labels so far: (log latency, accuracy, side)
+    labels: list = []
     for i in np.argsort(-acc, kind="stable"):  # label from the top down
         area = 40 + 180 * float(size_mb[i])
         ax.scatter(lat[i], acc[i], s=area, color=PALETTE[i % len(PALETTE)], alpha=0.85, edgecolors="black",
@@ -228,29 +307,84 @@ def pareto_chart(names: Sequence[str], latency_ms: Sequence[float], accuracy: Se
         crowded = any(0 < log_lat[j] - log_lat[i] < 0.6 and abs(acc[j] - acc[i]) < 0.08 * span
                       for j in range(len(names)))
         side = -1 if crowded else 1
-        dy = -3 - 11 * sum(1 for x, y, sd in placed
+        dy = -4 - 13 * sum(1 for x, y, sd in placed
                            if sd == side and abs(log_lat[i] - x) < 0.4 and abs(acc[i] - y) < 0.06 * span)
         placed.append((float(log_lat[i]), float(acc[i]), side))
-        ax.annotate(f"{names[i]} ({float(size_mb[i]):.1f} MB)", (lat[i], acc[i]), textcoords="offset points",
-                    xytext=(side * (np.sqrt(area) / 2 + 4), dy), ha="left" if side > 0 else "right", fontsize=8)
+        label = ax.annotate(f"{names[i]} ({float(size_mb[i]):.1f} MB)", (lat[i], acc[i]), textcoords="offset points",
+                            xytext=(side * (np.sqrt(area) / 2 + 4), dy), ha="left" if side > 0 else "right",
+                            fontsize=10, zorder=4)
+        labels.append(label)
     front = np.flatnonzero(pareto_front(lat, acc))
     order = front[np.argsort(lat[front])]
     ax.plot(lat[order], acc[order], color="grey", linestyle="-", linewidth=1.2, zorder=2,
             label="Pareto front: nothing is both faster and more accurate")
     ax.set_xscale("log")
     high = max(float(lat.max()), budget_ms or 0.0)
-    low = min([float(lat.min()) / 1.6] + [10 ** (x - 1.0) for x, _, side in placed if side < 0])  # room for labels
-    ax.set_xlim(low, high * 2.2)
+
+    def room() -> None:  # widen the x axis until every label fits inside the axes
+        ax.set_xlim(float(lat.min()) / 1.6, high * 2.2)
+        renderer = ax.figure.canvas.get_renderer()
+        for _ in range(20):
+            low, top = (np.log10(v) for v in ax.get_xlim())
+            box = ax.get_window_extent(renderer)
+            per_decade = box.width / (top - low)
+            extents = [label.get_window_extent(renderer) for label in labels]
+            left = box.x0 - min(e.x0 for e in extents)
+            right = max(e.x1 for e in extents) - box.x1
+            if left <= 0 and right <= 0:
+                return
+            ax.set_xlim(10 ** (low - max(left + 4, 0) / per_decade * 1.5 if left > 0 else low),
+                        10 ** (top + max(right + 4, 0) / per_decade * 1.5 if right > 0 else top))
+
+    room()
     if budget_ms is not None:
         ax.axvline(budget_ms, color=PALETTE[5], linestyle="--", linewidth=1.5,
                    label=f"{budget_ms:g} ms budget: {1000 / budget_ms:.0f} frames per second")
+        flipped: set[int] = set()
+        for _ in range(4):  # a label the budget line runs through changes sides (once); then the axis is refitted
+            crossing = labels_crossing(ax, labels, budget_ms)
+            if not crossing:
+                break
+            for label in crossing:
+                if id(label) in flipped:  # crossed on both sides: the line passes behind an opaque label
+                    label.set_bbox({"facecolor": "white", "edgecolor": "none", "pad": 1.0})
+                    continue
+                flipped.add(id(label))
+                dx, dy = label.xyann
+                label.xyann = (-dx, dy)
+                label.set_ha("right" if label.get_ha() == "left" else "left")
+            room()
     ax.margins(y=0.1)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set_xlabel(xlabel, fontsize=11)
+    ax.set_ylabel(ylabel, fontsize=11)
+    ax.set_title(title, fontsize=12)
+    ax.tick_params(labelsize=10)
     ax.grid(alpha=0.3, which="both")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8, frameon=False)
+    _separate(ax, labels)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, fontsize=10, frameon=False)
     return ax
+
+
+def _separate(ax, labels: Sequence) -> None:
+    """Move labels down, a few points at a time, until no two of them overlap."""
+    renderer = ax.figure.canvas.get_renderer()
+    for _ in range(30):
+        extents = [label.get_window_extent(renderer) for label in labels]
+        clash = next(((i, j) for i in range(len(labels)) for j in range(i + 1, len(labels))
+                      if extents[i].overlaps(extents[j])), None)
+        if clash is None:
+            return
+        lower = max(clash, key=lambda k: -extents[k].y0)  # the label already lower moves further down
+        dx, dy = labels[lower].xyann
+        labels[lower].xyann = (dx, dy - 4)
+
+
+def labels_crossing(ax, labels: Sequence, x: float) -> list:
+    """The text labels in ``labels`` that a vertical line at data coordinate ``x`` would run through."""
+    renderer = ax.figure.canvas.get_renderer()
+    line = ax.transData.transform((x, 0.0))[0]
+    return [label for label in labels
+            if label.get_window_extent(renderer).x0 - 2 <= line <= label.get_window_extent(renderer).x1 + 2]
 
 
 def latency_histogram(times_ms: Sequence[float], title: str = "Latency of repeated invoke() calls", bins: int = 30,

@@ -11,54 +11,76 @@ from helpers.errors import HelpersError
 from helpers.images import load_image
 
 
-def classify_upload(classifier: Classifier, data: bytes, top_k: int = 5) -> list[tuple[str, float]]:
-    """Classify the bytes of an uploaded file (raises ImageError for non-images)."""
-    return classifier.classify(load_image(bytes(data)), top_k=top_k)
+def upload_report(classifier: Classifier, data: bytes, top_k: int = 5) -> tuple[object, list[tuple[str, float]], str]:
+    """(thumbnail, top-k pairs without labels tied at probability 0, a note on the hidden ties) for uploaded bytes."""
+    image = load_image(bytes(data))
+    pairs = classifier.classify(image, top_k=top_k)
+    shown = [pair for pair in pairs if pair[1] > 0] or pairs[:1]
+    hidden = len(pairs) - len(shown)
+    note = f"{hidden} more label{'s tie' if hidden > 1 else ' ties'} at probability 0 and {'are' if hidden > 1 else 'is'} not listed." if hidden else ""
+    thumbnail = image.copy()
+    thumbnail.thumbnail((224, 224))
+    return thumbnail, shown, note
 
 
-def uploaded_files(value) -> list[tuple[str, bytes]]:
-    """(name, bytes) of each file in a ``FileUpload.value``, in both ipywidgets' formats.
+def described_box(children, text: str):
+    """A VBox whose plain-text view (what GitHub shows before the notebook is run) is the sentence ``text``."""
+    return _described_box_class()(children, text)
 
-    ipywidgets 8 gives a tuple of dicts with "name" and "content"; ipywidgets 7 (Colab's)
-    a dict ``{name: {"metadata": {...}, "content": bytes}}``.
-    """
-    if isinstance(value, dict):  # ipywidgets 7
-        return [(str(name), bytes(item["content"])) for name, item in value.items()]
-    return [(str(item["name"]), bytes(item["content"])) for item in value]  # ipywidgets 8
+
+_BOX_CLASSES: list = []
+
+
+def _described_box_class():
+    if not _BOX_CLASSES:
+        import ipywidgets as widgets
+
+        class DescribedBox(widgets.VBox):
+            """A VBox that reads as a sentence in plain text (ipywidgets cuts plain text at 110 characters)."""
+
+            def __init__(self, children, text: str) -> None:
+                super().__init__(list(children))
+                self.text = text
+
+            def __repr__(self) -> str:
+                return self.text
+
+        _BOX_CLASSES.append(DescribedBox)
+    return _BOX_CLASSES[0]
 
 
 def upload_and_classify(classifier: Classifier, top_k: int = 5):
-    """An upload button; each uploaded photo is shown with its top-k table (errors shown in words)."""
+    """An upload button; each photo is shown with its top-k table (large photos shrunk in the browser, errors in words)."""
     import ipywidgets as widgets
     from IPython.display import display
 
     from helpers.plots import probability_table
+    from helpers.upload_widget import PhotoUpload
 
-    upload = widgets.FileUpload(accept="image/*", multiple=False, description="Upload a photo",
-                                layout=widgets.Layout(width="auto"))
+    upload = PhotoUpload(description="Upload a photo")
     output = widgets.Output()
 
-    def on_upload(change: dict) -> None:
+    def on_photo(photo) -> str:
         output.clear_output()
+        thumbnail, pairs, note = upload_report(classifier, photo.data, top_k)  # ImageError: shown by the button
         with output:
-            for name, content in uploaded_files(change["new"]):
-                try:
-                    image = load_image(content)
-                    pairs = classifier.classify(image, top_k=top_k)
-                except HelpersError as exc:
-                    print(f"Could not classify {name}: {exc}")
-                    continue
-                shown = [pair for pair in pairs if pair[1] > 0] or pairs[:1]
-                if len(shown) < len(pairs):
-                    print(f"{len(pairs) - len(shown)} more labels tie at probability 0 and are not listed.")
-                pairs = shown
-                thumbnail = image.copy()
-                thumbnail.thumbnail((224, 224))
-                display(thumbnail)
-                display(probability_table(pairs))
+            display(thumbnail)
+            display(probability_table(pairs))
+            if note:
+                print(note)
+        return f"{photo.describe()} Its top {len(pairs)} are below."
 
-    upload.observe(on_upload, names="value")
-    return widgets.VBox([upload, output])
+    upload.on_photo(on_photo)
+    return described_box([upload, output], "[Upload button: run this notebook to classify a photo of your own]")
+
+
+def shown_value(widget):
+    """A widget's value as its readout shows it (a log slider at 316.228 reads "316.2": that is what is used)."""
+    value = widget.value
+    readout = getattr(widget, "readout_format", None)
+    if readout and isinstance(value, float):
+        return float(format(value, readout))
+    return value
 
 
 def run_on_change(widget, function: Callable[[object], None]):
@@ -106,8 +128,10 @@ def temperature_slider(logits, labels, value: float = 1.0):
     import ipywidgets as widgets
 
     slider = widgets.FloatLogSlider(value=value, base=10, min=-1, max=1, step=0.05, description="temperature",
-                                    continuous_update=False, readout_format=".2f")
-    return widgets.VBox([slider, run_on_change(slider, lambda t: show_temperature(logits, labels, t))])
+                                    continuous_update=False, readout_format=".2f",
+                                    style={"description_width": "7em"}, layout=widgets.Layout(width="32em"))
+    return described_box([slider, run_on_change(slider, lambda t: show_temperature(logits, labels, shown_value(slider)))],
+                         "[Temperature slider (0.1 to 10): run this notebook to move it and redraw the chart]")
 
 
 def threshold_summary(confidence, correct, threshold: float) -> str:
@@ -140,8 +164,11 @@ def threshold_explorer(confidence, correct, value: float = 0.5, label: str | Non
     import ipywidgets as widgets
 
     slider = widgets.FloatSlider(value=value, min=0.0, max=1.0, step=0.05, description="threshold",
-                                 continuous_update=False, readout_format=".2f")
-    return widgets.VBox([slider, run_on_change(slider, lambda t: show_threshold(confidence, correct, t, label))])
+                                 continuous_update=False, readout_format=".2f", style={"description_width": "7em"},
+                                 layout=widgets.Layout(width="32em"))
+    return described_box([slider, run_on_change(slider, lambda t: show_threshold(confidence, correct, shown_value(slider),
+                                                                                 label))],
+                         "[Threshold slider (0 to 1): run this notebook to move it and redraw the curve]")
 
 
 # --------------------------------------------------------------------------- notebook 04 (model tradeoffs)
@@ -176,9 +203,9 @@ def model_picker(rows, latency_columns: dict[str, str], accuracy_columns: dict[s
                                                  description="max latency (ms)", readout_format=".1f",
                                                  continuous_update=False, style=style, layout=layout),
         "max_size_mb": widgets.FloatSlider(value=5.0, min=0.25, max=5.0, step=0.05, description="max file size (MB)",
-                                           continuous_update=False, style=style, layout=layout),
+                                           readout_format=".2f", continuous_update=False, style=style, layout=layout),
         "min_accuracy": widgets.FloatSlider(value=0.0, min=0.0, max=90.0, step=0.5, description="min top-1 (%)",
-                                            continuous_update=False, style=style, layout=layout),
+                                            readout_format=".1f", continuous_update=False, style=style, layout=layout),
         "latency": widgets.Dropdown(options=list(latency_columns.items()), description="latency figures",
                                     style=style, layout=layout),
         "accuracy": widgets.Dropdown(options=list(accuracy_columns.items()), description="accuracy figures",
@@ -189,12 +216,13 @@ def model_picker(rows, latency_columns: dict[str, str], accuracy_columns: dict[s
     def refresh(_change=None) -> None:
         output.clear_output(wait=True)
         with output:
-            print(choice_report(rows, size=size, name=name, **{key: w.value for key, w in controls.items()}))
+            print(choice_report(rows, size=size, name=name, **{key: shown_value(w) for key, w in controls.items()}))
 
     for control in controls.values():
         control.observe(refresh, names="value")
     refresh()
-    return widgets.VBox([*controls.values(), output])
+    return described_box([*controls.values(), output],
+                         "[Model picker: run this notebook to set the three limits and see the best model]")
 
 
 # --------------------------------------------------------------------------- notebook 08 (explanations)
@@ -267,4 +295,5 @@ def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | N
         control.observe(refresh, names="value")
     classes()
     refresh()
-    return widgets.VBox([photo, target, patch, alpha, output])
+    return described_box([photo, target, patch, alpha, output],
+                         "[Explanation explorer: run this notebook to pick a photo, a class and a patch size]")

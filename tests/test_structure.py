@@ -144,6 +144,25 @@ def test_outputs_are_executed_and_clean(path):
             assert output["output_type"] != "error", f"cell {i} stores an error"
 
 
+@pytest.mark.parametrize("path", [*NOTEBOOKS, *SOLUTIONS], ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_no_stored_widget_shows_its_raw_repr(path):
+    """What GitHub shows before a notebook is run: a sentence, never `VBox(children=(FileUpload(…`."""
+    for i, cell in enumerate(_cells(path)):
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("data", {}).get("text/plain", ""))
+            assert not re.match(r"(H|V)Box\(children=|\w+(Upload|Slider|Dropdown|Widget)\(", text), (
+                f"cell {i} stores a widget's raw text: return a helpers.widgets.described_box")
+
+
+def test_cleaning_keeps_a_widgets_sentence_and_drops_its_raw_text():
+    widget = {"output_type": "execute_result", "data": {"text/plain": ["[Upload button: run this notebook to …]"],
+                                                         "application/vnd.jupyter.widget-view+json": {}}}
+    raw = {"output_type": "display_data", "data": {"text/plain": ["HBox(children=(HTML(value='')…"],
+                                                   "application/vnd.jupyter.widget-view+json": {}}}
+    assert nbtools._is_widget(widget) and nbtools._is_sentence(widget)
+    assert nbtools._is_widget(raw) and not nbtools._is_sentence(raw)
+
+
 def test_every_notebook_has_a_solution_that_asserts_its_checks():
     assert [p.name for p in SOLUTIONS] == [p.name for p in NOTEBOOKS]
     for path in SOLUTIONS:

@@ -71,11 +71,25 @@ def test_threshold_explorer_refuses_mismatched_inputs():
         widgets.threshold_explorer(CONFIDENCE, CORRECT[:2])
 
 
-def test_uploaded_files_reads_both_ipywidgets_formats():
-    from helpers.widgets import uploaded_files
 
-    version_8 = ({"name": "cat.jpg", "type": "image/jpeg", "size": 3, "content": memoryview(b"abc"),
-                  "last_modified": 0},)
-    version_7 = {"cat.jpg": {"metadata": {"name": "cat.jpg", "type": "image/jpeg", "size": 3}, "content": b"abc"}}
-    assert uploaded_files(version_8) == uploaded_files(version_7) == [("cat.jpg", b"abc")]
-    assert uploaded_files(()) == uploaded_files({}) == []
+
+def test_sliders_use_the_value_their_readout_shows(capsys):
+    import ipywidgets
+
+    from helpers.bench import best_model  # noqa: F401  (model_picker's rule)
+
+    slider = ipywidgets.FloatLogSlider(value=316.228, base=10, min=-0.5, max=2.5, step=0.05, readout_format=".1f")
+    assert widgets.shown_value(slider) == 316.2
+    assert widgets.shown_value(ipywidgets.Dropdown(options=["a"], value="a")) == "a"
+    rows = [{"model": "m", "latency_ms": 10.0, "top1": 50.0, "size_mb": 1.0}]
+    box = widgets.model_picker(rows, {"here": "latency_ms"}, {"samples": "top1"})
+    box.children[0].value = 316.228
+    out = capsys.readouterr().out
+    assert "≤ 316.2 ms" in out and "316.228" not in out
+    assert repr(box).startswith("[Model picker")
+
+
+def test_the_temperature_label_has_room():
+    box = widgets.temperature_slider(LOGITS, LABELS)
+    assert box.children[0].style.description_width == "7em"
+    assert repr(box).startswith("[Temperature slider")

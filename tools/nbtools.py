@@ -90,6 +90,12 @@ def _is_widget(output: dict) -> bool:
     return output.get("output_type") == "display_data" or re.match(r"[HV]Box\(children=", text) is not None
 
 
+def _is_sentence(output: dict) -> bool:
+    """A widget's plain text written for readers: "[Upload button: run this notebook to …]"."""
+    text = "".join(output.get("data", {}).get("text/plain", "")).strip()
+    return text.startswith("[") and text.endswith("]") and "run this notebook" in text
+
+
 def clean(path: Path) -> None:
     """Strip photo outputs, stderr streams, widget state and timing metadata from one notebook."""
     nb = json.loads(path.read_text())
@@ -106,8 +112,9 @@ def clean(path: Path) -> None:
             for out in cell["outputs"]
             if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
             # A widget's stored text (a progress bar frozen at 0 %, "VBox(children=…)") only confuses
-            # readers on GitHub; where nbval ignores the output anyway, drop it.
-            and not (ignored and _is_widget(out))
+            # readers on GitHub; where nbval ignores the output anyway, drop it. Widgets whose plain
+            # text is a sentence in brackets (helpers.widgets.described_box) keep it: GitHub shows it.
+            and not (ignored and _is_widget(out) and not _is_sentence(out))
         ]
         for out in cell["outputs"]:
             data = out.get("data", {})

@@ -1,0 +1,119 @@
+"""Hide the start-up chatter that native code (LiteRT, TensorFlow) prints straight to the process's stderr.
+
+Introduced in notebook 01. Jupyter shows whatever reaches file descriptor 2 as a
+pink block that looks like an error, although lines such as "INFO: Created
+TensorFlow Lite XNNPACK delegate for CPU." only say which kernels run. Around a
+noisy call, ``native_stderr()`` sends descriptor 2 to a temporary file, then
+passes on every line that is not known chatter (``NOISE``), so real errors still show;
+``hide_start_up_lines()`` does the same around every later cell of a notebook.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import tempfile
+import threading
+from collections.abc import Iterator
+
+# Lines printed by native code that only describe the set-up; each pattern matches one whole line.
+NOISE = [re.compile(pattern) for pattern in (
+    r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.",
+    r"INFO: Initialized TensorFlow Lite runtime\.",
+    r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR",
+    r".*Unable to register cu(DNN|FFT|BLAS) factory.*",
+    r".*Could not find cuda drivers on your machine, GPU will not be used\.",
+    r".*failed call to cuInit.*",
+    r".*computation placer already registered.*",
+    r".*This TensorFlow binary is optimized to use available CPU instructions.*",
+    r".*To enable the following instructions: .* in other operations, rebuild TensorFlow.*",
+    r".*oneDNN custom operations are on\..*",
+    r".*TF-TRT Warning: Could not find TensorRT.*",
+    r".*cuda_executor\.cc.*|.*cuda_blas\.cc.*|.*cuda_fft\.cc.*|.*cuda_dnn\.cc.*|.*cuda_diagnostics\.cc.*",
+    r".*Ignored (output_format|drop_control_dependency)\.",
+    r".*Using new converter: If you encounter a problem please file a bug\..*",
+    r".*Estimated count of arithmetic ops: .*",
+    r".*fully_quantize: 0, inference_type: .*",
+    r".*Created device /job:localhost/replica:0/task:0/device:CPU:0.*",
+    r"WARNING: Logging before InitGoogle\(\) is written to STDERR",
+    r".*inference_feedback_manager\.cc:\d+\] Feedback manager requires a model with a single signature inference\..*",
+    r"\s*",
+)]
+
+
+def is_noise(line: str) -> bool:
+    """Whether ``line`` is known start-up chatter (see ``NOISE``), not a message a learner needs."""
+    return any(pattern.fullmatch(line.rstrip("\n")) for pattern in NOISE)
+
+
+def _stderr_fd() -> int | None:
+    try:
+        os.fstat(2)
+    except OSError:
+        return None
+    return 2
+
+
+_CAPTURE_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def native_stderr() -> Iterator[None]:
+    """Capture what native code writes to file descriptor 2 inside the block; re-print all but ``NOISE``."""
+    fd = _stderr_fd()
+    if fd is None:
+        yield
+        return
+    # One capture at a time: file descriptor 2 is shared by all threads (models are cloned in worker threads)
+    with _CAPTURE_LOCK, tempfile.TemporaryFile(mode="w+b") as sink:
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            sys.stderr.flush()
+        saved = os.dup(fd)
+        os.dup2(sink.fileno(), fd)
+        try:
+            yield
+        finally:
+            os.dup2(saved, fd)
+            os.close(saved)
+            sink.seek(0)
+            kept = [line for line in sink.read().decode("utf-8", "replace").splitlines(keepends=True)
+                    if not is_noise(line)]
+            if kept:
+                sys.stderr.write("".join(kept))
+
+
+def hide_start_up_lines(shell=None) -> bool:
+    """From here on, filter ``NOISE`` out of what native code prints in each notebook cell (False outside IPython).
+
+    Call it at the top of a notebook's import cell, before TensorFlow or MediaPipe load: the rest of
+    that cell and every later cell run inside ``native_stderr()``. Lines that are not known chatter
+    still appear, at the end of their cell. Calling it again changes nothing.
+    """
+    if shell is None:
+        try:
+            from IPython import get_ipython
+        except ImportError:
+            return False
+        shell = get_ipython()
+    if shell is None:
+        return False
+    if getattr(shell, "_classroom_quiet", False):
+        return True
+    open_blocks: list = []
+
+    def before(*_args) -> None:
+        block = native_stderr()
+        block.__enter__()
+        open_blocks.append(block)
+
+    def after(*_args) -> None:
+        while open_blocks:
+            open_blocks.pop().__exit__(None, None, None)
+
+    shell.events.register("pre_run_cell", before)
+    shell.events.register("post_run_cell", after)
+    shell._classroom_quiet = True
+    before()  # the rest of the calling cell: its post_run_cell closes this block
+    return True
