@@ -56,32 +56,45 @@ def _stderr_fd() -> int | None:
     return 2
 
 
-_CAPTURE_LOCK = threading.RLock()
+_STATE = threading.Lock()
+_active = 0  # captures open now, in any thread; only the outermost one redirects file descriptor 2
 
 
 @contextlib.contextmanager
 def native_stderr() -> Iterator[None]:
-    """Capture what native code writes to file descriptor 2 inside the block; re-print all but ``NOISE``."""
+    """Capture what native code writes to file descriptor 2 inside the block; re-print all but ``NOISE``.
+
+    File descriptor 2 is shared by every thread, and a notebook cell may already be inside a capture
+    (``hide_start_up_lines``) while worker threads create models: only the outermost capture redirects
+    it, and a block opened meanwhile, in any thread, simply runs inside that capture (never waits for it).
+    """
+    global _active
     fd = _stderr_fd()
-    if fd is None:
-        yield
-        return
-    # One capture at a time: file descriptor 2 is shared by all threads (models are cloned in worker threads)
-    with _CAPTURE_LOCK, tempfile.TemporaryFile(mode="w+b") as sink:
-        with contextlib.suppress(AttributeError, ValueError, OSError):
-            sys.stderr.flush()
-        saved = os.dup(fd)
-        os.dup2(sink.fileno(), fd)
-        try:
+    with _STATE:
+        outermost = _active == 0 and fd is not None
+        _active += 1
+    try:
+        if not outermost:
             yield
-        finally:
-            os.dup2(saved, fd)
-            os.close(saved)
-            sink.seek(0)
-            kept = [line for line in sink.read().decode("utf-8", "replace").splitlines(keepends=True)
-                    if not is_noise(line)]
-            if kept:
-                sys.stderr.write("".join(kept))
+            return
+        with tempfile.TemporaryFile(mode="w+b") as sink:
+            with contextlib.suppress(AttributeError, ValueError, OSError):
+                sys.stderr.flush()
+            saved = os.dup(fd)
+            os.dup2(sink.fileno(), fd)
+            try:
+                yield
+            finally:
+                os.dup2(saved, fd)
+                os.close(saved)
+                sink.seek(0)
+                kept = [line for line in sink.read().decode("utf-8", "replace").splitlines(keepends=True)
+                        if not is_noise(line)]
+                if kept:
+                    sys.stderr.write("".join(kept))
+    finally:
+        with _STATE:
+            _active -= 1
 
 
 def hide_start_up_lines(shell=None) -> bool:

@@ -86,3 +86,23 @@ def test_hide_start_up_lines_filters_every_later_cell(capfd):
 
 def test_hide_start_up_lines_outside_a_notebook_does_nothing():
     assert quiet.hide_start_up_lines() is False  # plain pytest: no IPython shell
+
+
+def test_a_capture_open_in_one_thread_never_blocks_another():
+    import threading
+
+    from helpers.quiet import native_stderr
+
+    finished = []
+    with native_stderr():  # as a notebook cell under hide_start_up_lines: open for the whole cell
+
+        def worker():
+            with native_stderr():  # a model created in a worker thread meanwhile
+                finished.append(True)
+
+        threads = [threading.Thread(target=worker) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=10)
+    assert finished == [True] * 4, "a worker waited for the cell's capture to end"
