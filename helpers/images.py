@@ -187,10 +187,12 @@ def _from_array(array: np.ndarray, value_range: tuple[float, float] | None = Non
     return Image.fromarray(to_uint8(array, value_range))
 
 
-def _to_rgb(image: Image.Image, value_range: tuple[float, float] | None = None) -> Image.Image:
+def _to_rgb(image: Image.Image, value_range: tuple[float, float] | None = None,
+            sixteen_bits: bool = False) -> Image.Image:
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):  # 16-bit, 32-bit or float: the array rules
         array = np.asarray(image)
-        return _from_array(array.astype(np.uint16) if image.mode.startswith("I;16") else array, value_range).convert("RGB")
+        sixteen_bits = sixteen_bits or image.mode.startswith("I;16")
+        return _from_array(array.astype(np.uint16) if sixteen_bits else array, value_range).convert("RGB")
     if value_range is not None:
         raise OptionError(f"value_range is for arrays and 16-bit or float images; this {image.mode} image already "
                           f"has 8-bit pixels. Leave value_range out.")
@@ -217,11 +219,14 @@ def load_image(source: ImageSource, value_range: tuple[float, float] | None = No
     else:
         raise ImageError(f"Cannot read an image from a {type(source).__name__}: give a path, bytes, a file object, "
                          f"a PIL image or a numpy array.")
+    # A 16-bit PNG opens as mode "I;16" in Pillow 11 and later, as 32-bit mode "I" in Pillow 10: PNG has no
+    # 32-bit pixels, so mode "I" from a PNG is 16-bit data either way.
+    sixteen_bits = image.mode.startswith("I;16") or (image.mode == "I" and image.format == "PNG")
     try:
         image = ImageOps.exif_transpose(image) or image
     except (OSError, ValueError, KeyError, TypeError, SyntaxError):
         warnings.warn(f"{_describe(source)} has a broken EXIF block; its orientation is ignored.", stacklevel=2)
-    return _to_rgb(image, value_range)
+    return _to_rgb(image, value_range, sixteen_bits)
 
 
 def check_size(size: tuple[int, int], name: str = "size") -> tuple[int, int]:
