@@ -81,9 +81,17 @@ def main() -> None:
     sampler.start()
     kernels = []
     try:
-        time.sleep(8)
-        if server.poll() is not None:
-            raise SystemExit("the Jupyter server did not start")
+        deadline = time.monotonic() + 120
+        while True:  # wait until the server answers on its port
+            if server.poll() is not None:
+                raise SystemExit("the Jupyter server exited at start-up")
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the Jupyter server did not answer within 120 s") from None
+                time.sleep(1)
         print(f"JupyterLab server: {pss_bytes(server.pid) / 2**30:.2f} GiB", flush=True)
         for path in notebooks:
             km = KernelManager(kernel_name="python3")
