@@ -74,7 +74,7 @@ def main() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     server = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-                               "--ServerApp.token=measure"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               "--ServerApp.token=measure", "--allow-root"], cwd=ROOT, stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
     sampler = Sampler()
     sampler.pids.add(server.pid)
