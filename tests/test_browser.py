@@ -90,8 +90,12 @@ def jupyterlab(tmp_path_factory):
         server.terminate()
         pytest.fail("JupyterLab did not start within 60 s:\n" + (home / "server.log").read_text()[-2000:])
     yield base, token
-    server.terminate()
-    server.wait(timeout=20)
+    server.terminate()  # it shuts its kernels down first: give it time on a busy machine, then insist
+    try:
+        server.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=20)
     log.close()
 
 
