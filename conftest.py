@@ -36,6 +36,9 @@ def pytest_collectstart(collector):
 
 
 def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if hasattr(item, "output_timeout"):  # nbval waits 5 s for a finished cell's output messages; a busy
+            item.output_timeout = 60  # machine delays them (seen in CI's Colab job). Cells' limit: --nbval-cell-timeout
     notebook_items = [item for item in items if _needs_assets(item)]
     if not notebook_items:
         return
