@@ -31,6 +31,12 @@ def _convert(model, representative=None, io_type=None) -> bytes:
 
 
 @pytest.fixture(scope="session")
+def to_tflite():
+    """The converter the fixtures use: a Keras model → .tflite bytes (full-integer with a representative set)."""
+    return _convert
+
+
+@pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory) -> dict[str, Path]:
     """A 32×32 RGB → 3-class softmax model as float32, uint8 and int8 TFLite, plus a non-image model."""
     import keras

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import io
-
 import numpy as np
 import pytest
 
@@ -17,21 +14,8 @@ from helpers.transfer import FeatureExtractor
 LABELS = ["rabbit", "hamster", "dog"]
 
 
-def _tflite(model, representative=None, io_type=None) -> bytes:
-    import tensorflow as tf
-
-    converter = tf.lite.TFLiteConverter.from_keras_model(model)
-    if representative is not None:
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = converter.inference_output_type = io_type
-    with contextlib.redirect_stdout(io.StringIO()):
-        return converter.convert()
-
-
 @pytest.fixture(scope="module")
-def odd_models(tmp_path_factory) -> dict:
+def odd_models(tmp_path_factory, to_tflite) -> dict:
     """Models a classifier must refuse or handle: features, logits, dynamic size, batch 2, a [0, 1] uint8 input."""
     import keras
     import tensorflow as tf
@@ -55,8 +39,8 @@ def odd_models(tmp_path_factory) -> dict:
 
     folder = tmp_path_factory.mktemp("odd")
     out = {"unit_keras": unit}
-    for name, data in {"features": _tflite(features), "logits": _tflite(logits), "dynamic": _tflite(dynamic),
-                       "batch_two": _tflite(batch_two), "unit_uint8": _tflite(unit, unit_range, tf.uint8)}.items():
+    for name, data in {"features": to_tflite(features), "logits": to_tflite(logits), "dynamic": to_tflite(dynamic),
+                       "batch_two": to_tflite(batch_two), "unit_uint8": to_tflite(unit, unit_range, tf.uint8)}.items():
         out[name] = folder / f"{name}.tflite"
         out[name].write_bytes(data)
     return out
