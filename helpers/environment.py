@@ -137,6 +137,40 @@ def resident_bytes() -> int:
         return 0
 
 
+# glibc's malloc settings (mallopt(3); the numbers are <malloc.h>'s M_ARENA_MAX, M_MMAP_THRESHOLD and
+# M_TRIM_THRESHOLD) and the environment variables that set the same things when a process starts.
+HEAP_SETTINGS = {-8: 2, -3: 1 << 20, -1: 4 << 20}
+HEAP_VARIABLES = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+
+
+def platform_libc() -> str:
+    """The C library this Python runs on ("glibc" on most Linux; "" where Python cannot tell)."""
+    import platform
+
+    return platform.libc_ver()[0]
+
+
+def frugal_heap() -> bool:
+    """Make glibc's malloc hold less freed memory in this process; True when it did (Linux with glibc).
+
+    By default glibc gives each busy thread its own heap (up to 8 per core) and keeps freed blocks of up
+    to 32 MB for reuse, so TensorFlow's many threads leave a kernel holding 100-200 MB it no longer uses
+    (measured: notebook 07's peak 1,206 → 991 MiB). This asks for at most 2 heaps, gives blocks of 1 MiB
+    or more straight back to the system, and trims a heap's free top above 4 MiB. Importing ``helpers``
+    calls it, before TensorFlow starts its threads. Left alone when you set any of ``MALLOC_ARENA_MAX``,
+    ``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` yourself, and outside glibc (macOS, Windows).
+    """
+    if any(name in os.environ for name in HEAP_VARIABLES) or platform_libc() != "glibc":
+        return False
+    try:
+        import ctypes
+
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    return all(mallopt(option, value) == 1 for option, value in HEAP_SETTINGS.items())
+
+
 def release_memory() -> tuple[int, int]:
     """Give back what a finished lesson's models hold: Keras's graph state, garbage, and freed heap pages.
 

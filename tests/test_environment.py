@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+
+import pytest
 
 from helpers import environment
 
@@ -94,3 +97,32 @@ def test_release_memory_returns_freed_heap():
     before, after = map(int, out.stdout.split())
     assert before > 0 and after > 0
     assert after <= before
+
+
+def _resident_after_freeing(env: dict[str, str]) -> tuple[bool, int]:
+    """In a new process: whether frugal_heap applied, and the resident MB left after freeing 200 MB."""
+    code = ("import numpy as np; from helpers import environment; applied = environment.frugal_heap(); "
+            "warm = np.ones(2 ** 19); del warm; "  # glibc by default raises its mmap threshold to 4 MB here
+            "blocks = [np.ones(2 ** 18) for _ in range(100)]; pin = bytearray(300_000); del blocks; "  # 100 x 2 MB, then
+            # a block above them that keeps glibc's default from trimming the heap's top
+            "print(applied, environment.resident_bytes() // 2 ** 20)")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=300,
+                         env=env)
+    applied, resident = out.stdout.split()
+    return applied == "True", int(resident)
+
+
+def test_frugal_heap_gives_large_freed_blocks_back(monkeypatch):
+    if environment.platform_libc() != "glibc":
+        pytest.skip("glibc's malloc only (Linux); elsewhere frugal_heap does nothing and says so")
+    env = {k: v for k, v in os.environ.items() if k not in environment.HEAP_VARIABLES}
+    applied, frugal = _resident_after_freeing(env)
+    assert applied
+    left_alone, default = _resident_after_freeing(env | {"MALLOC_ARENA_MAX": "8"})  # the user's own setting wins
+    assert not left_alone
+    assert default - frugal > 150, (default, frugal)  # glibc's default keeps the 200 MB; frugal gives it back
+
+
+def test_frugal_heap_does_nothing_outside_glibc(monkeypatch):
+    monkeypatch.setattr(environment, "platform_libc", lambda: "")
+    assert environment.frugal_heap() is False
