@@ -155,7 +155,7 @@ def frugal_heap() -> bool:
 
     By default glibc gives each busy thread its own heap (up to 8 per core) and keeps freed blocks of up
     to 32 MB for reuse, so TensorFlow's many threads leave a kernel holding 100-200 MB it no longer uses
-    (measured: notebook 07's peak 1,206 → 991 MiB). This asks for at most 2 heaps, gives blocks of 1 MiB
+    (measured: notebook 07's peak 1,206 → 1,013 MiB). This asks for at most 2 heaps, gives blocks of 1 MiB
     or more straight back to the system, and trims a heap's free top above 4 MiB. Importing ``helpers``
     calls it, before TensorFlow starts its threads. Left alone when you set any of ``MALLOC_ARENA_MAX``,
     ``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` yourself, and outside glibc (macOS, Windows).
