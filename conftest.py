@@ -61,6 +61,8 @@ def pytest_runtest_logreport(report):
 
 def pytest_sessionfinish(session, exitstatus):
     if os.environ.get(REQUIRE_ENV) == "1" and _skipped_notebook_cells:
-        print(f"\n{REQUIRE_ENV}=1: {len(_skipped_notebook_cells)} notebook cells were skipped, e.g. "
-              f"{_skipped_notebook_cells[0]}; CI must run every notebook.")
+        print(
+            f"\n{REQUIRE_ENV}=1: {len(_skipped_notebook_cells)} notebook cells were skipped, e.g. "
+            f"{_skipped_notebook_cells[0]}; CI must run every notebook."
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -133,11 +133,16 @@ def check_name(name: object) -> str:
     if not isinstance(name, str):
         raise AssetError(f"An asset name must be a string like 'images/cat.bmp'; got {type(name).__name__} {name!r}.")
     problem = (
-        "it is empty" if not name.strip()
-        else "it contains a backslash (use '/')" if "\\" in name
-        else "it is an absolute path" if name.startswith("/") or re.match(r"^[A-Za-z]:", name)
-        else "it contains a control character" if any(ord(c) < 32 for c in name)
-        else "it has an empty, '.' or '..' part" if any(p in ("", ".", "..") for p in name.split("/"))
+        "it is empty"
+        if not name.strip()
+        else "it contains a backslash (use '/')"
+        if "\\" in name
+        else "it is an absolute path"
+        if name.startswith("/") or re.match(r"^[A-Za-z]:", name)
+        else "it contains a control character"
+        if any(ord(c) < 32 for c in name)
+        else "it has an empty, '.' or '..' part"
+        if any(p in ("", ".", "..") for p in name.split("/"))
         else None
     )
     if problem:
@@ -194,7 +199,9 @@ def write_registry(manifest: Path, out: Path) -> int:
     """Regenerate a registry file from a mirror's MANIFEST.tsv; returns the row count."""
     entries = read_registry_file(manifest)
     lines = ["\t".join(REGISTRY_COLUMNS)]
-    lines += [f"{a.name}\t{a.sha256}\t{a.bytes}\t{a.url}\t{a.license}" for a in sorted(entries.values(), key=lambda a: a.name)]
+    lines += [
+        f"{a.name}\t{a.sha256}\t{a.bytes}\t{a.url}\t{a.license}" for a in sorted(entries.values(), key=lambda a: a.name)
+    ]
     with atomic_writer(Path(out)) as handle:
         handle.write(("\n".join(lines) + "\n").encode("utf-8"))
     return len(entries)
@@ -275,7 +282,11 @@ def _stat_key(path: Path) -> tuple | None:
         info = path.stat()
     except OSError:
         return None
-    return (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) if stat.S_ISREG(info.st_mode) else None
+    return (
+        (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+        if stat.S_ISREG(info.st_mode)
+        else None
+    )
 
 
 def _matches(path: Path, asset: Asset, *, memo: bool = True) -> bool:
@@ -392,10 +403,13 @@ def _store(asset: Asset, fill: Callable[[_Sink], None], folders: tuple[Path, ...
                 if key is not None:
                     _verified[key] = asset.sha256  # just checked while writing: no second read
                 if folder != folders[0]:
-                    _warn_once(f"session:{folders[0]}", f"The cache folder {folders[0]} cannot be written to "
-                               f"({'; '.join(problems)}): {asset.name} and any other file to repair or download "
-                               f"is kept in {folder} for this session only. Set {CACHE_ENV} to a writable folder "
-                               "to keep downloads.")
+                    _warn_once(
+                        f"session:{folders[0]}",
+                        f"The cache folder {folders[0]} cannot be written to "
+                        f"({'; '.join(problems)}): {asset.name} and any other file to repair or download "
+                        f"is kept in {folder} for this session only. Set {CACHE_ENV} to a writable folder "
+                        "to keep downloads.",
+                    )
                 return target
         problems.append(problem)
     raise _Unwritable("; ".join(problems))
@@ -570,9 +584,12 @@ def _local(asset: Asset) -> Path | None:
         with open(source, "rb") as handle:
             return _store(asset, _copier(handle), folders=(cache_dir(),))
     except _Unwritable as exc:
-        _warn_once(f"mirror-direct:{cache_dir()}", f"The cache folder {cache_dir()} cannot be written to ({exc}): "
-                   f"files are read straight from the mirror {mirror} instead. Set {CACHE_ENV} to a writable "
-                   "folder to keep copies.")
+        _warn_once(
+            f"mirror-direct:{cache_dir()}",
+            f"The cache folder {cache_dir()} cannot be written to ({exc}): "
+            f"files are read straight from the mirror {mirror} instead. Set {CACHE_ENV} to a writable "
+            "folder to keep copies.",
+        )
         return source
 
 
@@ -589,8 +606,13 @@ def fetch(name: str, *, progress: bool = True) -> Path:
         raise AssetError(_unavailable_message(asset, f"{OFFLINE_ENV}=1 forbids downloads"))
 
     def fill(sink: _Sink) -> None:
-        _download(asset.url, sink, progress=progress, label=asset.name.rsplit("/", 1)[-1],
-                  unavailable=lambda why: _unavailable_message(asset, why))
+        _download(
+            asset.url,
+            sink,
+            progress=progress,
+            label=asset.name.rsplit("/", 1)[-1],
+            unavailable=lambda why: _unavailable_message(asset, why),
+        )
 
     try:
         return _store(asset, fill)
@@ -621,18 +643,24 @@ def fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int = 8, pr
     """Download ``archive`` once and store the ``wanted`` files found in it (each checked); returns those stored."""
     from tqdm.auto import tqdm
 
-
     def unavailable(why: str) -> str:
         return f"Cannot get the archive {archive.url}: {why}."
 
     with scratch_file(_archive_folder(), archive.url.rsplit("/", 1)[-1]) as handle:
         sink = _Sink(handle, archive.max_bytes)
         try:
-            _download(archive.url, sink, progress=progress, label=f"{archive.url.rsplit('/', 3)[-3]} archive",
-                      unavailable=unavailable)
+            _download(
+                archive.url,
+                sink,
+                progress=progress,
+                label=f"{archive.url.rsplit('/', 3)[-3]} archive",
+                unavailable=unavailable,
+            )
         except _TooBig:
-            raise AssetError(f"The archive {archive.url} is larger than the {archive.max_bytes} bytes data/archives.tsv "
-                             "allows; the transfer was stopped.") from None
+            raise AssetError(
+                f"The archive {archive.url} is larger than the {archive.max_bytes} bytes data/archives.tsv "
+                "allows; the transfer was stopped."
+            ) from None
         handle.flush()
         try:
             with zipfile.ZipFile(handle.name) as zf:
@@ -646,7 +674,7 @@ def fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int = 8, pr
         opened: list[zipfile.ZipFile] = []
 
         def extract(asset: Asset) -> bool:
-            info = members.get(urllib.parse.unquote(asset.url[len(archive.prefix):]))
+            info = members.get(urllib.parse.unquote(asset.url[len(archive.prefix) :]))
             if info is None or info.file_size != asset.bytes:
                 return False
             try:
@@ -687,8 +715,10 @@ def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) ->
     from tqdm.auto import tqdm
 
     if isinstance(names_, str | PurePath):
-        raise AssetError(f"fetch_many() takes a list of names, like ['images/cat.bmp']; got one name {names_!r}: "
-                         "use fetch() for a single file.")
+        raise AssetError(
+            f"fetch_many() takes a list of names, like ['images/cat.bmp']; got one name {names_!r}: "
+            "use fetch() for a single file."
+        )
     assets = [lookup(n) for n in names_]
     paths: list[Path | AssetError | None] = parallel_map(_caught(_local), assets, workers=workers)
     need = missing = [a for a, p in zip(assets, paths, strict=True) if p is None]
@@ -702,19 +732,37 @@ def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) ->
                 got = {a.name for a in fetch_archive(archive, members + others, workers=workers, progress=progress)}
             except (AssetError, _Unwritable) as exc:
                 got = set()
-                warnings.warn(f"{str(exc).splitlines()[0]} Fetching its {len(members)} files one at a time instead.",
-                              stacklevel=2)
+                warnings.warn(
+                    f"{str(exc).splitlines()[0]} Fetching its {len(members)} files one at a time instead.", stacklevel=2
+                )
             missing = [a for a in missing if a.name not in got]
             if not asked <= got:
-                print(f"{len(asked - got)} of {len(members)} files were not usable in {archive.url}; "
-                      "fetching them one at a time.", file=sys.stderr)
+                print(
+                    f"{len(asked - got)} of {len(members)} files were not usable in {archive.url}; "
+                    "fetching them one at a time.",
+                    file=sys.stderr,
+                )
 
     left = {a.name for a in missing}  # the rest of ``need`` is in the cache now (from an archive)
-    with tqdm(total=sum(a.bytes for a in missing), unit="B", unit_scale=True, desc="downloading",
-              disable=not (progress and missing)) as bar:
-        fetched = dict(zip([a.name for a in need], parallel_map(
-            _caught(lambda a: fetch(a.name, progress=False)), need, workers=workers,
-            on_done=lambda a, _: bar.update(a.bytes if a.name in left else 0)), strict=True))
+    with tqdm(
+        total=sum(a.bytes for a in missing),
+        unit="B",
+        unit_scale=True,
+        desc="downloading",
+        disable=not (progress and missing),
+    ) as bar:
+        fetched = dict(
+            zip(
+                [a.name for a in need],
+                parallel_map(
+                    _caught(lambda a: fetch(a.name, progress=False)),
+                    need,
+                    workers=workers,
+                    on_done=lambda a, _: bar.update(a.bytes if a.name in left else 0),
+                ),
+                strict=True,
+            )
+        )
     paths = [fetched.get(a.name, p) for a, p in zip(assets, paths, strict=True)]
     errors = [p for p in paths if isinstance(p, AssetError)]
     if errors:
@@ -753,7 +801,11 @@ def photo_credit(name: str) -> str:
         key = "/".join(name.split("/")[-2:])
         for line in read_labels("flowers/LICENSE.txt"):
             if line.startswith(key + " "):
-                return "Photo: " + line[len(key) + 1 :].replace("CC-BY by", "").replace(" - ", ", ").strip() + " — CC BY 2.0"
+                return (
+                    "Photo: "
+                    + line[len(key) + 1 :].replace("CC-BY by", "").replace(" - ", ", ").strip()
+                    + " — CC BY 2.0"
+                )
     return f"Source: {asset.url} — {asset.license}"
 
 
@@ -787,8 +839,14 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
     from tqdm.auto import tqdm
 
     cache = cache_dir()
-    report: dict[str, list[str]] = {"ok": [], "missing": [], "corrupt": [], "repaired": [], "failed": [],
-                                    "cleaned": [str(p) for p in remove_stale_parts(cache)]}
+    report: dict[str, list[str]] = {
+        "ok": [],
+        "missing": [],
+        "corrupt": [],
+        "repaired": [],
+        "failed": [],
+        "cleaned": [str(p) for p in remove_stale_parts(cache)],
+    }
     for asset in tqdm(list(registry().values()), desc="verifying", disable=not progress):
         path = cache / asset.name
         try:
@@ -816,9 +874,11 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
             if got == path:
                 report["repaired"].append(asset.name)
             else:
-                report["failed"].append(f"{asset.name}: {path} could not be replaced (read-only cache or a "
-                                        f"folder in its place); this session uses {got}. Fix the cache where it "
-                                        "is writable: run `python -m helpers.assets verify` there.")
+                report["failed"].append(
+                    f"{asset.name}: {path} could not be replaced (read-only cache or a "
+                    f"folder in its place); this session uses {got}. Fix the cache where it "
+                    "is writable: run `python -m helpers.assets verify` there."
+                )
     return report
 
 
@@ -853,8 +913,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ("prefetch", "fetch"):
             remove_stale_parts(cache_dir())  # leftovers of killed downloads
             paths = fetch_many(wanted, progress=args.command == "prefetch")
-            print(f"{len(wanted)} files ready in {cache_dir()}" if args.command == "prefetch"
-                  else "\n".join(map(str, paths)))
+            print(
+                f"{len(wanted)} files ready in {cache_dir()}"
+                if args.command == "prefetch"
+                else "\n".join(map(str, paths))
+            )
         elif args.command == "verify":
             report = verify(repair=not args.no_repair)
             for key, items in report.items():

@@ -71,8 +71,15 @@ class Latency:
 
     def summary(self) -> dict[str, object]:
         """The figures as a dict (one table row)."""
-        return {"model": self.model, "threads": self.num_threads, "repeats": self.repeats,
-                "median_ms": self.median_ms, "p90_ms": self.p90_ms, "mean_ms": self.mean_ms, "min_ms": self.min_ms}
+        return {
+            "model": self.model,
+            "threads": self.num_threads,
+            "repeats": self.repeats,
+            "median_ms": self.median_ms,
+            "p90_ms": self.p90_ms,
+            "mean_ms": self.mean_ms,
+            "min_ms": self.min_ms,
+        }
 
 
 def _floats(values: object, what: str) -> np.ndarray:
@@ -124,16 +131,19 @@ def _check_settings(num_threads: int, warmup: int, repeats: int) -> None:
         return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
     if not whole(num_threads) or num_threads < 1:
-        raise BenchmarkError(f"num_threads must be a whole number ≥ 1; got {num_threads!r}. This process may use "
-                             f"{available_cpus()} CPUs (helpers.model.available_cpus()).")
+        raise BenchmarkError(
+            f"num_threads must be a whole number ≥ 1; got {num_threads!r}. This process may use "
+            f"{available_cpus()} CPUs (helpers.model.available_cpus())."
+        )
     if not whole(warmup) or warmup < 0:
         raise BenchmarkError(f"warmup is a number of untimed calls (0 or more); got {warmup!r}.")
     if not whole(repeats) or repeats < 1:
         raise BenchmarkError(f"repeats is a number of timed calls (1 or more); got {repeats!r}.")
 
 
-def measure_latency(model_path: str | os.PathLike, num_threads: int = 1, warmup: int = 5, repeats: int = 30,
-                    name: str | None = None) -> Latency:
+def measure_latency(
+    model_path: str | os.PathLike, num_threads: int = 1, warmup: int = 5, repeats: int = 30, name: str | None = None
+) -> Latency:
     """Time ``repeats`` single ``invoke`` calls after ``warmup`` untimed ones, on ``num_threads`` threads."""
     _check_settings(num_threads, warmup, repeats)
     interpreter = load_interpreter(model_path, num_threads=num_threads)
@@ -149,8 +159,13 @@ def measure_latency(model_path: str | os.PathLike, num_threads: int = 1, warmup:
     return Latency(name or Path(model_path).stem, num_threads, times, warmup)
 
 
-def measure_many(models: Mapping[str, str | os.PathLike], threads: Sequence[int] = (1,), warmup: int = 5,
-                 repeats: int = 30, progress: bool = True) -> list[Latency]:
+def measure_many(
+    models: Mapping[str, str | os.PathLike],
+    threads: Sequence[int] = (1,),
+    warmup: int = 5,
+    repeats: int = 30,
+    progress: bool = True,
+) -> list[Latency]:
     """``measure_latency`` for every model at every thread count, with one progress bar."""
     if not models:
         raise BenchmarkError("No models given: pass a dict such as {'name': model_path}.")
@@ -188,15 +203,18 @@ def pareto_front(latency_ms: Sequence[float], accuracy: Sequence[float]) -> list
     if len(latency_ms) != len(accuracy):
         raise BenchmarkError(f"{len(latency_ms)} latencies for {len(accuracy)} accuracies; give one of each per model.")
     points = list(zip(_floats(latency_ms, "latencies"), _floats(accuracy, "accuracies"), strict=True))
-    return [
-        not any(t2 <= t and a2 >= a and (t2 < t or a2 > a) for t2, a2 in points)
-        for t, a in points
-    ]
+    return [not any(t2 <= t and a2 >= a and (t2 < t or a2 > a) for t2, a2 in points) for t, a in points]
 
 
-def best_model(rows: Sequence[Mapping[str, object]], max_latency_ms: float = float("inf"),
-               max_size_mb: float = float("inf"), min_accuracy: float = 0.0, latency: str = "latency_ms",
-               accuracy: str = "top1", size: str = "size_mb") -> Mapping[str, object] | None:
+def best_model(
+    rows: Sequence[Mapping[str, object]],
+    max_latency_ms: float = float("inf"),
+    max_size_mb: float = float("inf"),
+    min_accuracy: float = 0.0,
+    latency: str = "latency_ms",
+    accuracy: str = "top1",
+    size: str = "size_mb",
+) -> Mapping[str, object] | None:
     """The most accurate row within all three limits (ties: faster, then smaller), or None if none fits.
 
     Each row is a dict with at least the ``latency``, ``accuracy`` and ``size``
@@ -205,8 +223,9 @@ def best_model(rows: Sequence[Mapping[str, object]], max_latency_ms: float = flo
     feasible = []
     for row in rows:
         if not isinstance(row, Mapping):
-            raise BenchmarkError(f"Each row is a dict such as {{'{latency}': 12.0, '{accuracy}': 0.7, '{size}': 4.3}}; "
-                                 f"got {row!r}.")
+            raise BenchmarkError(
+                f"Each row is a dict such as {{'{latency}': 12.0, '{accuracy}': 0.7, '{size}': 4.3}}; got {row!r}."
+            )
         missing = [key for key in (latency, accuracy, size) if key not in row]
         if missing:
             raise BenchmarkError(f"A row has no {missing[0]!r} value; its keys are {sorted(row)}.")

@@ -58,10 +58,12 @@ class LiveModel(Protocol):
 
 
 def _check_size(width: int, height: int) -> tuple[int, int]:
-    if not (isinstance(width, (int, np.integer)) and isinstance(height, (int, np.integer)) and width > 0
-            and height > 0):
-        raise CameraError(f"A frame's width and height are positive whole numbers of pixels; got {width!r} × "
-                          f"{height!r}.")
+    if not (
+        isinstance(width, (int, np.integer)) and isinstance(height, (int, np.integer)) and width > 0 and height > 0
+    ):
+        raise CameraError(
+            f"A frame's width and height are positive whole numbers of pixels; got {width!r} × {height!r}."
+        )
     return int(width), int(height)
 
 
@@ -94,8 +96,10 @@ def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, 
         channels = 4 if encoding == "rgba" else 3
         expected = width * height * channels
         if len(raw) != expected:
-            raise CameraError(f"A {width}×{height} {encoding.upper()} frame has {expected:,} bytes; got {len(raw):,}. "
-                              f"Send the width and height the pixels were scaled to.")
+            raise CameraError(
+                f"A {width}×{height} {encoding.upper()} frame has {expected:,} bytes; got {len(raw):,}. "
+                f"Send the width and height the pixels were scaled to."
+            )
         return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, channels)[..., :3].copy()
     if encoding in ("jpeg", "png"):
         try:
@@ -103,8 +107,10 @@ def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, 
         except HelpersError as exc:
             raise CameraError(f"The {encoding.upper()} frame could not be decoded: {exc}") from exc
         if image.size != (width, height):
-            raise CameraError(f"The {encoding.upper()} frame is {image.width}×{image.height}, not the {width}×{height} "
-                              f"announced with it.")
+            raise CameraError(
+                f"The {encoding.upper()} frame is {image.width}×{image.height}, not the {width}×{height} "
+                f"announced with it."
+            )
         return np.array(image, dtype=np.uint8)
     raise CameraError(f"Unknown frame encoding {encoding!r}; use one of {ENCODINGS}.")
 
@@ -183,8 +189,9 @@ class Simulation:
         return sum(frame.started_ms > last_arrival + 1e-6 for frame in self.processed)
 
 
-def simulate(process_ms: float, camera_fps: float = CAMERA_FPS, seconds: float = 2.0,
-             policy: str = "newest") -> Simulation:
+def simulate(
+    process_ms: float, camera_fps: float = CAMERA_FPS, seconds: float = 2.0, policy: str = "newest"
+) -> Simulation:
     """Replay ``seconds`` of a camera against a model taking ``process_ms`` per frame, on paper (no clock).
 
     ``policy="newest"`` takes the newest frame whenever the model is free;
@@ -282,8 +289,9 @@ class FrameLog:
     def _need(self, at_least: int = 1) -> list[FrameTiming]:
         frames = list(self._frames)
         if len(frames) < at_least:
-            raise CameraError(f"Only {len(frames)} frame(s) recorded; run the camera or the clip for longer "
-                              f"(at least {at_least}).")
+            raise CameraError(
+                f"Only {len(frames)} frame(s) recorded; run the camera or the clip for longer (at least {at_least})."
+            )
         return frames
 
     def stage_medians(self) -> dict[str, float]:
@@ -322,9 +330,15 @@ class FrameLog:
 
     def summary(self, budget_ms: float = BUDGET_MS) -> dict[str, float]:
         """The headline figures: frames, dropped, fps, median/p90 work, median latency, share within budget."""
-        return {"frames": self.total_frames, "dropped": self.total_dropped, "fps": self.fps(),
-                "median_ms": self.median_total_ms(), "p90_ms": self.p90_total_ms(),
-                "latency_ms": self.median_latency_ms(), "within_budget": self.within_budget(budget_ms)}
+        return {
+            "frames": self.total_frames,
+            "dropped": self.total_dropped,
+            "fps": self.fps(),
+            "median_ms": self.median_total_ms(),
+            "p90_ms": self.p90_total_ms(),
+            "latency_ms": self.median_latency_ms(),
+            "within_budget": self.within_budget(budget_ms),
+        }
 
 
 # --------------------------------------------------------------------------- the model stages
@@ -336,8 +350,10 @@ class FramePipeline:
     def __init__(self, model: LiveModel, k: int = 3) -> None:
         for attribute in ("input_details", "labels", "run"):
             if not hasattr(model, attribute):
-                raise CameraError(f"{type(model).__name__} has no '{attribute}': give a helpers.classify.Classifier "
-                                  f"or a helpers.transfer.HeadClassifier.")
+                raise CameraError(
+                    f"{type(model).__name__} has no '{attribute}': give a helpers.classify.Classifier "
+                    f"or a helpers.transfer.HeadClassifier."
+                )
         shape = tuple(int(d) for d in model.input_details["shape"])
         if len(shape) != 4 or shape[-1] != 3:
             raise CameraError(f"The model takes a tensor of shape {shape}; a camera needs an image input (1, H, W, 3).")
@@ -380,11 +396,18 @@ def top_text(pairs: Sequence[tuple[str, float]]) -> str:
 class RecordedClip:
     """A pretend camera: a slow pan and zoom across each photo in turn, each frame made when asked for."""
 
-    def __init__(self, images: Sequence[ImageSource], names: Sequence[str], seconds_per_photo: float = 1.0,
-                 fps: float = CAMERA_FPS, size: tuple[int, int] = (320, 240)) -> None:
+    def __init__(
+        self,
+        images: Sequence[ImageSource],
+        names: Sequence[str],
+        seconds_per_photo: float = 1.0,
+        fps: float = CAMERA_FPS,
+        size: tuple[int, int] = (320, 240),
+    ) -> None:
         if len(images) == 0 or len(images) != len(names):
-            raise CameraError(f"Give one name per photo and at least one photo; got {len(images)} photos and "
-                              f"{len(names)} names.")
+            raise CameraError(
+                f"Give one name per photo and at least one photo; got {len(images)} photos and {len(names)} names."
+            )
         if not fps > 0 or not seconds_per_photo > 0:
             raise CameraError(f"fps and seconds_per_photo must be above 0; got {fps!r} and {seconds_per_photo!r}.")
         self.images = [load_image(image) for image in images]
@@ -432,8 +455,13 @@ class RecordedClip:
         return np.asarray(resized, dtype=np.uint8)
 
 
-def replay(clip: RecordedClip, pipeline: FramePipeline, seconds: float | None = None, progress: bool = True,
-           log: FrameLog | None = None) -> FrameLog:
+def replay(
+    clip: RecordedClip,
+    pipeline: FramePipeline,
+    seconds: float | None = None,
+    progress: bool = True,
+    log: FrameLog | None = None,
+) -> FrameLog:
     """Play ``clip`` in real time through ``pipeline``, newest frame first, timing the five stages of each frame.
 
     Capture = cutting the frame and scaling it to the model's input; transfer =
@@ -463,9 +491,20 @@ def replay(clip: RecordedClip, pipeline: FramePipeline, seconds: float | None = 
             t3 = time.perf_counter()
             bar.set_postfix_str(top_text(pairs[:1]), refresh=False)
             t4 = time.perf_counter()
-            log.add(FrameTiming(index, (t1 - t0) * 1000, (t2 - t1) * 1000, preprocess_ms, invoke_ms, (t4 - t3) * 1000,
-                                waited_ms=max(0.0, (t0 - start - index / clip.fps) * 1000),
-                                dropped_before=index - last - 1, done_s=t4 - start, top=tuple(pairs)))
+            log.add(
+                FrameTiming(
+                    index,
+                    (t1 - t0) * 1000,
+                    (t2 - t1) * 1000,
+                    preprocess_ms,
+                    invoke_ms,
+                    (t4 - t3) * 1000,
+                    waited_ms=max(0.0, (t0 - start - index / clip.fps) * 1000),
+                    dropped_before=index - last - 1,
+                    done_s=t4 - start,
+                    top=tuple(pairs),
+                )
+            )
             bar.update(index - last)
             last = index
     return log

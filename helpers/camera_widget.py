@@ -97,8 +97,12 @@ class CameraWidget(anywidget.AnyWidget):
             previous = content.get("previous")
             if isinstance(previous, Mapping):
                 self._finish(view, previous)
-            pixels = decode_frame(buffers[0] if buffers else b"", content.get("width"), content.get("height"),
-                                  str(content.get("encoding", "rgba")))
+            pixels = decode_frame(
+                buffers[0] if buffers else b"",
+                content.get("width"),
+                content.get("height"),
+                str(content.get("encoding", "rgba")),
+            )
             pairs, preprocess_ms, invoke_ms = self.pipeline.classify(pixels)
             capture_ms, skipped = _number(content, "capture_ms"), int(_number(content, "skipped"))
         except (HelpersError, TypeError, ValueError) as exc:
@@ -109,22 +113,38 @@ class CameraWidget(anywidget.AnyWidget):
             self.samples.setdefault(captured, []).append(pixels)
             self.samples_taken += 1
         done_s = time.perf_counter() - self._clock
-        self._pending[(view, frame_id)] = {"frame": frame_id, "capture_ms": capture_ms, "preprocess_ms": preprocess_ms,
-                                           "invoke_ms": invoke_ms, "dropped_before": skipped, "done_s": done_s,
-                                           "top": tuple(pairs)}
+        self._pending[(view, frame_id)] = {
+            "frame": frame_id,
+            "capture_ms": capture_ms,
+            "preprocess_ms": preprocess_ms,
+            "invoke_ms": invoke_ms,
+            "dropped_before": skipped,
+            "done_s": done_s,
+            "top": tuple(pairs),
+        }
         while len(self._pending) > 8:  # answers whose browser never reported back (view closed): forget them
             self._pending.pop(next(iter(self._pending)))
-        return {"type": "result", "view": view, "id": frame_id, "captured": captured,
-                "top": [[label.split(",")[0].strip(), round(float(prob), 4)] for label, prob in pairs],
-                "capture_ms": capture_ms, "preprocess_ms": preprocess_ms, "invoke_ms": invoke_ms,
-                "kernel_ms": (time.perf_counter() - received) * 1000}
+        return {
+            "type": "result",
+            "view": view,
+            "id": frame_id,
+            "captured": captured,
+            "top": [[label.split(",")[0].strip(), round(float(prob), 4)] for label, prob in pairs],
+            "capture_ms": capture_ms,
+            "preprocess_ms": preprocess_ms,
+            "invoke_ms": invoke_ms,
+            "kernel_ms": (time.perf_counter() - received) * 1000,
+        }
 
     def _finish(self, view: str, previous: Mapping) -> None:
         """Complete the previous frame's record with the transfer and display times the browser measured."""
         pending = self._pending.pop((view, previous.get("id")), None)
         if pending is not None:
-            self.timings.add(FrameTiming(transfer_ms=_number(previous, "transfer_ms"),
-                                     display_ms=_number(previous, "display_ms"), **pending))
+            self.timings.add(
+                FrameTiming(
+                    transfer_ms=_number(previous, "transfer_ms"), display_ms=_number(previous, "display_ms"), **pending
+                )
+            )
 
     def _on_message(self, _widget, content, buffers) -> None:
         if isinstance(content, Mapping) and content.get("type") == "frame":
@@ -140,8 +160,12 @@ def model_menu(camera: CameraWidget, models: Mapping[str, LiveModel], value: str
 
     if not models:
         raise CameraError("No models to choose from: pass a dict such as {'V2 1.0/224 uint8': classifier}.")
-    menu = widgets.Dropdown(options=list(models), value=value or next(iter(models)), description="model",
-                            layout=widgets.Layout(width="24em"))
+    menu = widgets.Dropdown(
+        options=list(models),
+        value=value or next(iter(models)),
+        description="model",
+        layout=widgets.Layout(width="24em"),
+    )
 
     def switch(change: dict) -> None:
         camera.set_model(models[change["new"]], change["new"])
@@ -161,14 +185,18 @@ def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1",
     rows, counts = [], widgets.HTML()
 
     def refresh(_change=None) -> None:
-        counts.value = "Photos so far: " + (", ".join(f"<b>{label}</b> {len(photos)}"
-                                                      for label, photos in camera.samples.items()) or "none")
+        counts.value = "Photos so far: " + (
+            ", ".join(f"<b>{label}</b> {len(photos)}" for label, photos in camera.samples.items()) or "none"
+        )
 
     for default in classes:
         name = widgets.Text(value=default, description="class", layout=widgets.Layout(width="16em"))
         shoot = widgets.Button(description="Capture from camera", icon="camera")
-        upload = PhotoUpload(multiple=True, description="Upload photos",
-                             hint="Or upload photos of this class (large ones are shrunk in your browser first).")
+        upload = PhotoUpload(
+            multiple=True,
+            description="Upload photos",
+            hint="Or upload photos of this class (large ones are shrunk in your browser first).",
+        )
         note = widgets.HTML()
 
         def on_shoot(_button, name=name, note=note) -> None:

@@ -119,8 +119,13 @@ def _not_a_number(answer, what: str = "a number") -> str:
     return f"Give {what}; got {answer!r} ({type(answer).__name__})."
 
 
-def expect_close(measured: Mapping[str, float] | float, expected: Mapping[str, float] | float, tolerance: float,
-                 what: str, tolerance_text: str = "") -> None:
+def expect_close(
+    measured: Mapping[str, float] | float,
+    expected: Mapping[str, float] | float,
+    tolerance: float,
+    what: str,
+    tolerance_text: str = "",
+) -> None:
     """Check measured numbers against the notebook's text, within a stated tolerance, and say so in a stable sentence.
 
     LiteRT's kernels differ slightly between CPUs (a uint8 output can move by a few
@@ -131,23 +136,34 @@ def expect_close(measured: Mapping[str, float] | float, expected: Mapping[str, f
     measured_map = dict(measured) if isinstance(measured, Mapping) else {what: measured}
     expected_map = dict(expected) if isinstance(expected, Mapping) else {what: expected}
     if set(measured_map) != set(expected_map):
-        raise CheckError(f"Measured {sorted(measured_map)} but expected values for {sorted(expected_map)}: "
-                         f"give one expected value per measured name.")
+        raise CheckError(
+            f"Measured {sorted(measured_map)} but expected values for {sorted(expected_map)}: "
+            f"give one expected value per measured name."
+        )
     stated = tolerance_text or f"{tolerance:.4g}"
-    far = {name: (float(measured_map[name]), float(value)) for name, value in expected_map.items()
-           if not abs(float(measured_map[name]) - float(value)) <= tolerance + 1e-9}
+    far = {
+        name: (float(measured_map[name]), float(value))
+        for name, value in expected_map.items()
+        if not abs(float(measured_map[name]) - float(value)) <= tolerance + 1e-9
+    }
     if far:
         listing = "; ".join(f"{name}: {got:.4g} here, {want:.4g} in the text" for name, (got, want) in far.items())
         raise ExpectationError(
             f"{what} differs from the notebook's text by more than ±{stated} ({listing}). Kernels differ "
             f"a little between CPUs, but not this much: check that the files are intact (python -m helpers.assets "
-            f"verify) and the package versions printed by the setup cell, then report it to your teacher.")
+            f"verify) and the package versions printed by the setup cell, then report it to your teacher."
+        )
     count = f"all {len(expected_map)} values" if len(expected_map) > 1 else "the value"
     print(f"✓ {what}: {count} within ±{stated} of the text's figures, as on every CPU checked.")
 
 
-def expect_top(measured: Mapping[str, Sequence], expected: Mapping[str, tuple[str, float]], tolerance: float,
-               what: str, tolerance_text: str = "") -> None:
+def expect_top(
+    measured: Mapping[str, Sequence],
+    expected: Mapping[str, tuple[str, float]],
+    tolerance: float,
+    what: str,
+    tolerance_text: str = "",
+) -> None:
     """Check each item's top answer — the same label, its probability within ``tolerance`` — and say so stably.
 
     ``measured`` maps a name (a photo) to its ranked ``(label, probability)`` pairs (or one pair);
@@ -168,9 +184,12 @@ def expect_top(measured: Mapping[str, Sequence], expected: Mapping[str, tuple[st
         raise ExpectationError(
             f"{what} differs from the notebook's text ({'; '.join(wrong)}; tolerance ±{stated}). Kernels differ a "
             f"little between CPUs, but not this much: check that the files are intact (python -m helpers.assets "
-            f"verify) and the package versions printed by the setup cell, then report it to your teacher.")
-    print(f"✓ {what}: top answer{'s' if len(expected) > 1 else ''} as in the text, probabilit"
-          f"{'ies' if len(expected) > 1 else 'y'} within ±{stated} of its figures, as on every CPU checked.")
+            f"verify) and the package versions printed by the setup cell, then report it to your teacher."
+        )
+    print(
+        f"✓ {what}: top answer{'s' if len(expected) > 1 else ''} as in the text, probabilit"
+        f"{'ies' if len(expected) > 1 else 'y'} within ±{stated} of its figures, as on every CPU checked."
+    )
 
 
 def _names(label: str) -> list[str]:
@@ -186,23 +205,41 @@ def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
         raise CheckError(f"{label!r} is not a label in this list; ask for one of its labels.")
     index = _integer(answer)
     shown = labels[index] if index is not None and 0 <= index < len(labels) else "out of range"
-    return _judge(index in expected, f"Output {index} is '{labels[index] if index in expected else ''}'.", [
-        (lambda: index is None, _not_a_number(answer, "a whole number (an index)")),
-        (lambda: index is not None and index + 1 in expected,
-         "You are off by one: index 0 of this model's output is 'background'."),
-    ], f"labels[{index}] is '{shown}'. Search the list, e.g. with labels.index(...) or a loop.")
+    return _judge(
+        index in expected,
+        f"Output {index} is '{labels[index] if index in expected else ''}'.",
+        [
+            (lambda: index is None, _not_a_number(answer, "a whole number (an index)")),
+            (
+                lambda: index is not None and index + 1 in expected,
+                "You are off by one: index 0 of this model's output is 'background'.",
+            ),
+        ],
+        f"labels[{index}] is '{shown}'. Search the list, e.g. with labels.index(...) or a loop.",
+    )
 
 
 def check_dequantize(answer, q: int, scale: float, zero_point: int) -> Verdict:
     """Exercise 01.2: real = scale × (q − zero_point)."""
     expected = float(scale) * (int(q) - int(zero_point))
     value = _number(answer)
-    return _judge(_close(value, expected), f"{scale} × ({q} − {zero_point}) = {expected:.6f}.", [
-        (lambda: value is None, _not_a_number(answer)),
-        (lambda: zero_point != 0 and _close(value, scale * q), "Subtract the zero point before multiplying by the scale."),
-        (lambda: _close(value, q / 255), "The scale is not 1/255 here: use the tensor's own quantization parameters."),
-        (lambda: _close(value, (q - zero_point) / scale), "Multiply by the scale; do not divide by it."),
-    ], f"You gave {answer}; apply real = scale × (q − zero_point) with this tensor's parameters.")
+    return _judge(
+        _close(value, expected),
+        f"{scale} × ({q} − {zero_point}) = {expected:.6f}.",
+        [
+            (lambda: value is None, _not_a_number(answer)),
+            (
+                lambda: zero_point != 0 and _close(value, scale * q),
+                "Subtract the zero point before multiplying by the scale.",
+            ),
+            (
+                lambda: _close(value, q / 255),
+                "The scale is not 1/255 here: use the tensor's own quantization parameters.",
+            ),
+            (lambda: _close(value, (q - zero_point) / scale), "Multiply by the scale; do not divide by it."),
+        ],
+        f"You gave {answer}; apply real = scale × (q − zero_point) with this tensor's parameters.",
+    )
 
 
 def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
@@ -213,12 +250,18 @@ def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
     best = np.flatnonzero(probs == probs.max())  # every label tied at the top is right
     index = _integer(answer) if not isinstance(answer, str) else None
     text = answer.strip().lower() if isinstance(answer, str) else None
-    ok = probs.max() > 0 and ((index is not None and index in best)
-                              or (text is not None and any(text in _names(labels[i]) for i in best)))
+    ok = probs.max() > 0 and (
+        (index is not None and index in best) or (text is not None and any(text in _names(labels[i]) for i in best))
+    )
     top = labels[int(best[0])]
-    return _judge(ok, f"The top label is '{top}'.", [
-        (lambda: probs.max() <= 0, "The probabilities are all zero: run the model on the photo first (section 4)."),
-    ], f"'{answer}' is not the most probable label. Use np.argmax on the probabilities, then labels[...].")
+    return _judge(
+        ok,
+        f"The top label is '{top}'.",
+        [
+            (lambda: probs.max() <= 0, "The probabilities are all zero: run the model on the photo first (section 4)."),
+        ],
+        f"'{answer}' is not the most probable label. Use np.argmax on the probabilities, then labels[...].",
+    )
 
 
 # --------------------------------------------------------------------------- notebook 02
@@ -237,17 +280,29 @@ def check_softmax(softmax_function) -> Verdict:
             return _verdict(False, "", f"Your function raised {type(exc).__name__}: {exc} (on logits {logits}).")
         expected = softmax(logits)
         if got.shape != expected.shape:
-            return _verdict(False, "", f"Return one probability per logit: expected shape {expected.shape}, "
-                                       f"got {got.shape}.")
+            return _verdict(
+                False, "", f"Return one probability per logit: expected shape {expected.shape}, got {got.shape}."
+            )
         if not np.isfinite(got).all():
-            return _verdict(False, "", f"On logits {logits} you get {got}: np.exp overflows. Subtract the largest "
-                                       f"logit before calling np.exp (it does not change the result).")
+            return _verdict(
+                False,
+                "",
+                f"On logits {logits} you get {got}: np.exp overflows. Subtract the largest "
+                f"logit before calling np.exp (it does not change the result).",
+            )
         if not np.isclose(got.sum(), 1.0, atol=1e-6):
-            return _verdict(False, "", f"Your probabilities sum to {got.sum():.4f}, not 1: divide each exponential "
-                                       f"by the sum of all of them.")
+            return _verdict(
+                False,
+                "",
+                f"Your probabilities sum to {got.sum():.4f}, not 1: divide each exponential by the sum of all of them.",
+            )
         if not np.allclose(got, expected, atol=1e-6):
-            return _verdict(False, "", f"On logits {np.round(logits, 3)} you get {np.round(got, 4)}, expected "
-                                       f"{np.round(expected, 4)}: compute np.exp(z) / np.exp(z).sum().")
+            return _verdict(
+                False,
+                "",
+                f"On logits {np.round(logits, 3)} you get {np.round(got, 4)}, expected "
+                f"{np.round(expected, 4)}: compute np.exp(z) / np.exp(z).sum().",
+            )
     return _verdict(True, "Sums to 1, matches exp(z) / Σ exp(z), and stays finite on logits near 1000.", "")
 
 
@@ -263,10 +318,12 @@ def check_logits_for_table(logits, table: Sequence[float]) -> Verdict:
         return _verdict(False, "", "Your logits contain NaN or infinity; np.log of a probability is always finite.")
     got = softmax(logits)
     ok = bool(np.allclose(got, table, atol=0.005))
-    return _verdict(ok, f"softmax gives {np.round(got, 2).tolist()}: the table. Any constant added to all the "
-                        f"logits would work too.",
-                    f"softmax of your logits is {np.round(got, 3).tolist()}, not {table.tolist()}. Try the logarithm "
-                    f"of each probability (np.log): exp undoes it.")
+    return _verdict(
+        ok,
+        f"softmax gives {np.round(got, 2).tolist()}: the table. Any constant added to all the logits would work too.",
+        f"softmax of your logits is {np.round(got, 3).tolist()}, not {table.tolist()}. Try the logarithm "
+        f"of each probability (np.log): exp undoes it.",
+    )
 
 
 def _temperature_for_top(logits: np.ndarray, target: float) -> float:
@@ -290,14 +347,18 @@ def check_temperature_for_top(temperature, logits, target: float = 0.5) -> Verdi
     value = _number(temperature)
     usable = value is not None and bool(np.isfinite(value)) and value > 0
     top = float(softmax(logits, value).max()) if usable else float("nan")
-    return _judge(usable and abs(top - target) <= 0.005,
-                  f"At T = {value:.3g} the top probability is {top:.3f} (exact answer: T = {expected:.3f})."
-                  if usable else "", [
-                      (lambda: not usable, f"The temperature must be a positive number; got {temperature!r}."),
-                  ],
-                  f"At T = {value:.3g} the top probability is {top:.3f}, not {target}: "
-                  f"{'raise T (flatter)' if top > target else 'lower T (sharper)'}. Try a few values, or bisect "
-                  f"between a T that is too low and one that is too high." if usable else "")
+    return _judge(
+        usable and abs(top - target) <= 0.005,
+        f"At T = {value:.3g} the top probability is {top:.3f} (exact answer: T = {expected:.3f})." if usable else "",
+        [
+            (lambda: not usable, f"The temperature must be a positive number; got {temperature!r}."),
+        ],
+        f"At T = {value:.3g} the top probability is {top:.3f}, not {target}: "
+        f"{'raise T (flatter)' if top > target else 'lower T (sharper)'}. Try a few values, or bisect "
+        f"between a T that is too low and one that is too high."
+        if usable
+        else "",
+    )
 
 
 # --------------------------------------------------------------------------- notebook 03
@@ -311,13 +372,22 @@ def check_margin(answer, probs) -> Verdict:
     expected = float(margin(probs))
     value = _number(answer)
     ordered = np.sort(probs)[::-1]
-    return _judge(_close(value, expected, atol=1e-4), f"Margin {expected:.4f}.", [
-        (lambda: value is None, _not_a_number(answer)),
-        (lambda: probs.size > 2 and _close(value, ordered[0] - ordered[-1], atol=1e-4),
-         "That is top-1 minus the *smallest* probability; the margin uses the second largest."),
-        (lambda: _close(value, -expected, atol=1e-4), ("Subtract the second largest from the largest, not the "
-                                                      "other way round.")),
-    ], f"You gave {answer}; sort the probabilities (np.sort) and subtract the second largest from the largest.")
+    return _judge(
+        _close(value, expected, atol=1e-4),
+        f"Margin {expected:.4f}.",
+        [
+            (lambda: value is None, _not_a_number(answer)),
+            (
+                lambda: probs.size > 2 and _close(value, ordered[0] - ordered[-1], atol=1e-4),
+                "That is top-1 minus the *smallest* probability; the margin uses the second largest.",
+            ),
+            (
+                lambda: _close(value, -expected, atol=1e-4),
+                ("Subtract the second largest from the largest, not the other way round."),
+            ),
+        ],
+        f"You gave {answer}; sort the probabilities (np.sort) and subtract the second largest from the largest.",
+    )
 
 
 def check_entropy(answer, probs) -> Verdict:
@@ -336,16 +406,25 @@ def check_entropy(answer, probs) -> Verdict:
     expected = float(entropy(probs))
     accepted = (expected, as_given / np.log(probs.size))
     value = _number(answer)
-    return _judge(any(_close(value, a, atol=1e-4) for a in accepted), f"Normalized entropy {value:.4f}."
-                  if value is not None else "", [
-                      (lambda: value is None, _not_a_number(answer)),
-                      (lambda: _close(value, as_given, atol=1e-4) or
-                       _close(value, float(entropy(probs, normalized=False)), atol=1e-4),
-                       lambda: f"{value:.4f} is the entropy in nats; divide by np.log({probs.size}) to normalize it."),
-                      (lambda: any(_close(value, -a, atol=1e-4) for a in accepted),
-                       "Entropy is −Σ p·log p: you lost the minus sign."),
-                  ], f"You gave {answer}; compute −Σ p·log(p) over the labels with p > 0, then divide by "
-                     f"log({probs.size}).")
+    return _judge(
+        any(_close(value, a, atol=1e-4) for a in accepted),
+        f"Normalized entropy {value:.4f}." if value is not None else "",
+        [
+            (lambda: value is None, _not_a_number(answer)),
+            (
+                lambda: (
+                    _close(value, as_given, atol=1e-4)
+                    or _close(value, float(entropy(probs, normalized=False)), atol=1e-4)
+                ),
+                lambda: f"{value:.4f} is the entropy in nats; divide by np.log({probs.size}) to normalize it.",
+            ),
+            (
+                lambda: any(_close(value, -a, atol=1e-4) for a in accepted),
+                "Entropy is −Σ p·log p: you lost the minus sign.",
+            ),
+        ],
+        f"You gave {answer}; compute −Σ p·log(p) over the labels with p > 0, then divide by log({probs.size}).",
+    )
 
 
 def check_threshold_for_accuracy(threshold, confidence, correct, target: float) -> Verdict:
@@ -361,13 +440,23 @@ def check_threshold_for_accuracy(threshold, confidence, correct, target: float) 
         return _verdict(False, "", _not_a_number(threshold, "a threshold (a number)"))
     coverage, accuracy = coverage_and_accuracy(confidence, correct, value)
     ok = coverage > 0 and accuracy >= target and coverage >= best_coverage - 0.01
-    return _judge(ok, f"Threshold {value:.3g} keeps {coverage:.1%} of the images, {accuracy:.1%} of them right "
-                      f"(lowest such threshold: {best:.3f}).", [
-        (lambda: coverage == 0, f"Threshold {value:.3g} keeps no answer at all; lower it."),
-        (lambda: accuracy < target, lambda: f"At {value:.3g} the kept answers are {accuracy:.2%} right, below "
-                                            f"{target:.0%}: raise the threshold."),
-    ], f"At {value:.3g} the answers are right often enough ({accuracy:.1%}) but only {coverage:.1%} are kept; a "
-       f"lower threshold still reaches {target:.0%}. Lower it step by step.")
+    return _judge(
+        ok,
+        f"Threshold {value:.3g} keeps {coverage:.1%} of the images, {accuracy:.1%} of them right "
+        f"(lowest such threshold: {best:.3f}).",
+        [
+            (lambda: coverage == 0, f"Threshold {value:.3g} keeps no answer at all; lower it."),
+            (
+                lambda: accuracy < target,
+                lambda: (
+                    f"At {value:.3g} the kept answers are {accuracy:.2%} right, below "
+                    f"{target:.0%}: raise the threshold."
+                ),
+            ),
+        ],
+        f"At {value:.3g} the answers are right often enough ({accuracy:.1%}) but only {coverage:.1%} are kept; a "
+        f"lower threshold still reaches {target:.0%}. Lower it step by step.",
+    )
 
 
 def _top_k_accuracy_range(probs, truth, k: int) -> tuple[float, float]:
@@ -390,17 +479,31 @@ def check_top_k_accuracy(answer, probs, truth, k: int) -> Verdict:
     low, high = _top_k_accuracy_range(probs, truth, k)
     value = _number(answer)
     ok = value is not None and low - 1e-4 <= value <= high + 1e-4
-    ties = (f" Ties at place {k} make anything from {low:.3f} to {high:.3f} correct, depending on how "
-            f"they are broken.") if high > low else ""
-    return _judge(ok, f"Top-{k} accuracy {value:.3f}.{ties}" if ok else "", [
-        (lambda: value is None, _not_a_number(answer, "a fraction between 0 and 1")),
-        (lambda: 1 < value <= 100 and low - 1e-4 <= value / 100 <= high + 1e-4,
-         "Give a fraction between 0 and 1, not a percentage."),
-        (lambda: k > 1 and _close(value, top_k_accuracy(probs, truth, 1), atol=1e-4),
-         (f"That is the top-1 accuracy; count an image as right when its true class is anywhere among the {k} "
-         f"most probable.")),
-    ], f"You gave {answer}; for each image, take the {k} largest probabilities (np.argsort) and check whether the "
-       f"true index is among them; then average.")
+    ties = (
+        (f" Ties at place {k} make anything from {low:.3f} to {high:.3f} correct, depending on how they are broken.")
+        if high > low
+        else ""
+    )
+    return _judge(
+        ok,
+        f"Top-{k} accuracy {value:.3f}.{ties}" if ok else "",
+        [
+            (lambda: value is None, _not_a_number(answer, "a fraction between 0 and 1")),
+            (
+                lambda: 1 < value <= 100 and low - 1e-4 <= value / 100 <= high + 1e-4,
+                "Give a fraction between 0 and 1, not a percentage.",
+            ),
+            (
+                lambda: k > 1 and _close(value, top_k_accuracy(probs, truth, 1), atol=1e-4),
+                (
+                    f"That is the top-1 accuracy; count an image as right when its true class is anywhere among the {k} "
+                    f"most probable."
+                ),
+            ),
+        ],
+        f"You gave {answer}; for each image, take the {k} largest probabilities (np.argsort) and check whether the "
+        f"true index is among them; then average.",
+    )
 
 
 # --------------------------------------------------------------------------- notebook 04
@@ -413,15 +516,21 @@ def check_input_bytes(answer, input_details: dict) -> Verdict:
     expected = int(np.prod(shape)) * itemsize
     pixels = int(np.prod(shape[1:3]))
     value = _integer(answer)
-    return _judge(value == expected, f"{' × '.join(map(str, shape[1:]))} × {itemsize} byte{'s' if itemsize > 1 else ''}"
-                                     f" = {expected:,} bytes.", [
-        (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
-        (lambda: value == pixels * itemsize, "Each pixel has 3 channels (red, green, blue): multiply by 3."),
-        (lambda: itemsize == 1 and value == expected * 4, "This model is quantized: 1 byte per channel, not 4."),
-        (lambda: itemsize == 4 and value == expected // 4, ("This is a float model: 4 bytes per channel (float32), "
-                                                          "not 1.")),
-    ], f"You gave {answer}. Read the shape and dtype in the model's input details: height × width × channels × bytes "
-       f"per channel.")
+    return _judge(
+        value == expected,
+        f"{' × '.join(map(str, shape[1:]))} × {itemsize} byte{'s' if itemsize > 1 else ''} = {expected:,} bytes.",
+        [
+            (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
+            (lambda: value == pixels * itemsize, "Each pixel has 3 channels (red, green, blue): multiply by 3."),
+            (lambda: itemsize == 1 and value == expected * 4, "This model is quantized: 1 byte per channel, not 4."),
+            (
+                lambda: itemsize == 4 and value == expected // 4,
+                ("This is a float model: 4 bytes per channel (float32), not 1."),
+            ),
+        ],
+        f"You gave {answer}. Read the shape and dtype in the model's input details: height × width × channels × bytes "
+        f"per channel.",
+    )
 
 
 def check_sample_size(answer, accuracy: float = 0.7, half_width: float = 0.01, confidence: float = 0.95) -> Verdict:
@@ -438,19 +547,38 @@ def check_sample_size(answer, accuracy: float = 0.7, half_width: float = 0.01, c
     estimate = int(np.ceil(z * z * accuracy * (1 - accuracy) / half_width**2))
     n = _integer(answer)
     ok = n is not None and n >= 1 and width(n) <= half_width * 1.01 and n <= estimate * 1.1
-    return _judge(ok, f"About {estimate:,} images: the interval shrinks like 1/√n, so ten times narrower needs a "
-                      f"hundred times more images (ImageNet's validation set has 50,000).", [
-        (lambda: n is None, _not_a_number(answer, "a whole number of images")),
-        (lambda: n < 1, "The answer is a number of images: at least 1."),
-        (lambda: width(n) > half_width * 1.01, lambda: f"With {n:,} images the interval is ± {width(n) * 100:.2f} "
-                                                       f"points. Too wide: use more images. Solve z·√(p(1−p)/n) = "
-                                                       f"half-width for n, with z = 1.96."),
-    ], f"With {n} images the interval is narrow enough, but fewer images would do. Solve z·√(p(1−p)/n) = half-width "
-       f"for n, with z = 1.96.")
+    return _judge(
+        ok,
+        f"About {estimate:,} images: the interval shrinks like 1/√n, so ten times narrower needs a "
+        f"hundred times more images (ImageNet's validation set has 50,000).",
+        [
+            (lambda: n is None, _not_a_number(answer, "a whole number of images")),
+            (lambda: n < 1, "The answer is a number of images: at least 1."),
+            (
+                lambda: width(n) > half_width * 1.01,
+                lambda: (
+                    f"With {n:,} images the interval is ± {width(n) * 100:.2f} "
+                    f"points. Too wide: use more images. Solve z·√(p(1−p)/n) = "
+                    f"half-width for n, with z = 1.96."
+                ),
+            ),
+        ],
+        f"With {n} images the interval is narrow enough, but fewer images would do. Solve z·√(p(1−p)/n) = half-width "
+        f"for n, with z = 1.96.",
+    )
 
 
-def check_best_model(answer, rows, max_latency_ms: float, max_size_mb: float, min_accuracy: float,
-                     latency: str, accuracy: str, size: str = "size_mb", name: str = "model") -> Verdict:
+def check_best_model(
+    answer,
+    rows,
+    max_latency_ms: float,
+    max_size_mb: float,
+    min_accuracy: float,
+    latency: str,
+    accuracy: str,
+    size: str = "size_mb",
+    name: str = "model",
+) -> Verdict:
     """Exercise 04.3: the most accurate model within three limits (bench.best_model computes the answer).
 
     Any model within the limits that ties with the best accuracy is right; "none" when no model fits.
@@ -458,25 +586,44 @@ def check_best_model(answer, rows, max_latency_ms: float, max_size_mb: float, mi
     from helpers.bench import best_model
 
     def fits(row) -> list[str]:
-        return [f"its {what} is {row[key]}" for what, key, bad in (
-            ("latency", latency, lambda v: v > max_latency_ms), ("size", size, lambda v: v > max_size_mb),
-            ("accuracy", accuracy, lambda v: v < min_accuracy)) if row[key] is None or bad(float(row[key]))]
+        return [
+            f"its {what} is {row[key]}"
+            for what, key, bad in (
+                ("latency", latency, lambda v: v > max_latency_ms),
+                ("size", size, lambda v: v > max_size_mb),
+                ("accuracy", accuracy, lambda v: v < min_accuracy),
+            )
+            if row[key] is None or bad(float(row[key]))
+        ]
 
     best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy, size)
-    right = set() if best is None else {str(r[name]).lower() for r in rows
-                                         if not fits(r) and float(r[accuracy]) == float(best[accuracy])}
+    right = (
+        set()
+        if best is None
+        else {str(r[name]).lower() for r in rows if not fits(r) and float(r[accuracy]) == float(best[accuracy])}
+    )
     given = str("none" if answer is None else answer).strip().lower()
     chosen = next((row for row in rows if str(row[name]).lower() == given), None)
     ok = given in right or (best is None and given == "none")
-    good = "No model meets all three limits." if best is None else f"{answer} is the most accurate model within " \
-                                                                  f"the limits."
-    return _judge(ok, good, [
-        (lambda: given == "none", "At least one model meets all three limits: filter the table by each of them."),
-        (lambda: chosen is None, (f"'{answer}' is not one of the models "
-                                 f"({', '.join(str(row[name]) for row in rows)}), or 'none'.")),
-        (lambda: bool(fits(chosen)), lambda: f"{answer} breaks a limit: {'; '.join(fits(chosen))}."),
-    ], f"{answer} fits, but another model that fits is more accurate. Filter by all three limits first, then take "
-       f"the highest '{accuracy}'.")
+    good = (
+        "No model meets all three limits."
+        if best is None
+        else f"{answer} is the most accurate model within the limits."
+    )
+    return _judge(
+        ok,
+        good,
+        [
+            (lambda: given == "none", "At least one model meets all three limits: filter the table by each of them."),
+            (
+                lambda: chosen is None,
+                (f"'{answer}' is not one of the models ({', '.join(str(row[name]) for row in rows)}), or 'none'."),
+            ),
+            (lambda: bool(fits(chosen)), lambda: f"{answer} breaks a limit: {'; '.join(fits(chosen))}."),
+        ],
+        f"{answer} fits, but another model that fits is more accurate. Filter by all three limits first, then take "
+        f"the highest '{accuracy}'.",
+    )
 
 
 def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
@@ -494,9 +641,14 @@ def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
         hint.append(f"{dominated[0]} is beaten on both counts by another model (find one faster *and* more accurate)")
     if missing:
         hint.append(f"{missing[0]} is missing: no model is both faster and more accurate than it")
-    return _judge(given == expected, f"The front is {', '.join(n for n in names if n in expected)}.", [
-        (lambda: bool(unknown), f"Not model names: {sorted(unknown)}. Use the names in the table."),
-    ], "; ".join(hint) + ".")
+    return _judge(
+        given == expected,
+        f"The front is {', '.join(n for n in names if n in expected)}.",
+        [
+            (lambda: bool(unknown), f"Not model names: {sorted(unknown)}. Use the names in the table."),
+        ],
+        "; ".join(hint) + ".",
+    )
 
 
 # --------------------------------------------------------------------------- notebook 05
@@ -511,23 +663,40 @@ def check_quantized_value(answer, real: float, scale: float, zero_point: int, dt
 
     info = np.iinfo(np.dtype(dtype))
     expected = int(quantize(real, scale, zero_point, dtype))
-    halves = {expected, int(np.clip(np.floor(real / scale + 0.5) + zero_point, info.min, info.max)),
-              int(np.clip(np.sign(real) * np.floor(abs(real / scale) + 0.5) + zero_point, info.min, info.max))}
+    halves = {
+        expected,
+        int(np.clip(np.floor(real / scale + 0.5) + zero_point, info.min, info.max)),
+        int(np.clip(np.sign(real) * np.floor(abs(real / scale) + 0.5) + zero_point, info.min, info.max)),
+    }
     unclipped = int(np.round(real / scale) + zero_point)
     value = _integer(answer)
     sign = "+" if zero_point >= 0 else "−"
-    return _judge(value in halves, f"round({real} / {scale:.6g}) {sign} {abs(zero_point)} = {value}"
-                                   + (f" (clipped to the {dtype} range)" if unclipped != expected else "") + ".", [
-        (lambda: value is None, _not_a_number(answer, "a whole number (a code)")),
-        (lambda: value == unclipped, (f"{unclipped} does not fit in {dtype} ({info.min} … {info.max}): clip it to the "
-                                     f"nearest code the type can hold.")),
-        (lambda: zero_point != 0 and value == int(np.round(real / scale)), ("Add the zero point after dividing by "
-                                                                           "the scale.")),
-        (lambda: value == int(np.round(real * scale + zero_point)), ("Divide the real value by the scale (quantizing "
-                                                                    "is the inverse of real = scale × (q − "
-                                                                    "zero_point)).")),
-    ], f"You gave {answer}. Solve real = scale × (q − zero_point) for q, round to the nearest integer, and clip to "
-       f"{info.min} … {info.max}.")
+    return _judge(
+        value in halves,
+        f"round({real} / {scale:.6g}) {sign} {abs(zero_point)} = {value}"
+        + (f" (clipped to the {dtype} range)" if unclipped != expected else "")
+        + ".",
+        [
+            (lambda: value is None, _not_a_number(answer, "a whole number (a code)")),
+            (
+                lambda: value == unclipped,
+                (
+                    f"{unclipped} does not fit in {dtype} ({info.min} … {info.max}): clip it to the "
+                    f"nearest code the type can hold."
+                ),
+            ),
+            (
+                lambda: zero_point != 0 and value == int(np.round(real / scale)),
+                ("Add the zero point after dividing by the scale."),
+            ),
+            (
+                lambda: value == int(np.round(real * scale + zero_point)),
+                ("Divide the real value by the scale (quantizing is the inverse of real = scale × (q − zero_point))."),
+            ),
+        ],
+        f"You gave {answer}. Solve real = scale × (q − zero_point) for q, round to the nearest integer, and clip to "
+        f"{info.min} … {info.max}.",
+    )
 
 
 def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> Verdict:
@@ -545,17 +714,31 @@ def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> 
     same_shape = given is not None and given.shape == expected.shape
     ok = same_shape and bool(np.allclose(given, expected, rtol=1e-5, atol=1e-7))
     one_scale = float(np.ravel(scales)[0]) * (q - float(np.ravel(zero_points)[0]))
-    return _judge(ok, f"{expected.size:,} weights, {scale.size} channels, each with its own scale (from "
-                      f"{scale.min():.3g} to {scale.max():.3g}).", [
-        (lambda: given is None, _not_a_number(answer, "an array of numbers")),
-        (lambda: not same_shape, (f"The result must have the weights' shape {expected.shape}; yours is "
-                                 f"{getattr(given, 'shape', None)}. Reshape the scales so they line up with axis "
-                                 f"{axis}.")),
-        (lambda: scale.size > 1 and bool(np.allclose(given, one_scale, rtol=1e-5)),
-         (f"You used one scale for every channel; each of the {scale.size} channels has its own. Reshape the scales "
-         f"to line up with axis {axis}, e.g. scales.reshape(-1, 1, 1, 1) for axis 0.")),
-    ], f"Not equal to scale × (q − zero_point) channel by channel. Check that the scales line up with axis {axis} of "
-       f"the weights, and that q is converted to float first.")
+    return _judge(
+        ok,
+        f"{expected.size:,} weights, {scale.size} channels, each with its own scale (from "
+        f"{scale.min():.3g} to {scale.max():.3g}).",
+        [
+            (lambda: given is None, _not_a_number(answer, "an array of numbers")),
+            (
+                lambda: not same_shape,
+                (
+                    f"The result must have the weights' shape {expected.shape}; yours is "
+                    f"{getattr(given, 'shape', None)}. Reshape the scales so they line up with axis "
+                    f"{axis}."
+                ),
+            ),
+            (
+                lambda: scale.size > 1 and bool(np.allclose(given, one_scale, rtol=1e-5)),
+                (
+                    f"You used one scale for every channel; each of the {scale.size} channels has its own. Reshape the scales "
+                    f"to line up with axis {axis}, e.g. scales.reshape(-1, 1, 1, 1) for axis 0."
+                ),
+            ),
+        ],
+        f"Not equal to scale × (q − zero_point) channel by channel. Check that the scales line up with axis {axis} of "
+        f"the weights, and that q is converted to float first.",
+    )
 
 
 def check_model_sizes(float32_mb, int8_mb, parameters: int) -> Verdict:
@@ -566,25 +749,36 @@ def check_model_sizes(float32_mb, int8_mb, parameters: int) -> Verdict:
     def near(value, target) -> Verdict:
         return value is not None and bool(np.isclose(value, target, rtol=0.1))
 
-    return _judge(near(f32, expected_float) and near(i8, expected_int8),
-                  f"About {expected_float:.1f} MB as float32 and {expected_int8:.1f} MB as int8: the weights are "
-                  f"nearly the whole file, plus a little for the graph and the scales.", [
-        (lambda: f32 is None or i8 is None, "Give both sizes as numbers of megabytes."),
-        (lambda: near(f32, expected_int8) and near(i8, expected_float),
-         "The two are swapped: float32 takes 4 bytes per weight, int8 one."),
-        (lambda: near(f32, expected_float * 8) or near(i8, expected_int8 * 8),
-         "That counts bits; a file size is in bytes (8 bits each)."),
-        (lambda: near(f32, expected_float * 1e6) or near(i8, expected_int8 * 1e6),
-         "That is in bytes; divide by 1,000,000 for megabytes."),
-    ], f"You gave {float32_mb} MB and {int8_mb} MB. Multiply the parameter count by the bytes per weight (float32: 4, "
-       f"int8: 1) and divide by 1,000,000.")
+    return _judge(
+        near(f32, expected_float) and near(i8, expected_int8),
+        f"About {expected_float:.1f} MB as float32 and {expected_int8:.1f} MB as int8: the weights are "
+        f"nearly the whole file, plus a little for the graph and the scales.",
+        [
+            (lambda: f32 is None or i8 is None, "Give both sizes as numbers of megabytes."),
+            (
+                lambda: near(f32, expected_int8) and near(i8, expected_float),
+                "The two are swapped: float32 takes 4 bytes per weight, int8 one.",
+            ),
+            (
+                lambda: near(f32, expected_float * 8) or near(i8, expected_int8 * 8),
+                "That counts bits; a file size is in bytes (8 bits each).",
+            ),
+            (
+                lambda: near(f32, expected_float * 1e6) or near(i8, expected_int8 * 1e6),
+                "That is in bytes; divide by 1,000,000 for megabytes.",
+            ),
+        ],
+        f"You gave {float32_mb} MB and {int8_mb} MB. Multiply the parameter count by the bytes per weight (float32: 4, "
+        f"int8: 1) and divide by 1,000,000.",
+    )
 
 
 # --------------------------------------------------------------------------- notebook 06
 
 
-def check_imprinted_accuracy(answer, train_features, train_class_ids, val_features, val_class_ids,
-                             per_class: int = 1, seed: int = 0) -> Verdict:
+def check_imprinted_accuracy(
+    answer, train_features, train_class_ids, val_features, val_class_ids, per_class: int = 1, seed: int = 0
+) -> Verdict:
     """Exercise 06.1: validation accuracy of weights imprinted from ``sample_per_class(..., per_class, seed)``."""
     from helpers.transfer import imprint, l2_normalize, sample_per_class, train_head
 
@@ -602,18 +796,30 @@ def check_imprinted_accuracy(answer, train_features, train_class_ids, val_featur
     chosen = sample_per_class(train_y, per_class, seed)
     expected = imprinted(chosen)
     value = _number(answer)
-    return _judge(_close(value, expected, atol=1e-4), f"Accuracy {expected:.3f} from {len(chosen)} training photos "
-                                                      f"({per_class} per class).", [
-        (lambda: value is None or not np.isfinite(value), (f"Give the accuracy as a number between 0 and 1; got "
-                                                          f"{answer!r}.")),
-        (lambda: _close(value, expected * 100, atol=0.01), "Give a fraction between 0 and 1, not a percentage."),
-        (lambda: _close(value, imprinted(np.arange(len(train_y))), atol=1e-4),
-         (f"That uses every training photo; imprint only the {len(chosen)} chosen by "
-         f"sample_per_class(train.class_ids, {per_class}, seed={seed}).")),
-        (lambda: _close(value, head_accuracy(), atol=1e-4),
-         "That is the trained softmax head's accuracy; use transfer.imprint instead."),
-    ], f"You gave {answer}. Take the indices from sample_per_class(train.class_ids, {per_class}, seed={seed}), imprint "
-       f"their features, predict with np.argmax(l2_normalize(val_features) @ weights.T, axis=1), and average the hits.")
+    return _judge(
+        _close(value, expected, atol=1e-4),
+        f"Accuracy {expected:.3f} from {len(chosen)} training photos ({per_class} per class).",
+        [
+            (
+                lambda: value is None or not np.isfinite(value),
+                (f"Give the accuracy as a number between 0 and 1; got {answer!r}."),
+            ),
+            (lambda: _close(value, expected * 100, atol=0.01), "Give a fraction between 0 and 1, not a percentage."),
+            (
+                lambda: _close(value, imprinted(np.arange(len(train_y))), atol=1e-4),
+                (
+                    f"That uses every training photo; imprint only the {len(chosen)} chosen by "
+                    f"sample_per_class(train.class_ids, {per_class}, seed={seed})."
+                ),
+            ),
+            (
+                lambda: _close(value, head_accuracy(), atol=1e-4),
+                "That is the trained softmax head's accuracy; use transfer.imprint instead.",
+            ),
+        ],
+        f"You gave {answer}. Take the indices from sample_per_class(train.class_ids, {per_class}, seed={seed}), imprint "
+        f"their features, predict with np.argmax(l2_normalize(val_features) @ weights.T, axis=1), and average the hits.",
+    )
 
 
 def check_most_confused(answer, matrix, classes: Sequence[str]) -> Verdict:
@@ -636,39 +842,57 @@ def check_most_confused(answer, matrix, classes: Sequence[str]) -> Verdict:
 
     pair = isinstance(answer, (tuple, list)) and len(answer) == 2
     given = (name(answer[0]), name(answer[1])) if pair else None
-    return _judge(given in pairs, f"{most} {given[0]} photos were taken for {given[1]}: the largest number off the "
-                                  f"diagonal." if pair else "", [
-        (lambda: not pair, "Answer with a pair of class names: (true class, predicted class)."),
-        (lambda: given[::-1] in pairs, "Swap them: rows are the true class and columns the predicted class."),
-        (lambda: given[0] == given[1], "The diagonal counts the right answers; look at the cells off the diagonal."),
-    ], f"Look for the largest number off the diagonal (it is {most}); its row is the true class, its column the "
-       f"predicted one.")
+    return _judge(
+        given in pairs,
+        f"{most} {given[0]} photos were taken for {given[1]}: the largest number off the diagonal." if pair else "",
+        [
+            (lambda: not pair, "Answer with a pair of class names: (true class, predicted class)."),
+            (lambda: given[::-1] in pairs, "Swap them: rows are the true class and columns the predicted class."),
+            (
+                lambda: given[0] == given[1],
+                "The diagonal counts the right answers; look at the cells off the diagonal.",
+            ),
+        ],
+        f"Look for the largest number off the diagonal (it is {most}); its row is the true class, its column the "
+        f"predicted one.",
+    )
 
 
 def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
     """Exercise 06.3: bytes a float32 softmax head adds to a model: 4 × classes × (dim + 1)."""
     expected = 4 * classes * (dim + 1)
     value = _integer(answer)
-    return _judge(value == expected, f"{classes} × ({dim} + 1) parameters × 4 bytes = {expected:,} bytes, about "
-                                     f"{expected / 1e3:.1f} kB.", [
-        (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
-        (lambda: value == 4 * classes * dim, "You forgot the bias: one more number per class."),
-        (lambda: value == classes * (dim + 1), "That is the number of parameters; each float32 takes 4 bytes."),
-    ], f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per class), then "
-       f"multiply by 4 bytes per float32.")
+    return _judge(
+        value == expected,
+        f"{classes} × ({dim} + 1) parameters × 4 bytes = {expected:,} bytes, about {expected / 1e3:.1f} kB.",
+        [
+            (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
+            (lambda: value == 4 * classes * dim, "You forgot the bias: one more number per class."),
+            (lambda: value == classes * (dim + 1), "That is the number of parameters; each float32 takes 4 bytes."),
+        ],
+        f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per class), then "
+        f"multiply by 4 bytes per float32.",
+    )
 
 
 def check_int8_head_bytes(answer, dim: int, classes: int) -> Verdict:
     """Exercise 06.4: bytes of an int8 head: one byte per weight, a 4-byte int32 bias per class."""
     expected = classes * dim + 4 * classes
     value = _integer(answer)
-    return _judge(value == expected, f"{classes} × {dim} weights × 1 byte + {classes} biases × 4 bytes = "
-                                     f"{expected:,} bytes, a quarter of the float32 head.", [
-        (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
-        (lambda: value == classes * (dim + 1), ("The bias stays 32-bit (int32, 4 bytes): only the weights shrink to "
-                                               "one byte.")),
-        (lambda: value == 4 * classes * (dim + 1), "That is the float32 head; int8 weights take one byte each."),
-    ], f"You gave {answer}. Count one byte per weight (classes × dim) and four per int32 bias.")
+    return _judge(
+        value == expected,
+        f"{classes} × {dim} weights × 1 byte + {classes} biases × 4 bytes = "
+        f"{expected:,} bytes, a quarter of the float32 head.",
+        [
+            (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
+            (
+                lambda: value == classes * (dim + 1),
+                ("The bias stays 32-bit (int32, 4 bytes): only the weights shrink to one byte."),
+            ),
+            (lambda: value == 4 * classes * (dim + 1), "That is the float32 head; int8 weights take one byte each."),
+        ],
+        f"You gave {answer}. Count one byte per weight (classes × dim) and four per int32 bias.",
+    )
 
 
 # --------------------------------------------------------------------------- notebook 07
@@ -683,11 +907,21 @@ def check_trainable_parameters(answer, model) -> Verdict:
     trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
     everything = int(sum(np.prod(w.shape) for w in model.weights))
     value = _integer(answer)
-    return _judge(value == trainable, f"{trainable:,} of the model's {everything:,} parameters are trainable.", [
-        (lambda: value is None, _not_a_number(answer, "a whole number of parameters")),
-        (lambda: value == everything, ("That counts every parameter; count only model.trainable_weights (frozen "
-                                      "layers and BatchNorm's moving averages do not change).")),
-    ], f"You gave {answer}. Add up the sizes of model.trainable_weights (np.prod(w.shape) for each).")
+    return _judge(
+        value == trainable,
+        f"{trainable:,} of the model's {everything:,} parameters are trainable.",
+        [
+            (lambda: value is None, _not_a_number(answer, "a whole number of parameters")),
+            (
+                lambda: value == everything,
+                (
+                    "That counts every parameter; count only model.trainable_weights (frozen "
+                    "layers and BatchNorm's moving averages do not change)."
+                ),
+            ),
+        ],
+        f"You gave {answer}. Add up the sizes of model.trainable_weights (np.prod(w.shape) for each).",
+    )
 
 
 def check_wilson_interval(answer, hits: int, total: int) -> Verdict:
@@ -702,22 +936,33 @@ def check_wilson_interval(answer, hits: int, total: int) -> Verdict:
     pair = given is not None and given.size == 2 and bool(np.isfinite(given).all())
     p = hits / total
     wald = 1.96 * np.sqrt(p * (1 - p) / total)
-    return _judge(pair and bool(np.allclose(given, [low, high], atol=2e-3)),
-                  f"{hits}/{total} = {p:.3f}, 95 % interval {low:.3f}–{high:.3f}.", [
-        (lambda: not pair, f"Give the interval as two numbers (low, high); got {answer!r}."),
-        (lambda: bool(np.allclose(given, [low * 100, high * 100], atol=0.2)),
-         "Give fractions between 0 and 1, not percentages."),
-        (lambda: bool(np.allclose(given, [p - wald, p + wald], atol=2e-3)),
-         ("That is the simple p ± 1.96·√(p(1−p)/n) interval; use the Wilson interval "
-         "(helpers.metrics.wilson_interval), which stays inside 0…1 and is better near 1.")),
-    ], f"You gave {answer}. Use wilson_interval(hits, total) with the test counts.")
+    return _judge(
+        pair and bool(np.allclose(given, [low, high], atol=2e-3)),
+        f"{hits}/{total} = {p:.3f}, 95 % interval {low:.3f}–{high:.3f}.",
+        [
+            (lambda: not pair, f"Give the interval as two numbers (low, high); got {answer!r}."),
+            (
+                lambda: bool(np.allclose(given, [low * 100, high * 100], atol=0.2)),
+                "Give fractions between 0 and 1, not percentages.",
+            ),
+            (
+                lambda: bool(np.allclose(given, [p - wald, p + wald], atol=2e-3)),
+                (
+                    "That is the simple p ± 1.96·√(p(1−p)/n) interval; use the Wilson interval "
+                    "(helpers.metrics.wilson_interval), which stays inside 0…1 and is better near 1."
+                ),
+            ),
+        ],
+        f"You gave {answer}. Use wilson_interval(hits, total) with the test counts.",
+    )
 
 
 # --------------------------------------------------------------------------- notebook 08
 
 
-def check_occlusion_drop(answer, classifier, image, target: int, box: tuple[int, int, int, int],
-                         fill: int = 128) -> Verdict:
+def check_occlusion_drop(
+    answer, classifier, image, target: int, box: tuple[int, int, int, int], fill: int = 128
+) -> Verdict:
     """Exercise 08.1: the class's probability on the whole image minus with ``box`` covered by ``fill``."""
     from helpers.explain import model_pixels
 
@@ -732,15 +977,21 @@ def check_occlusion_drop(answer, classifier, image, target: int, box: tuple[int,
         return _verdict(False, "", f"Answer with one number (the drop); you gave {answer!r}.")
     if abs(value - expected) <= 1e-4:
         direction = "drops" if expected > 0 else "rises"
-        return _verdict(True, f"{before:.3f} − {after:.3f} = {expected:+.3f}: covering the box, the probability "
-                              f"{direction}.", "")
+        return _verdict(
+            True, f"{before:.3f} − {after:.3f} = {expected:+.3f}: covering the box, the probability {direction}.", ""
+        )
     if abs(value + expected) <= 1e-4:
         return _verdict(False, "", "Your sign is reversed: the drop is (whole image) − (covered image).")
     if abs(value - before) <= 1e-4 or abs(value - after) <= 1e-4:
-        return _verdict(False, "", "That is one of the two probabilities; subtract the covered one from the "
-                                   "whole image's.")
-    return _verdict(False, "", f"You gave {value:.4f}. Copy the model's 224×224 input, set rows top:bottom and "
-                               f"columns left:right to {fill}, run the model on both and subtract.")
+        return _verdict(
+            False, "", "That is one of the two probabilities; subtract the covered one from the whole image's."
+        )
+    return _verdict(
+        False,
+        "",
+        f"You gave {value:.4f}. Copy the model's 224×224 input, set rows top:bottom and "
+        f"columns left:right to {fill}, run the model on both and subtract.",
+    )
 
 
 def check_peak_cell(answer, values) -> Verdict:
@@ -773,52 +1024,84 @@ def check_rank_correlation(answer, first, second) -> Verdict:
     value = _number(answer)
     if value is None:
         return _verdict(False, "", f"Answer with one number between −1 and 1; you gave {answer!r}.")
-    ordinal = float(np.corrcoef(np.argsort(np.argsort(a.ravel(), kind="stable"), kind="stable"),
-                                np.argsort(np.argsort(b.ravel(), kind="stable"), kind="stable"))[0, 1])
+    ordinal = float(
+        np.corrcoef(
+            np.argsort(np.argsort(a.ravel(), kind="stable"), kind="stable"),
+            np.argsort(np.argsort(b.ravel(), kind="stable"), kind="stable"),
+        )[0, 1]
+    )
     if abs(value - expected) <= 1e-3 or abs(value - ordinal) <= 1e-3:  # tied values ranked in order also count
         return _verdict(True, f"Spearman's ρ = {expected:.2f}.", "")
     pearson = float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
     if abs(value - pearson) <= 1e-3:
         return _verdict(False, "", "That is Pearson's correlation of the values; correlate their ranks instead.")
-    return _verdict(False, "", f"You gave {value:.3f}. Rank each map's values (argsort of argsort), then take "
-                               f"np.corrcoef of the two rank arrays.")
+    return _verdict(
+        False,
+        "",
+        f"You gave {value:.3f}. Rank each map's values (argsort of argsort), then take "
+        f"np.corrcoef of the two rank arrays.",
+    )
 
 
 # --------------------------------------------------------------------------- notebook 09
 
 
-def check_models_within_budget(answer, frame_ms: Mapping[str, float], invoke_ms: Mapping[str, float] | None = None,
-                               budget_ms: float = 1000 / 30) -> Verdict:
+def check_models_within_budget(
+    answer, frame_ms: Mapping[str, float], invoke_ms: Mapping[str, float] | None = None, budget_ms: float = 1000 / 30
+) -> Verdict:
     """Exercise 09.1: the models whose median frame (all five stages) fits ``budget_ms``, from your measurement."""
     expected = {name for name, ms in frame_ms.items() if ms <= budget_ms}
     if isinstance(answer, str):
         answer = [answer]
     if answer is None or not isinstance(answer, (list, tuple, set, frozenset, dict)):
-        return _verdict(False, "", "Give the model names as a list, for example ['V1 0.25/128 uint8'] (an empty list "
-                                   "if none keeps up).")
+        return _verdict(
+            False,
+            "",
+            "Give the model names as a list, for example ['V1 0.25/128 uint8'] (an empty list if none keeps up).",
+        )
     by_lower = {name.lower(): name for name in frame_ms}
     given = {by_lower.get(str(item).strip().lower(), str(item).strip()) for item in answer}
     unknown = sorted(given - set(frame_ms))
     if unknown:
-        return _verdict(False, "", f"{unknown} is not a model of this notebook; use the names of the table "
-                                   f"({', '.join(frame_ms)}).")
+        return _verdict(
+            False, "", f"{unknown} is not a model of this notebook; use the names of the table ({', '.join(frame_ms)})."
+        )
     if given == expected:
         kept = ", ".join(sorted(expected)) if expected else "none"
-        return _verdict(True, f"{len(expected)} of {len(frame_ms)} models finish a frame within {budget_ms:.1f} ms "
-                              f"here: {kept}.", "")
+        return _verdict(
+            True,
+            f"{len(expected)} of {len(frame_ms)} models finish a frame within {budget_ms:.1f} ms here: {kept}.",
+            "",
+        )
     if invoke_ms is not None and given == {n for n, ms in invoke_ms.items() if ms <= budget_ms}:
-        return _verdict(False, "", "That counts invoke() alone; a frame also needs capture, transfer, preprocess "
-                                   "and display. Use the median time of the whole frame.")
+        return _verdict(
+            False,
+            "",
+            "That counts invoke() alone; a frame also needs capture, transfer, preprocess "
+            "and display. Use the median time of the whole frame.",
+        )
     if given == set(frame_ms) - expected:
         return _verdict(False, "", "Reversed: those are the models that do NOT finish a frame within the budget.")
-    return _verdict(False, "", f"Compare each model's median frame time (all five stages) with {budget_ms:.1f} ms; "
-                               f"{len(given - expected)} of your names are over it, {len(expected - given)} that fit "
-                               f"are missing.")
+    return _verdict(
+        False,
+        "",
+        f"Compare each model's median frame time (all five stages) with {budget_ms:.1f} ms; "
+        f"{len(given - expected)} of your names are over it, {len(expected - given)} that fit "
+        f"are missing.",
+    )
 
 
-_STAGE_WORDS = {"inference": "invoke", "model": "invoke", "invoke()": "invoke", "interpreter": "invoke",
-                "network": "transfer", "sending": "transfer", "preprocessing": "preprocess", "drawing": "display",
-                "camera": "capture"}
+_STAGE_WORDS = {
+    "inference": "invoke",
+    "model": "invoke",
+    "invoke()": "invoke",
+    "interpreter": "invoke",
+    "network": "transfer",
+    "sending": "transfer",
+    "preprocessing": "preprocess",
+    "drawing": "display",
+    "camera": "capture",
+}
 
 
 def check_stage_to_optimise(answer: str, stage_ms: Mapping[str, float]) -> Verdict:
@@ -831,13 +1114,20 @@ def check_stage_to_optimise(answer: str, stage_ms: Mapping[str, float]) -> Verdi
     total = sum(stage_ms.values())
     smallest = min(stage_ms, key=stage_ms.get)
     if stage_ms[stage] >= 0.9 * largest:
-        return _verdict(True, f"{stage} takes {stage_ms[stage]:.1f} of {total:.1f} ms ({stage_ms[stage] / total:.0%}): "
-                              f"halving it saves {stage_ms[stage] / 2:.1f} ms per frame, while removing {smallest} "
-                              f"altogether would save {stage_ms[smallest]:.1f} ms.", "")
+        return _verdict(
+            True,
+            f"{stage} takes {stage_ms[stage]:.1f} of {total:.1f} ms ({stage_ms[stage] / total:.0%}): "
+            f"halving it saves {stage_ms[stage] / 2:.1f} ms per frame, while removing {smallest} "
+            f"altogether would save {stage_ms[smallest]:.1f} ms.",
+            "",
+        )
     if stage == smallest:
         return _verdict(False, "", "That is the cheapest stage: even removing it would hardly change the frame time.")
-    return _verdict(False, "", "Compare the medians of the five stages: the largest share of the frame is where "
-                               "optimising pays most.")
+    return _verdict(
+        False,
+        "",
+        "Compare the medians of the five stages: the largest share of the frame is where optimising pays most.",
+    )
 
 
 def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30) -> Verdict:
@@ -850,16 +1140,31 @@ def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30) -> V
         return _verdict(False, "", f"Give one number of frames per second; got {answer!r}.")
     if abs(value - expected) <= 0.5:
         answered = camera_fps - expected
-        return _verdict(True, f"The model answers {answered:.1f} times a second, so {expected:.1f} of the camera's "
-                              f"{camera_fps:g} frames per second are never classified (and none waits in a queue).", "")
+        return _verdict(
+            True,
+            f"The model answers {answered:.1f} times a second, so {expected:.1f} of the camera's "
+            f"{camera_fps:g} frames per second are never classified (and none waits in a queue).",
+            "",
+        )
     if expected > 0 and abs(value - 1000 / process_ms) <= 0.5:
-        return _verdict(False, "", "That is how many frames are classified each second; how many of the camera's "
-                                   "frames are left over?")
+        return _verdict(
+            False,
+            "",
+            "That is how many frames are classified each second; how many of the camera's frames are left over?",
+        )
     if value == 0 and expected > 0:
-        return _verdict(False, "", "A queue would drop nothing (and fall further behind); newest-frame-wins skips "
-                                   "the frames that arrive while the model is busy.")
-    return _verdict(False, "", f"You gave {value:g}. The model finishes one frame every {process_ms:g} ms; the camera "
-                               f"delivers {camera_fps:g} per second. Try camera.simulate({process_ms:g}).")
+        return _verdict(
+            False,
+            "",
+            "A queue would drop nothing (and fall further behind); newest-frame-wins skips "
+            "the frames that arrive while the model is busy.",
+        )
+    return _verdict(
+        False,
+        "",
+        f"You gave {value:g}. The model finishes one frame every {process_ms:g} ms; the camera "
+        f"delivers {camera_fps:g} per second. Try camera.simulate({process_ms:g}).",
+    )
 
 
 wrap_public_functions(globals(), CheckError)  # a raw TypeError/ValueError from bad arguments becomes a CheckError

@@ -70,8 +70,10 @@ def clean_labels(lines: Sequence[str]) -> list[str]:
     Blank lines inside the list stay (as "") so that no label moves to another output.
     """
     if isinstance(lines, (str, bytes)) or not isinstance(lines, (Sequence, np.ndarray)):
-        raise LabelError(f"Labels are a list of strings; got {type(lines).__name__}. For a label file, "
-                         f"pass its path or call helpers.classify.read_labels(path).")
+        raise LabelError(
+            f"Labels are a list of strings; got {type(lines).__name__}. For a label file, "
+            f"pass its path or call helpers.classify.read_labels(path)."
+        )
     cleaned = [str(line).replace("\ufeff", "").strip() for line in lines]
     while cleaned and not cleaned[-1]:
         cleaned.pop()
@@ -82,8 +84,10 @@ def read_labels(path: str | os.PathLike) -> list[str]:
     """The labels of a text file, one per line (UTF-8, with or without BOM; LF, CRLF or CR line endings)."""
     file = Path(path) if isinstance(path, (str, os.PathLike)) else None
     if file is None or not file.is_file():
-        raise LabelError(f"No label file at '{file}': pass a list of labels, or the path of a label file "
-                         f"(registered ones: helpers.assets.fetch('labels/…')).")
+        raise LabelError(
+            f"No label file at '{file}': pass a list of labels, or the path of a label file "
+            f"(registered ones: helpers.assets.fetch('labels/…'))."
+        )
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -122,7 +126,7 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
 
 
 def output_kind(interpreter, output_index: int) -> str:
-    """"probabilities" (a softmax or sigmoid), "logits" (a dense/1×1 conv layer), "features" (anything else).
+    """ "probabilities" (a softmax or sigmoid), "logits" (a dense/1×1 conv layer), "features" (anything else).
 
     Read from the operation that computes the output, looking through reshapes and (de)quantization.
     """
@@ -146,8 +150,10 @@ def check_score_threshold(score_threshold: float | None) -> float | None:
         raise OptionError(f"score_threshold must be a number between 0 and 1; got {score_threshold!r}.")
     value = float(score_threshold)
     if not 0.0 <= value <= 1.0:
-        raise OptionError(f"score_threshold must be between 0 and 1 (scores are probabilities); got {value:g}. "
-                          f"For 'at least 50 %' write 0.5.")
+        raise OptionError(
+            f"score_threshold must be between 0 and 1 (scores are probabilities); got {value:g}. "
+            f"For 'at least 50 %' write 0.5."
+        )
     return value
 
 
@@ -199,10 +205,13 @@ class Classifier(LiteRTModel):
             raise ModelError(
                 f"'{self.model_path.name}' looks like a feature extractor, not a classifier: its "
                 f"{self.num_outputs} outputs are pooled image features, not a score per label. Use "
-                f"helpers.transfer.FeatureExtractor(model_path) and train a head on its features (notebook 06).")
+                f"helpers.transfer.FeatureExtractor(model_path) and train a head on its features (notebook 06)."
+            )
         if background is not None and not isinstance(background, bool):
-            raise OptionError(f"background is True, False or None (None: output 0 is 'background' when the model "
-                              f"has 1001 outputs); got {background!r}.")
+            raise OptionError(
+                f"background is True, False or None (None: output 0 is 'background' when the model "
+                f"has 1001 outputs); got {background!r}."
+            )
         #: 1 when output 0 is ImageNet's "background" (from the model's 1001 outputs, or ``background=True``).
         self.class_offset = int(self.num_outputs == 1001 if background is None else background)
         self.labels, self.labels_source = self._choose_labels(labels)

@@ -55,8 +55,11 @@ def _output_roles(outputs: list[dict], metadata: ModelMetadata | None, name: str
         for i, details in enumerate(outputs):
             tensor_name = str(details["name"])
             for role, suffix in _POSTPROCESS_SUFFIXES.items():
-                if tensor_name.startswith("TFLite_Detection_PostProcess") and tensor_name.endswith(suffix) and (
-                        suffix or ":" not in tensor_name):
+                if (
+                    tensor_name.startswith("TFLite_Detection_PostProcess")
+                    and tensor_name.endswith(suffix)
+                    and (suffix or ":" not in tensor_name)
+                ):
                     roles[role] = i
     if len(roles) < 4:
         raise ModelError(
@@ -71,8 +74,12 @@ class _Detector(LiteRTModel):
     kind = "detector"
 
 
-def boxes_to_pixels(corners: np.ndarray, image_size: tuple[int, int], order: Sequence[int] = DEFAULT_BOX_ORDER,
-                    pixel_size: tuple[int, int] | None = None) -> list[tuple[int, int, int, int]]:
+def boxes_to_pixels(
+    corners: np.ndarray,
+    image_size: tuple[int, int],
+    order: Sequence[int] = DEFAULT_BOX_ORDER,
+    pixel_size: tuple[int, int] | None = None,
+) -> list[tuple[int, int, int, int]]:
     """Box corners (fractions of the input, in ``order``) → (x, y, width, height) in pixels of ``image_size`` (w, h).
 
     ``order`` says where left, top, right and bottom sit among each box's four numbers (the metadata's

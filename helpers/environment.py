@@ -8,8 +8,16 @@ from importlib import metadata
 
 # Package → the oldest version the notebooks are checked with (pyproject's floors; .ci/run's floors job
 # installs exactly these, ci/requirements-floors.txt). TensorFlow 2.16's converter aborts with Keras 3.
-MINIMUM = {"ai-edge-litert": "2.1", "numpy": "1.26", "pillow": "10.0", "matplotlib": "3.8", "ipywidgets": "7.7",
-           "requests": "2.31", "tensorflow": "2.17", "mediapipe": "1.2"}
+MINIMUM = {
+    "ai-edge-litert": "2.1",
+    "numpy": "1.26",
+    "pillow": "10.0",
+    "matplotlib": "3.8",
+    "ipywidgets": "7.7",
+    "requests": "2.31",
+    "tensorflow": "2.17",
+    "mediapipe": "1.2",
+}
 NEEDED_BY = {"tensorflow": "notebooks 05, 06 and 07", "mediapipe": "notebook 01 and helpers.metadata"}
 # Distribution name → the module a kernel imports.
 MODULE = {"ai-edge-litert": "ai_edge_litert", "pillow": "PIL"}
@@ -102,8 +110,10 @@ def report(before: dict[str, str | None] | None = None) -> None:
         print("⚠", message)
     changed = stale(before)
     if changed:
-        print("⚠ Restart needed: pip replaced " + ", ".join(changed) + " while this kernel had it loaded. "
-              "Restart the kernel (Colab: Runtime → Restart session), then run the notebook from the top.")
+        print(
+            "⚠ Restart needed: pip replaced " + ", ".join(changed) + " while this kernel had it loaded. "
+            "Restart the kernel (Colab: Runtime → Restart session), then run the notebook from the top."
+        )
     else:
         print("Ready: no restart needed.")
 

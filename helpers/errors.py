@@ -69,6 +69,7 @@ class CheckError(HelpersError):
 class ExpectationError(HelpersError):
     """A number measured on this machine is further from the notebook's text than the stated tolerance."""
 
+
 class CameraError(HelpersError):
     """A camera frame, clip or frame-pipeline setting that the live-camera pipeline cannot use."""
 
@@ -98,9 +99,11 @@ def raises_own_errors(error: type[HelpersError]) -> Callable[[F], F]:
                     shown = ", ".join(f"{name}={type(value).__name__}" for name, value in given.items())
                 except TypeError:
                     shown = f"{len(args)} positional and {sorted(kwargs)} keyword arguments"
-                raise error(f"{function.__name__} cannot use its arguments ({shown}): {exc}. It takes "
-                            f"{function.__name__}{signature}; pass each argument as its name says (see "
-                            f"help({function.__name__})).") from exc
+                raise error(
+                    f"{function.__name__} cannot use its arguments ({shown}): {exc}. It takes "
+                    f"{function.__name__}{signature}; pass each argument as its name says (see "
+                    f"help({function.__name__}))."
+                ) from exc
 
         return wrapper  # type: ignore[return-value]
 

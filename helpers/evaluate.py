@@ -47,7 +47,6 @@ WNID = re.compile(r"^(n\d{8})_")
 DEFAULT_WORKERS = 2
 
 
-
 # --------------------------------------------------------------------------- images and classes
 
 
@@ -64,8 +63,9 @@ def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list
     try:
         return [Path(p) for p in images]
     except TypeError:
-        raise EvaluationError(f"images is a folder or a list of image paths; got {type(images).__name__} "
-                              f"holding something else.") from None
+        raise EvaluationError(
+            f"images is a folder or a list of image paths; got {type(images).__name__} holding something else."
+        ) from None
 
 
 def wnid_of(path: str | os.PathLike) -> str:
@@ -98,8 +98,10 @@ def imagenet_classes(paths: Sequence[str | os.PathLike], wnids: Sequence[str] | 
     found = [wnid_of(p) for p in paths]
     missing = sorted(set(found) - position.keys())
     if missing:
-        raise EvaluationError(f"{len(missing)} sample wnids are not in the wnid list, e.g. {missing[0]}: these "
-                              f"are not ImageNet classes. Pass the classes yourself: evaluate(..., classes=[...]).")
+        raise EvaluationError(
+            f"{len(missing)} sample wnids are not in the wnid list, e.g. {missing[0]}: these "
+            f"are not ImageNet classes. Pass the classes yourself: evaluate(..., classes=[...])."
+        )
     return np.array([position[w] for w in found], dtype=np.int64)
 
 
@@ -150,8 +152,16 @@ class Evaluation:
         five = min(5, self.predictions.shape[1])
         low1, high1 = self.interval(1)
         low5, high5 = self.interval(five)
-        return {"model": self.model, "images": self.n, "top1": self.accuracy(1), "top1_low": low1,
-                "top1_high": high1, "top5": self.accuracy(five), "top5_low": low5, "top5_high": high5}
+        return {
+            "model": self.model,
+            "images": self.n,
+            "top1": self.accuracy(1),
+            "top1_low": low1,
+            "top1_high": high1,
+            "top5": self.accuracy(five),
+            "top5_low": low5,
+            "top5_high": high5,
+        }
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -168,8 +178,9 @@ def _resized(path: Path, keys: Sequence[tuple[int, int, str]]) -> dict[tuple[int
     return {key: np.asarray(resize_for_model(image, key[:2], key[2]), dtype=np.uint8)[np.newaxis] for key in keys}
 
 
-def _classify_one(path: Path, classifiers: Mapping[str, Classifier], keys: Sequence[tuple[int, int, str]],
-                  k: int) -> dict[str, tuple[np.ndarray, float]]:
+def _classify_one(
+    path: Path, classifiers: Mapping[str, Classifier], keys: Sequence[tuple[int, int, str]], k: int
+) -> dict[str, tuple[np.ndarray, float]]:
     """Every model's ``k`` best classes for one image, and the seconds each model took."""
     pixels = _resized(path, keys)
     out = {}
@@ -204,8 +215,10 @@ def evaluate_many(
         raise EvaluationError("Pass the classifiers as a non-empty dict, such as {'name': Classifier(...)}.")
     for name, classifier in classifiers.items():
         if not isinstance(classifier, Classifier):
-            raise EvaluationError(f"'{name}' is a {type(classifier).__name__}, not a helpers.classify.Classifier; "
-                                  f"wrap the model file: Classifier(model_path, labels).")
+            raise EvaluationError(
+                f"'{name}' is a {type(classifier).__name__}, not a helpers.classify.Classifier; "
+                f"wrap the model file: Classifier(model_path, labels)."
+            )
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise EvaluationError(f"k must be at least 1, a whole number (answers kept per image); got {k!r}.")
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 0:
@@ -215,8 +228,10 @@ def evaluate_many(
         raise EvaluationError("No images given: pass a folder or a non-empty list of image paths.")
     truth = imagenet_classes(paths) if classes is None else np.asarray(classes).ravel()
     if not np.issubdtype(truth.dtype, np.integer):
-        raise EvaluationError(f"classes are whole class indices (0-based, without 'background'); got {truth.dtype} "
-                              f"values such as {truth[:1]!r}.")
+        raise EvaluationError(
+            f"classes are whole class indices (0-based, without 'background'); got {truth.dtype} "
+            f"values such as {truth[:1]!r}."
+        )
     if len(truth) != len(paths):
         raise EvaluationError(f"{len(truth)} classes for {len(paths)} images; give one class per image.")
     for name, classifier in classifiers.items():
@@ -253,9 +268,7 @@ def evaluate_many(
                     seconds[name] += spent
         finally:
             pool.shutdown(cancel_futures=True)  # after an error, do not decode the rest
-    return {
-        name: Evaluation(name, truth, predictions[name], seconds[name], tuple(paths)) for name in classifiers
-    }
+    return {name: Evaluation(name, truth, predictions[name], seconds[name], tuple(paths)) for name in classifiers}
 
 
 def evaluate(

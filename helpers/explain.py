@@ -42,8 +42,7 @@ from helpers.errors import ExplanationError, HelpersError
 from helpers.images import ImageSource, load_image, resize_for_model
 
 GRAY = 128  # the default fill: mid-grey, which MobileNet's (pixel − 127.5) / 127.5 maps to about 0
-REGIONS = (("top-left", "top", "top-right"), ("left", "centre", "right"),
-           ("bottom-left", "bottom", "bottom-right"))
+REGIONS = (("top-left", "top", "top-right"), ("left", "centre", "right"), ("bottom-left", "bottom", "bottom-right"))
 Box = tuple[int, int, int, int]  # (left, top, right, bottom) in model-input pixels, right/bottom exclusive
 
 
@@ -122,8 +121,10 @@ class Explanation:
     def describe(self) -> str:
         """One sentence for alt text: method, class, grid and where the peak lies."""
         rows, cols = self.shape
-        return (f"{self.method} map for '{self.label}', {rows}×{cols} cells, strongest evidence in the "
-                f"{self.region()} of the image")
+        return (
+            f"{self.method} map for '{self.label}', {rows}×{cols} cells, strongest evidence in the "
+            f"{self.region()} of the image"
+        )
 
 
 def box_area(box: Box, input_size: tuple[int, int]) -> float:
@@ -185,8 +186,10 @@ class KerasScorer:
         self.input_size = int(shape[2]), int(shape[1])
         self.labels = list(labels) if labels is not None else [str(i) for i in range(outputs)]
         if len(self.labels) != outputs:
-            raise ExplanationError(f"labels: {len(self.labels)} labels for the model's {outputs} outputs; "
-                                   f"pass the model's own label list (1,000 ImageNet labels: drop 'background').")
+            raise ExplanationError(
+                f"labels: {len(self.labels)} labels for the model's {outputs} outputs; "
+                f"pass the model's own label list (1,000 ImageNet labels: drop 'background')."
+            )
         self.name = model.name
         self.batch_size = batch_size
 
@@ -266,8 +269,9 @@ def _check_grid_settings(patch: int, stride: int, input_size: tuple[int, int]) -
             f"(overlapping patches) or stride = patch (side by side)."
         )
     if stride > side:
-        raise ExplanationError(f"stride: {stride} pixels is more than the {width}×{height} input's side; "
-                               f"use at most {side}.")
+        raise ExplanationError(
+            f"stride: {stride} pixels is more than the {width}×{height} input's side; use at most {side}."
+        )
     if patch < 1:
         raise ExplanationError(f"patch: the patch side must be at least 1 pixel; got {patch}.")
     if patch > side:
@@ -317,9 +321,17 @@ def occluded_images(pixels: np.ndarray, patch: int, stride: int, fill: int | Seq
     return out
 
 
-def occlusion(model: Any, image: ImageSource, target: int | str, *, patch: int = 32, stride: int = 16,
-              fill: int | Sequence[int] = GRAY, labels: Sequence[str] | None = None,
-              progress: bool = False) -> Explanation:
+def occlusion(
+    model: Any,
+    image: ImageSource,
+    target: int | str,
+    *,
+    patch: int = 32,
+    stride: int = 16,
+    fill: int | Sequence[int] = GRAY,
+    labels: Sequence[str] | None = None,
+    progress: bool = False,
+) -> Explanation:
     """Occlusion sensitivity: how much the score of ``target`` drops when each cell's patch is covered.
 
     ``model`` is a Classifier, a .tflite path or a Keras model (see ``scorer``);
@@ -336,9 +348,16 @@ def occlusion(model: Any, image: ImageSource, target: int | str, *, patch: int =
     base = float(scores[0, index])
     rows, cols = grid_edges(pixels.shape[0], stride), grid_edges(pixels.shape[1], stride)
     drops = base - scores[1:, index].reshape(len(rows) - 1, len(cols) - 1)
-    return Explanation(drops.astype(np.float32), rows, cols, index, model.labels[index], "occlusion", base,
-                       {"patch": patch, "stride": stride, "fill": tuple(int(c) for c in colour),
-                        "model": model.name})
+    return Explanation(
+        drops.astype(np.float32),
+        rows,
+        cols,
+        index,
+        model.labels[index],
+        "occlusion",
+        base,
+        {"patch": patch, "stride": stride, "fill": tuple(int(c) for c in colour), "model": model.name},
+    )
 
 
 # --------------------------------------------------------------------------- gradient maps (TensorFlow)
@@ -363,16 +382,23 @@ def _logits_model(model: Any, layer: str) -> Any:
         features = model.get_layer(layer).output
     except ValueError as exc:
         convs = [lay.name for lay in model.layers if len(lay.output.shape) == 4]
-        raise ExplanationError(f"layer: the model has no layer {layer!r}; its last 4-D layers are "
-                               f"{convs[-3:]}.") from exc
+        raise ExplanationError(
+            f"layer: the model has no layer {layer!r}; its last 4-D layers are {convs[-3:]}."
+        ) from exc
     last = model.layers[-1]
     is_softmax = getattr(getattr(last, "activation", None), "__name__", "") == "softmax"
     logits = last.input if is_softmax else model.output
     return keras.Model(model.inputs, [features, logits])
 
 
-def grad_cam(model: Any, image: ImageSource, target: int | str, *, layer: str = "conv_pw_13_relu",
-             labels: Sequence[str] | None = None) -> Explanation:
+def grad_cam(
+    model: Any,
+    image: ImageSource,
+    target: int | str,
+    *,
+    layer: str = "conv_pw_13_relu",
+    labels: Sequence[str] | None = None,
+) -> Explanation:
     """Grad-CAM: ``layer``'s feature maps weighted by the mean gradient of the class's logit, ReLU'd."""
     import tensorflow as tf
 
@@ -391,8 +417,16 @@ def grad_cam(model: Any, image: ImageSource, target: int | str, *, layer: str = 
     height, width = pixels.shape[:2]
     rows = np.round(np.linspace(0, height, cam.shape[0] + 1)).astype(int)
     cols = np.round(np.linspace(0, width, cam.shape[1] + 1)).astype(int)
-    return Explanation(cam.astype(np.float32), rows, cols, index, keras_scorer.labels[index], "grad-cam",
-                       float(probs[index]), {"layer": layer, "model": model.name})
+    return Explanation(
+        cam.astype(np.float32),
+        rows,
+        cols,
+        index,
+        keras_scorer.labels[index],
+        "grad-cam",
+        float(probs[index]),
+        {"layer": layer, "model": model.name},
+    )
 
 
 def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
@@ -406,13 +440,15 @@ def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
 
     weighted = [layer for layer in model.layers if hasattr(layer, "kernel") or hasattr(layer, "depthwise_kernel")]
     if not 0 <= count <= len(weighted):
-        raise ExplanationError(f"count: the model has {len(weighted)} layers with weights; choose 0 … "
-                               f"{len(weighted)} to randomize from the top.")
+        raise ExplanationError(
+            f"count: the model has {len(weighted)} layers with weights; choose 0 … "
+            f"{len(weighted)} to randomize from the top."
+        )
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     rng = np.random.default_rng(seed)
     for layer in [layer for layer in copy.layers if hasattr(layer, "kernel") or hasattr(layer, "depthwise_kernel")][
-        len(weighted) - count:
+        len(weighted) - count :
     ]:
         new = []
         for weight in layer.get_weights():
@@ -426,8 +462,9 @@ def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
     return copy
 
 
-def edge_map(image: ImageSource, input_size: tuple[int, int] = (224, 224), cells: int = 14,
-             label: str = "(any class)") -> Explanation:
+def edge_map(
+    image: ImageSource, input_size: tuple[int, int] = (224, 224), cells: int = 14, label: str = "(any class)"
+) -> Explanation:
     """A map that ignores the model: the image's gradient magnitude (edges), averaged per cell."""
     pixels = model_pixels(image, input_size).astype(np.float32).mean(axis=-1)
     dy, dx = np.gradient(pixels)
@@ -466,8 +503,10 @@ def rank_correlation(a: Explanation | np.ndarray, b: Explanation | np.ndarray) -
     first = a.values if isinstance(a, Explanation) else np.asarray(a)
     second = b.values if isinstance(b, Explanation) else np.asarray(b)
     if first.shape != second.shape:
-        raise ExplanationError(f"The maps have different grids, {first.shape} and {second.shape}; compute both "
-                               f"with the same patch and stride (or cells) before comparing them.")
+        raise ExplanationError(
+            f"The maps have different grids, {first.shape} and {second.shape}; compute both "
+            f"with the same patch and stride (or cells) before comparing them."
+        )
     x, y = ranks(first), ranks(second)
     if x.std() == 0 or y.std() == 0:
         return float("nan")  # a constant map has no order to compare
@@ -494,9 +533,16 @@ def random_order(shape: tuple[int, int], seed: int) -> np.ndarray:
     return np.random.default_rng(seed).permutation(int(np.prod(shape))).reshape(shape).astype(np.float32)
 
 
-def deletion_curve(model: Any, image: ImageSource, explanation: Explanation, *, order: np.ndarray | None = None,
-                   steps: int = 14, fill: int | Sequence[int] = GRAY,
-                   labels: Sequence[str] | None = None) -> DeletionCurve:
+def deletion_curve(
+    model: Any,
+    image: ImageSource,
+    explanation: Explanation,
+    *,
+    order: np.ndarray | None = None,
+    steps: int = 14,
+    fill: int | Sequence[int] = GRAY,
+    labels: Sequence[str] | None = None,
+) -> DeletionCurve:
     """Cover the cells the map ranks highest first (or in ``order``) and record the class's score.
 
     ``steps`` + 1 points from nothing covered to everything covered; ``order`` is
@@ -504,16 +550,20 @@ def deletion_curve(model: Any, image: ImageSource, explanation: Explanation, *, 
     """
     model = scorer(model, labels)
     if explanation.target < 0:
-        raise ExplanationError("explanation: this map belongs to no class (a model-free map); pass target maps "
-                               "made with occlusion or grad_cam, or draw the curve with the class's own map.")
+        raise ExplanationError(
+            "explanation: this map belongs to no class (a model-free map); pass target maps "
+            "made with occlusion or grad_cam, or draw the curve with the class's own map."
+        )
     if not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ExplanationError(f"steps: expected a positive whole number of steps; got {steps!r}.")
     importance = explanation.values if order is None else np.asarray(order)
     if importance.shape != explanation.shape:
         raise ExplanationError(f"order: shape {importance.shape} does not match the map's grid {explanation.shape}.")
     if model.input_size != explanation.input_size:
-        raise ExplanationError(f"model: its input is {model.input_size}, the map covers {explanation.input_size}; "
-                               f"use the model the map was made for.")
+        raise ExplanationError(
+            f"model: its input is {model.input_size}, the map covers {explanation.input_size}; "
+            f"use the model the map was made for."
+        )
     colour = _fill_colour(fill)
     pixels = model_pixels(image, model.input_size, getattr(model, "crop", "center"))
     ranking = np.argsort(-importance.ravel(), kind="stable")
@@ -550,20 +600,49 @@ class SanityReport:
         }
 
 
-def random_deletion_area(model: Any, image: ImageSource, explanation: Explanation, *, repeats: int = 5,
-                         seed: int = 0, steps: int = 14, fill: int | Sequence[int] = GRAY,
-                         labels: Sequence[str] | None = None) -> float:
+def random_deletion_area(
+    model: Any,
+    image: ImageSource,
+    explanation: Explanation,
+    *,
+    repeats: int = 5,
+    seed: int = 0,
+    steps: int = 14,
+    fill: int | Sequence[int] = GRAY,
+    labels: Sequence[str] | None = None,
+) -> float:
     """The mean deletion-curve area over ``repeats`` random orders of the map's cells."""
-    return float(np.mean([
-        deletion_curve(model, image, explanation, order=random_order(explanation.shape, seed + k), steps=steps,
-                       fill=fill, labels=labels).area
-        for k in range(repeats)
-    ]))
+    return float(
+        np.mean(
+            [
+                deletion_curve(
+                    model,
+                    image,
+                    explanation,
+                    order=random_order(explanation.shape, seed + k),
+                    steps=steps,
+                    fill=fill,
+                    labels=labels,
+                ).area
+                for k in range(repeats)
+            ]
+        )
+    )
 
 
-def sanity_checks(make_map: Callable[[Any, int | str], Explanation], model: Any, randomized: Any, image: ImageSource,
-                  target: int | str, other: int | str, *, deletion_model: Any | None = None, repeats: int = 5,
-                  steps: int = 14, max_correlation: float = 0.5) -> SanityReport:
+def sanity_checks(
+    make_map: Callable[[Any, int | str], Explanation],
+    model: Any,
+    randomized: Any,
+    image: ImageSource,
+    target: int | str,
+    other: int | str,
+    *,
+    deletion_model: Any | None = None,
+    repeats: int = 5,
+    steps: int = 14,
+    max_correlation: float = 0.5,
+) -> SanityReport:
     """Run the three checks on ``make_map(model, target)``: randomized model, other class, deletion curve.
 
     ``make_map(model, target)`` returns an Explanation (e.g. a lambda around

@@ -106,8 +106,9 @@ def remove_stale_parts(folder: Path, *, pattern: str = "*" + PART_SUFFIX, recurs
     return removed
 
 
-def parallel_map(function: Callable[[T], R], items: Iterable[T], *, workers: int = 8,
-                 on_done: Callable[[T, R], None] | None = None) -> list[R]:
+def parallel_map(
+    function: Callable[[T], R], items: Iterable[T], *, workers: int = 8, on_done: Callable[[T, R], None] | None = None
+) -> list[R]:
     """``[function(item) for item in items]`` on a thread pool, in input order; ``on_done`` after each item."""
     items = list(items)
     if not items:

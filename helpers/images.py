@@ -133,8 +133,10 @@ def _check_range(value_range: tuple[float, float]) -> tuple[float, float]:
     try:
         low, high = (float(v) for v in value_range)
     except (TypeError, ValueError):
-        raise OptionError(f"value_range is (low, high), the values that mean black and white, such as (0, 1) or "
-                          f"(0, 255); got {value_range!r}.") from None
+        raise OptionError(
+            f"value_range is (low, high), the values that mean black and white, such as (0, 1) or "
+            f"(0, 255); got {value_range!r}."
+        ) from None
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise OptionError(f"value_range needs finite low < high; got {value_range!r}.")
     return low, high
@@ -151,27 +153,37 @@ def to_uint8(array: np.ndarray, value_range: tuple[float, float] | None = None) 
     if value_range is not None:
         low, high = _check_range(value_range)
         if low_value < low or high_value > high:
-            raise ImageError(f"The image's values run {low_value:g}…{high_value:g}, outside value_range=({low:g}, "
-                             f"{high:g}); give the range the data really uses (nothing is clipped).")
+            raise ImageError(
+                f"The image's values run {low_value:g}…{high_value:g}, outside value_range=({low:g}, "
+                f"{high:g}); give the range the data really uses (nothing is clipped)."
+            )
         return np.round((array.astype(np.float64) - low) * (255.0 / (high - low))).astype(np.uint8)
     if array.dtype == np.uint8:
         return array
     if array.dtype == np.bool_:
-        raise ImageError("A boolean array (a mask?) has no pixel scale. Pass value_range=(0, 1) to show True as "
-                         "white, or convert it yourself: mask.astype(np.uint8) * 255.")
+        raise ImageError(
+            "A boolean array (a mask?) has no pixel scale. Pass value_range=(0, 1) to show True as "
+            "white, or convert it yourself: mask.astype(np.uint8) * 255."
+        )
     if array.dtype == np.uint16:
         if high_value <= 255:
-            raise ImageError(f"These uint16 values all lie in 0…{high_value}: 8-bit data stored as 16 bits, or a "
-                             f"nearly black 16-bit image? Say which: value_range=(0, 255) or value_range=(0, 65535).")
+            raise ImageError(
+                f"These uint16 values all lie in 0…{high_value}: 8-bit data stored as 16 bits, or a "
+                f"nearly black 16-bit image? Say which: value_range=(0, 255) or value_range=(0, 65535)."
+            )
         return np.round(array / 257.0).astype(np.uint8)  # 16-bit: 65535 is white
     if array.dtype.kind in "iu":
         if low_value < 0 or high_value > 255:
-            raise ImageError(f"{array.dtype} pixel values must lie in 0…255 (8-bit levels); these run "
-                             f"{low_value}…{high_value}. Pass value_range=(low, high) to map them, or fix the data.")
+            raise ImageError(
+                f"{array.dtype} pixel values must lie in 0…255 (8-bit levels); these run "
+                f"{low_value}…{high_value}. Pass value_range=(low, high) to map them, or fix the data."
+            )
         return array.astype(np.uint8)
-    raise ImageError(f"A float image's scale is ambiguous: its values run {low_value:g}…{high_value:g}. Say which "
-                     f"scale it uses: value_range=(0, 1) or value_range=(0, 255), e.g. load_image(array, "
-                     f"value_range=(0, 1)).")
+    raise ImageError(
+        f"A float image's scale is ambiguous: its values run {low_value:g}…{high_value:g}. Say which "
+        f"scale it uses: value_range=(0, 1) or value_range=(0, 255), e.g. load_image(array, "
+        f"value_range=(0, 1))."
+    )
 
 
 def _from_array(array: np.ndarray, value_range: tuple[float, float] | None = None) -> Image.Image:
@@ -187,15 +199,18 @@ def _from_array(array: np.ndarray, value_range: tuple[float, float] | None = Non
     return Image.fromarray(to_uint8(array, value_range))
 
 
-def _to_rgb(image: Image.Image, value_range: tuple[float, float] | None = None,
-            sixteen_bits: bool = False) -> Image.Image:
+def _to_rgb(
+    image: Image.Image, value_range: tuple[float, float] | None = None, sixteen_bits: bool = False
+) -> Image.Image:
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):  # 16-bit, 32-bit or float: the array rules
         array = np.asarray(image)
         sixteen_bits = sixteen_bits or image.mode.startswith("I;16")
         return _from_array(array.astype(np.uint16) if sixteen_bits else array, value_range).convert("RGB")
     if value_range is not None:
-        raise OptionError(f"value_range is for arrays and 16-bit or float images; this {image.mode} image already "
-                          f"has 8-bit pixels. Leave value_range out.")
+        raise OptionError(
+            f"value_range is for arrays and 16-bit or float images; this {image.mode} image already "
+            f"has 8-bit pixels. Leave value_range out."
+        )
     if image.mode == "RGB":
         return image
     if image.mode == "P":
@@ -217,8 +232,10 @@ def load_image(source: ImageSource, value_range: tuple[float, float] | None = No
     elif isinstance(source, (str, os.PathLike, bytes, bytearray)) or hasattr(source, "read"):
         image = _open(source)
     else:
-        raise ImageError(f"Cannot read an image from a {type(source).__name__}: give a path, bytes, a file object, "
-                         f"a PIL image or a numpy array.")
+        raise ImageError(
+            f"Cannot read an image from a {type(source).__name__}: give a path, bytes, a file object, "
+            f"a PIL image or a numpy array."
+        )
     # A 16-bit PNG opens as mode "I;16" in Pillow 11 and later, as 32-bit mode "I" in Pillow 10: PNG has no
     # 32-bit pixels, so mode "I" from a PNG is 16-bit data either way.
     sixteen_bits = image.mode.startswith("I;16") or (image.mode == "I" and image.format == "PNG")
@@ -231,16 +248,22 @@ def load_image(source: ImageSource, value_range: tuple[float, float] | None = No
 
 def check_size(size: tuple[int, int], name: str = "size") -> tuple[int, int]:
     """``size`` = (width, height) as two positive ints, or an ImageError."""
-    if not (isinstance(size, (tuple, list)) and len(size) == 2 and all(
-            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in size)):
+    if not (
+        isinstance(size, (tuple, list))
+        and len(size) == 2
+        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in size)
+    ):
         raise ImageError(f"{name} is (width, height) in whole pixels, such as (224, 224); got {size!r}.")
     return int(size[0]), int(size[1])
 
 
 def check_crop(crop: str | float) -> str | float:
     """``crop`` if it is one of CROPS or a fraction in (0, 1], else an ImageError naming the choices."""
-    if crop in CROPS if isinstance(crop, str) else (
-            isinstance(crop, (int, float, np.floating, np.integer)) and not isinstance(crop, bool) and 0 < crop <= 1):
+    if (
+        crop in CROPS
+        if isinstance(crop, str)
+        else (isinstance(crop, (int, float, np.floating, np.integer)) and not isinstance(crop, bool) and 0 < crop <= 1)
+    ):
         return crop
     raise ImageError(f"crop must be one of {CROPS} or a fraction in (0, 1] such as 0.875; got {crop!r}.")
 
@@ -278,8 +301,14 @@ def normalization_array(value: Normalization, name: str) -> np.ndarray:
     return array
 
 
-def quantize_pixels(pixels: np.ndarray, dtype: np.dtype, scale: float, zero_point: int,
-                    mean: Normalization | None = None, std: Normalization | None = None) -> np.ndarray:
+def quantize_pixels(
+    pixels: np.ndarray,
+    dtype: np.dtype,
+    scale: float,
+    zero_point: int,
+    mean: Normalization | None = None,
+    std: Normalization | None = None,
+) -> np.ndarray:
     """Map uint8 RGB pixels to an input tensor of ``dtype`` (float32, uint8 or int8), by the module's rule.
 
     float32: ``(pixel - mean) / std`` (default MobileNet's 127.5, 127.5). uint8/int8 without mean/std:
@@ -290,7 +319,7 @@ def quantize_pixels(pixels: np.ndarray, dtype: np.dtype, scale: float, zero_poin
         raise OptionError("Give both mean and std (pixels become (pixel - mean) / std), or neither.")
     if dtype == np.float32:
         mean, std = (MEAN, STD) if mean is None else (mean, std)
-        return ((pixels.astype(np.float32) - normalization_array(mean, "mean")) / normalization_array(std, "std"))
+        return (pixels.astype(np.float32) - normalization_array(mean, "mean")) / normalization_array(std, "std")
     if dtype not in (np.uint8, np.int8):
         raise ImageError(f"Input tensors of type {dtype} are not supported; expected float32, uint8 or int8.")
     if scale <= 0:
@@ -301,8 +330,10 @@ def quantize_pixels(pixels: np.ndarray, dtype: np.dtype, scale: float, zero_poin
     real = (pixels.astype(np.float32) - normalization_array(mean, "mean")) / normalization_array(std, "std")
     q = np.round(real / scale + zero_point)
     if q.size and (q.min() < info.min - 1 or q.max() > info.max + 1):
-        raise OptionError(f"mean/std map these pixels to {q.min():g}…{q.max():g}, outside the {dtype} input's "
-                          f"{info.min}…{info.max}: they would be clipped. Leave mean/std out for a quantized input.")
+        raise OptionError(
+            f"mean/std map these pixels to {q.min():g}…{q.max():g}, outside the {dtype} input's "
+            f"{info.min}…{info.max}: they would be clipped. Leave mean/std out for a quantized input."
+        )
     return np.clip(q, info.min, info.max).astype(dtype)
 
 
@@ -326,9 +357,14 @@ def crop_region(image: Image.Image, region: Region | None) -> Image.Image:
     return image.crop(box)
 
 
-def to_input(source: ImageSource, input_details: dict, crop: str | float = "center",
-             mean: Normalization | None = None, std: Normalization | None = None,
-             region: Region | None = None) -> np.ndarray:
+def to_input(
+    source: ImageSource,
+    input_details: dict,
+    crop: str | float = "center",
+    mean: Normalization | None = None,
+    std: Normalization | None = None,
+    region: Region | None = None,
+) -> np.ndarray:
     """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization)."""
     shape = tuple(int(d) for d in input_details["shape"])
     if len(shape) != 4 or shape[-1] != 3:
@@ -338,8 +374,9 @@ def to_input(source: ImageSource, input_details: dict, crop: str | float = "cent
     return pixels_to_input(np.asarray(image, dtype=np.uint8)[np.newaxis], input_details, mean, std)
 
 
-def pixels_to_input(pixels: np.ndarray, input_details: dict, mean: Normalization | None = None,
-                    std: Normalization | None = None) -> np.ndarray:
+def pixels_to_input(
+    pixels: np.ndarray, input_details: dict, mean: Normalization | None = None, std: Normalization | None = None
+) -> np.ndarray:
     """Already-resized uint8 pixels → the input tensor's dtype, using its quantization (quantize_pixels)."""
     scale, zero_point = input_details.get("quantization", (0.0, 0))
     return quantize_pixels(pixels, input_details["dtype"], float(scale), int(zero_point), mean, std)

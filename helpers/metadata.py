@@ -45,10 +45,14 @@ __all__ = [
 ]
 LABEL_FILE_TYPES = ("TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS")
 
-HOW_TO_PASS_LABELS = ("pass the labels by hand, e.g. labels=helpers.assets.read_labels('labels/imagenet_labels.txt') "
-                      "(one line per model output)")
-HOW_TO_PASS_NORMALIZATION = ("pass the normalization by hand: mean=127.5, std=127.5 maps pixels 0…255 to −1…1 "
-                             "(MobileNet); mean=0, std=255 maps them to 0…1")
+HOW_TO_PASS_LABELS = (
+    "pass the labels by hand, e.g. labels=helpers.assets.read_labels('labels/imagenet_labels.txt') "
+    "(one line per model output)"
+)
+HOW_TO_PASS_NORMALIZATION = (
+    "pass the normalization by hand: mean=127.5, std=127.5 maps pixels 0…255 to −1…1 "
+    "(MobileNet); mean=0, std=255 maps them to 0…1"
+)
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,9 @@ class ModelMetadata:
     inputs: tuple[TensorMetadata, ...]
     outputs: tuple[TensorMetadata, ...]
     files: tuple[str, ...] = field(default=())  # what the zip part holds
-    file: TFLiteFile | None = field(default=None, repr=False, compare=False)  # bytes given without a path: their embedded files
+    file: TFLiteFile | None = field(
+        default=None, repr=False, compare=False
+    )  # bytes given without a path: their embedded files
 
     def normalization(self, index: int = 0) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """(mean, std) of input ``index``, or a MetadataError naming what is missing and how to pass it by hand."""
@@ -136,8 +142,13 @@ class ModelMetadata:
 
     def summary(self) -> dict[str, object]:
         """The main facts as a flat dict, for display in a notebook."""
-        facts: dict[str, object] = {"name": self.name, "version": self.version, "author": self.author,
-                                    "license": self.license, "embedded files": list(self.files)}
+        facts: dict[str, object] = {
+            "name": self.name,
+            "version": self.version,
+            "author": self.author,
+            "license": self.license,
+            "embedded files": list(self.files),
+        }
         for role, tensors in (("input", self.inputs), ("output", self.outputs)):
             for i, tensor in enumerate(tensors):
                 parts = [tensor.content]
@@ -205,8 +216,9 @@ def _tensor_metadata(tensor, schema: ModuleType) -> TensorMetadata:
                 "box_type": _enum_names(schema.BoundingBoxType).get(props.type, ""),
                 "box_coordinates": _enum_names(schema.CoordinateType).get(props.coordinateType, ""),
             }
-    return TensorMetadata(_text(tensor.name), _text(tensor.description), content, color_space, mean, std,
-                          value_range, files, **box)
+    return TensorMetadata(
+        _text(tensor.name), _text(tensor.description), content, color_space, mean, std, value_range, files, **box
+    )
 
 
 _NEEDS = {
@@ -227,24 +239,38 @@ def read_metadata(model_path: str | os.PathLike | TFLiteFile, needed: str | None
         raise MetadataError(
             f"'{path.name}' carries no TFLite metadata (no '{METADATA_NAME.decode()}' entry in the model file), "
             f"so it cannot say {' or '.join(what for what, _ in wanted)}. Use a model file with metadata, or "
-            + "; and ".join(how for _, how in wanted) + "."
+            + "; and ".join(how for _, how in wanted)
+            + "."
         )
     schema = metadata_schema()
     if not schema.ModelMetadata.ModelMetadataBufferHasIdentifier(raw, 0):
-        raise MetadataError(f"The TFLITE_METADATA entry of '{path.name}' is not a metadata flatbuffer (its "
-                            f"identifier is {raw[4:8]!r}, not b'M001'); fetch the model again.")
+        raise MetadataError(
+            f"The TFLITE_METADATA entry of '{path.name}' is not a metadata flatbuffer (its "
+            f"identifier is {raw[4:8]!r}, not b'M001'); fetch the model again."
+        )
     try:
         meta = schema.ModelMetadataT.InitFromPackedBuf(bytearray(raw), 0)
     except Exception as exc:  # flatbuffers raises assorted errors on a damaged buffer
-        raise MetadataError(f"The metadata of '{path.name}' is damaged ({type(exc).__name__}); fetch it "
-                            f"again.") from exc
+        raise MetadataError(
+            f"The metadata of '{path.name}' is damaged ({type(exc).__name__}); fetch it again."
+        ) from exc
     graphs = meta.subgraphMetadata or []
     graph = graphs[0] if graphs else None
     inputs = tuple(_tensor_metadata(t, schema) for t in (graph.inputTensorMetadata or [])) if graph else ()
     outputs = tuple(_tensor_metadata(t, schema) for t in (graph.outputTensorMetadata or [])) if graph else ()
-    return ModelMetadata(path, _text(meta.name), _text(meta.description), _text(meta.version), _text(meta.author),
-                         _text(meta.license), _text(meta.minParserVersion), inputs, outputs,
-                         tuple(file.embedded_files()), file if file.path is None else None)  # a path is re-read
+    return ModelMetadata(
+        path,
+        _text(meta.name),
+        _text(meta.description),
+        _text(meta.version),
+        _text(meta.author),
+        _text(meta.license),
+        _text(meta.minParserVersion),
+        inputs,
+        outputs,
+        tuple(file.embedded_files()),
+        file if file.path is None else None,
+    )  # a path is re-read
 
 
 def metadata_or_none(model_path: str | os.PathLike) -> ModelMetadata | None:
@@ -258,7 +284,8 @@ def labels_from_metadata(model_path: str | os.PathLike, output: int | None = Non
     return read_metadata(model_path, "labels").labels(output)
 
 
-def normalization_from_metadata(model_path: str | os.PathLike, input_index: int = 0) -> tuple[tuple[float, ...],
-                                                                                               tuple[float, ...]]:
+def normalization_from_metadata(
+    model_path: str | os.PathLike, input_index: int = 0
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """(mean, std) of a model's input from its metadata (MetadataError if the metadata does not say)."""
     return read_metadata(model_path, "normalization").normalization(input_index)

@@ -70,29 +70,53 @@ def _table(kind: type, **fields: object) -> object:
 def build_metadata(info: ImageClassifierInfo) -> bytes:
     """The ModelMetadata flatbuffer (identifier ``M001``) of an image classifier described by ``info``."""
     md = metadata_schema()
-    image = _table(md.ImagePropertiesT, colorSpace=md.ColorSpaceType.RGB,
-                   defaultSize=_table(md.ImageSizeT, width=info.width, height=info.height))
-    normalization = _table(md.ProcessUnitT, optionsType=md.ProcessUnitOptions.NormalizationOptions,
-                           options=_table(md.NormalizationOptionsT, mean=[info.mean], std=[info.std]))
+    image = _table(
+        md.ImagePropertiesT,
+        colorSpace=md.ColorSpaceType.RGB,
+        defaultSize=_table(md.ImageSizeT, width=info.width, height=info.height),
+    )
+    normalization = _table(
+        md.ProcessUnitT,
+        optionsType=md.ProcessUnitOptions.NormalizationOptions,
+        options=_table(md.NormalizationOptionsT, mean=[info.mean], std=[info.std]),
+    )
     image_input = _table(
-        md.TensorMetadataT, name=info.input_name,
+        md.TensorMetadataT,
+        name=info.input_name,
         description=f"RGB image, {info.width}×{info.height}; the network sees (pixel − {info.mean:g}) / {info.std:g}.",
-        content=_table(md.ContentT, contentPropertiesType=md.ContentProperties.ImageProperties,
-                       contentProperties=image),
+        content=_table(
+            md.ContentT, contentPropertiesType=md.ContentProperties.ImageProperties, contentProperties=image
+        ),
         processUnits=[normalization],
         stats=_table(md.StatsT, min=[(0 - info.mean) / info.std], max=[(255 - info.mean) / info.std]),
     )
-    labels = _table(md.AssociatedFileT, name=info.labels_file, description="One label per output, in order.",
-                    type=md.AssociatedFileType.TENSOR_AXIS_LABELS)
+    labels = _table(
+        md.AssociatedFileT,
+        name=info.labels_file,
+        description="One label per output, in order.",
+        type=md.AssociatedFileType.TENSOR_AXIS_LABELS,
+    )
     probabilities = _table(
-        md.TensorMetadataT, name=info.output_name, description=f"Probabilities of the {len(info.labels)} labels.",
-        content=_table(md.ContentT, contentPropertiesType=md.ContentProperties.FeatureProperties,
-                       contentProperties=md.FeaturePropertiesT()),
-        stats=_table(md.StatsT, min=[0.0], max=[1.0]), associatedFiles=[labels],
+        md.TensorMetadataT,
+        name=info.output_name,
+        description=f"Probabilities of the {len(info.labels)} labels.",
+        content=_table(
+            md.ContentT,
+            contentPropertiesType=md.ContentProperties.FeatureProperties,
+            contentProperties=md.FeaturePropertiesT(),
+        ),
+        stats=_table(md.StatsT, min=[0.0], max=[1.0]),
+        associatedFiles=[labels],
     )
     graph = _table(md.SubGraphMetadataT, inputTensorMetadata=[image_input], outputTensorMetadata=[probabilities])
-    meta = _table(md.ModelMetadataT, name=info.name, description=info.description, version=info.version,
-                  subgraphMetadata=[graph], minParserVersion=MIN_PARSER_VERSION)
+    meta = _table(
+        md.ModelMetadataT,
+        name=info.name,
+        description=info.description,
+        version=info.version,
+        subgraphMetadata=[graph],
+        minParserVersion=MIN_PARSER_VERSION,
+    )
     if info.author:
         meta.author = info.author
     if info.license:
@@ -109,8 +133,10 @@ def _io_details(file: TFLiteFile) -> tuple[tuple[int, ...], str, float, int, int
         raise ModelError(f"The model has {len(file.model.subgraphs)} subgraphs; an image classifier has one.")
     graph, tensors = file.graph, file.tensors()
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
-        raise ModelError(f"The model has {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; an image "
-                         f"classifier has one of each.")
+        raise ModelError(
+            f"The model has {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; an image "
+            f"classifier has one of each."
+        )
     image, scores = tensors[graph.inputs[0]], tensors[graph.outputs[0]]
     if len(image.shape) != 4 or image.shape[0] != 1 or image.shape[3] != 3:
         raise ModelError(f"The model's input has shape {list(image.shape)}; an image classifier takes (1, H, W, 3).")
@@ -132,15 +158,19 @@ def input_normalization(model_bytes: bytes, normalization: tuple[float, float] |
             raise ModelError(f"The model's {dtype} input has no quantization scale; it cannot take pixels.")
         computed = (float(zero_point + (128 if dtype == "int8" else 0)), 1.0 / scale)
         if normalization is not None and not np.allclose(normalization, computed, rtol=0.01):
-            raise ModelError(f"The {dtype} input's quantization means (pixel − {computed[0]:g}) / {computed[1]:g}; "
-                             f"normalization={normalization} contradicts it. Drop normalization= for quantized "
-                             f"inputs: the file already says it.")
+            raise ModelError(
+                f"The {dtype} input's quantization means (pixel − {computed[0]:g}) / {computed[1]:g}; "
+                f"normalization={normalization} contradicts it. Drop normalization= for quantized "
+                f"inputs: the file already says it."
+            )
         return computed
     if dtype != "float32":
         raise ModelError(f"The model's input is {dtype}; an image classifier takes float32, uint8 or int8.")
     if normalization is None:
-        raise ModelError("A float32 input does not record how pixels were scaled. Give normalization=(mean, std) "
-                         "as used in training: (127.5, 127.5) for MobileNet's [-1, 1], (0, 255) for [0, 1].")
+        raise ModelError(
+            "A float32 input does not record how pixels were scaled. Give normalization=(mean, std) "
+            "as used in training: (127.5, 127.5) for MobileNet's [-1, 1], (0, 255) for [0, 1]."
+        )
     mean, std = (float(v) for v in normalization)
     if not (np.isfinite(mean) and np.isfinite(std) and std > 0):
         raise ModelError(f"normalization=(mean, std) needs finite numbers and std > 0; got {normalization}.")
@@ -157,20 +187,26 @@ def check_labels(labels: Sequence[str], classes: int) -> list[str]:
     never written to come back as two labels or another name.
     """
     if isinstance(labels, (str, bytes, os.PathLike)):
-        raise LabelError(f"labels is a list of class names, one per output; got a {type(labels).__name__}. Read a "
-                         f"labels file first with helpers.assets.read_labels(path).")
+        raise LabelError(
+            f"labels is a list of class names, one per output; got a {type(labels).__name__}. Read a "
+            f"labels file first with helpers.assets.read_labels(path)."
+        )
     labels = list(labels)
     strays = [label for label in labels if not isinstance(label, str)]
     if strays:
         raise LabelError(f"Each label is a str (a class name); got {type(strays[0]).__name__} {strays[0]!r}.")
     if len(labels) != classes:
-        raise LabelError(f"{len(labels)} labels for a model with {classes} outputs; give exactly one label per "
-                         f"output, in output order (e.g. the class folders' names, sorted as in training).")
+        raise LabelError(
+            f"{len(labels)} labels for a model with {classes} outputs; give exactly one label per "
+            f"output, in output order (e.g. the class folders' names, sorted as in training)."
+        )
     bad = [label for label in labels if label.splitlines() != [label] or label.strip() != label]
     if bad:
-        raise LabelError(f"Labels must be non-empty single-line names without spaces around them, or they would read "
-                         f"back from the labels file as other labels; got {bad[:3]}. Remove line breaks (including "
-                         f"\\r, \\x85, \\u2028, \\u2029) and surrounding spaces.")
+        raise LabelError(
+            f"Labels must be non-empty single-line names without spaces around them, or they would read "
+            f"back from the labels file as other labels; got {bad[:3]}. Remove line breaks (including "
+            f"\\r, \\x85, \\u2028, \\u2029) and surrounding spaces."
+        )
     if len(set(labels)) != len(labels):
         raise LabelError("Two outputs have the same label; each class needs its own name.")
     return labels
@@ -182,8 +218,14 @@ def labels_text(labels: Sequence[str]) -> bytes:
 
 
 def add_metadata(
-    model_bytes: bytes, labels: Sequence[str], *, name: str, description: str = "",
-    normalization: tuple[float, float] | None = None, author: str = "", license: str = "",
+    model_bytes: bytes,
+    labels: Sequence[str],
+    *,
+    name: str,
+    description: str = "",
+    normalization: tuple[float, float] | None = None,
+    author: str = "",
+    license: str = "",
     labels_file: str = "labels.txt",
 ) -> bytes:
     """The model with image-classifier metadata and its labels file inside (replacing any metadata it had)."""
@@ -193,9 +235,18 @@ def add_metadata(
     if not labels_file or Path(labels_file).name != labels_file:
         raise LabelError(f"labels_file is a file name without folders; got {labels_file!r}.")
     mean, std = input_normalization(model_bytes, normalization)
-    info = ImageClassifierInfo(name=name, description=description, labels=tuple(labels), width=shape[2],
-                               height=shape[1], mean=mean, std=std, labels_file=labels_file, author=author,
-                               license=license)
+    info = ImageClassifierInfo(
+        name=name,
+        description=description,
+        labels=tuple(labels),
+        width=shape[2],
+        height=shape[1],
+        mean=mean,
+        std=std,
+        labels_file=labels_file,
+        author=author,
+        license=license,
+    )
     model, s = file.model_object(), schema()
     buffer = s.BufferT()
     buffer.data = np.frombuffer(build_metadata(info), dtype=np.uint8)
@@ -210,7 +261,10 @@ def add_metadata(
 
 
 def write_with_metadata(
-    model_path: str | os.PathLike, labels: Sequence[str], out_path: str | os.PathLike | None = None, **options,
+    model_path: str | os.PathLike,
+    labels: Sequence[str],
+    out_path: str | os.PathLike | None = None,
+    **options,
 ) -> Path:
     """Add metadata (see ``add_metadata``) to the .tflite file at ``model_path``; write it to ``out_path`` (atomically)."""
     source = Path(model_path)

@@ -41,8 +41,9 @@ def _floats(values, what: str, scalar_ok: bool = False) -> np.ndarray:
 def _probabilities(probs, what: str = "The probabilities") -> np.ndarray:
     array = _floats(probs, what)
     if (array < 0).any():
-        raise MetricsError(f"{what} must not be negative (smallest: {array.min():.3g}); did you pass logits? "
-                           f"Apply softmax first.")
+        raise MetricsError(
+            f"{what} must not be negative (smallest: {array.min():.3g}); did you pass logits? Apply softmax first."
+        )
     return array
 
 
@@ -59,8 +60,10 @@ def softmax(logits, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
     Introduced in notebook 02. Float32 logits give float32 probabilities.
     """
     if not (isinstance(temperature, (int, float, np.number)) and math.isfinite(temperature) and temperature > 0):
-        raise MetricsError(f"The temperature must be a positive number; got {temperature!r}. "
-                           f"T = 1 is the plain softmax, T < 1 sharpens, T > 1 flattens.")
+        raise MetricsError(
+            f"The temperature must be a positive number; got {temperature!r}. "
+            f"T = 1 is the plain softmax, T < 1 sharpens, T > 1 flattens."
+        )
     z = _floats(logits, "The logits")
     z = z / np.asarray(temperature, dtype=z.dtype)
     exp = np.exp(z - z.max(axis=axis, keepdims=True))
@@ -129,8 +132,10 @@ def _truth(truth, rows: int, classes: int) -> np.ndarray:
     if not np.issubdtype(array.dtype, np.integer):
         raise MetricsError(f"True classes must be integer indices into the probability columns; got {array.dtype}.")
     if rows and (array.min() < 0 or array.max() >= classes):
-        raise MetricsError(f"True class indices must be in 0…{classes - 1}; got {array.min()}…{array.max()}. "
-                           f"For 1001-output models add Classifier.class_offset (1) to ImageNet indices.")
+        raise MetricsError(
+            f"True class indices must be in 0…{classes - 1}; got {array.min()}…{array.max()}. "
+            f"For 1001-output models add Classifier.class_offset (1) to ImageNet indices."
+        )
     return array
 
 
@@ -181,8 +186,10 @@ def _confidence_and_correct(confidence, correct) -> tuple[np.ndarray, np.ndarray
     conf = _floats(confidence, "The confidences")
     right = np.asarray(correct)
     if conf.ndim != 1 or right.shape != conf.shape:
-        raise MetricsError(f"Expected two vectors of the same length (one confidence and one right/wrong per "
-                           f"answer); got shapes {conf.shape} and {right.shape}.")
+        raise MetricsError(
+            f"Expected two vectors of the same length (one confidence and one right/wrong per "
+            f"answer); got shapes {conf.shape} and {right.shape}."
+        )
     if right.dtype != bool:
         if not np.isin(right, (0, 1)).all():
             raise MetricsError("correct must hold True/False (or 1/0) for each answer.")

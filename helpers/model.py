@@ -47,8 +47,10 @@ def check_num_threads(num_threads: int | None) -> int:
     if num_threads is None:
         return available_cpus()
     if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
-        raise OptionError(f"num_threads must be a whole number ≥ 1 (or None for the {available_cpus()} CPUs this "
-                          f"process may use); got {num_threads!r}.")
+        raise OptionError(
+            f"num_threads must be a whole number ≥ 1 (or None for the {available_cpus()} CPUs this "
+            f"process may use); got {num_threads!r}."
+        )
     return int(num_threads)
 
 
@@ -62,8 +64,10 @@ def dequantize(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
 def model_file(model_path: str | os.PathLike) -> Path:
     """``model_path`` as a Path to an existing, non-empty .tflite file, or a ModelError saying what is wrong."""
     if not isinstance(model_path, (str, os.PathLike)):
-        raise ModelError(f"model_path must be a file path (str or Path); got {type(model_path).__name__}. "
-                         f"Fetch models by name with helpers.assets.fetch('models/…').")
+        raise ModelError(
+            f"model_path must be a file path (str or Path); got {type(model_path).__name__}. "
+            f"Fetch models by name with helpers.assets.fetch('models/…')."
+        )
     path = Path(model_path)
     if not path.is_file():
         raise ModelError(f"No model file at '{path}'. Fetch models by name with helpers.assets.fetch(...).")
@@ -97,13 +101,16 @@ def load_interpreter(model_path: str | os.PathLike, num_threads: int | None = No
             signature = _shape(details, "shape_signature")
             if any(d < 0 for d in signature[1:]):
                 raise ModelError(_dynamic(path.name, signature)) from None
-        raise ModelError(f"LiteRT read '{path}' but cannot prepare its tensors: {exc}. The model may use "
-                         f"operations this LiteRT version lacks, or need inputs of a size set at run time.") from exc
+        raise ModelError(
+            f"LiteRT read '{path}' but cannot prepare its tensors: {exc}. The model may use "
+            f"operations this LiteRT version lacks, or need inputs of a size set at run time."
+        ) from exc
     return interpreter
 
 
-def choose_normalization(mean: Normalization | None, std: Normalization | None, metadata: ModelMetadata | None,
-                         input_details: dict) -> tuple[Normalization | None, Normalization | None, str]:
+def choose_normalization(
+    mean: Normalization | None, std: Normalization | None, metadata: ModelMetadata | None, input_details: dict
+) -> tuple[Normalization | None, Normalization | None, str]:
     """(mean, std, where they came from) for pixels → this input; (None, None) means "the bytes as they are".
 
     The caller's mean/std win. Otherwise a float32 input takes its metadata's, else MobileNet's
@@ -125,7 +132,8 @@ def choose_normalization(mean: Normalization | None, std: Normalization | None, 
                     f"mean={mean!r}, std={std!r} map pixels 0…255 to {reals.min():.3g}…{reals.max():.3g}, but this "
                     f"{dtype.name} input holds only {low:.3g}…{high:.3g} (scale {scale:.3g}, zero point "
                     f"{zero_point:g}): pixels would be clipped. Leave mean/std out: a quantized input takes the "
-                    f"pixel bytes as they are.")
+                    f"pixel bytes as they are."
+                )
         return mean, std, "given"
     if dtype != np.float32:
         return None, None, f"the {dtype.name} input's quantization (pixels go in as bytes)"
@@ -160,8 +168,10 @@ def _shape(details: dict, key: str = "shape") -> tuple[int, ...]:
 
 
 def _dynamic(name: str, signature: tuple[int, ...]) -> str:
-    return (f"'{name}' has a dynamic input shape {signature} (-1 = set at run time); this suite runs models with a "
-            f"fixed image size. Convert it with a fixed input, e.g. (1, 224, 224, 3).")
+    return (
+        f"'{name}' has a dynamic input shape {signature} (-1 = set at run time); this suite runs models with a "
+        f"fixed image size. Convert it with a fixed input, e.g. (1, 224, 224, 3)."
+    )
 
 
 class LiteRTModel:
@@ -173,8 +183,14 @@ class LiteRTModel:
     error: type[HelpersError] = ModelError  # the error a subclass raises when the model is the wrong kind
     kind: str | None = None  # the KINDS key a subclass needs (None: any outputs)
 
-    def __init__(self, model_path: str | os.PathLike, num_threads: int | None = None, *,
-                 mean: Normalization | None = None, std: Normalization | None = None) -> None:
+    def __init__(
+        self,
+        model_path: str | os.PathLike,
+        num_threads: int | None = None,
+        *,
+        mean: Normalization | None = None,
+        std: Normalization | None = None,
+    ) -> None:
         self.model_path = model_file(model_path)
         self.num_threads = check_num_threads(num_threads)
         self.interpreter = load_interpreter(self.model_path, self.num_threads)
@@ -188,8 +204,9 @@ class LiteRTModel:
         self.output_details = self.outputs[0]
         #: The model's TFLite metadata (helpers.metadata), or None for a file without it.
         self.metadata: ModelMetadata | None = metadata_or_none(self.model_path)
-        self.mean, self.std, self.normalization_source = choose_normalization(mean, std, self.metadata,
-                                                                              self.input_details)
+        self.mean, self.std, self.normalization_source = choose_normalization(
+            mean, std, self.metadata, self.input_details
+        )
 
     def kind_problem(self, name: str, outputs: list[dict]) -> str | None:
         """Why a model with these outputs is not of this wrapper's ``kind`` (None if it is, or any kind will do)."""
@@ -211,11 +228,15 @@ class LiteRTModel:
         if any(d < 0 for d in signature[1:]):
             raise self.error(_dynamic(name, signature))
         if len(shape) != 4 or shape[-1] != 3 or dtype not in (np.float32, np.uint8, np.int8):
-            raise self.error(f"'{name}' takes a {dtype.name} tensor of shape {shape}: this needs an image input, "
-                             f"it needs one image (1, height, width, 3) of float32, uint8 or int8.")
+            raise self.error(
+                f"'{name}' takes a {dtype.name} tensor of shape {shape}: this needs an image input, "
+                f"it needs one image (1, height, width, 3) of float32, uint8 or int8."
+            )
         if shape[0] != 1:
-            raise self.error(f"'{name}' takes batches of {shape[0]} images {shape}; these helpers feed one image at "
-                             f"a time. Convert the model with batch size 1 (or None).")
+            raise self.error(
+                f"'{name}' takes batches of {shape[0]} images {shape}; these helpers feed one image at "
+                f"a time. Convert the model with batch size 1 (or None)."
+            )
         return details
 
     @property
@@ -231,8 +252,10 @@ class LiteRTModel:
             array = array[np.newaxis]
         width, height = self.input_size
         if array.shape != (1, height, width, 3) or array.dtype != np.uint8:
-            raise self.error(f"Expected uint8 pixels of shape ({height}, {width}, 3) for '{self.model_path.name}'; "
-                             f"got {array.dtype} {array.shape}. Resize with helpers.images.resize_for_model first.")
+            raise self.error(
+                f"Expected uint8 pixels of shape ({height}, {width}, 3) for '{self.model_path.name}'; "
+                f"got {array.dtype} {array.shape}. Resize with helpers.images.resize_for_model first."
+            )
         return pixels_to_input(array, self.input_details, self.mean, self.std)
 
     def preprocess(self, image: ImageSource, crop: str | float = "center", region: Region | None = None) -> np.ndarray:
@@ -243,8 +266,9 @@ class LiteRTModel:
         """Run the model on one prepared input tensor; every output, dequantized (float32, its own shape)."""
         self.interpreter.set_tensor(self.input_details["index"], tensor)
         self.interpreter.invoke()
-        return [dequantize(self.interpreter.get_tensor(d["index"]), *map(float, d["quantization"]))
-                for d in self.outputs]
+        return [
+            dequantize(self.interpreter.get_tensor(d["index"]), *map(float, d["quantization"])) for d in self.outputs
+        ]
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
         """Run the model on one prepared input tensor; the first output, dequantized, as one row."""
@@ -258,8 +282,9 @@ class LiteRTModel:
         twin._clones = []
         return twin
 
-    def run_batch(self, pixels: np.ndarray, workers: int | None = None, progress: str | None = None,
-                  leave: bool = True) -> np.ndarray:
+    def run_batch(
+        self, pixels: np.ndarray, workers: int | None = None, progress: str | None = None, leave: bool = True
+    ) -> np.ndarray:
         """``run`` for each of (N, H, W, 3) model-sized uint8 images: (N, outputs), on ``workers`` clones at once.
 
         Each worker thread owns a single-threaded clone (kept for the next call), so the answers do not
@@ -280,8 +305,10 @@ class LiteRTModel:
 
         from tqdm.auto import tqdm
 
-        with (tqdm(total=count, desc=progress, unit="img", leave=leave, disable=progress is None) as bar,
-              ThreadPoolExecutor(max_workers=workers, thread_name_prefix="model") as pool):
+        with (
+            tqdm(total=count, desc=progress, unit="img", leave=leave, disable=progress is None) as bar,
+            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="model") as pool,
+        ):
             pending = futures = [pool.submit(work, k) for k in range(workers)]
             while pending:
                 _, pending = wait(pending, timeout=0.1)
@@ -295,7 +322,11 @@ class LiteRTModel:
 
         def info(details: dict) -> dict[str, object]:
             scale, zero_point = details["quantization"]
-            return {"shape": _shape(details), "dtype": np.dtype(details["dtype"]).name, "scale": float(scale),
-                    "zero_point": int(zero_point)}
+            return {
+                "shape": _shape(details),
+                "dtype": np.dtype(details["dtype"]).name,
+                "scale": float(scale),
+                "zero_point": int(zero_point),
+            }
 
         return {"model": self.model_path.name, "input": info(self.input_details), "output": info(self.output_details)}

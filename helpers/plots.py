@@ -25,8 +25,9 @@ def short_label(label: str, width: int = 28) -> str:
     return first if len(first) <= width else first[: width - 1] + "…"
 
 
-def probability_table(pairs: Sequence[tuple[str, float]], header: tuple[str, str] = ("Label", "Probability"),
-                      digits: int = 3):
+def probability_table(
+    pairs: Sequence[tuple[str, float]], header: tuple[str, str] = ("Label", "Probability"), digits: int = 3
+):
     """A Markdown table in the seed page's format (label | probability) for display in a notebook."""
     from IPython.display import Markdown
 
@@ -68,24 +69,29 @@ def wrap_credit(text: str, width_in: float, fontsize: float = CREDIT_FONTSIZE) -
     return "\n".join(textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=False)) if text else ""
 
 
-def show_photos(images: Sequence, captions: Sequence[str], credits: Sequence[str] | None = None,
-                columns: int = 3, size: float = 3.2):
+def show_photos(
+    images: Sequence, captions: Sequence[str], credits: Sequence[str] | None = None, columns: int = 3, size: float = 3.2
+):
     """A grid of photos, each ``size`` inches wide with its caption above and its credit wrapped below; returns the axes.
 
     Every photo keeps its cell however long the credits are: each row is as tall as its photos
     plus its longest credit, so credits never overlap each other or a photo.
     """
     if not len(images) or len(captions) != len(images) or (credits is not None and len(credits) != len(images)):
-        raise PlotError(f"show_photos needs one caption (and one credit, if any) per photo: got {len(images)} photos, "
-                         f"{len(captions)} captions, {'no' if credits is None else len(credits)} credits.")
+        raise PlotError(
+            f"show_photos needs one caption (and one credit, if any) per photo: got {len(images)} photos, "
+            f"{len(captions)} captions, {'no' if credits is None else len(credits)} credits."
+        )
     columns = max(1, min(columns, len(images)))
     rows = -(-len(images) // columns)
     gap, pad = 0.15, 0.08  # inches between cells, and between a photo and its texts
     line = CREDIT_FONTSIZE * 1.3 / 72
     caption_h = CAPTION_FONTSIZE * 1.6 / 72
     wrapped = [wrap_credit(credit, size) for credit in credits] if credits is not None else [""] * len(images)
-    row_credit_h = [max((text.count("\n") + 1) * line if text else 0.0
-                        for text in wrapped[r * columns:(r + 1) * columns]) for r in range(rows)]
+    row_credit_h = [
+        max((text.count("\n") + 1) * line if text else 0.0 for text in wrapped[r * columns : (r + 1) * columns])
+        for r in range(rows)
+    ]
     row_h = [caption_h + pad + size + (pad + h if h else 0.0) for h in row_credit_h]
     width, height = columns * size + (columns - 1) * gap, sum(row_h) + (rows - 1) * gap
     fig = plt.figure(figsize=(width, height))
@@ -104,9 +110,18 @@ def show_photos(images: Sequence, captions: Sequence[str], credits: Sequence[str
             ax.set_anchor("N")  # a landscape photo sits at the top of its cell, caption and credit next to it
             ax.set_title(captions[i], fontsize=CAPTION_FONTSIZE)
             if wrapped[i]:
-                ax.annotate(wrapped[i], (0.5, 0.0), xycoords="axes fraction", xytext=(0, -pad * 72),
-                            textcoords="offset points", ha="center", va="top", fontsize=CREDIT_FONTSIZE,
-                            linespacing=1.15, color="#333333")
+                ax.annotate(
+                    wrapped[i],
+                    (0.5, 0.0),
+                    xycoords="axes fraction",
+                    xytext=(0, -pad * 72),
+                    textcoords="offset points",
+                    ha="center",
+                    va="top",
+                    fontsize=CREDIT_FONTSIZE,
+                    linespacing=1.15,
+                    color="#333333",
+                )
         top -= row_h[r] + gap
     fig.photo_grid = True  # text_overlaps and the browser test look for these figures
     return axes
@@ -122,16 +137,26 @@ def text_overlaps(fig) -> list[tuple[str, str]]:
         if ax.axison:  # tick labels outside the view limits are not drawn
             box = ax.get_window_extent(renderer)
             texts += [ax.xaxis.label, ax.yaxis.label]
-            texts += [t for t in ax.get_xticklabels()
-                      if box.x0 - 1 <= t.get_window_extent(renderer).intervalx.mean() <= box.x1 + 1]
-            texts += [t for t in ax.get_yticklabels()
-                      if box.y0 - 1 <= t.get_window_extent(renderer).intervaly.mean() <= box.y1 + 1]
+            texts += [
+                t
+                for t in ax.get_xticklabels()
+                if box.x0 - 1 <= t.get_window_extent(renderer).intervalx.mean() <= box.x1 + 1
+            ]
+            texts += [
+                t
+                for t in ax.get_yticklabels()
+                if box.y0 - 1 <= t.get_window_extent(renderer).intervaly.mean() <= box.y1 + 1
+            ]
         if ax.get_legend() is not None:
             texts += ax.get_legend().get_texts()
     texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
     boxes = [t.get_window_extent(renderer) for t in texts]
-    return [(texts[i].get_text(), texts[j].get_text()) for i in range(len(texts)) for j in range(i + 1, len(texts))
-            if boxes[i].overlaps(boxes[j])]
+    return [
+        (texts[i].get_text(), texts[j].get_text())
+        for i in range(len(texts))
+        for j in range(i + 1, len(texts))
+        if boxes[i].overlaps(boxes[j])
+    ]
 
 
 SHOWN: list[dict] = []  # one entry per photo grid shown in this kernel: what the browser test reads
@@ -141,9 +166,11 @@ def photo_grid_report() -> str:
     """One line per photo grid shown so far: its smallest photo cell and any overlapping texts (notebook 01)."""
     if not SHOWN:
         return "No photo grids shown yet."
-    lines = [f"grid {i + 1}: photos {entry['cell_px']} px, {len(entry['overlaps'])} overlapping texts"
-             + (f" ({entry['overlaps'][0][0][:30]!r} and {entry['overlaps'][0][1][:30]!r})" if entry["overlaps"] else "")
-             for i, entry in enumerate(SHOWN)]
+    lines = [
+        f"grid {i + 1}: photos {entry['cell_px']} px, {len(entry['overlaps'])} overlapping texts"
+        + (f" ({entry['overlaps'][0][0][:30]!r} and {entry['overlaps'][0][1][:30]!r})" if entry["overlaps"] else "")
+        for i, entry in enumerate(SHOWN)
+    ]
     return "\n".join(lines)
 
 
@@ -160,8 +187,11 @@ def show(fig=None, alt: str = "") -> None:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)
-    display({"image/png": buffer.getvalue(), "text/plain": f"[figure] {alt}"}, raw=True,
-            metadata={"image/png": {"alt": alt}})
+    display(
+        {"image/png": buffer.getvalue(), "text/plain": f"[figure] {alt}"},
+        raw=True,
+        metadata={"image/png": {"alt": alt}},
+    )
 
 
 def figure_of(ax):
@@ -194,8 +224,9 @@ def probability_bars(labels: Sequence[str], probs: Sequence[float], title: str =
     return ax
 
 
-def temperature_curves(logits: Sequence[float], labels: Sequence[str], temperatures: Sequence[float] | None = None,
-                       ax=None):
+def temperature_curves(
+    logits: Sequence[float], labels: Sequence[str], temperatures: Sequence[float] | None = None, ax=None
+):
     """The softmax probability of each label as the temperature goes from sharp (T < 1) to flat (T > 1)."""
     from helpers.metrics import softmax
 
@@ -218,8 +249,14 @@ def temperature_curves(logits: Sequence[float], labels: Sequence[str], temperatu
     return ax
 
 
-def risk_coverage_curve(coverage: Sequence[float], accuracy: Sequence[float], label: str | None = None,
-                        chosen: tuple[float, float] | None = None, color: str | None = None, ax=None):
+def risk_coverage_curve(
+    coverage: Sequence[float],
+    accuracy: Sequence[float],
+    label: str | None = None,
+    chosen: tuple[float, float] | None = None,
+    color: str | None = None,
+    ax=None,
+):
     """Accuracy of the answers kept against the fraction of answers kept; ``chosen`` marks one threshold.
 
     Call it once per model on the same ``ax`` to compare models (pass a different ``color``).
@@ -229,8 +266,9 @@ def risk_coverage_curve(coverage: Sequence[float], accuracy: Sequence[float], la
     color = color or PALETTE[len(ax.get_lines()) % len(PALETTE)]
     ax.plot(coverage, accuracy, color=color, linewidth=2, label=label)
     if chosen is not None:
-        ax.plot([chosen[0]], [chosen[1]], marker="o", markersize=8, color=color, markeredgecolor="black",
-                linestyle="none")
+        ax.plot(
+            [chosen[0]], [chosen[1]], marker="o", markersize=8, color=color, markeredgecolor="black", linestyle="none"
+        )
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("coverage: fraction of images answered")
@@ -242,8 +280,15 @@ def risk_coverage_curve(coverage: Sequence[float], accuracy: Sequence[float], la
     return ax
 
 
-def grouped_bars(groups: Sequence[str], series: dict[str, Sequence[float]], title: str, ylabel: str,
-                 xlabel: str = "", ax=None, digits: int = 2):
+def grouped_bars(
+    groups: Sequence[str],
+    series: dict[str, Sequence[float]],
+    title: str,
+    ylabel: str,
+    xlabel: str = "",
+    ax=None,
+    digits: int = 2,
+):
     """Bars for several series (e.g. models) side by side within each group (e.g. photos); values in [0, 1]."""
     if ax is None:
         _, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(groups) + 2), 3.6))
@@ -252,8 +297,9 @@ def grouped_bars(groups: Sequence[str], series: dict[str, Sequence[float]], titl
     for i, (name, values) in enumerate(series.items()):
         if len(values) != len(groups):
             raise PlotError(f"Series {name!r} has {len(values)} values for {len(groups)} groups.")
-        bars = ax.bar(x + (i - (len(series) - 1) / 2) * width, values, width, color=PALETTE[i % len(PALETTE)],
-                      label=name)
+        bars = ax.bar(
+            x + (i - (len(series) - 1) / 2) * width, values, width, color=PALETTE[i % len(PALETTE)], label=name
+        )
         ax.bar_label(bars, labels=[f"{v:.{digits}f}" for v in values], padding=2, fontsize=8)
     ax.set_xticks(x, groups)
     ax.set_ylim(0, 1.15)
@@ -283,9 +329,17 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], ali
     return Markdown("\n".join(lines))
 
 
-def pareto_chart(names: Sequence[str], latency_ms: Sequence[float], accuracy: Sequence[float],
-                 size_mb: Sequence[float], budget_ms: float | None = 33.0, title: str = "Accuracy against latency",
-                 xlabel: str = "latency per image (ms, log scale)", ylabel: str = "top-1 accuracy (%)", ax=None):
+def pareto_chart(
+    names: Sequence[str],
+    latency_ms: Sequence[float],
+    accuracy: Sequence[float],
+    size_mb: Sequence[float],
+    budget_ms: float | None = 33.0,
+    title: str = "Accuracy against latency",
+    xlabel: str = "latency per image (ms, log scale)",
+    ylabel: str = "top-1 accuracy (%)",
+    ax=None,
+):
     """Models as bubbles (area ∝ file size) with the Pareto front and a real-time budget line."""
     from helpers.bench import pareto_front
 
@@ -301,23 +355,46 @@ def pareto_chart(names: Sequence[str], latency_ms: Sequence[float], accuracy: Se
     labels: list = []
     for i in np.argsort(-acc, kind="stable"):  # label from the top down
         area = 40 + 180 * float(size_mb[i])
-        ax.scatter(lat[i], acc[i], s=area, color=PALETTE[i % len(PALETTE)], alpha=0.85, edgecolors="black",
-                   linewidths=0.6, zorder=3)
+        ax.scatter(
+            lat[i],
+            acc[i],
+            s=area,
+            color=PALETTE[i % len(PALETTE)],
+            alpha=0.85,
+            edgecolors="black",
+            linewidths=0.6,
+            zorder=3,
+        )
         # A label goes right of its bubble, or left when another bubble sits just to the right at that height.
-        crowded = any(0 < log_lat[j] - log_lat[i] < 0.6 and abs(acc[j] - acc[i]) < 0.08 * span
-                      for j in range(len(names)))
+        crowded = any(
+            0 < log_lat[j] - log_lat[i] < 0.6 and abs(acc[j] - acc[i]) < 0.08 * span for j in range(len(names))
+        )
         side = -1 if crowded else 1
-        dy = -4 - 13 * sum(1 for x, y, sd in placed
-                           if sd == side and abs(log_lat[i] - x) < 0.4 and abs(acc[i] - y) < 0.06 * span)
+        dy = -4 - 13 * sum(
+            1 for x, y, sd in placed if sd == side and abs(log_lat[i] - x) < 0.4 and abs(acc[i] - y) < 0.06 * span
+        )
         placed.append((float(log_lat[i]), float(acc[i]), side))
-        label = ax.annotate(f"{names[i]} ({float(size_mb[i]):.1f} MB)", (lat[i], acc[i]), textcoords="offset points",
-                            xytext=(side * (np.sqrt(area) / 2 + 4), dy), ha="left" if side > 0 else "right",
-                            fontsize=10, zorder=4)
+        label = ax.annotate(
+            f"{names[i]} ({float(size_mb[i]):.1f} MB)",
+            (lat[i], acc[i]),
+            textcoords="offset points",
+            xytext=(side * (np.sqrt(area) / 2 + 4), dy),
+            ha="left" if side > 0 else "right",
+            fontsize=10,
+            zorder=4,
+        )
         labels.append(label)
     front = np.flatnonzero(pareto_front(lat, acc))
     order = front[np.argsort(lat[front])]
-    ax.plot(lat[order], acc[order], color="grey", linestyle="-", linewidth=1.2, zorder=2,
-            label="Pareto front: nothing is both faster and more accurate")
+    ax.plot(
+        lat[order],
+        acc[order],
+        color="grey",
+        linestyle="-",
+        linewidth=1.2,
+        zorder=2,
+        label="Pareto front: nothing is both faster and more accurate",
+    )
     ax.set_xscale("log")
     high = max(float(lat.max()), budget_ms or 0.0)
 
@@ -333,13 +410,20 @@ def pareto_chart(names: Sequence[str], latency_ms: Sequence[float], accuracy: Se
             right = max(e.x1 for e in extents) - box.x1
             if left <= 0 and right <= 0:
                 return
-            ax.set_xlim(10 ** (low - max(left + 4, 0) / per_decade * 1.5 if left > 0 else low),
-                        10 ** (top + max(right + 4, 0) / per_decade * 1.5 if right > 0 else top))
+            ax.set_xlim(
+                10 ** (low - max(left + 4, 0) / per_decade * 1.5 if left > 0 else low),
+                10 ** (top + max(right + 4, 0) / per_decade * 1.5 if right > 0 else top),
+            )
 
     room()
     if budget_ms is not None:
-        ax.axvline(budget_ms, color=PALETTE[5], linestyle="--", linewidth=1.5,
-                   label=f"{budget_ms:g} ms budget: {1000 / budget_ms:.0f} frames per second")
+        ax.axvline(
+            budget_ms,
+            color=PALETTE[5],
+            linestyle="--",
+            linewidth=1.5,
+            label=f"{budget_ms:g} ms budget: {1000 / budget_ms:.0f} frames per second",
+        )
         flipped: set[int] = set()
         for _ in range(4):  # a label the budget line runs through changes sides (once); then the axis is refitted
             crossing = labels_crossing(ax, labels, budget_ms)
@@ -370,8 +454,10 @@ def _separate(ax, labels: Sequence) -> None:
     renderer = ax.figure.canvas.get_renderer()
     for _ in range(30):
         extents = [label.get_window_extent(renderer) for label in labels]
-        clash = next(((i, j) for i in range(len(labels)) for j in range(i + 1, len(labels))
-                      if extents[i].overlaps(extents[j])), None)
+        clash = next(
+            ((i, j) for i in range(len(labels)) for j in range(i + 1, len(labels)) if extents[i].overlaps(extents[j])),
+            None,
+        )
         if clash is None:
             return
         lower = max(clash, key=lambda k: -extents[k].y0)  # the label already lower moves further down
@@ -383,12 +469,16 @@ def labels_crossing(ax, labels: Sequence, x: float) -> list:
     """The text labels in ``labels`` that a vertical line at data coordinate ``x`` would run through."""
     renderer = ax.figure.canvas.get_renderer()
     line = ax.transData.transform((x, 0.0))[0]
-    return [label for label in labels
-            if label.get_window_extent(renderer).x0 - 2 <= line <= label.get_window_extent(renderer).x1 + 2]
+    return [
+        label
+        for label in labels
+        if label.get_window_extent(renderer).x0 - 2 <= line <= label.get_window_extent(renderer).x1 + 2
+    ]
 
 
-def latency_histogram(times_ms: Sequence[float], title: str = "Latency of repeated invoke() calls", bins: int = 30,
-                      ax=None):
+def latency_histogram(
+    times_ms: Sequence[float], title: str = "Latency of repeated invoke() calls", bins: int = 30, ax=None
+):
     """A histogram of single-call timings with the median and the 90th percentile marked."""
     values = np.asarray(times_ms, dtype=float)
     if values.size == 0:
@@ -406,10 +496,18 @@ def latency_histogram(times_ms: Sequence[float], title: str = "Latency of repeat
     return ax
 
 
-def interval_chart(names: Sequence[str], values: Sequence[float], lows: Sequence[float], highs: Sequence[float],
-                   reference: Sequence[float | None] | None = None, value_label: str = "measured",
-                   reference_label: str = "published", title: str = "Accuracy with 95 % intervals",
-                   xlabel: str = "top-1 accuracy (%)", ax=None):
+def interval_chart(
+    names: Sequence[str],
+    values: Sequence[float],
+    lows: Sequence[float],
+    highs: Sequence[float],
+    reference: Sequence[float | None] | None = None,
+    value_label: str = "measured",
+    reference_label: str = "published",
+    title: str = "Accuracy with 95 % intervals",
+    xlabel: str = "top-1 accuracy (%)",
+    ax=None,
+):
     """One row per model: a measured value with its interval, and (optionally) a reference value beside it."""
     if not len(names) == len(values) == len(lows) == len(highs):
         raise PlotError("names, values, lows and highs need one value per model.")
@@ -435,8 +533,13 @@ def interval_chart(names: Sequence[str], values: Sequence[float], lows: Sequence
 # --------------------------------------------------------------------------- notebook 05 (quantization)
 
 
-def size_bars(names: Sequence[str], sizes_bytes: Sequence[int], reference: int | None = None,
-              title: str = "Model file size", ax=None):
+def size_bars(
+    names: Sequence[str],
+    sizes_bytes: Sequence[int],
+    reference: int | None = None,
+    title: str = "Model file size",
+    ax=None,
+):
     """Horizontal bars of file sizes in MB (10⁶ bytes), each labelled with its size and its ratio to ``reference``."""
     if len(names) != len(sizes_bytes):
         raise PlotError(f"{len(names)} names for {len(sizes_bytes)} sizes; they must match one to one.")
@@ -453,8 +556,14 @@ def size_bars(names: Sequence[str], sizes_bytes: Sequence[int], reference: int |
     return ax
 
 
-def error_histogram(errors: Sequence[float], bound: float | None = None, bins: int = 41,
-                    title: str = "Quantization error", xlabel: str = "error", ax=None):
+def error_histogram(
+    errors: Sequence[float],
+    bound: float | None = None,
+    bins: int = 41,
+    title: str = "Quantization error",
+    xlabel: str = "error",
+    ax=None,
+):
     """A histogram of rounding errors; ``bound`` draws the ±bound lines the errors should stay within."""
     values = np.asarray(errors, dtype=float).ravel()
     if values.size == 0:
@@ -490,8 +599,9 @@ def training_curve(history: dict[str, Sequence[float]], title: str = "Training t
     ax.grid(alpha=0.3)
     if history.get("val_accuracy"):
         right = ax.twinx()
-        lines += right.plot(steps, history["val_accuracy"], color=PALETTE[1], linewidth=2, linestyle="--",
-                            label="validation accuracy")
+        lines += right.plot(
+            steps, history["val_accuracy"], color=PALETTE[1], linewidth=2, linestyle="--", label="validation accuracy"
+        )
         right.set_ylim(0, 1.02)
         right.set_ylabel("validation accuracy", color=PALETTE[1])
     ax.legend(lines, [line.get_label() for line in lines], loc="center right", frameon=False)
@@ -502,15 +612,23 @@ def confusion_heatmap(matrix, classes: Sequence[str], title: str = "Confusion ma
     """Counts of true (rows) against predicted (columns) classes, each cell labelled with its count."""
     counts = np.asarray(matrix)
     if counts.ndim != 2 or counts.shape != (len(classes), len(classes)):
-        raise PlotError(f"Expected a {len(classes)}×{len(classes)} matrix for {len(classes)} classes; "
-                         f"got shape {counts.shape}.")
+        raise PlotError(
+            f"Expected a {len(classes)}×{len(classes)} matrix for {len(classes)} classes; got shape {counts.shape}."
+        )
     if ax is None:
         _, ax = plt.subplots(figsize=(1.0 * len(classes) + 2.2, 0.9 * len(classes) + 1.6))
     image = ax.imshow(counts, cmap="cividis", vmin=0)
     threshold = counts.max() / 2 if counts.size else 0
     for (row, column), value in np.ndenumerate(counts):
-        ax.text(column, row, str(value), ha="center", va="center", fontsize=9,
-                color="black" if value > threshold else "white")
+        ax.text(
+            column,
+            row,
+            str(value),
+            ha="center",
+            va="center",
+            fontsize=9,
+            color="black" if value > threshold else "white",
+        )
     names = [short_label(c, 14) for c in classes]
     ax.set_xticks(range(len(classes)), names, rotation=30, ha="right")
     ax.set_yticks(range(len(classes)), names)
@@ -521,8 +639,13 @@ def confusion_heatmap(matrix, classes: Sequence[str], title: str = "Confusion ma
     return ax
 
 
-def accuracy_by_size_chart(sizes: Sequence[int], series: dict[str, np.ndarray], chance: float | None = None,
-                           title: str = "Accuracy against training-set size", ax=None):
+def accuracy_by_size_chart(
+    sizes: Sequence[int],
+    series: dict[str, np.ndarray],
+    chance: float | None = None,
+    title: str = "Accuracy against training-set size",
+    ax=None,
+):
     """Mean accuracy (line) and the range over repeated draws (band) against images per class, log scale."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4))
@@ -545,8 +668,15 @@ def accuracy_by_size_chart(sizes: Sequence[int], series: dict[str, np.ndarray], 
     return ax
 
 
-def scatter_by_class(points, labels, classes: Sequence[str], title: str = "Feature vectors, projected to 2-D",
-                     xlabel: str = "first principal component", ylabel: str = "second principal component", ax=None):
+def scatter_by_class(
+    points,
+    labels,
+    classes: Sequence[str],
+    title: str = "Feature vectors, projected to 2-D",
+    xlabel: str = "first principal component",
+    ylabel: str = "second principal component",
+    ax=None,
+):
     """A 2-D scatter of ``points`` (n, 2), one colour and marker per class."""
     xy, y = np.asarray(points, dtype=float), np.asarray(labels)
     if xy.ndim != 2 or xy.shape[1] != 2 or len(y) != len(xy):
@@ -556,8 +686,15 @@ def scatter_by_class(points, labels, classes: Sequence[str], title: str = "Featu
     markers = "osD^vP*X"
     for i, name in enumerate(classes):
         chosen = y == i
-        ax.scatter(xy[chosen, 0], xy[chosen, 1], s=14, alpha=0.75, color=PALETTE[i % len(PALETTE)],
-                   marker=markers[i % len(markers)], label=name)
+        ax.scatter(
+            xy[chosen, 0],
+            xy[chosen, 1],
+            s=14,
+            alpha=0.75,
+            color=PALETTE[i % len(PALETTE)],
+            marker=markers[i % len(markers)],
+            label=name,
+        )
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -565,8 +702,9 @@ def scatter_by_class(points, labels, classes: Sequence[str], title: str = "Featu
     return ax
 
 
-def history_curves(history: dict[str, Sequence[float]], title: str = "Training the Keras head", best: int | None = None,
-                   axes=None):
+def history_curves(
+    history: dict[str, Sequence[float]], title: str = "Training the Keras head", best: int | None = None, axes=None
+):
     """Keras ``History.history``: loss and accuracy per epoch, training against validation, side by side.
 
     ``best`` marks the epoch (1-based) whose weights were kept (early stopping).
@@ -583,8 +721,9 @@ def history_curves(history: dict[str, Sequence[float]], title: str = "Training t
             ax.set_visible(False)
             continue
         ax.plot(epochs, history[key], color=PALETTE[0], linewidth=2, marker=".", label="training")
-        ax.plot(epochs, history[f"val_{key}"], color=PALETTE[1], linewidth=2, linestyle="--", marker=".",
-                label="validation")
+        ax.plot(
+            epochs, history[f"val_{key}"], color=PALETTE[1], linewidth=2, linestyle="--", marker=".", label="validation"
+        )
         if best is not None:
             ax.axvline(best, color="grey", linestyle=":", linewidth=1, label=f"kept (epoch {best})")
         ax.set_xlabel("epoch")
@@ -610,16 +749,24 @@ def detection_boxes(image, detections: Sequence, title: str = "Detected objects"
     for label, score, (x, y, width, height) in detections:
         colour = colours.setdefault(label, PALETTE[len(colours) % len(PALETTE)])
         ax.add_patch(Rectangle((x, y), width, height, fill=False, edgecolor=colour, linewidth=2.5))
-        ax.text(x + 3, y + 3, f"{label} {score:.2f}", color="white", fontsize=9, va="top",
-                bbox={"facecolor": colour, "alpha": 0.85, "pad": 1.5, "edgecolor": "none"})
+        ax.text(
+            x + 3,
+            y + 3,
+            f"{label} {score:.2f}",
+            color="white",
+            fontsize=9,
+            va="top",
+            bbox={"facecolor": colour, "alpha": 0.85, "pad": 1.5, "edgecolor": "none"},
+        )
     ax.set_title(title)
     ax.set_xlabel("x (pixels)")
     ax.set_ylabel("y (pixels)")
     return ax
 
 
-def segmentation_overlay(image, mask: np.ndarray, labels: Sequence[str], title: str = "Segmentation",
-                         alpha: float = 0.55, ax=None):
+def segmentation_overlay(
+    image, mask: np.ndarray, labels: Sequence[str], title: str = "Segmentation", alpha: float = 0.55, ax=None
+):
     """The photo with each pixel tinted by its class, and a legend of the classes present with their share."""
     from matplotlib.patches import Patch
 
@@ -647,12 +794,18 @@ def segmentation_overlay(image, mask: np.ndarray, labels: Sequence[str], title: 
 
 # --------------------------------------------------------------------------- notebook 09 (live camera)
 
-STAGE_COLORS = {"capture": PALETTE[1], "transfer": PALETTE[4], "preprocess": PALETTE[2], "invoke": PALETTE[0],
-                "display": PALETTE[3]}
+STAGE_COLORS = {
+    "capture": PALETTE[1],
+    "transfer": PALETTE[4],
+    "preprocess": PALETTE[2],
+    "invoke": PALETTE[0],
+    "display": PALETTE[3],
+}
 
 
-def stage_breakdown(stage_ms: dict[str, dict[str, float]], budget_ms: float, title: str = "Where a frame's time goes",
-                    ax=None):
+def stage_breakdown(
+    stage_ms: dict[str, dict[str, float]], budget_ms: float, title: str = "Where a frame's time goes", ax=None
+):
     """One stacked horizontal bar per row (e.g. per model): milliseconds per stage, and the budget as a line."""
     if not stage_ms:
         raise PlotError("Give at least one row: {'model': {'capture': ms, 'invoke': ms, …}}.")
@@ -670,8 +823,9 @@ def stage_breakdown(stage_ms: dict[str, dict[str, float]], budget_ms: float, tit
     ax.set_xlabel("milliseconds per frame (medians)")
     ax.set_ylabel("model" if len(names) > 1 else "")
     ax.set_title(title)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(names) > 2 else -0.45), ncol=6, frameon=False,
-              fontsize=8)
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(names) > 2 else -0.45), ncol=6, frameon=False, fontsize=8
+    )
     return ax
 
 
@@ -681,8 +835,14 @@ def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a sl
         _, ax = plt.subplots(figsize=(6.5, 3.6))
     for i, run in enumerate(simulations):
         arrived = [frame.arrived_ms / 1000 for frame in run.processed]
-        ax.plot(arrived, run.latencies_ms, marker=".", color=PALETTE[i % len(PALETTE)], linewidth=1.5,
-                label=f"{run.policy}: {len(run.processed)} answered, {run.dropped} dropped")
+        ax.plot(
+            arrived,
+            run.latencies_ms,
+            marker=".",
+            color=PALETTE[i % len(PALETTE)],
+            linewidth=1.5,
+            label=f"{run.policy}: {len(run.processed)} answered, {run.dropped} dropped",
+        )
     ax.set_xlabel("time the frame arrived (s)")
     ax.set_ylabel("latency to its answer (ms)")
     ax.set_ylim(bottom=0)
@@ -704,8 +864,9 @@ def _map_colours(explanation) -> tuple[str, float, float, str]:
     return "magma", 0.0, float(values.max()) or 1.0, f"{explanation.method} importance"
 
 
-def explanation_overlay(pixels, explanation, alpha: float = 0.5, boxes: dict | None = None, title: str | None = None,
-                        ax=None):
+def explanation_overlay(
+    pixels, explanation, alpha: float = 0.5, boxes: dict | None = None, title: str | None = None, ax=None
+):
     """The model's input with a map over it (colour bar included); ``boxes`` = {name: (left, top, right, bottom)}."""
     from matplotlib.patches import Rectangle
 
@@ -718,8 +879,9 @@ def explanation_overlay(pixels, explanation, alpha: float = 0.5, boxes: dict | N
     colour_bar.set_label(bar_label, fontsize=8)
     for i, (name, (left, top, right, bottom)) in enumerate((boxes or {}).items()):
         colour = PALETTE[(i + 2) % len(PALETTE)]
-        ax.add_patch(Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False, edgecolor=colour,
-                               linewidth=2))
+        ax.add_patch(
+            Rectangle((left - 0.5, top - 0.5), right - left, bottom - top, fill=False, edgecolor=colour, linewidth=2)
+        )
         ax.text(left + 2, top + 10, name, color="white", fontsize=8, bbox={"facecolor": colour, "alpha": 0.8, "pad": 1})
     row, col = explanation.peak()
     y = (explanation.row_edges[row] + explanation.row_edges[row + 1]) / 2 - 0.5
@@ -752,8 +914,15 @@ def deletion_chart(curves: dict, title: str = "Deletion curves", ax=None):
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.6))
     for i, (name, curve) in enumerate(curves.items()):
-        ax.plot(curve.fraction, curve.scores, color=PALETTE[i % len(PALETTE)], linewidth=2, marker="o", markersize=3,
-                label=f"{name} (area {curve.area:.2f})")
+        ax.plot(
+            curve.fraction,
+            curve.scores,
+            color=PALETTE[i % len(PALETTE)],
+            linewidth=2,
+            marker="o",
+            markersize=3,
+            label=f"{name} (area {curve.area:.2f})",
+        )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, None)
     ax.set_xlabel("fraction of the image covered")
@@ -763,8 +932,13 @@ def deletion_chart(curves: dict, title: str = "Deletion curves", ax=None):
     return ax
 
 
-def randomization_chart(levels: Sequence[str], series: dict[str, Sequence[float]], threshold: float | None = 0.5,
-                        title: str = "Cascading randomization", ax=None):
+def randomization_chart(
+    levels: Sequence[str],
+    series: dict[str, Sequence[float]],
+    threshold: float | None = 0.5,
+    title: str = "Cascading randomization",
+    ax=None,
+):
     """Rank correlation with the trained model's map as more top layers are randomized, one line per method."""
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 3.6))

@@ -58,10 +58,29 @@ from helpers.tflite import (
 )
 
 __all__ = [
-    "IO_TYPES", "MODES", "ROLES", "QuantizationError", "TensorInfo", "convert", "converted_dir", "converter_flags",
-    "dequantize", "find_tensor", "inspect_tensors", "io_bytes", "make_converter", "model_digest",
-    "operator_counts", "quantization_params", "quantize", "quiet", "read_constant", "representative_dataset",
-    "save_model", "short_name", "stored_bytes",
+    "IO_TYPES",
+    "MODES",
+    "ROLES",
+    "QuantizationError",
+    "TensorInfo",
+    "convert",
+    "converted_dir",
+    "converter_flags",
+    "dequantize",
+    "find_tensor",
+    "inspect_tensors",
+    "io_bytes",
+    "make_converter",
+    "model_digest",
+    "operator_counts",
+    "quantization_params",
+    "quantize",
+    "quiet",
+    "read_constant",
+    "representative_dataset",
+    "save_model",
+    "short_name",
+    "stored_bytes",
 ]
 
 MODES = ("float32", "dynamic", "float16", "int8")
@@ -85,12 +104,16 @@ def _integer_type(dtype: Any) -> np.dtype:
 
 def _check_scale(scale: float, zero_point: int, dtype: np.dtype) -> None:
     if not np.isfinite(scale) or scale <= 0:
-        raise QuantizationError(f"The scale must be a positive number; got {scale}. (A scale of 0 means the tensor "
-                                f"is not quantized: it holds floats.)")
+        raise QuantizationError(
+            f"The scale must be a positive number; got {scale}. (A scale of 0 means the tensor "
+            f"is not quantized: it holds floats.)"
+        )
     info = np.iinfo(dtype)
     if not info.min <= zero_point <= info.max:
-        raise QuantizationError(f"The zero point {zero_point} is outside the {dtype.name} range "
-                                f"[{info.min}, {info.max}]: it must be a value the type can hold.")
+        raise QuantizationError(
+            f"The zero point {zero_point} is outside the {dtype.name} range "
+            f"[{info.min}, {info.max}]: it must be a value the type can hold."
+        )
 
 
 def quantize(values: Any, scale: float, zero_point: int, dtype: Any = "int8") -> np.ndarray:
@@ -195,8 +218,10 @@ def _check_mode(mode: str, io_type: str | None) -> str:
     if io_type not in IO_TYPES:
         raise QuantizationError(f"io_type must be one of {', '.join(IO_TYPES)}; got {io_type!r}.")
     if mode != "int8" and io_type != "float32":
-        raise QuantizationError(f"Only a full-integer ('int8') model can take {io_type} input and output; "
-                                f"a {mode} model keeps float32 at its edges. Use mode='int8' or io_type=None.")
+        raise QuantizationError(
+            f"Only a full-integer ('int8') model can take {io_type} input and output; "
+            f"a {mode} model keeps float32 at its edges. Use mode='int8' or io_type=None."
+        )
     return io_type
 
 
@@ -204,29 +229,39 @@ def _check_model(model: Any) -> None:
     import keras
 
     if not isinstance(model, keras.Model):
-        raise QuantizationError(f"Expected a Keras model (keras.Model); got {type(model).__name__}. Build or load "
-                                f"the model with Keras first, e.g. keras.applications.MobileNet(...).")
+        raise QuantizationError(
+            f"Expected a Keras model (keras.Model); got {type(model).__name__}. Build or load "
+            f"the model with Keras first, e.g. keras.applications.MobileNet(...)."
+        )
 
 
 def _check_samples(model: Any, mode: str, samples: Any) -> np.ndarray | None:
     if mode != "int8":
         if samples is not None:
-            raise QuantizationError(f"Only full-integer ('int8') conversion is calibrated on samples; a {mode} "
-                                    f"model measures nothing in advance. Drop samples=, or use mode='int8'.")
+            raise QuantizationError(
+                f"Only full-integer ('int8') conversion is calibrated on samples; a {mode} "
+                f"model measures nothing in advance. Drop samples=, or use mode='int8'."
+            )
         return None
     if samples is None:
-        raise QuantizationError("Full-integer ('int8') conversion needs samples: a representative dataset of "
-                                "typical inputs (about 100 preprocessed images), from which the converter measures "
-                                "each activation's range.")
+        raise QuantizationError(
+            "Full-integer ('int8') conversion needs samples: a representative dataset of "
+            "typical inputs (about 100 preprocessed images), from which the converter measures "
+            "each activation's range."
+        )
     samples = np.asarray(samples, dtype=np.float32)
     expected = tuple(model.inputs[0].shape[1:])
     if samples.ndim != len(expected) + 1 or len(samples) == 0:
-        raise QuantizationError(f"samples must be a non-empty batch of inputs, shape (N, {', '.join(map(str, expected))}); "
-                                f"got shape {samples.shape}.")
+        raise QuantizationError(
+            f"samples must be a non-empty batch of inputs, shape (N, {', '.join(map(str, expected))}); "
+            f"got shape {samples.shape}."
+        )
     for got, want in zip(samples.shape[1:], expected, strict=True):
         if want is not None and got != want:
-            raise QuantizationError(f"The model takes inputs of shape {expected}; samples have shape "
-                                    f"{samples.shape[1:]}. Resize them to the model's input size.")
+            raise QuantizationError(
+                f"The model takes inputs of shape {expected}; samples have shape "
+                f"{samples.shape[1:]}. Resize them to the model's input size."
+            )
     if not np.isfinite(samples).all():
         raise QuantizationError("samples contain NaN or infinity; check the preprocessing.")
     return samples
@@ -332,8 +367,15 @@ def save_model(data: bytes, name: str = "model") -> Path:
     return path
 
 
-def convert(model: Any, mode: str, samples: Any = None, io_type: str | None = None, *, name: str | None = None,
-            cache: bool = True) -> Path:
+def convert(
+    model: Any,
+    mode: str,
+    samples: Any = None,
+    io_type: str | None = None,
+    *,
+    name: str | None = None,
+    cache: bool = True,
+) -> Path:
     """Convert ``model`` with one recipe (see ``MODES``) and return the .tflite file's path; cached by content."""
     io_type = _check_mode(mode, io_type)
     _check_model(model)

@@ -19,28 +19,31 @@ import threading
 from collections.abc import Iterator
 
 # Lines printed by native code that only describe the set-up; each pattern matches one whole line.
-NOISE = [re.compile(pattern) for pattern in (
-    r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.",
-    r"INFO: Initialized TensorFlow Lite runtime\.",
-    r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR",
-    r".*Unable to register cu(DNN|FFT|BLAS) factory.*",
-    r".*Could not find cuda drivers on your machine, GPU will not be used\.",
-    r".*failed call to cuInit.*",
-    r".*computation placer already registered.*",
-    r".*This TensorFlow binary is optimized to use available CPU instructions.*",
-    r".*To enable the following instructions: .* in other operations, rebuild TensorFlow.*",
-    r".*oneDNN custom operations are on\..*",
-    r".*TF-TRT Warning: Could not find TensorRT.*",
-    r".*cuda_executor\.cc.*|.*cuda_blas\.cc.*|.*cuda_fft\.cc.*|.*cuda_dnn\.cc.*|.*cuda_diagnostics\.cc.*",
-    r".*Ignored (output_format|drop_control_dependency)\.",
-    r".*Using new converter: If you encounter a problem please file a bug\..*",
-    r".*Estimated count of arithmetic ops: .*",
-    r".*fully_quantize: 0, inference_type: .*",
-    r".*Created device /job:localhost/replica:0/task:0/device:CPU:0.*",
-    r"WARNING: Logging before InitGoogle\(\) is written to STDERR",
-    r".*inference_feedback_manager\.cc:\d+\] Feedback manager requires a model with a single signature inference\..*",
-    r"\s*",
-)]
+NOISE = [
+    re.compile(pattern)
+    for pattern in (
+        r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.",
+        r"INFO: Initialized TensorFlow Lite runtime\.",
+        r"WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR",
+        r".*Unable to register cu(DNN|FFT|BLAS) factory.*",
+        r".*Could not find cuda drivers on your machine, GPU will not be used\.",
+        r".*failed call to cuInit.*",
+        r".*computation placer already registered.*",
+        r".*This TensorFlow binary is optimized to use available CPU instructions.*",
+        r".*To enable the following instructions: .* in other operations, rebuild TensorFlow.*",
+        r".*oneDNN custom operations are on\..*",
+        r".*TF-TRT Warning: Could not find TensorRT.*",
+        r".*cuda_executor\.cc.*|.*cuda_blas\.cc.*|.*cuda_fft\.cc.*|.*cuda_dnn\.cc.*|.*cuda_diagnostics\.cc.*",
+        r".*Ignored (output_format|drop_control_dependency)\.",
+        r".*Using new converter: If you encounter a problem please file a bug\..*",
+        r".*Estimated count of arithmetic ops: .*",
+        r".*fully_quantize: 0, inference_type: .*",
+        r".*Created device /job:localhost/replica:0/task:0/device:CPU:0.*",
+        r"WARNING: Logging before InitGoogle\(\) is written to STDERR",
+        r".*inference_feedback_manager\.cc:\d+\] Feedback manager requires a model with a single signature inference\..*",
+        r"\s*",
+    )
+]
 
 
 def is_noise(line: str) -> bool:
@@ -88,8 +91,11 @@ def native_stderr() -> Iterator[None]:
                 os.dup2(saved, fd)
                 os.close(saved)
                 sink.seek(0)
-                kept = [line for line in sink.read().decode("utf-8", "replace").splitlines(keepends=True)
-                        if not is_noise(line)]
+                kept = [
+                    line
+                    for line in sink.read().decode("utf-8", "replace").splitlines(keepends=True)
+                    if not is_noise(line)
+                ]
                 if kept:
                     sys.stderr.write("".join(kept))
     finally:

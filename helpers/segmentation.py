@@ -99,8 +99,9 @@ def segment(
     labels = model_labels(model, labels)
     classes = int(model.output_details["shape"][-1])
     if len(labels) != classes:
-        raise LabelError(f"{len(labels)} labels for the {classes} classes of '{model.model_path.name}'; pass one "
-                         f"label per class.")
+        raise LabelError(
+            f"{len(labels)} labels for the {classes} classes of '{model.model_path.name}'; pass one label per class."
+        )
     photo = load_image(image)
     scores = model.invoke(model.preprocess(photo, crop="none"))[0][0]
     return Segmentation(upsample_argmax(scores, photo.size), labels)

@@ -72,7 +72,7 @@ def metadata_schema() -> ModuleType:
     if path is None or not path.is_file():
         raise MetadataError(
             "Reading or writing TFLite metadata needs the schema file that the mediapipe package ships "
-            f"({'/'.join(_METADATA_SCHEMA_FILE)}), and it was not found. Install it: pip install \"mediapipe~=1.2.2\"."
+            f'({"/".join(_METADATA_SCHEMA_FILE)}), and it was not found. Install it: pip install "mediapipe~=1.2.2".'
         )
     name = "helpers._metadata_schema"
     module_spec = importlib.util.spec_from_file_location(name, path)
@@ -152,8 +152,15 @@ class TensorInfo:
         else:
             scale, zero_point = f"{self.scales[0]:.4g}", str(self.zero_points[0])
         name = short_name(self.layer if self.layer and "/" not in self.name else self.name)  # not "arith.constant40"
-        return {"role": self.role, "name": name, "shape": "×".join(map(str, self.shape)) or "scalar",
-                "dtype": self.dtype, "scale": scale, "zero point": zero_point, "stored bytes": self.nbytes}
+        return {
+            "role": self.role,
+            "name": name,
+            "shape": "×".join(map(str, self.shape)) or "scalar",
+            "dtype": self.dtype,
+            "scale": scale,
+            "zero point": zero_point,
+            "stored bytes": self.nbytes,
+        }
 
 
 def short_name(name: str, width: int = 40) -> str:
@@ -204,8 +211,9 @@ def find_tensor(infos: Sequence[TensorInfo], fragment: str, role: str | None = N
         close = difflib.get_close_matches(fragment, sorted(names), n=3, cutoff=0.3)
         hint = f" Close names: {', '.join(close)}." if close else ""
         kind = f" {role}" if role else ""
-        raise QuantizationError(f"No{kind} tensor name contains {fragment!r}, nor does the output name of an "
-                                f"operator using it.{hint}")
+        raise QuantizationError(
+            f"No{kind} tensor name contains {fragment!r}, nor does the output name of an operator using it.{hint}"
+        )
     return min(ranked, key=lambda entry: entry[:3])[3]
 
 
@@ -227,20 +235,25 @@ class TFLiteFile:
         elif isinstance(source, (str, os.PathLike)):
             self.path = Path(source)
             if not self.path.is_file():
-                raise ModelError(f"No model file at '{self.path}'. Fetch models by name with helpers.assets.fetch(...), "
-                                 f"or convert one with helpers.quantize.convert(...).")
+                raise ModelError(
+                    f"No model file at '{self.path}'. Fetch models by name with helpers.assets.fetch(...), "
+                    f"or convert one with helpers.quantize.convert(...)."
+                )
             self.data = self.path.read_bytes()
             where = f"'{self.path}' is"
         else:
             raise ModelError(f"Give a model as a path (str or pathlib.Path) or its bytes; got {type(source).__name__}.")
         if not is_tflite(self.data):
-            raise ModelError(f"{where} not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one "
-                             f"starts with {self.data[:8]!r}). Is it a .h5/.keras file? Convert it first.")
+            raise ModelError(
+                f"{where} not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one "
+                f"starts with {self.data[:8]!r}). Is it a .h5/.keras file? Convert it first."
+            )
         self.name = self.path.name if self.path is not None else "the model"
 
     def _damaged(self, exc: Exception) -> ModelError:
-        return ModelError(f"'{self.name}' is damaged and cannot be parsed ({type(exc).__name__}); fetch or convert "
-                          f"it again.")
+        return ModelError(
+            f"'{self.name}' is damaged and cannot be parsed ({type(exc).__name__}); fetch or convert it again."
+        )
 
     def model_object(self) -> Any:
         """A fresh, mutable ``ModelT`` of the file, to change and ``pack_model``.
@@ -332,13 +345,20 @@ class TFLiteFile:
             scales = tuple(float(s) for s in (q.scale if q is not None and q.scale is not None else ()))
             points = tuple(int(z) for z in (q.zeroPoint if q is not None and q.zeroPoint is not None else ()))
             nbytes = len(self._buffer(tensor.buffer))
-            infos.append(TensorInfo(
-                index=index, name=text(tensor.name), shape=tuple(int(d) for d in (tensor.shape if tensor.shape is not None else ())),
-                dtype=types.get(tensor.type, f"type{tensor.type}"), scales=scales,
-                zero_points=points or (0,) * len(scales),
-                quantized_dimension=int(q.quantizedDimension) if q is not None else 0, nbytes=nbytes,
-                role=roles.get(index, "constant" if nbytes else "activation"), layer=layers.get(index, ""),
-            ))
+            infos.append(
+                TensorInfo(
+                    index=index,
+                    name=text(tensor.name),
+                    shape=tuple(int(d) for d in (tensor.shape if tensor.shape is not None else ())),
+                    dtype=types.get(tensor.type, f"type{tensor.type}"),
+                    scales=scales,
+                    zero_points=points or (0,) * len(scales),
+                    quantized_dimension=int(q.quantizedDimension) if q is not None else 0,
+                    nbytes=nbytes,
+                    role=roles.get(index, "constant" if nbytes else "activation"),
+                    layer=layers.get(index, ""),
+                )
+            )
         return tuple(infos)
 
     def constant(self, tensor: int | str | TensorInfo) -> np.ndarray:
@@ -351,19 +371,23 @@ class TFLiteFile:
         elif isinstance(tensor, (int, np.integer)) and not isinstance(tensor, bool):
             index = int(tensor)
         else:
-            raise QuantizationError(f"Name the tensor by index (int), name (str) or TensorInfo; got "
-                                    f"{type(tensor).__name__}.")
+            raise QuantizationError(
+                f"Name the tensor by index (int), name (str) or TensorInfo; got {type(tensor).__name__}."
+            )
         if not 0 <= index < len(infos):
             raise QuantizationError(f"Tensor index {index} is out of range: the model has {len(infos)} tensors.")
         info = infos[index]
         if not info.constant:
-            raise QuantizationError(f"Tensor {index} ({info.name!r}) is an activation: it has no stored values; it "
-                                    f"is computed when the model runs. Pick a weight or bias tensor.")
+            raise QuantizationError(
+                f"Tensor {index} ({info.name!r}) is an activation: it has no stored values; it "
+                f"is computed when the model runs. Pick a weight or bias tensor."
+            )
         try:
             dtype = np.dtype(info.dtype)
         except TypeError as exc:
-            raise QuantizationError(f"Tensor {index} ({info.name!r}) is stored as {info.dtype}, which numpy cannot "
-                                    f"read.") from exc
+            raise QuantizationError(
+                f"Tensor {index} ({info.name!r}) is stored as {info.dtype}, which numpy cannot read."
+            ) from exc
         raw = self._buffer(self.graph.tensors[index].buffer)
         return np.frombuffer(raw, dtype=dtype).reshape(info.shape).copy()
 
@@ -389,7 +413,7 @@ class TFLiteFile:
                 if buffer.DataLength():
                     return buffer.DataAsNumpy().tobytes()
                 offset, size = int(buffer.Offset()), int(buffer.Size())
-                return self.data[offset:offset + size] if offset > 1 and size > 0 else b""
+                return self.data[offset : offset + size] if offset > 1 and size > 0 else b""
         except (IndexError, ValueError, TypeError, AttributeError) as exc:  # flatbuffers' errors on damaged files
             raise self._damaged(exc) from exc
         return None
@@ -406,10 +430,12 @@ class TFLiteFile:
         """The bytes of one embedded file, or a MetadataError listing the files there are."""
         names = self.embedded_files()
         if name not in names:
-            raise MetadataError(f"'{self.name}' has no embedded file '{name}' (its zip part holds "
-                                f"{names or 'nothing'}); the metadata and the files do not match. Fetch the model "
-                                f"again, or pass the labels by hand, e.g. "
-                                f"labels=helpers.assets.read_labels('labels/imagenet_labels.txt').")
+            raise MetadataError(
+                f"'{self.name}' has no embedded file '{name}' (its zip part holds "
+                f"{names or 'nothing'}); the metadata and the files do not match. Fetch the model "
+                f"again, or pass the labels by hand, e.g. "
+                f"labels=helpers.assets.read_labels('labels/imagenet_labels.txt')."
+            )
         with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
             return archive.read(name)
 
@@ -461,8 +487,10 @@ def output_quantization(model: str | os.PathLike | bytes | TFLiteFile) -> tuple[
     file = model if isinstance(model, TFLiteFile) else TFLiteFile(model)
     graph = file.graph
     if len(file.model.subgraphs) != 1 or len(graph.outputs) != 1:
-        raise ModelError(f"'{file.name}' must have one graph with one output; it has {len(file.model.subgraphs)} "
-                         f"graphs and {len(graph.outputs)} outputs.")
+        raise ModelError(
+            f"'{file.name}' must have one graph with one output; it has {len(file.model.subgraphs)} "
+            f"graphs and {len(graph.outputs)} outputs."
+        )
     info = file.tensors()[graph.outputs[0]]
     if info.quantized and len(info.scales) != 1:
         raise ModelError(f"The output of '{file.name}' has per-channel quantization; a head needs one scale.")
@@ -488,15 +516,22 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
     w = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).T)  # TFLite stores (classes, dim)
     b = np.ascontiguousarray(np.asarray(bias, dtype=np.float32))
     if w.ndim != 2 or w.shape[1] != dim or b.shape != (w.shape[0],):
-        raise ModelError(f"The head's weights {np.shape(weights)} and bias {np.shape(bias)} do not fit the "
-                         f"extractor's {dim} features: expected ({dim}, classes) and (classes,).")
+        raise ModelError(
+            f"The head's weights {np.shape(weights)} and bias {np.shape(bias)} do not fit the "
+            f"extractor's {dim} features: expected ({dim}, classes) and (classes,)."
+        )
     if dtype not in ("float32", "uint8", "int8"):
         raise ModelError(f"The extractor's output is {dtype}; a head reads float32, uint8 or int8 features.")
     classes, types, ops, kinds = w.shape[0], s.TensorType, s.BuiltinOperator, s.BuiltinOptions
     features = graph.tensors[graph.outputs[0]]
 
-    def tensor(name: str, shape: list[int], data: np.ndarray | None = None, kind: int = types.FLOAT32,
-               quantization: tuple[float, int] | None = None) -> int:
+    def tensor(
+        name: str,
+        shape: list[int],
+        data: np.ndarray | None = None,
+        kind: int = types.FLOAT32,
+        quantization: tuple[float, int] | None = None,
+    ) -> int:
         buffer = s.BufferT()
         if data is not None:
             buffer.data = np.frombuffer(np.ascontiguousarray(data).tobytes(), dtype=np.uint8)
@@ -532,8 +567,14 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
     if int8 is None:
         if dtype != "float32":
             dequantized = tensor("head/features_float", shape)
-            operator(ops.DEQUANTIZE, [source], dequantized, kinds.DequantizeOptions, s.DequantizeOptionsT(),
-                     1 if dtype == "uint8" else 2)
+            operator(
+                ops.DEQUANTIZE,
+                [source],
+                dequantized,
+                kinds.DequantizeOptions,
+                s.DequantizeOptionsT(),
+                1 if dtype == "uint8" else 2,
+            )
             source = dequantized
         parameters = [tensor("head/weights", [classes, dim], w), tensor("head/bias", [classes], b)]
         logits = tensor("head/logits", [1, classes])
@@ -542,17 +583,31 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
         operator(ops.SOFTMAX, [logits], probabilities, kinds.SoftmaxOptions, softmax)
     else:
         if dtype != "int8":
-            quantized = tensor("head/features_int8", shape, kind=types.INT8,
-                               quantization=(int8.feature_scale, int8.feature_zero_point))
-            operator(ops.QUANTIZE, [source], quantized, kinds.QuantizeOptions, s.QuantizeOptionsT(),
-                     2 if dtype == "uint8" else 1)
+            quantized = tensor(
+                "head/features_int8", shape, kind=types.INT8, quantization=(int8.feature_scale, int8.feature_zero_point)
+            )
+            operator(
+                ops.QUANTIZE,
+                [source],
+                quantized,
+                kinds.QuantizeOptions,
+                s.QuantizeOptionsT(),
+                2 if dtype == "uint8" else 1,
+            )
             source = quantized
-        parameters = [tensor("head/weights_int8", [classes, dim], np.asarray(int8.weights, np.int8), types.INT8,
-                             (int8.weight_scale, 0)),
-                      tensor("head/bias_int32", [classes], np.asarray(int8.bias, np.int32), types.INT32,
-                             (int8.bias_scale, 0))]
-        logits = tensor("head/logits_int8", [1, classes], kind=types.INT8,
-                        quantization=(int8.logit_scale, int8.logit_zero_point))
+        parameters = [
+            tensor(
+                "head/weights_int8",
+                [classes, dim],
+                np.asarray(int8.weights, np.int8),
+                types.INT8,
+                (int8.weight_scale, 0),
+            ),
+            tensor("head/bias_int32", [classes], np.asarray(int8.bias, np.int32), types.INT32, (int8.bias_scale, 0)),
+        ]
+        logits = tensor(
+            "head/logits_int8", [1, classes], kind=types.INT8, quantization=(int8.logit_scale, int8.logit_zero_point)
+        )
         operator(ops.FULLY_CONNECTED, [source, *parameters], logits, kinds.FullyConnectedOptions, fully_connected, 4)
         codes = tensor("head/probabilities_int8", [1, classes], kind=types.INT8, quantization=(1 / 256, -128))
         operator(ops.SOFTMAX, [logits], codes, kinds.SoftmaxOptions, softmax, 2)

@@ -75,7 +75,9 @@ def _build(items: list[tuple[str, Path, str]], classes: Sequence[str] | None, wh
     """An ImageSet from (class, path, name) triples, classes sorted unless given."""
     found = sorted({cls for cls, _, _ in items})
     if not found:
-        raise TransferError(f"No images found in {where}: expected <class>/<image> files ({', '.join(IMAGE_SUFFIXES)}).")
+        raise TransferError(
+            f"No images found in {where}: expected <class>/<image> files ({', '.join(IMAGE_SUFFIXES)})."
+        )
     order = list(classes) if classes is not None else found
     if len(set(order)) != len(order):
         raise TransferError(f"The class list {order} names a class twice.")
@@ -118,14 +120,18 @@ def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | No
         files = sorted(p for p in sub.iterdir() if not _ignored(p))
         strays = [p for p in files if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES]
         if strays:
-            raise TransferError(f"'{strays[0]}' is not an image ({', '.join(IMAGE_SUFFIXES)})"
-                                f"{f' (and {len(strays) - 1} more files)' if len(strays) > 1 else ''}: a class "
-                                f"folder holds only photos of its class. Move it out of '{sub}', or convert it "
-                                f"to JPEG or PNG if it is a photo (e.g. HEIC from a phone).")
+            raise TransferError(
+                f"'{strays[0]}' is not an image ({', '.join(IMAGE_SUFFIXES)})"
+                f"{f' (and {len(strays) - 1} more files)' if len(strays) > 1 else ''}: a class "
+                f"folder holds only photos of its class. Move it out of '{sub}', or convert it "
+                f"to JPEG or PNG if it is a photo (e.g. HEIC from a phone)."
+            )
         photos = [p for p in files if p.is_file()]
         if not photos:
-            raise TransferError(f"The class folder '{sub}' has no images. Add photos of '{sub.name}' to it, "
-                                f"or remove the folder (or leave the class out with classes=[...]).")
+            raise TransferError(
+                f"The class folder '{sub}' has no images. Add photos of '{sub.name}' to it, "
+                f"or remove the folder (or leave the class out with classes=[...])."
+            )
         items += [(sub.name, path, f"{sub.name}/{path.name}") for path in photos]
     return _build(items, classes, f"'{root}'")
 
@@ -135,7 +141,7 @@ def class_folder_assets(prefix: str) -> dict[str, list[str]]:
     prefix = prefix.rstrip("/") + "/"
     groups: dict[str, list[str]] = {}
     for name in assets.names():
-        rest = name[len(prefix):] if name.startswith(prefix) else ""
+        rest = name[len(prefix) :] if name.startswith(prefix) else ""
         if "/" in rest and rest.lower().endswith(IMAGE_SUFFIXES):
             groups.setdefault(rest.split("/", 1)[0], []).append(name)
     if not groups:
@@ -161,8 +167,12 @@ def _decode(source: ImageSource, size: tuple[int, int], crop: str) -> np.ndarray
 
 
 def load_pixels(
-    images: Sequence[ImageSource], size: tuple[int, int] = (224, 224), *, crop: str | float = "center",
-    workers: int = 2, progress: bool = True,
+    images: Sequence[ImageSource],
+    size: tuple[int, int] = (224, 224),
+    *,
+    crop: str | float = "center",
+    workers: int = 2,
+    progress: bool = True,
 ) -> np.ndarray:
     """Decode each image once and resize it to ``size`` = (width, height): a (n, H, W, 3) uint8 array."""
     if len(images) == 0:
@@ -178,14 +188,24 @@ def load_pixels(
         out[index] = _decode(images[index], size, crop)
 
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        for _ in tqdm(pool.map(decode_into, range(len(images))), total=len(images), desc="decoding", unit="img",
-                      disable=not progress):
+        for _ in tqdm(
+            pool.map(decode_into, range(len(images))),
+            total=len(images),
+            desc="decoding",
+            unit="img",
+            disable=not progress,
+        ):
             pass
     return out
 
 
 def augment_pixels(
-    pixels: np.ndarray, copies: int = 1, *, seed: int = 0, max_angle: float = 10.0, min_zoom: float = 0.8,
+    pixels: np.ndarray,
+    copies: int = 1,
+    *,
+    seed: int = 0,
+    max_angle: float = 10.0,
+    min_zoom: float = 0.8,
     flip: bool = True,
 ) -> np.ndarray:
     """``copies`` randomly altered versions of each (H, W, 3) uint8 image: (n × copies, H, W, 3), image by image.
@@ -224,8 +244,9 @@ def augment_pixels(
             a, b = cos * sx, -sin * sy
             d, e = sin * sx, cos * sy
             coefficients = (a, b, cx - a * width / 2 - b * height / 2, d, e, cy - d * width / 2 - e * height / 2)
-            turned = source.transform((width, height), Image.Transform.AFFINE, coefficients,
-                                      resample=Image.Resampling.BILINEAR)
+            turned = source.transform(
+                (width, height), Image.Transform.AFFINE, coefficients, resample=Image.Resampling.BILINEAR
+            )
             out[i * copies + c] = np.asarray(turned)
     return out
 
@@ -306,8 +327,10 @@ class SoftmaxHead:
         """Scores (images, classes) of a feature matrix."""
         array = _features(features)
         if array.shape[1] != self.weights.shape[0]:
-            raise TransferError(f"The head takes {self.weights.shape[0]}-d features; got {array.shape[1]}-d. "
-                                f"Use the same extractor for training and prediction.")
+            raise TransferError(
+                f"The head takes {self.weights.shape[0]}-d features; got {array.shape[1]}-d. "
+                f"Use the same extractor for training and prediction."
+            )
         return array @ self.weights + self.bias
 
     def predict_proba(self, features) -> np.ndarray:
@@ -332,8 +355,10 @@ class HeadClassifier:
         if len(labels) != head.num_classes:
             raise TransferError(f"{len(labels)} labels for a head with {head.num_classes} classes; give one per class.")
         if head.weights.shape[0] != extractor.dim:
-            raise TransferError(f"The head takes {head.weights.shape[0]}-d features but the extractor gives "
-                                f"{extractor.dim}-d; train the head on this extractor's features.")
+            raise TransferError(
+                f"The head takes {head.weights.shape[0]}-d features but the extractor gives "
+                f"{extractor.dim}-d; train the head on this extractor's features."
+            )
         self.extractor, self.head, self.labels = extractor, head, labels
         self.input_details = extractor.input_details
 
@@ -366,23 +391,40 @@ def head_from_keras(model) -> SoftmaxHead:
     if not isinstance(model, keras.Model):
         raise TransferError(f"Expected a Keras model; got {type(model).__name__}.")
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
-    others = [layer.name for layer in model.layers if not isinstance(layer, (keras.layers.Dense, keras.layers.Dropout,
-                                                                             keras.layers.InputLayer))]
+    others = [
+        layer.name
+        for layer in model.layers
+        if not isinstance(layer, (keras.layers.Dense, keras.layers.Dropout, keras.layers.InputLayer))
+    ]
     if len(dense) != 1 or others:
-        raise TransferError(f"A softmax head is one Dense layer (plus Dropout); this model has {len(dense)} Dense "
-                            f"layers{f' and also {others}' if others else ''}. Export other models with the "
-                            f"TFLiteConverter (helpers.quantize.convert).")
+        raise TransferError(
+            f"A softmax head is one Dense layer (plus Dropout); this model has {len(dense)} Dense "
+            f"layers{f' and also {others}' if others else ''}. Export other models with the "
+            f"TFLiteConverter (helpers.quantize.convert)."
+        )
     activation = getattr(dense[0].activation, "__name__", str(dense[0].activation))
     if activation != "softmax" or not dense[0].use_bias:
         raise TransferError(f"The Dense layer must use a bias and activation='softmax'; it has {activation!r}.")
     weights, bias = (np.asarray(w, dtype=np.float32) for w in dense[0].get_weights())
-    return SoftmaxHead(weights, bias, {key: list(map(float, values)) for key, values in
-                                       getattr(getattr(model, "history", None), "history", {}).items()})
+    return SoftmaxHead(
+        weights,
+        bias,
+        {
+            key: list(map(float, values))
+            for key, values in getattr(getattr(model, "history", None), "history", {}).items()
+        },
+    )
 
 
 def train_head(
-    features, class_ids, num_classes: int | None = None, *, learning_rate: float = 0.01, steps: int = 200,
-    l2: float = 0.01, validation: tuple[np.ndarray, np.ndarray] | None = None,
+    features,
+    class_ids,
+    num_classes: int | None = None,
+    *,
+    learning_rate: float = 0.01,
+    steps: int = 200,
+    l2: float = 0.01,
+    validation: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> SoftmaxHead:
     """Fit a softmax layer by full-batch gradient descent from zero weights (deterministic; no random numbers).
 
@@ -454,8 +496,13 @@ def sample_per_class(class_ids, per_class: int, seed: int = 0) -> np.ndarray:
 
 
 def accuracy_by_size(
-    train_features, train_class_ids, val_features, val_class_ids, sizes: Sequence[int],
-    fit: Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]], repeats: int = 10,
+    train_features,
+    train_class_ids,
+    val_features,
+    val_class_ids,
+    sizes: Sequence[int],
+    fit: Callable[[np.ndarray, np.ndarray], Callable[[np.ndarray], np.ndarray]],
+    repeats: int = 10,
 ) -> np.ndarray:
     """Validation accuracy of ``fit`` trained on ``n`` images per class, for each n in ``sizes`` (sizes, repeats).
 
@@ -506,7 +553,11 @@ print("@@PATHS" + json.dumps(paths))
 
 
 def convert_in_subprocess(
-    model, modes: Sequence[str] = ("float32", "int8"), samples: np.ndarray | None = None, *, name: str = "model",
+    model,
+    modes: Sequence[str] = ("float32", "int8"),
+    samples: np.ndarray | None = None,
+    *,
+    name: str = "model",
     timeout: float = 600,
 ) -> dict[str, Path]:
     """Convert a Keras model with ``helpers.quantize.convert`` in a child Python process: {mode: .tflite path}.
@@ -536,17 +587,26 @@ def convert_in_subprocess(
         if samples is not None and "int8" in wanted:
             np.save(Path(folder) / "samples.npy", np.asarray(samples, dtype=np.float32))
         try:
-            result = subprocess.run([sys.executable, "-c", _CHILD_CONVERT, folder, name, ",".join(wanted)],
-                                    capture_output=True, text=True, timeout=timeout, check=False)
+            result = subprocess.run(
+                [sys.executable, "-c", _CHILD_CONVERT, folder, name, ",".join(wanted)],
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired as error:
-            raise TransferError(f"Converting '{name}' took more than {timeout:.0f} s in the child process; "
-                                f"give a larger timeout= on a slow machine.") from error
+            raise TransferError(
+                f"Converting '{name}' took more than {timeout:.0f} s in the child process; "
+                f"give a larger timeout= on a slow machine."
+            ) from error
     found = [line for line in result.stdout.splitlines() if line.startswith("@@PATHS")]
     if result.returncode != 0 or not found:
         last = "\n".join(result.stderr.strip().splitlines()[-5:])
-        raise TransferError(f"Converting '{name}' in a child process failed (exit code {result.returncode}):\n{last}\n"
-                            f"Run helpers.quantize.convert(model, mode, samples) in the notebook to see the full error.")
-    return {mode: Path(path) for mode, path in json.loads(found[-1][len("@@PATHS"):]).items()}
+        raise TransferError(
+            f"Converting '{name}' in a child process failed (exit code {result.returncode}):\n{last}\n"
+            f"Run helpers.quantize.convert(model, mode, samples) in the notebook to see the full error."
+        )
+    return {mode: Path(path) for mode, path in json.loads(found[-1][len("@@PATHS") :]).items()}
 
 
 # --------------------------------------------------------------------------- export
@@ -600,7 +660,11 @@ def quantize_head(weights: np.ndarray, bias: np.ndarray, input_scale: float, log
 
 
 def append_head(
-    extractor_bytes: bytes, weights: np.ndarray, bias: np.ndarray, *, dtype: str = "float32",
+    extractor_bytes: bytes,
+    weights: np.ndarray,
+    bias: np.ndarray,
+    *,
+    dtype: str = "float32",
     calibration: np.ndarray | None = None,
 ) -> bytes:
     """A .tflite model: the extractor, then the head (fully connected → softmax), as one graph.
@@ -620,8 +684,10 @@ def append_head(
     if dtype not in HEAD_DTYPES:
         raise TransferError(f"dtype must be one of {HEAD_DTYPES}; got {dtype!r}.")
     if not isinstance(extractor_bytes, (bytes, bytearray)) or not tflite.is_tflite(extractor_bytes):
-        raise TransferError("The extractor is not a .tflite model (no 'TFL3' at byte 4); pass the bytes of the "
-                            "extractor's file, e.g. Path(extractor_path).read_bytes().")
+        raise TransferError(
+            "The extractor is not a .tflite model (no 'TFL3' at byte 4); pass the bytes of the "
+            "extractor's file, e.g. Path(extractor_path).read_bytes()."
+        )
     try:
         kind, dim, scale, zero_point = tflite.output_quantization(extractor_bytes)
     except ModelError as exc:
@@ -630,13 +696,17 @@ def append_head(
         raise TransferError(f"The extractor's {kind} output has no quantization scale, so its codes have no meaning.")
     w, b = np.asarray(weights, dtype=np.float32), np.asarray(bias, dtype=np.float32)
     if w.ndim != 2 or w.shape[0] != dim or b.shape != (w.shape[1],):
-        raise TransferError(f"The head's weights {np.shape(weights)} and bias {np.shape(bias)} do not fit the "
-                            f"extractor's {dim} features: expected ({dim}, classes) and (classes,).")
+        raise TransferError(
+            f"The head's weights {np.shape(weights)} and bias {np.shape(bias)} do not fit the "
+            f"extractor's {dim} features: expected ({dim}, classes) and (classes,)."
+        )
     int8 = None
     if dtype == "int8":
         if calibration is None:
-            raise TransferError("An int8 head needs calibration features (e.g. the training features) to measure "
-                                "the range of its logits: pass calibration=train_features.")
+            raise TransferError(
+                "An int8 head needs calibration features (e.g. the training features) to measure "
+                "the range of its logits: pass calibration=train_features."
+            )
         calib = _features(calibration, "calibration features")
         if calib.shape[1] != dim:
             raise TransferError(f"The calibration features are {calib.shape[1]}-d; the extractor gives {dim}-d.")
@@ -648,8 +718,16 @@ def append_head(
             zero_point -= 128
         logits = calib @ w + b
         q = quantize_head(w, b, scale, (float(logits.min()), float(logits.max())))
-        int8 = tflite.Int8Head(np.ascontiguousarray(q["weights"].T), q["weight_scale"], q["bias"], q["bias_scale"],
-                               q["logit_scale"], q["logit_zero_point"], scale, zero_point)
+        int8 = tflite.Int8Head(
+            np.ascontiguousarray(q["weights"].T),
+            q["weight_scale"],
+            q["bias"],
+            q["bias_scale"],
+            q["logit_scale"],
+            q["logit_zero_point"],
+            scale,
+            zero_point,
+        )
     try:
         return tflite.append_head(bytes(extractor_bytes), w, b, int8)
     except ModelError as exc:
@@ -657,8 +735,15 @@ def append_head(
 
 
 def export_classifier(
-    extractor_path: str | os.PathLike, head: SoftmaxHead, labels: Sequence[str], folder: str | os.PathLike,
-    name: str = "classifier", *, metadata: bool = True, dtype: str = "float32", calibration: np.ndarray | None = None,
+    extractor_path: str | os.PathLike,
+    head: SoftmaxHead,
+    labels: Sequence[str],
+    folder: str | os.PathLike,
+    name: str = "classifier",
+    *,
+    metadata: bool = True,
+    dtype: str = "float32",
+    calibration: np.ndarray | None = None,
     description: str = "",
 ) -> ExportedModel:
     """Write ``<name>.tflite`` (extractor + head) and ``<name>_labels.txt`` into ``folder``, atomically as a pair.
@@ -677,11 +762,14 @@ def export_classifier(
     from helpers.metadata_writer import check_labels, labels_text
 
     if not isinstance(head, SoftmaxHead):
-        raise TransferError(f"head is a trained SoftmaxHead (from train_head, imprint or head_from_keras); got "
-                            f"{type(head).__name__}.")
+        raise TransferError(
+            f"head is a trained SoftmaxHead (from train_head, imprint or head_from_keras); got {type(head).__name__}."
+        )
     if not isinstance(labels, (str, bytes, os.PathLike)) and len(labels) != head.num_classes:
-        raise TransferError(f"{len(labels)} labels for a head with {head.num_classes} classes; give one label per "
-                            f"class, in the order of training (e.g. train.classes).")
+        raise TransferError(
+            f"{len(labels)} labels for a head with {head.num_classes} classes; give one label per "
+            f"class, in the order of training (e.g. train.classes)."
+        )
     labels = check_labels(labels, head.num_classes)
     if not isinstance(name, str) or not name or Path(name).name != name:
         raise TransferError(f"name is a file name without folders; got {name!r}.")
@@ -699,8 +787,14 @@ def export_classifier(
         file = TFLiteFile(data)
         float_input = file.tensors()[file.graph.inputs[0]].dtype == "float32"
         normalization = input_normalization(data, (MEAN, STD) if float_input else None)
-        data = add_metadata(data, labels, name=name, normalization=normalization, description=description or
-                            f"{len(labels)}-class image classifier: {source.name} features + a {dtype} softmax head.")
+        data = add_metadata(
+            data,
+            labels,
+            name=name,
+            normalization=normalization,
+            description=description
+            or f"{len(labels)}-class image classifier: {source.name} features + a {dtype} softmax head.",
+        )
     out.mkdir(parents=True, exist_ok=True)
     model_path, labels_path = out / f"{name}.tflite", out / f"{name}_labels.txt"
     write_files_atomically({model_path: data, labels_path: labels_text(labels)})

@@ -39,8 +39,10 @@ class UploadedPhoto:
         what = f"{self.name}: {width} × {height} px, {self.original_bytes / 1e6:.1f} MB"
         if not self.shrunk:
             return f"{what}."
-        return (f"{what}, shrunk in your browser to {self.size[0]} × {self.size[1]} px "
-                f"({len(self.data) / 1e6:.1f} MB JPEG) before it was sent.")
+        return (
+            f"{what}, shrunk in your browser to {self.size[0]} × {self.size[1]} px "
+            f"({len(self.data) / 1e6:.1f} MB JPEG) before it was sent."
+        )
 
 
 def _whole(content: Mapping, key: str) -> int:
@@ -58,7 +60,9 @@ def read_photo_message(content: Mapping, buffers: list) -> UploadedPhoto:
         raise ImageError("The browser sent a photo message without the photo's bytes; choose the file again.")
     data = bytes(buffers[0])
     if len(data) != _whole(content, "bytes"):
-        raise ImageError(f"The photo arrived incomplete ({len(data)} of {content.get('bytes')} bytes); choose it again.")
+        raise ImageError(
+            f"The photo arrived incomplete ({len(data)} of {content.get('bytes')} bytes); choose it again."
+        )
     return UploadedPhoto(
         name=str(content.get("name", "photo")),
         data=data,
@@ -75,7 +79,9 @@ class PhotoUpload(anywidget.AnyWidget):
     _esm = HERE / "upload_widget.js"
     _css = HERE / "upload_widget.css"
     description = traitlets.Unicode("Upload a photo").tag(sync=True)
-    hint = traitlets.Unicode("Choose a photo (JPEG, PNG, …); large ones are shrunk in your browser first.").tag(sync=True)
+    hint = traitlets.Unicode("Choose a photo (JPEG, PNG, …); large ones are shrunk in your browser first.").tag(
+        sync=True
+    )
     accept = traitlets.Unicode("image/*").tag(sync=True)
     multiple = traitlets.Bool(False).tag(sync=True)
     max_side = traitlets.Int(2048).tag(sync=True)  # px on the long side, as sent to the kernel
@@ -102,15 +108,27 @@ class PhotoUpload(anywidget.AnyWidget):
             photo = read_photo_message(content, buffers)
             notes = [callback(photo) for callback in self._callbacks]
         except HelpersError as exc:
-            return {"type": "error", "view": content.get("view"), "id": content.get("id"),
-                    "message": f"{content.get('name', 'The photo')}: {exc}"}
+            return {
+                "type": "error",
+                "view": content.get("view"),
+                "id": content.get("id"),
+                "message": f"{content.get('name', 'The photo')}: {exc}",
+            }
         except Exception as exc:  # noqa: BLE001  (a bug in a callback must not leave the button waiting forever)
-            return {"type": "error", "view": content.get("view"), "id": content.get("id"),
-                    "message": f"{content.get('name', 'The photo')} could not be handled ({type(exc).__name__}: {exc})."}
+            return {
+                "type": "error",
+                "view": content.get("view"),
+                "id": content.get("id"),
+                "message": f"{content.get('name', 'The photo')} could not be handled ({type(exc).__name__}: {exc}).",
+            }
         self.received += 1
         said = " ".join(note for note in notes if note)
-        return {"type": "received", "view": content.get("view"), "id": content.get("id"),
-                "message": said or f"{photo.describe()} Received."}
+        return {
+            "type": "received",
+            "view": content.get("view"),
+            "id": content.get("id"),
+            "message": said or f"{photo.describe()} Received.",
+        }
 
     def _on_message(self, _widget, content, buffers) -> None:
         if isinstance(content, Mapping) and content.get("type") == "photo":

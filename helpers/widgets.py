@@ -17,7 +17,11 @@ def upload_report(classifier: Classifier, data: bytes, top_k: int = 5) -> tuple[
     pairs = classifier.classify(image, top_k=top_k)
     shown = [pair for pair in pairs if pair[1] > 0] or pairs[:1]
     hidden = len(pairs) - len(shown)
-    note = f"{hidden} more label{'s tie' if hidden > 1 else ' ties'} at probability 0 and {'are' if hidden > 1 else 'is'} not listed." if hidden else ""
+    note = (
+        f"{hidden} more label{'s tie' if hidden > 1 else ' ties'} at probability 0 and {'are' if hidden > 1 else 'is'} not listed."
+        if hidden
+        else ""
+    )
     thumbnail = image.copy()
     thumbnail.thumbnail((224, 224))
     return thumbnail, shown, note
@@ -119,19 +123,34 @@ def show_temperature(logits, labels, temperature: float) -> None:
     print(temperature_summary(logits, labels, temperature))
     probs = softmax(logits, temperature)
     ax = plots.probability_bars(labels, probs, title=f"Softmax at temperature {temperature:.2f}")
-    plots.show(ax.figure, alt=f"Bar chart of the probabilities at temperature {temperature:.2f}: "
-               + ", ".join(f"{label} {prob:.2f}" for label, prob in zip(labels, probs)) + ".")
+    plots.show(
+        ax.figure,
+        alt=f"Bar chart of the probabilities at temperature {temperature:.2f}: "
+        + ", ".join(f"{label} {prob:.2f}" for label, prob in zip(labels, probs))
+        + ".",
+    )
 
 
 def temperature_slider(logits, labels, value: float = 1.0):
     """A log-scale temperature slider (0.1 to 10) that redraws the softmax of ``logits`` as it moves."""
     import ipywidgets as widgets
 
-    slider = widgets.FloatLogSlider(value=value, base=10, min=-1, max=1, step=0.05, description="temperature",
-                                    continuous_update=False, readout_format=".2f",
-                                    style={"description_width": "7em"}, layout=widgets.Layout(width="32em"))
-    return described_box([slider, run_on_change(slider, lambda t: show_temperature(logits, labels, shown_value(slider)))],
-                         "[Temperature slider (0.1 to 10): run this notebook to move it and redraw the chart]")
+    slider = widgets.FloatLogSlider(
+        value=value,
+        base=10,
+        min=-1,
+        max=1,
+        step=0.05,
+        description="temperature",
+        continuous_update=False,
+        readout_format=".2f",
+        style={"description_width": "7em"},
+        layout=widgets.Layout(width="32em"),
+    )
+    return described_box(
+        [slider, run_on_change(slider, lambda t: show_temperature(logits, labels, shown_value(slider)))],
+        "[Temperature slider (0.1 to 10): run this notebook to move it and redraw the chart]",
+    )
 
 
 def threshold_summary(confidence, correct, threshold: float) -> str:
@@ -155,27 +174,47 @@ def show_threshold(confidence, correct, threshold: float, label: str | None = No
     chosen = (coverage, accuracy) if coverage > 0 else None
     ax = plots.risk_coverage_curve(curve.coverage, curve.accuracy, label=label, chosen=chosen)
     where = f"; the point at threshold {threshold:.2f} keeps {coverage:.0%}" if chosen else ""
-    plots.show(ax.figure, alt=f"Risk–coverage curve: the accuracy of the answers kept is {curve.accuracy[0]:.0%} "
-               f"for the most confident answer alone and {curve.accuracy[-1]:.0%} when every image is answered{where}.")
+    plots.show(
+        ax.figure,
+        alt=f"Risk–coverage curve: the accuracy of the answers kept is {curve.accuracy[0]:.0%} "
+        f"for the most confident answer alone and {curve.accuracy[-1]:.0%} when every image is answered{where}.",
+    )
 
 
 def threshold_explorer(confidence, correct, value: float = 0.5, label: str | None = None):
     """A slider over the confidence threshold (0 to 1) showing what it keeps on the risk–coverage curve."""
     import ipywidgets as widgets
 
-    slider = widgets.FloatSlider(value=value, min=0.0, max=1.0, step=0.05, description="threshold",
-                                 continuous_update=False, readout_format=".2f", style={"description_width": "7em"},
-                                 layout=widgets.Layout(width="32em"))
-    return described_box([slider, run_on_change(slider, lambda t: show_threshold(confidence, correct, shown_value(slider),
-                                                                                 label))],
-                         "[Threshold slider (0 to 1): run this notebook to move it and redraw the curve]")
+    slider = widgets.FloatSlider(
+        value=value,
+        min=0.0,
+        max=1.0,
+        step=0.05,
+        description="threshold",
+        continuous_update=False,
+        readout_format=".2f",
+        style={"description_width": "7em"},
+        layout=widgets.Layout(width="32em"),
+    )
+    return described_box(
+        [slider, run_on_change(slider, lambda t: show_threshold(confidence, correct, shown_value(slider), label))],
+        "[Threshold slider (0 to 1): run this notebook to move it and redraw the curve]",
+    )
 
 
 # --------------------------------------------------------------------------- notebook 04 (model tradeoffs)
 
 
-def choice_report(rows, max_latency_ms: float, max_size_mb: float, min_accuracy: float, latency: str = "latency_ms",
-                  accuracy: str = "top1", size: str = "size_mb", name: str = "model") -> str:
+def choice_report(
+    rows,
+    max_latency_ms: float,
+    max_size_mb: float,
+    min_accuracy: float,
+    latency: str = "latency_ms",
+    accuracy: str = "top1",
+    size: str = "size_mb",
+    name: str = "model",
+) -> str:
     """In words: which model is best within the limits (helpers.bench.best_model), and which others fit."""
     from helpers.bench import best_model
 
@@ -183,33 +222,68 @@ def choice_report(rows, max_latency_ms: float, max_size_mb: float, min_accuracy:
     best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy, size)
     if best is None:
         return f"No model meets all three limits ({limits}). Relax one of them."
-    fitting = [row[name] for row in rows
-               if row is not best and best_model([row], max_latency_ms, max_size_mb, min_accuracy, latency,
-                                                 accuracy, size) is not None]
+    fitting = [
+        row[name]
+        for row in rows
+        if row is not best
+        and best_model([row], max_latency_ms, max_size_mb, min_accuracy, latency, accuracy, size) is not None
+    ]
     others = f"\nAlso within the limits: {', '.join(fitting)}." if fitting else "\nNo other model fits."
-    return (f"Best within {limits}: {best[name]} — {float(best[accuracy]):.1f} % top-1, "
-            f"{float(best[latency]):.1f} ms, {float(best[size]):.1f} MB.{others}")
+    return (
+        f"Best within {limits}: {best[name]} — {float(best[accuracy]):.1f} % top-1, "
+        f"{float(best[latency]):.1f} ms, {float(best[size]):.1f} MB.{others}"
+    )
 
 
-def model_picker(rows, latency_columns: dict[str, str], accuracy_columns: dict[str, str], size: str = "size_mb",
-                 name: str = "model"):
+def model_picker(
+    rows, latency_columns: dict[str, str], accuracy_columns: dict[str, str], size: str = "size_mb", name: str = "model"
+):
     """Sliders for the three limits and menus for the figures to trust; shows ``choice_report`` live."""
     import ipywidgets as widgets
 
     style = {"description_width": "11em"}
     layout = widgets.Layout(width="34em")
     controls = {
-        "max_latency_ms": widgets.FloatLogSlider(value=33, base=10, min=-0.5, max=2.5, step=0.05,
-                                                 description="max latency (ms)", readout_format=".1f",
-                                                 continuous_update=False, style=style, layout=layout),
-        "max_size_mb": widgets.FloatSlider(value=5.0, min=0.25, max=5.0, step=0.05, description="max file size (MB)",
-                                           readout_format=".2f", continuous_update=False, style=style, layout=layout),
-        "min_accuracy": widgets.FloatSlider(value=0.0, min=0.0, max=90.0, step=0.5, description="min top-1 (%)",
-                                            readout_format=".1f", continuous_update=False, style=style, layout=layout),
-        "latency": widgets.Dropdown(options=list(latency_columns.items()), description="latency figures",
-                                    style=style, layout=layout),
-        "accuracy": widgets.Dropdown(options=list(accuracy_columns.items()), description="accuracy figures",
-                                     style=style, layout=layout),
+        "max_latency_ms": widgets.FloatLogSlider(
+            value=33,
+            base=10,
+            min=-0.5,
+            max=2.5,
+            step=0.05,
+            description="max latency (ms)",
+            readout_format=".1f",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
+        "max_size_mb": widgets.FloatSlider(
+            value=5.0,
+            min=0.25,
+            max=5.0,
+            step=0.05,
+            description="max file size (MB)",
+            readout_format=".2f",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
+        "min_accuracy": widgets.FloatSlider(
+            value=0.0,
+            min=0.0,
+            max=90.0,
+            step=0.5,
+            description="min top-1 (%)",
+            readout_format=".1f",
+            continuous_update=False,
+            style=style,
+            layout=layout,
+        ),
+        "latency": widgets.Dropdown(
+            options=list(latency_columns.items()), description="latency figures", style=style, layout=layout
+        ),
+        "accuracy": widgets.Dropdown(
+            options=list(accuracy_columns.items()), description="accuracy figures", style=style, layout=layout
+        ),
     }
     output = widgets.Output()
 
@@ -221,15 +295,23 @@ def model_picker(rows, latency_columns: dict[str, str], accuracy_columns: dict[s
     for control in controls.values():
         control.observe(refresh, names="value")
     refresh()
-    return described_box([*controls.values(), output],
-                         "[Model picker: run this notebook to set the three limits and see the best model]")
+    return described_box(
+        [*controls.values(), output], "[Model picker: run this notebook to set the three limits and see the best model]"
+    )
 
 
 # --------------------------------------------------------------------------- notebook 08 (explanations)
 
 
-def show_explanation(classifier: Classifier, photo, target: int | str, patch: int = 32, alpha: float = 0.5,
-                     credit: str = "", cache: dict | None = None) -> None:
+def show_explanation(
+    classifier: Classifier,
+    photo,
+    target: int | str,
+    patch: int = 32,
+    alpha: float = 0.5,
+    credit: str = "",
+    cache: dict | None = None,
+) -> None:
     """Draw the occlusion map of ``target`` over the model's view of ``photo`` (maps kept in ``cache``)."""
     from helpers import explain, plots
 
@@ -241,8 +323,9 @@ def show_explanation(classifier: Classifier, photo, target: int | str, patch: in
         if cache is not None:
             cache[key] = result
     pixels = explain.model_pixels(photo, classifier.input_size, classifier.crop)
-    ax = plots.explanation_overlay(pixels, result, alpha=alpha,
-                                   title=f"'{plots.short_label(result.label)}' ({result.score:.2f}), patch {patch}")
+    ax = plots.explanation_overlay(
+        pixels, result, alpha=alpha, title=f"'{plots.short_label(result.label)}' ({result.score:.2f}), patch {patch}"
+    )
     if credit:
         ax.text(0.0, -0.16, credit, transform=ax.transAxes, fontsize=6, va="top")
     plots.show(ax.figure, alt=f"Photo with an {result.describe()}.")
@@ -259,8 +342,9 @@ def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | N
     photo = widgets.Dropdown(options=list(photos), description="photo", style=style)
     target = widgets.Dropdown(description="class", style=style)
     patch = widgets.Dropdown(options=[16, 32, 48, 64], value=32, description="patch (px)", style=style)
-    alpha = widgets.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.05, description="map opacity", style=style,
-                                continuous_update=False)
+    alpha = widgets.FloatSlider(
+        value=0.5, min=0.0, max=1.0, step=0.05, description="map opacity", style=style, continuous_update=False
+    )
     output = widgets.Output()
 
     refilling = []  # non-empty while the class menu is refilled, so that it does not redraw halfway
@@ -281,8 +365,15 @@ def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | N
         output.clear_output(wait=True)
         with output:
             try:
-                show_explanation(classifier, photos[photo.value], target.value, patch.value, alpha.value,
-                                 (credits or {}).get(photo.value, ""), cache)
+                show_explanation(
+                    classifier,
+                    photos[photo.value],
+                    target.value,
+                    patch.value,
+                    alpha.value,
+                    (credits or {}).get(photo.value, ""),
+                    cache,
+                )
             except HelpersError as exc:
                 print(f"Could not explain this choice: {exc}")
 
@@ -295,5 +386,7 @@ def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | N
         control.observe(refresh, names="value")
     classes()
     refresh()
-    return described_box([photo, target, patch, alpha, output],
-                         "[Explanation explorer: run this notebook to pick a photo, a class and a patch size]")
+    return described_box(
+        [photo, target, patch, alpha, output],
+        "[Explanation explorer: run this notebook to pick a photo, a class and a patch size]",
+    )

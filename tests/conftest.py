@@ -176,9 +176,18 @@ def asset_server():
 # ------------------------------------------------------------------ TFLite metadata written by the tests
 
 
-def _attach_metadata(model_bytes: bytes, *, labels: list[str] | None = None, mean=None, std=None,
-                    label_file: str = "labels.txt", zip_labels: bool = True, output_names: list[str] | None = None,
-                    box_outputs: int | None = None, labels_output: int = 0) -> bytes:
+def _attach_metadata(
+    model_bytes: bytes,
+    *,
+    labels: list[str] | None = None,
+    mean=None,
+    std=None,
+    label_file: str = "labels.txt",
+    zip_labels: bool = True,
+    output_names: list[str] | None = None,
+    box_outputs: int | None = None,
+    labels_output: int = 0,
+) -> bytes:
     """``model_bytes`` with a TFLITE_METADATA entry (schema M001) and, if ``labels``, a labels file in a zip part.
 
     Written with the generated schema code and the flatbuffers package, the way the metadata writers
@@ -216,8 +225,11 @@ def _attach_metadata(model_bytes: bytes, *, labels: list[str] | None = None, mea
         if labels is not None and i == labels_output:
             file = md.AssociatedFileT()
             file.name = label_file.encode()
-            file.type = md.AssociatedFileType.TENSOR_VALUE_LABELS if box_outputs is not None \
+            file.type = (
+                md.AssociatedFileType.TENSOR_VALUE_LABELS
+                if box_outputs is not None
                 else md.AssociatedFileType.TENSOR_AXIS_LABELS
+            )
             tensor.associatedFiles = [file]
         if box_outputs is not None and i == box_outputs:
             tensor.content = md.ContentT()
@@ -283,8 +295,9 @@ def _constant_detector() -> bytes:
     pooled = keras.layers.GlobalAveragePooling2D()(image)
 
     def constant(values: list[float], name: str):
-        return keras.layers.Dense(len(values), kernel_initializer="zeros", name=name,
-                                  bias_initializer=keras.initializers.Constant(values))(pooled)
+        return keras.layers.Dense(
+            len(values), kernel_initializer="zeros", name=name, bias_initializer=keras.initializers.Constant(values)
+        )(pooled)
 
     # [top, left, bottom, right] as fractions, like an SSD.
     boxes = keras.layers.Reshape((3, 4))(constant([0.25, 0.1, 0.75, 0.5, 0.0, 0.5, 0.5, 1.0, 0.6, 0.6, 0.9, 0.9], "b"))
@@ -329,9 +342,16 @@ def task_models(tmp_path_factory) -> dict[str, Path]:
             names.append("classes" if np.allclose(value, np.round(value)) else "scores")
     segmenter = _colour_segmenter()
     models = {
-        "detector": _attach_metadata(detector, labels=["person", "cat", "dog"], label_file="labelmap.txt",
-                                     output_names=names, box_outputs=names.index("locations"),
-                                     labels_output=names.index("classes"), mean=0.0, std=255.0),
+        "detector": _attach_metadata(
+            detector,
+            labels=["person", "cat", "dog"],
+            label_file="labelmap.txt",
+            output_names=names,
+            box_outputs=names.index("locations"),
+            labels_output=names.index("classes"),
+            mean=0.0,
+            std=255.0,
+        ),
         "detector_no_metadata": detector,
         "segmenter": _attach_metadata(segmenter, labels=["green", "red", "blue"], mean=127.5, std=127.5),
         "segmenter_no_metadata": segmenter,
@@ -359,8 +379,13 @@ def quadrant_models(tmp_path_factory) -> dict:
     import tensorflow as tf
 
     quadrant = keras.Sequential(
-        [keras.Input((32, 32, 3)), keras.layers.AveragePooling2D(16), keras.layers.Flatten(),
-         keras.layers.Dense(2, name="classes"), keras.layers.Activation("softmax")]
+        [
+            keras.Input((32, 32, 3)),
+            keras.layers.AveragePooling2D(16),
+            keras.layers.Flatten(),
+            keras.layers.Dense(2, name="classes"),
+            keras.layers.Activation("softmax"),
+        ]
     )
     weights = np.zeros((12, 2), np.float32)  # flattened (2, 2, 3): cell (0, 0) is top-left, (1, 1) bottom-right
     weights[0:3, 0] = 4 / 3
@@ -368,14 +393,17 @@ def quadrant_models(tmp_path_factory) -> dict:
     quadrant.get_layer("classes").set_weights([weights, np.zeros(2, np.float32)])
 
     colour = keras.Sequential(
-        [keras.Input((32, 32, 3)), keras.layers.Conv2D(2, 1, activation="relu", name="features"),
-         keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(2, name="classes"),
-         keras.layers.Activation("softmax")]
+        [
+            keras.Input((32, 32, 3)),
+            keras.layers.Conv2D(2, 1, activation="relu", name="features"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(2, name="classes"),
+            keras.layers.Activation("softmax"),
+        ]
     )
     detectors = np.array([[2.0, -1.0], [-1.0, -1.0], [-1.0, 2.0]], np.float32).reshape(1, 1, 3, 2)  # red, blue
     colour.get_layer("features").set_weights([detectors, np.zeros(2, np.float32)])
-    colour.get_layer("classes").set_weights([np.array([[8.0, -8.0], [-8.0, 8.0]], np.float32),
-                                             np.zeros(2, np.float32)])
+    colour.get_layer("classes").set_weights([np.array([[8.0, -8.0], [-8.0, 8.0]], np.float32), np.zeros(2, np.float32)])
 
     segmenter = keras.Sequential([keras.Input((32, 32, 3)), keras.layers.Conv2D(3, 1, activation="softmax")])
     rng = np.random.default_rng(0)

@@ -124,7 +124,9 @@ def test_404_fails_fast_with_both_fixes(asset_registry, tmp_path, asset_server):
 def test_offline_without_mirror_fails_within_seconds(asset_registry, tmp_path):
     asset_registry["models/m.tflite"] = _asset("models/m.tflite", b"x", "http://127.0.0.1:9/m.tflite")  # closed port
     start = time.monotonic()
-    with pytest.raises(AssetError, match=r"(?s)models/m.tflite.*127.0.0.1:9/m.tflite.*CLASSROOM_ASSET_MIRROR.*prefetch"):
+    with pytest.raises(
+        AssetError, match=r"(?s)models/m.tflite.*127.0.0.1:9/m.tflite.*CLASSROOM_ASSET_MIRROR.*prefetch"
+    ):
         assets.fetch("models/m.tflite", progress=False)
     assert time.monotonic() - start < 10
     assert _leftovers(tmp_path / "cache") == []
@@ -173,8 +175,21 @@ def test_asset_error_is_a_helpers_error():
 # ============================================================== names, settings, command line
 
 
-@pytest.mark.parametrize("bad", ["../secret", "images/../../x", "/etc/passwd", "images\\cat.bmp", "images//cat.bmp",
-                                 "", "images/./cat.bmp", "C:/x", "images/", "a\nb"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "../secret",
+        "images/../../x",
+        "/etc/passwd",
+        "images\\cat.bmp",
+        "images//cat.bmp",
+        "",
+        "images/./cat.bmp",
+        "C:/x",
+        "images/",
+        "a\nb",
+    ],
+)
 def test_unsafe_names_are_refused_before_any_path_is_built(asset_registry, tmp_path, bad):
     with pytest.raises(AssetError, match="is not a valid asset name"):
         assets.fetch(bad)
@@ -218,11 +233,21 @@ def test_relative_mirror_is_resolved_once(asset_registry, monkeypatch, tmp_path)
     assert assets.fetch("a").read_bytes() == b"aaa"
 
 
-@pytest.mark.parametrize("argv", [["fetch", "images/nope.jpg"], ["fetch", "../x"], ["prefetch", "fish"],
-                                  ["registry", "/no/such/MANIFEST.tsv"], ["registry", "MANIFEST", "-o", "."]])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["fetch", "images/nope.jpg"],
+        ["fetch", "../x"],
+        ["prefetch", "fish"],
+        ["registry", "/no/such/MANIFEST.tsv"],
+        ["registry", "MANIFEST", "-o", "."],
+    ],
+)
 def test_cli_bad_input_is_one_line_and_status_2(asset_registry, capsys, tmp_path, monkeypatch, argv):
     monkeypatch.chdir(tmp_path)
-    (tmp_path / "MANIFEST").write_text(f"path\tsha256\tbytes\turl\tlicense\nimages/x.jpg\t{'0' * 64}\t5\thttps://e/x\tCC0\n")
+    (tmp_path / "MANIFEST").write_text(
+        f"path\tsha256\tbytes\turl\tlicense\nimages/x.jpg\t{'0' * 64}\t5\thttps://e/x\tCC0\n"
+    )
     assert assets.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
@@ -233,8 +258,13 @@ def test_cli_in_a_real_process_never_tracebacks(tmp_path):
     import sys
 
     for argv in (["registry", str(tmp_path / "missing.tsv")], ["fetch", "models/../../etc/passwd"]):
-        run = subprocess.run([sys.executable, "-m", "helpers.assets", *argv], capture_output=True, text=True,
-                             env={**__import__("os").environ, assets.CACHE_ENV: str(tmp_path / "c")}, check=False)
+        run = subprocess.run(
+            [sys.executable, "-m", "helpers.assets", *argv],
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, assets.CACHE_ENV: str(tmp_path / "c")},
+            check=False,
+        )
         assert run.returncode == 2 and "Traceback" not in run.stderr and run.stderr.count("\n") == 1, run.stderr
 
 
@@ -280,7 +310,9 @@ def test_leftovers_of_killed_downloads_are_cleaned_but_not_a_live_writers(asset_
 
     folder = tmp_path / "cache/images"
     folder.mkdir(parents=True)
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=False)
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=False
+    )
     host = socket.gethostname()
     killed = folder / f".a.jpg@{host}@{int(dead.stdout)}@x1.part"
     live = folder / f".b.jpg@{host}@{os.getppid()}@x2.part"  # a running process (pytest's parent)
@@ -342,7 +374,8 @@ def test_parallel_map_keeps_order_and_reports_each_item():
 
     done = []
     assert parallel_map(lambda x: x * x, range(20), workers=4, on_done=lambda i, r: done.append((i, r))) == [
-        i * i for i in range(20)]
+        i * i for i in range(20)
+    ]
     assert sorted(done) == [(i, i * i) for i in range(20)]
     assert parallel_map(str, [], workers=3) == []
 
@@ -409,8 +442,11 @@ def scripted_server():
             with server.lock:
                 server.hits[self.path] += 1
                 answers = server.routes.get(self.path)
-                answer = answers if answers == "endless" else (
-                    (answers.pop(0) if len(answers) > 1 else answers[0]) if answers else None)
+                answer = (
+                    answers
+                    if answers == "endless"
+                    else ((answers.pop(0) if len(answers) > 1 else answers[0]) if answers else None)
+                )
             if answer is None:
                 self.send_error(404)
                 return
@@ -451,13 +487,17 @@ COMMIT = "0123456789abcdef0123456789abcdef01234567"
 def _photo_repo(server: _Scripted, registry: dict, monkeypatch, count: int = 30) -> tuple[dict[str, bytes], str]:
     """``count`` registered photos of one pinned repository, each also served one by one; returns them and the archive path."""
     prefix = f"{server.url}/owner/photos/raw/{COMMIT}/"
-    files = {f"imagenet-samples/n{i:08d}_thing.JPEG": hashlib.sha256(b"%d" % i).digest() * (30 + i) for i in range(count)}
+    files = {
+        f"imagenet-samples/n{i:08d}_thing.JPEG": hashlib.sha256(b"%d" % i).digest() * (30 + i) for i in range(count)
+    }
     for name, data in files.items():
         member = name.split("/", 1)[1]
         registry[name] = _asset(name, data, prefix + member)
         server.script(f"/owner/photos/raw/{COMMIT}/{member}", (200, {}, data))
     archive_path = f"/owner/photos/archive/{COMMIT}.zip"
-    monkeypatch.setattr(assets, "archives", lambda: [assets.Archive(server.url + archive_path, prefix, 10_000_000, "test")])
+    monkeypatch.setattr(
+        assets, "archives", lambda: [assets.Archive(server.url + archive_path, prefix, 10_000_000, "test")]
+    )
     return files, archive_path
 
 
@@ -474,7 +514,9 @@ def _zip(members: dict[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def test_a_group_comes_from_one_archive_and_every_file_is_checked(asset_registry, scripted_server, monkeypatch, tmp_path):
+def test_a_group_comes_from_one_archive_and_every_file_is_checked(
+    asset_registry, scripted_server, monkeypatch, tmp_path
+):
     files, archive_path = _photo_repo(scripted_server, asset_registry, monkeypatch)
     names_ = sorted(files)
     members = {n.split("/", 1)[1]: d for n, d in files.items()}
@@ -485,7 +527,7 @@ def test_a_group_comes_from_one_archive_and_every_file_is_checked(asset_registry
     assert [p.read_bytes() for p in paths] == [files[n] for n in names_]
     assert scripted_server.hits[archive_path] == 1
     per_file = {p for p in scripted_server.hits if "/raw/" in p}
-    assert per_file == {asset_registry[n].url[len(scripted_server.url):] for n in names_[:2]}  # only the two bad ones
+    assert per_file == {asset_registry[n].url[len(scripted_server.url) :] for n in names_[:2]}  # only the two bad ones
     assert _leftovers(tmp_path / "cache") == sorted(p.name for p in paths)  # no archive, no .part left
     # Everything cached: a second run makes no request at all.
     hits = sum(scripted_server.hits.values())
@@ -560,8 +602,9 @@ def test_a_429_storm_is_waited_out(asset_registry, scripted_server, waits, monke
     assert max(waits) <= assets.RATE_LIMIT_WAIT
 
 
-def test_429_and_503_without_retry_after_back_off_longer_than_a_dropped_connection(asset_registry, scripted_server,
-                                                                                    waits):
+def test_429_and_503_without_retry_after_back_off_longer_than_a_dropped_connection(
+    asset_registry, scripted_server, waits
+):
     scripted_server.script("/a", (503, {}, b""), (429, {}, b""), (200, {}, b"aaa"))
     asset_registry["a"] = _asset("a", b"aaa", scripted_server.url + "/a")
     assets.fetch("a", progress=False)
@@ -581,8 +624,9 @@ def test_a_long_rate_limit_gives_up_with_what_to_do(asset_registry, scripted_ser
     assert sum(waits) <= 100.0
 
 
-def test_after_giving_up_on_a_rate_limit_other_files_fail_fast_then_try_again(asset_registry, scripted_server, waits,
-                                                                              monkeypatch):
+def test_after_giving_up_on_a_rate_limit_other_files_fail_fast_then_try_again(
+    asset_registry, scripted_server, waits, monkeypatch
+):
     monkeypatch.setattr(assets, "RATE_LIMIT_BUDGET", 100.0)
     for path in ("/a", "/b"):
         scripted_server.script(path, (429, {"Retry-After": "60"}, b""), (200, {}, b"xyz"))

@@ -103,8 +103,9 @@ def test_sample_inputs_fit_the_tensor():
     assert floats.dtype == np.float32 and floats.shape == (1, 4, 4, 3) and np.abs(floats).max() <= 1
     ints = _sample_input({"shape": [1, 64, 64, 3], "dtype": np.int8})
     assert ints.dtype == np.int8 and ints.min() == -128 and ints.max() == 127
-    np.testing.assert_array_equal(_sample_input({"shape": [2, 3], "dtype": np.uint8}),
-                                  _sample_input({"shape": [2, 3], "dtype": np.uint8}))  # seeded: reproducible
+    np.testing.assert_array_equal(
+        _sample_input({"shape": [2, 3], "dtype": np.uint8}), _sample_input({"shape": [2, 3], "dtype": np.uint8})
+    )  # seeded: reproducible
     with pytest.raises(BenchmarkError, match="bool"):
         _sample_input({"shape": [1], "dtype": np.bool_})
 
@@ -118,8 +119,9 @@ def test_percentile_interpolates():
     assert percentile(np.array([7.0]), 90) == 7.0
 
 
-@pytest.mark.parametrize("times, q, message", [([], 50, "No timings"), ([1, 2], 101, "between 0 and 100"),
-                                               ([1, 2], -1, "between 0 and 100")])
+@pytest.mark.parametrize(
+    "times, q, message", [([], 50, "No timings"), ([1, 2], 101, "between 0 and 100"), ([1, 2], -1, "between 0 and 100")]
+)
 def test_percentile_refuses_bad_input(times, q, message):
     with pytest.raises(BenchmarkError, match=message):
         percentile(times, q)
@@ -160,15 +162,19 @@ def test_best_model_respects_every_limit():
 
 
 def test_best_model_breaks_ties_by_speed_then_size():
-    rows = [{"model": "a", "latency_ms": 3.0, "size_mb": 1.0, "top1": 60.0},
-            {"model": "b", "latency_ms": 2.0, "size_mb": 2.0, "top1": 60.0},
-            {"model": "c", "latency_ms": 2.0, "size_mb": 1.5, "top1": 60.0}]
+    rows = [
+        {"model": "a", "latency_ms": 3.0, "size_mb": 1.0, "top1": 60.0},
+        {"model": "b", "latency_ms": 2.0, "size_mb": 2.0, "top1": 60.0},
+        {"model": "c", "latency_ms": 2.0, "size_mb": 1.5, "top1": 60.0},
+    ]
     assert best_model(rows)["model"] == "c"
 
 
 def test_best_model_uses_the_columns_asked_for():
-    rows = [{"model": "a", "here": 1.0, "phone": 9.0, "mb": 1.0, "acc": 50.0},
-            {"model": "b", "here": 9.0, "phone": 1.0, "mb": 1.0, "acc": 60.0}]
+    rows = [
+        {"model": "a", "here": 1.0, "phone": 9.0, "mb": 1.0, "acc": 50.0},
+        {"model": "b", "here": 9.0, "phone": 1.0, "mb": 1.0, "acc": 60.0},
+    ]
     assert best_model(rows, 5, latency="here", size="mb", accuracy="acc")["model"] == "a"
     assert best_model(rows, 5, latency="phone", size="mb", accuracy="acc")["model"] == "b"
     with pytest.raises(BenchmarkError, match="no 'latency_ms' value"):
@@ -256,8 +262,9 @@ def test_tradeoff_charts_return_their_axes():
     from helpers import plots
 
     names = [row["model"] for row in ROWS[:4]]
-    ax = plots.pareto_chart(names, [r["latency_ms"] for r in ROWS[:4]], [r["top1"] for r in ROWS[:4]],
-                            [r["size_mb"] for r in ROWS[:4]])
+    ax = plots.pareto_chart(
+        names, [r["latency_ms"] for r in ROWS[:4]], [r["top1"] for r in ROWS[:4]], [r["size_mb"] for r in ROWS[:4]]
+    )
     assert ax.get_xscale() == "log" and ax.get_title() and ax.get_xlabel() and ax.get_ylabel()
     assert ax.get_xlim()[1] > 33  # the 33 ms budget line is in view
     front = ax.get_lines()[0]
@@ -268,8 +275,9 @@ def test_tradeoff_charts_return_their_axes():
     assert hist.get_xlabel() and len(hist.get_lines()) == 2  # median and 90th percentile
     with pytest.raises(PlotError, match="No timings"):
         plots.latency_histogram([])
-    intervals = plots.interval_chart(names, [40, 57, 50, 71], [37, 54, 47, 68], [43, 60, 53, 74],
-                                     reference=[39.5, None, 49.7, 70.8])
+    intervals = plots.interval_chart(
+        names, [40, 57, 50, 71], [37, 54, 47, 68], [43, 60, 53, 74], reference=[39.5, None, 49.7, 70.8]
+    )
     rows = {t.get_text(): y for t, y in zip(intervals.get_yticklabels(), intervals.get_yticks(), strict=True)}
     assert set(rows) == set(names) and rows["tiny"] > rows["large"]  # the first model is on top
     table = plots.markdown_table(["model", "MB"], [["tiny", "0.5"]])

@@ -25,8 +25,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CLASSROOM_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts"
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
 ]
 
 pytestmark = pytest.mark.assets
@@ -72,8 +78,15 @@ def jupyterlab(tmp_path_factory):
         "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
     }
     command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={ROOT}", "--LabApp.news_url=",
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={ROOT}",
+        "--LabApp.news_url=",
         "--ServerApp.allow_root=True",
     ]
     log = open(home / "server.log", "wb")  # noqa: SIM115  (kept open for the server's lifetime)
@@ -117,7 +130,11 @@ def _wait_for_run_all(page, timeout_s: float) -> None:
           if (document.querySelector(selector)) return true;  // a cell failed: Run All stops there
           const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
           return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
-        }""", arg=ERROR, timeout=timeout_s * 1000, polling=1000)
+        }""",
+        arg=ERROR,
+        timeout=timeout_s * 1000,
+        polling=1000,
+    )
 
 
 def _run_in_new_cell(page, code: str) -> str:
@@ -129,8 +146,11 @@ def _run_in_new_cell(page, code: str) -> str:
     page.keyboard.type(code)
     page.keyboard.press("Shift+Enter")
     cell = page.locator(".jp-Notebook .jp-CodeCell").nth(-2)  # Shift+Enter added one more empty cell
-    page.wait_for_function("(cell) => /^\\[\\d+\\]:$/.test(cell.querySelector('.jp-InputPrompt').textContent.trim())",
-                           arg=cell.element_handle(), timeout=60_000)
+    page.wait_for_function(
+        "(cell) => /^\\[\\d+\\]:$/.test(cell.querySelector('.jp-InputPrompt').textContent.trim())",
+        arg=cell.element_handle(),
+        timeout=60_000,
+    )
     return cell.locator(".jp-OutputArea").inner_text()
 
 
@@ -206,7 +226,8 @@ def _slider_moves(page, description: str, expected: str) -> None:
     page.keyboard.press("ArrowRight")
     readout = slider.locator(".widget-readout").first.inner_text().strip()
     expect(page.locator(".jp-OutputArea").filter(has_text=expected.format(readout=readout)).first).to_be_visible(
-        timeout=30_000)
+        timeout=30_000
+    )
 
 
 def _exercise_02(page, files) -> None:
@@ -254,11 +275,21 @@ def _exercise_09(page, files) -> None:
     page.screenshot(path=str(ARTIFACTS / "browser-09_photo-collector.png"))
 
 
-EXERCISES = {"01": _exercise_01, "02": _exercise_02, "03": _exercise_03, "04": _exercise_04, "08": _exercise_08,
-             "09": _exercise_09}
-GRIDS = {"01": [("plots.show_photos(photos, names", "browser-01_photo-grid.png")],
-         "06": [("for name in examples]", "browser-06_one-per-class.png"),
-                ("for name in imprint_names]", "browser-06_imprinting-grid.png")]}
+EXERCISES = {
+    "01": _exercise_01,
+    "02": _exercise_02,
+    "03": _exercise_03,
+    "04": _exercise_04,
+    "08": _exercise_08,
+    "09": _exercise_09,
+}
+GRIDS = {
+    "01": [("plots.show_photos(photos, names", "browser-01_photo-grid.png")],
+    "06": [
+        ("for name in examples]", "browser-06_one-per-class.png"),
+        ("for name in imprint_names]", "browser-06_imprinting-grid.png"),
+    ],
+}
 
 
 def _figure(page, source: str):
@@ -266,13 +297,17 @@ def _figure(page, source: str):
 
     JupyterLab 4.6 does not copy a PNG's alt text into the page, so figures are found by their cell.
     """
-    return page.locator(".jp-CodeCell", has=page.locator(".jp-InputArea", has_text=source)).last.locator(
-        ".jp-OutputArea img").last
+    return (
+        page.locator(".jp-CodeCell", has=page.locator(".jp-InputArea", has_text=source))
+        .last.locator(".jp-OutputArea img")
+        .last
+    )
 
 
 @pytest.mark.parametrize("number", ["01", "02", "03", "04", "05", "06", "07", "08", "09"])
-def test_notebook_runs_in_jupyterlab_with_live_widgets_readable_grids_and_no_stderr(jupyterlab, photo_files, number,
-                                                                                     cat_camera):
+def test_notebook_runs_in_jupyterlab_with_live_widgets_readable_grids_and_no_stderr(
+    jupyterlab, photo_files, number, cat_camera
+):
     from playwright.sync_api import sync_playwright
 
     base, token = jupyterlab
@@ -327,11 +362,16 @@ def _y4m_clip(image_name: str, path: Path, size: tuple[int, int] = (640, 480), f
 
     rgb = np.asarray(load_image(assets.fetch(image_name)).resize(size), dtype=np.float32)
     r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
-    planes = [0.299 * r + 0.587 * g + 0.114 * b, 128 - 0.168736 * r - 0.331264 * g + 0.5 * b,
-              128 + 0.5 * r - 0.418688 * g - 0.081312 * b]
+    planes = [
+        0.299 * r + 0.587 * g + 0.114 * b,
+        128 - 0.168736 * r - 0.331264 * g + 0.5 * b,
+        128 + 0.5 * r - 0.418688 * g - 0.081312 * b,
+    ]
     planes[1:] = [p.reshape(size[1] // 2, 2, size[0] // 2, 2).mean(axis=(1, 3)) for p in planes[1:]]
     frame = b"".join(np.clip(p, 0, 255).round().astype(np.uint8).tobytes() for p in planes)
-    path.write_bytes(f"YUV4MPEG2 W{size[0]} H{size[1]} F30:1 Ip A1:1 C420jpeg\n".encode() + (b"FRAME\n" + frame) * frames)
+    path.write_bytes(
+        f"YUV4MPEG2 W{size[0]} H{size[1]} F30:1 Ip A1:1 C420jpeg\n".encode() + (b"FRAME\n" + frame) * frames
+    )
     return path
 
 
@@ -389,8 +429,9 @@ def test_notebook_09_live_camera_classifies_frames_and_stop_releases_the_camera(
 
     ARTIFACTS.mkdir(exist_ok=True)
     notebook = "notebooks/09_live_camera.ipynb"
-    with sync_playwright() as playwright, _camera_page(playwright, cat_camera, jupyterlab, notebook, 240_000) as (
-        page, widget
+    with (
+        sync_playwright() as playwright,
+        _camera_page(playwright, cat_camera, jupyterlab, notebook, 240_000) as (page, widget),
     ):
         widget.locator(".cw-start").click()
         # Frames reach the kernel once Run All has finished; its answers come back as the top-3.
@@ -401,8 +442,9 @@ def test_notebook_09_live_camera_classifies_frames_and_stop_releases_the_camera(
         assert float(widget.get_attribute("data-fps")) > 0
         assert widget.get_attribute("data-status") == "running"
         expect(widget.locator(".cw-fps")).to_contain_text("fps")
-        expect(page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-                            " :text('Traceback')")).to_have_count(0)
+        expect(
+            page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] :text('Traceback')")
+        ).to_have_count(0)
         widget.scroll_into_view_if_needed()
         page.screenshot(path=str(ARTIFACTS / "browser-09_live_camera.png"))
         _keep_stream(page)
@@ -417,11 +459,16 @@ def _probe_notebook() -> str:
     import nbformat
 
     PROBE.parent.mkdir(exist_ok=True)
-    notebook = nbformat.v4.new_notebook(metadata=json.loads((ROOT / "notebooks/01_inference.ipynb").read_text())["metadata"])
-    notebook.cells = [nbformat.v4.new_code_cell(
-        "from helpers import assets\nfrom helpers.camera_widget import CameraWidget\nfrom helpers.classify import Classifier\n"
-        "model = Classifier(assets.fetch('models/mobilenet_v1_0.25_128_quant.tflite'), "
-        "assets.read_labels('labels/imagenet_labels.txt'))\nlive = CameraWidget(model, name='V1 0.25/128 uint8')\nlive")]
+    notebook = nbformat.v4.new_notebook(
+        metadata=json.loads((ROOT / "notebooks/01_inference.ipynb").read_text())["metadata"]
+    )
+    notebook.cells = [
+        nbformat.v4.new_code_cell(
+            "from helpers import assets\nfrom helpers.camera_widget import CameraWidget\nfrom helpers.classify import Classifier\n"
+            "model = Classifier(assets.fetch('models/mobilenet_v1_0.25_128_quant.tflite'), "
+            "assets.read_labels('labels/imagenet_labels.txt'))\nlive = CameraWidget(model, name='V1 0.25/128 uint8')\nlive"
+        )
+    ]
     nbformat.write(notebook, PROBE)
     return PROBE.relative_to(ROOT).as_posix()
 
@@ -456,12 +503,16 @@ def test_camera_widget_says_what_went_wrong_and_lets_go_of_the_camera(jupyterlab
 
             widget.locator(".cw-start").click()  # start again, then the tab goes to the background
             expect(widget).to_have_attribute("data-status", "running", timeout=30_000)
-            page.evaluate("Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
-                          "document.dispatchEvent(new Event('visibilitychange'))")
+            page.evaluate(
+                "Object.defineProperty(document, 'hidden', {value: true, configurable: true});"
+                "document.dispatchEvent(new Event('visibilitychange'))"
+            )
             expect(widget).to_have_attribute("data-status", "paused")
             expect(widget.locator(".cw-message")).to_contain_text("background")
-            page.evaluate("Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
-                          "document.dispatchEvent(new Event('visibilitychange'))")
+            page.evaluate(
+                "Object.defineProperty(document, 'hidden', {value: false, configurable: true});"
+                "document.dispatchEvent(new Event('visibilitychange'))"
+            )
             expect(widget).to_have_attribute("data-status", "running")
             expect(widget.locator(".cw-message")).to_have_text("")
 

@@ -57,15 +57,18 @@ def test_jpeg_round_trip_is_close(photo_like):
     assert np.abs(back.astype(int) - photo_like).mean() < 4
 
 
-@pytest.mark.parametrize(("data", "width", "height", "encoding", "words"), [
-    (b"", 4, 4, "rgba", "empty"),
-    (bytes(4 * 4 * 4 - 1), 4, 4, "rgba", "64 bytes"),
-    (bytes(4 * 4 * 4), 4, 4, "rgb", "48 bytes"),
-    (bytes(16), 0, 4, "rgba", "positive"),
-    (bytes(16), 2.0, 2, "rgba", "whole numbers"),
-    (bytes(16), 2, 2, "yuv", "Unknown frame encoding"),
-    (b"<html>not a picture</html>", 4, 4, "jpeg", "could not be decoded"),
-])
+@pytest.mark.parametrize(
+    ("data", "width", "height", "encoding", "words"),
+    [
+        (b"", 4, 4, "rgba", "empty"),
+        (bytes(4 * 4 * 4 - 1), 4, 4, "rgba", "64 bytes"),
+        (bytes(4 * 4 * 4), 4, 4, "rgb", "48 bytes"),
+        (bytes(16), 0, 4, "rgba", "positive"),
+        (bytes(16), 2.0, 2, "rgba", "whole numbers"),
+        (bytes(16), 2, 2, "yuv", "Unknown frame encoding"),
+        (b"<html>not a picture</html>", 4, 4, "jpeg", "could not be decoded"),
+    ],
+)
 def test_bad_frames_raise_camera_error(data, width, height, encoding, words):
     with pytest.raises(CameraError, match=words):
         decode_frame(data, width, height, encoding)
@@ -141,9 +144,15 @@ def test_dropped_per_second_matches_the_simulation(process_ms, fps):
     assert run.dropped / 20.0 == pytest.approx(dropped_per_second(process_ms, fps), abs=0.15 + fps / 100)
 
 
-@pytest.mark.parametrize(("args", "words"), [
-    ((0,), "process_ms"), ((10, 0), "camera_fps"), ((10, 30, 0), "seconds"), ((10, 30, 1, "lifo"), "policy"),
-])
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ((0,), "process_ms"),
+        ((10, 0), "camera_fps"),
+        ((10, 30, 0), "seconds"),
+        ((10, 30, 1, "lifo"), "policy"),
+    ],
+)
 def test_simulate_refuses_impossible_settings(args, words):
     with pytest.raises(CameraError, match=words):
         simulate(*args)
@@ -231,8 +240,7 @@ def test_top_text_is_one_line():
 def _clip(seconds_per_photo=0.5, fps=30):
     first = Image.fromarray(np.tile(np.arange(200, dtype=np.uint8), (150, 1))[..., None].repeat(3, axis=2))
     second = Image.new("RGB", (120, 90), (10, 200, 30))
-    return RecordedClip([first, second], ["ramp", "green"], seconds_per_photo=seconds_per_photo, fps=fps,
-                        size=(80, 60))
+    return RecordedClip([first, second], ["ramp", "green"], seconds_per_photo=seconds_per_photo, fps=fps, size=(80, 60))
 
 
 def test_a_clip_pans_across_each_photo_in_turn():
@@ -318,8 +326,18 @@ def widget(tiny_models):
 
 
 def _message(pixels, frame_id=1, previous=None, **extra):
-    content = {"type": "frame", "view": "v1", "id": frame_id, "width": pixels.shape[1], "height": pixels.shape[0],
-               "encoding": "rgba", "capture_ms": 1.5, "skipped": 0, "previous": previous, **extra}
+    content = {
+        "type": "frame",
+        "view": "v1",
+        "id": frame_id,
+        "width": pixels.shape[1],
+        "height": pixels.shape[0],
+        "encoding": "rgba",
+        "capture_ms": 1.5,
+        "skipped": 0,
+        "previous": previous,
+        **extra,
+    }
     return content, [encode_frame(pixels)]
 
 
@@ -328,8 +346,9 @@ def test_widget_answers_a_frame_and_completes_its_record_with_the_next(widget, p
     pixels = scale_for_model(photo_like, (32, 32))
     reply = widget.handle_frame(*_message(pixels))
     assert reply["type"] == "result" and reply["id"] == 1 and reply["view"] == "v1"
-    assert [label for label, _ in reply["top"]] == [label.split(",")[0] for label, _ in
-                                                     widget.pipeline.model.classify(pixels, top_k=3)]
+    assert [label for label, _ in reply["top"]] == [
+        label.split(",")[0] for label, _ in widget.pipeline.model.classify(pixels, top_k=3)
+    ]
     assert reply["kernel_ms"] >= reply["invoke_ms"] > 0
     assert len(widget.timings) == 0  # transfer and display are measured by the browser and arrive with frame 2
     widget.handle_frame(*_message(pixels, 2, {"id": 1, "transfer_ms": 4.0, "display_ms": 2.0}))
@@ -337,13 +356,16 @@ def test_widget_answers_a_frame_and_completes_its_record_with_the_next(widget, p
     assert (record.frame, record.capture_ms, record.transfer_ms, record.display_ms) == (1, 1.5, 4.0, 2.0)
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"width": 31}, "bytes"),
-    ({"encoding": "yuv"}, "Unknown frame encoding"),
-    ({"capture_ms": -3}, "capture_ms"),
-    ({"previous": {"id": 0, "transfer_ms": float("nan"), "display_ms": 1}}, None),
-    ({"id": "one"}, "Not a frame message"),
-])
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"width": 31}, "bytes"),
+        ({"encoding": "yuv"}, "Unknown frame encoding"),
+        ({"capture_ms": -3}, "capture_ms"),
+        ({"previous": {"id": 0, "transfer_ms": float("nan"), "display_ms": 1}}, None),
+        ({"id": "one"}, "Not a frame message"),
+    ],
+)
 def test_widget_replies_with_an_error_message_never_a_traceback(widget, photo_like, change, words):
     pixels = scale_for_model(photo_like, (32, 32))
     content, buffers = _message(pixels)

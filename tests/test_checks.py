@@ -21,7 +21,14 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 def forms(value: float) -> list:
     """The forms a learner may give one number in: Python, NumPy scalars, 0-d and 1-element arrays, text."""
-    result = [float(value), np.float64(value), np.float32(value), np.array(value), np.array([value]), repr(float(value))]
+    result = [
+        float(value),
+        np.float64(value),
+        np.float32(value),
+        np.array(value),
+        np.array([value]),
+        repr(float(value)),
+    ]
     if float(value).is_integer():
         result += [int(value), np.int64(int(value)), np.uint8(int(value)) if 0 <= value <= 255 else int(value)]
     return result
@@ -34,13 +41,15 @@ def uint8_probs(draw_counts: list[int]) -> np.ndarray:
 
 quantized_rows = st.lists(st.integers(0, 255), min_size=2, max_size=40).filter(lambda c: sum(c) > 0).map(uint8_probs)
 float_rows = st.lists(st.floats(0, 1, allow_nan=False), min_size=2, max_size=40).filter(lambda p: sum(p) > 1e-3)
-degenerate_rows = st.sampled_from([
-    np.array([0.8, 0.1, 0.1]),                 # ties below the top
-    np.array([255 / 256] + [0.0] * 1000),      # a confident uint8 model
-    np.array([0.5, 0.5, 0.0]),                 # a tie at the top: margin 0
-    np.array([1.0, 0.0]),                      # one-hot
-    np.full(10, 25 / 256),                     # uniform, sums to less than 1
-])
+degenerate_rows = st.sampled_from(
+    [
+        np.array([0.8, 0.1, 0.1]),  # ties below the top
+        np.array([255 / 256] + [0.0] * 1000),  # a confident uint8 model
+        np.array([0.5, 0.5, 0.0]),  # a tie at the top: margin 0
+        np.array([1.0, 0.0]),  # one-hot
+        np.full(10, 25 / 256),  # uniform, sums to less than 1
+    ]
+)
 rows = st.one_of(quantized_rows, float_rows.map(np.asarray), degenerate_rows)
 
 
@@ -52,7 +61,9 @@ def passes(check, *args) -> bool:
 
 
 @SETTINGS
-@given(q=st.integers(0, 255), zero_point=st.integers(0, 255), scale=st.sampled_from([1 / 256, 1 / 255, 1 / 128, 0.0235]))
+@given(
+    q=st.integers(0, 255), zero_point=st.integers(0, 255), scale=st.sampled_from([1 / 256, 1 / 255, 1 / 128, 0.0235])
+)
 def test_dequantize_accepts_the_exact_answer_in_every_form(q, zero_point, scale, capsys):
     exact = scale * (q - zero_point)
     for answer in forms(exact) + [np.float32(scale) * (np.float32(q) - np.float32(zero_point))]:
@@ -60,9 +71,15 @@ def test_dequantize_accepts_the_exact_answer_in_every_form(q, zero_point, scale,
     assert "✓" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("answer", "q", "scale", "zero_point"), [
-    (0.0, 0, 1 / 256, 0), (200 / 255, 200, 1 / 255, 0), ("200/256", 200, 1 / 256, 0), ("78.125%", 200, 1 / 256, 0),
-])
+@pytest.mark.parametrize(
+    ("answer", "q", "scale", "zero_point"),
+    [
+        (0.0, 0, 1 / 256, 0),
+        (200 / 255, 200, 1 / 255, 0),
+        ("200/256", 200, 1 / 256, 0),
+        ("78.125%", 200, 1 / 256, 0),
+    ],
+)
 def test_dequantize_cases_from_the_trust_issue(answer, q, scale, zero_point):
     assert checks.check_dequantize(answer, q, scale, zero_point)
 
@@ -122,8 +139,9 @@ def test_margin_accepts_the_exact_answer_in_every_form(probs):
         assert checks.check_margin(answer, probs), (answer, probs)
 
 
-@pytest.mark.parametrize(("answer", "probs"), [(0.7, [0.8, 0.1, 0.1]), (255 / 256, [255 / 256] + [0] * 1000),
-                                                (0, [0.5, 0.5, 0.0])])
+@pytest.mark.parametrize(
+    ("answer", "probs"), [(0.7, [0.8, 0.1, 0.1]), (255 / 256, [255 / 256] + [0] * 1000), (0, [0.5, 0.5, 0.0])]
+)
 def test_margin_cases_from_the_trust_issue(answer, probs):
     assert checks.check_margin(answer, probs)
 
@@ -152,8 +170,11 @@ def test_entropy_explains_nats_and_sign(capsys):
 
 
 @SETTINGS
-@given(probs=st.lists(st.lists(st.integers(0, 4), min_size=4, max_size=4), min_size=1, max_size=12),
-       truth=st.lists(st.integers(0, 3), min_size=12, max_size=12), k=st.integers(1, 3))
+@given(
+    probs=st.lists(st.lists(st.integers(0, 4), min_size=4, max_size=4), min_size=1, max_size=12),
+    truth=st.lists(st.integers(0, 3), min_size=12, max_size=12),
+    k=st.integers(1, 3),
+)
 def test_top_k_accuracy_accepts_any_tie_breaking(probs, truth, k):
     probs = np.asarray(probs, dtype=np.float64) / 256
     truth = np.asarray(truth[: len(probs)])
@@ -184,8 +205,11 @@ def test_input_bytes_accepts_the_exact_answer_in_every_form(channels, side, dtyp
 
 
 @SETTINGS
-@given(real=st.floats(-3, 3, allow_nan=False), scale=st.sampled_from([0.02, 0.5, 1 / 128, 0.1]),
-       zero_point=st.integers(-20, 20))
+@given(
+    real=st.floats(-3, 3, allow_nan=False),
+    scale=st.sampled_from([0.02, 0.5, 1 / 128, 0.1]),
+    zero_point=st.integers(-20, 20),
+)
 def test_quantized_value_accepts_either_rounding_of_halves(real, scale, zero_point):
     from helpers.quantize import quantize
 
@@ -235,9 +259,11 @@ def test_most_confused_accepts_every_tied_pair_and_indices():
 
 
 def test_best_model_accepts_any_model_tied_for_best():
-    rows = [{"model": "a", "latency_ms": 5, "size_mb": 1, "top1": 0.7},
-            {"model": "b", "latency_ms": 6, "size_mb": 1, "top1": 0.7},
-            {"model": "c", "latency_ms": 50, "size_mb": 1, "top1": 0.9}]
+    rows = [
+        {"model": "a", "latency_ms": 5, "size_mb": 1, "top1": 0.7},
+        {"model": "b", "latency_ms": 6, "size_mb": 1, "top1": 0.7},
+        {"model": "c", "latency_ms": 50, "size_mb": 1, "top1": 0.9},
+    ]
     assert checks.check_best_model("a", rows, 10, 5, 0.5, "latency_ms", "top1")
     assert checks.check_best_model(" B ", rows, 10, 5, 0.5, "latency_ms", "top1")
     assert not checks.check_best_model("c", rows, 10, 5, 0.5, "latency_ms", "top1")
@@ -267,7 +293,10 @@ def test_expect_close_refuses_a_number_beyond_tolerance_and_names_it():
 
 
 def test_expect_top_matches_any_name_of_the_label(capsys):
-    measured = {"cat.bmp": [("Egyptian cat", 0.84), ("tabby, tabby cat", 0.08)], "owl": ("ruffed grouse, partridge", 0.4)}
+    measured = {
+        "cat.bmp": [("Egyptian cat", 0.84), ("tabby, tabby cat", 0.08)],
+        "owl": ("ruffed grouse, partridge", 0.4),
+    }
     checks.expect_top(measured, {"cat.bmp": ("egyptian cat", 0.85), "owl": ("partridge", 0.41)}, 0.08, "Photos")
     assert capsys.readouterr().out.startswith("✓ Photos: top answers as in the text")
     with pytest.raises(checks.ExpectationError, match="'Egyptian cat' here, 'tabby' in the text"):
@@ -276,12 +305,15 @@ def test_expect_top_matches_any_name_of_the_label(capsys):
         checks.expect_top(measured, {"cat.bmp": ("Egyptian cat", 0.60)}, 0.08, "Photos")
 
 
-@pytest.mark.parametrize(("call", "named"), [
-    (lambda: checks.check_dequantize(1.0, "abc", 0.5, 0), "q=str"),
-    (lambda: checks.check_wilson_interval((0.1, 0.2), "ten", 100), "hits=str"),
-    (lambda: checks.check_top_label("cat", "probs", ["cat"]), "probs=str"),
-    (lambda: checks.check_label_index(["a"], 0), "check_label_index(labels: Sequence[str], answer, label: str)"),
-])
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        (lambda: checks.check_dequantize(1.0, "abc", 0.5, 0), "q=str"),
+        (lambda: checks.check_wilson_interval((0.1, 0.2), "ten", 100), "hits=str"),
+        (lambda: checks.check_top_label("cat", "probs", ["cat"]), "probs=str"),
+        (lambda: checks.check_label_index(["a"], 0), "check_label_index(labels: Sequence[str], answer, label: str)"),
+    ],
+)
 def test_bad_question_arguments_raise_a_check_error_naming_them(call, named, capsys):
     with pytest.raises(checks.CheckError, match=re.escape(named)):
         call()

@@ -82,8 +82,13 @@ def test_class_offset_comes_from_the_model_not_the_labels(tiny_models):
 
 @pytest.mark.parametrize("variant", ["readlines", "bom", "crlf", "cr", "spaces"])
 def test_label_text_is_cleaned_once(tiny_models, tmp_path, variant):
-    text = {"readlines": "rabbit\nhamster\ndog\n\n", "bom": "\ufeffrabbit\nhamster\ndog", "crlf": "rabbit\r\nhamster\r\ndog\r\n",
-            "cr": "rabbit\rhamster\rdog", "spaces": " rabbit \nhamster\t\ndog"}[variant]
+    text = {
+        "readlines": "rabbit\nhamster\ndog\n\n",
+        "bom": "\ufeffrabbit\nhamster\ndog",
+        "crlf": "rabbit\r\nhamster\r\ndog\r\n",
+        "cr": "rabbit\rhamster\rdog",
+        "spaces": " rabbit \nhamster\t\ndog",
+    }[variant]
     path = tmp_path / "labels.txt"
     path.write_bytes(text.encode("utf-8"))
     assert Classifier(tiny_models["float"], path).labels == LABELS  # a path is accepted …

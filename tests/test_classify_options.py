@@ -35,13 +35,17 @@ def test_float_input_uses_the_metadata_normalization(metadata_models, tiny_model
     pixels = photo_like[:32, :32]
     expected = np.asarray(tiny_models["keras"](pixels[None].astype(np.float32) / 255.0))[0]  # mean 0, std 255
     classifier = Classifier(metadata_models["float"], crop="none")
-    assert (classifier.mean, classifier.std, classifier.normalization_source) == ((0.0,), (255.0,),
-                                                                                  "the model's metadata")
+    assert (classifier.mean, classifier.std, classifier.normalization_source) == (
+        (0.0,),
+        (255.0,),
+        "the model's metadata",
+    )
     np.testing.assert_allclose(classifier.predict(pixels), expected, atol=1e-5)
     # Given values win over the metadata; the default is MobileNet's 127.5 / 127.5.
     mobilenet = np.asarray(tiny_models["keras"]((pixels[None].astype(np.float32) - 127.5) / 127.5))[0]
-    np.testing.assert_allclose(Classifier(metadata_models["float"], mean=127.5, std=127.5).predict(pixels),
-                               mobilenet, atol=1e-5)
+    np.testing.assert_allclose(
+        Classifier(metadata_models["float"], mean=127.5, std=127.5).predict(pixels), mobilenet, atol=1e-5
+    )
     np.testing.assert_allclose(Classifier(tiny_models["float"]).predict(pixels), mobilenet, atol=1e-5)
 
 
@@ -130,9 +134,14 @@ def test_region_classifies_that_part(classifier, photo_like):
 
 @pytest.mark.parametrize(
     ("region", "message"),
-    [((40, 0, 30, 10), "reaches outside the 64×48 image"), ((-1, 0, 10, 10), "reaches outside"),
-     ((0, 0, 64, 49), "y \\+ height ≤ 48"), ((0, 0, 0, 10), "empty"), ((1, 2, 3), "four numbers"),
-     ("center", "four numbers")],
+    [
+        ((40, 0, 30, 10), "reaches outside the 64×48 image"),
+        ((-1, 0, 10, 10), "reaches outside"),
+        ((0, 0, 64, 49), "y \\+ height ≤ 48"),
+        ((0, 0, 0, 10), "empty"),
+        ((1, 2, 3), "four numbers"),
+        ("center", "four numbers"),
+    ],
 )
 def test_region_outside_the_image_is_an_error(classifier, photo_like, region, message):
     with pytest.raises(OptionError, match=message):

@@ -57,7 +57,9 @@ def test_without_metadata_labels_must_be_given(task_models, wide_image):
 
 
 def test_a_classifier_or_segmenter_given_to_detect(tiny_models, task_models, wide_image):
-    with pytest.raises(ModelError, match="an image classifier, not an object detector: one output of 3 scores.*Classifier"):
+    with pytest.raises(
+        ModelError, match="an image classifier, not an object detector: one output of 3 scores.*Classifier"
+    ):
         detect(tiny_models["float"], wide_image)
     with pytest.raises(ModelError, match="a segmentation model, not an object detector.*segment"):
         detect(task_models["segmenter"], wide_image)
@@ -66,7 +68,9 @@ def test_a_classifier_or_segmenter_given_to_detect(tiny_models, task_models, wid
 def test_a_detector_or_segmenter_given_to_classifier(task_models):
     with pytest.raises(ModelError, match="object detector.*helpers.detection.detect"):
         Classifier(task_models["detector"])
-    with pytest.raises(ModelError, match="segmentation model, not an image classifier: 16×16×3 scores.*helpers.segmentation.segment"):
+    with pytest.raises(
+        ModelError, match="segmentation model, not an image classifier: 16×16×3 scores.*helpers.segmentation.segment"
+    ):
         Classifier(task_models["segmenter"])
 
 

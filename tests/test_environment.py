@@ -15,14 +15,17 @@ def test_missing_mediapipe_names_what_needs_it():
     found = dict.fromkeys(environment.MINIMUM, "99.0")
     found["mediapipe"] = None
     assert environment.problems(found) == [
-        "mediapipe is not installed (notebook 01 and helpers.metadata need it): pip install 'mediapipe>=1.2'"]
+        "mediapipe is not installed (notebook 01 and helpers.metadata need it): pip install 'mediapipe>=1.2'"
+    ]
 
 
 def test_import_mediapipe_skips_tensorflow_and_leaves_it_importable():
-    code = ("import sys; from helpers.environment import import_mediapipe; mp = import_mediapipe(); "
-            "from mediapipe.tasks.python import vision; "
-            "print('tensorflow' in sys.modules, sys.modules.get('tensorflow', 0) is None, hasattr(vision, "
-            "'ImageClassifier')); import importlib.util; print(importlib.util.find_spec('tensorflow') is not None)")
+    code = (
+        "import sys; from helpers.environment import import_mediapipe; mp = import_mediapipe(); "
+        "from mediapipe.tasks.python import vision; "
+        "print('tensorflow' in sys.modules, sys.modules.get('tensorflow', 0) is None, hasattr(vision, "
+        "'ImageClassifier')); import importlib.util; print(importlib.util.find_spec('tensorflow') is not None)"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["False", "False", "True", "True"]
@@ -47,8 +50,11 @@ def test_restart_only_for_replaced_packages_that_are_loaded(monkeypatch, capsys)
     now = {"numpy": "2.1.3", "pooch": "1.9.0", "mediapipe": "1.2.2"}
     monkeypatch.setattr(environment, "distributions", lambda: now)
     monkeypatch.setattr(environment, "loaded", dict)  # only the records below, no __version__
-    monkeypatch.setattr(environment.metadata, "packages_distributions",
-                        lambda: {"numpy": ["numpy"], "pooch": ["pooch"], "mediapipe": ["mediapipe"]})
+    monkeypatch.setattr(
+        environment.metadata,
+        "packages_distributions",
+        lambda: {"numpy": ["numpy"], "pooch": ["pooch"], "mediapipe": ["mediapipe"]},
+    )
     monkeypatch.setitem(sys.modules, "numpy", sys.modules["numpy"])
     monkeypatch.delitem(sys.modules, "pooch", raising=False)
     monkeypatch.delitem(sys.modules, "mediapipe", raising=False)
@@ -90,9 +96,11 @@ def test_minimums_match_pyproject_floors():
 
 
 def test_release_memory_returns_freed_heap():
-    code = ("import numpy as np; from helpers import environment; "
-            "blocks = [np.ones(256 * 1024, dtype=np.float64) for _ in range(800)]; "  # 1.6 GB in 2 MB blocks
-            "del blocks; before, after = environment.release_memory(); print(before, after)")
+    code = (
+        "import numpy as np; from helpers import environment; "
+        "blocks = [np.ones(256 * 1024, dtype=np.float64) for _ in range(800)]; "  # 1.6 GB in 2 MB blocks
+        "del blocks; before, after = environment.release_memory(); print(before, after)"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=300)
     before, after = map(int, out.stdout.split())
     assert before > 0 and after > 0
@@ -101,13 +109,14 @@ def test_release_memory_returns_freed_heap():
 
 def _resident_after_freeing(env: dict[str, str]) -> tuple[bool, int]:
     """In a new process: whether frugal_heap applied, and the resident MB left after freeing 200 MB."""
-    code = ("import numpy as np; from helpers import environment; applied = environment.frugal_heap(); "
-            "warm = np.ones(2 ** 19); del warm; "  # glibc by default raises its mmap threshold to 4 MB here
-            "blocks = [np.ones(2 ** 18) for _ in range(100)]; pin = bytearray(300_000); del blocks; "  # 100 x 2 MB, then
-            # a block above them that keeps glibc's default from trimming the heap's top
-            "print(applied, environment.resident_bytes() // 2 ** 20)")
-    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=300,
-                         env=env)
+    code = (
+        "import numpy as np; from helpers import environment; applied = environment.frugal_heap(); "
+        "warm = np.ones(2 ** 19); del warm; "  # glibc by default raises its mmap threshold to 4 MB here
+        "blocks = [np.ones(2 ** 18) for _ in range(100)]; pin = bytearray(300_000); del blocks; "  # 100 x 2 MB, then
+        # a block above them that keeps glibc's default from trimming the heap's top
+        "print(applied, environment.resident_bytes() // 2 ** 20)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=300, env=env)
     applied, resident = out.stdout.split()
     return applied == "True", int(resident)
 

@@ -180,7 +180,7 @@ def test_importing_explain_does_not_import_tensorflow():
 def test_rank_correlation_is_spearman_with_average_ranks():
     assert explain.ranks(np.array([10, 30, 20, 20])).tolist() == [1.0, 4.0, 2.5, 2.5]
     a = np.array([[1.0, 2.0], [3.0, 4.0]])
-    assert explain.rank_correlation(a, a ** 3) == pytest.approx(1.0)  # any increasing transform
+    assert explain.rank_correlation(a, a**3) == pytest.approx(1.0)  # any increasing transform
     assert explain.rank_correlation(a, -a) == pytest.approx(-1.0)
     assert explain.rank_correlation(np.array([1, 2, 3, 4, 5]), np.array([2, 1, 4, 3, 5])) == pytest.approx(0.8)
     assert np.isnan(explain.rank_correlation(a, np.zeros((2, 2))))
@@ -189,7 +189,9 @@ def test_rank_correlation_is_spearman_with_average_ranks():
 def test_randomizing_the_top_layer_changes_the_occlusion_map(quadrant_models, two_squares):
     trained = quadrant_models["keras"]
     randomized = explain.randomize_top_layers(trained, 1, seed=0)
-    assert not np.allclose(randomized.get_layer("classes").get_weights()[0], trained.get_layer("classes").get_weights()[0])
+    assert not np.allclose(
+        randomized.get_layer("classes").get_weights()[0], trained.get_layer("classes").get_weights()[0]
+    )
     assert trained.get_layer("classes").get_weights()[0][0, 0] == pytest.approx(4 / 3)  # the original is untouched
     maps = [explain.occlusion(model, two_squares, 0, patch=8, stride=4) for model in (trained, randomized)]
     assert explain.rank_correlation(*maps) < 0.5
@@ -211,9 +213,12 @@ def test_randomizing_the_top_layers_changes_grad_cam_on_average(quadrant_models,
     # proves little; over eight seeds the map must be unrelated to the trained one on average.
     model = quadrant_models["colour"]
     trained = explain.grad_cam(model, colour_squares, 0, layer="features")
-    correlations = [explain.rank_correlation(trained, explain.grad_cam(explain.randomize_top_layers(model, 2, seed),
-                                                                       colour_squares, 0, layer="features"))
-                    for seed in range(8)]
+    correlations = [
+        explain.rank_correlation(
+            trained, explain.grad_cam(explain.randomize_top_layers(model, 2, seed), colour_squares, 0, layer="features")
+        )
+        for seed in range(8)
+    ]
     flat = [c for c in correlations if np.isnan(c)]  # all-zero maps: nothing left of the trained one
     assert np.mean(np.nan_to_num(correlations, nan=0.0)) < 0.5 and len(flat) < 8, correlations
 
@@ -355,8 +360,9 @@ def test_checks_accept_every_form_of_a_right_answer(quadrant_models, two_squares
 
     a, b = np.array([[1.0, 5.0], [2.0, 2.0]]), np.array([[0.3, 0.1], [0.9, 0.2]])
     rho = explain.rank_correlation(a, b)
-    ordinal = np.corrcoef(np.argsort(np.argsort(a.ravel(), kind="stable")),
-                          np.argsort(np.argsort(b.ravel(), kind="stable")))[0, 1]
+    ordinal = np.corrcoef(
+        np.argsort(np.argsort(a.ravel(), kind="stable")), np.argsort(np.argsort(b.ravel(), kind="stable"))
+    )[0, 1]
     for answer in (rho, np.float64(rho), np.array(rho), ordinal):
         assert check_rank_correlation(answer, a, b)
     pearson = np.corrcoef(a.ravel(), b.ravel())[0, 1]

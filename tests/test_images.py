@@ -279,8 +279,11 @@ def test_the_default_crop_is_the_central_square_and_fractions_crop_further():
     assert (centre[..., 1] == 255).all() and centre[..., [0, 2]].max() == 0
     squashed = np.asarray(resize_for_model(image, (9, 9), crop="none"))
     assert squashed[:, 0, 0].min() == 255 and squashed[:, -1, 2].min() == 255
-    half = resize_for_model(Image.fromarray(np.arange(100 * 100 * 3, dtype=np.uint32).reshape(100, 100, 3).astype(
-        np.uint8)), (10, 10), crop=0.5)
+    half = resize_for_model(
+        Image.fromarray(np.arange(100 * 100 * 3, dtype=np.uint32).reshape(100, 100, 3).astype(np.uint8)),
+        (10, 10),
+        crop=0.5,
+    )
     assert half.size == (10, 10)
 
 

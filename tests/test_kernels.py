@@ -33,8 +33,9 @@ def _run(model: str, value: str | None) -> str:
     env = {k: v for k, v in os.environ.items() if k != kernels.ENV}
     if value is not None:
         env[kernels.ENV] = value
-    return subprocess.run([sys.executable, "-c", SCRIPT, model], env=env, capture_output=True, text=True,
-                          check=True, timeout=120).stdout.split()
+    return subprocess.run(
+        [sys.executable, "-c", SCRIPT, model], env=env, capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
 
 
 def test_reference_kernels_apply_to_interpreters_made_by_hand(tiny_models):

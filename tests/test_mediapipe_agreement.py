@@ -41,8 +41,9 @@ def mp_image(pixels) -> mp.Image:
 
 
 def mp_classify(model_path, pixels, max_results: int = 3):
-    options = vision.ImageClassifierOptions(base_options=mp_tasks.BaseOptions(model_asset_path=str(model_path)),
-                                            max_results=max_results)
+    options = vision.ImageClassifierOptions(
+        base_options=mp_tasks.BaseOptions(model_asset_path=str(model_path)), max_results=max_results
+    )
     with vision.ImageClassifier.create_from_options(options) as classifier:
         return classifier.classify(mp_image(pixels)).classifications[0].categories
 
@@ -70,11 +71,23 @@ def test_mediapipe_reads_the_metadata_our_tests_write(metadata_models, photo_lik
         assert ours[category.index] == pytest.approx(category.score, abs=1e-5)
 
 
-PHOTOS = ["cat.bmp", "parrot.jpg", "owl.jpg", "hot_dog.jpg", "burger_crop.jpg", "cats_and_dogs.jpg",
-          "grace_hopper.bmp", "sunflower.bmp"]
-CLASSIFIERS = ["mobilenet_v1_0.25_224_quant.tflite", "mobilenet_v2_1.0_224_quant.tflite",
-               "tf2_mobilenet_v2_1.0_224_ptq.tflite", "automl_flowers_quant.tflite",
-               "mobilenet_v1_0.25_224_metadata.tflite"]
+PHOTOS = [
+    "cat.bmp",
+    "parrot.jpg",
+    "owl.jpg",
+    "hot_dog.jpg",
+    "burger_crop.jpg",
+    "cats_and_dogs.jpg",
+    "grace_hopper.bmp",
+    "sunflower.bmp",
+]
+CLASSIFIERS = [
+    "mobilenet_v1_0.25_224_quant.tflite",
+    "mobilenet_v2_1.0_224_quant.tflite",
+    "tf2_mobilenet_v2_1.0_224_ptq.tflite",
+    "automl_flowers_quant.tflite",
+    "mobilenet_v1_0.25_224_metadata.tflite",
+]
 
 
 @pytest.mark.assets
@@ -111,8 +124,9 @@ def test_a_float_model_without_normalization_metadata():
 def test_same_detections_as_mediapipe_object_detector(photo):
     model_path = assets.fetch("models/ssd_mobilenet_v1_coco_quant.tflite")
     pixels = np.asarray(resize_for_model(load_image(assets.fetch(f"images/{photo}")), (300, 300), crop="none"))
-    options = vision.ObjectDetectorOptions(base_options=mp_tasks.BaseOptions(model_asset_path=str(model_path)),
-                                           score_threshold=0.3)
+    options = vision.ObjectDetectorOptions(
+        base_options=mp_tasks.BaseOptions(model_asset_path=str(model_path)), score_threshold=0.3
+    )
     with vision.ObjectDetector.create_from_options(options) as detector:
         theirs = detector.detect(mp_image(pixels)).detections
     ours = detect(model_path, pixels, score_threshold=0.3)
@@ -132,8 +146,11 @@ def test_same_mask_as_mediapipe_image_segmenter(photo):
     # segmentation_input is already 257×257, the model's size; the others are resized (squashed) first.
     model_path = assets.fetch("models/deeplabv3_257.tflite")
     image = resize_for_model(load_image(assets.fetch(f"images/{photo}")), (257, 257), crop="none")
-    options = vision.ImageSegmenterOptions(base_options=mp_tasks.BaseOptions(model_asset_path=str(model_path)),
-                                           output_category_mask=True, output_confidence_masks=False)
+    options = vision.ImageSegmenterOptions(
+        base_options=mp_tasks.BaseOptions(model_asset_path=str(model_path)),
+        output_category_mask=True,
+        output_confidence_masks=False,
+    )
     with vision.ImageSegmenter.create_from_options(options) as segmenter:
         result = segmenter.segment(mp_image(image))
         their_labels = segmenter.labels

@@ -71,7 +71,7 @@ def test_not_a_model_and_damaged_metadata(tmp_path, metadata_models):
     data = bytearray(metadata_models["float"].read_bytes())
     at = data.find(b"M001")
     assert at > 0
-    data[at:at + 4] = b"XXXX"
+    data[at : at + 4] = b"XXXX"
     damaged = tmp_path / "damaged.tflite"
     damaged.write_bytes(bytes(data))
     with pytest.raises(MetadataError, match="not a metadata flatbuffer"):
@@ -79,9 +79,11 @@ def test_not_a_model_and_damaged_metadata(tmp_path, metadata_models):
 
 
 def test_reading_metadata_imports_neither_tensorflow_nor_mediapipe(metadata_models):
-    code = (f"import sys; from helpers.metadata import read_metadata; "
-            f"assert read_metadata(r'{metadata_models['float']}').labels() == ['cat', 'dog', 'bird']; "
-            f"print(sorted(m for m in ('tensorflow', 'mediapipe', 'keras') if m in sys.modules))")
+    code = (
+        f"import sys; from helpers.metadata import read_metadata; "
+        f"assert read_metadata(r'{metadata_models['float']}').labels() == ['cat', 'dog', 'bird']; "
+        f"print(sorted(m for m in ('tensorflow', 'mediapipe', 'keras') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"

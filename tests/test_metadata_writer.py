@@ -29,12 +29,21 @@ def _read(data: bytes):
     return schema.ModelMetadataT.InitFromObj(schema.ModelMetadata.GetRootAs(buffer, 0))
 
 
-@pytest.mark.parametrize(("kind", "mean", "std"), [("uint8", None, None), ("int8", None, None), ("float", 127.5, 127.5)])
+@pytest.mark.parametrize(
+    ("kind", "mean", "std"), [("uint8", None, None), ("int8", None, None), ("float", 127.5, 127.5)]
+)
 def test_metadata_describes_the_input_and_carries_the_labels(tiny_models, kind, mean, std):
     data = tiny_models[kind].read_bytes()
     normalization = None if mean is None else (mean, std)
-    out = metadata_writer.add_metadata(data, LABELS, name="tiny", description="a test", normalization=normalization,
-                                       author="class", license="Apache-2.0")
+    out = metadata_writer.add_metadata(
+        data,
+        LABELS,
+        name="tiny",
+        description="a test",
+        normalization=normalization,
+        author="class",
+        license="Apache-2.0",
+    )
     assert zipfile.ZipFile(io.BytesIO(out)).namelist() == ["labels.txt"]
     assert zipfile.ZipFile(io.BytesIO(out)).read("labels.txt").decode().split() == LABELS
     meta, md = _read(out), metadata_schema()
@@ -47,7 +56,9 @@ def test_metadata_describes_the_input_and_carries_the_labels(tiny_models, kind, 
     assert (size.width, size.height) == (32, 32)
     options = tensor_in.processUnits[0].options
     expected_mean, expected_std = metadata_writer.input_normalization(data, normalization)
-    assert options.mean.tolist() == [pytest.approx(expected_mean)] and options.std.tolist() == [pytest.approx(expected_std)]
+    assert options.mean.tolist() == [pytest.approx(expected_mean)] and options.std.tolist() == [
+        pytest.approx(expected_std)
+    ]
     if kind != "float":  # the quantization is the normalization: real = scale × (q − zero_point)
         details = Classifier(tiny_models[kind]).input_details
         scale, zero = details["quantization"]
@@ -73,8 +84,9 @@ def test_mediapipe_classifies_with_the_metadata(tiny_models, photo_like, tmp_pat
 
     path = metadata_writer.write_with_metadata(tiny_models["uint8"], LABELS, tmp_path / "tiny_meta.tflite")
     pixels = transfer.load_pixels([photo_like], size=(32, 32), progress=False)[0]
-    options = vision.ImageClassifierOptions(base_options=mp_tasks.BaseOptions(model_asset_path=str(path)),
-                                            max_results=3)
+    options = vision.ImageClassifierOptions(
+        base_options=mp_tasks.BaseOptions(model_asset_path=str(path)), max_results=3
+    )
     with vision.ImageClassifier.create_from_options(options) as classifier:
         result = classifier.classify(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.ascontiguousarray(pixels)))
     scores = {c.category_name: c.score for c in result.classifications[0].categories}
@@ -111,8 +123,10 @@ def test_metadata_writer_does_not_import_tensorflow(tiny_models):
     import subprocess
     import sys
 
-    code = ("import sys\nfrom helpers import metadata_writer\n"
-            f"metadata_writer.add_metadata(open({str(tiny_models['uint8'])!r}, 'rb').read(), ['a','b','c'], name='x')\n"
-            "print('tensorflow' in sys.modules)")
+    code = (
+        "import sys\nfrom helpers import metadata_writer\n"
+        f"metadata_writer.add_metadata(open({str(tiny_models['uint8'])!r}, 'rb').read(), ['a','b','c'], name='x')\n"
+        "print('tensorflow' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"

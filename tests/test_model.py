@@ -23,14 +23,23 @@ def odd_models(tmp_path_factory, to_tflite) -> dict:
     keras.utils.set_random_seed(1)
     conv = keras.layers.Conv2D(4, 3, activation="relu")
     features = keras.Sequential([keras.Input((16, 16, 3)), conv, keras.layers.GlobalAveragePooling2D()])
-    logits = keras.Sequential([keras.Input((16, 16, 3)), conv, keras.layers.GlobalAveragePooling2D(),
-                               keras.layers.Dense(3)])
-    dynamic = keras.Sequential([keras.Input((None, None, 3)), keras.layers.Conv2D(3, 3),
-                                keras.layers.GlobalAveragePooling2D(), keras.layers.Softmax()])
-    batch_two = keras.Sequential([keras.Input((16, 16, 3), batch_size=2), keras.layers.Flatten(),
-                                  keras.layers.Dense(3, activation="softmax")])
-    unit = keras.Sequential([keras.Input((16, 16, 3)), keras.layers.Flatten(),
-                             keras.layers.Dense(3, activation="softmax")])  # trained on [0, 1] pixels
+    logits = keras.Sequential(
+        [keras.Input((16, 16, 3)), conv, keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3)]
+    )
+    dynamic = keras.Sequential(
+        [
+            keras.Input((None, None, 3)),
+            keras.layers.Conv2D(3, 3),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Softmax(),
+        ]
+    )
+    batch_two = keras.Sequential(
+        [keras.Input((16, 16, 3), batch_size=2), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")]
+    )
+    unit = keras.Sequential(
+        [keras.Input((16, 16, 3)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")]
+    )  # trained on [0, 1] pixels
     rng = np.random.default_rng(0)
 
     def unit_range():
@@ -39,8 +48,13 @@ def odd_models(tmp_path_factory, to_tflite) -> dict:
 
     folder = tmp_path_factory.mktemp("odd")
     out = {"unit_keras": unit}
-    for name, data in {"features": to_tflite(features), "logits": to_tflite(logits), "dynamic": to_tflite(dynamic),
-                       "batch_two": to_tflite(batch_two), "unit_uint8": to_tflite(unit, unit_range, tf.uint8)}.items():
+    for name, data in {
+        "features": to_tflite(features),
+        "logits": to_tflite(logits),
+        "dynamic": to_tflite(dynamic),
+        "batch_two": to_tflite(batch_two),
+        "unit_uint8": to_tflite(unit, unit_range, tf.uint8),
+    }.items():
         out[name] = folder / f"{name}.tflite"
         out[name].write_bytes(data)
     return out

@@ -75,8 +75,9 @@ def test_risk_coverage_curve_draws_models_in_different_colours_and_marks_the_cho
 
 
 def test_grouped_bars_place_each_series_side_by_side():
-    ax = plots.grouped_bars(["cat", "hot dog"], {"small": [0.5, 0.2], "large": [0.9, 0.8]},
-                            title="Top-1", ylabel="probability")
+    ax = plots.grouped_bars(
+        ["cat", "hot dog"], {"small": [0.5, 0.2], "large": [0.9, 0.8]}, title="Top-1", ylabel="probability"
+    )
     assert len(ax.patches) == 4
     xs = sorted(patch.get_x() for patch in ax.patches)
     assert xs[0] < xs[1] < xs[2] < xs[3]
@@ -101,8 +102,11 @@ def test_detection_boxes_draw_one_labelled_box_per_detection():
     from helpers.detection import Detection
 
     image = Image.new("RGB", (200, 100))
-    found = [Detection("cat", 0.9, (10, 20, 30, 40)), Detection("dog", 0.6, (100, 0, 50, 50)),
-             Detection("cat", 0.55, (150, 50, 20, 20))]
+    found = [
+        Detection("cat", 0.9, (10, 20, 30, 40)),
+        Detection("dog", 0.6, (100, 0, 50, 50)),
+        Detection("cat", 0.55, (150, 50, 20, 20)),
+    ]
     ax = plots.detection_boxes(image, found, title="Boxes")
     boxes = [(p.get_x(), p.get_y(), p.get_width(), p.get_height()) for p in ax.patches]
     assert boxes == [(10, 20, 30, 40), (100, 0, 50, 50), (150, 50, 20, 20)]
@@ -123,12 +127,15 @@ def test_segmentation_overlay_legend_lists_present_classes_with_shares():
         plots.segmentation_overlay(image, mask[:, :3], ["a", "b", "c"])
 
 
-@pytest.mark.parametrize(("function", "args", "named"), [
-    (plots.probability_bars, (["a", "b"], ["x", "y"]), "probs=list"),
-    (plots.latency_histogram, (["fast", "slow"],), "times_ms=list"),
-    (plots.size_bars, (["a"], ["big"]), "sizes_bytes=list"),
-    (plots.probability_bars, (["a"],), "probability_bars(labels: Sequence[str], probs: Sequence[float]"),
-])
+@pytest.mark.parametrize(
+    ("function", "args", "named"),
+    [
+        (plots.probability_bars, (["a", "b"], ["x", "y"]), "probs=list"),
+        (plots.latency_histogram, (["fast", "slow"],), "times_ms=list"),
+        (plots.size_bars, (["a"], ["big"]), "sizes_bytes=list"),
+        (plots.probability_bars, (["a"],), "probability_bars(labels: Sequence[str], probs: Sequence[float]"),
+    ],
+)
 def test_bad_arguments_raise_a_plot_error_naming_them(function, args, named):
     with pytest.raises(PlotError, match=re.escape(named)) as caught:
         function(*args)
@@ -138,7 +145,9 @@ def test_bad_arguments_raise_a_plot_error_naming_them(function, args, named):
 
 def test_photo_grid_credits_wrap_under_their_own_photo_without_overlapping():
     long_credit = "Photo: someone, https://www.flickr.com/photos/104286287@N06/10090824183/ — CC BY 2.0"
-    images = [np.zeros((h, w, 3), dtype=np.uint8) for w, h in [(320, 240), (240, 320), (500, 200), (200, 200), (64, 48)]]
+    images = [
+        np.zeros((h, w, 3), dtype=np.uint8) for w, h in [(320, 240), (240, 320), (500, 200), (200, 200), (64, 48)]
+    ]
     axes = plots.show_photos(images, [f"photo {i}" for i in range(5)], [long_credit] * 5, columns=5, size=2.6)
     fig = plots.figure_of(axes)
     assert plots.text_overlaps(fig) == []

@@ -22,13 +22,15 @@ def dense_model():
     import keras
 
     keras.utils.set_random_seed(1)
-    return keras.Sequential([
-        keras.Input((8, 8, 3)),
-        keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
-        keras.layers.Flatten(),
-        keras.layers.Dense(32, activation="relu"),
-        keras.layers.Dense(4, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((8, 8, 3)),
+            keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+            keras.layers.Flatten(),
+            keras.layers.Dense(32, activation="relu"),
+            keras.layers.Dense(4, activation="softmax"),
+        ]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -116,29 +118,35 @@ def test_an_all_zero_range_still_has_a_scale():
     assert quantize.quantization_params(0.0, 0.0, "int8", symmetric=True) == (1.0, 0)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"scale": 0.0}, "positive"),
-    ({"scale": -0.1}, "positive"),
-    ({"scale": float("nan")}, "positive"),
-    ({"zero_point": 300}, "outside the int8 range"),
-    ({"dtype": "float32"}, "stored as"),
-    ({"dtype": "int64"}, "stored as"),
-    ({"dtype": "no such type"}, "not a numpy type"),
-    ({"values": [1.0, float("nan")]}, "NaN"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"scale": 0.0}, "positive"),
+        ({"scale": -0.1}, "positive"),
+        ({"scale": float("nan")}, "positive"),
+        ({"zero_point": 300}, "outside the int8 range"),
+        ({"dtype": "float32"}, "stored as"),
+        ({"dtype": "int64"}, "stored as"),
+        ({"dtype": "no such type"}, "not a numpy type"),
+        ({"values": [1.0, float("nan")]}, "NaN"),
+    ],
+)
 def test_quantize_rejects_bad_input(kwargs, message):
     arguments = {"values": [0.5], "scale": 0.1, "zero_point": 0, "dtype": "int8"} | kwargs
     with pytest.raises(QuantizationError, match=message):
         quantize.quantize(**arguments)
 
 
-@pytest.mark.parametrize("args, message", [
-    ((1.0, -1.0), "above high"),
-    ((float("-inf"), 1.0), "finite"),
-    ((-1.0, float("nan")), "finite"),
-    ((-1.0, 1.0, "uint8", True), "signed type"),
-    ((-1.0, 1.0, "float16"), "stored as"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((1.0, -1.0), "above high"),
+        ((float("-inf"), 1.0), "finite"),
+        ((-1.0, float("nan")), "finite"),
+        ((-1.0, 1.0, "uint8", True), "signed type"),
+        ((-1.0, 1.0, "float16"), "stored as"),
+    ],
+)
 def test_quantization_params_reject_bad_ranges(args, message):
     with pytest.raises(QuantizationError, match=message):
         quantize.quantization_params(*args)
@@ -202,8 +210,10 @@ def test_operators_show_the_recipe(converted):
 
 
 def test_converter_flags_read_back_each_recipe(dense_model, samples):
-    flags = {mode: quantize.converter_flags(quantize.make_converter(dense_model, mode, samples if mode == "int8"
-                                                                    else None)) for mode in quantize.MODES}
+    flags = {
+        mode: quantize.converter_flags(quantize.make_converter(dense_model, mode, samples if mode == "int8" else None))
+        for mode in quantize.MODES
+    }
     assert flags["float32"] == {}
     assert flags["dynamic"] == {"optimizations": "[DEFAULT]"}
     assert flags["float16"]["target_spec.supported_types"] == "[float16]"
@@ -223,17 +233,20 @@ def test_representative_dataset_yields_one_sample_at_a_time(samples):
         quantize.representative_dataset(np.zeros((0, 8, 8, 3)))
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"mode": "int4"}, "Unknown conversion mode"),
-    ({"mode": "int8", "samples": None}, "needs samples"),
-    ({"mode": "dynamic", "samples": "SAMPLES"}, "Only full-integer"),
-    ({"mode": "float16", "io_type": "uint8"}, "Only a full-integer"),
-    ({"mode": "int8", "io_type": "int16"}, "io_type must be"),
-    ({"mode": "int8", "samples": np.zeros((5, 16, 16, 3))}, "Resize them"),
-    ({"mode": "int8", "samples": np.zeros((8, 8, 3))}, "non-empty batch"),
-    ({"mode": "int8", "samples": np.zeros((0, 8, 8, 3))}, "non-empty batch"),
-    ({"mode": "int8", "samples": np.full((2, 8, 8, 3), np.nan)}, "NaN"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"mode": "int4"}, "Unknown conversion mode"),
+        ({"mode": "int8", "samples": None}, "needs samples"),
+        ({"mode": "dynamic", "samples": "SAMPLES"}, "Only full-integer"),
+        ({"mode": "float16", "io_type": "uint8"}, "Only a full-integer"),
+        ({"mode": "int8", "io_type": "int16"}, "io_type must be"),
+        ({"mode": "int8", "samples": np.zeros((5, 16, 16, 3))}, "Resize them"),
+        ({"mode": "int8", "samples": np.zeros((8, 8, 3))}, "non-empty batch"),
+        ({"mode": "int8", "samples": np.zeros((0, 8, 8, 3))}, "non-empty batch"),
+        ({"mode": "int8", "samples": np.full((2, 8, 8, 3), np.nan)}, "NaN"),
+    ],
+)
 def test_convert_rejects_impossible_settings(dense_model, samples, cache, kwargs, message):
     arguments = {"samples": None} | kwargs
     if isinstance(arguments["samples"], str):
@@ -332,8 +345,9 @@ def test_save_model_names_files_by_content(converted, monkeypatch, tmp_path):
 def test_a_read_only_cache_falls_back_to_a_temporary_folder(monkeypatch, tmp_path):
     monkeypatch.setenv("CLASSROOM_CACHE_DIR", str(tmp_path / "read-only"))
     real_access = os.access
-    monkeypatch.setattr(quantize.os, "access",
-                        lambda path, mode: False if "read-only" in str(path) else real_access(path, mode))
+    monkeypatch.setattr(
+        quantize.os, "access", lambda path, mode: False if "read-only" in str(path) else real_access(path, mode)
+    )
     folder = quantize.converted_dir()
     assert "read-only" not in str(folder) and folder.name == "edge-image-classroom-converted"
 
@@ -398,8 +412,9 @@ def test_bias_scale_is_input_scale_times_weight_scale(converted):
 def test_read_constant_gives_the_stored_weights(dense_model, converted):
     tensors = quantize.inspect_tensors(converted["float32"])
     dense = next(t for t in tensors if t.role == "weights" and t.shape == (4, 32))
-    np.testing.assert_allclose(quantize.read_constant(converted["float32"], dense),
-                               dense_model.layers[-1].get_weights()[0].T, rtol=1e-6)
+    np.testing.assert_allclose(
+        quantize.read_constant(converted["float32"], dense), dense_model.layers[-1].get_weights()[0].T, rtol=1e-6
+    )
     assert quantize.read_constant(converted["float32"], dense.index).shape == (4, 32)
 
 
@@ -445,12 +460,15 @@ def test_short_name_drops_the_model_prefix_and_fused_parts():
     assert len(quantize.short_name("m/" + "x" * 80 + "/y", width=20)) == 20
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "No model file"),
-    (b"", "not a TensorFlow Lite model"),
-    (b"<!DOCTYPE html><html>", "not a TensorFlow Lite model"),
-    (b"\x1c\x00\x00\x00TFL3" + b"\xff" * 20, "damaged"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "No model file"),
+        (b"", "not a TensorFlow Lite model"),
+        (b"<!DOCTYPE html><html>", "not a TensorFlow Lite model"),
+        (b"\x1c\x00\x00\x00TFL3" + b"\xff" * 20, "damaged"),
+    ],
+)
 def test_inspection_rejects_files_that_are_not_models(tmp_path, content, message):
     path = tmp_path / "model.tflite"
     if content is not None:

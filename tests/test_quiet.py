@@ -10,20 +10,31 @@ import pytest
 from helpers import progress, quiet
 
 
-@pytest.mark.parametrize("line", [
-    "INFO: Created TensorFlow Lite XNNPACK delegate for CPU.",
-    "E0000 00:00:1732300000.123 1234 cuda_executor.cc:1228] INTERNAL: CUDA error: Failed call to cuInit",
-    ("2026-11-22 21:00:00.1: I external/local_xla/xla/tsl/cuda/cudart_stub.cc:32] Could not find cuda drivers on "
-     "your machine, GPU will not be used."),
-    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
-    "",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "INFO: Created TensorFlow Lite XNNPACK delegate for CPU.",
+        "E0000 00:00:1732300000.123 1234 cuda_executor.cc:1228] INTERNAL: CUDA error: Failed call to cuInit",
+        (
+            "2026-11-22 21:00:00.1: I external/local_xla/xla/tsl/cuda/cudart_stub.cc:32] Could not find cuda drivers on "
+            "your machine, GPU will not be used."
+        ),
+        "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+        "",
+    ],
+)
 def test_start_up_chatter_is_noise(line):
     assert quiet.is_noise(line)
 
 
-@pytest.mark.parametrize("line", ["ERROR: Didn't find op for builtin opcode 'CONV_2D' version '9'",
-                                  "RuntimeError: tensor 3 is not allocated", "Traceback (most recent call last):"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "ERROR: Didn't find op for builtin opcode 'CONV_2D' version '9'",
+        "RuntimeError: tensor 3 is not allocated",
+        "Traceback (most recent call last):",
+    ],
+)
 def test_errors_are_not_noise(line):
     assert not quiet.is_noise(line)
 
@@ -76,8 +87,11 @@ def test_hide_start_up_lines_filters_every_later_cell(capfd):
     assert capfd.readouterr().err == ""
     for _ in range(2):  # two later cells
         shell.events.callbacks["pre_run_cell"][0]()
-        os.write(2, b"W0000 00:00:1.0 1 inference_feedback_manager.cc:121] Feedback manager requires a model with a "
-                    b"single signature inference. Disabling support for feedback tensors.\nreal trouble\n")
+        os.write(
+            2,
+            b"W0000 00:00:1.0 1 inference_feedback_manager.cc:121] Feedback manager requires a model with a "
+            b"single signature inference. Disabling support for feedback tensors.\nreal trouble\n",
+        )
         shell.events.callbacks["post_run_cell"][0]()
         assert capfd.readouterr().err == "real trouble\n"
     assert quiet.hide_start_up_lines(shell) is True  # a second call adds no second pair of hooks

@@ -26,7 +26,14 @@ from helpers import AssetError, HelpersError, ImageError, LabelError, ModelError
 from helpers.classify import Classifier
 from helpers.images import load_image
 
-CAT_CLASSES = {"Egyptian cat", "tabby, tabby cat", "tiger cat", "Persian cat", "Siamese cat, Siamese", "lynx, catamount"}
+CAT_CLASSES = {
+    "Egyptian cat",
+    "tabby, tabby cat",
+    "tiger cat",
+    "Persian cat",
+    "Siamese cat, Siamese",
+    "lynx, catamount",
+}
 
 
 # ============================================================== odd but valid images
@@ -225,7 +232,9 @@ def test_two_processes_fetching_the_same_file(asset_registry, asset_server, tmp_
     )
     env = {**os.environ, assets.CACHE_ENV: str(tmp_path / "cache")}
     env.pop(assets.MIRROR_ENV, None)
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True) for _ in range(2)
+    ]
     outputs = [proc.communicate(timeout=60)[0].strip() for proc in procs]
     assert [proc.returncode for proc in procs] == [0, 0]
     assert outputs[0] == outputs[1] == str(tmp_path / "cache/models/m.bin")
@@ -238,8 +247,12 @@ def _tmpfs(folder: Path, size: str, read_only: bool = False):
     """Mount a tiny tmpfs (needs root); yields False when mounting is not possible here."""
     folder.mkdir(parents=True, exist_ok=True)
     options = f"size={size}" + (",ro" if read_only else "")
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)],
-                             capture_output=True, check=False).returncode == 0
+    mounted = (
+        subprocess.run(
+            ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
     try:
         yield mounted
     finally:
@@ -323,8 +336,11 @@ def _read_only_cache_holding(folder: Path, files: dict[str, bytes]):
             (folder / name).write_bytes(data)
         folders = sorted({p for p in folder.rglob("*") if p.is_dir()} | {folder}, reverse=True)
         how = None
-        if mounted and subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True,
-                                      check=False).returncode == 0:
+        if (
+            mounted
+            and subprocess.run(["mount", "-o", "remount,ro", str(folder)], capture_output=True, check=False).returncode
+            == 0
+        ):
             how = "read-only tmpfs mount"
         elif not mounted and os.geteuid() != 0:
             for path in folders:
@@ -397,8 +413,12 @@ def test_twenty_processes_repairing_the_same_file_never_lose_the_path(asset_regi
         "print(lost, wrong)\n"
     )
     env = {**os.environ, assets.CACHE_ENV: str(cache), assets.MIRROR_ENV: str(mirror)}
-    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(20)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(20)
+    ]
     results = [proc.communicate(timeout=240) for proc in procs]
     assert [proc.returncode for proc in procs] == [0] * 20, [err[-500:] for _, err in results if err]
     lost, wrong = (sum(int(out.split()[k]) for out, _ in results) for k in (0, 1))

@@ -68,10 +68,10 @@ def test_upsample_argmax_matches_a_direct_computation(monkeypatch):
     big = upsample_argmax(scores, (14, 10))
     ys = np.clip((np.arange(10) + 0.5) / 2 - 0.5, 0, 4)
     xs = np.clip((np.arange(14) + 0.5) / 2 - 0.5, 0, 6)
-    rows = np.stack([np.stack([np.interp(xs, np.arange(7), scores[r, :, c]) for c in range(4)], -1)
-                     for r in range(5)])
-    full = np.stack([np.stack([np.interp(ys, np.arange(5), rows[:, x, c]) for c in range(4)], -1)
-                     for x in range(14)], axis=1)
+    rows = np.stack([np.stack([np.interp(xs, np.arange(7), scores[r, :, c]) for c in range(4)], -1) for r in range(5)])
+    full = np.stack(
+        [np.stack([np.interp(ys, np.arange(5), rows[:, x, c]) for c in range(4)], -1) for x in range(14)], axis=1
+    )
     np.testing.assert_array_equal(big, full.argmax(-1))
     monkeypatch.setattr(segmentation, "_BAND_VALUES", 16)  # one row per band: the same answer
     np.testing.assert_array_equal(upsample_argmax(scores, (14, 10)), big)

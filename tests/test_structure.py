@@ -76,7 +76,9 @@ def test_lesson_summary_exercises_and_footer(notebook):
     cells = _cells(notebook)
     setup, summary, exercises = (_heading_index(cells, h) for h in ("## Setup", "## Summary", "## Exercises"))
     assert setup < summary < exercises
-    exercise_cells = [c for c in cells[exercises:] if c["cell_type"] == "markdown" and _text(c).startswith("**Exercise")]
+    exercise_cells = [
+        c for c in cells[exercises:] if c["cell_type"] == "markdown" and _text(c).startswith("**Exercise")
+    ]
     assert 2 <= len(exercise_cells) <= 4
     checks = [c for c in cells[exercises:] if c["cell_type"] == "code" and "check_" in _text(c)]
     assert len(checks) >= 2, "at least two exercises have a self-check"
@@ -96,9 +98,11 @@ def test_footer_links_to_its_neighbours(notebook):
 
 @pytest.mark.parametrize("path", [*NOTEBOOKS, *SOLUTIONS, ROOT / "README.md"], ids=lambda p: p.name)
 def test_relative_links_resolve(path):
-    texts = [_text(c) for c in _cells(path) if c["cell_type"] == "markdown"] if path.suffix == ".ipynb" else [
-        path.read_text()
-    ]
+    texts = (
+        [_text(c) for c in _cells(path) if c["cell_type"] == "markdown"]
+        if path.suffix == ".ipynb"
+        else [path.read_text()]
+    )
     readme_anchors = {
         "#" + re.sub(r"[^a-z0-9 -]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
         for line in (ROOT / "README.md").read_text().splitlines()
@@ -117,7 +121,8 @@ def test_relative_links_resolve(path):
                 if path.suffix == ".ipynb":
                     assert file_part.endswith(".ipynb"), (
                         f"{path.name} links to {target}: on Colab a relative link only reaches another notebook; "
-                        f"link to {own}{file_part} instead")
+                        f"link to {own}{file_part} instead"
+                    )
                 resolved = (path.parent / file_part).resolve()
             if resolved.name.endswith(".ipynb") and not resolved.exists():
                 number = int(resolved.name[:2])
@@ -151,14 +156,22 @@ def test_no_stored_widget_shows_its_raw_repr(path):
         for output in cell.get("outputs", []):
             text = "".join(output.get("data", {}).get("text/plain", ""))
             assert not re.match(r"(H|V)Box\(children=|\w+(Upload|Slider|Dropdown|Widget)\(", text), (
-                f"cell {i} stores a widget's raw text: return a helpers.widgets.described_box")
+                f"cell {i} stores a widget's raw text: return a helpers.widgets.described_box"
+            )
 
 
 def test_cleaning_keeps_a_widgets_sentence_and_drops_its_raw_text():
-    widget = {"output_type": "execute_result", "data": {"text/plain": ["[Upload button: run this notebook to …]"],
-                                                         "application/vnd.jupyter.widget-view+json": {}}}
-    raw = {"output_type": "display_data", "data": {"text/plain": ["HBox(children=(HTML(value='')…"],
-                                                   "application/vnd.jupyter.widget-view+json": {}}}
+    widget = {
+        "output_type": "execute_result",
+        "data": {
+            "text/plain": ["[Upload button: run this notebook to …]"],
+            "application/vnd.jupyter.widget-view+json": {},
+        },
+    }
+    raw = {
+        "output_type": "display_data",
+        "data": {"text/plain": ["HBox(children=(HTML(value='')…"], "application/vnd.jupyter.widget-view+json": {}},
+    }
     assert nbtools._is_widget(widget) and nbtools._is_sentence(widget)
     assert nbtools._is_widget(raw) and not nbtools._is_sentence(raw)
 
@@ -222,15 +235,20 @@ def _helpers_imports() -> dict[str, list[tuple[str, bool]]]:
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 found.append((node.module, id(node) in top))
                 if node.module == "helpers":  # from helpers import assets, plots
-                    found += [(f"helpers.{alias.name}", id(node) in top) for alias in node.names
-                              if (ROOT / "helpers" / f"{alias.name}.py").exists()]
+                    found += [
+                        (f"helpers.{alias.name}", id(node) in top)
+                        for alias in node.names
+                        if (ROOT / "helpers" / f"{alias.name}.py").exists()
+                    ]
     return imports
 
 
 def test_helpers_have_no_import_cycle():
     """No helpers module imports (even lazily, inside a function) one that imports it back."""
-    graph = {module: {name.split(".")[1] for name, _ in found if name.startswith("helpers.")} - {module}
-             for module, found in _helpers_imports().items()}
+    graph = {
+        module: {name.split(".")[1] for name, _ in found if name.startswith("helpers.")} - {module}
+        for module, found in _helpers_imports().items()
+    }
     state: dict[str, str] = {}
 
     def visit(module: str, path: list[str]) -> None:
@@ -254,8 +272,10 @@ def test_third_party_imports_are_declared_where_they_are_needed():
     """Every package helpers imports is a pyproject dependency; TensorFlow and Keras only lazily, from requirements.txt."""
     import tomllib
 
-    declared = {re.match(r"[A-Za-z0-9_.\-]+", spec).group().lower()
-                for spec in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]}
+    declared = {
+        re.match(r"[A-Za-z0-9_.\-]+", spec).group().lower()
+        for spec in tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    }
     suite = _requirements(ROOT / "requirements.txt")
     for module, found in _helpers_imports().items():
         for name, top_level in found:
@@ -270,18 +290,21 @@ def test_third_party_imports_are_declared_where_they_are_needed():
             assert distribution in declared, f"helpers/{module}.py imports {root}: add {distribution} to pyproject"
 
 
-def test_ruff_check_passes():
-    """The linter (configured in pyproject's [tool.ruff]) finds nothing in helpers, tests and tools.
-
-    Only ``ruff check``: ``ruff format`` would rewrite 47 of 55 files (about
-    5,000 diff lines), because the code aligns continuation lines by hand,
-    which the formatter does not keep.
-    """
+def test_ruff_check_and_format_pass():
+    """The linter and the formatter (configured in pyproject's [tool.ruff]) find nothing to change in helpers,
+    tests, tools and conftest.py: run ``ruff check`` and ``ruff format`` before committing."""
     import importlib.util
     import subprocess
 
     if importlib.util.find_spec("ruff") is None:
         pytest.skip("ruff is not installed: pip install -r requirements.txt")
-    result = subprocess.run([sys.executable, "-m", "ruff", "check", "--no-cache", "helpers", "tests", "tools"],
-                            check=False, cwd=ROOT, capture_output=True, text=True)
-    assert result.returncode == 0, result.stdout + result.stderr
+    paths = ["helpers", "tests", "tools", "conftest.py"]
+    for command in (["check"], ["format", "--check"]):
+        result = subprocess.run(
+            [sys.executable, "-m", "ruff", *command, "--no-cache", *paths],
+            check=False,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+        )
+        assert result.returncode == 0, f"ruff {' '.join(command)}: " + result.stdout + result.stderr

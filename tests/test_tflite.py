@@ -25,8 +25,10 @@ def mobilenet(tmp_path_factory):
     samples = np.random.default_rng(0).uniform(-1, 1, (4, 224, 224, 3)).astype(np.float32)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CLASSROOM_CACHE_DIR", str(tmp_path_factory.mktemp("converted")))
-        paths = {mode: quantize.convert(model, mode, samples if mode == "int8" else None, cache=False)
-                 for mode in ("float32", "int8")}
+        paths = {
+            mode: quantize.convert(model, mode, samples if mode == "int8" else None, cache=False)
+            for mode in ("float32", "int8")
+        }
     return model, paths
 
 
@@ -38,7 +40,8 @@ def test_pretrained_weights_are_found_by_their_layer_name(mobilenet):
     tensors = quantize.inspect_tensors(paths["float32"])
     np.testing.assert_array_equal(
         quantize.read_constant(paths["float32"], quantize.find_tensor(tensors, "conv_preds_1/convolution", "bias")),
-        bias)
+        bias,
+    )
     int8 = quantize.inspect_tensors(paths["int8"])
     conv1 = quantize.find_tensor(int8, "conv1_1/convolution", "weights")
     assert conv1.shape == (8, 3, 3, 3) and conv1.dtype == "int8" and conv1.per_channel
@@ -65,8 +68,12 @@ def _renamed_constants(path, folder):
 def test_lookups_do_not_depend_on_the_constants_own_names(mobilenet, tmp_path):
     """Notebook 05's lookups on TF 2.20's names (issue 11): the same tensors, found through their operators."""
     _, paths = mobilenet
-    lookups = [("conv_preds_1/convolution", None), ("conv1_1/convolution", "weights"),
-               ("conv_pw_13_1/convolution", "weights"), ("conv1_relu_1/Relu6", "bias")]
+    lookups = [
+        ("conv_preds_1/convolution", None),
+        ("conv1_1/convolution", "weights"),
+        ("conv_pw_13_1/convolution", "weights"),
+        ("conv1_relu_1/Relu6", "bias"),
+    ]
     for mode, path in paths.items():
         renamed = _renamed_constants(path, tmp_path)
         before, after = quantize.inspect_tensors(path), quantize.inspect_tensors(renamed)
@@ -75,8 +82,9 @@ def test_lookups_do_not_depend_on_the_constants_own_names(mobilenet, tmp_path):
             constants = [t for t in before if t.constant], [t for t in after if t.constant]
             found = [quantize.find_tensor(infos, text, role) for infos in constants]
             assert found[0].index == found[1].index, (mode, text)
-            np.testing.assert_array_equal(quantize.read_constant(path, found[0]),
-                                          quantize.read_constant(renamed, found[1]))
+            np.testing.assert_array_equal(
+                quantize.read_constant(path, found[0]), quantize.read_constant(renamed, found[1])
+            )
         assert after[found[1].index].summary()["name"].startswith("conv1_relu_1/Relu6")  # the layer, not arith…
 
 
@@ -87,9 +95,11 @@ def test_find_tensor_prefers_names_then_layers_and_weights_before_bias():
     def info(index, name, role, layer=""):
         return tflite.TensorInfo(index, name, (1,), "float32", (), (), 0, 4, role, layer)
 
-    tensors = [info(0, "arith.constant1", "bias", "m/dense/BiasAdd;m/dense/MatMul"),
-               info(1, "arith.constant2", "weights", "m/dense/BiasAdd;m/dense/MatMul"),
-               info(2, "m/dense/MatMul", "constant")]
+    tensors = [
+        info(0, "arith.constant1", "bias", "m/dense/BiasAdd;m/dense/MatMul"),
+        info(1, "arith.constant2", "weights", "m/dense/BiasAdd;m/dense/MatMul"),
+        info(2, "m/dense/MatMul", "constant"),
+    ]
     assert tflite.find_tensor(tensors, "m/dense/MatMul").index == 2  # an exact own name wins
     assert tflite.find_tensor(tensors[:2], "dense/MatMul").index == 1  # through the layer: weights first
     assert tflite.find_tensor(tensors, "dense/BiasAdd", "bias").index == 0
@@ -107,7 +117,10 @@ def test_the_file_is_read_once_and_checked(tiny_models, metadata_models, tmp_pat
     assert sum(file.stored_bytes().values()) == sum(t.nbytes for t in file.tensors())
     assert file.metadata_buffer() is None and file.embedded_files() == []
     with_meta = tflite.TFLiteFile(metadata_models["float"].read_bytes())
-    assert with_meta.metadata_buffer()[4:8] == b"M001" and with_meta.read_embedded_file("labels.txt") == b"cat\ndog\nbird\n"
+    assert (
+        with_meta.metadata_buffer()[4:8] == b"M001"
+        and with_meta.read_embedded_file("labels.txt") == b"cat\ndog\nbird\n"
+    )
     with pytest.raises(MetadataError, match="no embedded file 'x.txt'.*labels.txt"):
         with_meta.read_embedded_file("x.txt")
     with pytest.raises(ModelError, match="No model file"):
@@ -128,7 +141,9 @@ def test_the_file_is_read_once_and_checked(tiny_models, metadata_models, tmp_pat
 def test_pack_model_round_trips(tiny_models):
     data = tiny_models["int8"].read_bytes()
     again = tflite.pack_model(tflite.TFLiteFile(data).model_object())
-    assert [t.summary() for t in tflite.TFLiteFile(again).tensors()] == [t.summary() for t in tflite.TFLiteFile(data).tensors()]
+    assert [t.summary() for t in tflite.TFLiteFile(again).tensors()] == [
+        t.summary() for t in tflite.TFLiteFile(data).tensors()
+    ]
 
 
 # --------------------------------------------------------------------------- exports: labels and the pair
@@ -162,8 +177,9 @@ def _pair(exported):
 @pytest.mark.parametrize("failing", ["write labels", "write model", "replace labels", "replace model"])
 def test_a_failed_export_leaves_the_old_pair(tiny_models, tmp_path, monkeypatch, failing):
     features, ids = np.eye(3, dtype=np.float32), np.array([0, 1, 2])
-    old = transfer.export_classifier(tiny_models["uint8"], transfer.train_head(features, ids, steps=1), ["a", "b", "c"],
-                                     tmp_path)
+    old = transfer.export_classifier(
+        tiny_models["uint8"], transfer.train_head(features, ids, steps=1), ["a", "b", "c"], tmp_path
+    )
     before = _pair(old)
     action, which = failing.split()
     target = old.labels_path if which == "labels" else old.model_path

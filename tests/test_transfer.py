@@ -155,8 +155,9 @@ def test_extractor_output_is_the_dequantized_output_tensor(tiny_models, photo_li
     pixels = transfer.load_pixels([photo_like], size=(32, 32), progress=False)
     features = extractor.extract(pixels[0])
     assert features.dtype == np.float32 and features.shape == (3,)
-    np.testing.assert_array_equal(features, Classifier(tiny_models[kind]).run(
-        Classifier(tiny_models[kind]).preprocess(photo_like)))
+    np.testing.assert_array_equal(
+        features, Classifier(tiny_models[kind]).run(Classifier(tiny_models[kind]).preprocess(photo_like))
+    )
 
 
 def test_extract_batch_is_the_same_for_any_worker_count(tiny_models, photo_like):
@@ -456,8 +457,9 @@ def test_augment_pixels_is_reproducible_and_stays_inside_the_photo():
     np.testing.assert_allclose(same.astype(int), np.repeat(ramp, 2, axis=0), atol=1)
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [({"copies": 0}, "copies"), ({"max_angle": 50}, "max_angle"),
-                                                 ({"min_zoom": 0}, "min_zoom")])
+@pytest.mark.parametrize(
+    ("kwargs", "message"), [({"copies": 0}, "copies"), ({"max_angle": 50}, "max_angle"), ({"min_zoom": 0}, "min_zoom")]
+)
 def test_augment_pixels_rejects_bad_settings(kwargs, message):
     with pytest.raises(TransferError, match=message):
         transfer.augment_pixels(np.zeros((1, 8, 8, 3), np.uint8), **kwargs)
@@ -470,7 +472,9 @@ def test_head_from_keras_is_the_dense_layer():
 
     features, ids = _clusters()
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((8,)), keras.layers.Dropout(0.2), keras.layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [keras.Input((8,)), keras.layers.Dropout(0.2), keras.layers.Dense(3, activation="softmax")]
+    )
     model.compile(optimizer=keras.optimizers.Adam(0.05), loss="sparse_categorical_crossentropy")
     model.fit(features, ids, epochs=5, verbose=0)
     head = transfer.head_from_keras(model)
@@ -493,8 +497,9 @@ def test_int8_head_is_close_to_the_float_head(tiny_models, photo_like, tmp_path,
     features = extractor.extract_batch(batch, progress=False)
     ids = np.arange(12) % 2
     head = transfer.train_head(features, ids, num_classes=2, learning_rate=1.0, steps=50)
-    exported = transfer.export_classifier(tiny_models[kind], head, ["yes", "no"], tmp_path, name="tiny8", dtype="int8",
-                                          calibration=features)
+    exported = transfer.export_classifier(
+        tiny_models[kind], head, ["yes", "no"], tmp_path, name="tiny8", dtype="int8", calibration=features
+    )
     classifier = Classifier(exported.model_path, exported.labels)
     assert classifier.describe()["output"]["dtype"] == "float32"
     probs = np.stack([classifier.run(classifier.preprocess(image)) for image in batch])
@@ -525,8 +530,12 @@ def test_exported_model_carries_metadata_unless_asked_not_to(tiny_models, tmp_pa
 
 
 def test_history_curves_draws_training_and_validation():
-    history = {"loss": [1.0, 0.5, 0.4], "val_loss": [1.1, 0.7, 0.8], "accuracy": [0.5, 0.8, 0.9],
-               "val_accuracy": [0.4, 0.7, 0.7]}
+    history = {
+        "loss": [1.0, 0.5, 0.4],
+        "val_loss": [1.1, 0.7, 0.8],
+        "accuracy": [0.5, 0.8, 0.9],
+        "val_accuracy": [0.4, 0.7, 0.7],
+    }
     axes = plots.history_curves(history, best=2)
     assert [len(ax.get_lines()) for ax in axes] == [3, 3]
     assert axes[0].get_xlabel() == "epoch" and axes[1].get_ylabel() == "accuracy"
@@ -570,8 +579,14 @@ def test_convert_in_subprocess_matches_the_in_process_conversion(tmp_path, monke
 
     monkeypatch.setenv("CLASSROOM_CACHE_DIR", str(tmp_path))
     keras.utils.set_random_seed(0)
-    model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Conv2D(2, 3, activation="relu"),
-                              keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [
+            keras.Input((4, 4, 3)),
+            keras.layers.Conv2D(2, 3, activation="relu"),
+            keras.layers.GlobalAveragePooling2D(),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
     samples = np.random.default_rng(0).uniform(-1, 1, (8, 4, 4, 3)).astype(np.float32)
     paths = transfer.convert_in_subprocess(model, ("float32", "int8"), samples, name="tiny")
     assert set(paths) == {"float32", "int8"} and all(path.is_file() for path in paths.values())

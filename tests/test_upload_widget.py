@@ -21,8 +21,19 @@ def _jpeg(width: int = 40, height: int = 30) -> bytes:
 
 
 def _message(data: bytes, **changes) -> tuple[dict, list]:
-    content = {"type": "photo", "view": "v", "id": 1, "name": "cat.jpg", "bytes": len(data), "original_bytes": 13_600_000,
-               "original_width": 6000, "original_height": 4000, "width": 40, "height": 30, "shrunk": True}
+    content = {
+        "type": "photo",
+        "view": "v",
+        "id": 1,
+        "name": "cat.jpg",
+        "bytes": len(data),
+        "original_bytes": 13_600_000,
+        "original_width": 6000,
+        "original_height": 4000,
+        "width": 40,
+        "height": 30,
+        "shrunk": True,
+    }
     content.update(changes)
     return content, [memoryview(data)]
 
@@ -31,21 +42,27 @@ def test_a_photo_message_becomes_an_uploaded_photo_that_says_what_happened():
     data = _jpeg()
     photo = read_photo_message(*_message(data))
     assert photo == UploadedPhoto("cat.jpg", data, (6000, 4000), 13_600_000, (40, 30), True)
-    assert photo.describe() == (f"cat.jpg: 6000 × 4000 px, 13.6 MB, shrunk in your browser to 40 × 30 px "
-                                f"({len(data) / 1e6:.1f} MB JPEG) before it was sent.")
-    small = read_photo_message(*_message(data, shrunk=False, original_bytes=len(data), original_width=40,
-                                         original_height=30))
+    assert photo.describe() == (
+        f"cat.jpg: 6000 × 4000 px, 13.6 MB, shrunk in your browser to 40 × 30 px "
+        f"({len(data) / 1e6:.1f} MB JPEG) before it was sent."
+    )
+    small = read_photo_message(
+        *_message(data, shrunk=False, original_bytes=len(data), original_width=40, original_height=30)
+    )
     assert small.describe() == f"cat.jpg: 40 × 30 px, {len(data) / 1e6:.1f} MB."
 
 
-@pytest.mark.parametrize(("changes", "buffers", "words"), [
-    ({"type": "frame"}, None, "Not a photo message"),
-    ({}, [], "without the photo's bytes"),
-    ({"bytes": 5}, None, "arrived incomplete"),
-    ({"width": -1}, None, "width=-1"),
-    ({"original_bytes": "many"}, None, "original_bytes='many'"),
-    ({"height": True}, None, "height=True"),
-])
+@pytest.mark.parametrize(
+    ("changes", "buffers", "words"),
+    [
+        ({"type": "frame"}, None, "Not a photo message"),
+        ({}, [], "without the photo's bytes"),
+        ({"bytes": 5}, None, "arrived incomplete"),
+        ({"width": -1}, None, "width=-1"),
+        ({"original_bytes": "many"}, None, "original_bytes='many'"),
+        ({"height": True}, None, "height=True"),
+    ],
+)
 def test_a_broken_message_is_refused_with_the_reason(changes, buffers, words):
     content, sent = _message(_jpeg(), **changes)
     with pytest.raises(ImageError, match=words):

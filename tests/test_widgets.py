@@ -43,8 +43,14 @@ def test_temperature_slider_redraws_when_moved(capsys):
 
 
 def test_threshold_summary_counts_what_is_kept():
-    assert widgets.threshold_summary(CONFIDENCE, CORRECT, 0.8) == "threshold 0.80: answers 3 of 6 (50.0%), 66.7% of them right"
-    assert widgets.threshold_summary(CONFIDENCE, CORRECT, 0.95) == "threshold 0.95: answers 0 of 6 (0.0%), nothing to score"
+    assert (
+        widgets.threshold_summary(CONFIDENCE, CORRECT, 0.8)
+        == "threshold 0.80: answers 3 of 6 (50.0%), 66.7% of them right"
+    )
+    assert (
+        widgets.threshold_summary(CONFIDENCE, CORRECT, 0.95)
+        == "threshold 0.95: answers 0 of 6 (0.0%), nothing to score"
+    )
 
 
 def test_show_threshold_describes_the_curve(capsys):
@@ -69,8 +75,6 @@ def test_threshold_explorer_redraws_when_moved(capsys):
 def test_threshold_explorer_refuses_mismatched_inputs():
     with pytest.raises(MetricsError, match="same length"):
         widgets.threshold_explorer(CONFIDENCE, CORRECT[:2])
-
-
 
 
 def test_sliders_use_the_value_their_readout_shows(capsys):

@@ -105,6 +105,7 @@ def main() -> None:
         classifiers = {n: Classifier(assets.fetch(f"models/{MODELS[n]}"), labels) for n in names}
         variants = {"reference loop": lambda c=classifiers: reference(c, paths)}
         for workers in args.workers:
+
             def fast(c=classifiers, w=workers):
                 return evaluate_many(c, paths, classes, workers=w, progress=False)
 
@@ -116,8 +117,10 @@ def main() -> None:
         print(f"  {'reference loop':22s} {ref_wall:6.2f} s wall {ref_cpu:6.2f} s CPU  {count / ref_wall:6.0f} images/s")
         for variant, (wall, cpu, results) in timings.items():
             same = all(np.array_equal(results[n].predictions, ref[n]) for n in names)
-            print(f"  {variant:22s} {wall:6.2f} s wall {cpu:6.2f} s CPU  {count / wall:6.0f} images/s  "
-                  f"speed-up x{ref_wall / wall:.2f}  identical predictions: {same}")
+            print(
+                f"  {variant:22s} {wall:6.2f} s wall {cpu:6.2f} s CPU  {count / wall:6.0f} images/s  "
+                f"speed-up x{ref_wall / wall:.2f}  identical predictions: {same}"
+            )
         for name in names:
             result = results[name]
             print(f"    {name:18s} top-1 {result.accuracy(1):.3f}  top-5 {result.accuracy(5):.3f}")

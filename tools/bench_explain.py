@@ -65,10 +65,14 @@ def main() -> None:
     explain.occlusion(classifier, photo, target, patch=args.patch, stride=args.stride)
     cold = time.perf_counter() - cold_start
     rows, cols = result.shape
-    print(f"{args.model}: {rows}×{cols} grid, patch {args.patch}, stride {args.stride}: {inferences} inferences; "
-          f"{os.cpu_count()} CPUs, {scorer.workers} interpreter copies; best of {args.rounds} rounds")
-    print(f"plain invoke() × {inferences} (one interpreter, all cores): {best_plain:.2f} s "
-          f"({best_plain / inferences * 1000:.1f} ms each)")
+    print(
+        f"{args.model}: {rows}×{cols} grid, patch {args.patch}, stride {args.stride}: {inferences} inferences; "
+        f"{os.cpu_count()} CPUs, {scorer.workers} interpreter copies; best of {args.rounds} rounds"
+    )
+    print(
+        f"plain invoke() × {inferences} (one interpreter, all cores): {best_plain:.2f} s "
+        f"({best_plain / inferences * 1000:.1f} ms each)"
+    )
     print(f"occlusion (warm copies):                      {best_occlusion:.2f} s")
     print(f"occlusion from a Classifier (copies loaded):   {cold:.2f} s")
     print(f"ratio occlusion / plain invoke(): {best_occlusion / best_plain:.2f} (target ≤ 1.2)")

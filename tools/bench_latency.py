@@ -50,8 +50,10 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
-    print(f"{os.cpu_count()} cores; median of {args.repeats} calls, best of {args.rounds} rounds; "
-          f"the machine may be shared.")
+    print(
+        f"{os.cpu_count()} cores; median of {args.repeats} calls, best of {args.rounds} rounds; "
+        f"the machine may be shared."
+    )
     print(f"{'model':38s} {'threads':>7s} {'raw ms':>8s} {'helper ms':>9s} {'ratio':>6s}")
     for model in MODELS:
         path = str(assets.fetch(f"models/{model}"))

@@ -73,9 +73,21 @@ def main() -> None:
     with socket.socket() as probe:  # a free port for the server
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
-                               "--ServerApp.token=measure", "--allow-root"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "jupyter",
+            "lab",
+            "--no-browser",
+            f"--port={port}",
+            "--ServerApp.token=measure",
+            "--allow-root",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     sampler = Sampler()
     sampler.pids.add(server.pid)
     sampler.start()
@@ -101,16 +113,21 @@ def main() -> None:
             start = time.perf_counter()
             NotebookClient(nb, km=km, timeout=600, resources={"metadata": {"path": str(path.parent)}}).execute()
             alone = pss_bytes(km.provisioner.pid)
-            print(f"{path.name}: {time.perf_counter() - start:.0f} s, kernel at its end {alone / 2**30:.2f} GiB, "
-                  f"session peak so far {sampler.peak / 2**30:.2f} GiB", flush=True)
+            print(
+                f"{path.name}: {time.perf_counter() - start:.0f} s, kernel at its end {alone / 2**30:.2f} GiB, "
+                f"session peak so far {sampler.peak / 2**30:.2f} GiB",
+                flush=True,
+            )
             kernels.append(km)
             while len(kernels) > args.keep:
                 oldest = kernels.pop(0)
                 sampler.pids.discard(oldest.provisioner.pid)
                 oldest.shutdown_kernel(now=True)
         time.sleep(1)
-        print(f"whole session peak ({args.keep} finished kernel(s) kept alive): "
-              f"{sampler.peak / 2**30:.2f} GiB; the server alone now {pss_bytes(server.pid) / 2**30:.2f} GiB")
+        print(
+            f"whole session peak ({args.keep} finished kernel(s) kept alive): "
+            f"{sampler.peak / 2**30:.2f} GiB; the server alone now {pss_bytes(server.pid) / 2**30:.2f} GiB"
+        )
     finally:
         sampler.running = False
         for km in kernels:

@@ -47,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
             origin.append(index)
     probed.cells = cells
     started = time.perf_counter()
-    NotebookClient(probed, timeout=args.timeout, kernel_name="python3",
-                   resources={"metadata": {"path": str(args.notebook.parent)}}).execute()
+    NotebookClient(
+        probed, timeout=args.timeout, kernel_name="python3", resources={"metadata": {"path": str(args.notebook.parent)}}
+    ).execute()
     print(f"{args.notebook}: {time.perf_counter() - started:.0f} s")
     last_peak = 0
     for cell, index in zip(probed.cells, origin):

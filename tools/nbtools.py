@@ -132,8 +132,18 @@ def run(path: Path, timeout: int = 300, attempts: int = 2) -> None:
     """
     import subprocess
 
-    command = [sys.executable, "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", "--inplace",
-               f"--ExecutePreprocessor.timeout={timeout}", str(path)]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyter",
+        "nbconvert",
+        "--to",
+        "notebook",
+        "--execute",
+        "--inplace",
+        f"--ExecutePreprocessor.timeout={timeout}",
+        str(path),
+    ]
     for attempt in range(attempts):
         if subprocess.run(command, check=False).returncode == 0:
             clean(path)

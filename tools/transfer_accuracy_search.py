@@ -54,8 +54,10 @@ def cut_after_pooling(model_name: str, tensor_name: str) -> Path:
 
 def extract() -> None:
     """Features of every photo (central square and whole photo, each also mirrored) for V1 and V2."""
-    models = {"v1": assets.fetch("models/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"),
-              "v2": cut_after_pooling("models/mobilenet_v2_1.0_224_quant.tflite", "MobilenetV2/Logits/AvgPool")}
+    models = {
+        "v1": assets.fetch("models/mobilenet_v1_1.0_224_quant_embedding_extractor.tflite"),
+        "v2": cut_after_pooling("models/mobilenet_v2_1.0_224_quant.tflite", "MobilenetV2/Logits/AvgPool"),
+    }
     for split in SETS:
         images = transfer.image_set_from_assets(f"flowers/{split}", progress=False)
         np.save(folder() / f"y_{split}.npy", images.class_ids)
@@ -80,28 +82,37 @@ def search() -> None:
 
     def report(label: str, head: transfer.SoftmaxHead, views: list[np.ndarray]) -> None:
         averaged = np.mean([head.predict_proba(v) for v in views], axis=0)
-        print(f"{label:45s} val {(head.predict(views[0]) == y_val).sum():3d}/150, "
-              f"mirror-averaged {(averaged.argmax(1) == y_val).sum():3d}/150", flush=True)
+        print(
+            f"{label:45s} val {(head.predict(views[0]) == y_val).sum():3d}/150, "
+            f"mirror-averaged {(averaged.argmax(1) == y_val).sum():3d}/150",
+            flush=True,
+        )
 
     for key in ("v1", "v2", "v1+v2"):
         for scale in ("raw", "unit"):
             if key == "v1+v2" and scale == "raw":
                 continue
+
             def get(split: str, key: str = key, scale: str = scale) -> np.ndarray:
                 if key == "v1+v2":
-                    return np.hstack([_scaled_unit(load(f"v1_center_{split}")), _scaled_unit(load(f"v2_center_{split}"))])
+                    return np.hstack(
+                        [_scaled_unit(load(f"v1_center_{split}")), _scaled_unit(load(f"v2_center_{split}"))]
+                    )
                 x = load(f"{key}_center_{split}")
                 return _scaled_unit(x) if scale == "unit" else x
+
             train, flipped, views = get("train"), get("flip_train"), [get("val"), get("flip_val")]
             for rate, steps, l2 in HEAD_SETTINGS:
                 tag = f"{key} {scale} lr {rate} steps {steps} l2 {l2}"
                 report(tag, transfer.train_head(train, y_train, learning_rate=rate, steps=steps, l2=l2), views)
-                both = transfer.train_head(np.vstack([train, flipped]), np.concatenate([y_train] * 2),
-                                           learning_rate=rate, steps=steps, l2=l2)
+                both = transfer.train_head(
+                    np.vstack([train, flipped]), np.concatenate([y_train] * 2), learning_rate=rate, steps=steps, l2=l2
+                )
                 report(tag + " +mirror", both, views)
     train, views = load("v1_center_train"), [load("v1_center_val"), load("v1_center_flip_val")]
-    augmented = transfer.train_head(np.vstack([train, load("v1_aug4_train")]),
-                                    np.concatenate([y_train, np.repeat(y_train, 4)]))
+    augmented = transfer.train_head(
+        np.vstack([train, load("v1_aug4_train")]), np.concatenate([y_train, np.repeat(y_train, 4)])
+    )
     report("v1 +4 augmented copies", augmented, views)
     whole = transfer.train_head(load("v1_none_train"), y_train)
     report("v1 whole photo", whole, [load("v1_none_val"), load("v1_none_flip_val")])
@@ -110,8 +121,13 @@ def search() -> None:
 def test() -> None:
     """The configuration chosen on val (V1, + mirror images, mirror-averaged), scored on flowers/test once."""
     y_train, y_test = load("y_train"), load("y_test")
-    head = transfer.train_head(np.vstack([load("v1_center_train"), load("v1_center_flip_train")]),
-                               np.concatenate([y_train] * 2), learning_rate=0.01, steps=200, l2=0.01)
+    head = transfer.train_head(
+        np.vstack([load("v1_center_train"), load("v1_center_flip_train")]),
+        np.concatenate([y_train] * 2),
+        learning_rate=0.01,
+        steps=200,
+        l2=0.01,
+    )
     probs = (head.predict_proba(load("v1_center_test")) + head.predict_proba(load("v1_center_flip_test"))) / 2
     hits = int((probs.argmax(1) == y_test).sum())
     low, high = wilson_interval(hits, len(y_test))
