@@ -36,9 +36,13 @@ def pytest_collectstart(collector):
 
 
 def pytest_collection_modifyitems(config, items):
+    # nbval waits 5 s for a finished cell's output messages; a busy machine delays them (seen in CI's Colab job),
+    # an emulated one far more (60 s was too short under qemu for ARM): CLASSROOM_OUTPUT_TIMEOUT overrides.
+    # Cells' own limit is --nbval-cell-timeout.
+    output_timeout = int(os.environ.get("CLASSROOM_OUTPUT_TIMEOUT", "60"))
     for item in items:
-        if hasattr(item, "output_timeout"):  # nbval waits 5 s for a finished cell's output messages; a busy
-            item.output_timeout = 60  # machine delays them (seen in CI's Colab job). Cells' limit: --nbval-cell-timeout
+        if hasattr(item, "output_timeout"):
+            item.output_timeout = output_timeout
     notebook_items = [item for item in items if _needs_assets(item)]
     if not notebook_items:
         return
