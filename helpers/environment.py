@@ -160,6 +160,17 @@ def platform_libc() -> str:
     return platform.libc_ver()[0]
 
 
+def _glibc():
+    """glibc's functions (ctypes), or None where this process does not run on glibc."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+
+
 def frugal_heap() -> bool:
     """Make glibc's malloc hold less freed memory in this process; True when it did (Linux with glibc).
 
@@ -172,13 +183,8 @@ def frugal_heap() -> bool:
     """
     if any(name in os.environ for name in HEAP_VARIABLES) or platform_libc() != "glibc":
         return False
-    try:
-        import ctypes
-
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return False
-    return all(mallopt(option, value) == 1 for option, value in HEAP_SETTINGS.items())
+    libc = _glibc()
+    return libc is not None and all(libc.mallopt(option, value) == 1 for option, value in HEAP_SETTINGS.items())
 
 
 def release_memory() -> tuple[int, int]:
@@ -195,10 +201,7 @@ def release_memory() -> tuple[int, int]:
     if keras is not None:
         keras.backend.clear_session()
     gc.collect()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc: the memory is still free for this process to reuse
+    libc = _glibc()
+    if libc is not None:  # elsewhere the memory is still free for this process to reuse
+        libc.malloc_trim(0)
     return before, resident_bytes()

@@ -204,7 +204,6 @@ def _to_rgb(
 ) -> Image.Image:
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):  # 16-bit, 32-bit or float: the array rules
         array = np.asarray(image)
-        sixteen_bits = sixteen_bits or image.mode.startswith("I;16")
         return _from_array(array.astype(np.uint16) if sixteen_bits else array, value_range).convert("RGB")
     if value_range is not None:
         raise OptionError(

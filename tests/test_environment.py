@@ -121,7 +121,7 @@ def _resident_after_freeing(env: dict[str, str]) -> tuple[bool, int]:
     return applied == "True", int(resident)
 
 
-def test_frugal_heap_gives_large_freed_blocks_back(monkeypatch):
+def test_frugal_heap_gives_large_freed_blocks_back():
     if environment.platform_libc() != "glibc":
         pytest.skip("glibc's malloc only (Linux); elsewhere frugal_heap does nothing and says so")
     env = {k: v for k, v in os.environ.items() if k not in environment.HEAP_VARIABLES}
