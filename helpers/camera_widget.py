@@ -191,7 +191,9 @@ def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1",
 
     for default in classes:
         name = widgets.Text(value=default, description="class", layout=widgets.Layout(width="16em"))
-        shoot = widgets.Button(description="Capture from camera", icon="camera")
+        shoot = widgets.Button(
+            description="Capture from camera", icon="camera", layout=widgets.Layout(width="auto", flex="0 0 auto")
+        )  # sized to its label: the default width, or shrinking in the row, would cut it
         upload = PhotoUpload(
             multiple=True,
             description="Upload photos",

@@ -292,6 +292,12 @@ GRIDS = {
 }
 
 
+# Buttons and widget labels whose text does not fit their box (the browser ellipsizes it): their texts.
+CUT_TEXT = """() => [...document.querySelectorAll('.jp-OutputArea button, .jp-OutputArea .widget-label')]
+    .filter(e => e.offsetParent !== null && e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.textContent.trim())"""
+
+
 def _figure(page, source: str):
     """The (last) image shown by the code cell whose source contains ``source``.
 
@@ -334,6 +340,8 @@ def test_notebook_runs_in_jupyterlab_with_live_widgets_readable_grids_and_no_std
                 assert line.startswith("No photo grids") or line.endswith(" 0 overlapping texts"), report
                 if line.startswith("grid"):
                     assert int(line.split("photos ")[1].split(" px")[0]) >= 80, report
+            cut = page.evaluate(CUT_TEXT)
+            assert not cut, f"widget texts cut off: {cut}"
             dead = [words for words in DEAD_WIDGET if page.get_by_text(words).count()]
             assert not dead, f"dead widgets: {dead}"
             stderr = page.locator(STDERR)
