@@ -19,7 +19,9 @@ disappears, even with many processes repairing the same file. A read-only cache,
 or a folder where a file should be, is read through, not written: the mirror's
 copy or a per-session folder is used instead, with one warning. Downloads stop
 as soon as they exceed the registry's size, honour ``Retry-After`` and back off
-longer on HTTP 429/503 within a time budget.
+longer on HTTP 429/503 within a time budget. (pooch 1.9 is not used: it
+cannot cap a download's size, honour ``Retry-After`` or read through a read-only
+cache, and a classroom needs all three; ``requests`` does the HTTP.)
 
 Command line (exit status 0 ok, 1 files could not be fetched, 2 bad name or file)::
 

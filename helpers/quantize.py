@@ -28,14 +28,9 @@ inspection of ``.tflite`` files (``inspect_tensors``, ``find_tensor``,
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import io
-import logging
 import os
-import sys
 import tempfile
-import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,6 +40,7 @@ import numpy as np
 from helpers.classify import dequantize
 from helpers.errors import QuantizationError
 from helpers.files import write_bytes_atomically
+from helpers.quiet import converter_output as quiet  # notebook 05 calls it quantize.quiet()
 from helpers.tflite import (
     ROLES,
     TensorInfo,
@@ -167,47 +163,6 @@ def io_bytes(shape: Sequence[int], dtype: Any) -> int:
 
 
 # --------------------------------------------------------------------------- conversion
-
-
-@contextlib.contextmanager
-def quiet() -> Iterator[None]:
-    """Silence what TensorFlow's converter prints (stdout, C++ log lines, warnings) while the block runs.
-
-    If the block fails, the captured text is attached to the exception as a note,
-    so nothing useful is lost.
-    """
-    logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(Exception):
-            stream.flush()
-    with tempfile.TemporaryFile() as capture:
-        saved: dict[int, int] = {}
-        for fd in (1, 2):
-            try:
-                saved[fd] = os.dup(fd)
-                os.dup2(capture.fileno(), fd)
-            except OSError:
-                saved.pop(fd, None)
-        python_out = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(python_out), warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                yield
-        except Exception as exc:
-            capture.flush()
-            capture.seek(0)
-            text = python_out.getvalue() + capture.read().decode("utf-8", "replace")
-            tail = "\n".join(text.strip().splitlines()[-15:])
-            if tail:
-                exc.add_note("TensorFlow's output before the error (last lines):\n" + tail)
-            raise
-        finally:
-            for fd, copy in saved.items():
-                os.dup2(copy, fd)
-                os.close(copy)
-            logger.setLevel(level)
 
 
 def _check_mode(mode: str, io_type: str | None) -> str:

@@ -11,12 +11,16 @@ passes on every line that is not known chatter (``NOISE``), so real errors still
 from __future__ import annotations
 
 import contextlib
+import io
+import logging
 import os
 import re
 import sys
 import tempfile
 import threading
+import warnings
 from collections.abc import Iterator
+from typing import IO
 
 # Lines printed by native code that only describe the set-up; each pattern matches one whole line.
 NOISE = [
@@ -51,12 +55,28 @@ def is_noise(line: str) -> bool:
     return any(pattern.fullmatch(line.rstrip("\n")) for pattern in NOISE)
 
 
-def _stderr_fd() -> int | None:
-    try:
-        os.fstat(2)
-    except OSError:
-        return None
-    return 2
+@contextlib.contextmanager
+def _descriptors_to_file(fds: tuple[int, ...]) -> Iterator[IO[bytes]]:
+    """Send each open descriptor of ``fds`` to one temporary file inside the block; yield that file.
+
+    Python's own buffers are flushed first, so nothing written before the block lands in the file;
+    a closed descriptor (no console) is left alone. Each descriptor is restored even when the block fails.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError, OSError):
+            stream.flush()
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        saved: dict[int, int] = {}
+        try:
+            for fd in fds:
+                with contextlib.suppress(OSError):
+                    saved[fd] = os.dup(fd)
+                    os.dup2(sink.fileno(), fd)
+            yield sink
+        finally:
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
 
 
 _STATE = threading.Lock()
@@ -72,35 +92,54 @@ def native_stderr() -> Iterator[None]:
     it, and a block opened meanwhile, in any thread, simply runs inside that capture (never waits for it).
     """
     global _active
-    fd = _stderr_fd()
     with _STATE:
-        outermost = _active == 0 and fd is not None
+        outermost = _active == 0
         _active += 1
     try:
         if not outermost:
             yield
             return
-        with tempfile.TemporaryFile(mode="w+b") as sink:
-            with contextlib.suppress(AttributeError, ValueError, OSError):
-                sys.stderr.flush()
-            saved = os.dup(fd)
-            os.dup2(sink.fileno(), fd)
+        with _descriptors_to_file((2,)) as sink:
             try:
                 yield
             finally:
-                os.dup2(saved, fd)
-                os.close(saved)
                 sink.seek(0)
-                kept = [
-                    line
-                    for line in sink.read().decode("utf-8", "replace").splitlines(keepends=True)
-                    if not is_noise(line)
-                ]
-                if kept:
-                    sys.stderr.write("".join(kept))
+                lines = sink.read().decode("utf-8", "replace").splitlines(keepends=True)
+                kept = "".join(line for line in lines if not is_noise(line))
+        if kept:  # written once descriptor 2 is back, even when the block failed (finally above)
+            sys.stderr.write(kept)
     finally:
         with _STATE:
             _active -= 1
+
+
+@contextlib.contextmanager
+def converter_output() -> Iterator[None]:
+    """Silence what TensorFlow's converter prints (stdout, C++ log lines, warnings) while the block runs.
+
+    Introduced in notebook 05 (as ``quantize.quiet``). If the block fails, the last lines of the
+    captured text are attached to the exception as a note, so nothing useful is lost.
+    """
+    logger = logging.getLogger("tensorflow")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    python_out = io.StringIO()
+    try:
+        with _descriptors_to_file((1, 2)) as sink:
+            try:
+                with contextlib.redirect_stdout(python_out), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    yield
+            except Exception as exc:
+                sink.flush()
+                sink.seek(0)
+                text = python_out.getvalue() + sink.read().decode("utf-8", "replace")
+                tail = "\n".join(text.strip().splitlines()[-15:])
+                if tail:
+                    exc.add_note("TensorFlow's output before the error (last lines):\n" + tail)
+                raise
+    finally:
+        logger.setLevel(level)
 
 
 def hide_start_up_lines(shell=None) -> bool:
