@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import socket
 import tempfile
@@ -160,11 +161,14 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
             temporaries[path] = _write_temporary(path, data)
         for path in paths:
             if path.exists():
-                backups[path] = Path(tempfile.mktemp(dir=path.parent, prefix=f".{path.name}.", suffix=".old"))
+                backups[path] = path.parent / f".{path.name}.{secrets.token_hex(8)}.old"  # a new name: link needs one
                 try:
                     os.link(path, backups[path])
-                except OSError:
-                    shutil.copyfile(path, backups[path])
+                except FileExistsError:
+                    raise
+                except OSError:  # no hard links here (some network or FAT folders): a copy, to a new file only
+                    with open(path, "rb") as source, open(backups[path], "xb") as copy:
+                        shutil.copyfileobj(source, copy)
         for path in paths:
             os.replace(temporaries[path], path)
             replaced.append(path)
