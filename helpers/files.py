@@ -19,11 +19,12 @@ import secrets
 import shutil
 import socket
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -108,24 +109,67 @@ def remove_stale_parts(folder: Path, *, pattern: str = "*" + PART_SUFFIX, recurs
 
 
 def parallel_map(
-    function: Callable[[T], R], items: Iterable[T], *, workers: int = 8, on_done: Callable[[T, R], None] | None = None
+    function: Callable[..., R],
+    items: Iterable[T],
+    *,
+    workers: int = 8,
+    worker_state: Callable[[], Any] | None = None,
+    progress: Mapping[str, Any] | None = None,
+    weight: Callable[[T], float] | None = None,
+    on_done: Callable[[T, R], None] | None = None,
 ) -> list[R]:
-    """``[function(item) for item in items]`` on a thread pool, in input order; ``on_done`` after each item."""
+    """``[function(item) for item in items]`` on ``workers`` threads, results in input order.
+
+    Introduced in notebook 01 (files fetched in parallel); every parallel loop of the package runs on it.
+    ``worker_state``: called once in each worker thread (a model clone, an open archive, ...); ``function``
+    then gets ``(state, item)``. ``progress``: the keyword arguments of a tqdm bar (``desc``, ``unit``, ...;
+    None: no bar), whose total is the items' summed ``weight`` (default 1 each); it is updated from the
+    calling thread only, as a notebook's widgets need. ``on_done(item, result)`` runs in the worker after
+    each item. ``workers=1`` runs in the calling thread. The first error cancels the items not started and
+    is raised once the running ones finish.
+    """
     items = list(items)
     if not items:
         return []
     workers = max(1, min(int(workers), len(items)))
+    weights = [1.0 if weight is None else float(weight(item)) for item in items]
+    local = threading.local()
 
     def run(item: T) -> R:
-        result = function(item)
+        if worker_state is None:
+            result = function(item)
+        else:
+            if not hasattr(local, "state"):
+                local.state = worker_state()
+            result = function(local.state, item)
         if on_done is not None:
             on_done(item, result)
         return result
 
-    if workers == 1:
-        return [run(item) for item in items]
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(run, items))
+    from tqdm.auto import tqdm
+
+    options = {"leave": False, **(progress or {})}
+    with tqdm(total=sum(weights), disable=progress is None, **options) as bar:
+        if workers == 1:
+            results = []
+            for item, amount in zip(items, weights, strict=True):
+                results.append(run(item))
+                bar.update(amount)
+            return results
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {pool.submit(run, item): amount for item, amount in zip(items, weights, strict=True)}
+            pending = set(futures)
+            try:
+                while pending:
+                    done, pending = wait(pending, timeout=0.1, return_when=FIRST_EXCEPTION)
+                    bar.update(sum(futures[f] for f in done))
+                    failed = next((f for f in done if f.exception() is not None), None)
+                    if failed is not None:
+                        raise failed.exception()
+            finally:
+                for future in pending:
+                    future.cancel()
+            return [future.result() for future in futures]
 
 
 def _write_temporary(path: Path, data: bytes, suffix: str = PART_SUFFIX) -> Path:
