@@ -19,13 +19,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from helpers.errors import LabelError, ModelError, OptionError
+from helpers.arguments import finite_array, text_labels, whole_number
+from helpers.errors import LabelError, MetricsError, ModelError, OptionError
 from helpers.images import ImageSource, Normalization, Region, check_crop
 from helpers.model import LiteRTModel, dequantize, is_tflite, load_interpreter  # noqa: F401  (re-exported)
 
@@ -52,13 +54,23 @@ def check_max_results(max_results: int | None, name: str = "max_results") -> int
 
 
 def ranked(probs: np.ndarray, k: int | None = None) -> np.ndarray:
-    """The indices of the ``k`` largest values (None: all), largest first; ties go to the lower index."""
-    return np.argsort(-np.asarray(probs).ravel(), kind="stable")[: check_max_results(k, "k")]
+    """The indices of the ``k`` largest values (None: all), largest first; ties go to the lower index.
+
+    Raises MetricsError for ``probs`` that are not finite numbers (NaN has no rank), OptionError for ``k``.
+    """
+    k = check_max_results(k, "k")
+    return np.argsort(-finite_array(probs, "probs", MetricsError).ravel(), kind="stable")[:k]
 
 
 def top_k(probs: np.ndarray, labels: Sequence[str], k: int | None = 5) -> list[Prediction]:
-    """The ``k`` most probable (label, probability) pairs, most probable first (None: all)."""
-    probs = np.asarray(probs).ravel()
+    """The ``k`` most probable (label, probability) pairs, most probable first (None: all).
+
+    Raises MetricsError for ``probs`` with NaN or non-numbers, LabelError for ``labels`` that are not as many
+    strings as there are probabilities, OptionError for ``k``.
+    """
+    k = check_max_results(k, "k")
+    probs = finite_array(probs, "probs", MetricsError).ravel()
+    labels = text_labels(labels)
     if len(labels) != probs.size:
         raise LabelError(f"{len(labels)} labels for {probs.size} probabilities; they must match one to one.")
     return [Prediction(labels[i], float(probs[i])) for i in ranked(probs, k)]
@@ -67,23 +79,41 @@ def top_k(probs: np.ndarray, labels: Sequence[str], k: int | None = 5) -> list[P
 def clean_labels(lines: Sequence[str]) -> list[str]:
     """Label text cleaned once: byte-order mark, line endings and surrounding spaces removed, trailing blanks dropped.
 
-    Blank lines inside the list stay (as "") so that no label moves to another output.
+    Blank lines inside the list stay (as "") so that no label moves to another output. ``lines`` is any
+    iterable of strings (a list, an array, a generator). Raises LabelError for a single string, None or
+    items that are not strings, or a dict or set (labels follow the outputs' order, which these do not give).
     """
-    if isinstance(lines, (str, bytes)) or not isinstance(lines, (Sequence, np.ndarray)):
+    if isinstance(lines, (Mapping, AbstractSet)):
         raise LabelError(
-            f"Labels are a list of strings; got {type(lines).__name__}. For a label file, "
-            f"pass its path or call helpers.classify.read_labels(path)."
+            f"Labels are a list of strings in the order of the model's outputs; got a {type(lines).__name__}, "
+            f"which does not say which label is which output. For {{output: label}}, pass "
+            f"[mapping[i] for i in range(len(mapping))]."
         )
-    cleaned = [str(line).replace("\ufeff", "").strip() for line in lines]
+    cleaned = [line.replace("\ufeff", "").strip() for line in text_labels(lines)]
     while cleaned and not cleaned[-1]:
         cleaned.pop()
     return cleaned
 
 
 def read_labels(path: str | os.PathLike) -> list[str]:
-    """The labels of a text file, one per line (UTF-8, with or without BOM; LF, CRLF or CR line endings)."""
+    """The labels of a text file, one per line (UTF-8, with or without BOM; LF, CRLF or CR line endings).
+
+    Raises LabelError when ``path`` is not a path to a readable UTF-8 file, e.g. the file's text itself.
+    """
+    if isinstance(path, str) and ("\n" in path or "\r" in path):
+        raise LabelError(
+            f"This string holds several lines ({path[:40]!r}...): the text of a label file, not its path. "
+            f"Pass the path, or the labels as a list: text.splitlines()."
+        )
     file = Path(path) if isinstance(path, (str, os.PathLike)) else None
-    if file is None or not file.is_file():
+    try:
+        found = file is not None and file.is_file()
+    except OSError as exc:  # e.g. a name too long for the file system
+        raise LabelError(
+            f"'{str(path)[:60]}...' cannot be a label file's path ({exc.strerror}). Pass the path of a label file "
+            f"(one label per line) or the labels as a list."
+        ) from None
+    if not found:
         raise LabelError(
             f"No label file at '{file}': pass a list of labels, or the path of a label file "
             f"(registered ones: helpers.assets.fetch('labels/…'))."
@@ -96,12 +126,18 @@ def read_labels(path: str | os.PathLike) -> list[str]:
 
 
 def labels_from(labels: Sequence[str] | str | os.PathLike) -> list[str]:
-    """Labels given as a list or as a label file's path, cleaned (``clean_labels``)."""
+    """Labels given as a list (any iterable of strings) or as a label file's path, cleaned (``clean_labels``).
+
+    Raises LabelError for anything else (see read_labels and clean_labels).
+    """
     return read_labels(labels) if isinstance(labels, (str, os.PathLike)) else clean_labels(labels)
 
 
 def model_labels(model: LiteRTModel, labels: Sequence[str] | str | os.PathLike | None = None) -> list[str]:
-    """``labels`` given (a list or a file), else the labels in the model's metadata (a MetadataError if none)."""
+    """``labels`` given (a list or a file), else the labels in the model's metadata (a MetadataError if none).
+
+    Raises LabelError for labels that are not strings or a label file (see labels_from).
+    """
     if labels is not None:
         return labels_from(labels)
     from helpers.metadata import read_metadata
@@ -110,7 +146,12 @@ def model_labels(model: LiteRTModel, labels: Sequence[str] | str | os.PathLike |
 
 
 def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the labels", offset: int = 0) -> list[str]:
-    """Match a label list to a model's outputs: add "background" when the model has it (``offset`` 1) and the list not."""
+    """Match a label list to a model's outputs: add "background" when the model has it (``offset`` 1) and the list not.
+
+    Raises LabelError when the counts do not match, or ``num_outputs`` / ``offset`` (0 or 1) are not whole numbers.
+    """
+    num_outputs = whole_number(num_outputs, "num_outputs", LabelError, minimum=1)
+    offset = whole_number(offset, "offset", LabelError, minimum=0, maximum=1)
     labels = labels_from(labels)
     if len(labels) == num_outputs:
         return labels
@@ -125,21 +166,71 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
     )
 
 
-def output_kind(interpreter, output_index: int) -> str:
+def output_kind(interpreter, output_index: int, model_path: str | os.PathLike | None = None) -> str:
     """ "probabilities" (a softmax or sigmoid), "logits" (a dense/1×1 conv layer), "features" (anything else).
 
     Read from the operation that computes the output, looking through reshapes and (de)quantization.
+    With ``model_path``, a dense/conv layer with a fused activation (RELU, RELU6, ...) is "features":
+    its outputs are clipped, not logits. Raises ModelError for an ``output_index`` that is not a whole number.
     """
+    return _output_op(interpreter, output_index, model_path)[0]
+
+
+def _output_op(interpreter, output_index: int, model_path: str | os.PathLike | None) -> tuple[str, dict | None, str]:
+    """(output_kind, the op that computes the output or None, its fused activation such as "NONE" or "RELU")."""
+    output_index = whole_number(output_index, "output_index", ModelError, minimum=0)
     try:
         ops = interpreter._get_ops_details()
     except AttributeError:  # a LiteRT without the op listing: trust the caller
-        return "probabilities"
+        return "probabilities", None, "NONE"
     producer = {index: op for op in ops if op["op_name"] != "DELEGATE" for index in op["outputs"]}  # not XNNPACK's
     op = producer.get(output_index)
     while op is not None and op["op_name"] in _PASS_THROUGH:
         op = producer.get(op["inputs"][0])
     name = op["op_name"] if op else ""
-    return "probabilities" if name in _PROBABILITIES else "logits" if name in _LOGITS else "features"
+    if name in _PROBABILITIES:
+        return "probabilities", op, "NONE"
+    activation = _fused_activation(model_path, op["index"]) if name in _LOGITS and model_path is not None else "NONE"
+    return ("logits" if name in _LOGITS and activation == "NONE" else "features"), op, activation
+
+
+def _graph(model_path: str | os.PathLike):
+    """The main graph of a .tflite file, read lazily (nothing is copied)."""
+    from helpers.tflite import schema
+
+    return schema().Model.GetRootAs(Path(model_path).read_bytes(), 0).Subgraphs(0)
+
+
+def _fused_activation(model_path: str | os.PathLike, op_index: int) -> str:
+    """The activation (NONE, RELU, RELU6, TANH, ...) fused into a FULLY_CONNECTED, CONV_2D or ADD operator."""
+    from helpers.tflite import enum_names, schema
+
+    graph, s = _graph(model_path), schema()
+    operator = graph.Operators(int(op_index))
+    table = operator.BuiltinOptions()
+    for options in (s.FullyConnectedOptions, s.Conv2DOptions, s.AddOptions):
+        if table is not None and operator.BuiltinOptionsType() == getattr(s.BuiltinOptions, options.__name__):
+            fields = options()
+            fields.Init(table.Bytes, table.Pos)
+            return enum_names(s.ActivationFunctionType)[fields.FusedActivationFunction()]
+    return "NONE"
+
+
+def _softmax_problem(model_path: str | os.PathLike, op: dict | None, num_outputs: int) -> str | None:
+    """Why a softmax output is not one distribution over all ``num_outputs`` (None if it is, or not a softmax)."""
+    if op is None or op["op_name"] != "SOFTMAX":
+        return None
+    shape = [int(d) for d in _graph(model_path).Tensors(int(op["outputs"][0])).ShapeAsNumpy()]
+    if not shape or shape[-1] == num_outputs:
+        return None
+    groups = num_outputs // max(1, shape[-1])
+    return (
+        f"'{Path(model_path).name}' is not a classifier: its softmax makes {groups} separate distributions of "
+        f"{shape[-1]} values each (softmax output shape {tuple(shape)}, flattened to {num_outputs} outputs), not "
+        f"one distribution over {num_outputs} labels, so its 'probabilities' would sum to {groups}. A model with "
+        f"scores per position is a segmentation model (helpers.segmentation.segment); for image features use "
+        f"helpers.transfer.FeatureExtractor(model_path)."
+    )
 
 
 def check_score_threshold(score_threshold: float | None) -> float | None:
@@ -182,6 +273,8 @@ class Classifier(LiteRTModel):
     Introduced in notebook 01, where each step is first written out by hand.
     ``labels`` is a list or a label file's path; ``background`` overrides whether
     output 0 is ImageNet's "background" (default: when the model has 1,001 outputs).
+    Raises ModelError for a model that is not a classifier (features, a softmax over part of its output,
+    a dynamic input), LabelError for labels that do not fit, OptionError for the other options.
     """
 
     kind = "classifier"
@@ -200,13 +293,21 @@ class Classifier(LiteRTModel):
         super().__init__(model_path, num_threads, mean=mean, std=std)
         self.crop = check_crop(crop)
         self.num_outputs = int(np.prod(self.output_details["shape"][1:]))
-        self.output_kind = output_kind(self.interpreter, self.output_details["index"])
+        self.output_kind, op, activation = _output_op(self.interpreter, self.output_details["index"], self.model_path)
         if self.output_kind == "features":
+            fused = (
+                f" (its last {op['op_name']} layer ends in a fused {activation}: clipped features, not logits)"
+                if activation != "NONE"
+                else ""
+            )
             raise ModelError(
                 f"'{self.model_path.name}' looks like a feature extractor, not a classifier: its "
-                f"{self.num_outputs} outputs are pooled image features, not a score per label. Use "
+                f"{self.num_outputs} outputs are pooled image features, not a score per label{fused}. Use "
                 f"helpers.transfer.FeatureExtractor(model_path) and train a head on its features (notebook 06)."
             )
+        problem = _softmax_problem(self.model_path, op, self.num_outputs)
+        if problem:
+            raise ModelError(problem)
         if background is not None and not isinstance(background, bool):
             raise OptionError(
                 f"background is True, False or None (None: output 0 is 'background' when the model "

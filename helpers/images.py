@@ -32,15 +32,18 @@ same way. The policy, introduced in notebook 01:
 from __future__ import annotations
 
 import io
+import numbers
 import os
 import threading
 import warnings
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from helpers.arguments import real_number, whole_number
 from helpers.errors import ImageError, OptionError
 
 ImageSource = str | os.PathLike | bytes | bytearray | BinaryIO | Image.Image | np.ndarray
@@ -130,26 +133,40 @@ def _open(source: ImageSource) -> Image.Image:
 
 
 def _check_range(value_range: tuple[float, float]) -> tuple[float, float]:
-    try:
-        low, high = (float(v) for v in value_range)
-    except (TypeError, ValueError):
+    items = list(value_range) if isinstance(value_range, Iterable) and not isinstance(value_range, (str, bytes)) else []
+    if len(items) != 2 or not all(_is_real(v) for v in items):
         raise OptionError(
             f"value_range is (low, high), the values that mean black and white, such as (0, 1) or "
             f"(0, 255); got {value_range!r}."
-        ) from None
+        )
+    low, high = float(items[0]), float(items[1])
     if not (np.isfinite(low) and np.isfinite(high) and low < high):
         raise OptionError(f"value_range needs finite low < high; got {value_range!r}.")
+    if not np.isfinite(high - low):
+        raise OptionError(
+            f"value_range=(low, high) needs a finite width high - low (it sets the scale); got {value_range!r}, "
+            f"whose width overflows. Give the range the data really uses, such as (0, 1) or (0, 255)."
+        )
     return low, high
 
 
+def _is_real(value: object) -> bool:
+    return isinstance(value, (numbers.Real, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
 def to_uint8(array: np.ndarray, value_range: tuple[float, float] | None = None) -> np.ndarray:
-    """Pixel values → uint8 by one rule per dtype (module docstring); ``value_range`` = (black, white) maps any dtype."""
+    """Pixel values → uint8 by one rule per dtype (module docstring); ``value_range`` = (black, white) maps any dtype.
+
+    Raises ImageError for an empty array, non-numbers, NaN or values the rule cannot map; OptionError for a bad range.
+    """
     array = np.asarray(array)
     if array.dtype.kind not in "biuf":
         raise ImageError(f"A numpy image holds numbers; got dtype {array.dtype}.")
+    if array.size == 0:
+        raise ImageError(f"The numpy image is empty (shape {array.shape}): there are no pixels to convert.")
     if array.dtype.kind == "f" and not np.isfinite(array).all():
         raise ImageError("The numpy image contains NaN or infinite values.")
-    low_value, high_value = (array.min(), array.max()) if array.size else (0, 0)
+    low_value, high_value = array.min(), array.max()
     if value_range is not None:
         low, high = _check_range(value_range)
         if low_value < low or high_value > high:
@@ -279,8 +296,19 @@ def _crop_box(size: tuple[int, int], crop: str | float) -> tuple[int, int, int, 
 
 
 def resize_for_model(image: Image.Image, size: tuple[int, int], crop: str | float = "center") -> Image.Image:
-    """Crop (central square by default, see the module's docstring) and resize bilinearly to ``size`` = (w, h)."""
+    """Crop (central square by default, see the module's docstring) and resize bilinearly to ``size`` = (w, h).
+
+    ``image`` is a PIL image or a numpy array (read by ``load_image``'s rules). Raises ImageError for any
+    other image, a bad ``size`` or ``crop``.
+    """
     size = check_size(size)
+    if isinstance(image, np.ndarray):
+        image = load_image(image)
+    elif not isinstance(image, Image.Image):
+        raise ImageError(
+            f"image must be a PIL image or a numpy array; got {type(image).__name__}. Read a file, bytes or "
+            f"upload with load_image(source) first."
+        )
     box = _crop_box(image.size, crop)
     if box is not None:
         image = image.crop(box)
@@ -288,11 +316,12 @@ def resize_for_model(image: Image.Image, size: tuple[int, int], crop: str | floa
 
 
 def normalization_array(value: Normalization, name: str) -> np.ndarray:
-    """A mean or std as a float32 array of 1 or 3 values (std > 0), or an OptionError."""
+    """A mean or std as a float32 array of 1 or 3 values (std > 0), or an OptionError (also for text or bools)."""
     try:
-        array = np.asarray(value, dtype=np.float32).reshape(-1)
-    except (TypeError, ValueError):
-        array = np.zeros(0, np.float32)
+        raw = np.asarray(value)
+    except (TypeError, ValueError):  # a ragged list
+        raw = np.zeros(0, np.float32)
+    array = raw.astype(np.float32).reshape(-1) if raw.dtype.kind in "iuf" else np.zeros(0, np.float32)
     if array.size not in (1, 3) or not np.isfinite(array).all():
         raise OptionError(f"{name} must be one number or one per channel (R, G, B); got {value!r}.")
     if name == "std" and (array <= 0).any():
@@ -312,8 +341,16 @@ def quantize_pixels(
 
     float32: ``(pixel - mean) / std`` (default MobileNet's 127.5, 127.5). uint8/int8 without mean/std:
     the pixel bytes (int8: minus 128); with them: ``q = (pixel - mean) / std / scale + zero_point``.
+    Raises ImageError for pixels that are not uint8, an unsupported dtype or a quantization that is not a
+    finite scale > 0 with a whole zero point; OptionError for a bad mean/std.
     """
-    dtype = np.dtype(dtype)
+    pixels = _uint8_pixels(pixels)
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ImageError(f"dtype must be a NumPy type such as np.uint8; got {dtype!r}.") from None
+    scale = real_number(scale, "The input's quantization scale", ImageError, minimum=0)
+    zero_point = whole_number(zero_point, "The input's quantization zero point", ImageError)
     if (mean is None) != (std is None):
         raise OptionError("Give both mean and std (pixels become (pixel - mean) / std), or neither.")
     if dtype == np.float32:
@@ -336,16 +373,41 @@ def quantize_pixels(
     return np.clip(q, info.min, info.max).astype(dtype)
 
 
+def _uint8_pixels(pixels: object) -> np.ndarray:
+    """``pixels`` as a uint8 array, or an ImageError: other types have another scale or wrap around."""
+    array = np.asarray(pixels) if isinstance(pixels, np.ndarray) else None
+    if array is None or array.dtype != np.uint8:
+        what = f"{array.dtype} values" if array is not None else type(pixels).__name__
+        raise ImageError(
+            f"pixels must be a uint8 numpy array (levels 0…255, as resize_for_model gives); got {what}. "
+            f"Floats have no scale and other integers may lie outside 0…255: convert them with "
+            f"helpers.images.to_uint8(array, value_range=(0, 1)) or (0, 255), or load_image(array)."
+        )
+    return array
+
+
 def crop_region(image: Image.Image, region: Region | None) -> Image.Image:
-    """The part of ``image`` inside ``region`` = (x, y, width, height) in pixels; the whole image for None."""
+    """The part of ``image`` inside ``region`` = (x, y, width, height) in pixels; the whole image for None.
+
+    Raises ImageError when ``image`` is not a PIL image, OptionError for a region that is not four finite
+    numbers, is less than 1 pixel wide or high (a fraction?) or reaches outside the image.
+    """
+    if not isinstance(image, Image.Image):
+        raise ImageError(f"image must be a PIL image (see load_image); got {type(image).__name__}.")
     if region is None:
         return image
-    try:
-        x, y, width, height = (float(v) for v in region)
-    except (TypeError, ValueError):
-        raise OptionError(f"A region is (x, y, width, height) in pixels, four numbers; got {region!r}.") from None
+    items = list(region) if isinstance(region, Iterable) and not isinstance(region, (str, bytes)) else []
+    if len(items) != 4 or not all(_is_real(v) for v in items):
+        raise OptionError(f"A region is (x, y, width, height) in pixels, four numbers; got {region!r}.")
+    x, y, width, height = (float(v) for v in items)
     if not all(np.isfinite([x, y, width, height])) or width <= 0 or height <= 0:
         raise OptionError(f"The region {region!r} is empty or not finite: width and height must be positive.")
+    if width < 1 or height < 1:
+        raise OptionError(
+            f"The region {region!r} is less than 1 pixel wide or high. A region is in pixels, not fractions of "
+            f"the photo: for fractions, multiply them by the image's size ({image.width}×{image.height}), "
+            f"e.g. (0.1 * width, 0.1 * height, 0.5 * width, 0.5 * height)."
+        )
     if x < 0 or y < 0 or x + width > image.width or y + height > image.height:
         raise OptionError(
             f"The region (x={x:g}, y={y:g}, width={width:g}, height={height:g}) reaches outside the "
@@ -356,6 +418,45 @@ def crop_region(image: Image.Image, region: Region | None) -> Image.Image:
     return image.crop(box)
 
 
+def _input_shape(input_details: object) -> tuple[int, int]:
+    """(height, width) of the fixed-size image input that ``input_details`` describe, or an ImageError."""
+    if isinstance(input_details, (list, tuple)):
+        raise ImageError(
+            f"input_details is one input's dict, interpreter.get_input_details()[0]; got a "
+            f"{type(input_details).__name__} of {len(input_details)}. Take its first item."
+        )
+    if not isinstance(input_details, Mapping) or not {"shape", "dtype"} <= set(input_details):
+        raise ImageError(
+            f"input_details must be one input's details, interpreter.get_input_details()[0]: a dict with "
+            f"'shape', 'dtype' and 'quantization'; got {input_details!r:.80}."
+        )
+    try:
+        shape = tuple(int(d) for d in input_details["shape"])
+        signature = tuple(int(d) for d in input_details.get("shape_signature", shape))
+    except (TypeError, ValueError):
+        raise ImageError(f"input_details['shape'] must be whole numbers; got {input_details['shape']!r}.") from None
+    if len(shape) != 4 or shape[-1] != 3:
+        raise ImageError(f"Expected an image input of shape (1, H, W, 3); the model's input is {shape}.")
+    if min(shape[1:3] + signature[1:3]) < 0:
+        allocated = f"; LiteRT allocated it as {shape}" if shape != signature else ""
+        raise ImageError(
+            f"input_details describe a dynamic input shape {signature} (-1 = set at run time{allocated}), so "
+            f"they give no image size. This suite runs models with a fixed image size: convert the model with "
+            f"a fixed input, e.g. (1, 224, 224, 3)."
+        )
+    if shape[0] != 1 or min(shape[1:3]) < 1:
+        raise ImageError(f"Expected an image input of shape (1, H, W, 3); the model's input is {shape}.")
+    return shape[1], shape[2]
+
+
+def _quantization(input_details: Mapping) -> tuple[object, object]:
+    quantization = input_details.get("quantization", (0.0, 0))
+    items = list(quantization) if isinstance(quantization, Iterable) and not isinstance(quantization, str) else []
+    if len(items) != 2:
+        raise ImageError(f"input_details['quantization'] is (scale, zero_point); got {quantization!r}.")
+    return items[0], items[1]
+
+
 def to_input(
     source: ImageSource,
     input_details: dict,
@@ -364,11 +465,12 @@ def to_input(
     std: Normalization | None = None,
     region: Region | None = None,
 ) -> np.ndarray:
-    """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization)."""
-    shape = tuple(int(d) for d in input_details["shape"])
-    if len(shape) != 4 or shape[-1] != 3:
-        raise ImageError(f"Expected an image input of shape (1, H, W, 3); the model's input is {shape}.")
-    height, width = shape[1], shape[2]
+    """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization).
+
+    Raises ImageError when ``input_details`` are not one fixed-size image input's details (a dynamic
+    shape included), or for the errors of load_image, crop_region, resize_for_model and quantize_pixels.
+    """
+    height, width = _input_shape(input_details)
     image = resize_for_model(crop_region(load_image(source), region), (width, height), crop)
     return pixels_to_input(np.asarray(image, dtype=np.uint8)[np.newaxis], input_details, mean, std)
 
@@ -376,6 +478,20 @@ def to_input(
 def pixels_to_input(
     pixels: np.ndarray, input_details: dict, mean: Normalization | None = None, std: Normalization | None = None
 ) -> np.ndarray:
-    """Already-resized uint8 pixels → the input tensor's dtype, using its quantization (quantize_pixels)."""
-    scale, zero_point = input_details.get("quantization", (0.0, 0))
-    return quantize_pixels(pixels, input_details["dtype"], float(scale), int(zero_point), mean, std)
+    """Already-resized uint8 pixels → the input tensor's dtype, using its quantization (quantize_pixels).
+
+    ``pixels`` is (1, H, W, 3) or one (H, W, 3) image (the batch axis is added), H×W the input's.
+    Raises ImageError for pixels that are not uint8 or not that shape, and for unusable ``input_details``.
+    """
+    height, width = _input_shape(input_details)
+    array = _uint8_pixels(pixels)
+    if array.shape == (height, width, 3):
+        array = array[np.newaxis]
+    if array.shape != (1, height, width, 3):
+        raise ImageError(
+            f"pixels must have shape (1, {height}, {width}, 3), one image of this input's {width}×{height} "
+            f"(or ({height}, {width}, 3)); got {array.shape}. Resize with resize_for_model(image, "
+            f"({width}, {height}))."
+        )
+    scale, zero_point = _quantization(input_details)
+    return quantize_pixels(array, input_details["dtype"], scale, zero_point, mean, std)

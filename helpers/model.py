@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
+from helpers.arguments import real_number
 from helpers.errors import HelpersError, ModelError, OptionError
 from helpers.images import MEAN, STD, ImageSource, Normalization, Region, normalization_array, pixels_to_input, to_input
 from helpers.metadata import ModelMetadata, metadata_or_none
@@ -25,6 +26,10 @@ from helpers.quiet import native_stderr
 from helpers.tflite import is_tflite
 
 CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" in microseconds, or "max <period>"
+# The most threads an interpreter may get. LiteRT accepts any count but crashes the process (SIGSEGV) when an
+# interpreter with 100,000 threads is freed, and threads beyond the CPUs only add overhead: 64 is more than
+# any machine these notebooks run on, and the same on every machine (so no notebook's result depends on it).
+MAX_THREADS = 64
 
 
 def available_cpus() -> int:
@@ -43,7 +48,7 @@ def available_cpus() -> int:
 
 
 def check_num_threads(num_threads: int | None) -> int:
-    """``num_threads`` as an int ≥ 1 (None: ``available_cpus()``), or an OptionError."""
+    """``num_threads`` as an int from 1 to MAX_THREADS (None: ``available_cpus()``), or an OptionError."""
     if num_threads is None:
         return available_cpus()
     if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
@@ -51,11 +56,24 @@ def check_num_threads(num_threads: int | None) -> int:
             f"num_threads must be a whole number ≥ 1 (or None for the {available_cpus()} CPUs this "
             f"process may use); got {num_threads!r}."
         )
+    if num_threads > MAX_THREADS:
+        raise OptionError(
+            f"num_threads must be at most {MAX_THREADS}; got {num_threads}. This process may use "
+            f"{available_cpus()} CPUs, so more threads only add overhead, and LiteRT crashes the whole process "
+            f"with a huge count. Use None for all of them."
+        )
     return int(num_threads)
 
 
 def dequantize(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
-    """``real = scale * (q - zero_point)``; float tensors (scale 0) pass through as float32."""
+    """``real = scale * (q - zero_point)``; float tensors (scale 0) pass through as float32.
+
+    Raises ModelError for values that are not numbers, or a scale or zero point that is not a finite number.
+    """
+    scale = real_number(scale, "scale", ModelError, minimum=0)
+    zero_point = real_number(zero_point, "zero_point", ModelError)
+    if np.asarray(values).dtype.kind not in "biuf":
+        raise ModelError(f"values must be a tensor of numbers; got {type(values).__name__} ({values!r:.60}).")
     if scale == 0:
         return np.asarray(values, dtype=np.float32)
     return (np.asarray(values, dtype=np.float32) - zero_point) * np.float32(scale)
@@ -85,7 +103,16 @@ def model_file(model_path: str | os.PathLike) -> Path:
 
 
 def load_interpreter(model_path: str | os.PathLike, num_threads: int | None = None) -> Interpreter:
-    """A ready (allocated) LiteRT interpreter, or a ModelError saying what is wrong with the file."""
+    """A ready (allocated) LiteRT interpreter, or a ModelError saying what is wrong with the file.
+
+    Raises ModelError also for a model with a dynamic input shape (-1 other than the batch axis), which
+    LiteRT would allocate as 1×1 pixels; OptionError for ``num_threads`` (see check_num_threads).
+    """
+    return _interpreter(model_path, num_threads, ModelError)
+
+
+def _interpreter(model_path: str | os.PathLike, num_threads: int | None, error: type[HelpersError]) -> Interpreter:
+    """load_interpreter, raising ``error`` (the wrapper's own) for a dynamic input shape."""
     path = model_file(model_path)
     threads = check_num_threads(num_threads)
     try:
@@ -97,15 +124,21 @@ def load_interpreter(model_path: str | os.PathLike, num_threads: int | None = No
         with native_stderr():
             interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
-        for details in interpreter.get_input_details():
-            signature = _shape(details, "shape_signature")
-            if any(d < 0 for d in signature[1:]):
-                raise ModelError(_dynamic(path.name, signature)) from None
+        _check_fixed_size(path.name, interpreter.get_input_details(), error)
         raise ModelError(
             f"LiteRT read '{path}' but cannot prepare its tensors: {exc}. The model may use "
             f"operations this LiteRT version lacks, or need inputs of a size set at run time."
         ) from exc
+    _check_fixed_size(path.name, interpreter.get_input_details(), error)
     return interpreter
+
+
+def _check_fixed_size(name: str, inputs: list[dict], error: type[HelpersError]) -> None:
+    """The one check for dynamic input shapes (-1 other than the batch axis), for every way a model is loaded."""
+    for details in inputs:
+        signature = _shape(details, "shape_signature")
+        if any(d < 0 for d in signature[1:]):
+            raise error(_dynamic(name, signature))
 
 
 def choose_normalization(
@@ -193,7 +226,7 @@ class LiteRTModel:
     ) -> None:
         self.model_path = model_file(model_path)
         self.num_threads = check_num_threads(num_threads)
-        self.interpreter = load_interpreter(self.model_path, self.num_threads)
+        self.interpreter = _interpreter(self.model_path, self.num_threads, self.error)
         inputs = self.interpreter.get_input_details()
         #: Every output tensor's details (name, index, shape, dtype, quantization).
         self.outputs: list[dict] = self.interpreter.get_output_details()
@@ -223,10 +256,8 @@ class LiteRTModel:
         if len(inputs) != 1:
             raise self.error(f"'{name}' has {len(inputs)} inputs; an image model has one (the image).")
         details = inputs[0]
-        shape, signature = _shape(details), _shape(details, "shape_signature")
+        shape = _shape(details)
         dtype = np.dtype(details["dtype"])
-        if any(d < 0 for d in signature[1:]):
-            raise self.error(_dynamic(name, signature))
         if len(shape) != 4 or shape[-1] != 3 or dtype not in (np.float32, np.uint8, np.int8):
             raise self.error(
                 f"'{name}' takes a {dtype.name} tensor of shape {shape}: this needs an image input, "
@@ -263,22 +294,42 @@ class LiteRTModel:
         return to_input(image, self.input_details, crop=crop, mean=self.mean, std=self.std, region=region)
 
     def invoke(self, tensor: np.ndarray) -> list[np.ndarray]:
-        """Run the model on one prepared input tensor; every output, dequantized (float32, its own shape)."""
+        """Run the model on one prepared input tensor; every output, dequantized (float32, its own shape).
+
+        Raises the wrapper's error (ModelError for a Classifier) when ``tensor`` is not an array of the input's
+        exact shape and dtype (with finite values): make it with ``preprocess`` or ``prepare``.
+        """
+        self._check_tensor(tensor)
         self.interpreter.set_tensor(self.input_details["index"], tensor)
         self.interpreter.invoke()
         return [
             dequantize(self.interpreter.get_tensor(d["index"]), *map(float, d["quantization"])) for d in self.outputs
         ]
 
+    def _check_tensor(self, tensor: object) -> None:
+        shape, dtype = _shape(self.input_details), np.dtype(self.input_details["dtype"])
+        got = f"{tensor.dtype} {tensor.shape}" if isinstance(tensor, np.ndarray) else type(tensor).__name__
+        if not isinstance(tensor, np.ndarray) or tensor.shape != shape or tensor.dtype != dtype:
+            raise self.error(
+                f"tensor must be a {dtype.name} array of shape {shape} for '{self.model_path.name}' (it takes "
+                f"{shape[2]}×{shape[1]} images); got {got}. Make it with preprocess(image), or prepare(pixels) "
+                f"for uint8 pixels resized with helpers.images.resize_for_model."
+            )
+        if dtype.kind == "f" and not np.isfinite(tensor).all():
+            raise self.error("tensor holds NaN or infinite values; make it with preprocess(image) or prepare(pixels).")
+
     def run(self, tensor: np.ndarray) -> np.ndarray:
-        """Run the model on one prepared input tensor; the first output, dequantized, as one row."""
+        """Run the model on one prepared input tensor; the first output, dequantized, as one row.
+
+        Raises the wrapper's error for a tensor of the wrong shape or dtype (see ``invoke``).
+        """
         return self.invoke(tensor)[0].reshape(-1)
 
     def clone(self, num_threads: int = 1) -> LiteRTModel:
         """The same model and settings on its own interpreter (single-threaded by default): one per worker thread."""
         twin = copy.copy(self)
         twin.num_threads = check_num_threads(num_threads)
-        twin.interpreter = load_interpreter(self.model_path, twin.num_threads)
+        twin.interpreter = _interpreter(self.model_path, twin.num_threads, self.error)
         twin._clones = []
         return twin
 
@@ -289,8 +340,15 @@ class LiteRTModel:
 
         Each worker thread owns a single-threaded clone (kept for the next call), so the answers do not
         depend on ``workers`` (default: ``available_cpus()``). ``progress`` names a progress bar (None: none).
+        Raises the wrapper's error for pixels of another shape or dtype, OptionError for ``workers``.
         """
         array = np.asarray(pixels)
+        width, height = self.input_size
+        if array.ndim != 4 or array.shape[1:] != (height, width, 3) or array.dtype != np.uint8:
+            raise self.error(
+                f"pixels must be uint8 images of shape (N, {height}, {width}, 3) for '{self.model_path.name}'; "
+                f"got {array.dtype} {array.shape}. Resize each with helpers.images.resize_for_model first."
+            )
         count = len(array)
         workers = min(check_num_threads(workers), max(1, count))
         clones = self.__dict__.setdefault("_clones", [])

@@ -29,7 +29,8 @@ CASES = {
     "Classifier(crop='middle')": lambda c: Classifier(c.model_path, crop="middle"),
     "Classifier(crop=2.0)": lambda c: Classifier(c.model_path, crop=2.0),
     "Classifier(None)": lambda c: Classifier(None),
-    "Classifier(labels=generator)": lambda c: Classifier(c.model_path, (x for x in "abc")),
+    "Classifier(labels=numbers)": lambda c: Classifier(c.model_path, [1, 2, 3]),
+    "Classifier(labels=a set)": lambda c: Classifier(c.model_path, {"a", "b", "c"}),
     "classify(allow_labels=5)": lambda c: c.classify(PIXELS, allow_labels=5),
     "classify(deny_labels=[5])": lambda c: c.classify(PIXELS, deny_labels=[5]),
     "classify(region=3 numbers)": lambda c: c.classify(PIXELS, region=(1, 2, 3)),
@@ -89,5 +90,5 @@ def test_bad_arguments_raise_the_packages_own_errors(classifier, call):
 
 def test_iterables_of_images_and_label_values_are_accepted(classifier):
     assert classifier.predict_batch(x for x in [PIXELS, PIXELS]).shape == (2, 3)
-    assert Classifier(classifier.model_path, [1, 2, 3]).labels == ["1", "2", "3"]
+    assert Classifier(classifier.model_path, (x for x in "abc")).labels == ["a", "b", "c"]
     assert Classifier(classifier.model_path, np.array(["a", "b", "c"])).labels == ["a", "b", "c"]

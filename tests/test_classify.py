@@ -8,8 +8,18 @@ import sys
 import numpy as np
 import pytest
 
-from helpers import HelpersError, LabelError, ModelError, OptionError
-from helpers.classify import Classifier, Prediction, align_labels, dequantize, load_interpreter, top_k
+from helpers import HelpersError, LabelError, MetricsError, ModelError, OptionError
+from helpers.classify import (
+    Classifier,
+    Prediction,
+    align_labels,
+    clean_labels,
+    dequantize,
+    load_interpreter,
+    output_kind,
+    ranked,
+    top_k,
+)
 
 LABELS = ["rabbit", "hamster", "dog"]
 
@@ -178,3 +188,66 @@ def test_inference_modules_do_not_import_tensorflow():
     code = "import sys, helpers, helpers.assets, helpers.images, helpers.classify; print('tensorflow' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# ------------------------------------------------------------------ hostile input (issue 10)
+
+
+@pytest.mark.parametrize(
+    ("labels", "message"),
+    [
+        ([None, None, None], "labels must hold strings only; got None"),
+        ([1, 2, 3], "labels must hold strings only; got 1"),
+        ({"a": 1, "b": 2, "c": 3}, "does not say which label is which output"),
+        ({"a", "b", "c"}, "does not say which label is which output"),
+        ("rabbit\nhamster\ndog\n", r"several lines.*the text of a label file, not its path.*splitlines"),
+        ("x" * 5000, "cannot be a label file's path"),
+    ],
+)
+def test_labels_are_strings_in_output_order(tiny_models, labels, message):
+    with pytest.raises(LabelError, match=message):
+        Classifier(tiny_models["float"], labels)
+
+
+def test_labels_may_come_from_any_iterable_of_strings(tiny_models, tmp_path):
+    assert Classifier(tiny_models["float"], (label for label in LABELS)).labels == LABELS
+    assert Classifier(tiny_models["float"], np.array(LABELS)).labels == LABELS
+    file = tmp_path / "labels.txt"
+    file.write_bytes("\ufeffrabbit\r\n\r\ndog\r\n\r\n".encode())
+    assert Classifier(tiny_models["float"], file).labels == ["rabbit", "", "dog"]  # a path still works; a gap stays
+    assert clean_labels(iter(["\ufeffa ", "", "b", ""])) == ["a", "", "b"]
+
+
+@pytest.mark.parametrize(
+    ("probs", "labels", "error", "message"),
+    [
+        ([0.2, float("nan"), 0.8], ["a", "b", "c"], MetricsError, "probs holds NaN"),
+        ([0.2, float("inf"), 0.8], ["a", "b", "c"], MetricsError, "probs holds NaN or infinite"),
+        (np.ones(3) / 3, None, LabelError, "labels is a list of label strings; got None"),
+        (np.ones(3) / 3, "abc", LabelError, "labels is a list of label strings"),
+        (np.ones(3) / 3, [1, 2, 3], LabelError, "must hold strings only"),
+    ],
+)
+def test_top_k_refuses_nan_and_labels_that_are_not_strings(probs, labels, error, message):
+    with pytest.raises(error, match=message):
+        top_k(probs, labels)
+
+
+def test_top_k_takes_a_generator_of_labels_and_ranked_refuses_nan():
+    assert top_k([0.2, 0.5, 0.3], (x for x in "abc"), k=1) == [("b", 0.5)]
+    with pytest.raises(MetricsError, match="probs holds NaN"):
+        ranked([0.1, float("nan")])
+
+
+@pytest.mark.parametrize(
+    ("num_outputs", "offset", "message"),
+    [(2.0, 0, "num_outputs must be a whole number"), (0, 0, "num_outputs"), (3, 2, "offset must be a whole number")],
+)
+def test_align_labels_needs_whole_counts(num_outputs, offset, message):
+    with pytest.raises(LabelError, match=message):
+        align_labels(["a", "b", "c"], num_outputs, offset=offset)
+
+
+def test_output_kind_needs_a_tensor_index(tiny_models):
+    with pytest.raises(ModelError, match="output_index must be a whole number"):
+        output_kind(load_interpreter(tiny_models["float"]), 1.5)

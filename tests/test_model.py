@@ -8,7 +8,15 @@ import pytest
 from helpers import LabelError, ModelError, OptionError, TransferError
 from helpers import model as model_module
 from helpers.classify import Classifier
-from helpers.model import LiteRTModel, available_cpus, check_num_threads, choose_normalization, load_interpreter
+from helpers.model import (
+    MAX_THREADS,
+    LiteRTModel,
+    available_cpus,
+    check_num_threads,
+    choose_normalization,
+    dequantize,
+    load_interpreter,
+)
 from helpers.transfer import FeatureExtractor
 
 LABELS = ["rabbit", "hamster", "dog"]
@@ -40,6 +48,12 @@ def odd_models(tmp_path_factory, to_tflite) -> dict:
     unit = keras.Sequential(
         [keras.Input((16, 16, 3)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")]
     )  # trained on [0, 1] pixels
+    relu_dense = keras.Sequential(  # a dense layer with a fused RELU: clipped features, not logits
+        [keras.Input((16, 16, 3)), keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(8, activation="relu")]
+    )
+    pixels_in = keras.Input((16, 16, 3))
+    per_position = keras.layers.Softmax()(keras.layers.Conv2D(3, 1)(keras.layers.AveragePooling2D(4)(pixels_in)))
+    spatial_softmax = keras.Model(pixels_in, keras.layers.Reshape((48,))(per_position))  # 16 softmaxes of 3
     rng = np.random.default_rng(0)
 
     def unit_range():
@@ -54,6 +68,8 @@ def odd_models(tmp_path_factory, to_tflite) -> dict:
         "dynamic": to_tflite(dynamic),
         "batch_two": to_tflite(batch_two),
         "unit_uint8": to_tflite(unit, unit_range, tf.uint8),
+        "relu_dense": to_tflite(relu_dense),
+        "spatial_softmax": to_tflite(spatial_softmax),
     }.items():
         out[name] = folder / f"{name}.tflite"
         out[name].write_bytes(data)
@@ -163,3 +179,75 @@ def test_the_base_runs_any_image_model(tiny_models, photo_like):
 def test_labels_of_the_wrong_length_name_both_counts(tiny_models):
     with pytest.raises(LabelError, match="has 2 labels but the model has 3 outputs"):
         Classifier(tiny_models["float"], ["a", "b"])
+
+
+# ------------------------------------------------------------------ hostile input (issue 10)
+
+
+def test_a_dense_layer_with_a_fused_relu_is_features_not_logits(odd_models):
+    with pytest.raises(ModelError, match=r"feature extractor.*fused RELU.*helpers.transfer.FeatureExtractor"):
+        Classifier(odd_models["relu_dense"])
+    assert FeatureExtractor(odd_models["relu_dense"]).dim == 8
+
+
+def test_a_softmax_over_part_of_the_output_is_not_a_classifier(odd_models):
+    with pytest.raises(ModelError, match=r"16 separate distributions of 3 values.*FeatureExtractor"):
+        Classifier(odd_models["spatial_softmax"])
+
+
+def test_load_interpreter_refuses_a_dynamic_input_as_every_wrapper_does(odd_models):
+    with pytest.raises(ModelError, match=r"dynamic input shape \(-1, -1, -1, 3\).*fixed input"):
+        load_interpreter(odd_models["dynamic"])
+    with pytest.raises(TransferError, match="dynamic input shape"):
+        FeatureExtractor(odd_models["dynamic"])  # the same check, with the wrapper's own error
+
+
+@pytest.mark.parametrize("bad", [MAX_THREADS + 1, 10**5, np.int64(1000)])
+def test_num_threads_has_an_upper_bound(tiny_models, bad):
+    with pytest.raises(OptionError, match=f"num_threads must be at most {MAX_THREADS}.*crashes"):
+        Classifier(tiny_models["float"], num_threads=bad)
+    with pytest.raises(OptionError, match="at most"):
+        load_interpreter(tiny_models["float"], bad)
+    assert check_num_threads(MAX_THREADS) == MAX_THREADS
+
+
+@pytest.mark.parametrize(
+    ("tensor", "got"),
+    [
+        (np.zeros((1, 32, 32, 3), np.uint8), r"got uint8 \(1, 32, 32, 3\)"),  # pixels for a float input
+        (np.zeros((32, 32, 3), np.float32), r"got float32 \(32, 32, 3\)"),
+        (np.zeros((1, 64, 64, 3), np.float32), r"got float32 \(1, 64, 64, 3\)"),
+        ([[0.0]], "got list"),
+    ],
+)
+def test_run_checks_the_tensor_against_the_input(tiny_models, tensor, got):
+    classifier = Classifier(tiny_models["float"], LABELS)
+    message = r"tensor must be a float32 array of shape \(1, 32, 32, 3\).*\(it takes 32×32 images\); " + got
+    with pytest.raises(ModelError, match=message):
+        classifier.run(tensor)
+    with pytest.raises(ModelError, match="preprocess"):
+        classifier.invoke(tensor)
+
+
+def test_run_refuses_nan_in_a_float_tensor(tiny_models):
+    with pytest.raises(ModelError, match="tensor holds NaN"):
+        Classifier(tiny_models["float"]).run(np.full((1, 32, 32, 3), np.nan, np.float32))
+
+
+@pytest.mark.parametrize("pixels", [np.zeros((32, 32, 3), np.uint8), np.zeros((2, 32, 32, 3), np.float32)])
+def test_run_batch_checks_its_pixels(tiny_models, pixels):
+    with pytest.raises(ModelError, match=r"pixels must be uint8 images of shape \(N, 32, 32, 3\)"):
+        Classifier(tiny_models["uint8"]).run_batch(pixels, workers=1)
+
+
+@pytest.mark.parametrize(
+    ("values", "scale", "zero_point", "message"),
+    [
+        (np.zeros(3, np.uint8), float("nan"), 0, "scale must be a finite number"),
+        (np.zeros(3, np.uint8), 0.1, float("inf"), "zero_point must be a finite number"),
+        ("abc", 0.1, 0, "values must be a tensor of numbers"),
+    ],
+)
+def test_dequantize_needs_finite_quantization(values, scale, zero_point, message):
+    with pytest.raises(ModelError, match=message):
+        dequantize(values, scale, zero_point)
