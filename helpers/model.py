@@ -12,7 +12,6 @@ from __future__ import annotations
 import copy
 import math
 import os
-from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,7 @@ from ai_edge_litert.interpreter import Interpreter
 
 from helpers.arguments import real_number
 from helpers.errors import HelpersError, ModelError, OptionError
+from helpers.files import parallel_map
 from helpers.images import MEAN, STD, ImageSource, Normalization, Region, normalization_array, pixels_to_input, to_input
 from helpers.metadata import ModelMetadata, metadata_or_none
 from helpers.quiet import native_stderr
@@ -350,29 +350,23 @@ class LiteRTModel:
                 f"got {array.dtype} {array.shape}. Resize each with helpers.images.resize_for_model first."
             )
         count = len(array)
-        workers = min(check_num_threads(workers), max(1, count))
-        clones = self.__dict__.setdefault("_clones", [])
-        clones.extend(self.clone() for _ in range(workers - len(clones)))
         out = np.empty((count, int(np.prod(self.output_details["shape"][1:]))), dtype=np.float32)
-        done = [0] * workers  # images finished by each worker; only this thread touches the progress bar
+        stock = self.__dict__.setdefault("_clones", [])  # single-threaded clones, kept for the next call
+        taken: list[LiteRTModel] = []
 
-        def work(worker: int) -> None:
-            for i in range(worker, count, workers):
-                out[i] = clones[worker].run(clones[worker].prepare(array[i]))
-                done[worker] += 1
+        def take_clone() -> LiteRTModel:
+            clone = stock.pop() if stock else self.clone()
+            taken.append(clone)
+            return clone
 
-        from tqdm.auto import tqdm
+        def work(clone: LiteRTModel, i: int) -> None:
+            out[i] = clone.run(clone.prepare(array[i]))
 
-        with (
-            tqdm(total=count, desc=progress, unit="img", leave=leave, disable=progress is None) as bar,
-            ThreadPoolExecutor(max_workers=workers, thread_name_prefix="model") as pool,
-        ):
-            pending = futures = [pool.submit(work, k) for k in range(workers)]
-            while pending:
-                _, pending = wait(pending, timeout=0.1)
-                bar.update(sum(done) - bar.n)
-            for future in futures:
-                future.result()
+        try:
+            bar = None if progress is None else {"desc": progress, "unit": "img", "leave": leave}
+            parallel_map(work, range(count), workers=check_num_threads(workers), worker_state=take_clone, progress=bar)
+        finally:
+            stock.extend(taken)
         return out
 
     def describe(self) -> dict[str, object]:
