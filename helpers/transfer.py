@@ -27,7 +27,7 @@ Everything here runs on NumPy and LiteRT; TensorFlow is imported only by
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,9 +35,10 @@ from pathlib import Path
 import numpy as np
 
 from helpers import assets
+from helpers.arguments import finite_array, real_number, text_labels, whole_number
 from helpers.errors import TransferError
 from helpers.files import write_files_atomically
-from helpers.images import ImageSource, load_image, resize_for_model
+from helpers.images import ImageSource, check_crop, check_size, load_image, resize_for_model
 from helpers.metrics import softmax
 from helpers.model import LiteRTModel
 
@@ -65,10 +66,50 @@ class ImageSet:
         return {name: int((self.class_ids == i).sum()) for i, name in enumerate(self.classes)}
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> ImageSet:
-        """The images at ``indices`` (same classes)."""
-        idx = np.asarray(indices, dtype=np.int64)
+        """The images at ``indices`` (same classes); a boolean mask with one entry per image picks where it is True.
+
+        Raises a TransferError for indices that are not whole numbers, indices out of
+        range and a mask of another length.
+        """
+        idx = _positions(indices, len(self))
         names = tuple(self.names[i] for i in idx) if self.names else ()
         return ImageSet(tuple(self.paths[i] for i in idx), self.class_ids[idx], self.classes, names)
+
+
+def _positions(indices: object, count: int) -> np.ndarray:
+    """``indices`` (positions, negative from the end, or a boolean mask of ``count``) as int64 positions."""
+    if isinstance(indices, (str, bytes)) or not isinstance(indices, (Iterable, np.ndarray)):
+        raise TransferError(f"indices is a list of positions or a boolean mask; got {type(indices).__name__}.")
+    array = np.asarray(list(indices) if not isinstance(indices, (np.ndarray, Sequence)) else indices)
+    if array.dtype == bool:
+        if array.shape != (count,):
+            raise TransferError(
+                f"A boolean mask picks images where it is True, so it has one entry per image ({count}); "
+                f"got shape {array.shape}."
+            )
+        return np.flatnonzero(array)
+    if array.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    return finite_array(
+        array,
+        f"indices (positions in a set of {count} images)",
+        TransferError,
+        ndim=1,
+        integer=True,
+        minimum=-count,
+        maximum=count - 1,
+    ).astype(np.int64)
+
+
+def _class_names(classes: object) -> list[str] | None:
+    """``classes`` (None or a list of class-folder names) as a list of str."""
+    if classes is None:
+        return None
+    if isinstance(classes, (str, bytes)):
+        raise TransferError(
+            f"classes is a list of class-folder names, e.g. [{classes!r}, ...]; got the single str {classes!r}."
+        )
+    return text_labels(classes, "classes", TransferError)
 
 
 def _build(items: list[tuple[str, Path, str]], classes: Sequence[str] | None, where: str) -> ImageSet:
@@ -107,8 +148,12 @@ def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | No
     Raises a TransferError naming the folder or file for a class folder without
     images and for a file that is not an image (by its extension) among the
     photos; hidden files (``.DS_Store``) and ``Thumbs.db`` are skipped. Classes
-    left out of ``classes`` are not read at all.
+    left out of ``classes`` are not read at all. Raises a TransferError too when
+    ``folder`` is not a path or ``classes`` is not a list of folder names.
     """
+    if not isinstance(folder, (str, os.PathLike)):
+        raise TransferError(f"folder is the path of a folder with one sub-folder per class; got {folder!r}.")
+    classes = _class_names(classes)
     root = Path(folder)
     if not root.is_dir():
         raise TransferError(f"'{root}' is not a folder; give a folder with one sub-folder per class.")
@@ -137,7 +182,11 @@ def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | No
 
 
 def class_folder_assets(prefix: str) -> dict[str, list[str]]:
-    """Registered asset names under ``prefix/<class>/``, grouped by class (e.g. ``"flowers/train"``)."""
+    """Registered asset names under ``prefix/<class>/``, grouped by class (e.g. ``"flowers/train"``).
+
+    Raises a TransferError when ``prefix`` is not a str or nothing is registered under it.
+    """
+    _check_prefix(prefix)
     prefix = prefix.rstrip("/") + "/"
     groups: dict[str, list[str]] = {}
     for name in assets.names():
@@ -149,8 +198,18 @@ def class_folder_assets(prefix: str) -> dict[str, list[str]]:
     return {cls: sorted(found) for cls, found in sorted(groups.items())}
 
 
+def _check_prefix(prefix: object) -> None:
+    if not isinstance(prefix, str) or not prefix.strip("/"):
+        raise TransferError(f"prefix is an asset folder such as 'flowers/train'; got {prefix!r}.")
+
+
 def image_set_from_assets(prefix: str, classes: Sequence[str] | None = None, *, progress: bool = True) -> ImageSet:
-    """Fetch the class-folder dataset registered under ``prefix`` (e.g. ``"flowers/train"``) as an ImageSet."""
+    """Fetch the class-folder dataset registered under ``prefix`` (e.g. ``"flowers/train"``) as an ImageSet.
+
+    Raises a TransferError when ``prefix`` is not an asset folder or ``classes`` is not a list of class names.
+    """
+    _check_prefix(prefix)
+    classes = _class_names(classes)
     groups = class_folder_assets(prefix)
     names = [name for cls in (classes or groups) for name in groups.get(cls, [])]
     paths = assets.fetch_many(names, progress=progress) if names else []
@@ -174,14 +233,28 @@ def load_pixels(
     workers: int = 2,
     progress: bool = True,
 ) -> np.ndarray:
-    """Decode each image once and resize it to ``size`` = (width, height): a (n, H, W, 3) uint8 array."""
+    """Decode each image once and resize it to ``size`` = (width, height): a (n, H, W, 3) uint8 array.
+
+    ``images`` is any list, tuple or iterable of image sources (paths, bytes, PIL images).
+    Raises a TransferError when ``images`` is a single path or empty, or ``workers`` is
+    not a whole number ≥ 1, and an ImageError for a bad ``size`` or ``crop``.
+    """
+    if isinstance(images, (str, bytes, os.PathLike)):
+        raise TransferError(
+            f"images is a list of image paths; got one {type(images).__name__} ({str(images)[:60]!r}). For a "
+            f"folder of class folders use image_set_from_folder(folder).paths; for one image pass [path]."
+        )
+    if not isinstance(images, (Iterable, np.ndarray)):
+        raise TransferError(f"images is a list of image paths; got {type(images).__name__}.")
+    if not isinstance(images, (Sequence, np.ndarray)):
+        images = list(images)
     if len(images) == 0:
         raise TransferError("No images given: pass a non-empty list of paths (e.g. an ImageSet's .paths).")
-    if workers < 1:
-        raise TransferError(f"workers is a number of threads (1 or more); got {workers}.")
+    workers = whole_number(workers, "workers (a number of threads)", TransferError, minimum=1)
+    width, height = check_size(size)
+    check_crop(crop)
     from tqdm.auto import tqdm
 
-    width, height = size
     out = np.empty((len(images), height, width, 3), dtype=np.uint8)  # filled in place: no second copy in memory
 
     def decode_into(index: int) -> None:
@@ -215,15 +288,20 @@ def augment_pixels(
     ``min_zoom``…1 of the largest square that stays inside the rotated photo (so
     no empty corners appear); bilinear resampling with PIL. Reproducible with
     ``seed``. Rows ``i * copies … i * copies + copies − 1`` come from image ``i``.
-    Introduced in notebook 06.
+    Introduced in notebook 06. Raises a TransferError for pixels that are not such a
+    batch, ``copies`` or ``seed`` that are not whole numbers, angles or zooms out of range.
     """
     from PIL import Image
 
     array = np.asarray(pixels)
     if array.ndim != 4 or array.shape[-1] != 3 or array.dtype != np.uint8 or len(array) == 0:
         raise TransferError(f"Expected a batch of uint8 images (n, H, W, 3); got {array.dtype} {array.shape}.")
-    if copies < 1:
-        raise TransferError(f"copies is how many altered versions to make per image (1 or more); got {copies}.")
+    copies = whole_number(copies, "copies (altered versions per image)", TransferError, minimum=1)
+    seed = whole_number(seed, "seed", TransferError, minimum=0)
+    max_angle = real_number(max_angle, "max_angle", TransferError)
+    min_zoom = real_number(min_zoom, "min_zoom", TransferError)
+    if not isinstance(flip, (bool, np.bool_)):
+        raise TransferError(f"flip is True or False; got {flip!r}.")
     if not (0 <= max_angle < 45 and 0 < min_zoom <= 1):
         raise TransferError(f"Need 0 ≤ max_angle < 45 degrees and 0 < min_zoom ≤ 1; got {max_angle}, {min_zoom}.")
     rng = np.random.default_rng(seed)
@@ -290,7 +368,9 @@ class FeatureExtractor(LiteRTModel):
 
 
 def _features(features, what: str = "features") -> np.ndarray:
-    array = np.asarray(features, dtype=np.float32)
+    if isinstance(features, (str, bytes)) or not isinstance(features, (Iterable, np.ndarray)):
+        raise TransferError(f"The {what} must be a (images, dim) matrix of numbers; got {type(features).__name__}.")
+    array = finite_array(features, f"The {what}", TransferError).astype(np.float32, copy=False)
     if array.ndim != 2 or array.shape[0] == 0 or array.shape[1] == 0:
         raise TransferError(f"The {what} must be a (images, dim) matrix; got shape {array.shape}.")
     if not np.isfinite(array).all():
@@ -298,25 +378,62 @@ def _features(features, what: str = "features") -> np.ndarray:
     return array
 
 
-def _class_ids(class_ids, rows: int, num_classes: int | None) -> tuple[np.ndarray, int]:
-    array = np.asarray(class_ids)
+def _class_ids(class_ids, rows: int, num_classes: int | None, what: str = "class_ids") -> tuple[np.ndarray, int]:
+    if isinstance(class_ids, (str, bytes)) or class_ids is None:
+        raise TransferError(f"{what} is a list of class indices (0, 1, …), one per feature row; got {class_ids!r}.")
+    array = np.asarray(
+        list(class_ids) if isinstance(class_ids, Iterable) and not hasattr(class_ids, "__len__") else class_ids
+    )
     if array.ndim != 1 or array.size != rows:
-        raise TransferError(f"Give one class index per feature row ({rows}); got class_ids of shape {array.shape}.")
+        raise TransferError(f"Give one class index per feature row ({rows}); got {what} of shape {array.shape}.")
     if not np.issubdtype(array.dtype, np.integer):
-        raise TransferError(f"class_ids must be integer class indices (0, 1, …); got {array.dtype}.")
-    count = int(array.max()) + 1 if num_classes is None else int(num_classes)
+        raise TransferError(f"{what} must be integer class indices (0, 1, …); got {array.dtype}.")
+    if num_classes is None:
+        count = int(array.max()) + 1
+    else:
+        count = whole_number(num_classes, "num_classes", TransferError, minimum=2)
     if array.min() < 0 or array.max() >= count:
-        raise TransferError(f"Class indices must be in 0…{count - 1}; got {array.min()}…{array.max()}.")
+        allowed = f"0…{count - 1}" if count >= 1 else "0, 1, …"
+        raise TransferError(f"Class indices must be in {allowed}; got {array.min()}…{array.max()} in {what}.")
     return array.astype(np.int64), count
+
+
+def _every_class_seen(y: np.ndarray, count: int, purpose: str) -> None:
+    """Refuse fewer than two classes, and classes in 0…count − 1 that have no example in ``y``."""
+    if count < 2:
+        raise TransferError(
+            f"A classifier needs at least two classes, but the class ids hold only class 0 ({purpose} would "
+            f"answer class 0 for everything); give examples of two or more classes."
+        )
+    empty = [c for c in range(count) if not (y == c).any()]
+    if empty:
+        raise TransferError(
+            f"Class(es) {empty} have no example; {purpose} needs at least one image per class. Give examples "
+            f"of every class in 0…{count - 1}, or number the classes without gaps (e.g. with np.unique(ids, "
+            f"return_inverse=True))."
+        )
 
 
 @dataclass
 class SoftmaxHead:
-    """A dense layer + softmax on top of a frozen feature extractor: ``probs = softmax(features @ weights + bias)``."""
+    """A dense layer + softmax on top of a frozen feature extractor: ``probs = softmax(features @ weights + bias)``.
+
+    Raises a TransferError when ``weights`` is not a finite (dim, classes) matrix with
+    two or more classes, or ``bias`` is not one finite number per class.
+    """
 
     weights: np.ndarray  # (dim, classes)
     bias: np.ndarray  # (classes,)
     history: dict[str, list[float]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.weights = finite_array(self.weights, "weights (dim, classes)", TransferError, ndim=2)
+        self.bias = finite_array(self.bias, "bias (classes,)", TransferError, ndim=1)
+        if self.weights.shape[1] < 2 or self.bias.shape != (self.weights.shape[1],):
+            raise TransferError(
+                f"A head has weights (dim, classes) and bias (classes,) for two or more classes; got weights "
+                f"{self.weights.shape} and bias {self.bias.shape}."
+            )
 
     @property
     def num_classes(self) -> int:
@@ -347,11 +464,17 @@ class HeadClassifier:
 
     It has what ``helpers.camera.FramePipeline`` needs (``input_details``,
     ``labels``, ``run``), so a freshly trained head can be watched live.
-    Introduced in notebook 09.
+    Introduced in notebook 09. Raises a TransferError when the extractor, head and
+    labels do not fit together, and a LabelError when ``labels`` is not a list of str.
     """
 
     def __init__(self, extractor: FeatureExtractor, head: SoftmaxHead, labels: Sequence[str]) -> None:
-        labels = [str(label) for label in labels]
+        if not isinstance(extractor, FeatureExtractor) or not isinstance(head, SoftmaxHead):
+            raise TransferError(
+                f"HeadClassifier takes a FeatureExtractor and a SoftmaxHead (from train_head or head_from_keras); "
+                f"got {type(extractor).__name__} and {type(head).__name__}."
+            )
+        labels = text_labels(labels)
         if len(labels) != head.num_classes:
             raise TransferError(f"{len(labels)} labels for a head with {head.num_classes} classes; give one per class.")
         if head.weights.shape[0] != extractor.dim:
@@ -430,22 +553,38 @@ def train_head(
 
     ``history`` records the training loss (cross-entropy) at every step, and the
     accuracy on ``validation`` = (features, class_ids) when given.
-    Introduced in notebook 06.
+    Introduced in notebook 06. Raises a TransferError for fewer than two classes, a
+    class with no example, settings that are not whole or finite numbers in range, a
+    ``validation`` that is not a (features, class_ids) pair, and training that diverges.
     """
     x = _features(features)
     y, count = _class_ids(class_ids, x.shape[0], num_classes)
-    if not (learning_rate > 0 and steps >= 1 and l2 >= 0):
-        raise TransferError(f"Need learning_rate > 0, steps ≥ 1 and l2 ≥ 0; got {learning_rate}, {steps}, {l2}.")
+    _every_class_seen(y, count, "training a head")
+    learning_rate = real_number(learning_rate, "learning_rate", TransferError, positive=True)
+    steps = whole_number(steps, "steps", TransferError, minimum=1)
+    l2 = real_number(l2, "l2", TransferError, minimum=0)
     if validation is not None:
+        if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+            raise TransferError(
+                "validation is a (features, class_ids) pair, e.g. validation=(val_features, val.class_ids); "
+                f"got {type(validation).__name__}"
+                f"{f' of length {len(validation)}' if isinstance(validation, (tuple, list)) else ''}."
+            )
         val_x = _features(validation[0], "validation features")
-        val_y, _ = _class_ids(validation[1], val_x.shape[0], count)
+        val_y, _ = _class_ids(validation[1], val_x.shape[0], count, "the validation class_ids")
     one_hot = np.eye(count, dtype=np.float32)[y]
     weights = np.zeros((x.shape[1], count), dtype=np.float32)
     bias = np.zeros(count, dtype=np.float32)
     rate, decay, n = np.float32(learning_rate), np.float32(l2), np.float32(len(y))
     history: dict[str, list[float]] = {"loss": [], **({"val_accuracy": []} if validation is not None else {})}
-    for _ in range(steps):
-        probs = softmax(x @ weights + bias, axis=-1)
+    for step in range(steps):
+        logits = x @ weights + bias
+        if not np.isfinite(logits).all():
+            raise TransferError(
+                f"Training diverged at step {step + 1}: the logits are no longer finite. Use a smaller "
+                f"learning_rate (got {learning_rate:g}) or smaller features."
+            )
+        probs = softmax(logits, axis=-1)
         history["loss"].append(float(-np.log(np.maximum(probs[np.arange(len(y)), y], 1e-12)).mean()))
         gradient = (probs - one_hot) / n
         weights -= rate * (x.T @ gradient + decay * weights)
@@ -469,22 +608,25 @@ def imprint(features, class_ids, num_classes: int | None = None) -> np.ndarray:
 
     Classify with ``np.argmax(l2_normalize(f) @ weights.T)``: the class whose
     mean direction is closest. No training; one example per class is enough.
-    Introduced in notebook 06.
+    Introduced in notebook 06. Raises a TransferError for fewer than two classes, a
+    class with no example, or a ``num_classes`` that is not a whole number.
     """
     x = l2_normalize(features)
     y, count = _class_ids(class_ids, x.shape[0], num_classes)
-    empty = [c for c in range(count) if not (y == c).any()]
-    if empty:
-        raise TransferError(f"Class(es) {empty} have no example; imprinting needs at least one image per class.")
+    _every_class_seen(y, count, "imprinting")
     means = np.stack([x[y == c].mean(axis=0) for c in range(count)])
     return l2_normalize(means)
 
 
 def sample_per_class(class_ids, per_class: int, seed: int = 0) -> np.ndarray:
-    """Indices of ``per_class`` randomly chosen examples of every class (sorted; reproducible with ``seed``)."""
-    y = np.asarray(class_ids)
-    if per_class < 1:
-        raise TransferError(f"per_class must be at least 1; got {per_class}.")
+    """Indices of ``per_class`` randomly chosen examples of every class (sorted; reproducible with ``seed``).
+
+    Raises a TransferError when ``class_ids`` are not whole numbers, ``per_class`` or
+    ``seed`` is not a whole number, or a class has fewer than ``per_class`` examples.
+    """
+    y = finite_array(class_ids, "class_ids", TransferError, ndim=1, integer=True)
+    per_class = whole_number(per_class, "per_class", TransferError, minimum=1)
+    seed = whole_number(seed, "seed", TransferError, minimum=0)
     rng = np.random.default_rng(seed)
     chosen = []
     for c in np.unique(y):
@@ -508,9 +650,27 @@ def accuracy_by_size(
 
     ``fit(features, class_ids)`` returns a ``predict(features) -> class indices``
     function. Draw ``r`` of size ``n`` uses seed ``1000 * n + r``; a size that
-    uses every training image is run once and repeated in its row.
+    uses every training image is run once and repeated in its row. Raises a
+    TransferError for features and class ids that do not fit together, ``sizes`` or
+    ``repeats`` that are not whole numbers ≥ 1, a ``fit`` that is not a function, and
+    a ``predict`` that does not return one class index per validation row.
     """
-    train_y, val_y = np.asarray(train_class_ids), np.asarray(val_class_ids)
+    train_rows = _features(train_features, "training features").shape[0]
+    val_rows = _features(val_features, "validation features").shape[0]
+    train_y, count = _class_ids(train_class_ids, train_rows, None, "train_class_ids")
+    _every_class_seen(train_y, count, "each draw")
+    val_y, _ = _class_ids(val_class_ids, val_rows, count, "val_class_ids")
+    if isinstance(sizes, (str, bytes)) or not isinstance(sizes, (Iterable, np.ndarray)):
+        raise TransferError(f"sizes is a list of images-per-class counts such as [1, 5, 10]; got {sizes!r}.")
+    sizes = [whole_number(n, "each size (images per class)", TransferError, minimum=1) for n in sizes]
+    if not sizes:
+        raise TransferError("sizes is empty; give at least one number of images per class, such as [1, 5, 10].")
+    repeats = whole_number(repeats, "repeats", TransferError, minimum=1)
+    if not callable(fit):
+        raise TransferError(
+            f"fit is a function fit(features, class_ids) that returns predict(features) -> class indices; "
+            f"got {type(fit).__name__}."
+        )
     smallest = min(np.bincount(train_y))
     results = np.empty((len(sizes), repeats))
     for row, n in enumerate(sizes):
@@ -518,16 +678,38 @@ def accuracy_by_size(
         for r in range(draws):
             idx = sample_per_class(train_y, n, seed=1000 * n + r)
             predict = fit(np.asarray(train_features)[idx], train_y[idx])
-            results[row, r] = float((predict(val_features) == val_y).mean())
+            if not callable(predict):
+                raise TransferError(
+                    f"fit must return a function predict(features) -> class indices; it returned "
+                    f"{type(predict).__name__}."
+                )
+            predicted = np.asarray(predict(val_features))
+            if predicted.shape != val_y.shape:
+                raise TransferError(
+                    f"predict(val_features) must return one class index per validation row, shape "
+                    f"{val_y.shape}; got shape {predicted.shape} (probabilities? take np.argmax(..., axis=1))."
+                )
+            results[row, r] = float((predicted == val_y).mean())
         results[row, draws:] = results[row, 0]
     return results
 
 
 def confusion_matrix(truth, predicted, num_classes: int) -> np.ndarray:
-    """Counts (classes, classes): row = true class, column = predicted class."""
+    """Counts (classes, classes): row = true class, column = predicted class.
+
+    Raises a TransferError when ``truth`` and ``predicted`` are not vectors of class
+    indices (whole numbers in 0…num_classes − 1) of the same length, or
+    ``num_classes`` is not a whole number ≥ 1.
+    """
+    num_classes = whole_number(num_classes, "num_classes", TransferError, minimum=1)
     t, p = np.asarray(truth), np.asarray(predicted)
     if t.shape != p.shape or t.ndim != 1:
         raise TransferError(f"truth and predicted must be vectors of the same length; got {t.shape} and {p.shape}.")
+    if t.size:
+        t = finite_array(t, "truth (class indices)", TransferError, integer=True)
+        p = finite_array(p, "predicted (class indices)", TransferError, integer=True)
+    else:
+        t = p = np.zeros(0, dtype=np.int64)
     if t.size and (min(t.min(), p.min()) < 0 or max(t.max(), p.max()) >= num_classes):
         raise TransferError(f"Class indices must be in 0…{num_classes - 1}.")
     matrix = np.zeros((num_classes, num_classes), dtype=np.int64)
@@ -567,7 +749,9 @@ def convert_in_subprocess(
     the notebook's kernel stays small. The model is saved to a temporary
     ``.keras`` file and loaded again there (same weights, so the same cached
     file as an in-process ``convert``); ``samples`` calibrate the int8 recipe.
-    Introduced in notebook 07.
+    Introduced in notebook 07. Raises a TransferError for a model without ``save``,
+    unknown ``modes`` (or one str), samples that are not finite numbers, a ``name``
+    that is not a str, a ``timeout`` that is not a positive number, and a failed conversion.
     """
     import json
     import subprocess
@@ -576,12 +760,21 @@ def convert_in_subprocess(
 
     from helpers.quantize import MODES
 
+    if isinstance(modes, (str, bytes)) or not isinstance(modes, Iterable):
+        raise TransferError(f"modes is a list of modes, e.g. ('float32', 'int8') or ('int8',); got {modes!r}.")
+    if not isinstance(name, str) or not name:
+        raise TransferError(f"name is a non-empty str (the model's name in the cache); got {name!r}.")
+    timeout = real_number(timeout, "timeout (seconds)", TransferError, positive=True)
+    if samples is not None:
+        samples = finite_array(samples, "samples", TransferError)
     wanted = list(modes)
     unknown = [mode for mode in wanted if mode not in MODES]
     if not wanted or unknown:
         raise TransferError(f"modes must be among {', '.join(MODES)}; got {wanted}.")
     if "int8" in wanted and samples is None:
         raise TransferError("The int8 recipe needs samples: about 100 inputs preprocessed exactly as the model's.")
+    if not hasattr(model, "save"):
+        raise TransferError(f"model is a Keras model (it is saved and converted); got {type(model).__name__}.")
     with tempfile.TemporaryDirectory(prefix="convert-") as folder:
         model.save(Path(folder) / "model.keras")
         if samples is not None and "int8" in wanted:
@@ -639,24 +832,48 @@ def quantize_head(weights: np.ndarray, bias: np.ndarray, input_scale: float, log
     ``weights`` is (dim, classes); the bias scale is ``input_scale × weight_scale``
     (so the integer sum needs no rescaling), and the logits' int8 range covers
     ``logit_range`` as measured on calibration features. Introduced in notebook 06.
+    Raises a TransferError for weights or bias that do not form a finite head, an
+    ``input_scale`` that is not a positive number, or a ``logit_range`` that is not (low, high).
     """
     from helpers.quantize import quantization_params
 
-    w = np.asarray(weights, dtype=np.float32)
+    w = finite_array(weights, "weights (dim, classes)", TransferError, ndim=2).astype(np.float32)
+    b = finite_array(bias, "bias (classes,)", TransferError, ndim=1)
+    if b.shape != (w.shape[1],):
+        raise TransferError(f"bias has one number per class ({w.shape[1]}); got shape {b.shape}.")
+    input_scale = real_number(input_scale, "input_scale", TransferError, positive=True)
+    low, high = _logit_range(logit_range)
     largest = float(np.abs(w).max())
     if largest == 0 or not np.isfinite(largest):
         raise TransferError("The head's weights are all zero (or not finite): train the head before quantizing it.")
     weight_scale = largest / 127
-    bias_scale = float(input_scale) * weight_scale
-    logit_scale, logit_zero = quantization_params(float(logit_range[0]), float(logit_range[1]), "int8")
+    bias_scale = input_scale * weight_scale
+    logit_scale, logit_zero = quantization_params(low, high, "int8")
     return {
         "weights": np.clip(np.round(w / weight_scale), -127, 127).astype(np.int8),
         "weight_scale": weight_scale,
-        "bias": np.round(np.asarray(bias, dtype=np.float64) / bias_scale).astype(np.int32),
+        "bias": np.round(b.astype(np.float64) / bias_scale).astype(np.int32),
         "bias_scale": bias_scale,
         "logit_scale": logit_scale,
         "logit_zero_point": logit_zero,
     }
+
+
+def _logit_range(logit_range: object) -> tuple[float, float]:
+    """``logit_range`` as (low, high), two finite numbers with low ≤ high."""
+    if (
+        isinstance(logit_range, (str, bytes))
+        or not isinstance(logit_range, (Sequence, np.ndarray))
+        or len(logit_range) != 2
+    ):
+        raise TransferError(
+            f"logit_range is (low, high), the logits' range on calibration features; got {logit_range!r}."
+        )
+    low = real_number(logit_range[0], "logit_range's low", TransferError)
+    high = real_number(logit_range[1], "logit_range's high", TransferError)
+    if low > high:
+        raise TransferError(f"logit_range is (low, high) with low ≤ high; got ({low:g}, {high:g}).")
+    return low, high
 
 
 def append_head(
@@ -676,7 +893,9 @@ def append_head(
     weights (a quarter of the bytes), and a last DEQUANTIZE gives float32
     probabilities again (in steps of 1/256). The int8 head needs ``calibration``
     features (e.g. the training features) to measure the logits' range. The graph
-    is written by ``helpers.tflite.append_head``.
+    is written by ``helpers.tflite.append_head``. Raises a TransferError for an
+    extractor that is not a .tflite model or cannot take a head, and for weights,
+    bias or calibration features that are not finite or do not fit its features.
     """
     from helpers import tflite
     from helpers.errors import ModelError
@@ -694,7 +913,8 @@ def append_head(
         raise TransferError(f"The extractor cannot take a head: {exc}") from exc
     if kind != "float32" and scale == 0:
         raise TransferError(f"The extractor's {kind} output has no quantization scale, so its codes have no meaning.")
-    w, b = np.asarray(weights, dtype=np.float32), np.asarray(bias, dtype=np.float32)
+    w = finite_array(weights, "weights (dim, classes)", TransferError).astype(np.float32)
+    b = finite_array(bias, "bias (classes,)", TransferError).astype(np.float32)
     if w.ndim != 2 or w.shape[0] != dim or b.shape != (w.shape[1],):
         raise TransferError(
             f"The head's weights {np.shape(weights)} and bias {np.shape(bias)} do not fit the "
@@ -757,7 +977,8 @@ def export_classifier(
     model (``helpers.files.write_files_atomically``). Labels are refused
     (LabelError) unless each reads back from the labels file as itself
     (``helpers.metadata_writer.check_labels``). Introduced in notebook 06. Use a
-    cache or temporary folder, not the repository.
+    cache or temporary folder, not the repository. Raises a TransferError too for
+    paths that are not paths, a ``folder`` that is a file, and options of the wrong kind.
     """
     from helpers.metadata_writer import check_labels, labels_text
 
@@ -765,7 +986,24 @@ def export_classifier(
         raise TransferError(
             f"head is a trained SoftmaxHead (from train_head, imprint or head_from_keras); got {type(head).__name__}."
         )
-    if not isinstance(labels, (str, bytes, os.PathLike)) and len(labels) != head.num_classes:
+    for what, path in (("extractor_path", extractor_path), ("folder", folder)):
+        if not isinstance(path, (str, os.PathLike)):
+            raise TransferError(f"{what} is a path (str or pathlib.Path); got {path!r}.")
+    if Path(folder).exists() and not Path(folder).is_dir():
+        raise TransferError(f"folder '{folder}' is a file; give a folder for the model and its labels file.")
+    if not isinstance(metadata, (bool, np.bool_)):
+        raise TransferError(f"metadata is True or False; got {metadata!r}.")
+    if not isinstance(description, str):
+        raise TransferError(f"description is a str (empty for the default); got {description!r}.")
+    if not isinstance(labels, (Iterable, os.PathLike)):
+        raise TransferError(f"labels is a list of class names, one per class of the head; got {labels!r}.")
+    if not isinstance(labels, (str, bytes, os.PathLike, Sequence, np.ndarray)):
+        labels = list(labels)
+    if (
+        isinstance(labels, (Sequence, np.ndarray))
+        and not isinstance(labels, (str, bytes))
+        and len(labels) != head.num_classes
+    ):
         raise TransferError(
             f"{len(labels)} labels for a head with {head.num_classes} classes; give one label per "
             f"class, in the order of training (e.g. train.classes)."

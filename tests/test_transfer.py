@@ -242,7 +242,7 @@ def test_train_head_rejects_bad_inputs(features, ids, message):
 
 def test_train_head_rejects_bad_settings_and_class_counts():
     features, ids = _clusters(per_class=2)
-    with pytest.raises(TransferError, match="learning_rate > 0"):
+    with pytest.raises(TransferError, match="learning_rate must be a number > 0"):
         transfer.train_head(features, ids, learning_rate=0)
     with pytest.raises(TransferError, match="Class indices must be in 0…1"):
         transfer.train_head(features, ids, num_classes=2)
@@ -285,7 +285,7 @@ def test_sample_per_class_is_balanced_and_reproducible():
     assert not np.array_equal(chosen, transfer.sample_per_class(ids, 4, seed=2))
     with pytest.raises(TransferError, match="only 5 examples"):
         transfer.sample_per_class(ids, 6)
-    with pytest.raises(TransferError, match="at least 1"):
+    with pytest.raises(TransferError, match="per_class must be a whole number ≥ 1"):
         transfer.sample_per_class(ids, 0)
 
 
@@ -599,3 +599,283 @@ def test_convert_in_subprocess_errors():
         transfer.convert_in_subprocess(object(), ("float64",))
     with pytest.raises(TransferError, match="int8 recipe needs samples"):
         transfer.convert_in_subprocess(object(), ("int8",))
+
+
+# --------------------------------------------------------------------------- hostile input (issue 10)
+
+
+def test_subset_takes_a_boolean_mask_and_negative_positions(class_folders):
+    images = transfer.image_set_from_folder(class_folders)
+    roses = images.subset(images.class_ids == 1)  # a mask, not the indices 0 and 1
+    assert roses.names == tuple(n for n, c in zip(images.names, images.class_ids) if c == 1)
+    assert roses.class_ids.tolist() == [1, 1]
+    assert images.subset(list(images.class_ids == 2)).names == images.names[4:]
+    assert images.subset([-1]).names == images.names[-1:]
+    assert images.subset(i for i in (0, 4)).names == (images.names[0], images.names[4])
+    assert len(images.subset([])) == 0
+
+
+@pytest.mark.parametrize(
+    ("indices", "message"),
+    [
+        ([0.9, 1.7], r"indices \(positions in a set of 7 images\) must hold whole numbers"),
+        ([99], r"indices .* must hold values from -7 to 6; got values from 99"),
+        ([-8], "from -7 to 6"),
+        (np.ones(3, dtype=bool), r"one entry per image \(7\); got shape \(3,\)"),
+        ("01", "indices is a list of positions or a boolean mask"),
+        (3, "indices is a list of positions or a boolean mask"),
+        ([[0, 1]], "indices .* must be a 1-D array"),
+    ],
+)
+def test_subset_refuses_what_it_cannot_read_as_positions(class_folders, indices, message):
+    with pytest.raises(TransferError, match=message):
+        transfer.image_set_from_folder(class_folders).subset(indices)
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        (lambda root: transfer.image_set_from_folder(None), "folder is the path of a folder"),
+        (lambda root: transfer.image_set_from_folder(root, classes="dog"), r"classes is a list of class-folder names"),
+        (lambda root: transfer.image_set_from_folder(root, classes=["dog", 1]), "classes must hold strings only"),
+        (lambda root: transfer.image_set_from_assets(None), "prefix is an asset folder"),
+        (lambda root: transfer.image_set_from_assets("flowers/test", classes="daisy"), "classes is a list of class-"),
+        (lambda root: transfer.class_folder_assets(3), "prefix is an asset folder"),
+    ],
+)
+def test_image_sets_refuse_arguments_of_the_wrong_kind(class_folders, call, message):
+    with pytest.raises(TransferError, match=message):
+        call(class_folders)
+
+
+def test_load_pixels_takes_any_iterable_and_refuses_a_single_path(class_folders):
+    paths = transfer.image_set_from_folder(class_folders).paths[:2]
+    expected = transfer.load_pixels(paths, size=(8, 8), progress=False)
+    np.testing.assert_array_equal(transfer.load_pixels((p for p in paths), size=(8, 8), progress=False), expected)
+    with pytest.raises(TransferError, match="images is a list of image paths.*image_set_from_folder"):
+        transfer.load_pixels(str(class_folders), progress=False)
+    with pytest.raises(TransferError, match="images is a list of image paths"):
+        transfer.load_pixels(5, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"size": 224}, ImageError, r"size is \(width, height\)"),
+        ({"crop": "middle"}, ImageError, "crop must be one of"),
+        ({"workers": "2"}, TransferError, "workers .* must be a whole number ≥ 1"),
+        ({"workers": 2.5}, TransferError, "workers .* must be a whole number ≥ 1"),
+    ],
+)
+def test_load_pixels_checks_its_settings_first(tmp_path, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        transfer.load_pixels([tmp_path / "x.png"], progress=False, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"copies": 2.5}, r"copies .* must be a whole number ≥ 1; got 2.5"),
+        ({"copies": "2"}, r"copies .* must be a whole number ≥ 1"),
+        ({"seed": "x"}, "seed must be a whole number"),
+        ({"seed": -1}, "seed must be a whole number ≥ 0"),
+        ({"max_angle": float("nan")}, "max_angle must be a finite number"),
+        ({"min_zoom": "0.5"}, "min_zoom must be a number"),
+        ({"flip": "no"}, "flip is True or False"),
+    ],
+)
+def test_augment_pixels_refuses_settings_of_the_wrong_kind(kwargs, message):
+    with pytest.raises(TransferError, match=message):
+        transfer.augment_pixels(np.zeros((1, 8, 8, 3), np.uint8), **kwargs)
+
+
+_X = np.random.default_rng(0).normal(size=(6, 4)).astype(np.float32)
+_Y = np.array([0, 0, 1, 1, 2, 2])
+
+
+@pytest.mark.parametrize("fit", [transfer.train_head, transfer.imprint])
+@pytest.mark.parametrize(
+    ("ids", "kwargs", "message"),
+    [
+        ([0] * 6, {}, "at least two classes"),
+        ([0, 0, 1, 1, 5, 5], {}, r"Class\(es\) \[2, 3, 4\] have no example.*without gaps"),
+        (_Y, {"num_classes": 3.7}, "num_classes must be a whole number ≥ 2; got 3.7"),
+        (_Y, {"num_classes": "3"}, "num_classes must be a whole number"),
+        (_Y, {"num_classes": 4}, r"Class\(es\) \[3\] have no example"),
+        ("001122", {}, "class_ids is a list of class indices"),
+    ],
+)
+def test_heads_refuse_fewer_than_two_classes_and_unseen_classes(fit, ids, kwargs, message):
+    with pytest.raises(TransferError, match=message):
+        fit(_X, ids, **kwargs)
+
+
+def test_heads_take_class_ids_from_a_generator():
+    np.testing.assert_array_equal(transfer.imprint(_X, (int(c) for c in _Y)), transfer.imprint(_X, _Y))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"steps": 2.5}, "steps must be a whole number ≥ 1; got 2.5"),
+        ({"steps": "10"}, "steps must be a whole number"),
+        ({"learning_rate": float("inf")}, "learning_rate must be a finite number"),
+        ({"learning_rate": "0.1"}, "learning_rate must be a number"),
+        ({"l2": float("nan")}, "l2 must be a finite number"),
+        ({"l2": -1}, "l2 must be a number ≥ 0"),
+        ({"validation": (_X,)}, r"validation is a \(features, class_ids\) pair.*tuple of length 1"),
+        ({"validation": _X}, r"validation is a \(features, class_ids\) pair.*got ndarray"),
+        ({"validation": (_X, _Y[:5])}, "the validation class_ids of shape"),
+        ({"learning_rate": 1e30}, r"Training diverged at step \d.*smaller learning_rate"),
+    ],
+)
+def test_train_head_checks_its_settings(kwargs, message):
+    with pytest.raises(TransferError, match=message):
+        transfer.train_head(_X * 1e3, _Y, steps=kwargs.pop("steps", 3), **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((_Y, "1"), "per_class must be a whole number"),
+        ((_Y, 2.5), "per_class must be a whole number ≥ 1; got 2.5"),
+        ((_Y, 1, "x"), "seed must be a whole number"),
+        ((_Y.astype(float) + 0.5, 1), "class_ids must hold whole numbers"),
+        (("001122", 1), "class_ids must be an array"),
+    ],
+)
+def test_sample_per_class_checks_its_arguments(args, message):
+    with pytest.raises(TransferError, match=message):
+        transfer.sample_per_class(*args)
+
+
+def test_confusion_matrix_reads_whole_float_indices_and_refuses_the_rest():
+    assert transfer.confusion_matrix([0.0, 1.0], [0.0, 0.0], 2).tolist() == [[1, 0], [1, 0]]
+    assert transfer.confusion_matrix([], [], 2).tolist() == [[0, 0], [0, 0]]
+    with pytest.raises(TransferError, match="truth .* must hold whole numbers"):
+        transfer.confusion_matrix([0.5, 1.0], [0, 1], 2)
+    with pytest.raises(TransferError, match="predicted .* must hold numbers"):
+        transfer.confusion_matrix([0, 1], [True, False], 2)
+    with pytest.raises(TransferError, match="num_classes must be a whole number ≥ 1"):
+        transfer.confusion_matrix([0, 1], [0, 1], "2")
+
+
+def _fit_nearest(features, ids):
+    weights = transfer.imprint(features, ids, 3)
+    return lambda new: np.argmax(transfer.l2_normalize(new) @ weights.T, axis=1)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"fit": None}, r"fit is a function fit\(features, class_ids\)"),
+        ({"fit": lambda f, c: None}, "fit must return a function predict"),
+        ({"fit": lambda f, c: lambda v: np.ones((len(v), 3))}, r"one class index per validation row, shape \(6,\)"),
+        ({"train_class_ids": [-1] * 6}, r"Class indices must be in 0, 1, …; got -1…-1 in train_class_ids"),
+        ({"train_class_ids": [0, 0, 1, 1, 3, 3]}, r"Class\(es\) \[2\] have no example"),
+        ({"val_class_ids": [0, 1, 2, 3, 0, 1]}, r"Class indices must be in 0…2"),
+        ({"sizes": [1.5]}, "each size .* must be a whole number ≥ 1"),
+        ({"sizes": []}, "sizes is empty"),
+        ({"sizes": 2}, "sizes is a list"),
+        ({"repeats": 0}, "repeats must be a whole number ≥ 1"),
+        ({"val_features": _X[:, :2].ravel()}, r"validation features must be a \(images, dim\) matrix"),
+    ],
+)
+def test_accuracy_by_size_checks_its_arguments(changes, message):
+    args = {"train_features": _X, "train_class_ids": _Y, "val_features": _X, "val_class_ids": _Y}
+    args |= {"sizes": [1], "fit": _fit_nearest, "repeats": 2} | changes
+    with pytest.raises(TransferError, match=message):
+        transfer.accuracy_by_size(**args)
+
+
+def test_softmax_head_and_head_classifier_check_what_they_are_given(tiny_models):
+    with pytest.raises(TransferError, match="two or more classes"):
+        transfer.SoftmaxHead(np.ones((3, 1), np.float32), np.zeros(1, np.float32))
+    with pytest.raises(TransferError, match=r"weights \(dim, classes\) holds NaN"):
+        transfer.SoftmaxHead(np.full((3, 2), np.nan, np.float32), np.zeros(2, np.float32))
+    with pytest.raises(TransferError, match=r"bias \(classes,\)"):
+        transfer.SoftmaxHead(np.ones((3, 2), np.float32), np.zeros(3, np.float32))
+    head = transfer.SoftmaxHead(np.ones((3, 2), np.float32), np.zeros(2, np.float32))
+    extractor = FeatureExtractor(tiny_models["uint8"], num_threads=1)
+    with pytest.raises(LabelError, match="labels is a list of label strings"):
+        transfer.HeadClassifier(extractor, head, "ab")
+    with pytest.raises(LabelError, match="labels must hold strings only"):
+        transfer.HeadClassifier(extractor, head, [0, 1])
+    with pytest.raises(TransferError, match="takes a FeatureExtractor and a SoftmaxHead"):
+        transfer.HeadClassifier(extractor, head.weights, ["a", "b"])
+    assert transfer.HeadClassifier(extractor, head, (label for label in ["a", "b"])).labels == ["a", "b"]
+
+
+def test_export_refuses_a_file_as_folder_and_arguments_of_the_wrong_kind(tiny_models, tmp_path):
+    head = transfer.train_head(np.eye(3, dtype=np.float32), np.array([0, 1, 2]), steps=1)
+    a_file = tmp_path / "taken"
+    a_file.write_text("x")
+    with pytest.raises(TransferError, match="folder '.*taken' is a file"):
+        transfer.export_classifier(tiny_models["uint8"], head, CLASSES, a_file)
+    with pytest.raises(TransferError, match="folder is a path"):
+        transfer.export_classifier(tiny_models["uint8"], head, CLASSES, None)
+    with pytest.raises(TransferError, match="extractor_path is a path"):
+        transfer.export_classifier(None, head, CLASSES, tmp_path)
+    with pytest.raises(TransferError, match="labels is a list of class names"):
+        transfer.export_classifier(tiny_models["uint8"], head, None, tmp_path)
+    with pytest.raises(TransferError, match="metadata is True or False"):
+        transfer.export_classifier(tiny_models["uint8"], head, CLASSES, tmp_path, metadata="no")
+    exported = transfer.export_classifier(tiny_models["uint8"], head, (c for c in CLASSES), tmp_path, metadata=False)
+    assert exported.labels == CLASSES
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("x", (0, 1)), "input_scale must be a number > 0"),
+        ((float("nan"), (0, 1)), "input_scale must be a finite number"),
+        ((0.1, "ab"), r"logit_range is \(low, high\)"),
+        ((0.1, (1, 0)), r"low ≤ high; got \(1, 0\)"),
+        ((0.1, (0, float("inf"))), "logit_range's high must be a finite number"),
+    ],
+)
+def test_quantize_head_checks_its_numbers(args, message):
+    with pytest.raises(TransferError, match=message):
+        transfer.quantize_head(np.ones((4, 2), np.float32), np.zeros(2, np.float32), *args)
+
+
+def test_quantize_head_and_append_head_refuse_heads_that_are_not_finite(tiny_models):
+    with pytest.raises(TransferError, match=r"bias has one number per class \(2\)"):
+        transfer.quantize_head(np.ones((4, 2)), np.zeros(3), 0.1, (0, 1))
+    extractor = tiny_models["uint8"].read_bytes()
+    with pytest.raises(TransferError, match=r"weights \(dim, classes\) holds NaN"):
+        transfer.append_head(extractor, np.full((3, 2), np.nan), np.zeros(2))
+    with pytest.raises(TransferError, match=r"bias \(classes,\) must hold numbers"):
+        transfer.append_head(extractor, np.ones((3, 2)), ["a", "b"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"modes": "int8"}, "modes is a list of modes"),
+        ({"timeout": 0}, r"timeout \(seconds\) must be a number > 0"),
+        ({"name": None}, "name is a non-empty str"),
+        ({"samples": np.full((2, 3), np.nan)}, "samples holds NaN"),
+        ({}, "model is a Keras model"),
+    ],
+)
+def test_convert_in_subprocess_checks_its_arguments(kwargs, message):
+    with pytest.raises(TransferError, match=message):
+        transfer.convert_in_subprocess(object(), **({"modes": ("float32",)} | kwargs))
+
+
+@pytest.mark.parametrize(
+    ("features", "message"),
+    [
+        ("x", r"features must be a \(images, dim\) matrix of numbers; got str"),
+        (None, r"features must be a \(images, dim\) matrix of numbers; got NoneType"),
+        ([[1.0, 2.0], [3.0]], "The features must form a regular array"),
+        ([["a", "b"], ["c", "d"]], "The features must hold numbers"),
+        (np.ones((0, 3)), "The features is empty"),
+    ],
+)
+def test_features_that_are_not_a_matrix_of_numbers_are_refused(features, message):
+    with pytest.raises(TransferError, match=message):
+        transfer.train_head(features, [0, 1])
+    with pytest.raises(TransferError, match=message):
+        transfer.l2_normalize(features)
