@@ -47,6 +47,15 @@ def available_cpus() -> int:
     return max(1, count)
 
 
+def default_workers() -> int:
+    """Worker threads for a batch of images: 2, or 1 where this process may use a single CPU.
+
+    Introduced in notebook 03. Each worker holds its own single-threaded model copy, so two keep the
+    memory low (Binder gives two CPUs), and the answers do not depend on the count.
+    """
+    return min(2, available_cpus())
+
+
 def check_num_threads(num_threads: int | None) -> int:
     """``num_threads`` as an int from 1 to MAX_THREADS (None: ``available_cpus()``), or an OptionError."""
     if num_threads is None:

@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,10 +36,10 @@ import numpy as np
 from helpers import assets
 from helpers.arguments import finite_array, real_number, text_labels, whole_number
 from helpers.errors import TransferError
-from helpers.files import write_files_atomically
+from helpers.files import parallel_map, write_files_atomically
 from helpers.images import ImageSource, check_crop, check_size, load_image, resize_for_model
 from helpers.metrics import softmax
-from helpers.model import LiteRTModel
+from helpers.model import LiteRTModel, default_workers
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 IGNORED_FILES = ("thumbs.db", "desktop.ini")
@@ -230,7 +229,7 @@ def load_pixels(
     size: tuple[int, int] = (224, 224),
     *,
     crop: str | float = "center",
-    workers: int = 2,
+    workers: int | None = None,
     progress: bool = True,
 ) -> np.ndarray:
     """Decode each image once and resize it to ``size`` = (width, height): a (n, H, W, 3) uint8 array.
@@ -250,25 +249,17 @@ def load_pixels(
         images = list(images)
     if len(images) == 0:
         raise TransferError("No images given: pass a non-empty list of paths (e.g. an ImageSet's .paths).")
+    workers = default_workers() if workers is None else workers
     workers = whole_number(workers, "workers (a number of threads)", TransferError, minimum=1)
     width, height = check_size(size)
     check_crop(crop)
-    from tqdm.auto import tqdm
-
     out = np.empty((len(images), height, width, 3), dtype=np.uint8)  # filled in place: no second copy in memory
 
     def decode_into(index: int) -> None:
         out[index] = _decode(images[index], size, crop)
 
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for _ in tqdm(
-            pool.map(decode_into, range(len(images))),
-            total=len(images),
-            desc="decoding",
-            unit="img",
-            disable=not progress,
-        ):
-            pass
+    bar = {"desc": "decoding", "unit": "img", "leave": True} if progress else None
+    parallel_map(decode_into, range(len(images)), workers=workers, progress=bar)
     return out
 
 
@@ -349,13 +340,17 @@ class FeatureExtractor(LiteRTModel):
         """The feature vector (dequantized, float32) of one image given as (H, W, 3) or (1, H, W, 3) uint8 pixels."""
         return self.run(self.prepare(pixels))
 
-    def extract_batch(self, pixels: np.ndarray, *, workers: int = 2, progress: bool = True) -> np.ndarray:
-        """Feature vectors of a (n, H, W, 3) uint8 batch: (n, dim) float32; ``workers`` single-threaded copies."""
+    def extract_batch(self, pixels: np.ndarray, *, workers: int | None = None, progress: bool = True) -> np.ndarray:
+        """Feature vectors of a (n, H, W, 3) uint8 batch: (n, dim) float32; ``workers`` single-threaded copies.
+
+        ``workers`` defaults to ``helpers.model.default_workers()``. Raises TransferError for another shape
+        or a ``workers`` that is not a whole number ≥ 1.
+        """
         array = np.asarray(pixels)
         if array.ndim != 4 or len(array) == 0:
             raise TransferError(f"Expected a batch of images (n, H, W, 3); got shape {array.shape}.")
-        if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 1:
-            raise TransferError(f"workers is a number of threads (1 or more); got {workers!r}.")
+        workers = default_workers() if workers is None else workers
+        workers = whole_number(workers, "workers (a number of threads)", TransferError, minimum=1)
         return self.run_batch(array, workers, "features" if progress else None)
 
     def __repr__(self) -> str:
@@ -815,7 +810,9 @@ class ExportedModel:
     @property
     def labels(self) -> list[str]:
         """The class names, one per model output."""
-        return self.labels_path.read_text(encoding="utf-8").splitlines()
+        from helpers.classify import read_labels
+
+        return read_labels(self.labels_path)
 
     @property
     def size_bytes(self) -> int:
