@@ -37,7 +37,7 @@ from helpers import assets
 from helpers.arguments import finite_array, real_number, text_labels, whole_number
 from helpers.errors import TransferError
 from helpers.files import parallel_map, write_files_atomically
-from helpers.images import ImageSource, check_crop, check_size, load_image, resize_for_model
+from helpers.images import ImageSource, Normalization, check_crop, check_size, load_image, resize_for_model
 from helpers.metrics import softmax
 from helpers.model import LiteRTModel, default_workers
 
@@ -332,8 +332,18 @@ class FeatureExtractor(LiteRTModel):
         """Why a model with these outputs is not a feature extractor (one output): None if it is one."""
         return None if len(outputs) == 1 else f"'{name}' has {len(outputs)} outputs; a feature extractor has one."
 
-    def __init__(self, model_path: str | os.PathLike, num_threads: int | None = None) -> None:
-        super().__init__(model_path, num_threads)
+    def __init__(
+        self,
+        model_path: str | os.PathLike,
+        num_threads: int | None = None,
+        *,
+        mean: Normalization | None = None,
+        std: Normalization | None = None,
+    ) -> None:
+        """``mean``/``std``: how a float32 input wants its pixels, (pixel − mean) / std (default: the
+        model's metadata, else MobileNet's 127.5/127.5); give the same to ``export_classifier``.
+        Raises TransferError for a file that is not a single-output model, OptionError for mean/std."""
+        super().__init__(model_path, num_threads, mean=mean, std=std)
         self.dim = int(np.prod(self.output_details["shape"][1:]))
 
     def extract(self, pixels: np.ndarray) -> np.ndarray:
@@ -951,6 +961,26 @@ def append_head(
         raise TransferError(f"The head cannot be appended: {exc}") from exc
 
 
+def _extractor_normalization(
+    source: Path, mean: Normalization | None, std: Normalization | None
+) -> tuple[float, float] | None:
+    """The (mean, std) a FeatureExtractor feeds this extractor's float32 input (None for a quantized input)."""
+    from helpers.metadata import metadata_or_none
+    from helpers.model import choose_normalization, load_interpreter
+
+    details = load_interpreter(source, 1).get_input_details()[0]
+    mean, std, where = choose_normalization(mean, std, metadata_or_none(source), details)
+    if mean is None:
+        return None  # uint8/int8: the input's quantization says it, and the metadata writer reads it there
+    means, stds = np.ravel(mean).astype(float), np.ravel(std).astype(float)
+    if np.ptp(means) or np.ptp(stds):
+        raise TransferError(
+            f"The extractor's input normalization ({where}) differs per channel (mean {mean}, std {std}); the "
+            f"metadata written here holds one mean and one std. Export with metadata=False."
+        )
+    return float(means[0]), float(stds[0])
+
+
 def export_classifier(
     extractor_path: str | os.PathLike,
     head: SoftmaxHead,
@@ -962,6 +992,8 @@ def export_classifier(
     dtype: str = "float32",
     calibration: np.ndarray | None = None,
     description: str = "",
+    mean: Normalization | None = None,
+    std: Normalization | None = None,
 ) -> ExportedModel:
     """Write ``<name>.tflite`` (extractor + head) and ``<name>_labels.txt`` into ``folder``, atomically as a pair.
 
@@ -975,7 +1007,10 @@ def export_classifier(
     (LabelError) unless each reads back from the labels file as itself
     (``helpers.metadata_writer.check_labels``). Introduced in notebook 06. Use a
     cache or temporary folder, not the repository. Raises a TransferError too for
-    paths that are not paths, a ``folder`` that is a file, and options of the wrong kind.
+    paths that are not paths, a ``folder`` that is a file, and options of the wrong kind, and when the
+    files cannot be written (nothing is changed then). The metadata's normalization is the one the
+    extractor's features were made with: ``mean``/``std`` as given to ``FeatureExtractor`` (default, as
+    there: the extractor's metadata, else MobileNet's 127.5/127.5 for a float32 input).
     """
     from helpers.metadata_writer import check_labels, labels_text
 
@@ -1014,23 +1049,23 @@ def export_classifier(
         raise TransferError(f"No extractor model at '{source}'; fetch it with helpers.assets.fetch(...).")
     data = append_head(source.read_bytes(), head.weights, head.bias, dtype=dtype, calibration=calibration)
     if metadata:
-        from helpers.images import MEAN, STD
         from helpers.metadata_writer import add_metadata, input_normalization
-        from helpers.tflite import TFLiteFile
 
-        # A float extractor saw (pixel − MEAN) / STD from FeatureExtractor; a quantized one says it itself.
-        file = TFLiteFile(data)
-        float_input = file.tensors()[file.graph.inputs[0]].dtype == "float32"
-        normalization = input_normalization(data, (MEAN, STD) if float_input else None)
         data = add_metadata(
             data,
             labels,
             name=name,
-            normalization=normalization,
+            normalization=input_normalization(data, _extractor_normalization(source, mean, std)),
             description=description
             or f"{len(labels)}-class image classifier: {source.name} features + a {dtype} softmax head.",
         )
     out.mkdir(parents=True, exist_ok=True)
     model_path, labels_path = out / f"{name}.tflite", out / f"{name}_labels.txt"
-    write_files_atomically({model_path: data, labels_path: labels_text(labels)})
+    try:
+        write_files_atomically({model_path: data, labels_path: labels_text(labels)})
+    except OSError as exc:
+        raise TransferError(
+            f"Could not write {model_path.name} and {labels_path.name} in '{out}' ({exc.strerror or exc}); "
+            f"nothing was changed there. Free some disk space or choose another folder."
+        ) from exc
     return ExportedModel(model_path, labels_path)

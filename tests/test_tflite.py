@@ -198,7 +198,7 @@ def test_a_failed_export_leaves_the_old_pair(tiny_models, tmp_path, monkeypatch,
     monkeypatch.setattr(files, "_write_temporary", write)
     monkeypatch.setattr(files.os, "replace", replace)
     new_head = transfer.train_head(features, ids, steps=30, learning_rate=1.0)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(transfer.TransferError, match="No space left on device.*nothing was changed"):
         transfer.export_classifier(tiny_models["uint8"], new_head, ["x", "y", "z"], tmp_path)
     assert _pair(old) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["classifier.tflite", "classifier_labels.txt"]  # no leftovers
@@ -220,6 +220,6 @@ def test_a_failed_first_export_leaves_nothing(tiny_models, tmp_path, monkeypatch
 
     monkeypatch.setattr(files.os, "replace", replace)
     head = transfer.train_head(np.eye(3, dtype=np.float32), np.array([0, 1, 2]), steps=1)
-    with pytest.raises(OSError):
+    with pytest.raises(transfer.TransferError, match="Input/output error"):
         transfer.export_classifier(tiny_models["uint8"], head, ["a", "b", "c"], tmp_path)
     assert list(tmp_path.iterdir()) == []

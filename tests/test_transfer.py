@@ -879,3 +879,25 @@ def test_features_that_are_not_a_matrix_of_numbers_are_refused(features, message
         transfer.train_head(features, [0, 1])
     with pytest.raises(TransferError, match=message):
         transfer.l2_normalize(features)
+
+
+@pytest.mark.parametrize(
+    ("extractor", "given", "written"),
+    [
+        ("float", {}, (127.5, 127.5)),  # no metadata: MobileNet's default, as FeatureExtractor uses
+        ("float with metadata", {}, (0.0, 255.0)),  # the extractor's own metadata, as FeatureExtractor uses
+        ("float", {"mean": 0.0, "std": 1.0}, (0.0, 1.0)),  # given: the same as given to FeatureExtractor
+    ],
+)
+def test_export_writes_the_normalization_the_features_were_made_with(
+    tiny_models, metadata_models, tmp_path, extractor, given, written
+):
+    from helpers.metadata import normalization_from_metadata
+
+    path = metadata_models["float"] if extractor == "float with metadata" else tiny_models["float"]
+    features = transfer.FeatureExtractor(path, 1, **given)
+    assert (np.ravel(features.mean)[0], np.ravel(features.std)[0]) == pytest.approx(written)
+    head = transfer.train_head(np.eye(3, dtype=np.float32), np.array([0, 1, 2]), steps=1)
+    exported = transfer.export_classifier(path, head, ["a", "b", "c"], tmp_path, **given)
+    mean, std = normalization_from_metadata(exported.model_path)
+    assert (mean[0], std[0]) == pytest.approx(written)
