@@ -324,6 +324,10 @@ class FeatureExtractor(LiteRTModel):
     """An embedding model run with LiteRT: an image's pixels in, its feature vector (float32) out.
 
     Introduced in notebook 06, where one image goes through ``set_tensor`` → ``invoke`` → ``get_tensor`` by hand.
+    ``FeatureExtractor(model_path, num_threads=None, *, mean=None, std=None)``: ``mean``/``std`` say how a
+    float32 input wants its pixels, (pixel − mean) / std (default: the model's metadata, else MobileNet's
+    127.5/127.5); give the same to ``export_classifier``. Raises TransferError for a file that is not a
+    single-output model, OptionError for mean/std.
     """
 
     error = TransferError
@@ -332,19 +336,10 @@ class FeatureExtractor(LiteRTModel):
         """Why a model with these outputs is not a feature extractor (one output): None if it is one."""
         return None if len(outputs) == 1 else f"'{name}' has {len(outputs)} outputs; a feature extractor has one."
 
-    def __init__(
-        self,
-        model_path: str | os.PathLike,
-        num_threads: int | None = None,
-        *,
-        mean: Normalization | None = None,
-        std: Normalization | None = None,
-    ) -> None:
-        """``mean``/``std``: how a float32 input wants its pixels, (pixel − mean) / std (default: the
-        model's metadata, else MobileNet's 127.5/127.5); give the same to ``export_classifier``.
-        Raises TransferError for a file that is not a single-output model, OptionError for mean/std."""
-        super().__init__(model_path, num_threads, mean=mean, std=std)
-        self.dim = int(np.prod(self.output_details["shape"][1:]))
+    @property
+    def dim(self) -> int:
+        """The length of a feature vector."""
+        return int(np.prod(self.output_details["shape"][1:]))
 
     def extract(self, pixels: np.ndarray) -> np.ndarray:
         """The feature vector (dequantized, float32) of one image given as (H, W, 3) or (1, H, W, 3) uint8 pixels."""
