@@ -53,12 +53,13 @@ import urllib.parse
 import warnings
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import BinaryIO
 
+from helpers.arguments import whole_number
 from helpers.errors import AssetError
 from helpers.files import atomic_writer, parallel_map, remove_stale_parts, scratch_file
 
@@ -118,7 +119,14 @@ def registry_path() -> Path:
 
 
 def data_file(filename: str) -> Path:
-    """A file of the repository's data/ folder (installed as the package ``helpers.data``)."""
+    """A file of the repository's data/ folder (installed as the package ``helpers.data``).
+
+    Raises AssetError for a name that is not a plain relative name inside data/ (no '..', no absolute path).
+    """
+    try:
+        check_name(filename)
+    except AssetError as exc:
+        raise AssetError(f"data_file takes the name of a file inside data/, like 'assets.tsv': {exc}") from None
     try:
         return Path(str(importlib.resources.files("helpers.data") / filename))
     except ModuleNotFoundError:  # a source checkout that was not pip-installed
@@ -170,7 +178,11 @@ def _rows(path: Path, columns: tuple[str, ...]):
 
 
 def read_registry_file(path: Path) -> dict[str, Asset]:
-    """Parse a registry or manifest TSV (name/path, sha256, bytes, url, license); every name is checked."""
+    """Parse a registry or manifest TSV (name/path, sha256, bytes, url, license); every name is checked.
+
+    Raises AssetError for a path that is not a readable UTF-8 TSV file with those columns.
+    """
+    _check_path(path, "path")
     entries: dict[str, Asset] = {}
     for line_no, row in _rows(Path(path), REGISTRY_COLUMNS):
         name, sha, size, url, license_ = row[:5]
@@ -198,7 +210,13 @@ def archives() -> list[Archive]:
 
 
 def write_registry(manifest: Path, out: Path) -> int:
-    """Regenerate a registry file from a mirror's MANIFEST.tsv; returns the row count."""
+    """Regenerate a registry file from a mirror's MANIFEST.tsv; returns the row count.
+
+    Raises AssetError for a manifest that cannot be read, or an ``out`` that is a folder, not a file path.
+    """
+    _check_path(out, "out")
+    if Path(out).is_dir():
+        raise AssetError(f"out '{out}' is a folder; give the path of the registry file to write, e.g. data/assets.tsv.")
     entries = read_registry_file(manifest)
     lines = ["\t".join(REGISTRY_COLUMNS)]
     lines += [
@@ -207,6 +225,20 @@ def write_registry(manifest: Path, out: Path) -> int:
     with atomic_writer(Path(out)) as handle:
         handle.write(("\n".join(lines) + "\n").encode("utf-8"))
     return len(entries)
+
+
+def _check_path(path: object, name: str) -> None:
+    if not isinstance(path, (str, os.PathLike)):
+        raise AssetError(f"{name} is a file path (str or pathlib.Path); got {type(path).__name__} {path!r}.")
+
+
+def _check_flag(value: object, name: str) -> None:
+    if not isinstance(value, bool):
+        raise AssetError(f"{name} must be True or False; got {value!r}.")
+
+
+def _check_workers(workers: object) -> int:
+    return whole_number(workers, "workers", AssetError, minimum=1, maximum=64)
 
 
 def lookup(name: str) -> Asset:
@@ -263,7 +295,14 @@ def _session_dir() -> Path:
 
 
 def sha256_of(path: Path) -> str:
-    """The hex sha256 of a file, read in 1 MiB chunks."""
+    """The hex sha256 of a file, read in 1 MiB chunks.
+
+    Raises AssetError when ``path`` is not a path or names no file (a folder, nothing); OSError if it cannot be read.
+    """
+    _check_path(path, "path")
+    if not Path(path).is_file():
+        what = "a folder" if Path(path).is_dir() else "not there"
+        raise AssetError(f"sha256_of takes a file; '{path}' is {what}.")
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
@@ -298,7 +337,7 @@ def _matches(path: Path, asset: Asset, *, memo: bool = True) -> bool:
     if not memo or key not in _verified:
         try:
             _verified[key] = sha256_of(path)
-        except OSError:  # unreadable: as good as absent
+        except (OSError, AssetError):  # unreadable or gone meanwhile: as good as absent
             return False
     return _verified[key] == asset.sha256
 
@@ -436,8 +475,18 @@ class _Refused(Exception):
     """The server says the file is not there (4xx other than 429): retrying will not help."""
 
 
-def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (a number of seconds or an HTTP date); None if absent or bad."""
+def retry_after_seconds(value: str | float | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (a number of seconds or an HTTP date); None if absent or bad.
+
+    A number (int or float ≥ 0) is taken as seconds already. Raises AssetError for other types, and for a
+    ``now`` that is not a number of seconds since the epoch.
+    """
+    if now is not None and (isinstance(now, bool) or not isinstance(now, (int, float))):
+        raise AssetError(f"now is a time in seconds since the epoch (time.time()); got {now!r}.")
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value) if 0 <= value < float("inf") else None
+    if value is not None and not isinstance(value, str):
+        raise AssetError(f"value is a Retry-After header's text (or a number of seconds); got {value!r}.")
     if not value:
         return None
     value = value.strip()
@@ -598,8 +647,10 @@ def _local(asset: Asset) -> Path | None:
 def fetch(name: str, *, progress: bool = True) -> Path:
     """Return a local path to the verified asset ``name`` (cache → mirror → download).
 
-    Raises AssetError for a bad or unknown name, or a file that cannot be had (the message names the fix).
+    Raises AssetError for a bad or unknown name, a progress that is not True/False, or a file that
+    cannot be had (the message names the fix).
     """
+    _check_flag(progress, "progress")
     asset = lookup(name)
     found = _local(asset)
     if found is not None:
@@ -642,8 +693,20 @@ def _archive_folder() -> Path:
 
 
 def fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int = 8, progress: bool = True) -> list[Asset]:
-    """Download ``archive`` once and store the ``wanted`` files found in it (each checked); returns those stored."""
+    """Download ``archive`` once and store the ``wanted`` files found in it (each checked); returns those stored.
+
+    Raises AssetError for an archive that is not an ``Archive``, ``wanted`` that is not a list of
+    ``Asset`` entries, workers that is not a whole number from 1 to 64, or a damaged or oversized archive.
+    """
     from tqdm.auto import tqdm
+
+    if not isinstance(archive, Archive):
+        raise AssetError(f"archive is an entry of helpers.assets.archives(); got {type(archive).__name__}.")
+    wanted = list(wanted) if isinstance(wanted, Iterable) and not isinstance(wanted, (str, bytes)) else None
+    if wanted is None or not all(isinstance(a, Asset) for a in wanted):
+        raise AssetError("wanted is a list of registry entries (helpers.assets.lookup(name)).")
+    _check_workers(workers)
+    _check_flag(progress, "progress")
 
     def unavailable(why: str) -> str:
         return f"Cannot get the archive {archive.url}: {why}."
@@ -712,7 +775,8 @@ def _caught(function: Callable[[Asset], Path | None]) -> Callable[[Asset], Path 
 def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) -> list[Path]:
     """Fetch several assets (local copies first, then archives, then per-file downloads); paths in input order.
 
-    Raises AssetError listing the files that could not be fetched (the others are kept).
+    Raises AssetError listing the files that could not be fetched (the others are kept), and for
+    names_ that is not a list of names, workers that is not a whole number from 1 to 64, or a non-bool progress.
     """
     from tqdm.auto import tqdm
 
@@ -721,6 +785,10 @@ def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) ->
             f"fetch_many() takes a list of names, like ['images/cat.bmp']; got one name {names_!r}: "
             "use fetch() for a single file."
         )
+    if not isinstance(names_, Iterable):
+        raise AssetError(f"fetch_many() takes a list of names, like ['images/cat.bmp']; got {names_!r}.")
+    _check_workers(workers)
+    _check_flag(progress, "progress")
     assets = [lookup(n) for n in names_]
     paths: list[Path | AssetError | None] = parallel_map(_caught(_local), assets, workers=workers)
     need = missing = [a for a, p in zip(assets, paths, strict=True) if p is None]
@@ -778,14 +846,28 @@ def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) ->
 
 
 def fetch_group(group: str, *, progress: bool = True) -> list[Path]:
-    """Fetch every asset of one group (sorted by name) and return their paths."""
+    """Fetch every asset of one group (sorted by name) and return their paths.
+
+    Raises AssetError for an unknown group or files that cannot be fetched.
+    """
     return fetch_many(names(group), progress=progress)
 
 
 def read_labels(name: str) -> list[str]:
-    """The lines of a registered label file, stripped, without empty lines."""
-    text = fetch(name).read_text(encoding="utf-8")
-    return [line.strip() for line in text.splitlines() if line.strip()]
+    """The labels of a registered label file, one per line, cleaned as ``helpers.classify.read_labels`` does.
+
+    Lines end in LF, CRLF or CR; the BOM and surrounding spaces go; trailing blank lines go and blank
+    lines inside stay as "" (so that no label moves to another output). Raises AssetError for a bad or
+    unknown name, or a file that is not UTF-8 text.
+    """
+    from helpers.classify import clean_labels
+
+    path = fetch(name)
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AssetError(f"{name!r} is not a UTF-8 label file ({exc}); read_labels takes a text file.") from None
+    return clean_labels(re.split(r"\r\n|\r|\n", text))
 
 
 @lru_cache(maxsize=1)
@@ -794,7 +876,10 @@ def _credits() -> dict[str, str]:
 
 
 def photo_credit(name: str) -> str:
-    """The credit line to print under a registered photo (photographer or source, license)."""
+    """The credit line to print under a registered photo (photographer or source, license).
+
+    Raises AssetError for a bad or unknown name.
+    """
     asset = lookup(name)
     if name in _credits():
         return _credits()[name]
@@ -837,8 +922,14 @@ def availability() -> str | None:
 
 
 def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]]:
-    """Re-hash every cached file (no memo); with ``repair``, replace bad ones; also clean killed downloads' leftovers."""
+    """Re-hash every cached file (no memo); with ``repair``, replace bad ones; also clean killed downloads' leftovers.
+
+    Raises AssetError for a repair or progress that is not True/False.
+    """
     from tqdm.auto import tqdm
+
+    _check_flag(repair, "repair")
+    _check_flag(progress, "progress")
 
     cache = cache_dir()
     report: dict[str, list[str]] = {
@@ -907,6 +998,8 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "fetch":
             wanted = [lookup(n).name for n in args.names]
         elif args.command == "registry":
+            if args.out is not None and args.out.is_dir():
+                raise AssetError(f"-o {args.out} is a folder; give a file path, such as data/assets.tsv.")
             entries = read_registry_file(args.manifest)
     except AssetError as exc:
         print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)

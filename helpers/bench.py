@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -83,25 +83,52 @@ class Latency:
 
 
 def _floats(values: object, what: str) -> np.ndarray:
-    """``values`` as a flat float64 array, or a BenchmarkError naming ``what`` they should be."""
+    """``values`` as a flat float64 array of numbers, or a BenchmarkError naming ``what`` they should be.
+
+    Strings, bools and None are refused (not converted: '5' is not a timing); a single number or a table too.
+    """
     try:
-        return np.asarray(values, dtype=np.float64).ravel()
+        array = np.asarray(values)
     except (TypeError, ValueError):
         raise BenchmarkError(f"The {what} must be numbers; got {values!r}.") from None
+    if array.dtype.kind not in "iuf" or array.ndim != 1:
+        raise BenchmarkError(f"The {what} must be numbers (a flat list); got {_shown(values)}.")
+    return array.astype(np.float64).ravel()
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _finite(values: np.ndarray, what: str) -> np.ndarray:
+    if not np.isfinite(values).all():
+        raise BenchmarkError(f"The {what} hold NaN or infinite values; measure again or drop those entries.")
+    return values
+
+
+def _is_real(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 def percentile(times: Sequence[float] | np.ndarray, q: float) -> float:
-    """The ``q``-th percentile (0–100) of some timings, interpolating linearly between samples."""
+    """The ``q``-th percentile (0–100) of some timings, interpolating linearly between samples.
+
+    Introduced in notebook 04. Raises BenchmarkError for timings that are not finite numbers ≥ 0
+    (NaN, strings) or a q that is not a number from 0 to 100.
+    """
     values = _floats(times, "timings")
     if values.size == 0:
         raise BenchmarkError("No timings given: measure at least one call.")
-    if not isinstance(q, (int, float, np.integer, np.floating)) or not 0 <= q <= 100:
-        raise BenchmarkError(f"A percentile is between 0 and 100; got {q}.")
+    if (_finite(values, "timings") < 0).any():
+        raise BenchmarkError(f"Timings cannot be negative; the smallest is {values.min():g}.")
+    if not _is_real(q) or not 0 <= q <= 100:
+        raise BenchmarkError(f"A percentile is between 0 and 100; got {q!r}.")
     return float(np.percentile(values, q))
 
 
 def model_size(model_path: str | os.PathLike) -> int:
-    """The model file's size on disk, in bytes."""
+    """The model file's size on disk, in bytes. Raises BenchmarkError when there is no such file."""
     path = Path(model_path) if isinstance(model_path, (str, os.PathLike)) else None
     if path is None or not path.is_file():
         raise BenchmarkError(f"No model file at '{path}'. Fetch models by name with helpers.assets.fetch(...).")
@@ -109,7 +136,10 @@ def model_size(model_path: str | os.PathLike) -> int:
 
 
 def model_size_mb(model_path: str | os.PathLike) -> float:
-    """The model file's size in megabytes (10⁶ bytes, as the hosted-models table counts)."""
+    """The model file's size in megabytes (10⁶ bytes, as the hosted-models table counts).
+
+    Introduced in notebook 04. Raises BenchmarkError when there is no such file.
+    """
     return model_size(model_path) / 1e6
 
 
@@ -144,8 +174,14 @@ def _check_settings(num_threads: int, warmup: int, repeats: int) -> None:
 def measure_latency(
     model_path: str | os.PathLike, num_threads: int = 1, warmup: int = 5, repeats: int = 30, name: str | None = None
 ) -> Latency:
-    """Time ``repeats`` single ``invoke`` calls after ``warmup`` untimed ones, on ``num_threads`` threads."""
+    """Time ``repeats`` single ``invoke`` calls after ``warmup`` untimed ones, on ``num_threads`` threads.
+
+    Introduced in notebook 04. Raises BenchmarkError for counts that are not whole numbers in range or
+    a name that is not text; ModelError for a model file LiteRT cannot load.
+    """
     _check_settings(num_threads, warmup, repeats)
+    if name is not None and not isinstance(name, str):
+        raise BenchmarkError(f"name is the model's name in the results (text); got {name!r}.")
     interpreter = load_interpreter(model_path, num_threads=num_threads)
     for details in interpreter.get_input_details():
         interpreter.set_tensor(details["index"], _sample_input(details))
@@ -166,11 +202,30 @@ def measure_many(
     repeats: int = 30,
     progress: bool = True,
 ) -> list[Latency]:
-    """``measure_latency`` for every model at every thread count, with one progress bar."""
+    """``measure_latency`` for every model at every thread count, with one progress bar.
+
+    Introduced in notebook 04. Raises BenchmarkError, before measuring anything, for models that are
+    not a dict name → model path (or name a missing file), threads that are not a list of whole
+    numbers ≥ 1, warmup/repeats out of range, or a progress that is not True/False.
+    """
+    if not isinstance(models, Mapping):
+        raise BenchmarkError(
+            f"models is a dict name → model path, such as {{'V1 0.25': fetch('models/…')}}; got "
+            f"{type(models).__name__}. For a list of paths: {{Path(p).stem: p for p in paths}}."
+        )
     if not models:
         raise BenchmarkError("No models given: pass a dict such as {'name': model_path}.")
+    for name, path in models.items():
+        if not isinstance(name, str):
+            raise BenchmarkError(f"The names in models are text; got {name!r}.")
+        model_size(path)  # a missing file stops here, not after the other models were measured
     if isinstance(threads, (int, np.integer)):
         raise BenchmarkError(f"threads is a list of thread counts, such as (1, {threads}); got {threads}.")
+    if isinstance(threads, (str, bytes)) or not isinstance(threads, Iterable):
+        raise BenchmarkError(f"threads is a list of thread counts, such as (1, 2); got {threads!r}.")
+    threads = list(threads)
+    if not isinstance(progress, (bool, np.bool_)):
+        raise BenchmarkError(f"progress must be True or False; got {progress!r}.")
     if not threads:
         raise BenchmarkError("No thread counts given: pass e.g. threads=(1, helpers.model.available_cpus()).")
     for count in threads:
@@ -190,19 +245,36 @@ def measure_many(
 # --------------------------------------------------------------------------- choosing among models
 
 
-def _number(value: object) -> float | None:
-    """A row value as a float, or None when it is missing (None or NaN)."""
+def _number(value: object, key: str) -> float | None:
+    """A row value as a float, or None when it is missing (None or NaN); a string or a list is refused."""
     if value is None:
         return None
-    number = float(_floats(value, "row values")[0])
+    if not _is_real(value):
+        raise BenchmarkError(f"A row's {key!r} value must be one number (or None when missing); got {value!r}.")
+    number = float(value)
     return None if np.isnan(number) else number
 
 
+def _limit(value: object, name: str) -> float:
+    """A limit of best_model: a number (infinity allowed: no limit), not NaN, not text."""
+    if not _is_real(value) or np.isnan(value):
+        raise BenchmarkError(f"{name} must be a number (float('inf') for no limit); got {value!r}.")
+    return float(value)
+
+
 def pareto_front(latency_ms: Sequence[float], accuracy: Sequence[float]) -> list[bool]:
-    """For each model, True if no other model is at least as fast *and* at least as accurate (and better in one)."""
-    if len(latency_ms) != len(accuracy):
-        raise BenchmarkError(f"{len(latency_ms)} latencies for {len(accuracy)} accuracies; give one of each per model.")
-    points = list(zip(_floats(latency_ms, "latencies"), _floats(accuracy, "accuracies"), strict=True))
+    """For each model, True if no other model is at least as fast *and* at least as accurate (and better in one).
+
+    Introduced in notebook 04. Raises BenchmarkError for two lists that are not flat lists of finite
+    numbers of the same length (a NaN, a missing value, is refused: drop that model first).
+    """
+    latencies = _finite(_floats(latency_ms, "latencies"), "latencies")
+    accuracies = _finite(_floats(accuracy, "accuracies"), "accuracies")
+    if latencies.size != accuracies.size:
+        raise BenchmarkError(
+            f"{latencies.size} latencies for {accuracies.size} accuracies; give one of each per model."
+        )
+    points = list(zip(latencies, accuracies, strict=True))
     return [not any(t2 <= t and a2 >= a and (t2 < t or a2 > a) for t2, a2 in points) for t, a in points]
 
 
@@ -219,7 +291,19 @@ def best_model(
 
     Each row is a dict with at least the ``latency``, ``accuracy`` and ``size``
     keys; a row missing one of them (None or NaN) never qualifies.
+    Introduced in notebook 04. Raises BenchmarkError for rows that are not a list of dicts, a row value
+    that is not a number, a limit that is not a number (NaN, text), or key names that are not text.
     """
+    if isinstance(rows, (Mapping, str, bytes)) or not isinstance(rows, Iterable):
+        raise BenchmarkError(
+            f"rows is a list of dicts, one per model, such as [{{'{latency}': 12.0, '{accuracy}': 0.7, "
+            f"'{size}': 4.3}}]; got {type(rows).__name__}."
+        )
+    max_latency_ms, max_size_mb = _limit(max_latency_ms, "max_latency_ms"), _limit(max_size_mb, "max_size_mb")
+    min_accuracy = _limit(min_accuracy, "min_accuracy")
+    for name, key in (("latency", latency), ("accuracy", accuracy), ("size", size)):
+        if not isinstance(key, str):
+            raise BenchmarkError(f"{name} is the name of a row's key (text); got {key!r}.")
     feasible = []
     for row in rows:
         if not isinstance(row, Mapping):
@@ -229,7 +313,7 @@ def best_model(
         missing = [key for key in (latency, accuracy, size) if key not in row]
         if missing:
             raise BenchmarkError(f"A row has no {missing[0]!r} value; its keys are {sorted(row)}.")
-        values = (_number(row[latency]), _number(row[accuracy]), _number(row[size]))
+        values = (_number(row[latency], latency), _number(row[accuracy], accuracy), _number(row[size], size))
         if None in values:
             continue
         time_ms, acc, mb = values

@@ -29,7 +29,8 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -37,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.arguments import text_labels
 from helpers.classify import Classifier, ranked
 from helpers.errors import EvaluationError
 from helpers.images import load_image, resize_for_model
@@ -45,13 +47,18 @@ from helpers.metrics import wilson_interval
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 WNID = re.compile(r"^(n\d{8})_")
 DEFAULT_WORKERS = 2
+MAX_WORKERS = 64  # each worker holds its own copy of every model
 
 
 # --------------------------------------------------------------------------- images and classes
 
 
 def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
-    """The image files of a folder (sorted by name), or the given paths as ``Path`` objects."""
+    """The image files of a folder (sorted by name), or the given paths as ``Path`` objects.
+
+    Introduced in notebook 04. Raises EvaluationError for a path that is not a folder, a folder
+    without images, or a list holding something other than paths.
+    """
     if isinstance(images, (str, os.PathLike)):
         folder = Path(images)
         if not folder.is_dir():
@@ -69,7 +76,10 @@ def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list
 
 
 def wnid_of(path: str | os.PathLike) -> str:
-    """The WordNet id at the start of an ImageNet sample's file name (``n01440764_tench.JPEG``)."""
+    """The WordNet id at the start of an ImageNet sample's file name (``n01440764_tench.JPEG``).
+
+    Introduced in notebook 04. Raises EvaluationError for a non-path or a name without a wnid.
+    """
     if not isinstance(path, (str, os.PathLike)):
         raise EvaluationError(f"wnid_of takes a file path; got {type(path).__name__}.")
     match = WNID.match(Path(path).name)
@@ -90,10 +100,16 @@ def imagenet_wnids() -> tuple[str, ...]:
 
 
 def imagenet_classes(paths: Sequence[str | os.PathLike], wnids: Sequence[str] | None = None) -> np.ndarray:
-    """The class index (0 … 999) of each ImageNet sample: its wnid's position in ``wnids`` (default: all 1,000)."""
+    """The class index (0 … 999) of each ImageNet sample: its wnid's position in ``wnids`` (default: all 1,000).
+
+    Introduced in notebook 04. Raises EvaluationError when ``paths`` is not a list of paths,
+    ``wnids`` is not a list of distinct wnid strings, or a sample's wnid is not in ``wnids``.
+    """
     if isinstance(paths, (str, os.PathLike)):
         raise EvaluationError("imagenet_classes takes a list of paths; for a folder use image_paths(folder) first.")
-    reference = imagenet_wnids() if wnids is None else list(wnids)
+    if not isinstance(paths, Iterable):
+        raise EvaluationError(f"imagenet_classes takes a list of paths; got {type(paths).__name__}.")
+    reference = imagenet_wnids() if wnids is None else _wnid_list(wnids)
     position = {wnid: i for i, wnid in enumerate(reference)}
     found = [wnid_of(p) for p in paths]
     missing = sorted(set(found) - position.keys())
@@ -103,6 +119,20 @@ def imagenet_classes(paths: Sequence[str | os.PathLike], wnids: Sequence[str] | 
             f"are not ImageNet classes. Pass the classes yourself: evaluate(..., classes=[...])."
         )
     return np.array([position[w] for w in found], dtype=np.int64)
+
+
+def _wnid_list(wnids: object) -> list[str]:
+    """``wnids`` as a list of distinct strings; one string (a single wnid or a file's text) is refused."""
+    if isinstance(wnids, (str, bytes)) or hasattr(wnids, "__fspath__"):
+        raise EvaluationError(
+            f"wnids is a list of wnids in class order, such as ['n01440764', 'n01443537']; got the single "
+            f"{type(wnids).__name__} {str(wnids)[:40]!r}. Wrap one wnid in a list: wnids=[{str(wnids)[:12]!r}]."
+        )
+    reference = text_labels(wnids, "wnids", EvaluationError)
+    repeated = sorted(w for w, count in Counter(reference).items() if count > 1)
+    if repeated:
+        raise EvaluationError(f"wnids must not repeat (each is one class index); {repeated[0]!r} appears twice.")
+    return reference
 
 
 # --------------------------------------------------------------------------- results
@@ -124,9 +154,16 @@ class Evaluation:
         return len(self.classes)
 
     def hits(self, k: int = 1) -> np.ndarray:
-        """A boolean per image: is the true class among the model's ``k`` best answers?"""
-        if not 1 <= k <= self.predictions.shape[1]:
-            raise EvaluationError(f"k must be between 1 and {self.predictions.shape[1]}; got {k}.")
+        """A boolean per image: is the true class among the model's ``k`` best answers?
+
+        Raises EvaluationError for a k that is not a whole number from 1 to the answers kept.
+        """
+        if (
+            isinstance(k, (bool, np.bool_))
+            or not isinstance(k, (int, np.integer))
+            or not 1 <= k <= self.predictions.shape[1]
+        ):
+            raise EvaluationError(f"k must be between 1 and {self.predictions.shape[1]}, a whole number; got {k!r}.")
         return (self.predictions[:, :k] == self.classes[:, None]).any(axis=1)
 
     @property
@@ -140,11 +177,14 @@ class Evaluation:
         return self.hits(min(5, self.predictions.shape[1]))
 
     def accuracy(self, k: int = 1) -> float:
-        """The fraction of images whose true class is among the ``k`` best answers."""
+        """The fraction of images whose true class is among the ``k`` best answers (EvaluationError for a bad k)."""
         return float(self.hits(k).mean()) if self.n else float("nan")
 
     def interval(self, k: int = 1, confidence: float = 0.95) -> tuple[float, float]:
-        """The Wilson confidence interval of ``accuracy(k)`` (helpers.metrics.wilson_interval)."""
+        """The Wilson confidence interval of ``accuracy(k)`` (helpers.metrics.wilson_interval).
+
+        Raises EvaluationError for a bad k, MetricsError for a confidence outside (0, 1).
+        """
         return wilson_interval(int(self.hits(k).sum()), self.n, confidence)
 
     def summary(self) -> dict[str, object]:
@@ -210,6 +250,9 @@ def evaluate_many(
     own single-threaded copy of every model on it (both cores stay busy, and
     decoding never interrupts a multi-threaded ``invoke``); with 0, everything
     runs in this thread on the classifiers given. The answers are the same.
+    Introduced in notebook 04. Raises EvaluationError for classifiers that are not a dict of
+    Classifier objects, a k or workers that is not a whole number, a progress that is not True/False,
+    or classes that are not one whole class index per image (a 1-D list) within the models' classes.
     """
     if not isinstance(classifiers, Mapping) or not classifiers:
         raise EvaluationError("Pass the classifiers as a non-empty dict, such as {'name': Classifier(...)}.")
@@ -221,12 +264,14 @@ def evaluate_many(
             )
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise EvaluationError(f"k must be at least 1, a whole number (answers kept per image); got {k!r}.")
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or workers < 0:
-        raise EvaluationError(f"workers is a number of threads (0 or more); got {workers!r}.")
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 0 <= workers <= MAX_WORKERS:
+        raise EvaluationError(f"workers is a number of threads (0 or more, at most {MAX_WORKERS}); got {workers!r}.")
+    if not isinstance(progress, (bool, np.bool_)):
+        raise EvaluationError(f"progress must be True or False; got {progress!r}.")
     paths = image_paths(images)
     if not paths:
         raise EvaluationError("No images given: pass a folder or a non-empty list of image paths.")
-    truth = imagenet_classes(paths) if classes is None else np.asarray(classes).ravel()
+    truth = imagenet_classes(paths) if classes is None else _class_array(classes)
     if not np.issubdtype(truth.dtype, np.integer):
         raise EvaluationError(
             f"classes are whole class indices (0-based, without 'background'); got {truth.dtype} "
@@ -271,6 +316,17 @@ def evaluate_many(
     return {name: Evaluation(name, truth, predictions[name], seconds[name], tuple(paths)) for name in classifiers}
 
 
+def _class_array(classes: object) -> np.ndarray:
+    """``classes`` as a 1-D array (a generator is read into a list); a table or a single number is refused."""
+    array = np.asarray(list(classes) if isinstance(classes, Iterator) else classes)
+    if array.ndim != 1:
+        raise EvaluationError(
+            f"classes is a list of class indices, one per image (1-D); got shape {array.shape}. "
+            f"Check which array you passed rather than flattening it."
+        )
+    return array
+
+
 def evaluate(
     classifier: Classifier,
     images: str | os.PathLike | Iterable[str | os.PathLike],
@@ -281,6 +337,17 @@ def evaluate(
     progress: bool = True,
     name: str | None = None,
 ) -> Evaluation:
-    """Evaluate one classifier on a folder or list of images; see ``evaluate_many``."""
+    """Evaluate one classifier on a folder or list of images; see ``evaluate_many``.
+
+    Introduced in notebook 04. Raises EvaluationError as ``evaluate_many`` does, and for a
+    classifier that is not a Classifier (a model path: wrap it in Classifier(path)) or a name that is not text.
+    """
+    if not isinstance(classifier, Classifier):
+        raise EvaluationError(
+            f"classifier is a {type(classifier).__name__}, not a helpers.classify.Classifier; "
+            f"wrap the model file: evaluate(Classifier(model_path, labels), images)."
+        )
+    if name is not None and not (isinstance(name, str) and name):
+        raise EvaluationError(f"name is the model's name in the results (text); got {name!r}.")
     name = name or classifier.model_path.stem
     return evaluate_many({name: classifier}, images, classes, k=k, workers=workers, progress=progress)[name]

@@ -17,6 +17,9 @@ ships (``helpers.tflite.metadata_schema``).
 from __future__ import annotations
 
 import os
+import re
+import struct
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +27,7 @@ from types import ModuleType
 
 import numpy as np
 
+from helpers.arguments import whole_number
 from helpers.errors import MetadataError
 from helpers.tflite import METADATA_NAME, TFLiteFile, metadata_schema, open_model
 from helpers.tflite import enum_names as _enum_names
@@ -108,7 +112,10 @@ class ModelMetadata:
     )  # bytes given without a path: their embedded files
 
     def normalization(self, index: int = 0) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """(mean, std) of input ``index``, or a MetadataError naming what is missing and how to pass it by hand."""
+        """(mean, std) of input ``index``, or a MetadataError naming what is missing and how to pass it by hand.
+
+        Raises MetadataError too for an index that is not a whole number of an input the metadata describes.
+        """
         tensor = self._tensor(self.inputs, index, "input")
         if tensor.mean is None or tensor.std is None:
             raise MetadataError(
@@ -118,7 +125,13 @@ class ModelMetadata:
         return tensor.mean, tensor.std
 
     def labels(self, index: int | None = None) -> list[str]:
-        """The labels of output ``index`` (default: the first output that has a labels file), from the zip part."""
+        """The labels of output ``index`` (default: the first output that has a labels file), from the zip part.
+
+        One label per line (LF, CRLF or CR), cleaned like ``helpers.classify.read_labels``: the BOM and
+        surrounding spaces go, trailing blank lines go, blank lines inside stay as "" so that no label moves
+        to another output. Raises MetadataError for an index that is not a whole number of a described
+        output, an output without a labels file, or a labels file that is not UTF-8 text.
+        """
         if index is None:
             index = next((i for i, t in enumerate(self.outputs) if t.label_file is not None), 0)
         tensor = self._tensor(self.outputs, index, "output")
@@ -129,10 +142,25 @@ class ModelMetadata:
                 f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output '{tensor.name}'; {HOW_TO_PASS_LABELS}."
             )
         source = self.file if self.file is not None else TFLiteFile(self.model_path)
-        text = source.read_embedded_file(file.name).decode("utf-8", "replace")
-        return [line.strip() for line in text.splitlines() if line.strip()]
+        try:
+            data = source.read_embedded_file(file.name)
+        except zipfile.BadZipFile as exc:
+            raise MetadataError(
+                f"The embedded files of '{self.model_path.name}' are damaged ({exc}); fetch the model again."
+            ) from exc
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MetadataError(
+                f"The embedded labels file '{file.name}' of '{self.model_path.name}' is not UTF-8 text ({exc}); "
+                f"{HOW_TO_PASS_LABELS}."
+            ) from None
+        from helpers.classify import clean_labels  # classify imports this module (through helpers.model)
+
+        return clean_labels(re.split(r"\r\n|\r|\n", text))
 
     def _tensor(self, tensors: tuple[TensorMetadata, ...], index: int, role: str) -> TensorMetadata:
+        index = whole_number(index, f"the {role} index", MetadataError, minimum=0)
         if not 0 <= index < len(tensors):
             raise MetadataError(
                 f"The metadata of '{self.model_path.name}' describes {len(tensors)} {role}s; there is no {role} "
@@ -170,17 +198,37 @@ def _numbers(values: Sequence[float] | None) -> str:
 
 
 def has_metadata(model_path: str | os.PathLike) -> bool:
-    """True when the model file carries a TFLITE_METADATA entry."""
-    return TFLiteFile(model_path).metadata_buffer() is not None
+    """True when the model file carries a TFLITE_METADATA entry.
+
+    Raises ModelError for a missing or non-TFLite file, MetadataError for a damaged one.
+    """
+    return _metadata_buffer(TFLiteFile(model_path)) is not None
+
+
+def _metadata_buffer(file: TFLiteFile) -> bytes | None:
+    """``file.metadata_buffer()``; a file cut short (struct.error from flatbuffers) is a MetadataError."""
+    try:
+        return file.metadata_buffer()
+    except struct.error as exc:
+        raise MetadataError(
+            f"'{file.name}' is damaged or truncated: its model part points past the end of the file "
+            f"({len(file.data)} bytes). Fetch or convert it again."
+        ) from exc
 
 
 def embedded_files(model_path: str | os.PathLike) -> list[str]:
-    """The names of the files in the model's zip part (empty for a model without one)."""
+    """The names of the files in the model's zip part (empty for a model without one).
+
+    Raises ModelError for a missing or non-TFLite file.
+    """
     return TFLiteFile(model_path).embedded_files()
 
 
 def read_embedded_file(model_path: str | os.PathLike, name: str) -> bytes:
-    """The bytes of one embedded file, or a MetadataError listing the files there are."""
+    """The bytes of one embedded file, or a MetadataError listing the files there are.
+
+    Raises ModelError for a missing or non-TFLite file.
+    """
     return TFLiteFile(model_path).read_embedded_file(name)
 
 
@@ -231,9 +279,13 @@ def read_metadata(model_path: str | os.PathLike | TFLiteFile, needed: str | None
     """Parse a model's TFLite metadata, or raise a MetadataError saying the file has none and what to do.
 
     ``needed`` ("labels" or "normalization") names what the caller wanted, so the error can say it.
+    Introduced in notebook 01. Raises ModelError for a missing or non-TFLite file, MetadataError for
+    a damaged or truncated one, and for a ``needed`` other than None, "labels" or "normalization".
     """
+    if needed is not None and needed not in _NEEDS:
+        raise MetadataError(f"needed is None, 'labels' or 'normalization'; got {needed!r}.")
     file = open_model(model_path)
-    path, raw = file.path or Path(file.name), file.metadata_buffer()
+    path, raw = file.path or Path(file.name), _metadata_buffer(file)
     if raw is None:
         wanted = [_NEEDS[needed]] if needed in _NEEDS else list(_NEEDS.values())
         raise MetadataError(
@@ -274,18 +326,27 @@ def read_metadata(model_path: str | os.PathLike | TFLiteFile, needed: str | None
 
 
 def metadata_or_none(model_path: str | os.PathLike) -> ModelMetadata | None:
-    """The model's metadata, or None when the file has none (other problems still raise)."""
+    """The model's metadata, or None when the file has none (other problems still raise).
+
+    Raises as ``read_metadata`` does.
+    """
     file = TFLiteFile(model_path)
-    return read_metadata(file) if file.metadata_buffer() is not None else None
+    return read_metadata(file) if _metadata_buffer(file) is not None else None
 
 
 def labels_from_metadata(model_path: str | os.PathLike, output: int | None = None) -> list[str]:
-    """A model's labels from its embedded labels file (MetadataError if there are none); see ModelMetadata.labels."""
+    """A model's labels from its embedded labels file (MetadataError if there are none); see ModelMetadata.labels.
+
+    Introduced in notebook 01.
+    """
     return read_metadata(model_path, "labels").labels(output)
 
 
 def normalization_from_metadata(
     model_path: str | os.PathLike, input_index: int = 0
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """(mean, std) of a model's input from its metadata (MetadataError if the metadata does not say)."""
+    """(mean, std) of a model's input from its metadata (MetadataError if the metadata does not say).
+
+    Raises MetadataError too for an input_index that is not a whole number.
+    """
     return read_metadata(model_path, "normalization").normalization(input_index)

@@ -19,6 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from helpers.arguments import real_number, whole_number
 from helpers.errors import MetricsError
 
 
@@ -44,7 +45,18 @@ def _probabilities(probs, what: str = "The probabilities") -> np.ndarray:
         raise MetricsError(
             f"{what} must not be negative (smallest: {array.min():.3g}); did you pass logits? Apply softmax first."
         )
+    # float rounding may put a probability a few ulps above 1; dequantized uint8 outputs stay at or below 1
+    if array.max() > 1 + max(1e-6, 4 * float(np.finfo(array.dtype).eps)):
+        raise MetricsError(
+            f"{what} must not be above 1 (largest: {array.max():.3g}); did you pass logits or features? "
+            f"Apply softmax first."
+        )
     return array
+
+
+def _axis(array: np.ndarray, axis) -> int:
+    """``axis`` checked against ``array``: a whole number from -ndim to ndim - 1."""
+    return whole_number(axis, "axis", MetricsError, minimum=-array.ndim, maximum=array.ndim - 1)
 
 
 def _scalar(result: np.ndarray) -> np.ndarray | float:
@@ -58,14 +70,28 @@ def softmax(logits, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
     """Probabilities ``exp(z / T) / sum(exp(z / T))``, computed stably (the max is subtracted first).
 
     Introduced in notebook 02. Float32 logits give float32 probabilities.
+    Raises MetricsError for a temperature that is not a positive number (or so small that z / T
+    overflows), an axis the logits do not have, and logits that are not finite numbers.
     """
-    if not (isinstance(temperature, (int, float, np.number)) and math.isfinite(temperature) and temperature > 0):
+    if not (
+        isinstance(temperature, (int, float, np.number))
+        and not isinstance(temperature, (bool, np.bool_))
+        and math.isfinite(temperature)
+        and temperature > 0
+    ):
         raise MetricsError(
             f"The temperature must be a positive number; got {temperature!r}. "
             f"T = 1 is the plain softmax, T < 1 sharpens, T > 1 flattens."
         )
     z = _floats(logits, "The logits")
-    z = z / np.asarray(temperature, dtype=z.dtype)
+    axis = _axis(z, axis)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a T that underflows the dtype
+        z = z / np.asarray(temperature, dtype=z.dtype)
+    if not np.isfinite(z).all():
+        raise MetricsError(
+            f"The temperature {temperature!r} is too small for these logits: z / T overflows {z.dtype}. "
+            f"Use a larger temperature (e.g. 0.01)."
+        )
     exp = np.exp(z - z.max(axis=axis, keepdims=True))
     return exp / exp.sum(axis=axis, keepdims=True)
 
@@ -73,7 +99,7 @@ def softmax(logits, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
 def sigmoid(logits) -> np.ndarray | float:
     """``1 / (1 + exp(-z))`` for each score on its own (multi-label outputs); never overflows.
 
-    Introduced in notebook 02.
+    Introduced in notebook 02. Raises MetricsError for logits that are not finite numbers.
     """
     z = _floats(logits, "The logits", scalar_ok=True)
     e = np.exp(-np.abs(z))  # at most 1: no overflow for large |z|
@@ -84,16 +110,22 @@ def sigmoid(logits) -> np.ndarray | float:
 
 
 def top1(probs, axis: int = -1) -> np.ndarray | float:
-    """The largest probability (per row of a batch). Introduced in notebook 03."""
-    return _scalar(_probabilities(probs).max(axis=axis))
+    """The largest probability (per row of a batch). Introduced in notebook 03.
+
+    Raises MetricsError for values that are not probabilities (negative, above 1, NaN) or a wrong axis.
+    """
+    array = _probabilities(probs)
+    return _scalar(array.max(axis=_axis(array, axis)))
 
 
 def margin(probs, axis: int = -1) -> np.ndarray | float:
     """Top-1 minus top-2 probability (per row): near 0 when two labels are neck and neck.
 
-    Introduced in notebook 03.
+    Introduced in notebook 03. Raises MetricsError for values that are not probabilities
+    (negative, above 1, NaN), a wrong axis, or fewer than 2 probabilities per row.
     """
     array = _probabilities(probs)
+    axis = _axis(array, axis)
     if array.shape[axis] < 2:
         raise MetricsError(f"A margin needs at least 2 probabilities per row; got {array.shape[axis]}.")
     top_two = -np.partition(-array, 1, axis=axis).take([0, 1], axis=axis)
@@ -106,9 +138,13 @@ def entropy(probs, normalized: bool = True, axis: int = -1) -> np.ndarray | floa
     0 means all probability on one label, 1 means spread evenly over all K labels.
     Rows are first divided by their sum, so quantized outputs (which sum to a
     little less than 1) are measured as the distribution they stand for.
-    Introduced in notebook 03.
+    Introduced in notebook 03. Raises MetricsError for values that are not probabilities
+    (negative, above 1, NaN), a wrong axis, an all-zero row, or a ``normalized`` that is not True/False.
     """
     array = _probabilities(probs)
+    axis = _axis(array, axis)
+    if not isinstance(normalized, (bool, np.bool_)):
+        raise MetricsError(f"normalized must be True or False; got {normalized!r}.")
     total = array.sum(axis=axis, keepdims=True)
     if (total <= 0).any():
         raise MetricsError("A row of probabilities is all zeros: there is no distribution to measure.")
@@ -142,12 +178,13 @@ def _truth(truth, rows: int, classes: int) -> np.ndarray:
 def top_k_hits(probs, truth, k: int = 1) -> np.ndarray:
     """For each row, whether the true class is among the ``k`` most probable (ties: lower index first).
 
-    Introduced in notebook 03.
+    Introduced in notebook 03. Raises MetricsError for probabilities that are not a (rows, classes)
+    batch, true classes that are not one index per row, or a k that is not a whole number from 1 to classes.
     """
     array = _probabilities(probs)
     if array.ndim != 2:
         raise MetricsError(f"Expected a batch of probabilities of shape (rows, classes); got {array.shape}.")
-    if not (isinstance(k, (int, np.integer)) and 1 <= k <= array.shape[1]):
+    if not (isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 1 <= k <= array.shape[1]):
         raise MetricsError(f"k must be an integer from 1 to {array.shape[1]}; got {k!r}.")
     classes = _truth(truth, array.shape[0], array.shape[1])
     order = np.argsort(-array, axis=1, kind="stable")[:, :k]
@@ -155,20 +192,24 @@ def top_k_hits(probs, truth, k: int = 1) -> np.ndarray:
 
 
 def top_k_accuracy(probs, truth, k: int = 1) -> float:
-    """The fraction of rows whose true class is among the ``k`` most probable. Introduced in notebook 03."""
+    """The fraction of rows whose true class is among the ``k`` most probable. Introduced in notebook 03.
+
+    Raises MetricsError as ``top_k_hits`` does.
+    """
     return float(top_k_hits(probs, truth, k).mean())
 
 
 def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for an accuracy of ``successes / total`` (stays inside [0, 1]).
 
-    Introduced in notebook 03.
+    Introduced in notebook 03. Raises MetricsError for counts that are not whole numbers with
+    0 ≤ successes ≤ total, total > 0, or a confidence that is not a number strictly between 0 and 1.
     """
-    if not (isinstance(total, (int, np.integer)) and total > 0):
+    if not (_whole(total) and total > 0):
         raise MetricsError(f"total must be a positive whole number of trials; got {total!r}.")
-    if not (isinstance(successes, (int, np.integer)) and 0 <= successes <= total):
+    if not (_whole(successes) and 0 <= successes <= total):
         raise MetricsError(f"successes must be a whole number from 0 to total ({total}); got {successes!r}.")
-    if not 0 < confidence < 1:
+    if not (_real(confidence) and 0 < confidence < 1):
         raise MetricsError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}.")
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     p, n = successes / total, total
@@ -177,6 +218,14 @@ def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tup
     low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends: no rounding crumbs
     high = 1.0 if successes == total else min(1.0, centre + half)
     return low, high
+
+
+def _whole(value) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def _real(value) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 # --------------------------------------------------------------------------- abstaining below a threshold
@@ -200,9 +249,11 @@ def _confidence_and_correct(confidence, correct) -> tuple[np.ndarray, np.ndarray
 def coverage_and_accuracy(confidence, correct, threshold: float) -> tuple[float, float]:
     """Keep answers with ``confidence >= threshold``: the fraction kept and their accuracy (NaN if none).
 
-    Introduced in notebook 03.
+    Introduced in notebook 03. Raises MetricsError for confidences and right/wrong flags that are
+    not two vectors of the same length, or a threshold that is not a finite number.
     """
     conf, right = _confidence_and_correct(confidence, correct)
+    threshold = real_number(threshold, "threshold", MetricsError)
     kept = conf >= threshold
     accuracy = float(right[kept].mean()) if kept.any() else float("nan")
     return float(kept.mean()), accuracy
@@ -224,7 +275,8 @@ class RiskCoverage(NamedTuple):
 def risk_coverage(confidence, correct) -> RiskCoverage:
     """Coverage and accuracy of the kept answers at every distinct confidence used as a threshold.
 
-    Introduced in notebook 03.
+    Introduced in notebook 03. Raises MetricsError for confidences and right/wrong flags that are
+    not two vectors of the same length (finite numbers; True/False or 1/0).
     """
     conf, right = _confidence_and_correct(confidence, correct)
     order = np.argsort(-conf, kind="stable")
@@ -238,9 +290,10 @@ def risk_coverage(confidence, correct) -> RiskCoverage:
 def threshold_for_accuracy(confidence, correct, target: float) -> float | None:
     """The lowest threshold whose kept answers are at least ``target`` accurate (None if none is).
 
-    Introduced in notebook 03.
+    Introduced in notebook 03. Raises MetricsError for a target that is not a number in (0, 1],
+    and for confidences and flags as ``risk_coverage`` does.
     """
-    if not 0 < target <= 1:
+    if not (_real(target) and 0 < target <= 1):
         raise MetricsError(f"target must be an accuracy between 0 and 1 (e.g. 0.9); got {target!r}.")
     curve = risk_coverage(confidence, correct)
     good = np.flatnonzero(curve.accuracy >= target)

@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from helpers.arguments import whole_number
 from helpers.classify import dequantize
 from helpers.errors import QuantizationError
 from helpers.files import write_bytes_atomically
@@ -91,17 +92,44 @@ CACHE_VERSION = "1"  # bump to invalidate every cached conversion
 def _integer_type(dtype: Any) -> np.dtype:
     try:
         dtype = np.dtype(dtype)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise QuantizationError(f"{dtype!r} is not a numpy type; use one of {INTEGER_TYPES}.") from exc
     if dtype.name not in INTEGER_TYPES:
         raise QuantizationError(f"Quantized values are stored as {', '.join(INTEGER_TYPES)}; got {dtype.name}.")
     return dtype
 
 
-def _check_scale(scale: float, zero_point: int, dtype: np.dtype) -> None:
-    if not np.isfinite(scale) or scale <= 0:
+def _numbers(values: Any, name: str) -> np.ndarray:
+    """``values`` as a NumPy array of numbers (ints or floats); strings, bools, None and ragged lists are refused."""
+    if values is None or isinstance(values, (str, bytes)):
+        raise QuantizationError(f"{name} must be an array or list of numbers; got {type(values).__name__}.")
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as exc:
         raise QuantizationError(
-            f"The scale must be a positive number; got {scale}. (A scale of 0 means the tensor "
+            f"{name} must form a regular array of numbers (every row the same length): {exc}."
+        ) from None
+    if array.dtype.kind not in "iuf":
+        raise QuantizationError(f"{name} must hold numbers; got an array of {array.dtype}.")
+    return array
+
+
+def _zero_point(zero_point: Any) -> int:
+    """The zero point as an int: a whole number (an integral float such as 128.0 too); 2.7 is refused, not truncated."""
+    if isinstance(zero_point, (float, np.floating)) and np.isfinite(zero_point) and zero_point == round(zero_point):
+        return int(zero_point)
+    return whole_number(zero_point, "zero_point", QuantizationError)
+
+
+def _check_scale(scale: Any, zero_point: int, dtype: np.dtype) -> None:
+    if (
+        isinstance(scale, (bool, np.bool_))
+        or not isinstance(scale, (int, float, np.integer, np.floating))
+        or not np.isfinite(scale)
+        or scale <= 0
+    ):
+        raise QuantizationError(
+            f"The scale must be a positive number; got {scale!r}. (A scale of 0 means the tensor "
             f"is not quantized: it holds floats.)"
         )
     info = np.iinfo(dtype)
@@ -113,10 +141,15 @@ def _check_scale(scale: float, zero_point: int, dtype: np.dtype) -> None:
 
 
 def quantize(values: Any, scale: float, zero_point: int, dtype: Any = "int8") -> np.ndarray:
-    """``q = clip(round(real / scale) + zero_point)`` in ``dtype``'s range. Introduced in notebook 05."""
+    """``q = clip(round(real / scale) + zero_point)`` in ``dtype``'s range. Introduced in notebook 05.
+
+    Raises QuantizationError for values that are not finite numbers, a scale that is not a positive
+    number, a zero point that is not a whole number in the type's range, or a type other than int8/uint8/int16.
+    """
     dtype = _integer_type(dtype)
-    _check_scale(float(scale), int(zero_point), dtype)
-    real = np.asarray(values, dtype=np.float64)
+    zero_point = _zero_point(zero_point)
+    _check_scale(scale, zero_point, dtype)
+    real = _numbers(values, "values").astype(np.float64)
     if not np.isfinite(real).all():
         raise QuantizationError("The values contain NaN or infinity, which have no quantized code.")
     info = np.iinfo(dtype)
@@ -130,10 +163,22 @@ def quantization_params(low: float, high: float, dtype: Any = "int8", symmetric:
     has an exact code. Asymmetric (the default, used for activations) spreads the
     range over every code; symmetric (used for int8 weights) keeps the zero point
     at 0 and uses the codes −127 … 127.
+    Introduced in notebook 05. Raises QuantizationError for a low or high that is not one finite number
+    (for an array, pass its min() and max()), low above high, a range too wide for a finite scale,
+    a non-bool ``symmetric``, or a type other than int8/uint8/int16.
     """
     dtype = _integer_type(dtype)
+    for name, value in (("low", low), ("high", high)):
+        if np.ndim(value) != 0:
+            raise QuantizationError(
+                f"{name} is one number; got shape {np.shape(value)}. Pass values.min() / values.max()."
+            )
+        if not _is_real(value):
+            raise QuantizationError(f"{name} must be a number; got {value!r} ({type(value).__name__}).")
     if not (np.isfinite(low) and np.isfinite(high)):
         raise QuantizationError(f"The range must be finite; got [{low}, {high}].")
+    if not isinstance(symmetric, (bool, np.bool_)):
+        raise QuantizationError(f"symmetric must be True or False; got {symmetric!r}.")
     if low > high:
         raise QuantizationError(f"low ({low}) is above high ({high}); pass the smallest value first.")
     low, high = min(float(low), 0.0), max(float(high), 0.0)
@@ -142,23 +187,47 @@ def quantization_params(low: float, high: float, dtype: Any = "int8", symmetric:
         if info.min == 0:
             raise QuantizationError(f"Symmetric quantization needs a signed type such as int8; got {dtype.name}.")
         largest = max(abs(low), abs(high))
-        return (largest / info.max if largest > 0 else 1.0), 0
+        return (_finite_scale(largest / info.max, low, high) if largest > 0 else 1.0), 0
     if high == low:  # only zeros: any scale represents them exactly
         return 1.0, int(np.clip(0, info.min, info.max))
-    scale = (high - low) / (info.max - info.min)
+    scale = _finite_scale((high - low) / (info.max - info.min), low, high)
     zero_point = int(np.clip(np.round(info.min - low / scale), info.min, info.max))
     return float(scale), zero_point
 
 
+def _is_real(value: Any) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def _finite_scale(scale: float, low: float, high: float) -> float:
+    if not (np.isfinite(scale) and scale > 0):
+        raise QuantizationError(
+            f"The range [{low:g}, {high:g}] gives the scale {scale}, which is not a positive finite number; "
+            f"quantize a narrower range."
+        )
+    return scale
+
+
 def io_bytes(shape: Sequence[int], dtype: Any) -> int:
-    """The bytes a tensor of ``shape`` and ``dtype`` takes: number of elements × bytes per element."""
-    shape = tuple(int(d) for d in shape)
+    """The bytes a tensor of ``shape`` and ``dtype`` takes: number of elements × bytes per element.
+
+    Introduced in notebook 05. Raises QuantizationError for a shape that is not a sequence of whole
+    numbers ≥ 0, or a dtype that is not a numeric numpy type.
+    """
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, (Sequence, np.ndarray)):
+        raise QuantizationError(
+            f"shape is a sequence of whole numbers such as (1, 224, 224, 3); got {type(shape).__name__} {shape!r}."
+        )
+    shape = tuple(whole_number(d, "each size in shape", QuantizationError) for d in shape)
     if any(d < 0 for d in shape):
         raise QuantizationError(f"A tensor shape has no negative sizes; got {shape}.")
     try:
-        itemsize = np.dtype(dtype).itemsize
-    except TypeError as exc:
+        kind = None if dtype is None else np.dtype(dtype)
+    except (TypeError, ValueError) as exc:
         raise QuantizationError(f"{dtype!r} is not a numpy type (e.g. 'uint8', 'float32').") from exc
+    if kind is None or kind.kind not in "biuf":
+        raise QuantizationError(f"{dtype!r} is not a numeric numpy type (e.g. 'uint8', 'float32').")
+    itemsize = kind.itemsize
     return int(np.prod(shape, dtype=np.int64)) * itemsize
 
 
@@ -204,7 +273,7 @@ def _check_samples(model: Any, mode: str, samples: Any) -> np.ndarray | None:
             "typical inputs (about 100 preprocessed images), from which the converter measures "
             "each activation's range."
         )
-    samples = np.asarray(samples, dtype=np.float32)
+    samples = _numbers(samples, "samples").astype(np.float32)
     expected = tuple(model.inputs[0].shape[1:])
     if samples.ndim != len(expected) + 1 or len(samples) == 0:
         raise QuantizationError(
@@ -223,8 +292,11 @@ def _check_samples(model: Any, mode: str, samples: Any) -> np.ndarray | None:
 
 
 def representative_dataset(samples: np.ndarray) -> Callable[[], Iterator[list[np.ndarray]]]:
-    """A generator function for ``converter.representative_dataset``: one ``[sample[None]]`` at a time."""
-    samples = np.asarray(samples, dtype=np.float32)
+    """A generator function for ``converter.representative_dataset``: one ``[sample[None]]`` at a time.
+
+    Introduced in notebook 05. Raises QuantizationError for samples that are not a non-empty batch of numbers.
+    """
+    samples = _numbers(samples, "samples").astype(np.float32)
     if samples.ndim < 2 or len(samples) == 0:
         raise QuantizationError(f"samples must be a non-empty batch (N, ...); got shape {samples.shape}.")
 
@@ -236,7 +308,11 @@ def representative_dataset(samples: np.ndarray) -> Callable[[], Iterator[list[np
 
 
 def make_converter(model: Any, mode: str, samples: Any = None, io_type: str | None = None) -> Any:
-    """A ``tf.lite.TFLiteConverter`` for ``model`` set up with one recipe (see ``MODES``); not yet run."""
+    """A ``tf.lite.TFLiteConverter`` for ``model`` set up with one recipe (see ``MODES``); not yet run.
+
+    Introduced in notebook 05. Raises QuantizationError for an unknown mode or io_type, a model that
+    is not a Keras model, or samples that do not fit the mode and the model's input.
+    """
     io_type = _check_mode(mode, io_type)
     _check_model(model)
     samples = _check_samples(model, mode, samples)
@@ -258,7 +334,15 @@ def make_converter(model: Any, mode: str, samples: Any = None, io_type: str | No
 
 
 def converter_flags(converter: Any) -> dict[str, str]:
-    """The settings of a converter that differ from a plain float32 conversion, as readable text."""
+    """The settings of a converter that differ from a plain float32 conversion, as readable text.
+
+    Introduced in notebook 05. Raises QuantizationError for anything but a TFLiteConverter.
+    """
+    needed = ("optimizations", "representative_dataset", "target_spec", "inference_input_type")
+    if not all(hasattr(converter, attribute) for attribute in needed):
+        raise QuantizationError(
+            f"converter_flags takes a tf.lite.TFLiteConverter (from make_converter); got {type(converter).__name__}."
+        )
     flags: dict[str, str] = {}
 
     def names(values: Any) -> str:
@@ -282,7 +366,11 @@ def converter_flags(converter: Any) -> dict[str, str]:
 
 
 def model_digest(model: Any) -> str | None:
-    """A SHA-256 of the model's architecture and weights, or None if the architecture cannot be serialized."""
+    """A SHA-256 of the model's architecture and weights, or None if the architecture cannot be serialized.
+
+    Introduced in notebook 05. Raises QuantizationError for anything but a Keras model.
+    """
+    _check_model(model)
     digest = hashlib.sha256()
     try:
         digest.update(model.to_json().encode())
@@ -310,7 +398,11 @@ def converted_dir() -> Path:
 
 
 def save_model(data: bytes, name: str = "model") -> Path:
-    """Write .tflite bytes to the converted-models folder, named by their hash (atomically); return the path."""
+    """Write .tflite bytes to the converted-models folder, named by their hash (atomically); return the path.
+
+    Introduced in notebook 05. Raises QuantizationError for data that is not .tflite bytes or a name that is not text.
+    """
+    _check_name(name)
     if not isinstance(data, (bytes, bytearray)):
         raise QuantizationError(f"Expected the bytes returned by converter.convert(); got {type(data).__name__}.")
     if not is_tflite(bytes(data)):
@@ -322,6 +414,11 @@ def save_model(data: bytes, name: str = "model") -> Path:
     return path
 
 
+def _check_name(name: Any) -> None:
+    if not isinstance(name, str):
+        raise QuantizationError(f"name is text used in the file name, such as 'mobilenet'; got {name!r}.")
+
+
 def convert(
     model: Any,
     mode: str,
@@ -331,7 +428,15 @@ def convert(
     name: str | None = None,
     cache: bool = True,
 ) -> Path:
-    """Convert ``model`` with one recipe (see ``MODES``) and return the .tflite file's path; cached by content."""
+    """Convert ``model`` with one recipe (see ``MODES``) and return the .tflite file's path; cached by content.
+
+    Introduced in notebook 05. Raises QuantizationError as ``make_converter`` does, and for a name
+    that is not text or a cache that is not True/False.
+    """
+    if name is not None:
+        _check_name(name)
+    if not isinstance(cache, (bool, np.bool_)):
+        raise QuantizationError(f"cache must be True or False; got {cache!r}.")
     io_type = _check_mode(mode, io_type)
     _check_model(model)
     checked = _check_samples(model, mode, samples)

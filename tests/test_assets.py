@@ -651,3 +651,93 @@ def test_verify_puts_a_good_session_copy_back_into_a_writable_cache(asset_regist
     (tmp_path / "cache/a").write_bytes(b"zzz")
     report = assets.verify(progress=False)
     assert report["repaired"] == ["a"] and (tmp_path / "cache/a").read_bytes() == b"aaa"
+
+
+# ============================================================== argument checks (issue 10)
+
+
+def _mirrored(asset_registry, tmp_path, monkeypatch, name: str, data: bytes) -> None:
+    asset_registry[name] = _asset(name, data)
+    (tmp_path / "mirror" / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "mirror" / name).write_bytes(data)
+    monkeypatch.setenv(assets.MIRROR_ENV, str(tmp_path / "mirror"))
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b"\xef\xbb\xbfcat\r\ndog\r\nbird\r\n", ["cat", "dog", "bird"]),  # BOM and CRLF
+        (b"cat\rdog\rbird", ["cat", "dog", "bird"]),
+        (b"background\ncat\n\nbird\n\n", ["background", "cat", "", "bird"]),  # a blank inside stays
+        ("cat\u2028x\ndog\n".encode(), ["cat\u2028x", "dog"]),  # only LF, CRLF and CR end a line
+    ],
+)
+def test_read_labels_cleans_like_classify_read_labels(asset_registry, tmp_path, monkeypatch, data, expected):
+    from helpers.classify import read_labels
+
+    _mirrored(asset_registry, tmp_path, monkeypatch, "labels/x.txt", data)
+    assert assets.read_labels("labels/x.txt") == expected == read_labels(tmp_path / "mirror/labels/x.txt")
+
+
+def test_read_labels_of_a_file_that_is_not_text(asset_registry, tmp_path, monkeypatch):
+    _mirrored(asset_registry, tmp_path, monkeypatch, "images/x.bmp", b"BM\x8a\x00\xff\xfe")
+    with pytest.raises(AssetError, match="'images/x.bmp' is not a UTF-8 label file"):
+        assets.read_labels("images/x.bmp")
+
+
+@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "a/../b", 5])
+def test_data_file_stays_inside_data(name):
+    with pytest.raises(AssetError, match="data_file takes the name of a file inside data/"):
+        assets.data_file(name)
+
+
+def test_data_file_still_finds_the_registry():
+    assert assets.data_file("assets.tsv").name == "assets.tsv" and assets.registry_path().is_file()
+
+
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda: assets.fetch_many(None), "takes a list of names"),
+        (lambda: assets.fetch_many(5), "takes a list of names"),
+        (lambda: assets.fetch_many([], workers=0), "workers must be a whole number from 1 to 64"),
+        (lambda: assets.fetch_many([], workers=2.5), "workers must be a whole number"),
+        (lambda: assets.fetch_many([], progress="no"), "progress must be True or False"),
+        (lambda: assets.fetch("images/cat.bmp", progress=None), "progress must be True or False"),
+        (lambda: assets.verify(repair="no"), "repair must be True or False"),
+        (lambda: assets.read_registry_file(None), "path is a file path"),
+        (lambda: assets.retry_after_seconds(b"5"), "Retry-After header's text"),
+        (lambda: assets.retry_after_seconds("5", now="later"), "now is a time in seconds"),
+    ],
+)
+def test_odd_arguments_are_refused(asset_registry, call, match):
+    with pytest.raises(AssetError, match=match):
+        call()
+
+
+def test_fetch_many_takes_a_generator_of_names(asset_registry, tmp_path, monkeypatch):
+    _mirrored(asset_registry, tmp_path, monkeypatch, "a.bin", b"aaa")
+    assert [p.read_bytes() for p in assets.fetch_many(n for n in ["a.bin"])] == [b"aaa"]
+
+
+def test_sha256_of_a_folder_or_a_missing_file(tmp_path):
+    with pytest.raises(AssetError, match="is a folder"):
+        assets.sha256_of(tmp_path)
+    with pytest.raises(AssetError, match="is not there"):
+        assets.sha256_of(tmp_path / "missing.bin")
+    (tmp_path / "x").write_bytes(b"x")
+    assert assets.sha256_of(tmp_path / "x") == hashlib.sha256(b"x").hexdigest()
+
+
+@pytest.mark.parametrize(("value", "seconds"), [(5, 5.0), (2.5, 2.5), (0, 0.0), (-1, None), (float("nan"), None)])
+def test_retry_after_seconds_takes_a_number_of_seconds_too(value, seconds):
+    assert assets.retry_after_seconds(value) == seconds
+
+
+def test_registry_to_a_folder_says_so(tmp_path, capsys):
+    manifest = tmp_path / "MANIFEST.tsv"
+    manifest.write_text(f"path\tsha256\tbytes\turl\tlicense\nimages/x.jpg\t{'0' * 64}\t5\thttps://e/x\tCC0\n")
+    assert assets.main(["registry", str(manifest), "-o", str(tmp_path)]) == 2
+    assert f"-o {tmp_path} is a folder; give a file path" in capsys.readouterr().err
+    with pytest.raises(AssetError, match="is a folder; give the path of the registry file"):
+        assets.write_registry(manifest, tmp_path)

@@ -98,6 +98,40 @@ def test_measure_many_covers_every_model_and_thread_count(tiny_models):
         measure_many(models, threads=(1, 0), progress=False)
 
 
+@pytest.mark.parametrize(
+    "models, kwargs, message",
+    [
+        ("list", {}, "models is a dict name → model path"),
+        ({5: "float"}, {}, "names in models are text"),
+        ({"f": "float", "gone": "missing"}, {}, "No model file"),
+        ({"f": "float"}, {"threads": 2.5}, "threads is a list of thread counts"),
+        ({"f": "float"}, {"threads": "12"}, "threads is a list of thread counts"),
+        ({"f": "float"}, {"threads": (1, 2.0)}, "num_threads must be a whole number"),
+        ({"f": "float"}, {"progress": "no"}, "progress must be True or False"),
+    ],
+)
+def test_measure_many_refuses_bad_arguments_before_measuring(
+    tiny_models, tmp_path, monkeypatch, models, kwargs, message
+):
+    import helpers.bench as module
+
+    monkeypatch.setattr(module, "measure_latency", lambda *a, **k: pytest.fail("measured before checking"))
+    paths = {"float": tiny_models["float"], "missing": tmp_path / "missing.tflite"}
+    given = [tiny_models["float"]] if models == "list" else {name: paths[key] for name, key in models.items()}
+    with pytest.raises(BenchmarkError, match=message):
+        measure_many(given, **{"progress": False} | kwargs)
+
+
+def test_measure_many_takes_any_iterable_of_thread_counts(tiny_models):
+    results = measure_many({"f": tiny_models["float"]}, threads=iter([1]), warmup=0, repeats=1, progress=False)
+    assert [r.num_threads for r in results] == [1]
+
+
+def test_measure_latency_name_is_text(tiny_models):
+    with pytest.raises(BenchmarkError, match="name is the model's name"):
+        measure_latency(tiny_models["float"], repeats=1, name=5)
+
+
 def test_sample_inputs_fit_the_tensor():
     floats = _sample_input({"shape": [1, 4, 4, 3], "dtype": np.float32})
     assert floats.dtype == np.float32 and floats.shape == (1, 4, 4, 3) and np.abs(floats).max() <= 1
@@ -120,7 +154,20 @@ def test_percentile_interpolates():
 
 
 @pytest.mark.parametrize(
-    "times, q, message", [([], 50, "No timings"), ([1, 2], 101, "between 0 and 100"), ([1, 2], -1, "between 0 and 100")]
+    "times, q, message",
+    [
+        ([], 50, "No timings"),
+        ([1, 2], 101, "between 0 and 100"),
+        ([1, 2], -1, "between 0 and 100"),
+        ([1, 2], True, "between 0 and 100"),
+        ([1, 2], float("nan"), "between 0 and 100"),
+        ([1, float("nan")], 50, "timings hold NaN"),
+        ([1, float("inf")], 50, "timings hold NaN or infinite"),
+        ([1, -2], 50, "cannot be negative"),
+        (["1", "2"], 50, "timings must be numbers"),
+        ([True, False], 50, "timings must be numbers"),
+        ([[1, 2], [3, 4]], 50, "a flat list"),
+    ],
 )
 def test_percentile_refuses_bad_input(times, q, message):
     with pytest.raises(BenchmarkError, match=message):
@@ -149,6 +196,45 @@ def test_pareto_front_keeps_only_undominated_models():
     assert pareto_front([], []) == []
     with pytest.raises(BenchmarkError, match="one of each"):
         pareto_front([1, 2], [3])
+
+
+@pytest.mark.parametrize(
+    "latency, accuracy, message",
+    [
+        ([1, 2], [0.5, float("nan")], "accuracies hold NaN"),
+        ([float("nan"), 2], [0.5, 0.6], "latencies hold NaN"),
+        (5, 5, "latencies must be numbers \\(a flat list\\)"),
+        (None, [1], "latencies must be numbers"),
+        (["1", "2"], [0.5, 0.6], "latencies must be numbers"),
+        ([[1, 2]], [[0.5, 0.6]], "a flat list"),
+    ],
+)
+def test_pareto_front_refuses_nan_and_non_lists(latency, accuracy, message):
+    with pytest.raises(BenchmarkError, match=message):
+        pareto_front(latency, accuracy)
+
+
+@pytest.mark.parametrize(
+    "rows, kwargs, message",
+    [
+        (None, {}, "rows is a list of dicts"),
+        (ROWS[0], {}, "rows is a list of dicts"),
+        (5, {}, "rows is a list of dicts"),
+        (ROWS, {"max_latency_ms": "10"}, "max_latency_ms must be a number"),
+        (ROWS, {"max_size_mb": float("nan")}, "max_size_mb must be a number"),
+        (ROWS, {"min_accuracy": None}, "min_accuracy must be a number"),
+        (ROWS, {"latency": ["latency_ms"]}, "latency is the name of a row's key"),
+        ([{"latency_ms": "5", "top1": 0.7, "size_mb": 1}], {}, "'latency_ms' value must be one number"),
+        ([{"latency_ms": [5, 50], "top1": 0.7, "size_mb": 1}], {}, "'latency_ms' value must be one number"),
+    ],
+)
+def test_best_model_refuses_odd_rows_and_limits(rows, kwargs, message):
+    with pytest.raises(BenchmarkError, match=message):
+        best_model(rows, **kwargs)
+
+
+def test_best_model_accepts_a_generator_of_rows_and_infinite_limits():
+    assert best_model(iter(ROWS), max_latency_ms=math.inf)["model"] == best_model(ROWS)["model"]
 
 
 def test_best_model_respects_every_limit():

@@ -192,6 +192,55 @@ def test_bad_evaluation_requests(tiny_models, sample_folder):
         evaluate(classifier, paths, classes=[-1] * 12, k=1, progress=False)
 
 
+@pytest.mark.parametrize(
+    ("call", "match"),
+    [
+        (lambda c, p: evaluate(str(c.model_path), p), "not a helpers.classify.Classifier; wrap the model file"),
+        (lambda c, p: evaluate(c, p, classes=np.zeros((3, 4), int), k=1), r"1-D\); got shape \(3, 4\)"),
+        (lambda c, p: evaluate(c, p[:1], classes=0, k=1), r"1-D\); got shape \(\)"),
+        (lambda c, p: evaluate(c, p, k=1, progress="no"), "progress must be True or False"),
+        (lambda c, p: evaluate(c, p, k=1, name=5), "name is the model's name"),
+        (lambda c, p: evaluate(c, p, k=1, workers=10**5), "workers is a number of threads"),
+    ],
+)
+def test_evaluate_refuses_a_model_path_a_table_of_classes_and_odd_options(tiny_models, sample_folder, call, match):
+    with pytest.raises(EvaluationError, match=match):
+        call(Classifier(tiny_models["float"], LABELS), image_paths(sample_folder))
+
+
+def test_classes_may_come_from_a_generator(tiny_models, sample_folder):
+    classifier = Classifier(tiny_models["float"], LABELS)
+    paths = image_paths(sample_folder)
+    listed = evaluate(classifier, paths, classes=[0] * 12, k=1, workers=0, progress=False)
+    generated = evaluate(classifier, paths, classes=(0 for _ in paths), k=1, workers=0, progress=False)
+    np.testing.assert_array_equal(generated.classes, listed.classes)
+
+
+@pytest.mark.parametrize("k", [2.5, "1", True, 0, 4, None])
+def test_hits_needs_a_whole_k_within_the_answers_kept(k):
+    with pytest.raises(EvaluationError, match="k must be between 1 and 3, a whole number"):
+        Evaluation("m", np.array([0, 1]), np.array([[0, 1, 2], [2, 1, 0]])).hits(k)
+
+
+@pytest.mark.parametrize(
+    ("wnids", "match"),
+    [
+        ("n01440764", r"single str 'n01440764'.*wnids=\['n01440764'\]"),
+        (["n01440764", 5], "wnids must hold strings"),
+        (["n01440764", "n01440764"], "must not repeat"),
+    ],
+)
+def test_imagenet_classes_needs_a_list_of_distinct_wnids(wnids, match):
+    with pytest.raises(EvaluationError, match=match):
+        imagenet_classes(["n01440764_a.jpg"], wnids=wnids)
+
+
+def test_imagenet_classes_takes_any_iterable_of_paths_but_not_a_number():
+    assert list(imagenet_classes(iter(["n01440764_a.jpg", "n01443537_b.jpg"]))) == [0, 1]
+    with pytest.raises(EvaluationError, match="list of paths; got int"):
+        imagenet_classes(5)
+
+
 def test_files_without_wnids_need_classes(tiny_models, tmp_path, photo_like):
     Image.fromarray(photo_like).save(tmp_path / "holiday.png")
     classifier = Classifier(tiny_models["float"], LABELS)

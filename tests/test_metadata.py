@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import zipfile
@@ -104,3 +105,70 @@ def test_the_mirrored_models_metadata():
     assert len(deeplab.labels()) == 21 and deeplab.labels()[0] == "background"
     flowers = read_metadata(assets.fetch("models/automl_flowers_quant.tflite"))
     assert flowers.labels() == ["daisy", "dandelion", "roses", "sunflowers", "tulips"]
+
+
+def _with_labels_text(attach_metadata, model_path, tmp_path, text: bytes):
+    """The tiny model with metadata naming labels.txt, whose embedded labels.txt holds exactly ``text``."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("labels.txt", text)
+    data = attach_metadata(model_path.read_bytes(), labels=["x"], zip_labels=False) + archive.getvalue()
+    path = tmp_path / "labelled.tflite"
+    path.write_bytes(data)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (b"\xef\xbb\xbfcat\r\ndog\r\nbird\r\n", ["cat", "dog", "bird"]),  # BOM and CRLF
+        (b"cat\rdog\rbird", ["cat", "dog", "bird"]),  # old Mac line ends
+        (b"cat\n\nbird\n\n\n", ["cat", "", "bird"]),  # a blank inside stays: no label moves
+        (b"\ncat\ndog\n", ["", "cat", "dog"]),
+        ("cat\u2028x\ndog\nbird\n".encode(), ["cat\u2028x", "dog", "bird"]),  # only LF, CRLF and CR split
+    ],
+)
+def test_embedded_labels_are_cleaned_like_a_label_file(attach_metadata, tiny_models, tmp_path, text, expected):
+    from helpers.classify import read_labels
+
+    path = _with_labels_text(attach_metadata, tiny_models["float"], tmp_path, text)
+    assert labels_from_metadata(path) == expected
+    (tmp_path / "labels.txt").write_bytes(text)
+    assert read_labels(tmp_path / "labels.txt") == expected  # one normalisation for both sources
+
+
+def test_a_blank_embedded_label_keeps_every_output_its_name(attach_metadata, tiny_models, tmp_path):
+    from helpers.classify import Classifier
+
+    path = _with_labels_text(attach_metadata, tiny_models["float"], tmp_path, b"cat\n\nbird\n")
+    assert Classifier(path).labels == ["cat", "", "bird"]
+
+
+def test_embedded_labels_that_are_not_utf8_are_refused(attach_metadata, tiny_models, tmp_path):
+    path = _with_labels_text(attach_metadata, tiny_models["float"], tmp_path, b"caf\xe9\ndog\nbird\n")
+    with pytest.raises(MetadataError, match="labels file 'labels.txt' .* is not UTF-8 text"):
+        labels_from_metadata(path)
+
+
+@pytest.mark.parametrize("index", ["0", 0.0, True, -1, None])
+def test_an_output_or_input_index_must_be_a_whole_number(metadata_models, index):
+    meta = read_metadata(metadata_models["float"])
+    if index is not None:  # None is the default output: the first with a labels file
+        with pytest.raises(MetadataError, match="the output index must be a whole number"):
+            meta.labels(index)
+    with pytest.raises(MetadataError, match="the input index must be a whole number"):
+        meta.normalization(index)
+
+
+@pytest.mark.parametrize("function", [read_metadata, has_metadata, metadata_or_none, labels_from_metadata])
+def test_a_truncated_model_says_so(metadata_models, tmp_path, function):
+    cut = tmp_path / "cut.tflite"
+    data = metadata_models["float"].read_bytes()
+    cut.write_bytes(data[: len(data) // 3])
+    with pytest.raises(MetadataError, match="damaged or truncated.*Fetch or convert it again"):
+        function(cut)
+
+
+def test_read_metadata_names_what_it_can_be_asked_for(metadata_models):
+    with pytest.raises(MetadataError, match="needed is None, 'labels' or 'normalization'; got 'label'"):
+        read_metadata(metadata_models["float"], "label")

@@ -173,6 +173,42 @@ def test_measures_refuse_logits_and_nan(function):
         function([0.5, float("nan")])
 
 
+@pytest.mark.parametrize("function", [top1, margin, entropy])
+@pytest.mark.parametrize("values", [[2.0, 5.0], np.ones((2, 3)) * 300, [0.2, 1.01]])
+def test_measures_refuse_values_above_one(function, values):
+    with pytest.raises(MetricsError, match="above 1.*did you pass logits"):
+        function(values)
+
+
+@pytest.mark.parametrize("function", [top1, margin, entropy])
+def test_measures_accept_dequantized_and_rounded_probabilities(function):
+    function(np.arange(256) / 256)  # uint8 steps of 1/256: the largest is 255/256
+    function(np.array([1.0, 0.0]))
+    function(np.float32([0.2, 0.8]) / np.float32(0.99999994))  # float32 rounding a few ulps above 1
+
+
+@pytest.mark.parametrize("function", [softmax, top1, margin, entropy])
+@pytest.mark.parametrize("axis", [3, -3, 1.0, True, "0", None])
+def test_measures_and_softmax_refuse_an_axis_the_array_lacks(function, axis):
+    with pytest.raises(MetricsError, match="axis"):
+        function(np.full((2, 2), 0.5), axis=axis)
+
+
+def test_softmax_along_the_first_axis_still_works():
+    np.testing.assert_allclose(softmax([[1.0, 2.0], [1.0, 2.0]], axis=0), 0.5)
+
+
+@pytest.mark.parametrize(("logits", "temperature"), [([1000, 1001], 1e-320), (np.float32([1, 2]), 1e-40)])
+def test_softmax_refuses_a_temperature_so_small_that_z_over_t_overflows(logits, temperature):
+    with pytest.raises(MetricsError, match="too small for these logits"):
+        softmax(logits, temperature=temperature)
+
+
+def test_entropy_refuses_a_normalized_that_is_not_a_bool():
+    with pytest.raises(MetricsError, match="normalized must be True or False"):
+        entropy(SEED_TABLE, normalized="no")
+
+
 def test_margin_needs_two_labels_and_entropy_a_distribution():
     with pytest.raises(MetricsError, match="at least 2"):
         margin([1.0])
@@ -221,6 +257,8 @@ def test_top_k_accuracy_grows_with_k(seed, k):
         (PROBS, TRUTH, 0, "k must be"),
         (PROBS, TRUTH, 4, "k must be"),
         (PROBS, TRUTH, 1.0, "k must be"),
+        (PROBS, TRUTH, True, "k must be"),
+        (PROBS, TRUTH, "1", "k must be"),
         (PROBS, TRUTH[:3], 1, "one true class"),
         (PROBS, TRUTH.astype(float), 1, "integer"),
         (PROBS, np.array([0, 1, 2, 3]), 1, "class_offset"),
@@ -251,10 +289,23 @@ def test_wilson_interval_contains_the_estimate_and_narrows_with_confidence(total
 
 @pytest.mark.parametrize(
     ("successes", "total", "confidence"),
-    [(1, 0, 0.95), (-1, 10, 0.95), (11, 10, 0.95), (0.5, 10, 0.95), (5, 10, 0.0), (5, 10, 1.0), (5, 10.0, 0.95)],
+    [
+        (1, 0, 0.95),
+        (-1, 10, 0.95),
+        (11, 10, 0.95),
+        (0.5, 10, 0.95),
+        (5, 10, 0.0),
+        (5, 10, 1.0),
+        (5, 10.0, 0.95),
+        (True, 10, 0.95),
+        (5, 10, "0.9"),
+        (5, 10, None),
+        (5, 10, float("nan")),
+    ],
 )
 def test_wilson_interval_refuses_bad_input(successes, total, confidence):
-    with pytest.raises(MetricsError):
+    name = "successes|total" if confidence == 0.95 else "confidence"
+    with pytest.raises(MetricsError, match=name):
         wilson_interval(successes, total, confidence)
 
 
@@ -291,6 +342,14 @@ def test_threshold_for_accuracy_picks_the_lowest_that_reaches_the_target():
     assert threshold_for_accuracy(np.array([0.9]), np.array([False]), 0.9) is None
     with pytest.raises(MetricsError, match="target"):
         threshold_for_accuracy(CONFIDENCE, CORRECT, 90)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), "0.5", None, True])
+def test_threshold_and_target_must_be_numbers(value):
+    with pytest.raises(MetricsError, match="threshold"):
+        coverage_and_accuracy(CONFIDENCE, CORRECT, value)
+    with pytest.raises(MetricsError, match="target"):
+        threshold_for_accuracy(CONFIDENCE, CORRECT, value)
 
 
 @pytest.mark.parametrize(

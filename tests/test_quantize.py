@@ -129,12 +129,44 @@ def test_an_all_zero_range_still_has_a_scale():
         ({"dtype": "int64"}, "stored as"),
         ({"dtype": "no such type"}, "not a numpy type"),
         ({"values": [1.0, float("nan")]}, "NaN"),
+        ({"zero_point": 2.7}, "zero_point must be a whole number"),
+        ({"zero_point": float("nan")}, "zero_point must be a whole number"),
+        ({"zero_point": True}, "zero_point must be a whole number"),
+        ({"zero_point": "0"}, "zero_point must be a whole number"),
+        ({"scale": "abc"}, "scale must be a positive number"),
+        ({"scale": None}, "scale must be a positive number"),
+        ({"scale": True}, "scale must be a positive number"),
+        ({"values": ["a"]}, "values must hold numbers"),
+        ({"values": ["1.5"]}, "values must hold numbers"),
+        ({"values": None}, "values must be an array"),
+        ({"values": [[1.0], [1.0, 2.0]]}, "regular array"),
     ],
 )
 def test_quantize_rejects_bad_input(kwargs, message):
     arguments = {"values": [0.5], "scale": 0.1, "zero_point": 0, "dtype": "int8"} | kwargs
     with pytest.raises(QuantizationError, match=message):
         quantize.quantize(**arguments)
+
+
+def test_quantize_accepts_a_whole_zero_point_given_as_a_float():
+    assert quantize.quantize([0.5], 0.1, 2.0).tolist() == quantize.quantize([0.5], 0.1, 2).tolist() == [7]
+    assert quantize.quantize([0.5], 0.1, np.int32(2), "uint8").tolist() == [7]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((-1e308, 1e308), "gives the scale inf"),
+        (("0", 1.0), "low must be a number"),
+        ((None, 1.0), "low must be a number"),
+        ((0.0, True), "high must be a number"),
+        (([0, 1], 2.0), "low is one number.*min"),
+        ((-1.0, 1.0, "int8", "yes"), "symmetric must be True or False"),
+    ],
+)
+def test_quantization_params_refuse_non_numbers_and_an_infinite_scale(args, message):
+    with pytest.raises(QuantizationError, match=message):
+        quantize.quantization_params(*args)
 
 
 @pytest.mark.parametrize(
@@ -160,6 +192,37 @@ def test_io_bytes_counts_one_or_four_bytes_per_channel():
         quantize.io_bytes((1, -2), "uint8")
     with pytest.raises(QuantizationError, match="numpy type"):
         quantize.io_bytes((1, 2), "no such type")
+    assert quantize.io_bytes(np.array([1, 224, 224, 3], np.int32), "uint8") == 150_528  # a TFLite shape array
+
+
+@pytest.mark.parametrize(
+    "shape, dtype, message",
+    [
+        ((1, 2.5), "uint8", "each size in shape must be a whole number"),
+        ((1, True), "uint8", "each size in shape must be a whole number"),
+        (224, "uint8", "shape is a sequence of whole numbers"),
+        ("1,2", "uint8", "shape is a sequence of whole numbers"),
+        ((1, 2), None, "not a numeric numpy type"),
+        ((1, 2), "U3", "not a numeric numpy type"),
+    ],
+)
+def test_io_bytes_refuses_fractional_sizes_and_non_numeric_types(shape, dtype, message):
+    with pytest.raises(QuantizationError, match=message):
+        quantize.io_bytes(shape, dtype)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: quantize.representative_dataset([["a"]]), "samples must hold numbers"),
+        (lambda: quantize.save_model(b"1234TFL3", name=5), "name is text"),
+        (lambda: quantize.converter_flags(5), "takes a tf.lite.TFLiteConverter"),
+        (lambda: quantize.model_digest("model.h5"), "Keras model"),
+    ],
+)
+def test_other_public_functions_refuse_the_wrong_kind_of_argument(call, message):
+    with pytest.raises(QuantizationError, match=message):
+        call()
 
 
 def test_errors_are_helpers_errors():
