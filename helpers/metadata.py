@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import struct
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -202,18 +201,7 @@ def has_metadata(model_path: str | os.PathLike) -> bool:
 
     Raises ModelError for a missing or non-TFLite file, MetadataError for a damaged one.
     """
-    return _metadata_buffer(TFLiteFile(model_path)) is not None
-
-
-def _metadata_buffer(file: TFLiteFile) -> bytes | None:
-    """``file.metadata_buffer()``; a file cut short (struct.error from flatbuffers) is a MetadataError."""
-    try:
-        return file.metadata_buffer()
-    except struct.error as exc:
-        raise MetadataError(
-            f"'{file.name}' is damaged or truncated: its model part points past the end of the file "
-            f"({len(file.data)} bytes). Fetch or convert it again."
-        ) from exc
+    return TFLiteFile(model_path).metadata_buffer() is not None
 
 
 def embedded_files(model_path: str | os.PathLike) -> list[str]:
@@ -285,7 +273,7 @@ def read_metadata(model_path: str | os.PathLike | TFLiteFile, needed: str | None
     if needed is not None and needed not in _NEEDS:
         raise MetadataError(f"needed is None, 'labels' or 'normalization'; got {needed!r}.")
     file = open_model(model_path)
-    path, raw = file.path or Path(file.name), _metadata_buffer(file)
+    path, raw = file.path or Path(file.name), file.metadata_buffer()
     if raw is None:
         wanted = [_NEEDS[needed]] if needed in _NEEDS else list(_NEEDS.values())
         raise MetadataError(
@@ -331,7 +319,7 @@ def metadata_or_none(model_path: str | os.PathLike) -> ModelMetadata | None:
     Raises as ``read_metadata`` does.
     """
     file = TFLiteFile(model_path)
-    return read_metadata(file) if _metadata_buffer(file) is not None else None
+    return read_metadata(file) if file.metadata_buffer() is not None else None
 
 
 def labels_from_metadata(model_path: str | os.PathLike, output: int | None = None) -> list[str]:

@@ -414,8 +414,11 @@ class TFLiteFile:
                     return buffer.DataAsNumpy().tobytes()
                 offset, size = int(buffer.Offset()), int(buffer.Size())
                 return self.data[offset : offset + size] if offset > 1 and size > 0 else b""
-        except (IndexError, ValueError, TypeError, AttributeError) as exc:  # flatbuffers' errors on damaged files
-            raise self._damaged(exc) from exc
+        except Exception as exc:  # flatbuffers raises assorted errors (struct.error, IndexError, ...) on a damaged file
+            raise MetadataError(
+                f"'{self.name}' is damaged or truncated: its model part points past the end of the file "
+                f"({len(self.data)} bytes). Fetch or convert it again."
+            ) from exc
         return None
 
     def embedded_files(self) -> list[str]:
