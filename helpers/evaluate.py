@@ -27,11 +27,9 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -41,13 +39,13 @@ import numpy as np
 from helpers.arguments import text_labels
 from helpers.classify import Classifier, ranked
 from helpers.errors import EvaluationError
+from helpers.files import parallel_map
 from helpers.images import load_image, resize_for_model
 from helpers.metrics import wilson_interval
+from helpers.model import MAX_THREADS, default_workers
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 WNID = re.compile(r"^(n\d{8})_")
-DEFAULT_WORKERS = 2
-MAX_WORKERS = 64  # each worker holds its own copy of every model
 
 
 # --------------------------------------------------------------------------- images and classes
@@ -239,14 +237,15 @@ def evaluate_many(
     classes: Sequence[int] | None = None,
     *,
     k: int = 5,
-    workers: int = DEFAULT_WORKERS,
+    workers: int | None = None,
     progress: bool = True,
 ) -> dict[str, Evaluation]:
     """Evaluate several classifiers on the same images, decoding each image only once.
 
     ``classes`` are the true class indices (0-based, without "background");
     by default they come from ImageNet file names (see ``imagenet_classes``).
-    With ``workers`` ≥ 1, that many threads each decode an image and run their
+    With ``workers`` ≥ 1 (default: ``helpers.model.default_workers()``, 2 on two or more CPUs), that
+    many threads each decode an image and run their
     own single-threaded copy of every model on it (both cores stay busy, and
     decoding never interrupts a multi-threaded ``invoke``); with 0, everything
     runs in this thread on the classifiers given. The answers are the same.
@@ -264,8 +263,9 @@ def evaluate_many(
             )
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
         raise EvaluationError(f"k must be at least 1, a whole number (answers kept per image); got {k!r}.")
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 0 <= workers <= MAX_WORKERS:
-        raise EvaluationError(f"workers is a number of threads (0 or more, at most {MAX_WORKERS}); got {workers!r}.")
+    workers = default_workers() if workers is None else workers
+    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 0 <= workers <= MAX_THREADS:
+        raise EvaluationError(f"workers is a number of threads (0 or more, at most {MAX_THREADS}); got {workers!r}.")
     if not isinstance(progress, (bool, np.bool_)):
         raise EvaluationError(f"progress must be True or False; got {progress!r}.")
     paths = image_paths(images)
@@ -290,29 +290,20 @@ def evaluate_many(
             raise EvaluationError(f"'{name}' has {classifier.num_outputs} outputs; k = {k} is too many.")
 
     keys = sorted({_input_key(c) for c in classifiers.values()}, key=str)  # crops may be names or fractions
-    local = threading.local()
 
-    def job(path: Path) -> dict[str, tuple[np.ndarray, float]]:
-        if workers == 0:
-            return _classify_one(path, classifiers, keys, k)
-        if not hasattr(local, "copies"):
-            local.copies = {name: c.clone() for name, c in classifiers.items()}
-        return _classify_one(path, local.copies, keys, k)
+    def copies() -> Mapping[str, Classifier]:  # each worker thread runs its own single-threaded copies
+        return classifiers if workers == 0 else {name: c.clone() for name, c in classifiers.items()}
 
-    from tqdm.auto import tqdm
-
-    predictions = {name: np.empty((len(paths), k), dtype=np.int64) for name in classifiers}
-    seconds = dict.fromkeys(classifiers, 0.0)
     label = next(iter(classifiers)) if len(classifiers) == 1 else f"{len(classifiers)} models"
-    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="evaluate") as pool:
-        stream = pool.map(job, paths) if workers else map(job, paths)  # in order; the answers are small
-        try:
-            for i, answers in enumerate(tqdm(stream, total=len(paths), desc=label, unit="img", disable=not progress)):
-                for name, (answer, spent) in answers.items():
-                    predictions[name][i] = answer
-                    seconds[name] += spent
-        finally:
-            pool.shutdown(cancel_futures=True)  # after an error, do not decode the rest
+    answers = parallel_map(
+        lambda models, path: _classify_one(path, models, keys, k),
+        paths,
+        workers=max(1, workers),
+        worker_state=copies,
+        progress={"desc": label, "unit": "img", "leave": True} if progress else None,
+    )
+    predictions = {name: np.array([a[name][0] for a in answers], dtype=np.int64) for name in classifiers}
+    seconds = {name: sum(a[name][1] for a in answers) for name in classifiers}
     return {name: Evaluation(name, truth, predictions[name], seconds[name], tuple(paths)) for name in classifiers}
 
 
@@ -333,7 +324,7 @@ def evaluate(
     classes: Sequence[int] | None = None,
     *,
     k: int = 5,
-    workers: int = DEFAULT_WORKERS,
+    workers: int | None = None,
     progress: bool = True,
     name: str | None = None,
 ) -> Evaluation:

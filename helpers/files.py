@@ -115,7 +115,7 @@ def parallel_map(
     workers: int = 8,
     worker_state: Callable[[], Any] | None = None,
     progress: Mapping[str, Any] | None = None,
-    weight: Callable[[T], float] | None = None,
+    weight: Callable[[T], int] | None = None,
     on_done: Callable[[T, R], None] | None = None,
 ) -> list[R]:
     """``[function(item) for item in items]`` on ``workers`` threads, results in input order.
@@ -132,7 +132,7 @@ def parallel_map(
     if not items:
         return []
     workers = max(1, min(int(workers), len(items)))
-    weights = [1.0 if weight is None else float(weight(item)) for item in items]
+    weights = [1 if weight is None else weight(item) for item in items]
     local = threading.local()
 
     def run(item: T) -> R:

@@ -82,4 +82,4 @@ def test_parallel_map_progress_counts_the_weights(monkeypatch):
 
     monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
     files.parallel_map(str, [1, 2, 3], workers=2, progress={"desc": "bytes", "unit": "B"}, weight=lambda x: 10 * x)
-    assert seen == {"total": 60.0, "options": {"leave": False, "desc": "bytes", "unit": "B"}, "n": 60.0}
+    assert seen == {"total": 60, "options": {"leave": False, "desc": "bytes", "unit": "B"}, "n": 60}
