@@ -698,7 +698,6 @@ def fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int = 8, pr
     Raises AssetError for an archive that is not an ``Archive``, ``wanted`` that is not a list of
     ``Asset`` entries, workers that is not a whole number from 1 to 64, or a damaged or oversized archive.
     """
-    from tqdm.auto import tqdm
 
     if not isinstance(archive, Archive):
         raise AssetError(f"archive is an entry of helpers.assets.archives(); got {type(archive).__name__}.")
@@ -735,26 +734,30 @@ def fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int = 8, pr
         tops = {i.filename.split("/", 1)[0] for i in infos}
         strip = len(tops) == 1 and all("/" in i.filename for i in infos)  # GitHub's "REPO-COMMIT/" folder
         members = {(i.filename.split("/", 1)[1] if strip else i.filename): i for i in infos}
-        local = threading.local()  # one open ZipFile per worker thread
         opened: list[zipfile.ZipFile] = []
 
-        def extract(asset: Asset) -> bool:
+        def open_archive() -> zipfile.ZipFile | None:  # each worker thread reads through its own handle
+            try:
+                zf = zipfile.ZipFile(handle.name)
+            except (zipfile.BadZipFile, OSError):
+                return None
+            opened.append(zf)
+            return zf
+
+        def extract(zf: zipfile.ZipFile | None, asset: Asset) -> bool:
             info = members.get(urllib.parse.unquote(asset.url[len(archive.prefix) :]))
-            if info is None or info.file_size != asset.bytes:
+            if zf is None or info is None or info.file_size != asset.bytes:
                 return False
             try:
-                if not hasattr(local, "zf"):
-                    local.zf = zipfile.ZipFile(handle.name)
-                    opened.append(local.zf)
-                with local.zf.open(info) as source:
+                with zf.open(info) as source:
                     _store(asset, _copier(source))
                 return True
             except (AssetError, _Unwritable, zipfile.BadZipFile, zlib.error, EOFError):
                 return False  # the per-file route tries it again
 
         try:
-            with tqdm(total=len(wanted), unit="file", desc="extracting", disable=not progress, leave=False) as bar:
-                done = parallel_map(extract, wanted, workers=workers, on_done=lambda *_: bar.update())
+            bar = {"unit": "file", "desc": "extracting"} if progress else None
+            done = parallel_map(extract, wanted, workers=workers, worker_state=open_archive, progress=bar)
             stored = [a for a, ok in zip(wanted, done, strict=True) if ok]
         finally:
             for zf in opened:
@@ -778,7 +781,6 @@ def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) ->
     Raises AssetError listing the files that could not be fetched (the others are kept), and for
     names_ that is not a list of names, workers that is not a whole number from 1 to 64, or a non-bool progress.
     """
-    from tqdm.auto import tqdm
 
     if isinstance(names_, str | PurePath):
         raise AssetError(
@@ -814,25 +816,16 @@ def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) ->
                 )
 
     left = {a.name for a in missing}  # the rest of ``need`` is in the cache now (from an archive)
-    with tqdm(
-        total=sum(a.bytes for a in missing),
-        unit="B",
-        unit_scale=True,
-        desc="downloading",
-        disable=not (progress and missing),
-    ) as bar:
-        fetched = dict(
-            zip(
-                [a.name for a in need],
-                parallel_map(
-                    _caught(lambda a: fetch(a.name, progress=False)),
-                    need,
-                    workers=workers,
-                    on_done=lambda a, _: bar.update(a.bytes if a.name in left else 0),
-                ),
-                strict=True,
-            )
-        )
+    results = parallel_map(
+        _caught(lambda a: fetch(a.name, progress=False)),
+        need,
+        workers=workers,
+        progress={"unit": "B", "unit_scale": True, "desc": "downloading", "leave": True}
+        if progress and missing
+        else None,
+        weight=lambda a: a.bytes if a.name in left else 0,
+    )
+    fetched = dict(zip([a.name for a in need], results, strict=True))
     paths = [fetched.get(a.name, p) for a, p in zip(assets, paths, strict=True)]
     errors = [p for p in paths if isinstance(p, AssetError)]
     if errors:

@@ -116,7 +116,6 @@ def parallel_map(
     worker_state: Callable[[], Any] | None = None,
     progress: Mapping[str, Any] | None = None,
     weight: Callable[[T], int] | None = None,
-    on_done: Callable[[T, R], None] | None = None,
 ) -> list[R]:
     """``[function(item) for item in items]`` on ``workers`` threads, results in input order.
 
@@ -124,9 +123,8 @@ def parallel_map(
     ``worker_state``: called once in each worker thread (a model clone, an open archive, ...); ``function``
     then gets ``(state, item)``. ``progress``: the keyword arguments of a tqdm bar (``desc``, ``unit``, ...;
     None: no bar), whose total is the items' summed ``weight`` (default 1 each); it is updated from the
-    calling thread only, as a notebook's widgets need. ``on_done(item, result)`` runs in the worker after
-    each item. ``workers=1`` runs in the calling thread. The first error cancels the items not started and
-    is raised once the running ones finish.
+    calling thread only, as a notebook's widgets need. ``workers=1`` runs in the calling thread. The first
+    error cancels the items not started and is raised once the running ones finish.
     """
     items = list(items)
     if not items:
@@ -137,14 +135,10 @@ def parallel_map(
 
     def run(item: T) -> R:
         if worker_state is None:
-            result = function(item)
-        else:
-            if not hasattr(local, "state"):
-                local.state = worker_state()
-            result = function(local.state, item)
-        if on_done is not None:
-            on_done(item, result)
-        return result
+            return function(item)
+        if not hasattr(local, "state"):
+            local.state = worker_state()
+        return function(local.state, item)
 
     from tqdm.auto import tqdm
 

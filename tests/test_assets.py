@@ -369,17 +369,6 @@ def test_atomic_writer_keeps_the_old_file_on_failure(tmp_path):
     assert target.read_bytes() == b"old" and _leftovers(tmp_path) == ["out.bin"]
 
 
-def test_parallel_map_keeps_order_and_reports_each_item():
-    from helpers.files import parallel_map
-
-    done = []
-    assert parallel_map(lambda x: x * x, range(20), workers=4, on_done=lambda i, r: done.append((i, r))) == [
-        i * i for i in range(20)
-    ]
-    assert sorted(done) == [(i, i * i) for i in range(20)]
-    assert parallel_map(str, [], workers=3) == []
-
-
 # ============================================================== archives, rate limits (a local server)
 
 

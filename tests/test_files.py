@@ -43,6 +43,7 @@ def test_parallel_map_keeps_the_order_and_gives_each_thread_its_own_state(worker
     assert [x for _, x in results] == [x * x for x in range(20)]
     assert len(made) == len(set(made)) <= workers  # one state per thread, made in that thread
     assert {owner for owner, _ in results} <= set(made)
+    assert files.parallel_map(str, [], workers=3) == []
 
 
 def test_parallel_map_raises_the_first_error_and_starts_nothing_more():
