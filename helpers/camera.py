@@ -21,18 +21,20 @@ browser half lives in ``helpers.camera_widget``.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
 from PIL import Image
 
+from helpers.arguments import real_number, whole_number
 from helpers.classify import top_k
 from helpers.errors import CameraError, HelpersError
-from helpers.images import ImageSource, load_image, pixels_to_input, resize_for_model
+from helpers.images import ImageSource, check_size, load_image, pixels_to_input, resize_for_model
 
 CAMERA_FPS = 30
 BUDGET_MS = 1000 / CAMERA_FPS  # the overview: faster than 33 ms per frame for a 30 fps video stream
@@ -57,10 +59,12 @@ class LiveModel(Protocol):
 # --------------------------------------------------------------------------- frames as bytes
 
 
+def _is_whole(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
 def _check_size(width: int, height: int) -> tuple[int, int]:
-    if not (
-        isinstance(width, (int, np.integer)) and isinstance(height, (int, np.integer)) and width > 0 and height > 0
-    ):
+    if not (_is_whole(width) and _is_whole(height) and width > 0 and height > 0):
         raise CameraError(
             f"A frame's width and height are positive whole numbers of pixels; got {width!r} × {height!r}."
         )
@@ -68,7 +72,10 @@ def _check_size(width: int, height: int) -> tuple[int, int]:
 
 
 def encode_frame(pixels: np.ndarray, encoding: str = "rgba") -> bytes:
-    """The bytes a browser sends for an (H, W, 3) uint8 frame: raw RGBA (as ``getImageData`` gives), RGB or JPEG."""
+    """The bytes a browser sends for an (H, W, 3) uint8 frame: raw RGBA (as ``getImageData`` gives), RGB or JPEG.
+
+    Raises CameraError for anything but an (H, W, 3) uint8 array or an unknown encoding.
+    """
     array = np.asarray(pixels)
     if array.ndim != 3 or array.shape[-1] != 3 or array.dtype != np.uint8 or array.size == 0:
         raise CameraError(f"A frame is an (H, W, 3) uint8 array; got {array.dtype} {array.shape}.")
@@ -87,8 +94,16 @@ def encode_frame(pixels: np.ndarray, encoding: str = "rgba") -> bytes:
 
 
 def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, encoding: str = "rgba") -> np.ndarray:
-    """The (height, width, 3) uint8 pixels of a frame sent by the browser (alpha dropped, images decoded)."""
+    """The (height, width, 3) uint8 pixels of a frame sent by the browser (alpha dropped, images decoded).
+
+    Raises CameraError unless ``data`` is bytes (bytearray, memoryview) of the announced size and encoding.
+    """
     width, height = _check_size(width, height)
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise CameraError(
+            f"data is the frame's bytes (bytes, bytearray or memoryview), as the browser sends them; got "
+            f"{type(data).__name__}. For pixels you already have, skip decode_frame."
+        )
     raw = bytes(data)
     if not raw:
         raise CameraError("The frame arrived empty (0 bytes): the camera has not delivered a picture yet.")
@@ -116,8 +131,11 @@ def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, 
 
 
 def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
-    """What the browser does before sending: the frame's central square, resized to ``size`` = (w, h), as uint8."""
-    width, height = _check_size(*size)
+    """What the browser does before sending: the frame's central square, resized to ``size`` = (w, h), as uint8.
+
+    Raises ImageError for a ``size`` that is not (width, height) in positive whole pixels, or a frame it cannot read.
+    """
+    width, height = check_size(size, "size")
     return np.asarray(resize_for_model(load_image(frame), (width, height)), dtype=np.uint8)
 
 
@@ -130,15 +148,30 @@ def next_frame(elapsed_s: float, fps: float, last: int, count: int | None = None
     Frame k arrives at k / fps seconds. Returns None while no newer frame has
     arrived (or once frame ``count - 1`` has been taken); every frame between
     ``last`` and the returned one is dropped, never queued.
+    Raises CameraError for an ``elapsed_s`` or ``fps`` that is not a finite number (fps > 0), or a ``last``
+    or ``count`` that is not a whole number (last ≥ -1, count ≥ 1).
     """
-    if not fps > 0:
-        raise CameraError(f"A camera delivers a positive number of frames per second; got fps={fps!r}.")
+    fps = _check_fps(fps, "fps")
+    elapsed_s = real_number(elapsed_s, "elapsed_s", CameraError)
+    last = whole_number(last, "last", CameraError, minimum=-1)
+    if count is not None:
+        count = whole_number(count, "count", CameraError, minimum=1)
     if elapsed_s < 0:
         return None
     newest = math.floor(elapsed_s * fps + 1e-9)
     if count is not None:
         newest = min(newest, count - 1)
     return newest if newest > last else None
+
+
+def _check_fps(fps: float, name: str) -> float:
+    """``fps`` as a finite float > 0, or a CameraError naming ``name``."""
+    if not isinstance(fps, (bool, np.bool_)) and isinstance(fps, (int, float, np.integer, np.floating)) and fps <= 0:
+        raise CameraError(f"A camera delivers a positive number of frames per second; got {name}={fps!r}.")
+    return real_number(fps, name, CameraError, positive=True)
+
+
+_MAX_SIMULATED_FRAMES = 1_000_000  # a paper replay of about nine hours at 30 fps
 
 
 @dataclass(frozen=True)
@@ -196,15 +229,19 @@ def simulate(
 
     ``policy="newest"`` takes the newest frame whenever the model is free;
     ``policy="queue"`` classifies every frame in order of arrival.
+    Raises CameraError for settings that are not finite numbers above 0, an unknown policy, or more than
+    a million frames.
     """
-    if not process_ms > 0:
-        raise CameraError(f"process_ms is the time one frame takes (ms, above 0); got {process_ms!r}.")
-    if not camera_fps > 0 or not seconds > 0:
-        raise CameraError(f"camera_fps and seconds must be above 0; got {camera_fps!r} and {seconds!r}.")
+    process_ms, camera_fps, seconds = _positive_settings(process_ms=process_ms, camera_fps=camera_fps, seconds=seconds)
     if policy not in ("newest", "queue"):
         raise CameraError(f"policy is 'newest' (drop stale frames) or 'queue' (keep them all); got {policy!r}.")
     interval = 1000 / camera_fps
     count = max(1, round(seconds * camera_fps))
+    if count > _MAX_SIMULATED_FRAMES:
+        raise CameraError(
+            f"seconds × camera_fps is {count:,} frames; simulate replays at most {_MAX_SIMULATED_FRAMES:,}. "
+            f"A few seconds show the pattern."
+        )
     processed: list[SimulatedFrame] = []
     free_at, last = 0.0, -1
     while last < count - 1:
@@ -221,10 +258,25 @@ def simulate(
     return Simulation(policy, float(process_ms), float(camera_fps), count, tuple(processed))
 
 
+def _positive_settings(**settings: object) -> list[float]:
+    """Each setting as a finite float above 0, or a CameraError naming the first one that is not."""
+    values = []
+    for name, value in settings.items():
+        number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+        if number and value <= 0:  # keeps the long-standing wording for 0 and negative numbers
+            if name == "process_ms":
+                raise CameraError(f"process_ms is the time one frame takes (ms, above 0); got {value!r}.")
+            raise CameraError(f"{name} must be above 0; got {value!r}.")
+        values.append(real_number(value, name, CameraError, positive=True))
+    return values
+
+
 def dropped_per_second(process_ms: float, camera_fps: float = CAMERA_FPS) -> float:
-    """Frames per second the newest-frame policy drops when each takes ``process_ms``: max(0, fps − 1000 / ms)."""
-    if not process_ms > 0 or not camera_fps > 0:
-        raise CameraError(f"process_ms and camera_fps must be above 0; got {process_ms!r} and {camera_fps!r}.")
+    """Frames per second the newest-frame policy drops when each takes ``process_ms``: max(0, fps − 1000 / ms).
+
+    Raises CameraError unless both are finite numbers above 0.
+    """
+    process_ms, camera_fps = _positive_settings(process_ms=process_ms, camera_fps=camera_fps)
     return max(0.0, camera_fps - 1000 / process_ms)
 
 
@@ -262,19 +314,24 @@ class FrameTiming:
 
 
 class FrameLog:
-    """The last ``maxlen`` frames' timings (a bounded window: it never grows without limit)."""
+    """The last ``maxlen`` frames' timings (a bounded window: it never grows without limit).
+
+    Raises CameraError for a ``maxlen`` that is not a whole number ≥ 1.
+    """
 
     def __init__(self, maxlen: int = 600) -> None:
-        if maxlen < 1:
-            raise CameraError(f"maxlen is how many frames to keep (1 or more); got {maxlen}.")
+        if not _is_whole(maxlen) or maxlen < 1:
+            raise CameraError(f"maxlen is how many frames to keep (1 or more); got {maxlen!r}.")
         self._frames: deque[FrameTiming] = deque(maxlen=maxlen)
         self.total_frames = 0
         self.total_dropped = 0
 
     def add(self, timing: FrameTiming) -> None:
-        """Record one finished frame."""
+        """Record one finished frame; a CameraError for anything but a FrameTiming with finite times ≥ 0."""
+        if not isinstance(timing, FrameTiming):
+            raise CameraError(f"timing is a FrameTiming (one frame's five stage times); got {type(timing).__name__}.")
         for stage, ms in timing.stages().items():
-            if not (math.isfinite(ms) and ms >= 0):
+            if not (isinstance(ms, (int, float, np.integer, np.floating)) and math.isfinite(ms) and ms >= 0):
                 raise CameraError(f"The {stage} time of frame {timing.frame} is {ms!r}; times are finite and ≥ 0 ms.")
         self._frames.append(timing)
         self.total_frames += 1
@@ -320,7 +377,8 @@ class FrameLog:
         return (len(frames) - 1) / span
 
     def within_budget(self, budget_ms: float = BUDGET_MS) -> float:
-        """The fraction of frames whose five stages fit in ``budget_ms``."""
+        """The fraction of frames whose five stages fit in ``budget_ms``; a CameraError unless it is a number > 0."""
+        budget_ms = real_number(budget_ms, "budget_ms", CameraError, positive=True)
         return float(np.mean([f.total_ms <= budget_ms for f in self._need()]))
 
     def slowest_stage(self) -> str:
@@ -348,6 +406,9 @@ class FramePipeline:
     """Preprocess → invoke → top-k for frames already scaled to the model's input size, timed."""
 
     def __init__(self, model: LiveModel, k: int = 3) -> None:
+        """Raises CameraError for a model without an image input or a ``k`` that is not a whole number ≥ 1."""
+        if not _is_whole(k):
+            raise CameraError(f"k is how many answers to show, a whole number (1 or more); got {k!r}.")
         for attribute in ("input_details", "labels", "run"):
             if not hasattr(model, attribute):
                 raise CameraError(
@@ -359,7 +420,7 @@ class FramePipeline:
             raise CameraError(f"The model takes a tensor of shape {shape}; a camera needs an image input (1, H, W, 3).")
         if k < 1:
             raise CameraError(f"k is how many answers to show (1 or more); got {k}.")
-        self.model, self.k = model, k
+        self.model, self.k = model, int(k)
 
     @property
     def input_size(self) -> tuple[int, int]:
@@ -386,15 +447,46 @@ class FramePipeline:
 
 
 def top_text(pairs: Sequence[tuple[str, float]]) -> str:
-    """The answer as one line of text, e.g. "tabby 0.62 · tiger cat 0.21 · Egyptian cat 0.09"."""
+    """The answer as one line of text, e.g. "tabby 0.62 · tiger cat 0.21 · Egyptian cat 0.09".
+
+    Raises CameraError unless ``pairs`` is a list of (label, probability) pairs, as classify() returns.
+    """
+    pairs = _pairs(pairs)
     return " · ".join(f"{label.split(',')[0].strip()} {prob:.2f}" for label, prob in pairs)
+
+
+def _pairs(pairs: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+    """``pairs`` as a list of (label string, finite number), or a CameraError."""
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Iterable):
+        raise CameraError(f"pairs is the list of (label, probability) pairs classify() returns; got {pairs!r}.")
+    pairs = list(pairs)
+    for pair in pairs:
+        ok = isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], str)
+        if not ok or not (_is_number(pair[1]) and math.isfinite(pair[1])):
+            raise CameraError(f"pairs holds (label, probability) pairs with a finite probability; got {pair!r}.")
+    return pairs
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 # --------------------------------------------------------------------------- a recorded clip (no camera)
 
 
+def _photo_list(values: Iterable, name: str) -> list:
+    """``values`` (a list, tuple or generator) as a list, or a CameraError for one string, one path or None."""
+    if isinstance(values, (str, bytes, os.PathLike)) or not isinstance(values, Iterable):
+        raise CameraError(f"{name} is a list (one item per photo); got {type(values).__name__} {values!r}.")
+    return list(values)
+
+
 class RecordedClip:
-    """A pretend camera: a slow pan and zoom across each photo in turn, each frame made when asked for."""
+    """A pretend camera: a slow pan and zoom across each photo in turn, each frame made when asked for.
+
+    Raises CameraError unless ``images`` is a list of photos and ``names`` a list of as many strings, with
+    ``seconds_per_photo`` and ``fps`` finite numbers above 0; ImageError for a bad ``size``.
+    """
 
     def __init__(
         self,
@@ -404,23 +496,36 @@ class RecordedClip:
         fps: float = CAMERA_FPS,
         size: tuple[int, int] = (320, 240),
     ) -> None:
+        images, names = _photo_list(images, "images"), _photo_list(names, "names")
+        wrong = [name for name in names if not isinstance(name, str)]
+        if wrong:
+            raise CameraError(f"names holds one string per photo; got {wrong[0]!r} among them.")
         if len(images) == 0 or len(images) != len(names):
             raise CameraError(
                 f"Give one name per photo and at least one photo; got {len(images)} photos and {len(names)} names."
             )
-        if not fps > 0 or not seconds_per_photo > 0:
+        if _is_number(fps) and _is_number(seconds_per_photo) and (fps <= 0 or seconds_per_photo <= 0):
             raise CameraError(f"fps and seconds_per_photo must be above 0; got {fps!r} and {seconds_per_photo!r}.")
+        fps = _check_fps(fps, "fps")
+        seconds_per_photo = real_number(seconds_per_photo, "seconds_per_photo", CameraError, positive=True)
         self.images = [load_image(image) for image in images]
         self.names = list(names)
         self.fps = float(fps)
-        self.size = _check_size(*size)
+        self.size = check_size(size, "size")
         self.frames_per_photo = max(1, round(seconds_per_photo * fps))
 
     @classmethod
     def from_assets(cls, names: Sequence[str], **options) -> RecordedClip:
-        """A clip over registered photos, fetched by name (``"images/cat.bmp"``, …); see the class for options."""
+        """A clip over registered photos, fetched by name (``"images/cat.bmp"``, …); see the class for options.
+
+        Raises CameraError unless ``names`` is a list of asset names (strings).
+        """
         from helpers import assets
 
+        names = _photo_list(names, "names")
+        wrong = [name for name in names if not isinstance(name, str)]
+        if wrong:
+            raise CameraError(f"names holds asset names such as 'images/cat.bmp'; got {wrong[0]!r} among them.")
         return cls([assets.fetch(name) for name in names], [name.rsplit("/", 1)[-1] for name in names], **options)
 
     def __len__(self) -> int:
@@ -436,7 +541,7 @@ class RecordedClip:
         return self.names[self._check(index) // self.frames_per_photo]
 
     def _check(self, index: int) -> int:
-        if not (isinstance(index, (int, np.integer)) and 0 <= index < len(self)):
+        if not (_is_whole(index) and 0 <= index < len(self)):
             raise CameraError(f"Frame {index!r} does not exist; this clip has frames 0 to {len(self) - 1}.")
         return int(index)
 
@@ -467,7 +572,16 @@ def replay(
     Capture = cutting the frame and scaling it to the model's input; transfer =
     packing and unpacking the bytes a browser would send (no network here);
     display = writing the answer's text.
+    Raises CameraError unless ``clip`` is a RecordedClip, ``pipeline`` a FramePipeline, ``log`` a FrameLog
+    (or None) and ``seconds`` a finite number above 0 (or None for the whole clip).
     """
+    for name, value, kind in (("clip", clip, RecordedClip), ("pipeline", pipeline, FramePipeline)):
+        if not isinstance(value, kind):
+            raise CameraError(f"{name} is a {kind.__name__}; got {type(value).__name__}.")
+    if log is not None and not isinstance(log, FrameLog):
+        raise CameraError(f"log is a FrameLog (or None for a new one); got {type(log).__name__}.")
+    if seconds is not None:
+        seconds = real_number(seconds, "seconds", CameraError, positive=True)
     count = len(clip) if seconds is None else min(len(clip), max(1, round(seconds * clip.fps)))
     from tqdm.auto import tqdm
 

@@ -12,13 +12,14 @@ of the N rows are filled. This module maps them back to the original photo.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 import numpy as np
 
+from helpers.arguments import finite_array, whole_number
 from helpers.classify import check_max_results, check_score_threshold, model_labels
-from helpers.errors import ModelError, OptionError
+from helpers.errors import LabelError, MetadataError, ModelError, OptionError
 from helpers.images import ImageSource, check_size, load_image
 from helpers.metadata import ModelMetadata
 from helpers.model import LiteRTModel
@@ -84,12 +85,19 @@ def boxes_to_pixels(
 
     ``order`` says where left, top, right and bottom sit among each box's four numbers (the metadata's
     BoundingBoxProperties.index); ``pixel_size`` = the input's (w, h) if the corners are in input pixels.
+    Raises OptionError for corners that are not finite numbers or an ``order`` that is not a permutation
+    of 0, 1, 2, 3, and ImageError for an ``image_size`` or ``pixel_size`` that is not two positive whole numbers.
     """
     width, height = check_size(image_size, "image_size")
+    order = _check_order(order)
+    if pixel_size is not None:
+        pixel_size = check_size(pixel_size, "pixel_size")
     try:
         corners = np.asarray(corners, dtype=np.float64).reshape(-1, 4)
     except (TypeError, ValueError):
         raise OptionError(f"corners are numbers, four per box; got {np.shape(corners)}.") from None
+    if not np.isfinite(corners).all():
+        raise OptionError("corners hold NaN or infinite values; every box needs four finite numbers.")
     left, top, right, bottom = (corners[:, i] for i in order)
     if pixel_size is not None:
         left, right = left / pixel_size[0], right / pixel_size[0]
@@ -99,6 +107,29 @@ def boxes_to_pixels(
     x1 = np.clip(np.round(np.clip(right, 0, 1) * width), 0, width).astype(int)
     y1 = np.clip(np.round(np.clip(bottom, 0, 1) * height), 0, height).astype(int)
     return [(int(a), int(b), int(max(c - a, 0)), int(max(d - b, 0))) for a, b, c, d in zip(x0, y0, x1, y1)]
+
+
+def _check_order(order: Sequence[int]) -> tuple[int, int, int, int]:
+    """``order`` as a tuple holding each of 0, 1, 2 and 3 once, or an OptionError."""
+    if isinstance(order, (str, bytes)) or not isinstance(order, Iterable):
+        raise OptionError(f"order is four positions, a permutation of (0, 1, 2, 3); got {order!r}.")
+    positions = tuple(whole_number(i, "each entry of order", OptionError, minimum=0, maximum=3) for i in order)
+    if sorted(positions) != [0, 1, 2, 3]:
+        raise OptionError(
+            f"order says where left, top, right and bottom sit: a permutation of (0, 1, 2, 3), each once; "
+            f"got {positions}."
+        )
+    return positions  # type: ignore[return-value]
+
+
+def _metadata_label_count(model: LiteRTModel) -> int | None:
+    """How many labels the model's own metadata lists (its class count), or None when it lists none."""
+    if model.metadata is None:
+        return None
+    try:
+        return len(model_labels(model, None))
+    except MetadataError:  # metadata without a labels file: nothing to compare with
+        return None
 
 
 def detect(
@@ -113,11 +144,21 @@ def detect(
 
     The whole photo is resized to the model's input (no crop, so every part of it can be found); labels
     come from the model's metadata unless given. Introduced in notebook 01, section 8.
+    Raises OptionError for a bad max_results or score_threshold, and LabelError for given labels whose
+    number differs from the metadata's label map (or, without one, that have no name for a detected class).
     """
     max_results = check_max_results(max_results)
     threshold = check_score_threshold(score_threshold)
     model = _Detector(model_path, num_threads)
+    given = labels is not None
     labels, metadata, outputs = model_labels(model, labels), model.metadata, model.outputs
+    expected = _metadata_label_count(model) if given else None
+    if expected is not None and len(labels) != expected:
+        raise LabelError(
+            f"labels has {len(labels)} names but the label map in the metadata of '{model.model_path.name}' has "
+            f"{expected} (one per class number the model outputs); pass one label per class, in its order, or "
+            f"leave labels=None to use the metadata's."
+        )
     roles = _output_roles(outputs, metadata, model.model_path.name)
     box_meta = metadata.outputs[roles["boxes"]] if metadata is not None else None
     order = box_meta.box_order if box_meta is not None and box_meta.box_order else DEFAULT_BOX_ORDER
@@ -137,23 +178,44 @@ def detect(
         if threshold is not None and score < threshold:
             continue
         index = round(float(classes[i]))
+        if given and expected is None and not 0 <= index < len(labels):
+            raise LabelError(
+                f"The model found class number {index} but labels has only {len(labels)} names (0 … "
+                f"{len(labels) - 1}); pass the model's full label list, one label per class number."
+            )
         label = labels[index] if 0 <= index < len(labels) else f"class {index}"
         found.append(Detection(label, score, boxes[i]))
     return found[:max_results]
 
 
-def count_by_label(detections: Sequence[Detection]) -> dict[str, int]:
-    """How many detections of each label, most frequent first."""
-    counts: dict[str, int] = {}
+def _detections(detections: Iterable[Detection], function: str) -> list[Detection]:
+    """``detections`` as a list of Detection items (a generator is read once), or an OptionError."""
+    if isinstance(detections, (str, bytes)) or not isinstance(detections, Iterable):
+        raise OptionError(f"{function} takes the list detect(...) returns (Detection items); got {detections!r}.")
+    detections = list(detections)
     if not all(isinstance(d, Detection) for d in detections):
-        raise OptionError("count_by_label takes the list detect(...) returns (Detection items).")
+        raise OptionError(f"{function} takes the list detect(...) returns (Detection items).")
+    return detections
+
+
+def count_by_label(detections: Sequence[Detection]) -> dict[str, int]:
+    """How many detections of each label, most frequent first.
+
+    Raises OptionError unless ``detections`` is the list detect(...) returns (any iterable of Detection items).
+    """
+    counts: dict[str, int] = {}
+    detections = _detections(detections, "count_by_label")
     for detection in detections:
         counts[detection.label] = counts.get(detection.label, 0) + 1
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
 def describe(detections: Sequence[Detection]) -> str:
-    """One sentence saying what was found (for alt text and summaries)."""
+    """One sentence saying what was found (for alt text and summaries).
+
+    Raises OptionError unless ``detections`` is the list detect(...) returns (None is not "no objects").
+    """
+    detections = _detections(detections, "describe")
     if not detections:
         return "no objects above the score threshold"
     parts = [f"{n} {label}" for label, n in count_by_label(detections).items()]
@@ -161,11 +223,18 @@ def describe(detections: Sequence[Detection]) -> str:
 
 
 def iou(a: Sequence[float], b: Sequence[float]) -> float:
-    """Intersection over union of two (x, y, width, height) boxes: 1 for the same box, 0 when they do not touch."""
+    """Intersection over union of two (x, y, width, height) boxes: 1 for the same box, 0 when they do not touch.
+
+    Raises OptionError unless each box is four finite numbers with a width and height ≥ 0.
+    """
     try:
         (ax, ay, aw, ah), (bx, by, bw, bh) = (np.asarray(box, dtype=np.float64).reshape(4) for box in (a, b))
     except (TypeError, ValueError):
         raise OptionError(f"iou takes two boxes of four numbers (x, y, width, height); got {a!r} and {b!r}.") from None
+    for name, box in (("a", a), ("b", b)):
+        _, _, w, h = finite_array(box, name, OptionError).reshape(4)
+        if w < 0 or h < 0:
+            raise OptionError(f"{name} is (x, y, width, height) with width and height ≥ 0; got {tuple(box)!r}.")
     overlap_w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
     overlap_h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
     inter = overlap_w * overlap_h

@@ -37,9 +37,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from helpers.arguments import finite_array, real_number, whole_number
 from helpers.classify import Classifier
 from helpers.errors import ExplanationError, HelpersError
-from helpers.images import ImageSource, load_image, resize_for_model
+from helpers.images import ImageSource, check_size, load_image, resize_for_model
 
 GRAY = 128  # the default fill: mid-grey, which MobileNet's (pixel − 127.5) / 127.5 maps to about 0
 REGIONS = (("top-left", "top", "top-right"), ("left", "centre", "right"), ("bottom-left", "bottom", "bottom-right"))
@@ -128,17 +129,33 @@ class Explanation:
 
 
 def box_area(box: Box, input_size: tuple[int, int]) -> float:
-    """The fraction of the model input that ``box`` covers."""
-    left, top, right, bottom = _check_box(box, input_size)
-    return (right - left) * (bottom - top) / (input_size[0] * input_size[1])
+    """The fraction of the model input that ``box`` covers.
+
+    Raises ExplanationError for a box that is not four whole pixel positions inside ``input_size``
+    (a fractional corner is refused, not truncated), ImageError for a bad ``input_size``.
+    """
+    width, height = check_size(input_size, "input_size")
+    left, top, right, bottom = _check_box(box, (width, height))
+    return (right - left) * (bottom - top) / (width * height)
 
 
 def _check_box(box: Box, input_size: tuple[int, int]) -> Box:
     width, height = input_size
     try:
-        left, top, right, bottom = (int(v) for v in box)
+        items = list(box) if not isinstance(box, (str, bytes)) else []
+        values = [float(v) for v in items]
     except (TypeError, ValueError) as exc:
         raise ExplanationError(f"box: expected (left, top, right, bottom) in pixels; got {box!r}.") from exc
+    if len(values) != 4 or any(isinstance(v, (bool, np.bool_)) for v in items):
+        raise ExplanationError(f"box: expected (left, top, right, bottom) in pixels; got {box!r}.")
+    if not all(math.isfinite(v) and v == round(v) for v in values):
+        # Refused, not rounded: a corner such as 10.9 may be a fraction of the input or a computed position,
+        # and whether it should move in or out is the caller's choice, not a guess made here.
+        raise ExplanationError(
+            f"box: expected (left, top, right, bottom) in whole pixels of the {width}×{height} model input; got "
+            f"{box!r}. Round the corners yourself (for fractions of the input, multiply by its width and height)."
+        )
+    left, top, right, bottom = (int(v) for v in values)
     if not (0 <= left < right <= width and 0 <= top < bottom <= height):
         raise ExplanationError(
             f"box: {box!r} is not inside the {width}×{height} model input. Give (left, top, right, bottom) "
@@ -182,6 +199,7 @@ class KerasScorer:
                 f"model: the Keras model's output has shape {model.output_shape}, not one score per class "
                 f"(None, classes). Explain a classifier."
             )
+        batch_size = whole_number(batch_size, "batch_size", ExplanationError, minimum=1)
         self.model = model
         self.input_size = int(shape[2]), int(shape[1])
         self.labels = list(labels) if labels is not None else [str(i) for i in range(outputs)]
@@ -230,7 +248,11 @@ def scorer(model: Any, labels: Sequence[str] | None = None, workers: int | None 
 
 
 def model_pixels(image: ImageSource, input_size: tuple[int, int], crop: str | float = "center") -> np.ndarray:
-    """The (H, W, 3) uint8 pixels a model of ``input_size`` (w, h) sees: central square, then resize."""
+    """The (H, W, 3) uint8 pixels a model of ``input_size`` (w, h) sees: central square, then resize.
+
+    Raises ImageError for an image it cannot read, a bad ``input_size`` or ``crop``.
+    """
+    input_size = check_size(input_size, "input_size")
     return np.asarray(resize_for_model(load_image(image), input_size, crop), dtype=np.uint8)
 
 
@@ -282,8 +304,16 @@ def _check_grid_settings(patch: int, stride: int, input_size: tuple[int, int]) -
 
 
 def _fill_colour(fill: int | Sequence[int]) -> np.ndarray:
-    colour = np.broadcast_to(np.asarray(fill), (3,)) if np.ndim(fill) == 0 else np.asarray(fill)
-    if colour.shape != (3,) or not np.all((colour >= 0) & (colour <= 255)) or not np.all(colour == np.round(colour)):
+    try:
+        colour = np.broadcast_to(np.asarray(fill), (3,)) if np.ndim(fill) == 0 else np.asarray(fill)
+    except (TypeError, ValueError):  # a ragged list
+        colour = np.asarray([])
+    if (
+        colour.dtype.kind not in "iuf"
+        or colour.shape != (3,)
+        or not np.all((colour >= 0) & (colour <= 255))
+        or not np.all(colour == np.round(colour))
+    ):
         raise ExplanationError(
             f"fill: expected a grey level 0–255 or an (R, G, B) triple of them; got {fill!r}. "
             f"128 (mid-grey) is close to 0 after MobileNet's normalization."
@@ -292,7 +322,12 @@ def _fill_colour(fill: int | Sequence[int]) -> np.ndarray:
 
 
 def grid_edges(size: int, stride: int) -> np.ndarray:
-    """Cell boundaries along one side: one cell per ``stride`` pixels (the last one may be shorter)."""
+    """Cell boundaries along one side: one cell per ``stride`` pixels (the last one may be shorter).
+
+    Raises ExplanationError unless ``size`` and ``stride`` are whole numbers ≥ 1.
+    """
+    size = whole_number(size, "size", ExplanationError, minimum=1)
+    stride = whole_number(stride, "stride", ExplanationError, minimum=1)
     return np.array([*range(0, size, stride), size])
 
 
@@ -305,7 +340,16 @@ def _patch_start(start: int, stop: int, patch: int, size: int) -> int:
 
 
 def occluded_images(pixels: np.ndarray, patch: int, stride: int, fill: int | Sequence[int] = GRAY) -> np.ndarray:
-    """Every copy of ``pixels`` (H, W, 3) with one grid cell's patch covered: (rows × cols, H, W, 3)."""
+    """Every copy of ``pixels`` (H, W, 3) with one grid cell's patch covered: (rows × cols, H, W, 3).
+
+    Raises ExplanationError for pixels that are not an (H, W, 3) uint8 array, or bad patch, stride or fill.
+    """
+    pixels = np.asarray(pixels)
+    if pixels.ndim != 3 or pixels.shape[-1] != 3 or pixels.dtype != np.uint8 or pixels.size == 0:
+        raise ExplanationError(
+            f"pixels: expected an (H, W, 3) uint8 image such as model_pixels(...) returns; got "
+            f"{pixels.dtype} {pixels.shape}."
+        )
     height, width = pixels.shape[:2]
     _check_grid_settings(patch, stride, (width, height))
     colour = _fill_colour(fill)
@@ -337,6 +381,7 @@ def occlusion(
     ``model`` is a Classifier, a .tflite path or a Keras model (see ``scorer``);
     ``patch`` (side, pixels), ``stride`` (cell size, pixels) and ``fill`` (grey
     level or RGB, in pixel units 0–255) are recorded in the result's settings.
+    Raises ExplanationError for a target the model does not have, or a bad patch, stride or fill.
     """
     model = scorer(model, labels)
     index = class_index(target, model.labels)
@@ -435,7 +480,10 @@ def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
     The cascading randomization of Adebayo et al. (2018): count = 1 replaces the
     classifier layer, 2 also the layer below it, and so on. Batch-normalization
     layers keep their statistics; the original model is not changed.
+    Raises ExplanationError for a ``count`` or ``seed`` that is not a whole number (count within the layers).
     """
+    count = whole_number(count, "count", ExplanationError, minimum=0)
+    seed = whole_number(seed, "seed", ExplanationError, minimum=0)
     import keras
 
     weighted = [layer for layer in model.layers if hasattr(layer, "kernel") or hasattr(layer, "depthwise_kernel")]
@@ -465,7 +513,12 @@ def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
 def edge_map(
     image: ImageSource, input_size: tuple[int, int] = (224, 224), cells: int = 14, label: str = "(any class)"
 ) -> Explanation:
-    """A map that ignores the model: the image's gradient magnitude (edges), averaged per cell."""
+    """A map that ignores the model: the image's gradient magnitude (edges), averaged per cell.
+
+    Raises ExplanationError for ``cells`` that is not a whole number from 1 to the input's shorter side.
+    """
+    side = min(check_size(input_size, "input_size"))
+    cells = whole_number(cells, "cells", ExplanationError, minimum=1, maximum=side)
     pixels = model_pixels(image, input_size).astype(np.float32).mean(axis=-1)
     dy, dx = np.gradient(pixels)
     magnitude = np.hypot(dx, dy)
@@ -477,7 +530,16 @@ def edge_map(
 
 
 def pool_cells(values: np.ndarray, row_edges: np.ndarray, col_edges: np.ndarray) -> np.ndarray:
-    """The mean of a (H, W) array over each cell of a grid given by its edges."""
+    """The mean of a (H, W) array over each cell of a grid given by its edges.
+
+    Raises ExplanationError unless the edges rise strictly from 0 to the array's height and width.
+    """
+    values = finite_array(values, "values", ExplanationError, ndim=2)
+    for name, edges, size in (("row_edges", row_edges, values.shape[0]), ("col_edges", col_edges, values.shape[1])):
+        edges = finite_array(edges, name, ExplanationError, ndim=1, integer=True)
+        if len(edges) < 2 or edges[0] != 0 or edges[-1] != size or not np.all(np.diff(edges) > 0):
+            raise ExplanationError(f"{name}: expected rising cell edges from 0 to {size}; got {edges}.")
+    row_edges, col_edges = np.asarray(row_edges, dtype=int), np.asarray(col_edges, dtype=int)
     sums = np.add.reduceat(np.add.reduceat(values, row_edges[:-1], axis=0), col_edges[:-1], axis=1)
     return (sums / np.outer(np.diff(row_edges), np.diff(col_edges))).astype(np.float32)
 
@@ -486,8 +548,11 @@ def pool_cells(values: np.ndarray, row_edges: np.ndarray, col_edges: np.ndarray)
 
 
 def ranks(values: np.ndarray) -> np.ndarray:
-    """The rank of each value (1 = smallest), ties sharing their average rank."""
-    flat = np.asarray(values, dtype=np.float64).ravel()
+    """The rank of each value (1 = smallest), ties sharing their average rank.
+
+    Raises ExplanationError for values that are not finite numbers (NaN has no rank).
+    """
+    flat = finite_array(values, "values", ExplanationError).astype(np.float64).ravel()
     order = np.argsort(flat, kind="stable")
     sorted_values = flat[order]
     starts = np.r_[0, np.flatnonzero(np.diff(sorted_values)) + 1]
@@ -499,9 +564,12 @@ def ranks(values: np.ndarray) -> np.ndarray:
 
 
 def rank_correlation(a: Explanation | np.ndarray, b: Explanation | np.ndarray) -> float:
-    """Spearman's rank correlation between two maps of the same grid (1 = same order of cells)."""
-    first = a.values if isinstance(a, Explanation) else np.asarray(a)
-    second = b.values if isinstance(b, Explanation) else np.asarray(b)
+    """Spearman's rank correlation between two maps of the same grid (1 = same order of cells).
+
+    Raises ExplanationError for maps of different grids or holding NaN or infinite values.
+    """
+    first = finite_array(a.values if isinstance(a, Explanation) else a, "a", ExplanationError)
+    second = finite_array(b.values if isinstance(b, Explanation) else b, "b", ExplanationError)
     if first.shape != second.shape:
         raise ExplanationError(
             f"The maps have different grids, {first.shape} and {second.shape}; compute both "
@@ -529,7 +597,14 @@ class DeletionCurve:
 
 
 def random_order(shape: tuple[int, int], seed: int) -> np.ndarray:
-    """A random ranking of a grid's cells: the importance map of a coin."""
+    """A random ranking of a grid's cells: the importance map of a coin.
+
+    Raises ExplanationError unless ``shape`` is two whole numbers ≥ 1 and ``seed`` a whole number ≥ 0.
+    """
+    if isinstance(shape, (str, bytes)) or not isinstance(shape, Sequence) or len(shape) != 2:
+        raise ExplanationError(f"shape: expected (rows, cols) of the map's grid; got {shape!r}.")
+    shape = tuple(whole_number(n, "shape", ExplanationError, minimum=1) for n in shape)
+    seed = whole_number(seed, "seed", ExplanationError, minimum=0)
     return np.random.default_rng(seed).permutation(int(np.prod(shape))).reshape(shape).astype(np.float32)
 
 
@@ -547,18 +622,25 @@ def deletion_curve(
 
     ``steps`` + 1 points from nothing covered to everything covered; ``order`` is
     any array of the map's grid shape (e.g. ``random_order``) used instead of the map.
+    Raises ExplanationError for a map of no class, a ``steps`` that is not a whole number ≥ 1, an ``order``
+    of another shape or holding NaN, or a model of another input size.
     """
     model = scorer(model, labels)
+    if not isinstance(explanation, Explanation):
+        raise ExplanationError(
+            f"explanation: expected an Explanation (from occlusion or grad_cam); got {type(explanation).__name__}."
+        )
     if explanation.target < 0:
         raise ExplanationError(
             "explanation: this map belongs to no class (a model-free map); pass target maps "
             "made with occlusion or grad_cam, or draw the curve with the class's own map."
         )
-    if not isinstance(steps, (int, np.integer)) or steps < 1:
+    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 1:
         raise ExplanationError(f"steps: expected a positive whole number of steps; got {steps!r}.")
     importance = explanation.values if order is None else np.asarray(order)
     if importance.shape != explanation.shape:
         raise ExplanationError(f"order: shape {importance.shape} does not match the map's grid {explanation.shape}.")
+    importance = finite_array(importance, "order" if order is not None else "explanation.values", ExplanationError)
     if model.input_size != explanation.input_size:
         raise ExplanationError(
             f"model: its input is {model.input_size}, the map covers {explanation.input_size}; "
@@ -611,7 +693,11 @@ def random_deletion_area(
     fill: int | Sequence[int] = GRAY,
     labels: Sequence[str] | None = None,
 ) -> float:
-    """The mean deletion-curve area over ``repeats`` random orders of the map's cells."""
+    """The mean deletion-curve area over ``repeats`` random orders of the map's cells.
+
+    Raises ExplanationError for a ``repeats`` that is not a whole number ≥ 1 (the mean of none is undefined).
+    """
+    repeats = whole_number(repeats, "repeats", ExplanationError, minimum=1)
     return float(
         np.mean(
             [
@@ -648,7 +734,12 @@ def sanity_checks(
     ``make_map(model, target)`` returns an Explanation (e.g. a lambda around
     ``occlusion`` or ``grad_cam``); ``randomized`` is the same model with its top
     layers re-initialized; the deletion curves run on ``deletion_model`` (default ``model``).
+    Raises ExplanationError for a ``max_correlation`` outside -1 … 1 or bad ``repeats``/``steps``.
     """
+    if not callable(make_map):
+        raise ExplanationError(f"make_map: expected a function (model, target) → Explanation; got {make_map!r}.")
+    max_correlation = real_number(max_correlation, "max_correlation", ExplanationError, minimum=-1, maximum=1)
+    repeats = whole_number(repeats, "repeats", ExplanationError, minimum=1)
     explanation = make_map(model, target)
     randomized_map = make_map(randomized, target)
     other_map = make_map(model, other)

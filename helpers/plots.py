@@ -8,19 +8,49 @@ figure so it is displayed exactly once.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 
+from helpers.arguments import finite_array, real_number, text_labels, whole_number
 from helpers.errors import PlotError, wrap_public_functions
+
+
+def _numbers(values: Sequence[float], name: str, *, minimum: float | None = None) -> np.ndarray:
+    """``values`` as a 1-D float array of finite numbers, or a PlotError naming ``name``."""
+    return finite_array(values, name, PlotError, ndim=1, minimum=minimum).astype(float)
+
+
+def _pairs(pairs: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
+    """``pairs`` as a list of (label, finite probability), or a PlotError: a NaN is never drawn as a bar."""
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Iterable):
+        raise PlotError(f"pairs is a list of (label, probability) pairs, as classify() returns; got {pairs!r}.")
+    pairs = list(pairs)
+    for pair in pairs:
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], (str, np.str_))):
+            raise PlotError(f"pairs holds (label, probability) pairs; got {pair!r} among them.")
+        real_number(pair[1], f"the probability of {pair[0]!r}", PlotError)
+    return pairs
+
+
+def _optional(value: float | None, name: str, **bounds) -> float | None:
+    """None, or ``value`` as a finite float within ``bounds`` (a PlotError naming ``name`` otherwise)."""
+    return None if value is None else real_number(value, name, PlotError, **bounds)
+
 
 # Okabe–Ito colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 def short_label(label: str, width: int = 28) -> str:
-    """The first name of an ImageNet label ("tabby, tabby cat" → "tabby"), cut to ``width``."""
+    """The first name of an ImageNet label ("tabby, tabby cat" → "tabby"), cut to ``width``.
+
+    Raises PlotError unless ``label`` is a string and ``width`` a whole number ≥ 2.
+    """
+    if not isinstance(label, str):
+        raise PlotError(f"label must be a string, such as 'tabby, tabby cat'; got {label!r}.")
+    width = whole_number(width, "width", PlotError, minimum=2)
     first = label.split(",")[0].strip()
     return first if len(first) <= width else first[: width - 1] + "…"
 
@@ -28,16 +58,25 @@ def short_label(label: str, width: int = 28) -> str:
 def probability_table(
     pairs: Sequence[tuple[str, float]], header: tuple[str, str] = ("Label", "Probability"), digits: int = 3
 ):
-    """A Markdown table in the seed page's format (label | probability) for display in a notebook."""
+    """A Markdown table in the seed page's format (label | probability) for display in a notebook.
+
+    Raises PlotError unless ``pairs`` holds (label, finite probability) pairs and ``digits`` is a whole number ≥ 0.
+    """
     from IPython.display import Markdown
 
+    pairs = _pairs(pairs)
+    digits = whole_number(digits, "digits", PlotError, minimum=0)
     lines = [f"| {header[0]} | {header[1]} |", "|:--|--:|"]
     lines += [f"| {label} | {prob:.{digits}f} |" for label, prob in pairs]
     return Markdown("\n".join(lines))
 
 
 def top_k_bars(pairs: Sequence[tuple[str, float]], title: str = "Top predictions", ax=None):
-    """Horizontal bars of (label, probability) pairs, most probable on top."""
+    """Horizontal bars of (label, probability) pairs, most probable on top.
+
+    Raises PlotError unless ``pairs`` holds (label, finite probability) pairs.
+    """
+    pairs = _pairs(pairs)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 0.45 * len(pairs) + 1.2))
     labels = [short_label(label) for label, _ in pairs][::-1]
@@ -52,7 +91,11 @@ def top_k_bars(pairs: Sequence[tuple[str, float]], title: str = "Top predictions
 
 
 def top_k_alt(pairs: Sequence[tuple[str, float]], title: str) -> str:
-    """Alt text for ``top_k_bars``, computed from the pairs it draws (introduced in notebook 01)."""
+    """Alt text for ``top_k_bars``, computed from the pairs it draws (introduced in notebook 01).
+
+    Raises PlotError unless ``pairs`` holds (label, finite probability) pairs.
+    """
+    pairs = _pairs(pairs)
     listed = "; ".join(f"{short_label(label)} {prob:.2f}" for label, prob in pairs)
     return f"Horizontal bar chart, {title}: {listed}."
 
@@ -62,9 +105,16 @@ CAPTION_FONTSIZE = 10.0
 
 
 def wrap_credit(text: str, width_in: float, fontsize: float = CREDIT_FONTSIZE) -> str:
-    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` points (introduced in notebook 01)."""
+    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` points (introduced in notebook 01).
+
+    Raises PlotError unless ``text`` is a string and ``width_in`` and ``fontsize`` are finite numbers > 0.
+    """
     import textwrap
 
+    if not isinstance(text, str):
+        raise PlotError(f"text must be a string (a photo's credit); got {text!r}.")
+    width_in = real_number(width_in, "width_in", PlotError, positive=True)
+    fontsize = real_number(fontsize, "fontsize", PlotError, positive=True)
     chars = max(12, int(width_in * 72 / (fontsize * 0.56)))  # an average sans-serif character is ~0.56 em wide
     return "\n".join(textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=False)) if text else ""
 
@@ -76,7 +126,11 @@ def show_photos(
 
     Every photo keeps its cell however long the credits are: each row is as tall as its photos
     plus its longest credit, so credits never overlap each other or a photo.
+    Raises PlotError for lists of different lengths, a ``columns`` that is not a whole number ≥ 1 or a
+    ``size`` that is not a finite number > 0.
     """
+    columns = whole_number(columns, "columns", PlotError, minimum=1)
+    size = real_number(size, "size", PlotError, positive=True)
     if not len(images) or len(captions) != len(images) or (credits is not None and len(credits) != len(images)):
         raise PlotError(
             f"show_photos needs one caption (and one credit, if any) per photo: got {len(images)} photos, "
@@ -175,10 +229,15 @@ def photo_grid_report() -> str:
 
 
 def show(fig=None, alt: str = "") -> None:
-    """Display a figure as PNG with alt text, then close it (one figure, one output)."""
+    """Display a figure as PNG with alt text, then close it (one figure, one output).
+
+    Raises PlotError when ``alt`` is empty or not a string.
+    """
     from IPython.display import display
 
     fig = fig or plt.gcf()
+    if alt and not isinstance(alt, str):
+        raise PlotError(f"alt must be a string describing the figure; got {type(alt).__name__}.")
     if not alt:
         raise PlotError("alt is empty: every figure needs alt text; pass alt='…' describing what the figure shows.")
     if getattr(fig, "photo_grid", False):
@@ -207,12 +266,17 @@ def probability_bars(labels: Sequence[str], probs: Sequence[float], title: str =
     """Vertical bars, one per label in the given order, each marked with its probability; the top one stands out.
 
     Made for short label lists such as the overview's (rabbit, hamster, dog).
+    Raises PlotError for lists of different lengths, labels that are not strings, or probabilities that
+    are not finite numbers (a NaN is refused, not drawn as the top bar).
     """
+    labels = text_labels(labels, "labels", PlotError)
+    if isinstance(probs, Iterable) and not isinstance(probs, (str, bytes, np.ndarray, Sequence)):
+        probs = list(probs)
     if len(labels) != len(probs):
         raise PlotError(f"{len(labels)} labels for {len(probs)} probabilities; they must match one to one.")
+    values = [float(p) for p in _numbers(probs, "probs")]
     if ax is None:
         _, ax = plt.subplots(figsize=(max(3.0, 1.1 * len(labels) + 1.0), 3.2))
-    values = [float(p) for p in probs]
     best = int(np.argmax(values)) if values else -1
     colors = [PALETTE[1] if i == best else PALETTE[0] for i in range(len(values))]
     bars = ax.bar([short_label(label, 14) for label in labels], values, color=colors)
@@ -227,12 +291,20 @@ def probability_bars(labels: Sequence[str], probs: Sequence[float], title: str =
 def temperature_curves(
     logits: Sequence[float], labels: Sequence[str], temperatures: Sequence[float] | None = None, ax=None
 ):
-    """The softmax probability of each label as the temperature goes from sharp (T < 1) to flat (T > 1)."""
+    """The softmax probability of each label as the temperature goes from sharp (T < 1) to flat (T > 1).
+
+    Raises PlotError for lists of different lengths, or logits or temperatures that are not finite numbers
+    (temperatures > 0).
+    """
     from helpers.metrics import softmax
 
+    labels = text_labels(labels, "labels", PlotError)
+    logits = _numbers(logits, "logits")
     if len(labels) != len(logits):
         raise PlotError(f"{len(labels)} labels for {len(logits)} logits; they must match one to one.")
-    temps = np.geomspace(0.1, 10, 81) if temperatures is None else np.asarray(temperatures, dtype=float)
+    temps = np.geomspace(0.1, 10, 81) if temperatures is None else _numbers(temperatures, "temperatures")
+    if temps.min() <= 0:
+        raise PlotError(f"temperatures must all be above 0; got {temps.min():g}.")
     probs = np.stack([softmax(np.asarray(logits, dtype=float), t) for t in temps])
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.4))
@@ -260,7 +332,16 @@ def risk_coverage_curve(
     """Accuracy of the answers kept against the fraction of answers kept; ``chosen`` marks one threshold.
 
     Call it once per model on the same ``ax`` to compare models (pass a different ``color``).
+    Raises PlotError unless coverage and accuracy are finite numbers, one each, and ``chosen`` two of them.
     """
+    if len(_numbers(coverage, "coverage")) != len(_numbers(accuracy, "accuracy")):
+        raise PlotError(
+            f"coverage and accuracy need one value each per point; got {len(coverage)} and {len(accuracy)}."
+        )
+    if chosen is not None:
+        if isinstance(chosen, (str, bytes)) or not isinstance(chosen, Sequence) or len(chosen) != 2:
+            raise PlotError(f"chosen is one point (coverage, accuracy); got {chosen!r}.")
+        chosen = tuple(real_number(v, "chosen", PlotError) for v in chosen)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4))
     color = color or PALETTE[len(ax.get_lines()) % len(PALETTE)]
@@ -289,7 +370,15 @@ def grouped_bars(
     ax=None,
     digits: int = 2,
 ):
-    """Bars for several series (e.g. models) side by side within each group (e.g. photos); values in [0, 1]."""
+    """Bars for several series (e.g. models) side by side within each group (e.g. photos); values in [0, 1].
+
+    Raises PlotError for a series whose length differs from the groups or whose values are not finite numbers.
+    """
+    digits = whole_number(digits, "digits", PlotError, minimum=0)
+    for name, values in series.items():
+        if len(values) != len(groups):
+            raise PlotError(f"Series {name!r} has {len(values)} values for {len(groups)} groups.")
+        _numbers(values, f"series[{name!r}]")
     if ax is None:
         _, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(groups) + 2), 3.6))
     width = 0.8 / max(len(series), 1)
@@ -314,13 +403,19 @@ def grouped_bars(
 
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str | None = None):
-    """A Markdown table for display in a notebook; ``align`` is one letter per column: l, r or c."""
+    """A Markdown table for display in a notebook; ``align`` is one letter per column: l, r or c.
+
+    Raises PlotError for an ``align`` of other letters or length, or a row whose length differs from the headers.
+    """
     from IPython.display import Markdown
 
+    headers = text_labels(headers, "headers", PlotError)
     align = align or "l" + "r" * (len(headers) - 1)
+    marks = {"l": ":--", "r": "--:", "c": ":-:"}
+    if not isinstance(align, str) or set(align) - set(marks):
+        raise PlotError(f"align is one letter per column, each l (left), r (right) or c (centre); got {align!r}.")
     if len(align) != len(headers):
         raise PlotError(f"align has {len(align)} letters for {len(headers)} columns.")
-    marks = {"l": ":--", "r": "--:", "c": ":-:"}
     lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
     for row in rows:
         if len(row) != len(headers):
@@ -340,15 +435,22 @@ def pareto_chart(
     ylabel: str = "top-1 accuracy (%)",
     ax=None,
 ):
-    """Models as bubbles (area ∝ file size) with the Pareto front and a real-time budget line."""
+    """Models as bubbles (area ∝ file size) with the Pareto front and a real-time budget line.
+
+    Raises PlotError for lists of different lengths or values that are not finite numbers (latencies
+    and budget_ms > 0, sizes ≥ 0).
+    """
     from helpers.bench import pareto_front
 
     if not len(names) == len(latency_ms) == len(accuracy) == len(size_mb):
         raise PlotError("names, latency_ms, accuracy and size_mb need one value per model.")
+    lat, acc = _numbers(latency_ms, "latency_ms"), _numbers(accuracy, "accuracy")
+    _numbers(size_mb, "size_mb", minimum=0)
+    if lat.min() <= 0:
+        raise PlotError(f"latency_ms must all be above 0 (the axis is logarithmic); got {lat.min():g}.")
+    budget_ms = _optional(budget_ms, "budget_ms", positive=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 4.5))
-    lat = np.asarray(latency_ms, dtype=float)
-    acc = np.asarray(accuracy, dtype=float)
     span = max(float(np.ptp(acc)), 1e-9) if acc.size else 1.0
     log_lat = np.log10(lat)
     placed: list[tuple[float, float, int]] = []  # labels so far: (log latency, accuracy, side)
@@ -479,10 +581,15 @@ def labels_crossing(ax, labels: Sequence, x: float) -> list:
 def latency_histogram(
     times_ms: Sequence[float], title: str = "Latency of repeated invoke() calls", bins: int = 30, ax=None
 ):
-    """A histogram of single-call timings with the median and the 90th percentile marked."""
+    """A histogram of single-call timings with the median and the 90th percentile marked.
+
+    Raises PlotError for no timings, timings that are not finite numbers, or ``bins`` not a whole number ≥ 1.
+    """
     values = np.asarray(times_ms, dtype=float)
     if values.size == 0:
         raise PlotError("No timings to plot: times_ms is empty; pass the measured times in milliseconds.")
+    values = finite_array(values, "times_ms", PlotError)
+    bins = whole_number(bins, "bins", PlotError, minimum=1)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.4))
     ax.hist(values, bins=bins, color=PALETTE[0], alpha=0.85)
@@ -508,9 +615,17 @@ def interval_chart(
     xlabel: str = "top-1 accuracy (%)",
     ax=None,
 ):
-    """One row per model: a measured value with its interval, and (optionally) a reference value beside it."""
+    """One row per model: a measured value with its interval, and (optionally) a reference value beside it.
+
+    Raises PlotError for lists of different lengths or values that are not finite numbers.
+    """
     if not len(names) == len(values) == len(lows) == len(highs):
         raise PlotError("names, values, lows and highs need one value per model.")
+    for name, numbers in (("values", values), ("lows", lows), ("highs", highs)):
+        _numbers(numbers, name)
+    if reference is not None:
+        for r in reference:
+            _optional(r, "each reference value")
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.4))
     y = np.arange(len(names))[::-1]
@@ -540,9 +655,16 @@ def size_bars(
     title: str = "Model file size",
     ax=None,
 ):
-    """Horizontal bars of file sizes in MB (10⁶ bytes), each labelled with its size and its ratio to ``reference``."""
+    """Horizontal bars of file sizes in MB (10⁶ bytes), each labelled with its size and its ratio to ``reference``.
+
+    Raises PlotError for lists of different lengths, sizes that are not whole numbers of bytes ≥ 0 (a size
+    in MB such as 4.7 is refused, not truncated), or a ``reference`` that is not a number > 0.
+    """
     if len(names) != len(sizes_bytes):
         raise PlotError(f"{len(names)} names for {len(sizes_bytes)} sizes; they must match one to one.")
+    if len(sizes_bytes):
+        finite_array(sizes_bytes, "sizes_bytes", PlotError, ndim=1, integer=True, minimum=0)
+    reference = _optional(reference, "reference", positive=True)
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 0.5 * len(names) + 1.3))
     megabytes = [int(s) / 1e6 for s in sizes_bytes][::-1]
@@ -564,10 +686,17 @@ def error_histogram(
     xlabel: str = "error",
     ax=None,
 ):
-    """A histogram of rounding errors; ``bound`` draws the ±bound lines the errors should stay within."""
+    """A histogram of rounding errors; ``bound`` draws the ±bound lines the errors should stay within.
+
+    Raises PlotError for no errors, errors that are not finite numbers, a ``bound`` that is not a number > 0,
+    or ``bins`` not a whole number ≥ 1.
+    """
     values = np.asarray(errors, dtype=float).ravel()
     if values.size == 0:
         raise PlotError("No errors given: pass at least one value.")
+    values = finite_array(values, "errors", PlotError)
+    bound = _optional(bound, "bound", positive=True)
+    bins = whole_number(bins, "bins", PlotError, minimum=1)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.4))
     ax.hist(values, bins=bins, color=PALETTE[0], edgecolor="white", linewidth=0.5)
@@ -609,12 +738,17 @@ def training_curve(history: dict[str, Sequence[float]], title: str = "Training t
 
 
 def confusion_heatmap(matrix, classes: Sequence[str], title: str = "Confusion matrix", ax=None):
-    """Counts of true (rows) against predicted (columns) classes, each cell labelled with its count."""
+    """Counts of true (rows) against predicted (columns) classes, each cell labelled with its count.
+
+    Raises PlotError for a matrix that is not classes × classes finite counts ≥ 0.
+    """
     counts = np.asarray(matrix)
     if counts.ndim != 2 or counts.shape != (len(classes), len(classes)):
         raise PlotError(
             f"Expected a {len(classes)}×{len(classes)} matrix for {len(classes)} classes; got shape {counts.shape}."
         )
+    if counts.size:
+        finite_array(counts, "matrix", PlotError, minimum=0)
     if ax is None:
         _, ax = plt.subplots(figsize=(1.0 * len(classes) + 2.2, 0.9 * len(classes) + 1.6))
     image = ax.imshow(counts, cmap="cividis", vmin=0)
@@ -767,12 +901,22 @@ def detection_boxes(image, detections: Sequence, title: str = "Detected objects"
 def segmentation_overlay(
     image, mask: np.ndarray, labels: Sequence[str], title: str = "Segmentation", alpha: float = 0.55, ax=None
 ):
-    """The photo with each pixel tinted by its class, and a legend of the classes present with their share."""
+    """The photo with each pixel tinted by its class, and a legend of the classes present with their share.
+
+    Raises PlotError for a mask of another size than the image, or holding anything but class indices
+    0 … len(labels) - 1; or an ``alpha`` outside 0 … 1.
+    """
     from matplotlib.patches import Patch
 
     mask = np.asarray(mask)
     if mask.shape != (image.height, image.width):
         raise PlotError(f"The mask is {mask.shape} but the image is {image.height}×{image.width}; they must match.")
+    labels = text_labels(labels, "labels", PlotError)
+    if mask.size:
+        finite_array(mask, "mask", PlotError, integer=True, minimum=0, maximum=len(labels) - 1)
+    if mask.dtype.kind not in "iu":
+        raise PlotError(f"mask holds class indices (whole numbers); got an array of {mask.dtype}.")
+    alpha = real_number(alpha, "alpha", PlotError, minimum=0, maximum=1)
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 6 * image.height / max(image.width, 1) + 0.8))
     counts = np.bincount(mask.ravel(), minlength=len(labels))
@@ -806,9 +950,16 @@ STAGE_COLORS = {
 def stage_breakdown(
     stage_ms: dict[str, dict[str, float]], budget_ms: float, title: str = "Where a frame's time goes", ax=None
 ):
-    """One stacked horizontal bar per row (e.g. per model): milliseconds per stage, and the budget as a line."""
+    """One stacked horizontal bar per row (e.g. per model): milliseconds per stage, and the budget as a line.
+
+    Raises PlotError for no rows, stage times that are not finite numbers ≥ 0, or a ``budget_ms`` that is not a
+    number > 0.
+    """
     if not stage_ms:
         raise PlotError("Give at least one row: {'model': {'capture': ms, 'invoke': ms, …}}.")
+    budget_ms = real_number(budget_ms, "budget_ms", PlotError, positive=True)
+    for name, row in stage_ms.items():
+        _numbers(list(row.values()), f"stage_ms[{name!r}]", minimum=0)
     if ax is None:
         _, ax = plt.subplots(figsize=(7.5, 0.5 * len(stage_ms) + 1.6))
     names = list(stage_ms)[::-1]
@@ -939,7 +1090,11 @@ def randomization_chart(
     title: str = "Cascading randomization",
     ax=None,
 ):
-    """Rank correlation with the trained model's map as more top layers are randomized, one line per method."""
+    """Rank correlation with the trained model's map as more top layers are randomized, one line per method.
+
+    Raises PlotError for a ``threshold`` that is not a finite number from -1 to 1 (or None).
+    """
+    threshold = _optional(threshold, "threshold", minimum=-1, maximum=1)
     if ax is None:
         _, ax = plt.subplots(figsize=(6.4, 3.6))
     positions = np.arange(len(levels))

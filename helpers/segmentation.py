@@ -31,17 +31,37 @@ class Segmentation:
     labels: list[str]
 
     def shares(self) -> dict[str, float]:
-        """The fraction of pixels of each class present, largest first."""
-        counts = np.bincount(self.mask.ravel(), minlength=len(self.labels))
+        """The fraction of pixels of each class present, largest first.
+
+        Raises LabelError when the mask holds anything but class indices 0 … len(labels) - 1.
+        """
+        mask = check_mask(self.mask, len(self.labels))
+        counts = np.bincount(mask.ravel(), minlength=len(self.labels))
         if len(counts) > len(self.labels):
             raise LabelError(f"The mask holds class {len(counts) - 1} but there are {len(self.labels)} labels.")
-        total = max(int(self.mask.size), 1)
+        total = max(int(mask.size), 1)
         order = np.argsort(-counts, kind="stable")
         return {self.labels[i]: counts[i] / total for i in order if counts[i] > 0}
 
     def describe(self) -> str:
         """One sentence giving the classes present and their share of the pixels (for alt text)."""
         return ", ".join(f"{label} {share:.0%}" for label, share in self.shares().items())
+
+
+def check_mask(mask: np.ndarray, classes: int) -> np.ndarray:
+    """``mask`` as an integer array of class indices ≥ 0, or a LabelError (indices ≥ ``classes`` are left to the caller).
+
+    Raises LabelError for a mask of floats, strings or negative numbers.
+    """
+    array = np.asarray(mask)
+    if array.dtype.kind not in "iu":
+        raise LabelError(f"mask holds class indices (whole numbers 0 … {classes - 1}); got an array of {array.dtype}.")
+    if array.size and array.min() < 0:
+        raise LabelError(
+            f"mask holds class indices 0 … {classes - 1}; it holds {int(array.min())}, a negative number. "
+            f"Use the mask segment(...) returns."
+        )
+    return array
 
 
 class _Segmenter(LiteRTModel):
@@ -61,10 +81,18 @@ def upsample_argmax(scores: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize (h, w, classes) scores bilinearly to ``size`` = (width, height) and take the best class per pixel.
 
     Done in bands of rows, so a 12-megapixel photo never needs all its scores in memory at once.
+    Raises OptionError for scores that are not a (h, w, classes) array of finite numbers, ImageError for a bad size.
     """
-    scores = np.asarray(scores, dtype=np.float32)
+    try:
+        scores = np.asarray(scores, dtype=np.float32)
+    except (TypeError, ValueError):
+        raise OptionError(
+            f"scores are a (height, width, classes) array of numbers; got {type(scores).__name__}."
+        ) from None
     if scores.ndim != 3 or 0 in scores.shape:
         raise OptionError(f"scores are (height, width, classes); got shape {scores.shape}.")
+    if not np.isfinite(scores).all():
+        raise OptionError("scores hold NaN or infinite values; the best class of such a pixel is undefined.")
     in_h, in_w, classes = scores.shape
     width, height = check_size(size)
     x_low, x_high, x_weight = _source_positions(width, in_w)

@@ -2,18 +2,34 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+import numbers
+import os
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
+from helpers.arguments import real_number, text_labels, whole_number
 from helpers.classify import Classifier
-from helpers.errors import HelpersError
+from helpers.errors import ExplanationError, HelpersError, ImageError, LabelError, OptionError
 from helpers.images import load_image
 
 
 def upload_report(classifier: Classifier, data: bytes, top_k: int = 5) -> tuple[object, list[tuple[str, float]], str]:
-    """(thumbnail, top-k pairs without labels tied at probability 0, a note on the hidden ties) for uploaded bytes."""
-    image = load_image(bytes(data))
+    """(thumbnail, top-k pairs without labels tied at probability 0, a note on the hidden ties) for uploaded bytes.
+
+    ``data`` is the photo's bytes (the upload's ``.data``); a path to a photo file is read too.
+    Raises ImageError for anything else (None, a number) or bytes that are not an image.
+    """
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        image = load_image(bytes(data))
+    elif isinstance(data, (str, os.PathLike)):
+        image = load_image(data)
+    else:
+        raise ImageError(
+            f"data is the uploaded photo's bytes (the upload's .data), or a path to a photo file; got "
+            f"{type(data).__name__} {data!r}."
+        )
     pairs = classifier.classify(image, top_k=top_k)
     shown = [pair for pair in pairs if pair[1] > 0] or pairs[:1]
     hidden = len(pairs) - len(shown)
@@ -88,9 +104,16 @@ def shown_value(widget):
 
 
 def run_on_change(widget, function: Callable[[object], None]):
-    """Call ``function(value)`` now and whenever the widget's value changes; return an Output widget."""
+    """Call ``function(value)`` now and whenever the widget's value changes; return an Output widget.
+
+    Raises OptionError when ``function`` is not callable or ``widget`` has no value to observe.
+    """
     import ipywidgets as widgets
 
+    if not callable(function):
+        raise OptionError(f"function is called with the widget's value; got {function!r}, which is not callable.")
+    if not (hasattr(widget, "value") and hasattr(widget, "observe")):
+        raise OptionError(f"widget is an ipywidgets control with a value; got {type(widget).__name__}.")
     output = widgets.Output()
 
     def refresh(_change=None) -> None:
@@ -107,19 +130,38 @@ def run_on_change(widget, function: Callable[[object], None]):
 
 
 def temperature_summary(logits, labels, temperature: float) -> str:
-    """One line: the softmax probabilities of ``logits`` at ``temperature``, and the top label."""
-    from helpers.metrics import softmax
+    """One line: the softmax probabilities of ``logits`` at ``temperature``, and the top label.
 
-    probs = softmax(logits, temperature)
+    Raises MetricsError for a bad temperature or logits, OptionError for logits that are not one list,
+    and LabelError unless there is exactly one label per logit.
+    """
+    probs, labels = _probabilities(logits, labels, temperature)
     parts = " | ".join(f"{label} {prob:.3f}" for label, prob in zip(labels, probs))
     return f"T = {temperature:.2f}: {parts}  (top: {labels[int(probs.argmax())]})"
 
 
+def _probabilities(logits, labels, temperature: float) -> tuple[np.ndarray, list[str]]:
+    """softmax(logits, temperature), once each logit has its own label (a LabelError otherwise)."""
+    from helpers.metrics import softmax
+
+    probs = softmax(logits, temperature)
+    if probs.ndim != 1:
+        raise OptionError(f"logits is one list of numbers, one per label; got shape {probs.shape}.")
+    names = text_labels(labels, "labels", LabelError)
+    if len(names) != len(probs):
+        raise LabelError(
+            f"{len(names)} labels for {len(probs)} logits; give exactly one label per logit, in the same order."
+        )
+    return probs, names
+
+
 def show_temperature(logits, labels, temperature: float) -> None:
-    """Print ``temperature_summary`` and draw the probabilities as bars."""
+    """Print ``temperature_summary`` and draw the probabilities as bars (errors as temperature_summary)."""
     from helpers import plots
     from helpers.metrics import softmax
 
+    logits = list(logits) if _is_iterator(logits) else logits
+    labels = list(labels) if _is_iterator(labels) else labels
     print(temperature_summary(logits, labels, temperature))
     probs = softmax(logits, temperature)
     ax = plots.probability_bars(labels, probs, title=f"Softmax at temperature {temperature:.2f}")
@@ -154,17 +196,33 @@ def temperature_slider(logits, labels, value: float = 1.0):
 
 
 def threshold_summary(confidence, correct, threshold: float) -> str:
-    """One line: how many answers a confidence threshold keeps, and how many of those are right."""
+    """One line: how many answers a confidence threshold keeps, and how many of those are right.
+
+    Raises OptionError for a ``threshold`` that is not a number from 0 to 1, MetricsError for bad confidences.
+    """
     from helpers.metrics import coverage_and_accuracy
 
+    threshold = _threshold(threshold)
+    confidence = list(confidence) if _is_iterator(confidence) else confidence
     coverage, accuracy = coverage_and_accuracy(confidence, correct, threshold)
     kept = round(coverage * len(confidence))
     right = f"{accuracy:.1%} of them right" if kept else "nothing to score"
     return f"threshold {threshold:.2f}: answers {kept} of {len(confidence)} ({coverage:.1%}), {right}"
 
 
+def _threshold(threshold: float) -> float:
+    return real_number(threshold, "threshold", OptionError, minimum=0, maximum=1)
+
+
+def _is_iterator(values: object) -> bool:
+    return isinstance(values, Iterable) and not isinstance(values, (list, tuple, np.ndarray, range, str, bytes))
+
+
 def show_threshold(confidence, correct, threshold: float, label: str | None = None) -> None:
-    """Print ``threshold_summary`` and draw the risk–coverage curve with the threshold's point marked."""
+    """Print ``threshold_summary`` and draw the risk–coverage curve with the threshold's point marked.
+
+    Raises the errors of threshold_summary.
+    """
     from helpers import plots
     from helpers.metrics import coverage_and_accuracy, risk_coverage
 
@@ -215,9 +273,26 @@ def choice_report(
     size: str = "size_mb",
     name: str = "model",
 ) -> str:
-    """In words: which model is best within the limits (helpers.bench.best_model), and which others fit."""
+    """In words: which model is best within the limits (helpers.bench.best_model), and which others fit.
+
+    Raises OptionError for limits that are not numbers (NaN included; infinity means no limit) or column
+    names that are not strings, BenchmarkError for rows that are not dicts with those columns.
+    """
     from helpers.bench import best_model
 
+    for option, value in (
+        ("max_latency_ms", max_latency_ms),
+        ("max_size_mb", max_size_mb),
+        ("min_accuracy", min_accuracy),
+    ):
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+            raise OptionError(f"{option} must be a number (a limit); got {value!r}.")
+    for option, value in (("latency", latency), ("accuracy", accuracy), ("size", size), ("name", name)):
+        if not isinstance(value, str):
+            raise OptionError(f"{option} is the name of a column of the rows, a string; got {value!r}.")
+    if isinstance(rows, (str, bytes)) or not isinstance(rows, Iterable):
+        raise OptionError(f"rows is a list of dicts, one per model; got {type(rows).__name__}.")
+    rows = list(rows)  # read twice below: a generator would be empty the second time
     limits = f"≤ {max_latency_ms:g} ms, ≤ {max_size_mb:g} MB, ≥ {min_accuracy:g} % top-1"
     best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy, size)
     if best is None:
@@ -312,9 +387,15 @@ def show_explanation(
     credit: str = "",
     cache: dict | None = None,
 ) -> None:
-    """Draw the occlusion map of ``target`` over the model's view of ``photo`` (maps kept in ``cache``)."""
+    """Draw the occlusion map of ``target`` over the model's view of ``photo`` (maps kept in ``cache``).
+
+    Raises ExplanationError for a ``patch`` that is not a whole number ≥ 2 (the stride is half of it), an
+    ``alpha`` outside 0 … 1, or a target the model does not have.
+    """
     from helpers import explain, plots
 
+    patch = whole_number(patch, "patch", ExplanationError, minimum=2)
+    alpha = real_number(alpha, "alpha", ExplanationError, minimum=0, maximum=1)
     key = (str(photo), target, patch)
     if cache is not None and key in cache:
         result = cache[key]
@@ -332,9 +413,15 @@ def show_explanation(
 
 
 def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | None = None, top: int = 5):
-    """Pick a photo, one of its top classes, the patch size and the overlay's opacity; see the occlusion map."""
+    """Pick a photo, one of its top classes, the patch size and the overlay's opacity; see the occlusion map.
+
+    Raises OptionError unless ``photos`` is a non-empty dict name → photo and ``top`` a whole number ≥ 1.
+    """
     import ipywidgets as widgets
 
+    if not isinstance(photos, dict) or not photos:
+        raise OptionError(f"photos is a dict name → photo (path or image) with at least one entry; got {photos!r}.")
+    top = whole_number(top, "top", OptionError, minimum=1)
     from helpers.plots import short_label
 
     cache: dict = {}

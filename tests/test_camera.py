@@ -24,9 +24,10 @@ from helpers.camera import (
     next_frame,
     scale_for_model,
     simulate,
+    top_text,
 )
 from helpers.classify import Classifier
-from helpers.errors import HelpersError, TransferError
+from helpers.errors import HelpersError, ImageError, TransferError
 
 
 def test_the_budget_is_the_overviews_33_ms():
@@ -410,3 +411,133 @@ def test_model_menu_switches_the_model_and_the_frame_size(tiny_models, widget):
         model_menu(widget, {})
     box = photo_collector(widget, ("mug", "plant"))
     assert len(box.children) == 3
+
+
+# --------------------------------------------------------------------------- hostile arguments (issue 10)
+
+
+@pytest.mark.parametrize("data", [3, None, "abc", [1, 2, 3]])
+def test_decode_frame_takes_bytes_only(data):
+    with pytest.raises(CameraError, match="data is the frame's bytes"):
+        decode_frame(data, 1, 1, "rgb")
+
+
+def test_decode_frame_takes_every_kind_of_bytes(photo_like):
+    raw = encode_frame(photo_like, "rgb")
+    height, width = photo_like.shape[:2]
+    for data in (raw, bytearray(raw), memoryview(raw)):
+        assert np.array_equal(decode_frame(data, width, height, "rgb"), photo_like)
+    with pytest.raises(CameraError, match="whole numbers"):
+        decode_frame(raw, True, 1, "rgb")
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (("10",), "process_ms must be a number"),
+        ((float("inf"),), "process_ms must be a finite number"),
+        ((float("nan"),), "process_ms must be a finite number"),
+        ((10, 30, float("inf")), "seconds must be a finite number"),
+        ((10, "30"), "camera_fps must be a number"),
+        ((10, True), "camera_fps must be a number"),
+        ((10, 30, 1e9), "at most 1,000,000"),
+    ],
+)
+def test_simulate_refuses_settings_that_are_not_finite_numbers(args, words):
+    with pytest.raises(CameraError, match=words):
+        simulate(*args)
+
+
+@pytest.mark.parametrize("args", [(float("inf"),), ("5",), (5, float("nan"))])
+def test_dropped_per_second_refuses_settings_that_are_not_finite_numbers(args):
+    with pytest.raises(CameraError, match="must be a"):
+        dropped_per_second(*args)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        ((float("nan"), 30, -1), "elapsed_s must be a finite number"),
+        (("1", 30, -1), "elapsed_s must be a number"),
+        ((1.0, "30", -1), "fps must be a number"),
+        ((1.0, float("inf"), -1), "fps must be a finite number"),
+        ((1.0, 30, 1.5), "last must be a whole number"),
+        ((1.0, 30, -2), "last must be a whole number ≥ -1"),
+        ((1.0, 30, -1, 0), "count must be a whole number ≥ 1"),
+        ((1.0, 30, -1, 2.0), "count must be a whole number"),
+    ],
+)
+def test_next_frame_refuses_arguments_of_the_wrong_kind(args, words):
+    with pytest.raises(CameraError, match=words):
+        next_frame(*args)
+
+
+def test_scale_for_model_names_a_size_that_is_not_a_pair(photo_like):
+    with pytest.raises(ImageError, match="size is \\(width, height\\)"):
+        scale_for_model(photo_like, 224)
+
+
+@pytest.mark.parametrize("k", ["3", 2.5, True, None])
+def test_frame_pipeline_refuses_a_bad_k_at_once(k):
+    with pytest.raises(CameraError, match="k is how many answers"):
+        FramePipeline(_SlowModel(0), k=k)
+
+
+def test_frame_pipeline_takes_a_numpy_whole_number_for_k(photo_like):
+    pipeline = FramePipeline(_SlowModel(0), k=np.int64(1))
+    pairs, _, _ = pipeline.classify(scale_for_model(photo_like, (16, 16)))
+    assert pairs == [("x", 0.75)]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "words"),
+    [
+        ((None, None), {}, CameraError, "images is a list"),
+        (("cat.jpg", ["a"]), {}, CameraError, "images is a list"),
+        (([Image.new("RGB", (4, 4))], "a"), {}, CameraError, "names is a list"),
+        (([Image.new("RGB", (4, 4))], [1]), {}, CameraError, "names holds one string"),
+        (([Image.new("RGB", (4, 4))], ["a"]), {"fps": float("inf")}, CameraError, "fps must be a finite number"),
+        (([Image.new("RGB", (4, 4))], ["a"]), {"seconds_per_photo": "1"}, CameraError, "seconds_per_photo must be"),
+        (([Image.new("RGB", (4, 4))], ["a"]), {"size": 80}, ImageError, "size is"),
+    ],
+)
+def test_a_clip_refuses_arguments_of_the_wrong_kind(args, kwargs, error, words):
+    with pytest.raises(error, match=words):
+        RecordedClip(*args, **kwargs)
+
+
+def test_a_clip_takes_generators_and_refuses_a_bool_frame_number():
+    clip = RecordedClip((Image.new("RGB", (8, 8), c) for c in ("red", "blue")), iter(["r", "b"]), size=(8, 8))
+    assert clip.names == ["r", "b"] and len(clip.images) == 2
+    with pytest.raises(CameraError, match="Frame True does not exist"):
+        clip.frame(True)
+    with pytest.raises(CameraError, match="names is a list"):
+        RecordedClip.from_assets("images/cat.bmp")
+
+
+@pytest.mark.parametrize("pairs", [None, "tabby", [("tabby", float("nan"))], [("tabby",)], [(1, 0.5)]])
+def test_top_text_refuses_what_classify_does_not_return(pairs):
+    with pytest.raises(CameraError, match="pairs"):
+        top_text(pairs)
+
+
+def test_frame_log_refuses_arguments_of_the_wrong_kind():
+    with pytest.raises(CameraError, match="maxlen"):
+        FrameLog(2.5)
+    log = FrameLog()
+    with pytest.raises(CameraError, match="timing is a FrameTiming"):
+        log.add({"capture_ms": 1})
+    with pytest.raises(CameraError, match="finite and ≥ 0"):
+        log.add(FrameTiming(0, "1", 1, 1, 1, 1))
+    log.add(FrameTiming(0, 1, 1, 1, 1, 1, done_s=0.0))
+    with pytest.raises(CameraError, match="budget_ms must be a finite number"):
+        log.within_budget(float("nan"))
+
+
+def test_replay_refuses_what_is_not_a_clip_or_a_pipeline():
+    with pytest.raises(CameraError, match="clip is a RecordedClip"):
+        camera.replay(None, FramePipeline(_SlowModel(0)), progress=False)
+    with pytest.raises(CameraError, match="pipeline is a FramePipeline"):
+        camera.replay(_clip(), _SlowModel(0), progress=False)
+    with pytest.raises(CameraError, match="seconds must be a finite number"):
+        camera.replay(_clip(), FramePipeline(_SlowModel(0)), seconds=float("inf"), progress=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import MetadataError, ModelError, OptionError
+from helpers import ImageError, LabelError, MetadataError, ModelError, OptionError
 from helpers.classify import Classifier
 from helpers.detection import Detection, boxes_to_pixels, count_by_label, describe, detect
 
@@ -89,3 +89,79 @@ def test_iou():
     assert iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
     assert iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
     assert iou((0, 0, 0, 0), (0, 0, 0, 0)) == 0.0
+
+
+# --------------------------------------------------------------------------- hostile arguments (issue 10)
+
+
+def test_given_labels_must_match_the_label_map(task_models, wide_image):
+    with pytest.raises(LabelError, match="labels has 2 names but the label map .* has 3"):
+        detect(task_models["detector"], wide_image, labels=["cat", "dog"], score_threshold=0.0)
+
+
+def test_without_a_label_map_a_class_beyond_the_labels_is_refused(task_models, wide_image, monkeypatch):
+    import helpers.detection
+
+    monkeypatch.setattr(helpers.detection, "_metadata_label_count", lambda model: None)
+    assert [
+        d.label for d in detect(task_models["detector"], wide_image, labels=["a", "b", "c"], score_threshold=0)
+    ] == [
+        "a",
+        "b",
+        "c",
+    ]
+    with pytest.raises(LabelError, match="class number 1 but labels has only 1 names"):
+        detect(task_models["detector"], wide_image, labels=["a"], score_threshold=0.0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "words"),
+    [
+        ({"corners": [[float("nan"), 0, 1, 1]]}, OptionError, "corners hold NaN"),
+        ({"corners": [[0, 0, float("inf"), 1]]}, OptionError, "corners hold NaN or infinite"),
+        ({"pixel_size": (0, 0)}, ImageError, "pixel_size is"),
+        ({"pixel_size": 300}, ImageError, "pixel_size is"),
+        ({"order": (0, 1, 2)}, OptionError, "permutation of"),
+        ({"order": (0, 1, 2, 7)}, OptionError, "each entry of order must be a whole number from 0 to 3"),
+        ({"order": (0, 1, 1, 2)}, OptionError, "permutation of"),
+        ({"order": (0, 1, 2, 3.0)}, OptionError, "each entry of order must be a whole number"),
+        ({"order": "0123"}, OptionError, "order is four positions"),
+    ],
+)
+def test_boxes_to_pixels_refuses_what_it_cannot_map(kwargs, error, words):
+    arguments = {"corners": [[0, 0, 1, 1]], "image_size": (100, 100)} | kwargs
+    with pytest.raises(error, match=words):
+        boxes_to_pixels(**arguments)
+
+
+def test_boxes_to_pixels_accepts_a_list_order_and_no_boxes():
+    assert boxes_to_pixels([[0, 0, 0.5, 1]], (100, 100), order=[0, 1, 2, 3]) == [(0, 0, 50, 100)]
+    assert boxes_to_pixels(np.zeros((0, 4)), (100, 100)) == []
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "words"),
+    [
+        ((0, 0, -10, -10), (-10, -10, 10, 10), "a is .* width and height ≥ 0"),
+        ((0, 0, 10, 10), (0, 0, 5, -1), "b is .* width and height ≥ 0"),
+        ((0, 0, float("nan"), 10), (0, 0, 10, 10), "a holds NaN"),
+    ],
+)
+def test_iou_refuses_boxes_of_negative_or_unknown_size(a, b, words):
+    from helpers.detection import iou
+
+    with pytest.raises(OptionError, match=words):
+        iou(a, b)
+
+
+@pytest.mark.parametrize("function", [count_by_label, describe])
+@pytest.mark.parametrize("bad", [None, 3, "person"])
+def test_none_is_not_an_empty_list_of_detections(function, bad):
+    with pytest.raises(OptionError, match="takes the list detect"):
+        function(bad)
+
+
+def test_a_generator_of_detections_is_read_once(task_models, wide_image):
+    everything = detect(task_models["detector"], wide_image, score_threshold=0.0)
+    assert count_by_label(d for d in everything) == {"person": 1, "cat": 1, "dog": 1}
+    assert describe(d for d in everything) == "3 objects: 1 person, 1 cat, 1 dog"

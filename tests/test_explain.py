@@ -103,6 +103,8 @@ def test_map_helpers(quadrant_models, two_squares):
         ({"stride": 40}, "stride", "at most 32"),
         ({"fill": 300}, "fill", "0–255"),
         ({"fill": (1, 2)}, "fill", "(R, G, B)"),
+        ({"fill": "grey"}, "fill", "0–255"),
+        ({"fill": [1, [2, 3]]}, "fill", "(R, G, B)"),
     ],
 )
 def test_bad_settings_name_the_argument_and_the_fix(quadrant_models, two_squares, kwargs, argument, fix):
@@ -367,3 +369,70 @@ def test_checks_accept_every_form_of_a_right_answer(quadrant_models, two_squares
         assert check_rank_correlation(answer, a, b)
     pearson = np.corrcoef(a.ravel(), b.ravel())[0, 1]
     assert not check_rank_correlation(pearson, a, b) and "Pearson" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------- hostile arguments (issue 10)
+
+
+@pytest.mark.parametrize("cells", [0, 500, 2.5, True])
+def test_edge_map_refuses_a_grid_it_cannot_draw(two_squares, cells):
+    with pytest.raises(ExplanationError, match="cells must be a whole number from 1 to 32"):
+        explain.edge_map(two_squares, (32, 32), cells=cells)
+
+
+def test_edge_map_keeps_the_largest_grid_it_can(two_squares):
+    assert explain.edge_map(two_squares, (32, 32), cells=32).shape == (32, 32)
+
+
+@pytest.mark.parametrize("box", [(0.5, 0.5, 10.9, 10.9), (0, 0, 0.5, 0.5), (0, 0, float("nan"), 4), (0, 0, True, 4)])
+def test_a_fractional_box_is_refused_not_truncated(box):
+    with pytest.raises(ExplanationError, match="box: expected"):
+        explain.box_area(box, (224, 224))
+
+
+def test_a_box_of_whole_floats_is_the_same_box():
+    assert explain.box_area((56.0, 8.0, 156.0, 216.0), (224, 224)) == explain.box_area((56, 8, 156, 216), (224, 224))
+    assert explain.box_area(np.array([0, 0, 112, 224]), (224, 224)) == 0.5
+
+
+@pytest.mark.parametrize("bad", [np.array([1, 2, np.nan]), np.array([1, np.inf, 3]), ["a", "b", "c"]])
+def test_rank_correlation_refuses_maps_that_are_not_finite(bad):
+    with pytest.raises(ExplanationError, match="^a "):
+        explain.rank_correlation(bad, np.array([1.0, 2, 3]))
+    with pytest.raises(ExplanationError, match="^values "):
+        explain.ranks(bad)
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda: explain.grid_edges(10, 0), "stride must be a whole number ≥ 1"),
+        (lambda: explain.grid_edges(10.5, 2), "size must be a whole number"),
+        (lambda: explain.random_order((2, 2), 1.5), "seed must be a whole number"),
+        (lambda: explain.random_order(4, 0), "shape: expected"),
+        (lambda: explain.occluded_images([[1, 2]], 2, 2), "pixels: expected an"),
+        (lambda: explain.pool_cells(np.ones((4, 4)), np.array([0, 2, 9]), np.array([0, 4])), "row_edges: expected"),
+        (lambda: explain.pool_cells(np.full((2, 2), np.nan), np.array([0, 2]), np.array([0, 2])), "values holds NaN"),
+        (lambda: explain.randomize_top_layers(None, 1.5), "count must be a whole number"),
+        (lambda: explain.box_area((0, 0, 2, 2), (0, 4)), "input_size is"),
+        (lambda: explain.model_pixels(np.zeros((4, 4, 3), np.uint8), 32), "input_size is"),
+    ],
+)
+def test_map_helpers_refuse_arguments_of_the_wrong_kind(call, words):
+    with pytest.raises(HelpersError, match=words):
+        call()
+
+
+def test_deletion_helpers_refuse_bad_counts(quadrant_models, two_squares):
+    classifier = Classifier(quadrant_models["float"], LABELS)
+    result = explain.occlusion(classifier, two_squares, 0, patch=8, stride=8)
+    with pytest.raises(ExplanationError, match="repeats must be a whole number ≥ 1"):
+        explain.random_deletion_area(classifier, two_squares, result, repeats=0)
+    with pytest.raises(ExplanationError, match="steps:"):
+        explain.deletion_curve(classifier, two_squares, result, steps=True)
+    with pytest.raises(ExplanationError, match="explanation: expected an Explanation"):
+        explain.deletion_curve(classifier, two_squares, result.values)
+    with pytest.raises(ExplanationError, match="order holds NaN"):
+        explain.deletion_curve(classifier, two_squares, result, order=np.full(result.shape, np.nan))
+    with pytest.raises(ExplanationError, match="max_correlation must be a number from -1 to 1"):
+        explain.sanity_checks(lambda m, t: result, classifier, classifier, two_squares, 0, 1, max_correlation=2)

@@ -130,9 +130,7 @@ def test_segmentation_overlay_legend_lists_present_classes_with_shares():
 @pytest.mark.parametrize(
     ("function", "args", "named"),
     [
-        (plots.probability_bars, (["a", "b"], ["x", "y"]), "probs=list"),
         (plots.latency_histogram, (["fast", "slow"],), "times_ms=list"),
-        (plots.size_bars, (["a"], ["big"]), "sizes_bytes=list"),
         (plots.probability_bars, (["a"],), "probability_bars(labels: Sequence[str], probs: Sequence[float]"),
     ],
 )
@@ -195,3 +193,78 @@ def test_pareto_labels_of_close_models_do_not_overlap():
     labels = [t for t in ax.texts if "MB)" in t.get_text()]
     assert plots.text_overlaps(ax.figure) == [] and len(labels) == 3
     plt.close(ax.figure)
+
+
+# --------------------------------------------------------------------------- hostile arguments (issue 10)
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    ("call", "words"),
+    [
+        (lambda: plots.probability_bars(["a", "b"], [NAN, 0.5]), "probs holds NaN"),
+        (lambda: plots.probability_bars(["a", "b"], ["x", "y"]), "probs must hold numbers"),
+        (lambda: plots.probability_bars("ab", [0.5, 0.5]), "labels is a list of label strings"),
+        (lambda: plots.markdown_table(["a", "b"], [[1, 2]], align="lx"), "align is one letter per column.*'lx'"),
+        (lambda: plots.markdown_table(["a", "b"], [[1, 2]], align=["l", "r"]), "align is one letter per column"),
+        (lambda: plots.top_k_bars([("tabby", NAN)]), "the probability of 'tabby' must be a finite number"),
+        (lambda: plots.top_k_alt(None, "t"), "pairs is a list of"),
+        (lambda: plots.probability_table([("tabby", "0.5")]), "the probability of 'tabby' must be a number"),
+        (lambda: plots.probability_table([("tabby", 0.5)], digits=2.5), "digits must be a whole number"),
+        (lambda: plots.short_label(None), "label must be a string"),
+        (lambda: plots.short_label("tabby", 0), "width must be a whole number ≥ 2"),
+        (lambda: plots.size_bars(["a"], ["big"]), "sizes_bytes must hold numbers"),
+        (lambda: plots.size_bars(["a"], [4.7]), "sizes_bytes must hold whole numbers"),
+        (lambda: plots.size_bars(["a"], [100], reference=0), "reference must be a number > 0"),
+        (lambda: plots.latency_histogram([1.0, NAN]), "times_ms holds NaN"),
+        (lambda: plots.latency_histogram([1.0, 2.0], bins=2.5), "bins must be a whole number"),
+        (lambda: plots.error_histogram([0.1], bound=-1), "bound must be a number > 0"),
+        (lambda: plots.temperature_curves([1, 2], ["a", "b"], temperatures=[0, 1]), "temperatures must all be above 0"),
+        (lambda: plots.temperature_curves([1, NAN], ["a", "b"]), "logits holds NaN"),
+        (lambda: plots.risk_coverage_curve([0.5, 1.0], [1.0, NAN]), "accuracy holds NaN"),
+        (lambda: plots.risk_coverage_curve([0.5, 1.0], [1.0, 0.5], chosen=0.5), "chosen is one point"),
+        (lambda: plots.grouped_bars(["x"], {"m": [NAN]}, "t", "y"), "series\\['m'\\] holds NaN"),
+        (lambda: plots.pareto_chart(["m"], [0.0], [70.0], [1.0]), "latency_ms must all be above 0"),
+        (lambda: plots.pareto_chart(["m"], [5.0], [70.0], [1.0], budget_ms="33"), "budget_ms must be a number"),
+        (lambda: plots.interval_chart(["m"], [70.0], [NAN], [75.0]), "lows holds NaN"),
+        (lambda: plots.stage_breakdown({"m": {"invoke": 5.0}}, budget_ms="33"), "budget_ms must be a number"),
+        (lambda: plots.stage_breakdown({"m": {"invoke": -5.0}}, budget_ms=33), "stage_ms\\['m'\\] must hold values"),
+        (lambda: plots.randomization_chart(["a"], {"m": [0.5]}, threshold=2), "threshold must be a number from -1"),
+        (lambda: plots.confusion_heatmap([[1, NAN], [0, 1]], ["a", "b"]), "matrix holds NaN"),
+        (lambda: plots.wrap_credit("credit", 0), "width_in must be a number > 0"),
+        (lambda: plots.wrap_credit(None, 3.0), "text must be a string"),
+        (lambda: plots.show_photos([np.zeros((2, 2, 3))], ["a"], columns=1.5), "columns must be a whole number"),
+        (lambda: plots.show(plt.figure(), alt=5), "alt must be a string"),
+    ],
+)
+def test_bad_values_are_refused_not_drawn(call, words):
+    with pytest.raises(PlotError, match=words):
+        call()
+    plt.close("all")
+
+
+@pytest.mark.parametrize(
+    ("mask", "words"),
+    [
+        (np.array([[0, -1]]), "mask must hold values from 0 to 2"),
+        (np.array([[0, 3]]), "mask must hold values from 0 to 2"),
+        (np.array([[0.0, 1.5]]), "mask must hold whole numbers"),
+        (np.array([[0.0, 1.0]]), "mask holds class indices"),
+    ],
+)
+def test_a_segmentation_mask_of_anything_but_class_indices_is_refused(mask, words):
+    from PIL import Image
+
+    with pytest.raises(PlotError, match=words):
+        plots.segmentation_overlay(Image.new("RGB", (2, 1)), mask, ["a", "b", "c"])
+    plt.close("all")
+
+
+def test_odd_but_clear_arguments_draw_as_before():
+    ax = plots.probability_bars(np.array(["a", "b"]), (p for p in (0.25, 0.75)))
+    assert [round(bar.get_height(), 2) for bar in ax.patches] == [0.25, 0.75]
+    ax = plots.size_bars(["a"], [np.float64(2_000_000.0)], reference=1_000_000)
+    assert [t.get_text() for t in ax.texts] == ["2.00 MB  (×2.00)"]
+    assert str(plots.markdown_table(("a", "b"), [[1, 2]], align="cr").data).splitlines()[1] == "|:-:|--:|"
+    plt.close("all")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import LabelError, MetadataError, ModelError, segmentation
+from helpers import LabelError, MetadataError, ModelError, OptionError, segmentation
 from helpers.segmentation import Segmentation, segment, upsample_argmax
 
 
@@ -80,3 +80,34 @@ def test_upsample_argmax_matches_a_direct_computation(monkeypatch):
 def test_shares_of_an_empty_class_are_left_out():
     result = Segmentation(np.array([[0, 0], [2, 2]], dtype=np.uint8), ["a", "b", "c"])
     assert result.shares() == {"a": 0.5, "c": 0.5}
+
+
+# --------------------------------------------------------------------------- hostile arguments (issue 10)
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])
+def test_scores_that_are_not_finite_are_refused(bad):
+    scores = np.zeros((2, 2, 3))
+    scores[0, 0, 1] = bad
+    with pytest.raises(OptionError, match="scores hold NaN or infinite"):
+        upsample_argmax(scores, (4, 4))
+
+
+def test_scores_that_are_not_numbers_are_refused():
+    with pytest.raises(OptionError, match="scores are a .* array of numbers"):
+        upsample_argmax([[["a", "b"]]], (4, 4))
+
+
+@pytest.mark.parametrize(
+    ("mask", "words"),
+    [
+        (np.full((2, 2), -1), "negative number"),
+        (np.full((2, 2), 0.5), "class indices .* got an array of float64"),
+        (np.array([["a"]]), "class indices"),
+    ],
+)
+def test_a_mask_of_anything_but_class_indices_is_refused(mask, words):
+    with pytest.raises(LabelError, match=words):
+        Segmentation(mask, ["a"]).shares()
+    with pytest.raises(LabelError, match=words):
+        Segmentation(mask, ["a"]).describe()

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from helpers import widgets
+from helpers.errors import ImageError, LabelError, OptionError
 from helpers.metrics import MetricsError
 
 LABELS = ["rabbit", "hamster", "dog"]
@@ -97,3 +98,91 @@ def test_the_temperature_label_has_room():
     box = widgets.temperature_slider(LOGITS, LABELS)
     assert box.children[0].style.description_width == "7em"
     assert repr(box).startswith("[Temperature slider")
+
+
+# --------------------------------------------------------------------------- hostile arguments (issue 10)
+
+
+@pytest.mark.parametrize(("logits", "labels"), [([3, 2, 1], ["a", "b"]), ([1, 2, 3], ["a", "b"]), ([1, 2], LABELS)])
+def test_temperature_summary_needs_one_label_per_logit(logits, labels):
+    with pytest.raises(LabelError, match=f"{len(labels)} labels for {len(logits)} logits"):
+        widgets.temperature_summary(logits, labels, 1.0)
+
+
+def test_temperature_summary_refuses_a_label_file_path_and_takes_generators():
+    with pytest.raises(LabelError, match="labels is a list of label strings"):
+        widgets.temperature_summary([1, 2, 3], "abc", 1.0)
+    expected = widgets.temperature_summary(LOGITS, LABELS, 1.0)
+    assert widgets.temperature_summary(LOGITS, (label for label in LABELS), 1.0) == expected
+
+
+@pytest.mark.parametrize("threshold", [float("nan"), "0.5", 1.5, -0.1, None])
+def test_threshold_summary_refuses_a_threshold_that_is_not_a_fraction(threshold):
+    with pytest.raises(OptionError, match="threshold must be a"):
+        widgets.threshold_summary([0.9, 0.2], [1, 0], threshold)
+
+
+ROWS = [
+    {"model": "m", "latency_ms": 5, "top1": 70, "size_mb": 1},
+    {"model": "n", "latency_ms": 6, "top1": 60, "size_mb": 1},
+]
+
+
+@pytest.mark.parametrize(
+    ("args", "kwargs", "words"),
+    [
+        (("10", 5, 50), {}, "max_latency_ms must be a number"),
+        ((10, float("nan"), 50), {}, "max_size_mb must be a number"),
+        ((10, 5, None), {}, "min_accuracy must be a number"),
+        ((10, 5, 50), {"accuracy": 1}, "accuracy is the name of a column"),
+    ],
+)
+def test_choice_report_refuses_limits_that_are_not_numbers(args, kwargs, words):
+    with pytest.raises(OptionError, match=words):
+        widgets.choice_report(ROWS, *args, **kwargs)
+
+
+def test_choice_report_reads_a_generator_of_rows_like_a_list():
+    expected = widgets.choice_report(ROWS, 10, 5, 50)
+    assert "Also within the limits: n." in expected
+    assert widgets.choice_report((row for row in ROWS), 10, 5, 50) == expected
+    assert widgets.choice_report(ROWS, float("inf"), float("inf"), 0).startswith("Best within ≤ inf ms")
+
+
+@pytest.fixture
+def classifier(tiny_models):
+    from helpers.classify import Classifier
+
+    return Classifier(tiny_models["float"], ["red", "green", "blue"])
+
+
+@pytest.mark.parametrize("data", [None, 5, 2.5, ["bytes"]])
+def test_upload_report_takes_the_photos_bytes(classifier, data):
+    with pytest.raises(ImageError, match="data is the uploaded photo's bytes"):
+        widgets.upload_report(classifier, data)
+
+
+def test_upload_report_reads_a_path_like_the_bytes(classifier, tmp_path):
+    from PIL import Image
+
+    path = tmp_path / "red.png"
+    Image.new("RGB", (40, 30), (220, 10, 10)).save(path)
+    from_bytes = widgets.upload_report(classifier, path.read_bytes())[1:]
+    assert widgets.upload_report(classifier, str(path))[1:] == from_bytes
+    assert widgets.upload_report(classifier, path)[1:] == from_bytes
+    assert widgets.upload_report(classifier, bytearray(path.read_bytes()))[1:] == from_bytes
+
+
+def test_explanation_helpers_refuse_settings_of_the_wrong_kind(classifier):
+    from helpers import ExplanationError
+
+    with pytest.raises(ExplanationError, match="patch must be a whole number ≥ 2"):
+        widgets.show_explanation(classifier, np.zeros((32, 32, 3), np.uint8), 0, patch="16")
+    with pytest.raises(ExplanationError, match="alpha must be a number from 0 to 1"):
+        widgets.show_explanation(classifier, np.zeros((32, 32, 3), np.uint8), 0, patch=16, alpha=2)
+    with pytest.raises(OptionError, match="photos is a dict"):
+        widgets.explanation_explorer(classifier, ["a.jpg"])
+    with pytest.raises(OptionError, match="top must be a whole number"):
+        widgets.explanation_explorer(classifier, {"a": np.zeros((32, 32, 3), np.uint8)}, top=0)
+    with pytest.raises(OptionError, match="function is called"):
+        widgets.run_on_change(__import__("ipywidgets").IntSlider(), None)
