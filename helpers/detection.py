@@ -20,7 +20,7 @@ import numpy as np
 from helpers.arguments import finite_array, whole_number
 from helpers.classify import check_max_results, check_score_threshold, model_labels
 from helpers.errors import LabelError, MetadataError, ModelError, OptionError
-from helpers.images import ImageSource, check_size, load_image
+from helpers.images import ImageSource, Normalization, check_size, load_image
 from helpers.metadata import ModelMetadata
 from helpers.model import LiteRTModel
 
@@ -139,17 +139,20 @@ def detect(
     score_threshold: float = 0.5,
     labels: Sequence[str] | None = None,
     num_threads: int | None = None,
+    mean: Normalization | None = None,
+    std: Normalization | None = None,
 ) -> list[Detection]:
     """Detected objects in ``image``, best first: Detection(label, score, box=(x, y, width, height)) in its pixels.
 
     The whole photo is resized to the model's input (no crop, so every part of it can be found); labels
-    come from the model's metadata unless given. Introduced in notebook 01, section 8.
-    Raises OptionError for a bad max_results or score_threshold, and LabelError for given labels whose
+    come from the model's metadata unless given, and so does a float32 input's normalization (else
+    MobileNet's 127.5/127.5; ``mean``/``std`` override it, as for every LiteRT model).
+    Introduced in notebook 01, section 8. Raises OptionError for a bad max_results, score_threshold or mean/std, and LabelError for given labels whose
     number differs from the metadata's label map (or, without one, that have no name for a detected class).
     """
     max_results = check_max_results(max_results)
     threshold = check_score_threshold(score_threshold)
-    model = _Detector(model_path, num_threads)
+    model = _Detector(model_path, num_threads, mean=mean, std=std)
     given = labels is not None
     labels, metadata, outputs = model_labels(model, labels), model.metadata, model.outputs
     expected = _metadata_label_count(model) if given else None

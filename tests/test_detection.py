@@ -165,3 +165,20 @@ def test_a_generator_of_detections_is_read_once(task_models, wide_image):
     everything = detect(task_models["detector"], wide_image, score_threshold=0.0)
     assert count_by_label(d for d in everything) == {"person": 1, "cat": 1, "dog": 1}
     assert describe(d for d in everything) == "3 objects: 1 person, 1 cat, 1 dog"
+
+
+def test_detect_takes_a_normalization_like_every_litert_model(task_models, wide_image, monkeypatch):
+    from helpers import model as model_module
+
+    seen = []
+    real = model_module.choose_normalization
+
+    def spy(mean, std, metadata, input_details):
+        seen.append((mean, std))
+        return real(mean, std, metadata, input_details)
+
+    monkeypatch.setattr(model_module, "choose_normalization", spy)
+    assert [d.label for d in detect(task_models["detector"], wide_image, mean=0.0, std=255.0)] == ["person", "cat"]
+    assert seen == [(0.0, 255.0)]
+    with pytest.raises(OptionError, match="Give both mean and std"):
+        detect(task_models["detector"], wide_image, mean=0.0)
