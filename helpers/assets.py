@@ -86,7 +86,7 @@ _sleep, _clock = time.sleep, time.monotonic  # tests make waiting instant
 
 @dataclass(frozen=True)
 class Asset:
-    """One row of the registry."""
+    """One row of the registry. Raises nothing (a dataclass; names are checked when the registry is read)."""
 
     name: str
     sha256: str
@@ -96,13 +96,16 @@ class Asset:
 
     @property
     def group(self) -> str:
-        """The top-level folder of the name (models, images, ...)."""
+        """The top-level folder of the name (models, images, ...). Raises nothing."""
         return self.name.split("/", 1)[0]
 
 
 @dataclass(frozen=True)
 class Archive:
-    """One pinned archive (a zip of a commit) that holds the files whose URLs start with ``prefix``."""
+    """One pinned archive (a zip of a commit) that holds the files whose URLs start with ``prefix``.
+
+    Raises nothing (a dataclass).
+    """
 
     url: str
     prefix: str
@@ -114,7 +117,7 @@ class Archive:
 
 
 def registry_path() -> Path:
-    """Where the registry file lives: data/assets.tsv, installed as ``helpers.data``."""
+    """Where the registry file lives: data/assets.tsv, installed as ``helpers.data``. Raises nothing."""
     return data_file("assets.tsv")
 
 
@@ -134,7 +137,10 @@ def data_file(filename: str) -> Path:
 
 
 def check_name(name: object) -> str:
-    """``name`` if it is a safe registry name (relative, ``/``-separated, no ``..``); AssetError otherwise."""
+    """``name`` if it is a safe registry name (relative, ``/``-separated, no ``..``); AssetError otherwise.
+
+    Raises AssetError for a path object, a non-string, or an empty, absolute, backslashed or ``..`` name.
+    """
     if isinstance(name, PurePath):
         raise AssetError(
             f"fetch() takes a registry name as a string, like 'images/cat.bmp', not a path ({name}). "
@@ -198,13 +204,19 @@ def read_registry_file(path: Path) -> dict[str, Asset]:
 
 @lru_cache(maxsize=1)
 def registry() -> dict[str, Asset]:
-    """All registered assets, keyed by name."""
+    """All registered assets, keyed by name.
+
+    Raises AssetError when data/assets.tsv cannot be read or has a bad row (see ``read_registry_file``).
+    """
     return read_registry_file(registry_path())
 
 
 @lru_cache(maxsize=1)
 def archives() -> list[Archive]:
-    """The pinned archives of data/archives.tsv that large groups are fetched from."""
+    """The pinned archives of data/archives.tsv that large groups are fetched from.
+
+    Raises AssetError when data/archives.tsv cannot be read or has too few columns.
+    """
     path = data_file("archives.tsv")
     return [Archive(r[0], r[1], int(r[2]), r[3]) for _, r in _rows(path, ARCHIVE_COLUMNS)] if path.exists() else []
 
@@ -242,7 +254,10 @@ def _check_workers(workers: object) -> int:
 
 
 def lookup(name: str) -> Asset:
-    """The registry entry for ``name``, or an AssetError that suggests close names."""
+    """The registry entry for ``name``, or an AssetError that suggests close names.
+
+    Raises AssetError for a name that is not valid (see ``check_name``) or not registered, or an unreadable registry.
+    """
     entries = registry()
     if check_name(name) in entries:
         return entries[name]
@@ -252,7 +267,10 @@ def lookup(name: str) -> Asset:
 
 
 def names(group: str | None = None) -> list[str]:
-    """Registered names, optionally only those of one group (e.g. ``"models"``)."""
+    """Registered names, optionally only those of one group (e.g. ``"models"``).
+
+    Raises AssetError for a group not in GROUPS, or an unreadable registry.
+    """
     if group is not None and group not in GROUPS:
         raise AssetError(f"Unknown asset group {group!r}; choose one of {', '.join(GROUPS)}.")
     return sorted(n for n, a in registry().items() if group is None or a.group == group)
@@ -262,7 +280,10 @@ def names(group: str | None = None) -> list[str]:
 
 
 def cache_dir() -> Path:
-    """The cache folder: ``$CLASSROOM_CACHE_DIR`` (must be absolute) or a per-user cache folder."""
+    """The cache folder: ``$CLASSROOM_CACHE_DIR`` (must be absolute) or a per-user cache folder.
+
+    Raises AssetError when ``$CLASSROOM_CACHE_DIR`` is a relative path.
+    """
     env = os.environ.get(CACHE_ENV)
     if env:
         path = Path(env).expanduser()
@@ -284,7 +305,10 @@ def _absolute(path: str) -> Path:
 
 
 def mirror_dir() -> Path | None:
-    """The mirror folder from ``$CLASSROOM_ASSET_MIRROR`` (a relative path is resolved once), or None."""
+    """The mirror folder from ``$CLASSROOM_ASSET_MIRROR`` (a relative path is resolved once), or None.
+
+    Raises nothing.
+    """
     env = os.environ.get(MIRROR_ENV)
     return _absolute(env) if env else None
 
@@ -890,7 +914,11 @@ def photo_credit(name: str) -> str:
 
 
 def availability() -> str | None:
-    """None if assets can be fetched here; otherwise the reason they cannot."""
+    """None if assets can be fetched here; otherwise the reason they cannot.
+
+    Raises AssetError for a relative ``$CLASSROOM_CACHE_DIR`` or an unreadable registry; no network is an answer, not an
+    error.
+    """
     mirror = mirror_dir()
     if mirror is not None and (mirror / "MANIFEST.tsv").exists():
         return None
@@ -969,7 +997,11 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry point (prefetch, fetch, verify, registry); 1 if files fail, 2 for a bad name or file."""
+    """Command-line entry point (prefetch, fetch, verify, registry); 1 if files fail, 2 for a bad name or file.
+
+    Raises nothing for a bad name, file or download: the AssetError is printed and becomes exit status 1 or 2 (argparse
+    exits with status 2 for bad usage).
+    """
     parser = argparse.ArgumentParser(prog="python -m helpers.assets", description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     pre = sub.add_parser("prefetch", help="download (or copy from the mirror) into the cache")

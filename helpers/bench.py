@@ -32,7 +32,10 @@ from helpers.model import available_cpus, load_interpreter
 
 @dataclass(frozen=True)
 class Latency:
-    """The timed ``invoke`` calls of one model at one thread count (milliseconds)."""
+    """The timed ``invoke`` calls of one model at one thread count (milliseconds).
+
+    Raises nothing of its own (a dataclass; nothing is checked when it is built).
+    """
 
     model: str
     num_threads: int
@@ -41,36 +44,45 @@ class Latency:
 
     @property
     def repeats(self) -> int:
-        """How many calls were timed."""
+        """How many calls were timed. Raises nothing."""
         return int(self.times_ms.size)
 
     @property
     def median_ms(self) -> float:
-        """The median time of one ``invoke``: a typical frame."""
+        """The median time of one ``invoke``: a typical frame.
+
+        Raises what ``percentile`` raises (BenchmarkError) for timings that are empty, negative or not finite.
+        """
         return percentile(self.times_ms, 50)
 
     @property
     def p90_ms(self) -> float:
-        """The 90th percentile: 9 calls in 10 were at least this fast."""
+        """The 90th percentile: 9 calls in 10 were at least this fast.
+
+        Raises what ``percentile`` raises (BenchmarkError) for timings that are empty, negative or not finite.
+        """
         return percentile(self.times_ms, 90)
 
     @property
     def mean_ms(self) -> float:
-        """The mean time (sensitive to the occasional slow call)."""
+        """The mean time (sensitive to the occasional slow call). Raises nothing of its own."""
         return float(np.mean(self.times_ms))
 
     @property
     def min_ms(self) -> float:
-        """The fastest call."""
+        """The fastest call. Raises nothing of its own."""
         return float(np.min(self.times_ms))
 
     @property
     def fps(self) -> float:
-        """Frames per second at the median latency (model only, no camera or preprocessing)."""
+        """Frames per second at the median latency (model only, no camera or preprocessing).
+
+        Raises what ``median_ms`` raises (BenchmarkError).
+        """
         return 1000.0 / self.median_ms
 
     def summary(self) -> dict[str, object]:
-        """The figures as a dict (one table row)."""
+        """The figures as a dict (one table row). Raises what ``median_ms`` and ``p90_ms`` raise (BenchmarkError)."""
         return {
             "model": self.model,
             "threads": self.num_threads,

@@ -35,7 +35,11 @@ def _number(content: Mapping, key: str) -> float:
 
 
 class CameraWidget(anywidget.AnyWidget):
-    """Webcam → model → top-3 beside the video, with fps and the five stages against the 33 ms budget."""
+    """Webcam → model → top-3 beside the video, with fps and the five stages against the 33 ms budget.
+
+    Raises CameraError (from ``helpers.camera.FramePipeline``) for a model without ``input_details``, ``labels`` and
+    ``run``, one whose input is not an image (1, H, W, 3), or a ``k`` below 1.
+    """
 
     _esm = HERE / "camera_widget.js"
     _css = HERE / "camera_widget.css"
@@ -61,7 +65,10 @@ class CameraWidget(anywidget.AnyWidget):
         return "[Live camera widget: run this notebook and press Start camera to classify what it sees]"
 
     def set_model(self, model: LiveModel, name: str = "") -> None:
-        """Classify the next frames with ``model`` (frames are then scaled to its input size); clears the timings."""
+        """Classify the next frames with ``model`` (frames are then scaled to its input size); clears the timings.
+
+        Raises CameraError as the constructor does (a model the camera cannot run).
+        """
         self.pipeline = FramePipeline(model, self.k)
         self.timings = FrameLog()
         self._pending.clear()
@@ -69,14 +76,20 @@ class CameraWidget(anywidget.AnyWidget):
         self.model_name = name or getattr(getattr(model, "model_path", None), "name", type(model).__name__)
 
     def capture_next(self, label: str) -> None:
-        """Keep the next frame from the camera as a training photo of class ``label`` (in memory only)."""
+        """Keep the next frame from the camera as a training photo of class ``label`` (in memory only).
+
+        Raises CameraError for an empty ``label``.
+        """
         label = str(label).strip()
         if not label:
             raise CameraError("Give the class a name before capturing a photo of it.")
         self._capture_label = label
 
     def add_sample(self, label: str, image) -> None:
-        """Keep an uploaded photo (path, bytes, PIL image or array) as a training photo of ``label``."""
+        """Keep an uploaded photo (path, bytes, PIL image or array) as a training photo of ``label``.
+
+        Raises CameraError for an empty ``label``, ImageError for an image ``load_image`` cannot read.
+        """
         label = str(label).strip()
         if not label:
             raise CameraError("Give the class a name before adding a photo of it.")
@@ -84,7 +97,7 @@ class CameraWidget(anywidget.AnyWidget):
         self.samples_taken += 1
 
     def stop(self) -> None:
-        """Ask the browser to stop the camera (the Stop button does the same)."""
+        """Ask the browser to stop the camera (the Stop button does the same). Raises nothing."""
         self.send({"type": "stop"})
 
     def handle_frame(self, content: Mapping, buffers: list) -> dict:
@@ -155,7 +168,10 @@ class CameraWidget(anywidget.AnyWidget):
 
 
 def model_menu(camera: CameraWidget, models: Mapping[str, LiveModel], value: str | None = None):
-    """A drop-down that switches the camera's model (e.g. the suite's ImageNet classifiers)."""
+    """A drop-down that switches the camera's model (e.g. the suite's ImageNet classifiers).
+
+    Raises CameraError for an empty ``models`` or a model the camera cannot run (see ``CameraWidget.set_model``).
+    """
     import ipywidgets as widgets
 
     if not models:
@@ -176,7 +192,10 @@ def model_menu(camera: CameraWidget, models: Mapping[str, LiveModel], value: str
 
 
 def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1", "class 2")):
-    """Teachable Machine's first step: per class, capture photos from the running camera or upload some."""
+    """Teachable Machine's first step: per class, capture photos from the running camera or upload some.
+
+    Raises nothing of its own; a photo that cannot be read is refused under its upload button.
+    """
     import ipywidgets as widgets
 
     from helpers.upload_widget import PhotoUpload

@@ -23,7 +23,7 @@ from helpers.errors import CheckError, ExpectationError, wrap_public_functions
 
 
 class Verdict:
-    """A check's result: truthy when right; displays as nothing (the check already printed why)."""
+    """A check's result: truthy when right; displays as nothing (the check already printed why). Raises nothing."""
 
     __slots__ = ("message", "ok")
 
@@ -132,6 +132,8 @@ def expect_close(
     steps of 1/256 from an Intel laptop to an ARM Mac), so numbers they produce are
     shown in a cell whose exact output is not compared, then checked here.
     Introduced in notebook 01.
+    Raises ExpectationError when a measured value is further than ``tolerance`` from its expected one, CheckError when
+    the two sets of names differ or a value is not a number.
     """
     measured_map = dict(measured) if isinstance(measured, Mapping) else {what: measured}
     expected_map = dict(expected) if isinstance(expected, Mapping) else {what: expected}
@@ -168,6 +170,8 @@ def expect_top(
 
     ``measured`` maps a name (a photo) to its ranked ``(label, probability)`` pairs (or one pair);
     a label matches by its full text or any of its comma-separated names. Introduced in notebook 01.
+    Raises ExpectationError for another top label or a probability further than ``tolerance``, CheckError for an
+    expected name with no measured result (or a result that is not label/probability pairs).
     """
     wrong = []
     for name, (label, probability) in expected.items():
@@ -198,7 +202,11 @@ def _names(label: str) -> list[str]:
 
 
 def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
-    """Exercise 01.1: the output index of ``label`` in a 1001-entry ImageNet label list."""
+    """Exercise 01.1: the output index of ``label`` in a 1001-entry ImageNet label list.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (``label`` not in ``labels``, arguments of the wrong type).
+    """
     wanted = label.strip().lower()
     expected = [i for i, name in enumerate(labels) if wanted in _names(name)]
     if not expected:
@@ -220,7 +228,11 @@ def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
 
 
 def check_dequantize(answer, q: int, scale: float, zero_point: int) -> Verdict:
-    """Exercise 01.2: real = scale × (q − zero_point)."""
+    """Exercise 01.2: real = scale × (q − zero_point).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (``q``, ``scale`` or ``zero_point`` not numbers).
+    """
     expected = float(scale) * (int(q) - int(zero_point))
     value = _number(answer)
     return _judge(
@@ -243,7 +255,11 @@ def check_dequantize(answer, q: int, scale: float, zero_point: int) -> Verdict:
 
 
 def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
-    """Exercise 01.3: the most probable label of a probability vector (any of its names, or its index)."""
+    """Exercise 01.3: the most probable label of a probability vector (any of its names, or its index).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (not one probability per label, arguments of the wrong type).
+    """
     probs = np.asarray(probs, dtype=np.float64).ravel()
     if probs.size != len(labels):
         raise CheckError(f"{probs.size} probabilities for {len(labels)} labels; pass the model's output row.")
@@ -268,7 +284,11 @@ def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
 
 
 def check_softmax(softmax_function) -> Verdict:
-    """Exercise 02.1: your softmax gives probabilities that sum to 1, match the formula and survive big logits."""
+    """Exercise 02.1: your softmax gives probabilities that sum to 1, match the formula and survive big logits.
+
+    Like every check, a wrong answer gets a printed hint, not an error; an error inside your function is reported as a
+    hint too, so it raises nothing.
+    """
     from helpers.metrics import softmax
 
     cases = [np.log([0.07, 0.02, 0.91]), np.array([2.0, -1.0, 0.5, 0.0]), np.array([1000.0, 1001.0, 1002.0])]
@@ -307,7 +327,11 @@ def check_softmax(softmax_function) -> Verdict:
 
 
 def check_logits_for_table(logits, table: Sequence[float]) -> Verdict:
-    """Exercise 02.2: logits whose softmax reproduces a probability table (to 0.005)."""
+    """Exercise 02.2: logits whose softmax reproduces a probability table (to 0.005).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (a table that is not numbers); MetricsError from ``helpers.metrics.softmax`` for an empty one.
+    """
     from helpers.metrics import softmax
 
     logits = np.asarray(logits, dtype=np.float64)
@@ -337,7 +361,12 @@ def _temperature_for_top(logits: np.ndarray, target: float) -> float:
 
 
 def check_temperature_for_top(temperature, logits, target: float = 0.5) -> Verdict:
-    """Exercise 02.3: the temperature at which the top probability is ``target`` (to 0.005)."""
+    """Exercise 02.3: the temperature at which the top probability is ``target`` (to 0.005).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (a ``target`` outside (1/n, 1), logits that are not numbers); MetricsError from ``helpers.metrics.softmax``
+    for logits that are not finite.
+    """
     from helpers.metrics import softmax
 
     logits = np.asarray(logits, dtype=np.float64)
@@ -365,7 +394,12 @@ def check_temperature_for_top(temperature, logits, target: float = 0.5) -> Verdi
 
 
 def check_margin(answer, probs) -> Verdict:
-    """Exercise 03.1a: top-1 minus top-2 probability (ties at the top give a margin of 0)."""
+    """Exercise 03.1a: top-1 minus top-2 probability (ties at the top give a margin of 0).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (arguments of the wrong type); MetricsError from ``helpers.metrics.margin`` for ``probs`` that are not
+    probabilities (or fewer than 2).
+    """
     from helpers.metrics import margin
 
     probs = np.asarray(probs, dtype=np.float64).ravel()
@@ -395,6 +429,9 @@ def check_entropy(answer, probs) -> Verdict:
 
     A quantized output sums to a little less than 1; both −Σ p·log p / log n on the
     probabilities as they are and on the probabilities divided by their sum are accepted.
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (fewer than two probabilities, all zero); MetricsError from ``helpers.metrics.entropy`` for values that are
+    not probabilities.
     """
     from helpers.metrics import entropy
 
@@ -428,7 +465,12 @@ def check_entropy(answer, probs) -> Verdict:
 
 
 def check_threshold_for_accuracy(threshold, confidence, correct, target: float) -> Verdict:
-    """Exercise 03.2: a threshold whose kept answers are ≥ ``target`` accurate while keeping as many as possible."""
+    """Exercise 03.2: a threshold whose kept answers are ≥ ``target`` accurate while keeping as many as possible.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (no threshold reaches ``target``); MetricsError from ``helpers.metrics`` for confidences and flags that do
+    not pair up or a bad ``target``.
+    """
     from helpers.metrics import coverage_and_accuracy, threshold_for_accuracy
 
     best = threshold_for_accuracy(confidence, correct, target)
@@ -473,6 +515,9 @@ def check_top_k_accuracy(answer, probs, truth, k: int) -> Verdict:
 
     Quantized outputs have ties; any answer between breaking every tie against the
     true class and breaking every tie for it is accepted.
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (arguments of the wrong type or shape); a true class index outside the probabilities' columns escapes as an
+    IndexError.
     """
     from helpers.metrics import top_k_accuracy
 
@@ -510,7 +555,11 @@ def check_top_k_accuracy(answer, probs, truth, k: int) -> Verdict:
 
 
 def check_input_bytes(answer, input_details: dict) -> Verdict:
-    """Exercise 04.1: the bytes of one input tensor = height × width × 3 channels × bytes per channel."""
+    """Exercise 04.1: the bytes of one input tensor = height × width × 3 channels × bytes per channel.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (``input_details`` whose shape or dtype cannot be read).
+    """
     shape = [int(d) for d in input_details["shape"]]
     itemsize = np.dtype(input_details["dtype"]).itemsize
     expected = int(np.prod(shape)) * itemsize
@@ -534,7 +583,12 @@ def check_input_bytes(answer, input_details: dict) -> Verdict:
 
 
 def check_sample_size(answer, accuracy: float = 0.7, half_width: float = 0.01, confidence: float = 0.95) -> Verdict:
-    """Exercise 04.2: the smallest number of images whose Wilson interval is at most ± ``half_width`` wide."""
+    """Exercise 04.2: the smallest number of images whose Wilson interval is at most ± ``half_width`` wide.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (arguments that are not numbers, a confidence outside (0, 1)); MetricsError from
+    ``helpers.metrics.wilson_interval`` for an accuracy outside 0…1.
+    """
     from statistics import NormalDist
 
     from helpers.metrics import wilson_interval
@@ -582,6 +636,9 @@ def check_best_model(
     """Exercise 04.3: the most accurate model within three limits (bench.best_model computes the answer).
 
     Any model within the limits that ties with the best accuracy is right; "none" when no model fits.
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (arguments of the wrong type); BenchmarkError from ``helpers.bench.best_model`` for rows, keys or limits it
+    cannot use.
     """
     from helpers.bench import best_model
 
@@ -627,7 +684,12 @@ def check_best_model(
 
 
 def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
-    """Exercise 04.4: the set of models that no other model beats on both latency and accuracy."""
+    """Exercise 04.4: the set of models that no other model beats on both latency and accuracy.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (``names`` not one per model); BenchmarkError from ``helpers.bench.pareto_front`` for latencies and
+    accuracies it cannot use.
+    """
     from helpers.bench import pareto_front
 
     expected = {n for n, on in zip(names, pareto_front(latency_ms, accuracy), strict=True) if on}
@@ -658,6 +720,9 @@ def check_quantized_value(answer, real: float, scale: float, zero_point: int, dt
     """Exercise 05.1: the code of one real value, q = clip(round(real / scale) + zero_point).
 
     Rounding half away from zero and half to even are both accepted where they differ.
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (a ``dtype`` that is not an integer type); QuantizationError from ``helpers.quantize.quantize`` for a bad
+    ``real``, ``scale`` or ``zero_point``, or an integer type other than int8, uint8 or int16.
     """
     from helpers.quantize import quantize
 
@@ -700,7 +765,11 @@ def check_quantized_value(answer, real: float, scale: float, zero_point: int, dt
 
 
 def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> Verdict:
-    """Exercise 05.2: per-channel dequantization, each channel along ``axis`` with its own scale and zero point."""
+    """Exercise 05.2: per-channel dequantization, each channel along ``axis`` with its own scale and zero point.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (scales or zero points that do not fit ``q`` along ``axis``).
+    """
     q = np.asarray(q)
     shape = [1] * q.ndim
     shape[axis] = -1
@@ -742,7 +811,11 @@ def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> 
 
 
 def check_model_sizes(float32_mb, int8_mb, parameters: int) -> Verdict:
-    """Exercise 05.3: predicted float32 and int8 file sizes (MB) from a parameter count, within 10 %."""
+    """Exercise 05.3: predicted float32 and int8 file sizes (MB) from a parameter count, within 10 %.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (a ``parameters`` that is not a number).
+    """
     expected_float, expected_int8 = parameters * 4 / 1e6, parameters / 1e6
     f32, i8 = _number(float32_mb), _number(int8_mb)
 
@@ -779,7 +852,12 @@ def check_model_sizes(float32_mb, int8_mb, parameters: int) -> Verdict:
 def check_imprinted_accuracy(
     answer, train_features, train_class_ids, val_features, val_class_ids, per_class: int = 1, seed: int = 0
 ) -> Verdict:
-    """Exercise 06.1: validation accuracy of weights imprinted from ``sample_per_class(..., per_class, seed)``."""
+    """Exercise 06.1: validation accuracy of weights imprinted from ``sample_per_class(..., per_class, seed)``.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (arguments of the wrong type or shape); TransferError from ``helpers.transfer`` for features and class ids
+    it cannot use.
+    """
     from helpers.transfer import imprint, l2_normalize, sample_per_class, train_head
 
     train_y, val_y = np.asarray(train_class_ids), np.asarray(val_class_ids)
@@ -826,6 +904,8 @@ def check_most_confused(answer, matrix, classes: Sequence[str]) -> Verdict:
     """Exercise 06.2: the (true class, predicted class) pair with the most mistakes in a confusion matrix.
 
     Any pair tied for the most mistakes is right; class names or their indices are both accepted.
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (a matrix that is not classes × classes, or one without mistakes).
     """
     counts = np.asarray(matrix)
     if counts.shape != (len(classes), len(classes)):
@@ -859,7 +939,11 @@ def check_most_confused(answer, matrix, classes: Sequence[str]) -> Verdict:
 
 
 def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
-    """Exercise 06.3: bytes a float32 softmax head adds to a model: 4 × classes × (dim + 1)."""
+    """Exercise 06.3: bytes a float32 softmax head adds to a model: 4 × classes × (dim + 1).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (``dim`` or ``classes`` not numbers).
+    """
     expected = 4 * classes * (dim + 1)
     value = _integer(answer)
     return _judge(
@@ -876,7 +960,11 @@ def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
 
 
 def check_int8_head_bytes(answer, dim: int, classes: int) -> Verdict:
-    """Exercise 06.4: bytes of an int8 head: one byte per weight, a 4-byte int32 bias per class."""
+    """Exercise 06.4: bytes of an int8 head: one byte per weight, a 4-byte int32 bias per class.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (``dim`` or ``classes`` not numbers).
+    """
     expected = classes * dim + 4 * classes
     value = _integer(answer)
     return _judge(
@@ -899,7 +987,11 @@ def check_int8_head_bytes(answer, dim: int, classes: int) -> Verdict:
 
 
 def check_trainable_parameters(answer, model) -> Verdict:
-    """Exercise 07.1: how many of a Keras model's parameters training may change (its trainable weights)."""
+    """Exercise 07.1: how many of a Keras model's parameters training may change (its trainable weights).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (``model`` not a Keras model).
+    """
     import keras
 
     if not isinstance(model, keras.Model):
@@ -925,7 +1017,12 @@ def check_trainable_parameters(answer, model) -> Verdict:
 
 
 def check_wilson_interval(answer, hits: int, total: int) -> Verdict:
-    """Exercise 07.2: the 95 % Wilson interval (low, high) of ``hits`` right out of ``total``."""
+    """Exercise 07.2: the 95 % Wilson interval (low, high) of ``hits`` right out of ``total``.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (counts that are not numbers); MetricsError from ``helpers.metrics.wilson_interval`` for counts outside 0 ≤
+    hits ≤ total, total > 0.
+    """
     from helpers.metrics import wilson_interval
 
     low, high = wilson_interval(int(hits), int(total))
@@ -963,7 +1060,12 @@ def check_wilson_interval(answer, hits: int, total: int) -> Verdict:
 def check_occlusion_drop(
     answer, classifier, image, target: int, box: tuple[int, int, int, int], fill: int = 128
 ) -> Verdict:
-    """Exercise 08.1: the class's probability on the whole image minus with ``box`` covered by ``fill``."""
+    """Exercise 08.1: the class's probability on the whole image minus with ``box`` covered by ``fill``.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (a ``box`` that is not four numbers); what ``helpers.explain.model_pixels`` and ``classifier.predict``
+    raise (ImageError for an unreadable image).
+    """
     from helpers.explain import model_pixels
 
     pixels = model_pixels(image, classifier.input_size, classifier.crop)
@@ -995,7 +1097,11 @@ def check_occlusion_drop(
 
 
 def check_peak_cell(answer, values) -> Verdict:
-    """Exercise 08.2: the (row, col) of a map's largest value (a flat index is accepted too)."""
+    """Exercise 08.2: the (row, col) of a map's largest value (a flat index is accepted too).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (an empty map, or one that is not numbers).
+    """
     values = np.asarray(values)
     best = {tuple(int(i) for i in cell) for cell in np.argwhere(values == values.max())}
     try:
@@ -1016,7 +1122,12 @@ def check_peak_cell(answer, values) -> Verdict:
 
 
 def check_rank_correlation(answer, first, second) -> Verdict:
-    """Exercise 08.3: Spearman's rank correlation of two maps (Pearson's correlation of their ranks)."""
+    """Exercise 08.3: Spearman's rank correlation of two maps (Pearson's correlation of their ranks).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (maps that are not numbers); ExplanationError from ``helpers.explain.rank_correlation`` for maps of
+    different grids.
+    """
     from helpers.explain import rank_correlation
 
     a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
@@ -1049,7 +1160,11 @@ def check_rank_correlation(answer, first, second) -> Verdict:
 def check_models_within_budget(
     answer, frame_ms: Mapping[str, float], invoke_ms: Mapping[str, float] | None = None, budget_ms: float = 1000 / 30
 ) -> Verdict:
-    """Exercise 09.1: the models whose median frame (all five stages) fits ``budget_ms``, from your measurement."""
+    """Exercise 09.1: the models whose median frame (all five stages) fits ``budget_ms``, from your measurement.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (times that are not numbers).
+    """
     expected = {name for name, ms in frame_ms.items() if ms <= budget_ms}
     if isinstance(answer, str):
         answer = [answer]
@@ -1105,7 +1220,11 @@ _STAGE_WORDS = {
 
 
 def check_stage_to_optimise(answer: str, stage_ms: Mapping[str, float]) -> Verdict:
-    """Exercise 09.2: the stage with the largest median time (stages within 10 % of it count as right too)."""
+    """Exercise 09.2: the stage with the largest median time (stages within 10 % of it count as right too).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (no stages, or times that are not numbers).
+    """
     word = str(answer or "").strip().lower()
     stage = _STAGE_WORDS.get(word, word)
     if stage not in stage_ms:
@@ -1131,7 +1250,12 @@ def check_stage_to_optimise(answer: str, stage_ms: Mapping[str, float]) -> Verdi
 
 
 def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30) -> Verdict:
-    """Exercise 09.3: frames per second the newest-frame policy drops when each frame takes ``process_ms``."""
+    """Exercise 09.3: frames per second the newest-frame policy drops when each frame takes ``process_ms``.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (arguments that are not numbers); CameraError from ``helpers.camera.dropped_per_second`` for a
+    ``process_ms`` or ``camera_fps`` not above 0.
+    """
     from helpers.camera import dropped_per_second
 
     expected = dropped_per_second(process_ms, camera_fps)

@@ -38,14 +38,17 @@ _LOGITS = {"FULLY_CONNECTED", "CONV_2D", "ADD", "BATCH_MATMUL"}
 
 
 class Prediction(NamedTuple):
-    """One answer: a label and its probability. Unpacks as ``(label, probability)``."""
+    """One answer: a label and its probability. Unpacks as ``(label, probability)``. Raises nothing (a named tuple)."""
 
     label: str
     probability: float
 
 
 def check_max_results(max_results: int | None, name: str = "max_results") -> int | None:
-    """``max_results`` as a positive int (None means all), or an OptionError."""
+    """``max_results`` as a positive int (None means all), or an OptionError.
+
+    Raises OptionError for anything else (a float, a bool, 0 or less).
+    """
     if max_results is None:
         return None
     if isinstance(max_results, bool) or not isinstance(max_results, (int, np.integer)) or max_results < 1:
@@ -234,7 +237,10 @@ def _softmax_problem(model_path: str | os.PathLike, op: dict | None, num_outputs
 
 
 def check_score_threshold(score_threshold: float | None) -> float | None:
-    """``score_threshold`` as a float in [0, 1] (None stays None), or an OptionError."""
+    """``score_threshold`` as a float in [0, 1] (None stays None), or an OptionError.
+
+    Raises OptionError for anything else (text, a bool, NaN, a number outside [0, 1]).
+    """
     if score_threshold is None:
         return None
     if isinstance(score_threshold, bool) or not isinstance(score_threshold, (int, float, np.integer, np.floating)):
@@ -249,7 +255,10 @@ def check_score_threshold(score_threshold: float | None) -> float | None:
 
 
 def label_indices(wanted: Sequence[str], labels: Sequence[str], option: str) -> set[int]:
-    """The indices of ``wanted`` labels, or a LabelError naming each unknown one (with close matches)."""
+    """The indices of ``wanted`` labels, or a LabelError naming each unknown one (with close matches).
+
+    Raises LabelError for a label not in ``labels``, OptionError when ``wanted`` is a single string or not a list.
+    """
     import difflib
 
     if isinstance(wanted, str) or not isinstance(wanted, Iterable):
@@ -330,11 +339,19 @@ class Classifier(LiteRTModel):
         return [str(i) for i in range(self.num_outputs)], "output numbers (no labels given, none in the model)"
 
     def preprocess(self, image: ImageSource, region: Region | None = None) -> np.ndarray:
-        """The (1, H, W, 3) input tensor for ``image`` (see helpers.images.to_input), with this model's crop."""
+        """The (1, H, W, 3) input tensor for ``image`` (see helpers.images.to_input), with this model's crop.
+
+        Raises what ``helpers.images.to_input`` raises: ImageError for an unreadable image, OptionError for a bad
+        ``region``.
+        """
         return super().preprocess(image, self.crop, region)
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
-        """Invoke the model on one prepared input tensor: probabilities (dequantized; softmax of logits)."""
+        """Invoke the model on one prepared input tensor: probabilities (dequantized; softmax of logits).
+
+        Raises ModelError for a tensor of the wrong shape or dtype (see ``invoke``); MetricsError if logits come out not
+        finite.
+        """
         scores = super().run(tensor)
         if self.output_kind == "logits":
             from helpers.metrics import softmax
@@ -343,11 +360,17 @@ class Classifier(LiteRTModel):
         return scores
 
     def predict(self, image: ImageSource, region: Region | None = None) -> np.ndarray:
-        """Probabilities (one per label, dequantized) for one image, or for ``region`` = (x, y, w, h) of it."""
+        """Probabilities (one per label, dequantized) for one image, or for ``region`` = (x, y, w, h) of it.
+
+        Raises what ``preprocess`` and ``run`` raise (ImageError, OptionError for ``region``, ModelError, MetricsError).
+        """
         return self.run(self.preprocess(image, region))
 
     def predict_batch(self, images: Sequence[ImageSource]) -> np.ndarray:
-        """Probabilities for several images (any iterable), shape (number of images, num_labels)."""
+        """Probabilities for several images (any iterable), shape (number of images, num_labels).
+
+        Raises what ``predict`` raises for any of the images (ImageError for an unreadable one).
+        """
         images = list(images) if isinstance(images, Iterable) and not isinstance(images, (str, bytes)) else [images]
         if len(images) == 0:
             return np.zeros((0, self.num_outputs), dtype=np.float32)
@@ -369,6 +392,9 @@ class Classifier(LiteRTModel):
         max_results (None: all); ``score_threshold`` drops scores below it; ``allow_labels`` keeps only
         those labels, ``deny_labels`` drops them (give one or the other); ``region`` = (x, y, width, height)
         in pixels classifies that part of the photo (its region of interest).
+        Raises OptionError for a bad ``top_k``, ``score_threshold`` or ``region``, both label lists, or a label list
+        that is a single string; LabelError for a label the model does not have; and what ``predict`` raises (ImageError
+        for an unreadable image).
         """
         top_k = check_max_results(top_k, "top_k")
         threshold = check_score_threshold(score_threshold)

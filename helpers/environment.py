@@ -32,7 +32,7 @@ def _tuple(version: str) -> tuple[int, ...]:
 
 
 def installed() -> dict[str, str | None]:
-    """Installed versions of the suite's packages (None when missing), without importing them."""
+    """Installed versions of the suite's packages (None when missing), without importing them. Raises nothing."""
     found: dict[str, str | None] = {}
     for name in MINIMUM:
         try:
@@ -43,7 +43,10 @@ def installed() -> dict[str, str | None]:
 
 
 def loaded() -> dict[str, str]:
-    """Versions of the suite's packages this Python process has already imported (what it really runs)."""
+    """Versions of the suite's packages this Python process has already imported (what it really runs).
+
+    Raises nothing.
+    """
     found = {}
     for name in MINIMUM:
         module = sys.modules.get(MODULE.get(name, name))
@@ -54,12 +57,12 @@ def loaded() -> dict[str, str]:
 
 
 def versions() -> dict[str, str | None]:
-    """The version each package runs with: the loaded one where imported, else the installed one."""
+    """The version each package runs with: the loaded one where imported, else the installed one. Raises nothing."""
     return {**installed(), **loaded()}
 
 
 def problems(found: dict[str, str | None] | None = None) -> list[str]:
-    """One message per package that is missing or older than MINIMUM, naming the fix."""
+    """One message per package that is missing or older than MINIMUM, naming the fix. Raises nothing of its own."""
     found = versions() if found is None else found
     messages = []
     for name, minimum in MINIMUM.items():
@@ -73,7 +76,10 @@ def problems(found: dict[str, str | None] | None = None) -> list[str]:
 
 
 def distributions() -> dict[str, str]:
-    """Every installed distribution's version, by lower-case name (what a setup cell records before pip)."""
+    """Every installed distribution's version, by lower-case name (what a setup cell records before pip).
+
+    Raises nothing.
+    """
     return {dist.metadata["Name"].lower(): dist.version for dist in metadata.distributions() if dist.metadata["Name"]}
 
 
@@ -82,6 +88,7 @@ def stale(before: dict[str, str | None] | None = None) -> list[str]:
 
     A package counts when one of its modules is imported and either its installed version differs from
     the loaded ``__version__``, or ``before`` (versions read before a ``pip install``) differs from now.
+    Raises nothing of its own.
     """
     now = distributions()
     modules: dict[str, set[str]] = {}
@@ -103,6 +110,7 @@ def report(before: dict[str, str | None] | None = None) -> None:
 
     Pass ``before`` (from ``distributions()`` before a ``pip install``) to learn whether the install
     replaced a package this kernel has already loaded: only then is a restart needed.
+    Raises nothing of its own.
     """
     found = versions()
     print(f"Python {sys.version.split()[0]}; " + ", ".join(f"{k} {v or 'missing'}" for k, v in found.items()))
@@ -125,6 +133,7 @@ def import_mediapipe():
     carries on without it; where TensorFlow is installed that costs seconds and hundreds of MB
     that an inference notebook does not need. TensorFlow stays importable afterwards.
     Introduced in notebook 01.
+    Raises no package error; ImportError when mediapipe is not installed (see ``problems``).
     """
     import importlib
 
@@ -139,7 +148,7 @@ def import_mediapipe():
 
 
 def resident_bytes() -> int:
-    """This process's resident memory in bytes (0 where the system does not say, e.g. outside Linux)."""
+    """This process's resident memory in bytes (0 where the system does not say, e.g. outside Linux). Raises nothing."""
     try:
         with open("/proc/self/statm") as handle:
             return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -154,7 +163,7 @@ HEAP_VARIABLES = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THR
 
 
 def platform_libc() -> str:
-    """The C library this Python runs on ("glibc" on most Linux; "" where Python cannot tell)."""
+    """The C library this Python runs on ("glibc" on most Linux; "" where Python cannot tell). Raises nothing."""
     import platform
 
     return platform.libc_ver()[0]
@@ -180,6 +189,7 @@ def frugal_heap() -> bool:
     or more straight back to the system, and trims a heap's free top above 4 MiB. Importing ``helpers``
     calls it, before TensorFlow starts its threads. Left alone when you set any of ``MALLOC_ARENA_MAX``,
     ``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` yourself, and outside glibc (macOS, Windows).
+    Raises nothing.
     """
     if any(name in os.environ for name in HEAP_VARIABLES) or platform_libc() != "glibc":
         return False
@@ -193,6 +203,7 @@ def release_memory() -> tuple[int, int]:
     Delete your own large variables first (``del model``); this clears Keras's global state when Keras
     is loaded, collects garbage, and asks glibc to return free heap pages to the system (Linux; Binder).
     Returns the resident memory (bytes) before and after. Introduced in notebook 05.
+    Raises nothing of its own.
     """
     import gc
 

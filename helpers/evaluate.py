@@ -91,7 +91,10 @@ def wnid_of(path: str | os.PathLike) -> str:
 
 @lru_cache(maxsize=1)
 def imagenet_wnids() -> tuple[str, ...]:
-    """The 1,000 ImageNet wnids in class-index order (data/imagenet_wnids.txt: sorted, n01440764 first)."""
+    """The 1,000 ImageNet wnids in class-index order (data/imagenet_wnids.txt: sorted, n01440764 first).
+
+    Raises nothing of its own (an OSError only if the installed data/ folder lacks the file).
+    """
     from helpers.assets import data_file
 
     return tuple(data_file("imagenet_wnids.txt").read_text(encoding="utf-8").split())
@@ -138,7 +141,10 @@ def _wnid_list(wnids: object) -> list[str]:
 
 @dataclass(frozen=True)
 class Evaluation:
-    """The answers of one model on a set of images, and the hits they score."""
+    """The answers of one model on a set of images, and the hits they score.
+
+    Raises nothing when built (a dataclass, made by ``evaluate_many``; nothing is checked).
+    """
 
     model: str
     classes: np.ndarray  # true class index of each image
@@ -148,7 +154,7 @@ class Evaluation:
 
     @property
     def n(self) -> int:
-        """How many images were evaluated."""
+        """How many images were evaluated. Raises nothing."""
         return len(self.classes)
 
     def hits(self, k: int = 1) -> np.ndarray:
@@ -166,16 +172,25 @@ class Evaluation:
 
     @property
     def top1_hits(self) -> np.ndarray:
-        """Top-1 hit of each image."""
+        """Top-1 hit of each image.
+
+        Raises nothing in practice (EvaluationError from ``hits`` only if no answers were kept).
+        """
         return self.hits(1)
 
     @property
     def top5_hits(self) -> np.ndarray:
-        """Top-5 hit of each image."""
+        """Top-5 hit of each image.
+
+        Raises nothing in practice (EvaluationError from ``hits`` only if no answers were kept).
+        """
         return self.hits(min(5, self.predictions.shape[1]))
 
     def accuracy(self, k: int = 1) -> float:
-        """The fraction of images whose true class is among the ``k`` best answers (EvaluationError for a bad k)."""
+        """The fraction of images whose true class is among the ``k`` best answers (EvaluationError for a bad k).
+
+        Raises EvaluationError for a k that is not a whole number from 1 to the answers kept (see ``hits``).
+        """
         return float(self.hits(k).mean()) if self.n else float("nan")
 
     def interval(self, k: int = 1, confidence: float = 0.95) -> tuple[float, float]:
@@ -186,7 +201,10 @@ class Evaluation:
         return wilson_interval(int(self.hits(k).sum()), self.n, confidence)
 
     def summary(self) -> dict[str, object]:
-        """Top-1 and top-5 accuracy with their 95 % intervals, as fractions (top-k if fewer than 5 answers)."""
+        """Top-1 and top-5 accuracy with their 95 % intervals, as fractions (top-k if fewer than 5 answers).
+
+        Raises MetricsError (from ``wilson_interval``) for an Evaluation of 0 images.
+        """
         five = min(5, self.predictions.shape[1])
         low1, high1 = self.interval(1)
         low5, high5 = self.interval(five)

@@ -45,6 +45,8 @@ def atomic_writer(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
 
     ``durable=False`` skips the fsync: for files checked on every read (the asset cache), where a copy
     damaged by a power cut is detected and replaced anyway.
+    Raises no package error: an OSError (full disk, read-only folder) or an error of the block passes through, and
+    ``path`` is left as it was.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_part_prefix(path), suffix=PART_SUFFIX)
@@ -61,14 +63,20 @@ def atomic_writer(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
 
 
 def write_bytes_atomically(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through ``atomic_writer`` (a reader never sees a partial file)."""
+    """Write ``data`` to ``path`` through ``atomic_writer`` (a reader never sees a partial file).
+
+    Raises no package error; an OSError from the file system passes through (``path`` unchanged).
+    """
     with atomic_writer(path) as out:
         out.write(data)
 
 
 @contextlib.contextmanager
 def scratch_file(folder: Path, name: str) -> Iterator[BinaryIO]:
-    """Yield a temporary binary file in ``folder`` (named like a ``.part`` of ``name``), deleted afterwards."""
+    """Yield a temporary binary file in ``folder`` (named like a ``.part`` of ``name``), deleted afterwards.
+
+    Raises no package error; an OSError from the file system passes through.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=folder, prefix=_part_prefix(folder / name), suffix=PART_SUFFIX) as handle:
         yield handle  # type: ignore[misc]
@@ -92,7 +100,10 @@ def _writer_is_gone(part: Path) -> bool:
 
 
 def remove_stale_parts(folder: Path, *, pattern: str = "*" + PART_SUFFIX, recursive: bool = True) -> list[Path]:
-    """Delete ``.part`` files left by killed writers (dead process on this host, or untouched for 15 min)."""
+    """Delete ``.part`` files left by killed writers (dead process on this host, or untouched for 15 min).
+
+    Raises nothing: a file it cannot remove is skipped.
+    """
     if not folder.is_dir():
         return []
     removed = []
@@ -189,6 +200,7 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
     fails, the files already replaced get their old content back (kept as hard links, or copies where
     links are not possible). Only a power cut between two renames could leave a mixed pair.
     Introduced in notebook 06 (a model and its labels file).
+    Raises no package error; an OSError from the file system passes through after the rollback.
     """
     paths = [Path(p) for p in files]
     temporaries: dict[Path, Path] = {}

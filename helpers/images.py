@@ -263,7 +263,7 @@ def load_image(source: ImageSource, value_range: tuple[float, float] | None = No
 
 
 def check_size(size: tuple[int, int], name: str = "size") -> tuple[int, int]:
-    """``size`` = (width, height) as two positive ints, or an ImageError."""
+    """``size`` = (width, height) as two positive ints, or an ImageError. Raises ImageError for anything else."""
     if not (
         isinstance(size, (tuple, list))
         and len(size) == 2
@@ -274,7 +274,10 @@ def check_size(size: tuple[int, int], name: str = "size") -> tuple[int, int]:
 
 
 def check_crop(crop: str | float) -> str | float:
-    """``crop`` if it is one of CROPS or a fraction in (0, 1], else an ImageError naming the choices."""
+    """``crop`` if it is one of CROPS or a fraction in (0, 1], else an ImageError naming the choices.
+
+    Raises ImageError for anything else.
+    """
     if (
         crop in CROPS
         if isinstance(crop, str)
@@ -316,7 +319,10 @@ def resize_for_model(image: Image.Image, size: tuple[int, int], crop: str | floa
 
 
 def normalization_array(value: Normalization, name: str) -> np.ndarray:
-    """A mean or std as a float32 array of 1 or 3 values (std > 0), or an OptionError (also for text or bools)."""
+    """A mean or std as a float32 array of 1 or 3 values (std > 0), or an OptionError (also for text or bools).
+
+    Raises OptionError for anything else.
+    """
     try:
         raw = np.asarray(value)
     except (TypeError, ValueError):  # a ragged list

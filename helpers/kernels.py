@@ -25,7 +25,10 @@ CHOICES = ("default", "reference")
 
 
 def requested() -> str:
-    """The kernel set named by CLASSROOM_LITERT_KERNELS ("default" when unset)."""
+    """The kernel set named by CLASSROOM_LITERT_KERNELS ("default" when unset).
+
+    Raises ModelError when CLASSROOM_LITERT_KERNELS is set to anything else.
+    """
     value = os.environ.get(ENV, "").strip().lower() or "default"
     if value not in CHOICES:
         raise ModelError(f"{ENV}={os.environ[ENV]!r} is not one of {CHOICES}: unset it, or set it to 'reference'.")
@@ -33,7 +36,10 @@ def requested() -> str:
 
 
 def apply() -> bool:
-    """Make every LiteRT Interpreter use the reference kernels if requested; True when it did."""
+    """Make every LiteRT Interpreter use the reference kernels if requested; True when it did.
+
+    Raises what ``requested`` raises (ModelError for an unknown CLASSROOM_LITERT_KERNELS).
+    """
     if requested() != "reference":
         return False
     from ai_edge_litert import interpreter as litert

@@ -60,7 +60,10 @@ HOW_TO_PASS_NORMALIZATION = (
 
 @dataclass(frozen=True)
 class AssociatedFile:
-    """A file embedded in the model's zip and named by the metadata (e.g. a labels file)."""
+    """A file embedded in the model's zip and named by the metadata (e.g. a labels file).
+
+    Raises nothing (a dataclass).
+    """
 
     name: str
     kind: str  # TENSOR_AXIS_LABELS (one label per output), TENSOR_VALUE_LABELS (label per class value), ...
@@ -70,7 +73,7 @@ class AssociatedFile:
 
 @dataclass(frozen=True)
 class TensorMetadata:
-    """What the metadata says about one input or output tensor."""
+    """What the metadata says about one input or output tensor. Raises nothing (a dataclass)."""
 
     name: str
     description: str = ""
@@ -86,7 +89,7 @@ class TensorMetadata:
 
     @property
     def label_file(self) -> AssociatedFile | None:
-        """The tensor's labels file (the one without a locale first), or None."""
+        """The tensor's labels file (the one without a locale first), or None. Raises nothing."""
         files = [f for f in self.files if f.kind in LABEL_FILE_TYPES]
         files.sort(key=lambda f: f.locale != "")
         return files[0] if files else None
@@ -94,7 +97,11 @@ class TensorMetadata:
 
 @dataclass(frozen=True)
 class ModelMetadata:
-    """A model's TFLite metadata: description, licence, and one TensorMetadata per input and output."""
+    """A model's TFLite metadata: description, licence, and one TensorMetadata per input and output.
+
+    Raises nothing when built (a dataclass, made by ``read_metadata``); ``normalization`` and ``labels`` raise
+    MetadataError.
+    """
 
     model_path: Path
     name: str
@@ -168,7 +175,7 @@ class ModelMetadata:
         return tensors[index]
 
     def summary(self) -> dict[str, object]:
-        """The main facts as a flat dict, for display in a notebook."""
+        """The main facts as a flat dict, for display in a notebook. Raises nothing."""
         facts: dict[str, object] = {
             "name": self.name,
             "version": self.version,
@@ -326,6 +333,8 @@ def labels_from_metadata(model_path: str | os.PathLike, output: int | None = Non
     """A model's labels from its embedded labels file (MetadataError if there are none); see ModelMetadata.labels.
 
     Introduced in notebook 01.
+    Raises ModelError for a missing or non-TFLite file, MetadataError for a file without metadata (or damaged) and as
+    ``ModelMetadata.labels`` does (a bad ``output``, no labels file, labels not UTF-8).
     """
     return read_metadata(model_path, "labels").labels(output)
 

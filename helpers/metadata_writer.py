@@ -39,7 +39,10 @@ MIN_PARSER_VERSION = "1.0.0"  # every field written here exists since metadata v
 
 @dataclass(frozen=True)
 class ImageClassifierInfo:
-    """What the metadata says about an image classifier (all of it computed or given, never guessed)."""
+    """What the metadata says about an image classifier (all of it computed or given, never guessed).
+
+    Raises nothing (a dataclass; nothing is checked when it is built).
+    """
 
     name: str
     description: str
@@ -68,7 +71,10 @@ def _table(kind: type, **fields: object) -> object:
 
 
 def build_metadata(info: ImageClassifierInfo) -> bytes:
-    """The ModelMetadata flatbuffer (identifier ``M001``) of an image classifier described by ``info``."""
+    """The ModelMetadata flatbuffer (identifier ``M001``) of an image classifier described by ``info``.
+
+    Raises MetadataError when the schema file mediapipe ships is missing (see ``helpers.tflite.metadata_schema``).
+    """
     md = metadata_schema()
     image = _table(
         md.ImagePropertiesT,
@@ -151,6 +157,9 @@ def input_normalization(model_bytes: bytes, normalization: tuple[float, float] |
     normalization: real = scale × (pixel − zero_point), so mean = zero_point
     (+128 for int8) and std = 1 / scale. A float32 file does not say how pixels
     were scaled, so ``normalization`` must be given (MobileNet: (127.5, 127.5)).
+    Raises ModelError for bytes that are not a one-graph image classifier (one (1, H, W, 3) input, one output), a
+    quantized input without a scale, a ``normalization`` that contradicts it, a float32 input without one, or one that
+    is not finite with std > 0.
     """
     _, dtype, scale, zero_point, _ = _io_details(TFLiteFile(model_bytes))
     if dtype in ("uint8", "int8"):
@@ -185,6 +194,8 @@ def check_labels(labels: Sequence[str], classes: int) -> list[str]:
     ``\\x1c``–``\\x1e``, ``\\x85``, ``\\u2028`` and ``\\u2029``) and strip spaces, so a
     label with such a character or with spaces around it is refused (LabelError),
     never written to come back as two labels or another name.
+    Raises LabelError for a single string or path, items that are not str, a count other than ``classes``, such a label,
+    or a repeated one.
     """
     if isinstance(labels, (str, bytes, os.PathLike)):
         raise LabelError(
@@ -213,7 +224,10 @@ def check_labels(labels: Sequence[str], classes: int) -> list[str]:
 
 
 def labels_text(labels: Sequence[str]) -> bytes:
-    """The labels file's bytes: one label per line, UTF-8, ending with a newline (labels checked by check_labels)."""
+    """The labels file's bytes: one label per line, UTF-8, ending with a newline (labels checked by check_labels).
+
+    Raises nothing.
+    """
     return ("\n".join(labels) + "\n").encode("utf-8")
 
 
@@ -228,7 +242,12 @@ def add_metadata(
     license: str = "",
     labels_file: str = "labels.txt",
 ) -> bytes:
-    """The model with image-classifier metadata and its labels file inside (replacing any metadata it had)."""
+    """The model with image-classifier metadata and its labels file inside (replacing any metadata it had).
+
+    Raises ModelError as ``input_normalization`` does (a model that is not a one-input, one-output image classifier; a
+    missing or contradicting ``normalization``), LabelError as ``check_labels`` does and for a ``labels_file`` with
+    folders, MetadataError when the schema file mediapipe ships is missing.
+    """
     file = TFLiteFile(model_bytes)
     shape, _, _, _, classes = _io_details(file)
     labels = check_labels(labels, classes)
@@ -266,7 +285,11 @@ def write_with_metadata(
     out_path: str | os.PathLike | None = None,
     **options,
 ) -> Path:
-    """Add metadata (see ``add_metadata``) to the .tflite file at ``model_path``; write it to ``out_path`` (atomically)."""
+    """Add metadata (see ``add_metadata``) to the .tflite file at ``model_path``; write it to ``out_path`` (atomically).
+
+    Raises ModelError when there is no file at ``model_path``, and what ``add_metadata`` raises (ModelError, LabelError,
+    MetadataError).
+    """
     source = Path(model_path)
     if not source.is_file():
         raise ModelError(f"No model file at '{source}'.")

@@ -260,7 +260,10 @@ def coverage_and_accuracy(confidence, correct, threshold: float) -> tuple[float,
 
 
 class RiskCoverage(NamedTuple):
-    """Each possible threshold (highest first), the fraction of answers it keeps and their accuracy."""
+    """Each possible threshold (highest first), the fraction of answers it keeps and their accuracy.
+
+    Raises nothing (a named tuple, built by ``risk_coverage``).
+    """
 
     threshold: np.ndarray
     coverage: np.ndarray
@@ -268,7 +271,7 @@ class RiskCoverage(NamedTuple):
 
     @property
     def risk(self) -> np.ndarray:
-        """The error rate of the answers kept (1 − accuracy)."""
+        """The error rate of the answers kept (1 − accuracy). Raises nothing."""
         return 1 - self.accuracy
 
 

@@ -33,7 +33,10 @@ MAX_THREADS = 64
 
 
 def available_cpus() -> int:
-    """How many CPUs this process may use: its affinity mask, capped by the container's CPU quota (at least 1)."""
+    """How many CPUs this process may use: its affinity mask, capped by the container's CPU quota (at least 1).
+
+    Raises nothing.
+    """
     try:
         count = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # macOS and Windows have no affinity call
@@ -52,12 +55,16 @@ def default_workers() -> int:
 
     Introduced in notebook 03. Each worker holds its own single-threaded model copy, so two keep the
     memory low (Binder gives two CPUs), and the answers do not depend on the count.
+    Raises nothing.
     """
     return min(2, available_cpus())
 
 
 def check_num_threads(num_threads: int | None) -> int:
-    """``num_threads`` as an int from 1 to MAX_THREADS (None: ``available_cpus()``), or an OptionError."""
+    """``num_threads`` as an int from 1 to MAX_THREADS (None: ``available_cpus()``), or an OptionError.
+
+    Raises OptionError for anything else (a float, a bool, 0, or more than MAX_THREADS).
+    """
     if num_threads is None:
         return available_cpus()
     if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
@@ -89,7 +96,10 @@ def dequantize(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
 
 
 def model_file(model_path: str | os.PathLike) -> Path:
-    """``model_path`` as a Path to an existing, non-empty .tflite file, or a ModelError saying what is wrong."""
+    """``model_path`` as a Path to an existing, non-empty .tflite file, or a ModelError saying what is wrong.
+
+    Raises ModelError for a path that is not a str or Path, a missing or empty file, or one that is not a TFLite model.
+    """
     if not isinstance(model_path, (str, os.PathLike)):
         raise ModelError(
             f"model_path must be a file path (str or Path); got {type(model_path).__name__}. "
@@ -158,6 +168,8 @@ def choose_normalization(
     The caller's mean/std win. Otherwise a float32 input takes its metadata's, else MobileNet's
     127.5/127.5; a uint8/int8 input takes the pixel bytes, whose meaning its quantization states.
     A given mean/std for a quantized input must map 0…255 into the range the input can hold.
+    Raises OptionError for only one of mean/std, a mean/std that is not 1 or 3 finite numbers (std > 0), or one that
+    would clip pixels at a quantized input.
     """
     if (mean is None) != (std is None):
         raise OptionError("Give both mean and std (pixels become (pixel - mean) / std), or neither.")
@@ -193,7 +205,10 @@ KINDS = {  # what a model is, by its outputs: (its name, what to run it with)
 
 
 def model_kind(outputs: list[dict]) -> tuple[str | None, str]:
-    """(a key of KINDS or None, what the outputs are in words), judged by the output tensors' shapes."""
+    """(a key of KINDS or None, what the outputs are in words), judged by the output tensors' shapes.
+
+    Raises nothing of its own.
+    """
     shapes = [_shape(details) for details in outputs]
     if len(shapes) == 4 and any(len(shape) == 3 and shape[-1] == 4 for shape in shapes):
         return "detector", "4 outputs: boxes, classes, scores and their count"
@@ -220,6 +235,10 @@ class LiteRTModel:
     """A .tflite model with one image input: load, validate, prepare pixels, run, dequantize.
 
     Introduced in notebook 01; the base of Classifier, FeatureExtractor, detection and segmentation.
+    Raises ModelError for a missing, empty, non-TFLite or unloadable file; the class's ``error`` (ModelError here,
+    TransferError for a FeatureExtractor) for a dynamic input shape, a model of the wrong kind or without one image
+    input (1, H, W, 3); OptionError for ``num_threads`` or ``mean``/``std`` (see ``choose_normalization``);
+    MetadataError for damaged metadata.
     """
 
     error: type[HelpersError] = ModelError  # the error a subclass raises when the model is the wrong kind
@@ -251,7 +270,10 @@ class LiteRTModel:
         )
 
     def kind_problem(self, name: str, outputs: list[dict]) -> str | None:
-        """Why a model with these outputs is not of this wrapper's ``kind`` (None if it is, or any kind will do)."""
+        """Why a model with these outputs is not of this wrapper's ``kind`` (None if it is, or any kind will do).
+
+        Raises nothing (it returns the problem).
+        """
         found, outputs_in_words = model_kind(outputs)
         if self.kind is None or found == self.kind:
             return None
@@ -281,12 +303,15 @@ class LiteRTModel:
 
     @property
     def input_size(self) -> tuple[int, int]:
-        """The model's input (width, height) in pixels."""
+        """The model's input (width, height) in pixels. Raises nothing."""
         _, height, width, _ = _shape(self.input_details)
         return width, height
 
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
-        """Already-resized (H, W, 3) or (1, H, W, 3) uint8 pixels → this model's input tensor (its normalization)."""
+        """Already-resized (H, W, 3) or (1, H, W, 3) uint8 pixels → this model's input tensor (its normalization).
+
+        Raises the wrapper's error (ModelError for a Classifier) for pixels of another shape or dtype.
+        """
         array = np.asarray(pixels)
         if array.ndim == 3:
             array = array[np.newaxis]
@@ -299,7 +324,11 @@ class LiteRTModel:
         return pixels_to_input(array, self.input_details, self.mean, self.std)
 
     def preprocess(self, image: ImageSource, crop: str | float = "center", region: Region | None = None) -> np.ndarray:
-        """The (1, H, W, 3) input tensor for ``image`` (see helpers.images.to_input), with this model's normalization."""
+        """The (1, H, W, 3) input tensor for ``image`` (see helpers.images.to_input), with this model's normalization.
+
+        Raises what ``helpers.images.to_input`` raises: ImageError for an unreadable image or a bad ``crop``,
+        OptionError for a bad ``region``.
+        """
         return to_input(image, self.input_details, crop=crop, mean=self.mean, std=self.std, region=region)
 
     def invoke(self, tensor: np.ndarray) -> list[np.ndarray]:
@@ -335,7 +364,10 @@ class LiteRTModel:
         return self.invoke(tensor)[0].reshape(-1)
 
     def clone(self, num_threads: int = 1) -> LiteRTModel:
-        """The same model and settings on its own interpreter (single-threaded by default): one per worker thread."""
+        """The same model and settings on its own interpreter (single-threaded by default): one per worker thread.
+
+        Raises OptionError for ``num_threads``; ModelError if the file can no longer be loaded.
+        """
         twin = copy.copy(self)
         twin.num_threads = check_num_threads(num_threads)
         twin.interpreter = _interpreter(self.model_path, twin.num_threads, self.error)
@@ -379,7 +411,7 @@ class LiteRTModel:
         return out
 
     def describe(self) -> dict[str, object]:
-        """The input and output tensors' shape, type and quantization, for display."""
+        """The input and output tensors' shape, type and quantization, for display. Raises nothing."""
 
         def info(details: dict) -> dict[str, object]:
             scale, zero_point = details["quantization"]

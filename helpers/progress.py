@@ -15,7 +15,10 @@ from collections.abc import Iterator
 
 @contextlib.contextmanager
 def working(description: str, interval_s: float = 0.5) -> Iterator[None]:
-    """Show ``description`` with a ticking elapsed-time bar while the block runs (1/1 when it is done)."""
+    """Show ``description`` with a ticking elapsed-time bar while the block runs (1/1 when it is done).
+
+    Raises nothing of its own; an error of the block passes through (the bar is closed first).
+    """
     from tqdm.auto import tqdm
 
     bar = tqdm(total=1, desc=description, bar_format="{desc}: {elapsed} {bar} {n_fmt}/{total_fmt}")

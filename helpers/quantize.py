@@ -384,7 +384,10 @@ def model_digest(model: Any) -> str | None:
 
 
 def converted_dir() -> Path:
-    """The folder for converted models: ``<assets cache>/converted``, or a temporary folder if that is read-only."""
+    """The folder for converted models: ``<assets cache>/converted``, or a temporary folder if that is read-only.
+
+    Raises QuantizationError when neither folder can be written, AssetError for a relative ``$CLASSROOM_CACHE_DIR``.
+    """
     from helpers import assets
 
     for folder in (assets.cache_dir() / "converted", Path(tempfile.gettempdir()) / "edge-image-classroom-converted"):

@@ -51,7 +51,7 @@ NOISE = [
 
 
 def is_noise(line: str) -> bool:
-    """Whether ``line`` is known start-up chatter (see ``NOISE``), not a message a learner needs."""
+    """Whether ``line`` is known start-up chatter (see ``NOISE``), not a message a learner needs. Raises nothing."""
     return any(pattern.fullmatch(line.rstrip("\n")) for pattern in NOISE)
 
 
@@ -90,6 +90,7 @@ def native_stderr() -> Iterator[None]:
     File descriptor 2 is shared by every thread, and a notebook cell may already be inside a capture
     (``hide_start_up_lines``) while worker threads create models: only the outermost capture redirects
     it, and a block opened meanwhile, in any thread, simply runs inside that capture (never waits for it).
+    Raises nothing of its own; an error of the block passes through after the captured lines are re-printed.
     """
     global _active
     with _STATE:
@@ -119,6 +120,7 @@ def converter_output() -> Iterator[None]:
 
     Introduced in notebook 05 (as ``quantize.quiet``). If the block fails, the last lines of the
     captured text are attached to the exception as a note, so nothing useful is lost.
+    Raises nothing of its own; an error of the block passes through with that note.
     """
     logger = logging.getLogger("tensorflow")
     level = logger.level
@@ -148,6 +150,7 @@ def hide_start_up_lines(shell=None) -> bool:
     Call it at the top of a notebook's import cell, before TensorFlow or MediaPipe load: the rest of
     that cell and every later cell run inside ``native_stderr()``. Lines that are not known chatter
     still appear, at the end of their cell. Calling it again changes nothing.
+    Raises nothing of its own.
     """
     if shell is None:
         try:

@@ -47,12 +47,18 @@ _METADATA_SCHEMA_FILE = ("tasks", "metadata", "metadata_schema_py_generated.py")
 
 
 def is_tflite(data: bytes) -> bool:
-    """True when ``data`` starts like a TensorFlow Lite flatbuffer ('TFL3' at byte 4). Introduced in notebook 01."""
+    """True when ``data`` starts like a TensorFlow Lite flatbuffer ('TFL3' at byte 4). Introduced in notebook 01.
+
+    Raises nothing.
+    """
     return len(data) >= 8 and data[4:8] == FILE_IDENTIFIER
 
 
 def schema() -> ModuleType:
-    """LiteRT's generated Python code for the TFLite model schema (``ModelT``, ``TensorT``, ``BuiltinOperator``, ...)."""
+    """LiteRT's generated Python code for the TFLite model schema (``ModelT``, ``TensorT``, ``BuiltinOperator``, ...).
+
+    Raises nothing of its own.
+    """
     from ai_edge_litert import schema_py_generated
 
     return schema_py_generated
@@ -65,6 +71,7 @@ def metadata_schema() -> ModuleType:
     That one file needs only the ``flatbuffers`` package; importing the
     ``mediapipe`` package would also import TensorFlow when it is installed
     (seconds and hundreds of MB), which inference code must not pay for.
+    Raises MetadataError when the mediapipe package (which ships that file) is not installed.
     """
     spec = importlib.util.find_spec("mediapipe")
     locations = list(spec.submodule_search_locations or []) if spec is not None else []
@@ -83,19 +90,22 @@ def metadata_schema() -> ModuleType:
 
 
 def enum_names(enum_class: type) -> dict[int, str]:
-    """A generated schema enum as {value: NAME}."""
+    """A generated schema enum as {value: NAME}. Raises nothing."""
     return {value: key for key, value in vars(enum_class).items() if not key.startswith("_")}
 
 
 def text(value: bytes | str | None) -> str:
-    """A flatbuffer string (bytes or None) as str."""
+    """A flatbuffer string (bytes or None) as str. Raises nothing."""
     if value is None:
         return ""
     return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
 
 
 def pack(table: Any, identifier: bytes, size: int = 1024) -> bytes:
-    """Serialize an object-API table (``ModelT``, ``ModelMetadataT``) as a root flatbuffer with ``identifier``."""
+    """Serialize an object-API table (``ModelT``, ``ModelMetadataT``) as a root flatbuffer with ``identifier``.
+
+    Raises nothing of its own.
+    """
     import flatbuffers
 
     builder = flatbuffers.Builder(size)
@@ -104,7 +114,10 @@ def pack(table: Any, identifier: bytes, size: int = 1024) -> bytes:
 
 
 def pack_model(model: Any) -> bytes:
-    """The bytes of a ``ModelT`` (see ``TFLiteFile.model_object``): a .tflite file without any zip part."""
+    """The bytes of a ``ModelT`` (see ``TFLiteFile.model_object``): a .tflite file without any zip part.
+
+    Raises nothing of its own.
+    """
     return pack(model, FILE_IDENTIFIER, 1024 + sum(len(b.data) for b in model.buffers or [] if b.data is not None))
 
 
@@ -113,7 +126,10 @@ def pack_model(model: Any) -> bytes:
 
 @dataclass(frozen=True)
 class TensorInfo:
-    """One tensor of a .tflite model: its type and shape, quantization, and the bytes stored for it."""
+    """One tensor of a .tflite model: its type and shape, quantization, and the bytes stored for it.
+
+    Raises nothing (a dataclass, built by ``TFLiteFile.tensors``).
+    """
 
     index: int
     name: str
@@ -128,21 +144,24 @@ class TensorInfo:
 
     @property
     def quantized(self) -> bool:
-        """True when the tensor holds integer codes with a scale and a zero point."""
+        """True when the tensor holds integer codes with a scale and a zero point. Raises nothing."""
         return len(self.scales) > 0 and any(s > 0 for s in self.scales)
 
     @property
     def per_channel(self) -> bool:
-        """True when each channel (along ``quantized_dimension``) has its own scale."""
+        """True when each channel (along ``quantized_dimension``) has its own scale. Raises nothing."""
         return len(self.scales) > 1
 
     @property
     def constant(self) -> bool:
-        """True for tensors stored in the file (weights, biases), False for activations."""
+        """True for tensors stored in the file (weights, biases), False for activations. Raises nothing."""
         return self.nbytes > 0
 
     def summary(self) -> dict[str, object]:
-        """The tensor as one table row: name, shape, dtype, scale and zero point (ranges if per channel)."""
+        """The tensor as one table row: name, shape, dtype, scale and zero point (ranges if per channel).
+
+        Raises nothing.
+        """
         if not self.quantized:
             scale, zero_point = "–", "–"
         elif self.per_channel:
@@ -164,7 +183,10 @@ class TensorInfo:
 
 
 def short_name(name: str, width: int = 40) -> str:
-    """A tensor name without the model prefix and fused-op suffixes ("model_1/conv1_1/convolution;…" → "conv1_1/convolution")."""
+    """A tensor name without the model prefix and fused-op suffixes ("model_1/conv1_1/convolution;…" → "conv1_1/convolution").
+
+    Raises nothing.
+    """
     first = name.split(";")[0]
     parts = first.split("/")
     if len(parts) > 2:
@@ -260,6 +282,7 @@ class TFLiteFile:
 
         Buffers stored by offset are read in, and empty buffers (converters leave
         one per activation) all become buffer 0, as LiteRT's own flatbuffer tools do.
+        Raises ModelError for a file that is damaged (cannot be parsed) or contains no graph.
         """
         try:
             model = schema().ModelT.InitFromPackedBuf(bytearray(self.data), 0)
@@ -286,16 +309,22 @@ class TFLiteFile:
 
     @functools.cached_property
     def model(self) -> Any:
-        """The parsed graph (``ModelT``), shared by the reading methods: do not change it (use ``model_object``)."""
+        """The parsed graph (``ModelT``), shared by the reading methods: do not change it (use ``model_object``).
+
+        Raises what ``model_object`` raises (ModelError for a damaged file).
+        """
         return self.model_object()
 
     @property
     def graph(self) -> Any:
-        """The main graph (subgraph 0)."""
+        """The main graph (subgraph 0). Raises what ``model_object`` raises (ModelError for a damaged file)."""
         return self.model.subgraphs[0]
 
     def operator_names(self) -> list[str]:
-        """The operator code table as names (CONV_2D, QUANTIZE, ... or a custom operator's name)."""
+        """The operator code table as names (CONV_2D, QUANTIZE, ... or a custom operator's name).
+
+        Raises ModelError for a damaged file (see ``model_object``).
+        """
         names = enum_names(schema().BuiltinOperator)
         codes = []
         for code in self.model.operatorCodes or []:
@@ -304,7 +333,10 @@ class TFLiteFile:
         return codes
 
     def operator_counts(self) -> dict[str, int]:
-        """How many times each operator appears in the main graph, most frequent first."""
+        """How many times each operator appears in the main graph, most frequent first.
+
+        Raises ModelError for a damaged file (see ``model_object``).
+        """
         codes = self.operator_names()
         return dict(Counter(codes[op.opcodeIndex] for op in self.graph.operators or []).most_common())
 
@@ -332,7 +364,10 @@ class TFLiteFile:
         return roles, layers
 
     def tensors(self) -> tuple[TensorInfo, ...]:
-        """Every tensor of the main graph: name, shape, dtype, scale(s), zero point(s), stored bytes, role, layer."""
+        """Every tensor of the main graph: name, shape, dtype, scale(s), zero point(s), stored bytes, role, layer.
+
+        Raises ModelError for a damaged file (see ``model_object``).
+        """
         return self._tensors
 
     @functools.cached_property
@@ -362,7 +397,12 @@ class TFLiteFile:
         return tuple(infos)
 
     def constant(self, tensor: int | str | TensorInfo) -> np.ndarray:
-        """The values stored in the file for a constant tensor (weights, biases), in its own dtype and shape."""
+        """The values stored in the file for a constant tensor (weights, biases), in its own dtype and shape.
+
+        Raises QuantizationError for a ``tensor`` that is not an index, name or TensorInfo, an index out of range, a
+        name no tensor matches (see ``find_tensor``), an activation or a dtype NumPy cannot read; ModelError for a
+        damaged file.
+        """
         infos = self.tensors()
         if isinstance(tensor, TensorInfo):
             index = tensor.index
@@ -392,7 +432,10 @@ class TFLiteFile:
         return np.frombuffer(raw, dtype=dtype).reshape(info.shape).copy()
 
     def stored_bytes(self) -> dict[str, int]:
-        """Bytes stored for constant tensors, per dtype (largest first): where a model's size goes."""
+        """Bytes stored for constant tensors, per dtype (largest first): where a model's size goes.
+
+        Raises ModelError for a damaged file (see ``model_object``).
+        """
         totals: Counter[str] = Counter()
         for info in self.tensors():
             if info.constant:
@@ -402,7 +445,10 @@ class TFLiteFile:
     # ----------------------------------------------------------------------- metadata and embedded files
 
     def metadata_buffer(self) -> bytes | None:
-        """The raw TFLITE_METADATA flatbuffer, or None when the file has none (read without parsing the graph)."""
+        """The raw TFLITE_METADATA flatbuffer, or None when the file has none (read without parsing the graph).
+
+        Raises MetadataError for a damaged or truncated file.
+        """
         try:
             root = schema().Model.GetRootAs(self.data, 0)
             for i in range(root.MetadataLength()):
@@ -422,7 +468,10 @@ class TFLiteFile:
         return None
 
     def embedded_files(self) -> list[str]:
-        """The names of the files in the model's zip part (empty for a model without one)."""
+        """The names of the files in the model's zip part (empty for a model without one).
+
+        Raises nothing of its own (a damaged zip part may raise zipfile.BadZipFile).
+        """
         stream = io.BytesIO(self.data)
         if not zipfile.is_zipfile(stream):
             return []
@@ -430,7 +479,10 @@ class TFLiteFile:
             return archive.namelist()
 
     def read_embedded_file(self, name: str) -> bytes:
-        """The bytes of one embedded file, or a MetadataError listing the files there are."""
+        """The bytes of one embedded file, or a MetadataError listing the files there are.
+
+        Raises MetadataError when there is no file ``name``; a damaged zip part may raise zipfile.BadZipFile.
+        """
         names = self.embedded_files()
         if name not in names:
             raise MetadataError(
@@ -444,27 +496,43 @@ class TFLiteFile:
 
 
 def open_model(source: str | os.PathLike | bytes | TFLiteFile) -> TFLiteFile:
-    """``source`` as a TFLiteFile (a TFLiteFile is returned as it is)."""
+    """``source`` as a TFLiteFile (a TFLiteFile is returned as it is).
+
+    Raises what ``TFLiteFile`` raises (ModelError for a missing file or one that is not a TFLite model).
+    """
     return source if isinstance(source, TFLiteFile) else TFLiteFile(source)
 
 
 def inspect_tensors(model: str | os.PathLike | TFLiteFile) -> list[TensorInfo]:
-    """Every tensor of a .tflite model's main graph (see ``TFLiteFile.tensors``). Introduced in notebook 05."""
+    """Every tensor of a .tflite model's main graph (see ``TFLiteFile.tensors``). Introduced in notebook 05.
+
+    Raises ModelError for a missing, non-TFLite or damaged file.
+    """
     return list(open_model(model).tensors())
 
 
 def read_constant(model: str | os.PathLike | TFLiteFile, tensor: int | str | TensorInfo) -> np.ndarray:
-    """The values stored in the file for a constant tensor, found by index, name or layer name. Introduced in notebook 05."""
+    """The values stored in the file for a constant tensor, found by index, name or layer name.
+
+    Introduced in notebook 05. Raises ModelError for a missing, non-TFLite or damaged file; QuantizationError
+    as ``TFLiteFile.constant`` does.
+    """
     return open_model(model).constant(tensor)
 
 
 def stored_bytes(model: str | os.PathLike | TFLiteFile) -> dict[str, int]:
-    """Bytes stored in the file for constant tensors, per dtype (largest first). Introduced in notebook 05."""
+    """Bytes stored in the file for constant tensors, per dtype (largest first). Introduced in notebook 05.
+
+    Raises ModelError for a missing, non-TFLite or damaged file.
+    """
     return open_model(model).stored_bytes()
 
 
 def operator_counts(model: str | os.PathLike | TFLiteFile) -> dict[str, int]:
-    """How many times each operator (CONV_2D, QUANTIZE, DEQUANTIZE, ...) appears. Introduced in notebook 05."""
+    """How many times each operator (CONV_2D, QUANTIZE, DEQUANTIZE, ...) appears. Introduced in notebook 05.
+
+    Raises ModelError for a missing, non-TFLite or damaged file.
+    """
     return open_model(model).operator_counts()
 
 
@@ -473,7 +541,10 @@ def operator_counts(model: str | os.PathLike | TFLiteFile) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Int8Head:
-    """The integer numbers of an int8 head (see ``helpers.transfer.quantize_head``); scales as TFLite stores them."""
+    """The integer numbers of an int8 head (see ``helpers.transfer.quantize_head``); scales as TFLite stores them.
+
+    Raises nothing (a dataclass; nothing is checked when it is built).
+    """
 
     weights: np.ndarray  # int8 (classes, dim), symmetric: zero point 0
     weight_scale: float
@@ -486,7 +557,11 @@ class Int8Head:
 
 
 def output_quantization(model: str | os.PathLike | bytes | TFLiteFile) -> tuple[str, int, float, int]:
-    """(dtype, number of values, scale, zero point) of a one-output model's output; scale 0 when it is float."""
+    """(dtype, number of values, scale, zero point) of a one-output model's output; scale 0 when it is float.
+
+    Raises ModelError for a missing, non-TFLite or damaged file, a model without exactly one graph and one output, or an
+    output with per-channel quantization.
+    """
     file = model if isinstance(model, TFLiteFile) else TFLiteFile(model)
     graph = file.graph
     if len(file.model.subgraphs) != 1 or len(graph.outputs) != 1:
@@ -510,6 +585,8 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
     on int8, and a last DEQUANTIZE to float32 probabilities (steps of 1/256).
     The output is called ``probabilities``; signatures, which named the old
     output, are dropped.
+    Raises ModelError for an ``extractor`` that is not a TFLite model (or is damaged), has not one output, or has an
+    output other than float32, uint8 or int8, and for ``weights`` and ``bias`` that do not fit its features.
     """
     s = schema()
     file = TFLiteFile(extractor)

@@ -50,7 +50,10 @@ IGNORED_FILES = ("thumbs.db", "desktop.ini")
 
 @dataclass(frozen=True)
 class ImageSet:
-    """Labelled images: ``paths[i]`` shows class ``classes[class_ids[i]]``; ``names`` are asset or file names."""
+    """Labelled images: ``paths[i]`` shows class ``classes[class_ids[i]]``; ``names`` are asset or file names.
+
+    Raises nothing when built (a dataclass; the readers check the files and classes).
+    """
 
     paths: tuple[Path, ...]
     class_ids: np.ndarray
@@ -61,7 +64,7 @@ class ImageSet:
         return len(self.paths)
 
     def counts(self) -> dict[str, int]:
-        """How many images each class has."""
+        """How many images each class has. Raises nothing."""
         return {name: int((self.class_ids == i).sum()) for i, name in enumerate(self.classes)}
 
     def subset(self, indices: Sequence[int] | np.ndarray) -> ImageSet:
@@ -333,16 +336,22 @@ class FeatureExtractor(LiteRTModel):
     error = TransferError
 
     def kind_problem(self, name: str, outputs: list[dict]) -> str | None:
-        """Why a model with these outputs is not a feature extractor (one output): None if it is one."""
+        """Why a model with these outputs is not a feature extractor (one output): None if it is one.
+
+        Raises nothing (it returns the problem).
+        """
         return None if len(outputs) == 1 else f"'{name}' has {len(outputs)} outputs; a feature extractor has one."
 
     @property
     def dim(self) -> int:
-        """The length of a feature vector."""
+        """The length of a feature vector. Raises nothing."""
         return int(np.prod(self.output_details["shape"][1:]))
 
     def extract(self, pixels: np.ndarray) -> np.ndarray:
-        """The feature vector (dequantized, float32) of one image given as (H, W, 3) or (1, H, W, 3) uint8 pixels."""
+        """The feature vector (dequantized, float32) of one image given as (H, W, 3) or (1, H, W, 3) uint8 pixels.
+
+        Raises TransferError for pixels of another shape or dtype (see ``LiteRTModel.prepare``).
+        """
         return self.run(self.prepare(pixels))
 
     def extract_batch(self, pixels: np.ndarray, *, workers: int | None = None, progress: bool = True) -> np.ndarray:
@@ -437,11 +446,14 @@ class SoftmaxHead:
 
     @property
     def num_classes(self) -> int:
-        """How many classes the head tells apart."""
+        """How many classes the head tells apart. Raises nothing."""
         return int(self.weights.shape[1])
 
     def logits(self, features) -> np.ndarray:
-        """Scores (images, classes) of a feature matrix."""
+        """Scores (images, classes) of a feature matrix.
+
+        Raises TransferError for features that are not a finite (images, dim) matrix with this head's dim.
+        """
         array = _features(features)
         if array.shape[1] != self.weights.shape[0]:
             raise TransferError(
@@ -451,11 +463,11 @@ class SoftmaxHead:
         return array @ self.weights + self.bias
 
     def predict_proba(self, features) -> np.ndarray:
-        """Probabilities (images, classes); each row sums to 1."""
+        """Probabilities (images, classes); each row sums to 1. Raises TransferError as ``logits`` does."""
         return softmax(self.logits(features), axis=-1)
 
     def predict(self, features) -> np.ndarray:
-        """The most probable class index of each row."""
+        """The most probable class index of each row. Raises TransferError as ``logits`` does."""
         return np.argmax(self.logits(features), axis=1)
 
 
@@ -487,15 +499,21 @@ class HeadClassifier:
 
     @property
     def input_size(self) -> tuple[int, int]:
-        """The extractor's input (width, height) in pixels."""
+        """The extractor's input (width, height) in pixels. Raises nothing."""
         return self.extractor.input_size
 
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
-        """Model-sized uint8 pixels → the extractor's input tensor."""
+        """Model-sized uint8 pixels → the extractor's input tensor.
+
+        Raises TransferError for pixels of another shape or dtype (see ``FeatureExtractor.extract``).
+        """
         return self.extractor.prepare(pixels)
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
-        """Probabilities (one per label) for one prepared input tensor."""
+        """Probabilities (one per label) for one prepared input tensor.
+
+        Raises TransferError for a tensor of the wrong shape or dtype (see ``LiteRTModel.invoke``).
+        """
         return self.head.predict_proba(self.extractor.run(tensor)[np.newaxis])[0]
 
     def __repr__(self) -> str:
@@ -508,6 +526,8 @@ def head_from_keras(model) -> SoftmaxHead:
     Dropout layers do nothing at prediction time, so a ``Sequential`` of
     Dropout and a softmax Dense is exactly ``softmax(features @ W + b)``.
     Introduced in notebook 06.
+    Raises TransferError for a ``model`` that is not a Keras model, is not one Dense layer (plus Dropout), or whose
+    Dense layer has no bias or no softmax, and as ``SoftmaxHead`` does (fewer than two classes).
     """
     import keras
 
@@ -595,7 +615,10 @@ def train_head(
 
 
 def l2_normalize(features) -> np.ndarray:
-    """Each row divided by its length, so that dot products are cosine similarities."""
+    """Each row divided by its length, so that dot products are cosine similarities.
+
+    Raises TransferError for features that are not a finite (images, dim) matrix, or a row that is all zeros.
+    """
     array = _features(features)
     norms = np.linalg.norm(array, axis=1, keepdims=True)
     if (norms == 0).any():
@@ -807,21 +830,27 @@ def convert_in_subprocess(
 
 @dataclass(frozen=True)
 class ExportedModel:
-    """A classifier written by ``export_classifier``: the .tflite file and its labels file."""
+    """A classifier written by ``export_classifier``: the .tflite file and its labels file.
+
+    Raises nothing when built (a dataclass).
+    """
 
     model_path: Path
     labels_path: Path
 
     @property
     def labels(self) -> list[str]:
-        """The class names, one per model output."""
+        """The class names, one per model output.
+
+        Raises LabelError (``helpers.classify.read_labels``) when the labels file is gone or not UTF-8 text.
+        """
         from helpers.classify import read_labels
 
         return read_labels(self.labels_path)
 
     @property
     def size_bytes(self) -> int:
-        """The model file's size in bytes."""
+        """The model file's size in bytes. Raises no package error; an OSError when the model file is gone."""
         return self.model_path.stat().st_size
 
 

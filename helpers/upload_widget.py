@@ -24,7 +24,10 @@ HERE = Path(__file__).parent
 
 @dataclass(frozen=True)
 class UploadedPhoto:
-    """One photo as the kernel received it: the bytes sent, and what the learner's file was."""
+    """One photo as the kernel received it: the bytes sent, and what the learner's file was.
+
+    Raises nothing (a dataclass, built by ``read_photo_message``).
+    """
 
     name: str
     data: bytes
@@ -34,7 +37,7 @@ class UploadedPhoto:
     shrunk: bool
 
     def describe(self) -> str:
-        """One sentence: the file's size, and the size it was shrunk to in the browser, if it was."""
+        """One sentence: the file's size, and the size it was shrunk to in the browser, if it was. Raises nothing."""
         width, height = self.original_size
         what = f"{self.name}: {width} × {height} px, {self.original_bytes / 1e6:.1f} MB"
         if not self.shrunk:
@@ -53,7 +56,11 @@ def _whole(content: Mapping, key: str) -> int:
 
 
 def read_photo_message(content: Mapping, buffers: list) -> UploadedPhoto:
-    """The photo in one message from the upload widget's browser half (ImageError if it is not one)."""
+    """The photo in one message from the upload widget's browser half (ImageError if it is not one).
+
+    Raises ImageError for a message that is not a photo, has no bytes, arrived incomplete, or has sizes that are not
+    whole numbers ≥ 0.
+    """
     if content.get("type") != "photo":
         raise ImageError(f"Not a photo message: {dict(content)!r:.120}")
     if not buffers:
@@ -74,7 +81,10 @@ def read_photo_message(content: Mapping, buffers: list) -> UploadedPhoto:
 
 
 class PhotoUpload(anywidget.AnyWidget):
-    """An upload button that shrinks large photos in the browser and says why a file was refused."""
+    """An upload button that shrinks large photos in the browser and says why a file was refused.
+
+    Raises nothing of its own: a refused or failing photo becomes a message under the button (see ``handle_photo``).
+    """
 
     _esm = HERE / "upload_widget.js"
     _css = HERE / "upload_widget.css"
@@ -99,7 +109,10 @@ class PhotoUpload(anywidget.AnyWidget):
         return f"[{self.description} button: run the notebook to choose a photo from your computer]"
 
     def on_photo(self, callback: Callable[[UploadedPhoto], str | None]) -> None:
-        """Call ``callback(photo)`` for each photo received; a string it returns is shown under the button."""
+        """Call ``callback(photo)`` for each photo received; a string it returns is shown under the button.
+
+        Raises nothing; an error the callback raises later is shown under the button (see ``handle_photo``).
+        """
         self._callbacks.append(callback)
 
     def handle_photo(self, content: Mapping, buffers: list) -> dict:
