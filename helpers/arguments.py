@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 
@@ -147,3 +149,32 @@ def text_labels(values: object, name: str = "labels", error: type[HelpersError] 
     if wrong:
         raise error(f"{name} must hold strings only; got {_shown(wrong[0])} among them.")
     return [str(item) for item in labels]
+
+
+def clean_labels(lines: Iterable[str]) -> list[str]:
+    """Label text cleaned once: byte-order mark, line endings and surrounding spaces removed, trailing blanks dropped.
+
+    Introduced in notebook 01 (re-exported by ``helpers.classify``). Blank lines inside the list stay (as "") so that no label moves to another output. ``lines`` is any
+    iterable of strings (a list, an array, a generator). Raises LabelError for a single string, None or
+    items that are not strings, or a dict or set (labels follow the outputs' order, which these do not give).
+    """
+    if isinstance(lines, (Mapping, AbstractSet)):
+        raise LabelError(
+            f"Labels are a list of strings in the order of the model's outputs; got a {type(lines).__name__}, "
+            f"which does not say which label is which output. For {{output: label}}, pass "
+            f"[mapping[i] for i in range(len(mapping))]."
+        )
+    cleaned = [line.replace("\ufeff", "").strip() for line in text_labels(lines)]
+    while cleaned and not cleaned[-1]:
+        cleaned.pop()
+    return cleaned
+
+
+def label_lines(text: str) -> list[str]:
+    """A label file's text as its labels, one per line (LF, CRLF or CR), cleaned by ``clean_labels``.
+
+    Introduced in notebook 01 (the ImageNet label file). Every label reader of the package uses it, so a
+    BOM, Windows line endings or a blank line never move a label to another output. Raises nothing of
+    its own.
+    """
+    return clean_labels(re.split(r"\r\n|\r|\n", text))

@@ -59,7 +59,7 @@ from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import BinaryIO
 
-from helpers.arguments import whole_number
+from helpers.arguments import label_lines, whole_number
 from helpers.errors import AssetError
 from helpers.files import atomic_writer, parallel_map, remove_stale_parts, scratch_file
 
@@ -877,14 +877,12 @@ def read_labels(name: str) -> list[str]:
     lines inside stay as "" (so that no label moves to another output). Raises AssetError for a bad or
     unknown name, or a file that is not UTF-8 text.
     """
-    from helpers.classify import clean_labels
-
     path = fetch(name)
     try:
         text = path.read_bytes().decode("utf-8")
     except UnicodeDecodeError as exc:
         raise AssetError(f"{name!r} is not a UTF-8 label file ({exc}); read_labels takes a text file.") from None
-    return clean_labels(re.split(r"\r\n|\r|\n", text))
+    return label_lines(text)
 
 
 @lru_cache(maxsize=1)

@@ -18,15 +18,13 @@ later notebooks on top of ``helpers.model.LiteRTModel``. It never imports Tensor
 from __future__ import annotations
 
 import os
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 
-from helpers.arguments import finite_array, text_labels, whole_number
+from helpers.arguments import clean_labels, finite_array, label_lines, text_labels, whole_number
 from helpers.errors import LabelError, MetricsError, ModelError, OptionError
 from helpers.images import ImageSource, Normalization, Region, check_crop
 from helpers.model import LiteRTModel, dequantize, is_tflite, load_interpreter  # noqa: F401  (re-exported)
@@ -79,25 +77,6 @@ def top_k(probs: np.ndarray, labels: Sequence[str], k: int | None = 5) -> list[P
     return [Prediction(labels[i], float(probs[i])) for i in ranked(probs, k)]
 
 
-def clean_labels(lines: Sequence[str]) -> list[str]:
-    """Label text cleaned once: byte-order mark, line endings and surrounding spaces removed, trailing blanks dropped.
-
-    Blank lines inside the list stay (as "") so that no label moves to another output. ``lines`` is any
-    iterable of strings (a list, an array, a generator). Raises LabelError for a single string, None or
-    items that are not strings, or a dict or set (labels follow the outputs' order, which these do not give).
-    """
-    if isinstance(lines, (Mapping, AbstractSet)):
-        raise LabelError(
-            f"Labels are a list of strings in the order of the model's outputs; got a {type(lines).__name__}, "
-            f"which does not say which label is which output. For {{output: label}}, pass "
-            f"[mapping[i] for i in range(len(mapping))]."
-        )
-    cleaned = [line.replace("\ufeff", "").strip() for line in text_labels(lines)]
-    while cleaned and not cleaned[-1]:
-        cleaned.pop()
-    return cleaned
-
-
 def read_labels(path: str | os.PathLike) -> list[str]:
     """The labels of a text file, one per line (UTF-8, with or without BOM; LF, CRLF or CR line endings).
 
@@ -125,7 +104,7 @@ def read_labels(path: str | os.PathLike) -> list[str]:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
         raise LabelError(f"'{file}' is not UTF-8 text ({exc}); save the label file as UTF-8.") from None
-    return clean_labels(re.split(r"\r\n|\r|\n", text))
+    return label_lines(text)
 
 
 def labels_from(labels: Sequence[str] | str | os.PathLike) -> list[str]:

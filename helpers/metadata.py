@@ -17,7 +17,6 @@ ships (``helpers.tflite.metadata_schema``).
 from __future__ import annotations
 
 import os
-import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from types import ModuleType
 
 import numpy as np
 
-from helpers.arguments import whole_number
+from helpers.arguments import label_lines, whole_number
 from helpers.errors import MetadataError
 from helpers.tflite import METADATA_NAME, TFLiteFile, metadata_schema, open_model
 from helpers.tflite import enum_names as _enum_names
@@ -161,9 +160,7 @@ class ModelMetadata:
                 f"The embedded labels file '{file.name}' of '{self.model_path.name}' is not UTF-8 text ({exc}); "
                 f"{HOW_TO_PASS_LABELS}."
             ) from None
-        from helpers.classify import clean_labels  # classify imports this module (through helpers.model)
-
-        return clean_labels(re.split(r"\r\n|\r|\n", text))
+        return label_lines(text)
 
     def _tensor(self, tensors: tuple[TensorMetadata, ...], index: int, role: str) -> TensorMetadata:
         index = whole_number(index, f"the {role} index", MetadataError, minimum=0)
