@@ -215,10 +215,15 @@ def registry() -> dict[str, Asset]:
 def archives() -> list[Archive]:
     """The pinned archives of data/archives.tsv that large groups are fetched from.
 
-    Raises AssetError when data/archives.tsv cannot be read or has too few columns.
+    Raises AssetError when data/archives.tsv cannot be read, has too few columns or a max_bytes that is not a number.
     """
     path = data_file("archives.tsv")
-    return [Archive(r[0], r[1], int(r[2]), r[3]) for _, r in _rows(path, ARCHIVE_COLUMNS)] if path.exists() else []
+    found = []
+    for line, row in _rows(path, ARCHIVE_COLUMNS) if path.exists() else ():
+        if not row[2].isdigit():
+            raise AssetError(f"{path}, line {line}: max_bytes must be a whole number of bytes; got {row[2]!r}.")
+        found.append(Archive(row[0], row[1], int(row[2]), row[3]))
+    return found
 
 
 def write_registry(manifest: Path, out: Path) -> int:

@@ -11,6 +11,7 @@ when the kernel restarts (the widget then loses its connection to the kernel).
 
 from __future__ import annotations
 
+import html
 import math
 import time
 from collections.abc import Mapping
@@ -224,7 +225,11 @@ def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1",
             if camera.status != "running":
                 note.value = "Start the camera first (or upload photos)."
                 return
-            camera.capture_next(name.value)
+            try:
+                camera.capture_next(name.value)
+            except HelpersError as exc:  # an empty class name, ...: said beside the button, as uploads are
+                note.value = f"<span style='color:#b45309'>{html.escape(str(exc))}</span>"
+                return
             note.value = ""
 
         def on_photo(photo, name=name) -> str:

@@ -504,6 +504,17 @@ def check_threshold_for_accuracy(threshold, confidence, correct, target: float) 
 def _top_k_accuracy_range(probs, truth, k: int) -> tuple[float, float]:
     """Top-k accuracy when ties at the k-th place count against the true class, and when they count for it."""
     probs = np.asarray(probs)
+    truth = np.asarray(truth)
+    if probs.ndim != 2 or truth.shape != (len(probs),) or truth.dtype.kind not in "iu":
+        raise CheckError(
+            f"Give one row of probabilities per image and one class index per image; got probabilities "
+            f"of shape {probs.shape} and classes of shape {truth.shape} ({truth.dtype})."
+        )
+    if truth.size and (truth.min() < 0 or truth.max() >= probs.shape[1]):
+        raise CheckError(
+            f"Class indices run from {truth.min()} to {truth.max()}, but there are {probs.shape[1]} "
+            f"probabilities per image: pass the classes these probabilities are for."
+        )
     true_probs = probs[np.arange(len(truth)), truth][:, None]
     ahead = (probs > true_probs).sum(axis=1)
     tied = (probs == true_probs).sum(axis=1) - 1  # other labels with exactly the true label's probability
@@ -516,8 +527,7 @@ def check_top_k_accuracy(answer, probs, truth, k: int) -> Verdict:
     Quantized outputs have ties; any answer between breaking every tie against the
     true class and breaking every tie for it is accepted.
     Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (arguments of the wrong type or shape); a true class index outside the probabilities' columns escapes as an
-    IndexError.
+    be asked (arguments of the wrong type or shape, or a true class index outside the probabilities' columns).
     """
     from helpers.metrics import top_k_accuracy
 
@@ -1291,4 +1301,6 @@ def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30) -> V
     )
 
 
-wrap_public_functions(globals(), CheckError)  # a raw TypeError/ValueError from bad arguments becomes a CheckError
+wrap_public_functions(
+    globals(), CheckError
+)  # a raw error from bad arguments (TypeError, KeyError, ...) becomes a CheckError

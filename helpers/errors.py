@@ -79,7 +79,8 @@ class ExplanationError(HelpersError):
 
 
 def raises_own_errors(error: type[HelpersError]) -> Callable[[F], F]:
-    """Decorator: a raw TypeError or ValueError escaping the function becomes ``error``, naming the arguments given.
+    """Decorator: a raw TypeError, ValueError, AttributeError, KeyError or IndexError escaping the function becomes
+    ``error``, naming the arguments given (a dict where a list was wanted, an index past the end, ...).
 
     For modules whose every public function takes plain data (self-checks,
     plots): the error says which function, what it was given (argument = type)
@@ -93,7 +94,7 @@ def raises_own_errors(error: type[HelpersError]) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             try:
                 return function(*args, **kwargs)
-            except (TypeError, ValueError) as exc:
+            except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
                 try:
                     given = inspect.signature(function).bind(*args, **kwargs).arguments
                     shown = ", ".join(f"{name}={type(value).__name__}" for name, value in given.items())

@@ -162,6 +162,16 @@ def input_normalization(model_bytes: bytes, normalization: tuple[float, float] |
     is not finite with std > 0.
     """
     _, dtype, scale, zero_point, _ = _io_details(TFLiteFile(model_bytes))
+    if normalization is not None:
+        try:
+            mean, std = (float(v) for v in normalization)
+        except (TypeError, ValueError):
+            raise ModelError(
+                f"normalization is (mean, std), two numbers such as (127.5, 127.5); got {normalization!r}."
+            )
+        if not (np.isfinite(mean) and np.isfinite(std) and std > 0):
+            raise ModelError(f"normalization=(mean, std) needs finite numbers and std > 0; got {normalization}.")
+        normalization = (mean, std)
     if dtype in ("uint8", "int8"):
         if scale <= 0:
             raise ModelError(f"The model's {dtype} input has no quantization scale; it cannot take pixels.")
@@ -180,10 +190,7 @@ def input_normalization(model_bytes: bytes, normalization: tuple[float, float] |
             "A float32 input does not record how pixels were scaled. Give normalization=(mean, std) "
             "as used in training: (127.5, 127.5) for MobileNet's [-1, 1], (0, 255) for [0, 1]."
         )
-    mean, std = (float(v) for v in normalization)
-    if not (np.isfinite(mean) and np.isfinite(std) and std > 0):
-        raise ModelError(f"normalization=(mean, std) needs finite numbers and std > 0; got {normalization}.")
-    return mean, std
+    return normalization
 
 
 def check_labels(labels: Sequence[str], classes: int) -> list[str]:

@@ -1112,4 +1112,6 @@ def randomization_chart(
     return ax
 
 
-wrap_public_functions(globals(), PlotError)  # a raw TypeError/ValueError from bad arguments becomes a PlotError
+wrap_public_functions(
+    globals(), PlotError
+)  # a raw error from bad arguments (TypeError, KeyError, ...) becomes a PlotError

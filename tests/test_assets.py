@@ -730,3 +730,14 @@ def test_registry_to_a_folder_says_so(tmp_path, capsys):
     assert f"-o {tmp_path} is a folder; give a file path" in capsys.readouterr().err
     with pytest.raises(AssetError, match="is a folder; give the path of the registry file"):
         assets.write_registry(manifest, tmp_path)
+
+
+def test_an_archive_size_that_is_not_a_number_is_named(tmp_path, monkeypatch):
+    table = tmp_path / "archives.tsv"
+    table.write_text("url\tprefix\tmax_bytes\tnote\nhttps://x/a.zip\thttps://x/\t12 MB\tphotos\n", encoding="utf-8")
+    monkeypatch.setattr(assets, "data_file", lambda name: table)
+    assets.archives.cache_clear()  # read once per process: read this table now, and the real one afterwards
+    with pytest.raises(assets.AssetError, match=r"archives.tsv, line 2: max_bytes must be a whole number.*'12 MB'"):
+        assets.archives()
+    monkeypatch.undo()
+    assets.archives.cache_clear()

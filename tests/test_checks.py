@@ -323,3 +323,11 @@ def test_bad_question_arguments_raise_a_check_error_naming_them(call, named, cap
 def test_wrong_answers_still_get_a_hint_not_an_error(capsys):
     assert not checks.check_dequantize("abc", 3, 0.5, 0)
     assert "✗" in capsys.readouterr().out
+
+
+def test_questions_that_cannot_be_asked_are_check_errors_not_raw_errors():
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]])
+    with pytest.raises(checks.CheckError, match="Class indices run from 0 to 5, but there are 3 probabilities"):
+        checks.check_top_k_accuracy(0.5, probs, [0, 5], k=1)
+    with pytest.raises(checks.CheckError, match="expect_top cannot use its arguments"):
+        checks.expect_top(["cat", 0.5], {"cat": ("tabby", 0.5)}, 0.1, "the cat")  # a list, not {name: result}

@@ -130,3 +130,11 @@ def test_metadata_writer_does_not_import_tensorflow(tiny_models):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+@pytest.mark.parametrize("kind", ["float", "uint8"])
+@pytest.mark.parametrize("normalization", [(1.0, 2.0, 3.0), "127.5", (127.5, None), (127.5, 0.0)])
+def test_a_normalization_that_is_not_two_numbers_is_refused_for_any_input(tiny_models, kind, normalization):
+    data = tiny_models[kind].read_bytes()
+    with pytest.raises(ModelError, match=r"normalization.*\(mean, std\)"):
+        metadata_writer.input_normalization(data, normalization)

@@ -153,3 +153,20 @@ def test_photo_collector_adds_uploaded_photos_to_the_named_class(tiny_models, ph
     assert "mug</b> 1" in box.children[-1].value
     assert upload.handle_photo(*_message(b"junk"))["type"] == "error"
     assert repr(camera).startswith("[Live camera widget")
+
+
+def test_photo_collector_says_beside_the_button_why_a_capture_is_refused(tiny_models):
+    from helpers.camera_widget import CameraWidget, photo_collector
+
+    camera = CameraWidget(Classifier(tiny_models["float"], ["a", "b", "c"]))
+    box = photo_collector(camera, ("mug", "plant"))
+    name, shoot, _upload, note = box.children[0].children
+    shoot.click()
+    assert note.value == "Start the camera first (or upload photos)."
+    camera.status = "running"
+    name.value = "  "  # an empty class name: refused by capture_next, and said here, not in the widget's log
+    shoot.click()
+    assert "class" in note.value.lower() and "color:#b45309" in note.value
+    name.value = "mug"
+    shoot.click()
+    assert note.value == ""
