@@ -46,13 +46,17 @@ class LiveModel(Protocol):
     """What the pipeline needs of a model: a ``Classifier`` or a ``transfer.HeadClassifier``.
 
     If it also has ``prepare(pixels)`` (both do), that turns pixels into its input with its own normalization.
+    Raises nothing (a Protocol: it describes a model, it never runs one).
     """
 
     input_details: dict
     labels: list[str]
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
-        """Probabilities for one prepared input tensor."""
+        """Probabilities for one prepared input tensor.
+
+        Raises what the model raises for a bad tensor: ModelError for a Classifier, TransferError for a HeadClassifier.
+        """
         ...
 
 
@@ -176,7 +180,10 @@ _MAX_SIMULATED_FRAMES = 1_000_000  # a paper replay of about nine hours at 30 fp
 
 @dataclass(frozen=True)
 class SimulatedFrame:
-    """One processed frame of ``simulate``: when it arrived, started and finished (milliseconds)."""
+    """One processed frame of ``simulate``: when it arrived, started and finished (milliseconds).
+
+    Raises nothing (a dataclass; ``simulate`` makes it).
+    """
 
     index: int
     arrived_ms: float
@@ -185,13 +192,16 @@ class SimulatedFrame:
 
     @property
     def latency_ms(self) -> float:
-        """From the moment the camera delivered the frame to the moment its answer is ready."""
+        """From the moment the camera delivered the frame to the moment its answer is ready. Raises nothing."""
         return self.finished_ms - self.arrived_ms
 
 
 @dataclass(frozen=True)
 class Simulation:
-    """What a policy does with ``frames`` camera frames when each one takes ``process_ms`` to classify."""
+    """What a policy does with ``frames`` camera frames when each one takes ``process_ms`` to classify.
+
+    Raises nothing (a dataclass; ``simulate`` checks the settings and makes it).
+    """
 
     policy: str
     process_ms: float
@@ -201,23 +211,26 @@ class Simulation:
 
     @property
     def dropped(self) -> int:
-        """Camera frames never classified."""
+        """Camera frames never classified. Raises nothing."""
         return self.frames - len(self.processed)
 
     @property
     def latencies_ms(self) -> np.ndarray:
-        """The latency of each processed frame, in order."""
+        """The latency of each processed frame, in order. Raises nothing."""
         return np.array([frame.latency_ms for frame in self.processed])
 
     @property
     def answers_per_second(self) -> float:
-        """Answers per second while the camera ran (the fps the viewer sees)."""
+        """Answers per second while the camera ran (the fps the viewer sees). Raises nothing of its own."""
         duration = self.frames / self.camera_fps
         return sum(frame.finished_ms <= duration * 1000 + 1e-6 for frame in self.processed) / duration
 
     @property
     def backlog(self) -> int:
-        """Frames delivered but not yet started when the camera's last frame arrived (at most 1 for newest-wins)."""
+        """Frames delivered but not yet started when the camera's last frame arrived (at most 1 for newest-wins).
+
+        Raises nothing.
+        """
         last_arrival = (self.frames - 1) * 1000 / self.camera_fps
         return sum(frame.started_ms > last_arrival + 1e-6 for frame in self.processed)
 
@@ -285,7 +298,10 @@ def dropped_per_second(process_ms: float, camera_fps: float = CAMERA_FPS) -> flo
 
 @dataclass(frozen=True)
 class FrameTiming:
-    """The five stages of one frame (ms), how long it waited before capture, and what the model said."""
+    """The five stages of one frame (ms), how long it waited before capture, and what the model said.
+
+    Raises nothing when built (a dataclass; ``FrameLog.add`` checks the times).
+    """
 
     frame: int
     capture_ms: float
@@ -299,17 +315,20 @@ class FrameTiming:
     top: tuple[tuple[str, float], ...] = field(default=(), repr=False)
 
     def stages(self) -> dict[str, float]:
-        """Stage name → milliseconds, in pipeline order."""
+        """Stage name → milliseconds, in pipeline order. Raises nothing."""
         return {stage: getattr(self, f"{stage}_ms") for stage in STAGES}
 
     @property
     def total_ms(self) -> float:
-        """The work for this frame: capture + transfer + preprocess + invoke + display."""
+        """The work for this frame: capture + transfer + preprocess + invoke + display. Raises nothing of its own."""
         return float(sum(self.stages().values()))
 
     @property
     def latency_ms(self) -> float:
-        """From the camera delivering the frame to its answer on screen: waiting + the five stages."""
+        """From the camera delivering the frame to its answer on screen: waiting + the five stages.
+
+        Raises nothing of its own.
+        """
         return self.waited_ms + self.total_ms
 
 
@@ -327,7 +346,10 @@ class FrameLog:
         self.total_dropped = 0
 
     def add(self, timing: FrameTiming) -> None:
-        """Record one finished frame; a CameraError for anything but a FrameTiming with finite times ≥ 0."""
+        """Record one finished frame; a CameraError for anything but a FrameTiming with finite times ≥ 0.
+
+        Raises CameraError for anything but a FrameTiming whose five stage times are finite numbers ≥ 0.
+        """
         if not isinstance(timing, FrameTiming):
             raise CameraError(f"timing is a FrameTiming (one frame's five stage times); got {type(timing).__name__}.")
         for stage, ms in timing.stages().items():
@@ -352,24 +374,36 @@ class FrameLog:
         return frames
 
     def stage_medians(self) -> dict[str, float]:
-        """The median milliseconds of each stage over the recorded frames."""
+        """The median milliseconds of each stage over the recorded frames.
+
+        Raises CameraError while no frame has been recorded.
+        """
         frames = self._need()
         return {stage: float(np.median([f.stages()[stage] for f in frames])) for stage in STAGES}
 
     def median_total_ms(self) -> float:
-        """The median work per frame (all five stages)."""
+        """The median work per frame (all five stages). Raises CameraError while no frame has been recorded."""
         return float(np.median([f.total_ms for f in self._need()]))
 
     def p90_total_ms(self) -> float:
-        """The 90th percentile of the work per frame: the slow frames."""
+        """The 90th percentile of the work per frame: the slow frames.
+
+        Raises CameraError while no frame has been recorded.
+        """
         return float(np.percentile([f.total_ms for f in self._need()], 90))
 
     def median_latency_ms(self) -> float:
-        """The median time from the camera delivering a frame to its answer on screen."""
+        """The median time from the camera delivering a frame to its answer on screen.
+
+        Raises CameraError while no frame has been recorded.
+        """
         return float(np.median([f.latency_ms for f in self._need()]))
 
     def fps(self) -> float:
-        """Answers per second over the recorded frames, from their finishing times."""
+        """Answers per second over the recorded frames, from their finishing times.
+
+        Raises CameraError for fewer than two recorded frames, or frames that all finished at the same moment.
+        """
         frames = self._need(2)
         span = frames[-1].done_s - frames[0].done_s
         if span <= 0:
@@ -377,17 +411,28 @@ class FrameLog:
         return (len(frames) - 1) / span
 
     def within_budget(self, budget_ms: float = BUDGET_MS) -> float:
-        """The fraction of frames whose five stages fit in ``budget_ms``; a CameraError unless it is a number > 0."""
+        """The fraction of frames whose five stages fit in ``budget_ms``; a CameraError unless it is a number > 0.
+
+        Raises CameraError unless ``budget_ms`` is a finite number > 0, and while no frame has been recorded.
+        """
+
         budget_ms = real_number(budget_ms, "budget_ms", CameraError, positive=True)
         return float(np.mean([f.total_ms <= budget_ms for f in self._need()]))
 
     def slowest_stage(self) -> str:
-        """The stage with the largest median time: the first place to optimise."""
+        """The stage with the largest median time: the first place to optimise.
+
+        Raises CameraError while no frame has been recorded.
+        """
         medians = self.stage_medians()
         return max(medians, key=medians.get)
 
     def summary(self, budget_ms: float = BUDGET_MS) -> dict[str, float]:
-        """The headline figures: frames, dropped, fps, median/p90 work, median latency, share within budget."""
+        """The headline figures: frames, dropped, fps, median/p90 work, median latency, share within budget.
+
+        Raises CameraError as ``fps`` and ``within_budget`` do: fewer than two recorded frames, frames that all
+        finished at the same moment, or a ``budget_ms`` that is not a finite number > 0.
+        """
         return {
             "frames": self.total_frames,
             "dropped": self.total_dropped,
@@ -403,7 +448,11 @@ class FrameLog:
 
 
 class FramePipeline:
-    """Preprocess → invoke → top-k for frames already scaled to the model's input size, timed."""
+    """Preprocess → invoke → top-k for frames already scaled to the model's input size, timed.
+
+    Raises CameraError when built with a model that is not a classifier with an image input, or a bad ``k``
+    (see ``__init__``).
+    """
 
     def __init__(self, model: LiveModel, k: int = 3) -> None:
         """Raises CameraError for a model without an image input or a ``k`` that is not a whole number ≥ 1."""
@@ -424,12 +473,18 @@ class FramePipeline:
 
     @property
     def input_size(self) -> tuple[int, int]:
-        """The (width, height) frames are scaled to."""
+        """The (width, height) frames are scaled to. Raises nothing of its own."""
         shape = self.model.input_details["shape"]
         return int(shape[2]), int(shape[1])
 
     def classify(self, pixels: np.ndarray) -> tuple[list[tuple[str, float]], float, float]:
-        """(top-k pairs, preprocess ms, invoke ms) for one (H, W, 3) uint8 frame; other sizes are rescaled."""
+        """(top-k pairs, preprocess ms, invoke ms) for one (H, W, 3) uint8 frame; other sizes are rescaled.
+
+        Raises CameraError for a frame that is not an (H, W, 3) uint8 array; passes on ImageError from rescaling and
+        preparing it, the model's own error from ``prepare``/``run`` (ModelError for a Classifier, TransferError
+        for a HeadClassifier), and LabelError or MetricsError from ``top_k`` (labels that do not match the outputs,
+        probabilities that are not finite).
+        """
         start = time.perf_counter()
         array = np.asarray(pixels)
         if array.ndim != 3 or array.shape[-1] != 3 or array.dtype != np.uint8:
@@ -533,11 +588,14 @@ class RecordedClip:
 
     @property
     def duration_s(self) -> float:
-        """How long the clip plays at its frame rate."""
+        """How long the clip plays at its frame rate. Raises nothing."""
         return len(self) / self.fps
 
     def name_of(self, index: int) -> str:
-        """The name of the photo frame ``index`` is cut from."""
+        """The name of the photo frame ``index`` is cut from.
+
+        Raises CameraError for an ``index`` that is not a whole number from 0 to ``len(clip) - 1``.
+        """
         return self.names[self._check(index) // self.frames_per_photo]
 
     def _check(self, index: int) -> int:
@@ -546,7 +604,11 @@ class RecordedClip:
         return int(index)
 
     def frame(self, index: int) -> np.ndarray:
-        """Frame ``index`` as (H, W, 3) uint8 at the clip's size: a window that drifts right and zooms in."""
+        """Frame ``index`` as (H, W, 3) uint8 at the clip's size: a window that drifts right and zooms in.
+
+        Raises CameraError for an ``index`` that is not a whole number from 0 to ``len(clip) - 1``.
+        """
+
         photo, step = divmod(self._check(index), self.frames_per_photo)
         image = self.images[photo]
         t = step / max(1, self.frames_per_photo - 1)

@@ -36,7 +36,10 @@ _POSTPROCESS_SUFFIXES = {"boxes": "", "classes": ":1", "scores": ":2", "count": 
 
 
 class Detection(NamedTuple):
-    """One detected object: its label, score (0…1) and box (x, y, width, height) in the original photo's pixels."""
+    """One detected object: its label, score (0…1) and box (x, y, width, height) in the original photo's pixels.
+
+    Raises nothing (a named tuple; ``detect`` makes it).
+    """
 
     label: str
     score: float

@@ -85,6 +85,8 @@ def raises_own_errors(error: type[HelpersError]) -> Callable[[F], F]:
     For modules whose every public function takes plain data (self-checks,
     plots): the error says which function, what it was given (argument = type)
     and what it takes, instead of a NumPy or Matplotlib traceback.
+    Raises nothing when applied (``error`` is not checked); the wrapped function raises ``error`` in place of
+    those five, and lets its own HelpersError and any other exception pass unchanged.
     """
 
     def decorate(function: F) -> F:
@@ -112,7 +114,12 @@ def raises_own_errors(error: type[HelpersError]) -> Callable[[F], F]:
 
 
 def wrap_public_functions(namespace: dict[str, Any], error: type[HelpersError]) -> None:
-    """Apply ``raises_own_errors(error)`` to every public function defined in the module ``namespace``."""
+    """Apply ``raises_own_errors(error)`` to every public function defined in the module ``namespace``.
+
+    Raises nothing of its own; ``namespace`` is a module's ``globals()`` (one without ``__name__`` gives
+    Python's KeyError).
+    """
+
     module = namespace["__name__"]
     for name, value in list(namespace.items()):
         if inspect.isfunction(value) and value.__module__ == module and not name.startswith("_"):

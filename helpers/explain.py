@@ -48,14 +48,20 @@ Box = tuple[int, int, int, int]  # (left, top, right, bottom) in model-input pix
 
 
 class Scorer(Protocol):
-    """Anything that scores batches of model-sized uint8 images: a TFLite or Keras model, wrapped."""
+    """Anything that scores batches of model-sized uint8 images: a TFLite or Keras model, wrapped.
+
+    Raises nothing (a Protocol: it describes a scorer; ``scorer`` makes one).
+    """
 
     input_size: tuple[int, int]
     labels: list[str]
     name: str
 
     def scores(self, pixels: np.ndarray, progress: str | None = None) -> np.ndarray:
-        """(N, H, W, 3) uint8 pixels → (N, classes) scores."""
+        """(N, H, W, 3) uint8 pixels → (N, classes) scores.
+
+        Raises what the implementation raises (see ``TFLiteScorer.scores`` and ``KerasScorer.scores``).
+        """
         ...
 
 
@@ -64,7 +70,10 @@ class Scorer(Protocol):
 
 @dataclass(frozen=True)
 class Explanation:
-    """An importance per grid cell for one class: higher means more evidence for it."""
+    """An importance per grid cell for one class: higher means more evidence for it.
+
+    Raises nothing when built (a dataclass, not checked; ``occlusion``, ``grad_cam`` and ``edge_map`` make it).
+    """
 
     values: np.ndarray  # (rows, cols)
     row_edges: np.ndarray  # rows + 1 pixel positions: cell i covers rows row_edges[i] … row_edges[i + 1] - 1
@@ -77,27 +86,30 @@ class Explanation:
 
     @property
     def shape(self) -> tuple[int, int]:
-        """(rows, cols) of the grid."""
+        """(rows, cols) of the grid. Raises nothing."""
         return self.values.shape
 
     @property
     def input_size(self) -> tuple[int, int]:
-        """The (width, height) in pixels of the model input the map covers."""
+        """The (width, height) in pixels of the model input the map covers. Raises nothing of its own."""
         return int(self.col_edges[-1]), int(self.row_edges[-1])
 
     def pixels(self) -> np.ndarray:
-        """The map at input resolution (H, W): each pixel takes its cell's value."""
+        """The map at input resolution (H, W): each pixel takes its cell's value. Raises nothing of its own."""
         rows = np.repeat(np.arange(self.shape[0]), np.diff(self.row_edges))
         cols = np.repeat(np.arange(self.shape[1]), np.diff(self.col_edges))
         return self.values[np.ix_(rows, cols)]
 
     def peak(self) -> tuple[int, int]:
-        """The (row, col) of the most important cell (the first one if several tie)."""
+        """The (row, col) of the most important cell (the first one if several tie). Raises nothing of its own."""
         row, col = np.unravel_index(int(np.argmax(self.values)), self.shape)
         return int(row), int(col)
 
     def region(self) -> str:
-        """Where the peak lies in words: "top-left", "centre", … (the image cut in thirds each way)."""
+        """Where the peak lies in words: "top-left", "centre", … (the image cut in thirds each way).
+
+        Raises nothing of its own.
+        """
         row, col = self.peak()
         centre_y = (self.row_edges[row] + self.row_edges[row + 1]) / 2
         centre_x = (self.col_edges[col] + self.col_edges[col + 1]) / 2
@@ -105,14 +117,22 @@ class Explanation:
         return REGIONS[min(2, int(3 * centre_y / height))][min(2, int(3 * centre_x / width))]
 
     def share_in_box(self, box: Box) -> float:
-        """The fraction of the map's positive importance that lies inside ``box`` (pixels)."""
+        """The fraction of the map's positive importance that lies inside ``box`` (pixels); NaN if none is positive.
+
+        Raises ExplanationError for a box that is not four whole pixel positions (left, top, right, bottom)
+        inside the map's input.
+        """
         left, top, right, bottom = _check_box(box, self.input_size)
         positive = np.clip(self.pixels(), 0, None)
         total = float(positive.sum())
         return float(positive[top:bottom, left:right].sum()) / total if total > 0 else float("nan")
 
     def peak_in_box(self, box: Box) -> bool:
-        """True when the centre of the peak cell lies inside ``box`` (the "pointing game")."""
+        """True when the centre of the peak cell lies inside ``box`` (the "pointing game").
+
+        Raises ExplanationError for a box that is not four whole pixel positions (left, top, right, bottom)
+        inside the map's input.
+        """
         left, top, right, bottom = _check_box(box, self.input_size)
         row, col = self.peak()
         y = (self.row_edges[row] + self.row_edges[row + 1]) / 2
@@ -120,7 +140,7 @@ class Explanation:
         return bool(left <= x < right and top <= y < bottom)
 
     def describe(self) -> str:
-        """One sentence for alt text: method, class, grid and where the peak lies."""
+        """One sentence for alt text: method, class, grid and where the peak lies. Raises nothing of its own."""
         rows, cols = self.shape
         return (
             f"{self.method} map for '{self.label}', {rows}×{cols} cells, strongest evidence in the "
@@ -168,7 +188,11 @@ def _check_box(box: Box, input_size: tuple[int, int]) -> Box:
 
 
 class TFLiteScorer:
-    """Scores images with a .tflite classifier on several single-threaded interpreter copies at once."""
+    """Scores images with a .tflite classifier on several single-threaded interpreter copies at once.
+
+    Raises nothing when built: ``classifier`` (a Classifier) and ``workers`` are not checked here (``scorer``
+    builds the Classifier; ``workers`` is checked by ``scores``).
+    """
 
     def __init__(self, classifier: Classifier, workers: int | None = None) -> None:
         self.classifier = classifier
@@ -179,12 +203,20 @@ class TFLiteScorer:
         self.workers = workers
 
     def scores(self, pixels: np.ndarray, progress: str | None = None) -> np.ndarray:
-        """(N, H, W, 3) uint8 pixels → (N, classes) probabilities, on single-threaded copies of the model at once."""
+        """(N, H, W, 3) uint8 pixels → (N, classes) probabilities, on single-threaded copies of the model at once.
+
+        Raises ModelError for pixels of another shape or dtype, OptionError for a bad ``workers`` (see
+        ``Classifier.run_batch``).
+        """
         return self.classifier.run_batch(pixels, self.workers, progress, leave=False)
 
 
 class KerasScorer:
-    """Scores images with a Keras model that takes (pixel − 127.5) / 127.5, in small batches (memory stays low)."""
+    """Scores images with a Keras model that takes (pixel − 127.5) / 127.5, in small batches (memory stays low).
+
+    Raises ExplanationError for a model without a fixed-size (None, H, W, 3) input or one score per class
+    (None, classes) out, a ``batch_size`` that is not a whole number ≥ 1, or ``labels`` not one per output.
+    """
 
     def __init__(self, model: Any, labels: Sequence[str] | None = None, batch_size: int = 4) -> None:
         shape = tuple(model.input_shape)
@@ -212,7 +244,10 @@ class KerasScorer:
         self.batch_size = batch_size
 
     def scores(self, pixels: np.ndarray, progress: str | None = None) -> np.ndarray:
-        """(N, H, W, 3) uint8 pixels → (N, classes) model outputs."""
+        """(N, H, W, 3) uint8 pixels → (N, classes) model outputs.
+
+        Raises nothing of its own: ``pixels`` is not checked, and Keras's errors pass through.
+        """
         from tqdm.auto import tqdm
 
         parts = []
@@ -225,7 +260,11 @@ class KerasScorer:
 
 
 def scorer(model: Any, labels: Sequence[str] | None = None, workers: int | None = None) -> Scorer:
-    """Wrap a Classifier, a .tflite path or a Keras model so it can score batches of images."""
+    """Wrap a Classifier, a .tflite path or a Keras model so it can score batches of images.
+
+    Raises ExplanationError for anything else, and for a path that is not a usable .tflite classifier (the
+    Classifier's own error is its cause); a Keras model raises what ``KerasScorer`` raises.
+    """
     if isinstance(model, (TFLiteScorer, KerasScorer)):
         return model
     if isinstance(model, Classifier):
@@ -257,7 +296,11 @@ def model_pixels(image: ImageSource, input_size: tuple[int, int], crop: str | fl
 
 
 def class_index(target: int | str, labels: Sequence[str]) -> int:
-    """The output index of ``target``: an index (checked) or a label (exact, or its first name)."""
+    """The output index of ``target``: an index (checked) or a label (exact, or its first name).
+
+    Raises ExplanationError for a bool, an index outside ``labels``, a label that is not among them (with
+    close matches), or a ``target`` that is neither an int nor a str.
+    """
     count = len(labels)
     if isinstance(target, (bool, np.bool_)):
         raise ExplanationError(f"target: expected a class index or a label; got {target!r}.")
@@ -409,7 +452,11 @@ def occlusion(
 
 
 def keras_mobilenet(weights: str | os.PathLike | None = None) -> Any:
-    """Keras's MobileNet V1 0.25/224 with the mirrored ImageNet weights (notebook 05's float model)."""
+    """Keras's MobileNet V1 0.25/224 with the mirrored ImageNet weights (notebook 05's float model).
+
+    Raises AssetError when ``weights`` is None and the mirrored weights cannot be fetched; Keras's own
+    errors for a ``weights`` file it cannot load pass through.
+    """
     import keras
 
     from helpers import assets
@@ -444,7 +491,11 @@ def grad_cam(
     layer: str = "conv_pw_13_relu",
     labels: Sequence[str] | None = None,
 ) -> Explanation:
-    """Grad-CAM: ``layer``'s feature maps weighted by the mean gradient of the class's logit, ReLU'd."""
+    """Grad-CAM: ``layer``'s feature maps weighted by the mean gradient of the class's logit, ReLU'd.
+
+    Raises ExplanationError for a model ``KerasScorer`` refuses, a ``target`` the model does not have, or a
+    ``layer`` it does not have; ImageError for an image it cannot read.
+    """
     import tensorflow as tf
 
     keras_scorer = KerasScorer(model, labels)
@@ -583,14 +634,21 @@ def rank_correlation(a: Explanation | np.ndarray, b: Explanation | np.ndarray) -
 
 @dataclass(frozen=True)
 class DeletionCurve:
-    """The class's score as more and more of the image is covered, in the order a map gives."""
+    """The class's score as more and more of the image is covered, in the order a map gives.
+
+    Raises nothing (a dataclass; ``deletion_curve`` makes it).
+    """
 
     fraction: np.ndarray  # fraction of cells covered, 0 … 1
     scores: np.ndarray  # the class's score after covering them
 
     @property
     def area(self) -> float:
-        """Area under the curve, scaled by the starting score (lower = the score fell faster)."""
+        """Area under the curve, scaled by the starting score (lower = the score fell faster).
+
+        Raises nothing of its own.
+        """
+
         start = float(self.scores[0])
         curve = self.scores / start if start > 0 else self.scores
         return float(np.sum((curve[1:] + curve[:-1]) / 2 * np.diff(self.fraction)))
@@ -663,7 +721,10 @@ def deletion_curve(
 
 @dataclass(frozen=True)
 class SanityReport:
-    """The three checks for one map, with what each measured and whether it passed."""
+    """The three checks for one map, with what each measured and whether it passed.
+
+    Raises nothing (a dataclass; ``sanity_checks`` makes it).
+    """
 
     randomized_correlation: float  # map of the randomized model vs the map (pass: below max_correlation)
     other_class_correlation: float  # map of another class vs the map (pass: below max_correlation)
@@ -673,7 +734,8 @@ class SanityReport:
 
     @property
     def passed(self) -> dict[str, bool]:
-        """Each check's verdict."""
+        """Each check's verdict. Raises nothing."""
+
         # A correlation of nan means one map is constant (no order at all): it certainly differs.
         return {
             "differs when the model is randomized": not self.randomized_correlation >= self.max_correlation,

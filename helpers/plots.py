@@ -182,7 +182,10 @@ def show_photos(
 
 
 def text_overlaps(fig) -> list[tuple[str, str]]:
-    """Pairs of visible texts in ``fig`` whose drawn boxes overlap (empty when every label is readable)."""
+    """Pairs of visible texts in ``fig`` whose drawn boxes overlap (empty when every label is readable).
+
+    Raises PlotError for a ``fig`` that is not a Matplotlib figure.
+    """
     fig.canvas.draw()
     renderer = fig.canvas.get_renderer()
     texts = list(fig.texts)
@@ -217,7 +220,10 @@ SHOWN: list[dict] = []  # one entry per photo grid shown in this kernel: what th
 
 
 def photo_grid_report() -> str:
-    """One line per photo grid shown so far: its smallest photo cell and any overlapping texts (notebook 01)."""
+    """One line per photo grid shown so far: its smallest photo cell and any overlapping texts (notebook 01).
+
+    Raises nothing (it takes no arguments).
+    """
     if not SHOWN:
         return "No photo grids shown yet."
     lines = [
@@ -254,7 +260,10 @@ def show(fig=None, alt: str = "") -> None:
 
 
 def figure_of(ax):
-    """The figure an axes (or array of axes) belongs to."""
+    """The figure an axes (or array of axes) belongs to.
+
+    Raises PlotError for anything but Matplotlib axes or a non-empty array of them.
+    """
     first = np.ravel(ax)[0] if isinstance(ax, np.ndarray) else ax
     return first.figure
 
@@ -568,7 +577,11 @@ def _separate(ax, labels: Sequence) -> None:
 
 
 def labels_crossing(ax, labels: Sequence, x: float) -> list:
-    """The text labels in ``labels`` that a vertical line at data coordinate ``x`` would run through."""
+    """The text labels in ``labels`` that a vertical line at data coordinate ``x`` would run through.
+
+    Raises PlotError for an ``ax`` that is not Matplotlib axes, ``labels`` that are not Matplotlib texts, or an
+    ``x`` that is not a number.
+    """
     renderer = ax.figure.canvas.get_renderer()
     line = ax.transData.transform((x, 0.0))[0]
     return [
@@ -714,7 +727,11 @@ def error_histogram(
 
 
 def training_curve(history: dict[str, Sequence[float]], title: str = "Training the head", ax=None):
-    """The training loss per step (left axis) and, if recorded, the validation accuracy (right axis)."""
+    """The training loss per step (left axis) and, if recorded, the validation accuracy (right axis).
+
+    Raises PlotError for a ``history`` without a non-empty ``"loss"`` list, or a ``"val_accuracy"`` list of
+    another length.
+    """
     if "loss" not in history or not len(history["loss"]):
         raise PlotError("history needs a non-empty 'loss' list (as recorded by helpers.transfer.train_head).")
     if ax is None:
@@ -780,7 +797,11 @@ def accuracy_by_size_chart(
     title: str = "Accuracy against training-set size",
     ax=None,
 ):
-    """Mean accuracy (line) and the range over repeated draws (band) against images per class, log scale."""
+    """Mean accuracy (line) and the range over repeated draws (band) against images per class, log scale.
+
+    Raises PlotError for a ``series`` that is not a dict of arrays holding the same number of repeats for each
+    of ``sizes``, or a ``chance`` that is not a number (or None).
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 4))
     for i, (name, results) in enumerate(series.items()):
@@ -811,7 +832,10 @@ def scatter_by_class(
     ylabel: str = "second principal component",
     ax=None,
 ):
-    """A 2-D scatter of ``points`` (n, 2), one colour and marker per class."""
+    """A 2-D scatter of ``points`` (n, 2), one colour and marker per class.
+
+    Raises PlotError unless ``points`` is an (n, 2) array of numbers and ``labels`` holds one entry per point.
+    """
     xy, y = np.asarray(points, dtype=float), np.asarray(labels)
     if xy.ndim != 2 or xy.shape[1] != 2 or len(y) != len(xy):
         raise PlotError(f"Expected (n, 2) points with one label each; got {xy.shape} and {len(y)} labels.")
@@ -843,6 +867,8 @@ def history_curves(
 
     ``best`` marks the epoch (1-based) whose weights were kept (early stopping).
     Introduced in notebook 06; returns the two axes.
+    Raises PlotError for a ``history`` that is not a dict with non-empty ``"loss"`` and ``"val_loss"`` lists,
+    an ``"accuracy"`` list without ``"val_accuracy"``, or validation lists of another length than the training's.
     """
     missing = [key for key in ("loss", "val_loss") if not history.get(key)]
     if missing:
@@ -873,7 +899,11 @@ def history_curves(
 
 
 def detection_boxes(image, detections: Sequence, title: str = "Detected objects", ax=None):
-    """The photo with one labelled box per detection (label and score), colours by label; returns the axes."""
+    """The photo with one labelled box per detection (label and score), colours by label; returns the axes.
+
+    Raises PlotError for an ``image`` that is not a PIL image (when ``ax`` is None), or ``detections`` that
+    are not (label, score, (x, y, width, height)) items as ``helpers.detection.detect`` returns.
+    """
     from matplotlib.patches import Rectangle
 
     if ax is None:
@@ -981,7 +1011,10 @@ def stage_breakdown(
 
 
 def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a slower model", ax=None):
-    """Latency of each processed frame against the time it arrived, one line per policy (helpers.camera.simulate)."""
+    """Latency of each processed frame against the time it arrived, one line per policy (helpers.camera.simulate).
+
+    Raises PlotError for ``simulations`` that are not a list of ``Simulation`` results.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(6.5, 3.6))
     for i, run in enumerate(simulations):
@@ -1018,7 +1051,11 @@ def _map_colours(explanation) -> tuple[str, float, float, str]:
 def explanation_overlay(
     pixels, explanation, alpha: float = 0.5, boxes: dict | None = None, title: str | None = None, ax=None
 ):
-    """The model's input with a map over it (colour bar included); ``boxes`` = {name: (left, top, right, bottom)}."""
+    """The model's input with a map over it (colour bar included); ``boxes`` = {name: (left, top, right, bottom)}.
+
+    Raises PlotError for an ``explanation`` that is not an ``Explanation``, ``pixels`` that are not an image,
+    ``boxes`` that are not a dict of four-number boxes, or an ``alpha`` outside 0 … 1.
+    """
     from matplotlib.patches import Rectangle
 
     if ax is None:
@@ -1045,7 +1082,10 @@ def explanation_overlay(
 
 
 def map_grid(explanation, title: str | None = None, ax=None):
-    """A map alone (no photo): one coloured square per cell, with a colour bar and the peak marked."""
+    """A map alone (no photo): one coloured square per cell, with a colour bar and the peak marked.
+
+    Raises PlotError for an ``explanation`` that is not an ``Explanation``.
+    """
     if ax is None:
         _, ax = plt.subplots(figsize=(3.8, 3.2))
     cmap, low, high, bar_label = _map_colours(explanation)
@@ -1061,7 +1101,11 @@ def map_grid(explanation, title: str | None = None, ax=None):
 
 
 def deletion_chart(curves: dict, title: str = "Deletion curves", ax=None):
-    """The class's probability as cells are covered, one line per order (``{name: DeletionCurve}``)."""
+    """The class's probability as cells are covered, one line per order (``{name: DeletionCurve}``).
+
+    Raises PlotError for ``curves`` that are not a dict of ``DeletionCurve`` results.
+    """
+
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3.6))
     for i, (name, curve) in enumerate(curves.items()):

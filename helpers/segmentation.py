@@ -25,7 +25,10 @@ _BAND_VALUES = 1 << 22  # floats per band of output rows while resizing scores (
 
 @dataclass(frozen=True)
 class Segmentation:
-    """``mask``: an (H, W) array of class indices at the photo's size; ``labels[i]`` names class i."""
+    """``mask``: an (H, W) array of class indices at the photo's size; ``labels[i]`` names class i.
+
+    Raises nothing when built (a dataclass; ``shares`` checks the mask).
+    """
 
     mask: np.ndarray
     labels: list[str]
@@ -44,7 +47,10 @@ class Segmentation:
         return {self.labels[i]: counts[i] / total for i in order if counts[i] > 0}
 
     def describe(self) -> str:
-        """One sentence giving the classes present and their share of the pixels (for alt text)."""
+        """One sentence giving the classes present and their share of the pixels (for alt text).
+
+        Raises LabelError as ``shares`` does: a mask holding anything but class indices 0 … len(labels) - 1.
+        """
         return ", ".join(f"{label} {share:.0%}" for label, share in self.shares().items())
 
 
@@ -122,7 +128,11 @@ def segment(
 
     The whole photo is resized to the model's input (no crop); labels and the input normalization come
     from the model's metadata unless given. Introduced in notebook 01, section 8.
+    Raises ModelError for a file that is not a loadable segmentation model with one image input, OptionError for
+    ``num_threads`` or ``mean``/``std``, MetadataError when ``labels`` is None and the metadata lists none (or is
+    damaged), LabelError for labels that are not strings or not one per class, ImageError for an unreadable image.
     """
+
     model = _Segmenter(model_path, num_threads, mean=mean, std=std)
     labels = model_labels(model, labels)
     classes = int(model.output_details["shape"][-1])

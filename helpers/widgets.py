@@ -44,7 +44,11 @@ def upload_report(classifier: Classifier, data: bytes, top_k: int = 5) -> tuple[
 
 
 def described_box(children, text: str):
-    """A VBox whose plain-text view (what GitHub shows before the notebook is run) is the sentence ``text``."""
+    """A VBox whose plain-text view (what GitHub shows before the notebook is run) is the sentence ``text``.
+
+    Raises nothing of its own: ``children`` and ``text`` are not checked (ipywidgets refuses children that are
+    not widgets with its own TraitError).
+    """
     return _described_box_class()(children, text)
 
 
@@ -70,7 +74,11 @@ def _described_box_class():
 
 
 def upload_and_classify(classifier: Classifier, top_k: int = 5):
-    """An upload button; each photo is shown with its top-k table (large photos shrunk in the browser, errors in words)."""
+    """An upload button; each photo is shown with its top-k table (large photos shrunk in the browser, errors in words).
+
+    Raises nothing when built (``classifier`` and ``top_k`` are used only when a photo arrives); what
+    ``upload_report`` raises for a photo (ImageError, OptionError for ``top_k``) is shown beside the button.
+    """
     import ipywidgets as widgets
     from IPython.display import display
 
@@ -95,7 +103,10 @@ def upload_and_classify(classifier: Classifier, top_k: int = 5):
 
 
 def shown_value(widget):
-    """A widget's value as its readout shows it (a log slider at 316.228 reads "316.2": that is what is used)."""
+    """A widget's value as its readout shows it (a log slider at 316.228 reads "316.2": that is what is used).
+
+    Raises nothing of its own (``widget`` is not checked: one without ``value`` gives Python's AttributeError).
+    """
     value = widget.value
     readout = getattr(widget, "readout_format", None)
     if readout and isinstance(value, float):
@@ -156,7 +167,11 @@ def _probabilities(logits, labels, temperature: float) -> tuple[np.ndarray, list
 
 
 def show_temperature(logits, labels, temperature: float) -> None:
-    """Print ``temperature_summary`` and draw the probabilities as bars (errors as temperature_summary)."""
+    """Print ``temperature_summary`` and draw the probabilities as bars (errors as temperature_summary).
+
+    Raises what temperature_summary raises: MetricsError for a bad temperature or logits, OptionError for logits
+    that are not one list, LabelError unless there is exactly one label per logit.
+    """
     from helpers import plots
     from helpers.metrics import softmax
 
@@ -174,7 +189,12 @@ def show_temperature(logits, labels, temperature: float) -> None:
 
 
 def temperature_slider(logits, labels, value: float = 1.0):
-    """A log-scale temperature slider (0.1 to 10) that redraws the softmax of ``logits`` as it moves."""
+    """A log-scale temperature slider (0.1 to 10) that redraws the softmax of ``logits`` as it moves.
+
+    Raises what ``show_temperature`` raises for bad ``logits`` or ``labels`` (MetricsError, OptionError,
+    LabelError) when it first draws, outside a notebook; in a notebook the error is shown under the slider.
+    A ``value`` outside 0.1 … 10 is moved to the nearest end (ipywidgets' own TraitError for a non-number).
+    """
     import ipywidgets as widgets
 
     slider = widgets.FloatLogSlider(
@@ -240,7 +260,12 @@ def show_threshold(confidence, correct, threshold: float, label: str | None = No
 
 
 def threshold_explorer(confidence, correct, value: float = 0.5, label: str | None = None):
-    """A slider over the confidence threshold (0 to 1) showing what it keeps on the risk–coverage curve."""
+    """A slider over the confidence threshold (0 to 1) showing what it keeps on the risk–coverage curve.
+
+    Raises what ``show_threshold`` raises for bad ``confidence`` or ``correct`` (MetricsError) when it first
+    draws, outside a notebook; in a notebook the error is shown under the slider. A ``value`` outside 0 … 1
+    is moved to the nearest end (ipywidgets' own TraitError for a non-number).
+    """
     import ipywidgets as widgets
 
     slider = widgets.FloatSlider(
@@ -313,7 +338,14 @@ def choice_report(
 def model_picker(
     rows, latency_columns: dict[str, str], accuracy_columns: dict[str, str], size: str = "size_mb", name: str = "model"
 ):
-    """Sliders for the three limits and menus for the figures to trust; shows ``choice_report`` live."""
+    """Sliders for the three limits and menus for the figures to trust; shows ``choice_report`` live.
+
+    Raises what ``choice_report`` raises (OptionError for an empty column menu or column names that are not
+    strings, BenchmarkError for rows that are not dicts with those columns) when it first draws, outside a
+    notebook; in a notebook the error is shown under the controls. ``latency_columns`` and
+    ``accuracy_columns`` must be dicts (anything else gives Python's AttributeError).
+    """
+
     import ipywidgets as widgets
 
     style = {"description_width": "11em"}
