@@ -37,7 +37,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from helpers.arguments import finite_array, real_number, whole_number
+from helpers.arguments import finite_array, real_number, text_labels, whole_number
 from helpers.classify import Classifier
 from helpers.errors import ExplanationError, HelpersError
 from helpers.images import ImageSource, check_size, load_image, resize_for_model
@@ -195,6 +195,11 @@ class TFLiteScorer:
     """
 
     def __init__(self, classifier: Classifier, workers: int | None = None) -> None:
+        if not isinstance(classifier, Classifier):
+            raise ExplanationError(
+                f"classifier: expected a helpers.classify.Classifier; got {type(classifier).__name__} "
+                f"(explain.scorer(model) wraps a path or a Keras model too)."
+            )
         self.classifier = classifier
         self.input_size = classifier.input_size
         self.labels = list(classifier.labels)
@@ -219,6 +224,11 @@ class KerasScorer:
     """
 
     def __init__(self, model: Any, labels: Sequence[str] | None = None, batch_size: int = 4) -> None:
+        if not (hasattr(model, "input_shape") and hasattr(model, "output_shape") and callable(model)):
+            raise ExplanationError(
+                f"model: expected a Keras model; got {type(model).__name__}. Gradient maps need the Keras model "
+                f"(a .tflite file has no gradients): for a Classifier use occlusion instead."
+            )
         shape = tuple(model.input_shape)
         if len(shape) != 4 or shape[-1] != 3 or shape[1] is None or shape[2] is None:
             raise ExplanationError(
@@ -262,9 +272,15 @@ class KerasScorer:
 def scorer(model: Any, labels: Sequence[str] | None = None, workers: int | None = None) -> Scorer:
     """Wrap a Classifier, a .tflite path or a Keras model so it can score batches of images.
 
-    Raises ExplanationError for anything else, and for a path that is not a usable .tflite classifier (the
-    Classifier's own error is its cause); a Keras model raises what ``KerasScorer`` raises.
+    Raises ExplanationError for anything else, for ``labels`` given with a model that has its own (a Classifier
+    or a scorer), and for a path that is not a usable .tflite classifier (the Classifier's own error is its
+    cause); a Keras model raises what ``KerasScorer`` raises.
     """
+    if labels is not None and isinstance(model, (TFLiteScorer, KerasScorer, Classifier)):
+        raise ExplanationError(
+            f"labels: this {type(model).__name__} has its labels already; give labels only with a .tflite path or a "
+            f"Keras model (or build the Classifier with the labels you want)."
+        )
     if isinstance(model, (TFLiteScorer, KerasScorer)):
         return model
     if isinstance(model, Classifier):
@@ -301,6 +317,7 @@ def class_index(target: int | str, labels: Sequence[str]) -> int:
     Raises ExplanationError for a bool, an index outside ``labels``, a label that is not among them (with
     close matches), or a ``target`` that is neither an int nor a str.
     """
+    labels = text_labels(labels, "labels", ExplanationError)
     count = len(labels)
     if isinstance(target, (bool, np.bool_)):
         raise ExplanationError(f"target: expected a class index or a label; got {target!r}.")

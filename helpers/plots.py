@@ -580,8 +580,9 @@ def labels_crossing(ax, labels: Sequence, x: float) -> list:
     """The text labels in ``labels`` that a vertical line at data coordinate ``x`` would run through.
 
     Raises PlotError for an ``ax`` that is not Matplotlib axes, ``labels`` that are not Matplotlib texts, or an
-    ``x`` that is not a number.
+    ``x`` that is not a finite number.
     """
+    x = real_number(x, "x", PlotError)
     renderer = ax.figure.canvas.get_renderer()
     line = ax.transData.transform((x, 0.0))[0]
     return [
@@ -834,11 +835,15 @@ def scatter_by_class(
 ):
     """A 2-D scatter of ``points`` (n, 2), one colour and marker per class.
 
-    Raises PlotError unless ``points`` is an (n, 2) array of numbers and ``labels`` holds one entry per point.
+    Raises PlotError unless ``points`` is an (n, 2) array of finite numbers and ``labels`` holds one class
+    index per point, each an index into ``classes`` (a class name is not an index: use classes.index(name)).
     """
-    xy, y = np.asarray(points, dtype=float), np.asarray(labels)
-    if xy.ndim != 2 or xy.shape[1] != 2 or len(y) != len(xy):
+    xy = finite_array(points, "points", PlotError, ndim=2)
+    y = finite_array(labels, "labels (class indices)", PlotError, ndim=1, integer=True, minimum=0)
+    if xy.shape[1] != 2 or len(y) != len(xy):
         raise PlotError(f"Expected (n, 2) points with one label each; got {xy.shape} and {len(y)} labels.")
+    if y.max() >= len(classes):
+        raise PlotError(f"labels holds class index {y.max()}, but classes names only {len(classes)} classes.")
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 4.5))
     markers = "osD^vP*X"
@@ -868,11 +873,14 @@ def history_curves(
     ``best`` marks the epoch (1-based) whose weights were kept (early stopping).
     Introduced in notebook 06; returns the two axes.
     Raises PlotError for a ``history`` that is not a dict with non-empty ``"loss"`` and ``"val_loss"`` lists,
-    an ``"accuracy"`` list without ``"val_accuracy"``, or validation lists of another length than the training's.
+    an ``"accuracy"`` list without ``"val_accuracy"``, validation lists of another length than the training's, or
+    a ``best`` that is not one of the epochs.
     """
     missing = [key for key in ("loss", "val_loss") if not history.get(key)]
     if missing:
         raise PlotError(f"history needs {missing}: pass validation_data= to model.fit and give History.history.")
+    if best is not None:
+        best = whole_number(best, "best (an epoch, counted from 1)", PlotError, minimum=1, maximum=len(history["loss"]))
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
     epochs = np.arange(1, len(history["loss"]) + 1)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 
 from helpers.arguments import real_number, text_labels, whole_number
-from helpers.classify import Classifier
+from helpers.classify import Classifier, check_max_results
 from helpers.errors import ExplanationError, HelpersError, ImageError, LabelError, OptionError
 from helpers.images import load_image
 
@@ -76,9 +76,12 @@ def _described_box_class():
 def upload_and_classify(classifier: Classifier, top_k: int = 5):
     """An upload button; each photo is shown with its top-k table (large photos shrunk in the browser, errors in words).
 
-    Raises nothing when built (``classifier`` and ``top_k`` are used only when a photo arrives); what
-    ``upload_report`` raises for a photo (ImageError, OptionError for ``top_k``) is shown beside the button.
+    Raises OptionError at once for a ``classifier`` that is not a Classifier or a ``top_k`` that is not a whole
+    number ≥ 1; what ``upload_report`` raises for a photo (ImageError) is shown beside the button.
     """
+    if not isinstance(classifier, Classifier):
+        raise OptionError(f"classifier is a helpers.classify.Classifier; got {type(classifier).__name__}.")
+    check_max_results(top_k, "top_k")
     import ipywidgets as widgets
     from IPython.display import display
 

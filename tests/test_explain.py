@@ -436,3 +436,14 @@ def test_deletion_helpers_refuse_bad_counts(quadrant_models, two_squares):
         explain.deletion_curve(classifier, two_squares, result, order=np.full(result.shape, np.nan))
     with pytest.raises(ExplanationError, match="max_correlation must be a number from -1 to 1"):
         explain.sanity_checks(lambda m, t: result, classifier, classifier, two_squares, 0, 1, max_correlation=2)
+
+
+def test_scorers_refuse_what_they_cannot_score(tiny_models):
+    classifier = Classifier(tiny_models["float"], ["a", "b", "c"])
+    with pytest.raises(ExplanationError, match="has its labels already"):
+        explain.scorer(classifier, ["x", "y", "z"])  # the labels would be ignored
+    with pytest.raises(ExplanationError, match="expected a helpers.classify.Classifier; got str"):
+        explain.TFLiteScorer(str(tiny_models["float"]))
+    with pytest.raises(ExplanationError, match="expected a Keras model; got Classifier.*use occlusion"):
+        explain.KerasScorer(classifier)
+    assert explain.class_index("b", (label for label in ["a", "b", "c"])) == 1  # any iterable of labels

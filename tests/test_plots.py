@@ -268,3 +268,22 @@ def test_odd_but_clear_arguments_draw_as_before():
     assert [t.get_text() for t in ax.texts] == ["2.00 MB  (×2.00)"]
     assert str(plots.markdown_table(("a", "b"), [[1, 2]], align="cr").data).splitlines()[1] == "|:-:|--:|"
     plt.close("all")
+
+
+def test_a_scatter_needs_class_indices_within_the_classes():
+    points = np.zeros((3, 2))
+    with pytest.raises(PlotError, match=r"labels \(class indices\) must hold numbers"):
+        plots.scatter_by_class(points, ["cat", "dog", "cat"], ["cat", "dog"])  # names are not indices
+    with pytest.raises(PlotError, match="class index 2, but classes names only 2 classes"):
+        plots.scatter_by_class(points, [0, 1, 2], ["cat", "dog"])  # the third point would vanish
+    plt.close("all")
+
+
+def test_the_kept_epoch_and_a_crossing_line_must_be_numbers_that_exist():
+    history = {"loss": [1.0, 0.5], "val_loss": [1.1, 0.7]}
+    with pytest.raises(PlotError, match=r"best \(an epoch, counted from 1\) must be a whole number from 1 to 2"):
+        plots.history_curves(history, best="x")
+    with pytest.raises(PlotError, match="x must be a finite number"):
+        _, ax = plt.subplots()
+        plots.labels_crossing(ax, [], float("nan"))
+    plt.close("all")

@@ -186,3 +186,12 @@ def test_explanation_helpers_refuse_settings_of_the_wrong_kind(classifier):
         widgets.explanation_explorer(classifier, {"a": np.zeros((32, 32, 3), np.uint8)}, top=0)
     with pytest.raises(OptionError, match="function is called"):
         widgets.run_on_change(__import__("ipywidgets").IntSlider(), None)
+
+
+def test_upload_and_classify_checks_its_arguments_when_built(tiny_models):
+    from helpers.classify import Classifier
+
+    with pytest.raises(OptionError, match="classifier is a helpers.classify.Classifier; got str"):
+        widgets.upload_and_classify(str(tiny_models["float"]))
+    with pytest.raises(OptionError, match="top_k must be a whole number ≥ 1"):
+        widgets.upload_and_classify(Classifier(tiny_models["float"], ["a", "b", "c"]), top_k=0)
