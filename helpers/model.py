@@ -26,6 +26,8 @@ from helpers.quiet import native_stderr
 from helpers.tflite import is_tflite
 
 CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" in microseconds, or "max <period>"
+CFS_QUOTA = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")  # cgroup v1: the quota (-1: none) ...
+CFS_PERIOD = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")  # ... per period, in microseconds
 # The most threads an interpreter may get. LiteRT accepts any count but crashes the process (SIGSEGV) when an
 # interpreter with 100,000 threads is freed, and threads beyond the CPUs only add overhead: 64 is more than
 # any machine these notebooks run on, and the same on every machine (so no notebook's result depends on it).
@@ -35,18 +37,24 @@ MAX_THREADS = 64
 def available_cpus() -> int:
     """How many CPUs this process may use: its affinity mask, capped by the container's CPU quota (at least 1).
 
+    The quota is read from cgroup v2 (``cpu.max``), else cgroup v1 (``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``).
     Raises nothing.
     """
     try:
         count = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # macOS and Windows have no affinity call
         count = os.cpu_count() or 1
-    try:
-        quota, period = CPU_MAX.read_text().split()[:2]
-        if quota != "max" and float(period) > 0:
-            count = min(count, math.ceil(float(quota) / float(period)))
-    except (OSError, ValueError):  # no cgroup v2 file (not Linux, or not in a container): no quota
-        pass
+    for read in (lambda: CPU_MAX.read_text().split()[:2], lambda: (CFS_QUOTA.read_text(), CFS_PERIOD.read_text())):
+        try:
+            quota, period = read()
+        except (OSError, ValueError):  # no such cgroup file (not Linux, not in a container, or the other version)
+            continue
+        try:
+            if quota.strip() not in ("max", "-1") and float(period) > 0:
+                count = min(count, math.ceil(float(quota) / float(period)))
+        except ValueError:  # an unreadable quota: none assumed
+            pass
+        break
     return max(1, count)
 
 

@@ -144,7 +144,10 @@ def test_num_threads_must_be_a_positive_whole_number(tiny_models, bad):
 
 def test_threads_come_from_the_cpus_this_process_may_use(monkeypatch, tmp_path):
     quota = tmp_path / "cpu.max"
+    v1_quota, v1_period = tmp_path / "cpu.cfs_quota_us", tmp_path / "cpu.cfs_period_us"
     monkeypatch.setattr(model_module, "CPU_MAX", quota)  # no file: the affinity mask alone
+    monkeypatch.setattr(model_module, "CFS_QUOTA", v1_quota)  # (nor a cgroup v1 one)
+    monkeypatch.setattr(model_module, "CFS_PERIOD", v1_period)
     mask = available_cpus()
     assert 1 <= mask <= (__import__("os").cpu_count() or 1) and check_num_threads(None) == mask
     quota.write_text("50000 100000\n")  # half a CPU: one thread
@@ -156,6 +159,12 @@ def test_threads_come_from_the_cpus_this_process_may_use(monkeypatch, tmp_path):
     monkeypatch.setattr(model_module.os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
     quota.write_text("250000 100000\n")  # 2.5 CPUs of 4 allowed
     assert available_cpus() == 3
+    quota.unlink()  # cgroup v1 instead: quota and period in two files
+    v1_quota.write_text("150000\n")
+    v1_period.write_text("100000\n")
+    assert available_cpus() == 2  # 1.5 CPUs
+    v1_quota.write_text("-1\n")  # no quota
+    assert available_cpus() == 4
 
 
 def test_clone_is_a_single_threaded_twin(tiny_models, photo_like):
