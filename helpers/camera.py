@@ -464,7 +464,13 @@ class FramePipeline:
                     f"{type(model).__name__} has no '{attribute}': give a helpers.classify.Classifier "
                     f"or a helpers.transfer.HeadClassifier."
                 )
-        shape = tuple(int(d) for d in model.input_details["shape"])
+        try:
+            shape = tuple(int(d) for d in model.input_details["shape"])
+        except (KeyError, TypeError, ValueError):
+            raise CameraError(
+                f"{type(model).__name__}.input_details has no tensor shape; give a helpers.classify.Classifier "
+                f"or a helpers.transfer.HeadClassifier."
+            ) from None
         if len(shape) != 4 or shape[-1] != 3:
             raise CameraError(f"The model takes a tensor of shape {shape}; a camera needs an image input (1, H, W, 3).")
         if k < 1:

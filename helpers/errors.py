@@ -85,9 +85,12 @@ def raises_own_errors(error: type[HelpersError]) -> Callable[[F], F]:
     For modules whose every public function takes plain data (self-checks,
     plots): the error says which function, what it was given (argument = type)
     and what it takes, instead of a NumPy or Matplotlib traceback.
-    Raises nothing when applied (``error`` is not checked); the wrapped function raises ``error`` in place of
-    those five, and lets its own HelpersError and any other exception pass unchanged.
+    Raises TypeError when applied with an ``error`` that is not a HelpersError class (a mistake in the package,
+    not in a learner's call); the wrapped function raises ``error`` in place of those five, and lets its own
+    HelpersError and any other exception pass unchanged.
     """
+    if not (isinstance(error, type) and issubclass(error, HelpersError)):
+        raise TypeError(f"raises_own_errors needs a HelpersError subclass; got {error!r}.")
 
     def decorate(function: F) -> F:
         signature = str(inspect.signature(function)).replace("'", "")  # annotations are strings here

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -345,10 +345,15 @@ def model_picker(
 
     Raises what ``choice_report`` raises (OptionError for an empty column menu or column names that are not
     strings, BenchmarkError for rows that are not dicts with those columns) when it first draws, outside a
-    notebook; in a notebook the error is shown under the controls. ``latency_columns`` and
-    ``accuracy_columns`` must be dicts (anything else gives Python's AttributeError).
+    notebook; in a notebook the error is shown under the controls. Raises OptionError at once when
+    ``latency_columns`` or ``accuracy_columns`` is not a non-empty dict {menu text: column name}.
     """
-
+    for what, columns in (("latency_columns", latency_columns), ("accuracy_columns", accuracy_columns)):
+        if not isinstance(columns, Mapping) or not columns:
+            raise OptionError(
+                f"{what} is a non-empty dict {{menu text: column name}}, such as {{'measured': 'latency_ms'}}; "
+                f"got {columns!r}."
+            )
     import ipywidgets as widgets
 
     style = {"description_width": "11em"}

@@ -541,3 +541,21 @@ def test_replay_refuses_what_is_not_a_clip_or_a_pipeline():
         camera.replay(_clip(), _SlowModel(0), progress=False)
     with pytest.raises(CameraError, match="seconds must be a finite number"):
         camera.replay(_clip(), FramePipeline(_SlowModel(0)), seconds=float("inf"), progress=False)
+
+
+def test_a_model_whose_input_details_have_no_shape_is_named():
+    class Odd:
+        input_details, labels = {}, ["a"]
+
+        def run(self, tensor):
+            return tensor
+
+    with pytest.raises(CameraError, match="Odd.input_details has no tensor shape"):
+        FramePipeline(Odd())
+
+
+def test_the_error_wrapper_takes_only_the_packages_errors():
+    from helpers.errors import raises_own_errors
+
+    with pytest.raises(TypeError, match="needs a HelpersError subclass"):
+        raises_own_errors(ValueError)

@@ -195,3 +195,10 @@ def test_upload_and_classify_checks_its_arguments_when_built(tiny_models):
         widgets.upload_and_classify(str(tiny_models["float"]))
     with pytest.raises(OptionError, match="top_k must be a whole number ≥ 1"):
         widgets.upload_and_classify(Classifier(tiny_models["float"], ["a", "b", "c"]), top_k=0)
+
+
+@pytest.mark.parametrize("columns", [["latency_ms"], {}, None])
+def test_model_picker_needs_a_menu_of_columns(columns):
+    rows = [{"model": "m", "latency_ms": 5.0, "top1": 70.0, "size_mb": 1.0}]
+    with pytest.raises(OptionError, match=r"latency_columns is a non-empty dict \{menu text: column name\}"):
+        widgets.model_picker(rows, columns, {"measured": "top1"})
