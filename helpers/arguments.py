@@ -26,6 +26,26 @@ def _shown(value: object) -> str:
     return (text if len(text) <= 60 else text[:57] + "...") + f" ({type(value).__name__})"
 
 
+def is_whole(value: object) -> bool:
+    """Whether ``value`` is a whole number of any integer type (Python or NumPy); a bool is not. Raises nothing."""
+    return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def is_real(value: object) -> bool:
+    """Whether ``value`` is a real number of any type (int, float, NumPy scalar); a bool is not. Raises nothing."""
+    return isinstance(value, (numbers.Real, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
+
+
+def listed(values: object) -> object:
+    """``values`` read into a list when it is a one-pass iterator (a generator, ``map``, ...); else as it is.
+
+    For arguments a function uses more than once. Raises nothing.
+    """
+    if isinstance(values, Iterable) and not isinstance(values, (list, tuple, np.ndarray, range, str, bytes)):
+        return list(values)
+    return values
+
+
 def whole_number(
     value: object,
     name: str,
@@ -39,7 +59,7 @@ def whole_number(
     Raises ``error`` naming ``name`` otherwise.
     """
     bounds = _bounds(minimum, maximum)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Integral, np.integer)):
+    if not is_whole(value):
         raise error(f"{name} must be a whole number{bounds}; got {_shown(value)}.")
     number = int(value)
     if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
@@ -61,7 +81,7 @@ def real_number(
     A bool, a string, None, NaN or infinity is refused. Raises ``error`` naming ``name``.
     """
     bounds = " > 0" if positive and minimum is None else _bounds(minimum, maximum)
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (numbers.Real, np.integer, np.floating)):
+    if not is_real(value):
         raise error(f"{name} must be a number{bounds}; got {_shown(value)}.")
     number = float(value)
     if not math.isfinite(number):
@@ -102,7 +122,7 @@ def finite_array(
     if isinstance(values, (str, bytes)) or values is None:
         raise error(f"{name} must be an array or list of numbers; got {_shown(values)}.")
     try:
-        array = np.asarray(list(values) if _is_iterator(values) else values)
+        array = np.asarray(listed(values))
     except (TypeError, ValueError) as exc:
         raise error(f"{name} must form a regular array of numbers (every row the same length): {exc}.") from None
     if array.dtype.kind not in "iuf":
@@ -125,10 +145,6 @@ def finite_array(
             f"{name} must hold values{_bounds(minimum, maximum)}; got values from {array.min():g} to {array.max():g}."
         )
     return array
-
-
-def _is_iterator(values: object) -> bool:
-    return isinstance(values, Iterable) and not isinstance(values, (list, tuple, np.ndarray, range))
 
 
 def text_labels(values: object, name: str = "labels", error: type[HelpersError] = LabelError) -> list[str]:

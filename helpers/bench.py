@@ -26,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.arguments import is_real
 from helpers.errors import BenchmarkError
 from helpers.model import available_cpus, load_interpreter
 
@@ -119,10 +120,6 @@ def _finite(values: np.ndarray, what: str) -> np.ndarray:
     return values
 
 
-def _is_real(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-
-
 def percentile(times: Sequence[float] | np.ndarray, q: float) -> float:
     """The ``q``-th percentile (0–100) of some timings, interpolating linearly between samples.
 
@@ -134,7 +131,7 @@ def percentile(times: Sequence[float] | np.ndarray, q: float) -> float:
         raise BenchmarkError("No timings given: measure at least one call.")
     if (_finite(values, "timings") < 0).any():
         raise BenchmarkError(f"Timings cannot be negative; the smallest is {values.min():g}.")
-    if not _is_real(q) or not 0 <= q <= 100:
+    if not is_real(q) or not 0 <= q <= 100:
         raise BenchmarkError(f"A percentile is between 0 and 100; got {q!r}.")
     return float(np.percentile(values, q))
 
@@ -261,7 +258,7 @@ def _number(value: object, key: str) -> float | None:
     """A row value as a float, or None when it is missing (None or NaN); a string or a list is refused."""
     if value is None:
         return None
-    if not _is_real(value):
+    if not is_real(value):
         raise BenchmarkError(f"A row's {key!r} value must be one number (or None when missing); got {value!r}.")
     number = float(value)
     return None if np.isnan(number) else number
@@ -269,7 +266,7 @@ def _number(value: object, key: str) -> float | None:
 
 def _limit(value: object, name: str) -> float:
     """A limit of best_model: a number (infinity allowed: no limit), not NaN, not text."""
-    if not _is_real(value) or np.isnan(value):
+    if not is_real(value) or np.isnan(value):
         raise BenchmarkError(f"{name} must be a number (float('inf') for no limit); got {value!r}.")
     return float(value)
 

@@ -31,7 +31,7 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
-from helpers.arguments import real_number, whole_number
+from helpers.arguments import is_real, is_whole, real_number, whole_number
 from helpers.classify import top_k
 from helpers.errors import CameraError, HelpersError
 from helpers.images import ImageSource, check_size, load_image, pixels_to_input, resize_for_model
@@ -63,12 +63,8 @@ class LiveModel(Protocol):
 # --------------------------------------------------------------------------- frames as bytes
 
 
-def _is_whole(value: object) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
 def _check_size(width: int, height: int) -> tuple[int, int]:
-    if not (_is_whole(width) and _is_whole(height) and width > 0 and height > 0):
+    if not (is_whole(width) and is_whole(height) and width > 0 and height > 0):
         raise CameraError(
             f"A frame's width and height are positive whole numbers of pixels; got {width!r} × {height!r}."
         )
@@ -339,7 +335,7 @@ class FrameLog:
     """
 
     def __init__(self, maxlen: int = 600) -> None:
-        if not _is_whole(maxlen) or maxlen < 1:
+        if not is_whole(maxlen) or maxlen < 1:
             raise CameraError(f"maxlen is how many frames to keep (1 or more); got {maxlen!r}.")
         self._frames: deque[FrameTiming] = deque(maxlen=maxlen)
         self.total_frames = 0
@@ -456,7 +452,7 @@ class FramePipeline:
 
     def __init__(self, model: LiveModel, k: int = 3) -> None:
         """Raises CameraError for a model without an image input or a ``k`` that is not a whole number ≥ 1."""
-        if not _is_whole(k):
+        if not is_whole(k):
             raise CameraError(f"k is how many answers to show, a whole number (1 or more); got {k!r}.")
         for attribute in ("input_details", "labels", "run"):
             if not hasattr(model, attribute):
@@ -523,13 +519,9 @@ def _pairs(pairs: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
     pairs = list(pairs)
     for pair in pairs:
         ok = isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], str)
-        if not ok or not (_is_number(pair[1]) and math.isfinite(pair[1])):
+        if not ok or not (is_real(pair[1]) and math.isfinite(pair[1])):
             raise CameraError(f"pairs holds (label, probability) pairs with a finite probability; got {pair!r}.")
     return pairs
-
-
-def _is_number(value: object) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 # --------------------------------------------------------------------------- a recorded clip (no camera)
@@ -565,7 +557,7 @@ class RecordedClip:
             raise CameraError(
                 f"Give one name per photo and at least one photo; got {len(images)} photos and {len(names)} names."
             )
-        if _is_number(fps) and _is_number(seconds_per_photo) and (fps <= 0 or seconds_per_photo <= 0):
+        if is_real(fps) and is_real(seconds_per_photo) and (fps <= 0 or seconds_per_photo <= 0):
             raise CameraError(f"fps and seconds_per_photo must be above 0; got {fps!r} and {seconds_per_photo!r}.")
         fps = _check_fps(fps, "fps")
         seconds_per_photo = real_number(seconds_per_photo, "seconds_per_photo", CameraError, positive=True)
@@ -605,7 +597,7 @@ class RecordedClip:
         return self.names[self._check(index) // self.frames_per_photo]
 
     def _check(self, index: int) -> int:
-        if not (_is_whole(index) and 0 <= index < len(self)):
+        if not (is_whole(index) and 0 <= index < len(self)):
             raise CameraError(f"Frame {index!r} does not exist; this clip has frames 0 to {len(self) - 1}.")
         return int(index)
 

@@ -32,7 +32,6 @@ same way. The policy, introduced in notebook 01:
 from __future__ import annotations
 
 import io
-import numbers
 import os
 import threading
 import warnings
@@ -43,7 +42,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from helpers.arguments import real_number, whole_number
+from helpers.arguments import is_real, real_number, whole_number
 from helpers.errors import ImageError, OptionError
 
 ImageSource = str | os.PathLike | bytes | bytearray | BinaryIO | Image.Image | np.ndarray
@@ -134,7 +133,7 @@ def _open(source: ImageSource) -> Image.Image:
 
 def _check_range(value_range: tuple[float, float]) -> tuple[float, float]:
     items = list(value_range) if isinstance(value_range, Iterable) and not isinstance(value_range, (str, bytes)) else []
-    if len(items) != 2 or not all(_is_real(v) for v in items):
+    if len(items) != 2 or not all(is_real(v) for v in items):
         raise OptionError(
             f"value_range is (low, high), the values that mean black and white, such as (0, 1) or "
             f"(0, 255); got {value_range!r}."
@@ -148,10 +147,6 @@ def _check_range(value_range: tuple[float, float]) -> tuple[float, float]:
             f"whose width overflows. Give the range the data really uses, such as (0, 1) or (0, 255)."
         )
     return low, high
-
-
-def _is_real(value: object) -> bool:
-    return isinstance(value, (numbers.Real, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 def to_uint8(array: np.ndarray, value_range: tuple[float, float] | None = None) -> np.ndarray:
@@ -403,7 +398,7 @@ def crop_region(image: Image.Image, region: Region | None) -> Image.Image:
     if region is None:
         return image
     items = list(region) if isinstance(region, Iterable) and not isinstance(region, (str, bytes)) else []
-    if len(items) != 4 or not all(_is_real(v) for v in items):
+    if len(items) != 4 or not all(is_real(v) for v in items):
         raise OptionError(f"A region is (x, y, width, height) in pixels, four numbers; got {region!r}.")
     x, y, width, height = (float(v) for v in items)
     if not all(np.isfinite([x, y, width, height])) or width <= 0 or height <= 0:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers.arguments import real_number, whole_number
+from helpers.arguments import is_real, is_whole, real_number, whole_number
 from helpers.errors import MetricsError
 
 
@@ -205,11 +205,11 @@ def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tup
     Introduced in notebook 03. Raises MetricsError for counts that are not whole numbers with
     0 ≤ successes ≤ total, total > 0, or a confidence that is not a number strictly between 0 and 1.
     """
-    if not (_whole(total) and total > 0):
+    if not (is_whole(total) and total > 0):
         raise MetricsError(f"total must be a positive whole number of trials; got {total!r}.")
-    if not (_whole(successes) and 0 <= successes <= total):
+    if not (is_whole(successes) and 0 <= successes <= total):
         raise MetricsError(f"successes must be a whole number from 0 to total ({total}); got {successes!r}.")
-    if not (_real(confidence) and 0 < confidence < 1):
+    if not (is_real(confidence) and 0 < confidence < 1):
         raise MetricsError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}.")
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     p, n = successes / total, total
@@ -218,14 +218,6 @@ def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tup
     low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact ends: no rounding crumbs
     high = 1.0 if successes == total else min(1.0, centre + half)
     return low, high
-
-
-def _whole(value) -> bool:
-    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-
-
-def _real(value) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 # --------------------------------------------------------------------------- abstaining below a threshold
@@ -296,7 +288,7 @@ def threshold_for_accuracy(confidence, correct, target: float) -> float | None:
     Introduced in notebook 03. Raises MetricsError for a target that is not a number in (0, 1],
     and for confidences and flags as ``risk_coverage`` does.
     """
-    if not (_real(target) and 0 < target <= 1):
+    if not (is_real(target) and 0 < target <= 1):
         raise MetricsError(f"target must be an accuracy between 0 and 1 (e.g. 0.9); got {target!r}.")
     curve = risk_coverage(confidence, correct)
     good = np.flatnonzero(curve.accuracy >= target)

@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.arguments import whole_number
+from helpers.arguments import is_real, whole_number
 from helpers.classify import dequantize
 from helpers.errors import QuantizationError
 from helpers.files import write_bytes_atomically
@@ -173,7 +173,7 @@ def quantization_params(low: float, high: float, dtype: Any = "int8", symmetric:
             raise QuantizationError(
                 f"{name} is one number; got shape {np.shape(value)}. Pass values.min() / values.max()."
             )
-        if not _is_real(value):
+        if not is_real(value):
             raise QuantizationError(f"{name} must be a number; got {value!r} ({type(value).__name__}).")
     if not (np.isfinite(low) and np.isfinite(high)):
         raise QuantizationError(f"The range must be finite; got [{low}, {high}].")
@@ -193,10 +193,6 @@ def quantization_params(low: float, high: float, dtype: Any = "int8", symmetric:
     scale = _finite_scale((high - low) / (info.max - info.min), low, high)
     zero_point = int(np.clip(np.round(info.min - low / scale), info.min, info.max))
     return float(scale), zero_point
-
-
-def _is_real(value: Any) -> bool:
-    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 
 def _finite_scale(scale: float, low: float, high: float) -> float:

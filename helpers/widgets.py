@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
-from helpers.arguments import real_number, text_labels, whole_number
+from helpers.arguments import listed, real_number, text_labels, whole_number
 from helpers.classify import Classifier, check_max_results
 from helpers.errors import ExplanationError, HelpersError, ImageError, LabelError, OptionError
 from helpers.images import load_image
@@ -178,8 +178,8 @@ def show_temperature(logits, labels, temperature: float) -> None:
     from helpers import plots
     from helpers.metrics import softmax
 
-    logits = list(logits) if _is_iterator(logits) else logits
-    labels = list(labels) if _is_iterator(labels) else labels
+    logits = listed(logits)
+    labels = listed(labels)
     print(temperature_summary(logits, labels, temperature))
     probs = softmax(logits, temperature)
     ax = plots.probability_bars(labels, probs, title=f"Softmax at temperature {temperature:.2f}")
@@ -226,7 +226,7 @@ def threshold_summary(confidence, correct, threshold: float) -> str:
     from helpers.metrics import coverage_and_accuracy
 
     threshold = _threshold(threshold)
-    confidence = list(confidence) if _is_iterator(confidence) else confidence
+    confidence = listed(confidence)
     coverage, accuracy = coverage_and_accuracy(confidence, correct, threshold)
     kept = round(coverage * len(confidence))
     right = f"{accuracy:.1%} of them right" if kept else "nothing to score"
@@ -235,10 +235,6 @@ def threshold_summary(confidence, correct, threshold: float) -> str:
 
 def _threshold(threshold: float) -> float:
     return real_number(threshold, "threshold", OptionError, minimum=0, maximum=1)
-
-
-def _is_iterator(values: object) -> bool:
-    return isinstance(values, Iterable) and not isinstance(values, (list, tuple, np.ndarray, range, str, bytes))
 
 
 def show_threshold(confidence, correct, threshold: float, label: str | None = None) -> None:
