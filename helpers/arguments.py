@@ -46,6 +46,13 @@ def listed(values: object) -> object:
     return values
 
 
+def true_or_false(value: object, name: str, error: type[HelpersError] = OptionError) -> bool:
+    """``value`` as a ``bool`` when it is True or False (Python or NumPy); raises ``error`` naming ``name`` otherwise."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise error(f"{name} must be True or False; got {value!r}.")
+    return bool(value)
+
+
 def whole_number(
     value: object,
     name: str,

@@ -59,7 +59,7 @@ from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import BinaryIO
 
-from helpers.arguments import label_lines, whole_number
+from helpers.arguments import label_lines, true_or_false, whole_number
 from helpers.errors import AssetError
 from helpers.files import atomic_writer, parallel_map, remove_stale_parts, scratch_file
 
@@ -247,11 +247,6 @@ def write_registry(manifest: Path, out: Path) -> int:
 def _check_path(path: object, name: str) -> None:
     if not isinstance(path, (str, os.PathLike)):
         raise AssetError(f"{name} is a file path (str or pathlib.Path); got {type(path).__name__} {path!r}.")
-
-
-def _check_flag(value: object, name: str) -> None:
-    if not isinstance(value, bool):
-        raise AssetError(f"{name} must be True or False; got {value!r}.")
 
 
 def _check_workers(workers: object) -> int:
@@ -679,7 +674,7 @@ def fetch(name: str, *, progress: bool = True) -> Path:
     Raises AssetError for a bad or unknown name, a progress that is not True/False, or a file that
     cannot be had (the message names the fix).
     """
-    _check_flag(progress, "progress")
+    true_or_false(progress, "progress", AssetError)
     asset = lookup(name)
     found = _local(asset)
     if found is not None:
@@ -734,7 +729,7 @@ def fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int = 8, pr
     if wanted is None or not all(isinstance(a, Asset) for a in wanted):
         raise AssetError("wanted is a list of registry entries (helpers.assets.lookup(name)).")
     _check_workers(workers)
-    _check_flag(progress, "progress")
+    true_or_false(progress, "progress", AssetError)
 
     def unavailable(why: str) -> str:
         return f"Cannot get the archive {archive.url}: {why}."
@@ -819,7 +814,7 @@ def fetch_many(names_: list[str], *, workers: int = 8, progress: bool = True) ->
     if not isinstance(names_, Iterable):
         raise AssetError(f"fetch_many() takes a list of names, like ['images/cat.bmp']; got {names_!r}.")
     _check_workers(workers)
-    _check_flag(progress, "progress")
+    true_or_false(progress, "progress", AssetError)
     assets = [lookup(n) for n in names_]
     paths: list[Path | AssetError | None] = parallel_map(_caught(_local), assets, workers=workers)
     need = missing = [a for a, p in zip(assets, paths, strict=True) if p is None]
@@ -952,8 +947,8 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
     """
     from tqdm.auto import tqdm
 
-    _check_flag(repair, "repair")
-    _check_flag(progress, "progress")
+    true_or_false(repair, "repair", AssetError)
+    true_or_false(progress, "progress", AssetError)
 
     cache = cache_dir()
     report: dict[str, list[str]] = {

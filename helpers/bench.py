@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.arguments import is_real
+from helpers.arguments import is_real, true_or_false
 from helpers.errors import BenchmarkError
 from helpers.model import available_cpus, load_interpreter
 
@@ -233,8 +233,7 @@ def measure_many(
     if isinstance(threads, (str, bytes)) or not isinstance(threads, Iterable):
         raise BenchmarkError(f"threads is a list of thread counts, such as (1, 2); got {threads!r}.")
     threads = list(threads)
-    if not isinstance(progress, (bool, np.bool_)):
-        raise BenchmarkError(f"progress must be True or False; got {progress!r}.")
+    true_or_false(progress, "progress", BenchmarkError)
     if not threads:
         raise BenchmarkError("No thread counts given: pass e.g. threads=(1, helpers.model.available_cpus()).")
     for count in threads:

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.arguments import text_labels
+from helpers.arguments import text_labels, true_or_false
 from helpers.classify import Classifier, ranked
 from helpers.errors import EvaluationError
 from helpers.files import parallel_map
@@ -284,8 +284,7 @@ def evaluate_many(
     workers = default_workers() if workers is None else workers
     if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 0 <= workers <= MAX_THREADS:
         raise EvaluationError(f"workers is a number of threads (0 or more, at most {MAX_THREADS}); got {workers!r}.")
-    if not isinstance(progress, (bool, np.bool_)):
-        raise EvaluationError(f"progress must be True or False; got {progress!r}.")
+    true_or_false(progress, "progress", EvaluationError)
     paths = image_paths(images)
     if not paths:
         raise EvaluationError("No images given: pass a folder or a non-empty list of image paths.")

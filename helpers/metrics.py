@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers.arguments import is_real, is_whole, real_number, whole_number
+from helpers.arguments import is_real, is_whole, real_number, true_or_false, whole_number
 from helpers.errors import MetricsError
 
 
@@ -143,8 +143,7 @@ def entropy(probs, normalized: bool = True, axis: int = -1) -> np.ndarray | floa
     """
     array = _probabilities(probs)
     axis = _axis(array, axis)
-    if not isinstance(normalized, (bool, np.bool_)):
-        raise MetricsError(f"normalized must be True or False; got {normalized!r}.")
+    true_or_false(normalized, "normalized", MetricsError)
     total = array.sum(axis=axis, keepdims=True)
     if (total <= 0).any():
         raise MetricsError("A row of probabilities is all zeros: there is no distribution to measure.")

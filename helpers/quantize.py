@@ -37,7 +37,7 @@ from typing import Any
 
 import numpy as np
 
-from helpers.arguments import is_real, whole_number
+from helpers.arguments import is_real, true_or_false, whole_number
 from helpers.classify import dequantize
 from helpers.errors import QuantizationError
 from helpers.files import write_bytes_atomically
@@ -177,8 +177,7 @@ def quantization_params(low: float, high: float, dtype: Any = "int8", symmetric:
             raise QuantizationError(f"{name} must be a number; got {value!r} ({type(value).__name__}).")
     if not (np.isfinite(low) and np.isfinite(high)):
         raise QuantizationError(f"The range must be finite; got [{low}, {high}].")
-    if not isinstance(symmetric, (bool, np.bool_)):
-        raise QuantizationError(f"symmetric must be True or False; got {symmetric!r}.")
+    true_or_false(symmetric, "symmetric", QuantizationError)
     if low > high:
         raise QuantizationError(f"low ({low}) is above high ({high}); pass the smallest value first.")
     low, high = min(float(low), 0.0), max(float(high), 0.0)
@@ -434,8 +433,7 @@ def convert(
     """
     if name is not None:
         _check_name(name)
-    if not isinstance(cache, (bool, np.bool_)):
-        raise QuantizationError(f"cache must be True or False; got {cache!r}.")
+    true_or_false(cache, "cache", QuantizationError)
     io_type = _check_mode(mode, io_type)
     _check_model(model)
     checked = _check_samples(model, mode, samples)
