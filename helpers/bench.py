@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.arguments import is_real, true_or_false
+from helpers.arguments import is_real, is_whole, true_or_false
 from helpers.errors import BenchmarkError
 from helpers.model import available_cpus, load_interpreter
 
@@ -166,17 +166,14 @@ def _sample_input(details: dict, seed: int = 0) -> np.ndarray:
 
 
 def _check_settings(num_threads: int, warmup: int, repeats: int) -> None:
-    def whole(value: object) -> bool:
-        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-    if not whole(num_threads) or num_threads < 1:
+    if not is_whole(num_threads) or num_threads < 1:
         raise BenchmarkError(
             f"num_threads must be a whole number ≥ 1; got {num_threads!r}. This process may use "
             f"{available_cpus()} CPUs (helpers.model.available_cpus())."
         )
-    if not whole(warmup) or warmup < 0:
+    if not is_whole(warmup) or warmup < 0:
         raise BenchmarkError(f"warmup is a number of untimed calls (0 or more); got {warmup!r}.")
-    if not whole(repeats) or repeats < 1:
+    if not is_whole(repeats) or repeats < 1:
         raise BenchmarkError(f"repeats is a number of timed calls (1 or more); got {repeats!r}.")
 
 

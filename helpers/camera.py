@@ -135,8 +135,7 @@ def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
 
     Raises ImageError for a ``size`` that is not (width, height) in positive whole pixels, or a frame it cannot read.
     """
-    width, height = check_size(size, "size")
-    return np.asarray(resize_for_model(load_image(frame), (width, height)), dtype=np.uint8)
+    return np.asarray(resize_for_model(load_image(frame), size), dtype=np.uint8)  # resize_for_model checks size
 
 
 # --------------------------------------------------------------------------- the newest frame wins
@@ -151,24 +150,24 @@ def next_frame(elapsed_s: float, fps: float, last: int, count: int | None = None
     Raises CameraError for an ``elapsed_s`` or ``fps`` that is not a finite number (fps > 0), or a ``last``
     or ``count`` that is not a whole number (last ≥ -1, count ≥ 1).
     """
-    fps = _check_fps(fps, "fps")
+    if is_real(fps) and fps <= 0:
+        raise CameraError(f"A camera delivers a positive number of frames per second; got fps={fps!r}.")
+    fps = real_number(fps, "fps", CameraError, positive=True)
     elapsed_s = real_number(elapsed_s, "elapsed_s", CameraError)
     last = whole_number(last, "last", CameraError, minimum=-1)
     if count is not None:
         count = whole_number(count, "count", CameraError, minimum=1)
+    return _newest(elapsed_s, fps, last, count)
+
+
+def _newest(elapsed_s: float, fps: float, last: int, count: int | None) -> int | None:
+    """``next_frame`` on arguments already checked (the replay loops call it once per frame)."""
     if elapsed_s < 0:
         return None
     newest = math.floor(elapsed_s * fps + 1e-9)
     if count is not None:
         newest = min(newest, count - 1)
     return newest if newest > last else None
-
-
-def _check_fps(fps: float, name: str) -> float:
-    """``fps`` as a finite float > 0, or a CameraError naming ``name``."""
-    if not isinstance(fps, (bool, np.bool_)) and isinstance(fps, (int, float, np.integer, np.floating)) and fps <= 0:
-        raise CameraError(f"A camera delivers a positive number of frames per second; got {name}={fps!r}.")
-    return real_number(fps, name, CameraError, positive=True)
 
 
 _MAX_SIMULATED_FRAMES = 1_000_000  # a paper replay of about nine hours at 30 fps
@@ -258,7 +257,7 @@ def simulate(
             index = last + 1
             start = max(free_at, index * interval)
         else:
-            index = next_frame(free_at / 1000, camera_fps, last, count)
+            index = _newest(free_at / 1000, camera_fps, last, count)
             if index is None:  # nothing new yet: wait for the next frame to arrive
                 index = last + 1
             start = max(free_at, index * interval)
@@ -271,8 +270,7 @@ def _positive_settings(**settings: object) -> list[float]:
     """Each setting as a finite float above 0, or a CameraError naming the first one that is not."""
     values = []
     for name, value in settings.items():
-        number = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
-        if number and value <= 0:  # keeps the long-standing wording for 0 and negative numbers
+        if is_real(value) and value <= 0:  # keeps the long-standing wording for 0 and negative numbers
             if name == "process_ms":
                 raise CameraError(f"process_ms is the time one frame takes (ms, above 0); got {value!r}.")
             raise CameraError(f"{name} must be above 0; got {value!r}.")
@@ -342,14 +340,14 @@ class FrameLog:
         self.total_dropped = 0
 
     def add(self, timing: FrameTiming) -> None:
-        """Record one finished frame; a CameraError for anything but a FrameTiming with finite times ≥ 0.
+        """Record one finished frame.
 
         Raises CameraError for anything but a FrameTiming whose five stage times are finite numbers ≥ 0.
         """
         if not isinstance(timing, FrameTiming):
             raise CameraError(f"timing is a FrameTiming (one frame's five stage times); got {type(timing).__name__}.")
         for stage, ms in timing.stages().items():
-            if not (isinstance(ms, (int, float, np.integer, np.floating)) and math.isfinite(ms) and ms >= 0):
+            if not (is_real(ms) and math.isfinite(ms) and ms >= 0):
                 raise CameraError(f"The {stage} time of frame {timing.frame} is {ms!r}; times are finite and ≥ 0 ms.")
         self._frames.append(timing)
         self.total_frames += 1
@@ -407,11 +405,10 @@ class FrameLog:
         return (len(frames) - 1) / span
 
     def within_budget(self, budget_ms: float = BUDGET_MS) -> float:
-        """The fraction of frames whose five stages fit in ``budget_ms``; a CameraError unless it is a number > 0.
+        """The fraction of frames whose five stages fit in ``budget_ms``.
 
         Raises CameraError unless ``budget_ms`` is a finite number > 0, and while no frame has been recorded.
         """
-
         budget_ms = real_number(budget_ms, "budget_ms", CameraError, positive=True)
         return float(np.mean([f.total_ms <= budget_ms for f in self._need()]))
 
@@ -559,7 +556,7 @@ class RecordedClip:
             )
         if is_real(fps) and is_real(seconds_per_photo) and (fps <= 0 or seconds_per_photo <= 0):
             raise CameraError(f"fps and seconds_per_photo must be above 0; got {fps!r} and {seconds_per_photo!r}.")
-        fps = _check_fps(fps, "fps")
+        fps = real_number(fps, "fps", CameraError, positive=True)
         seconds_per_photo = real_number(seconds_per_photo, "seconds_per_photo", CameraError, positive=True)
         self.images = [load_image(image) for image in images]
         self.names = list(names)
@@ -652,7 +649,7 @@ def replay(
         start = time.perf_counter()
         while last < count - 1:
             elapsed = time.perf_counter() - start
-            index = next_frame(elapsed, clip.fps, last, count)
+            index = _newest(elapsed, clip.fps, last, count)
             if index is None:
                 time.sleep(max(0.0, (last + 1) / clip.fps - elapsed))
                 continue

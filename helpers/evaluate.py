@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.arguments import text_labels, true_or_false
+from helpers.arguments import is_whole, text_labels, true_or_false
 from helpers.classify import Classifier, ranked
 from helpers.errors import EvaluationError
 from helpers.files import parallel_map
@@ -162,11 +162,7 @@ class Evaluation:
 
         Raises EvaluationError for a k that is not a whole number from 1 to the answers kept.
         """
-        if (
-            isinstance(k, (bool, np.bool_))
-            or not isinstance(k, (int, np.integer))
-            or not 1 <= k <= self.predictions.shape[1]
-        ):
+        if not (is_whole(k) and 1 <= k <= self.predictions.shape[1]):
             raise EvaluationError(f"k must be between 1 and {self.predictions.shape[1]}, a whole number; got {k!r}.")
         return (self.predictions[:, :k] == self.classes[:, None]).any(axis=1)
 
@@ -279,10 +275,10 @@ def evaluate_many(
                 f"'{name}' is a {type(classifier).__name__}, not a helpers.classify.Classifier; "
                 f"wrap the model file: Classifier(model_path, labels)."
             )
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
+    if not is_whole(k) or k < 1:
         raise EvaluationError(f"k must be at least 1, a whole number (answers kept per image); got {k!r}.")
     workers = default_workers() if workers is None else workers
-    if isinstance(workers, bool) or not isinstance(workers, (int, np.integer)) or not 0 <= workers <= MAX_THREADS:
+    if not (is_whole(workers) and 0 <= workers <= MAX_THREADS):
         raise EvaluationError(f"workers is a number of threads (0 or more, at most {MAX_THREADS}); got {workers!r}.")
     true_or_false(progress, "progress", EvaluationError)
     paths = image_paths(images)

@@ -73,12 +73,7 @@ def softmax(logits, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
     Raises MetricsError for a temperature that is not a positive number (or so small that z / T
     overflows), an axis the logits do not have, and logits that are not finite numbers.
     """
-    if not (
-        isinstance(temperature, (int, float, np.number))
-        and not isinstance(temperature, (bool, np.bool_))
-        and math.isfinite(temperature)
-        and temperature > 0
-    ):
+    if not (is_real(temperature) and math.isfinite(temperature) and temperature > 0):
         raise MetricsError(
             f"The temperature must be a positive number; got {temperature!r}. "
             f"T = 1 is the plain softmax, T < 1 sharpens, T > 1 flattens."
@@ -183,7 +178,7 @@ def top_k_hits(probs, truth, k: int = 1) -> np.ndarray:
     array = _probabilities(probs)
     if array.ndim != 2:
         raise MetricsError(f"Expected a batch of probabilities of shape (rows, classes); got {array.shape}.")
-    if not (isinstance(k, (int, np.integer)) and not isinstance(k, bool) and 1 <= k <= array.shape[1]):
+    if not (is_whole(k) and 1 <= k <= array.shape[1]):
         raise MetricsError(f"k must be an integer from 1 to {array.shape[1]}; got {k!r}.")
     classes = _truth(truth, array.shape[0], array.shape[1])
     order = np.argsort(-array, axis=1, kind="stable")[:, :k]

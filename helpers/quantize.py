@@ -122,12 +122,7 @@ def _zero_point(zero_point: Any) -> int:
 
 
 def _check_scale(scale: Any, zero_point: int, dtype: np.dtype) -> None:
-    if (
-        isinstance(scale, (bool, np.bool_))
-        or not isinstance(scale, (int, float, np.integer, np.floating))
-        or not np.isfinite(scale)
-        or scale <= 0
-    ):
+    if not is_real(scale) or not np.isfinite(scale) or scale <= 0:
         raise QuantizationError(
             f"The scale must be a positive number; got {scale!r}. (A scale of 0 means the tensor "
             f"is not quantized: it holds floats.)"
@@ -268,7 +263,7 @@ def _check_samples(model: Any, mode: str, samples: Any) -> np.ndarray | None:
             "typical inputs (about 100 preprocessed images), from which the converter measures "
             "each activation's range."
         )
-    samples = _numbers(samples, "samples").astype(np.float32)
+    samples = _numbers(samples, "samples").astype(np.float32, copy=False)
     expected = tuple(model.inputs[0].shape[1:])
     if samples.ndim != len(expected) + 1 or len(samples) == 0:
         raise QuantizationError(
@@ -291,7 +286,7 @@ def representative_dataset(samples: np.ndarray) -> Callable[[], Iterator[list[np
 
     Introduced in notebook 05. Raises QuantizationError for samples that are not a non-empty batch of numbers.
     """
-    samples = _numbers(samples, "samples").astype(np.float32)
+    samples = _numbers(samples, "samples").astype(np.float32, copy=False)
     if samples.ndim < 2 or len(samples) == 0:
         raise QuantizationError(f"samples must be a non-empty batch (N, ...); got shape {samples.shape}.")
 

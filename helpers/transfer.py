@@ -34,12 +34,12 @@ from pathlib import Path
 import numpy as np
 
 from helpers import assets
-from helpers.arguments import finite_array, real_number, text_labels, whole_number
+from helpers.arguments import finite_array, listed, real_number, text_labels, whole_number
 from helpers.errors import TransferError
 from helpers.files import parallel_map, write_files_atomically
 from helpers.images import ImageSource, Normalization, check_crop, check_size, load_image, resize_for_model
 from helpers.metrics import softmax
-from helpers.model import LiteRTModel, default_workers
+from helpers.model import MAX_THREADS, LiteRTModel, default_workers
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
 IGNORED_FILES = ("thumbs.db", "desktop.ini")
@@ -82,7 +82,7 @@ def _positions(indices: object, count: int) -> np.ndarray:
     """``indices`` (positions, negative from the end, or a boolean mask of ``count``) as int64 positions."""
     if isinstance(indices, (str, bytes)) or not isinstance(indices, (Iterable, np.ndarray)):
         raise TransferError(f"indices is a list of positions or a boolean mask; got {type(indices).__name__}.")
-    array = np.asarray(list(indices) if not isinstance(indices, (np.ndarray, Sequence)) else indices)
+    array = np.asarray(listed(indices))
     if array.dtype == bool:
         if array.shape != (count,):
             raise TransferError(
@@ -248,8 +248,7 @@ def load_pixels(
         )
     if not isinstance(images, (Iterable, np.ndarray)):
         raise TransferError(f"images is a list of image paths; got {type(images).__name__}.")
-    if not isinstance(images, (Sequence, np.ndarray)):
-        images = list(images)
+    images = listed(images)
     if len(images) == 0:
         raise TransferError("No images given: pass a non-empty list of paths (e.g. an ImageSet's .paths).")
     workers = default_workers() if workers is None else workers
@@ -364,7 +363,7 @@ class FeatureExtractor(LiteRTModel):
         if array.ndim != 4 or len(array) == 0:
             raise TransferError(f"Expected a batch of images (n, H, W, 3); got shape {array.shape}.")
         workers = default_workers() if workers is None else workers
-        workers = whole_number(workers, "workers (a number of threads)", TransferError, minimum=1)
+        workers = whole_number(workers, "workers (a number of threads)", TransferError, minimum=1, maximum=MAX_THREADS)
         return self.run_batch(array, workers, "features" if progress else None)
 
     def __repr__(self) -> str:
@@ -678,6 +677,7 @@ def accuracy_by_size(
     ``repeats`` that are not whole numbers ≥ 1, a ``fit`` that is not a function, and
     a ``predict`` that does not return one class index per validation row.
     """
+    train_features, val_features = np.asarray(listed(train_features)), listed(val_features)  # generators: read once
     train_rows = _features(train_features, "training features").shape[0]
     val_rows = _features(val_features, "validation features").shape[0]
     train_y, count = _class_ids(train_class_ids, train_rows, None, "train_class_ids")
@@ -700,7 +700,7 @@ def accuracy_by_size(
         draws = 1 if n >= smallest else repeats
         for r in range(draws):
             idx = sample_per_class(train_y, n, seed=1000 * n + r)
-            predict = fit(np.asarray(train_features)[idx], train_y[idx])
+            predict = fit(train_features[idx], train_y[idx])
             if not callable(predict):
                 raise TransferError(
                     f"fit must return a function predict(features) -> class indices; it returned "
@@ -1053,13 +1053,8 @@ def export_classifier(
         raise TransferError(f"description is a str (empty for the default); got {description!r}.")
     if not isinstance(labels, (Iterable, os.PathLike)):
         raise TransferError(f"labels is a list of class names, one per class of the head; got {labels!r}.")
-    if not isinstance(labels, (str, bytes, os.PathLike, Sequence, np.ndarray)):
-        labels = list(labels)
-    if (
-        isinstance(labels, (Sequence, np.ndarray))
-        and not isinstance(labels, (str, bytes))
-        and len(labels) != head.num_classes
-    ):
+    labels = listed(labels)
+    if not isinstance(labels, (str, bytes, os.PathLike)) and len(labels) != head.num_classes:
         raise TransferError(
             f"{len(labels)} labels for a head with {head.num_classes} classes; give one label per "
             f"class, in the order of training (e.g. train.classes)."
