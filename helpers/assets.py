@@ -59,7 +59,7 @@ from functools import lru_cache
 from pathlib import Path, PurePath
 from typing import BinaryIO
 
-from helpers.arguments import label_lines, true_or_false, whole_number
+from helpers.arguments import is_real, label_lines, true_or_false, whole_number
 from helpers.errors import AssetError
 from helpers.files import atomic_writer, parallel_map, remove_stale_parts, scratch_file
 
@@ -505,9 +505,9 @@ def retry_after_seconds(value: str | float | None, now: float | None = None) -> 
     A number (int or float ≥ 0) is taken as seconds already. Raises AssetError for other types, and for a
     ``now`` that is not a number of seconds since the epoch.
     """
-    if now is not None and (isinstance(now, bool) or not isinstance(now, (int, float))):
+    if now is not None and not is_real(now):
         raise AssetError(f"now is a time in seconds since the epoch (time.time()); got {now!r}.")
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if is_real(value):
         return float(value) if 0 <= value < float("inf") else None
     if value is not None and not isinstance(value, str):
         raise AssetError(f"value is a Retry-After header's text (or a number of seconds); got {value!r}.")

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from helpers.arguments import whole_number
 from helpers.errors import CheckError, ExpectationError, wrap_public_functions
 
 
@@ -531,6 +532,7 @@ def check_top_k_accuracy(answer, probs, truth, k: int) -> Verdict:
     """
     from helpers.metrics import top_k_accuracy
 
+    k = whole_number(k, "k", CheckError, minimum=1, maximum=np.asarray(probs).shape[-1])
     low, high = _top_k_accuracy_range(probs, truth, k)
     value = _number(answer)
     ok = value is not None and low - 1e-4 <= value <= high + 1e-4

@@ -37,7 +37,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from helpers.arguments import finite_array, real_number, text_labels, whole_number
+from helpers.arguments import finite_array, is_whole, real_number, text_labels, whole_number
 from helpers.classify import Classifier
 from helpers.errors import ExplanationError, HelpersError
 from helpers.images import ImageSource, check_size, load_image, resize_for_model
@@ -343,7 +343,7 @@ def _check_grid_settings(patch: int, stride: int, input_size: tuple[int, int]) -
     width, height = input_size
     side = min(width, height)
     for name, value in (("patch", patch), ("stride", stride)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        if not is_whole(value):
             raise ExplanationError(f"{name}: expected a whole number of pixels; got {value!r}.")
     if stride < 1:
         raise ExplanationError(
@@ -603,11 +603,13 @@ def pool_cells(values: np.ndarray, row_edges: np.ndarray, col_edges: np.ndarray)
     Raises ExplanationError unless the edges rise strictly from 0 to the array's height and width.
     """
     values = finite_array(values, "values", ExplanationError, ndim=2)
+    checked = []
     for name, edges, size in (("row_edges", row_edges, values.shape[0]), ("col_edges", col_edges, values.shape[1])):
         edges = finite_array(edges, name, ExplanationError, ndim=1, integer=True)
         if len(edges) < 2 or edges[0] != 0 or edges[-1] != size or not np.all(np.diff(edges) > 0):
             raise ExplanationError(f"{name}: expected rising cell edges from 0 to {size}; got {edges}.")
-    row_edges, col_edges = np.asarray(row_edges, dtype=int), np.asarray(col_edges, dtype=int)
+        checked.append(edges.astype(int))
+    row_edges, col_edges = checked
     sums = np.add.reduceat(np.add.reduceat(values, row_edges[:-1], axis=0), col_edges[:-1], axis=1)
     return (sums / np.outer(np.diff(row_edges), np.diff(col_edges))).astype(np.float32)
 
@@ -710,7 +712,7 @@ def deletion_curve(
             "explanation: this map belongs to no class (a model-free map); pass target maps "
             "made with occlusion or grad_cam, or draw the curve with the class's own map."
         )
-    if isinstance(steps, (bool, np.bool_)) or not isinstance(steps, (int, np.integer)) or steps < 1:
+    if not is_whole(steps) or steps < 1:
         raise ExplanationError(f"steps: expected a positive whole number of steps; got {steps!r}.")
     importance = explanation.values if order is None else np.asarray(order)
     if importance.shape != explanation.shape:
@@ -777,6 +779,7 @@ def random_deletion_area(
     Raises ExplanationError for a ``repeats`` that is not a whole number ≥ 1 (the mean of none is undefined).
     """
     repeats = whole_number(repeats, "repeats", ExplanationError, minimum=1)
+    model = scorer(model, labels)  # once: a .tflite path is not loaded again for each repeat
     return float(
         np.mean(
             [
@@ -787,7 +790,6 @@ def random_deletion_area(
                     order=random_order(explanation.shape, seed + k),
                     steps=steps,
                     fill=fill,
-                    labels=labels,
                 ).area
                 for k in range(repeats)
             ]
@@ -822,7 +824,7 @@ def sanity_checks(
     explanation = make_map(model, target)
     randomized_map = make_map(randomized, target)
     other_map = make_map(model, other)
-    judge = model if deletion_model is None else deletion_model
+    judge = scorer(model if deletion_model is None else deletion_model)  # wrapped once for every deletion curve
     return SanityReport(
         rank_correlation(explanation, randomized_map),
         rank_correlation(explanation, other_map),

@@ -211,14 +211,16 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
             temporaries[path] = _write_temporary(path, data)
         for path in paths:
             if path.exists():
-                backups[path] = path.parent / f".{path.name}.{secrets.token_hex(8)}.old"  # a new name: link needs one
+                backup = path.parent / f".{path.name}.{secrets.token_hex(8)}.old"  # a new name: link needs one
                 try:
-                    os.link(path, backups[path])
+                    os.link(path, backup)
                 except FileExistsError:
-                    raise
+                    raise  # not ours: never copied over, nor removed below
                 except OSError:  # no hard links here (some network or FAT folders): a copy, to a new file only
-                    with open(path, "rb") as source, open(backups[path], "xb") as copy:
+                    with open(path, "rb") as source, open(backup, "xb") as copy:
+                        backups[path] = backup  # ours from here: removed below even if the copy fails
                         shutil.copyfileobj(source, copy)
+                backups[path] = backup
         for path in paths:
             os.replace(temporaries[path], path)
             replaced.append(path)

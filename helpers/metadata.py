@@ -17,7 +17,6 @@ ships (``helpers.tflite.metadata_schema``).
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -147,12 +146,7 @@ class ModelMetadata:
                 f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output '{tensor.name}'; {HOW_TO_PASS_LABELS}."
             )
         source = self.file if self.file is not None else TFLiteFile(self.model_path)
-        try:
-            data = source.read_embedded_file(file.name)
-        except zipfile.BadZipFile as exc:
-            raise MetadataError(
-                f"The embedded files of '{self.model_path.name}' are damaged ({exc}); fetch the model again."
-            ) from exc
+        data = source.read_embedded_file(file.name)  # a damaged zip part: MetadataError
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -164,7 +158,7 @@ class ModelMetadata:
 
     def _tensor(self, tensors: tuple[TensorMetadata, ...], index: int, role: str) -> TensorMetadata:
         index = whole_number(index, f"the {role} index", MetadataError, minimum=0)
-        if not 0 <= index < len(tensors):
+        if index >= len(tensors):
             raise MetadataError(
                 f"The metadata of '{self.model_path.name}' describes {len(tensors)} {role}s; there is no {role} "
                 f"{index}."

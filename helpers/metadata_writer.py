@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from helpers.arguments import is_real, listed
 from helpers.errors import LabelError, ModelError
 from helpers.files import write_bytes_atomically
 from helpers.tflite import METADATA_NAME, TFLiteFile, metadata_schema, pack, pack_model, schema
@@ -163,12 +164,12 @@ def input_normalization(model_bytes: bytes, normalization: tuple[float, float] |
     """
     _, dtype, scale, zero_point, _ = _io_details(TFLiteFile(model_bytes))
     if normalization is not None:
-        try:
-            mean, std = (float(v) for v in normalization)
-        except (TypeError, ValueError):
+        values = [] if isinstance(normalization, (str, bytes)) else listed(normalization)
+        if not (isinstance(values, (list, tuple, np.ndarray)) and len(values) == 2 and all(map(is_real, values))):
             raise ModelError(
                 f"normalization is (mean, std), two numbers such as (127.5, 127.5); got {normalization!r}."
             )
+        mean, std = float(values[0]), float(values[1])
         if not (np.isfinite(mean) and np.isfinite(std) and std > 0):
             raise ModelError(f"normalization=(mean, std) needs finite numbers and std > 0; got {normalization}.")
         normalization = (mean, std)

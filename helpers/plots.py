@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 import matplotlib.pyplot as plt
 import numpy as np
 
-from helpers.arguments import finite_array, real_number, text_labels, whole_number
+from helpers.arguments import finite_array, listed, real_number, text_labels, whole_number
 from helpers.errors import PlotError, wrap_public_functions
 
 
@@ -279,8 +279,7 @@ def probability_bars(labels: Sequence[str], probs: Sequence[float], title: str =
     are not finite numbers (a NaN is refused, not drawn as the top bar).
     """
     labels = text_labels(labels, "labels", PlotError)
-    if isinstance(probs, Iterable) and not isinstance(probs, (str, bytes, np.ndarray, Sequence)):
-        probs = list(probs)
+    probs = listed(probs)
     if len(labels) != len(probs):
         raise PlotError(f"{len(labels)} labels for {len(probs)} probabilities; they must match one to one.")
     values = [float(p) for p in _numbers(probs, "probs")]

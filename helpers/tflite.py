@@ -22,14 +22,16 @@ Only NumPy, flatbuffers and LiteRT's schema code are needed: no TensorFlow.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
 import io
 import os
+import struct
 import sys
 import zipfile
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -449,8 +451,9 @@ class TFLiteFile:
 
         Raises MetadataError for a damaged or truncated file.
         """
+        model_schema = schema()
         try:
-            root = schema().Model.GetRootAs(self.data, 0)
+            root = model_schema.Model.GetRootAs(self.data, 0)
             for i in range(root.MetadataLength()):
                 entry = root.Metadata(i)
                 if entry.Name() != METADATA_NAME:
@@ -460,7 +463,13 @@ class TFLiteFile:
                     return buffer.DataAsNumpy().tobytes()
                 offset, size = int(buffer.Offset()), int(buffer.Size())
                 return self.data[offset : offset + size] if offset > 1 and size > 0 else b""
-        except Exception as exc:  # flatbuffers raises assorted errors (struct.error, IndexError, ...) on a damaged file
+        except (
+            struct.error,
+            IndexError,
+            ValueError,
+            TypeError,
+            AttributeError,
+        ) as exc:  # flatbuffers on a damaged file
             raise MetadataError(
                 f"'{self.name}' is damaged or truncated: its model part points past the end of the file "
                 f"({len(self.data)} bytes). Fetch or convert it again."
@@ -470,18 +479,29 @@ class TFLiteFile:
     def embedded_files(self) -> list[str]:
         """The names of the files in the model's zip part (empty for a model without one).
 
-        Raises nothing of its own (a damaged zip part may raise zipfile.BadZipFile).
+        Raises MetadataError for a damaged zip part.
         """
         stream = io.BytesIO(self.data)
         if not zipfile.is_zipfile(stream):
             return []
-        with zipfile.ZipFile(stream) as archive:
+        with self._zip() as archive:
             return archive.namelist()
+
+    @contextlib.contextmanager
+    def _zip(self) -> Iterator[zipfile.ZipFile]:
+        """The zip part, open; a damaged one (zipfile.BadZipFile, while opening or reading) is a MetadataError."""
+        try:
+            with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
+                yield archive
+        except zipfile.BadZipFile as exc:
+            raise MetadataError(
+                f"The embedded files of '{self.name}' are damaged ({exc}); fetch the model again."
+            ) from exc
 
     def read_embedded_file(self, name: str) -> bytes:
         """The bytes of one embedded file, or a MetadataError listing the files there are.
 
-        Raises MetadataError when there is no file ``name``; a damaged zip part may raise zipfile.BadZipFile.
+        Raises MetadataError when there is no file ``name`` or the zip part is damaged.
         """
         names = self.embedded_files()
         if name not in names:
@@ -491,7 +511,7 @@ class TFLiteFile:
                 f"again, or pass the labels by hand, e.g. "
                 f"labels=helpers.assets.read_labels('labels/imagenet_labels.txt')."
             )
-        with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
+        with self._zip() as archive:
             return archive.read(name)
 
 

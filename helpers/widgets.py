@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import math
-import numbers
 import os
 from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
-from helpers.arguments import listed, real_number, text_labels, whole_number
+from helpers.arguments import is_real, listed, real_number, text_labels, whole_number
 from helpers.classify import Classifier, check_max_results
 from helpers.errors import ExplanationError, HelpersError, ImageError, LabelError, OptionError
 from helpers.images import load_image
@@ -309,7 +308,7 @@ def choice_report(
         ("max_size_mb", max_size_mb),
         ("min_accuracy", min_accuracy),
     ):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or math.isnan(value):
+        if not is_real(value) or math.isnan(value):
             raise OptionError(f"{option} must be a number (a limit); got {value!r}.")
     for option, value in (("latency", latency), ("accuracy", accuracy), ("size", size), ("name", name)):
         if not isinstance(value, str):

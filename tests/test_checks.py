@@ -331,3 +331,10 @@ def test_questions_that_cannot_be_asked_are_check_errors_not_raw_errors():
         checks.check_top_k_accuracy(0.5, probs, [0, 5], k=1)
     with pytest.raises(checks.CheckError, match="expect_top cannot use its arguments"):
         checks.expect_top(["cat", 0.5], {"cat": ("tabby", 0.5)}, 0.1, "the cat")  # a list, not {name: result}
+
+
+@pytest.mark.parametrize("k", [1.5, 0, 4, True])
+def test_top_k_accuracy_check_names_a_k_it_cannot_ask_about(k):
+    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.8, 0.1]])
+    with pytest.raises(checks.CheckError, match="k must be a whole number from 1 to 3"):
+        checks.check_top_k_accuracy(0.5, probs, [0, 1], k=k)

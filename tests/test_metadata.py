@@ -172,3 +172,16 @@ def test_a_truncated_model_says_so(metadata_models, tmp_path, function):
 def test_read_metadata_names_what_it_can_be_asked_for(metadata_models):
     with pytest.raises(MetadataError, match="needed is None, 'labels' or 'normalization'; got 'label'"):
         read_metadata(metadata_models["float"], "label")
+
+
+def test_a_damaged_zip_part_is_a_metadata_error_wherever_it_is_read(metadata_models, tmp_path):
+    data = bytearray(metadata_models["float"].read_bytes())
+    end = data.rfind(b"PK\x05\x06")  # the zip part's end-of-central-directory record
+    directory = data.rfind(b"PK\x01\x02")  # its central directory, which the end record points to
+    assert end > 0 and directory > 0
+    data[directory : directory + 4] = b"XXXX"
+    damaged = tmp_path / "damaged.tflite"
+    damaged.write_bytes(bytes(data))
+    for read in (embedded_files, labels_from_metadata):
+        with pytest.raises(MetadataError, match="embedded files of 'damaged.tflite' are damaged"):
+            read(damaged)
