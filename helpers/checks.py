@@ -15,6 +15,7 @@ true or false like a bool, and shown as nothing in a notebook, so the verdict is
 from __future__ import annotations
 
 import numbers
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -59,15 +60,86 @@ def _verdict(ok: bool, good: str, hint: str) -> Verdict:
 
 Mistakes = Iterable[tuple[Callable[[], bool], str | Callable[[], str]]]
 
+# Wrong tries per exercise since its last right answer: each wrong try shows one more rung of the exercise's hint
+# ladder, from a nudge to nearly the answer. Explicit and keyed by the check's name; reset_tries() clears it.
+_wrong_tries: dict[str, int] = {}
 
-def _judge(ok: bool, good: str, mistakes: Mistakes, fallback: str) -> Verdict:
-    """Right answers first; then the first known mistake that fits explains a wrong one."""
+
+def reset_tries(key: str | None = None) -> None:
+    """Forget the wrong tries of one check (by its function name), or of all checks. Raises nothing."""
+    if key is None:
+        _wrong_tries.clear()
+    else:
+        _wrong_tries.pop(key, None)
+
+
+def _judge(
+    ok: bool, good: str, mistakes: Mistakes, fallback: str, *, ladder: Sequence[str] = (), key: str | None = None
+) -> Verdict:
+    """Right answers first; then the first known mistake that fits explains a wrong one.
+
+    ``ladder`` holds hints from vague to specific: the n-th wrong try in a row adds the n-th (the last one repeats).
+    ``key`` names the exercise for counting tries (default: the calling check's function name).
+    """
+    key = key or sys._getframe(1).f_code.co_name
     if ok:
+        _wrong_tries.pop(key, None)
         return _verdict(True, good, "")
-    for fits, hint in mistakes:
+    tries = _wrong_tries[key] = _wrong_tries.get(key, 0) + 1
+    hint = fallback
+    for fits, text in mistakes:
         if fits():
-            return _verdict(False, "", hint() if callable(hint) else hint)
-    return _verdict(False, "", fallback)
+            hint = text() if callable(text) else text
+            break
+    if ladder:
+        rung = min(tries, len(ladder))
+        hint = f"{hint} Hint {rung} of {len(ladder)}: {ladder[rung - 1]}"
+    return _verdict(False, "", hint)
+
+
+def at_precision(value: float | None, expected: float, decimals: int) -> bool:
+    """True when ``value`` rounds like ``expected`` at ``decimals`` places, i.e. is within half a unit of the last place.
+
+    So 0.78, 0.781 and 0.7813 all count for 0.78125 at two decimals. Raises nothing.
+    """
+    if value is None or not np.isfinite(value):
+        return False
+    return abs(value - expected) <= 0.5 * 10.0 ** (-decimals) * (1 + 1e-9) + 1e-12
+
+
+def check_number(
+    answer,
+    expected: float,
+    *,
+    decimals: int,
+    what: str,
+    percent: bool = False,
+    mistakes: Mistakes = (),
+    ladder: Sequence[str] = (),
+    key: str | None = None,
+) -> Verdict:
+    """A number asked for at a stated precision (``decimals`` places): any form a learner may type it is accepted.
+
+    Accepted: int, float, NumPy scalar or 0-d array, a one-element list, strings such as "0.78", "25/32" or "78%".
+    With ``percent=True`` (for a share between 0 and 1) the same share typed as a percentage number (78 or 78.1)
+    counts too. ``mistakes`` take the parsed value: ``[(lambda v: ..., "hint"), ...]``.
+    Raises nothing for a wrong answer: it prints why.
+    """
+    value = _number(answer)
+    ok = at_precision(value, expected, decimals) or (
+        percent and value is not None and abs(value) > 1 and at_precision(value / 100, expected, decimals)
+    )
+    places = f"{decimals} decimal place{'s' if decimals != 1 else ''}" if decimals > 0 else "a whole number"
+    shown = f"{expected:.{max(decimals, 0)}f}"
+    return _judge(
+        ok,
+        f"{what} = {shown} (to {places}).",
+        [(lambda: value is None, _not_a_number(answer, f"{what} as a number"))]
+        + [(lambda fits=fits: value is not None and fits(value), hint) for fits, hint in mistakes],
+        f"{answer!r} is not {what} to {places}.",
+        ladder=ladder,
+        key=key or f"check_number:{what}",
+    )
 
 
 def _number(answer) -> float | None:
