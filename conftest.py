@@ -1,7 +1,7 @@
 """pytest configuration shared by the unit tests and the nbval notebook checks.
 
-* Notebook outputs on stderr (TensorFlow/absl/XNNPACK log lines, which differ
-  between nbval and nbconvert) are not compared.
+* Notebook outputs on stderr are not compared, but under strict nbval a cell
+  that writes anything to stderr fails: learners must never meet a pink block.
 * Without a mirror (CLASSROOM_ASSET_MIRROR) or internet, notebook tests are
   skipped with the reason and the fix; with CLASSROOM_REQUIRE_ASSETS=1 (CI) that
   skip becomes a failure, and any skipped notebook cell fails the run.
@@ -13,7 +13,7 @@ import os
 
 import pytest
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# TF_CPP_MIN_LOG_LEVEL is not set here: the kernels nbval starts must see what a learner sees.
 REQUIRE_ENV = "CLASSROOM_REQUIRE_ASSETS"
 _skipped_notebook_cells: list[str] = []
 
@@ -26,7 +26,29 @@ def _needs_assets(item: pytest.Item) -> bool:
     return _is_notebook_item(item) or item.get_closest_marker("assets") is not None
 
 
+def _kernels_see_what_learners_see() -> None:
+    """Start nbval's kernels without PYTEST_CURRENT_TEST: with it, ipykernel stops forwarding what C++ libraries
+    write to file descriptor 2 (TensorFlow's start-up lines), so a test would miss the pink blocks learners see."""
+    try:
+        import nbval.kernel
+    except ImportError:
+        return
+    original = nbval.kernel.start_new_kernel
+    if getattr(original, "_classroom", False):
+        return
+
+    def start_new_kernel(*args, **kwargs):
+        env = dict(os.environ)
+        env.pop("PYTEST_CURRENT_TEST", None)
+        kwargs.setdefault("env", env)
+        return original(*args, **kwargs)
+
+    start_new_kernel._classroom = True
+    nbval.kernel.start_new_kernel = start_new_kernel
+
+
 def pytest_configure(config):
+    _kernels_see_what_learners_see()
     config.addinivalue_line("markers", "assets: the test needs the real assets (mirror or internet)")
 
 
@@ -56,6 +78,25 @@ def pytest_collection_modifyitems(config, items):
     marker = pytest.mark.skip(reason=f"needs the real assets: {reason}")
     for item in notebook_items:
         item.add_marker(marker)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """Strict nbval runs fail a notebook cell that wrote to stderr: a learner would see it as a pink block."""
+    result = yield
+    if _is_notebook_item(item) and item.config.getoption("nbval", default=False):
+        errors = [
+            out.get("text", "")
+            for out in getattr(item, "test_outputs", None) or []
+            if out.get("output_type") == "stream" and out.get("name") == "stderr" and out.get("text", "").strip()
+        ]
+        if errors:
+            pytest.fail(
+                "this cell wrote to stderr, which a learner sees as a pink block; silence it where it starts:\n"
+                + "".join(errors)[:2000],
+                pytrace=False,
+            )
+    return result
 
 
 def pytest_runtest_logreport(report):

@@ -5,6 +5,8 @@ or ``helpers.assets``, ``helpers.images`` or ``helpers.classify``, never imports
 TensorFlow: inference notebooks start with LiteRT alone.
 """
 
+import sys as _sys
+
 from helpers.environment import frugal_heap as _frugal_heap
 from helpers.errors import (
     AssetError,
@@ -26,8 +28,13 @@ from helpers.errors import (
     TransferError,
 )
 from helpers.kernels import apply as _apply_kernel_choice
+from helpers.quiet import hide_start_up_lines as _hide_start_up_lines
 
 _frugal_heap()  # glibc: fewer heaps, large freed blocks returned at once (helpers.environment.frugal_heap)
+if "IPython" in _sys.modules:
+    # In a notebook: the start-up chatter TensorFlow, LiteRT and MediaPipe print to stderr is filtered from every
+    # cell from here on (real errors still show), so learners never meet a pink block that is not an error.
+    _hide_start_up_lines()
 _apply_kernel_choice()  # CLASSROOM_LITERT_KERNELS=reference: LiteRT's reference kernels everywhere (helpers.kernels)
 
 __all__ = [
