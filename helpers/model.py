@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import math
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -263,6 +264,9 @@ class LiteRTModel:
         self.model_path = model_file(model_path)
         self.num_threads = check_num_threads(num_threads)
         self.interpreter = _interpreter(self.model_path, self.num_threads, self.error)
+        # One interpreter holds one input and one output at a time: calls from several threads take turns
+        # (without this, a thread could read another photo's answer). For parallel work use clone() per thread.
+        self._lock = threading.Lock()
         inputs = self.interpreter.get_input_details()
         #: Every output tensor's details (name, index, shape, dtype, quantization).
         self.outputs: list[dict] = self.interpreter.get_output_details()
@@ -346,11 +350,11 @@ class LiteRTModel:
         exact shape and dtype (with finite values): make it with ``preprocess`` or ``prepare``.
         """
         self._check_tensor(tensor)
-        self.interpreter.set_tensor(self.input_details["index"], tensor)
-        self.interpreter.invoke()
-        return [
-            dequantize(self.interpreter.get_tensor(d["index"]), *map(float, d["quantization"])) for d in self.outputs
-        ]
+        with self._lock:
+            self.interpreter.set_tensor(self.input_details["index"], tensor)
+            self.interpreter.invoke()
+            raw = [self.interpreter.get_tensor(d["index"]) for d in self.outputs]
+        return [dequantize(values, *map(float, d["quantization"])) for values, d in zip(raw, self.outputs)]
 
     def _check_tensor(self, tensor: object) -> None:
         shape, dtype = _shape(self.input_details), np.dtype(self.input_details["dtype"])
@@ -379,6 +383,7 @@ class LiteRTModel:
         twin = copy.copy(self)
         twin.num_threads = check_num_threads(num_threads)
         twin.interpreter = _interpreter(self.model_path, twin.num_threads, self.error)
+        twin._lock = threading.Lock()
         twin._clones = []
         return twin
 

@@ -260,3 +260,18 @@ def test_run_batch_checks_its_pixels(tiny_models, pixels):
 def test_dequantize_needs_finite_quantization(values, scale, zero_point, message):
     with pytest.raises(ModelError, match=message):
         dequantize(values, scale, zero_point)
+
+
+def test_one_model_shared_by_threads_gives_each_call_its_own_answer(tiny_models):
+    """A learner speeding up a loop with a thread pool must not get another photo's answer back."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = LiteRTModel(tiny_models["float"])
+    rng = np.random.default_rng(1)
+    tensors = [rng.uniform(-1, 1, (1, 32, 32, 3)).astype(np.float32) for _ in range(64)]
+    expected = [model.run(t) for t in tensors]
+    for _ in range(5):
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            got = list(pool.map(model.run, tensors))
+        for want, have in zip(expected, got):
+            np.testing.assert_array_equal(want, have)
