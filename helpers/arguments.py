@@ -14,7 +14,6 @@ import math
 import numbers
 import re
 from collections.abc import Iterable, Mapping
-from collections.abc import Set as AbstractSet
 
 import numpy as np
 
@@ -167,6 +166,13 @@ def text_labels(values: object, name: str = "labels", error: type[HelpersError] 
         )
     if not isinstance(values, Iterable):
         raise error(f"{name} is a list of label strings; got {_shown(values)}.")
+    if isinstance(values, (set, frozenset, Mapping)):
+        # Order means identity: label i names output i. A set has no order and a dict's keys need not be 0, 1, 2...
+        raise error(
+            f"{name} must be in the order of the model's outputs (a list or tuple); got a {type(values).__name__}, "
+            f"which does not say which label is which output. Use sorted(...) if that is the order you mean, or "
+            f"[mapping[i] for i in range(len(mapping))] for {{output: label}}."
+        )
     labels = list(values)
     wrong = [item for item in labels if not isinstance(item, (str, np.str_))]
     if wrong:
@@ -181,12 +187,6 @@ def clean_labels(lines: Iterable[str]) -> list[str]:
     iterable of strings (a list, an array, a generator). Raises LabelError for a single string, None or
     items that are not strings, or a dict or set (labels follow the outputs' order, which these do not give).
     """
-    if isinstance(lines, (Mapping, AbstractSet)):
-        raise LabelError(
-            f"Labels are a list of strings in the order of the model's outputs; got a {type(lines).__name__}, "
-            f"which does not say which label is which output. For {{output: label}}, pass "
-            f"[mapping[i] for i in range(len(mapping))]."
-        )
     cleaned = [line.replace("\ufeff", "").strip() for line in text_labels(lines)]
     while cleaned and not cleaned[-1]:
         cleaned.pop()

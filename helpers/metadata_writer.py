@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from helpers.arguments import is_real, listed
-from helpers.errors import LabelError, ModelError
+from helpers.errors import LabelError, MetadataError, ModelError
 from helpers.files import write_bytes_atomically
 from helpers.tflite import METADATA_NAME, TFLiteFile, metadata_schema, pack, pack_model, schema
 
@@ -209,6 +209,11 @@ def check_labels(labels: Sequence[str], classes: int) -> list[str]:
         raise LabelError(
             f"labels is a list of class names, one per output; got a {type(labels).__name__}. Read a "
             f"labels file first with helpers.assets.read_labels(path)."
+        )
+    if isinstance(labels, (set, frozenset, dict)):
+        raise MetadataError(
+            f"labels must be in the order of the model's outputs (a list); got a {type(labels).__name__}, whose "
+            f"order would be written into the file as if it were the outputs' order. Pass a list, e.g. sorted(...)."
         )
     labels = list(labels)
     strays = [label for label in labels if not isinstance(label, str)]

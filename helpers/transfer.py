@@ -1053,6 +1053,11 @@ def export_classifier(
         raise TransferError(f"description is a str (empty for the default); got {description!r}.")
     if not isinstance(labels, (Iterable, os.PathLike)):
         raise TransferError(f"labels is a list of class names, one per class of the head; got {labels!r}.")
+    if isinstance(labels, (set, frozenset, dict)):
+        raise TransferError(
+            f"labels must be in the order of training (a list such as train.classes); got a "
+            f"{type(labels).__name__}, whose order is not the head's class order."
+        )
     labels = listed(labels)
     if not isinstance(labels, (str, bytes, os.PathLike)) and len(labels) != head.num_classes:
         raise TransferError(
