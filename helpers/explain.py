@@ -330,9 +330,14 @@ def class_index(target: int | str, labels: Sequence[str]) -> int:
         return int(target)
     if isinstance(target, str):
         wanted = target.strip().lower()
-        for i, label in enumerate(labels):
-            if label.lower() == wanted or label.split(",")[0].strip().lower() == wanted:
-                return i
+        found = [i for i, label in enumerate(labels) if wanted in (label.lower(), label.split(",")[0].strip().lower())]
+        if len(found) == 1:
+            return found[0]
+        if found:  # ImageNet has two "crane" outputs (the bird and the machine) and two "maillot"
+            raise ExplanationError(
+                f"target: {target!r} names {len(found)} outputs ({', '.join(str(i) for i in found)}); "
+                f"give the index of the one you mean."
+            )
         close = difflib.get_close_matches(target, labels, n=3)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
         raise ExplanationError(f"target: {target!r} is not one of this model's {count} labels.{hint}")

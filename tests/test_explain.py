@@ -447,3 +447,13 @@ def test_scorers_refuse_what_they_cannot_score(tiny_models):
     with pytest.raises(ExplanationError, match="expected a Keras model; got Classifier.*use occlusion"):
         explain.KerasScorer(classifier)
     assert explain.class_index("b", (label for label in ["a", "b", "c"])) == 1  # any iterable of labels
+
+
+def test_a_target_name_two_outputs_share_is_refused_with_both_indices():
+    from helpers.explain import class_index
+
+    labels = ["background", "crane", "tabby", "crane", "maillot"]
+    with pytest.raises(ExplanationError, match=r"'crane' names 2 outputs \(1, 3\)"):
+        class_index("crane", labels)
+    assert class_index(3, labels) == 3
+    assert class_index("Maillot", labels) == 4
