@@ -39,12 +39,12 @@ import numpy as np
 from helpers.arguments import is_whole, text_labels, true_or_false
 from helpers.classify import Classifier, ranked
 from helpers.errors import EvaluationError
-from helpers.files import parallel_map
+from helpers.files import IMAGE_SUFFIXES, folder_photos, parallel_map
 from helpers.images import load_image, resize_for_model
 from helpers.metrics import wilson_interval
 from helpers.model import MAX_THREADS, default_workers
 
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+NOTE_SUFFIXES = (".txt", ".md", ".csv", ".tsv", ".json")  # notes beside the photos (a README): never photos
 WNID = re.compile(r"^(n\d{8})_")
 
 
@@ -61,7 +61,15 @@ def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list
         folder = Path(images)
         if not folder.is_dir():
             raise EvaluationError(f"'{folder}' is not a folder; pass a folder of images or a list of paths.")
-        paths = sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        paths, others, folders = folder_photos(folder)
+        skipped = [*folders, *(p for p in others if p.suffix.lower() not in NOTE_SUFFIXES)]
+        if skipped:
+            raise EvaluationError(
+                f"'{folder}' holds {len(skipped)} entr{'y' if len(skipped) == 1 else 'ies'} that {'is' if len(skipped) == 1 else 'are'} not an "
+                f"image file ({', '.join(IMAGE_SUFFIXES)}), e.g. '{skipped[0].name}'"
+                f"{' (a folder)' if skipped[0].is_dir() else ''}: they would be left out without a word. Move them "
+                f"out, or pass the list of image paths you mean."
+            )
         if not paths:
             raise EvaluationError(f"'{folder}' holds no image files ({', '.join(IMAGE_SUFFIXES)}).")
         return paths

@@ -234,3 +234,27 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
     finally:
         for leftover in [*temporaries.values(), *backups.values()]:
             leftover.unlink(missing_ok=True)
+
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
+IGNORED_FILES = ("thumbs.db", "desktop.ini")
+
+
+def folder_photos(folder: Path) -> tuple[list[Path], list[Path], list[Path]]:
+    """A folder's image files, other files and sub-folders (each sorted by name), without what systems add.
+
+    Hidden entries (``.DS_Store``, ``.ipynb_checkpoints``), ``Thumbs.db`` and ``desktop.ini`` are left out: they are
+    never photos. The loaders refuse a folder with other files or sub-folders rather than leave photos out without
+    a word. Raises nothing of its own (OSError if the folder cannot be listed).
+    """
+    photos, others, folders = [], [], []
+    for path in sorted(folder.iterdir()):
+        if path.name.startswith(".") or path.name.lower() in IGNORED_FILES:
+            continue
+        if path.is_dir():
+            folders.append(path)
+        elif path.suffix.lower() in IMAGE_SUFFIXES:
+            photos.append(path)
+        else:
+            others.append(path)
+    return photos, others, folders

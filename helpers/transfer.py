@@ -36,14 +36,10 @@ import numpy as np
 from helpers import assets
 from helpers.arguments import finite_array, listed, real_number, text_labels, whole_number
 from helpers.errors import TransferError
-from helpers.files import parallel_map, write_files_atomically
+from helpers.files import IMAGE_SUFFIXES, folder_photos, parallel_map, write_files_atomically
 from helpers.images import ImageSource, Normalization, check_crop, check_size, load_image, resize_for_model
 from helpers.metrics import softmax
 from helpers.model import MAX_THREADS, LiteRTModel, default_workers
-
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp")
-IGNORED_FILES = ("thumbs.db", "desktop.ini")
-
 
 # --------------------------------------------------------------------------- datasets
 
@@ -139,11 +135,6 @@ def _build(items: list[tuple[str, Path, str]], classes: Sequence[str] | None, wh
     )
 
 
-def _ignored(path: Path) -> bool:
-    """Hidden files and folders (``.DS_Store``, ``.ipynb_checkpoints``) and the files operating systems add."""
-    return path.name.startswith(".") or path.name.lower() in IGNORED_FILES
-
-
 def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | None = None) -> ImageSet:
     """A class-folder dataset on disk: every image in ``folder/<class>/`` is an example of ``<class>``.
 
@@ -161,11 +152,16 @@ def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | No
         raise TransferError(f"'{root}' is not a folder; give a folder with one sub-folder per class.")
     wanted = None if classes is None else set(classes)
     items: list[tuple[str, Path, str]] = []
-    for sub in sorted(p for p in root.iterdir() if p.is_dir() and not _ignored(p)):
+    loose, _other_files, class_folders = folder_photos(root)
+    if loose:
+        raise TransferError(
+            f"'{loose[0]}'{f' and {len(loose) - 1} more photos' if len(loose) > 1 else ''} lie directly in "
+            f"'{root}', outside every class folder, so they belong to no class. Move each into its class folder."
+        )
+    for sub in class_folders:
         if wanted is not None and sub.name not in wanted:
             continue
-        files = sorted(p for p in sub.iterdir() if not _ignored(p))
-        strays = [p for p in files if p.is_file() and p.suffix.lower() not in IMAGE_SUFFIXES]
+        photos, strays, folders = folder_photos(sub)
         if strays:
             raise TransferError(
                 f"'{strays[0]}' is not an image ({', '.join(IMAGE_SUFFIXES)})"
@@ -173,7 +169,11 @@ def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | No
                 f"folder holds only photos of its class. Move it out of '{sub}', or convert it "
                 f"to JPEG or PNG if it is a photo (e.g. HEIC from a phone)."
             )
-        photos = [p for p in files if p.is_file()]
+        if folders:
+            raise TransferError(
+                f"'{folders[0]}' is a folder inside the class folder '{sub.name}': its photos would be left out. "
+                f"Move them up into '{sub}', or make it a class folder of its own beside '{sub.name}'."
+            )
         if not photos:
             raise TransferError(
                 f"The class folder '{sub}' has no images. Add photos of '{sub.name}' to it, "
