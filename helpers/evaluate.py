@@ -55,7 +55,8 @@ def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list
     """The image files of a folder (sorted by name), or the given paths as ``Path`` objects.
 
     Introduced in notebook 04. Raises EvaluationError for a path that is not a folder, a folder
-    without images, or a list holding something other than paths.
+    without images, a folder with sub-folders or files that are neither images nor notes (they would be
+    skipped without a word), or a list holding something other than paths.
     """
     if isinstance(images, (str, os.PathLike)):
         folder = Path(images)

@@ -39,7 +39,7 @@ from helpers.errors import TransferError
 from helpers.files import IMAGE_SUFFIXES, folder_photos, parallel_map, write_files_atomically
 from helpers.images import ImageSource, Normalization, check_crop, check_size, load_image, resize_for_model
 from helpers.metrics import softmax
-from helpers.model import MAX_THREADS, LiteRTModel, default_workers
+from helpers.model import KINDS, MAX_THREADS, LiteRTModel, default_workers, model_kind
 
 # --------------------------------------------------------------------------- datasets
 
@@ -339,7 +339,15 @@ class FeatureExtractor(LiteRTModel):
 
         Raises nothing (it returns the problem).
         """
-        return None if len(outputs) == 1 else f"'{name}' has {len(outputs)} outputs; a feature extractor has one."
+        if len(outputs) != 1:
+            return f"'{name}' has {len(outputs)} outputs; a feature extractor has one."
+        found, in_words = model_kind(outputs)
+        if found == "segmenter":  # a map per pixel, not one vector per image
+            return (
+                f"'{name}' gives {in_words}: a segmentation model, not a feature extractor (one vector per image). "
+                f"Use {KINDS[found][1]}, or an embedding model such as the MobileNet feature extractor."
+            )
+        return None
 
     @property
     def dim(self) -> int:

@@ -901,3 +901,9 @@ def test_export_writes_the_normalization_the_features_were_made_with(
     exported = transfer.export_classifier(path, head, ["a", "b", "c"], tmp_path, **given)
     mean, std = normalization_from_metadata(exported.model_path)
     assert (mean[0], std[0]) == pytest.approx(written)
+
+
+def test_a_segmenter_is_not_taken_for_a_feature_extractor(task_models):
+    """Its 16×16×3 per-pixel scores would otherwise become 768 "features" per photo."""
+    with pytest.raises(TransferError, match="segmentation model, not a feature extractor"):
+        transfer.FeatureExtractor(task_models["segmenter"])
