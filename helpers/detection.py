@@ -88,7 +88,8 @@ def boxes_to_pixels(
 
     ``order`` says where left, top, right and bottom sit among each box's four numbers (the metadata's
     BoundingBoxProperties.index); ``pixel_size`` = the input's (w, h) if the corners are in input pixels.
-    Raises OptionError for corners that are not finite numbers or an ``order`` that is not a permutation
+    Corners a little past the edge are clipped to it. Raises OptionError for corners that are not finite numbers,
+    that lie far outside 0…1 (pixels given as fractions: pass ``pixel_size``), or an ``order`` that is not a permutation
     of 0, 1, 2, 3, and ImageError for an ``image_size`` or ``pixel_size`` that is not two positive whole numbers.
     """
     width, height = check_size(image_size, "image_size")
@@ -105,6 +106,15 @@ def boxes_to_pixels(
     if pixel_size is not None:
         left, right = left / pixel_size[0], right / pixel_size[0]
         top, bottom = top / pixel_size[1], bottom / pixel_size[1]
+    fractions = np.concatenate([left, top, right, bottom])
+    if fractions.size and (fractions.min() < -0.5 or fractions.max() > 1.5):
+        # Small overshoots (a box a little past the edge) are clipped; values like 150 are pixels, not fractions.
+        raise OptionError(
+            f"corners must be fractions of the input (0 to 1); got values from {fractions.min():g} to "
+            f"{fractions.max():g}, which look like pixels"
+            + ("" if pixel_size is None else f" of an input larger than pixel_size={pixel_size}")
+            + ". For corners in input pixels pass pixel_size=(input width, input height)."
+        )
     x0 = np.clip(np.round(np.clip(left, 0, 1) * width), 0, width).astype(int)
     y0 = np.clip(np.round(np.clip(top, 0, 1) * height), 0, height).astype(int)
     x1 = np.clip(np.round(np.clip(right, 0, 1) * width), 0, width).astype(int)

@@ -182,3 +182,13 @@ def test_detect_takes_a_normalization_like_every_litert_model(task_models, wide_
     assert seen == [(0.0, 255.0)]
     with pytest.raises(OptionError, match="Give both mean and std"):
         detect(task_models["detector"], wide_image, mean=0.0)
+
+
+def test_corners_in_pixels_given_as_fractions_are_refused_not_clipped_to_nothing():
+    from helpers.detection import boxes_to_pixels
+
+    pixels = np.array([[30.0, 40.0, 150.0, 200.0]])  # top, left, bottom, right in a 300×300 input's pixels
+    with pytest.raises(OptionError, match="look like pixels.*pixel_size"):
+        boxes_to_pixels(pixels, (600, 600))
+    assert boxes_to_pixels(pixels, (600, 600), pixel_size=(300, 300)) == [(80, 60, 320, 240)]
+    assert boxes_to_pixels(np.array([[-0.02, 0.1, 1.03, 0.5]]), (100, 100)) == [(10, 0, 40, 100)]  # overshoot clipped
