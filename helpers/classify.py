@@ -141,6 +141,12 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
         return [BACKGROUND, *labels]
     if len(labels) == num_outputs + 1 and labels[0].lower() == BACKGROUND:  # ImageNet's list for a 1000-output model
         return labels[1:]
+    if len(labels) == num_outputs - 1:  # which output has no label? Never guessed: every label would shift if wrong
+        raise LabelError(
+            f"{source} has {len(labels)} labels for {num_outputs} outputs: one output has no label. If output 0 is "
+            f"ImageNet's 'background' (the 1,001-output models), pass background=True or use a label file whose "
+            f"first line is 'background'; otherwise use the label file that belongs to this model."
+        )
     raise LabelError(
         f"{source} has {len(labels)} labels but the model has {num_outputs} outputs. "
         f"Use the label file that belongs to this model (ImageNet models with 1001 outputs "
@@ -303,14 +309,18 @@ class Classifier(LiteRTModel):
             )
         #: 1 when output 0 is ImageNet's "background" (from the model's 1001 outputs, or ``background=True``).
         self.class_offset = int(self.num_outputs == 1001 if background is None else background)
-        self.labels, self.labels_source = self._choose_labels(labels)
+        self.labels, self.labels_source = self._choose_labels(labels, background)
 
-    def _choose_labels(self, labels) -> tuple[list[str], str]:
-        """Labels given by the caller win (a list or a file); then the metadata's labels file; then output numbers."""
+    def _choose_labels(self, labels, background: bool | None = None) -> tuple[list[str], str]:
+        """Labels given by the caller win (a list or a file); then the metadata's labels file; then output numbers.
+
+        A given list one label short gets "background" first only when ``background=True`` was said, not guessed.
+        """
+        offset = int(background is True)
         if isinstance(labels, (str, os.PathLike)):
-            return align_labels(labels, self.num_outputs, f"'{labels}'", self.class_offset), "given"
+            return align_labels(labels, self.num_outputs, f"'{labels}'", offset), "given"
         if labels is not None:
-            return align_labels(labels, self.num_outputs, "the label list", self.class_offset), "given"
+            return align_labels(labels, self.num_outputs, "the label list", offset), "given"
         file = next((t.label_file for t in (self.metadata.outputs if self.metadata else ()) if t.label_file), None)
         if file is not None:
             source = f"{file.name} in the model's metadata"

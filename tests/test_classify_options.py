@@ -22,8 +22,17 @@ def test_labels_come_from_metadata_unless_given(metadata_models):
 def test_label_count_mismatches_are_errors(metadata_models):
     with pytest.raises(LabelError, match="labels.txt in the model's metadata has 4 labels but the model has 3"):
         Classifier(metadata_models["four_labels"])
-    with pytest.raises(LabelError, match="2 labels but the model has 3 outputs"):
+    with pytest.raises(LabelError, match="2 labels for 3 outputs: one output has no label.*background=True"):
         Classifier(metadata_models["float"], ["a", "b"])
+    with pytest.raises(LabelError, match="1 labels but the model has 3 outputs"):
+        Classifier(metadata_models["float"], ["a"])
+
+
+def test_background_is_added_to_a_short_list_only_when_asked(tiny_models):
+    """One label short: which output lacks it is never guessed (a wrong guess shifts every label by one)."""
+    assert Classifier(tiny_models["float"], ["cat", "dog"], background=True).labels == ["background", "cat", "dog"]
+    with pytest.raises(LabelError, match="one output has no label"):
+        Classifier(tiny_models["float"], ["cat", "dog"])
 
 
 def test_without_metadata_labels_are_output_numbers(tiny_models):
