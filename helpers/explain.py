@@ -755,16 +755,20 @@ class SanityReport:
     deletion_area: float  # area under the map's deletion curve
     random_deletion_area: float  # mean area for random orders (pass: the map's is smaller)
     max_correlation: float = 0.5
+    map_is_constant: bool = False  # a map with one value everywhere shows nothing: every check fails
 
     @property
     def passed(self) -> dict[str, bool]:
         """Each check's verdict. Raises nothing."""
 
-        # A correlation of nan means one map is constant (no order at all): it certainly differs.
+        # A correlation of nan means a map is constant (no order at all). If the map under test is constant it
+        # shows nothing and passes nothing; if only the other map is constant, the two certainly differ.
+        informative = not self.map_is_constant
         return {
-            "differs when the model is randomized": not self.randomized_correlation >= self.max_correlation,
-            "differs for another class": not self.other_class_correlation >= self.max_correlation,
-            "deletion beats random order": bool(self.deletion_area < self.random_deletion_area),
+            "differs when the model is randomized": informative
+            and not self.randomized_correlation >= self.max_correlation,
+            "differs for another class": informative and not self.other_class_correlation >= self.max_correlation,
+            "deletion beats random order": informative and bool(self.deletion_area < self.random_deletion_area),
         }
 
 
@@ -836,4 +840,5 @@ def sanity_checks(
         deletion_curve(judge, image, explanation, steps=steps).area,
         random_deletion_area(judge, image, explanation, repeats=repeats, steps=steps),
         max_correlation,
+        bool(np.ptp(explanation.values) == 0),
     )

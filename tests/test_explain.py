@@ -258,6 +258,13 @@ def test_sanity_checks_pass_for_occlusion_and_fail_for_the_edge_map(quadrant_mod
     assert bad.randomized_correlation == pytest.approx(1.0) and bad.other_class_correlation == pytest.approx(1.0)
     assert not bad.passed["differs when the model is randomized"] and not bad.passed["differs for another class"]
 
+    def constant(model, target):  # one value everywhere: the same "map" for every model and class
+        edges_map = edges(model, target)
+        return dataclasses.replace(edges_map, values=np.ones_like(edges_map.values))
+
+    flat = explain.sanity_checks(constant, trained, randomized, two_squares, 0, 1, steps=8)
+    assert flat.map_is_constant and not any(flat.passed.values()), flat
+
 
 def test_deletion_curve_checks_its_arguments(quadrant_models, two_squares):
     classifier = Classifier(quadrant_models["float"], LABELS)
@@ -457,3 +464,14 @@ def test_a_target_name_two_outputs_share_is_refused_with_both_indices():
         class_index("crane", labels)
     assert class_index(3, labels) == 3
     assert class_index("Maillot", labels) == 4
+
+
+def test_a_constant_map_passes_no_sanity_check():
+    """Two identical constant maps have no order to compare: that is not "differs"."""
+    from helpers.explain import SanityReport
+
+    nan = float("nan")
+    flat = SanityReport(nan, nan, 0.5, 0.5, map_is_constant=True)
+    assert not any(flat.passed.values())
+    structured_vs_flat = SanityReport(nan, nan, 0.2, 0.5)  # only the other maps are constant: they differ
+    assert all(structured_vs_flat.passed.values())
