@@ -68,10 +68,11 @@ def jupyterlab(tmp_path_factory):
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension"  # every cell in the DOM, to be measured
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
-    # As a learner starts Jupyter: without the TF_CPP_MIN_LOG_LEVEL that the test suite's conftest sets, so
-    # TensorFlow's start-up lines reach the page unless the notebook itself hides them.
+    # As a learner starts Jupyter: without the TF_CPP_MIN_LOG_LEVEL that the unit tests' conftest sets, and
+    # without PYTEST_CURRENT_TEST (with it, ipykernel stops forwarding what native code writes to file
+    # descriptor 2), so TensorFlow's start-up lines reach the page unless the notebook itself hides them.
     env = {
-        **{key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"},
+        **{k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "PYTEST_CURRENT_TEST")},
         "JUPYTER_CONFIG_DIR": str(home / "config"),
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
