@@ -300,30 +300,50 @@ def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
     )
 
 
-def check_dequantize(answer, q: int, scale: float, zero_point: int) -> Verdict:
+def check_dequantize(answer, q: int, scale: float, zero_point: int, *, decimals: int | None = None) -> Verdict:
     """Exercise 01.2: real = scale × (q − zero_point).
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (``q``, ``scale`` or ``zero_point`` not numbers).
+    With ``decimals`` (the precision the exercise asks for) every answer that rounds like the exact value at that many
+    places is right, in any form (0.78, "0.781", "78%", and 78 for a value between 0 and 1); without it the exact
+    value is wanted. Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when
+    the question cannot be asked (``q``, ``scale`` or ``zero_point`` not numbers).
     """
     expected = float(scale) * (int(q) - int(zero_point))
     value = _number(answer)
+
+    def near(other: float | None, target: float) -> bool:
+        if decimals is None:
+            return _close(other, target)
+        return at_precision(other, target, decimals) or (
+            0 <= target <= 1 and other is not None and abs(other) > 1 and at_precision(other / 100, target, decimals)
+        )
+
+    shown = f"{expected:.6f}" if decimals is None else f"{expected:.6f}, {expected:.{decimals}f} to {decimals} decimal places"
+    ladder = (
+        () if decimals is None else (
+            "Look up the output's (scale, zero_point) pair in its details.",
+            f"Compute scale × ({q} − zero_point) with those two numbers.",
+            f"That is {scale} × ({q} − {zero_point}); round it to {decimals} decimal places.",
+        )
+    )
     return _judge(
-        _close(value, expected),
-        f"{scale} × ({q} − {zero_point}) = {expected:.6f}.",
+        near(value, expected),
+        f"{scale} × ({q} − {zero_point}) = {shown}.",
         [
             (lambda: value is None, _not_a_number(answer)),
             (
-                lambda: zero_point != 0 and _close(value, scale * q),
+                lambda: zero_point != 0 and near(value, scale * q),
                 "Subtract the zero point before multiplying by the scale.",
             ),
             (
-                lambda: _close(value, q / 255),
+                lambda: near(value, q / 255),
                 "The scale is not 1/255 here: use the tensor's own quantization parameters.",
             ),
-            (lambda: _close(value, (q - zero_point) / scale), "Multiply by the scale; do not divide by it."),
+            (lambda: near(value, (q - zero_point) / scale), "Multiply by the scale; do not divide by it."),
+            (lambda: value == q, "That is the byte itself: dequantize it with the formula."),
         ],
         f"You gave {answer}; apply real = scale × (q − zero_point) with this tensor's parameters.",
+        ladder=ladder,
     )
 
 
