@@ -318,9 +318,15 @@ def check_dequantize(answer, q: int, scale: float, zero_point: int, *, decimals:
             0 <= target <= 1 and other is not None and abs(other) > 1 and at_precision(other / 100, target, decimals)
         )
 
-    shown = f"{expected:.6f}" if decimals is None else f"{expected:.6f}, {expected:.{decimals}f} to {decimals} decimal places"
+    shown = (
+        f"{expected:.6f}"
+        if decimals is None
+        else f"{expected:.6f}, {expected:.{decimals}f} to {decimals} decimal places"
+    )
     ladder = (
-        () if decimals is None else (
+        ()
+        if decimals is None
+        else (
             "Look up the output's (scale, zero_point) pair in its details.",
             f"Compute scale × ({q} − zero_point) with those two numbers.",
             f"That is {scale} × ({q} − {zero_point}); round it to {decimals} decimal places.",

@@ -112,24 +112,41 @@ def test_the_whole_picture_brings_a_cat_back(labels):
 
 @pytest.mark.assets
 def test_exercise_answers_hold(labels, classifier):
-    # Exercise 3: bird.bmp by hand is a chickadee (0.996 here: far from any tie).
+    # Exercise 2: bird.bmp by hand is a chickadee (0.996 here: far from any tie).
     assert checks.check_top_label("chickadee", _by_hand(labels, "bird.bmp"), labels)
-    # Exercise 4 (its solution): the crop changes the kite photo's top label.
+    # Exercise 3 (its solution): the crop changes the kite photo's top label.
     kite = assets.fetch("images/kite_and_cold.jpg")
     centre = classifier.classify(kite, top_k=1)[0].label
     whole = Classifier(assets.fetch(MODEL), labels, crop="none").classify(kite, top_k=1)[0].label
     assert centre == "volleyball" and whole.startswith("seashore")
 
 
-# ----------------------------------------------------------------------------- exercise 2's self-check
+# ----------------------------------------------------------------------------- exercise 1 (b): its self-check
 
 SCALE, ZERO_POINT = 1 / 256, 0
 
 
 @pytest.mark.parametrize(
     "answer",
-    [0.78125, 0.78, 0.781, 0.7813, "0.78", " 0.781 ", "78%", "78.1 %", "78.125%", 78, 78.1, "200/256",
-     np.float32(0.78125), np.float64(0.78), np.array(0.78), [0.78], SCALE * (200 - ZERO_POINT)],
+    [
+        0.78125,
+        0.78,
+        0.781,
+        0.7813,
+        "0.78",
+        " 0.781 ",
+        "78%",
+        "78.1 %",
+        "78.125%",
+        78,
+        78.1,
+        "200/256",
+        np.float32(0.78125),
+        np.float64(0.78),
+        np.array(0.78),
+        [0.78],
+        SCALE * (200 - ZERO_POINT),
+    ],
 )
 def test_dequantize_at_two_decimals_accepts_every_right_form(answer, capsys):
     assert checks.check_dequantize(answer, 200, SCALE, ZERO_POINT, decimals=2)
