@@ -379,6 +379,111 @@ def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
     )
 
 
+# --------------------------------------------------------------------------- notebook 09 (from model to app)
+
+
+def check_normalized_pixel(answer, pixel: float, mean: float, std: float, *, decimals: int = 2) -> Verdict:
+    """Exercise 09.1a: the number a float model gets for one pixel value, (pixel − mean) / std, at ``decimals`` places.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (arguments that are not numbers).
+    """
+    pixel, mean, std = float(pixel), float(mean), float(std)
+    return check_number(
+        answer,
+        (pixel - mean) / std,
+        decimals=decimals,
+        what=f"({pixel:g} − {mean:g}) / {std:g}",
+        mistakes=[
+            (lambda v: at_precision(v, pixel / std, decimals), "Subtract the mean before dividing by the std."),
+            (
+                lambda v: at_precision(v, pixel / 255, decimals),
+                "Not pixel / 255: use the mean and std the metadata states.",
+            ),
+            (lambda v: at_precision(v, (pixel - mean) * std, decimals), "Divide by the std; do not multiply by it."),
+            (
+                lambda v: at_precision(-v, (pixel - mean) / std, decimals),
+                "Check the sign: is the pixel above or below the mean?",
+            ),
+        ],
+        ladder=(
+            "The metadata gives a mean and a std for the input: read them in metadata.normalization().",
+            "The model gets (pixel − mean) / std.",
+            f"Compute ({pixel:g} − {mean:g}) / {std:g} and round it to {decimals} decimal places.",
+        ),
+        key="check_normalized_pixel",
+    )
+
+
+def check_class_count(answer, model_path, placeholder: str = "???") -> Verdict:
+    """Exercise 09.1b: how many real classes the labels file in a model's zip names (lines neither empty nor ``placeholder``).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (a model file whose zip does not hold exactly one .txt file).
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(model_path) as archive:
+            texts = [name for name in archive.namelist() if name.endswith(".txt")]
+            if len(texts) != 1:
+                raise CheckError(f"{model_path} holds {len(texts)} .txt files in its zip; this check needs one.")
+            lines = [line.strip() for line in archive.read(texts[0]).decode("utf-8").splitlines()]
+    except (OSError, zipfile.BadZipFile) as error:
+        raise CheckError(f"{model_path} is not a model file with a zip of labels: {error}") from None
+    real = sum(1 for line in lines if line and line != placeholder)
+    return check_number(
+        answer,
+        real,
+        decimals=0,
+        what=f"the number of real classes in {texts[0]}",
+        mistakes=[
+            (lambda v: v == len(lines), f"That counts every line, the '{placeholder}' placeholders too."),
+            (lambda v: v == len(lines) - real, f"That is the number of '{placeholder}' lines; count the others."),
+        ],
+        ladder=(
+            "List the zip's files with zipfile.ZipFile(detector_path).namelist(), then read the labels file.",
+            f"Split it into lines with .decode('utf-8').splitlines(); some lines are '{placeholder}'. Leave those out.",
+            f"Count the lines that are not '{placeholder}', e.g. sum(line != '{placeholder}' for line in lines).",
+        ),
+        key="check_class_count",
+    )
+
+
+def check_class_pixels(answer, mask, labels: Sequence[str], label: str) -> Verdict:
+    """Exercise 09.2: how many pixels of a segmentation ``mask`` (class indices) belong to ``label``, as a whole number.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (``label`` not one of ``labels``).
+    """
+    mask = np.asarray(mask)
+    if label not in labels:
+        raise CheckError(f"{label!r} is not one of the segmenter's labels; ask for one of {list(labels)}.")
+    index = list(labels).index(label)
+    counts = np.bincount(mask.ravel().astype(np.int64), minlength=len(labels))
+    expected = int(counts[index])
+    return check_number(
+        answer,
+        expected,
+        decimals=0,
+        what=f"the number of '{label}' pixels",
+        mistakes=[
+            (lambda v: 0 < v < 1, "That is a share of the photo; count the pixels instead."),
+            (lambda v: v == mask.size, "That is every pixel of the mask; count only those of this class."),
+            (
+                lambda v: v in {int(c) for i, c in enumerate(counts) if i != index and c},
+                "That is the count of another class: compare the mask with this label's index.",
+            ),
+        ],
+        ladder=(
+            "The mask holds one class index per pixel; segmentation.labels says which index is which label.",
+            f"Find the index of '{label}' with segmentation.labels.index(...).",
+            "Compare the mask with that index and sum: (mask == index).sum().",
+        ),
+        key="check_class_pixels",
+    )
+
+
 # --------------------------------------------------------------------------- notebook 02
 
 
