@@ -81,6 +81,13 @@ def test_mediapipe_agrees_with_classifier_on_the_same_pixels(metadata_classifier
             # On the whole photo the top label is the same for these four, the score not always.
             whole = mp_classifier.classify(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.asarray(photo)))
             assert whole.classifications[0].categories[0].category_name == ours[0][0], name
+    # "MediaPipe squashes the whole photo": on the whole photo it names what Classifier(crop="none") names.
+    squash = Classifier(metadata_classifier.model_path, crop="none")
+    with vision.ImageClassifier.create_from_options(options) as mp_classifier:
+        for name in ["cat.bmp", "sparrow.png", "cats_and_dogs.jpg"]:
+            photo = load_image(assets.fetch(f"images/{name}"))
+            whole = mp_classifier.classify(mp.Image(image_format=mp.ImageFormat.SRGB, data=np.asarray(photo)))
+            assert whole.classifications[0].categories[0].category_name == squash.classify(photo, 1)[0].label, name
 
 
 @pytest.mark.assets
