@@ -300,30 +300,56 @@ def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
     )
 
 
-def check_dequantize(answer, q: int, scale: float, zero_point: int) -> Verdict:
+def check_dequantize(answer, q: int, scale: float, zero_point: int, *, decimals: int | None = None) -> Verdict:
     """Exercise 01.2: real = scale × (q − zero_point).
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (``q``, ``scale`` or ``zero_point`` not numbers).
+    With ``decimals`` (the precision the exercise asks for) every answer that rounds like the exact value at that many
+    places is right, in any form (0.78, "0.781", "78%", and 78 for a value between 0 and 1); without it the exact
+    value is wanted. Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when
+    the question cannot be asked (``q``, ``scale`` or ``zero_point`` not numbers).
     """
     expected = float(scale) * (int(q) - int(zero_point))
     value = _number(answer)
+
+    def near(other: float | None, target: float) -> bool:
+        if decimals is None:
+            return _close(other, target)
+        return at_precision(other, target, decimals) or (
+            0 <= target <= 1 and other is not None and abs(other) > 1 and at_precision(other / 100, target, decimals)
+        )
+
+    shown = (
+        f"{expected:.6f}"
+        if decimals is None
+        else f"{expected:.6f}, {expected:.{decimals}f} to {decimals} decimal places"
+    )
+    ladder = (
+        ()
+        if decimals is None
+        else (
+            "Look up the output's (scale, zero_point) pair in its details.",
+            f"Compute scale × ({q} − zero_point) with those two numbers.",
+            f"That is {scale} × ({q} − {zero_point}); round it to {decimals} decimal places.",
+        )
+    )
     return _judge(
-        _close(value, expected),
-        f"{scale} × ({q} − {zero_point}) = {expected:.6f}.",
+        near(value, expected),
+        f"{scale} × ({q} − {zero_point}) = {shown}.",
         [
             (lambda: value is None, _not_a_number(answer)),
             (
-                lambda: zero_point != 0 and _close(value, scale * q),
+                lambda: zero_point != 0 and near(value, scale * q),
                 "Subtract the zero point before multiplying by the scale.",
             ),
             (
-                lambda: _close(value, q / 255),
+                lambda: near(value, q / 255),
                 "The scale is not 1/255 here: use the tensor's own quantization parameters.",
             ),
-            (lambda: _close(value, (q - zero_point) / scale), "Multiply by the scale; do not divide by it."),
+            (lambda: near(value, (q - zero_point) / scale), "Multiply by the scale; do not divide by it."),
+            (lambda: value == q, "That is the byte itself: dequantize it with the formula."),
         ],
         f"You gave {answer}; apply real = scale × (q − zero_point) with this tensor's parameters.",
+        ladder=ladder,
     )
 
 
@@ -350,6 +376,111 @@ def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
             (lambda: probs.max() <= 0, "The probabilities are all zero: run the model on the photo first (section 4)."),
         ],
         f"'{answer}' is not the most probable label. Use np.argmax on the probabilities, then labels[...].",
+    )
+
+
+# --------------------------------------------------------------------------- notebook 09 (from model to app)
+
+
+def check_normalized_pixel(answer, pixel: float, mean: float, std: float, *, decimals: int = 2) -> Verdict:
+    """Exercise 09.1a: the number a float model gets for one pixel value, (pixel − mean) / std, at ``decimals`` places.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (arguments that are not numbers).
+    """
+    pixel, mean, std = float(pixel), float(mean), float(std)
+    return check_number(
+        answer,
+        (pixel - mean) / std,
+        decimals=decimals,
+        what=f"({pixel:g} − {mean:g}) / {std:g}",
+        mistakes=[
+            (lambda v: at_precision(v, pixel / std, decimals), "Subtract the mean before dividing by the std."),
+            (
+                lambda v: at_precision(v, pixel / 255, decimals),
+                "Not pixel / 255: use the mean and std the metadata states.",
+            ),
+            (lambda v: at_precision(v, (pixel - mean) * std, decimals), "Divide by the std; do not multiply by it."),
+            (
+                lambda v: at_precision(-v, (pixel - mean) / std, decimals),
+                "Check the sign: is the pixel above or below the mean?",
+            ),
+        ],
+        ladder=(
+            "The metadata gives a mean and a std for the input: read them in metadata.normalization().",
+            "The model gets (pixel − mean) / std.",
+            f"Compute ({pixel:g} − {mean:g}) / {std:g} and round it to {decimals} decimal places.",
+        ),
+        key="check_normalized_pixel",
+    )
+
+
+def check_class_count(answer, model_path, placeholder: str = "???") -> Verdict:
+    """Exercise 09.1b: how many real classes the labels file in a model's zip names (lines neither empty nor ``placeholder``).
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (a model file whose zip does not hold exactly one .txt file).
+    """
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(model_path) as archive:
+            texts = [name for name in archive.namelist() if name.endswith(".txt")]
+            if len(texts) != 1:
+                raise CheckError(f"{model_path} holds {len(texts)} .txt files in its zip; this check needs one.")
+            lines = [line.strip() for line in archive.read(texts[0]).decode("utf-8").splitlines()]
+    except (OSError, zipfile.BadZipFile) as error:
+        raise CheckError(f"{model_path} is not a model file with a zip of labels: {error}") from None
+    real = sum(1 for line in lines if line and line != placeholder)
+    return check_number(
+        answer,
+        real,
+        decimals=0,
+        what=f"the number of real classes in {texts[0]}",
+        mistakes=[
+            (lambda v: v == len(lines), f"That counts every line, the '{placeholder}' placeholders too."),
+            (lambda v: v == len(lines) - real, f"That is the number of '{placeholder}' lines; count the others."),
+        ],
+        ladder=(
+            "List the zip's files with zipfile.ZipFile(detector_path).namelist(), then read the labels file.",
+            f"Split it into lines with .decode('utf-8').splitlines(); some lines are '{placeholder}'. Leave those out.",
+            f"Count the lines that are not '{placeholder}', e.g. sum(line != '{placeholder}' for line in lines).",
+        ),
+        key="check_class_count",
+    )
+
+
+def check_class_pixels(answer, mask, labels: Sequence[str], label: str) -> Verdict:
+    """Exercise 09.2: how many pixels of a segmentation ``mask`` (class indices) belong to ``label``, as a whole number.
+
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (``label`` not one of ``labels``).
+    """
+    mask = np.asarray(mask)
+    if label not in labels:
+        raise CheckError(f"{label!r} is not one of the segmenter's labels; ask for one of {list(labels)}.")
+    index = list(labels).index(label)
+    counts = np.bincount(mask.ravel().astype(np.int64), minlength=len(labels))
+    expected = int(counts[index])
+    return check_number(
+        answer,
+        expected,
+        decimals=0,
+        what=f"the number of '{label}' pixels",
+        mistakes=[
+            (lambda v: 0 < v < 1, "That is a share of the photo; count the pixels instead."),
+            (lambda v: v == mask.size, "That is every pixel of the mask; count only those of this class."),
+            (
+                lambda v: v in {int(c) for i, c in enumerate(counts) if i != index and c},
+                "That is the count of another class: compare the mask with this label's index.",
+            ),
+        ],
+        ladder=(
+            "The mask holds one class index per pixel; segmentation.labels says which index is which label.",
+            f"Find the index of '{label}' with segmentation.labels.index(...).",
+            "Compare the mask with that index and sum: (mask == index).sum().",
+        ),
+        key="check_class_pixels",
     )
 
 
