@@ -13,8 +13,10 @@ def _fresh_tries():
     checks.reset_tries()
 
 
-@pytest.mark.parametrize("answer", [0.78, 0.781, "0.78", " 0.7813 ", "78%", "78.1 %", 78, 78.1, np.float32(0.78125),
-                                    np.array(0.78), [0.78], "25/32"])
+@pytest.mark.parametrize(
+    "answer",
+    [0.78, 0.781, "0.78", " 0.7813 ", "78%", "78.1 %", 78, 78.1, np.float32(0.78125), np.array(0.78), [0.78], "25/32"],
+)
 def test_every_form_of_a_right_share_is_accepted(answer, capsys):
     assert checks.check_number(answer, 0.78125, decimals=2, what="the share", percent=True)
     assert capsys.readouterr().out.startswith("✓")
