@@ -530,27 +530,55 @@ def check_softmax(softmax_function) -> Verdict:
     return _verdict(True, "Sums to 1, matches exp(z) / Σ exp(z), and stays finite on logits near 1000.", "")
 
 
-def check_logits_for_table(logits, table: Sequence[float]) -> Verdict:
-    """Exercise 02.2: logits whose softmax reproduces a probability table (to 0.005).
+def check_logits_for_table(logits, table: Sequence[float], zero_index: int | None = None) -> Verdict:
+    """Exercise 02.2: logits whose softmax reproduces a probability table to 2 decimal places (within 0.005).
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (a table that is not numbers); MetricsError from ``helpers.metrics.softmax`` for an empty one.
+    With ``zero_index`` the logit at that position must be exactly 0 (any constant may be added to all logits, so
+    there is always such a set). Like every check, a wrong answer gets a printed hint, one more specific on each wrong
+    try; raises CheckError only when the question cannot be asked (a table that is not numbers, a ``zero_index``
+    outside it); MetricsError from ``helpers.metrics.softmax`` for an empty one.
     """
     from helpers.metrics import softmax
 
-    logits = np.asarray(logits, dtype=np.float64)
     table = np.asarray(table, dtype=np.float64)
-    if logits.shape != table.shape:
-        return _verdict(False, "", f"Give one logit per label: {table.size} expected, got shape {logits.shape}.")
-    if not np.isfinite(logits).all():
-        return _verdict(False, "", "Your logits contain NaN or infinity; np.log of a probability is always finite.")
-    got = softmax(logits)
-    ok = bool(np.allclose(got, table, atol=0.005))
-    return _verdict(
-        ok,
-        f"softmax gives {np.round(got, 2).tolist()}: the table. Any constant added to all the logits would work too.",
-        f"softmax of your logits is {np.round(got, 3).tolist()}, not {table.tolist()}. Try the logarithm "
-        f"of each probability (np.log): exp undoes it.",
+    if zero_index is not None and not (isinstance(zero_index, int) and 0 <= zero_index < table.size):
+        raise CheckError(f"zero_index must be a position in the table (0 to {table.size - 1}); got {zero_index!r}.")
+    try:
+        given = np.asarray(logits, dtype=np.float64)
+    except (TypeError, ValueError):
+        given = None
+    shaped = given is not None and given.shape == table.shape
+    finite = shaped and bool(np.isfinite(given).all())
+    got = softmax(given) if finite else None
+    matches = finite and bool(np.allclose(got, table, rtol=0, atol=0.005 + 1e-12))
+    zero_ok = zero_index is None or (finite and given[zero_index] == 0)
+    where = f"logit {zero_index} (counting from 0)" if zero_index is not None else ""
+    ladder = (
+        "Section 1 found logits for the confident table: which function undoes np.exp?",
+        "np.log(table) is one set of logits; adding the same number to all of them does not change the softmax.",
+        "Subtract one log-probability from all of them, e.g. np.log(table) - np.log(table[i]).",
+    )
+    return _judge(
+        matches and zero_ok,
+        f"softmax gives {np.round(got, 2).tolist() if finite else ''}: the table."
+        + (f" And {where} is 0." if zero_index is not None else " Any constant added to all the logits works too."),
+        [
+            (
+                lambda: given is None or not shaped,
+                f"Give one logit per label: {table.size} numbers, in the table's order.",
+            ),
+            (lambda: not finite, "Your logits contain NaN or infinity; the log of a probability above 0 is finite."),
+            (
+                lambda: matches and not zero_ok,
+                lambda: (
+                    f"The softmax is right, but {where} is {given[zero_index]:.4g}, not 0. Which number can you add "
+                    f"to all the logits without changing the softmax?"
+                ),
+            ),
+        ],
+        f"softmax of your logits is {np.round(got, 3).tolist() if finite else ''}, not {table.tolist()} "
+        f"(to 2 decimal places).",
+        ladder=ladder,
     )
 
 
@@ -565,11 +593,12 @@ def _temperature_for_top(logits: np.ndarray, target: float) -> float:
 
 
 def check_temperature_for_top(temperature, logits, target: float = 0.5) -> Verdict:
-    """Exercise 02.3: the temperature at which the top probability is ``target`` (to 0.005).
+    """Exercise 02.3: a temperature at which the top probability is ``target`` to 2 decimal places (within 0.005).
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (a ``target`` outside (1/n, 1), logits that are not numbers); MetricsError from ``helpers.metrics.softmax``
-    for logits that are not finite.
+    Every such temperature is accepted, in any form a number may be typed. Like every check, a wrong answer gets a
+    printed hint, one more specific on each wrong try; raises CheckError only when the question cannot be asked (a
+    ``target`` outside (1/n, 1), logits that are not numbers); MetricsError from ``helpers.metrics.softmax`` for
+    logits that are not finite.
     """
     from helpers.metrics import softmax
 
@@ -578,19 +607,58 @@ def check_temperature_for_top(temperature, logits, target: float = 0.5) -> Verdi
         raise CheckError(f"target must be between 1/{logits.size} and 1; got {target}.")
     expected = _temperature_for_top(logits, target)
     value = _number(temperature)
-    usable = value is not None and bool(np.isfinite(value)) and value > 0
+    usable = value is not None and value > 0
     top = float(softmax(logits, value).max()) if usable else float("nan")
+    ladder = (
+        "The top probability falls steadily as T grows: find one T that is too low and one that is too high.",
+        "Try the middle of the two, keep the half where the answer lies, and repeat (bisection).",
+        f"The answer lies between {np.floor(expected * 2) / 2:g} and {np.floor(expected * 2) / 2 + 0.5:g}.",
+    )
     return _judge(
-        usable and abs(top - target) <= 0.005,
+        usable and abs(top - target) <= 0.005 + 1e-12,
         f"At T = {value:.3g} the top probability is {top:.3f} (exact answer: T = {expected:.3f})." if usable else "",
-        [
-            (lambda: not usable, f"The temperature must be a positive number; got {temperature!r}."),
-        ],
-        f"At T = {value:.3g} the top probability is {top:.3f}, not {target}: "
-        f"{'raise T (flatter)' if top > target else 'lower T (sharper)'}. Try a few values, or bisect "
-        f"between a T that is too low and one that is too high."
+        [(lambda: not usable, f"The temperature must be a positive number; got {temperature!r}.")],
+        f"At T = {value:.3g} the top probability is {top:.3f}, not {target:.2f}: "
+        f"{'raise T (flatter)' if top > target else 'lower T (sharper)'}."
         if usable
         else "",
+        ladder=ladder,
+    )
+
+
+def check_softmax_prediction(answer, logits, new_logits, index: int, what: str) -> Verdict:
+    """Exercise 02.1 (predict, then run): the probability at ``index`` after the logits change, to 2 decimal places.
+
+    Accepted in any form a share may be typed (0.85, "85%", 85). Known mistakes: the old probability, unchanged.
+    Raises CheckError only when the question cannot be asked (logits of different lengths, ``index`` outside them).
+    """
+    from helpers.metrics import softmax
+
+    before, after = softmax(np.asarray(logits, float)), softmax(np.asarray(new_logits, float))
+    if before.shape != after.shape or not 0 <= index < after.size:
+        raise CheckError("Give two sets of logits of the same length and an index inside them.")
+    expected = float(after[index])
+    return check_number(
+        answer,
+        expected,
+        decimals=2,
+        what=what,
+        percent=True,
+        mistakes=[
+            (
+                lambda v: at_precision(v, float(before[index]), 2),
+                (
+                    "That is the probability before the change. Its own logit did not move, but every probability "
+                    "is divided by the sum of all the exponentials, and that sum changed."
+                ),
+            )
+        ],
+        ladder=(
+            "Write the e^z of each label before the change: they are proportional to the old probabilities.",
+            "Change the one that changed (adding log 2 to a logit doubles its e^z), then add all of them up again.",
+            "The new probability is its e^z divided by the new sum.",
+        ),
+        key="check_softmax_prediction",
     )
 
 
@@ -598,11 +666,11 @@ def check_temperature_for_top(temperature, logits, target: float = 0.5) -> Verdi
 
 
 def check_margin(answer, probs) -> Verdict:
-    """Exercise 03.1a: top-1 minus top-2 probability (ties at the top give a margin of 0).
+    """Exercise 03.2a: top-1 minus top-2 probability, to 3 decimal places (ties at the top give a margin of 0).
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (arguments of the wrong type); MetricsError from ``helpers.metrics.margin`` for ``probs`` that are not
-    probabilities (or fewer than 2).
+    Like every check, a wrong answer gets a printed hint, one more specific on each wrong try; raises CheckError only
+    when the question cannot be asked (arguments of the wrong type); MetricsError from ``helpers.metrics.margin`` for
+    ``probs`` that are not probabilities (or fewer than 2).
     """
     from helpers.metrics import margin
 
@@ -611,31 +679,36 @@ def check_margin(answer, probs) -> Verdict:
     value = _number(answer)
     ordered = np.sort(probs)[::-1]
     return _judge(
-        _close(value, expected, atol=1e-4),
-        f"Margin {expected:.4f}.",
+        at_precision(value, expected, 3),
+        f"Margin {expected:.3f}.",
         [
             (lambda: value is None, _not_a_number(answer)),
             (
-                lambda: probs.size > 2 and _close(value, ordered[0] - ordered[-1], atol=1e-4),
+                lambda: probs.size > 2 and at_precision(value, ordered[0] - ordered[-1], 3),
                 "That is top-1 minus the *smallest* probability; the margin uses the second largest.",
             ),
             (
-                lambda: _close(value, -expected, atol=1e-4),
-                ("Subtract the second largest from the largest, not the other way round."),
+                lambda: at_precision(value, -expected, 3),
+                "Subtract the second largest from the largest, not the other way round.",
             ),
         ],
-        f"You gave {answer}; sort the probabilities (np.sort) and subtract the second largest from the largest.",
+        f"{answer!r} is not the margin to 3 decimal places.",
+        ladder=(
+            "The margin is the largest probability minus the second largest.",
+            "np.sort(probs) sorts from smallest to largest: the last two are the ones you need.",
+            "ordered = np.sort(probs); then ordered[-1] - ordered[-2].",
+        ),
     )
 
 
 def check_entropy(answer, probs) -> Verdict:
-    """Exercise 03.1b: entropy normalized to [0, 1] (divided by the log of the number of labels).
+    """Exercise 03.2b: entropy normalized to [0, 1] (divided by the log of the number of labels), to 3 decimal places.
 
     A quantized output sums to a little less than 1; both −Σ p·log p / log n on the
     probabilities as they are and on the probabilities divided by their sum are accepted.
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (fewer than two probabilities, all zero); MetricsError from ``helpers.metrics.entropy`` for values that are
-    not probabilities.
+    Like every check, a wrong answer gets a printed hint, one more specific on each wrong try; raises CheckError only
+    when the question cannot be asked (fewer than two probabilities, all zero); MetricsError from
+    ``helpers.metrics.entropy`` for values that are not probabilities.
     """
     from helpers.metrics import entropy
 
@@ -648,32 +721,75 @@ def check_entropy(answer, probs) -> Verdict:
     accepted = (expected, as_given / np.log(probs.size))
     value = _number(answer)
     return _judge(
-        any(_close(value, a, atol=1e-4) for a in accepted),
-        f"Normalized entropy {value:.4f}." if value is not None else "",
+        any(at_precision(value, a, 3) for a in accepted),
+        f"Normalized entropy {expected:.3f}." if value is not None else "",
         [
             (lambda: value is None, _not_a_number(answer)),
             (
                 lambda: (
-                    _close(value, as_given, atol=1e-4)
-                    or _close(value, float(entropy(probs, normalized=False)), atol=1e-4)
+                    at_precision(value, as_given, 3) or at_precision(value, float(entropy(probs, normalized=False)), 3)
                 ),
                 lambda: f"{value:.4f} is the entropy in nats; divide by np.log({probs.size}) to normalize it.",
             ),
             (
-                lambda: any(_close(value, -a, atol=1e-4) for a in accepted),
+                lambda: any(at_precision(value, -a, 3) for a in accepted),
                 "Entropy is −Σ p·log p: you lost the minus sign.",
             ),
         ],
-        f"You gave {answer}; compute −Σ p·log(p) over the labels with p > 0, then divide by log({probs.size}).",
+        f"{answer!r} is not the normalized entropy to 3 decimal places.",
+        ladder=(
+            "Entropy is −Σ p·log(p) over the labels, divided by the log of the number of labels.",
+            "Leave out the labels with p = 0 (their term counts as 0): p = probs[probs > 0].",
+            f"-(p * np.log(p)).sum() / np.log({probs.size})",
+        ),
+    )
+
+
+def check_entropy_prediction(answer, probs, extra_labels: int = 1) -> Verdict:
+    """Exercise 03.1 (predict, then run): normalized entropy after adding labels of probability 0, to 2 decimal places.
+
+    A label with p = 0 adds nothing to −Σ p·log p, but the normalizer log K grows. Raises CheckError only when the
+    question cannot be asked (``extra_labels`` not a whole number ≥ 1); MetricsError from ``helpers.metrics.entropy``.
+    """
+    from helpers.metrics import entropy
+
+    extra = whole_number(extra_labels, "extra_labels", CheckError, minimum=1)
+    probs = np.asarray(probs, dtype=np.float64).ravel()
+    before = float(entropy(probs))
+    expected = float(entropy(np.concatenate([probs, np.zeros(extra)])))
+    return check_number(
+        answer,
+        expected,
+        decimals=2,
+        what="the normalized entropy",
+        mistakes=[
+            (
+                lambda v: at_precision(v, before, 2),
+                "A label with probability 0 adds nothing to −Σ p·log p, true, but look at what you divide by.",
+            ),
+            (
+                lambda v: v > before + 0.005,
+                "More labels, but none of them holds any probability: the distribution is no more spread out.",
+            ),
+        ],
+        ladder=(
+            "Normalized entropy = (−Σ p·log p) / log K, where K is the number of labels.",
+            f"The sum on top does not change; K goes from {probs.size} to {probs.size + extra}.",
+            f"Multiply the old value by log({probs.size}) / log({probs.size + extra}).",
+        ),
+        key="check_entropy_prediction",
     )
 
 
 def check_threshold_for_accuracy(threshold, confidence, correct, target: float) -> Verdict:
-    """Exercise 03.2: a threshold whose kept answers are ≥ ``target`` accurate while keeping as many as possible.
+    """Exercise 03.3: the lowest threshold whose kept answers are at least ``target`` accurate, to 2 decimal places.
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (no threshold reaches ``target``); MetricsError from ``helpers.metrics`` for confidences and flags that do
-    not pair up or a bad ``target``.
+    Accepted: any threshold within 0.005 of the lowest one (what it is to 2 decimal places), and any threshold that
+    reaches ``target`` while keeping at most 1 point fewer answers than the lowest one does (so a value read off the
+    slider, which moves in steps of 0.05, counts when it is good enough). Like every check, a wrong answer gets a
+    printed hint, one more specific on each wrong try; raises CheckError only when the question cannot be asked (no
+    threshold reaches ``target``); MetricsError from ``helpers.metrics`` for confidences and flags that do not pair up
+    or a bad ``target``.
     """
     from helpers.metrics import coverage_and_accuracy, threshold_for_accuracy
 
@@ -682,26 +798,39 @@ def check_threshold_for_accuracy(threshold, confidence, correct, target: float) 
         raise CheckError(f"No threshold reaches an accuracy of {target}: choose a lower target.")
     best_coverage, _ = coverage_and_accuracy(confidence, correct, best)
     value = _number(threshold)
-    if value is None or not np.isfinite(value):
-        return _verdict(False, "", _not_a_number(threshold, "a threshold (a number)"))
-    coverage, accuracy = coverage_and_accuracy(confidence, correct, value)
-    ok = coverage > 0 and accuracy >= target and coverage >= best_coverage - 0.01
+    if value is None:
+        coverage, accuracy = 0.0, float("nan")
+    else:
+        coverage, accuracy = coverage_and_accuracy(confidence, correct, value)
+    reaches = coverage > 0 and accuracy >= target
+    ok = at_precision(value, best, 2) or (reaches and coverage >= best_coverage - 0.01 - 1e-9)
     return _judge(
         ok,
-        f"Threshold {value:.3g} keeps {coverage:.1%} of the images, {accuracy:.1%} of them right "
-        f"(lowest such threshold: {best:.3f}).",
+        f"Threshold {value:.2f} keeps {coverage:.1%} of the images, {accuracy:.1%} of them right "
+        f"(the lowest such threshold: {best:.3f})."
+        if value is not None
+        else "",
         [
-            (lambda: coverage == 0, f"Threshold {value:.3g} keeps no answer at all; lower it."),
+            (lambda: value is None, _not_a_number(threshold, "a threshold (a number between 0 and 1)")),
+            (lambda: coverage == 0, lambda: f"Threshold {value:.3g} keeps no answer at all; lower it."),
             (
                 lambda: accuracy < target,
                 lambda: (
-                    f"At {value:.3g} the kept answers are {accuracy:.2%} right, below "
-                    f"{target:.0%}: raise the threshold."
+                    f"At {value:.3g} the kept answers are {accuracy:.1%} right, below {target:.0%}: raise the threshold."
                 ),
             ),
         ],
-        f"At {value:.3g} the answers are right often enough ({accuracy:.1%}) but only {coverage:.1%} are kept; a "
-        f"lower threshold still reaches {target:.0%}. Lower it step by step.",
+        f"At {value:.3g} the kept answers are right often enough ({accuracy:.1%}), but only {coverage:.1%} of the "
+        f"images are answered: a lower threshold still reaches {target:.0%} and answers more. Lower it."
+        if value is not None
+        else "",
+        ladder=(
+            "coverage_and_accuracy(confidence, correct, t) gives the share answered and their accuracy at t.",
+            "Try t = 0.50, 0.51, 0.52, … in a loop and print the accuracy of each.",
+            "The answer lies between 0.55 and 0.65."
+            if 0.55 <= best <= 0.65
+            else f"The answer lies between {np.floor(best * 10) / 10:.1f} and {np.floor(best * 10) / 10 + 0.1:.1f}.",
+        ),
     )
 
 

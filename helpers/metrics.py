@@ -196,7 +196,8 @@ def top_k_accuracy(probs, truth, k: int = 1) -> float:
 def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
     """Wilson score interval for an accuracy of ``successes / total`` (stays inside [0, 1]).
 
-    Introduced in notebook 03. Raises MetricsError for counts that are not whole numbers with
+    Introduced in notebook 03, which shows the formula as a short function (``wilson``) and says why not the
+    simpler p ± 1.96·√(p(1−p)/n). Raises MetricsError for counts that are not whole numbers with
     0 ≤ successes ≤ total, total > 0, or a confidence that is not a number strictly between 0 and 1.
     """
     if not (is_whole(total) and total > 0):
