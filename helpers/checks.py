@@ -1286,8 +1286,10 @@ def check_models_within_budget(
         ),
         (
             lambda: invoke_ms is not None and given == fitting(invoke_ms, slowdown),
-            "That counts invoke() alone; a frame also needs capture, transfer, preprocess and display. "
-            "Use the median time of the whole frame (frame_ms).",
+            (
+                "That counts invoke() alone; a frame also needs capture, transfer, preprocess and display. "
+                "Use the median time of the whole frame (frame_ms)."
+            ),
         ),
         (
             lambda: bool(set(frame_ms) - expected) and given == set(frame_ms) - expected,
@@ -1373,13 +1375,15 @@ def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30, deci
     mistakes = [
         (lambda: value is None, f"Give one number of frames per second, to {places}; got {answer!r}."),
         (
-            lambda: expected > 0 and at_precision(value, 1000 / process_ms, decimals),
+            lambda: expected > 0 and abs(value - 1000 / process_ms) < 0.5,
             "That is how many frames are classified each second; how many of the camera's frames are left over?",
         ),
         (
             lambda: value == 0 and expected > 0,
-            "A queue would drop nothing (and fall further behind); newest-frame-wins skips "
-            "the frames that arrive while the model is busy.",
+            (
+                "A queue would drop nothing (and fall further behind); newest-frame-wins skips "
+                "the frames that arrive while the model is busy."
+            ),
         ),
         (
             lambda: abs(value - expected) < 0.5,
@@ -1407,8 +1411,9 @@ def check_frame_bytes(answer, width: int, height: int, channels: int = 4) -> Ver
     Any form of the whole number is accepted (65536, "65,536", 65536.0, "65536", a NumPy integer).
     Like every check, a wrong answer gets a printed hint (one more specific on each wrong try), not an error.
     """
-    width, height, channels = (whole_number(v, name, CheckError) for v, name in
-                               ((width, "width"), (height, "height"), (channels, "channels")))
+    width, height, channels = (
+        whole_number(v, name, CheckError) for v, name in ((width, "width"), (height, "height"), (channels, "channels"))
+    )
     expected = width * height * channels
     value = _number(answer)
     pixels = width * height
@@ -1416,11 +1421,15 @@ def check_frame_bytes(answer, width: int, height: int, channels: int = 4) -> Ver
         return _verdict(False, "", "Replace None with the number of bytes of one frame.")
     mistakes = [
         (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
-        (lambda: value == pixels * 3, "That is RGB; the browser's canvas gives four bytes a pixel: red, green, "
-                                      "blue and alpha (RGBA)."),
+        (
+            lambda: value == pixels * 3,
+            "That is RGB; the browser's canvas gives four bytes a pixel: red, green, blue and alpha (RGBA).",
+        ),
         (lambda: value == pixels, "That counts pixels; each pixel takes several bytes."),
-        (lambda: value == 224 * 224 * channels and pixels != 224 * 224, "That is the 224 × 224 frame; the frame is "
-                                                                        "scaled to this model's input size first."),
+        (
+            lambda: value == 224 * 224 * channels and pixels != 224 * 224,
+            "That is the 224 × 224 frame; the frame is scaled to this model's input size first.",
+        ),
         (lambda: abs(value * 1000 - expected) < 1 or abs(value * 1024 - expected) < 1, "Give bytes, not kilobytes."),
     ]
     ladder = (
