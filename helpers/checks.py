@@ -1502,14 +1502,27 @@ def check_rank_correlation(answer, first, second) -> Verdict:
 
 
 def check_models_within_budget(
-    answer, frame_ms: Mapping[str, float], invoke_ms: Mapping[str, float] | None = None, budget_ms: float = 1000 / 30
+    answer,
+    frame_ms: Mapping[str, float],
+    invoke_ms: Mapping[str, float] | None = None,
+    budget_ms: float = 1000 / 30,
+    slowdown: float = 1.0,
 ) -> Verdict:
-    """Exercise 09.1: the models whose median frame (all five stages) fits ``budget_ms``, from your measurement.
+    """Exercise 11.3: the models whose median frame (all five stages), ``slowdown`` times slower, fits ``budget_ms``.
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (times that are not numbers).
+    Names are matched without regard to case or surrounding spaces; a list, tuple, set or one string is accepted.
+    Like every check, a wrong answer gets a printed hint (one more specific on each wrong try), not an error;
+    raises CheckError only when the question cannot be asked (times that are not numbers).
     """
-    expected = {name for name, ms in frame_ms.items() if ms <= budget_ms}
+    slowdown = float(slowdown)
+    if not np.isfinite(slowdown) or slowdown <= 0:
+        raise CheckError(f"slowdown must be a number above 0; got {slowdown!r}.")
+
+    def fitting(times: Mapping[str, float], factor: float) -> set[str]:
+        return {name for name, ms in times.items() if factor * float(ms) <= budget_ms}
+
+    expected = fitting(frame_ms, slowdown)
+    where = "here" if slowdown == 1 else f"on a device {slowdown:g} times slower"
     if isinstance(answer, str):
         answer = [answer]
     if answer is None or not isinstance(answer, (list, tuple, set, frozenset, dict)):
@@ -1525,28 +1538,35 @@ def check_models_within_budget(
         return _verdict(
             False, "", f"{unknown} is not a model of this notebook; use the names of the table ({', '.join(frame_ms)})."
         )
-    if given == expected:
-        kept = ", ".join(sorted(expected)) if expected else "none"
-        return _verdict(
-            True,
-            f"{len(expected)} of {len(frame_ms)} models finish a frame within {budget_ms:.1f} ms here: {kept}.",
-            "",
-        )
-    if invoke_ms is not None and given == {n for n, ms in invoke_ms.items() if ms <= budget_ms}:
-        return _verdict(
-            False,
-            "",
-            "That counts invoke() alone; a frame also needs capture, transfer, preprocess "
-            "and display. Use the median time of the whole frame.",
-        )
-    if given == set(frame_ms) - expected:
-        return _verdict(False, "", "Reversed: those are the models that do NOT finish a frame within the budget.")
-    return _verdict(
-        False,
-        "",
-        f"Compare each model's median frame time (all five stages) with {budget_ms:.1f} ms; "
-        f"{len(given - expected)} of your names are over it, {len(expected - given)} that fit "
-        f"are missing.",
+    kept = ", ".join(sorted(expected)) if expected else "none"
+    mistakes = [
+        (
+            lambda: slowdown != 1 and given == fitting(frame_ms, 1.0) and given != expected,
+            f"Those fit on this computer; on the slower device every frame takes {slowdown:g} times as long.",
+        ),
+        (
+            lambda: invoke_ms is not None and given == fitting(invoke_ms, slowdown),
+            (
+                "That counts invoke() alone; a frame also needs capture, transfer, preprocess and display. "
+                "Use the median time of the whole frame (frame_ms)."
+            ),
+        ),
+        (
+            lambda: bool(set(frame_ms) - expected) and given == set(frame_ms) - expected,
+            "Reversed: those are the models that do NOT finish a frame within the budget.",
+        ),
+    ]
+    ladder = (
+        f"{len(given - expected)} of your names are over the budget and {len(expected - given)} that fit are missing.",
+        f"For each model, multiply frame_ms by {slowdown:g} and keep it if the result is at most {budget_ms:.1f} ms.",
+        f"In code: [name for name, ms in frame_ms.items() if {slowdown:g} * ms <= {budget_ms:.1f}]",
+    )
+    return _judge(
+        given == expected,
+        f"{len(expected)} of {len(frame_ms)} models finish a frame within {budget_ms:.1f} ms {where}: {kept}.",
+        mistakes,
+        f"Compare each model's median frame time (all five stages) with {budget_ms:.1f} ms.",
+        ladder=ladder,
     )
 
 
@@ -1593,45 +1613,97 @@ def check_stage_to_optimise(answer: str, stage_ms: Mapping[str, float]) -> Verdi
     )
 
 
-def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30) -> Verdict:
-    """Exercise 09.3: frames per second the newest-frame policy drops when each frame takes ``process_ms``.
+def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30, decimals: int = 1) -> Verdict:
+    """Exercise 11.2: frames per second the newest-frame policy drops when each frame takes ``process_ms``.
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (arguments that are not numbers); CameraError from ``helpers.camera.dropped_per_second`` for a
-    ``process_ms`` or ``camera_fps`` not above 0.
+    Asked to ``decimals`` places: every form of a number is accepted (7.8, "7.8", 7.78, "70/9", a NumPy scalar), and
+    so is a simulation's count within 0.1 of the long-run rate (7.7 from 10 seconds of ``camera.simulate``).
+    Like every check, a wrong answer gets a printed hint (one more specific on each wrong try), not an error; raises
+    CheckError only when the question cannot be asked (arguments that are not numbers); CameraError from
+    ``helpers.camera.dropped_per_second`` for a ``process_ms`` or ``camera_fps`` not above 0.
     """
     from helpers.camera import dropped_per_second
 
     expected = dropped_per_second(process_ms, camera_fps)
+    answered = camera_fps - expected
     value = _number(answer)
-    if value is None or not np.isfinite(value):
-        return _verdict(False, "", f"Give one number of frames per second; got {answer!r}.")
-    if abs(value - expected) <= 0.5:
-        answered = camera_fps - expected
-        return _verdict(
-            True,
-            f"The model answers {answered:.1f} times a second, so {expected:.1f} of the camera's "
-            f"{camera_fps:g} frames per second are never classified (and none waits in a queue).",
-            "",
-        )
-    if expected > 0 and abs(value - 1000 / process_ms) <= 0.5:
-        return _verdict(
-            False,
-            "",
+    places = f"{decimals} decimal place{'s' if decimals != 1 else ''}"
+    if answer is None:  # the exercise's placeholder: not a wrong try
+        return _verdict(False, "", f"Replace None with the frames dropped per second, to {places}.")
+    # A 10-second simulation counts whole frames, so its rate can be 0.1 off the long-run one: both are accepted.
+    ok = at_precision(value, expected, decimals) or (value is not None and abs(value - expected) <= 0.1 + 1e-9)
+    mistakes = [
+        (lambda: value is None, f"Give one number of frames per second, to {places}; got {answer!r}."),
+        (
+            lambda: expected > 0 and abs(value - 1000 / process_ms) < 0.5,
             "That is how many frames are classified each second; how many of the camera's frames are left over?",
-        )
-    if value == 0 and expected > 0:
-        return _verdict(
-            False,
-            "",
-            "A queue would drop nothing (and fall further behind); newest-frame-wins skips "
-            "the frames that arrive while the model is busy.",
-        )
-    return _verdict(
-        False,
-        "",
-        f"You gave {value:g}. The model finishes one frame every {process_ms:g} ms; the camera "
-        f"delivers {camera_fps:g} per second. Try camera.simulate({process_ms:g}).",
+        ),
+        (
+            lambda: value == 0 and expected > 0,
+            (
+                "A queue would drop nothing (and fall further behind); newest-frame-wins skips "
+                "the frames that arrive while the model is busy."
+            ),
+        ),
+        (
+            lambda: abs(value - expected) < 0.5,
+            f"Close: give it to {places} (round only at the end).",
+        ),
+    ]
+    ladder = (
+        f"The model finishes one frame every {process_ms:g} ms. How many does it finish in one second (1000 ms)?",
+        f"It answers 1000 / {process_ms:g} frames a second; the camera delivers {camera_fps:g}. The rest are dropped.",
+        f"{camera_fps:g} − 1000 / {process_ms:g}, to {places}; camera.simulate({process_ms:g}, seconds=10) agrees.",
+    )
+    return _judge(
+        ok,
+        f"The model answers {answered:.{decimals}f} times a second, so {expected:.{decimals}f} of the camera's "
+        f"{camera_fps:g} frames per second are never classified (and none waits in a queue).",
+        mistakes,
+        f"You gave {value:g}: not the frames dropped per second to {places}." if value is not None else "",
+        ladder=ladder,
+    )
+
+
+def check_frame_bytes(answer, width: int, height: int, channels: int = 4) -> Verdict:
+    """Exercise 11.1: the bytes one ``width`` × ``height`` frame takes as RGBA (``channels`` bytes a pixel), exactly.
+
+    Any form of the whole number is accepted (65536, "65,536", 65536.0, "65536", a NumPy integer).
+    Like every check, a wrong answer gets a printed hint (one more specific on each wrong try), not an error.
+    """
+    width, height, channels = (
+        whole_number(v, name, CheckError) for v, name in ((width, "width"), (height, "height"), (channels, "channels"))
+    )
+    expected = width * height * channels
+    value = _number(answer)
+    pixels = width * height
+    if answer is None:  # the exercise's placeholder: not a wrong try
+        return _verdict(False, "", "Replace None with the number of bytes of one frame.")
+    mistakes = [
+        (lambda: value is None, _not_a_number(answer, "a whole number of bytes")),
+        (
+            lambda: value == pixels * 3,
+            "That is RGB; the browser's canvas gives four bytes a pixel: red, green, blue and alpha (RGBA).",
+        ),
+        (lambda: value == pixels, "That counts pixels; each pixel takes several bytes."),
+        (
+            lambda: value == 224 * 224 * channels and pixels != 224 * 224,
+            "That is the 224 × 224 frame; the frame is scaled to this model's input size first.",
+        ),
+        (lambda: abs(value * 1000 - expected) < 1 or abs(value * 1024 - expected) < 1, "Give bytes, not kilobytes."),
+    ]
+    ladder = (
+        f"The frame is scaled to {width} × {height} before it is sent.",
+        f"{width} × {height} = {pixels:,} pixels; how many bytes does one RGBA pixel take?",
+        f"{width} × {height} × {channels}.",
+    )
+    return _judge(
+        value is not None and value == expected,
+        f"{width} × {height} pixels × {channels} bytes = {expected:,} bytes per frame "
+        f"({expected / (224 * 224 * channels):.0%} of a 224 × 224 frame).",
+        mistakes,
+        f"{answer!r} is not the number of bytes of one {width} × {height} RGBA frame.",
+        ladder=ladder,
     )
 
 
