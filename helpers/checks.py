@@ -680,7 +680,12 @@ def check_sample_size(
     """
     from statistics import NormalDist
 
-    for value, name in ((accuracy, "accuracy"), (half_width, "half_width"), (confidence, "confidence"), (slack, "slack")):
+    for value, name in (
+        (accuracy, "accuracy"),
+        (half_width, "half_width"),
+        (confidence, "confidence"),
+        (slack, "slack"),
+    ):
         if not isinstance(value, numbers.Real) or not np.isfinite(value):
             raise CheckError(f"{name} must be a number; got {value!r}.")
     if not (0 < accuracy < 1 and 0 < half_width < 1 and 0 < confidence < 1 and slack >= 0):
@@ -713,16 +718,19 @@ def check_sample_size(
             (lambda: n < 1, "The answer is a number of images: at least 1."),
             (
                 lambda: n < fewest,
-                lambda: f"With {n:,} images the interval is ± {100 * normal(n):.3f} points: still wider than "
-                f"± {points}.",
+                lambda: (
+                    f"With {n:,} images the interval is ± {100 * normal(n):.3f} points: still wider than ± {points}."
+                ),
             ),
         ],
         f"{n if n is None else f'{n:,}'} images would do, but that is more than a quarter above the fewest that "
         f"give ± {points}: find those, then round up.",
         ladder=(
             "The half-width shrinks like 1/√n: to make it k times narrower you need k² times the images.",
-            f"With 1,000 images the half-width is z·√(p(1−p)/n) = {100 * normal(1000):.2f} points "
-            f"(p = {p:g}, z = {z:.2f}). How many times narrower is ± {points}?",
+            (
+                f"With 1,000 images the half-width is z·√(p(1−p)/n) = {100 * normal(1000):.2f} points "
+                f"(p = {p:g}, z = {z:.2f}). How many times narrower is ± {points}?"
+            ),
             f"Solve z·√(p(1−p)/n) = {half_width:g} for n: n = z²·p(1−p)/{half_width:g}², then round up.",
         ),
     )
