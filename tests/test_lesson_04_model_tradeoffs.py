@@ -255,3 +255,33 @@ def test_exercise_4_hints_get_more_specific():
     out = [check_sample_size(1000).message for _ in range(3)]
     assert "Hint 1 of 3" in out[0] and "Hint 2 of 3" in out[1] and "Hint 3 of 3" in out[2]
     assert "n = z²·p(1−p)/0.01²" in out[2]
+
+
+# --------------------------------------------------------------------------- join_models on tiny models (no assets)
+
+
+def test_join_models_runs_the_first_model_then_the_second(to_tflite, tiny_models, tmp_path):
+    import keras
+    from ai_edge_litert.interpreter import Interpreter
+
+    keras.utils.set_random_seed(1)
+    body = keras.Sequential(
+        [keras.Input((32, 32, 3)), keras.layers.Conv2D(4, 3, activation="relu"), keras.layers.GlobalAveragePooling2D()]
+    )
+    head = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    (tmp_path / "body.tflite").write_bytes(to_tflite(body))
+    (tmp_path / "head.tflite").write_bytes(to_tflite(head))
+    (tmp_path / "joined.tflite").write_bytes(tflite.join_models(tmp_path / "body.tflite", tmp_path / "head.tflite"))
+
+    def run(name, x):
+        interpreter = Interpreter(model_path=str(tmp_path / name))
+        interpreter.allocate_tensors()
+        interpreter.set_tensor(interpreter.get_input_details()[0]["index"], x)
+        interpreter.invoke()
+        return interpreter.get_tensor(interpreter.get_output_details()[0]["index"])
+
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 32, 32, 3)).astype(np.float32)
+    np.testing.assert_allclose(run("joined.tflite", x), run("head.tflite", run("body.tflite", x)), rtol=1e-6)
+    assert tflite.operator_counts(tmp_path / "joined.tflite").get("SOFTMAX") == 1
+    with pytest.raises(ModelError, match="do not meet"):  # 4 features out, 10 numbers in
+        tflite.join_models(tmp_path / "body.tflite", tiny_models["not_image"])
