@@ -926,43 +926,73 @@ def check_input_bytes(answer, input_details: dict) -> Verdict:
     )
 
 
-def check_sample_size(answer, accuracy: float = 0.7, half_width: float = 0.01, confidence: float = 0.95) -> Verdict:
-    """Exercise 04.2: the smallest number of images whose Wilson interval is at most ± ``half_width`` wide.
+def check_sample_size(
+    answer, accuracy: float = 0.7, half_width: float = 0.01, confidence: float = 0.95, slack: float = 0.25
+) -> Verdict:
+    """Exercise 04.5: a number of images whose 95 % interval is at most ± ``half_width``, without many to spare.
 
+    Right: any whole number from the smallest n that is enough (by the normal approximation
+    z·√(p(1−p)/n) or by the Wilson interval of notebook 03, whichever allows fewer) up to ``slack`` (a quarter)
+    more than the normal approximation's n, so a rounded-up estimate counts (9,000 and 10,000 for the default
+    question, whose exact answer is 8,068). Each wrong try adds a more specific hint.
     Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (arguments that are not numbers, a confidence outside (0, 1)); MetricsError from
-    ``helpers.metrics.wilson_interval`` for an accuracy outside 0…1.
+    be asked (arguments that are not numbers, a confidence outside (0, 1)).
     """
     from statistics import NormalDist
 
-    from helpers.metrics import wilson_interval
-
-    def width(n: int) -> float:
-        low, high = wilson_interval(round(accuracy * n), n, confidence)
-        return (high - low) / 2
-
+    for value, name in (
+        (accuracy, "accuracy"),
+        (half_width, "half_width"),
+        (confidence, "confidence"),
+        (slack, "slack"),
+    ):
+        if not isinstance(value, numbers.Real) or not np.isfinite(value):
+            raise CheckError(f"{name} must be a number; got {value!r}.")
+    if not (0 < accuracy < 1 and 0 < half_width < 1 and 0 < confidence < 1 and slack >= 0):
+        raise CheckError("accuracy, half_width and confidence lie between 0 and 1, and slack is at least 0.")
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
-    estimate = int(np.ceil(z * z * accuracy * (1 - accuracy) / half_width**2))
+    p = accuracy
+
+    def normal(n: float) -> float:
+        return z * np.sqrt(p * (1 - p) / n)
+
+    def wilson(n: float) -> float:
+        return z / (1 + z * z / n) * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+
+    smallest = int(np.ceil(z * z * p * (1 - p) / half_width**2))
+    fewest = smallest
+    while fewest > 1 and wilson(fewest - 1) <= half_width:
+        fewest -= 1
+    most = int(np.floor(smallest * (1 + slack)))
     n = _integer(answer)
-    ok = n is not None and n >= 1 and width(n) <= half_width * 1.01 and n <= estimate * 1.1
+    ok = n is not None and fewest <= n <= most
+    points = f"{100 * half_width:g} point{'s' if half_width != 0.01 else ''}"
     return _judge(
         ok,
-        f"About {estimate:,} images: the interval shrinks like 1/√n, so ten times narrower needs a "
-        f"hundred times more images (ImageNet's validation set has 50,000).",
+        f"{n:,} images give ± {100 * normal(n):.2f} points; n = z²·p(1−p)/h², rounded up, is {smallest:,}. Ten times narrower needs a hundred times more images: "
+        f"ImageNet's validation set has 50,000."
+        if ok
+        else "",
         [
             (lambda: n is None, _not_a_number(answer, "a whole number of images")),
             (lambda: n < 1, "The answer is a number of images: at least 1."),
             (
-                lambda: width(n) > half_width * 1.01,
+                lambda: n < fewest,
                 lambda: (
-                    f"With {n:,} images the interval is ± {width(n) * 100:.2f} "
-                    f"points. Too wide: use more images. Solve z·√(p(1−p)/n) = "
-                    f"half-width for n, with z = 1.96."
+                    f"With {n:,} images the interval is ± {100 * normal(n):.3f} points: still wider than ± {points}."
                 ),
             ),
         ],
-        f"With {n} images the interval is narrow enough, but fewer images would do. Solve z·√(p(1−p)/n) = half-width "
-        f"for n, with z = 1.96.",
+        f"{n if n is None else f'{n:,}'} images would do, but that is more than a quarter above the fewest that "
+        f"give ± {points}: find those, then round up.",
+        ladder=(
+            "The half-width shrinks like 1/√n: to make it k times narrower you need k² times the images.",
+            (
+                f"With 1,000 images the half-width is z·√(p(1−p)/n) = {100 * normal(1000):.2f} points "
+                f"(p = {p:g}, z = {z:.2f}). How many times narrower is ± {points}?"
+            ),
+            f"Solve z·√(p(1−p)/n) = {half_width:g} for n: n = z²·p(1−p)/{half_width:g}², then round up.",
+        ),
     )
 
 

@@ -445,8 +445,9 @@ def pareto_chart(
 ):
     """Models as bubbles (area ∝ file size) with the Pareto front and a real-time budget line.
 
-    Raises PlotError for lists of different lengths or values that are not finite numbers (latencies
-    and budget_ms > 0, sizes ≥ 0).
+    Labels stand in a column right of the axes, in the order of the bubbles' heights, each joined to its bubble
+    by a thin leader line: close or overlapping bubbles never crowd their labels. Raises PlotError for lists of
+    different lengths or values that are not finite numbers (latencies and budget_ms > 0, sizes ≥ 0).
     """
     from helpers.bench import pareto_front
 
@@ -458,42 +459,19 @@ def pareto_chart(
         raise PlotError(f"latency_ms must all be above 0 (the axis is logarithmic); got {lat.min():g}.")
     budget_ms = _optional(budget_ms, "budget_ms", positive=True)
     if ax is None:
-        _, ax = plt.subplots(figsize=(7, 4.5))
-    span = max(float(np.ptp(acc)), 1e-9) if acc.size else 1.0
-    log_lat = np.log10(lat)
-    placed: list[tuple[float, float, int]] = []  # labels so far: (log latency, accuracy, side)
-    labels: list = []
-    for i in np.argsort(-acc, kind="stable"):  # label from the top down
-        area = 40 + 180 * float(size_mb[i])
+        _, ax = plt.subplots(figsize=(9, 4.5))
+    areas = [40 + 180 * float(size) for size in size_mb]
+    for i in range(len(names)):
         ax.scatter(
             lat[i],
             acc[i],
-            s=area,
+            s=areas[i],
             color=PALETTE[i % len(PALETTE)],
             alpha=0.85,
             edgecolors="black",
             linewidths=0.6,
             zorder=3,
         )
-        # A label goes right of its bubble, or left when another bubble sits just to the right at that height.
-        crowded = any(
-            0 < log_lat[j] - log_lat[i] < 0.6 and abs(acc[j] - acc[i]) < 0.08 * span for j in range(len(names))
-        )
-        side = -1 if crowded else 1
-        dy = -4 - 13 * sum(
-            1 for x, y, sd in placed if sd == side and abs(log_lat[i] - x) < 0.4 and abs(acc[i] - y) < 0.06 * span
-        )
-        placed.append((float(log_lat[i]), float(acc[i]), side))
-        label = ax.annotate(
-            f"{names[i]} ({float(size_mb[i]):.1f} MB)",
-            (lat[i], acc[i]),
-            textcoords="offset points",
-            xytext=(side * (np.sqrt(area) / 2 + 4), dy),
-            ha="left" if side > 0 else "right",
-            fontsize=10,
-            zorder=4,
-        )
-        labels.append(label)
     front = np.flatnonzero(pareto_front(lat, acc))
     order = front[np.argsort(lat[front])]
     ax.plot(
@@ -507,25 +485,7 @@ def pareto_chart(
     )
     ax.set_xscale("log")
     high = max(float(lat.max()), budget_ms or 0.0)
-
-    def room() -> None:  # widen the x axis until every label fits inside the axes
-        ax.set_xlim(float(lat.min()) / 1.6, high * 2.2)
-        renderer = ax.figure.canvas.get_renderer()
-        for _ in range(20):
-            low, top = (np.log10(v) for v in ax.get_xlim())
-            box = ax.get_window_extent(renderer)
-            per_decade = box.width / (top - low)
-            extents = [label.get_window_extent(renderer) for label in labels]
-            left = box.x0 - min(e.x0 for e in extents)
-            right = max(e.x1 for e in extents) - box.x1
-            if left <= 0 and right <= 0:
-                return
-            ax.set_xlim(
-                10 ** (low - max(left + 4, 0) / per_decade * 1.5 if left > 0 else low),
-                10 ** (top + max(right + 4, 0) / per_decade * 1.5 if right > 0 else top),
-            )
-
-    room()
+    ax.set_xlim(float(lat.min()) / 1.8, high * 1.8)
     if budget_ms is not None:
         ax.axvline(
             budget_ms,
@@ -534,45 +494,39 @@ def pareto_chart(
             linewidth=1.5,
             label=f"{budget_ms:g} ms budget: {1000 / budget_ms:.0f} frames per second",
         )
-        flipped: set[int] = set()
-        for _ in range(4):  # a label the budget line runs through changes sides (once); then the axis is refitted
-            crossing = labels_crossing(ax, labels, budget_ms)
-            if not crossing:
-                break
-            for label in crossing:
-                if id(label) in flipped:  # crossed on both sides: the line passes behind an opaque label
-                    label.set_bbox({"facecolor": "white", "edgecolor": "none", "pad": 1.0})
-                    continue
-                flipped.add(id(label))
-                dx, dy = label.xyann
-                label.xyann = (-dx, dy)
-                label.set_ha("right" if label.get_ha() == "left" else "left")
-            room()
     ax.margins(y=0.1)
+    ax.autoscale_view()
     ax.set_xlabel(xlabel, fontsize=11)
     ax.set_ylabel(ylabel, fontsize=11)
     ax.set_title(title, fontsize=12)
     ax.tick_params(labelsize=10)
     ax.grid(alpha=0.3, which="both")
-    _separate(ax, labels)
+    # The label column: each label at its bubble's height (axes fraction), pushed down just enough to keep
+    # one line of text between neighbours, then the whole column shifted up if it ran below the axes.
+    bottom, top = ax.get_ylim()
+    height_pt = max(ax.get_window_extent().height * 72 / ax.figure.dpi, 1.0)
+    gap = 14 / height_pt
+    ranked = list(np.argsort(-acc, kind="stable"))
+    ys = [(float(acc[i]) - bottom) / (top - bottom) for i in ranked]
+    for k in range(1, len(ys)):
+        ys[k] = min(ys[k], ys[k - 1] - gap)
+    if ys and ys[-1] < 0:
+        ys = [y - ys[-1] for y in ys]
+    from matplotlib.patches import ConnectionPatch
+
+    for y, i in zip(ys, ranked):
+        ax.text(
+            1.03, y, f"{names[i]} ({float(size_mb[i]):.1f} MB)", transform=ax.transAxes, ha="left", va="center",
+            fontsize=10, clip_on=False,
+        )  # fmt: skip
+        ax.add_artist(
+            ConnectionPatch(
+                (lat[i], acc[i]), (1.025, y), ax.transData, ax.transAxes, color=PALETTE[i % len(PALETTE)],
+                linewidth=0.8, shrinkA=np.sqrt(areas[i]) / 2, shrinkB=0, zorder=2.5, clip_on=False,
+            )
+        )  # fmt: skip
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, fontsize=10, frameon=False)
     return ax
-
-
-def _separate(ax, labels: Sequence) -> None:
-    """Move labels down, a few points at a time, until no two of them overlap."""
-    renderer = ax.figure.canvas.get_renderer()
-    for _ in range(30):
-        extents = [label.get_window_extent(renderer) for label in labels]
-        clash = next(
-            ((i, j) for i in range(len(labels)) for j in range(i + 1, len(labels)) if extents[i].overlaps(extents[j])),
-            None,
-        )
-        if clash is None:
-            return
-        lower = max(clash, key=lambda k: -extents[k].y0)  # the label already lower moves further down
-        dx, dy = labels[lower].xyann
-        labels[lower].xyann = (dx, dy - 4)
 
 
 def labels_crossing(ax, labels: Sequence, x: float) -> list:

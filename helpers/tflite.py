@@ -718,3 +718,62 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
     head = "int8" if int8 is not None else "float32"
     model.description = f"Feature extractor + {head} softmax head (helpers.transfer.export_classifier)".encode()
     return pack_model(model)
+
+
+# --------------------------------------------------------------------------- writing: two models in a row
+
+
+def join_models(first: str | os.PathLike | bytes, second: str | os.PathLike | bytes) -> bytes:
+    """One model whose graph is ``first`` then ``second``: first's output tensor becomes second's input.
+
+    Introduced in notebook 04 (an embedding extractor and its classification head make the full classifier).
+    The two must meet exactly: first's one output and second's one input have the same shape, type and
+    quantization, so the same bytes would pass from one interpreter to the other. Raises ModelError for a file
+    that is not a TFLite model or is damaged, a model without exactly one graph, or outputs and inputs that
+    do not meet.
+    """
+    head_file, tail_file = TFLiteFile(first), TFLiteFile(second)
+    model, tail = head_file.model_object(), tail_file.model_object()
+    for file, parsed in ((head_file, model), (tail_file, tail)):
+        if len(parsed.subgraphs) != 1:
+            raise ModelError(f"'{file.name}' has {len(parsed.subgraphs)} graphs; only one-graph models can be joined.")
+    graph, other = model.subgraphs[0], tail.subgraphs[0]
+    if len(graph.outputs) != 1 or len(other.inputs) != 1:
+        raise ModelError(
+            f"'{head_file.name}' must have one output and '{tail_file.name}' one input; they have "
+            f"{len(graph.outputs)} and {len(other.inputs)}."
+        )
+    meeting = (head_file.tensors()[graph.outputs[0]], tail_file.tensors()[other.inputs[0]])
+    described = [(info.shape, info.dtype, info.scales, info.zero_points) for info in meeting]
+    if described[0] != described[1]:
+        raise ModelError(
+            f"'{head_file.name}' ends in {described[0]} (shape, type, scales, zero points) but "
+            f"'{tail_file.name}' starts from {described[1]}: the two models do not meet."
+        )
+    buffer_offset = len(model.buffers)
+    model.buffers += tail.buffers[1:]  # buffer 0 is the shared empty one
+    codes = []
+    for code in tail.operatorCodes:
+        key = (max(code.builtinCode, code.deprecatedBuiltinCode), code.customCode, code.version)
+        found = [
+            i
+            for i, mine in enumerate(model.operatorCodes)
+            if (max(mine.builtinCode, mine.deprecatedBuiltinCode), mine.customCode, mine.version) == key
+        ]
+        if not found:
+            model.operatorCodes.append(code)
+        codes.append(found[0] if found else len(model.operatorCodes) - 1)
+    where = {other.inputs[0]: graph.outputs[0]}  # tail tensor index → index in the joined graph
+    for index, tensor in enumerate(other.tensors):
+        if index not in where:
+            tensor.buffer = tensor.buffer + buffer_offset - 1 if tensor.buffer > 0 else 0
+            graph.tensors.append(tensor)
+            where[index] = len(graph.tensors) - 1
+    for op in other.operators:
+        op.opcodeIndex = codes[op.opcodeIndex]
+        op.inputs = [where[int(i)] if i >= 0 else -1 for i in op.inputs]
+        op.outputs = [where[int(i)] for i in op.outputs]
+        graph.operators.append(op)
+    graph.outputs = [where[int(i)] for i in other.outputs]
+    model.signatureDefs = []  # a signature names the old output
+    return pack_model(model)

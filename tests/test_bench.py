@@ -338,9 +338,9 @@ def test_check_sample_size(capsys):
 
     assert check_sample_size(8068)
     assert not check_sample_size(1000)
-    assert "Too wide" in capsys.readouterr().out
+    assert "still wider than ± 1 point" in capsys.readouterr().out
     assert not check_sample_size(50_000)
-    assert "fewer images" in capsys.readouterr().out
+    assert "more than a quarter above the fewest" in capsys.readouterr().out
     assert not check_sample_size(0)
 
 
