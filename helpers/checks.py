@@ -913,6 +913,40 @@ def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> 
     )
 
 
+def check_half_step(answer, low: float, high: float, previous_high: float | None = None, decimals: int = 4) -> Verdict:
+    """Exercise 05.3: the largest rounding error in int8 over [low, high], half a step of (high − low) / 255.
+
+    Right when it rounds like the exact bound at ``decimals`` places, in any number form.
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (``high`` not above ``low``).
+    """
+    if not float(high) > float(low):
+        raise CheckError(f"high ({high}) must be above low ({low}).")
+    step = (float(high) - float(low)) / 255
+    mistakes = [
+        (lambda v: at_precision(v, step, decimals), "That is a whole step; rounding goes to the nearest code."),
+        (lambda v: at_precision(v, step / 2 * 255 / 256, decimals), "There are 255 steps between 256 codes."),
+    ]
+    if previous_high is not None:
+        old_half = (float(previous_high) - float(low)) / 255 / 2
+        mistakes.append(
+            (lambda v: at_precision(v, old_half, decimals), "That is the old range's bound: the step grows with the range.")
+        )
+    return check_number(
+        answer,
+        step / 2,
+        decimals=decimals,
+        what="the largest rounding error",
+        mistakes=mistakes,
+        ladder=(
+            "Rounding moves a value to the nearest code: at most half a step.",
+            "One step is (high − low) / 255, with the new high.",
+            f"Half of ({high} − ({float(low):.2f})) / 255, to {decimals} decimal places.",
+        ),
+        key="check_half_step",
+    )
+
+
 def _megabytes(answer) -> float | None:
     """A size in MB as a number, also when typed with its unit ("17 MB", "4.2MB")."""
     if isinstance(answer, str) and answer.strip().lower().endswith("mb"):
@@ -954,6 +988,13 @@ def check_model_sizes(float32_mb, int8_mb, parameters: int, decimals: int = 1) -
             (lambda: either(8), "That counts bits; a file size is in bytes (8 bits each)."),
             (lambda: either(1e6), "That is in bytes; divide by 1,000,000 for megabytes."),
             (lambda: either(1e6 / 2**20), "That is in MiB (2²⁰ bytes); the question asks for MB, 10⁶ bytes."),
+            (
+                lambda: any(
+                    v is not None and not near(v, t) and abs(v - t) < 10.0**-decimals
+                    for v, t in ((f32, expected_float), (i8, expected_int8))
+                ),
+                f"Close: round to {places} rather than cutting digits off.",
+            ),
             (
                 lambda: near(f32, expected_float) != near(i8, expected_int8),
                 lambda: f"One of the two is right ({'float32' if near(f32, expected_float) else 'int8'}); "
