@@ -848,8 +848,10 @@ def check_quantized_value(answer, real: float, scale: float, zero_point: int, dt
         ladder=(
             f"First divide: {real} / scale is how many steps {real} lies above the zero point's code.",
             "Then add the zero point (mind its sign) and round to the nearest integer.",
-            f"q = round({real} / scale) + zero_point with this tensor's scale and zero point, clipped to "
-            f"{info.min} … {info.max}.",
+            (
+                f"q = round({real} / scale) + zero_point with this tensor's scale and zero point, clipped to "
+                f"{info.min} … {info.max}."
+            ),
         ),
     )
 
@@ -905,10 +907,14 @@ def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> 
         f"the weights, and that q is converted to float first.",
         ladder=(
             "Every code q becomes scale × (q − zero_point), with the scale and zero point of its own channel.",
-            f"Reshape the scales and zero points so they line up with axis {axis}: "
-            f"np.array(scales).reshape({', '.join('-1' if i == axis else '1' for i in range(q.ndim))}).",
-            "Convert the codes first, q.astype(np.float32), then subtract the reshaped zero points and multiply by "
-            "the reshaped scales.",
+            (
+                f"Reshape the scales and zero points so they line up with axis {axis}: "
+                f"np.array(scales).reshape({', '.join('-1' if i == axis else '1' for i in range(q.ndim))})."
+            ),
+            (
+                "Convert the codes first, q.astype(np.float32), then subtract the reshaped zero points and multiply "
+                "by the reshaped scales."
+            ),
         ),
     )
 
@@ -930,7 +936,10 @@ def check_half_step(answer, low: float, high: float, previous_high: float | None
     if previous_high is not None:
         old_half = (float(previous_high) - float(low)) / 255 / 2
         mistakes.append(
-            (lambda v: at_precision(v, old_half, decimals), "That is the old range's bound: the step grows with the range.")
+            (
+                lambda v: at_precision(v, old_half, decimals),
+                "That is the old range's bound: the step grows with the range.",
+            )
         )
     return check_number(
         answer,
@@ -997,8 +1006,10 @@ def check_model_sizes(float32_mb, int8_mb, parameters: int, decimals: int = 1) -
             ),
             (
                 lambda: near(f32, expected_float) != near(i8, expected_int8),
-                lambda: f"One of the two is right ({'float32' if near(f32, expected_float) else 'int8'}); "
-                f"redo the other one.",
+                lambda: (
+                    f"One of the two is right ({'float32' if near(f32, expected_float) else 'int8'}); "
+                    f"redo the other one."
+                ),
             ),
         ],
         f"You gave {float32_mb} MB and {int8_mb} MB; give both to {places}.",

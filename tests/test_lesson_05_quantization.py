@@ -51,7 +51,9 @@ def test_the_wider_range_of_exercise_3_keeps_every_error_within_its_half_step():
 RELU6_SCALE, RELU6_ZERO = 6 / 255, -128
 
 
-@pytest.mark.parametrize("answer", [-107, -107.0, "-107", " -107 ", np.int8(-107), np.int64(-107), np.array(-107), [-107]])
+@pytest.mark.parametrize(
+    "answer", [-107, -107.0, "-107", " -107 ", np.int8(-107), np.int64(-107), np.array(-107), [-107]]
+)
 def test_exercise_1_accepts_the_code_in_every_form(answer, capsys):
     assert checks.check_quantized_value(answer, 0.5, RELU6_SCALE, RELU6_ZERO, "int8")
     assert capsys.readouterr().out.startswith("✓")
@@ -81,8 +83,16 @@ def test_exercise_1_hints_get_more_specific(capsys):
 
 @pytest.mark.parametrize(
     ("float32_mb", "int8_mb"),
-    [(16.96, 4.24), (17, 4.2), (17.0, 4.2), ("17.0", "4.2"), ("16.96 MB", "4.24MB"), (np.float32(16.96), np.float64(4.24)),
-     (4_240_000 * 4 / 1e6, 4_240_000 / 1e6), ("16.96", 4.24)],
+    [
+        (16.96, 4.24),
+        (17, 4.2),
+        (17.0, 4.2),
+        ("17.0", "4.2"),
+        ("16.96 MB", "4.24MB"),
+        (np.float32(16.96), np.float64(4.24)),
+        (4_240_000 * 4 / 1e6, 4_240_000 / 1e6),
+        ("16.96", 4.24),
+    ],
 )
 def test_exercise_2_accepts_the_sizes_to_one_decimal_in_every_form(float32_mb, int8_mb, capsys):
     assert checks.check_model_sizes(float32_mb, int8_mb, parameters=4_240_000)
@@ -164,7 +174,6 @@ def test_exercise_4_names_known_mistakes(capsys):
 # ----------------------------------------------------------------- the real models (need the mirror)
 
 
-
 @pytest.fixture(scope="module")
 def lesson():
     """The lesson's Keras MobileNet 0.25/224, its four conversions and the 1,000 sample photos."""
@@ -236,5 +245,7 @@ def test_the_accuracy_figures_the_prose_quotes(lesson):
     assert 100 - 100 / 4.5 <= same("dynamic range", "float32") <= 100 - 100 / 8  # "about one answer in six"
     assert 100 - 100 / 3.5 <= same("int8 (post-training)", "float32") <= 100 - 100 / 6.5  # "about one in five"
     # "both moved top-1 by less than a point"; "int8 lost more in top-5"
-    assert abs(top1["dynamic range"] - top1["float32"]) < 1.5 and abs(top1["int8 (post-training)"] - top1["float32"]) < 1.5
+    assert (
+        abs(top1["dynamic range"] - top1["float32"]) < 1.5 and abs(top1["int8 (post-training)"] - top1["float32"]) < 1.5
+    )
     assert top5["int8 (post-training)"] < top5["dynamic range"]
