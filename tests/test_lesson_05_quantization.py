@@ -249,3 +249,7 @@ def test_the_accuracy_figures_the_prose_quotes(lesson):
         abs(top1["dynamic range"] - top1["float32"]) < 1.5 and abs(top1["int8 (post-training)"] - top1["float32"]) < 1.5
     )
     assert top5["int8 (post-training)"] < top5["dynamic range"]
+    # "most changed answers were wrong both times"
+    changed = (results["dynamic range"].predictions[:, 0] != results["float32"].predictions[:, 0]).sum()
+    moved_hits = (results["dynamic range"].top1_hits != results["float32"].top1_hits).sum()
+    assert changed - moved_hits > changed / 2
