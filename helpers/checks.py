@@ -1002,7 +1002,7 @@ def check_model_sizes(float32_mb, int8_mb, parameters: int, decimals: int = 1) -
                     v is not None and not near(v, t) and abs(v - t) < 10.0**-decimals
                     for v, t in ((f32, expected_float), (i8, expected_int8))
                 ),
-                f"Close: round to {places} rather than cutting digits off.",
+                f"Close, but not at {places}: count the weights alone and round rather than cut digits off.",
             ),
             (
                 lambda: near(f32, expected_float) != near(i8, expected_int8),

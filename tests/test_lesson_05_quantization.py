@@ -107,7 +107,8 @@ def test_exercise_2_accepts_the_sizes_to_one_decimal_in_every_form(float32_mb, i
         (135.68, 33.92, "bits"),
         (16_960_000, 4_240_000, "in bytes"),
         (16.96, 16.96, "One of the two is right (float32)"),
-        (16.9, 4.2, "rather than cutting digits off"),  # truncated, not rounded
+        (16.9, 4.2, "rather than cut digits off"),  # truncated, not rounded
+        (16.96, 4.3, "weights alone"),  # the overview's file size
         ("seventeen", 4.2, "numbers of megabytes"),
     ],
 )
