@@ -1135,6 +1135,14 @@ def check_quantized_value(answer, real: float, scale: float, zero_point: int, dt
         ],
         f"You gave {answer}. Solve real = scale × (q − zero_point) for q, round to the nearest integer, and clip to "
         f"{info.min} … {info.max}.",
+        ladder=(
+            f"First divide: {real} / scale is how many steps {real} lies above the zero point's code.",
+            "Then add the zero point (mind its sign) and round to the nearest integer.",
+            (
+                f"q = round({real} / scale) + zero_point with this tensor's scale and zero point, clipped to "
+                f"{info.min} … {info.max}."
+            ),
+        ),
     )
 
 
@@ -1145,6 +1153,8 @@ def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> 
     be asked (scales or zero points that do not fit ``q`` along ``axis``).
     """
     q = np.asarray(q)
+    if not 0 <= axis < q.ndim:
+        raise CheckError(f"axis {axis} does not exist in codes of shape {q.shape}.")
     shape = [1] * q.ndim
     shape[axis] = -1
     scale = np.asarray(scales, dtype=np.float64).reshape(shape)
@@ -1164,6 +1174,10 @@ def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> 
         [
             (lambda: given is None, _not_a_number(answer, "an array of numbers")),
             (
+                lambda: same_shape and not np.any(given),
+                "Your array is still all zeros: replace it with the dequantized weights.",
+            ),
+            (
                 lambda: not same_shape,
                 (
                     f"The result must have the weights' shape {expected.shape}; yours is "
@@ -1181,42 +1195,119 @@ def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> 
         ],
         f"Not equal to scale × (q − zero_point) channel by channel. Check that the scales line up with axis {axis} of "
         f"the weights, and that q is converted to float first.",
+        ladder=(
+            "Every code q becomes scale × (q − zero_point), with the scale and zero point of its own channel.",
+            (
+                f"Reshape the scales and zero points so they line up with axis {axis}: "
+                f"np.array(scales).reshape({', '.join('-1' if i == axis else '1' for i in range(q.ndim))})."
+            ),
+            (
+                "Convert the codes first, q.astype(np.float32), then subtract the reshaped zero points and multiply "
+                "by the reshaped scales."
+            ),
+        ),
     )
 
 
-def check_model_sizes(float32_mb, int8_mb, parameters: int) -> Verdict:
-    """Exercise 05.3: predicted float32 and int8 file sizes (MB) from a parameter count, within 10 %.
+def check_half_step(answer, low: float, high: float, previous_high: float | None = None, decimals: int = 4) -> Verdict:
+    """Exercise 05.3: the largest rounding error in int8 over [low, high], half a step of (high − low) / 255.
 
+    Right when it rounds like the exact bound at ``decimals`` places, in any number form.
     Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (a ``parameters`` that is not a number).
+    be asked (``high`` not above ``low``).
     """
-    expected_float, expected_int8 = parameters * 4 / 1e6, parameters / 1e6
-    f32, i8 = _number(float32_mb), _number(int8_mb)
+    if not float(high) > float(low):
+        raise CheckError(f"high ({high}) must be above low ({low}).")
+    step = (float(high) - float(low)) / 255
+    mistakes = [
+        (lambda v: at_precision(v, step, decimals), "That is a whole step; rounding goes to the nearest code."),
+        (lambda v: at_precision(v, step / 2 * 255 / 256, decimals), "There are 255 steps between 256 codes."),
+    ]
+    if previous_high is not None:
+        old_half = (float(previous_high) - float(low)) / 255 / 2
+        mistakes.append(
+            (
+                lambda v: at_precision(v, old_half, decimals),
+                "That is the old range's bound: the step grows with the range.",
+            )
+        )
+    return check_number(
+        answer,
+        step / 2,
+        decimals=decimals,
+        what="the largest rounding error",
+        mistakes=mistakes,
+        ladder=(
+            "Rounding moves a value to the nearest code: at most half a step.",
+            "One step is (high − low) / 255, with the new high.",
+            f"Half of ({high} − ({float(low):.2f})) / 255, to {decimals} decimal places.",
+        ),
+        key="check_half_step",
+    )
 
-    def near(value, target) -> Verdict:
-        return value is not None and bool(np.isclose(value, target, rtol=0.1))
 
+def _megabytes(answer) -> float | None:
+    """A size in MB as a number, also when typed with its unit ("17 MB", "4.2MB")."""
+    if isinstance(answer, str) and answer.strip().lower().endswith("mb"):
+        answer = answer.strip()[:-2]
+    return _number(answer)
+
+
+def check_model_sizes(float32_mb, int8_mb, parameters: int, decimals: int = 1) -> Verdict:
+    """Exercise 05.2: the weights' size in MB (10⁶ bytes) as float32 and as int8, from a parameter count.
+
+    Right when both round like the exact sizes at ``decimals`` places (so 17, 17.0 and 16.96 all count for
+    16.96 at one decimal); any number form is accepted, also a string with its unit ("17 MB").
+    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
+    be asked (a ``parameters`` that is not a positive number).
+    """
+    count = _number(parameters)
+    if count is None or count <= 0:
+        raise CheckError(f"parameters must be a positive number; got {parameters!r}.")
+    expected_float, expected_int8 = count * 4 / 1e6, count / 1e6
+    f32, i8 = _megabytes(float32_mb), _megabytes(int8_mb)
+
+    def near(value, target) -> bool:
+        return at_precision(value, target, decimals)
+
+    def either(factor: float) -> bool:
+        return near(f32, expected_float * factor) or near(i8, expected_int8 * factor)
+
+    places = f"{decimals} decimal place{'s' if decimals != 1 else ''}"
     return _judge(
         near(f32, expected_float) and near(i8, expected_int8),
-        f"About {expected_float:.1f} MB as float32 and {expected_int8:.1f} MB as int8: the weights are "
-        f"nearly the whole file, plus a little for the graph and the scales.",
+        f"{expected_float:.{decimals}f} MB as float32 and {expected_int8:.{decimals}f} MB as int8 (to {places}): "
+        f"the weights are nearly the whole file, plus a little for the graph and the scales.",
         [
             (lambda: f32 is None or i8 is None, "Give both sizes as numbers of megabytes."),
             (
                 lambda: near(f32, expected_int8) and near(i8, expected_float),
                 "The two are swapped: float32 takes 4 bytes per weight, int8 one.",
             ),
+            (lambda: either(8), "That counts bits; a file size is in bytes (8 bits each)."),
+            (lambda: either(1e6), "That is in bytes; divide by 1,000,000 for megabytes."),
+            (lambda: either(1e6 / 2**20), "That is in MiB (2²⁰ bytes); the question asks for MB, 10⁶ bytes."),
             (
-                lambda: near(f32, expected_float * 8) or near(i8, expected_int8 * 8),
-                "That counts bits; a file size is in bytes (8 bits each).",
+                lambda: any(
+                    v is not None and not near(v, t) and abs(v - t) < 10.0**-decimals
+                    for v, t in ((f32, expected_float), (i8, expected_int8))
+                ),
+                f"Close, but not at {places}: count the weights alone and round rather than cut digits off.",
             ),
             (
-                lambda: near(f32, expected_float * 1e6) or near(i8, expected_int8 * 1e6),
-                "That is in bytes; divide by 1,000,000 for megabytes.",
+                lambda: near(f32, expected_float) != near(i8, expected_int8),
+                lambda: (
+                    f"One of the two is right ({'float32' if near(f32, expected_float) else 'int8'}); "
+                    f"redo the other one."
+                ),
             ),
         ],
-        f"You gave {float32_mb} MB and {int8_mb} MB. Multiply the parameter count by the bytes per weight (float32: 4, "
-        f"int8: 1) and divide by 1,000,000.",
+        f"You gave {float32_mb} MB and {int8_mb} MB; give both to {places}.",
+        ladder=(
+            "Each parameter is stored once; count its bytes.",
+            "float32 takes 4 bytes per parameter, int8 takes 1.",
+            f"{count:,.0f} × 4 bytes and {count:,.0f} × 1 byte, each divided by 1,000,000, rounded to {places}.",
+        ),
     )
 
 

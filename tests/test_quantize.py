@@ -609,7 +609,9 @@ def test_check_dequantized_weights_wants_one_scale_per_channel(capsys):
 def test_check_model_sizes_names_the_mistake(capsys):
     from helpers.checks import check_model_sizes
 
-    assert check_model_sizes(16.96, 4.3, 4_240_000)
+    assert check_model_sizes(16.96, 4.24, 4_240_000) and check_model_sizes(17.0, 4.2, 4_240_000)
+    assert not check_model_sizes(16.96, 4.3, 4_240_000)  # the overview's file size, not the weights at one decimal
+    assert "weights alone" in capsys.readouterr().out
     assert not check_model_sizes(4.24, 16.96, 4_240_000)
     assert "swapped" in capsys.readouterr().out
     assert not check_model_sizes(16_960_000, 4_240_000, 4_240_000)
