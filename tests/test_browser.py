@@ -2,7 +2,7 @@
 
 Needs Debian's chromium (/usr/bin/chromium) and Playwright's Python client (no browser download).
 Skipped with a reason when either is missing, unless CLASSROOM_REQUIRE_BROWSER=1 (CI sets it).
-Every notebook (01–09) is run in JupyterLab; each widget is used as a learner would (uploads
+Every notebook (01–11) is run in JupyterLab; each widget is used as a learner would (uploads
 of a photo over 10 MB and of bad files included); screenshots go to artifacts/ (git-ignored).
 """
 
@@ -252,7 +252,7 @@ def _exercise_04(page, files) -> None:
     chart.screenshot(path=str(ARTIFACTS / "browser-04_pareto-chart.png"))
 
 
-def _exercise_08(page, files) -> None:
+def _exercise_10(page, files) -> None:
     from playwright.sync_api import expect
 
     menu = page.locator(".widget-dropdown", has=page.locator(".widget-label", has_text="photo")).first
@@ -261,10 +261,10 @@ def _exercise_08(page, files) -> None:
     before = figure.get_attribute("src")
     menu.locator("select").select_option("parrot.jpg")
     expect(_figure(page, "explanation_explorer(")).not_to_have_attribute("src", before, timeout=120_000)
-    page.screenshot(path=str(ARTIFACTS / "browser-08_explorer.png"))
+    page.screenshot(path=str(ARTIFACTS / "browser-10_explorer.png"))
 
 
-def _exercise_09(page, files) -> None:
+def _exercise_11(page, files) -> None:
     from playwright.sync_api import expect
 
     collector = page.locator(".photo-upload").first
@@ -273,7 +273,7 @@ def _exercise_09(page, files) -> None:
     expect(page.locator(".widget-html", has_text="Photos so far").first).to_contain_text("class 1 1")
     words = _upload(page, collector, files["not_image"], "refused")
     assert "is not an image" in words
-    page.screenshot(path=str(ARTIFACTS / "browser-09_photo-collector.png"))
+    page.screenshot(path=str(ARTIFACTS / "browser-11_photo-collector.png"))
 
 
 EXERCISES = {
@@ -281,8 +281,8 @@ EXERCISES = {
     "02": _exercise_02,
     "03": _exercise_03,
     "04": _exercise_04,
-    "08": _exercise_08,
-    "09": _exercise_09,
+    "10": _exercise_10,
+    "11": _exercise_11,
 }
 GRIDS = {
     "01": [("plots.show_photos(photos, names", "browser-01_photo-grid.png")],
@@ -311,7 +311,7 @@ def _figure(page, source: str):
     )
 
 
-@pytest.mark.parametrize("number", ["01", "02", "03", "04", "05", "06", "07", "08", "09"])
+@pytest.mark.parametrize("number", [f"{n:02d}" for n in range(1, 12)])
 def test_notebook_runs_in_jupyterlab_with_live_widgets_readable_grids_and_no_stderr(
     jupyterlab, photo_files, number, cat_camera
 ):
@@ -356,7 +356,7 @@ def test_notebook_runs_in_jupyterlab_with_live_widgets_readable_grids_and_no_std
     print(f"{notebook}: {time.monotonic() - started:.0f} s in the browser")
 
 
-# --------------------------------------------------------------------------- notebook 09: the live camera
+# --------------------------------------------------------------------------- notebook 11: the live camera
 
 FAKE_CAMERA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
 PROBE = ROOT / "artifacts" / "camera_probe.ipynb"  # artifacts/ is git-ignored
@@ -433,11 +433,11 @@ def cat_camera(tmp_path_factory) -> list[str]:
     return [*CHROMIUM_ARGS, *FAKE_CAMERA, f"--use-file-for-fake-video-capture={clip}"]
 
 
-def test_notebook_09_live_camera_classifies_frames_and_stop_releases_the_camera(jupyterlab, cat_camera):
+def test_notebook_11_live_camera_classifies_frames_and_stop_releases_the_camera(jupyterlab, cat_camera):
     from playwright.sync_api import expect, sync_playwright
 
     ARTIFACTS.mkdir(exist_ok=True)
-    notebook = "notebooks/09_live_camera.ipynb"
+    notebook = "notebooks/11_live_camera.ipynb"
     with (
         sync_playwright() as playwright,
         _camera_page(playwright, cat_camera, jupyterlab, notebook, 240_000) as (page, widget),
@@ -455,13 +455,13 @@ def test_notebook_09_live_camera_classifies_frames_and_stop_releases_the_camera(
             page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr'] :text('Traceback')")
         ).to_have_count(0)
         widget.scroll_into_view_if_needed()
-        page.screenshot(path=str(ARTIFACTS / "browser-09_live_camera.png"))
+        page.screenshot(path=str(ARTIFACTS / "browser-11_live_camera.png"))
         _keep_stream(page)
         assert _tracks(page) == ["live"]
         widget.locator(".cw-stop").click()
         expect(widget).to_have_attribute("data-status", "stopped")
         assert _tracks(page) == ["ended"], "Stop must release the camera"
-    assert (ARTIFACTS / "browser-09_live_camera.png").stat().st_size > 10_000
+    assert (ARTIFACTS / "browser-11_live_camera.png").stat().st_size > 10_000
 
 
 def _probe_notebook() -> str:
@@ -498,7 +498,7 @@ def test_camera_widget_says_what_went_wrong_and_lets_go_of_the_camera(jupyterlab
                 expect(widget.locator(".cw-message")).to_contain_text(words)
                 expect(widget.locator(".cw-message")).to_contain_text("recorded clip")
                 expect(widget.locator(".cw-start")).to_be_enabled()
-                page.screenshot(path=str(ARTIFACTS / f"browser-09_camera-{status}.png"))
+                page.screenshot(path=str(ARTIFACTS / f"browser-11_camera-{status}.png"))
 
         with _camera_page(playwright, cat_camera, jupyterlab, probe) as (page, widget):
             widget.locator(".cw-start").click()
@@ -548,4 +548,4 @@ def test_camera_widget_says_what_went_wrong_and_lets_go_of_the_camera(jupyterlab
             page.wait_for_function("window.__stream.getTracks().every(t => t.readyState === 'ended')", timeout=30_000)
             expect(widget).to_have_attribute("data-status", "closed")
             expect(widget.locator(".cw-message")).to_contain_text("kernel restarted")
-            page.screenshot(path=str(ARTIFACTS / "browser-09_camera-after-restart.png"))
+            page.screenshot(path=str(ARTIFACTS / "browser-11_camera-after-restart.png"))

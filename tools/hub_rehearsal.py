@@ -37,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("CLASSROOM_CHROMIUM", "/usr/bin/chromium")
+ARTIFACTS = ROOT / "artifacts"  # git-ignored
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--disable-dev-shm-usage"]  # fmt: skip
@@ -121,9 +122,12 @@ class MemoryLog:
 # --------------------------------------------------------------------------- the hub
 
 
-def shared_cache(work: Path) -> tuple[Path, str]:
-    """Prefetch every asset once into a folder and share it read-only; returns the folder and how it is shared."""
-    cache = work / "shared-cache"
+def shared_cache(work: Path, cache: Path | None = None) -> tuple[Path, str]:
+    """Prefetch every asset once into ``cache`` (default: a new folder) and share it read-only.
+
+    Returns the folder the learners use and how it is shared.
+    """
+    cache = cache or work / "shared-cache"
     env = {**os.environ, "CLASSROOM_CACHE_DIR": str(cache)}
     subprocess.run([sys.executable, "-m", "helpers.assets", "prefetch"], env=env, check=True,
                    stdout=subprocess.DEVNULL)  # fmt: skip
@@ -145,6 +149,8 @@ def start_hub(work: Path, cache: Path, port: int) -> tuple[subprocess.Popen, str
         "PATH": f"{bin_dir}:{os.environ.get('PATH', '')}",
         **({"CLASSROOM_ASSET_MIRROR": os.environ["CLASSROOM_ASSET_MIRROR"]} if "CLASSROOM_ASSET_MIRROR" in os.environ
            else {}),
+        # where Jupyter looks for its configuration and JupyterLab's files, if the admin set them
+        **{k: v for k, v in os.environ.items() if k in ("JUPYTER_CONFIG_PATH", "JUPYTER_PATH", "JUPYTERLAB_DIR")},
     }  # fmt: skip
     config = work / "jupyterhub_config.py"
     config.write_text(
@@ -224,13 +230,15 @@ def _run_all(page) -> None:
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
 
 
-def learner(base: str, name: str, link: str, notebooks: list[str], target: str, result: LearnerResult) -> None:
+def learner(
+    base: str, name: str, link: str, notebooks: list[str], target: str, result: LearnerResult, timeout_s: float = 900
+) -> None:
     """Log in, follow the class link, Run All on each notebook, shut its kernel down; errors go to ``result``."""
     from playwright.sync_api import sync_playwright
 
     error = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
     with sync_playwright() as playwright:
-        browser = None
+        browser = page = None
         try:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
@@ -243,7 +251,7 @@ def learner(base: str, name: str, link: str, notebooks: list[str], target: str, 
                 url = link if i == 0 else f"{base}/user/{name}/lab/tree/{target}/{notebook}"
                 page.goto(url, timeout=300_000)
                 _run_all(page)
-                _wait_for_run_all(page, timeout_s=900)
+                _wait_for_run_all(page, timeout_s=timeout_s)
                 if page.locator(error).count():
                     result.errors.append(f"{notebook}: {page.locator(error).first.inner_text()[-300:]}")
                 result.seconds[notebook] = time.monotonic() - started
@@ -252,15 +260,21 @@ def learner(base: str, name: str, link: str, notebooks: list[str], target: str, 
                 page.wait_for_timeout(1000)
         except Exception as exc:  # noqa: BLE001  (a learner's failure is reported with the others)
             result.errors.append(f"{type(exc).__name__}: {str(exc)[:300]}")
+            if page is not None:  # what the learner saw, for the admin
+                ARTIFACTS.mkdir(exist_ok=True)
+                page.screenshot(path=str(ARTIFACTS / f"hub-{name}-failed.png"))
+                result.errors.append(f"screenshot: artifacts/hub-{name}-failed.png")
         finally:
             if browser is not None:
                 browser.close()
 
 
-def rehearse(learners: int, notebooks: list[str], repo: str, branch: str) -> tuple[list[LearnerResult], MemoryLog]:
-    """Run the rehearsal; returns each learner's result and the memory log."""
+def rehearse(
+    learners: int, notebooks: list[str], repo: str, branch: str, cache: Path | None = None, timeout_s: float = 900
+) -> tuple[list[LearnerResult], MemoryLog, str]:
+    """Run the rehearsal; returns each learner's result, the memory log and how the cache was shared."""
     work = Path(tempfile.mkdtemp(prefix="hub-rehearsal-"))
-    cache, _how = shared_cache(work)
+    cache, how = shared_cache(work, cache)
     hub, base = start_hub(work, cache, free_port())
     memory = MemoryLog()
     sampler = threading.Thread(target=memory.run, daemon=True)
@@ -270,7 +284,15 @@ def rehearse(learners: int, notebooks: list[str], repo: str, branch: str) -> tup
         threads = [
             threading.Thread(
                 target=learner,
-                args=(base, r.name, class_link(base, repo, branch, notebooks[0]), notebooks, "image-classification", r),
+                args=(
+                    base,
+                    r.name,
+                    class_link(base, repo, branch, notebooks[0]),
+                    notebooks,
+                    "image-classification",
+                    r,
+                    timeout_s,
+                ),
             )
             for r in results
         ]
@@ -290,7 +312,7 @@ def rehearse(learners: int, notebooks: list[str], repo: str, branch: str) -> tup
         if os.geteuid() == 0:
             subprocess.run(["umount", str(cache)], check=False)
         shutil.rmtree(work, ignore_errors=True)
-    return results, memory
+    return results, memory, how
 
 
 def main() -> int:
@@ -299,10 +321,11 @@ def main() -> int:
     parser.add_argument("--learners", type=int, default=4)
     parser.add_argument("--repo", default=f"file://{ROOT}", help="the repository the class link pulls")
     parser.add_argument("--branch", default="main")
+    parser.add_argument("--cache", type=Path, help="an asset cache to prefetch into and share (default: a new one)")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
     args = parser.parse_args()
     started = time.monotonic()
-    results, memory = rehearse(args.learners, args.notebooks, args.repo, args.branch)
+    results, memory, how = rehearse(args.learners, args.notebooks, args.repo, args.branch, args.cache)
     summary = {
         "learners": args.learners,
         "notebooks": args.notebooks,
@@ -312,6 +335,7 @@ def main() -> int:
         "seconds": {r.name: {k: round(v) for k, v in r.seconds.items()} for r in results},
         "errors": {r.name: r.errors for r in results if r.errors},
         "samples": memory.samples,
+        "cache_shared_as": how,
         "wall_seconds": round(time.monotonic() - started),
     }
     if args.json:
@@ -322,7 +346,8 @@ def main() -> int:
             print(f"{r.name}: peak {summary['per_learner_peak_gib'][r.name]} GiB; {times}; "
                   f"{'; '.join(r.errors) or 'no errors'}")  # fmt: skip
         print(f"all learners together: peak {summary['learners_together_peak_gib']} GiB; hub and proxy "
-              f"{summary['hub_and_proxy_peak_gib']} GiB; {memory.samples} samples; {summary['wall_seconds']} s")  # fmt: skip
+              f"{summary['hub_and_proxy_peak_gib']} GiB; cache shared as {how}; {memory.samples} samples; "
+              f"{summary['wall_seconds']} s")  # fmt: skip
     return 1 if summary["errors"] else 0
 
 
