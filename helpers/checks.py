@@ -1187,8 +1187,7 @@ def check_occlusion_drop(
         ],
         ladder=(
             "The drop is the class's probability on the whole view minus its probability with the box covered.",
-            f"Copy the model's view (explain.model_pixels), then set covered[top:bottom, left:right] = {fill}: "
-            f"rows first.",
+            f"Copy the model's view (explain.model_pixels), then set covered[top:bottom, left:right] = {fill}.",
             "Run classifier.predict on both views, take element [target] of each, and subtract: whole − covered.",
         ),
         key="check_occlusion_drop",

@@ -11,7 +11,6 @@ import pytest
 
 from helpers import ExplanationError, explain
 
-
 # --------------------------------------------------------------------------- Grad-CAM differentiates the logit
 
 
@@ -76,8 +75,10 @@ def test_grad_cam_uses_the_score_before_the_softmax(squares, ending, index):
 
 
 def test_the_same_network_gives_the_same_map_wherever_its_softmax_is(squares):
-    maps = [explain.grad_cam(_colour_network(e), squares, 0, layer="features").values
-            for e in ("dense softmax", "activation layer", "softmax layer")]
+    maps = [
+        explain.grad_cam(_colour_network(e), squares, 0, layer="features").values
+        for e in ("dense softmax", "activation layer", "softmax layer")
+    ]
     np.testing.assert_allclose(maps[0], maps[1], rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(maps[0], maps[2], rtol=1e-5, atol=1e-6)
 
@@ -117,7 +118,12 @@ def lesson():
     owl, pets = assets.fetch("images/owl.jpg"), assets.fetch("images/cats_and_dogs.jpg")
     grouse = labels.index("ruffed grouse, partridge, Bonasa umbellus")
     return {
-        "labels": labels, "v2": v2, "small": small, "owl": owl, "pets": pets, "grouse": grouse,
+        "labels": labels,
+        "v2": v2,
+        "small": small,
+        "owl": owl,
+        "pets": pets,
+        "grouse": grouse,
         "sunflower": assets.fetch("images/sunflower.bmp"),
         "owl_map": explain.occlusion(v2, owl, grouse, patch=32, stride=16),
         "small_owl_map": explain.occlusion(small, owl, grouse, patch=32, stride=16),
@@ -209,6 +215,9 @@ def test_sections_7_and_8_grad_cam_sits_on_the_owl_and_passes_the_checks_the_edg
     randomized = explain.randomize_top_layers(model, 1, seed=0)
     rho = explain.rank_correlation(owl_cam, explain.grad_cam(randomized, lesson["owl"], target, labels=keras_labels))
     assert np.nan_to_num(rho, nan=0.0) < 0.5
+    trained = explain.occlusion(model, lesson["owl"], target, patch=64, stride=32, labels=keras_labels)
+    random_map = explain.occlusion(randomized, lesson["owl"], target, patch=64, stride=32, labels=keras_labels)
+    assert np.nan_to_num(explain.rank_correlation(trained, random_map), nan=0.0) < 0.5
     pixels = explain.model_pixels(lesson["owl"], (224, 224))
     assert explain.rank_correlation(explain.edge_map(pixels, cells=7), explain.edge_map(pixels, cells=7)) > 0.99
     # another class: Grad-CAM and occlusion differ, the edge map cannot
@@ -254,8 +263,18 @@ def test_exercise_1_accepts_the_drop_in_every_form_at_two_decimals(lesson, owl_d
     before, after = owl_drop
     drop = before - after
     ask = (lesson["small"], lesson["owl"], lesson["grouse"], BODY_BOX)
-    for answer in (drop, np.float32(drop), np.array(drop), [drop], round(drop, 2), round(drop, 3), f"{drop:.2f}",
-                   f"{drop:.4f}", f"{100 * drop:.1f}%", round(100 * drop, 1)):
+    for answer in (
+        drop,
+        np.float32(drop),
+        np.array(drop),
+        [drop],
+        round(drop, 2),
+        round(drop, 3),
+        f"{drop:.2f}",
+        f"{drop:.4f}",
+        f"{100 * drop:.1f}%",
+        round(100 * drop, 1),
+    ):
         assert check_occlusion_drop(answer, *ask), answer
     reset_tries()
     assert not check_occlusion_drop(round(drop, 2) + 0.02, *ask)
@@ -288,8 +307,9 @@ def test_exercise_3_accepts_average_and_ordinal_ranks_at_two_decimals(capsys):
     a = np.array([[1.0, 5.0, 5.0], [2.0, 2.0, 7.0], [0.5, 3.0, 3.0]])
     b = np.array([[0.3, 0.1, 0.8], [0.9, 0.2, 0.4], [0.6, 0.6, 0.0]])
     rho = explain.rank_correlation(a, b)
-    ordinal = np.corrcoef(np.argsort(np.argsort(a.ravel(), kind="stable")),
-                          np.argsort(np.argsort(b.ravel(), kind="stable")))[0, 1]
+    ordinal = np.corrcoef(
+        np.argsort(np.argsort(a.ravel(), kind="stable")), np.argsort(np.argsort(b.ravel(), kind="stable"))
+    )[0, 1]
     for answer in (rho, np.float64(rho), np.array(rho), round(rho, 2), f"{rho:.2f}", [rho], ordinal, round(ordinal, 2)):
         assert check_rank_correlation(answer, a, b), answer
     reset_tries()
@@ -311,8 +331,12 @@ def test_the_explorer_draws_without_a_progress_widget(quadrant_models, two_squar
     calls = []
     real = explain.occlusion
     monkeypatch.setattr(explain, "occlusion", lambda *a, **k: calls.append(k) or real(*a, **k))
-    widgets.explanation_explorer(Classifier(quadrant_models["float"], ["top-left", "bottom-right"]),
-                                 {"squares": two_squares}, {"squares": "made by the test"}, top=2)
+    widgets.explanation_explorer(
+        Classifier(quadrant_models["float"], ["top-left", "bottom-right"]),
+        {"squares": two_squares},
+        {"squares": "made by the test"},
+        top=2,
+    )
     assert calls and not any(k.get("progress") for k in calls)
 
 
