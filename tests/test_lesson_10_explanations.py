@@ -227,12 +227,16 @@ def test_sections_7_and_8_grad_cam_sits_on_the_owl_and_passes_the_checks_the_edg
 
 @pytest.mark.assets
 def test_section_8_deletion_in_the_occlusion_order_beats_random_order(lesson):
-    v2, pembroke = lesson["v2"], lesson["pembroke"]
-    ordered = explain.deletion_curve(v2, lesson["pets"], pembroke, steps=14).area
-    random_area = explain.random_deletion_area(v2, lesson["pets"], pembroke, repeats=5, steps=14)
-    assert ordered < random_area - 0.1  # "much faster than random orders"
-    edge_order = explain.edge_map(explain.model_pixels(lesson["pets"], (224, 224))).values
-    assert explain.deletion_curve(v2, lesson["pets"], pembroke, order=edge_order, steps=14).area < random_area
+    v2, pembroke, pets = lesson["v2"], lesson["pembroke"], lesson["pets"]
+    ordered = explain.deletion_curve(v2, pets, pembroke, steps=14).area
+    random_areas = sorted(
+        explain.deletion_curve(v2, pets, pembroke, steps=14, order=explain.random_order(pembroke.shape, seed)).area
+        for seed in range(5)
+    )
+    median = random_areas[2]  # the random curve the chart draws
+    assert ordered < median - 0.1  # "much faster than random orders"
+    edge_order = explain.edge_map(explain.model_pixels(pets, (224, 224))).values
+    assert explain.deletion_curve(v2, pets, pembroke, order=edge_order, steps=14).area < median  # "beats random too"
 
 
 @pytest.mark.assets
