@@ -1519,50 +1519,64 @@ def check_wilson_interval(answer, hits: int, total: int) -> Verdict:
     )
 
 
-# --------------------------------------------------------------------------- notebook 08
+# --------------------------------------------------------------------------- notebook 10 (explanations)
 
 
 def check_occlusion_drop(
     answer, classifier, image, target: int, box: tuple[int, int, int, int], fill: int = 128
 ) -> Verdict:
-    """Exercise 08.1: the class's probability on the whole image minus with ``box`` covered by ``fill``.
+    """Exercise 10.1: the class's probability on the whole image minus with ``box`` covered by ``fill``, to 2 decimals.
 
+    Accepted in every form ``check_number`` reads (0.59, "0.590", "59%", 59 as a percentage, a NumPy scalar).
     Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
     be asked (a ``box`` that is not four numbers); what ``helpers.explain.model_pixels`` and ``classifier.predict``
     raise (ImageError for an unreadable image).
     """
     from helpers.explain import model_pixels
 
+    try:
+        left, top, right, bottom = (int(v) for v in box)
+    except (TypeError, ValueError) as exc:
+        raise CheckError(f"box: expected (left, top, right, bottom); got {box!r}.") from exc
     pixels = model_pixels(image, classifier.input_size, classifier.crop)
-    covered = pixels.copy()
-    left, top, right, bottom = box
-    covered[top:bottom, left:right] = fill
-    before, after = float(classifier.predict(pixels)[target]), float(classifier.predict(covered)[target])
+
+    def probability(rows: slice, cols: slice) -> float:
+        covered = pixels.copy()
+        covered[rows, cols] = fill
+        return float(classifier.predict(covered)[target])
+
+    before = float(classifier.predict(pixels)[target])
+    after = probability(slice(top, bottom), slice(left, right))
+    swapped = before - probability(slice(left, right), slice(top, bottom))  # x and y exchanged
     expected = before - after
-    value = _number(answer)
-    if value is None:
-        return _verdict(False, "", f"Answer with one number (the drop); you gave {answer!r}.")
-    if abs(value - expected) <= 1e-4:
-        direction = "drops" if expected > 0 else "rises"
-        return _verdict(
-            True, f"{before:.3f} − {after:.3f} = {expected:+.3f}: covering the box, the probability {direction}.", ""
-        )
-    if abs(value + expected) <= 1e-4:
-        return _verdict(False, "", "Your sign is reversed: the drop is (whole image) − (covered image).")
-    if abs(value - before) <= 1e-4 or abs(value - after) <= 1e-4:
-        return _verdict(
-            False, "", "That is one of the two probabilities; subtract the covered one from the whole image's."
-        )
-    return _verdict(
-        False,
-        "",
-        f"You gave {value:.4f}. Copy the model's 224×224 input, set rows top:bottom and "
-        f"columns left:right to {fill}, run the model on both and subtract.",
+    return check_number(
+        answer,
+        expected,
+        decimals=2,
+        what="the drop",
+        percent=True,
+        mistakes=[
+            (lambda v: at_precision(-v, expected, 2), "Your sign is reversed: the drop is (whole image) − (covered)."),
+            (
+                lambda v: at_precision(v, before, 2) or at_precision(v, after, 2),
+                "That is one of the two probabilities; subtract the covered one from the whole image's.",
+            ),
+            (
+                lambda v: at_precision(v, swapped, 2),
+                "You covered the box with x and y exchanged: NumPy indexes rows (top:bottom) first, then columns.",
+            ),
+        ],
+        ladder=(
+            "The drop is the class's probability on the whole view minus its probability with the box covered.",
+            f"Copy the model's view (explain.model_pixels), then set covered[top:bottom, left:right] = {fill}.",
+            "Run classifier.predict on both views, take element [target] of each, and subtract: whole − covered.",
+        ),
+        key="check_occlusion_drop",
     )
 
 
 def check_peak_cell(answer, values) -> Verdict:
-    """Exercise 08.2: the (row, col) of a map's largest value (a flat index is accepted too).
+    """Exercise 10.2: the (row, col) of a map's largest value (a flat index is accepted too).
 
     Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
     be asked (an empty map, or one that is not numbers).
@@ -1587,35 +1601,48 @@ def check_peak_cell(answer, values) -> Verdict:
 
 
 def check_rank_correlation(answer, first, second) -> Verdict:
-    """Exercise 08.3: Spearman's rank correlation of two maps (Pearson's correlation of their ranks).
+    """Exercise 10.3: Spearman's rank correlation of two maps (Pearson's correlation of their ranks), to 2 decimals.
 
+    Tied values may be ranked by their average rank or in order: both answers count.
     Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
     be asked (maps that are not numbers); ExplanationError from ``helpers.explain.rank_correlation`` for maps of
     different grids.
     """
     from helpers.explain import rank_correlation
 
-    a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    try:
+        a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise CheckError("first and second must be two maps of numbers on the same grid.") from exc
     expected = rank_correlation(a, b)
-    value = _number(answer)
-    if value is None:
-        return _verdict(False, "", f"Answer with one number between −1 and 1; you gave {answer!r}.")
-    ordinal = float(
-        np.corrcoef(
-            np.argsort(np.argsort(a.ravel(), kind="stable"), kind="stable"),
-            np.argsort(np.argsort(b.ravel(), kind="stable"), kind="stable"),
-        )[0, 1]
-    )
-    if abs(value - expected) <= 1e-3 or abs(value - ordinal) <= 1e-3:  # tied values ranked in order also count
-        return _verdict(True, f"Spearman's ρ = {expected:.2f}.", "")
+
+    def ordinal(values: np.ndarray) -> np.ndarray:
+        return np.argsort(np.argsort(values.ravel(), kind="stable"), kind="stable")
+
+    in_order = float(np.corrcoef(ordinal(a), ordinal(b))[0, 1])
     pearson = float(np.corrcoef(a.ravel(), b.ravel())[0, 1])
-    if abs(value - pearson) <= 1e-3:
-        return _verdict(False, "", "That is Pearson's correlation of the values; correlate their ranks instead.")
-    return _verdict(
-        False,
-        "",
-        f"You gave {value:.3f}. Rank each map's values (argsort of argsort), then take "
-        f"np.corrcoef of the two rank arrays.",
+    value = _number(answer)
+    ok = at_precision(value, expected, 2) or at_precision(value, in_order, 2)
+    return _judge(
+        ok,
+        f"Spearman's ρ = {expected:.2f}.",
+        [
+            (lambda: value is None, _not_a_number(answer, "one number between −1 and 1")),
+            (
+                lambda: at_precision(value, pearson, 2),
+                "That is Pearson's correlation of the values; correlate their ranks instead.",
+            ),
+            (
+                lambda: at_precision(-value, expected, 2) or at_precision(-value, in_order, 2),
+                "The sign is reversed: rank both maps the same way (smallest value first in both).",
+            ),
+        ],
+        f"{answer!r} is not Spearman's ρ of these maps to 2 decimal places.",
+        ladder=(
+            "Spearman's ρ is Pearson's correlation of the two maps' ranks, not of their values.",
+            "A cell's rank is its place in sorted order: np.argsort(np.argsort(values.ravel())) gives every rank.",
+            "np.corrcoef(ranks_a, ranks_b)[0, 1], with both maps ranked the same way.",
+        ),
     )
 
 

@@ -1,6 +1,6 @@
 """Why did the model say that? Occlusion and gradient maps, and the checks that keep them honest.
 
-Introduced in notebook 08, which first writes an occlusion map out by hand.
+Introduced in notebook 10, which first writes an occlusion map out by hand.
 
 * ``occlusion`` works for any ``.tflite`` image classifier (float32, uint8 or
   int8 input) and for a Keras model: it covers one patch of the model's input
@@ -15,12 +15,16 @@ Introduced in notebook 08, which first writes an occlusion map out by hand.
   imported inside the functions that need it, never by importing this module.
 * ``edge_map`` ignores the model altogether (image gradient magnitude): a map
   that *looks* like an explanation and must fail the sanity checks.
-* The sanity checks of Adebayo et al., 2018 ("Sanity checks for saliency
-  maps"): ``randomize_top_layers`` (a map must change when the model's top
-  layers are re-initialized at random: compare with ``rank_correlation``), the
-  map of another class must differ, and ``deletion_curve`` (Petsiuk et al.,
-  2018): removing the cells a map ranks first must lower the score faster than
-  removing them in ``random_order``.
+* Sanity checks: ``randomize_top_layers`` is the cascading model parameter
+  randomization test of Adebayo et al., 2018 ("Sanity checks for saliency
+  maps"; their other test, data randomization, retrains on shuffled labels and
+  is not here): a map must change when the model's top layers are
+  re-initialized at random (compare with ``rank_correlation``). The map of
+  another class must differ (Grad-CAM is meant to be class-discriminative,
+  Selvaraju et al., 2017). ``deletion_curve`` is the deletion metric (Samek et
+  al., 2017, "region perturbation"; Petsiuk et al., 2018, "RISE"): removing the
+  cells a map ranks first must lower the score faster than removing them in
+  ``random_order``.
 
 Every map is an ``Explanation``: a grid of importances (higher = more evidence
 for the class) that knows which input pixels each cell covers.
@@ -488,8 +492,18 @@ def keras_mobilenet(weights: str | os.PathLike | None = None) -> Any:
     return model
 
 
-def _logits_model(model: Any, layer: str) -> Any:
-    """A model with two outputs: ``layer``'s activations and the class scores before a final softmax."""
+def _is_softmax(activation: Any) -> bool:
+    return getattr(activation, "__name__", "") == "softmax"
+
+
+def _logits_model(model: Any, layer: str) -> tuple[Any, bool]:
+    """A model with two outputs: ``layer``'s activations and the class scores before a final softmax.
+
+    Grad-CAM differentiates the class's score before the softmax (Selvaraju et al., 2017, section 3). The softmax
+    may be a layer of its own (``Activation("softmax")``, ``Softmax()``) or built into the last layer
+    (``Dense(n, activation="softmax")``): then the same layer without its activation gives the logits.
+    Also returns whether a softmax was found (without one, the model's output is taken as the scores).
+    """
     import keras
 
     try:
@@ -500,9 +514,17 @@ def _logits_model(model: Any, layer: str) -> Any:
             f"layer: the model has no layer {layer!r}; its last 4-D layers are {convs[-3:]}."
         ) from exc
     last = model.layers[-1]
-    is_softmax = getattr(getattr(last, "activation", None), "__name__", "") == "softmax"
-    logits = last.input if is_softmax else model.output
-    return keras.Model(model.inputs, [features, logits])
+    if isinstance(last, keras.layers.Softmax) or (
+        isinstance(last, keras.layers.Activation) and _is_softmax(last.activation)
+    ):
+        return keras.Model(model.inputs, [features, last.input]), True
+    if _is_softmax(getattr(last, "activation", None)):
+        # e.g. Dense(n, activation="softmax"): its input is NOT the logits; the same layer, linear, computes them
+        linear = type(last).from_config({**last.get_config(), "activation": "linear", "name": f"{last.name}_logits"})
+        logits = linear(last.input)
+        linear.set_weights(last.get_weights())
+        return keras.Model(model.inputs, [features, logits]), True
+    return keras.Model(model.inputs, [features, model.output]), False
 
 
 def grad_cam(
@@ -515,8 +537,10 @@ def grad_cam(
 ) -> Explanation:
     """Grad-CAM: ``layer``'s feature maps weighted by the mean gradient of the class's logit, ReLU'd.
 
-    Raises ExplanationError for a model ``KerasScorer`` refuses, a ``target`` the model does not have, or a
-    ``layer`` it does not have; ImageError for an image it cannot read.
+    The logit is the class's score before the softmax, wherever the model's softmax is (see ``_logits_model``).
+    Raises ExplanationError for a model ``KerasScorer`` refuses, a ``target`` the model does not have, a
+    ``layer`` it does not have, or outputs that look like probabilities from a softmax it cannot undo;
+    ImageError for an image it cannot read.
     """
     import tensorflow as tf
 
@@ -524,7 +548,7 @@ def grad_cam(
     index = class_index(target, keras_scorer.labels)
     pixels = model_pixels(image, keras_scorer.input_size)
     inputs = tf.constant(((pixels.astype(np.float32) - 127.5) / 127.5)[np.newaxis])
-    two_outputs = _logits_model(model, layer)
+    two_outputs, found_softmax = _logits_model(model, layer)
     with tf.GradientTape() as tape:
         features, logits = two_outputs([inputs], training=False)  # a list, like model.inputs: no Keras warning
         score = logits[:, index]
@@ -532,6 +556,12 @@ def grad_cam(
     channel_weights = tf.reduce_mean(gradients, axis=(0, 1))
     cam = tf.nn.relu(tf.reduce_sum(features[0] * channel_weights, axis=-1)).numpy()
     probs = np.asarray(model(inputs, training=False))[0]
+    if not found_softmax and probs.min() >= 0 and abs(float(probs.sum()) - 1) < 1e-4:
+        raise ExplanationError(
+            "model: its outputs sum to 1 like probabilities, but its last layer is no softmax that can be undone "
+            "(an Activation('softmax'), a Softmax layer, or a layer with activation='softmax'). Grad-CAM needs the "
+            "class scores before the softmax: end the model with a separate softmax layer."
+        )
     height, width = pixels.shape[:2]
     rows = np.round(np.linspace(0, height, cam.shape[0] + 1)).astype(int)
     cols = np.round(np.linspace(0, width, cam.shape[1] + 1)).astype(int)
@@ -550,7 +580,7 @@ def grad_cam(
 def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
     """A copy of a Keras model whose top ``count`` layers with weights are re-initialized at random.
 
-    The cascading randomization of Adebayo et al. (2018): count = 1 replaces the
+    The cascading model parameter randomization of Adebayo et al. (2018): count = 1 replaces the
     classifier layer, 2 also the layer below it, and so on. Batch-normalization
     layers keep their statistics; the original model is not changed.
     Raises ExplanationError for a ``count`` or ``seed`` that is not a whole number (count within the layers).

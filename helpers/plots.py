@@ -997,7 +997,7 @@ def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a sl
     return ax
 
 
-# --------------------------------------------------------------------------- notebook 08 (explanations)
+# --------------------------------------------------------------------------- notebook 10 (explanations)
 
 
 def _map_colours(explanation) -> tuple[str, float, float, str]:
@@ -1010,9 +1010,18 @@ def _map_colours(explanation) -> tuple[str, float, float, str]:
 
 
 def explanation_overlay(
-    pixels, explanation, alpha: float = 0.5, boxes: dict | None = None, title: str | None = None, ax=None
+    pixels,
+    explanation,
+    alpha: float = 0.5,
+    boxes: dict | None = None,
+    title: str | None = None,
+    ax=None,
+    credit: str = "",
 ):
     """The model's input with a map over it (colour bar included); ``boxes`` = {name: (left, top, right, bottom)}.
+
+    ``credit`` (the photo's credit line) is written under the x-axis label, wrapped to the axes' width.
+    Side by side, make the figure with ``layout="constrained"`` so colour bars and labels keep apart.
 
     Raises PlotError for an ``explanation`` that is not an ``Explanation``, ``pixels`` that are not an image,
     ``boxes`` that are not a dict of four-number boxes, or an ``alpha`` outside 0 … 1.
@@ -1039,6 +1048,18 @@ def explanation_overlay(
     ax.set_title(title or f"{explanation.method}: '{short_label(explanation.label)}'", fontsize=10)
     ax.set_xlabel("x (input pixels)")
     ax.set_ylabel("y (input pixels)")
+    if credit:
+        width, size = ax.get_position().width * ax.figure.get_figwidth(), max(9.0, CREDIT_FONTSIZE)
+        ax.annotate(
+            wrap_credit(credit, max(width, 1.0), size),
+            xy=(0.0, 0.0),
+            xycoords=("axes fraction", ax.xaxis.label),
+            xytext=(0, -4),
+            textcoords="offset points",
+            va="top",
+            fontsize=size,
+            color="#333333",
+        )
     return ax
 
 

@@ -410,7 +410,7 @@ def model_picker(
     )
 
 
-# --------------------------------------------------------------------------- notebook 08 (explanations)
+# --------------------------------------------------------------------------- notebook 10 (explanations)
 
 
 def show_explanation(
@@ -435,15 +435,19 @@ def show_explanation(
     if cache is not None and key in cache:
         result = cache[key]
     else:
-        result = explain.occlusion(classifier, photo, target, patch=patch, stride=patch // 2, progress=True)
+        # No progress bar: a bar is a widget of its own, closed when done, and an Output widget that still lists
+        # a closed widget shows "Error displaying widget: model not found" wherever it is drawn again.
+        result = explain.occlusion(classifier, photo, target, patch=patch, stride=patch // 2)
         if cache is not None:
             cache[key] = result
     pixels = explain.model_pixels(photo, classifier.input_size, classifier.crop)
     ax = plots.explanation_overlay(
-        pixels, result, alpha=alpha, title=f"'{plots.short_label(result.label)}' ({result.score:.2f}), patch {patch}"
+        pixels,
+        result,
+        alpha=alpha,
+        title=f"'{plots.short_label(result.label)}' ({result.score:.2f}), patch {patch}",
+        credit=credit,
     )
-    if credit:
-        ax.text(0.0, -0.16, credit, transform=ax.transAxes, fontsize=6, va="top")
     plots.show(ax.figure, alt=f"Photo with an {result.describe()}.")
 
 
