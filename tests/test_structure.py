@@ -193,6 +193,16 @@ def test_badges_are_up_to_date():
     assert nbtools.badges(write=False) == 0, "run: python tools/nbtools.py badges --write"
 
 
+def test_lessons_install_the_helpers_of_their_own_version(notebook):
+    """Badges and the Colab install line name one ref: main, or this release's tag v<pyproject version>."""
+    cells = _cells(notebook)
+    badge_refs = set(re.findall(r"/blob/([^/]+)/notebooks/", _text(cells[0])))
+    install = nbtools.install_ref(_text(cells[_heading_index(cells, "## Setup") + 1]))
+    assert install is not None, "the Colab setup cell installs the helpers from a named ref (@main or @v<version>)"
+    assert badge_refs == {install}, f"badges open {badge_refs} but Colab installs the helpers from {install}"
+    assert install in ("main", f"v{nbtools.package_version()}"), "run: python tools/nbtools.py badges --write"
+
+
 # --------------------------------------------------------------------------- the package's code and its declarations
 
 

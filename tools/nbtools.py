@@ -1,7 +1,8 @@
 """Maintainer tools for the notebooks: badges from pyproject's URL, and output cleaning.
 
-    python tools/nbtools.py badges --write     # rewrite every notebook's badge row
-    python tools/nbtools.py badges --check     # exit 1 if a badge is out of date
+    python tools/nbtools.py badges --write     # rewrite every notebook's badge row and Colab install line (main)
+    python tools/nbtools.py badges --write --ref release   # the same for a release: v<pyproject version>
+    python tools/nbtools.py badges --check     # exit 1 if a badge or install line is out of date
     python tools/nbtools.py clean notebooks/*.ipynb solutions/*.ipynb
     python tools/nbtools.py run notebooks/01_inference.ipynb   # execute in a fresh kernel, then clean
 
@@ -25,6 +26,31 @@ BADGE_START = "<!-- badges -->"
 BADGE_END = "<!-- /badges -->"
 
 
+def package_version() -> str:
+    """The helpers' version, which is the lessons' version: pyproject's [project] version."""
+    with open(ROOT / "pyproject.toml", "rb") as handle:
+        return tomllib.load(handle)["project"]["version"]
+
+
+def resolve_ref(ref: str) -> str:
+    """``"release"`` → ``v<version>``; any other ref (``main``, a tag, a commit) as it is."""
+    return f"v{package_version()}" if ref == "release" else ref
+
+
+INSTALL = re.compile(r'"git\+(https://github\.com/[^"@\s]+?)(?:@[^"\s]+)?"')
+
+
+def install_ref(source: str) -> str | None:
+    """The ref the Colab setup cell installs the helpers from (None without such a line)."""
+    match = re.search(r'"git\+https://github\.com/[^"@\s]+?@([^"\s]+)"', source)
+    return match.group(1) if match else None
+
+
+def _install_text(text: str, ref: str) -> str:
+    repo = repository_url()
+    return INSTALL.sub(lambda m: f'"git+{repo}@{ref}"' if m.group(1).rstrip("/") == repo else m.group(0), text)
+
+
 def repository_url() -> str:
     """The public repository URL: the one place it is kept is pyproject's [project.urls]."""
     with open(ROOT / "pyproject.toml", "rb") as handle:
@@ -44,13 +70,18 @@ def badge_row(notebook: str, branch: str = "main") -> str:
     )
 
 
-def _badge_cell_text(text: str, notebook: str) -> str:
+def _badge_cell_text(text: str, notebook: str, ref: str = "main") -> str:
     pattern = re.compile(re.escape(BADGE_START) + r".*?" + re.escape(BADGE_END), re.DOTALL)
-    return pattern.sub(lambda _m: badge_row(notebook), text)
+    return pattern.sub(lambda _m: badge_row(notebook, ref), text)
 
 
-def badges(write: bool) -> int:
-    """Rewrite (or check) the badge row of every notebook and of the README."""
+def badges(write: bool, ref: str = "main") -> int:
+    """Rewrite (or check) every notebook's badge row and helpers install line, and the README's badges, for ``ref``.
+
+    The lessons and the helpers they install on Colab always come from the same ref, so a class that opens a
+    release's notebooks gets that release's helpers.
+    """
+    ref = resolve_ref(ref)
     stale = []
     for path in sorted((ROOT / "notebooks").glob("*.ipynb")) + sorted((ROOT / "solutions").glob("*.ipynb")):
         rel = path.relative_to(ROOT).as_posix()
@@ -58,18 +89,21 @@ def badges(write: bool) -> int:
         changed = False
         for cell in nb["cells"]:
             source = "".join(cell["source"])
+            new = source
             if cell["cell_type"] == "markdown" and BADGE_START in source:
-                new = _badge_cell_text(source, rel)
-                if new != source:
-                    changed = True
-                    cell["source"] = new.splitlines(keepends=True)
+                new = _badge_cell_text(source, rel, ref)
+            elif cell["cell_type"] == "code" and "%pip install" in source:
+                new = _install_text(source, ref)
+            if new != source:
+                changed = True
+                cell["source"] = new.splitlines(keepends=True)
         if changed:
             stale.append(rel)
             if write:
                 path.write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
     readme = ROOT / "README.md"
     text = readme.read_text()
-    new = _badge_cell_text(text, "notebooks/01_inference.ipynb")  # the README launches notebook 01
+    new = _badge_cell_text(text, "notebooks/01_inference.ipynb", ref)  # the README launches notebook 01
     if new != text:
         stale.append("README.md")
         if write:
@@ -135,7 +169,6 @@ def run(path: Path, timeout: int = 300, attempts: int = 2) -> None:
     command = [
         sys.executable,
         "-m",
-        "jupyter",
         "nbconvert",
         "--to",
         "notebook",
@@ -159,13 +192,14 @@ def main(argv: list[str] | None = None) -> int:
     b = sub.add_parser("badges")
     b.add_argument("--write", action="store_true")
     b.add_argument("--check", action="store_true")
+    b.add_argument("--ref", default="main", help='a branch, tag or commit; "release" for v<pyproject version>')
     c = sub.add_parser("clean")
     c.add_argument("paths", nargs="+", type=Path)
     r = sub.add_parser("run")
     r.add_argument("paths", nargs="+", type=Path)
     args = parser.parse_args(argv)
     if args.command == "badges":
-        return badges(write=args.write)
+        return badges(write=args.write, ref=args.ref)
     for path in args.paths:
         run(path) if args.command == "run" else clean(path)
     return 0
