@@ -36,6 +36,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))
+import nbtools
+
 CHROMIUM = os.environ.get("CLASSROOM_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "artifacts"  # git-ignored
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -52,14 +55,8 @@ def free_port() -> int:
 
 
 def class_link(hub: str, repo: str, branch: str, notebook: str, target: str = "image-classification") -> str:
-    """The nbgitpuller link a teacher hands out: log in, pull ``repo`` at ``branch`` into ~/target, open ``notebook``.
-
-    Introduced in the README's teacher's guide. ``notebook`` is a path inside the repository.
-    """
-    query = urllib.parse.urlencode(
-        {"repo": repo, "branch": branch, "targetpath": target, "urlpath": f"lab/tree/{target}/{notebook}"}
-    )
-    return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{query}"
+    """The nbgitpuller link for ``repo`` at ``branch`` (tools/nbtools.py makes the links teachers hand out)."""
+    return nbtools.class_link(hub, branch, notebook, repo=repo, target=target)
 
 
 # --------------------------------------------------------------------------- memory

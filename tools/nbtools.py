@@ -3,6 +3,8 @@
     python tools/nbtools.py badges --write     # rewrite every notebook's badge row and Colab install line (main)
     python tools/nbtools.py badges --write --ref release   # the same for a release: v<pyproject version>
     python tools/nbtools.py badges --check     # exit 1 if a badge or install line is out of date
+    python tools/nbtools.py class-link --hub https://hub.school.example --ref release   # a class's nbgitpuller link
+    python tools/nbtools.py class-link --binder v0.2.0 --ref v0.2.0     # Binder: image from one ref, lessons pulled
     python tools/nbtools.py clean notebooks/*.ipynb solutions/*.ipynb
     python tools/nbtools.py run notebooks/01_inference.ipynb   # execute in a fresh kernel, then clean
 
@@ -185,6 +187,36 @@ def run(path: Path, timeout: int = 300, attempts: int = 2) -> None:
     raise SystemExit(f"{path} failed {attempts} times; run it in JupyterLab to see which cell.")
 
 
+def class_link(hub: str, ref: str = "main", notebook: str = "notebooks/01_inference.ipynb", *, repo: str = "",
+               target: str = "image-classification") -> str:  # fmt: skip
+    """The nbgitpuller link a teacher hands out on a JupyterHub: log in, pull the lessons at ``ref`` into ~/target.
+
+    Each learner's first click clones the repository; later clicks pull new commits and merge them, and where a
+    learner changed a file the learner's version is kept (nbgitpuller's rule).
+    """
+    from urllib.parse import urlencode
+
+    query = urlencode({"repo": repo or repository_url(), "branch": resolve_ref(ref), "targetpath": target,
+                       "urlpath": f"lab/tree/{target}/{notebook}"})  # fmt: skip
+    return f"{hub.rstrip('/')}/hub/user-redirect/git-pull?{query}"
+
+
+def binder_link(environment_ref: str, ref: str = "main", notebook: str = "notebooks/01_inference.ipynb") -> str:
+    """A Binder link whose image is built from ``environment_ref`` and whose lessons are pulled from ``ref``.
+
+    The image (packages, the helpers and every asset) is rebuilt only when ``environment_ref`` changes; a new
+    commit on ``ref`` is pulled into the running session instead. The helpers a kernel imports are the
+    image's: pull the same version of the lessons as the image's (a release tag for both) for a class.
+    """
+    from urllib.parse import quote, urlencode
+
+    slug = repository_url().removeprefix("https://github.com/")
+    target = "lessons"
+    inner = urlencode({"repo": repository_url(), "branch": resolve_ref(ref), "targetpath": target,
+                       "urlpath": f"lab/tree/{target}/{notebook}"})  # fmt: skip
+    return f"https://mybinder.org/v2/gh/{slug}/{resolve_ref(environment_ref)}?urlpath={quote('git-pull?' + inner)}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -193,6 +225,11 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--write", action="store_true")
     b.add_argument("--check", action="store_true")
     b.add_argument("--ref", default="main", help='a branch, tag or commit; "release" for v<pyproject version>')
+    link = sub.add_parser("class-link", help="the link a teacher hands out (JupyterHub, or Binder with --binder)")
+    link.add_argument("--hub", help="the hub's address, e.g. https://hub.school.example")
+    link.add_argument("--binder", metavar="ENV_REF", help="a Binder link whose image is built from ENV_REF")
+    link.add_argument("--ref", default="main", help='what the learners pull; "release" for v<pyproject version>')
+    link.add_argument("--notebook", default="notebooks/01_inference.ipynb")
     c = sub.add_parser("clean")
     c.add_argument("paths", nargs="+", type=Path)
     r = sub.add_parser("run")
@@ -200,6 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "badges":
         return badges(write=args.write, ref=args.ref)
+    if args.command == "class-link":
+        if bool(args.hub) == bool(args.binder):
+            parser.error("class-link needs --hub URL or --binder ENV_REF (one of them)")
+        print(class_link(args.hub, args.ref, args.notebook) if args.hub else
+              binder_link(args.binder, args.ref, args.notebook))  # fmt: skip
+        return 0
     for path in args.paths:
         run(path) if args.command == "run" else clean(path)
     return 0
