@@ -1135,22 +1135,29 @@ def noisy_accuracy(accuracy: float, flipped: float, classes: int) -> float:
 def check_noisy_accuracy(answer, accuracy: float, flipped: float, classes: int = 5) -> Verdict:
     """Exercise 07.2 (transfer learning II): the measured accuracy when a share of the test labels is flipped.
 
-    Asked to 2 decimal places; a percentage counts too. Raises nothing for a wrong answer: it prints why.
+    Asked to 3 decimal places; a percentage counts too. Raises nothing for a wrong answer: it prints why.
     """
     expected = noisy_accuracy(accuracy, flipped, classes)
     return check_number(
         answer,
         expected,
-        decimals=2,
+        decimals=3,
         what=f"the measured accuracy with {flipped:.0%} of the labels flipped",
         percent=True,
         mistakes=[
             (
-                lambda v: at_precision(v, accuracy, 2),
+                lambda v: at_precision(v, accuracy, 3),
                 "Flipping labels changes the score: a right answer whose label was flipped now counts as wrong.",
             ),
             (
-                lambda v: at_precision(v, accuracy - flipped, 2),
+                lambda v: at_precision(v, accuracy * (1 - flipped), 3),
+                (
+                    "Nearly: you counted the right answers whose label was kept. Add the lucky wrong answers whose "
+                    "label was flipped to exactly that answer."
+                ),
+            ),
+            (
+                lambda v: at_precision(v, accuracy - flipped, 3),
                 f"Not every flipped photo was a right answer: only a share {accuracy:.2f} of them was.",
             ),
         ],
@@ -1184,13 +1191,13 @@ def check_photos_for_standard_error(answer, accuracy: float = 0.9, standard_erro
             (
                 lambda v: abs(v - half_width) / half_width < 0.02,
                 (
-                    "That is for a 95 % interval of ± 1 point, which is "
-                    "about 2 standard errors wide on each side; the question asks for one standard error."
+                    f"That is for a 95 % interval of ± {standard_error * 100:g} point, which reaches about 2 standard "
+                    "errors to each side; the question asks for one standard error."
                 ),
             ),
             (
-                lambda v: abs(v - expected / 100**2) < 1 or abs(v - expected * 100**2) < 1,
-                "Use shares, not percentage points: 1 point is 0.01 and the accuracy 0.9.",
+                lambda v: abs(v - expected * standard_error) < 1,
+                f"Square the standard error too: n = p(1 − p) / se², and se² = {standard_error**2:g}.",
             ),
         ],
         ladder=(
