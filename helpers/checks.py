@@ -1317,8 +1317,9 @@ def check_model_sizes(float32_mb, int8_mb, parameters: int, decimals: int = 1) -
 def check_imprinted_accuracy(
     answer, train_features, train_class_ids, val_features, val_class_ids, per_class: int = 1, seed: int = 0
 ) -> Verdict:
-    """Exercise 06.1: validation accuracy of weights imprinted from ``sample_per_class(..., per_class, seed)``.
+    """Exercise 06.2: validation accuracy of weights imprinted from ``sample_per_class(..., per_class, seed)``.
 
+    Asked to 2 decimal places: a fraction (0.51, "0.507", "76/150") or the same as a percentage (51, "50.7%").
     Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
     be asked (arguments of the wrong type or shape); TransferError from ``helpers.transfer`` for features and class ids
     it cannot use.
@@ -1339,34 +1340,77 @@ def check_imprinted_accuracy(
     chosen = sample_per_class(train_y, per_class, seed)
     expected = imprinted(chosen)
     value = _number(answer)
+    share = value / 100 if value is not None and abs(value) > 1 else value
     return _judge(
-        _close(value, expected, atol=1e-4),
-        f"Accuracy {expected:.3f} from {len(chosen)} training photos ({per_class} per class).",
+        at_precision(share, expected, 2),
+        f"Accuracy {expected:.2f} ({round(expected * len(val_y))} of {len(val_y)}) from {len(chosen)} training photos "
+        f"({per_class} per class).",
         [
+            (lambda: share is None, f"Give the accuracy as a number between 0 and 1; got {answer!r}."),
             (
-                lambda: value is None or not np.isfinite(value),
-                (f"Give the accuracy as a number between 0 and 1; got {answer!r}."),
-            ),
-            (lambda: _close(value, expected * 100, atol=0.01), "Give a fraction between 0 and 1, not a percentage."),
-            (
-                lambda: _close(value, imprinted(np.arange(len(train_y))), atol=1e-4),
+                lambda: at_precision(share, imprinted(np.arange(len(train_y))), 2),
                 (
                     f"That uses every training photo; imprint only the {len(chosen)} chosen by "
                     f"sample_per_class(train.class_ids, {per_class}, seed={seed})."
                 ),
             ),
             (
-                lambda: _close(value, head_accuracy(), atol=1e-4),
+                lambda: at_precision(share, head_accuracy(), 2),
                 "That is the trained softmax head's accuracy; use transfer.imprint instead.",
             ),
         ],
-        f"You gave {answer}. Take the indices from sample_per_class(train.class_ids, {per_class}, seed={seed}), imprint "
-        f"their features, predict with np.argmax(l2_normalize(val_features) @ weights.T, axis=1), and average the hits.",
+        f"You gave {answer!r}, not the accuracy to 2 decimal places.",
+        ladder=(
+            f"Take the indices: chosen = transfer.sample_per_class(train.class_ids, {per_class}, seed={seed}).",
+            (
+                "Imprint from those photos only: weights = transfer.imprint(train_features[chosen], "
+                "train.class_ids[chosen])."
+            ),
+            (
+                "Predict with np.argmax(transfer.l2_normalize(val_features) @ weights.T, axis=1), compare with "
+                "val.class_ids and take the mean of the hits."
+            ),
+        ),
     )
 
 
-def check_most_confused(answer, matrix, classes: Sequence[str]) -> Verdict:
-    """Exercise 06.2: the (true class, predicted class) pair with the most mistakes in a confusion matrix.
+def check_imprinted_confusion(
+    answer, train_features, train_class_ids, val_features, val_class_ids, classes: Sequence[str]
+) -> Verdict:
+    """Exercise 06.3: the most frequent mistake (true class, predicted class) of a head imprinted from every photo.
+
+    Any pair tied for the most mistakes is right; class names or indices both count. The check computes the
+    imprinted head's confusion matrix itself. Raises CheckError only when the question cannot be asked.
+    """
+    from helpers.transfer import confusion_matrix, imprint, l2_normalize
+
+    train_y, val_y = np.asarray(train_class_ids), np.asarray(val_class_ids)
+    weights = imprint(np.asarray(train_features), train_y, len(classes))
+    predicted = np.argmax(l2_normalize(val_features) @ weights.T, axis=1)
+    matrix = confusion_matrix(val_y, predicted, len(classes))
+    return check_most_confused(
+        answer,
+        matrix,
+        classes,
+        ladder=(
+            "Predict with the imprinted weights: np.argmax(transfer.l2_normalize(val_features) @ weights.T, axis=1).",
+            (
+                "Count with transfer.confusion_matrix(val.class_ids, predictions, len(val.classes)); rows are the true "
+                "class, columns the answer."
+            ),
+            (
+                "Set the diagonal to zero (matrix * (1 - np.eye(5, dtype=int))), then np.unravel_index(np.argmax(...), "
+                "matrix.shape) gives (row, column)."
+            ),
+        ),
+        key="check_imprinted_confusion",
+    )
+
+
+def check_most_confused(
+    answer, matrix, classes: Sequence[str], *, ladder: Sequence[str] = (), key: str | None = None
+) -> Verdict:
+    """The (true class, predicted class) pair with the most mistakes in a confusion matrix (exercise 06.3 uses it).
 
     Any pair tied for the most mistakes is right; class names or their indices are both accepted.
     Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
@@ -1400,11 +1444,13 @@ def check_most_confused(answer, matrix, classes: Sequence[str]) -> Verdict:
         ],
         f"Look for the largest number off the diagonal (it is {most}); its row is the true class, its column the "
         f"predicted one.",
+        ladder=ladder,
+        key=key or "check_most_confused",
     )
 
 
 def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
-    """Exercise 06.3: bytes a float32 softmax head adds to a model: 4 × classes × (dim + 1).
+    """Exercise 06.1: bytes a float32 softmax head adds to a model: 4 × classes × (dim + 1).
 
     Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
     be asked (``dim`` or ``classes`` not numbers).
@@ -1419,13 +1465,17 @@ def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
             (lambda: value == 4 * classes * dim, "You forgot the bias: one more number per class."),
             (lambda: value == classes * (dim + 1), "That is the number of parameters; each float32 takes 4 bytes."),
         ],
-        f"You gave {answer}. Count the weights (one per feature and class) and the biases (one per class), then "
-        f"multiply by 4 bytes per float32.",
+        f"You gave {answer!r}, not the number of bytes.",
+        ladder=(
+            "Count the numbers first: one weight per feature and class, one bias per class.",
+            f"Weights: {dim} × {classes}; biases: {classes}. Each float32 takes 4 bytes.",
+            f"4 × ({dim} × {classes} + {classes}).",
+        ),
     )
 
 
 def check_int8_head_bytes(answer, dim: int, classes: int) -> Verdict:
-    """Exercise 06.4: bytes of an int8 head: one byte per weight, a 4-byte int32 bias per class.
+    """Exercise 07.1 (transfer learning II): bytes of an int8 head: one byte per weight, a 4-byte int32 bias per class.
 
     Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
     be asked (``dim`` or ``classes`` not numbers).
@@ -1444,7 +1494,99 @@ def check_int8_head_bytes(answer, dim: int, classes: int) -> Verdict:
             ),
             (lambda: value == 4 * classes * (dim + 1), "That is the float32 head; int8 weights take one byte each."),
         ],
-        f"You gave {answer}. Count one byte per weight (classes × dim) and four per int32 bias.",
+        f"You gave {answer!r}, not the number of bytes.",
+        ladder=(
+            "The weights and the biases are stored differently: count them separately.",
+            f"{dim} × {classes} int8 weights take one byte each; the {classes} biases stay int32.",
+            f"{dim} × {classes} × 1 + {classes} × 4.",
+        ),
+    )
+
+
+def noisy_accuracy(accuracy: float, flipped: float, classes: int) -> float:
+    """Expected measured accuracy when a share ``flipped`` of the labels is changed at random to another class.
+
+    A right answer counts only if its label was kept, (1 − flipped); a wrong answer becomes "right" when its label
+    was flipped to exactly that answer, flipped / (classes − 1). Introduced in notebook 07 (transfer learning II).
+    Raises nothing of its own.
+    """
+    return accuracy * (1 - flipped) + (1 - accuracy) * flipped / (classes - 1)
+
+
+def check_noisy_accuracy(answer, accuracy: float, flipped: float, classes: int = 5) -> Verdict:
+    """Exercise 07.2 (transfer learning II): the measured accuracy when a share of the test labels is flipped.
+
+    Asked to 3 decimal places; a percentage counts too. Raises nothing for a wrong answer: it prints why.
+    """
+    expected = noisy_accuracy(accuracy, flipped, classes)
+    return check_number(
+        answer,
+        expected,
+        decimals=3,
+        what=f"the measured accuracy with {flipped:.0%} of the labels flipped",
+        percent=True,
+        mistakes=[
+            (
+                lambda v: at_precision(v, accuracy, 3),
+                "Flipping labels changes the score: a right answer whose label was flipped now counts as wrong.",
+            ),
+            (
+                lambda v: at_precision(v, accuracy * (1 - flipped), 3),
+                (
+                    "Nearly: you counted the right answers whose label was kept. Add the lucky wrong answers whose "
+                    "label was flipped to exactly that answer."
+                ),
+            ),
+            (
+                lambda v: at_precision(v, accuracy - flipped, 3),
+                f"Not every flipped photo was a right answer: only a share {accuracy:.2f} of them was.",
+            ),
+        ],
+        ladder=(
+            "Think of the right answers first: which of them still count as right after the flips?",
+            f"A right answer still counts when its label was kept: {accuracy:.3f} × (1 − {flipped:g}).",
+            (
+                f"Add the rare lucky case: a wrong answer whose label was flipped to exactly that answer, "
+                f"(1 − {accuracy:.3f}) × {flipped:g} / {classes - 1}."
+            ),
+        ),
+        key="check_noisy_accuracy",
+    )
+
+
+def check_photos_for_standard_error(answer, accuracy: float = 0.9, standard_error: float = 0.01) -> Verdict:
+    """Exercise 07.3 (transfer learning II): test photos needed for a given standard error of an accuracy.
+
+    The standard error of an accuracy p measured on n photos is √(p(1 − p)/n), so n = p(1 − p)/se². Asked as a
+    whole number. Raises nothing for a wrong answer: it prints why.
+    """
+    expected = accuracy * (1 - accuracy) / standard_error**2
+    half_width = (1.959964 / standard_error) ** 2 * accuracy * (1 - accuracy)
+    return check_number(
+        answer,
+        round(expected),
+        decimals=0,
+        what=f"the number of test photos for a standard error of {standard_error * 100:g} point",
+        mistakes=[
+            (lambda v: abs(v - expected**0.5) < 1, "Solve for n: square both sides of se = √(p(1 − p)/n) first."),
+            (
+                lambda v: abs(v - half_width) / half_width < 0.02,
+                (
+                    f"That is for a 95 % interval of ± {standard_error * 100:g} point, which reaches about 2 standard "
+                    "errors to each side; the question asks for one standard error."
+                ),
+            ),
+            (
+                lambda v: abs(v - expected * standard_error) < 1,
+                f"Square the standard error too: n = p(1 − p) / se², and se² = {standard_error**2:g}.",
+            ),
+        ],
+        ladder=(
+            "Start from the standard error's formula, se = √(p(1 − p)/n), and solve it for n.",
+            "n = p(1 − p) / se², with p and se as shares (0.9 and 0.01).",
+            f"{accuracy:g} × {1 - accuracy:g} / {standard_error:g}².",
+        ),
+        key="check_photos_for_standard_error",
     )
 
 

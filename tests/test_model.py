@@ -186,8 +186,10 @@ def test_the_base_runs_any_image_model(tiny_models, photo_like):
 
 
 def test_labels_of_the_wrong_length_name_both_counts(tiny_models):
-    with pytest.raises(LabelError, match="has 2 labels but the model has 3 outputs"):
+    with pytest.raises(LabelError, match="has 2 labels for 3 outputs"):
         Classifier(tiny_models["float"], ["a", "b"])
+    with pytest.raises(LabelError, match="has 4 labels but the model has 3 outputs"):
+        Classifier(tiny_models["float"], ["a", "b", "c", "d"])
 
 
 # ------------------------------------------------------------------ hostile input (issue 10)
