@@ -15,12 +15,13 @@ true or false like a bool, and shown as nothing in a notebook, so the verdict is
 from __future__ import annotations
 
 import numbers
+import re
 import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from helpers.arguments import whole_number
+from helpers.arguments import is_whole, whole_number
 from helpers.errors import CheckError, ExpectationError, wrap_public_functions
 
 
@@ -1593,9 +1594,17 @@ def check_photos_for_standard_error(answer, accuracy: float = 0.9, standard_erro
 # --------------------------------------------------------------------------- notebook 07
 
 
-def check_trainable_parameters(answer, model) -> Verdict:
-    """Exercise 07.1: how many of a Keras model's parameters training may change (its trainable weights).
+def _whole_count(answer) -> int | None:
+    """A whole number typed in any usual way: 104837, 104837.0, "104,837", "104 837" (thin spaces too), NumPy."""
+    if isinstance(answer, str):
+        answer = "".join(answer.split()).replace("\u202f", "").replace("'", "")
+    return _integer(answer)
 
+
+def check_trainable_parameters(answer, model) -> Verdict:
+    """Exercise 08.1: how many of a Keras model's parameters training may change (its trainable weights), exactly.
+
+    Accepted in any usual form of a whole number (104837, "104,837", "104 837", 104837.0, NumPy integers).
     Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
     be asked (``model`` not a Keras model).
     """
@@ -1603,9 +1612,19 @@ def check_trainable_parameters(answer, model) -> Verdict:
 
     if not isinstance(model, keras.Model):
         raise CheckError("Pass the Keras model whose trainable parameters you counted.")
-    trainable = int(sum(np.prod(w.shape) for w in model.trainable_weights))
-    everything = int(sum(np.prod(w.shape) for w in model.weights))
-    value = _integer(answer)
+
+    def size(weights) -> int:
+        return int(sum(int(np.prod(w.shape)) for w in weights))
+
+    trainable = size(model.trainable_weights)
+    everything = size(model.weights)
+    batchnorm = [  # the BatchNorm layers that train: their scale and shift change, their stored averages do not
+        layer for layer in _all_layers(model) if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable
+    ]
+    learned_bn = size(w for layer in batchnorm for w in layer.trainable_weights)
+    stored_bn = size(w for layer in batchnorm for w in layer.non_trainable_weights)
+    dense = size(w for layer in _all_layers(model) if isinstance(layer, keras.layers.Dense) for w in layer.weights)
+    value = _whole_count(answer)
     return _judge(
         value == trainable,
         f"{trainable:,} of the model's {everything:,} parameters are trainable.",
@@ -1614,50 +1633,118 @@ def check_trainable_parameters(answer, model) -> Verdict:
             (
                 lambda: value == everything,
                 (
-                    "That counts every parameter; count only model.trainable_weights (frozen "
-                    "layers and BatchNorm's moving averages do not change)."
+                    "That counts every parameter; count only model.trainable_weights (frozen layers and "
+                    "BatchNorm's stored averages do not change)."
                 ),
             ),
+            (
+                lambda: stored_bn and value == trainable + stored_bn,
+                "BatchNorm's stored mean and variance are not trained (inference mode keeps them); leave them out.",
+            ),
+            (
+                lambda: learned_bn and value == trainable - learned_bn,
+                "Close: BatchNorm's learned scale and shift (two numbers per channel) train too; add them.",
+            ),
+            (
+                lambda: dense and value == trainable - dense,
+                "Close: the new head (the Dense layer's weights and biases) trains too; add it.",
+            ),
+            (lambda: dense and value == dense, "That is the head alone (phase 1); phase 2 trains the top blocks too."),
         ],
-        f"You gave {answer}. Add up the sizes of model.trainable_weights (np.prod(w.shape) for each).",
+        f"{answer!r} is not the exact count of trainable parameters.",
+        ladder=(
+            "Add up np.prod(w.shape) over model.trainable_weights.",
+            (
+                "Per block: a 3 × 3 depthwise kernel (9 per channel), a 1 × 1 pointwise kernel (in × out channels), "
+                "and a scale and a shift per channel for each BatchNorm; then the head's weights and biases."
+            ),
+            "sum(int(np.prod(w.shape)) for w in model.trainable_weights) gives it.",
+        ),
     )
 
 
-def check_wilson_interval(answer, hits: int, total: int) -> Verdict:
-    """Exercise 07.2: the 95 % Wilson interval (low, high) of ``hits`` right out of ``total``.
+def _all_layers(model) -> list:
+    """Every layer of a Keras model, looking inside nested models."""
+    import keras
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (counts that are not numbers); MetricsError from ``helpers.metrics.wilson_interval`` for counts outside 0 ≤
-    hits ≤ total, total > 0.
+    found = []
+    for layer in model.layers:
+        found.extend(_all_layers(layer) if isinstance(layer, keras.Model) else [layer])
+    return found
+
+
+def _interval_pair(answer) -> tuple[float, float] | None:
+    """Two numbers (low, high) in any usual form: a tuple, list or array; "0.74, 0.93"; "74% – 93%"; "74 to 93"."""
+    if isinstance(answer, str):
+        parts = [p for p in re.split(r"\s*(?:,|;|–|—|\bto\b|\s-\s|\s+)\s*", answer.strip().strip("()[]")) if p]
+        answer = parts
+    if isinstance(answer, np.ndarray):
+        answer = answer.ravel().tolist()
+    if not isinstance(answer, (list, tuple)) or len(answer) != 2:
+        return None
+    values = [_number(part) for part in answer]
+    if any(value is None for value in values):
+        return None
+    return float(values[0]), float(values[1])
+
+
+def check_wilson_interval(answer, hits: int, total: int, decimals: int = 3) -> Verdict:
+    """Exercise 08.2: the 95 % Wilson interval (low, high) of ``hits`` right out of ``total``, each end to ``decimals``.
+
+    Accepted: fractions or percentages (0.812 or 81.2 or "81.2%"), as a tuple, list, array or text ("0.812, 0.927",
+    "81.2% – 92.7%"), either end first. Like every check, a wrong answer gets a printed hint, not an error; raises
+    CheckError only when the question cannot be asked (counts that are not numbers); MetricsError from
+    ``helpers.metrics.wilson_interval`` for counts outside 0 ≤ hits ≤ total, total > 0.
     """
     from helpers.metrics import wilson_interval
 
-    low, high = wilson_interval(int(hits), int(total))
-    try:
-        given = np.asarray(answer, dtype=float).ravel()
-    except (TypeError, ValueError):
-        given = None
-    pair = given is not None and given.size == 2 and bool(np.isfinite(given).all())
+    if not (is_whole(hits) and is_whole(total)):
+        raise ValueError("hits and total are counts of photos (whole numbers)")  # named by raises_own_errors
+    hits, total = int(hits), int(total)
+    low, high = wilson_interval(hits, total)
+    pair = _interval_pair(answer)
+    given = None
+    if pair is not None:
+        given = sorted(pair)
+        if given[1] > 1 and given[1] <= 100 and given[0] >= 0:  # percentages
+            given = [given[0] / 100, given[1] / 100]
+
+    def matches(lo: float, hi: float) -> bool:
+        return given is not None and at_precision(given[0], lo, decimals) and at_precision(given[1], hi, decimals)
+
     p = hits / total
     wald = 1.96 * np.sqrt(p * (1 - p) / total)
+    places = f"{decimals} decimal place{'s' if decimals != 1 else ''}"
     return _judge(
-        pair and bool(np.allclose(given, [low, high], atol=2e-3)),
-        f"{hits}/{total} = {p:.3f}, 95 % interval {low:.3f}–{high:.3f}.",
+        matches(low, high),
+        f"{hits}/{total} = {p:.{decimals}f}, 95 % interval {low:.{decimals}f}–{high:.{decimals}f}.",
         [
-            (lambda: not pair, f"Give the interval as two numbers (low, high); got {answer!r}."),
+            (lambda: given is None, f"Give the interval as two numbers (low, high); got {answer!r}."),
             (
-                lambda: bool(np.allclose(given, [low * 100, high * 100], atol=0.2)),
-                "Give fractions between 0 and 1, not percentages.",
-            ),
-            (
-                lambda: bool(np.allclose(given, [p - wald, p + wald], atol=2e-3)),
+                lambda: matches(p - wald, p + wald),
                 (
-                    "That is the simple p ± 1.96·√(p(1−p)/n) interval; use the Wilson interval "
-                    "(helpers.metrics.wilson_interval), which stays inside 0…1 and is better near 1."
+                    "That is the simple p ± 1.96·√(p(1−p)/n) interval; the Wilson interval (notebook 03) is not "
+                    "centred on p and stays inside 0…1."
                 ),
             ),
+            (
+                lambda: matches(*wilson_interval(hits, total, 0.90)),
+                "That is a 90 % interval; the question asks for 95 % (z = 1.96).",
+            ),
+            (
+                lambda: given is not None and abs(given[0] - low) < 0.02 and abs(given[1] - high) < 0.02,
+                f"Close: round each end to {places} (or check the counts: {hits} right of {total}).",
+            ),
         ],
-        f"You gave {answer}. Use wilson_interval(hits, total) with the test counts.",
+        f"{answer!r} is not the 95 % Wilson interval of {hits} right out of {total} to {places}.",
+        ladder=(
+            f"The two counts are {hits} photos right and {total} photos in all.",
+            (
+                "With p = hits / total, n = total and z = 1.96: centre = (p + z²/2n) / (1 + z²/n), half-width = "
+                "z / (1 + z²/n) · √(p(1−p)/n + z²/4n²)."
+            ),
+            f"wilson_interval({hits}, {total}) from helpers.metrics returns (low, high).",
+        ),
     )
 
 
