@@ -41,13 +41,10 @@ def _blocks(markdown: str) -> list[str]:
         if stripped.startswith("#"):
             continue
         if stripped.startswith("|"):
-            if not in_table and current and blocks is not None:
-                in_table = True  # the caption paragraph joins the table
-            elif not in_table:
+            if not in_table:
                 in_table = True
-                if current:
-                    blocks.append(" ".join(current))
-                    current = []
+                if not current and blocks:
+                    current = [blocks.pop()]  # the caption paragraph before the table joins it
             current.append(stripped)
             continue
         if in_table:

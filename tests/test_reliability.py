@@ -163,7 +163,7 @@ def test_broken_model_and_label_inputs(tmp_path, tiny_models):
         (tmp_path / name).write_bytes(data)
         with pytest.raises(error, match=message):
             Classifier(tmp_path / name)
-    with pytest.raises(LabelError, match="2 labels but the model has 3 outputs"):
+    with pytest.raises(LabelError, match="2 labels for 3 outputs: one output has no label"):
         Classifier(tiny_models["float"], ["a", "b"])
     with pytest.raises(ModelError, match="needs an image input"):
         Classifier(tiny_models["not_image"])
