@@ -288,8 +288,10 @@ GRIDS = {
     "01": [("plots.show_photos(photos, names", "browser-01_photo-grid.png")],
     "06": [
         ("for name in examples]", "browser-06_one-per-class.png"),
-        ("for name in imprint_names]", "browser-06_imprinting-grid.png"),
+        ("for path in pet_paths]", "browser-06_imprinting-grid.png"),
     ],
+    "07": [("for i in wrong_for_all]", "browser-07_wrong-for-every-model.png")],
+    "11": [("for i in shown]", "browser-11_clip-frames.png")],
 }
 
 

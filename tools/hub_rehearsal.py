@@ -214,6 +214,7 @@ def _wait_for_run_all(page, timeout_s: float) -> None:
 
 
 def _run_all(page) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import expect
 
     page.locator(".jp-Notebook:visible").first.wait_for(timeout=180_000)
@@ -223,8 +224,17 @@ def _run_all(page) -> None:
         button = page.get_by_role("button", name=name, exact=True)
         if button.count():
             button.first.click()
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    started = """() => [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')]
+        .some(p => /^\\[(\\*|\\d+)\\]:$/.test(p.textContent.trim()))"""
+    for attempt in range(3):  # on a busy hub the first click can come before the kernel is connected
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            page.wait_for_function(started, timeout=60_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
 
 
 def learner(
