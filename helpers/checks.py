@@ -155,7 +155,8 @@ def _raw_number(answer) -> float | None:
     if isinstance(answer, (bool, np.bool_)):
         return None
     if isinstance(answer, str):
-        text = answer.strip().replace(",", "").replace("_", "")
+        # thousands separators as learners type them: 104,837 · 104_837 · 104 837 (thin spaces too) · 104'837
+        text = "".join(answer.split()).replace(",", "").replace("_", "").replace("'", "")
         try:
             if text.endswith("%"):
                 return float(text[:-1]) / 100
@@ -1594,13 +1595,6 @@ def check_photos_for_standard_error(answer, accuracy: float = 0.9, standard_erro
 # --------------------------------------------------------------------------- notebook 07
 
 
-def _whole_count(answer) -> int | None:
-    """A whole number typed in any usual way: 104837, 104837.0, "104,837", "104 837" (thin spaces too), NumPy."""
-    if isinstance(answer, str):
-        answer = "".join(answer.split()).replace("\u202f", "").replace("'", "")
-    return _integer(answer)
-
-
 def check_trainable_parameters(answer, model) -> Verdict:
     """Exercise 08.1: how many of a Keras model's parameters training may change (its trainable weights), exactly.
 
@@ -1624,7 +1618,7 @@ def check_trainable_parameters(answer, model) -> Verdict:
     learned_bn = size(w for layer in batchnorm for w in layer.trainable_weights)
     stored_bn = size(w for layer in batchnorm for w in layer.non_trainable_weights)
     dense = size(w for layer in _all_layers(model) if isinstance(layer, keras.layers.Dense) for w in layer.weights)
-    value = _whole_count(answer)
+    value = _integer(answer)
     return _judge(
         value == trainable,
         f"{trainable:,} of the model's {everything:,} parameters are trainable.",

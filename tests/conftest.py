@@ -434,3 +434,13 @@ def two_squares() -> np.ndarray:
     image[:16, :16] = 255
     image[16:, 16:] = 200
     return image
+
+
+@pytest.fixture(autouse=True)
+def _fresh_hint_ladders():
+    """Every test starts with no wrong tries counted, so a self-check's hint ladder never carries over between tests."""
+    from helpers import checks
+
+    checks.reset_tries()
+    yield
+    checks.reset_tries()

@@ -22,18 +22,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = os.environ.get("CLASSROOM_CHROMIUM", "/usr/bin/chromium")
+sys.path.insert(0, str(ROOT / "tools"))
+from hub_rehearsal import CHROMIUM, CHROMIUM_ARGS, ERROR, wait_for_run_all
+
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-]
 
 pytestmark = pytest.mark.assets
 
@@ -116,26 +108,11 @@ def jupyterlab(tmp_path_factory):
 # --------------------------------------------------------------------------- every notebook, every widget
 
 STDERR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']"
-ERROR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
 DEAD_WIDGET = ["Error displaying widget", "Loading widget...", "Model not found", "Failed to load model class"]
 
 
 def _notebook(number: str) -> str:
     return next((ROOT / "notebooks").glob(f"{number}_*.ipynb")).relative_to(ROOT).as_posix()
-
-
-def _wait_for_run_all(page, timeout_s: float) -> None:
-    """Until every code cell has run (or one failed): each input prompt shows [n], none [*] or [ ]."""
-    page.wait_for_function(
-        """(selector) => {
-          if (document.querySelector(selector)) return true;  // a cell failed: Run All stops there
-          const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
-          return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
-        }""",
-        arg=ERROR,
-        timeout=timeout_s * 1000,
-        polling=1000,
-    )
 
 
 def _run_in_new_cell(page, code: str) -> str:
@@ -328,7 +305,7 @@ def test_notebook_runs_in_jupyterlab_with_live_widgets_readable_grids_and_no_std
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         try:
             _open_and_run_all(page, base, token, notebook)
-            _wait_for_run_all(page, timeout_s=600)
+            wait_for_run_all(page, timeout_s=600)
             assert page.locator(ERROR).count() == 0, page.locator(ERROR).first.inner_text()[-2000:]
             if number in EXERCISES:
                 EXERCISES[number](page, photo_files)

@@ -6,13 +6,6 @@ import pytest
 from helpers import checks
 
 
-@pytest.fixture(autouse=True)
-def _fresh_tries():
-    checks.reset_tries()
-    yield
-    checks.reset_tries()
-
-
 @pytest.mark.parametrize(
     "answer",
     [0.78, 0.781, "0.78", " 0.7813 ", "78%", "78.1 %", 78, 78.1, np.float32(0.78125), np.array(0.78), [0.78], "25/32"],

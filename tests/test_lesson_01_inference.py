@@ -17,13 +17,6 @@ from helpers.images import load_image, resize_for_model
 MODEL = "models/mobilenet_v2_1.0_224_quant.tflite"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_tries():
-    checks.reset_tries()
-    yield
-    checks.reset_tries()
-
-
 # ----------------------------------------------------------------------------- the real model (mirror or internet)
 
 

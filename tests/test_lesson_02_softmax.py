@@ -16,13 +16,6 @@ LOGITS = np.log(TABLE)
 DOUBLED_RABBIT = LOGITS + np.log([2, 1, 1])
 
 
-@pytest.fixture(autouse=True)
-def _fresh_tries():
-    checks.reset_tries()
-    yield
-    checks.reset_tries()
-
-
 def _quant_classifier():
     from helpers import assets
     from helpers.classify import Classifier

@@ -25,13 +25,6 @@ NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "03_ambiguous_
 AMBIGUOUS = [0.31, 0.35, 0.34]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_tries():
-    checks.reset_tries()
-    yield
-    checks.reset_tries()
-
-
 def _notebook_wilson():
     """The `wilson` function exactly as the learner reads it in the notebook."""
     cells = json.loads(NOTEBOOK.read_text())["cells"]

@@ -20,7 +20,6 @@ from helpers.checks import (
     check_number,
     check_pareto_front,
     check_sample_size,
-    reset_tries,
 )
 from helpers.errors import ModelError
 
@@ -39,13 +38,6 @@ PUBLISHED = [
     {"model": "V1 0.25/224 float", "size_mb": 1.88, "published_top1": 49.7, "pixel3_ms": 3.3},
     {"model": "V2 1.0/224 uint8", "size_mb": 3.61, "published_top1": 70.8, "pixel3_ms": 12.0},
 ]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_tries():
-    reset_tries()
-    yield
-    reset_tries()
 
 
 # --------------------------------------------------------------------------- the joined benchmark model

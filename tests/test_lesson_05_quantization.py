@@ -12,14 +12,6 @@ import pytest
 from helpers import checks, quantize
 from helpers.errors import CheckError
 
-
-@pytest.fixture(autouse=True)
-def _fresh_tries():
-    checks.reset_tries()
-    yield
-    checks.reset_tries()
-
-
 # ----------------------------------------------------------------- section 2: the arithmetic by hand
 
 VALUES = np.array([-0.92, -0.5, -0.013, 0.0, 0.25, 0.731, 1.4], dtype=np.float32)

@@ -12,13 +12,6 @@ import pytest
 from helpers import checks, transfer
 
 
-@pytest.fixture(autouse=True)
-def _fresh_tries():
-    checks.reset_tries()
-    yield
-    checks.reset_tries()
-
-
 @pytest.fixture(scope="module")
 def flowers():
     """Train and validation features of the flower photos, as the lesson makes them."""

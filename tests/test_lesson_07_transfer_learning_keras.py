@@ -24,13 +24,6 @@ NAMED = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_tries():
-    checks.reset_tries()
-    yield
-    checks.reset_tries()
-
-
 @pytest.fixture(scope="module")
 def lesson(tmp_path_factory):
     """What the lesson builds: features, the NumPy head, its float32 and int8 exports, the test answers."""

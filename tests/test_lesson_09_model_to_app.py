@@ -17,14 +17,6 @@ from helpers.images import load_image, resize_for_model
 from helpers.metadata import read_metadata
 from helpers.segmentation import segment
 
-
-@pytest.fixture(autouse=True)
-def _fresh_tries():
-    checks.reset_tries()
-    yield
-    checks.reset_tries()
-
-
 # ----------------------------------------------------------------------------- the real models (mirror or internet)
 
 # The four animals of cats_and_dogs.jpg, measured by eye on the photo: (x, y, width, height) in pixels.

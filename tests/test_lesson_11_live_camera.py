@@ -10,17 +10,8 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from helpers import checks
 from helpers.checks import check_dropped_frames, check_frame_bytes, check_models_within_budget
 from helpers.errors import CheckError
-
-
-@pytest.fixture(autouse=True)
-def _fresh_tries():
-    checks.reset_tries()
-    yield
-    checks.reset_tries()
-
 
 # ----------------------------------------------------------------------------- exercise 1: bytes of one frame
 

@@ -201,15 +201,23 @@ class LearnerResult:
     errors: list[str] = field(default_factory=list)
 
 
-def _wait_for_run_all(page, timeout_s: float) -> None:
+ERROR = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
+
+
+def wait_for_run_all(page, timeout_s: float) -> None:
+    """Until every code cell of the open notebook has run (each prompt shows [n]) or one failed (Run All stops there).
+
+    Shared with tests/test_browser.py.
+    """
     page.wait_for_function(
-        """() => {
-          if (document.querySelector(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"))
-            return true;
+        """(selector) => {
+          if (document.querySelector(selector)) return true;  // a cell failed: Run All stops there
           const prompts = [...document.querySelectorAll('.jp-Notebook .jp-CodeCell .jp-InputPrompt')];
           return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.textContent.trim()));
         }""",
+        arg=ERROR,
         timeout=timeout_s * 1000,
+        polling=1000,
     )
 
 
@@ -243,7 +251,6 @@ def learner(
     """Log in, follow the class link, Run All on each notebook, shut its kernel down; errors go to ``result``."""
     from playwright.sync_api import sync_playwright
 
-    error = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']"
     with sync_playwright() as playwright:
         browser = page = None
         try:
@@ -258,9 +265,9 @@ def learner(
                 url = link if i == 0 else f"{base}/user/{name}/lab/tree/{target}/{notebook}"
                 page.goto(url, timeout=300_000)
                 _run_all(page)
-                _wait_for_run_all(page, timeout_s=timeout_s)
-                if page.locator(error).count():
-                    result.errors.append(f"{notebook}: {page.locator(error).first.inner_text()[-300:]}")
+                wait_for_run_all(page, timeout_s=timeout_s)
+                if page.locator(ERROR).count():
+                    result.errors.append(f"{notebook}: {page.locator(ERROR).first.inner_text()[-300:]}")
                 result.seconds[notebook] = time.monotonic() - started
                 page.get_by_role("menuitem", name="Kernel", exact=True).click()
                 page.get_by_role("menuitem", name="Shut Down Kernel", exact=True).click()

@@ -39,13 +39,13 @@ def resolve_ref(ref: str) -> str:
     return f"v{package_version()}" if ref == "release" else ref
 
 
-INSTALL = re.compile(r'"git\+(https://github\.com/[^"@\s]+?)(?:@[^"\s]+)?"')
+INSTALL = re.compile(r'"git\+(https://github\.com/[^"@\s]+?)(?:@([^"\s]+))?"')  # the repository, its ref
 
 
 def install_ref(source: str) -> str | None:
     """The ref the Colab setup cell installs the helpers from (None without such a line)."""
-    match = re.search(r'"git\+https://github\.com/[^"@\s]+?@([^"\s]+)"', source)
-    return match.group(1) if match else None
+    match = INSTALL.search(source)
+    return match.group(2) if match else None
 
 
 def _install_text(text: str, ref: str) -> str:
