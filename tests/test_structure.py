@@ -217,7 +217,7 @@ def _requirements(path: Path) -> dict[str, str]:
     return found
 
 
-TEST_TOOLS = {"pytest", "nbval", "hypothesis", "playwright", "ruff", "jupyterlab", "jupyterhub"}  # not in Binder
+TEST_TOOLS = {"pytest", "nbval", "hypothesis", "playwright", "ruff", "jupyterlab", "jupyterhub", "polib"}  # not in Binder
 
 
 def test_binder_requirements_follow_requirements():
