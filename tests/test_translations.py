@@ -175,10 +175,28 @@ def test_documents_are_translated_by_block_and_keep_code_and_switcher(sandbox):
     _translate_all("README", "pt-BR", mark="PT")
     text = translate.build_one("README", "pt-BR")
     assert "**Português (Brasil)**" in text and "[English](README.md)" in text
-    assert "PT See [lesson 2](notebooks/pt-BR/02_softmax.ipynb)" in text
+    assert "PT See [lesson 2](notebooks/02_softmax.ipynb)" in text  # lesson 2 not yet translated: the English one
+    translate.update("02_softmax", "pt-BR")
+    assert "PT See [lesson 2](notebooks/pt-BR/02_softmax.ipynb)" in translate.build_one("README", "pt-BR")
     assert "```bash\npytest  # a comment\n```" in text
 
 
 def test_the_number_check_reads_separators_of_either_convention():
     assert protected("1,000 photos at 86.6 %")[3] == protected("1.000 fotos com 86,6 %")[3]
     assert protected("`x = 3` at $p=0.5$ and [link](https://a.example/7)")[3] == Counter()
+
+
+@pytest.mark.parametrize(("name", "lang"), CATALOGS, ids=ids)
+def test_relative_links_of_a_translation_resolve(name, lang):
+    """A link to a lesson not yet translated points at the English one; every relative link lands on a file."""
+    path = translate.output_path(name, lang)
+    if path.suffix == ".ipynb":
+        cells = json.loads(path.read_text())["cells"]
+        text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    else:
+        text = path.read_text()
+    targets = {t.split("#")[0] for t in re.findall(r"\]\(([^)\s]+)\)", text)}
+    broken = [
+        t for t in sorted(targets) if t and not re.match(r"https?:|mailto:", t) and not (path.parent / t).exists()
+    ]
+    assert not broken, f"{path.relative_to(ROOT)}: links to missing files: {broken}"

@@ -31,7 +31,7 @@ from pathlib import Path
 import polib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from nbtools import BADGE_END, BADGE_START, ROOT, badge_row
+from nbtools import BADGE_END, BADGE_START, ROOT, badge_row, repository_url
 
 LANGUAGES = {"zh-CN": "简体中文", "ko": "한국어", "pt-BR": "Português (Brasil)"}
 UNTRANSLATED = {
@@ -199,24 +199,33 @@ def existing() -> list[tuple[str, str]]:
 
 
 def localize(text: str, name: str, lang: str) -> str:
-    """Point badges and links at the language's own files."""
-    if BADGE_START in text and name not in DOCS:
+    """Point badges and links at the language's own files (at the English lesson where none is translated yet)."""
+    if BADGE_START in text and name in (*lessons(), "README"):
+        target = f"notebooks/{lang}/{name if name != 'README' else '01_inference'}.ipynb"
         pattern = re.compile(re.escape(BADGE_START) + r".*?" + re.escape(BADGE_END), re.DOTALL)
-        text = pattern.sub(lambda _m: badge_row(f"notebooks/{lang}/{name}.ipynb"), text)
-    if BADGE_START in text and name == "README":
-        pattern = re.compile(re.escape(BADGE_START) + r".*?" + re.escape(BADGE_END), re.DOTALL)
-        text = pattern.sub(lambda _m: badge_row(f"notebooks/{lang}/01_inference.ipynb"), text)
-    text = re.sub(r"(/blob/[^/\s)]+/)README\.md", rf"\1README.{lang}.md", text)
-    text = re.sub(r"(/blob/[^/\s)]+/solutions/)teachers_guide\.md", rf"\1teachers_guide.{lang}.md", text)
-    lesson = r"(\d\d_[a-z_]+\.ipynb)"
+        text = pattern.sub(lambda _m: badge_row(target), text)
+    repo = re.escape(repository_url())
+    text = re.sub(rf"({repo}/blob/[^/\s)]+/)README\.md", rf"\1README.{lang}.md", text)
+    text = re.sub(rf"({repo}/blob/[^/\s)]+/solutions/)teachers_guide\.md", rf"\1teachers_guide.{lang}.md", text)
+    translated = {n for n, code in existing() if code == lang}
+
+    def lesson(prefix: str, english_prefix: str):
+        def swap(match: re.Match) -> str:
+            stem = match.group(1)
+            return f"]({prefix if stem in translated else english_prefix}{stem}.ipynb"
+
+        return swap
+
+    stem = r"(\d\d_[a-z_]+)\.ipynb"
     if name == "README":
-        text = re.sub(r"\]\(notebooks/" + lesson, rf"](notebooks/{lang}/\1", text)
+        text = re.sub(r"\]\(notebooks/" + stem, lesson(f"notebooks/{lang}/", "notebooks/"), text)
         text = re.sub(r"\]\(solutions/teachers_guide\.md", rf"](solutions/teachers_guide.{lang}.md", text)
     elif name == "teachers_guide":
-        text = re.sub(r"\]\(\.\./notebooks/" + lesson, rf"](../notebooks/{lang}/\1", text)
+        text = re.sub(r"\]\(\.\./notebooks/" + stem, lesson(f"../notebooks/{lang}/", "../notebooks/"), text)
         text = text.replace("](../README.md", f"](../README.{lang}.md")
     else:
         text = re.sub(r"\]\((?!https?:|#|/)(?!\d\d_[a-z_]+\.ipynb)([^)\s]+)", r"](../\1", text)
+        text = re.sub(r"\]\(" + stem, lesson("", "../"), text)
     return text
 
 
