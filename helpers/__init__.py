@@ -8,6 +8,7 @@ TensorFlow: inference notebooks start with LiteRT alone.
 import sys as _sys
 
 from helpers.environment import frugal_heap as _frugal_heap
+from helpers.environment import frugal_tensorflow as _frugal_tensorflow
 from helpers.errors import (
     AssetError,
     BenchmarkError,
@@ -31,6 +32,7 @@ from helpers.kernels import apply as _apply_kernel_choice
 from helpers.quiet import hide_start_up_lines as _hide_start_up_lines
 
 _frugal_heap()  # glibc: fewer heaps, large freed blocks returned at once (helpers.environment.frugal_heap)
+_frugal_tensorflow()  # TensorFlow without oneDNN's caches, if it has not started (helpers.environment)
 if "IPython" in _sys.modules:
     # In a notebook: the start-up chatter TensorFlow, LiteRT and MediaPipe print to stderr is filtered from every
     # cell from here on (real errors still show), so learners never meet a pink block that is not an error.

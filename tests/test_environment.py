@@ -135,3 +135,24 @@ def test_frugal_heap_gives_large_freed_blocks_back():
 def test_frugal_heap_does_nothing_outside_glibc(monkeypatch):
     monkeypatch.setattr(environment, "platform_libc", lambda: "")
     assert environment.frugal_heap() is False
+
+
+def test_frugal_tensorflow_turns_onednn_off_only_before_tensorflow_and_unless_set(monkeypatch):
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS", raising=False)
+    monkeypatch.delitem(sys.modules, "tensorflow", raising=False)
+    assert environment.frugal_tensorflow() is True
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "0"
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "1")  # the learner's own choice is kept
+    assert environment.frugal_tensorflow() is False
+    assert os.environ["TF_ENABLE_ONEDNN_OPTS"] == "1"
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
+    monkeypatch.setitem(sys.modules, "tensorflow", object())  # too late: TensorFlow has read it already
+    assert environment.frugal_tensorflow() is False
+    assert "TF_ENABLE_ONEDNN_OPTS" not in os.environ
+
+
+def test_importing_helpers_asks_tensorflow_to_leave_onednn_out():
+    code = "import os, helpers; print(os.environ.get('TF_ENABLE_ONEDNN_OPTS'))"
+    env = {k: v for k, v in os.environ.items() if k != "TF_ENABLE_ONEDNN_OPTS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.strip() == "0"
