@@ -24,7 +24,7 @@ NOTEBOOK_CATALOGS = [(n, lang) for n, lang in CATALOGS if n not in translate.DOC
 ids = [f"{lang}/{name}" for name, lang in CATALOGS]
 nb_ids = [f"{lang}/{name}" for name, lang in NOTEBOOK_CATALOGS]
 
-URL = re.compile(r"\]\(([^)\s]+)\)|(https?://[^\s)\]>\"']+)")
+URL = re.compile(r"\]\(([^)\s]+)\)|(https?://[^\s)\]>\"'`]+)")
 CODE = re.compile(r"``.+?``|`[^`\n]+`")
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+\$", re.DOTALL)
 NUMBER = re.compile(r"\d+(?:[.,\u202f\u2009 ']\d{1,3}(?!\d))*(?:[.,]\d+)?")
