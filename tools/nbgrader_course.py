@@ -365,11 +365,16 @@ def build(course: Path, lessons: list[str] | None = None, *, root: Path = ROOT, 
 def nbgrader(course: Path, *args: str) -> None:
     """Run one nbgrader command in the course folder with this Python (CourseError naming it if it fails)."""
     # nbgrader starts `alembic` (its database migrations) by name, and that alembic must import nbgrader: a shim
-    # running this Python's alembic goes first on PATH (the one on PATH may belong to another Python).
+    # running this Python's alembic goes first on PATH (the one on PATH may belong to another Python). Feedback
+    # is written with nbconvert's templates, found in the share/jupyter folder nbconvert installed them in.
     import tempfile
+    from importlib import metadata
 
+    templates = [str(metadata.distribution("nbconvert").locate_file(f)).split("/nbconvert/templates/")[0]
+                 for f in (metadata.files("nbconvert") or []) if "share/jupyter/nbconvert/templates/" in str(f)][:1]  # fmt: skip
     with tempfile.TemporaryDirectory() as shims:
         env = dict(os.environ)
+        env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [env.get("JUPYTER_PATH", ""), *templates]))
         if os.name == "posix":
             shim = Path(shims) / "alembic"
             shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m alembic "$@"\n')
