@@ -2092,7 +2092,6 @@ def graded(check: Callable[..., Verdict], *args, **kwargs) -> Verdict:
     and the feedback names what to fix. A graded run is not one of the learner's tries: the hint ladder is left as it
     was. Raises CheckError when ``check`` is not one of this module's self-checks.
     """
-    __tracebackhide__ = True  # IPython shows the test cell's line and the hint, not this function's lines
     if not (callable(check) and getattr(check, "__module__", None) == __name__ and check.__name__.startswith("check_")):
         raise CheckError(f"graded takes one of helpers.checks' check_* functions; got {check!r}.")
     import contextlib
