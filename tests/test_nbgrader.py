@@ -134,6 +134,15 @@ def test_a_release_from_a_dirty_tree_is_refused_naming_the_files(tmp_path):
     assert names == ["02_softmax"]
     config = (tmp_path / "course/nbgrader_config.py").read_text()
     assert "with --allow-dirty; these differed from it: solutions/02_softmax.ipynb" in config
+    # A rebuild keeps a source notebook whose points the teacher changed, unless told to replace it.
+    assert nbgrader_course.build(tmp_path / "course", ["02"], root=root, allow_dirty=True, release=False)
+    source = tmp_path / "course/source/02_softmax/02_softmax.ipynb"
+    source.write_text(source.read_text().replace('"points": 1', '"points": 2'))
+    with pytest.raises(CourseError, match="source/02_softmax/02_softmax.ipynb in .* differ.*--force"):
+        nbgrader_course.build(tmp_path / "course", ["02"], root=root, allow_dirty=True, release=False)
+    assert '"points": 2' in source.read_text()
+    nbgrader_course.build(tmp_path / "course", ["02"], root=root, allow_dirty=True, release=False, force=True)
+    assert '"points": 2' not in source.read_text()
 
 
 def test_a_copy_without_git_is_refused_unless_allowed(tmp_path):

@@ -14,7 +14,9 @@ lesson's does.
 
 Refused, with the reason: a tree whose lessons, solutions or helpers differ from the last commit (``--allow-dirty``
 builds anyway and says so), and a lesson with an exercise that cannot be mapped to autograded cells (an answer typed
-into the check call itself, a check the solutions do not call, a solution that uses a name the lesson never defines).
+into the check call itself, a check the solutions do not call, a solution that uses a name the lesson never defines
+and the solutions do not import). A source notebook already in COURSE_DIR that differs from the one built (points a
+teacher changed) is kept unless ``--force``.
 """
 
 from __future__ import annotations
@@ -306,7 +308,7 @@ c.Execute.timeout = {timeout}
 
 
 def build(course: Path, lessons: list[str] | None = None, *, root: Path = ROOT, allow_dirty: bool = False,
-          release: bool = True) -> list[str]:  # fmt: skip
+          release: bool = True, force: bool = False) -> list[str]:  # fmt: skip
     """Write the course (config and source notebooks) and, with ``release``, run nbgrader generate_assignment.
 
     Returns the assignment names. CourseError for a dirty tree (unless ``allow_dirty``) or a lesson that cannot be
@@ -342,6 +344,15 @@ def build(course: Path, lessons: list[str] | None = None, *, root: Path = ROOT, 
             skipped.append(str(error))
     if not notebooks:
         raise CourseError("No lesson could be made into an assignment:\n" + "\n".join(skipped))
+    texts = {name: json.dumps(nb, indent=1, ensure_ascii=False) + "\n" for name, nb in notebooks.items()}
+    changed = [f"source/{name}/{name}.ipynb" for name, text in texts.items()
+               if (course / "source" / name / f"{name}.ipynb").exists()
+               and (course / "source" / name / f"{name}.ipynb").read_text() != text]  # fmt: skip
+    if changed and not force:
+        raise CourseError(
+            f"{', '.join(changed)} in {course} differ from what the lessons give (points or cells changed there?); "
+            f"they are kept. Pass --force to replace them, or build into a new folder."
+        )
     course.mkdir(parents=True, exist_ok=True)
     status = f" with --allow-dirty; these differed from it: {', '.join(dirty)}" if dirty else ""
     if dirty:
@@ -349,10 +360,10 @@ def build(course: Path, lessons: list[str] | None = None, *, root: Path = ROOT, 
             f"warning: built from a tree that differs from commit {commit(root)}: {', '.join(dirty)}", file=sys.stderr
         )
     (course / "nbgrader_config.py").write_text(CONFIG.format(commit=commit(root), dirty=status, timeout=CELL_TIMEOUT))
-    for name, nb in notebooks.items():
+    for name in notebooks:
         folder = course / "source" / name
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{name}.ipynb").write_text(json.dumps(nb, indent=1, ensure_ascii=False) + "\n")
+        (folder / f"{name}.ipynb").write_text(texts[name])
         print(f"source/{name}/{name}.ipynb")
     for reason in skipped:
         print(f"left out: {reason}", file=sys.stderr)
@@ -391,9 +402,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lessons", nargs="+", metavar="NN", help="lesson numbers (default: every lesson that maps)")
     parser.add_argument("--allow-dirty", action="store_true", help="build even if the tree differs from its commit")
     parser.add_argument("--no-release", action="store_true", help="write source/ only; skip generate_assignment")
+    parser.add_argument("--force", action="store_true", help="replace source notebooks changed in COURSE_DIR")
     args = parser.parse_args(argv)
     try:
-        build(args.course, args.lessons, allow_dirty=args.allow_dirty, release=not args.no_release)
+        build(args.course, args.lessons, allow_dirty=args.allow_dirty, release=not args.no_release, force=args.force)
     except CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
