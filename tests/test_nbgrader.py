@@ -190,6 +190,10 @@ def test_nbgrader_gives_full_marks_zero_and_a_part_and_feedback_names_what_to_fi
         maximum = gradebook.find_assignment(name).max_score
     assert maximum == 3
     assert scores == {"solved": 3, "empty": 0, "half": 1}
+    # --verify's check: the worked solutions, autograded as a pseudo-learner who is removed afterwards.
+    assert nbgrader_course.verify(course, [name]) == {name: (3, 3, [])}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        assert sorted(s.id for s in gradebook.students) == ["empty", "half", "solved"]
 
     # The feedback quotes each failed check's own words: what the learner handed in and what to look at.
     empty = _feedback_text(course / "feedback" / "empty" / name / f"{name}.html")

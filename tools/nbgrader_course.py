@@ -3,6 +3,7 @@
     python tools/nbgrader_course.py COURSE_DIR                 # every lesson whose exercises can be autograded
     python tools/nbgrader_course.py COURSE_DIR --lessons 02 03 # some lessons
     python tools/nbgrader_course.py COURSE_DIR --lessons 02 --allow-dirty --no-release
+    python tools/nbgrader_course.py COURSE_DIR --verify         # then autograde the worked solutions: full marks?
 
 For each lesson NN it writes COURSE_DIR/source/NN_name/NN_name.ipynb: the lesson as learners know it, in which every
 exercise cell becomes an autograded answer cell (the worked solution from solutions/NN_name.ipynb between
@@ -373,6 +374,40 @@ def build(course: Path, lessons: list[str] | None = None, *, root: Path = ROOT, 
     return list(notebooks)
 
 
+VERIFIER = "worked-solutions"  # the pseudo-learner whose submission is the source notebook
+
+
+def verify(course: Path, names: list[str]) -> dict[str, tuple[float, float, list[str]]]:
+    """Autograde each assignment's source notebook (the worked solutions) as a learner's.
+
+    Returns {name: (score, maximum, the test cells that failed)}.
+
+    Every lesson runs once in full. The pseudo-learner is removed from the gradebook and the folders afterwards.
+    """
+    import shutil
+
+    from nbgrader.api import Gradebook, MissingEntry
+
+    scores = {}
+    for name in names:
+        folder = course / "submitted" / VERIFIER / name
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(course / "source" / name / f"{name}.ipynb", folder)
+        nbgrader(course, "autograde", name, "--student", VERIFIER, "--force")
+        with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+            submission = gradebook.find_submission(name, VERIFIER)
+            failed = [g.name for nb in submission.notebooks for g in nb.grades if (g.score or 0) < g.max_score]
+            scores[name] = (submission.score, gradebook.find_assignment(name).max_score, failed)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gradebook:
+        try:
+            gradebook.remove_student(VERIFIER)
+        except MissingEntry:
+            pass
+    for folder in ("submitted", "autograded"):
+        shutil.rmtree(course / folder / VERIFIER, ignore_errors=True)
+    return scores
+
+
 def nbgrader(course: Path, *args: str) -> None:
     """Run one nbgrader command in the course folder with this Python (CourseError naming it if it fails)."""
     # nbgrader starts `alembic` (its database migrations) by name, and that alembic must import nbgrader: a shim
@@ -403,9 +438,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--allow-dirty", action="store_true", help="build even if the tree differs from its commit")
     parser.add_argument("--no-release", action="store_true", help="write source/ only; skip generate_assignment")
     parser.add_argument("--force", action="store_true", help="replace source notebooks changed in COURSE_DIR")
+    parser.add_argument("--verify", action="store_true",
+                        help="autograde the worked solutions (each lesson runs once) and fail unless all get full marks")  # fmt: skip
     args = parser.parse_args(argv)
     try:
-        build(args.course, args.lessons, allow_dirty=args.allow_dirty, release=not args.no_release, force=args.force)
+        names = build(args.course, args.lessons, allow_dirty=args.allow_dirty, release=not args.no_release,
+                      force=args.force)  # fmt: skip
+        if args.verify:
+            short = {n: s for n, s in verify(args.course, names).items() if s[0] != s[1]}
+            for name, (score, maximum, failed) in short.items():
+                print(f"error: the worked solutions of {name} get {score:g} of {maximum:g} points; failed: "
+                      f"{', '.join(failed)}. Run that exercise's answer cell in source/{name}/{name}.ipynb to see "
+                      f"why, and fix solutions/{name}.ipynb.", file=sys.stderr)  # fmt: skip
+            if short:
+                return 1
+            print(f"verified: the worked solutions get full marks in {', '.join(names)}")
     except CourseError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
