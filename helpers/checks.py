@@ -2081,3 +2081,28 @@ def check_frame_bytes(answer, width: int, height: int, channels: int = 4) -> Ver
 wrap_public_functions(
     globals(), CheckError
 )  # a raw error from bad arguments (TypeError, KeyError, ...) becomes a CheckError
+
+
+# For autograders (tools/nbgrader_course.py writes nbgrader test cells that call this). Kept apart from the
+# checks above, which never raise for a wrong answer: here a wrong answer must fail the test cell.
+def graded(check: Callable[..., Verdict], *args, **kwargs) -> Verdict:
+    """Run a self-check as an autograder test: print its ✓ verdict when right, raise AssertionError when wrong.
+
+    The AssertionError's message is the check's verdict with its hint ("✗ Not yet. …"), so a grader scores the cell 0
+    and the feedback names what to fix. A graded run is not one of the learner's tries: the hint ladder is left as it
+    was. Raises CheckError when ``check`` is not one of this module's self-checks.
+    """
+    if not (callable(check) and getattr(check, "__module__", None) == __name__ and check.__name__.startswith("check_")):
+        raise CheckError(f"graded takes one of helpers.checks' check_* functions; got {check!r}.")
+    import contextlib
+    import io
+
+    tries = dict(_wrong_tries)
+    with contextlib.redirect_stdout(io.StringIO()):  # the verdict is shown once, below or as the error
+        verdict = check(*args, **kwargs)
+    _wrong_tries.clear()
+    _wrong_tries.update(tries)
+    if not verdict.ok:
+        raise AssertionError(verdict.message)
+    print(verdict.message)
+    return verdict

@@ -217,8 +217,8 @@ def _requirements(path: Path) -> dict[str, str]:
     return found
 
 
-# Not in Binder: test and maintainer tools
-TEST_TOOLS = {"pytest", "nbval", "hypothesis", "playwright", "ruff", "jupyterlab", "jupyterhub", "polib"}
+# Not in Binder: test and maintainer tools, and the teachers' tools for hubs and grading
+TEST_TOOLS = {"pytest", "nbval", "hypothesis", "playwright", "ruff", "jupyterlab", "jupyterhub", "polib", "nbgrader"}
 
 
 def test_binder_requirements_follow_requirements():
