@@ -13,7 +13,7 @@ Introduced in notebook 09. A frame goes through five stages, each timed:
 
 When the model is slower than the camera, the **newest frame wins**: the next
 frame processed is the most recent one, the frames in between are dropped, and
-no queue ever grows (``next_frame``, ``simulate`` compares it with a queue).
+no queue ever grows (``simulate`` compares it with a queue).
 Everything here is pure Python and NumPy: it is tested without a browser; the
 browser half lives in ``helpers.camera_widget``.
 """
@@ -31,7 +31,7 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
-from helpers.arguments import is_real, is_whole, real_number, whole_number
+from helpers.arguments import is_real, is_whole, real_number
 from helpers.classify import top_k
 from helpers.errors import CameraError, HelpersError
 from helpers.images import ImageSource, check_size, load_image, pixels_to_input, resize_for_model
@@ -141,27 +141,12 @@ def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
 # --------------------------------------------------------------------------- the newest frame wins
 
 
-def next_frame(elapsed_s: float, fps: float, last: int, count: int | None = None) -> int | None:
+def _newest(elapsed_s: float, fps: float, last: int, count: int | None) -> int | None:
     """The newest frame a camera at ``fps`` has delivered after ``elapsed_s`` seconds, if newer than ``last``.
 
-    Frame k arrives at k / fps seconds. Returns None while no newer frame has
-    arrived (or once frame ``count - 1`` has been taken); every frame between
-    ``last`` and the returned one is dropped, never queued.
-    Raises CameraError for an ``elapsed_s`` or ``fps`` that is not a finite number (fps > 0), or a ``last``
-    or ``count`` that is not a whole number (last ≥ -1, count ≥ 1).
+    Frame k arrives at k / fps seconds. None while no newer frame has arrived (or once frame ``count - 1`` has been
+    taken); every frame between ``last`` and the returned one is dropped, never queued.
     """
-    if is_real(fps) and fps <= 0:
-        raise CameraError(f"A camera delivers a positive number of frames per second; got fps={fps!r}.")
-    fps = real_number(fps, "fps", CameraError, positive=True)
-    elapsed_s = real_number(elapsed_s, "elapsed_s", CameraError)
-    last = whole_number(last, "last", CameraError, minimum=-1)
-    if count is not None:
-        count = whole_number(count, "count", CameraError, minimum=1)
-    return _newest(elapsed_s, fps, last, count)
-
-
-def _newest(elapsed_s: float, fps: float, last: int, count: int | None) -> int | None:
-    """``next_frame`` on arguments already checked (the replay loops call it once per frame)."""
     if elapsed_s < 0:
         return None
     newest = math.floor(elapsed_s * fps + 1e-9)

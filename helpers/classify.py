@@ -154,16 +154,6 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
     )
 
 
-def output_kind(interpreter, output_index: int, model_path: str | os.PathLike | None = None) -> str:
-    """ "probabilities" (a softmax or sigmoid), "logits" (a dense/1×1 conv layer), "features" (anything else).
-
-    Read from the operation that computes the output, looking through reshapes and (de)quantization.
-    With ``model_path``, a dense/conv layer with a fused activation (RELU, RELU6, ...) is "features":
-    its outputs are clipped, not logits. Raises ModelError for an ``output_index`` that is not a whole number.
-    """
-    return _output_op(interpreter, output_index, model_path)[0]
-
-
 def _output_op(interpreter, output_index: int, model_path: str | os.PathLike | None) -> tuple[str, dict | None, str]:
     """(output_kind, the op that computes the output or None, its fused activation such as "NONE" or "RELU")."""
     output_index = whole_number(output_index, "output_index", ModelError, minimum=0)
@@ -354,16 +344,6 @@ class Classifier(LiteRTModel):
         Raises what ``preprocess`` and ``run`` raise (ImageError, OptionError for ``region``, ModelError, MetricsError).
         """
         return self.run(self.preprocess(image, region))
-
-    def predict_batch(self, images: Sequence[ImageSource]) -> np.ndarray:
-        """Probabilities for several images (any iterable), shape (number of images, num_labels).
-
-        Raises what ``predict`` raises for any of the images (ImageError for an unreadable one).
-        """
-        images = list(images) if isinstance(images, Iterable) and not isinstance(images, (str, bytes)) else [images]
-        if len(images) == 0:
-            return np.zeros((0, self.num_outputs), dtype=np.float32)
-        return np.stack([self.predict(image) for image in images])
 
     def classify(
         self,

@@ -183,14 +183,6 @@ class Evaluation:
         """
         return self.hits(1)
 
-    @property
-    def top5_hits(self) -> np.ndarray:
-        """Top-5 hit of each image.
-
-        Raises nothing in practice (EvaluationError from ``hits`` only if no answers were kept).
-        """
-        return self.hits(min(5, self.predictions.shape[1]))
-
     def accuracy(self, k: int = 1) -> float:
         """The fraction of images whose true class is among the ``k`` best answers (EvaluationError for a bad k).
 

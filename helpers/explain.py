@@ -131,18 +131,6 @@ class Explanation:
         total = float(positive.sum())
         return float(positive[top:bottom, left:right].sum()) / total if total > 0 else float("nan")
 
-    def peak_in_box(self, box: Box) -> bool:
-        """True when the centre of the peak cell lies inside ``box`` (the "pointing game").
-
-        Raises ExplanationError for a box that is not four whole pixel positions (left, top, right, bottom)
-        inside the map's input.
-        """
-        left, top, right, bottom = _check_box(box, self.input_size)
-        row, col = self.peak()
-        y = (self.row_edges[row] + self.row_edges[row + 1]) / 2
-        x = (self.col_edges[col] + self.col_edges[col + 1]) / 2
-        return bool(left <= x < right and top <= y < bottom)
-
     def describe(self) -> str:
         """One sentence for alt text: method, class, grid and where the peak lies. Raises nothing of its own."""
         rows, cols = self.shape

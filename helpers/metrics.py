@@ -256,11 +256,6 @@ class RiskCoverage(NamedTuple):
     coverage: np.ndarray
     accuracy: np.ndarray
 
-    @property
-    def risk(self) -> np.ndarray:
-        """The error rate of the answers kept (1 − accuracy). Raises nothing."""
-        return 1 - self.accuracy
-
 
 def risk_coverage(confidence, correct) -> RiskCoverage:
     """Coverage and accuracy of the kept answers at every distinct confidence used as a threshold.

@@ -259,15 +259,6 @@ def show(fig=None, alt: str = "") -> None:
     )
 
 
-def figure_of(ax):
-    """The figure an axes (or array of axes) belongs to.
-
-    Raises PlotError for anything but Matplotlib axes or a non-empty array of them.
-    """
-    first = np.ravel(ax)[0] if isinstance(ax, np.ndarray) else ax
-    return first.figure
-
-
 # --------------------------------------------------------------------------- notebooks 02 and 03
 
 
@@ -527,22 +518,6 @@ def pareto_chart(
         )  # fmt: skip
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, fontsize=10, frameon=False)
     return ax
-
-
-def labels_crossing(ax, labels: Sequence, x: float) -> list:
-    """The text labels in ``labels`` that a vertical line at data coordinate ``x`` would run through.
-
-    Raises PlotError for an ``ax`` that is not Matplotlib axes, ``labels`` that are not Matplotlib texts, or an
-    ``x`` that is not a finite number.
-    """
-    x = real_number(x, "x", PlotError)
-    renderer = ax.figure.canvas.get_renderer()
-    line = ax.transData.transform((x, 0.0))[0]
-    return [
-        label
-        for label in labels
-        if label.get_window_extent(renderer).x0 - 2 <= line <= label.get_window_extent(renderer).x1 + 2
-    ]
 
 
 def latency_histogram(
@@ -1060,25 +1035,6 @@ def explanation_overlay(
             fontsize=size,
             color="#333333",
         )
-    return ax
-
-
-def map_grid(explanation, title: str | None = None, ax=None):
-    """A map alone (no photo): one coloured square per cell, with a colour bar and the peak marked.
-
-    Raises PlotError for an ``explanation`` that is not an ``Explanation``.
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(3.8, 3.2))
-    cmap, low, high, bar_label = _map_colours(explanation)
-    layer = ax.imshow(explanation.values, cmap=cmap, vmin=low, vmax=high)
-    colour_bar = ax.figure.colorbar(layer, ax=ax, fraction=0.046, pad=0.03)
-    colour_bar.set_label(bar_label, fontsize=8)
-    row, col = explanation.peak()
-    ax.plot([col], [row], marker="x", markersize=9, markeredgewidth=2, color="black")
-    ax.set_title(title or f"{explanation.method}: '{short_label(explanation.label)}'", fontsize=10)
-    ax.set_xlabel("column (cell)")
-    ax.set_ylabel("row (cell)")
     return ax
 
 

@@ -21,7 +21,6 @@ from helpers.camera import (
     decode_frame,
     dropped_per_second,
     encode_frame,
-    next_frame,
     scale_for_model,
     simulate,
     top_text,
@@ -98,18 +97,15 @@ def test_scale_for_model_takes_the_central_square():
 # --------------------------------------------------------------------------- the newest frame wins
 
 
-def test_next_frame_takes_the_newest_and_skips_the_rest():
-    assert next_frame(0.0, 30, -1) == 0
-    assert next_frame(0.02, 30, 0) is None  # frame 1 arrives at 33.3 ms
-    assert next_frame(0.1, 30, 0) == 3  # frames 1 and 2 are dropped
-    assert next_frame(10.0, 30, 5, count=20) == 19
-    assert next_frame(10.0, 30, 19, count=20) is None
-    assert next_frame(-1.0, 30, -1) is None
+def test_the_newest_frame_wins_and_the_rest_are_skipped():
+    from helpers.camera import _newest
 
-
-def test_next_frame_refuses_a_camera_without_frames():
-    with pytest.raises(CameraError, match="positive number of frames"):
-        next_frame(1.0, 0, -1)
+    assert _newest(0.0, 30, -1, None) == 0
+    assert _newest(0.02, 30, 0, None) is None  # frame 1 arrives at 33.3 ms
+    assert _newest(0.1, 30, 0, None) == 3  # frames 1 and 2 are dropped
+    assert _newest(10.0, 30, 5, 20) == 19
+    assert _newest(10.0, 30, 19, 20) is None
+    assert _newest(-1.0, 30, -1, None) is None
 
 
 def test_a_fast_model_classifies_every_frame_with_either_policy():
@@ -452,24 +448,6 @@ def test_simulate_refuses_settings_that_are_not_finite_numbers(args, words):
 def test_dropped_per_second_refuses_settings_that_are_not_finite_numbers(args):
     with pytest.raises(CameraError, match="must be a"):
         dropped_per_second(*args)
-
-
-@pytest.mark.parametrize(
-    ("args", "words"),
-    [
-        ((float("nan"), 30, -1), "elapsed_s must be a finite number"),
-        (("1", 30, -1), "elapsed_s must be a number"),
-        ((1.0, "30", -1), "fps must be a number"),
-        ((1.0, float("inf"), -1), "fps must be a finite number"),
-        ((1.0, 30, 1.5), "last must be a whole number"),
-        ((1.0, 30, -2), "last must be a whole number ≥ -1"),
-        ((1.0, 30, -1, 0), "count must be a whole number ≥ 1"),
-        ((1.0, 30, -1, 2.0), "count must be a whole number"),
-    ],
-)
-def test_next_frame_refuses_arguments_of_the_wrong_kind(args, words):
-    with pytest.raises(CameraError, match=words):
-        next_frame(*args)
 
 
 def test_scale_for_model_names_a_size_that_is_not_a_pair(photo_like):
