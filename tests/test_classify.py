@@ -227,12 +227,3 @@ def test_top_k_takes_a_generator_of_labels_and_ranked_refuses_nan():
     assert top_k([0.2, 0.5, 0.3], (x for x in "abc"), k=1) == [("b", 0.5)]
     with pytest.raises(MetricsError, match="probs holds NaN"):
         ranked([0.1, float("nan")])
-
-
-@pytest.mark.parametrize(
-    ("num_outputs", "offset", "message"),
-    [(2.0, 0, "num_outputs must be a whole number"), (0, 0, "num_outputs"), (3, 2, "offset must be a whole number")],
-)
-def test_align_labels_needs_whole_counts(num_outputs, offset, message):
-    with pytest.raises(LabelError, match=message):
-        align_labels(["a", "b", "c"], num_outputs, offset=offset)
