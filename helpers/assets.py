@@ -86,7 +86,7 @@ _sleep, _clock = time.sleep, time.monotonic  # tests make waiting instant
 
 @dataclass(frozen=True)
 class Asset:
-    """One row of the registry. Raises nothing (a dataclass; names are checked when the registry is read)."""
+    """One row of the registry."""
 
     name: str
     sha256: str
@@ -96,16 +96,13 @@ class Asset:
 
     @property
     def group(self) -> str:
-        """The top-level folder of the name (models, images, ...). Raises nothing."""
+        """The top-level folder of the name (models, images, ...)."""
         return self.name.split("/", 1)[0]
 
 
 @dataclass(frozen=True)
 class Archive:
-    """One pinned archive (a zip of a commit) that holds the files whose URLs start with ``prefix``.
-
-    Raises nothing (a dataclass).
-    """
+    """One pinned archive (a zip of a commit) that holds the files whose URLs start with ``prefix``."""
 
     url: str
     prefix: str
@@ -117,7 +114,7 @@ class Archive:
 
 
 def registry_path() -> Path:
-    """Where the registry file lives: data/assets.tsv, installed as ``helpers.data``. Raises nothing."""
+    """Where the registry file lives: data/assets.tsv, installed as ``helpers.data``."""
     return data_file("assets.tsv")
 
 
@@ -305,10 +302,7 @@ def _absolute(path: str) -> Path:
 
 
 def mirror_dir() -> Path | None:
-    """The mirror folder from ``$CLASSROOM_ASSET_MIRROR`` (a relative path is resolved once), or None.
-
-    Raises nothing.
-    """
+    """The mirror folder from ``$CLASSROOM_ASSET_MIRROR`` (a relative path is resolved once), or None."""
     env = os.environ.get(MIRROR_ENV)
     return _absolute(env) if env else None
 

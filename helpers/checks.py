@@ -28,7 +28,7 @@ from helpers.errors import CheckError, wrap_public_functions
 
 
 class Verdict:
-    """A check's result: truthy when right; displays as nothing (the check already printed why). Raises nothing."""
+    """A check's result: truthy when right; displays as nothing (the check already printed why)."""
 
     __slots__ = ("message", "ok")
 
@@ -69,7 +69,7 @@ _wrong_tries: dict[str, int] = {}
 
 
 def reset_tries(key: str | None = None) -> None:
-    """Forget the wrong tries of one check (by its function name), or of all checks. Raises nothing."""
+    """Forget the wrong tries of one check (by its function name), or of all checks."""
     if key is None:
         _wrong_tries.clear()
     else:
@@ -1313,7 +1313,6 @@ def noisy_accuracy(accuracy: float, flipped: float, classes: int) -> float:
 
     A right answer counts only if its label was kept, (1 − flipped); a wrong answer becomes "right" when its label
     was flipped to exactly that answer, flipped / (classes − 1). Introduced in notebook 07 (transfer learning II).
-    Raises nothing of its own.
     """
     return accuracy * (1 - flipped) + (1 - accuracy) * flipped / (classes - 1)
 

@@ -36,7 +36,7 @@ _LOGITS = {"FULLY_CONNECTED", "CONV_2D", "ADD", "BATCH_MATMUL"}
 
 
 class Prediction(NamedTuple):
-    """One answer: a label and its probability. Unpacks as ``(label, probability)``. Raises nothing (a named tuple)."""
+    """One answer: a label and its probability. Unpacks as ``(label, probability)``."""
 
     label: str
     probability: float

@@ -36,10 +36,7 @@ _POSTPROCESS_SUFFIXES = {"boxes": "", "classes": ":1", "scores": ":2", "count": 
 
 
 class Detection(NamedTuple):
-    """One detected object: its label, score (0…1) and box (x, y, width, height) in the original photo's pixels.
-
-    Raises nothing (a named tuple; ``detect`` makes it).
-    """
+    """One detected object: its label, score (0…1) and box (x, y, width, height) in the original photo's pixels."""
 
     label: str
     score: float

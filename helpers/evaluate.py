@@ -100,10 +100,7 @@ def wnid_of(path: str | os.PathLike) -> str:
 
 @lru_cache(maxsize=1)
 def imagenet_wnids() -> tuple[str, ...]:
-    """The 1,000 ImageNet wnids in class-index order (data/imagenet_wnids.txt: sorted, n01440764 first).
-
-    Raises nothing of its own (an OSError only if the installed data/ folder lacks the file).
-    """
+    """The 1,000 ImageNet wnids in class-index order (data/imagenet_wnids.txt: sorted, n01440764 first)."""
     from helpers.assets import data_file
 
     return tuple(data_file("imagenet_wnids.txt").read_text(encoding="utf-8").split())
@@ -163,7 +160,7 @@ class Evaluation:
 
     @property
     def n(self) -> int:
-        """How many images were evaluated. Raises nothing."""
+        """How many images were evaluated."""
         return len(self.classes)
 
     def hits(self, k: int = 1) -> np.ndarray:

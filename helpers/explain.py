@@ -52,10 +52,7 @@ Box = tuple[int, int, int, int]  # (left, top, right, bottom) in model-input pix
 
 
 class Scorer(Protocol):
-    """Anything that scores batches of model-sized uint8 images: a TFLite or Keras model, wrapped.
-
-    Raises nothing (a Protocol: it describes a scorer; ``scorer`` makes one).
-    """
+    """Anything that scores batches of model-sized uint8 images: a TFLite or Keras model, wrapped."""
 
     input_size: tuple[int, int]
     labels: list[str]
@@ -90,30 +87,27 @@ class Explanation:
 
     @property
     def shape(self) -> tuple[int, int]:
-        """(rows, cols) of the grid. Raises nothing."""
+        """(rows, cols) of the grid."""
         return self.values.shape
 
     @property
     def input_size(self) -> tuple[int, int]:
-        """The (width, height) in pixels of the model input the map covers. Raises nothing of its own."""
+        """The (width, height) in pixels of the model input the map covers."""
         return int(self.col_edges[-1]), int(self.row_edges[-1])
 
     def pixels(self) -> np.ndarray:
-        """The map at input resolution (H, W): each pixel takes its cell's value. Raises nothing of its own."""
+        """The map at input resolution (H, W): each pixel takes its cell's value."""
         rows = np.repeat(np.arange(self.shape[0]), np.diff(self.row_edges))
         cols = np.repeat(np.arange(self.shape[1]), np.diff(self.col_edges))
         return self.values[np.ix_(rows, cols)]
 
     def peak(self) -> tuple[int, int]:
-        """The (row, col) of the most important cell (the first one if several tie). Raises nothing of its own."""
+        """The (row, col) of the most important cell (the first one if several tie)."""
         row, col = np.unravel_index(int(np.argmax(self.values)), self.shape)
         return int(row), int(col)
 
     def region(self) -> str:
-        """Where the peak lies in words: "top-left", "centre", … (the image cut in thirds each way).
-
-        Raises nothing of its own.
-        """
+        """Where the peak lies in words: "top-left", "centre", … (the image cut in thirds each way)."""
         row, col = self.peak()
         centre_y = (self.row_edges[row] + self.row_edges[row + 1]) / 2
         centre_x = (self.col_edges[col] + self.col_edges[col + 1]) / 2
@@ -132,7 +126,7 @@ class Explanation:
         return float(positive[top:bottom, left:right].sum()) / total if total > 0 else float("nan")
 
     def describe(self) -> str:
-        """One sentence for alt text: method, class, grid and where the peak lies. Raises nothing of its own."""
+        """One sentence for alt text: method, class, grid and where the peak lies."""
         rows, cols = self.shape
         return (
             f"{self.method} map for '{self.label}', {rows}×{cols} cells, strongest evidence in the "
@@ -676,20 +670,14 @@ def rank_correlation(a: Explanation | np.ndarray, b: Explanation | np.ndarray) -
 
 @dataclass(frozen=True)
 class DeletionCurve:
-    """The class's score as more and more of the image is covered, in the order a map gives.
-
-    Raises nothing (a dataclass; ``deletion_curve`` makes it).
-    """
+    """The class's score as more and more of the image is covered, in the order a map gives."""
 
     fraction: np.ndarray  # fraction of cells covered, 0 … 1
     scores: np.ndarray  # the class's score after covering them
 
     @property
     def area(self) -> float:
-        """Area under the curve, scaled by the starting score (lower = the score fell faster).
-
-        Raises nothing of its own.
-        """
+        """Area under the curve, scaled by the starting score (lower = the score fell faster)."""
 
         start = float(self.scores[0])
         curve = self.scores / start if start > 0 else self.scores
@@ -763,10 +751,7 @@ def deletion_curve(
 
 @dataclass(frozen=True)
 class SanityReport:
-    """The three checks for one map, with what each measured and whether it passed.
-
-    Raises nothing (a dataclass; ``sanity_checks`` makes it).
-    """
+    """The three checks for one map, with what each measured and whether it passed."""
 
     randomized_correlation: float  # map of the randomized model vs the map (pass: below max_correlation)
     other_class_correlation: float  # map of another class vs the map (pass: below max_correlation)
@@ -777,7 +762,7 @@ class SanityReport:
 
     @property
     def passed(self) -> dict[str, bool]:
-        """Each check's verdict. Raises nothing."""
+        """Each check's verdict."""
 
         # A correlation of nan means a map is constant (no order at all). If the map under test is constant it
         # shows nothing and passes nothing; if only the other map is constant, the two certainly differ.

@@ -247,10 +247,7 @@ def coverage_and_accuracy(confidence, correct, threshold: float) -> tuple[float,
 
 
 class RiskCoverage(NamedTuple):
-    """Each possible threshold (highest first), the fraction of answers it keeps and their accuracy.
-
-    Raises nothing (a named tuple, built by ``risk_coverage``).
-    """
+    """Each possible threshold (highest first), the fraction of answers it keeps and their accuracy."""
 
     threshold: np.ndarray
     coverage: np.ndarray

@@ -49,7 +49,6 @@ def available_cpus() -> int:
     """How many CPUs this process may use: its affinity mask, capped by the container's CPU quota (at least 1).
 
     The quota is read from cgroup v2 (``cpu.max``), else cgroup v1 (``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``).
-    Raises nothing.
     """
     try:
         count = len(os.sched_getaffinity(0))
@@ -74,7 +73,6 @@ def default_workers() -> int:
 
     Introduced in notebook 03. Each worker holds its own single-threaded model copy, so two keep the
     memory low (Binder gives two CPUs), and the answers do not depend on the count.
-    Raises nothing.
     """
     return min(2, available_cpus())
 
@@ -227,10 +225,7 @@ KINDS = {  # what a model is, by its outputs: (its name, what to run it with)
 
 
 def model_kind(outputs: list[dict]) -> tuple[str | None, str]:
-    """(a key of KINDS or None, what the outputs are in words), judged by the output tensors' shapes.
-
-    Raises nothing of its own.
-    """
+    """(a key of KINDS or None, what the outputs are in words), judged by the output tensors' shapes."""
     shapes = [_shape(details) for details in outputs]
     if len(shapes) == 4 and any(len(shape) == 3 and shape[-1] == 4 for shape in shapes):
         return "detector", "4 outputs: boxes, classes, scores and their count"
@@ -306,10 +301,7 @@ class LiteRTModel:
         self._dequantization = [(d["index"], *map(float, d["quantization"])) for d in self.outputs]
 
     def kind_problem(self, name: str, outputs: list[dict]) -> str | None:
-        """Why a model with these outputs is not of this wrapper's ``kind`` (None if it is, or any kind will do).
-
-        Raises nothing (it returns the problem).
-        """
+        """Why a model with these outputs is not of this wrapper's ``kind`` (None if it is, or any kind will do)."""
         found, outputs_in_words = model_kind(outputs)
         if self.kind is None or found == self.kind:
             return None
@@ -339,7 +331,7 @@ class LiteRTModel:
 
     @property
     def input_size(self) -> tuple[int, int]:
-        """The model's input (width, height) in pixels. Raises nothing."""
+        """The model's input (width, height) in pixels."""
         _, height, width, _ = _shape(self.input_details)
         return width, height
 
@@ -470,7 +462,7 @@ class LiteRTModel:
         return out
 
     def describe(self) -> dict[str, object]:
-        """The input and output tensors' shape, type and quantization, for display. Raises nothing."""
+        """The input and output tensors' shape, type and quantization, for display."""
 
         def info(details: dict) -> dict[str, object]:
             scale, zero_point = details["quantization"]

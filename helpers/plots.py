@@ -205,10 +205,7 @@ SHOWN: list[dict] = []  # one entry per photo grid shown in this kernel: what th
 
 
 def photo_grid_report() -> str:
-    """One line per photo grid shown so far: its smallest photo cell and any overlapping texts (notebook 01).
-
-    Raises nothing (it takes no arguments).
-    """
+    """One line per photo grid shown so far: its smallest photo cell and any overlapping texts (notebook 01)."""
     if not SHOWN:
         return "No photo grids shown yet."
     lines = [

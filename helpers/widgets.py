@@ -105,10 +105,7 @@ def upload_and_classify(classifier: Classifier, top_k: int = 5):
 
 
 def shown_value(widget):
-    """A widget's value as its readout shows it (a log slider at 316.228 reads "316.2": that is what is used).
-
-    Raises nothing of its own (``widget`` is not checked: one without ``value`` gives Python's AttributeError).
-    """
+    """A widget's value as its readout shows it (a log slider at 316.228 reads "316.2": that is what is used)."""
     value = widget.value
     readout = getattr(widget, "readout_format", None)
     if readout and isinstance(value, float):

@@ -23,7 +23,6 @@ from helpers.camera import (
     encode_frame,
     scale_for_model,
     simulate,
-    top_text,
 )
 from helpers.classify import Classifier
 from helpers.errors import HelpersError, ImageError, TransferError
@@ -190,10 +189,6 @@ def test_frame_log_refuses_nonsense():
     log.add(_timing())
     with pytest.raises(CameraError, match="at least 2"):
         log.fps()
-    with pytest.raises(CameraError, match="finite and ≥ 0"):
-        log.add(_timing(invoke=-1.0))
-    with pytest.raises(CameraError, match="maxlen"):
-        FrameLog(0)
 
 
 # --------------------------------------------------------------------------- the model stages
@@ -493,20 +488,8 @@ def test_a_clip_takes_generators_and_refuses_a_bool_frame_number():
         RecordedClip.from_assets("images/cat.bmp")
 
 
-@pytest.mark.parametrize("pairs", [None, "tabby", [("tabby", float("nan"))], [("tabby",)], [(1, 0.5)]])
-def test_top_text_refuses_what_classify_does_not_return(pairs):
-    with pytest.raises(CameraError, match="pairs"):
-        top_text(pairs)
-
-
-def test_frame_log_refuses_arguments_of_the_wrong_kind():
-    with pytest.raises(CameraError, match="maxlen"):
-        FrameLog(2.5)
+def test_frame_log_refuses_a_budget_that_is_not_a_number():
     log = FrameLog()
-    with pytest.raises(CameraError, match="timing is a FrameTiming"):
-        log.add({"capture_ms": 1})
-    with pytest.raises(CameraError, match="finite and ≥ 0"):
-        log.add(FrameTiming(0, "1", 1, 1, 1, 1))
     log.add(FrameTiming(0, 1, 1, 1, 1, 1, done_s=0.0))
     with pytest.raises(CameraError, match="budget_ms must be a finite number"):
         log.within_budget(float("nan"))
