@@ -372,13 +372,8 @@ def _fill_colour(fill: int | Sequence[int]) -> np.ndarray:
     return colour.astype(np.uint8)
 
 
-def grid_edges(size: int, stride: int) -> np.ndarray:
-    """Cell boundaries along one side: one cell per ``stride`` pixels (the last one may be shorter).
-
-    Raises ExplanationError unless ``size`` and ``stride`` are whole numbers ≥ 1.
-    """
-    size = whole_number(size, "size", ExplanationError, minimum=1)
-    stride = whole_number(stride, "stride", ExplanationError, minimum=1)
+def _grid_edges(size: int, stride: int) -> np.ndarray:
+    """Cell boundaries along one side: one cell per ``stride`` pixels (the last one may be shorter)."""
     return np.array([*range(0, size, stride), size])
 
 
@@ -390,21 +385,10 @@ def _patch_start(start: int, stop: int, patch: int, size: int) -> int:
 # --------------------------------------------------------------------------- occlusion
 
 
-def occluded_images(pixels: np.ndarray, patch: int, stride: int, fill: int | Sequence[int] = GRAY) -> np.ndarray:
-    """Every copy of ``pixels`` (H, W, 3) with one grid cell's patch covered: (rows × cols, H, W, 3).
-
-    Raises ExplanationError for pixels that are not an (H, W, 3) uint8 array, or bad patch, stride or fill.
-    """
-    pixels = np.asarray(pixels)
-    if pixels.ndim != 3 or pixels.shape[-1] != 3 or pixels.dtype != np.uint8 or pixels.size == 0:
-        raise ExplanationError(
-            f"pixels: expected an (H, W, 3) uint8 image such as model_pixels(...) returns; got "
-            f"{pixels.dtype} {pixels.shape}."
-        )
+def _occluded_images(pixels: np.ndarray, patch: int, stride: int, colour: np.ndarray) -> np.ndarray:
+    """Every copy of ``pixels`` (H, W, 3) with one grid cell's patch covered by ``colour``: (rows × cols, H, W, 3)."""
     height, width = pixels.shape[:2]
-    _check_grid_settings(patch, stride, (width, height))
-    colour = _fill_colour(fill)
-    rows, cols = grid_edges(height, stride), grid_edges(width, stride)
+    rows, cols = _grid_edges(height, stride), _grid_edges(width, stride)
     out = np.repeat(pixels[np.newaxis], (len(rows) - 1) * (len(cols) - 1), axis=0)
     k = 0
     for i in range(len(rows) - 1):
@@ -439,10 +423,10 @@ def occlusion(
     _check_grid_settings(patch, stride, model.input_size)
     colour = _fill_colour(fill)
     pixels = model_pixels(image, model.input_size, getattr(model, "crop", "center"))
-    covered = occluded_images(pixels, patch, stride, colour)
+    covered = _occluded_images(pixels, patch, stride, colour)
     scores = model.scores(np.concatenate([pixels[np.newaxis], covered]), "occlusion" if progress else None)
     base = float(scores[0, index])
-    rows, cols = grid_edges(pixels.shape[0], stride), grid_edges(pixels.shape[1], stride)
+    rows, cols = _grid_edges(pixels.shape[0], stride), _grid_edges(pixels.shape[1], stride)
     drops = base - scores[1:, index].reshape(len(rows) - 1, len(cols) - 1)
     return Explanation(
         drops.astype(np.float32),
@@ -610,23 +594,12 @@ def edge_map(
     height, width = magnitude.shape
     rows = np.round(np.linspace(0, height, cells + 1)).astype(int)
     cols = np.round(np.linspace(0, width, cells + 1)).astype(int)
-    values = pool_cells(magnitude, rows, cols)
+    values = _pool_cells(magnitude, rows, cols)
     return Explanation(values, rows, cols, -1, label, "edges", float("nan"), {"cells": cells})
 
 
-def pool_cells(values: np.ndarray, row_edges: np.ndarray, col_edges: np.ndarray) -> np.ndarray:
-    """The mean of a (H, W) array over each cell of a grid given by its edges.
-
-    Raises ExplanationError unless the edges rise strictly from 0 to the array's height and width.
-    """
-    values = finite_array(values, "values", ExplanationError, ndim=2)
-    checked = []
-    for name, edges, size in (("row_edges", row_edges, values.shape[0]), ("col_edges", col_edges, values.shape[1])):
-        edges = finite_array(edges, name, ExplanationError, ndim=1, integer=True)
-        if len(edges) < 2 or edges[0] != 0 or edges[-1] != size or not np.all(np.diff(edges) > 0):
-            raise ExplanationError(f"{name}: expected rising cell edges from 0 to {size}; got {edges}.")
-        checked.append(edges.astype(int))
-    row_edges, col_edges = checked
+def _pool_cells(values: np.ndarray, row_edges: np.ndarray, col_edges: np.ndarray) -> np.ndarray:
+    """The mean of a (H, W) array over each cell of a grid given by its edges (rising from 0 to H and W)."""
     sums = np.add.reduceat(np.add.reduceat(values, row_edges[:-1], axis=0), col_edges[:-1], axis=1)
     return (sums / np.outer(np.diff(row_edges), np.diff(col_edges))).astype(np.float32)
 

@@ -57,14 +57,14 @@ def test_occlusion_equals_the_loop_written_by_hand(quadrant_models, two_squares)
 
 
 def test_patches_are_centred_on_cells_and_kept_inside(two_squares):
-    covered = explain.occluded_images(two_squares, patch=12, stride=8, fill=7)
+    covered = explain._occluded_images(two_squares, 12, 8, np.full(3, 7, np.uint8))
     assert covered.shape == (16, 32, 32, 3)
     first, last = covered[0], covered[-1]
     assert (first[:12, :12] == 7).all() and (first[12:, :] != 7).any()  # moved inside at the top-left corner
     assert (last[20:, 20:] == 7).all() and (last[:20] == two_squares[:20]).all()
     middle = covered[5]  # cell (1, 1) spans 8…15: a 12-pixel patch centred there covers 6…17
     assert (middle[6:18, 6:18] == 7).all() and (middle[5] == two_squares[5]).all()
-    assert explain.grid_edges(30, 8).tolist() == [0, 8, 16, 24, 30]
+    assert explain._grid_edges(30, 8).tolist() == [0, 8, 16, 24, 30]
 
 
 def test_one_worker_and_several_give_the_same_map(quadrant_models, two_squares):
@@ -404,13 +404,8 @@ def test_rank_correlation_refuses_maps_that_are_not_finite(bad):
 @pytest.mark.parametrize(
     ("call", "words"),
     [
-        (lambda: explain.grid_edges(10, 0), "stride must be a whole number ≥ 1"),
-        (lambda: explain.grid_edges(10.5, 2), "size must be a whole number"),
         (lambda: explain.random_order((2, 2), 1.5), "seed must be a whole number"),
         (lambda: explain.random_order(4, 0), "shape: expected"),
-        (lambda: explain.occluded_images([[1, 2]], 2, 2), "pixels: expected an"),
-        (lambda: explain.pool_cells(np.ones((4, 4)), np.array([0, 2, 9]), np.array([0, 4])), "row_edges: expected"),
-        (lambda: explain.pool_cells(np.full((2, 2), np.nan), np.array([0, 2]), np.array([0, 2])), "values holds NaN"),
         (lambda: explain.randomize_top_layers(None, 1.5), "count must be a whole number"),
         (lambda: explain.box_area((0, 0, 2, 2), (0, 4)), "input_size is"),
         (lambda: explain.model_pixels(np.zeros((4, 4, 3), np.uint8), 32), "input_size is"),
