@@ -26,12 +26,12 @@ def _shown(value: object) -> str:
 
 
 def is_whole(value: object) -> bool:
-    """Whether ``value`` is a whole number of any integer type (Python or NumPy); a bool is not. Raises nothing."""
+    """Whether ``value`` is a whole number of any integer type (Python or NumPy); a bool is not."""
     return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
 
 
 def is_real(value: object) -> bool:
-    """Whether ``value`` is a real number of any type (int, float, NumPy scalar); a bool is not. Raises nothing."""
+    """Whether ``value`` is a real number of any type (int, float, NumPy scalar); a bool is not."""
     return isinstance(value, (numbers.Real, np.integer, np.floating)) and not isinstance(value, (bool, np.bool_))
 
 

@@ -33,10 +33,7 @@ from helpers.model import available_cpus, load_interpreter
 
 @dataclass(frozen=True)
 class Latency:
-    """The timed ``invoke`` calls of one model at one thread count (milliseconds).
-
-    Raises nothing of its own (a dataclass; nothing is checked when it is built).
-    """
+    """The timed ``invoke`` calls of one model at one thread count (milliseconds)."""
 
     model: str
     num_threads: int
@@ -45,7 +42,7 @@ class Latency:
 
     @property
     def repeats(self) -> int:
-        """How many calls were timed. Raises nothing."""
+        """How many calls were timed."""
         return int(self.times_ms.size)
 
     @property
@@ -66,12 +63,12 @@ class Latency:
 
     @property
     def mean_ms(self) -> float:
-        """The mean time (sensitive to the occasional slow call). Raises nothing of its own."""
+        """The mean time (sensitive to the occasional slow call)."""
         return float(np.mean(self.times_ms))
 
     @property
     def min_ms(self) -> float:
-        """The fastest call. Raises nothing of its own."""
+        """The fastest call."""
         return float(np.min(self.times_ms))
 
     @property

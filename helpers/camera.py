@@ -13,7 +13,7 @@ Introduced in notebook 09. A frame goes through five stages, each timed:
 
 When the model is slower than the camera, the **newest frame wins**: the next
 frame processed is the most recent one, the frames in between are dropped, and
-no queue ever grows (``next_frame``, ``simulate`` compares it with a queue).
+no queue ever grows (``simulate`` compares it with a queue).
 Everything here is pure Python and NumPy: it is tested without a browser; the
 browser half lives in ``helpers.camera_widget``.
 """
@@ -31,7 +31,7 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
-from helpers.arguments import is_real, is_whole, real_number, whole_number
+from helpers.arguments import is_real, is_whole, real_number
 from helpers.classify import top_k
 from helpers.errors import CameraError, HelpersError
 from helpers.images import ImageSource, check_size, load_image, pixels_to_input, resize_for_model
@@ -46,7 +46,6 @@ class LiveModel(Protocol):
     """What the pipeline needs of a model: a ``Classifier`` or a ``transfer.HeadClassifier``.
 
     If it also has ``prepare(pixels)`` (both do), that turns pixels into its input with its own normalization.
-    Raises nothing (a Protocol: it describes a model, it never runs one).
     """
 
     input_details: dict
@@ -141,27 +140,12 @@ def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
 # --------------------------------------------------------------------------- the newest frame wins
 
 
-def next_frame(elapsed_s: float, fps: float, last: int, count: int | None = None) -> int | None:
+def _newest(elapsed_s: float, fps: float, last: int, count: int | None) -> int | None:
     """The newest frame a camera at ``fps`` has delivered after ``elapsed_s`` seconds, if newer than ``last``.
 
-    Frame k arrives at k / fps seconds. Returns None while no newer frame has
-    arrived (or once frame ``count - 1`` has been taken); every frame between
-    ``last`` and the returned one is dropped, never queued.
-    Raises CameraError for an ``elapsed_s`` or ``fps`` that is not a finite number (fps > 0), or a ``last``
-    or ``count`` that is not a whole number (last ≥ -1, count ≥ 1).
+    Frame k arrives at k / fps seconds. None while no newer frame has arrived (or once frame ``count - 1`` has been
+    taken); every frame between ``last`` and the returned one is dropped, never queued.
     """
-    if is_real(fps) and fps <= 0:
-        raise CameraError(f"A camera delivers a positive number of frames per second; got fps={fps!r}.")
-    fps = real_number(fps, "fps", CameraError, positive=True)
-    elapsed_s = real_number(elapsed_s, "elapsed_s", CameraError)
-    last = whole_number(last, "last", CameraError, minimum=-1)
-    if count is not None:
-        count = whole_number(count, "count", CameraError, minimum=1)
-    return _newest(elapsed_s, fps, last, count)
-
-
-def _newest(elapsed_s: float, fps: float, last: int, count: int | None) -> int | None:
-    """``next_frame`` on arguments already checked (the replay loops call it once per frame)."""
     if elapsed_s < 0:
         return None
     newest = math.floor(elapsed_s * fps + 1e-9)
@@ -175,10 +159,7 @@ _MAX_SIMULATED_FRAMES = 1_000_000  # a paper replay of about nine hours at 30 fp
 
 @dataclass(frozen=True)
 class SimulatedFrame:
-    """One processed frame of ``simulate``: when it arrived, started and finished (milliseconds).
-
-    Raises nothing (a dataclass; ``simulate`` makes it).
-    """
+    """One processed frame of ``simulate``: when it arrived, started and finished (milliseconds)."""
 
     index: int
     arrived_ms: float
@@ -187,16 +168,13 @@ class SimulatedFrame:
 
     @property
     def latency_ms(self) -> float:
-        """From the moment the camera delivered the frame to the moment its answer is ready. Raises nothing."""
+        """From the moment the camera delivered the frame to the moment its answer is ready."""
         return self.finished_ms - self.arrived_ms
 
 
 @dataclass(frozen=True)
 class Simulation:
-    """What a policy does with ``frames`` camera frames when each one takes ``process_ms`` to classify.
-
-    Raises nothing (a dataclass; ``simulate`` checks the settings and makes it).
-    """
+    """What a policy does with ``frames`` camera frames when each one takes ``process_ms`` to classify."""
 
     policy: str
     process_ms: float
@@ -206,26 +184,23 @@ class Simulation:
 
     @property
     def dropped(self) -> int:
-        """Camera frames never classified. Raises nothing."""
+        """Camera frames never classified."""
         return self.frames - len(self.processed)
 
     @property
     def latencies_ms(self) -> np.ndarray:
-        """The latency of each processed frame, in order. Raises nothing."""
+        """The latency of each processed frame, in order."""
         return np.array([frame.latency_ms for frame in self.processed])
 
     @property
     def answers_per_second(self) -> float:
-        """Answers per second while the camera ran (the fps the viewer sees). Raises nothing of its own."""
+        """Answers per second while the camera ran (the fps the viewer sees)."""
         duration = self.frames / self.camera_fps
         return sum(frame.finished_ms <= duration * 1000 + 1e-6 for frame in self.processed) / duration
 
     @property
     def backlog(self) -> int:
-        """Frames delivered but not yet started when the camera's last frame arrived (at most 1 for newest-wins).
-
-        Raises nothing.
-        """
+        """Frames delivered but not yet started when the camera's last frame arrived (at most 1 for newest-wins)."""
         last_arrival = (self.frames - 1) * 1000 / self.camera_fps
         return sum(frame.started_ms > last_arrival + 1e-6 for frame in self.processed)
 
@@ -292,10 +267,7 @@ def dropped_per_second(process_ms: float, camera_fps: float = CAMERA_FPS) -> flo
 
 @dataclass(frozen=True)
 class FrameTiming:
-    """The five stages of one frame (ms), how long it waited before capture, and what the model said.
-
-    Raises nothing when built (a dataclass; ``FrameLog.add`` checks the times).
-    """
+    """The five stages of one frame (ms), how long it waited before capture, and what the model said."""
 
     frame: int
     capture_ms: float
@@ -309,46 +281,30 @@ class FrameTiming:
     top: tuple[tuple[str, float], ...] = field(default=(), repr=False)
 
     def stages(self) -> dict[str, float]:
-        """Stage name → milliseconds, in pipeline order. Raises nothing."""
+        """Stage name → milliseconds, in pipeline order."""
         return {stage: getattr(self, f"{stage}_ms") for stage in STAGES}
 
     @property
     def total_ms(self) -> float:
-        """The work for this frame: capture + transfer + preprocess + invoke + display. Raises nothing of its own."""
+        """The work for this frame: capture + transfer + preprocess + invoke + display."""
         return float(sum(self.stages().values()))
 
     @property
     def latency_ms(self) -> float:
-        """From the camera delivering the frame to its answer on screen: waiting + the five stages.
-
-        Raises nothing of its own.
-        """
+        """From the camera delivering the frame to its answer on screen: waiting + the five stages."""
         return self.waited_ms + self.total_ms
 
 
 class FrameLog:
-    """The last ``maxlen`` frames' timings (a bounded window: it never grows without limit).
-
-    Raises CameraError for a ``maxlen`` that is not a whole number ≥ 1.
-    """
+    """The last ``maxlen`` frames' timings (a bounded window: it never grows without limit)."""
 
     def __init__(self, maxlen: int = 600) -> None:
-        if not is_whole(maxlen) or maxlen < 1:
-            raise CameraError(f"maxlen is how many frames to keep (1 or more); got {maxlen!r}.")
         self._frames: deque[FrameTiming] = deque(maxlen=maxlen)
         self.total_frames = 0
         self.total_dropped = 0
 
     def add(self, timing: FrameTiming) -> None:
-        """Record one finished frame.
-
-        Raises CameraError for anything but a FrameTiming whose five stage times are finite numbers ≥ 0.
-        """
-        if not isinstance(timing, FrameTiming):
-            raise CameraError(f"timing is a FrameTiming (one frame's five stage times); got {type(timing).__name__}.")
-        for stage, ms in timing.stages().items():
-            if not (is_real(ms) and math.isfinite(ms) and ms >= 0):
-                raise CameraError(f"The {stage} time of frame {timing.frame} is {ms!r}; times are finite and ≥ 0 ms.")
+        """Record one finished frame (timed by ``replay`` or the camera widget)."""
         self._frames.append(timing)
         self.total_frames += 1
         self.total_dropped += timing.dropped_before
@@ -472,7 +428,7 @@ class FramePipeline:
 
     @property
     def input_size(self) -> tuple[int, int]:
-        """The (width, height) frames are scaled to. Raises nothing of its own."""
+        """The (width, height) frames are scaled to."""
         shape = self.model.input_details["shape"]
         return int(shape[2]), int(shape[1])
 
@@ -501,24 +457,8 @@ class FramePipeline:
 
 
 def top_text(pairs: Sequence[tuple[str, float]]) -> str:
-    """The answer as one line of text, e.g. "tabby 0.62 · tiger cat 0.21 · Egyptian cat 0.09".
-
-    Raises CameraError unless ``pairs`` is a list of (label, probability) pairs, as classify() returns.
-    """
-    pairs = _pairs(pairs)
+    """The answer as one line of text, e.g. "tabby 0.62 · tiger cat 0.21 · Egyptian cat 0.09"."""
     return " · ".join(f"{label.split(',')[0].strip()} {prob:.2f}" for label, prob in pairs)
-
-
-def _pairs(pairs: Iterable[tuple[str, float]]) -> list[tuple[str, float]]:
-    """``pairs`` as a list of (label string, finite number), or a CameraError."""
-    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Iterable):
-        raise CameraError(f"pairs is the list of (label, probability) pairs classify() returns; got {pairs!r}.")
-    pairs = list(pairs)
-    for pair in pairs:
-        ok = isinstance(pair, (tuple, list)) and len(pair) == 2 and isinstance(pair[0], str)
-        if not ok or not (is_real(pair[1]) and math.isfinite(pair[1])):
-            raise CameraError(f"pairs holds (label, probability) pairs with a finite probability; got {pair!r}.")
-    return pairs
 
 
 # --------------------------------------------------------------------------- a recorded clip (no camera)
@@ -583,7 +523,7 @@ class RecordedClip:
 
     @property
     def duration_s(self) -> float:
-        """How long the clip plays at its frame rate. Raises nothing."""
+        """How long the clip plays at its frame rate."""
         return len(self) / self.fps
 
     def name_of(self, index: int) -> str:

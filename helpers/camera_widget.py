@@ -98,7 +98,7 @@ class CameraWidget(anywidget.AnyWidget):
         self.samples_taken += 1
 
     def stop(self) -> None:
-        """Ask the browser to stop the camera (the Stop button does the same). Raises nothing."""
+        """Ask the browser to stop the camera (the Stop button does the same)."""
         self.send({"type": "stop"})
 
     def handle_frame(self, content: Mapping, buffers: list) -> dict:

@@ -10,6 +10,8 @@ Every check works in the same order, so that no hint can shadow a right answer:
 
 A check prints its verdict (✓ or ✗, marks every font has) and returns a ``Verdict``:
 true or false like a bool, and shown as nothing in a notebook, so the verdict is printed once.
+A wrong answer gets a printed hint (one more specific on each wrong try where the exercise has a ladder), never
+an error; a check raises CheckError only when the question itself cannot be asked.
 """
 
 from __future__ import annotations
@@ -22,11 +24,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 import numpy as np
 
 from helpers.arguments import is_whole, whole_number
-from helpers.errors import CheckError, ExpectationError, wrap_public_functions
+from helpers.errors import CheckError, wrap_public_functions
 
 
 class Verdict:
-    """A check's result: truthy when right; displays as nothing (the check already printed why). Raises nothing."""
+    """A check's result: truthy when right; displays as nothing (the check already printed why)."""
 
     __slots__ = ("message", "ok")
 
@@ -67,7 +69,7 @@ _wrong_tries: dict[str, int] = {}
 
 
 def reset_tries(key: str | None = None) -> None:
-    """Forget the wrong tries of one check (by its function name), or of all checks. Raises nothing."""
+    """Forget the wrong tries of one check (by its function name), or of all checks."""
     if key is None:
         _wrong_tries.clear()
     else:
@@ -194,83 +196,6 @@ def _not_a_number(answer, what: str = "a number") -> str:
     return f"Give {what}; got {answer!r} ({type(answer).__name__})."
 
 
-def expect_close(
-    measured: Mapping[str, float] | float,
-    expected: Mapping[str, float] | float,
-    tolerance: float,
-    what: str,
-    tolerance_text: str = "",
-) -> None:
-    """Check measured numbers against the notebook's text, within a stated tolerance, and say so in a stable sentence.
-
-    LiteRT's kernels differ slightly between CPUs (a uint8 output can move by a few
-    steps of 1/256 from an Intel laptop to an ARM Mac), so numbers they produce are
-    shown in a cell whose exact output is not compared, then checked here.
-    Introduced in notebook 01.
-    Raises ExpectationError when a measured value is further than ``tolerance`` from its expected one, CheckError when
-    the two sets of names differ or a value is not a number.
-    """
-    measured_map = dict(measured) if isinstance(measured, Mapping) else {what: measured}
-    expected_map = dict(expected) if isinstance(expected, Mapping) else {what: expected}
-    if set(measured_map) != set(expected_map):
-        raise CheckError(
-            f"Measured {sorted(measured_map)} but expected values for {sorted(expected_map)}: "
-            f"give one expected value per measured name."
-        )
-    stated = tolerance_text or f"{tolerance:.4g}"
-    far = {
-        name: (float(measured_map[name]), float(value))
-        for name, value in expected_map.items()
-        if not abs(float(measured_map[name]) - float(value)) <= tolerance + 1e-9
-    }
-    if far:
-        listing = "; ".join(f"{name}: {got:.4g} here, {want:.4g} in the text" for name, (got, want) in far.items())
-        raise ExpectationError(
-            f"{what} differs from the notebook's text by more than ±{stated} ({listing}). Kernels differ "
-            f"a little between CPUs, but not this much: check that the files are intact (python -m helpers.assets "
-            f"verify) and the package versions printed by the setup cell, then report it to your teacher."
-        )
-    count = f"all {len(expected_map)} values" if len(expected_map) > 1 else "the value"
-    print(f"✓ {what}: {count} within ±{stated} of the text's figures, as on every CPU checked.")
-
-
-def expect_top(
-    measured: Mapping[str, Sequence],
-    expected: Mapping[str, tuple[str, float]],
-    tolerance: float,
-    what: str,
-    tolerance_text: str = "",
-) -> None:
-    """Check each item's top answer — the same label, its probability within ``tolerance`` — and say so stably.
-
-    ``measured`` maps a name (a photo) to its ranked ``(label, probability)`` pairs (or one pair);
-    a label matches by its full text or any of its comma-separated names. Introduced in notebook 01.
-    Raises ExpectationError for another top label or a probability further than ``tolerance``, CheckError for an
-    expected name with no measured result (or a result that is not label/probability pairs).
-    """
-    wrong = []
-    for name, (label, probability) in expected.items():
-        got = measured.get(name)
-        if got is None:
-            raise CheckError(f"No measured result for {name!r}; measured: {sorted(measured)}.")
-        got_label, got_probability = got if isinstance(got[0], str) else got[0]
-        if label.strip().lower() not in _names(got_label):
-            wrong.append(f"{name}: '{got_label}' here, '{label}' in the text")
-        elif abs(float(got_probability) - probability) > tolerance + 1e-9:
-            wrong.append(f"{name}: {float(got_probability):.3f} here, {probability:.3f} in the text")
-    stated = tolerance_text or f"{tolerance:.4g}"
-    if wrong:
-        raise ExpectationError(
-            f"{what} differs from the notebook's text ({'; '.join(wrong)}; tolerance ±{stated}). Kernels differ a "
-            f"little between CPUs, but not this much: check that the files are intact (python -m helpers.assets "
-            f"verify) and the package versions printed by the setup cell, then report it to your teacher."
-        )
-    print(
-        f"✓ {what}: top answer{'s' if len(expected) > 1 else ''} as in the text, probabilit"
-        f"{'ies' if len(expected) > 1 else 'y'} within ±{stated} of its figures, as on every CPU checked."
-    )
-
-
 def _names(label: str) -> list[str]:
     """A label's full text and each of its comma-separated names, lower case."""
     return [label.strip().lower()] + [part.strip().lower() for part in label.split(",") if part.strip()]
@@ -279,8 +204,7 @@ def _names(label: str) -> list[str]:
 def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
     """Exercise 01.1: the output index of ``label`` in a 1001-entry ImageNet label list.
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (``label`` not in ``labels``, arguments of the wrong type).
+    Raises CheckError when the question cannot be asked (``label`` not in ``labels``, arguments of the wrong type).
     """
     wanted = label.strip().lower()
     expected = [i for i, name in enumerate(labels) if wanted in _names(name)]
@@ -305,10 +229,10 @@ def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
 def check_dequantize(answer, q: int, scale: float, zero_point: int, *, decimals: int | None = None) -> Verdict:
     """Exercise 01.2: real = scale × (q − zero_point).
 
-    With ``decimals`` (the precision the exercise asks for) every answer that rounds like the exact value at that many
-    places is right, in any form (0.78, "0.781", "78%", and 78 for a value between 0 and 1); without it the exact
-    value is wanted. Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when
-    the question cannot be asked (``q``, ``scale`` or ``zero_point`` not numbers).
+    With ``decimals`` (the precision the exercise asks for) every answer that rounds like the exact value at that
+    many places is right, in any form (0.78, "0.781", "78%", and 78 for a value between 0 and 1); without it the
+    exact value is wanted. Raises CheckError when the question cannot be asked (``q``, ``scale`` or ``zero_point``
+    not numbers).
     """
     expected = float(scale) * (int(q) - int(zero_point))
     value = _number(answer)
@@ -358,8 +282,8 @@ def check_dequantize(answer, q: int, scale: float, zero_point: int, *, decimals:
 def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
     """Exercise 01.3: the most probable label of a probability vector (any of its names, or its index).
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (not one probability per label, arguments of the wrong type).
+    Raises CheckError when the question cannot be asked (not one probability per label, arguments of the wrong
+    type).
     """
     probs = np.asarray(probs, dtype=np.float64).ravel()
     if probs.size != len(labels):
@@ -387,8 +311,7 @@ def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
 def check_normalized_pixel(answer, pixel: float, mean: float, std: float, *, decimals: int = 2) -> Verdict:
     """Exercise 09.1a: the number a float model gets for one pixel value, (pixel − mean) / std, at ``decimals`` places.
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (arguments that are not numbers).
+    Raises CheckError when the question cannot be asked (arguments that are not numbers).
     """
     pixel, mean, std = float(pixel), float(mean), float(std)
     return check_number(
@@ -420,8 +343,8 @@ def check_normalized_pixel(answer, pixel: float, mean: float, std: float, *, dec
 def check_class_count(answer, model_path, placeholder: str = "???") -> Verdict:
     """Exercise 09.1b: how many real classes the labels file in a model's zip names (lines neither empty nor ``placeholder``).
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (a model file whose zip does not hold exactly one .txt file).
+    Raises CheckError when the question cannot be asked (a model file whose zip does not hold exactly one .txt
+    file).
     """
     import zipfile
 
@@ -455,8 +378,7 @@ def check_class_count(answer, model_path, placeholder: str = "???") -> Verdict:
 def check_class_pixels(answer, mask, labels: Sequence[str], label: str) -> Verdict:
     """Exercise 09.2: how many pixels of a segmentation ``mask`` (class indices) belong to ``label``, as a whole number.
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (``label`` not one of ``labels``).
+    Raises CheckError when the question cannot be asked (``label`` not one of ``labels``).
     """
     mask = np.asarray(mask)
     if label not in labels:
@@ -489,62 +411,16 @@ def check_class_pixels(answer, mask, labels: Sequence[str], label: str) -> Verdi
 # --------------------------------------------------------------------------- notebook 02
 
 
-def check_softmax(softmax_function) -> Verdict:
-    """Exercise 02.1: your softmax gives probabilities that sum to 1, match the formula and survive big logits.
-
-    Like every check, a wrong answer gets a printed hint, not an error; an error inside your function is reported as a
-    hint too, so it raises nothing.
-    """
-    from helpers.metrics import softmax
-
-    cases = [np.log([0.07, 0.02, 0.91]), np.array([2.0, -1.0, 0.5, 0.0]), np.array([1000.0, 1001.0, 1002.0])]
-    for logits in cases:
-        try:
-            with np.errstate(all="ignore"):
-                got = np.asarray(softmax_function(logits.copy()), dtype=np.float64)
-        except Exception as exc:  # noqa: BLE001 — the learner's code may fail in any way: report it as a hint
-            return _verdict(False, "", f"Your function raised {type(exc).__name__}: {exc} (on logits {logits}).")
-        expected = softmax(logits)
-        if got.shape != expected.shape:
-            return _verdict(
-                False, "", f"Return one probability per logit: expected shape {expected.shape}, got {got.shape}."
-            )
-        if not np.isfinite(got).all():
-            return _verdict(
-                False,
-                "",
-                f"On logits {logits} you get {got}: np.exp overflows. Subtract the largest "
-                f"logit before calling np.exp (it does not change the result).",
-            )
-        if not np.isclose(got.sum(), 1.0, atol=1e-6):
-            return _verdict(
-                False,
-                "",
-                f"Your probabilities sum to {got.sum():.4f}, not 1: divide each exponential by the sum of all of them.",
-            )
-        if not np.allclose(got, expected, atol=1e-6):
-            return _verdict(
-                False,
-                "",
-                f"On logits {np.round(logits, 3)} you get {np.round(got, 4)}, expected "
-                f"{np.round(expected, 4)}: compute np.exp(z) / np.exp(z).sum().",
-            )
-    return _verdict(True, "Sums to 1, matches exp(z) / Σ exp(z), and stays finite on logits near 1000.", "")
-
-
 def check_logits_for_table(logits, table: Sequence[float], zero_index: int | None = None) -> Verdict:
     """Exercise 02.2: logits whose softmax reproduces a probability table to 2 decimal places (within 0.005).
 
     With ``zero_index`` the logit at that position must be exactly 0 (any constant may be added to all logits, so
-    there is always such a set). Like every check, a wrong answer gets a printed hint, one more specific on each wrong
-    try; raises CheckError only when the question cannot be asked (a table that is not numbers, a ``zero_index``
-    outside it); MetricsError from ``helpers.metrics.softmax`` for an empty one.
+    there is always such a set). Raises CheckError when the question cannot be asked (a table that is not numbers, a
+    ``zero_index`` outside it); MetricsError from ``helpers.metrics.softmax`` for an empty one.
     """
     from helpers.metrics import softmax
 
     table = np.asarray(table, dtype=np.float64)
-    if zero_index is not None and not (isinstance(zero_index, int) and 0 <= zero_index < table.size):
-        raise CheckError(f"zero_index must be a position in the table (0 to {table.size - 1}); got {zero_index!r}.")
     try:
         given = np.asarray(logits, dtype=np.float64)
     except (TypeError, ValueError):
@@ -597,10 +473,9 @@ def _temperature_for_top(logits: np.ndarray, target: float) -> float:
 def check_temperature_for_top(temperature, logits, target: float = 0.5) -> Verdict:
     """Exercise 02.3: a temperature at which the top probability is ``target`` to 2 decimal places (within 0.005).
 
-    Every such temperature is accepted, in any form a number may be typed. Like every check, a wrong answer gets a
-    printed hint, one more specific on each wrong try; raises CheckError only when the question cannot be asked (a
-    ``target`` outside (1/n, 1), logits that are not numbers); MetricsError from ``helpers.metrics.softmax`` for
-    logits that are not finite.
+    Every such temperature is accepted, in any form a number may be typed. Raises CheckError when the question
+    cannot be asked (a ``target`` outside (1/n, 1), logits that are not numbers); MetricsError from
+    ``helpers.metrics.softmax`` for logits that are not finite.
     """
     from helpers.metrics import softmax
 
@@ -670,9 +545,8 @@ def check_softmax_prediction(answer, logits, new_logits, index: int, what: str) 
 def check_margin(answer, probs) -> Verdict:
     """Exercise 03.2a: top-1 minus top-2 probability, to 3 decimal places (ties at the top give a margin of 0).
 
-    Like every check, a wrong answer gets a printed hint, one more specific on each wrong try; raises CheckError only
-    when the question cannot be asked (arguments of the wrong type); MetricsError from ``helpers.metrics.margin`` for
-    ``probs`` that are not probabilities (or fewer than 2).
+    Raises CheckError when the question cannot be asked (arguments of the wrong type); MetricsError from
+    ``helpers.metrics.margin`` for ``probs`` that are not probabilities (or fewer than 2).
     """
     from helpers.metrics import margin
 
@@ -706,11 +580,10 @@ def check_margin(answer, probs) -> Verdict:
 def check_entropy(answer, probs) -> Verdict:
     """Exercise 03.2b: entropy normalized to [0, 1] (divided by the log of the number of labels), to 3 decimal places.
 
-    A quantized output sums to a little less than 1; both −Σ p·log p / log n on the
-    probabilities as they are and on the probabilities divided by their sum are accepted.
-    Like every check, a wrong answer gets a printed hint, one more specific on each wrong try; raises CheckError only
-    when the question cannot be asked (fewer than two probabilities, all zero); MetricsError from
-    ``helpers.metrics.entropy`` for values that are not probabilities.
+    A quantized output sums to a little less than 1; both −Σ p·log p / log n on the probabilities as they are and on
+    the probabilities divided by their sum are accepted. Raises CheckError when the question cannot be asked (fewer
+    than two probabilities, all zero); MetricsError from ``helpers.metrics.entropy`` for values that are not
+    probabilities.
     """
     from helpers.metrics import entropy
 
@@ -788,10 +661,9 @@ def check_threshold_for_accuracy(threshold, confidence, correct, target: float) 
 
     Accepted: any threshold within 0.005 of the lowest one (what it is to 2 decimal places), and any threshold that
     reaches ``target`` while keeping at most 1 point fewer answers than the lowest one does (so a value read off the
-    slider, which moves in steps of 0.05, counts when it is good enough). Like every check, a wrong answer gets a
-    printed hint, one more specific on each wrong try; raises CheckError only when the question cannot be asked (no
-    threshold reaches ``target``); MetricsError from ``helpers.metrics`` for confidences and flags that do not pair up
-    or a bad ``target``.
+    slider, which moves in steps of 0.05, counts when it is good enough). Raises CheckError when the question cannot
+    be asked (no threshold reaches ``target``); MetricsError from ``helpers.metrics`` for confidences and flags that
+    do not pair up or a bad ``target``.
     """
     from helpers.metrics import coverage_and_accuracy, threshold_for_accuracy
 
@@ -836,75 +708,13 @@ def check_threshold_for_accuracy(threshold, confidence, correct, target: float) 
     )
 
 
-def _top_k_accuracy_range(probs, truth, k: int) -> tuple[float, float]:
-    """Top-k accuracy when ties at the k-th place count against the true class, and when they count for it."""
-    probs = np.asarray(probs)
-    truth = np.asarray(truth)
-    if probs.ndim != 2 or truth.shape != (len(probs),) or truth.dtype.kind not in "iu":
-        raise CheckError(
-            f"Give one row of probabilities per image and one class index per image; got probabilities "
-            f"of shape {probs.shape} and classes of shape {truth.shape} ({truth.dtype})."
-        )
-    if truth.size and (truth.min() < 0 or truth.max() >= probs.shape[1]):
-        raise CheckError(
-            f"Class indices run from {truth.min()} to {truth.max()}, but there are {probs.shape[1]} "
-            f"probabilities per image: pass the classes these probabilities are for."
-        )
-    true_probs = probs[np.arange(len(truth)), truth][:, None]
-    ahead = (probs > true_probs).sum(axis=1)
-    tied = (probs == true_probs).sum(axis=1) - 1  # other labels with exactly the true label's probability
-    return float(np.mean(ahead + tied < k)), float(np.mean(ahead < k))
-
-
-def check_top_k_accuracy(answer, probs, truth, k: int) -> Verdict:
-    """Exercise 03.3: the fraction of images whose true class is among the k most probable.
-
-    Quantized outputs have ties; any answer between breaking every tie against the
-    true class and breaking every tie for it is accepted.
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (arguments of the wrong type or shape, or a true class index outside the probabilities' columns).
-    """
-    from helpers.metrics import top_k_accuracy
-
-    k = whole_number(k, "k", CheckError, minimum=1, maximum=np.asarray(probs).shape[-1])
-    low, high = _top_k_accuracy_range(probs, truth, k)
-    value = _number(answer)
-    ok = value is not None and low - 1e-4 <= value <= high + 1e-4
-    ties = (
-        (f" Ties at place {k} make anything from {low:.3f} to {high:.3f} correct, depending on how they are broken.")
-        if high > low
-        else ""
-    )
-    return _judge(
-        ok,
-        f"Top-{k} accuracy {value:.3f}.{ties}" if ok else "",
-        [
-            (lambda: value is None, _not_a_number(answer, "a fraction between 0 and 1")),
-            (
-                lambda: 1 < value <= 100 and low - 1e-4 <= value / 100 <= high + 1e-4,
-                "Give a fraction between 0 and 1, not a percentage.",
-            ),
-            (
-                lambda: k > 1 and _close(value, top_k_accuracy(probs, truth, 1), atol=1e-4),
-                (
-                    f"That is the top-1 accuracy; count an image as right when its true class is anywhere among the {k} "
-                    f"most probable."
-                ),
-            ),
-        ],
-        f"You gave {answer}; for each image, take the {k} largest probabilities (np.argsort) and check whether the "
-        f"true index is among them; then average.",
-    )
-
-
 # --------------------------------------------------------------------------- notebook 04
 
 
 def check_input_bytes(answer, input_details: dict) -> Verdict:
     """Exercise 04.1: the bytes of one input tensor = height × width × 3 channels × bytes per channel.
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (``input_details`` whose shape or dtype cannot be read).
+    Raises CheckError when the question cannot be asked (``input_details`` whose shape or dtype cannot be read).
     """
     shape = [int(d) for d in input_details["shape"]]
     itemsize = np.dtype(input_details["dtype"]).itemsize
@@ -933,23 +743,14 @@ def check_sample_size(
 ) -> Verdict:
     """Exercise 04.5: a number of images whose 95 % interval is at most ± ``half_width``, without many to spare.
 
-    Right: any whole number from the smallest n that is enough (by the normal approximation
-    z·√(p(1−p)/n) or by the Wilson interval of notebook 03, whichever allows fewer) up to ``slack`` (a quarter)
-    more than the normal approximation's n, so a rounded-up estimate counts (9,000 and 10,000 for the default
-    question, whose exact answer is 8,068). Each wrong try adds a more specific hint.
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (arguments that are not numbers, a confidence outside (0, 1)).
+    Right: any whole number from the smallest n that is enough (by the normal approximation z·√(p(1−p)/n) or by the
+    Wilson interval of notebook 03, whichever allows fewer) up to ``slack`` (a quarter) more than the normal
+    approximation's n, so a rounded-up estimate counts (9,000 and 10,000 for the default question, whose exact
+    answer is 8,068). Each wrong try adds a more specific hint. Raises CheckError when the question cannot be asked
+    (arguments that are not numbers, a confidence outside (0, 1)).
     """
     from statistics import NormalDist
 
-    for value, name in (
-        (accuracy, "accuracy"),
-        (half_width, "half_width"),
-        (confidence, "confidence"),
-        (slack, "slack"),
-    ):
-        if not isinstance(value, numbers.Real) or not np.isfinite(value):
-            raise CheckError(f"{name} must be a number; got {value!r}.")
     if not (0 < accuracy < 1 and 0 < half_width < 1 and 0 < confidence < 1 and slack >= 0):
         raise CheckError("accuracy, half_width and confidence lie between 0 and 1, and slack is at least 0.")
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
@@ -1011,10 +812,9 @@ def check_best_model(
 ) -> Verdict:
     """Exercise 04.3: the most accurate model within three limits (bench.best_model computes the answer).
 
-    Any model within the limits that ties with the best accuracy is right; "none" when no model fits.
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (arguments of the wrong type); BenchmarkError from ``helpers.bench.best_model`` for rows, keys or limits it
-    cannot use.
+    Any model within the limits that ties with the best accuracy is right; "none" when no model fits. Raises
+    CheckError when the question cannot be asked (arguments of the wrong type); BenchmarkError from
+    ``helpers.bench.best_model`` for rows, keys or limits it cannot use.
     """
     from helpers.bench import best_model
 
@@ -1062,9 +862,8 @@ def check_best_model(
 def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
     """Exercise 04.4: the set of models that no other model beats on both latency and accuracy.
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (``names`` not one per model); BenchmarkError from ``helpers.bench.pareto_front`` for latencies and
-    accuracies it cannot use.
+    Raises CheckError when the question cannot be asked (``names`` not one per model); BenchmarkError from
+    ``helpers.bench.pareto_front`` for latencies and accuracies it cannot use.
     """
     from helpers.bench import pareto_front
 
@@ -1095,10 +894,10 @@ def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
 def check_quantized_value(answer, real: float, scale: float, zero_point: int, dtype: str = "int8") -> Verdict:
     """Exercise 05.1: the code of one real value, q = clip(round(real / scale) + zero_point).
 
-    Rounding half away from zero and half to even are both accepted where they differ.
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (a ``dtype`` that is not an integer type); QuantizationError from ``helpers.quantize.quantize`` for a bad
-    ``real``, ``scale`` or ``zero_point``, or an integer type other than int8, uint8 or int16.
+    Rounding half away from zero and half to even are both accepted where they differ. Raises CheckError when the
+    question cannot be asked (a ``dtype`` that is not an integer type); QuantizationError from
+    ``helpers.quantize.quantize`` for a bad ``real``, ``scale`` or ``zero_point``, or an integer type other than
+    int8, uint8 or int16.
     """
     from helpers.quantize import quantize
 
@@ -1151,8 +950,8 @@ def check_quantized_value(answer, real: float, scale: float, zero_point: int, dt
 def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> Verdict:
     """Exercise 05.2: per-channel dequantization, each channel along ``axis`` with its own scale and zero point.
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (scales or zero points that do not fit ``q`` along ``axis``).
+    Raises CheckError when the question cannot be asked (scales or zero points that do not fit ``q`` along
+    ``axis``).
     """
     q = np.asarray(q)
     if not 0 <= axis < q.ndim:
@@ -1214,9 +1013,8 @@ def check_dequantized_weights(answer, q, scales, zero_points, axis: int = 0) -> 
 def check_half_step(answer, low: float, high: float, previous_high: float | None = None, decimals: int = 4) -> Verdict:
     """Exercise 05.3: the largest rounding error in int8 over [low, high], half a step of (high − low) / 255.
 
-    Right when it rounds like the exact bound at ``decimals`` places, in any number form.
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (``high`` not above ``low``).
+    Right when it rounds like the exact bound at ``decimals`` places, in any number form. Raises CheckError when the
+    question cannot be asked (``high`` not above ``low``).
     """
     if not float(high) > float(low):
         raise CheckError(f"high ({high}) must be above low ({low}).")
@@ -1258,10 +1056,9 @@ def _megabytes(answer) -> float | None:
 def check_model_sizes(float32_mb, int8_mb, parameters: int, decimals: int = 1) -> Verdict:
     """Exercise 05.2: the weights' size in MB (10⁶ bytes) as float32 and as int8, from a parameter count.
 
-    Right when both round like the exact sizes at ``decimals`` places (so 17, 17.0 and 16.96 all count for
-    16.96 at one decimal); any number form is accepted, also a string with its unit ("17 MB").
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (a ``parameters`` that is not a positive number).
+    Right when both round like the exact sizes at ``decimals`` places (so 17, 17.0 and 16.96 all count for 16.96 at
+    one decimal); any number form is accepted, also a string with its unit ("17 MB"). Raises CheckError when the
+    question cannot be asked (a ``parameters`` that is not a positive number).
     """
     count = _number(parameters)
     if count is None or count <= 0:
@@ -1322,9 +1119,8 @@ def check_imprinted_accuracy(
     """Exercise 06.2: validation accuracy of weights imprinted from ``sample_per_class(..., per_class, seed)``.
 
     Asked to 2 decimal places: a fraction (0.51, "0.507", "76/150") or the same as a percentage (51, "50.7%").
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (arguments of the wrong type or shape); TransferError from ``helpers.transfer`` for features and class ids
-    it cannot use.
+    Raises CheckError when the question cannot be asked (arguments of the wrong type or shape); TransferError from
+    ``helpers.transfer`` for features and class ids it cannot use.
     """
     from helpers.transfer import imprint, l2_normalize, sample_per_class, train_head
 
@@ -1414,9 +1210,8 @@ def check_most_confused(
 ) -> Verdict:
     """The (true class, predicted class) pair with the most mistakes in a confusion matrix (exercise 06.3 uses it).
 
-    Any pair tied for the most mistakes is right; class names or their indices are both accepted.
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (a matrix that is not classes × classes, or one without mistakes).
+    Any pair tied for the most mistakes is right; class names or their indices are both accepted. Raises CheckError
+    when the question cannot be asked (a matrix that is not classes × classes, or one without mistakes).
     """
     counts = np.asarray(matrix)
     if counts.shape != (len(classes), len(classes)):
@@ -1454,8 +1249,7 @@ def check_most_confused(
 def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
     """Exercise 06.1: bytes a float32 softmax head adds to a model: 4 × classes × (dim + 1).
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (``dim`` or ``classes`` not numbers).
+    Raises CheckError when the question cannot be asked (``dim`` or ``classes`` not numbers).
     """
     expected = 4 * classes * (dim + 1)
     value = _integer(answer)
@@ -1479,8 +1273,7 @@ def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
 def check_int8_head_bytes(answer, dim: int, classes: int) -> Verdict:
     """Exercise 07.1 (transfer learning II): bytes of an int8 head: one byte per weight, a 4-byte int32 bias per class.
 
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (``dim`` or ``classes`` not numbers).
+    Raises CheckError when the question cannot be asked (``dim`` or ``classes`` not numbers).
     """
     expected = classes * dim + 4 * classes
     value = _integer(answer)
@@ -1510,7 +1303,6 @@ def noisy_accuracy(accuracy: float, flipped: float, classes: int) -> float:
 
     A right answer counts only if its label was kept, (1 − flipped); a wrong answer becomes "right" when its label
     was flipped to exactly that answer, flipped / (classes − 1). Introduced in notebook 07 (transfer learning II).
-    Raises nothing of its own.
     """
     return accuracy * (1 - flipped) + (1 - accuracy) * flipped / (classes - 1)
 
@@ -1598,9 +1390,8 @@ def check_photos_for_standard_error(answer, accuracy: float = 0.9, standard_erro
 def check_trainable_parameters(answer, model) -> Verdict:
     """Exercise 08.1: how many of a Keras model's parameters training may change (its trainable weights), exactly.
 
-    Accepted in any usual form of a whole number (104837, "104,837", "104 837", 104837.0, NumPy integers).
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (``model`` not a Keras model).
+    Accepted in any usual form of a whole number (104837, "104,837", "104 837", 104837.0, NumPy integers). Raises
+    CheckError when the question cannot be asked (``model`` not a Keras model).
     """
     import keras
 
@@ -1686,9 +1477,8 @@ def check_wilson_interval(answer, hits: int, total: int, decimals: int = 3) -> V
     """Exercise 08.2: the 95 % Wilson interval (low, high) of ``hits`` right out of ``total``, each end to ``decimals``.
 
     Accepted: fractions or percentages (0.812 or 81.2 or "81.2%"), as a tuple, list, array or text ("0.812, 0.927",
-    "81.2% – 92.7%"), either end first. Like every check, a wrong answer gets a printed hint, not an error; raises
-    CheckError only when the question cannot be asked (counts that are not numbers); MetricsError from
-    ``helpers.metrics.wilson_interval`` for counts outside 0 ≤ hits ≤ total, total > 0.
+    "81.2% – 92.7%"), either end first. Raises CheckError when the question cannot be asked (counts that are not
+    numbers); MetricsError from ``helpers.metrics.wilson_interval`` for counts outside 0 ≤ hits ≤ total, total > 0.
     """
     from helpers.metrics import wilson_interval
 
@@ -1750,17 +1540,13 @@ def check_occlusion_drop(
 ) -> Verdict:
     """Exercise 10.1: the class's probability on the whole image minus with ``box`` covered by ``fill``, to 2 decimals.
 
-    Accepted in every form ``check_number`` reads (0.59, "0.590", "59%", 59 as a percentage, a NumPy scalar).
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (a ``box`` that is not four numbers); what ``helpers.explain.model_pixels`` and ``classifier.predict``
-    raise (ImageError for an unreadable image).
+    Accepted in every form ``check_number`` reads (0.59, "0.590", "59%", 59 as a percentage, a NumPy scalar). Raises
+    CheckError when the question cannot be asked (a ``box`` that is not four numbers); what
+    ``helpers.explain.model_pixels`` and ``classifier.predict`` raise (ImageError for an unreadable image).
     """
     from helpers.explain import model_pixels
 
-    try:
-        left, top, right, bottom = (int(v) for v in box)
-    except (TypeError, ValueError) as exc:
-        raise CheckError(f"box: expected (left, top, right, bottom); got {box!r}.") from exc
+    left, top, right, bottom = (int(v) for v in box)
     pixels = model_pixels(image, classifier.input_size, classifier.crop)
 
     def probability(rows: slice, cols: slice) -> float:
@@ -1798,45 +1584,16 @@ def check_occlusion_drop(
     )
 
 
-def check_peak_cell(answer, values) -> Verdict:
-    """Exercise 10.2: the (row, col) of a map's largest value (a flat index is accepted too).
-
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (an empty map, or one that is not numbers).
-    """
-    values = np.asarray(values)
-    best = {tuple(int(i) for i in cell) for cell in np.argwhere(values == values.max())}
-    try:
-        cell = np.asarray(answer).astype(np.int64).reshape(-1)
-    except (TypeError, ValueError):
-        return _verdict(False, "", f"Answer with (row, col); you gave {answer!r}.")
-    if cell.size == 1 and 0 <= cell[0] < values.size:  # a flat index, as np.argmax returns it
-        cell = np.array(np.unravel_index(int(cell[0]), values.shape))
-    if cell.size == 2 and tuple(int(i) for i in cell) in best:
-        row, col = (int(i) for i in cell)
-        return _verdict(True, f"Cell (row {row}, col {col}) holds the largest value, {values.max():.3f}.", "")
-    if cell.size == 2 and tuple(int(i) for i in cell[::-1]) in best:
-        return _verdict(False, "", "Swap them: rows (y) come first in a numpy array, then columns (x).")
-    worst = {tuple(int(i) for i in c) for c in np.argwhere(values == values.min())}
-    if cell.size == 2 and tuple(int(i) for i in cell) in worst:
-        return _verdict(False, "", "That is the smallest value (the largest rise); look for the largest drop.")
-    return _verdict(False, "", "Use np.argmax on the map, then np.unravel_index(..., map.shape) to get (row, col).")
-
-
 def check_rank_correlation(answer, first, second) -> Verdict:
     """Exercise 10.3: Spearman's rank correlation of two maps (Pearson's correlation of their ranks), to 2 decimals.
 
-    Tied values may be ranked by their average rank or in order: both answers count.
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (maps that are not numbers); ExplanationError from ``helpers.explain.rank_correlation`` for maps of
-    different grids.
+    Tied values may be ranked by their average rank or in order: both answers count. Raises CheckError when the
+    question cannot be asked (maps that are not numbers); ExplanationError from ``helpers.explain.rank_correlation``
+    for maps of different grids.
     """
     from helpers.explain import rank_correlation
 
-    try:
-        a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
-    except (TypeError, ValueError) as exc:
-        raise CheckError("first and second must be two maps of numbers on the same grid.") from exc
+    a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
     expected = rank_correlation(a, b)
 
     def ordinal(values: np.ndarray) -> np.ndarray:
@@ -1882,8 +1639,8 @@ def check_models_within_budget(
     """Exercise 11.3: the models whose median frame (all five stages), ``slowdown`` times slower, fits ``budget_ms``.
 
     Names are matched without regard to case or surrounding spaces; a list, tuple, set or one string is accepted.
-    Like every check, a wrong answer gets a printed hint (one more specific on each wrong try), not an error;
-    raises CheckError only when the question cannot be asked (times that are not numbers).
+    Like every check, a wrong answer gets a printed hint (one more specific on each wrong try), not an error; raises
+    CheckError only when the question cannot be asked (times that are not numbers).
     """
     slowdown = float(slowdown)
     if not np.isfinite(slowdown) or slowdown <= 0:
@@ -1941,55 +1698,12 @@ def check_models_within_budget(
     )
 
 
-_STAGE_WORDS = {
-    "inference": "invoke",
-    "model": "invoke",
-    "invoke()": "invoke",
-    "interpreter": "invoke",
-    "network": "transfer",
-    "sending": "transfer",
-    "preprocessing": "preprocess",
-    "drawing": "display",
-    "camera": "capture",
-}
-
-
-def check_stage_to_optimise(answer: str, stage_ms: Mapping[str, float]) -> Verdict:
-    """Exercise 09.2: the stage with the largest median time (stages within 10 % of it count as right too).
-
-    Like every check, a wrong answer gets a printed hint, not an error; raises CheckError only when the question cannot
-    be asked (no stages, or times that are not numbers).
-    """
-    word = str(answer or "").strip().lower()
-    stage = _STAGE_WORDS.get(word, word)
-    if stage not in stage_ms:
-        return _verdict(False, "", f"Answer with one of the stage names: {', '.join(stage_ms)}.")
-    largest = max(stage_ms.values())
-    total = sum(stage_ms.values())
-    smallest = min(stage_ms, key=stage_ms.get)
-    if stage_ms[stage] >= 0.9 * largest:
-        return _verdict(
-            True,
-            f"{stage} takes {stage_ms[stage]:.1f} of {total:.1f} ms ({stage_ms[stage] / total:.0%}): "
-            f"halving it saves {stage_ms[stage] / 2:.1f} ms per frame, while removing {smallest} "
-            f"altogether would save {stage_ms[smallest]:.1f} ms.",
-            "",
-        )
-    if stage == smallest:
-        return _verdict(False, "", "That is the cheapest stage: even removing it would hardly change the frame time.")
-    return _verdict(
-        False,
-        "",
-        "Compare the medians of the five stages: the largest share of the frame is where optimising pays most.",
-    )
-
-
 def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30, decimals: int = 1) -> Verdict:
     """Exercise 11.2: frames per second the newest-frame policy drops when each frame takes ``process_ms``.
 
     Asked to ``decimals`` places: every form of a number is accepted (7.8, "7.8", 7.78, "70/9", a NumPy scalar), and
-    so is a simulation's count within 0.1 of the long-run rate (7.7 from 10 seconds of ``camera.simulate``).
-    Like every check, a wrong answer gets a printed hint (one more specific on each wrong try), not an error; raises
+    so is a simulation's count within 0.1 of the long-run rate (7.7 from 10 seconds of ``camera.simulate``). Like
+    every check, a wrong answer gets a printed hint (one more specific on each wrong try), not an error; raises
     CheckError only when the question cannot be asked (arguments that are not numbers); CameraError from
     ``helpers.camera.dropped_per_second`` for a ``process_ms`` or ``camera_fps`` not above 0.
     """
@@ -2039,8 +1753,8 @@ def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30, deci
 def check_frame_bytes(answer, width: int, height: int, channels: int = 4) -> Verdict:
     """Exercise 11.1: the bytes one ``width`` × ``height`` frame takes as RGBA (``channels`` bytes a pixel), exactly.
 
-    Any form of the whole number is accepted (65536, "65,536", 65536.0, "65536", a NumPy integer).
-    Like every check, a wrong answer gets a printed hint (one more specific on each wrong try), not an error.
+    Any form of the whole number is accepted (65536, "65,536", 65536.0, "65536", a NumPy integer). Like every check,
+    a wrong answer gets a printed hint (one more specific on each wrong try), not an error.
     """
     width, height, channels = (
         whole_number(v, name, CheckError) for v, name in ((width, "width"), (height, "height"), (channels, "channels"))

@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers.arguments import clean_labels, finite_array, label_lines, text_labels, whole_number
+from helpers.arguments import clean_labels, finite_array, label_lines, text_labels
 from helpers.errors import LabelError, MetricsError, ModelError, OptionError
 from helpers.images import ImageSource, Normalization, Region, check_crop
 from helpers.model import LiteRTModel, dequantize, is_tflite, load_interpreter  # noqa: F401  (re-exported)
@@ -36,7 +36,7 @@ _LOGITS = {"FULLY_CONNECTED", "CONV_2D", "ADD", "BATCH_MATMUL"}
 
 
 class Prediction(NamedTuple):
-    """One answer: a label and its probability. Unpacks as ``(label, probability)``. Raises nothing (a named tuple)."""
+    """One answer: a label and its probability. Unpacks as ``(label, probability)``."""
 
     label: str
     probability: float
@@ -130,10 +130,8 @@ def model_labels(model: LiteRTModel, labels: Sequence[str] | str | os.PathLike |
 def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the labels", offset: int = 0) -> list[str]:
     """Match a label list to a model's outputs: add "background" when the model has it (``offset`` 1) and the list not.
 
-    Raises LabelError when the counts do not match, or ``num_outputs`` / ``offset`` (0 or 1) are not whole numbers.
+    Raises LabelError when the counts do not match (``num_outputs`` and ``offset``, 0 or 1, come from the model).
     """
-    num_outputs = whole_number(num_outputs, "num_outputs", LabelError, minimum=1)
-    offset = whole_number(offset, "offset", LabelError, minimum=0, maximum=1)
     labels = labels_from(labels)
     if len(labels) == num_outputs:
         return labels
@@ -154,19 +152,12 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
     )
 
 
-def output_kind(interpreter, output_index: int, model_path: str | os.PathLike | None = None) -> str:
-    """ "probabilities" (a softmax or sigmoid), "logits" (a dense/1×1 conv layer), "features" (anything else).
-
-    Read from the operation that computes the output, looking through reshapes and (de)quantization.
-    With ``model_path``, a dense/conv layer with a fused activation (RELU, RELU6, ...) is "features":
-    its outputs are clipped, not logits. Raises ModelError for an ``output_index`` that is not a whole number.
-    """
-    return _output_op(interpreter, output_index, model_path)[0]
-
-
 def _output_op(interpreter, output_index: int, model_path: str | os.PathLike | None) -> tuple[str, dict | None, str]:
-    """(output_kind, the op that computes the output or None, its fused activation such as "NONE" or "RELU")."""
-    output_index = whole_number(output_index, "output_index", ModelError, minimum=0)
+    """(kind, the op that computes the output or None, its fused activation such as "NONE" or "RELU").
+
+    The kind is "probabilities" (a softmax or sigmoid), "logits" (a dense/1×1 conv layer without a fused activation)
+    or "features" (anything else), read through reshapes and (de)quantization.
+    """
     try:
         ops = interpreter._get_ops_details()
     except AttributeError:  # a LiteRT without the op listing: trust the caller
@@ -335,13 +326,9 @@ class Classifier(LiteRTModel):
         """
         return super().preprocess(image, self.crop, region)
 
-    def run(self, tensor: np.ndarray) -> np.ndarray:
-        """Invoke the model on one prepared input tensor: probabilities (dequantized; softmax of logits).
-
-        Raises ModelError for a tensor of the wrong shape or dtype (see ``invoke``); MetricsError if logits come out not
-        finite.
-        """
-        scores = super().run(tensor)
+    def _run(self, tensor: np.ndarray) -> np.ndarray:
+        """Probabilities for one prepared input tensor (dequantized; the softmax of logits). ``run`` checks the tensor."""
+        scores = super()._run(tensor)
         if self.output_kind == "logits":
             from helpers.metrics import softmax
 
@@ -353,17 +340,7 @@ class Classifier(LiteRTModel):
 
         Raises what ``preprocess`` and ``run`` raise (ImageError, OptionError for ``region``, ModelError, MetricsError).
         """
-        return self.run(self.preprocess(image, region))
-
-    def predict_batch(self, images: Sequence[ImageSource]) -> np.ndarray:
-        """Probabilities for several images (any iterable), shape (number of images, num_labels).
-
-        Raises what ``predict`` raises for any of the images (ImageError for an unreadable one).
-        """
-        images = list(images) if isinstance(images, Iterable) and not isinstance(images, (str, bytes)) else [images]
-        if len(images) == 0:
-            return np.zeros((0, self.num_outputs), dtype=np.float32)
-        return np.stack([self.predict(image) for image in images])
+        return self._run(self.preprocess(image, region))
 
     def classify(
         self,
@@ -398,7 +375,7 @@ class Classifier(LiteRTModel):
             keep[list(label_indices(deny_labels, self.labels, "deny_labels"))] = False
         if threshold is not None:
             keep &= probs >= threshold
-        order = [i for i in ranked(probs) if keep[i]]
+        order = [i for i in np.argsort(-probs, kind="stable") if keep[i]]
         return [Prediction(self.labels[i], float(probs[i])) for i in order[:top_k]]
 
     def __repr__(self) -> str:

@@ -17,7 +17,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers.arguments import finite_array, whole_number
+from helpers.arguments import whole_number
 from helpers.classify import check_max_results, check_score_threshold, model_labels
 from helpers.errors import LabelError, MetadataError, ModelError, OptionError
 from helpers.images import ImageSource, Normalization, check_size, load_image
@@ -36,10 +36,7 @@ _POSTPROCESS_SUFFIXES = {"boxes": "", "classes": ":1", "scores": ":2", "count": 
 
 
 class Detection(NamedTuple):
-    """One detected object: its label, score (0…1) and box (x, y, width, height) in the original photo's pixels.
-
-    Raises nothing (a named tuple; ``detect`` makes it).
-    """
+    """One detected object: its label, score (0…1) and box (x, y, width, height) in the original photo's pixels."""
 
     label: str
     score: float
@@ -236,23 +233,3 @@ def describe(detections: Sequence[Detection]) -> str:
         return "no objects above the score threshold"
     parts = [f"{n} {label}" for label, n in count_by_label(detections).items()]
     return f"{len(detections)} object{'s' if len(detections) != 1 else ''}: " + ", ".join(parts)
-
-
-def iou(a: Sequence[float], b: Sequence[float]) -> float:
-    """Intersection over union of two (x, y, width, height) boxes: 1 for the same box, 0 when they do not touch.
-
-    Raises OptionError unless each box is four finite numbers with a width and height ≥ 0.
-    """
-    try:
-        (ax, ay, aw, ah), (bx, by, bw, bh) = (np.asarray(box, dtype=np.float64).reshape(4) for box in (a, b))
-    except (TypeError, ValueError):
-        raise OptionError(f"iou takes two boxes of four numbers (x, y, width, height); got {a!r} and {b!r}.") from None
-    for name, box in (("a", a), ("b", b)):
-        _, _, w, h = finite_array(box, name, OptionError).reshape(4)
-        if w < 0 or h < 0:
-            raise OptionError(f"{name} is (x, y, width, height) with width and height ≥ 0; got {tuple(box)!r}.")
-    overlap_w = max(0.0, min(ax + aw, bx + bw) - max(ax, bx))
-    overlap_h = max(0.0, min(ay + ah, by + bh) - max(ay, by))
-    inter = overlap_w * overlap_h
-    union = aw * ah + bw * bh - inter
-    return inter / union if union > 0 else 0.0

@@ -32,7 +32,7 @@ def _tuple(version: str) -> tuple[int, ...]:
 
 
 def installed() -> dict[str, str | None]:
-    """Installed versions of the suite's packages (None when missing), without importing them. Raises nothing."""
+    """Installed versions of the suite's packages (None when missing), without importing them."""
     found: dict[str, str | None] = {}
     for name in MINIMUM:
         try:
@@ -43,10 +43,7 @@ def installed() -> dict[str, str | None]:
 
 
 def loaded() -> dict[str, str]:
-    """Versions of the suite's packages this Python process has already imported (what it really runs).
-
-    Raises nothing.
-    """
+    """Versions of the suite's packages this Python process has already imported (what it really runs)."""
     found = {}
     for name in MINIMUM:
         module = sys.modules.get(MODULE.get(name, name))
@@ -57,12 +54,12 @@ def loaded() -> dict[str, str]:
 
 
 def versions() -> dict[str, str | None]:
-    """The version each package runs with: the loaded one where imported, else the installed one. Raises nothing."""
+    """The version each package runs with: the loaded one where imported, else the installed one."""
     return {**installed(), **loaded()}
 
 
 def problems(found: dict[str, str | None] | None = None) -> list[str]:
-    """One message per package that is missing or older than MINIMUM, naming the fix. Raises nothing of its own."""
+    """One message per package that is missing or older than MINIMUM, naming the fix."""
     found = versions() if found is None else found
     messages = []
     for name, minimum in MINIMUM.items():
@@ -76,10 +73,7 @@ def problems(found: dict[str, str | None] | None = None) -> list[str]:
 
 
 def distributions() -> dict[str, str]:
-    """Every installed distribution's version, by lower-case name (what a setup cell records before pip).
-
-    Raises nothing.
-    """
+    """Every installed distribution's version, by lower-case name (what a setup cell records before pip)."""
     return {dist.metadata["Name"].lower(): dist.version for dist in metadata.distributions() if dist.metadata["Name"]}
 
 
@@ -88,7 +82,6 @@ def stale(before: dict[str, str | None] | None = None) -> list[str]:
 
     A package counts when one of its modules is imported and either its installed version differs from
     the loaded ``__version__``, or ``before`` (versions read before a ``pip install``) differs from now.
-    Raises nothing of its own.
     """
     now = distributions()
     modules: dict[str, set[str]] = {}
@@ -110,7 +103,6 @@ def report(before: dict[str, str | None] | None = None) -> None:
 
     Pass ``before`` (from ``distributions()`` before a ``pip install``) to learn whether the install
     replaced a package this kernel has already loaded: only then is a restart needed.
-    Raises nothing of its own.
     """
     found = versions()
     print(f"Python {sys.version.split()[0]}; " + ", ".join(f"{k} {v or 'missing'}" for k, v in found.items()))
@@ -148,7 +140,7 @@ def import_mediapipe():
 
 
 def resident_bytes() -> int:
-    """This process's resident memory in bytes (0 where the system does not say, e.g. outside Linux). Raises nothing."""
+    """This process's resident memory in bytes (0 where the system does not say, e.g. outside Linux)."""
     try:
         with open("/proc/self/statm") as handle:
             return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
@@ -163,7 +155,7 @@ HEAP_VARIABLES = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THR
 
 
 def platform_libc() -> str:
-    """The C library this Python runs on ("glibc" on most Linux; "" where Python cannot tell). Raises nothing."""
+    """The C library this Python runs on ("glibc" on most Linux; "" where Python cannot tell)."""
     import platform
 
     return platform.libc_ver()[0]
@@ -189,7 +181,6 @@ def frugal_heap() -> bool:
     or more straight back to the system, and trims a heap's free top above 4 MiB. Importing ``helpers``
     calls it, before TensorFlow starts its threads. Left alone when you set any of ``MALLOC_ARENA_MAX``,
     ``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` yourself, and outside glibc (macOS, Windows).
-    Raises nothing.
     """
     if any(name in os.environ for name in HEAP_VARIABLES) or platform_libc() != "glibc":
         return False
@@ -218,7 +209,6 @@ def release_memory() -> tuple[int, int]:
     Delete your own large variables first (``del model``); this clears Keras's global state when Keras
     is loaded, collects garbage, and asks glibc to return free heap pages to the system (Linux; Binder).
     Returns the resident memory (bytes) before and after. Introduced in notebook 05.
-    Raises nothing of its own.
     """
     import gc
 

@@ -1,4 +1,13 @@
-"""The package's exception types: every helper error is a ``HelpersError``."""
+"""The package's exception types: every helper error is a ``HelpersError``.
+
+Where input is checked, and why. A learner's mistakes arrive at a few boundaries: files (images, models, labels,
+folders), model loading (what kind of model it is), the label↔output mapping, learners' answers, widget input,
+downloads and the cache. There every input is checked, ambiguous input is refused or reported (never guessed), and
+the error names the problem and the fix. Inside the package, values the package made itself (tensors from
+``preprocess``, a model's own quantization, counts read from the model) are trusted and not checked again: a check
+that only restates Python's own error adds lines, not safety. A docstring names the errors a function raises on
+purpose; one that names none raises none of its own.
+"""
 
 from __future__ import annotations
 

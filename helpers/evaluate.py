@@ -100,10 +100,7 @@ def wnid_of(path: str | os.PathLike) -> str:
 
 @lru_cache(maxsize=1)
 def imagenet_wnids() -> tuple[str, ...]:
-    """The 1,000 ImageNet wnids in class-index order (data/imagenet_wnids.txt: sorted, n01440764 first).
-
-    Raises nothing of its own (an OSError only if the installed data/ folder lacks the file).
-    """
+    """The 1,000 ImageNet wnids in class-index order (data/imagenet_wnids.txt: sorted, n01440764 first)."""
     from helpers.assets import data_file
 
     return tuple(data_file("imagenet_wnids.txt").read_text(encoding="utf-8").split())
@@ -163,7 +160,7 @@ class Evaluation:
 
     @property
     def n(self) -> int:
-        """How many images were evaluated. Raises nothing."""
+        """How many images were evaluated."""
         return len(self.classes)
 
     def hits(self, k: int = 1) -> np.ndarray:
@@ -182,14 +179,6 @@ class Evaluation:
         Raises nothing in practice (EvaluationError from ``hits`` only if no answers were kept).
         """
         return self.hits(1)
-
-    @property
-    def top5_hits(self) -> np.ndarray:
-        """Top-5 hit of each image.
-
-        Raises nothing in practice (EvaluationError from ``hits`` only if no answers were kept).
-        """
-        return self.hits(min(5, self.predictions.shape[1]))
 
     def accuracy(self, k: int = 1) -> float:
         """The fraction of images whose true class is among the ``k`` best answers (EvaluationError for a bad k).

@@ -52,10 +52,7 @@ Box = tuple[int, int, int, int]  # (left, top, right, bottom) in model-input pix
 
 
 class Scorer(Protocol):
-    """Anything that scores batches of model-sized uint8 images: a TFLite or Keras model, wrapped.
-
-    Raises nothing (a Protocol: it describes a scorer; ``scorer`` makes one).
-    """
+    """Anything that scores batches of model-sized uint8 images: a TFLite or Keras model, wrapped."""
 
     input_size: tuple[int, int]
     labels: list[str]
@@ -90,30 +87,27 @@ class Explanation:
 
     @property
     def shape(self) -> tuple[int, int]:
-        """(rows, cols) of the grid. Raises nothing."""
+        """(rows, cols) of the grid."""
         return self.values.shape
 
     @property
     def input_size(self) -> tuple[int, int]:
-        """The (width, height) in pixels of the model input the map covers. Raises nothing of its own."""
+        """The (width, height) in pixels of the model input the map covers."""
         return int(self.col_edges[-1]), int(self.row_edges[-1])
 
     def pixels(self) -> np.ndarray:
-        """The map at input resolution (H, W): each pixel takes its cell's value. Raises nothing of its own."""
+        """The map at input resolution (H, W): each pixel takes its cell's value."""
         rows = np.repeat(np.arange(self.shape[0]), np.diff(self.row_edges))
         cols = np.repeat(np.arange(self.shape[1]), np.diff(self.col_edges))
         return self.values[np.ix_(rows, cols)]
 
     def peak(self) -> tuple[int, int]:
-        """The (row, col) of the most important cell (the first one if several tie). Raises nothing of its own."""
+        """The (row, col) of the most important cell (the first one if several tie)."""
         row, col = np.unravel_index(int(np.argmax(self.values)), self.shape)
         return int(row), int(col)
 
     def region(self) -> str:
-        """Where the peak lies in words: "top-left", "centre", … (the image cut in thirds each way).
-
-        Raises nothing of its own.
-        """
+        """Where the peak lies in words: "top-left", "centre", … (the image cut in thirds each way)."""
         row, col = self.peak()
         centre_y = (self.row_edges[row] + self.row_edges[row + 1]) / 2
         centre_x = (self.col_edges[col] + self.col_edges[col + 1]) / 2
@@ -131,20 +125,8 @@ class Explanation:
         total = float(positive.sum())
         return float(positive[top:bottom, left:right].sum()) / total if total > 0 else float("nan")
 
-    def peak_in_box(self, box: Box) -> bool:
-        """True when the centre of the peak cell lies inside ``box`` (the "pointing game").
-
-        Raises ExplanationError for a box that is not four whole pixel positions (left, top, right, bottom)
-        inside the map's input.
-        """
-        left, top, right, bottom = _check_box(box, self.input_size)
-        row, col = self.peak()
-        y = (self.row_edges[row] + self.row_edges[row + 1]) / 2
-        x = (self.col_edges[col] + self.col_edges[col + 1]) / 2
-        return bool(left <= x < right and top <= y < bottom)
-
     def describe(self) -> str:
-        """One sentence for alt text: method, class, grid and where the peak lies. Raises nothing of its own."""
+        """One sentence for alt text: method, class, grid and where the peak lies."""
         rows, cols = self.shape
         return (
             f"{self.method} map for '{self.label}', {rows}×{cols} cells, strongest evidence in the "
@@ -390,13 +372,8 @@ def _fill_colour(fill: int | Sequence[int]) -> np.ndarray:
     return colour.astype(np.uint8)
 
 
-def grid_edges(size: int, stride: int) -> np.ndarray:
-    """Cell boundaries along one side: one cell per ``stride`` pixels (the last one may be shorter).
-
-    Raises ExplanationError unless ``size`` and ``stride`` are whole numbers ≥ 1.
-    """
-    size = whole_number(size, "size", ExplanationError, minimum=1)
-    stride = whole_number(stride, "stride", ExplanationError, minimum=1)
+def _grid_edges(size: int, stride: int) -> np.ndarray:
+    """Cell boundaries along one side: one cell per ``stride`` pixels (the last one may be shorter)."""
     return np.array([*range(0, size, stride), size])
 
 
@@ -408,21 +385,10 @@ def _patch_start(start: int, stop: int, patch: int, size: int) -> int:
 # --------------------------------------------------------------------------- occlusion
 
 
-def occluded_images(pixels: np.ndarray, patch: int, stride: int, fill: int | Sequence[int] = GRAY) -> np.ndarray:
-    """Every copy of ``pixels`` (H, W, 3) with one grid cell's patch covered: (rows × cols, H, W, 3).
-
-    Raises ExplanationError for pixels that are not an (H, W, 3) uint8 array, or bad patch, stride or fill.
-    """
-    pixels = np.asarray(pixels)
-    if pixels.ndim != 3 or pixels.shape[-1] != 3 or pixels.dtype != np.uint8 or pixels.size == 0:
-        raise ExplanationError(
-            f"pixels: expected an (H, W, 3) uint8 image such as model_pixels(...) returns; got "
-            f"{pixels.dtype} {pixels.shape}."
-        )
+def _occluded_images(pixels: np.ndarray, patch: int, stride: int, colour: np.ndarray) -> np.ndarray:
+    """Every copy of ``pixels`` (H, W, 3) with one grid cell's patch covered by ``colour``: (rows × cols, H, W, 3)."""
     height, width = pixels.shape[:2]
-    _check_grid_settings(patch, stride, (width, height))
-    colour = _fill_colour(fill)
-    rows, cols = grid_edges(height, stride), grid_edges(width, stride)
+    rows, cols = _grid_edges(height, stride), _grid_edges(width, stride)
     out = np.repeat(pixels[np.newaxis], (len(rows) - 1) * (len(cols) - 1), axis=0)
     k = 0
     for i in range(len(rows) - 1):
@@ -457,10 +423,10 @@ def occlusion(
     _check_grid_settings(patch, stride, model.input_size)
     colour = _fill_colour(fill)
     pixels = model_pixels(image, model.input_size, getattr(model, "crop", "center"))
-    covered = occluded_images(pixels, patch, stride, colour)
+    covered = _occluded_images(pixels, patch, stride, colour)
     scores = model.scores(np.concatenate([pixels[np.newaxis], covered]), "occlusion" if progress else None)
     base = float(scores[0, index])
-    rows, cols = grid_edges(pixels.shape[0], stride), grid_edges(pixels.shape[1], stride)
+    rows, cols = _grid_edges(pixels.shape[0], stride), _grid_edges(pixels.shape[1], stride)
     drops = base - scores[1:, index].reshape(len(rows) - 1, len(cols) - 1)
     return Explanation(
         drops.astype(np.float32),
@@ -628,23 +594,12 @@ def edge_map(
     height, width = magnitude.shape
     rows = np.round(np.linspace(0, height, cells + 1)).astype(int)
     cols = np.round(np.linspace(0, width, cells + 1)).astype(int)
-    values = pool_cells(magnitude, rows, cols)
+    values = _pool_cells(magnitude, rows, cols)
     return Explanation(values, rows, cols, -1, label, "edges", float("nan"), {"cells": cells})
 
 
-def pool_cells(values: np.ndarray, row_edges: np.ndarray, col_edges: np.ndarray) -> np.ndarray:
-    """The mean of a (H, W) array over each cell of a grid given by its edges.
-
-    Raises ExplanationError unless the edges rise strictly from 0 to the array's height and width.
-    """
-    values = finite_array(values, "values", ExplanationError, ndim=2)
-    checked = []
-    for name, edges, size in (("row_edges", row_edges, values.shape[0]), ("col_edges", col_edges, values.shape[1])):
-        edges = finite_array(edges, name, ExplanationError, ndim=1, integer=True)
-        if len(edges) < 2 or edges[0] != 0 or edges[-1] != size or not np.all(np.diff(edges) > 0):
-            raise ExplanationError(f"{name}: expected rising cell edges from 0 to {size}; got {edges}.")
-        checked.append(edges.astype(int))
-    row_edges, col_edges = checked
+def _pool_cells(values: np.ndarray, row_edges: np.ndarray, col_edges: np.ndarray) -> np.ndarray:
+    """The mean of a (H, W) array over each cell of a grid given by its edges (rising from 0 to H and W)."""
     sums = np.add.reduceat(np.add.reduceat(values, row_edges[:-1], axis=0), col_edges[:-1], axis=1)
     return (sums / np.outer(np.diff(row_edges), np.diff(col_edges))).astype(np.float32)
 
@@ -688,20 +643,14 @@ def rank_correlation(a: Explanation | np.ndarray, b: Explanation | np.ndarray) -
 
 @dataclass(frozen=True)
 class DeletionCurve:
-    """The class's score as more and more of the image is covered, in the order a map gives.
-
-    Raises nothing (a dataclass; ``deletion_curve`` makes it).
-    """
+    """The class's score as more and more of the image is covered, in the order a map gives."""
 
     fraction: np.ndarray  # fraction of cells covered, 0 … 1
     scores: np.ndarray  # the class's score after covering them
 
     @property
     def area(self) -> float:
-        """Area under the curve, scaled by the starting score (lower = the score fell faster).
-
-        Raises nothing of its own.
-        """
+        """Area under the curve, scaled by the starting score (lower = the score fell faster)."""
 
         start = float(self.scores[0])
         curve = self.scores / start if start > 0 else self.scores
@@ -775,10 +724,7 @@ def deletion_curve(
 
 @dataclass(frozen=True)
 class SanityReport:
-    """The three checks for one map, with what each measured and whether it passed.
-
-    Raises nothing (a dataclass; ``sanity_checks`` makes it).
-    """
+    """The three checks for one map, with what each measured and whether it passed."""
 
     randomized_correlation: float  # map of the randomized model vs the map (pass: below max_correlation)
     other_class_correlation: float  # map of another class vs the map (pass: below max_correlation)
@@ -789,7 +735,7 @@ class SanityReport:
 
     @property
     def passed(self) -> dict[str, bool]:
-        """Each check's verdict. Raises nothing."""
+        """Each check's verdict."""
 
         # A correlation of nan means a map is constant (no order at all). If the map under test is constant it
         # shows nothing and passes nothing; if only the other map is constant, the two certainly differ.

@@ -354,23 +354,33 @@ def quantize_pixels(
     zero_point = whole_number(zero_point, "The input's quantization zero point", ImageError)
     if (mean is None) != (std is None):
         raise OptionError("Give both mean and std (pixels become (pixel - mean) / std), or neither.")
-    if dtype == np.float32:
-        mean, std = (MEAN, STD) if mean is None else (mean, std)
-        return (pixels.astype(np.float32) - normalization_array(mean, "mean")) / normalization_array(std, "std")
-    if dtype not in (np.uint8, np.int8):
+    if dtype not in (np.float32, np.uint8, np.int8):
         raise ImageError(f"Input tensors of type {dtype} are not supported; expected float32, uint8 or int8.")
-    if scale <= 0:
+    if dtype != np.float32 and scale <= 0:
         raise ImageError(f"The {dtype} input tensor has no quantization (scale {scale}); cannot map pixels to it.")
+    normalization = None if mean is None else (normalization_array(mean, "mean"), normalization_array(std, "std"))
+    if normalization is not None and dtype != np.float32:
+        info = np.iinfo(dtype)
+        q = np.round((pixels.astype(np.float32) - normalization[0]) / normalization[1] / scale + zero_point)
+        if q.size and (q.min() < info.min - 1 or q.max() > info.max + 1):
+            raise OptionError(
+                f"mean/std map these pixels to {q.min():g}…{q.max():g}, outside the {dtype} input's "
+                f"{info.min}…{info.max}: they would be clipped. Leave mean/std out for a quantized input."
+            )
+    return _quantize_pixels(pixels, dtype, scale, zero_point, normalization)
+
+
+def _quantize_pixels(
+    pixels: np.ndarray, dtype: np.dtype, scale: float, zero_point: float, normalization: tuple | None
+) -> np.ndarray:
+    """``quantize_pixels`` on checked values: ``normalization`` is None or (mean, std) as arrays."""
+    if dtype == np.float32:
+        mean, std = normalization if normalization is not None else (np.float32(MEAN), np.float32(STD))
+        return (pixels.astype(np.float32) - mean) / std
     info = np.iinfo(dtype)
-    if mean is None:  # the bytes as they are: the input's quantization says what they mean
+    if normalization is None:  # the bytes as they are: the input's quantization says what they mean
         return (pixels.astype(np.int16) + info.min).astype(dtype)
-    real = (pixels.astype(np.float32) - normalization_array(mean, "mean")) / normalization_array(std, "std")
-    q = np.round(real / scale + zero_point)
-    if q.size and (q.min() < info.min - 1 or q.max() > info.max + 1):
-        raise OptionError(
-            f"mean/std map these pixels to {q.min():g}…{q.max():g}, outside the {dtype} input's "
-            f"{info.min}…{info.max}: they would be clipped. Leave mean/std out for a quantized input."
-        )
+    q = np.round((pixels.astype(np.float32) - normalization[0]) / normalization[1] / scale + zero_point)
     return np.clip(q, info.min, info.max).astype(dtype)
 
 

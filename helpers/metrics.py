@@ -247,19 +247,11 @@ def coverage_and_accuracy(confidence, correct, threshold: float) -> tuple[float,
 
 
 class RiskCoverage(NamedTuple):
-    """Each possible threshold (highest first), the fraction of answers it keeps and their accuracy.
-
-    Raises nothing (a named tuple, built by ``risk_coverage``).
-    """
+    """Each possible threshold (highest first), the fraction of answers it keeps and their accuracy."""
 
     threshold: np.ndarray
     coverage: np.ndarray
     accuracy: np.ndarray
-
-    @property
-    def risk(self) -> np.ndarray:
-        """The error rate of the answers kept (1 − accuracy). Raises nothing."""
-        return 1 - self.accuracy
 
 
 def risk_coverage(confidence, correct) -> RiskCoverage:

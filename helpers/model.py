@@ -21,7 +21,17 @@ from ai_edge_litert.interpreter import Interpreter
 from helpers.arguments import real_number
 from helpers.errors import HelpersError, ModelError, OptionError
 from helpers.files import parallel_map
-from helpers.images import MEAN, STD, ImageSource, Normalization, Region, normalization_array, pixels_to_input, to_input
+from helpers.images import (
+    MEAN,
+    STD,
+    ImageSource,
+    Normalization,
+    Region,
+    _crop_box,
+    _quantize_pixels,
+    normalization_array,
+    to_input,
+)
 from helpers.metadata import ModelMetadata, metadata_or_none
 from helpers.quiet import native_stderr
 from helpers.tflite import is_tflite
@@ -39,7 +49,6 @@ def available_cpus() -> int:
     """How many CPUs this process may use: its affinity mask, capped by the container's CPU quota (at least 1).
 
     The quota is read from cgroup v2 (``cpu.max``), else cgroup v1 (``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``).
-    Raises nothing.
     """
     try:
         count = len(os.sched_getaffinity(0))
@@ -64,7 +73,6 @@ def default_workers() -> int:
 
     Introduced in notebook 03. Each worker holds its own single-threaded model copy, so two keep the
     memory low (Binder gives two CPUs), and the answers do not depend on the count.
-    Raises nothing.
     """
     return min(2, available_cpus())
 
@@ -99,6 +107,11 @@ def dequantize(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
     zero_point = real_number(zero_point, "zero_point", ModelError)
     if np.asarray(values).dtype.kind not in "biuf":
         raise ModelError(f"values must be a tensor of numbers; got {type(values).__name__} ({values!r:.60}).")
+    return _dequantize(values, scale, zero_point)
+
+
+def _dequantize(values: np.ndarray, scale: float, zero_point: float) -> np.ndarray:
+    """``dequantize`` on a tensor LiteRT returned and its own (float) quantization parameters."""
     if scale == 0:
         return np.asarray(values, dtype=np.float32)
     return (np.asarray(values, dtype=np.float32) - zero_point) * np.float32(scale)
@@ -136,13 +149,11 @@ def load_interpreter(model_path: str | os.PathLike, num_threads: int | None = No
     Raises ModelError also for a model with a dynamic input shape (-1 other than the batch axis), which
     LiteRT would allocate as 1×1 pixels; OptionError for ``num_threads`` (see check_num_threads).
     """
-    return _interpreter(model_path, num_threads, ModelError)
+    return _interpreter(model_file(model_path), check_num_threads(num_threads), ModelError)
 
 
-def _interpreter(model_path: str | os.PathLike, num_threads: int | None, error: type[HelpersError]) -> Interpreter:
-    """load_interpreter, raising ``error`` (the wrapper's own) for a dynamic input shape."""
-    path = model_file(model_path)
-    threads = check_num_threads(num_threads)
+def _interpreter(path: Path, threads: int, error: type[HelpersError]) -> Interpreter:
+    """load_interpreter on a checked file and thread count, raising ``error`` (the wrapper's own) for a dynamic input."""
     try:
         with native_stderr():  # LiteRT's "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." is not an error
             interpreter = Interpreter(model_path=str(path), num_threads=threads)
@@ -214,10 +225,7 @@ KINDS = {  # what a model is, by its outputs: (its name, what to run it with)
 
 
 def model_kind(outputs: list[dict]) -> tuple[str | None, str]:
-    """(a key of KINDS or None, what the outputs are in words), judged by the output tensors' shapes.
-
-    Raises nothing of its own.
-    """
+    """(a key of KINDS or None, what the outputs are in words), judged by the output tensors' shapes."""
     shapes = [_shape(details) for details in outputs]
     if len(shapes) == 4 and any(len(shape) == 3 and shape[-1] == 4 for shape in shapes):
         return "detector", "4 outputs: boxes, classes, scores and their count"
@@ -280,12 +288,20 @@ class LiteRTModel:
         self.mean, self.std, self.normalization_source = choose_normalization(
             mean, std, self.metadata, self.input_details
         )
+        # Read once, trusted on every call: the input's index, size and quantization, each output's index and
+        # (scale, zero point), the normalization as arrays.
+        self._input_index = self.input_details["index"]
+        self._pixels_shape = (*_shape(self.input_details)[1:3], 3)
+        self._quantization = (np.dtype(self.input_details["dtype"]), *map(float, self.input_details["quantization"]))
+        self._normalization = (
+            None
+            if self.mean is None
+            else (normalization_array(self.mean, "mean"), normalization_array(self.std, "std"))
+        )
+        self._dequantization = [(d["index"], *map(float, d["quantization"])) for d in self.outputs]
 
     def kind_problem(self, name: str, outputs: list[dict]) -> str | None:
-        """Why a model with these outputs is not of this wrapper's ``kind`` (None if it is, or any kind will do).
-
-        Raises nothing (it returns the problem).
-        """
+        """Why a model with these outputs is not of this wrapper's ``kind`` (None if it is, or any kind will do)."""
         found, outputs_in_words = model_kind(outputs)
         if self.kind is None or found == self.kind:
             return None
@@ -315,7 +331,7 @@ class LiteRTModel:
 
     @property
     def input_size(self) -> tuple[int, int]:
-        """The model's input (width, height) in pixels. Raises nothing."""
+        """The model's input (width, height) in pixels."""
         _, height, width, _ = _shape(self.input_details)
         return width, height
 
@@ -333,7 +349,11 @@ class LiteRTModel:
                 f"Expected uint8 pixels of shape ({height}, {width}, 3) for '{self.model_path.name}'; "
                 f"got {array.dtype} {array.shape}. Resize with helpers.images.resize_for_model first."
             )
-        return pixels_to_input(array, self.input_details, self.mean, self.std)
+        return self._tensor(array)
+
+    def _tensor(self, pixels: np.ndarray) -> np.ndarray:
+        """(1, H, W, 3) uint8 pixels of this input's size → the input tensor, by ``quantize_pixels``' rule."""
+        return _quantize_pixels(pixels, *self._quantization, self._normalization)
 
     def preprocess(self, image: ImageSource, crop: str | float = "center", region: Region | None = None) -> np.ndarray:
         """The (1, H, W, 3) input tensor for ``image`` (see helpers.images.to_input), with this model's normalization.
@@ -341,6 +361,15 @@ class LiteRTModel:
         Raises what ``helpers.images.to_input`` raises: ImageError for an unreadable image or a bad ``crop``,
         OptionError for a bad ``region``.
         """
+        height, width, _ = self._pixels_shape
+        if (
+            region is None
+            and isinstance(image, np.ndarray)
+            and image.dtype == np.uint8
+            and image.shape == self._pixels_shape
+            and _crop_box((width, height), crop) in (None, (0, 0, width, height))
+        ):  # already this input's pixels: cropping and resizing would copy them unchanged
+            return self._tensor(image[np.newaxis])
         return to_input(image, self.input_details, crop=crop, mean=self.mean, std=self.std, region=region)
 
     def invoke(self, tensor: np.ndarray) -> list[np.ndarray]:
@@ -350,11 +379,15 @@ class LiteRTModel:
         exact shape and dtype (with finite values): make it with ``preprocess`` or ``prepare``.
         """
         self._check_tensor(tensor)
+        return self._invoke(tensor)
+
+    def _invoke(self, tensor: np.ndarray) -> list[np.ndarray]:
+        """``invoke`` on a tensor the package made (``preprocess``, ``prepare``)."""
         with self._lock:
-            self.interpreter.set_tensor(self.input_details["index"], tensor)
+            self.interpreter.set_tensor(self._input_index, tensor)
             self.interpreter.invoke()
-            raw = [self.interpreter.get_tensor(d["index"]) for d in self.outputs]
-        return [dequantize(values, *map(float, d["quantization"])) for values, d in zip(raw, self.outputs)]
+            raw = [self.interpreter.get_tensor(index) for index, _, _ in self._dequantization]
+        return [_dequantize(values, scale, zero) for values, (_, scale, zero) in zip(raw, self._dequantization)]
 
     def _check_tensor(self, tensor: object) -> None:
         shape, dtype = _shape(self.input_details), np.dtype(self.input_details["dtype"])
@@ -373,7 +406,12 @@ class LiteRTModel:
 
         Raises the wrapper's error for a tensor of the wrong shape or dtype (see ``invoke``).
         """
-        return self.invoke(tensor)[0].reshape(-1)
+        self._check_tensor(tensor)
+        return self._run(tensor)
+
+    def _run(self, tensor: np.ndarray) -> np.ndarray:
+        """``run`` on a tensor the package made."""
+        return self._invoke(tensor)[0].reshape(-1)
 
     def clone(self, num_threads: int = 1) -> LiteRTModel:
         """The same model and settings on its own interpreter (single-threaded by default): one per worker thread.
@@ -414,7 +452,7 @@ class LiteRTModel:
             return clone
 
         def work(clone: LiteRTModel, i: int) -> None:
-            out[i] = clone.run(clone.prepare(array[i]))
+            out[i] = clone._run(clone._tensor(array[i : i + 1]))
 
         try:
             bar = None if progress is None else {"desc": progress, "unit": "img", "leave": leave}
@@ -424,7 +462,7 @@ class LiteRTModel:
         return out
 
     def describe(self) -> dict[str, object]:
-        """The input and output tensors' shape, type and quantization, for display. Raises nothing."""
+        """The input and output tensors' shape, type and quantization, for display."""
 
         def info(details: dict) -> dict[str, object]:
             scale, zero_point = details["quantization"]

@@ -39,18 +39,17 @@ def _optional(value: float | None, name: str, **bounds) -> float | None:
     return None if value is None else real_number(value, name, PlotError, **bounds)
 
 
+def _axes(ax, figsize: tuple[float, float]):
+    """``ax``, or the axes of a new figure of ``figsize`` inches."""
+    return ax if ax is not None else plt.subplots(figsize=figsize)[1]
+
+
 # Okabe–Ito colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 
 
 def short_label(label: str, width: int = 28) -> str:
-    """The first name of an ImageNet label ("tabby, tabby cat" → "tabby"), cut to ``width``.
-
-    Raises PlotError unless ``label`` is a string and ``width`` a whole number ≥ 2.
-    """
-    if not isinstance(label, str):
-        raise PlotError(f"label must be a string, such as 'tabby, tabby cat'; got {label!r}.")
-    width = whole_number(width, "width", PlotError, minimum=2)
+    """The first name of an ImageNet label ("tabby, tabby cat" → "tabby"), cut to ``width``."""
     first = label.split(",")[0].strip()
     return first if len(first) <= width else first[: width - 1] + "…"
 
@@ -60,12 +59,11 @@ def probability_table(
 ):
     """A Markdown table in the seed page's format (label | probability) for display in a notebook.
 
-    Raises PlotError unless ``pairs`` holds (label, finite probability) pairs and ``digits`` is a whole number ≥ 0.
+    Raises PlotError unless ``pairs`` holds (label, finite probability) pairs.
     """
     from IPython.display import Markdown
 
     pairs = _pairs(pairs)
-    digits = whole_number(digits, "digits", PlotError, minimum=0)
     lines = [f"| {header[0]} | {header[1]} |", "|:--|--:|"]
     lines += [f"| {label} | {prob:.{digits}f} |" for label, prob in pairs]
     return Markdown("\n".join(lines))
@@ -77,16 +75,13 @@ def top_k_bars(pairs: Sequence[tuple[str, float]], title: str = "Top predictions
     Raises PlotError unless ``pairs`` holds (label, finite probability) pairs.
     """
     pairs = _pairs(pairs)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 0.45 * len(pairs) + 1.2))
+    ax = _axes(ax, (6, 0.45 * len(pairs) + 1.2))
     labels = [short_label(label) for label, _ in pairs][::-1]
     probs = [prob for _, prob in pairs][::-1]
     bars = ax.barh(labels, probs, color=PALETTE[0])
     ax.bar_label(bars, labels=[f"{p:.2f}" for p in probs], padding=3)
     ax.set_xlim(0, 1.1)
-    ax.set_xlabel("probability")
-    ax.set_ylabel("label")
-    ax.set_title(title)
+    ax.set(xlabel="probability", ylabel="label", title=title)
     return ax
 
 
@@ -105,16 +100,9 @@ CAPTION_FONTSIZE = 10.0
 
 
 def wrap_credit(text: str, width_in: float, fontsize: float = CREDIT_FONTSIZE) -> str:
-    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` points (introduced in notebook 01).
-
-    Raises PlotError unless ``text`` is a string and ``width_in`` and ``fontsize`` are finite numbers > 0.
-    """
+    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` points (introduced in notebook 01)."""
     import textwrap
 
-    if not isinstance(text, str):
-        raise PlotError(f"text must be a string (a photo's credit); got {text!r}.")
-    width_in = real_number(width_in, "width_in", PlotError, positive=True)
-    fontsize = real_number(fontsize, "fontsize", PlotError, positive=True)
     chars = max(12, int(width_in * 72 / (fontsize * 0.56)))  # an average sans-serif character is ~0.56 em wide
     return "\n".join(textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=False)) if text else ""
 
@@ -126,11 +114,8 @@ def show_photos(
 
     Every photo keeps its cell however long the credits are: each row is as tall as its photos
     plus its longest credit, so credits never overlap each other or a photo.
-    Raises PlotError for lists of different lengths, a ``columns`` that is not a whole number ≥ 1 or a
-    ``size`` that is not a finite number > 0.
+    Raises PlotError for lists of different lengths.
     """
-    columns = whole_number(columns, "columns", PlotError, minimum=1)
-    size = real_number(size, "size", PlotError, positive=True)
     if not len(images) or len(captions) != len(images) or (credits is not None and len(credits) != len(images)):
         raise PlotError(
             f"show_photos needs one caption (and one credit, if any) per photo: got {len(images)} photos, "
@@ -220,10 +205,7 @@ SHOWN: list[dict] = []  # one entry per photo grid shown in this kernel: what th
 
 
 def photo_grid_report() -> str:
-    """One line per photo grid shown so far: its smallest photo cell and any overlapping texts (notebook 01).
-
-    Raises nothing (it takes no arguments).
-    """
+    """One line per photo grid shown so far: its smallest photo cell and any overlapping texts (notebook 01)."""
     if not SHOWN:
         return "No photo grids shown yet."
     lines = [
@@ -237,13 +219,11 @@ def photo_grid_report() -> str:
 def show(fig=None, alt: str = "") -> None:
     """Display a figure as PNG with alt text, then close it (one figure, one output).
 
-    Raises PlotError when ``alt`` is empty or not a string.
+    Raises PlotError when ``alt`` is empty.
     """
     from IPython.display import display
 
     fig = fig or plt.gcf()
-    if alt and not isinstance(alt, str):
-        raise PlotError(f"alt must be a string describing the figure; got {type(alt).__name__}.")
     if not alt:
         raise PlotError("alt is empty: every figure needs alt text; pass alt='…' describing what the figure shows.")
     if getattr(fig, "photo_grid", False):
@@ -257,15 +237,6 @@ def show(fig=None, alt: str = "") -> None:
         raw=True,
         metadata={"image/png": {"alt": alt}},
     )
-
-
-def figure_of(ax):
-    """The figure an axes (or array of axes) belongs to.
-
-    Raises PlotError for anything but Matplotlib axes or a non-empty array of them.
-    """
-    first = np.ravel(ax)[0] if isinstance(ax, np.ndarray) else ax
-    return first.figure
 
 
 # --------------------------------------------------------------------------- notebooks 02 and 03
@@ -283,16 +254,13 @@ def probability_bars(labels: Sequence[str], probs: Sequence[float], title: str =
     if len(labels) != len(probs):
         raise PlotError(f"{len(labels)} labels for {len(probs)} probabilities; they must match one to one.")
     values = [float(p) for p in _numbers(probs, "probs")]
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(3.0, 1.1 * len(labels) + 1.0), 3.2))
+    ax = _axes(ax, (max(3.0, 1.1 * len(labels) + 1.0), 3.2))
     best = int(np.argmax(values)) if values else -1
     colors = [PALETTE[1] if i == best else PALETTE[0] for i in range(len(values))]
     bars = ax.bar([short_label(label, 14) for label in labels], values, color=colors)
     ax.bar_label(bars, labels=[f"{p:.2f}" for p in values], padding=2)
     ax.set_ylim(0, 1.12)
-    ax.set_xlabel("label")
-    ax.set_ylabel("probability")
-    ax.set_title(title)
+    ax.set(xlabel="label", ylabel="probability", title=title)
     return ax
 
 
@@ -314,17 +282,18 @@ def temperature_curves(
     if temps.min() <= 0:
         raise PlotError(f"temperatures must all be above 0; got {temps.min():g}.")
     probs = np.stack([softmax(np.asarray(logits, dtype=float), t) for t in temps])
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.4))
+    ax = _axes(ax, (6, 3.4))
     for i, label in enumerate(labels):
         ax.plot(temps, probs[:, i], color=PALETTE[i % len(PALETTE)], label=short_label(label), linewidth=2)
     ax.axvline(1.0, color="grey", linestyle=":", linewidth=1)
     ax.axhline(1 / len(labels), color="grey", linestyle="--", linewidth=1, label=f"even split (1/{len(labels)})")
     ax.set_xscale("log")
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("temperature T (log scale; T = 1 is the plain softmax)")
-    ax.set_ylabel("probability")
-    ax.set_title("Softmax with temperature")
+    ax.set(
+        xlabel="temperature T (log scale; T = 1 is the plain softmax)",
+        ylabel="probability",
+        title="Softmax with temperature",
+    )
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return ax
 
@@ -340,18 +309,13 @@ def risk_coverage_curve(
     """Accuracy of the answers kept against the fraction of answers kept; ``chosen`` marks one threshold.
 
     Call it once per model on the same ``ax`` to compare models (pass a different ``color``).
-    Raises PlotError unless coverage and accuracy are finite numbers, one each, and ``chosen`` two of them.
+    Raises PlotError unless coverage and accuracy are finite numbers, one each.
     """
     if len(_numbers(coverage, "coverage")) != len(_numbers(accuracy, "accuracy")):
         raise PlotError(
             f"coverage and accuracy need one value each per point; got {len(coverage)} and {len(accuracy)}."
         )
-    if chosen is not None:
-        if isinstance(chosen, (str, bytes)) or not isinstance(chosen, Sequence) or len(chosen) != 2:
-            raise PlotError(f"chosen is one point (coverage, accuracy); got {chosen!r}.")
-        chosen = tuple(real_number(v, "chosen", PlotError) for v in chosen)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
+    ax = _axes(ax, (6, 4))
     color = color or PALETTE[len(ax.get_lines()) % len(PALETTE)]
     ax.plot(coverage, accuracy, color=color, linewidth=2, label=label)
     if chosen is not None:
@@ -360,9 +324,11 @@ def risk_coverage_curve(
         )
     ax.set_xlim(0, 1.02)
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("coverage: fraction of images answered")
-    ax.set_ylabel("accuracy of the answers given")
-    ax.set_title("Risk–coverage: answer less, be right more often")
+    ax.set(
+        xlabel="coverage: fraction of images answered",
+        ylabel="accuracy of the answers given",
+        title="Risk–coverage: answer less, be right more often",
+    )
     ax.grid(alpha=0.3)
     if label is not None:
         ax.legend(loc="lower left", frameon=False)
@@ -382,27 +348,21 @@ def grouped_bars(
 
     Raises PlotError for a series whose length differs from the groups or whose values are not finite numbers.
     """
-    digits = whole_number(digits, "digits", PlotError, minimum=0)
     for name, values in series.items():
         if len(values) != len(groups):
             raise PlotError(f"Series {name!r} has {len(values)} values for {len(groups)} groups.")
         _numbers(values, f"series[{name!r}]")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(max(5.0, 1.6 * len(groups) + 2), 3.6))
+    ax = _axes(ax, (max(5.0, 1.6 * len(groups) + 2), 3.6))
     width = 0.8 / max(len(series), 1)
     x = np.arange(len(groups))
     for i, (name, values) in enumerate(series.items()):
-        if len(values) != len(groups):
-            raise PlotError(f"Series {name!r} has {len(values)} values for {len(groups)} groups.")
         bars = ax.bar(
             x + (i - (len(series) - 1) / 2) * width, values, width, color=PALETTE[i % len(PALETTE)], label=name
         )
         ax.bar_label(bars, labels=[f"{v:.{digits}f}" for v in values], padding=2, fontsize=8)
     ax.set_xticks(x, groups)
     ax.set_ylim(0, 1.15)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return ax
 
@@ -447,7 +407,7 @@ def pareto_chart(
 
     Labels stand in a column right of the axes, in the order of the bubbles' heights, each joined to its bubble
     by a thin leader line: close or overlapping bubbles never crowd their labels. Raises PlotError for lists of
-    different lengths or values that are not finite numbers (latencies and budget_ms > 0, sizes ≥ 0).
+    different lengths or values that are not finite numbers (latencies > 0, sizes ≥ 0).
     """
     from helpers.bench import pareto_front
 
@@ -457,9 +417,7 @@ def pareto_chart(
     _numbers(size_mb, "size_mb", minimum=0)
     if lat.min() <= 0:
         raise PlotError(f"latency_ms must all be above 0 (the axis is logarithmic); got {lat.min():g}.")
-    budget_ms = _optional(budget_ms, "budget_ms", positive=True)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(9, 4.5))
+    ax = _axes(ax, (9, 4.5))
     areas = [40 + 180 * float(size) for size in size_mb]
     for i in range(len(names)):
         ax.scatter(
@@ -529,43 +487,23 @@ def pareto_chart(
     return ax
 
 
-def labels_crossing(ax, labels: Sequence, x: float) -> list:
-    """The text labels in ``labels`` that a vertical line at data coordinate ``x`` would run through.
-
-    Raises PlotError for an ``ax`` that is not Matplotlib axes, ``labels`` that are not Matplotlib texts, or an
-    ``x`` that is not a finite number.
-    """
-    x = real_number(x, "x", PlotError)
-    renderer = ax.figure.canvas.get_renderer()
-    line = ax.transData.transform((x, 0.0))[0]
-    return [
-        label
-        for label in labels
-        if label.get_window_extent(renderer).x0 - 2 <= line <= label.get_window_extent(renderer).x1 + 2
-    ]
-
-
 def latency_histogram(
     times_ms: Sequence[float], title: str = "Latency of repeated invoke() calls", bins: int = 30, ax=None
 ):
     """A histogram of single-call timings with the median and the 90th percentile marked.
 
-    Raises PlotError for no timings, timings that are not finite numbers, or ``bins`` not a whole number ≥ 1.
+    Raises PlotError for no timings or timings that are not finite numbers.
     """
     values = np.asarray(times_ms, dtype=float)
     if values.size == 0:
         raise PlotError("No timings to plot: times_ms is empty; pass the measured times in milliseconds.")
     values = finite_array(values, "times_ms", PlotError)
-    bins = whole_number(bins, "bins", PlotError, minimum=1)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.4))
+    ax = _axes(ax, (6, 3.4))
     ax.hist(values, bins=bins, color=PALETTE[0], alpha=0.85)
     median, p90 = np.percentile(values, [50, 90])
     ax.axvline(median, color=PALETTE[1], linewidth=2, label=f"median {median:.2f} ms")
     ax.axvline(p90, color=PALETTE[5], linewidth=2, linestyle="--", label=f"90th percentile {p90:.2f} ms")
-    ax.set_xlabel("time of one invoke() (ms)")
-    ax.set_ylabel("number of calls")
-    ax.set_title(title)
+    ax.set(xlabel="time of one invoke() (ms)", ylabel="number of calls", title=title)
     ax.legend(frameon=False)
     return ax
 
@@ -593,8 +531,7 @@ def interval_chart(
     if reference is not None:
         for r in reference:
             _optional(r, "each reference value")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.4))
+    ax = _axes(ax, (7, 0.45 * len(names) + 1.4))
     y = np.arange(len(names))[::-1]
     vals = np.asarray(values, dtype=float)
     errors = np.vstack([vals - np.asarray(lows, dtype=float), np.asarray(highs, dtype=float) - vals])
@@ -604,9 +541,7 @@ def interval_chart(
         ref_x = [float(r) for r in reference if r is not None]
         ax.scatter(ref_x, ref_y, marker="D", color=PALETTE[1], zorder=3, label=reference_label)
     ax.set_yticks(y, names)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("model")
-    ax.set_title(title)
+    ax.set(xlabel=xlabel, ylabel="model", title=title)
     ax.grid(axis="x", alpha=0.3)
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     return ax
@@ -625,23 +560,23 @@ def size_bars(
     """Horizontal bars of file sizes in MB (10⁶ bytes), each labelled with its size and its ratio to ``reference``.
 
     Raises PlotError for lists of different lengths, sizes that are not whole numbers of bytes ≥ 0 (a size
-    in MB such as 4.7 is refused, not truncated), or a ``reference`` that is not a number > 0.
+    in MB such as 4.7 is refused, not truncated).
     """
     if len(names) != len(sizes_bytes):
         raise PlotError(f"{len(names)} names for {len(sizes_bytes)} sizes; they must match one to one.")
     if len(sizes_bytes):
         finite_array(sizes_bytes, "sizes_bytes", PlotError, ndim=1, integer=True, minimum=0)
-    reference = _optional(reference, "reference", positive=True)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 0.5 * len(names) + 1.3))
+    ax = _axes(ax, (6.5, 0.5 * len(names) + 1.3))
     megabytes = [int(s) / 1e6 for s in sizes_bytes][::-1]
     bars = ax.barh(list(names)[::-1], megabytes, color=[PALETTE[i % len(PALETTE)] for i in range(len(names))][::-1])
     labels = [f"{mb:.2f} MB" + (f"  (×{mb * 1e6 / reference:.2f})" if reference else "") for mb in megabytes]
     ax.bar_label(bars, labels=labels, padding=3, fontsize=9)
     ax.set_xlim(0, max(megabytes, default=1.0) * 1.45)
-    ax.set_xlabel("file size (MB)" + (" — in brackets: ratio to the reference" if reference else ""))
-    ax.set_ylabel("model")
-    ax.set_title(title)
+    ax.set(
+        xlabel="file size (MB)" + (" — in brackets: ratio to the reference" if reference else ""),
+        ylabel="model",
+        title=title,
+    )
     return ax
 
 
@@ -655,25 +590,19 @@ def error_histogram(
 ):
     """A histogram of rounding errors; ``bound`` draws the ±bound lines the errors should stay within.
 
-    Raises PlotError for no errors, errors that are not finite numbers, a ``bound`` that is not a number > 0,
-    or ``bins`` not a whole number ≥ 1.
+    Raises PlotError for no errors or errors that are not finite numbers.
     """
     values = np.asarray(errors, dtype=float).ravel()
     if values.size == 0:
         raise PlotError("No errors given: pass at least one value.")
     values = finite_array(values, "errors", PlotError)
-    bound = _optional(bound, "bound", positive=True)
-    bins = whole_number(bins, "bins", PlotError, minimum=1)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.4))
+    ax = _axes(ax, (6, 3.4))
     ax.hist(values, bins=bins, color=PALETTE[0], edgecolor="white", linewidth=0.5)
     if bound is not None:
         for x in (-bound, bound):
             ax.axvline(x, color=PALETTE[5], linestyle="--", linewidth=1.5)
         ax.text(bound, ax.get_ylim()[1] * 0.95, f" ±{bound:g}", color=PALETTE[5], va="top", fontsize=9)
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel("number of values")
-    ax.set_title(title)
+    ax.set(xlabel=xlabel, ylabel="number of values", title=title)
     return ax
 
 
@@ -688,8 +617,7 @@ def training_curve(history: dict[str, Sequence[float]], title: str = "Training t
     """
     if "loss" not in history or not len(history["loss"]):
         raise PlotError("history needs a non-empty 'loss' list (as recorded by helpers.transfer.train_head).")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 3.6))
+    ax = _axes(ax, (6.5, 3.6))
     steps = np.arange(1, len(history["loss"]) + 1)
     lines = ax.plot(steps, history["loss"], color=PALETTE[0], linewidth=2, label="training loss (cross-entropy)")
     ax.set_xlabel("gradient-descent step")
@@ -720,8 +648,7 @@ def confusion_heatmap(matrix, classes: Sequence[str], title: str = "Confusion ma
         )
     if counts.size:
         finite_array(counts, "matrix", PlotError, minimum=0)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(1.0 * len(classes) + 2.2, 0.9 * len(classes) + 1.6))
+    ax = _axes(ax, (1.0 * len(classes) + 2.2, 0.9 * len(classes) + 1.6))
     image = ax.imshow(counts, cmap="cividis", vmin=0)
     threshold = counts.max() / 2 if counts.size else 0
     for (row, column), value in np.ndenumerate(counts):
@@ -737,9 +664,7 @@ def confusion_heatmap(matrix, classes: Sequence[str], title: str = "Confusion ma
     names = [short_label(c, 14) for c in classes]
     ax.set_xticks(range(len(classes)), names, rotation=30, ha="right")
     ax.set_yticks(range(len(classes)), names)
-    ax.set_xlabel("predicted class")
-    ax.set_ylabel("true class")
-    ax.set_title(title)
+    ax.set(xlabel="predicted class", ylabel="true class", title=title)
     ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="images")
     return ax
 
@@ -756,8 +681,7 @@ def accuracy_by_size_chart(
     Raises PlotError for a ``series`` that is not a dict of arrays holding the same number of repeats for each
     of ``sizes``, or a ``chance`` that is not a number (or None).
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 4))
+    ax = _axes(ax, (6.5, 4))
     for i, (name, results) in enumerate(series.items()):
         values = np.asarray(results, dtype=float).reshape(len(sizes), -1)
         color = PALETTE[i % len(PALETTE)]
@@ -769,9 +693,7 @@ def accuracy_by_size_chart(
     ax.set_xticks(list(sizes), [str(s) for s in sizes])
     ax.minorticks_off()
     ax.set_ylim(0, 1.02)
-    ax.set_xlabel("training images per class (log scale)")
-    ax.set_ylabel("validation accuracy")
-    ax.set_title(title)
+    ax.set(xlabel="training images per class (log scale)", ylabel="validation accuracy", title=title)
     ax.grid(alpha=0.3)
     ax.legend(loc="lower right", frameon=False)
     return ax
@@ -797,8 +719,7 @@ def scatter_by_class(
         raise PlotError(f"Expected (n, 2) points with one label each; got {xy.shape} and {len(y)} labels.")
     if y.max() >= len(classes):
         raise PlotError(f"labels holds class index {y.max()}, but classes names only {len(classes)} classes.")
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4.5))
+    ax = _axes(ax, (6, 4.5))
     markers = "osD^vP*X"
     for i, name in enumerate(classes):
         chosen = y == i
@@ -811,9 +732,7 @@ def scatter_by_class(
             marker=markers[i % len(markers)],
             label=name,
         )
-    ax.set_xlabel(xlabel)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
+    ax.set(xlabel=xlabel, ylabel=ylabel, title=title)
     ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
     return ax
 
@@ -847,8 +766,7 @@ def history_curves(
         )
         if best is not None:
             ax.axvline(best, color="grey", linestyle=":", linewidth=1, label=f"kept (epoch {best})")
-        ax.set_xlabel("epoch")
-        ax.set_ylabel(label)
+        ax.set(xlabel="epoch", ylabel=label)
         ax.grid(alpha=0.3)
         ax.legend(frameon=False)
     axes[0].set_ylim(bottom=0)
@@ -867,8 +785,7 @@ def detection_boxes(image, detections: Sequence, title: str = "Detected objects"
     """
     from matplotlib.patches import Rectangle
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(8, 8 * image.height / max(image.width, 1) + 0.5))
+    ax = _axes(ax, (8, 8 * image.height / max(image.width, 1) + 0.5))
     ax.imshow(image)
     colours: dict[str, str] = {}
     for label, score, (x, y, width, height) in detections:
@@ -883,9 +800,7 @@ def detection_boxes(image, detections: Sequence, title: str = "Detected objects"
             va="top",
             bbox={"facecolor": colour, "alpha": 0.85, "pad": 1.5, "edgecolor": "none"},
         )
-    ax.set_title(title)
-    ax.set_xlabel("x (pixels)")
-    ax.set_ylabel("y (pixels)")
+    ax.set(title=title, xlabel="x (pixels)", ylabel="y (pixels)")
     return ax
 
 
@@ -895,7 +810,7 @@ def segmentation_overlay(
     """The photo with each pixel tinted by its class, and a legend of the classes present with their share.
 
     Raises PlotError for a mask of another size than the image, or holding anything but class indices
-    0 … len(labels) - 1; or an ``alpha`` outside 0 … 1.
+    0 … len(labels) - 1.
     """
     from matplotlib.patches import Patch
 
@@ -907,9 +822,7 @@ def segmentation_overlay(
         finite_array(mask, "mask", PlotError, integer=True, minimum=0, maximum=len(labels) - 1)
     if mask.dtype.kind not in "iu":
         raise PlotError(f"mask holds class indices (whole numbers); got an array of {mask.dtype}.")
-    alpha = real_number(alpha, "alpha", PlotError, minimum=0, maximum=1)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 6 * image.height / max(image.width, 1) + 0.8))
+    ax = _axes(ax, (6, 6 * image.height / max(image.width, 1) + 0.8))
     counts = np.bincount(mask.ravel(), minlength=len(labels))
     present = [int(i) for i in np.argsort(-counts, kind="stable") if counts[i] > 0]
     colours = {index: PALETTE[n % len(PALETTE)] for n, index in enumerate(present)}
@@ -921,9 +834,7 @@ def segmentation_overlay(
     ax.imshow(tint)
     handles = [Patch(color=colours[i], label=f"{labels[i]} {counts[i] / mask.size:.0%}") for i in present]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="class, share of pixels")
-    ax.set_title(title)
-    ax.set_xlabel("x (pixels)")
-    ax.set_ylabel("y (pixels)")
+    ax.set(title=title, xlabel="x (pixels)", ylabel="y (pixels)")
     return ax
 
 
@@ -943,16 +854,13 @@ def stage_breakdown(
 ):
     """One stacked horizontal bar per row (e.g. per model): milliseconds per stage, and the budget as a line.
 
-    Raises PlotError for no rows, stage times that are not finite numbers ≥ 0, or a ``budget_ms`` that is not a
-    number > 0.
+    Raises PlotError for no rows or stage times that are not finite numbers ≥ 0.
     """
     if not stage_ms:
         raise PlotError("Give at least one row: {'model': {'capture': ms, 'invoke': ms, …}}.")
-    budget_ms = real_number(budget_ms, "budget_ms", PlotError, positive=True)
     for name, row in stage_ms.items():
         _numbers(list(row.values()), f"stage_ms[{name!r}]", minimum=0)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(7.5, 0.5 * len(stage_ms) + 1.6))
+    ax = _axes(ax, (7.5, 0.5 * len(stage_ms) + 1.6))
     names = list(stage_ms)[::-1]
     stages = list(next(iter(stage_ms.values())))
     left = np.zeros(len(names))
@@ -962,9 +870,7 @@ def stage_breakdown(
         left += values
     ax.axvline(budget_ms, color=PALETTE[5], linestyle="--", linewidth=1.5, label=f"budget {budget_ms:.1f} ms")
     ax.set_xlim(0, max(left.max(), budget_ms) * 1.12)
-    ax.set_xlabel("milliseconds per frame (medians)")
-    ax.set_ylabel("model" if len(names) > 1 else "")
-    ax.set_title(title)
+    ax.set(xlabel="milliseconds per frame (medians)", ylabel="model" if len(names) > 1 else "", title=title)
     ax.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.25 if len(names) > 2 else -0.45), ncol=6, frameon=False, fontsize=8
     )
@@ -976,8 +882,7 @@ def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a sl
 
     Raises PlotError for ``simulations`` that are not a list of ``Simulation`` results.
     """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.5, 3.6))
+    ax = _axes(ax, (6.5, 3.6))
     for i, run in enumerate(simulations):
         arrived = [frame.arrived_ms / 1000 for frame in run.processed]
         ax.plot(
@@ -988,8 +893,7 @@ def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a sl
             linewidth=1.5,
             label=f"{run.policy}: {len(run.processed)} answered, {run.dropped} dropped",
         )
-    ax.set_xlabel("time the frame arrived (s)")
-    ax.set_ylabel("latency to its answer (ms)")
+    ax.set(xlabel="time the frame arrived (s)", ylabel="latency to its answer (ms)")
     ax.set_ylim(bottom=0)
     ax.set_title(title)
     ax.grid(alpha=0.3)
@@ -1028,8 +932,7 @@ def explanation_overlay(
     """
     from matplotlib.patches import Rectangle
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(4.6, 4))
+    ax = _axes(ax, (4.6, 4))
     cmap, low, high, bar_label = _map_colours(explanation)
     ax.imshow(pixels)
     layer = ax.imshow(explanation.pixels(), cmap=cmap, vmin=low, vmax=high, alpha=alpha)
@@ -1046,8 +949,7 @@ def explanation_overlay(
     x = (explanation.col_edges[col] + explanation.col_edges[col + 1]) / 2 - 0.5
     ax.plot([x], [y], marker="x", markersize=10, markeredgewidth=2, color="black")
     ax.set_title(title or f"{explanation.method}: '{short_label(explanation.label)}'", fontsize=10)
-    ax.set_xlabel("x (input pixels)")
-    ax.set_ylabel("y (input pixels)")
+    ax.set(xlabel="x (input pixels)", ylabel="y (input pixels)")
     if credit:
         width, size = ax.get_position().width * ax.figure.get_figwidth(), max(9.0, CREDIT_FONTSIZE)
         ax.annotate(
@@ -1063,33 +965,13 @@ def explanation_overlay(
     return ax
 
 
-def map_grid(explanation, title: str | None = None, ax=None):
-    """A map alone (no photo): one coloured square per cell, with a colour bar and the peak marked.
-
-    Raises PlotError for an ``explanation`` that is not an ``Explanation``.
-    """
-    if ax is None:
-        _, ax = plt.subplots(figsize=(3.8, 3.2))
-    cmap, low, high, bar_label = _map_colours(explanation)
-    layer = ax.imshow(explanation.values, cmap=cmap, vmin=low, vmax=high)
-    colour_bar = ax.figure.colorbar(layer, ax=ax, fraction=0.046, pad=0.03)
-    colour_bar.set_label(bar_label, fontsize=8)
-    row, col = explanation.peak()
-    ax.plot([col], [row], marker="x", markersize=9, markeredgewidth=2, color="black")
-    ax.set_title(title or f"{explanation.method}: '{short_label(explanation.label)}'", fontsize=10)
-    ax.set_xlabel("column (cell)")
-    ax.set_ylabel("row (cell)")
-    return ax
-
-
 def deletion_chart(curves: dict, title: str = "Deletion curves", ax=None):
     """The class's probability as cells are covered, one line per order (``{name: DeletionCurve}``).
 
     Raises PlotError for ``curves`` that are not a dict of ``DeletionCurve`` results.
     """
 
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.6))
+    ax = _axes(ax, (6, 3.6))
     for i, (name, curve) in enumerate(curves.items()):
         ax.plot(
             curve.fraction,
@@ -1102,9 +984,7 @@ def deletion_chart(curves: dict, title: str = "Deletion curves", ax=None):
         )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, None)
-    ax.set_xlabel("fraction of the image covered")
-    ax.set_ylabel("probability of the class")
-    ax.set_title(title)
+    ax.set(xlabel="fraction of the image covered", ylabel="probability of the class", title=title)
     ax.legend(frameon=False, fontsize=8)
     return ax
 
@@ -1116,13 +996,8 @@ def randomization_chart(
     title: str = "Cascading randomization",
     ax=None,
 ):
-    """Rank correlation with the trained model's map as more top layers are randomized, one line per method.
-
-    Raises PlotError for a ``threshold`` that is not a finite number from -1 to 1 (or None).
-    """
-    threshold = _optional(threshold, "threshold", minimum=-1, maximum=1)
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6.4, 3.6))
+    """Rank correlation with the trained model's map as more top layers are randomized, one line per method."""
+    ax = _axes(ax, (6.4, 3.6))
     positions = np.arange(len(levels))
     for i, (name, values) in enumerate(series.items()):
         ax.plot(positions, values, color=PALETTE[i % len(PALETTE)], marker="o", linewidth=2, label=name)
@@ -1131,9 +1006,11 @@ def randomization_chart(
     ax.axhline(0, color="grey", linewidth=0.5)
     ax.set_xticks(positions, levels, rotation=25, ha="right", fontsize=8)
     ax.set_ylim(-1.05, 1.05)
-    ax.set_xlabel("layers re-initialized at random, from the top")
-    ax.set_ylabel("rank correlation with the trained map")
-    ax.set_title(title)
+    ax.set(
+        xlabel="layers re-initialized at random, from the top",
+        ylabel="rank correlation with the trained map",
+        title=title,
+    )
     ax.legend(frameon=False, fontsize=8, loc="lower left")
     return ax
 

@@ -51,7 +51,7 @@ NOISE = [
 
 
 def is_noise(line: str) -> bool:
-    """Whether ``line`` is known start-up chatter (see ``NOISE``), not a message a learner needs. Raises nothing."""
+    """Whether ``line`` is known start-up chatter (see ``NOISE``), not a message a learner needs."""
     return any(pattern.fullmatch(line.rstrip("\n")) for pattern in NOISE)
 
 
@@ -150,7 +150,6 @@ def hide_start_up_lines(shell=None) -> bool:
     Call it at the top of a notebook's import cell, before TensorFlow or MediaPipe load: the rest of
     that cell and every later cell run inside ``native_stderr()``. Lines that are not known chatter
     still appear, at the end of their cell. Calling it again changes nothing.
-    Raises nothing of its own.
     """
     if shell is None:
         try:

@@ -24,10 +24,7 @@ HERE = Path(__file__).parent
 
 @dataclass(frozen=True)
 class UploadedPhoto:
-    """One photo as the kernel received it: the bytes sent, and what the learner's file was.
-
-    Raises nothing (a dataclass, built by ``read_photo_message``).
-    """
+    """One photo as the kernel received it: the bytes sent, and what the learner's file was."""
 
     name: str
     data: bytes
@@ -37,7 +34,7 @@ class UploadedPhoto:
     shrunk: bool
 
     def describe(self) -> str:
-        """One sentence: the file's size, and the size it was shrunk to in the browser, if it was. Raises nothing."""
+        """One sentence: the file's size, and the size it was shrunk to in the browser, if it was."""
         width, height = self.original_size
         what = f"{self.name}: {width} × {height} px, {self.original_bytes / 1e6:.1f} MB"
         if not self.shrunk:

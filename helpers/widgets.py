@@ -10,7 +10,7 @@ import numpy as np
 
 from helpers.arguments import is_real, listed, real_number, text_labels, whole_number
 from helpers.classify import Classifier, check_max_results
-from helpers.errors import ExplanationError, HelpersError, ImageError, LabelError, OptionError
+from helpers.errors import HelpersError, ImageError, LabelError, OptionError
 from helpers.images import load_image
 
 
@@ -105,10 +105,7 @@ def upload_and_classify(classifier: Classifier, top_k: int = 5):
 
 
 def shown_value(widget):
-    """A widget's value as its readout shows it (a log slider at 316.228 reads "316.2": that is what is used).
-
-    Raises nothing of its own (``widget`` is not checked: one without ``value`` gives Python's AttributeError).
-    """
+    """A widget's value as its readout shows it (a log slider at 316.228 reads "316.2": that is what is used)."""
     value = widget.value
     readout = getattr(widget, "readout_format", None)
     if readout and isinstance(value, float):
@@ -117,16 +114,9 @@ def shown_value(widget):
 
 
 def run_on_change(widget, function: Callable[[object], None]):
-    """Call ``function(value)`` now and whenever the widget's value changes; return an Output widget.
-
-    Raises OptionError when ``function`` is not callable or ``widget`` has no value to observe.
-    """
+    """Call ``function(value)`` now and whenever the widget's value changes; return an Output widget."""
     import ipywidgets as widgets
 
-    if not callable(function):
-        raise OptionError(f"function is called with the widget's value; got {function!r}, which is not callable.")
-    if not (hasattr(widget, "value") and hasattr(widget, "observe")):
-        raise OptionError(f"widget is an ipywidgets control with a value; got {type(widget).__name__}.")
     output = widgets.Output()
 
     def refresh(_change=None) -> None:
@@ -424,13 +414,11 @@ def show_explanation(
 ) -> None:
     """Draw the occlusion map of ``target`` over the model's view of ``photo`` (maps kept in ``cache``).
 
-    Raises ExplanationError for a ``patch`` that is not a whole number ≥ 2 (the stride is half of it), an
-    ``alpha`` outside 0 … 1, or a target the model does not have.
+    ``patch`` and ``alpha`` come from the explorer's sliders (the stride is half the patch). Raises ExplanationError
+    for a target the model does not have.
     """
     from helpers import explain, plots
 
-    patch = whole_number(patch, "patch", ExplanationError, minimum=2)
-    alpha = real_number(alpha, "alpha", ExplanationError, minimum=0, maximum=1)
     key = (str(photo), target, patch)
     if cache is not None and key in cache:
         result = cache[key]

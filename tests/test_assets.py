@@ -695,8 +695,6 @@ def test_data_file_still_finds_the_registry():
         (lambda: assets.fetch("images/cat.bmp", progress=None), "progress must be True or False"),
         (lambda: assets.verify(repair="no"), "repair must be True or False"),
         (lambda: assets.read_registry_file(None), "path is a file path"),
-        (lambda: assets.retry_after_seconds(b"5"), "Retry-After header's text"),
-        (lambda: assets.retry_after_seconds("5", now="later"), "now is a time in seconds"),
     ],
 )
 def test_odd_arguments_are_refused(asset_registry, call, match):
@@ -707,15 +705,6 @@ def test_odd_arguments_are_refused(asset_registry, call, match):
 def test_fetch_many_takes_a_generator_of_names(asset_registry, tmp_path, monkeypatch):
     _mirrored(asset_registry, tmp_path, monkeypatch, "a.bin", b"aaa")
     assert [p.read_bytes() for p in assets.fetch_many(n for n in ["a.bin"])] == [b"aaa"]
-
-
-def test_sha256_of_a_folder_or_a_missing_file(tmp_path):
-    with pytest.raises(AssetError, match="is a folder"):
-        assets.sha256_of(tmp_path)
-    with pytest.raises(AssetError, match="is not there"):
-        assets.sha256_of(tmp_path / "missing.bin")
-    (tmp_path / "x").write_bytes(b"x")
-    assert assets.sha256_of(tmp_path / "x") == hashlib.sha256(b"x").hexdigest()
 
 
 @pytest.mark.parametrize(("value", "seconds"), [(5, 5.0), (2.5, 2.5), (0, 0.0), (-1, None), (float("nan"), None)])

@@ -16,7 +16,6 @@ from helpers.classify import (
     clean_labels,
     dequantize,
     load_interpreter,
-    output_kind,
     ranked,
     top_k,
 )
@@ -48,15 +47,6 @@ def test_classify_sorts_and_names(tiny_models, photo_like):
     result = classifier.classify(photo_like, top_k=2)
     assert [label for label, _ in result] == [LABELS[i] for i in np.argsort(-probs)[:2]]
     assert result[0][1] == pytest.approx(probs.max())
-
-
-def test_predict_batch_matches_single_predictions(tiny_models, photo_like):
-    classifier = Classifier(tiny_models["uint8"], LABELS)
-    images = [photo_like, photo_like[::-1], photo_like[:, ::-1]]
-    batch = classifier.predict_batch(images)
-    assert batch.shape == (3, 3)
-    np.testing.assert_array_equal(batch[1], classifier.predict(images[1]))
-    assert classifier.predict_batch([]).shape == (0, 3)
 
 
 def test_describe_shows_tensor_details(tiny_models):
@@ -237,17 +227,3 @@ def test_top_k_takes_a_generator_of_labels_and_ranked_refuses_nan():
     assert top_k([0.2, 0.5, 0.3], (x for x in "abc"), k=1) == [("b", 0.5)]
     with pytest.raises(MetricsError, match="probs holds NaN"):
         ranked([0.1, float("nan")])
-
-
-@pytest.mark.parametrize(
-    ("num_outputs", "offset", "message"),
-    [(2.0, 0, "num_outputs must be a whole number"), (0, 0, "num_outputs"), (3, 2, "offset must be a whole number")],
-)
-def test_align_labels_needs_whole_counts(num_outputs, offset, message):
-    with pytest.raises(LabelError, match=message):
-        align_labels(["a", "b", "c"], num_outputs, offset=offset)
-
-
-def test_output_kind_needs_a_tensor_index(tiny_models):
-    with pytest.raises(ModelError, match="output_index must be a whole number"):
-        output_kind(load_interpreter(tiny_models["float"]), 1.5)

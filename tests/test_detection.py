@@ -82,15 +82,6 @@ def test_boxes_to_pixels_order_clipping_and_pixel_coordinates():
     assert boxes_to_pixels([[0.5, 0.5, 0.4, 0.4]], (10, 10)) == [(5, 5, 0, 0)]  # upside-down boxes are empty
 
 
-def test_iou():
-    from helpers.detection import iou
-
-    assert iou((0, 0, 10, 10), (0, 0, 10, 10)) == 1.0
-    assert iou((0, 0, 10, 10), (5, 0, 10, 10)) == pytest.approx(50 / 150)
-    assert iou((0, 0, 10, 10), (20, 20, 5, 5)) == 0.0
-    assert iou((0, 0, 0, 0), (0, 0, 0, 0)) == 0.0
-
-
 # --------------------------------------------------------------------------- hostile arguments (issue 10)
 
 
@@ -137,21 +128,6 @@ def test_boxes_to_pixels_refuses_what_it_cannot_map(kwargs, error, words):
 def test_boxes_to_pixels_accepts_a_list_order_and_no_boxes():
     assert boxes_to_pixels([[0, 0, 0.5, 1]], (100, 100), order=[0, 1, 2, 3]) == [(0, 0, 50, 100)]
     assert boxes_to_pixels(np.zeros((0, 4)), (100, 100)) == []
-
-
-@pytest.mark.parametrize(
-    ("a", "b", "words"),
-    [
-        ((0, 0, -10, -10), (-10, -10, 10, 10), "a is .* width and height ≥ 0"),
-        ((0, 0, 10, 10), (0, 0, 5, -1), "b is .* width and height ≥ 0"),
-        ((0, 0, float("nan"), 10), (0, 0, 10, 10), "a holds NaN"),
-    ],
-)
-def test_iou_refuses_boxes_of_negative_or_unknown_size(a, b, words):
-    from helpers.detection import iou
-
-    with pytest.raises(OptionError, match=words):
-        iou(a, b)
 
 
 @pytest.mark.parametrize("function", [count_by_label, describe])

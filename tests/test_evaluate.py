@@ -119,7 +119,6 @@ def test_hits_and_accuracy_follow_the_predictions(tiny_models, sample_folder):
     assert right.accuracy(1) == 1.0 and right.top1_hits.all()
     wrong = evaluate(classifier, paths, classes=reference[:, 2], k=3, progress=False)
     assert wrong.accuracy(1) == 0.0 and wrong.accuracy(2) == 0.0 and wrong.accuracy(3) == 1.0
-    assert wrong.top5_hits.all()  # top-5 of a 3-class model: every class is in it
     mixed = evaluate(
         classifier, paths, classes=np.where(np.arange(12) < 3, reference[:, 0], reference[:, 1]), k=3, progress=False
     )

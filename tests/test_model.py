@@ -277,3 +277,34 @@ def test_one_model_shared_by_threads_gives_each_call_its_own_answer(tiny_models)
             got = list(pool.map(model.run, tensors))
         for want, have in zip(expected, got):
             np.testing.assert_array_equal(want, have)
+
+
+def test_predict_and_extract_from_threads_give_each_photo_its_own_answer(tiny_models, odd_models):
+    """The fast path (a model-sized uint8 array, no PIL round trip) takes the same lock as run()."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(2)
+    photos = [rng.integers(0, 256, (32, 32, 3), dtype=np.uint8) for _ in range(48)]
+    classifier = Classifier(tiny_models["uint8"], ["a", "b", "c"])
+    extractor = FeatureExtractor(odd_models["features"])
+    small = [photo[:16, :16] for photo in photos]  # the extractor takes 16×16 images
+    for call, images in ((classifier.predict, photos), (extractor.extract, small)):
+        expected = [call(image) for image in images]
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            got = list(pool.map(call, images))
+        for want, have in zip(expected, got):
+            np.testing.assert_array_equal(want, have)
+
+
+def test_a_model_sized_array_gives_the_same_tensor_as_the_photo_path(tiny_models):
+    """preprocess skips cropping and resizing only where they would copy the pixels unchanged."""
+    from PIL import Image
+
+    from helpers.images import to_input
+
+    pixels = np.random.default_rng(3).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    for kind in ("float", "uint8", "int8"):
+        model = Classifier(tiny_models[kind], ["a", "b", "c"])
+        for crop in ("center", "none", 0.5):
+            slow = to_input(Image.fromarray(pixels), model.input_details, crop=crop, mean=model.mean, std=model.std)
+            np.testing.assert_array_equal(LiteRTModel.preprocess(model, pixels, crop), slow)

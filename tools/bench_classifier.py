@@ -4,7 +4,8 @@
 
 Prints the ratio of medians (helper / raw) for
   1. inference only: Classifier.run(tensor) vs set_tensor + invoke + get_tensor + dequantize;
-  2. a whole prediction from a decoded PIL image: Classifier.predict(image) vs resize + asarray + raw calls.
+  2. a prediction on a ready array (model-sized uint8 pixels): Classifier.predict(pixels) vs the raw calls;
+  3. a whole prediction from a decoded PIL image: Classifier.predict(image) vs resize + asarray + raw calls.
 Ratios near 1.0 mean the helper adds no measurable cost. Runs alternate between the two sides so
 background load on this noisy machine affects both alike.
 """
@@ -62,6 +63,10 @@ def bench_threads(image: Image.Image, threads: int | None) -> None:
 
     label = f"{classifier.num_threads} thread(s)"
     compare(f"inference only, {label}", lambda: classifier.run(tensor), raw_run)
+    ready = np.asarray(image.resize((224, 224), Image.Resampling.BILINEAR), dtype=np.uint8)
+    compare(
+        f"ready array → probabilities, {label}", lambda: classifier.predict(ready), lambda: raw_run(ready[np.newaxis])
+    )
     compare(f"photo → probabilities, {label}", lambda: classifier.predict(image), raw_predict)
 
 
