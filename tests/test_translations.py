@@ -200,3 +200,24 @@ def test_relative_links_of_a_translation_resolve(name, lang):
         t for t in sorted(targets) if t and not re.match(r"https?:|mailto:", t) and not (path.parent / t).exists()
     ]
     assert not broken, f"{path.relative_to(ROOT)}: links to missing files: {broken}"
+
+
+def test_a_changed_paragraph_keeps_its_translation_as_fuzzy(sandbox):
+    translate.update("README", "ko")
+    _translate_all("README", "ko", mark="KO")
+    readme = sandbox / "README.md"
+    readme.write_text(readme.read_text().replace("at 1,000 photos.", "at 2,000 photos.") + "\nA new paragraph.\n")
+    assert translate.update("README", "ko") == (1, 1, 0)  # one new, one changed (fuzzy), none lost
+    entry = next(e for e in polib.pofile(str(translate.catalog_path("README", "ko"))) if e.fuzzy)
+    assert "2,000" in entry.msgid and "1,000" in entry.previous_msgid and entry.msgstr.startswith("KO ")
+    text = translate.build_one("README", "ko")
+    assert translate.UNTRANSLATED["ko"] + "\n\nSee [lesson 2]" in text and "A new paragraph." in text
+
+
+def test_rewrapped_english_lines_keep_the_translation(sandbox):
+    translate.update("README", "pt-BR")
+    _translate_all("README", "pt-BR", mark="PT")
+    readme = sandbox / "README.md"
+    readme.write_text(readme.read_text().replace("and `code` at", "and `code`\nat"))
+    assert translate.update("README", "pt-BR") == (0, 0, 0)
+    assert not translate.status("README", "pt-BR").stale

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import difflib
 import json
 import re
 import sys
@@ -143,18 +144,26 @@ def update(name: str, lang: str) -> tuple[int, int, int]:
     }
     by_context = {(e.msgctxt or ""): e for e in old} if old is not None and name not in DOCS else {}
     by_text = {e.msgid: e for e in old} if old is not None else {}
+    current = units(name)
+    matches = [by_text.get(text) if name in DOCS else by_context.get(context) for context, text in current]
+    used = {id(e) for e in matches if e is not None}
+    if name in DOCS and old is not None:  # a changed paragraph: its old entry is the most similar one left over
+        for i, (_context, text) in enumerate(current):
+            left = [e for e in old if id(e) not in used and e.msgstr]
+            if matches[i] is None and left:
+                best = max(left, key=lambda e: difflib.SequenceMatcher(None, e.msgid, text).ratio())
+                if difflib.SequenceMatcher(None, best.msgid, text).ratio() >= 0.6:
+                    matches[i] = best
+                    used.add(id(best))
     added = stale = 0
-    used = set()
-    for context, text in units(name):
+    for (context, text), previous in zip(current, matches, strict=True):
         entry = polib.POEntry(msgctxt=context or None, msgid=text, msgstr="")
-        previous = by_text.get(text) if name in DOCS else by_context.get(context)
         if previous is not None:
-            used.add(id(previous))
             entry.msgstr = previous.msgstr
             entry.flags = list(previous.flags)
             entry.previous_msgid = previous.previous_msgid
             entry.tcomment = previous.tcomment
-            if previous.msgid != text and previous.msgstr:
+            if previous.msgid.split() != text.split() and previous.msgstr:  # rewrapped lines are not a change
                 entry.flags = sorted(set(entry.flags) | {"fuzzy"})
                 entry.previous_msgid = previous.msgid
                 stale += 1
