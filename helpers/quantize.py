@@ -544,13 +544,13 @@ def quantize_model(
             f"float32 file, e.g. quantize.export(model)."
         )
     data, _ = upgrade_operator_codes(data)
-    key = hashlib.sha256(f"{CACHE_VERSION}|{recipe}|{edges}|{ranges}|{input_range}".encode())
+    key = hashlib.sha256(f"{CACHE_VERSION}|{recipe}|{edges}|{ranges}".encode())
     key.update(data)
     samples = None
     if recipe in STATIC:
         signature, input_name, input_tensor, shape = _signature(data)
         samples, low, high = _check_calibration(calibration, shape, input_range)
-        key.update(f"{samples.shape}".encode())
+        key.update(f"{low!r}|{high!r}|{samples.shape}".encode())
         key.update(np.ascontiguousarray(samples).tobytes())
     stem = _safe(f"{name or Path(float_path).stem.removesuffix('-float32')}-{recipe}")
     path = converted_dir() / f"{stem}-{key.hexdigest()[:16]}.tflite"
