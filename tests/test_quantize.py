@@ -503,6 +503,7 @@ def test_a_model_without_json_is_exported_but_not_cached(monkeypatch, dense_mode
 def test_quiet_hides_python_and_native_output(capfd):
     with quantize.quiet():
         print("from python")
+        sys.stderr.write("a progress bar on Python's stderr\n")
         os.write(1, b"from C on stdout\n")
         os.write(2, b"from C on stderr\n")
     print("after")
