@@ -217,7 +217,8 @@ def _requirements(path: Path) -> dict[str, str]:
     return found
 
 
-TEST_TOOLS = {"pytest", "nbval", "hypothesis", "playwright", "ruff", "jupyterlab", "jupyterhub"}  # not in Binder
+# Not in Binder: test and maintainer tools
+TEST_TOOLS = {"pytest", "nbval", "hypothesis", "playwright", "ruff", "jupyterlab", "jupyterhub", "polib"}
 
 
 def test_binder_requirements_follow_requirements():
