@@ -9,7 +9,7 @@ from importlib import metadata
 # Package → the oldest version the notebooks are checked with (pyproject's floors; .ci/run's floors job
 # installs exactly these, ci/requirements-floors.txt). TensorFlow 2.16's converter aborts with Keras 3.
 MINIMUM = {
-    "ai-edge-litert": "2.1",
+    "ai-edge-litert": "2.3",
     "numpy": "1.26",
     "pillow": "10.0",
     "matplotlib": "3.8",

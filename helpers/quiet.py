@@ -116,7 +116,7 @@ def native_stderr() -> Iterator[None]:
 
 @contextlib.contextmanager
 def converter_output() -> Iterator[None]:
-    """Silence what TensorFlow's converter prints (stdout, C++ log lines, warnings) while the block runs.
+    """Silence what TensorFlow's converter and the AI Edge Quantizer print (stdout, stderr, C++ log lines, warnings).
 
     Introduced in notebook 05 (as ``quantize.quiet``). If the block fails, the last lines of the
     captured text are attached to the exception as a note, so nothing useful is lost.
@@ -125,11 +125,15 @@ def converter_output() -> Iterator[None]:
     logger = logging.getLogger("tensorflow")
     level = logger.level
     logger.setLevel(logging.ERROR)
-    python_out = io.StringIO()
+    python_out = io.StringIO()  # Python-level stdout and stderr (print, tqdm's progress bars)
     try:
         with _descriptors_to_file((1, 2)) as sink:
             try:
-                with contextlib.redirect_stdout(python_out), warnings.catch_warnings():
+                with (
+                    contextlib.redirect_stdout(python_out),
+                    contextlib.redirect_stderr(python_out),
+                    warnings.catch_warnings(),
+                ):
                     warnings.simplefilter("ignore")
                     yield
             except Exception as exc:

@@ -261,7 +261,7 @@ class TFLiteFile:
             if not self.path.is_file():
                 raise ModelError(
                     f"No model file at '{self.path}'. Fetch models by name with helpers.assets.fetch(...), "
-                    f"or convert one with helpers.quantize.convert(...)."
+                    f"or export one with helpers.quantize.convert(...)."
                 )
             self.data = self.path.read_bytes()
             where = f"'{self.path}' is"

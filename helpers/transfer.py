@@ -16,8 +16,8 @@ Introduced in notebook 06, where each step is first written out by hand:
   input normalization inside, see ``helpers.metadata_writer``) plus a labels
   file, which ``helpers.classify.Classifier`` and MediaPipe's ImageClassifier run
   like any other model;
-* ``convert_in_subprocess`` (notebook 07) converts a fine-tuned Keras model in a
-  child process, so that the converter's memory leaves with it.
+* ``convert_in_subprocess`` (notebook 08) exports and quantizes a fine-tuned Keras
+  model in a child process, so that the converter's memory leaves with it.
 
 Everything here runs on NumPy and LiteRT; TensorFlow is imported only by
 ``head_from_keras`` and ``convert_in_subprocess`` (the exported model is assembled by
@@ -550,7 +550,7 @@ def head_from_keras(model) -> SoftmaxHead:
         raise TransferError(
             f"A softmax head is one Dense layer (plus Dropout); this model has {len(dense)} Dense "
             f"layers{f' and also {others}' if others else ''}. Export other models with the "
-            f"TFLiteConverter (helpers.quantize.convert)."
+            f"Keras export (helpers.quantize.convert)."
         )
     activation = getattr(dense[0].activation, "__name__", str(dense[0].activation))
     if activation != "softmax" or not dense[0].use_bias:
@@ -757,62 +757,82 @@ import numpy as np
 
 from helpers import quantize
 
-folder, name, modes = Path(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
+folder, name, recipes = Path(sys.argv[1]), sys.argv[2], sys.argv[3].split(",")
+input_range = tuple(json.loads(sys.argv[4])) if sys.argv[4] != "null" else None
 model = keras.models.load_model(folder / "model.keras", compile=False)
 samples = np.load(folder / "samples.npy") if (folder / "samples.npy").is_file() else None
-paths = {mode: str(quantize.convert(model, mode, samples if mode == "int8" else None, name=name)) for mode in modes}
+paths = {}
+for recipe in recipes:
+    static = recipe in quantize.STATIC
+    paths[recipe] = str(quantize.convert(model, recipe, samples if static else None,
+                                         input_range=input_range if static else None, name=name))
 print("@@PATHS" + json.dumps(paths))
 """
 
 
 def convert_in_subprocess(
     model,
-    modes: Sequence[str] = ("float32", "int8"),
+    recipes: Sequence[str] = ("float32", "static_wi8_ai8"),
     samples: np.ndarray | None = None,
     *,
+    input_range: tuple[float, float] | None = None,
     name: str = "model",
     timeout: float = 600,
 ) -> dict[str, Path]:
-    """Convert a Keras model with ``helpers.quantize.convert`` in a child Python process: {mode: .tflite path}.
+    """Export and quantize a Keras model (``helpers.quantize.convert``) in a child process: {recipe: .tflite path}.
 
-    The converter needs a few hundred MB of memory on top of TensorFlow's own;
-    in a child process that memory is returned to the system when it exits, so
-    the notebook's kernel stays small. The model is saved to a temporary
-    ``.keras`` file and loaded again there (same weights, so the same cached
-    file as an in-process ``convert``); ``samples`` calibrate the int8 recipe.
-    Introduced in notebook 07. Raises a TransferError for a model without ``save``,
-    unknown ``modes`` (or one str), samples that are not finite numbers, a ``name``
-    that is not a str, a ``timeout`` that is not a positive number, and a failed conversion.
+    Keras's export runs TensorFlow's converter, which needs a few hundred MB of memory on top of
+    TensorFlow's own; in a child process that memory is returned to the system when it exits, so
+    the notebook's kernel stays small. The model is saved to a temporary ``.keras`` file and loaded
+    again there (same weights, so the same cached file as an in-process ``convert``); ``samples``
+    calibrate the static recipes, whose inputs take ``input_range`` (e.g. (-1, 1)).
+    Introduced in notebook 08. Raises a TransferError for a model without ``save``, unknown
+    ``recipes`` (or one str), samples that are not finite numbers, a ``name`` that is not a str,
+    a ``timeout`` that is not a positive number, and a failed conversion.
     """
     import json
     import subprocess
     import sys
     import tempfile
 
-    from helpers.quantize import MODES
+    from helpers.quantize import RECIPES, STATIC
 
-    if isinstance(modes, (str, bytes)) or not isinstance(modes, Iterable):
-        raise TransferError(f"modes is a list of modes, e.g. ('float32', 'int8') or ('int8',); got {modes!r}.")
+    if isinstance(recipes, (str, bytes)) or not isinstance(recipes, Iterable):
+        raise TransferError(
+            f"recipes is a list, e.g. ('float32', 'static_wi8_ai8') or ('dynamic_wi8_afp32',); got {recipes!r}."
+        )
     if not isinstance(name, str) or not name:
         raise TransferError(f"name is a non-empty str (the model's name in the cache); got {name!r}.")
     timeout = real_number(timeout, "timeout (seconds)", TransferError, positive=True)
     if samples is not None:
         samples = finite_array(samples, "samples", TransferError)
-    wanted = list(modes)
-    unknown = [mode for mode in wanted if mode not in MODES]
+    wanted = list(recipes)
+    unknown = [recipe for recipe in wanted if recipe != "float32" and recipe not in RECIPES]
     if not wanted or unknown:
-        raise TransferError(f"modes must be among {', '.join(MODES)}; got {wanted}.")
-    if "int8" in wanted and samples is None:
-        raise TransferError("The int8 recipe needs samples: about 100 inputs preprocessed exactly as the model's.")
+        raise TransferError(f"recipes must be among float32, {', '.join(RECIPES)}; got {wanted}.")
+    static = any(recipe in STATIC for recipe in wanted)
+    if static and (samples is None or input_range is None):
+        raise TransferError(
+            "A static recipe needs samples (about 100 inputs preprocessed exactly as the model's) and "
+            "input_range, the range that preprocessing gives, e.g. (-1, 1)."
+        )
     if not hasattr(model, "save"):
         raise TransferError(f"model is a Keras model (it is saved and converted); got {type(model).__name__}.")
     with tempfile.TemporaryDirectory(prefix="convert-") as folder:
         model.save(Path(folder) / "model.keras")
-        if samples is not None and "int8" in wanted:
+        if samples is not None and static:
             np.save(Path(folder) / "samples.npy", np.asarray(samples, dtype=np.float32))
         try:
             result = subprocess.run(
-                [sys.executable, "-c", _CHILD_CONVERT, folder, name, ",".join(wanted)],
+                [
+                    sys.executable,
+                    "-c",
+                    _CHILD_CONVERT,
+                    folder,
+                    name,
+                    ",".join(wanted),
+                    json.dumps(None if input_range is None else [float(v) for v in input_range]),
+                ],
                 capture_output=True,
                 text=True,
                 timeout=timeout,
@@ -828,7 +848,8 @@ def convert_in_subprocess(
         last = "\n".join(result.stderr.strip().splitlines()[-5:])
         raise TransferError(
             f"Converting '{name}' in a child process failed (exit code {result.returncode}):\n{last}\n"
-            f"Run helpers.quantize.convert(model, mode, samples) in the notebook to see the full error."
+            f"Run helpers.quantize.convert(model, recipe, samples, input_range=...) in the notebook to see the "
+            f"full error."
         )
     return {mode: Path(path) for mode, path in json.loads(found[-1][len("@@PATHS") :]).items()}
 

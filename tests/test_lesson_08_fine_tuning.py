@@ -234,9 +234,13 @@ def lesson():
     phase2_hits = int((finetune(val_cached).numpy().argmax(1) == val.class_ids).sum())
 
     calibration = _scaled(transfer.load_pixels(train.paths[::5], progress=False))
-    converted = transfer.convert_in_subprocess(model, ("float32", "int8"), calibration, name="test_lesson_08")
+    recipes = {"float32": "float32", "int8": "static_wi8_ai8"}
+    converted = transfer.convert_in_subprocess(
+        model, tuple(recipes.values()), calibration, input_range=(-1, 1), name="test_lesson_08"
+    )
     files, hits = {}, {}
-    for mode, path in converted.items():
+    for mode, recipe in recipes.items():
+        path = converted[recipe]
         files[mode] = path.with_name(f"test_lesson_08_{mode}.tflite")
         metadata_writer.write_with_metadata(
             path,

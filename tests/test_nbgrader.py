@@ -83,17 +83,20 @@ def test_lesson_02_maps_each_self_check_to_a_read_only_test_cell():
     assert "assert" not in answer  # the solution's own asserts are not the learner's
 
 
-def test_a_lesson_with_an_answer_typed_into_the_check_call_is_refused():
-    # Lesson 01's exercise 3 asks for the label inside the call, check_top_label("your answer", ...): a read-only
-    # test cell would keep "your answer", so no autograded cell can read the learner's label.
-    with pytest.raises(CourseError, match=r"exercise 3 .*check_top_label is given the answer 'your answer'"):
-        nbgrader_course.exercises(ROOT / "notebooks/01_inference.ipynb", ROOT / "solutions/01_inference.ipynb")
-
-
 def _notebook(path: Path, *sources: str) -> None:
     cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": s}
              for s in sources]  # fmt: skip
     path.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+
+
+def test_a_lesson_with_an_answer_typed_into_the_check_call_is_refused(tmp_path):
+    # check_top_label("your answer", ...): a read-only test cell would keep "your answer", so no autograded cell
+    # could read the learner's label.
+    _notebook(tmp_path / "lesson.ipynb", "from helpers.checks import check_top_label",
+              "probs = None\ncheck_top_label(\"your answer\", probs, labels)")  # fmt: skip
+    _notebook(tmp_path / "solution.ipynb", 'probs = 1\nassert check_top_label("cat", probs, labels)')
+    with pytest.raises(CourseError, match=r"check_top_label is given the answer 'your answer'"):
+        nbgrader_course.exercises(tmp_path / "lesson.ipynb", tmp_path / "solution.ipynb")
 
 
 def test_a_solution_using_a_name_the_lesson_never_defines_is_refused(tmp_path):

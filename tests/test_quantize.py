@@ -1,4 +1,4 @@
-"""helpers.quantize on self-made data: the arithmetic, four conversions of small Keras models, the cache, inspection."""
+"""helpers.quantize on self-made data: the arithmetic, Keras export and every quantizer recipe, the cache, inspection."""
 
 from __future__ import annotations
 
@@ -50,10 +50,19 @@ def cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def converted(dense_model, samples, cache):
-    """The dense model converted with every recipe, plus int8 with int8 and float32 edges."""
-    paths = {mode: quantize.convert(dense_model, mode, samples if mode == "int8" else None) for mode in quantize.MODES}
-    paths["int8-int8"] = quantize.convert(dense_model, "int8", samples, io_type="int8")
-    paths["int8-float32"] = quantize.convert(dense_model, "int8", samples, io_type="float32")
+    """The dense model exported (float32) and quantized with every recipe, plus static int8 with other settings."""
+    paths = {"float32": quantize.export(dense_model)}
+    for recipe in quantize.RECIPES:
+        static = recipe in quantize.STATIC
+        paths[recipe] = quantize.quantize_model(
+            paths["float32"], recipe, samples if static else None, input_range=(-1, 1) if static else None
+        )
+    paths["static_wi8_ai8-float32"] = quantize.quantize_model(
+        paths["float32"], "static_wi8_ai8", samples, input_range=(-1, 1), edges="float32"
+    )
+    paths["static_wi8_ai8-moving"] = quantize.quantize_model(
+        paths["float32"], "static_wi8_ai8", samples, input_range=(-1, 1), ranges="moving_average"
+    )
     return paths
 
 
@@ -214,10 +223,10 @@ def test_io_bytes_refuses_fractional_sizes_and_non_numeric_types(shape, dtype, m
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda: quantize.representative_dataset([["a"]]), "samples must hold numbers"),
         (lambda: quantize.save_model(b"1234TFL3", name=5), "name is text"),
-        (lambda: quantize.converter_flags(5), "takes a tf.lite.TFLiteConverter"),
         (lambda: quantize.model_digest("model.h5"), "Keras model"),
+        (lambda: quantize.export("model.h5"), "Keras model"),
+        (lambda: quantize.quantize_model(5, "dynamic_wi8_afp32"), "path of a float .tflite"),
     ],
 )
 def test_other_public_functions_refuse_the_wrong_kind_of_argument(call, message):
@@ -229,19 +238,22 @@ def test_errors_are_helpers_errors():
     assert issubclass(QuantizationError, HelpersError)
 
 
-# --------------------------------------------------------------------------- conversion
+# --------------------------------------------------------------------------- export and recipes
 
 
 def test_each_recipe_stores_its_weights_in_its_type(converted):
-    stored = {mode: quantize.stored_bytes(converted[mode]) for mode in quantize.MODES}
+    stored = {name: quantize.stored_bytes(path) for name, path in converted.items()}
     assert set(stored["float32"]) <= {"float32", "int32"}
-    assert max(stored["dynamic"], key=stored["dynamic"].get) == "int8"
-    assert max(stored["float16"], key=stored["float16"].get) == "float16"
-    assert max(stored["int8"], key=stored["int8"].get) == "int8" and "float32" not in stored["int8"]
-    sizes = {mode: converted[mode].stat().st_size for mode in quantize.MODES}
-    assert sizes["int8"] < sizes["float16"] < sizes["float32"]
-    assert sizes["dynamic"] < sizes["float16"]
-    assert sizes["int8"] < 0.4 * sizes["float32"]  # about a quarter, plus the graph and the scales
+    largest = {name: max(kinds, key=kinds.get) for name, kinds in stored.items()}
+    assert largest["float16"] == "float16"
+    for recipe in ("weight_only_wi8_afp32", "dynamic_wi8_afp32", "static_wi8_ai8", "static_wi8_ai16"):
+        assert largest[recipe] == "int8", recipe
+    for recipe in ("weight_only_wi4_afp32", "dynamic_wi4_afp32"):
+        assert largest[recipe] == "int4", recipe
+    assert "float32" not in stored["static_wi8_ai8"]
+    sizes = {name: path.stat().st_size for name, path in converted.items()}
+    assert sizes["dynamic_wi4_afp32"] < sizes["dynamic_wi8_afp32"] < sizes["float16"] < sizes["float32"]
+    assert sizes["static_wi8_ai8"] < 0.4 * sizes["float32"]  # about a quarter, plus the graph and the scales
 
 
 def test_input_and_output_types(converted):
@@ -249,115 +261,178 @@ def test_input_and_output_types(converted):
         tensors = quantize.inspect_tensors(path)
         return ([t.dtype for t in tensors if t.role == "input"], [t.dtype for t in tensors if t.role == "output"])
 
-    for mode in ("float32", "dynamic", "float16", "int8-float32"):
-        assert edges(converted[mode]) == (["float32"], ["float32"])
-    assert edges(converted["int8"]) == (["uint8"], ["uint8"])
-    assert edges(converted["int8-int8"]) == (["int8"], ["int8"])
+    for name in [*quantize.RECIPES, "float32", "static_wi8_ai8-float32"]:
+        if name != "static_wi8_ai8":
+            assert edges(converted[name]) == (["float32"], ["float32"]), name
+    assert edges(converted["static_wi8_ai8"]) == (["int8"], ["int8"])
 
 
-def test_conversions_compute_what_keras_computes(dense_model, samples, converted):
+def test_the_static_input_takes_the_declared_range_not_a_measured_one(converted):
+    for name in ("static_wi8_ai8", "static_wi8_ai8-moving"):
+        source = next(t for t in quantize.inspect_tensors(converted[name]) if t.role == "input")
+        assert source.scales[0] == pytest.approx(2 / 255, rel=1e-5), name  # −1 … 1 over 255 steps
+        assert source.zero_points[0] in (-1, 0)
+
+
+def test_full_ranges_cover_the_moving_average_ranges(converted):
+    def scales(path):
+        return {t.name: t.scales[0] for t in quantize.inspect_tensors(path) if t.role == "activation" and t.quantized}
+
+    full, moving = scales(converted["static_wi8_ai8"]), scales(converted["static_wi8_ai8-moving"])
+    shared = set(full) & set(moving)
+    assert shared
+    assert all(full[name] >= moving[name] * (1 - 1e-6) for name in shared)
+    assert any(full[name] > moving[name] * 1.01 for name in shared), "twenty inputs' extremes exceed their average"
+
+
+def test_quantized_models_compute_what_keras_computes(dense_model, samples, converted):
     x = samples[:1]
     expected = np.asarray(dense_model(x, training=False))
     np.testing.assert_allclose(_run(converted["float32"], x), expected, atol=1e-5)
-    for mode in ("dynamic", "float16"):
-        np.testing.assert_allclose(_run(converted[mode], x), expected, atol=0.02)
-    for mode in ("int8", "int8-int8", "int8-float32"):
-        np.testing.assert_allclose(_run(converted[mode], x), expected, atol=0.05)
+    for name in ("float16", "weight_only_wi8_afp32", "dynamic_wi8_afp32"):
+        np.testing.assert_allclose(_run(converted[name], x), expected, atol=0.02, err_msg=name)
+    for name in ("static_wi8_ai8", "static_wi8_ai8-float32", "static_wi8_ai16"):
+        np.testing.assert_allclose(_run(converted[name], x), expected, atol=0.05, err_msg=name)
+    for name in ("weight_only_wi4_afp32", "dynamic_wi4_afp32"):
+        np.testing.assert_allclose(_run(converted[name], x), expected, atol=0.15, err_msg=name)
 
 
 def test_operators_show_the_recipe(converted):
     assert "DEQUANTIZE" in quantize.operator_counts(converted["float16"])
-    assert quantize.operator_counts(converted["int8"]).get("QUANTIZE") == 2  # uint8 ↔ int8 at the edges
+    assert "DEQUANTIZE" in quantize.operator_counts(converted["weight_only_wi8_afp32"])
+    assert "DEQUANTIZE" not in quantize.operator_counts(converted["dynamic_wi8_afp32"])
     assert "QUANTIZE" not in quantize.operator_counts(converted["float32"])
     assert quantize.operator_counts(converted["float32"])["FULLY_CONNECTED"] == 2
-
-
-def test_converter_flags_read_back_each_recipe(dense_model, samples):
-    flags = {
-        mode: quantize.converter_flags(quantize.make_converter(dense_model, mode, samples if mode == "int8" else None))
-        for mode in quantize.MODES
-    }
-    assert flags["float32"] == {}
-    assert flags["dynamic"] == {"optimizations": "[DEFAULT]"}
-    assert flags["float16"]["target_spec.supported_types"] == "[float16]"
-    assert flags["int8"]["target_spec.supported_ops"] == "[TFLITE_BUILTINS_INT8]"
-    assert flags["int8"]["inference_input_type"] == "uint8" and "representative_dataset" in flags["int8"]
-    int8_edges = quantize.converter_flags(quantize.make_converter(dense_model, "int8", samples, io_type="int8"))
-    assert int8_edges["inference_output_type"] == "int8"
-    float_edges = quantize.converter_flags(quantize.make_converter(dense_model, "int8", samples, io_type="float32"))
-    assert "inference_input_type" not in float_edges
-
-
-def test_representative_dataset_yields_one_sample_at_a_time(samples):
-    batches = list(quantize.representative_dataset(samples)())
-    assert len(batches) == 20 and all(len(b) == 1 and b[0].shape == (1, 8, 8, 3) for b in batches)
-    np.testing.assert_array_equal(batches[3][0][0], samples[3])
-    with pytest.raises(QuantizationError, match="non-empty"):
-        quantize.representative_dataset(np.zeros((0, 8, 8, 3)))
+    edges = quantize.operator_counts(converted["static_wi8_ai8-float32"])
+    inside = quantize.operator_counts(converted["static_wi8_ai8"])
+    assert "QUANTIZE" not in inside and edges["QUANTIZE"] == 1  # float32 → int8 at the input
+    assert edges["DEQUANTIZE"] == inside["DEQUANTIZE"] + 1  # int8 → float32 at the output
 
 
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"mode": "int4"}, "Unknown conversion mode"),
-        ({"mode": "int8", "samples": None}, "needs samples"),
-        ({"mode": "dynamic", "samples": "SAMPLES"}, "Only full-integer"),
-        ({"mode": "float16", "io_type": "uint8"}, "Only a full-integer"),
-        ({"mode": "int8", "io_type": "int16"}, "io_type must be"),
-        ({"mode": "int8", "samples": np.zeros((5, 16, 16, 3))}, "Resize them"),
-        ({"mode": "int8", "samples": np.zeros((8, 8, 3))}, "non-empty batch"),
-        ({"mode": "int8", "samples": np.zeros((0, 8, 8, 3))}, "non-empty batch"),
-        ({"mode": "int8", "samples": np.full((2, 8, 8, 3), np.nan)}, "NaN"),
+        ({"recipe": "int8"}, "Unknown recipe 'int8'. The recipes are: float16, weight_only_wi8_afp32"),
+        ({"recipe": "static_wi8_ai8"}, "needs calibration inputs"),
+        ({"recipe": "dynamic_wi8_afp32", "calibration": "SAMPLES"}, "measures nothing in advance"),
+        ({"recipe": "float16", "edges": "integer"}, "measures nothing in advance"),
+        ({"recipe": "static_wi8_ai8", "edges": "uint8"}, "edges is one of"),
+        ({"recipe": "static_wi8_ai8", "ranges": "max"}, "ranges is one of"),
+        ({"recipe": "static_wi8_ai8", "calibration": np.zeros((5, 16, 16, 3))}, "Resize the photos"),
+        ({"recipe": "static_wi8_ai8", "calibration": np.zeros((8, 8, 3))}, r"shape \(N, 8, 8, 3\)"),
+        ({"recipe": "static_wi8_ai8", "calibration": np.zeros((0, 8, 8, 3))}, r"shape \(N, 8, 8, 3\)"),
+        ({"recipe": "static_wi8_ai8", "calibration": np.full((2, 8, 8, 3), np.nan)}, "NaN"),
+        ({"recipe": "static_wi8_ai8", "calibration": "SAMPLES", "input_range": None}, "input_range is"),
+        ({"recipe": "static_wi8_ai8", "calibration": "SAMPLES", "input_range": (1, -1)}, "input_range is"),
+        ({"recipe": "static_wi8_ai8", "calibration": "PIXELS"}, "preprocess the calibration photos"),
+        ({"recipe": "static_wi8_ai8", "calibration": "HALF"}, "span 0"),
     ],
 )
-def test_convert_rejects_impossible_settings(dense_model, samples, cache, kwargs, message):
-    arguments = {"samples": None} | kwargs
-    if isinstance(arguments["samples"], str):
-        arguments["samples"] = samples
+def test_quantize_model_rejects_impossible_settings(converted, samples, kwargs, message):
+    arguments = {"calibration": None, "input_range": (-1, 1)} | kwargs
+    arguments["calibration"] = {
+        "SAMPLES": samples,
+        "PIXELS": (samples + 1) * 127.5,  # 0 … 255 where the model takes −1 … 1
+        "HALF": (samples + 1) / 2,  # 0 … 1: inside −1 … 1, but only half of it
+    }.get(arguments["calibration"] if isinstance(arguments["calibration"], str) else "", arguments["calibration"])
+    if arguments["recipe"] not in quantize.STATIC and kwargs.get("calibration") is None:
+        arguments["input_range"] = None
     with pytest.raises(QuantizationError, match=message):
-        quantize.convert(dense_model, **arguments)
-    with pytest.raises(QuantizationError, match=message):
-        quantize.make_converter(dense_model, **arguments)
+        quantize.quantize_model(converted["float32"], **arguments)
 
 
-def test_convert_wants_a_keras_model(cache):
-    with pytest.raises(QuantizationError, match="Keras model"):
-        quantize.convert("model.h5", "float32")
+def test_quantize_model_refuses_files_that_are_not_float_models(converted, tmp_path):
+    with pytest.raises(QuantizationError, match="already quantized"):
+        quantize.quantize_model(converted["dynamic_wi8_afp32"], "static_wi8_ai8")
+    with pytest.raises(QuantizationError, match="No model file"):
+        quantize.quantize_model(tmp_path / "missing.tflite", "dynamic_wi8_afp32")
+    (tmp_path / "page.tflite").write_bytes(b"<!DOCTYPE html><html>")
+    with pytest.raises(QuantizationError, match="not a .tflite model"):
+        quantize.quantize_model(tmp_path / "page.tflite", "dynamic_wi8_afp32")
 
 
-def test_a_failed_conversion_keeps_the_converter_output(dense_model, monkeypatch, cache):
-    class Broken:
-        def convert(self):
-            print("converter: something went wrong in layer 3")
-            raise RuntimeError("conversion failed")
+def _old_style(data: bytes) -> bytes:
+    """The file as a pre-2020 converter wrote it: operator codes only in the 8-bit field, and no signature."""
+    import flatbuffers
 
-    monkeypatch.setattr(quantize, "make_converter", lambda *args, **kwargs: Broken())
-    with pytest.raises(RuntimeError, match="conversion failed") as caught:
-        quantize.convert(dense_model, "float32", cache=False)
-    assert any("layer 3" in note for note in getattr(caught.value, "__notes__", []))
+    from helpers.tflite import TFLiteFile
+
+    model = TFLiteFile(data).model
+    for code in model.operatorCodes:
+        code.deprecatedBuiltinCode, code.builtinCode = code.builtinCode, 0
+    model.signatureDefs = None
+    builder = flatbuffers.Builder(len(data) + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
+
+
+def test_an_old_file_is_upgraded_and_quantized_not_copied(converted, samples, tmp_path):
+    old = tmp_path / "old_float.tflite"
+    old.write_bytes(_old_style(converted["float32"].read_bytes()))
+    upgraded, moved = quantize.upgrade_operator_codes(old.read_bytes())
+    assert moved == len(quantize.operator_counts(converted["float32"]))
+    assert quantize.upgrade_operator_codes(upgraded) == (upgraded, 0)
+    assert quantize.operator_counts(old) == quantize.operator_counts(converted["float32"])
+    path = quantize.quantize_model(old, "dynamic_wi8_afp32")
+    assert quantize.stored_bytes(path) == quantize.stored_bytes(converted["dynamic_wi8_afp32"])
+    assert path.stat().st_size < 0.6 * old.stat().st_size
+    with pytest.raises(QuantizationError, match="no signature.*quantize.export"):
+        quantize.quantize_model(old, "static_wi8_ai8", samples, input_range=(-1, 1))
+
+
+def test_a_model_the_quantizer_cannot_change_is_refused(cache):
+    import keras
+
+    model = keras.Sequential([keras.Input((4, 4, 3)), keras.layers.Activation("relu")])
+    with pytest.raises(QuantizationError, match="changed no weight"):
+        quantize.convert(model, "dynamic_wi8_afp32")
+
+
+def test_export_refuses_a_model_keras_cannot_export(cache, monkeypatch, dense_model):
+    import keras
+
+    class Unbuilt(keras.Model):
+        def call(self, x):
+            return x * 2
+
+    with pytest.raises(QuantizationError, match="no input shape yet"):
+        quantize.export(Unbuilt())
+
+    def broken(*args, **kwargs):
+        print("converter: something went wrong in layer 3")
+        raise RuntimeError("unsupported op")
+
+    monkeypatch.setattr(type(dense_model), "export", broken)
+    with pytest.raises(QuantizationError, match="Keras could not export.*unsupported op") as caught:
+        quantize.export(dense_model, cache=False)
+    assert any("layer 3" in note for note in getattr(caught.value.__cause__, "__notes__", []))
 
 
 # --------------------------------------------------------------------------- cache
 
 
-def test_a_second_conversion_comes_from_the_cache(dense_model, converted, monkeypatch):
+def test_a_second_export_and_quantization_come_from_the_cache(dense_model, samples, converted, monkeypatch):
     def must_not_run(*args, **kwargs):
         raise AssertionError("converted again instead of using the cache")
 
-    monkeypatch.setattr(quantize, "make_converter", must_not_run)
+    monkeypatch.setattr(type(dense_model), "export", must_not_run)
+    monkeypatch.setattr(quantize, "_recipe_object", must_not_run)
+    assert quantize.export(dense_model) == converted["float32"]
     assert quantize.convert(dense_model, "float16") == converted["float16"]
+    again = quantize.convert(dense_model, "static_wi8_ai8", samples, input_range=(-1, 1))
+    assert again == converted["static_wi8_ai8"]
 
 
 def test_the_cache_key_follows_weights_settings_and_samples(dense_model, samples, converted, cache):
-    assert len({converted[mode] for mode in converted}) == len(converted)
-    other_samples = quantize.convert(dense_model, "int8", samples[:10])
-    assert other_samples != converted["int8"]
+    assert len(set(converted.values())) == len(converted)
+    other_samples = quantize.quantize_model(converted["float32"], "static_wi8_ai8", samples[:10], input_range=(-1, 1))
+    assert other_samples != converted["static_wi8_ai8"]
     import keras
 
     changed = keras.models.clone_model(dense_model)
     changed.set_weights([w + 0.01 for w in dense_model.get_weights()])
     assert quantize.model_digest(changed) != quantize.model_digest(dense_model)
-    assert quantize.convert(changed, "float32") != converted["float32"]
+    assert quantize.export(changed) != converted["float32"]
 
 
 def test_the_cache_lives_outside_the_repository_and_holds_no_partial_files(converted, cache):
@@ -369,12 +444,12 @@ def test_the_cache_lives_outside_the_repository_and_holds_no_partial_files(conve
     assert not str(folder).startswith(repository)
 
 
-def test_a_damaged_cached_file_is_converted_again(dense_model, converted):
-    path = converted["dynamic"]
+def test_a_damaged_cached_file_is_made_again(converted):
+    path = converted["dynamic_wi8_afp32"]
     good = path.read_bytes()
     path.write_bytes(b"<html>not a model</html>")
     try:
-        assert quantize.convert(dense_model, "dynamic") == path
+        assert quantize.quantize_model(converted["float32"], "dynamic_wi8_afp32") == path
         assert path.read_bytes()[4:8] == b"TFL3"
     finally:
         path.write_bytes(good)
@@ -395,13 +470,13 @@ def test_a_failed_write_leaves_nothing_behind(converted, monkeypatch, tmp_path):
 
 def test_save_model_names_files_by_content(converted, monkeypatch, tmp_path):
     monkeypatch.setenv("CLASSROOM_CACHE_DIR", str(tmp_path))
-    data = converted["int8"].read_bytes()
+    data = converted["static_wi8_ai8"].read_bytes()
     first = quantize.save_model(data, "my model/v1")
     assert first == quantize.save_model(data, "my model/v1")
     assert first.name.startswith("my_model_v1-") and first.read_bytes() == data
     with pytest.raises(QuantizationError, match="not a TensorFlow Lite model"):
         quantize.save_model(b"PK\x03\x04 a zip file", "model")
-    with pytest.raises(QuantizationError, match="bytes returned"):
+    with pytest.raises(QuantizationError, match="Expected the bytes"):
         quantize.save_model("model.tflite", "model")
 
 
@@ -415,10 +490,10 @@ def test_a_read_only_cache_falls_back_to_a_temporary_folder(monkeypatch, tmp_pat
     assert "read-only" not in str(folder) and folder.name == "edge-image-classroom-converted"
 
 
-def test_a_model_without_json_is_converted_but_not_cached(monkeypatch, dense_model, cache):
+def test_a_model_without_json_is_exported_but_not_cached(monkeypatch, dense_model, cache):
     monkeypatch.setattr(type(dense_model), "to_json", lambda self: (_ for _ in ()).throw(NotImplementedError()))
     assert quantize.model_digest(dense_model) is None
-    path = quantize.convert(dense_model, "float32")
+    path = quantize.export(dense_model)
     assert path.is_file() and path.read_bytes()[4:8] == b"TFL3"
 
 
@@ -428,6 +503,7 @@ def test_a_model_without_json_is_converted_but_not_cached(monkeypatch, dense_mod
 def test_quiet_hides_python_and_native_output(capfd):
     with quantize.quiet():
         print("from python")
+        sys.stderr.write("a progress bar on Python's stderr\n")
         os.write(1, b"from C on stdout\n")
         os.write(2, b"from C on stderr\n")
     print("after")
@@ -448,14 +524,14 @@ def test_quiet_attaches_the_output_to_an_error(capfd):
 
 
 def test_inspect_tensors_names_roles_and_quantization(converted):
-    tensors = quantize.inspect_tensors(converted["int8"])
+    tensors = quantize.inspect_tensors(converted["static_wi8_ai8"])
     roles = {t.role for t in tensors}
     assert {"input", "output", "weights", "bias", "activation"} <= roles
     source = next(t for t in tensors if t.role == "input")
-    assert source.dtype == "uint8" and source.quantized and not source.per_channel and not source.constant
+    assert source.dtype == "int8" and source.quantized and not source.per_channel and not source.constant
     assert source.scales[0] == pytest.approx(2 / 255, rel=0.01)
     output = next(t for t in tensors if t.role == "output")
-    assert output.scales == (pytest.approx(1 / 256),) and output.zero_points == (0,)
+    assert output.scales == (pytest.approx(1 / 256),) and output.zero_points == (-128,)
     conv = next(t for t in tensors if t.role == "weights" and len(t.shape) == 4)
     assert conv.dtype == "int8" and conv.per_channel and len(conv.scales) == 16 and set(conv.zero_points) == {0}
     assert conv.constant and conv.nbytes == 16 * 3 * 3 * 3
@@ -465,7 +541,7 @@ def test_inspect_tensors_names_roles_and_quantization(converted):
 
 
 def test_bias_scale_is_input_scale_times_weight_scale(converted):
-    tensors = quantize.inspect_tensors(converted["int8"])
+    tensors = quantize.inspect_tensors(converted["static_wi8_ai8"])
     conv = next(t for t in tensors if t.role == "weights" and len(t.shape) == 4)
     bias = next(t for t in tensors if t.role == "bias" and len(t.scales) == 16)
     quantized_input = next(t for t in tensors if t.dtype == "int8" and t.shape == (1, 8, 8, 3))
@@ -483,11 +559,11 @@ def test_read_constant_gives_the_stored_weights(dense_model, converted):
 
 def test_int8_weights_are_within_half_a_step_of_the_float_weights(converted):
     float_tensors = quantize.inspect_tensors(converted["float32"])
-    int8_tensors = quantize.inspect_tensors(converted["int8"])
+    int8_tensors = quantize.inspect_tensors(converted["static_wi8_ai8"])
     kernel = next(t for t in float_tensors if t.role == "weights" and len(t.shape) == 4)
     codes_info = next(t for t in int8_tensors if t.role == "weights" and len(t.shape) == 4)
     original = quantize.read_constant(converted["float32"], kernel)
-    codes = quantize.read_constant(converted["int8"], codes_info)
+    codes = quantize.read_constant(converted["static_wi8_ai8"], codes_info)
     scales = np.array(codes_info.scales).reshape(-1, 1, 1, 1)
     assert codes.dtype == np.int8
     assert np.abs(scales * codes - original).max() <= scales.max() / 2 * 1.001
@@ -507,14 +583,14 @@ def test_find_tensor_prefers_the_named_tensor_over_fused_names(converted):
 
 
 def test_read_constant_rejects_activations_and_bad_indices(converted):
-    tensors = quantize.inspect_tensors(converted["int8"])
+    tensors = quantize.inspect_tensors(converted["static_wi8_ai8"])
     activation = next(t for t in tensors if t.role == "activation")
     with pytest.raises(QuantizationError, match="is an activation"):
-        quantize.read_constant(converted["int8"], activation)
+        quantize.read_constant(converted["static_wi8_ai8"], activation)
     with pytest.raises(QuantizationError, match="out of range"):
-        quantize.read_constant(converted["int8"], len(tensors) + 5)
+        quantize.read_constant(converted["static_wi8_ai8"], len(tensors) + 5)
     with pytest.raises(QuantizationError, match="No tensor name contains"):
-        quantize.read_constant(converted["int8"], "no such weights")
+        quantize.read_constant(converted["static_wi8_ai8"], "no such weights")
 
 
 def test_short_name_drops_the_model_prefix_and_fused_parts():

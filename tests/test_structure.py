@@ -275,7 +275,12 @@ def test_helpers_have_no_import_cycle():
             visit(module, [module])
 
 
-DISTRIBUTIONS = {"PIL": "pillow", "ai_edge_litert": "ai-edge-litert", "IPython": "ipython"}
+DISTRIBUTIONS = {
+    "PIL": "pillow",
+    "ai_edge_litert": "ai-edge-litert",
+    "ai_edge_quantizer": "ai-edge-quantizer",
+    "IPython": "ipython",
+}
 OPTIONAL = {"tensorflow", "keras"}  # conversion and training only: requirements.txt, imported inside functions
 
 

@@ -26,8 +26,8 @@ def mobilenet(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CLASSROOM_CACHE_DIR", str(tmp_path_factory.mktemp("converted")))
         paths = {
-            mode: quantize.convert(model, mode, samples if mode == "int8" else None, cache=False)
-            for mode in ("float32", "int8")
+            "float32": quantize.export(model),
+            "int8": quantize.convert(model, "static_wi8_ai8", samples, input_range=(-1, 1)),
         }
     return model, paths
 

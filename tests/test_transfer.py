@@ -568,7 +568,7 @@ def test_check_trainable_parameters(capsys):
     assert "every parameter" in capsys.readouterr().out
 
 
-# --------------------------------------------------------------------------- notebook 07: conversion in a child process
+# --------------------------------------------------------------------------- notebook 08: conversion in a child process
 
 
 def test_convert_in_subprocess_matches_the_in_process_conversion(tmp_path, monkeypatch):
@@ -587,17 +587,21 @@ def test_convert_in_subprocess_matches_the_in_process_conversion(tmp_path, monke
         ]
     )
     samples = np.random.default_rng(0).uniform(-1, 1, (8, 4, 4, 3)).astype(np.float32)
-    paths = transfer.convert_in_subprocess(model, ("float32", "int8"), samples, name="tiny")
-    assert set(paths) == {"float32", "int8"} and all(path.is_file() for path in paths.values())
+    recipes = ("float32", "static_wi8_ai8")
+    paths = transfer.convert_in_subprocess(model, recipes, samples, input_range=(-1, 1), name="tiny")
+    assert set(paths) == set(recipes) and all(path.is_file() for path in paths.values())
     assert paths["float32"].read_bytes() == quantize.convert(model, "float32", name="tiny").read_bytes()
-    assert paths["int8"] == quantize.convert(model, "int8", samples, name="tiny"), "same file: the same cache key"
+    in_process = quantize.convert(model, "static_wi8_ai8", samples, input_range=(-1, 1), name="tiny")
+    assert paths["static_wi8_ai8"] == in_process, "same file: the same cache key"
 
 
 def test_convert_in_subprocess_errors():
-    with pytest.raises(TransferError, match="modes must be among"):
-        transfer.convert_in_subprocess(object(), ("float64",))
-    with pytest.raises(TransferError, match="int8 recipe needs samples"):
+    with pytest.raises(TransferError, match="recipes must be among float32, float16, weight_only_wi8_afp32"):
         transfer.convert_in_subprocess(object(), ("int8",))
+    with pytest.raises(TransferError, match="static recipe needs samples"):
+        transfer.convert_in_subprocess(object(), ("static_wi8_ai8",))
+    with pytest.raises(TransferError, match="and input_range"):
+        transfer.convert_in_subprocess(object(), ("static_wi8_ai8",), np.zeros((2, 4, 4, 3)))
 
 
 # --------------------------------------------------------------------------- hostile input (issue 10)
@@ -851,7 +855,7 @@ def test_quantize_head_and_append_head_refuse_heads_that_are_not_finite(tiny_mod
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"modes": "int8"}, "modes is a list of modes"),
+        ({"recipes": "static_wi8_ai8"}, "recipes is a list"),
         ({"timeout": 0}, r"timeout \(seconds\) must be a number > 0"),
         ({"name": None}, "name is a non-empty str"),
         ({"samples": np.full((2, 3), np.nan)}, "samples holds NaN"),
@@ -860,7 +864,7 @@ def test_quantize_head_and_append_head_refuse_heads_that_are_not_finite(tiny_mod
 )
 def test_convert_in_subprocess_checks_its_arguments(kwargs, message):
     with pytest.raises(TransferError, match=message):
-        transfer.convert_in_subprocess(object(), **({"modes": ("float32",)} | kwargs))
+        transfer.convert_in_subprocess(object(), **({"recipes": ("float32",)} | kwargs))
 
 
 @pytest.mark.parametrize(
