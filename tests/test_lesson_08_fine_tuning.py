@@ -324,3 +324,17 @@ def test_the_chosen_route_scores_about_nine_in_ten_on_the_test_photos(lesson):
     test_accuracy = lesson["test_hits"] / lesson["test"]
     assert abs(test_accuracy - 0.896) <= 0.02
     assert test_accuracy < lesson["hits"]["numpy"] / lesson["val"]  # "a little below the validation accuracy"
+
+
+def test_the_solution_uses_the_int8_count_the_lesson_prints():
+    """Exercise 2's worked solution types the int8 file's validation count: it must be the committed run's."""
+    import json
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    lesson = json.loads((root / "notebooks/08_fine_tuning.ipynb").read_text())
+    printed = "".join("".join(o.get("text", "")) for c in lesson["cells"] if c["id"] == "c26" for o in c["outputs"])
+    hits = re.search(r"fine-tuned int8: (\d+)/(\d+)", printed).groups()
+    solution = (root / "solutions/08_fine_tuning.ipynb").read_text()
+    assert f"hits, total = {hits[0]}, {hits[1]}" in solution
