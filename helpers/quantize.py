@@ -516,8 +516,9 @@ def quantize_model(
     for static_wi8_ai8: int8 in and out) or "float32" (quantize inside, float32 at the edges; the default
     for static_wi8_ai16). ``ranges``: "full" (each activation's range is the lowest to the highest value any
     calibration input gave it, as TensorFlow's converter measures) or "moving_average" (the quantizer's own
-    default: an average of each input's range, which clips the rarer large values). A file from an old converter has its operator codes moved to the current field
-    first (``upgrade_operator_codes``). Cached by content. Introduced in notebook 05.
+    default: an average of each input's range, which clips the rarer large values). A file from an old
+    converter has its operator codes moved to the current field first (``upgrade_operator_codes``). Cached by
+    content. Introduced in notebook 05.
     Raises QuantizationError for an unknown recipe (listing them), a path that is not a .tflite file, a file
     already quantized, calibration of the wrong shape or range, calibration for a recipe that measures
     nothing, a file without a signature for a static recipe, and a result in which nothing was quantized.

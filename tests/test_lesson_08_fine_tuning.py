@@ -10,6 +10,10 @@ test photos.
 
 from __future__ import annotations
 
+import json
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -328,10 +332,6 @@ def test_the_chosen_route_scores_about_nine_in_ten_on_the_test_photos(lesson):
 
 def test_the_solution_uses_the_int8_count_the_lesson_prints():
     """Exercise 2's worked solution types the int8 file's validation count: it must be the committed run's."""
-    import json
-    import re
-    from pathlib import Path
-
     root = Path(__file__).resolve().parent.parent
     lesson = json.loads((root / "notebooks/08_fine_tuning.ipynb").read_text())
     printed = "".join("".join(o.get("text", "")) for c in lesson["cells"] if c["id"] == "c26" for o in c["outputs"])

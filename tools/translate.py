@@ -265,7 +265,6 @@ def build_notebook(name: str, lang: str) -> str:
         else:
             text = localize(_translated(entries.get(cell["id"]), english, lang), name, lang)
         cell["source"] = text.splitlines(keepends=True)
-    out["metadata"] = {**out["metadata"], "language_info": out["metadata"].get("language_info", {})}
     return json.dumps(out, indent=1, ensure_ascii=False) + "\n"
 
 
