@@ -29,30 +29,30 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from helpers.arguments import is_whole, whole_number
+from helpers.bench import best_model, pareto_front
+from helpers.camera import dropped_per_second
 from helpers.errors import CheckError, wrap_public_functions
+from helpers.explain import model_pixels, rank_correlation
+from helpers.metrics import coverage_and_accuracy, entropy, margin, softmax, threshold_for_accuracy, wilson_interval
+from helpers.quantize import quantize
+from helpers.transfer import confusion_matrix, imprint, l2_normalize, sample_per_class, train_head
 
 
+@dataclass(frozen=True, eq=False)
 class Verdict:
     """A check's result: truthy when right; displays as nothing (the check already printed why)."""
 
-    __slots__ = ("message", "ok")
-
-    def __init__(self, ok: bool, message: str) -> None:
-        self.ok, self.message = bool(ok), message
+    ok: bool
+    message: str
 
     def __bool__(self) -> bool:
         return self.ok
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, (Verdict, bool, np.bool_)):
-            return self.ok == bool(other)
-        return NotImplemented
+        return self.ok == bool(other) if isinstance(other, (Verdict, bool, np.bool_)) else NotImplemented
 
     def __hash__(self) -> int:
         return hash(self.ok)
-
-    def __repr__(self) -> str:
-        return f"Verdict(ok={self.ok}, message={self.message!r})"
 
     def _ipython_display_(self) -> None:
         """Nothing more to show: the verdict was printed when the check ran."""
@@ -61,7 +61,7 @@ class Verdict:
 def _verdict(ok: bool, text: str) -> Verdict:
     message = ("✓ " if ok else "✗ Not yet. ") + text
     print(message)
-    return Verdict(ok, message)
+    return Verdict(bool(ok), message)
 
 
 # ----------------------------------------------------------------------------------- reading an answer
@@ -140,7 +140,7 @@ def _places(decimals: int | None) -> str:
 
 
 def at_precision(value: float | None, expected: float, decimals: int) -> bool:
-    """True when ``value`` rounds like ``expected`` at ``decimals`` places, i.e. is within half a unit of the last place.
+    """True when ``value`` rounds like ``expected`` at ``decimals`` places, i.e. within half a unit of the last place.
 
     So 0.78, 0.781 and 0.7813 all count for 0.78125 at two decimals.
     """
@@ -164,7 +164,7 @@ class Exercise:
     wrong: str  # the ✗ verdict when no known mistake fits
     ladder: tuple[str, ...]  # hints from vague to specific: the n-th wrong try in a row adds the n-th
     mistakes: Mapping[str, str]  # in order: the first that fits a wrong answer explains it
-    read: Callable[[object], object] = _number  # the answer in the form the check compares
+    read: Callable[[object], object] | None = _number  # the answer as the check compares it; None: as it was given
     decimals: int | None = None  # precision; None: exact (a whole number equal, a float within 1e-5)
     percent: bool = False  # a share may also be typed as a percentage number (78 for 0.78)
     asks: str | None = "a number"  # what an answer that cannot be read is asked to be (None: the check reads it)
@@ -180,7 +180,7 @@ def exercise(
 
     Each known mistake is a keyword argument, its hint, named by a value the check computes (in ``locals()``): a
     value or tuple of values the mistake gives, compared at the exercise's precision; a bool; or a function of the
-    read answer. A check reads its answer itself when it is not one number: ``read=_as_typed, asks=None``.
+    read answer. A check that reads its answer itself (names, pairs, several numbers) says ``read=None``.
     """
 
     def register(check: Callable[..., Verdict]) -> Callable[..., Verdict]:
@@ -222,7 +222,7 @@ def _ask(answer, right, numbers: dict, exercise: Exercise | None = None, key: st
     key = key or sys._getframe(1).f_code.co_name
     exercise = exercise or EXERCISES[key]
     decimals = numbers.get("decimals", exercise.decimals)
-    value = exercise.read(answer)
+    value = answer if exercise.read is None else exercise.read(answer)
 
     def near(target) -> bool:
         if target is None or value is None:
@@ -247,7 +247,7 @@ def _ask(answer, right, numbers: dict, exercise: Exercise | None = None, key: st
         _wrong_tries.pop(key, None)
         return _verdict(True, exercise.good.format(**texts))
     tries = _wrong_tries[key] = _wrong_tries.get(key, 0) + 1
-    if value is None and exercise.asks is not None:
+    if value is None and exercise.read is not None and exercise.asks is not None:
         hint = "Give " + exercise.asks + "; got {answer!r} ({kind})."
     else:
         hint = next((text for name, text in exercise.mistakes.items() if fits(numbers[name])), exercise.wrong)
@@ -285,14 +285,6 @@ def check_number(
     return _ask(answer, expected, numbers, replace(asked, asks="{what} as a number"), key or f"check_number:{what}")
 
 
-def _as_typed(answer):
-    """The answer as it was given, for checks that read it themselves (names, pairs, several numbers)."""
-    return answer
-
-
-# --------------------------------------------------------------------------- notebook 01
-
-
 @exercise(
     "Output {value} is '{shown}'.",
     "labels[{value}] is '{shown}'. Search the list, e.g. with labels.index(...) or a loop.",
@@ -325,8 +317,7 @@ def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
     byte="That is the byte itself: dequantize it with the formula.",
 )
 def check_dequantize(answer, q: int, scale: float, zero_point: int, *, decimals: int | None = None) -> Verdict:
-    """Exercise 01.2: real = scale × (q − zero_point), at ``decimals`` places (a share may be typed as a percentage),
-    or exact without them."""
+    """Exercise 01.2: real = scale × (q − zero_point), at ``decimals`` places (a share also in %), or exact."""
     expected = float(scale) * (int(q) - int(zero_point))
     shown = f"{expected:.6f}" + ("" if decimals is None else f", {expected:.{decimals}f} to {decimals} decimal places")
     unshifted, by_255, divided, byte = scale * q if zero_point != 0 else None, q / 255, (q - zero_point) / scale, q
@@ -338,13 +329,11 @@ def check_dequantize(answer, q: int, scale: float, zero_point: int, *, decimals:
 @exercise(
     "The top label is '{top}'.",
     "'{answer}' is not the most probable label. Use np.argmax on the probabilities, then labels[...].",
-    read=_as_typed,
-    asks=None,
+    read=None,
     no_output="The probabilities are all zero: run the model on the photo first (section 4).",
 )
 def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
-    """Exercise 01.3: the most probable label of a probability vector (any of its names, or its index; ties all
-    count)."""
+    """Exercise 01.3: the most probable label of a probability vector (any of its names, or its index; ties count)."""
     probs = np.asarray(probs, dtype=np.float64).ravel()
     if probs.size != len(labels):
         raise CheckError(f"{probs.size} probabilities for {len(labels)} labels; pass the model's output row.")
@@ -358,9 +347,6 @@ def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
     return _ask(answer, bool(ok), locals())
 
 
-# --------------------------------------------------------------------------- notebook 02
-
-
 @numeric(
     "Write the e^z of each label before the change: they are proportional to the old probabilities.",
     "Change the one that changed (adding log 2 to a logit doubles its e^z), then add all of them up again.",
@@ -371,8 +357,6 @@ def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
 )
 def check_softmax_prediction(answer, logits, new_logits, index: int, what: str) -> Verdict:
     """Exercise 02.1 (predict, then run): the probability at ``index`` after the logits change, to 2 decimal places."""
-    from helpers.metrics import softmax
-
     before, after = softmax(np.asarray(logits, float)), softmax(np.asarray(new_logits, float))
     if before.shape != after.shape or not 0 <= index < after.size:
         raise CheckError("Give two sets of logits of the same length and an index inside them.")
@@ -386,17 +370,13 @@ def check_softmax_prediction(answer, logits, new_logits, index: int, what: str) 
     "Section 1 found logits for the confident table: which function undoes np.exp?",
     "np.log(table) is one set of logits; adding the same number to all of them does not change the softmax.",
     "Subtract one log-probability from all of them, e.g. np.log(table) - np.log(table[i]).",
-    read=_array,
-    asks=None,
+    read=None,
     unshaped="Give one logit per label: {size} numbers, in the table's order.",
     infinite="Your logits contain NaN or infinity; the log of a probability above 0 is finite.",
     unpinned="The softmax is right, but {where} is {pinned:.4g}, not 0. Which number can you add to all the logits without changing the softmax?",
 )
 def check_logits_for_table(logits, table: Sequence[float], zero_index: int | None = None) -> Verdict:
-    """Exercise 02.2: logits whose softmax is a probability table to 2 decimal places (within 0.005), with the logit
-    at ``zero_index`` exactly 0 when it is given."""
-    from helpers.metrics import softmax
-
+    """Exercise 02.2: logits whose softmax is ``table`` to 2 decimal places, the one at ``zero_index`` exactly 0."""
     table = np.asarray(table, dtype=np.float64)
     given = _array(logits)
     unshaped = given is None or given.shape != table.shape
@@ -412,8 +392,6 @@ def check_logits_for_table(logits, table: Sequence[float], zero_index: int | Non
 
 
 def _temperature_for_top(logits: np.ndarray, target: float) -> float:
-    from helpers.metrics import softmax
-
     low, high = 1e-3, 1e3  # the top probability falls as T grows: bisect on a log scale
     for _ in range(200):
         middle = float(np.sqrt(low * high))
@@ -432,8 +410,6 @@ def _temperature_for_top(logits: np.ndarray, target: float) -> float:
 )
 def check_temperature_for_top(temperature, logits, target: float = 0.5) -> Verdict:
     """Exercise 02.3: any temperature at which the top probability is ``target`` to 2 decimal places (within 0.005)."""
-    from helpers.metrics import softmax
-
     logits = np.asarray(logits, dtype=np.float64)
     if not 1 / logits.size < target < 1:
         raise CheckError(f"target must be between 1/{logits.size} and 1; got {target}.")
@@ -445,9 +421,6 @@ def check_temperature_for_top(temperature, logits, target: float = 0.5) -> Verdi
     low = np.floor(expected * 2) / 2
     high = low + 0.5
     return _ask(temperature, not unusable and abs(top - target) <= 0.005 + 1e-12, locals())
-
-
-# --------------------------------------------------------------------------- notebook 03
 
 
 @exercise(
@@ -462,8 +435,6 @@ def check_temperature_for_top(temperature, logits, target: float = 0.5) -> Verdi
 )
 def check_margin(answer, probs) -> Verdict:
     """Exercise 03.2a: top-1 minus top-2 probability, to 3 decimal places (ties at the top give a margin of 0)."""
-    from helpers.metrics import margin
-
     probs = np.asarray(probs, dtype=np.float64).ravel()
     expected = float(margin(probs))
     smallest = probs.max() - probs.min() if probs.size > 2 else None
@@ -482,10 +453,7 @@ def check_margin(answer, probs) -> Verdict:
     unsigned="Entropy is −Σ p·log p: you lost the minus sign.",
 )
 def check_entropy(answer, probs) -> Verdict:
-    """Exercise 03.2b: entropy divided by the log of the number of labels, to 3 decimal places; for a quantized
-    output summing to a little less than 1, −Σ p·log p / log n on the probabilities as they are counts too."""
-    from helpers.metrics import entropy
-
+    """Exercise 03.2b: entropy / log(number of labels), to 3 decimals, of the probabilities as given or summing to 1."""
     probs = np.asarray(probs, dtype=np.float64).ravel()
     if probs.size < 2 or probs.sum() <= 0:
         raise CheckError("The entropy needs at least two probabilities that are not all zero.")
@@ -508,8 +476,6 @@ def check_entropy(answer, probs) -> Verdict:
 )
 def check_entropy_prediction(answer, probs, extra_labels: int = 1) -> Verdict:
     """Exercise 03.1 (predict, then run): normalized entropy after adding labels of probability 0, to 2 decimals."""
-    from helpers.metrics import entropy
-
     extra = whole_number(extra_labels, "extra_labels", CheckError, minimum=1)
     probs = np.asarray(probs, dtype=np.float64).ravel()
     before = float(entropy(probs))
@@ -530,10 +496,7 @@ def check_entropy_prediction(answer, probs, extra_labels: int = 1) -> Verdict:
     too_low="At {value:.3g} the kept answers are {accuracy:.1%} right, below {target:.0%}: raise the threshold.",
 )
 def check_threshold_for_accuracy(threshold, confidence, correct, target: float) -> Verdict:
-    """Exercise 03.3: the lowest threshold whose kept answers are at least ``target`` accurate, to 2 decimal places,
-    or any threshold reaching ``target`` that keeps at most 1 point fewer answers (a value read off the slider)."""
-    from helpers.metrics import coverage_and_accuracy, threshold_for_accuracy
-
+    """Exercise 03.3: the lowest threshold keeping answers ``target`` accurate (2 decimals; a slider step as good)."""
     best = threshold_for_accuracy(confidence, correct, target)
     if best is None:
         raise CheckError(f"No threshold reaches an accuracy of {target}: choose a lower target.")
@@ -545,9 +508,6 @@ def check_threshold_for_accuracy(threshold, confidence, correct, target: float) 
     tenth = np.floor(best * 10) / 10
     low, high = ("0.55", "0.65") if 0.55 <= best <= 0.65 else (f"{tenth:.1f}", f"{tenth + 0.1:.1f}")
     return _ask(threshold, at_precision(value, best, 2) or enough, locals())
-
-
-# --------------------------------------------------------------------------- notebook 04
 
 
 @exercise(
@@ -616,8 +576,7 @@ def check_sample_size(
 @exercise(
     "{answer} is the most accurate model within the limits.",
     "{answer} fits, but another model that fits is more accurate. Filter by all three limits first, then take the highest '{accuracy}'.",
-    read=_as_typed,
-    asks=None,
+    read=None,
     said_none="At least one model meets all three limits: filter the table by each of them.",
     unknown="'{answer}' is not one of the models ({models}), or 'none'.",
     breaks="{answer} breaks a limit: {broken}.",
@@ -633,10 +592,7 @@ def check_best_model(
     size: str = "size_mb",
     name: str = "model",
 ) -> Verdict:
-    """Exercise 04.3: the most accurate model within three limits (any model tied with it), or "none" if none fits;
-    BenchmarkError from ``helpers.bench.best_model`` for rows, keys or limits it cannot use."""
-    from helpers.bench import best_model
-
+    """Exercise 04.3: the most accurate model within three limits (or tied with it), or "none" if none fits."""
     limits = (
         (latency, "latency", max_latency_ms, 1),
         (size, "size", max_size_mb, 1),
@@ -669,15 +625,11 @@ def check_best_model(
 @exercise(
     "The front is {front}.",
     "{gaps}.",
-    read=_as_typed,
-    asks=None,
+    read=None,
     not_names="Not model names: {unknown}. Use the names in the table.",
 )
 def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
-    """Exercise 04.4: the set of models that no other model beats on both latency and accuracy; BenchmarkError from
-    ``helpers.bench.pareto_front`` for latencies and accuracies it cannot use."""
-    from helpers.bench import pareto_front
-
+    """Exercise 04.4: the set of models that no other model beats on both latency and accuracy."""
     expected = {n for n, on in zip(names, pareto_front(latency_ms, accuracy), strict=True) if on}
     items = [answer] if isinstance(answer, str) else list(answer) if isinstance(answer, Iterable) else [answer]
     given = {str(a).strip() for a in items}
@@ -694,9 +646,6 @@ def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
     return _ask(answer, given == expected, locals())
 
 
-# --------------------------------------------------------------------------- notebook 05
-
-
 @exercise(
     "round({real} / {scale:.6g}) {sign} {offset} = {value}{clipped}.",
     "You gave {answer}. Solve real = scale × (q − zero_point) for q, round to the nearest integer, and clip to {low} … {high}.",
@@ -710,10 +659,7 @@ def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
     multiplied="Divide the real value by the scale (quantizing is the inverse of real = scale × (q − zero_point)).",
 )
 def check_quantized_value(answer, real: float, scale: float, zero_point: int, dtype: str = "int8") -> Verdict:
-    """Exercise 05.1: the code of one real value, q = clip(round(real / scale) + zero_point), rounding halves away
-    from zero or to even; QuantizationError from ``helpers.quantize.quantize`` for settings it cannot use."""
-    from helpers.quantize import quantize
-
+    """Exercise 05.1: the code of one real value, clip(round(real / scale) + zero_point), halves rounded either way."""
     low, high = np.iinfo(np.dtype(dtype)).min, np.iinfo(np.dtype(dtype)).max
     expected = int(quantize(real, scale, zero_point, dtype))
     up = int(np.clip(np.floor(real / scale + 0.5) + zero_point, low, high))
@@ -732,8 +678,7 @@ def check_quantized_value(answer, real: float, scale: float, zero_point: int, dt
     "Every code q becomes scale × (q − zero_point), with the scale and zero point of its own channel.",
     "Reshape the scales and zero points so they line up with axis {axis}: np.array(scales).reshape({along}).",
     "Convert the codes first, q.astype(np.float32), then subtract the reshaped zero points and multiply by the reshaped scales.",
-    read=_array,
-    asks=None,
+    read=None,
     unreadable="Give an array of numbers; got {answer!r} ({kind}).",
     zeros="Your array is still all zeros: replace it with the dequantized weights.",
     misshaped="The result must have the weights' shape {shape}; yours is {given_shape}. Reshape the scales so they line up with axis {axis}.",
@@ -783,8 +728,7 @@ def check_half_step(answer, low: float, high: float, previous_high: float | None
     "Each parameter is stored once; count its bytes.",
     "float32 takes 4 bytes per parameter, int8 takes 1.",
     "{count:,.0f} × 4 bytes and {count:,.0f} × 1 byte, each divided by 1,000,000, rounded to {places}.",
-    read=_as_typed,
-    asks=None,
+    read=None,
     unreadable="Give both sizes as numbers of megabytes.",
     swapped="The two are swapped: float32 takes 4 bytes per weight, int8 one.",
     bits="That counts bits; a file size is in bytes (8 bits each).",
@@ -794,8 +738,7 @@ def check_half_step(answer, low: float, high: float, previous_high: float | None
     one_right="One of the two is right ({which}); redo the other one.",
 )
 def check_model_sizes(float32_mb, int8_mb, parameters: int, decimals: int = 1) -> Verdict:
-    """Exercise 05.2: the weights' size in MB (10⁶ bytes) as float32 and as int8 from a parameter count, both to
-    ``decimals`` places (also typed with the unit, "17 MB")."""
+    """Exercise 05.2: the weights' size in MB (10⁶ bytes) as float32 and as int8, at ``decimals`` places."""
     count = _number(parameters)
     if count is None or count <= 0:
         raise CheckError(f"parameters must be a positive number; got {parameters!r}.")
@@ -816,9 +759,6 @@ def check_model_sizes(float32_mb, int8_mb, parameters: int, decimals: int = 1) -
     return _ask((float32_mb, int8_mb), all(right), locals())
 
 
-# --------------------------------------------------------------------------- notebook 06
-
-
 @exercise(
     "Accuracy {expected:.2f} ({hits} of {total}) from {chosen} training photos ({per_class} per class).",
     "You gave {answer!r}, not the accuracy to 2 decimal places.",
@@ -834,10 +774,7 @@ def check_model_sizes(float32_mb, int8_mb, parameters: int, decimals: int = 1) -
 def check_imprinted_accuracy(
     answer, train_features, train_class_ids, val_features, val_class_ids, per_class: int = 1, seed: int = 0
 ) -> Verdict:
-    """Exercise 06.2: validation accuracy of weights imprinted from ``sample_per_class(..., per_class, seed)``, to 2
-    decimal places (a percentage counts too); TransferError from ``helpers.transfer`` for data it cannot use."""
-    from helpers.transfer import imprint, l2_normalize, sample_per_class, train_head
-
+    """Exercise 06.2: validation accuracy of weights imprinted from ``sample_per_class``, to 2 decimal places."""
     train_y, val_y, train_x = np.asarray(train_class_ids), np.asarray(val_class_ids), np.asarray(train_features)
     classes = int(train_y.max()) + 1
 
@@ -862,15 +799,13 @@ def check_imprinted_accuracy(
 @exercise(
     "{most} {true} photos were taken for {predicted}: the largest number off the diagonal.",
     "Look for the largest number off the diagonal (it is {most}); its row is the true class, its column the predicted one.",
-    read=_as_typed,
-    asks=None,
+    read=None,
     unpaired="Answer with a pair of class names: (true class, predicted class).",
     swapped="Swap them: rows are the true class and columns the predicted class.",
     diagonal="The diagonal counts the right answers; look at the cells off the diagonal.",
 )
 def check_most_confused(answer, matrix, classes: Sequence[str]) -> Verdict:
-    """The (true class, predicted class) pair with the most mistakes in a confusion matrix: any pair tied for the
-    most counts, as class names (in any case) or indices."""
+    """The (true, predicted) class pair with the most mistakes in a confusion matrix, as names (any case) or indices."""
     return _most_confused(answer, matrix, classes)
 
 
@@ -888,8 +823,6 @@ def check_imprinted_confusion(
     answer, train_features, train_class_ids, val_features, val_class_ids, classes: Sequence[str]
 ) -> Verdict:
     """Exercise 06.3: the most frequent mistake (true class, predicted class) of a head imprinted from every photo."""
-    from helpers.transfer import confusion_matrix, imprint, l2_normalize
-
     weights = imprint(np.asarray(train_features), np.asarray(train_class_ids), len(classes))
     predicted = np.argmax(l2_normalize(val_features) @ weights.T, axis=1)
     return _most_confused(answer, confusion_matrix(np.asarray(val_class_ids), predicted, len(classes)), classes)
@@ -934,9 +867,6 @@ def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
     expected, no_bias, parameters = 4 * classes * (dim + 1), 4 * classes * dim, classes * (dim + 1)
     kilobytes = expected / 1e3
     return _ask(answer, expected, locals())
-
-
-# --------------------------------------------------------------------------- notebook 07
 
 
 @exercise(
@@ -1006,9 +936,6 @@ def check_photos_for_standard_error(answer, accuracy: float = 0.9, standard_erro
     return _ask(answer, expected, locals())
 
 
-# --------------------------------------------------------------------------- notebook 08
-
-
 @exercise(
     "{expected:,} of the model's {everything:,} parameters are trainable.",
     "{answer!r} is not the exact count of trainable parameters.",
@@ -1071,10 +998,7 @@ def _interval(answer) -> list[float] | None:
     close="Close: round each end to {places} (or check the counts: {hits} right of {total}).",
 )
 def check_wilson_interval(answer, hits: int, total: int, decimals: int = 3) -> Verdict:
-    """Exercise 08.2: the 95 % Wilson interval (low, high) of ``hits`` right out of ``total``, each end to ``decimals``
-    places, as fractions or percentages, either end first; MetricsError from ``helpers.metrics.wilson_interval``."""
-    from helpers.metrics import wilson_interval
-
+    """Exercise 08.2: the 95 % Wilson interval of ``hits`` out of ``total``, each end at ``decimals`` places."""
     if not (is_whole(hits) and is_whole(total)):
         raise ValueError("hits and total are counts of photos (whole numbers)")  # named by raises_own_errors
     hits, total = int(hits), int(total)
@@ -1090,9 +1014,6 @@ def check_wilson_interval(answer, hits: int, total: int, decimals: int = 3) -> V
     return _ask(answer, lambda ends: matches(ends, low, high), locals())
 
 
-# --------------------------------------------------------------------------- notebook 10 (explanations)
-
-
 @numeric(
     "The drop is the class's probability on the whole view minus its probability with the box covered.",
     "Copy the model's view (explain.model_pixels), then set covered[top:bottom, left:right] = {fill}.",
@@ -1106,10 +1027,7 @@ def check_wilson_interval(answer, hits: int, total: int, decimals: int = 3) -> V
 def check_occlusion_drop(
     answer, classifier, image, target: int, box: tuple[int, int, int, int], fill: int = 128
 ) -> Verdict:
-    """Exercise 10.1: the class's probability on the whole image minus with ``box`` covered by ``fill``, to 2
-    decimals; ImageError from ``helpers.explain.model_pixels`` for an unreadable image."""
-    from helpers.explain import model_pixels
-
+    """Exercise 10.1: the class's probability on the whole image minus with ``box`` covered, to 2 decimal places."""
     left, top, right, bottom = (int(v) for v in box)
     pixels = model_pixels(image, classifier.input_size, classifier.crop)
 
@@ -1136,10 +1054,7 @@ def check_occlusion_drop(
     reverse="The sign is reversed: rank both maps the same way (smallest value first in both).",
 )
 def check_rank_correlation(answer, first, second) -> Verdict:
-    """Exercise 10.3: Spearman's rank correlation of two maps, to 2 decimals, ties ranked by their average rank or in
-    order; ExplanationError from ``helpers.explain.rank_correlation`` for maps of different grids."""
-    from helpers.explain import rank_correlation
-
+    """Exercise 10.3: Spearman's ρ of two maps to 2 decimals, ties ranked by their average rank or in order."""
     a, b = np.asarray(first, dtype=np.float64), np.asarray(second, dtype=np.float64)
     expected = rank_correlation(a, b)
 
@@ -1149,9 +1064,6 @@ def check_rank_correlation(answer, first, second) -> Verdict:
     in_order = float(np.corrcoef(ordinal(a), ordinal(b))[0, 1])
     pearson, reverse = float(np.corrcoef(a.ravel(), b.ravel())[0, 1]), (-expected, -in_order)
     return _ask(answer, (expected, in_order), locals())
-
-
-# --------------------------------------------------------------------------- notebook 09 (from model to app)
 
 
 @numeric(
@@ -1164,8 +1076,7 @@ def check_rank_correlation(answer, first, second) -> Verdict:
     sign="Check the sign: is the pixel above or below the mean?",
 )
 def check_normalized_pixel(answer, pixel: float, mean: float, std: float, *, decimals: int = 2) -> Verdict:
-    """Exercise 09.1a: the number a float model gets for one pixel value, (pixel − mean) / std, at ``decimals``
-    places."""
+    """Exercise 09.1a: the number a float model gets for one pixel value, (pixel − mean) / std."""
     pixel, mean, std = float(pixel), float(mean), float(std)
     expected, what = (pixel - mean) / std, f"({pixel:g} − {mean:g}) / {std:g}"
     unshifted, by_255, multiplied, sign = pixel / std, pixel / 255, (pixel - mean) * std, -expected
@@ -1181,8 +1092,7 @@ def check_normalized_pixel(answer, pixel: float, mean: float, std: float, *, dec
     placeholders="That is the number of '{placeholder}' lines; count the others.",
 )
 def check_class_count(answer, model_path, placeholder: str = "???") -> Verdict:
-    """Exercise 09.1b: how many real classes the labels file in a model's zip names (lines neither empty nor
-    ``placeholder``); CheckError for a model file whose zip does not hold exactly one .txt file."""
+    """Exercise 09.1b: how many real classes (lines neither empty nor ``placeholder``) a model's label file names."""
     import zipfile
 
     try:
@@ -1220,17 +1130,13 @@ def check_class_pixels(answer, mask, labels: Sequence[str], label: str) -> Verdi
     return _ask(answer, expected, locals())
 
 
-# --------------------------------------------------------------------------- notebook 11 (live camera)
-
-
 @exercise(
     "{count} of {models} models finish a frame within {budget_ms:.1f} ms {where}: {kept}.",
     "Compare each model's median frame time (all five stages) with {budget_ms:.1f} ms.",
     "{over} of your names are over the budget and {missing} that fit are missing.",
     "For each model, multiply frame_ms by {slowdown:g} and keep it if the result is at most {budget_ms:.1f} ms.",
     "In code: [name for name, ms in frame_ms.items() if {slowdown:g} * ms <= {budget_ms:.1f}]",
-    read=_as_typed,
-    asks=None,
+    read=None,
     here="Those fit on this computer; on the slower device every frame takes {slowdown:g} times as long.",
     invoke_only="That counts invoke() alone; a frame also needs capture, transfer, preprocess and display. Use the median time of the whole frame (frame_ms).",
     reverse="Reversed: those are the models that do NOT finish a frame within the budget.",
@@ -1242,8 +1148,7 @@ def check_models_within_budget(
     budget_ms: float = 1000 / 30,
     slowdown: float = 1.0,
 ) -> Verdict:
-    """Exercise 11.3: the models whose median frame (all five stages), ``slowdown`` times slower, fits ``budget_ms``;
-    names in any case, as a list, set, ``dict.keys()`` or one string."""
+    """Exercise 11.3: the models whose median frame, ``slowdown`` times slower, fits ``budget_ms`` (any case)."""
     slowdown = float(slowdown)
     if not np.isfinite(slowdown) or slowdown <= 0:
         raise CheckError(f"slowdown must be a number above 0; got {slowdown!r}.")
@@ -1286,11 +1191,7 @@ def check_models_within_budget(
     close="Close: give it to {places} (round only at the end).",
 )
 def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30, decimals: int = 1) -> Verdict:
-    """Exercise 11.2: frames per second the newest-frame policy drops when each frame takes ``process_ms``, to
-    ``decimals`` places or a 10-second simulation's count (within 0.1); CameraError from
-    ``helpers.camera.dropped_per_second`` for a ``process_ms`` or ``camera_fps`` not above 0."""
-    from helpers.camera import dropped_per_second
-
+    """Exercise 11.2: frames per second newest-frame-wins drops at ``process_ms`` a frame (or a simulation's count)."""
     expected = dropped_per_second(process_ms, camera_fps)
     if answer is None:  # the exercise's placeholder: not a wrong try
         return _verdict(False, f"Replace None with the frames dropped per second, to {_places(decimals)}.")
@@ -1314,7 +1215,7 @@ def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30, deci
     kilobytes="Give bytes, not kilobytes.",
 )
 def check_frame_bytes(answer, width: int, height: int, channels: int = 4) -> Verdict:
-    """Exercise 11.1: the bytes one ``width`` × ``height`` frame takes as RGBA (``channels`` bytes a pixel), exactly."""
+    """Exercise 11.1: the bytes one ``width`` × ``height`` frame takes as RGBA (``channels`` bytes a pixel)."""
     width, height, channels = (
         whole_number(v, n, CheckError) for v, n in ((width, "width"), (height, "height"), (channels, "channels"))
     )
