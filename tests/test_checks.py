@@ -274,3 +274,27 @@ def test_bad_question_arguments_raise_a_check_error_naming_them(call, named, cap
 def test_wrong_answers_still_get_a_hint_not_an_error(capsys):
     assert not checks.check_dequantize("abc", 3, 0.5, 0)
     assert "✗" in capsys.readouterr().out
+
+
+def test_most_confused_accepts_an_array_pair_and_class_names_in_any_case():
+    matrix = np.array([[5, 2, 0], [0, 6, 2], [1, 0, 7]])
+    classes = ["daisy", "rose", "tulip"]
+    assert checks.check_most_confused(np.array([0, 1]), matrix, classes)
+    assert checks.check_most_confused(("Daisy", " ROSE "), matrix, classes)
+    assert checks.check_most_confused(np.array(["Rose", "Tulip"]), matrix, classes)
+    assert not checks.check_most_confused(np.array(["Rose", "Daisy"]), matrix, classes)
+
+
+def test_models_within_budget_accepts_names_as_dict_keys_in_any_case(capsys):
+    frame_ms = {"V1 a": 10.0, "V2": 50.0}
+    assert checks.check_models_within_budget({"V1 a": 10.0}.keys(), frame_ms)
+    assert checks.check_models_within_budget({" v1 A "}, frame_ms)
+    assert not checks.check_models_within_budget(frame_ms.keys(), frame_ms)
+    assert "Hint 1 of 3" in capsys.readouterr().out
+
+
+def test_every_check_has_one_exercise_and_every_exercise_one_check():
+    from helpers.exercises import EXERCISES
+
+    named = {name for name in dir(checks) if name.startswith("check_") and name != "check_number"}
+    assert named == set(EXERCISES)
