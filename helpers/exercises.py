@@ -260,7 +260,9 @@ _MOST_CONFUSED = _exercise(
 )
 
 
-# The exercises, each named by its check in helpers.checks.
+# The exercises, each named by its check in helpers.checks. A row gives the ✓ verdict, the ✗ verdict when no known
+# mistake fits, the hint ladder from vague to specific, how the answer is read, and the known mistakes as
+# name="hint" (the first that fits a wrong answer explains it; the name is a value the check computes).
 EXERCISES: dict[str, Exercise] = {
     "check_label_index": _exercise(
         "Output {value} is '{shown}'.",
