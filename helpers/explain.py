@@ -1,20 +1,14 @@
 """Why did the model say that? Occlusion and gradient maps, and the checks that keep them honest (notebook 10).
 
-* ``occlusion`` works for any ``.tflite`` image classifier (float32, uint8 or int8 input) and for a Keras model: it
-  covers one patch of the model's input at a time with a flat colour and records how much the class's score drops.
-  The grid has one cell per ``stride`` pixels; each cell's patch is the ``patch`` × ``patch`` square centred on it
-  (moved inside the image at the edges). Single-threaded interpreter copies, one per core, share the covered images.
-* ``grad_cam`` is Grad-CAM (Selvaraju et al., 2017) for a Keras model: the gradient of the class's score before the
-  softmax with respect to a convolutional layer's output, averaged per channel, weights that layer's feature maps.
-  TensorFlow is imported inside the functions that need it, never by importing this module.
-* ``edge_map`` ignores the model (image gradient magnitude): a map that *looks* like an explanation and must fail
-  the sanity checks.
-* Sanity checks: ``randomize_top_layers`` is the cascading model parameter randomization test of Adebayo et al.,
-  2018 ("Sanity checks for saliency maps"; their data randomization test retrains on shuffled labels and is not
-  here): a map must change when the model's top layers are re-initialized (compare with ``rank_correlation``). The
-  map of another class must differ (Grad-CAM is meant to be class-discriminative, Selvaraju et al., 2017).
-  ``deletion_curve`` is the deletion metric (Samek et al., 2017, "region perturbation"; Petsiuk et al., 2018,
-  "RISE"): removing the cells a map ranks first must lower the score faster than removing them in ``random_order``.
+``occlusion`` (a .tflite image classifier or a Keras model) covers one patch of the input at a time and records how
+much the class's score drops; ``grad_cam`` is Grad-CAM (Selvaraju et al., 2017) for a Keras model; ``edge_map``
+ignores the model: it only *looks* like an explanation and must fail the sanity checks. Those checks:
+``randomize_top_layers`` is the cascading model parameter randomization test of Adebayo et al., 2018 ("Sanity
+checks for saliency maps"; their data randomization test retrains on shuffled labels and is not here), after which
+a map must change (``rank_correlation``); the map of another class must differ (Grad-CAM is meant to be
+class-discriminative, Selvaraju et al., 2017); ``deletion_curve`` is the deletion metric (Samek et al., 2017,
+"region perturbation"; Petsiuk et al., 2018, "RISE"): covering the cells a map ranks first must lower the score
+faster than a ``random_order``. TensorFlow is imported inside the functions that need it, never by this module.
 
 Every map is an ``Explanation``: a grid of importances (higher = more evidence for the class) that knows which input
 pixels each cell covers. Checked here: the model (what kind it is), the label↔output mapping, the class asked for,
@@ -86,10 +80,8 @@ class Explanation:
         return REGIONS[min(2, int(3 * y / height))][min(2, int(3 * x / width))]
 
     def share_in_box(self, box: Box) -> float:
-        """The fraction of the map's positive importance inside ``box`` (NaN if none is positive).
-
-        Raises ExplanationError for a box that is not four whole pixel positions inside the map's input.
-        """
+        """The fraction of the map's positive importance inside ``box`` (NaN if none is positive). Raises
+        ExplanationError for a box that is not four whole pixel positions inside the map's input."""
         left, top, right, bottom = _check_box(box, self.input_size)
         positive = np.clip(self.pixels(), 0, None)
         total = float(positive.sum())
@@ -103,11 +95,8 @@ class Explanation:
 
 
 def box_area(box: Box, input_size: tuple[int, int]) -> float:
-    """The fraction of the model input that ``box`` covers.
-
-    Raises ExplanationError for a box that is not four whole pixel positions inside ``input_size``, ImageError for
-    a bad ``input_size``.
-    """
+    """The fraction of the model input that ``box`` covers. Raises ExplanationError for a box that is not four whole
+    pixel positions inside ``input_size``, ImageError for a bad ``input_size``."""
     width, height = check_size(input_size, "input_size")
     left, top, right, bottom = _check_box(box, (width, height))
     return (right - left) * (bottom - top) / (width * height)
@@ -149,10 +138,8 @@ class Scorer:
 
 def scorer(model: Any, labels: Sequence[str] | None = None, workers: int | None = None) -> Scorer:
     """Wrap a Classifier, a .tflite path or a Keras model (its outputs in ``labels``' order) to score images.
-
     Raises ExplanationError for ``labels`` given with a model that has its own, a path that is not a usable .tflite
-    classifier (the Classifier's error is its cause), or anything else; LabelError for labels that do not fit.
-    """
+    classifier (the Classifier's error is its cause), or anything else; LabelError for labels that do not fit."""
     if labels is not None and isinstance(model, (Scorer, Classifier)):
         raise ExplanationError(
             f"labels: this {type(model).__name__} has its labels already; give labels only with a .tflite path or a "
@@ -202,20 +189,16 @@ def _keras_scores(model: Any, pixels: np.ndarray, progress: str | None = None, b
 
 # -- inputs and arguments
 def model_pixels(image: ImageSource, input_size: tuple[int, int], crop: str | float = "center") -> np.ndarray:
-    """The (H, W, 3) uint8 pixels a model of ``input_size`` (w, h) sees: central square, then resize.
-
-    Raises ImageError for an image it cannot read, a bad ``input_size`` or ``crop``.
-    """
+    """The (H, W, 3) uint8 pixels a model of ``input_size`` (w, h) sees: central square, then resize. Raises
+    ImageError for an image it cannot read, a bad ``input_size`` or ``crop``."""
     input_size = check_size(input_size, "input_size")
     return np.asarray(resize_for_model(load_image(image), input_size, crop), dtype=np.uint8)
 
 
 def class_index(target: int | str, labels: Sequence[str]) -> int:
     """The output index of ``target``: an index, or a label (the whole label or its first name, in any case).
-
     Raises ExplanationError for a name several outputs share (with their indices) and for a target that is neither
-    one of the labels (with close matches) nor an index of one.
-    """
+    one of the labels (with close matches) nor an index of one."""
     labels = text_labels(labels, "labels", ExplanationError)
     if isinstance(target, str):
         wanted = target.strip().lower()
@@ -235,37 +218,33 @@ def class_index(target: int | str, labels: Sequence[str]) -> int:
     )
 
 
-def _check_grid(patch: int, stride: int, input_size: tuple[int, int]) -> None:
-    """An ExplanationError unless ``patch`` and ``stride`` are whole numbers of pixels from 1 to the shorter side."""
+def _cover(fill: int | Sequence[int], input_size: tuple[int, int], **grid: int) -> np.ndarray:
+    """``fill`` as an (R, G, B) uint8 colour; an ExplanationError names each of it and the ``grid`` settings (patch,
+    stride: whole pixels from 1 to the input's shorter side) that cannot work."""
     width, height = input_size
     side = min(width, height)
     advice = {
         "patch": f"a sixth to a quarter of the side ({side // 6}–{side // 4}) is typical",
         "stride": "a positive stride moves the patch: stride = patch // 2 (overlapping) or stride = patch (side by side)",
     }
-    for name, value in (("patch", patch), ("stride", stride)):
-        if not (is_whole(value) and 1 <= value <= side):
-            raise ExplanationError(
-                f"{name}: {value!r} does not fit the {width}×{height} input; use a whole number of pixels, at least 1 "
-                f"and at most {side}: {advice[name]}."
-            )
-
-
-def _fill_colour(fill: int | Sequence[int]) -> np.ndarray:
-    """``fill`` as an (R, G, B) uint8 colour, or an ExplanationError."""
+    problems = [
+        f"{name}: {value!r} does not fit the {width}×{height} input; use a whole number of pixels, at least 1 and at "
+        f"most {side}: {advice[name]}."
+        for name, value in grid.items()
+        if not (is_whole(value) and 1 <= value <= side)
+    ]
     try:
         colour = np.broadcast_to(np.asarray(fill), (3,)) if np.ndim(fill) == 0 else np.asarray(fill)
     except (TypeError, ValueError):  # a ragged list
         colour = np.asarray([])
-    if (
-        colour.dtype.kind not in "iuf"
-        or colour.shape != (3,)
-        or not np.all((colour >= 0) & (colour <= 255) & (colour == np.round(colour)))
-    ):
-        raise ExplanationError(
-            f"fill: expected a grey level 0–255 or an (R, G, B) triple of them; got {fill!r}. "
-            f"128 (mid-grey) is close to 0 after MobileNet's normalization."
+    whole = colour.dtype.kind in "iuf" and colour.shape == (3,) and np.all(colour == np.round(colour))
+    if not (whole and np.all((colour >= 0) & (colour <= 255))):
+        problems.append(
+            f"fill: expected a grey level 0–255 or an (R, G, B) triple of them; got {fill!r}. 128 (mid-grey) is "
+            f"close to 0 after MobileNet's normalization."
         )
+    if problems:
+        raise ExplanationError(" ".join(problems))
     return colour.astype(np.uint8)
 
 
@@ -295,14 +274,14 @@ def _occluded_images(pixels: np.ndarray, patch: int, stride: int, colour: np.nda
 def occlusion(model, image, target, *, patch=32, stride=16, fill=GRAY, labels=None, progress=False) -> Explanation:
     """Occlusion sensitivity: how much the score of ``target`` drops when each cell's patch is covered.
 
-    ``model`` is a Classifier, a .tflite path or a Keras model (see ``scorer``); ``patch`` (side), ``stride`` (cell
-    size) and ``fill`` (grey level or RGB, 0–255) are in pixels and recorded in the result's settings.
+    ``model`` is a Classifier, a .tflite path or a Keras model (see ``scorer``). The grid has one cell per ``stride``
+    pixels; each cell's patch is the ``patch`` × ``patch`` square centred on it (moved inside the image at the edges),
+    filled with ``fill`` (grey level or RGB, 0–255); interpreter copies, one per core, share the covered images.
     Raises ExplanationError for a target the model does not have, or a bad patch, stride or fill.
     """
     model = scorer(model, labels)
     index = class_index(target, model.labels)
-    _check_grid(patch, stride, model.input_size)
-    colour = _fill_colour(fill)
+    colour = _cover(fill, model.input_size, patch=patch, stride=stride)
     pixels = model_pixels(image, model.input_size, model.crop)
     covered = _occluded_images(pixels, patch, stride, colour)
     scores = model.scores(np.concatenate([pixels[np.newaxis], covered]), progress="occlusion" if progress else None)
@@ -315,10 +294,8 @@ def occlusion(model, image, target, *, patch=32, stride=16, fill=GRAY, labels=No
 
 # -- gradient maps (TensorFlow)
 def keras_mobilenet(weights: str | os.PathLike | None = None) -> Any:
-    """Keras's MobileNet V1 0.25/224 with the mirrored ImageNet weights (notebook 05's float model).
-
-    Raises AssetError when ``weights`` is None and the mirrored weights cannot be fetched.
-    """
+    """Keras's MobileNet V1 0.25/224 with the mirrored ImageNet weights (notebook 05's float model). Raises
+    AssetError when ``weights`` is None and the mirrored weights cannot be fetched."""
     import keras
 
     from helpers import assets
@@ -358,10 +335,8 @@ def _logits_model(model: Any, layer: str) -> tuple[Any, bool]:
 
 def grad_cam(model, image: ImageSource, target: int | str, *, layer="conv_pw_13_relu", labels=None) -> Explanation:
     """Grad-CAM: ``layer``'s feature maps weighted by the mean gradient of the class's score before the softmax.
-
     Raises ExplanationError for a model that is not a Keras image classifier, a ``target`` or ``layer`` it does not
-    have, or outputs that look like probabilities from a softmax it cannot undo; ImageError for an unreadable image.
-    """
+    have, or outputs that look like probabilities from a softmax it cannot undo; ImageError for an unreadable image."""
     import tensorflow as tf
 
     keras_scorer = _keras_scorer(model, labels, gradients=True)
@@ -416,10 +391,8 @@ def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
 
 
 def edge_map(image: ImageSource, input_size=(224, 224), cells: int = 14, label: str = "(any class)") -> Explanation:
-    """A map that ignores the model: the image's gradient magnitude (edges), averaged per cell.
-
-    Raises ExplanationError for ``cells`` that is not a whole number from 1 to the input's shorter side.
-    """
+    """A map that ignores the model: the image's gradient magnitude (edges), averaged per cell. Raises
+    ExplanationError for ``cells`` that is not a whole number from 1 to the input's shorter side."""
     cells = whole_number(cells, "cells", ExplanationError, minimum=1, maximum=min(check_size(input_size, "input_size")))
     pixels = model_pixels(image, input_size).astype(np.float32).mean(axis=-1)
     magnitude = np.hypot(*np.gradient(pixels))
@@ -431,10 +404,8 @@ def edge_map(image: ImageSource, input_size=(224, 224), cells: int = 14, label: 
 
 # -- sanity checks
 def ranks(values: np.ndarray) -> np.ndarray:
-    """The rank of each value (1 = smallest), ties sharing their average rank.
-
-    Raises ExplanationError for values that are not finite numbers (NaN has no rank).
-    """
+    """The rank of each value (1 = smallest), ties sharing their average rank. Raises ExplanationError for values
+    that are not finite numbers (NaN has no rank)."""
     flat = finite_array(values, "values", ExplanationError).astype(np.float64).ravel()
     order = np.argsort(flat, kind="stable")
     starts = np.r_[0, np.flatnonzero(np.diff(flat[order])) + 1]
@@ -446,9 +417,7 @@ def ranks(values: np.ndarray) -> np.ndarray:
 
 def rank_correlation(a: Explanation | np.ndarray, b: Explanation | np.ndarray) -> float:
     """Spearman's rank correlation between two maps of the same grid (1 = same order of cells; NaN: a constant map).
-
-    Raises ExplanationError for maps of different grids or holding NaN or infinite values.
-    """
+    Raises ExplanationError for maps of different grids or holding NaN or infinite values."""
     first = finite_array(a.values if isinstance(a, Explanation) else a, "a", ExplanationError)
     second = finite_array(b.values if isinstance(b, Explanation) else b, "b", ExplanationError)
     if first.shape != second.shape:
@@ -476,10 +445,8 @@ class DeletionCurve:
 
 
 def random_order(shape: tuple[int, int], seed: int) -> np.ndarray:
-    """A random ranking of a grid's (rows, cols) cells: the importance map of a coin.
-
-    Raises ExplanationError unless ``shape`` is two whole numbers ≥ 1 and ``seed`` a whole number ≥ 0.
-    """
+    """A random ranking of a grid's (rows, cols) cells: the importance map of a coin. Raises ExplanationError unless
+    ``shape`` is two whole numbers ≥ 1 and ``seed`` a whole number ≥ 0."""
     rows, cols = (whole_number(n, "shape", ExplanationError, minimum=1) for n in shape)
     seed = whole_number(seed, "seed", ExplanationError, minimum=0)
     return np.random.default_rng(seed).permutation(rows * cols).reshape(rows, cols).astype(np.float32)
@@ -487,11 +454,8 @@ def random_order(shape: tuple[int, int], seed: int) -> np.ndarray:
 
 def deletion_curve(model, image, explanation, *, order=None, steps=14, fill=GRAY, labels=None) -> DeletionCurve:
     """Cover the cells the map ranks highest first (or in ``order``, any array of the map's grid shape) and record
-    the class's score: ``steps`` + 1 points from nothing covered to everything covered.
-
-    Raises ExplanationError for a map of no class, an ``order`` of another grid or holding NaN, a model of another
-    input size, or a ``steps`` that is not a whole number ≥ 1.
-    """
+    the class's score: ``steps`` + 1 points from nothing covered to everything covered. Raises ExplanationError for
+    a map of no class, an ``order`` of another grid or holding NaN, a model of another input size, or bad ``steps``."""
     model = scorer(model, labels)
     steps = whole_number(steps, "steps", ExplanationError, minimum=1)
     importance = finite_array(explanation.values if order is None else order, "order", ExplanationError)
@@ -507,7 +471,7 @@ def deletion_curve(model, image, explanation, *, order=None, steps=14, fill=GRAY
     ]
     if problems:
         raise ExplanationError(f"explanation: {'; '.join(problems)}.")
-    colour = _fill_colour(fill)
+    colour = _cover(fill, model.input_size)
     pixels = model_pixels(image, model.input_size, model.crop)
     ranking = np.argsort(-importance.ravel(), kind="stable")
     counts = np.unique(np.round(np.linspace(0, ranking.size, steps + 1)).astype(int))
@@ -548,10 +512,8 @@ class SanityReport:
 
 
 def random_deletion_area(model, image, explanation, *, repeats=5, seed=0, steps=14, fill=GRAY, labels=None) -> float:
-    """The mean deletion-curve area over ``repeats`` random orders of the map's cells.
-
-    Raises ExplanationError for a ``repeats`` that is not a whole number ≥ 1 (the mean of none is undefined).
-    """
+    """The mean deletion-curve area over ``repeats`` random orders of the map's cells. Raises ExplanationError for a
+    ``repeats`` that is not a whole number ≥ 1 (the mean of none is undefined)."""
     repeats = whole_number(repeats, "repeats", ExplanationError, minimum=1)
     model = scorer(model, labels)  # once: a .tflite path is not loaded again for each repeat
     areas = [
