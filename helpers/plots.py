@@ -28,10 +28,6 @@ CAPTION_FONTSIZE = 10.0
 SHOWN: list[dict] = []  # one entry per photo grid shown in this kernel: what the browser test reads
 
 
-def _colour(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
-
-
 def _numbers(values, name: str, positive: str = "", **bounds) -> np.ndarray:
     """``values`` as a float array of finite numbers within ``bounds`` (all > 0, for the reason ``positive`` gives)."""
     array = finite_array(values, name, PlotError, **bounds).astype(float)
@@ -40,12 +36,14 @@ def _numbers(values, name: str, positive: str = "", **bounds) -> np.ndarray:
     return array
 
 
-def _one_each(**named) -> None:
-    """A PlotError unless every list in ``named`` has the same length (a longer one would be cut off unseen)."""
+def _one_each(**named) -> tuple:
+    """The lists in ``named``, or a PlotError unless all (but None) have the same length (a longer one would be cut
+    off unseen)."""
     lengths = {name: len(values) for name, values in named.items() if values is not None}
     if len(set(lengths.values())) > 1:
         names, counts = list(lengths), ", ".join(f"{count} {name}" for name, count in lengths.items())
         raise PlotError(f"{', '.join(names[:-1])} and {names[-1]} must match one to one; got {counts}.")
+    return tuple(named.values())
 
 
 def _pairs(pairs) -> tuple[list[str], list[float]]:
@@ -61,7 +59,15 @@ def _axes(ax, figsize: tuple[float, float], lines=(), **settings):
     ax = ax if ax is not None else plt.subplots(figsize=figsize)[1]
     ax.set(**settings)
     for i, (x, y, style) in enumerate(lines):
-        ax.plot(x, y, **{"color": _colour(i), "linewidth": 2, **style})
+        ax.plot(x, y, **{"color": PALETTE[i % 8], "linewidth": 2, **style})
+    return ax
+
+
+def _done(ax, grid: bool = False, **legend):
+    """``ax`` with a light grid (if ``grid``) and a frameless legend made with ``legend``'s options."""
+    if grid:
+        ax.grid(alpha=0.3)
+    ax.legend(**{"frameon": False, **legend})
     return ax
 
 
@@ -121,9 +127,7 @@ def _credit(ax, text: str, width_in: float, fontsize: float, xy, xycoords, offse
 
 def show_photos(images: Sequence, captions: Sequence[str], credits=None, columns: int = 3, size: float = 3.2):
     """A grid of photos ``size`` inches wide, caption above, credit wrapped below; returns the axes (rows × columns).
-
-    Each row is as tall as its photos plus its longest credit, so credits never overlap each other or a photo.
-    """
+    Each row is as tall as its photos plus its longest credit, so credits never overlap each other or a photo."""
     _one_each(images=images, captions=captions, credits=credits)
     credits = credits if credits is not None else [""] * len(images)
     columns = max(1, min(columns, len(images)))
@@ -161,13 +165,11 @@ def text_overlaps(fig) -> list[tuple[str, str]]:
         if ax.axison:  # tick labels outside the view limits are not drawn
             box = ax.get_window_extent(renderer)
             texts += [ax.xaxis.label, ax.yaxis.label]
-            for ticks, side, low, high in (
+            for ticks, side, lo, hi in (
                 (ax.get_xticklabels(), "intervalx", box.x0, box.x1),
                 (ax.get_yticklabels(), "intervaly", box.y0, box.y1),
             ):
-                texts += [
-                    t for t in ticks if low - 1 <= getattr(t.get_window_extent(renderer), side).mean() <= high + 1
-                ]
+                texts += [t for t in ticks if lo - 1 <= getattr(t.get_window_extent(renderer), side).mean() <= hi + 1]
         if ax.get_legend() is not None:
             texts += ax.get_legend().get_texts()
     texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
@@ -203,11 +205,9 @@ def show(fig=None, alt: str = "") -> None:
     display(data, raw=True, metadata={"image/png": {"alt": alt}})
 
 
-# -- notebooks 02 and 03
 def probability_bars(labels: Sequence[str], probs: Sequence[float], title: str = "Probabilities", ax=None):
     """Vertical bars, one per label in the given order, each marked with its probability; the top one stands out."""
-    labels, values = text_labels(labels, "labels", PlotError), _numbers(probs, "probs", ndim=1)
-    _one_each(labels=labels, probs=values)
+    labels, values = _one_each(labels=text_labels(labels, "labels", PlotError), probs=_numbers(probs, "probs", ndim=1))
     size = (max(3.0, 1.1 * len(labels) + 1.0), 3.2)
     ax = _axes(ax, size, xlabel="label", ylabel="probability", title=title, ylim=(0, 1.12))
     colors = [PALETTE[1] if i == np.argmax(values) else PALETTE[0] for i in range(len(values))]
@@ -218,8 +218,7 @@ def probability_bars(labels: Sequence[str], probs: Sequence[float], title: str =
 
 def temperature_curves(logits: Sequence[float], labels: Sequence[str], temperatures=None, ax=None):
     """The softmax probability of each label as the temperature T goes from sharp (T < 1) to flat (T > 1)."""
-    labels, logits = text_labels(labels, "labels", PlotError), _numbers(logits, "logits")
-    _one_each(labels=labels, logits=logits)
+    labels, logits = _one_each(labels=text_labels(labels, "labels", PlotError), logits=_numbers(logits, "logits"))
     why = "T = 1 is the plain softmax"
     temps = np.geomspace(0.1, 10, 81) if temperatures is None else _numbers(temperatures, "temperatures", why)
     probs = np.stack([softmax(logits, t) for t in temps])
@@ -229,25 +228,21 @@ def temperature_curves(logits: Sequence[float], labels: Sequence[str], temperatu
     ax.axvline(1.0, color="grey", linestyle=":", linewidth=1)
     ax.axhline(1 / len(labels), color="grey", linestyle="--", linewidth=1, label=f"even split (1/{len(labels)})")
     ax.set(xscale="log", ylim=(0, 1.02))
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    return ax
+    return _done(ax, loc="center left", bbox_to_anchor=(1.0, 0.5))
 
 
 def risk_coverage_curve(coverage, accuracy, label: str | None = None, chosen=None, color: str | None = None, ax=None):
     """Accuracy of the answers kept against the fraction kept; ``chosen`` marks one threshold; call once per model."""
-    coverage, accuracy = _numbers(coverage, "coverage"), _numbers(accuracy, "accuracy")
-    _one_each(coverage=coverage, accuracy=accuracy)
+    coverage, accuracy = _one_each(coverage=_numbers(coverage, "coverage"), accuracy=_numbers(accuracy, "accuracy"))
     labels = {"xlabel": "coverage: fraction of images answered", "ylabel": "accuracy of the answers given"}
     ax = _axes(ax, (6, 4), **labels, title="Risk–coverage: answer less, be right more often", xlim=(0, 1.02))
-    color = color or _colour(len(ax.get_lines()))
+    color = color or PALETTE[len(ax.get_lines()) % 8]
     ax.plot(coverage, accuracy, color=color, linewidth=2, label=label)
     if chosen is not None:
         ax.plot(*np.transpose([chosen]), "o", markersize=8, color=color, markeredgecolor="black")
     ax.set_ylim(0, 1.02)
     ax.grid(alpha=0.3)
-    if label is not None:
-        ax.legend(loc="lower left", frameon=False)
-    return ax
+    return ax if label is None else _done(ax, loc="lower left")
 
 
 def grouped_bars(groups: Sequence[str], series: dict, title: str, ylabel: str, xlabel: str = "", ax=None, digits=2):
@@ -258,14 +253,12 @@ def grouped_bars(groups: Sequence[str], series: dict, title: str, ylabel: str, x
     ax = _axes(ax, size, xlabel=xlabel, ylabel=ylabel, title=title, ylim=(0, 1.15))
     width, x = 0.8 / max(len(series), 1), np.arange(len(groups))
     for i, (name, values) in enumerate(series.items()):
-        bars = ax.bar(x + (i - (len(series) - 1) / 2) * width, values, width, color=_colour(i), label=name)
+        bars = ax.bar(x + (i - (len(series) - 1) / 2) * width, values, width, color=PALETTE[i % 8], label=name)
         ax.bar_label(bars, labels=[f"{v:.{digits}f}" for v in values], padding=2, fontsize=8)
     ax.set_xticks(x, groups)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    return ax
+    return _done(ax, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
-# -- notebook 04 (model tradeoffs)
 def pareto_chart(names, latency_ms, accuracy, size_mb, budget_ms: float | None = 33.0, title="Accuracy against latency",
                  xlabel="latency per image (ms, log scale)", ylabel="top-1 accuracy (%)", ax=None):  # fmt: skip
     """Models as bubbles (area ∝ file size), the Pareto front and a budget line; labels in a column beside the axes,
@@ -275,10 +268,8 @@ def pareto_chart(names, latency_ms, accuracy, size_mb, budget_ms: float | None =
     acc, sizes = _numbers(accuracy, "accuracy"), _numbers(size_mb, "size_mb", minimum=0)
     ax = _axes(ax, (9, 4.5))
     areas = 40 + 180 * sizes
-    for i in range(len(names)):
-        ax.scatter(
-            lat[i], acc[i], s=areas[i], color=_colour(i), alpha=0.85, edgecolors="black", linewidths=0.6, zorder=3
-        )
+    colours = [PALETTE[i % 8] for i in range(len(names))]
+    ax.scatter(lat, acc, s=areas, color=colours, alpha=0.85, edgecolors="black", linewidths=0.6, zorder=3)
     order = sorted(np.flatnonzero(pareto_front(lat, acc)), key=lambda i: lat[i])
     front = "Pareto front: nothing is both faster and more accurate"
     ax.plot(lat[order], acc[order], color="grey", linestyle="-", linewidth=1.2, zorder=2, label=front)
@@ -306,10 +297,9 @@ def pareto_chart(names, latency_ms, accuracy, size_mb, budget_ms: float | None =
         ax.text(1.03, y, text, transform=ax.transAxes, ha="left", va="center", fontsize=10, clip_on=False)
         ends = {"linewidth": 0.8, "shrinkA": np.sqrt(areas[i]) / 2, "shrinkB": 0, "zorder": 2.5, "clip_on": False}
         ax.add_artist(
-            ConnectionPatch((lat[i], acc[i]), (1.025, y), ax.transData, ax.transAxes, color=_colour(i), **ends)
+            ConnectionPatch((lat[i], acc[i]), (1.025, y), ax.transData, ax.transAxes, color=colours[i], **ends)
         )
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, fontsize=10, frameon=False)
-    return ax
+    return _done(ax, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, fontsize=10)
 
 
 def latency_histogram(times_ms: Sequence[float], title="Latency of repeated invoke() calls", bins: int = 30, ax=None):
@@ -320,8 +310,7 @@ def latency_histogram(times_ms: Sequence[float], title="Latency of repeated invo
     median, p90 = np.percentile(values, [50, 90])
     ax.axvline(median, color=PALETTE[1], linewidth=2, label=f"median {median:.2f} ms")
     ax.axvline(p90, color=PALETTE[5], linewidth=2, linestyle="--", label=f"90th percentile {p90:.2f} ms")
-    ax.legend(frameon=False)
-    return ax
+    return _done(ax)
 
 
 def interval_chart(names, values, lows, highs, reference=None, value_label="measured", reference_label="published",
@@ -339,19 +328,17 @@ def interval_chart(names, values, lows, highs, reference=None, value_label="meas
         )
     ax.set_yticks(y, names)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
-    return ax
+    return _done(ax, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
-# -- notebook 05 (quantization)
 def size_bars(names: Sequence[str], sizes_bytes: Sequence[int], reference=None, title="Model file size", ax=None):
     """Horizontal bars of file sizes in MB (10⁶ bytes), each with its ratio to ``reference``; 4.7 (MB) is refused."""
     sizes = finite_array(sizes_bytes, "sizes_bytes", PlotError, ndim=1, integer=True, minimum=0)
-    _one_each(names=names, sizes_bytes=sizes)
+    names, sizes = _one_each(names=names, sizes_bytes=sizes)
     xlabel = "file size (MB)" + (" — in brackets: ratio to the reference" if reference else "")
     ax = _axes(ax, (6.5, 0.5 * len(names) + 1.3), xlabel=xlabel, ylabel="model", title=title)
     megabytes = [int(s) / 1e6 for s in sizes][::-1]
-    bars = ax.barh(list(names)[::-1], megabytes, color=[_colour(i) for i in range(len(names))][::-1])
+    bars = ax.barh(list(names)[::-1], megabytes, color=[PALETTE[i % 8] for i in range(len(names))][::-1])
     labels = [f"{mb:.2f} MB" + (f"  (×{mb * 1e6 / reference:.2f})" if reference else "") for mb in megabytes]
     ax.bar_label(bars, labels=labels, padding=3, fontsize=9)
     ax.set_xlim(0, max(megabytes) * 1.45)
@@ -370,7 +357,6 @@ def error_histogram(errors, bound: float | None = None, bins=41, title="Quantiza
     return ax
 
 
-# -- notebooks 06 to 08 (transfer learning)
 def training_curve(history: dict[str, Sequence[float]], title: str = "Training the head", ax=None):
     """The training loss per step (left axis) and, if recorded, the validation accuracy (right axis)."""
     steps = np.arange(1, len(history["loss"]) + 1)
@@ -378,7 +364,6 @@ def training_curve(history: dict[str, Sequence[float]], title: str = "Training t
     ax = _axes(ax, (6.5, 3.6), loss, xlabel="gradient-descent step", title=title)
     ax.set_ylabel("training loss", color=PALETTE[0])
     ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
     lines = list(ax.get_lines())
     if history.get("val_accuracy"):
         right = ax.twinx()
@@ -386,8 +371,7 @@ def training_curve(history: dict[str, Sequence[float]], title: str = "Training t
         lines += right.plot(steps, history["val_accuracy"], **style)
         right.set_ylim(0, 1.02)
         right.set_ylabel("validation accuracy", color=PALETTE[1])
-    ax.legend(lines, [line.get_label() for line in lines], loc="center right", frameon=False)
-    return ax
+    return _done(ax, True, handles=lines, loc="center right")
 
 
 def confusion_heatmap(matrix, classes: Sequence[str], title: str = "Confusion matrix", ax=None):
@@ -414,15 +398,13 @@ def accuracy_by_size_chart(sizes, series: dict, chance=None, title="Accuracy aga
     labels = {"xlabel": "training images per class (log scale)", "ylabel": "validation accuracy"}
     ax = _axes(ax, (6.5, 4), lines, **labels, title=title, xscale="log")
     for i, v in enumerate(values.values()):
-        ax.fill_between(sizes, v.min(axis=1), v.max(axis=1), color=_colour(i), alpha=0.2, linewidth=0)
+        ax.fill_between(sizes, v.min(axis=1), v.max(axis=1), color=PALETTE[i % 8], alpha=0.2, linewidth=0)
     if chance is not None:
         ax.axhline(chance, color="grey", linestyle=":", linewidth=1, label=f"chance ({chance:.2f})")
     ax.set_xticks(list(sizes), [str(s) for s in sizes])
     ax.minorticks_off()
     ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="lower right", frameon=False)
-    return ax
+    return _done(ax, True, loc="lower right")
 
 
 def scatter_by_class(points, labels, classes: Sequence[str], title="Feature vectors, projected to 2-D",
@@ -434,16 +416,15 @@ def scatter_by_class(points, labels, classes: Sequence[str], title="Feature vect
     _one_each(points=x, labels=ids)
     ax = _axes(ax, (6, 4.5), xlabel=xlabel, ylabel=ylabel, title=title)
     for i, name in enumerate(classes):
-        ax.scatter(x[ids == i], y[ids == i], s=14, alpha=0.75, color=_colour(i), marker="osD^vP*X"[i % 8], label=name)
-    ax.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
-    return ax
+        ax.scatter(
+            x[ids == i], y[ids == i], s=14, alpha=0.75, color=PALETTE[i % 8], marker="osD^vP*X"[i % 8], label=name
+        )
+    return _done(ax, loc="center left", bbox_to_anchor=(1.0, 0.5))
 
 
 def history_curves(history: dict, title: str = "Training the Keras head", best: int | None = None, axes=None):
     """Keras ``History.history``: loss and accuracy per epoch, training against validation; returns the two axes.
-
-    ``best`` marks the epoch (1-based) whose weights were kept (early stopping). PlotError: no validation curves.
-    """
+    ``best`` marks the epoch (1-based) whose weights were kept (early stopping). PlotError: no validation curves."""
     missing = [key for key in ("loss", "val_loss") if not history.get(key)]
     if missing:
         raise PlotError(f"history needs {missing}: pass validation_data= to model.fit and give History.history.")
@@ -462,14 +443,12 @@ def history_curves(history: dict, title: str = "Training the Keras head", best: 
             _axes(ax, (), lines, xlabel="epoch", ylabel=label)
             if best is not None:
                 ax.axvline(best, color="grey", linestyle=":", linewidth=1, label=f"kept (epoch {best})")
-            ax.grid(alpha=0.3)
-            ax.legend(frameon=False)
+            _done(ax, True)
     axes[0].set_ylim(bottom=0)
     axes[0].figure.suptitle(title)
     return axes
 
 
-# -- notebook 09 (detection, segmentation)
 def detection_boxes(image, detections: Sequence, title: str = "Detected objects", ax=None):
     """The photo with one labelled box per (label, score, (x, y, width, height)) detection, one colour per label."""
     size = (8, 8 * image.height / max(image.width, 1) + 0.5)
@@ -477,7 +456,7 @@ def detection_boxes(image, detections: Sequence, title: str = "Detected objects"
     ax.imshow(image)
     colours: dict[str, str] = {}
     for label, score, (x, y, width, height) in detections:
-        colour = colours.setdefault(label, _colour(len(colours)))
+        colour = colours.setdefault(label, PALETTE[len(colours) % 8])
         ax.add_patch(Rectangle((x, y), width, height, fill=False, edgecolor=colour, linewidth=2.5))
         box = {"facecolor": colour, "alpha": 0.85, "pad": 1.5, "edgecolor": "none"}
         ax.text(x + 3, y + 3, f"{label} {score:.2f}", color="white", fontsize=9, va="top", bbox=box)
@@ -486,9 +465,7 @@ def detection_boxes(image, detections: Sequence, title: str = "Detected objects"
 
 def segmentation_overlay(image, mask, labels: Sequence[str], title="Segmentation", alpha: float = 0.55, ax=None):
     """The photo with each pixel tinted by its class (``mask``: class indices), a legend of the shares present.
-
-    PlotError: a mask of another size than the image, or holding anything but indices of ``labels``.
-    """
+    PlotError: a mask of another size than the image, or holding anything but indices of ``labels``."""
     labels = text_labels(labels, "labels", PlotError)
     mask = finite_array(mask, "mask", PlotError, integer=True, minimum=0, maximum=len(labels) - 1).astype(np.int64)
     if mask.shape != (image.height, image.width):
@@ -499,18 +476,17 @@ def segmentation_overlay(image, mask, labels: Sequence[str], title="Segmentation
     present = [int(i) for i in np.argsort(-counts, kind="stable") if counts[i] > 0]
     tint = np.zeros((*mask.shape, 4), dtype=np.float32)
     for n, index in enumerate(present):
-        tint[mask == index] = plt.matplotlib.colors.to_rgba(_colour(n), alpha)
+        tint[mask == index] = plt.matplotlib.colors.to_rgba(PALETTE[n % 8], alpha)
     ax.imshow(image)
     ax.imshow(tint)
-    handles = [Patch(color=_colour(n), label=f"{labels[i]} {counts[i] / mask.size:.0%}") for n, i in enumerate(present)]
+    handles = [
+        Patch(color=PALETTE[n % 8], label=f"{labels[i]} {counts[i] / mask.size:.0%}") for n, i in enumerate(present)
+    ]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="class, share of pixels")
     return ax
 
 
-# -- notebook 11 (live camera)
-def stage_breakdown(
-    stage_ms: dict[str, dict[str, float]], budget_ms: float, title="Where a frame's time goes", ax=None
-):
+def stage_breakdown(stage_ms: dict[str, dict], budget_ms: float, title="Where a frame's time goes", ax=None):
     """One stacked horizontal bar per row (e.g. per model): milliseconds per stage (all ≥ 0), the budget as a line."""
     for name, row in stage_ms.items():
         _numbers(list(row.values()), f"stage_ms[{name!r}]", minimum=0)
@@ -525,8 +501,7 @@ def stage_breakdown(
     ax.axvline(budget_ms, color=PALETTE[5], linestyle="--", linewidth=1.5, label=f"budget {budget_ms:.1f} ms")
     ax.set_xlim(0, max(left.max(), budget_ms) * 1.12)
     below = -0.25 if len(names) > 2 else -0.45
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, below), ncol=6, frameon=False, fontsize=8)
-    return ax
+    return _done(ax, loc="upper center", bbox_to_anchor=(0.5, below), ncol=6, fontsize=8)
 
 
 def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a slower model", ax=None):
@@ -536,31 +511,28 @@ def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a sl
     labels = {"xlabel": "time the frame arrived (s)", "ylabel": "latency to its answer (ms)"}
     ax = _axes(ax, (6.5, 3.6), lines, **labels, title=title)
     ax.set_ylim(bottom=0)
-    ax.grid(alpha=0.3)
-    ax.legend(frameon=False)
-    return ax
+    return _done(ax, True)
 
 
-# -- notebook 10 (explanations)
 def explanation_overlay(pixels, explanation, alpha=0.5, boxes: dict | None = None, title=None, ax=None, credit=""):
-    """The model's input with an ``Explanation`` over it, a colour bar, ``boxes`` = {name: (left, top, right, bottom)}.
-
-    ``credit`` (the photo's credit line) is written under the x-axis label, wrapped to the axes' width.
-    Side by side, make the figure with ``layout="constrained"`` so colour bars and labels keep apart.
-    """
+    """The model's input with an ``Explanation`` over it, a colour bar, ``boxes`` = {name: (left, top, right, bottom)}
+    and ``credit`` (the photo's credit line) wrapped under the x-axis label. Side by side, make the figure with
+    ``layout="constrained"`` so colour bars and labels keep apart."""
     ax = _axes(ax, (4.6, 4), xlabel="x (input pixels)", ylabel="y (input pixels)")
     ax.set_title(title or f"{explanation.method}: '{short_label(explanation.label)}'", fontsize=10)
     values = explanation.values
-    if explanation.method == "occlusion":  # drops are signed: a diverging map, symmetric about 0
-        high = float(np.abs(values).max()) or 1.0
-        cmap, low, bar_label = "RdBu_r", -high, "drop in probability when covered"
-    else:
-        cmap, low, high, bar_label = "magma", 0.0, float(values.max()) or 1.0, f"{explanation.method} importance"
+    signed = explanation.method == "occlusion"  # drops are signed: a diverging map, symmetric about 0
+    high = float(np.abs(values).max() if signed else values.max()) or 1.0
+    cmap, low, bar_label = (
+        ("RdBu_r", -high, "drop in probability when covered")
+        if signed
+        else ("magma", 0.0, f"{explanation.method} importance")
+    )
     ax.imshow(pixels)
     layer = ax.imshow(explanation.pixels(), cmap=cmap, vmin=low, vmax=high, alpha=alpha)
     ax.figure.colorbar(layer, ax=ax, fraction=0.046, pad=0.03).set_label(bar_label, fontsize=8)
     for i, (name, (left, top, right, bottom)) in enumerate((boxes or {}).items()):
-        corner, colour = (left - 0.5, top - 0.5), _colour(i + 2)
+        corner, colour = (left - 0.5, top - 0.5), PALETTE[(i + 2) % 8]
         ax.add_patch(Rectangle(corner, right - left, bottom - top, fill=False, edgecolor=colour, linewidth=2))
         ax.text(left + 2, top + 10, name, color="white", fontsize=8, bbox={"facecolor": colour, "alpha": 0.8, "pad": 1})
     row, col = explanation.peak()
@@ -580,8 +552,7 @@ def deletion_chart(curves: dict, title: str = "Deletion curves", ax=None):
     labels = {"xlabel": "fraction of the image covered", "ylabel": "probability of the class"}
     ax = _axes(ax, (6, 3.6), lines, **labels, title=title, xlim=(0, 1))
     ax.set_ylim(0, None)
-    ax.legend(frameon=False, fontsize=8)
-    return ax
+    return _done(ax, fontsize=8)
 
 
 def randomization_chart(levels: Sequence[str], series: dict, threshold=0.5, title="Cascading randomization", ax=None):
@@ -597,8 +568,7 @@ def randomization_chart(levels: Sequence[str], series: dict, threshold=0.5, titl
         ax.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"similar above {threshold:g}")
     ax.axhline(0, color="grey", linewidth=0.5)
     ax.set_xticks(positions, levels, rotation=25, ha="right", fontsize=8)
-    ax.legend(frameon=False, fontsize=8, loc="lower left")
-    return ax
+    return _done(ax, fontsize=8, loc="lower left")
 
 
 wrap_public_functions(globals(), PlotError)  # a raw error from arguments a chart cannot use becomes one PlotError
