@@ -1,9 +1,8 @@
 """Charts and tables for the notebooks: each chart takes ``ax=None`` (then makes its own figure) and returns its axes.
 
 ``show(fig, alt)`` displays a figure once, with alt text (read by screen readers, and the output's plain-text view).
-Checked once, here: lists that must match one to one, and numbers that must be finite (a NaN is never drawn).
-Every public function raises PlotError for data it cannot draw: any other argument a chart cannot use becomes one
-PlotError sentence naming the call (``wrap_public_functions``, at the end).
+Every public function raises PlotError for data it cannot draw: lists that do not match one to one and numbers that
+are not finite are checked here (a NaN is never drawn); any other unusable argument becomes one PlotError sentence.
 """
 
 from __future__ import annotations
@@ -14,7 +13,9 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
+from IPython.display import Markdown, display
 from matplotlib.patches import ConnectionPatch, Patch, Rectangle
+from matplotlib.text import Text
 
 from helpers.arguments import finite_array, real_number, text_labels, whole_number
 from helpers.bench import pareto_front
@@ -37,8 +38,7 @@ def _numbers(values, name: str, positive: str = "", **bounds) -> np.ndarray:
 
 
 def _one_each(**named) -> tuple:
-    """The lists in ``named``, or a PlotError unless all (but None) have the same length (a longer one would be cut
-    off unseen)."""
+    """The lists in ``named``; a PlotError unless all (but None) are as long (a longer one would be cut off unseen)."""
     lengths = {name: len(values) for name, values in named.items() if values is not None}
     if len(set(lengths.values())) > 1:
         names, counts = list(lengths), ", ".join(f"{count} {name}" for name, count in lengths.items())
@@ -79,8 +79,6 @@ def short_label(label: str, width: int = 28) -> str:
 
 def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], align: str | None = None):
     """A Markdown table; ``align`` is one letter per column (l, r or c). PlotError: a row not one cell per header."""
-    from IPython.display import Markdown
-
     headers = text_labels(headers, "headers", PlotError)
     marks = [{"l": ":--", "r": "--:", "c": ":-:"}[a] for a in align or "l" + "r" * (len(headers) - 1)]
     _one_each(columns=headers, align=marks)
@@ -93,8 +91,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[object]], ali
 
 def probability_table(pairs: Sequence[tuple[str, float]], header=("Label", "Probability"), digits: int = 3):
     """A Markdown table in the seed page's format (label | probability) of (label, probability) pairs."""
-    labels, probs = _pairs(pairs)
-    return markdown_table(header, [[label, f"{prob:.{digits}f}"] for label, prob in zip(labels, probs)])
+    return markdown_table(header, [[label, f"{prob:.{digits}f}"] for label, prob in zip(*_pairs(pairs))])
 
 
 def top_k_bars(pairs: Sequence[tuple[str, float]], title: str = "Top predictions", ax=None):
@@ -108,8 +105,7 @@ def top_k_bars(pairs: Sequence[tuple[str, float]], title: str = "Top predictions
 
 def top_k_alt(pairs: Sequence[tuple[str, float]], title: str) -> str:
     """Alt text for ``top_k_bars``, computed from the (label, probability) pairs it draws."""
-    labels, probs = _pairs(pairs)
-    listed = "; ".join(f"{short_label(label)} {prob:.2f}" for label, prob in zip(labels, probs))
+    listed = "; ".join(f"{short_label(label)} {prob:.2f}" for label, prob in zip(*_pairs(pairs)))
     return f"Horizontal bar chart, {title}: {listed}."
 
 
@@ -156,24 +152,15 @@ def show_photos(images: Sequence, captions: Sequence[str], credits=None, columns
 
 
 def text_overlaps(fig) -> list[tuple[str, str]]:
-    """Pairs of visible texts in ``fig`` whose drawn boxes overlap (empty when every label is readable)."""
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
-    texts = list(fig.texts)
-    for ax in fig.axes:
-        texts += [ax.title, ax._left_title, ax._right_title, *ax.texts]
-        if ax.axison:  # tick labels outside the view limits are not drawn
-            box = ax.get_window_extent(renderer)
-            texts += [ax.xaxis.label, ax.yaxis.label]
-            for ticks, side, lo, hi in (
-                (ax.get_xticklabels(), "intervalx", box.x0, box.x1),
-                (ax.get_yticklabels(), "intervaly", box.y0, box.y1),
-            ):
-                texts += [t for t in ticks if lo - 1 <= getattr(t.get_window_extent(renderer), side).mean() <= hi + 1]
-        if ax.get_legend() is not None:
-            texts += ax.get_legend().get_texts()
-    texts = [t for t in texts if t.get_visible() and t.get_text().strip()]
-    boxes = [t.get_window_extent(renderer) for t in texts]
+    """Pairs of texts drawn in ``fig`` whose boxes overlap (empty when every label is readable)."""
+    drawn, draw = [], Text.draw  # what a draw really shows: not the tick labels outside the view, nor hidden axes'
+    Text.draw = lambda text, renderer: drawn.append(text) or draw(text, renderer)
+    try:
+        fig.canvas.draw()
+    finally:
+        Text.draw = draw
+    texts = [t for t in dict.fromkeys(drawn) if t.get_visible() and t.get_text().strip()]
+    boxes = [t.get_window_extent() for t in texts]
     pairs = [(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts)) if boxes[i].overlaps(boxes[j])]
     return [(texts[i].get_text(), texts[j].get_text()) for i, j in pairs]
 
@@ -190,8 +177,6 @@ def photo_grid_report() -> str:
 
 def show(fig=None, alt: str = "") -> None:
     """Display a figure (default: the current one) as PNG with alt text, then close it. PlotError: no ``alt``."""
-    from IPython.display import display
-
     fig = fig or plt.gcf()
     if not alt:
         raise PlotError("alt is empty: every figure needs alt text; pass alt='…' describing what the figure shows.")
@@ -296,9 +281,7 @@ def pareto_chart(names, latency_ms, accuracy, size_mb, budget_ms: float | None =
         text = f"{names[i]} ({sizes[i]:.1f} MB)"
         ax.text(1.03, y, text, transform=ax.transAxes, ha="left", va="center", fontsize=10, clip_on=False)
         ends = {"linewidth": 0.8, "shrinkA": np.sqrt(areas[i]) / 2, "shrinkB": 0, "zorder": 2.5, "clip_on": False}
-        ax.add_artist(
-            ConnectionPatch((lat[i], acc[i]), (1.025, y), ax.transData, ax.transAxes, color=colours[i], **ends)
-        )
+        ax.add_artist(ConnectionPatch((lat[i], acc[i]), (1.025, y), "data", ax.transAxes, color=colours[i], **ends))
     return _done(ax, loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1, fontsize=10)
 
 
@@ -323,9 +306,8 @@ def interval_chart(names, values, lows, highs, reference=None, value_label="meas
     ax.errorbar(vals, y, xerr=[vals - lo, hi - vals], fmt="o", color=PALETTE[0], capsize=4, label=value_label)
     if reference is not None:
         ref = [(real_number(r, "each reference value", PlotError), yy) for yy, r in zip(y, reference) if r is not None]
-        ax.scatter(
-            [x for x, _ in ref], [yy for _, yy in ref], marker="D", color=PALETTE[1], zorder=3, label=reference_label
-        )
+        xs, ys = [x for x, _ in ref], [yy for _, yy in ref]
+        ax.scatter(xs, ys, marker="D", color=PALETTE[1], zorder=3, label=reference_label)
     ax.set_yticks(y, names)
     ax.grid(axis="x", alpha=0.3)
     return _done(ax, loc="upper left", bbox_to_anchor=(1.0, 1.0))
@@ -435,12 +417,11 @@ def history_curves(history: dict, title: str = "Training the Keras head", best: 
     for ax, key, label in zip(axes, ("loss", "accuracy"), ("loss (cross-entropy)", "accuracy")):
         ax.set_visible(bool(history.get(key)))
         if history.get(key):
-            validation = {"linestyle": "--", "marker": ".", "label": "validation"}
-            lines = [
-                (epochs, history[key], {"marker": ".", "label": "training"}),
-                (epochs, history[f"val_{key}"], validation),
+            both = [
+                (history[key], {"label": "training"}),
+                (history[f"val_{key}"], {"linestyle": "--", "label": "validation"}),
             ]
-            _axes(ax, (), lines, xlabel="epoch", ylabel=label)
+            _axes(ax, (), [(epochs, y, {"marker": ".", **style}) for y, style in both], xlabel="epoch", ylabel=label)
             if best is not None:
                 ax.axvline(best, color="grey", linestyle=":", linewidth=1, label=f"kept (epoch {best})")
             _done(ax, True)
@@ -479,9 +460,8 @@ def segmentation_overlay(image, mask, labels: Sequence[str], title="Segmentation
         tint[mask == index] = plt.matplotlib.colors.to_rgba(PALETTE[n % 8], alpha)
     ax.imshow(image)
     ax.imshow(tint)
-    handles = [
-        Patch(color=PALETTE[n % 8], label=f"{labels[i]} {counts[i] / mask.size:.0%}") for n, i in enumerate(present)
-    ]
+    share = counts / mask.size
+    handles = [Patch(color=PALETTE[n % 8], label=f"{labels[i]} {share[i]:.0%}") for n, i in enumerate(present)]
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), title="class, share of pixels")
     return ax
 
@@ -506,8 +486,9 @@ def stage_breakdown(stage_ms: dict[str, dict], budget_ms: float, title="Where a 
 
 def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a slower model", ax=None):
     """Latency of each processed frame against the time it arrived, one line per ``helpers.camera.simulate`` run."""
-    lines = [([frame.arrived_ms / 1000 for frame in run.processed], run.latencies_ms, {"marker": ".", "linewidth": 1.5,
-              "label": f"{run.policy}: {len(run.processed)} answered, {run.dropped} dropped"}) for run in simulations]  # fmt: skip
+    label = "{0.policy}: {1} answered, {0.dropped} dropped"
+    lines = [([f.arrived_ms / 1000 for f in run.processed], run.latencies_ms, {"marker": ".", "linewidth": 1.5,
+              "label": label.format(run, len(run.processed))}) for run in simulations]  # fmt: skip
     labels = {"xlabel": "time the frame arrived (s)", "ylabel": "latency to its answer (ms)"}
     ax = _axes(ax, (6.5, 3.6), lines, **labels, title=title)
     ax.set_ylim(bottom=0)
@@ -523,11 +504,8 @@ def explanation_overlay(pixels, explanation, alpha=0.5, boxes: dict | None = Non
     values = explanation.values
     signed = explanation.method == "occlusion"  # drops are signed: a diverging map, symmetric about 0
     high = float(np.abs(values).max() if signed else values.max()) or 1.0
-    cmap, low, bar_label = (
-        ("RdBu_r", -high, "drop in probability when covered")
-        if signed
-        else ("magma", 0.0, f"{explanation.method} importance")
-    )
+    low, cmap = (-high, "RdBu_r") if signed else (0.0, "magma")
+    bar_label = "drop in probability when covered" if signed else f"{explanation.method} importance"
     ax.imshow(pixels)
     layer = ax.imshow(explanation.pixels(), cmap=cmap, vmin=low, vmax=high, alpha=alpha)
     ax.figure.colorbar(layer, ax=ax, fraction=0.046, pad=0.03).set_label(bar_label, fontsize=8)
@@ -559,11 +537,8 @@ def randomization_chart(levels: Sequence[str], series: dict, threshold=0.5, titl
     """Rank correlation with the trained model's map as more top layers are randomized, one line per method."""
     positions = np.arange(len(levels))
     lines = [(positions, values, {"marker": "o", "label": name}) for name, values in series.items()]
-    labels = {
-        "xlabel": "layers re-initialized at random, from the top",
-        "ylabel": "rank correlation with the trained map",
-    }
-    ax = _axes(ax, (6.4, 3.6), lines, **labels, title=title, ylim=(-1.05, 1.05))
+    xlabel, ylabel = "layers re-initialized at random, from the top", "rank correlation with the trained map"
+    ax = _axes(ax, (6.4, 3.6), lines, xlabel=xlabel, ylabel=ylabel, title=title, ylim=(-1.05, 1.05))
     if threshold is not None:
         ax.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"similar above {threshold:g}")
     ax.axhline(0, color="grey", linewidth=0.5)
