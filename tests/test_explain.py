@@ -69,8 +69,8 @@ def test_patches_are_centred_on_cells_and_kept_inside(two_squares):
 
 def test_one_worker_and_several_give_the_same_map(quadrant_models, two_squares):
     classifier = Classifier(quadrant_models["uint8"], LABELS)
-    one = explain.occlusion(explain.TFLiteScorer(classifier, workers=1), two_squares, 0, patch=6, stride=2)
-    two = explain.occlusion(explain.TFLiteScorer(classifier, workers=2), two_squares, 0, patch=6, stride=2)
+    one = explain.occlusion(explain.scorer(classifier, workers=1), two_squares, 0, patch=6, stride=2)
+    two = explain.occlusion(explain.scorer(classifier, workers=2), two_squares, 0, patch=6, stride=2)
     np.testing.assert_array_equal(one.values, two.values)
 
 
@@ -132,7 +132,7 @@ def test_a_model_that_is_not_a_classifier_is_refused(quadrant_models, tiny_model
 
 def test_a_bad_box_is_refused(quadrant_models, two_squares):
     result = explain.occlusion(quadrant_models["float"], two_squares, 0, patch=8, stride=8)
-    with pytest.raises(ExplanationError, match="box: .* not inside"):
+    with pytest.raises(ExplanationError, match="box: expected .* inside the 32×32 model input"):
         result.share_in_box((0, 0, 40, 10))
     with pytest.raises(ExplanationError, match="box: expected"):
         result.share_in_box("top")
@@ -160,7 +160,7 @@ def test_grad_cam_points_at_each_colour(quadrant_models, colour_squares):
 
 
 def test_grad_cam_names_a_missing_layer(quadrant_models, colour_squares):
-    with pytest.raises(ExplanationError, match="layer: .*no layer 'conv_pw_13_relu'.*features"):
+    with pytest.raises(ExplanationError, match="No such layer: conv_pw_13_relu.*features"):
         explain.grad_cam(quadrant_models["colour"], colour_squares, 0)
 
 
@@ -226,7 +226,7 @@ def test_randomizing_the_top_layers_changes_grad_cam_on_average(quadrant_models,
 
 
 def test_randomize_top_layers_checks_the_count(quadrant_models):
-    with pytest.raises(ExplanationError, match="count: the model has 1 layers"):
+    with pytest.raises(ExplanationError, match="count must be a whole number from 0 to 1; got 2"):
         explain.randomize_top_layers(quadrant_models["keras"], 2)
 
 
@@ -269,11 +269,11 @@ def test_sanity_checks_pass_for_occlusion_and_fail_for_the_edge_map(quadrant_mod
 def test_deletion_curve_checks_its_arguments(quadrant_models, two_squares):
     classifier = Classifier(quadrant_models["float"], LABELS)
     result = explain.occlusion(classifier, two_squares, 0, patch=8, stride=4)
-    with pytest.raises(ExplanationError, match="order: shape"):
+    with pytest.raises(ExplanationError, match=r"order has shape \(2, 2\), the map \(8, 8\)"):
         explain.deletion_curve(classifier, two_squares, result, order=np.zeros((2, 2)))
-    with pytest.raises(ExplanationError, match="steps:"):
+    with pytest.raises(ExplanationError, match="steps must be a whole number ≥ 1"):
         explain.deletion_curve(classifier, two_squares, result, steps=0)
-    with pytest.raises(ExplanationError, match="explanation: this map belongs to no class"):
+    with pytest.raises(ExplanationError, match="explanation: the map belongs to no class"):
         explain.deletion_curve(classifier, two_squares, explain.edge_map(two_squares, (32, 32), cells=8))
 
 
@@ -405,8 +405,11 @@ def test_rank_correlation_refuses_maps_that_are_not_finite(bad):
     ("call", "words"),
     [
         (lambda: explain.random_order((2, 2), 1.5), "seed must be a whole number"),
-        (lambda: explain.random_order(4, 0), "shape: expected"),
-        (lambda: explain.randomize_top_layers(None, 1.5), "count must be a whole number"),
+        (lambda: explain.random_order(4, 0), r"random_order cannot use its arguments \(shape=int"),
+        (
+            lambda: explain.randomize_top_layers(None, 1.5),
+            r"randomize_top_layers cannot use its arguments \(model=NoneType",
+        ),
         (lambda: explain.box_area((0, 0, 2, 2), (0, 4)), "input_size is"),
         (lambda: explain.model_pixels(np.zeros((4, 4, 3), np.uint8), 32), "input_size is"),
     ],
@@ -421,9 +424,9 @@ def test_deletion_helpers_refuse_bad_counts(quadrant_models, two_squares):
     result = explain.occlusion(classifier, two_squares, 0, patch=8, stride=8)
     with pytest.raises(ExplanationError, match="repeats must be a whole number ≥ 1"):
         explain.random_deletion_area(classifier, two_squares, result, repeats=0)
-    with pytest.raises(ExplanationError, match="steps:"):
+    with pytest.raises(ExplanationError, match="steps must be a whole number"):
         explain.deletion_curve(classifier, two_squares, result, steps=True)
-    with pytest.raises(ExplanationError, match="explanation: expected an Explanation"):
+    with pytest.raises(ExplanationError, match=r"deletion_curve cannot use its arguments \(.*explanation=ndarray"):
         explain.deletion_curve(classifier, two_squares, result.values)
     with pytest.raises(ExplanationError, match="order holds NaN"):
         explain.deletion_curve(classifier, two_squares, result, order=np.full(result.shape, np.nan))
@@ -435,10 +438,14 @@ def test_scorers_refuse_what_they_cannot_score(tiny_models):
     classifier = Classifier(tiny_models["float"], ["a", "b", "c"])
     with pytest.raises(ExplanationError, match="has its labels already"):
         explain.scorer(classifier, ["x", "y", "z"])  # the labels would be ignored
-    with pytest.raises(ExplanationError, match="expected a helpers.classify.Classifier; got str"):
-        explain.TFLiteScorer(str(tiny_models["float"]))
-    with pytest.raises(ExplanationError, match="expected a Keras model; got Classifier.*use occlusion"):
-        explain.KerasScorer(classifier)
+    with pytest.raises(
+        ExplanationError, match="model: Explanations need a Classifier, a .tflite path or a Keras .*; got int"
+    ):
+        explain.scorer(5)
+    with pytest.raises(
+        ExplanationError, match="model: Grad-CAM needs a Keras image classifier.*got Classifier.*use occlusion"
+    ):
+        explain.grad_cam(classifier, np.zeros((8, 8, 3), np.uint8), 0)
     assert explain.class_index("b", (label for label in ["a", "b", "c"])) == 1  # any iterable of labels
 
 

@@ -650,7 +650,7 @@ def test_error_histogram_draws_the_bound():
     ax = plots.error_histogram(np.linspace(-0.5, 0.5, 101), bound=0.5)
     assert sum(patch.get_height() for patch in ax.patches) == 101
     assert sorted(line.get_xdata()[0] for line in ax.get_lines()) == [-0.5, 0.5]
-    with pytest.raises(PlotError, match="No errors"):
+    with pytest.raises(PlotError, match="errors is empty"):
         plots.error_histogram([])
 
 

@@ -380,7 +380,7 @@ def test_confusion_heatmap_labels_every_cell():
     ax = plots.confusion_heatmap(np.array([[3, 1], [0, 4]]), ["cat", "dog"])
     assert [t.get_text() for t in ax.texts] == ["3", "1", "0", "4"]
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
-    with pytest.raises(PlotError, match="2×2 matrix"):
+    with pytest.raises(PlotError, match="got 2 classes, 3 matrix rows, 3 matrix columns"):
         plots.confusion_heatmap(np.ones((3, 3)), ["cat", "dog"])
 
 
@@ -391,7 +391,7 @@ def test_accuracy_by_size_chart_and_scatter():
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0.45, 0.75, 0.9])
     ax = plots.scatter_by_class(np.zeros((4, 2)), np.array([0, 1, 1, 0]), ["a", "b"])
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
-    with pytest.raises(PlotError, match=r"\(n, 2\) points"):
+    with pytest.raises(PlotError, match=r"scatter_by_class cannot use .* too many values to unpack \(expected 2\)"):
         plots.scatter_by_class(np.zeros((4, 3)), np.zeros(4), ["a"])
 
 
