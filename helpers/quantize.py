@@ -29,11 +29,13 @@ INTEGER_TYPES = ("int8", "uint8", "int16")
 # --------------------------------------------------------------------------- arithmetic
 
 
-def _codes(dtype: Any) -> np.iinfo:
-    """The integer type's range of codes, for the types TFLite stores quantized values in."""
-    name = np.dtype(dtype).name
-    if name not in INTEGER_TYPES:
-        raise QuantizationError(f"Quantized values are stored as {', '.join(INTEGER_TYPES)}; got {name}.")
+def _codes(dtype: Any, symmetric: bool = False) -> np.iinfo:
+    """The range of codes of a type TFLite stores quantized values in (a signed one for symmetric codes)."""
+    name, types = np.dtype(dtype).name, ("int8", "int16") if symmetric else INTEGER_TYPES
+    if name not in types:
+        raise QuantizationError(
+            f"{'Symmetric codes' if symmetric else 'Quantized values'} are stored as {', '.join(types)}; got {name}."
+        )
     return np.iinfo(name)
 
 
@@ -60,13 +62,11 @@ def quantization_params(low: float, high: float, dtype: Any = "int8", symmetric:
     number, low above high or a range too wide for a finite scale, a non-bool ``symmetric``, symmetric codes of
     an unsigned type, or a type other than int8/uint8/int16.
     """
-    info = _codes(dtype)
+    info = _codes(dtype, true_or_false(symmetric, "symmetric", QuantizationError))
     low = real_number(low, "low", QuantizationError)
     high = real_number(high, "high", QuantizationError)
     real_number(high - low, "high − low (low must not be above high)", QuantizationError, minimum=0)
     low, high = min(low, 0.0), max(high, 0.0)
-    if true_or_false(symmetric, "symmetric", QuantizationError) and info.min == 0:
-        raise QuantizationError(f"Symmetric quantization needs a signed type such as int8; got {info.dtype}.")
     if symmetric:
         return (max(-low, high) / info.max if high or low else 1.0), 0
     if high == low:  # only zeros: any scale represents them exactly
@@ -156,16 +156,11 @@ def export(model: Any, *, name: str | None = None, cache: bool = True) -> Path:
     """``model.export(path, format="litert")``: the float32 .tflite file of a Keras model; cached by content.
 
     Introduced in notebook 05. Keras writes a file with a signature (named inputs and outputs), which the AI
-    Edge Quantizer needs. Raises QuantizationError for anything but a Keras model, and for a model Keras
-    cannot export (with Keras's reason and the usual fix).
+    Edge Quantizer needs. Raises QuantizationError for a model Keras cannot export (with Keras's reason and the
+    usual fix), and (from the decorator) for anything but a Keras model.
     """
     import keras
 
-    if not isinstance(model, keras.Model):
-        raise QuantizationError(
-            f"Expected a Keras model (keras.Model); got {type(model).__name__}. Build or load "
-            f"the model with Keras first, e.g. keras.applications.MobileNet(...)."
-        )
     digest = _digest(model) if true_or_false(cache, "cache", QuantizationError) else None
     stem = _safe(f"{name or model.name}-float32")
     key = hashlib.sha256(f"{CACHE_VERSION}|{keras.__version__}|{digest}".encode()).hexdigest()[:16]

@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from helpers.arguments import finite_array, label_lines, text_labels, whole_number
+from helpers.arguments import finite_array, label_lines, real_number, text_labels, whole_number
 from helpers.errors import LabelError, MetadataError, ModelError, QuantizationError, raises_own_errors
 from helpers.files import write_bytes_atomically
 
@@ -39,7 +39,7 @@ ROLES = ("input", "output", "weights", "bias", "constant", "activation")
 WEIGHTED_OPERATORS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")
 LABEL_FILE_TYPES = ("TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS")
 _METADATA_SCHEMA_FILE = ("tasks", "metadata", "metadata_schema_py_generated.py")
-_DAMAGED = (struct.error, IndexError, ValueError, TypeError, AttributeError, zipfile.BadZipFile)
+_DAMAGED = (struct.error, IndexError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile)
 HOW_TO_PASS_LABELS = (
     "pass the labels by hand, e.g. labels=helpers.assets.read_labels('labels/imagenet_labels.txt') "
     "(one line per model output)"
@@ -93,9 +93,7 @@ def enum_names(enum_class: type) -> dict[int, str]:
 
 def text(value: bytes | str | None) -> str:
     """A flatbuffer string (bytes or None) as str."""
-    if value is None:
-        return ""
-    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
+    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value or "")
 
 
 def _vector(values: Any) -> list:
@@ -115,9 +113,8 @@ def pack(table: Any, identifier: bytes = FILE_IDENTIFIER) -> bytes:
     """An object-API table as a root flatbuffer: a ``ModelT`` as a .tflite file (without a zip part), or metadata."""
     import flatbuffers
 
-    builder = flatbuffers.Builder(
-        1024 + sum(len(b.data) for b in getattr(table, "buffers", None) or [] if b.data is not None)
-    )
+    size = 1024 + sum(len(b.data) for b in _vector(getattr(table, "buffers", None)) if b.data is not None)
+    builder = flatbuffers.Builder(size)
     builder.Finish(table.Pack(builder), file_identifier=identifier)
     return bytes(builder.Output())
 
@@ -398,15 +395,9 @@ class TFLiteFile:
             return archive.namelist()
 
     def read_embedded_file(self, name: str) -> bytes:
-        """The bytes of one embedded file. Raises MetadataError when there is no such file or the zip is damaged."""
-        names = self.embedded_files()
-        if name not in names:
-            raise MetadataError(
-                f"'{self.name}' has no embedded file '{name}' (its zip part holds {names or 'nothing'}); the "
-                f"metadata and the files do not match. Fetch the model again, or {HOW_TO_PASS_LABELS}."
-            )
-        with self._reading("embedded files", MetadataError), zipfile.ZipFile(io.BytesIO(self.data)) as archive:
-            return archive.read(name)
+        """The bytes of one embedded file. Raises MetadataError when the zip part is damaged or lacks that file."""
+        with self._reading(f"embedded file '{name}'", MetadataError), zipfile.ZipFile(io.BytesIO(self.data)) as zipped:
+            return zipped.read(name)
 
 
 def _file(source: str | os.PathLike | bytes | TFLiteFile) -> TFLiteFile:
@@ -498,14 +489,9 @@ class ModelMetadata:
                 f"The metadata of '{self.model_path.name}' names no labels file (an associated file of type "
                 f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output '{tensor.name}'; {HOW_TO_PASS_LABELS}."
             )
-        data = (self.file or TFLiteFile(self.model_path)).read_embedded_file(file.name)
-        try:
-            return label_lines(data.decode("utf-8"))
-        except UnicodeDecodeError as exc:
-            raise MetadataError(
-                f"The embedded labels file '{file.name}' of '{self.model_path.name}' is not UTF-8 text ({exc}); "
-                f"{HOW_TO_PASS_LABELS}."
-            ) from None
+        source = self.file or TFLiteFile(self.model_path)
+        with source._reading(f"labels file '{file.name}' (UTF-8 text in the zip part)", MetadataError):
+            return label_lines(source.read_embedded_file(file.name).decode("utf-8"))
 
     def summary(self) -> dict[str, object]:
         """The main facts as a flat dict, for display in a notebook."""
@@ -755,6 +741,7 @@ def join_models(first: str | os.PathLike | bytes, second: str | os.PathLike | by
 # --------------------------------------------------------------------------- writing: metadata
 
 
+@raises_own_errors(ModelError)
 def input_normalization(
     model: bytes | TFLiteFile, normalization: tuple[float, float] | None = None
 ) -> tuple[float, float]:
@@ -769,13 +756,8 @@ def input_normalization(
     if image.dtype != "float32" and image.quantized:
         computed = (float(image.zero_points[0] + (128 if image.dtype == "int8" else 0)), 1.0 / image.scales[0])
     if normalization is not None:
-        values = finite_array(normalization, "normalization (mean, std)", ModelError)
-        if values.shape != (2,) or not values[1] > 0:
-            raise ModelError(
-                f"normalization is (mean, std), two finite numbers with std > 0 such as (127.5, 127.5); "
-                f"got {normalization!r}."
-            )
-        normalization = (float(values[0]), float(values[1]))
+        mean, std = finite_array(normalization, "normalization (mean, std), such as (127.5, 127.5),", ModelError)
+        normalization = (float(mean), real_number(std, "normalization (mean, std): the std", ModelError, positive=True))
         if computed is not None and not np.allclose(normalization, computed, rtol=0.01):
             raise ModelError(
                 f"The {image.dtype} input's quantization means (pixel − {computed[0]:g}) / {computed[1]:g}; "
