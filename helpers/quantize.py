@@ -146,10 +146,7 @@ def save_model(data: bytes, name: str = "model") -> Path:
 
 
 def _cached(path: Path) -> bool:
-    if not path.is_file():
-        return False
-    with open(path, "rb") as handle:
-        return is_tflite(handle.read(8))
+    return path.is_file() and is_tflite(path.read_bytes()[:8])
 
 
 def export(model: Any, *, name: str | None = None, cache: bool = True) -> Path:

@@ -270,10 +270,7 @@ class TFLiteFile:
         for entry in [t for g in graphs for t in g.tensors or []] + _vector(model.metadata):
             entry.buffer = moved[entry.buffer] if 0 <= entry.buffer < len(moved) else 0
         for graph in graphs:
-            graph.inputs, graph.outputs = (
-                [int(i) for i in _vector(graph.inputs)],
-                [int(i) for i in _vector(graph.outputs)],
-            )
+            graph.inputs, graph.outputs = ([int(i) for i in _vector(ends)] for ends in (graph.inputs, graph.outputs))
         return model
 
     @functools.cached_property
@@ -303,10 +300,7 @@ class TFLiteFile:
         return b"" if data is None else np.asarray(data, dtype=np.uint8).tobytes()
 
     def tensors(self) -> tuple[TensorInfo, ...]:
-        """Every tensor of the main graph: name, shape, dtype, scale(s), zero point(s), stored bytes, role, layer.
-
-        Introduced in notebook 05.
-        """
+        """Every tensor of the main graph: name, shape, dtype, quantization, stored bytes, role, layer. Notebook 05."""
         return self._tensors
 
     @functools.cached_property
@@ -432,7 +426,6 @@ class TensorMetadata:
     value_range: tuple[float, float] | None = None  # the tensor's documented (min, max)
     files: tuple[AssociatedFile, ...] = ()
     box_order: tuple[int, ...] | None = None  # bounding boxes: where left, top, right, bottom sit among the 4 values
-    box_type: str = ""  # BOUNDARIES (left, top, right, bottom), UPPER_LEFT, CENTER
     box_coordinates: str = ""  # RATIO (0…1 of the input size) or PIXEL
 
     @property
@@ -539,7 +532,6 @@ def _tensor_metadata(tensor: Any, md: ModuleType) -> TensorMetadata:
         content, order = "bounding box", tuple(int(i) for i in _vector(props.index)) or None
         box = {
             "box_order": order,
-            "box_type": enum_names(md.BoundingBoxType).get(props.type, ""),
             "box_coordinates": enum_names(md.CoordinateType).get(props.coordinateType, ""),
         }
     name, description = text(tensor.name), text(tensor.description)
