@@ -122,7 +122,7 @@ def model_labels(model: LiteRTModel, labels: Sequence[str] | str | os.PathLike |
     """
     if labels is not None:
         return labels_from(labels)
-    from helpers.metadata import read_metadata
+    from helpers.tflite import read_metadata
 
     return clean_labels((model.metadata or read_metadata(model.model_path, "labels")).labels())
 

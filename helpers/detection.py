@@ -21,8 +21,8 @@ from helpers.arguments import whole_number
 from helpers.classify import check_max_results, check_score_threshold, model_labels
 from helpers.errors import LabelError, MetadataError, ModelError, OptionError
 from helpers.images import ImageSource, Normalization, check_size, load_image
-from helpers.metadata import ModelMetadata
 from helpers.model import LiteRTModel
+from helpers.tflite import ModelMetadata
 
 # The usual SSD layout: [top, left, bottom, right]; the metadata's index gives where left, top, right, bottom sit.
 DEFAULT_BOX_ORDER = (1, 0, 3, 2)

@@ -18,7 +18,7 @@ MINIMUM = {
     "tensorflow": "2.17",
     "mediapipe": "1.2",
 }
-NEEDED_BY = {"tensorflow": "notebooks 05, 06 and 07", "mediapipe": "notebook 01 and helpers.metadata"}
+NEEDED_BY = {"tensorflow": "notebooks 05, 06 and 07", "mediapipe": "notebook 01 and helpers.tflite"}
 # Distribution name → the module a kernel imports.
 MODULE = {"ai-edge-litert": "ai_edge_litert", "pillow": "PIL"}
 

@@ -32,9 +32,8 @@ from helpers.images import (
     normalization_array,
     to_input,
 )
-from helpers.metadata import ModelMetadata, metadata_or_none
 from helpers.quiet import native_stderr
-from helpers.tflite import is_tflite
+from helpers.tflite import ModelMetadata, TFLiteFile, is_tflite
 
 CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" in microseconds, or "max <period>"
 CFS_QUOTA = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")  # cgroup v1: the quota (-1: none) ...
@@ -283,8 +282,8 @@ class LiteRTModel:
             raise self.error(problem)
         self.input_details = self._image_input(inputs)
         self.output_details = self.outputs[0]
-        #: The model's TFLite metadata (helpers.metadata), or None for a file without it.
-        self.metadata: ModelMetadata | None = metadata_or_none(self.model_path)
+        #: The model's TFLite metadata (helpers.tflite), or None for a file without it.
+        self.metadata: ModelMetadata | None = TFLiteFile(self.model_path).metadata()
         self.mean, self.std, self.normalization_source = choose_normalization(
             mean, std, self.metadata, self.input_details
         )

@@ -1,28 +1,16 @@
-"""One reader and one writer for ``.tflite`` files: tensors, operators, metadata, embedded files, new layers.
+"""One module for ``.tflite`` files: read their graph, tensors and metadata; write metadata, a head, two models joined.
 
-A ``.tflite`` file is a flatbuffer (schema ``TFL3``, read with the generated
-code LiteRT ships as ``ai_edge_litert.schema_py_generated``) that may carry
-TFLite metadata (a second flatbuffer, schema ``M001``, in a buffer named
-``TFLITE_METADATA``) and, appended after it, a zip archive of embedded files
-such as ``labels.txt``. ``TFLiteFile`` reads a file once and serves every view:
-
-* inspection (introduced in notebook 05): ``tensors()`` gives each tensor's
-  type, shape, quantization, stored bytes and role; ``find_tensor`` looks a
-  tensor up by a layer's name *through the graph* (the operator whose output
-  carries the layer name → its weight and bias inputs), because converters
-  name many constants ``arith.constant40`` or ``tfl.pseudo_qconst3``;
-* the metadata flatbuffer and the embedded files (notebook 01; the metadata's
-  meaning is decoded by ``helpers.metadata``);
-* writing (notebook 06): ``TFLiteFile.model_object()`` gives a mutable copy in
-  the schema's object API (``ModelT``), ``pack_model`` turns it back into bytes,
-  and ``append_head`` adds a softmax classifier after a feature extractor.
-
-Only NumPy, flatbuffers and LiteRT's schema code are needed: no TensorFlow.
+A ``.tflite`` file is a flatbuffer (schema ``TFL3``) that may carry TFLite metadata (a second flatbuffer, schema
+``M001``, in a buffer named ``TFLITE_METADATA``) and, appended after it, a zip archive of embedded files such as
+``labels.txt``. ``TFLiteFile`` reads a file once and serves every view; the writers change a copy of the graph
+(``model_object``) and pack it again. Both flatbuffers are read and written with the generated schema code LiteRT
+and the mediapipe wheel ship (TFLite Support's metadata writers need protobuf < 4): no TensorFlow.
 """
 
 from __future__ import annotations
 
 import contextlib
+import difflib
 import functools
 import importlib.util
 import io
@@ -32,35 +20,47 @@ import sys
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
-from helpers.errors import MetadataError, ModelError, QuantizationError
+from helpers.arguments import finite_array, label_lines, real_number, text_labels, whole_number
+from helpers.errors import LabelError, MetadataError, ModelError, QuantizationError, raises_own_errors
+from helpers.files import write_bytes_atomically
 
 FILE_IDENTIFIER = b"TFL3"
 METADATA_NAME = b"TFLITE_METADATA"
+METADATA_IDENTIFIER = b"M001"
+MIN_PARSER_VERSION = "1.0.0"  # every metadata field written here exists since metadata version 1.0.0
 ROLES = ("input", "output", "weights", "bias", "constant", "activation")
 WEIGHTED_OPERATORS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")
+LABEL_FILE_TYPES = ("TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS")
 _METADATA_SCHEMA_FILE = ("tasks", "metadata", "metadata_schema_py_generated.py")
+_DAMAGED = (struct.error, IndexError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile)
+HOW_TO_PASS_LABELS = (
+    "pass the labels by hand, e.g. labels=helpers.assets.read_labels('labels/imagenet_labels.txt') "
+    "(one line per model output)"
+)
+HOW_TO_PASS_NORMALIZATION = (
+    "pass the normalization by hand: mean=127.5, std=127.5 maps pixels 0…255 to −1…1 "
+    "(MobileNet); mean=0, std=255 maps them to 0…1"
+)
+_NEEDS = {
+    "labels": ("its labels (a labels file on an output)", HOW_TO_PASS_LABELS),
+    "normalization": ("its input normalization (NormalizationOptions: mean and std)", HOW_TO_PASS_NORMALIZATION),
+}
 
 
 def is_tflite(data: bytes) -> bool:
-    """True when ``data`` starts like a TensorFlow Lite flatbuffer ('TFL3' at byte 4). Introduced in notebook 01.
-
-    Raises nothing.
-    """
+    """True when ``data`` starts like a TensorFlow Lite flatbuffer ('TFL3' at byte 4). Introduced in notebook 01."""
     return len(data) >= 8 and data[4:8] == FILE_IDENTIFIER
 
 
 def schema() -> ModuleType:
-    """LiteRT's generated Python code for the TFLite model schema (``ModelT``, ``TensorT``, ``BuiltinOperator``, ...).
-
-    Raises nothing of its own.
-    """
+    """LiteRT's generated Python code for the TFLite model schema (``ModelT``, ``TensorT``, ``BuiltinOperator``...)."""
     from ai_edge_litert import schema_py_generated
 
     return schema_py_generated
@@ -68,70 +68,65 @@ def schema() -> ModuleType:
 
 @functools.cache
 def metadata_schema() -> ModuleType:
-    """MediaPipe's generated Python code for the TFLite metadata schema, loaded without importing mediapipe.
+    """The TFLite metadata schema's generated code, from the mediapipe wheel without importing mediapipe (and TensorFlow).
 
-    That one file needs only the ``flatbuffers`` package; importing the
-    ``mediapipe`` package would also import TensorFlow when it is installed
-    (seconds and hundreds of MB), which inference code must not pay for.
-    Raises MetadataError when the mediapipe package (which ships that file) is not installed.
+    Raises MetadataError when the mediapipe package is not installed.
     """
     spec = importlib.util.find_spec("mediapipe")
-    locations = list(spec.submodule_search_locations or []) if spec is not None else []
-    path = Path(locations[0]).joinpath(*_METADATA_SCHEMA_FILE) if locations else None
+    path = Path(spec.origin).parent.joinpath(*_METADATA_SCHEMA_FILE) if spec and spec.origin else None
     if path is None or not path.is_file():
         raise MetadataError(
             "Reading or writing TFLite metadata needs the schema file that the mediapipe package ships "
             f'({"/".join(_METADATA_SCHEMA_FILE)}), and it was not found. Install it: pip install "mediapipe~=1.2.2".'
         )
-    name = "helpers._metadata_schema"
-    module_spec = importlib.util.spec_from_file_location(name, path)
+    module_spec = importlib.util.spec_from_file_location("helpers._metadata_schema", path)
     module = importlib.util.module_from_spec(module_spec)
-    sys.modules[name] = module
+    sys.modules[module_spec.name] = module
     module_spec.loader.exec_module(module)
     return module
 
 
 def enum_names(enum_class: type) -> dict[int, str]:
-    """A generated schema enum as {value: NAME}. Raises nothing."""
+    """A generated schema enum as {value: NAME}."""
     return {value: key for key, value in vars(enum_class).items() if not key.startswith("_")}
 
 
 def text(value: bytes | str | None) -> str:
-    """A flatbuffer string (bytes or None) as str. Raises nothing."""
-    if value is None:
-        return ""
-    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value)
+    """A flatbuffer string (bytes or None) as str."""
+    return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value or "")
 
 
-def pack(table: Any, identifier: bytes, size: int = 1024) -> bytes:
-    """Serialize an object-API table (``ModelT``, ``ModelMetadataT``) as a root flatbuffer with ``identifier``.
+def _vector(values: Any) -> list:
+    """A flatbuffer vector (None when empty) as a list."""
+    return [] if values is None else list(values)
 
-    Raises nothing of its own.
-    """
+
+def _table(kind: type, **fields: object) -> Any:
+    """An object-API table (``TensorT``, ``TensorMetadataT``...) with ``fields`` set; the others keep their defaults."""
+    table = kind()
+    for name, value in fields.items():
+        setattr(table, name, value)
+    return table
+
+
+def pack(table: Any, identifier: bytes = FILE_IDENTIFIER) -> bytes:
+    """An object-API table as a root flatbuffer: a ``ModelT`` as a .tflite file (without a zip part), or metadata."""
     import flatbuffers
 
+    size = 1024 + sum(len(b.data) for b in _vector(getattr(table, "buffers", None)) if b.data is not None)
     builder = flatbuffers.Builder(size)
     builder.Finish(table.Pack(builder), file_identifier=identifier)
     return bytes(builder.Output())
 
 
-def pack_model(model: Any) -> bytes:
-    """The bytes of a ``ModelT`` (see ``TFLiteFile.model_object``): a .tflite file without any zip part.
-
-    Raises nothing of its own.
-    """
-    return pack(model, FILE_IDENTIFIER, 1024 + sum(len(b.data) for b in model.buffers or [] if b.data is not None))
-
-
-# --------------------------------------------------------------------------- tensors
+def _builtin(code: Any) -> int:
+    """An operator code's builtin operator: files from before 2020 set only the 8-bit deprecated field."""
+    return max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
 
 
 @dataclass(frozen=True)
 class TensorInfo:
-    """One tensor of a .tflite model: its type and shape, quantization, and the bytes stored for it.
-
-    Raises nothing (a dataclass, built by ``TFLiteFile.tensors``).
-    """
+    """One tensor of a .tflite model: type and shape, quantization, the bytes stored for it, its role and layer."""
 
     index: int
     name: str
@@ -141,54 +136,43 @@ class TensorInfo:
     zero_points: tuple[int, ...]
     quantized_dimension: int
     nbytes: int  # bytes stored in the file (weights, biases); 0 for activations, computed at run time
-    role: str = "activation"  # input, output, weights, bias, constant or activation
+    role: str = "activation"  # one of ROLES
     layer: str = ""  # weights and bias: the output name of the operator that uses them (it carries the layer name)
 
     @property
     def quantized(self) -> bool:
-        """True when the tensor holds integer codes with a scale and a zero point. Raises nothing."""
-        return len(self.scales) > 0 and any(s > 0 for s in self.scales)
+        """True when the tensor holds integer codes with a scale and a zero point."""
+        return any(s > 0 for s in self.scales)
 
     @property
     def per_channel(self) -> bool:
-        """True when each channel (along ``quantized_dimension``) has its own scale. Raises nothing."""
+        """True when each channel (along ``quantized_dimension``) has its own scale."""
         return len(self.scales) > 1
 
     @property
     def constant(self) -> bool:
-        """True for tensors stored in the file (weights, biases), False for activations. Raises nothing."""
+        """True for tensors stored in the file (weights, biases), False for activations."""
         return self.nbytes > 0
 
     def summary(self) -> dict[str, object]:
-        """The tensor as one table row: name, shape, dtype, scale and zero point (ranges if per channel).
-
-        Raises nothing.
-        """
-        if not self.quantized:
-            scale, zero_point = "–", "–"
-        elif self.per_channel:
+        """The tensor as one table row: role, name, shape, dtype, scale and zero point (ranges if per channel)."""
+        scale = zero_point = "–"
+        if self.per_channel:
             scale = f"{len(self.scales)} scales, {min(self.scales):.3g} … {max(self.scales):.3g}"
             points = sorted(set(self.zero_points))
             zero_point = str(points[0]) if len(points) == 1 else f"{points[0]} … {points[-1]}"
-        else:
+        elif self.quantized:
             scale, zero_point = f"{self.scales[0]:.4g}", str(self.zero_points[0])
         name = short_name(self.layer if self.layer and "/" not in self.name else self.name)  # not "arith.constant40"
-        return {
-            "role": self.role,
-            "name": name,
-            "shape": "×".join(map(str, self.shape)) or "scalar",
-            "dtype": self.dtype,
-            "scale": scale,
+        shape = "×".join(map(str, self.shape)) or "scalar"
+        return {"role": self.role, "name": name, "shape": shape, "dtype": self.dtype, "scale": scale} | {
             "zero point": zero_point,
             "stored bytes": self.nbytes,
         }
 
 
 def short_name(name: str, width: int = 40) -> str:
-    """A tensor name without the model prefix and fused-op suffixes ("model_1/conv1_1/convolution;…" → "conv1_1/convolution").
-
-    Raises nothing.
-    """
+    """A tensor name without the model prefix and fused-op suffixes ("model_1/conv1_1/convolution;…" → "conv1_1/…")."""
     first = name.split(";")[0]
     parts = first.split("/")
     if len(parts) > 2:
@@ -211,134 +195,102 @@ def _match(info: TensorInfo, fragment: str) -> int | None:
 def find_tensor(infos: Sequence[TensorInfo], fragment: str, role: str | None = None) -> TensorInfo:
     """The tensor that ``fragment`` (e.g. a layer name) best names, optionally of one ``role``. Introduced in notebook 05.
 
-    An exact name wins; then a name whose first part (before any ";" of fused
-    operations) contains ``fragment``; then any name containing it. Weights and
-    biases are also found *through the graph*: by the output name of the operator
-    that uses them, which keeps the layer's name when the constant's own name does
-    not (TensorFlow ≤ 2.20 names many ``arith.constant40``); there a layer's
-    weights come before its bias (pass ``role="bias"`` for the bias). Raises a
-    QuantizationError listing close names when nothing matches.
+    An exact name wins, then a name whose first part (before a ";") contains ``fragment``, then any name; weights
+    and biases are also found by the output name of the operator using them (converters name many constants
+    ``arith.constant40``), weights first. Raises a QuantizationError listing close names when nothing matches.
     """
-    if not isinstance(fragment, str) or not fragment:
-        raise QuantizationError(f"Name the tensor with a non-empty str, e.g. 'conv1_1/convolution'; got {fragment!r}.")
-    if role is not None and role not in ROLES:
-        raise QuantizationError(f"Unknown role {role!r}; choose one of {', '.join(ROLES)}.")
     ranked = []
-    for info in infos:
+    for info in infos if isinstance(fragment, str) and fragment else ():
         rank = _match(info, fragment)
-        if rank is not None and (role is None or info.role == role):
+        if rank is not None and role in (None, info.role):
             ranked.append((rank, info.role != "weights", info.index, info))
     if not ranked:
-        import difflib
-
-        names = {short_name(n) for t in infos for n in (t.name, t.layer) if n}
-        close = difflib.get_close_matches(fragment, sorted(names), n=3, cutoff=0.3)
-        hint = f" Close names: {', '.join(close)}." if close else ""
-        kind = f" {role}" if role else ""
+        names = sorted({short_name(n) for t in infos for n in (t.name, t.layer) if n})
+        close = ", ".join(difflib.get_close_matches(str(fragment), names, n=3, cutoff=0.3))
         raise QuantizationError(
-            f"No{kind} tensor name contains {fragment!r}, nor does the output name of an operator using it.{hint}"
+            f"No{f' {role}' if role else ''} tensor name contains {fragment!r}, nor does the output name of an "
+            f"operator using it.{f' Close names: {close}.' if close else ''} Name it with a non-empty str; the "
+            f"roles are {', '.join(ROLES)}."
         )
     return min(ranked, key=lambda entry: entry[:3])[3]
 
 
-# --------------------------------------------------------------------------- the file
-
-
 class TFLiteFile:
-    """A .tflite file read once: its bytes, its parsed graph, tensors, operators, metadata and embedded files.
+    """A .tflite file read once (``source``: a path or the file's bytes): graph, tensors, metadata, embedded files.
 
-    ``source`` is a path or the file's bytes. Raises a ModelError if there is no
-    such file or it is not a TensorFlow Lite model; a damaged graph raises when
-    first parsed. Introduced in notebook 05.
+    Introduced in notebook 04. Raises a ModelError if there is no such file or it is not a TensorFlow Lite model
+    (a damaged part raises when first read).
     """
 
     def __init__(self, source: str | os.PathLike | bytes | bytearray) -> None:
         if isinstance(source, (bytes, bytearray)):
-            self.path, self.data = None, bytes(source)
-            where = "These bytes are"
-        elif isinstance(source, (str, os.PathLike)):
-            self.path = Path(source)
-            if not self.path.is_file():
-                raise ModelError(
-                    f"No model file at '{self.path}'. Fetch models by name with helpers.assets.fetch(...), "
-                    f"or export one with helpers.quantize.convert(...)."
-                )
-            self.data = self.path.read_bytes()
-            where = f"'{self.path}' is"
+            self.path, self.data, self.name = None, bytes(source), "the model"
         else:
-            raise ModelError(f"Give a model as a path (str or pathlib.Path) or its bytes; got {type(source).__name__}.")
+            self.path = Path(source) if isinstance(source, (str, os.PathLike)) else None
+            if self.path is None or not self.path.is_file():
+                raise ModelError(
+                    f"No model file at '{source}': give a .tflite file's path or its bytes. Fetch models by name "
+                    f"with helpers.assets.fetch(...), or export one with helpers.quantize.convert(...)."
+                )
+            self.data, self.name = self.path.read_bytes(), self.path.name
         if not is_tflite(self.data):
+            where = "These bytes are" if self.path is None else f"'{self.path}' is"
             raise ModelError(
                 f"{where} not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one "
                 f"starts with {self.data[:8]!r}). Is it a .h5/.keras file? Convert it first."
             )
-        self.name = self.path.name if self.path is not None else "the model"
 
-    def _damaged(self, exc: Exception) -> ModelError:
-        return ModelError(
-            f"'{self.name}' is damaged and cannot be parsed ({type(exc).__name__}); fetch or convert it again."
-        )
+    @contextlib.contextmanager
+    def _reading(self, part: str, error: type[ModelError] = ModelError) -> Iterator[None]:
+        """The errors flatbuffers and zipfile raise on a damaged ``part`` of the file, as one ``error``."""
+        try:
+            yield
+        except _DAMAGED as exc:
+            raise error(
+                f"'{self.name}' is damaged or truncated: its {part} cannot be read ({type(exc).__name__}: {exc}). "
+                f"Fetch or convert it again."
+            ) from exc
 
     def model_object(self) -> Any:
-        """A fresh, mutable ``ModelT`` of the file, to change and ``pack_model``.
+        """A fresh, mutable ``ModelT`` of the file, to change and ``pack``; empty buffers all become buffer 0.
 
-        Buffers stored by offset are read in, and empty buffers (converters leave
-        one per activation) all become buffer 0, as LiteRT's own flatbuffer tools do.
-        Raises ModelError for a file that is damaged (cannot be parsed) or contains no graph.
+        Raises ModelError for a damaged file.
         """
-        try:
+        with self._reading("graph"):
             model = schema().ModelT.InitFromPackedBuf(bytearray(self.data), 0)
-        except Exception as exc:  # flatbuffers raises assorted errors on a damaged file
-            raise self._damaged(exc) from exc
-        if not model.subgraphs:
-            raise ModelError(f"'{self.name}' contains no graph.")
-        kept, moved = [schema().BufferT()], []  # buffer 0 stays the empty one; every empty buffer becomes it
-        for buffer in model.buffers or []:
-            if (buffer.data is None or not len(buffer.data)) and (buffer.offset or 0) > 1 and buffer.size:
-                buffer.data = np.frombuffer(self.data, np.uint8, int(buffer.size), int(buffer.offset)).copy()
-                buffer.offset = buffer.size = 0
-            moved.append(len(kept) if buffer.data is not None and len(buffer.data) else 0)
-            kept += [buffer] if moved[-1] else []
-        model.buffers = kept
-        for tensor in (t for graph in model.subgraphs for t in graph.tensors or []):
-            tensor.buffer = moved[tensor.buffer] if 0 <= tensor.buffer < len(moved) else 0
-        for entry in model.metadata or []:
+            kept, moved = [schema().BufferT()], []  # buffer 0 stays the empty one; every empty buffer becomes it
+            for buffer in model.buffers or []:
+                if (buffer.data is None or not len(buffer.data)) and (buffer.offset or 0) > 1 and buffer.size:
+                    buffer.data = np.frombuffer(self.data, np.uint8, int(buffer.size), int(buffer.offset)).copy()
+                    buffer.offset = buffer.size = 0
+                moved.append(len(kept) if buffer.data is not None and len(buffer.data) else 0)
+                kept += [buffer] if moved[-1] else []
+            model.buffers, graphs = kept, list(model.subgraphs)
+            graphs[0].inputs  # noqa: B018 — a file without a graph is damaged too
+        for entry in [t for g in graphs for t in g.tensors or []] + _vector(model.metadata):
             entry.buffer = moved[entry.buffer] if 0 <= entry.buffer < len(moved) else 0
-        for graph in model.subgraphs:
-            graph.inputs = [] if graph.inputs is None else [int(i) for i in graph.inputs]
-            graph.outputs = [] if graph.outputs is None else [int(i) for i in graph.outputs]
+        for graph in graphs:
+            graph.inputs, graph.outputs = ([int(i) for i in _vector(ends)] for ends in (graph.inputs, graph.outputs))
         return model
 
     @functools.cached_property
     def model(self) -> Any:
-        """The parsed graph (``ModelT``), shared by the reading methods: do not change it (use ``model_object``).
-
-        Raises what ``model_object`` raises (ModelError for a damaged file).
-        """
+        """The parsed graph (``ModelT``) the reading methods share: do not change it (use ``model_object``)."""
         return self.model_object()
 
     @property
     def graph(self) -> Any:
-        """The main graph (subgraph 0). Raises what ``model_object`` raises (ModelError for a damaged file)."""
+        """The main graph (subgraph 0)."""
         return self.model.subgraphs[0]
 
     def operator_names(self) -> list[str]:
-        """The operator code table as names (CONV_2D, QUANTIZE, ... or a custom operator's name).
-
-        Raises ModelError for a damaged file (see ``model_object``).
-        """
+        """The operator code table as names (CONV_2D, QUANTIZE, ... or a custom operator's name)."""
         names = enum_names(schema().BuiltinOperator)
-        codes = []
-        for code in self.model.operatorCodes or []:
-            builtin = max(int(code.builtinCode), int(code.deprecatedBuiltinCode))
-            codes.append(text(code.customCode) if code.customCode else names.get(builtin, f"OP{builtin}"))
-        return codes
+        codes = _vector(self.model.operatorCodes)
+        return [text(c.customCode) if c.customCode else names.get(_builtin(c), f"OP{_builtin(c)}") for c in codes]
 
     def operator_counts(self) -> dict[str, int]:
-        """How many times each operator appears in the main graph, most frequent first.
-
-        Raises ModelError for a damaged file (see ``model_object``).
-        """
+        """How many times each operator appears in the main graph, most frequent first. Introduced in notebook 05."""
         codes = self.operator_names()
         return dict(Counter(codes[op.opcodeIndex] for op in self.graph.operators or []).most_common())
 
@@ -347,224 +299,305 @@ class TFLiteFile:
         data = buffers[index].data if 0 <= index < len(buffers) else None
         return b"" if data is None else np.asarray(data, dtype=np.uint8).tobytes()
 
-    def _roles(self) -> tuple[dict[int, str], dict[int, str]]:
-        """Each tensor's role, and for weights and biases the name of the operator output that uses them."""
-        graph, codes = self.graph, self.operator_names()
-        roles: dict[int, str] = {}
-        layers: dict[int, str] = {}
-        for op in graph.operators or []:
-            inputs = [int(i) for i in (op.inputs if op.inputs is not None else ())]
-            if codes[op.opcodeIndex] not in WEIGHTED_OPERATORS or op.outputs is None or not len(op.outputs):
-                continue
-            output = text(graph.tensors[int(op.outputs[0])].name)
-            for position, role in ((1, "weights"), (2, "bias")):
-                if len(inputs) > position and inputs[position] >= 0:
-                    roles[inputs[position]], layers[inputs[position]] = role, output
-        for role, indices in (("input", graph.inputs), ("output", graph.outputs)):
-            for index in indices:
-                roles[int(index)] = role
-        return roles, layers
-
     def tensors(self) -> tuple[TensorInfo, ...]:
-        """Every tensor of the main graph: name, shape, dtype, scale(s), zero point(s), stored bytes, role, layer.
-
-        Raises ModelError for a damaged file (see ``model_object``).
-        """
+        """Every tensor of the main graph: name, shape, dtype, quantization, stored bytes, role, layer. Notebook 05."""
         return self._tensors
 
     @functools.cached_property
     def _tensors(self) -> tuple[TensorInfo, ...]:
+        graph, codes, roles, layers = self.graph, self.operator_names(), {}, {}
+        for op in graph.operators or []:
+            inputs, outputs = [int(i) for i in _vector(op.inputs)], _vector(op.outputs)
+            if codes[op.opcodeIndex] in WEIGHTED_OPERATORS and outputs:
+                for position, role in ((1, "weights"), (2, "bias")):
+                    if len(inputs) > position and inputs[position] >= 0:
+                        roles[inputs[position]], layers[inputs[position]] = role, text(graph.tensors[outputs[0]].name)
+        for role, indices in (("input", graph.inputs), ("output", graph.outputs)):
+            roles.update((int(index), role) for index in indices)
         types = {value: name.lower() for value, name in enum_names(schema().TensorType).items()}
-        roles, layers = self._roles()
         infos = []
-        for index, tensor in enumerate(self.graph.tensors or []):
-            q = tensor.quantization
-            scales = tuple(float(s) for s in (q.scale if q is not None and q.scale is not None else ()))
-            points = tuple(int(z) for z in (q.zeroPoint if q is not None and q.zeroPoint is not None else ()))
-            nbytes = len(self._buffer(tensor.buffer))
-            infos.append(
-                TensorInfo(
-                    index=index,
-                    name=text(tensor.name),
-                    shape=tuple(int(d) for d in (tensor.shape if tensor.shape is not None else ())),
-                    dtype=types.get(tensor.type, f"type{tensor.type}"),
-                    scales=scales,
-                    zero_points=points or (0,) * len(scales),
-                    quantized_dimension=int(q.quantizedDimension) if q is not None else 0,
-                    nbytes=nbytes,
-                    role=roles.get(index, "constant" if nbytes else "activation"),
-                    layer=layers.get(index, ""),
-                )
-            )
+        for i, tensor in enumerate(graph.tensors or []):
+            q, nbytes = tensor.quantization, len(self._buffer(tensor.buffer))
+            scales = tuple(float(s) for s in _vector(q.scale if q else None))
+            points = tuple(int(z) for z in _vector(q.zeroPoint if q else None)) or (0,) * len(scales)
+            shape, dtype = tuple(int(d) for d in _vector(tensor.shape)), types.get(tensor.type, f"type{tensor.type}")
+            role, axis = roles.get(i, "constant" if nbytes else "activation"), int(q.quantizedDimension) if q else 0
+            name, layer = text(tensor.name), layers.get(i, "")
+            infos.append(TensorInfo(i, name, shape, dtype, scales, points, axis, nbytes, role, layer))
         return tuple(infos)
 
+    @raises_own_errors(QuantizationError)
     def constant(self, tensor: int | str | TensorInfo) -> np.ndarray:
-        """The values stored in the file for a constant tensor (weights, biases), in its own dtype and shape.
+        """The values stored for a constant tensor (weights, biases), found by index, name or layer name, or TensorInfo.
 
-        Raises QuantizationError for a ``tensor`` that is not an index, name or TensorInfo, an index out of range, a
-        name no tensor matches (see ``find_tensor``), an activation or a dtype NumPy cannot read; ModelError for a
-        damaged file.
+        Introduced in notebook 05. Raises QuantizationError for a name no constant matches (see ``find_tensor``),
+        an index out of range, an activation, and a dtype NumPy cannot read (int4).
         """
         infos = self.tensors()
-        if isinstance(tensor, TensorInfo):
-            index = tensor.index
-        elif isinstance(tensor, str):
-            index = find_tensor([t for t in infos if t.constant], tensor).index
-        elif isinstance(tensor, (int, np.integer)) and not isinstance(tensor, bool):
-            index = int(tensor)
-        else:
+        if isinstance(tensor, str):
+            tensor = find_tensor([t for t in infos if t.constant], tensor)
+        info = infos[tensor.index if isinstance(tensor, TensorInfo) else tensor]
+        if not info.constant or info.dtype not in np.sctypeDict:
+            why = "is an activation: it has no stored values; it is computed when the model runs. Pick a weight or bias"
             raise QuantizationError(
-                f"Name the tensor by index (int), name (str) or TensorInfo; got {type(tensor).__name__}."
+                f"Tensor {info.index} ({info.name!r}) "
+                + (f"{why} tensor." if not info.constant else f"is stored as {info.dtype}, which NumPy cannot read.")
             )
-        if not 0 <= index < len(infos):
-            raise QuantizationError(f"Tensor index {index} is out of range: the model has {len(infos)} tensors.")
-        info = infos[index]
-        if not info.constant:
-            raise QuantizationError(
-                f"Tensor {index} ({info.name!r}) is an activation: it has no stored values; it "
-                f"is computed when the model runs. Pick a weight or bias tensor."
-            )
-        try:
-            dtype = np.dtype(info.dtype)
-        except TypeError as exc:
-            raise QuantizationError(
-                f"Tensor {index} ({info.name!r}) is stored as {info.dtype}, which numpy cannot read."
-            ) from exc
-        raw = self._buffer(self.graph.tensors[index].buffer)
-        return np.frombuffer(raw, dtype=dtype).reshape(info.shape).copy()
+        raw = self._buffer(self.graph.tensors[info.index].buffer)
+        return np.frombuffer(raw, dtype=np.dtype(info.dtype)).reshape(info.shape).copy()
 
     def stored_bytes(self) -> dict[str, int]:
-        """Bytes stored for constant tensors, per dtype (largest first): where a model's size goes.
-
-        Raises ModelError for a damaged file (see ``model_object``).
-        """
-        totals: Counter[str] = Counter()
-        for info in self.tensors():
-            if info.constant:
-                totals[info.dtype] += info.nbytes
-        return dict(totals.most_common())
+        """Bytes stored for constant tensors, per dtype (largest first): where a model's size goes. Notebook 05."""
+        return dict(sum((Counter({t.dtype: t.nbytes}) for t in self.tensors() if t.constant), Counter()).most_common())
 
     # ----------------------------------------------------------------------- metadata and embedded files
 
-    def metadata_buffer(self) -> bytes | None:
-        """The raw TFLITE_METADATA flatbuffer, or None when the file has none (read without parsing the graph).
-
-        Raises MetadataError for a damaged or truncated file.
-        """
-        model_schema = schema()
-        try:
-            root = model_schema.Model.GetRootAs(self.data, 0)
-            for i in range(root.MetadataLength()):
-                entry = root.Metadata(i)
-                if entry.Name() != METADATA_NAME:
-                    continue
-                buffer = root.Buffers(entry.Buffer())
-                if buffer.DataLength():
-                    return buffer.DataAsNumpy().tobytes()
-                offset, size = int(buffer.Offset()), int(buffer.Size())
-                return self.data[offset : offset + size] if offset > 1 and size > 0 else b""
-        except (
-            struct.error,
-            IndexError,
-            ValueError,
-            TypeError,
-            AttributeError,
-        ) as exc:  # flatbuffers on a damaged file
-            raise MetadataError(
-                f"'{self.name}' is damaged or truncated: its model part points past the end of the file "
-                f"({len(self.data)} bytes). Fetch or convert it again."
-            ) from exc
+    def _metadata_buffer(self) -> bytes | None:
+        with self._reading("model part", MetadataError):
+            root = schema().Model.GetRootAs(self.data, 0)
+            for entry in (root.Metadata(i) for i in range(root.MetadataLength())):
+                if entry.Name() == METADATA_NAME:
+                    buffer = root.Buffers(entry.Buffer())
+                    if buffer.DataLength():
+                        return buffer.DataAsNumpy().tobytes()
+                    offset, size = int(buffer.Offset()), int(buffer.Size())
+                    return self.data[offset : offset + size] if offset > 1 and size > 0 else b""
         return None
+
+    def metadata(self) -> ModelMetadata | None:
+        """The file's TFLite metadata, or None when it has none. Raises MetadataError for damaged metadata."""
+        raw = self._metadata_buffer()  # read without parsing the graph
+        if raw is None:
+            return None
+        md = metadata_schema()
+        with self._reading("metadata (an M001 metadata flatbuffer)", MetadataError):
+            meta = md.ModelMetadataT.InitFromPackedBuf(bytearray(raw), 0) if raw[4:8] == METADATA_IDENTIFIER else None
+            graph = _vector(meta.subgraphMetadata)[:1]  # another kind of buffer (None) fails here, as damaged
+            tensors = [tuple(_tensor_metadata(t, md) for g in graph for t in _vector(getattr(g, f))) for f in _IO]
+        about = [text(getattr(meta, f)) for f in ("name", "description", "version", "author", "license")]
+        path, file = self.path or Path(self.name), self if self.path is None else None  # a path is read again
+        return ModelMetadata(path, *about, text(meta.minParserVersion), *tensors, tuple(self.embedded_files()), file)
 
     def embedded_files(self) -> list[str]:
         """The names of the files in the model's zip part (empty for a model without one).
 
         Raises MetadataError for a damaged zip part.
         """
-        stream = io.BytesIO(self.data)
-        if not zipfile.is_zipfile(stream):
+        if not zipfile.is_zipfile(io.BytesIO(self.data)):
             return []
-        with self._zip() as archive:
+        with self._reading("embedded files", MetadataError), zipfile.ZipFile(io.BytesIO(self.data)) as archive:
             return archive.namelist()
 
-    @contextlib.contextmanager
-    def _zip(self) -> Iterator[zipfile.ZipFile]:
-        """The zip part, open; a damaged one (zipfile.BadZipFile, while opening or reading) is a MetadataError."""
-        try:
-            with zipfile.ZipFile(io.BytesIO(self.data)) as archive:
-                yield archive
-        except zipfile.BadZipFile as exc:
-            raise MetadataError(
-                f"The embedded files of '{self.name}' are damaged ({exc}); fetch the model again."
-            ) from exc
-
     def read_embedded_file(self, name: str) -> bytes:
-        """The bytes of one embedded file, or a MetadataError listing the files there are.
-
-        Raises MetadataError when there is no file ``name`` or the zip part is damaged.
-        """
-        names = self.embedded_files()
-        if name not in names:
-            raise MetadataError(
-                f"'{self.name}' has no embedded file '{name}' (its zip part holds "
-                f"{names or 'nothing'}); the metadata and the files do not match. Fetch the model "
-                f"again, or pass the labels by hand, e.g. "
-                f"labels=helpers.assets.read_labels('labels/imagenet_labels.txt')."
-            )
-        with self._zip() as archive:
-            return archive.read(name)
+        """The bytes of one embedded file. Raises MetadataError when the zip part is damaged or lacks that file."""
+        with self._reading(f"embedded file '{name}'", MetadataError), zipfile.ZipFile(io.BytesIO(self.data)) as zipped:
+            return zipped.read(name)
 
 
-def open_model(source: str | os.PathLike | bytes | TFLiteFile) -> TFLiteFile:
-    """``source`` as a TFLiteFile (a TFLiteFile is returned as it is).
-
-    Raises what ``TFLiteFile`` raises (ModelError for a missing file or one that is not a TFLite model).
-    """
+def _file(source: str | os.PathLike | bytes | TFLiteFile) -> TFLiteFile:
     return source if isinstance(source, TFLiteFile) else TFLiteFile(source)
 
 
-def inspect_tensors(model: str | os.PathLike | TFLiteFile) -> list[TensorInfo]:
-    """Every tensor of a .tflite model's main graph (see ``TFLiteFile.tensors``). Introduced in notebook 05.
+# --------------------------------------------------------------------------- reading metadata
 
-    Raises ModelError for a missing, non-TFLite or damaged file.
+_IO = ("inputTensorMetadata", "outputTensorMetadata")
+
+
+@dataclass(frozen=True)
+class AssociatedFile:
+    """A file embedded in the model's zip and named by the metadata (e.g. a labels file)."""
+
+    name: str
+    kind: str  # TENSOR_AXIS_LABELS (one label per output), TENSOR_VALUE_LABELS (label per class value), ...
+    description: str = ""
+    locale: str = ""
+
+
+@dataclass(frozen=True)
+class TensorMetadata:
+    """What the metadata says about one input or output tensor."""
+
+    name: str
+    description: str = ""
+    content: str = "unknown"  # "image", "feature", "bounding box", "unknown"
+    color_space: str = ""  # for images: RGB or GRAYSCALE
+    mean: tuple[float, ...] | None = None  # normalization: real = (pixel - mean) / std
+    std: tuple[float, ...] | None = None
+    value_range: tuple[float, float] | None = None  # the tensor's documented (min, max)
+    files: tuple[AssociatedFile, ...] = ()
+    box_order: tuple[int, ...] | None = None  # bounding boxes: where left, top, right, bottom sit among the 4 values
+    box_coordinates: str = ""  # RATIO (0…1 of the input size) or PIXEL
+
+    @property
+    def label_file(self) -> AssociatedFile | None:
+        """The tensor's labels file (the one without a locale first), or None."""
+        files = sorted((f for f in self.files if f.kind in LABEL_FILE_TYPES), key=lambda f: f.locale != "")
+        return files[0] if files else None
+
+
+@dataclass(frozen=True)
+class ModelMetadata:
+    """A model's TFLite metadata: description, licence, and one TensorMetadata per input and output. Notebook 09."""
+
+    model_path: Path
+    name: str
+    description: str
+    version: str
+    author: str
+    license: str
+    min_parser_version: str
+    inputs: tuple[TensorMetadata, ...]
+    outputs: tuple[TensorMetadata, ...]
+    files: tuple[str, ...] = ()  # what the zip part holds
+    file: TFLiteFile | None = field(default=None, repr=False, compare=False)  # bytes given without a path
+
+    def normalization(self, index: int = 0) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(mean, std) of input ``index``; a MetadataError names what is missing and how to pass it by hand.
+
+        Raises MetadataError for an index that is not a whole number of an input the metadata describes.
+        """
+        tensor = self.inputs[
+            whole_number(index, "the input index", MetadataError, minimum=0, maximum=len(self.inputs) - 1)
+        ]
+        if tensor.mean is None or tensor.std is None:
+            raise MetadataError(
+                f"The metadata of '{self.model_path.name}' has no NormalizationOptions (mean, std) on input "
+                f"'{tensor.name}'; {HOW_TO_PASS_NORMALIZATION}."
+            )
+        return tensor.mean, tensor.std
+
+    def labels(self, index: int | None = None) -> list[str]:
+        """The labels of output ``index`` (default: the first with a labels file), read like a label file.
+
+        Raises MetadataError for an index that is not a whole number of a described output, an output without a
+        labels file, a labels file missing from the zip part, or one that is not UTF-8 text.
+        """
+        if index is None:
+            index = next((i for i, t in enumerate(self.outputs) if t.label_file is not None), 0)
+        last = len(self.outputs) - 1
+        tensor = self.outputs[whole_number(index, "the output index", MetadataError, minimum=0, maximum=last)]
+        file = tensor.label_file
+        if file is None:
+            raise MetadataError(
+                f"The metadata of '{self.model_path.name}' names no labels file (an associated file of type "
+                f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output '{tensor.name}'; {HOW_TO_PASS_LABELS}."
+            )
+        source = self.file or TFLiteFile(self.model_path)
+        with source._reading(f"labels file '{file.name}' (UTF-8 text in the zip part)", MetadataError):
+            return label_lines(source.read_embedded_file(file.name).decode("utf-8"))
+
+    def summary(self) -> dict[str, object]:
+        """The main facts as a flat dict, for display in a notebook."""
+        facts: dict[str, object] = {"name": self.name, "version": self.version, "author": self.author}
+        facts |= {"license": self.license, "embedded files": list(self.files)}
+        for role, tensors in (("input", self.inputs), ("output", self.outputs)):
+            for i, tensor in enumerate(tensors):
+                parts = [tensor.content]
+                if tensor.mean is not None:
+                    parts.append(f"mean {_numbers(tensor.mean)}, std {_numbers(tensor.std)}")
+                if tensor.value_range is not None:
+                    parts.append(f"range {_numbers(tensor.value_range)}")
+                if tensor.label_file is not None:
+                    parts.append(f"labels in {tensor.label_file.name}")
+                facts[f"{role} {i} '{tensor.name}'"] = "; ".join(parts)
+        return facts
+
+
+def _numbers(values: Sequence[float]) -> str:
+    shown = [f"{v:g}" for v in values]
+    return shown[0] if len(shown) == 1 else "(" + ", ".join(shown) + ")"
+
+
+def _tensor_metadata(tensor: Any, md: ModuleType) -> TensorMetadata:
+    kinds = enum_names(md.AssociatedFileType)
+    files = tuple(
+        AssociatedFile(text(f.name), kinds.get(f.type, str(f.type)), text(f.description), text(f.locale))
+        for f in _vector(tensor.associatedFiles)
+    )
+    mean = std = value_range = None
+    for unit in _vector(tensor.processUnits):
+        if unit.optionsType == md.ProcessUnitOptions.NormalizationOptions and unit.options is not None:
+            mean = tuple(float(v) for v in np.ravel(unit.options.mean))
+            std = tuple(float(v) for v in np.ravel(unit.options.std))
+    low, high = (np.ravel(_vector(getattr(tensor.stats, end, None))) for end in ("min", "max"))
+    if low.size and high.size:
+        value_range = (float(low.min()), float(high.max()))
+    content, color_space, box = "unknown", "", {}
+    kind, props = (tensor.content.contentPropertiesType, tensor.content.contentProperties) if tensor.content else (0, 0)
+    if kind == md.ContentProperties.ImageProperties:
+        content, color_space = "image", enum_names(md.ColorSpaceType).get(getattr(props, "colorSpace", 0), "")
+    elif kind == md.ContentProperties.FeatureProperties:
+        content = "feature"
+    elif kind == md.ContentProperties.BoundingBoxProperties:
+        content, order = "bounding box", tuple(int(i) for i in _vector(props.index)) or None
+        box = {
+            "box_order": order,
+            "box_coordinates": enum_names(md.CoordinateType).get(props.coordinateType, ""),
+        }
+    name, description = text(tensor.name), text(tensor.description)
+    return TensorMetadata(name, description, content, color_space, mean, std, value_range, files, **box)
+
+
+@raises_own_errors(MetadataError)
+def read_metadata(
+    model: str | os.PathLike | bytes | TFLiteFile, needed: Literal["labels", "normalization"] | None = None
+) -> ModelMetadata:
+    """A model's TFLite metadata. Introduced in notebook 09.
+
+    Raises ModelError for a missing or non-TFLite file, MetadataError for damaged metadata and for a file without
+    metadata, naming what to pass by hand instead (of what is ``needed``, when it is said).
     """
-    return list(open_model(model).tensors())
+    wanted = [_NEEDS[needed]] if needed is not None else list(_NEEDS.values())
+    file = _file(model)
+    meta = file.metadata()
+    if meta is None:
+        raise MetadataError(
+            f"'{file.name}' carries no TFLite metadata (no '{METADATA_NAME.decode()}' entry in the model file), "
+            f"so it cannot say {' or '.join(what for what, _ in wanted)}. Use a model file with metadata, or "
+            + "; and ".join(how for _, how in wanted)
+            + "."
+        )
+    return meta
 
 
-def read_constant(model: str | os.PathLike | TFLiteFile, tensor: int | str | TensorInfo) -> np.ndarray:
-    """The values stored in the file for a constant tensor, found by index, name or layer name.
+def _ends(file: TFLiteFile, image: bool = False) -> tuple[TensorInfo, TensorInfo]:
+    """The input and the output of a model with one graph, one input and one output (an image when ``image``)."""
+    graphs, graph = len(file.model.subgraphs), file.graph
+    if graphs != 1 or len(graph.inputs) != 1 or len(graph.outputs) != 1:
+        raise ModelError(
+            f"'{file.name}' has {graphs} graphs, {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; "
+            f"models are joined, given a head or labelled here when they have one graph, one input and one output."
+        )
+    source, result = file.tensors()[graph.inputs[0]], file.tensors()[graph.outputs[0]]
+    shape, types = source.shape, ("float32", "uint8", "int8")
+    if image and (len(shape) != 4 or (shape[0], shape[3]) != (1, 3) or source.dtype not in types):
+        raise ModelError(
+            f"The model's input is {source.dtype} of shape {list(source.shape)}; an image classifier takes "
+            f"(1, H, W, 3) float32, uint8 or int8 pixels."
+        )
+    return source, result
 
-    Introduced in notebook 05. Raises ModelError for a missing, non-TFLite or damaged file; QuantizationError
-    as ``TFLiteFile.constant`` does.
+
+def output_quantization(model: str | os.PathLike | bytes | TFLiteFile) -> tuple[str, int, float, int]:
+    """(dtype, number of values, scale, zero point) of a one-output model's output; scale 0 when it is float.
+
+    Raises ModelError for a missing, non-TFLite or damaged file, a model without one graph, input and output, or
+    an output a head cannot read (other than float32, uint8 or int8, or quantized per channel).
     """
-    return open_model(model).constant(tensor)
-
-
-def stored_bytes(model: str | os.PathLike | TFLiteFile) -> dict[str, int]:
-    """Bytes stored in the file for constant tensors, per dtype (largest first). Introduced in notebook 05.
-
-    Raises ModelError for a missing, non-TFLite or damaged file.
-    """
-    return open_model(model).stored_bytes()
-
-
-def operator_counts(model: str | os.PathLike | TFLiteFile) -> dict[str, int]:
-    """How many times each operator (CONV_2D, QUANTIZE, DEQUANTIZE, ...) appears. Introduced in notebook 05.
-
-    Raises ModelError for a missing, non-TFLite or damaged file.
-    """
-    return open_model(model).operator_counts()
-
-
-# --------------------------------------------------------------------------- writing: a classifier head
+    file = _file(model)
+    _, info = _ends(file)
+    if info.dtype not in ("float32", "uint8", "int8") or info.per_channel:
+        raise ModelError(
+            f"The output of '{file.name}' is {info.dtype}{' quantized per channel' if info.per_channel else ''}; "
+            f"a head reads float32, uint8 or int8 features with one scale."
+        )
+    scale, zero_point = (info.scales[0], info.zero_points[0]) if info.quantized else (0.0, 0)
+    return info.dtype, int(np.prod(info.shape[1:])), scale, zero_point
 
 
 @dataclass(frozen=True)
 class Int8Head:
-    """The integer numbers of an int8 head (see ``helpers.transfer.quantize_head``); scales as TFLite stores them.
-
-    Raises nothing (a dataclass; nothing is checked when it is built).
-    """
+    """The integer numbers of an int8 head (see ``helpers.transfer.quantize_head``); scales as TFLite stores them."""
 
     weights: np.ndarray  # int8 (classes, dim), symmetric: zero point 0
     weight_scale: float
@@ -576,193 +609,111 @@ class Int8Head:
     feature_zero_point: int
 
 
-def output_quantization(model: str | os.PathLike | bytes | TFLiteFile) -> tuple[str, int, float, int]:
-    """(dtype, number of values, scale, zero point) of a one-output model's output; scale 0 when it is float.
-
-    Raises ModelError for a missing, non-TFLite or damaged file, a model without exactly one graph and one output, or an
-    output with per-channel quantization.
-    """
-    file = model if isinstance(model, TFLiteFile) else TFLiteFile(model)
-    graph = file.graph
-    if len(file.model.subgraphs) != 1 or len(graph.outputs) != 1:
-        raise ModelError(
-            f"'{file.name}' must have one graph with one output; it has {len(file.model.subgraphs)} "
-            f"graphs and {len(graph.outputs)} outputs."
-        )
-    info = file.tensors()[graph.outputs[0]]
-    if info.quantized and len(info.scales) != 1:
-        raise ModelError(f"The output of '{file.name}' has per-channel quantization; a head needs one scale.")
-    scale, zero_point = (info.scales[0], info.zero_points[0]) if info.quantized else (0.0, 0)
-    return info.dtype, int(np.prod(info.shape[1:])), scale, zero_point
-
-
 def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: Int8Head | None = None) -> bytes:
     """The extractor's graph followed by FULLY_CONNECTED → SOFTMAX, as one model's bytes. Introduced in notebook 06.
 
-    float32 (``int8=None``): ``weights`` (dim, classes) and ``bias`` in float32,
-    after a DEQUANTIZE if the features are integers. int8: QUANTIZE the features
-    to ``int8.feature_*`` (unless they already are), FULLY_CONNECTED and SOFTMAX
-    on int8, and a last DEQUANTIZE to float32 probabilities (steps of 1/256).
-    The output is called ``probabilities``; signatures, which named the old
-    output, are dropped.
-    Raises ModelError for an ``extractor`` that is not a TFLite model (or is damaged), has not one output, or has an
-    output other than float32, uint8 or int8, and for ``weights`` and ``bias`` that do not fit its features.
+    float32 (``int8=None``): after a DEQUANTIZE if the features are integers. int8: QUANTIZE the features to
+    ``int8.feature_*`` unless they are, FULLY_CONNECTED and SOFTMAX on int8, a last DEQUANTIZE to float32. The
+    weights and bias are trusted (``helpers.transfer.append_head`` checks them); signatures are dropped. Raises
+    ModelError as ``output_quantization``.
     """
-    s = schema()
-    file = TFLiteFile(extractor)
+    s, file = schema(), TFLiteFile(extractor)
     dtype, dim, _, _ = output_quantization(file)
     model = file.model_object()
-    graph = model.subgraphs[0]
+    graph, ops, uint8 = model.subgraphs[0], s.BuiltinOperator, dtype == "uint8"
     w = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).T)  # TFLite stores (classes, dim)
     b = np.ascontiguousarray(np.asarray(bias, dtype=np.float32))
-    if w.ndim != 2 or w.shape[1] != dim or b.shape != (w.shape[0],):
-        raise ModelError(
-            f"The head's weights {np.shape(weights)} and bias {np.shape(bias)} do not fit the "
-            f"extractor's {dim} features: expected ({dim}, classes) and (classes,)."
-        )
-    if dtype not in ("float32", "uint8", "int8"):
-        raise ModelError(f"The extractor's output is {dtype}; a head reads float32, uint8 or int8 features.")
-    classes, types, ops, kinds = w.shape[0], s.TensorType, s.BuiltinOperator, s.BuiltinOptions
-    features = graph.tensors[graph.outputs[0]]
+    classes, kinds = (
+        w.shape[0],
+        {"float32": s.TensorType.FLOAT32, "int8": s.TensorType.INT8, "int32": s.TensorType.INT32},
+    )
 
-    def tensor(
-        name: str,
-        shape: list[int],
-        data: np.ndarray | None = None,
-        kind: int = types.FLOAT32,
-        quantization: tuple[float, int] | None = None,
-    ) -> int:
-        buffer = s.BufferT()
-        if data is not None:
-            buffer.data = np.frombuffer(np.ascontiguousarray(data).tobytes(), dtype=np.uint8)
-        model.buffers.append(buffer)
-        entry = s.TensorT()
-        entry.name, entry.shape, entry.type, entry.buffer = name.encode(), shape, kind, len(model.buffers) - 1
+    def tensor(name: str, shape: list[int], data: np.ndarray | None = None, quantization: tuple | None = None) -> int:
+        """A new tensor (of ``data``'s type, else int8 when quantized, else float32) and its buffer; its index."""
+        raw = None if data is None else np.frombuffer(np.ascontiguousarray(data).tobytes(), dtype=np.uint8)
+        model.buffers.append(_table(s.BufferT, data=raw))
+        kind = kinds[data.dtype.name if data is not None else "int8" if quantization else "float32"]
+        entry = _table(s.TensorT, name=name.encode(), shape=shape, type=kind, buffer=len(model.buffers) - 1)
         if quantization is not None:
-            entry.quantization = s.QuantizationParametersT()
-            entry.quantization.scale, entry.quantization.zeroPoint = [float(quantization[0])], [int(quantization[1])]
+            scale, zero_point = [float(quantization[0])], [int(quantization[1])]
+            entry.quantization = _table(s.QuantizationParametersT, scale=scale, zeroPoint=zero_point)
         graph.tensors.append(entry)
         return len(graph.tensors) - 1
 
-    def operator(code: int, inputs: list[int], output: int, options_type: int, options: Any, version: int = 1) -> None:
-        for index, existing in enumerate(model.operatorCodes):
-            if max(existing.builtinCode, existing.deprecatedBuiltinCode) == code and not existing.customCode:
-                existing.version = max(existing.version, version)
-                break
+    def operator(code: int, inputs: list[int], name: str, options: Any, version: int = 1, *output: Any) -> int:
+        """Add operator ``code`` on ``inputs``, writing a new tensor (``name``, then [1, classes] or ``output``)."""
+        found = [i for i, c in enumerate(model.operatorCodes) if _builtin(c) == code and not c.customCode]
+        if found:
+            model.operatorCodes[found[0]].version = max(model.operatorCodes[found[0]].version, version)
         else:
-            entry = s.OperatorCodeT()
-            entry.builtinCode, entry.deprecatedBuiltinCode, entry.version = code, min(code, 127), version
-            model.operatorCodes.append(entry)
-            index = len(model.operatorCodes) - 1
-        op = s.OperatorT()
-        op.opcodeIndex, op.inputs, op.outputs = index, inputs, [output]
-        op.builtinOptionsType, op.builtinOptions = options_type, options
-        graph.operators.append(op)
+            model.operatorCodes.append(
+                _table(s.OperatorCodeT, builtinCode=code, deprecatedBuiltinCode=min(code, 127), version=version)
+            )
+        result = tensor(name, *(output or ([1, classes],)))
+        options_type = getattr(s.BuiltinOptions, type(options).__name__.removesuffix("T"))
+        index = found[0] if found else len(model.operatorCodes) - 1
+        graph.operators.append(
+            _table(s.OperatorT, opcodeIndex=index, inputs=inputs, outputs=[result], builtinOptionsType=options_type)
+        )
+        graph.operators[-1].builtinOptions = options
+        return result
 
-    fully_connected = s.FullyConnectedOptionsT()
-    fully_connected.fusedActivationFunction = s.ActivationFunctionType.NONE
-    softmax = s.SoftmaxOptionsT()
-    softmax.beta = 1.0
-    source, shape = graph.outputs[0], [int(d) for d in features.shape]
+    fully_connected = _table(s.FullyConnectedOptionsT, fusedActivationFunction=s.ActivationFunctionType.NONE)
+    softmax = _table(s.SoftmaxOptionsT, beta=1.0)
+    source, shape = graph.outputs[0], [int(d) for d in graph.tensors[graph.outputs[0]].shape]
     if int8 is None:
         if dtype != "float32":
-            dequantized = tensor("head/features_float", shape)
-            operator(
-                ops.DEQUANTIZE,
-                [source],
-                dequantized,
-                kinds.DequantizeOptions,
-                s.DequantizeOptionsT(),
-                1 if dtype == "uint8" else 2,
-            )
-            source = dequantized
+            source = operator(ops.DEQUANTIZE, [source], "head/features_float", s.DequantizeOptionsT(), 2 - uint8, shape)
         parameters = [tensor("head/weights", [classes, dim], w), tensor("head/bias", [classes], b)]
-        logits = tensor("head/logits", [1, classes])
-        operator(ops.FULLY_CONNECTED, [source, *parameters], logits, kinds.FullyConnectedOptions, fully_connected)
-        probabilities = tensor("probabilities", [1, classes])
-        operator(ops.SOFTMAX, [logits], probabilities, kinds.SoftmaxOptions, softmax)
+        logits = operator(ops.FULLY_CONNECTED, [source, *parameters], "head/logits", fully_connected)
+        probabilities = operator(ops.SOFTMAX, [logits], "probabilities", softmax)
     else:
         if dtype != "int8":
-            quantized = tensor(
-                "head/features_int8", shape, kind=types.INT8, quantization=(int8.feature_scale, int8.feature_zero_point)
+            features = (int8.feature_scale, int8.feature_zero_point)
+            source = operator(
+                ops.QUANTIZE, [source], "head/features_int8", s.QuantizeOptionsT(), 1 + uint8, shape, None, features
             )
-            operator(
-                ops.QUANTIZE,
-                [source],
-                quantized,
-                kinds.QuantizeOptions,
-                s.QuantizeOptionsT(),
-                2 if dtype == "uint8" else 1,
-            )
-            source = quantized
         parameters = [
-            tensor(
-                "head/weights_int8",
-                [classes, dim],
-                np.asarray(int8.weights, np.int8),
-                types.INT8,
-                (int8.weight_scale, 0),
-            ),
-            tensor("head/bias_int32", [classes], np.asarray(int8.bias, np.int32), types.INT32, (int8.bias_scale, 0)),
+            tensor("head/weights_int8", [classes, dim], np.asarray(int8.weights, np.int8), (int8.weight_scale, 0)),
+            tensor("head/bias_int32", [classes], np.asarray(int8.bias, np.int32), (int8.bias_scale, 0)),
         ]
-        logits = tensor(
-            "head/logits_int8", [1, classes], kind=types.INT8, quantization=(int8.logit_scale, int8.logit_zero_point)
-        )
-        operator(ops.FULLY_CONNECTED, [source, *parameters], logits, kinds.FullyConnectedOptions, fully_connected, 4)
-        codes = tensor("head/probabilities_int8", [1, classes], kind=types.INT8, quantization=(1 / 256, -128))
-        operator(ops.SOFTMAX, [logits], codes, kinds.SoftmaxOptions, softmax, 2)
-        probabilities = tensor("probabilities", [1, classes])
-        operator(ops.DEQUANTIZE, [codes], probabilities, kinds.DequantizeOptions, s.DequantizeOptionsT(), 2)
+        logit = ([1, classes], None, (int8.logit_scale, int8.logit_zero_point))
+        logits = operator(ops.FULLY_CONNECTED, [source, *parameters], "head/logits_int8", fully_connected, 4, *logit)
+        probability = ([1, classes], None, (1 / 256, -128))
+        codes = operator(ops.SOFTMAX, [logits], "head/probabilities_int8", softmax, 2, *probability)
+        probabilities = operator(ops.DEQUANTIZE, [codes], "probabilities", s.DequantizeOptionsT(), 2)
     graph.outputs = [probabilities]
     model.signatureDefs = []  # the extractor's signature (if any) names the old output
     head = "int8" if int8 is not None else "float32"
     model.description = f"Feature extractor + {head} softmax head (helpers.transfer.export_classifier)".encode()
-    return pack_model(model)
+    return pack(model)
 
 
-# --------------------------------------------------------------------------- writing: two models in a row
-
-
+@raises_own_errors(ModelError)
 def join_models(first: str | os.PathLike | bytes, second: str | os.PathLike | bytes) -> bytes:
     """One model whose graph is ``first`` then ``second``: first's output tensor becomes second's input.
 
-    Introduced in notebook 04 (an embedding extractor and its classification head make the full classifier).
-    The two must meet exactly: first's one output and second's one input have the same shape, type and
-    quantization, so the same bytes would pass from one interpreter to the other. Raises ModelError for a file
-    that is not a TFLite model or is damaged, a model without exactly one graph, or outputs and inputs that
-    do not meet.
+    Introduced in notebook 04. Raises ModelError for a file that is not a TFLite model or is damaged, a model
+    without one graph, input and output, and models that do not meet (same shape, type and quantization).
     """
     head_file, tail_file = TFLiteFile(first), TFLiteFile(second)
-    model, tail = head_file.model_object(), tail_file.model_object()
-    for file, parsed in ((head_file, model), (tail_file, tail)):
-        if len(parsed.subgraphs) != 1:
-            raise ModelError(f"'{file.name}' has {len(parsed.subgraphs)} graphs; only one-graph models can be joined.")
-    graph, other = model.subgraphs[0], tail.subgraphs[0]
-    if len(graph.outputs) != 1 or len(other.inputs) != 1:
-        raise ModelError(
-            f"'{head_file.name}' must have one output and '{tail_file.name}' one input; they have "
-            f"{len(graph.outputs)} and {len(other.inputs)}."
-        )
-    meeting = (head_file.tensors()[graph.outputs[0]], tail_file.tensors()[other.inputs[0]])
+    meeting = (_ends(head_file)[1], _ends(tail_file)[0])
     described = [(info.shape, info.dtype, info.scales, info.zero_points) for info in meeting]
     if described[0] != described[1]:
         raise ModelError(
             f"'{head_file.name}' ends in {described[0]} (shape, type, scales, zero points) but "
             f"'{tail_file.name}' starts from {described[1]}: the two models do not meet."
         )
-    buffer_offset = len(model.buffers)
+    model, tail = head_file.model_object(), tail_file.model_object()
+    graph, other, buffer_offset = model.subgraphs[0], tail.subgraphs[0], len(model.buffers)
     model.buffers += tail.buffers[1:]  # buffer 0 is the shared empty one
     codes = []
     for code in tail.operatorCodes:
-        key = (max(code.builtinCode, code.deprecatedBuiltinCode), code.customCode, code.version)
-        found = [
-            i
-            for i, mine in enumerate(model.operatorCodes)
-            if (max(mine.builtinCode, mine.deprecatedBuiltinCode), mine.customCode, mine.version) == key
-        ]
-        if not found:
+        key = (_builtin(code), code.customCode, code.version)
+        mine = [(_builtin(c), c.customCode, c.version) for c in model.operatorCodes]
+        if key not in mine:
             model.operatorCodes.append(code)
-        codes.append(found[0] if found else len(model.operatorCodes) - 1)
+        codes.append(mine.index(key) if key in mine else len(model.operatorCodes) - 1)
     where = {other.inputs[0]: graph.outputs[0]}  # tail tensor index → index in the joined graph
     for index, tensor in enumerate(other.tensors):
         if index not in where:
@@ -776,4 +727,135 @@ def join_models(first: str | os.PathLike | bytes, second: str | os.PathLike | by
         graph.operators.append(op)
     graph.outputs = [where[int(i)] for i in other.outputs]
     model.signatureDefs = []  # a signature names the old output
-    return pack_model(model)
+    return pack(model)
+
+
+# --------------------------------------------------------------------------- writing: metadata
+
+
+@raises_own_errors(ModelError)
+def input_normalization(
+    model: bytes | TFLiteFile, normalization: tuple[float, float] | None = None
+) -> tuple[float, float]:
+    """(mean, std) such that the network sees ``(pixel − mean) / std``: read from a quantized input, given for float.
+
+    A uint8/int8 input's quantization *is* the normalization: real = scale × (pixel − zero_point). Raises
+    ModelError for a model that is not a one-graph image classifier, a ``normalization`` that is not two finite
+    numbers with std > 0 or contradicts a quantized input, and a float32 input without one.
+    """
+    image, _ = _ends(_file(model), image=True)
+    computed = None
+    if image.dtype != "float32" and image.quantized:
+        computed = (float(image.zero_points[0] + (128 if image.dtype == "int8" else 0)), 1.0 / image.scales[0])
+    if normalization is not None:
+        mean, std = finite_array(normalization, "normalization (mean, std), such as (127.5, 127.5),", ModelError)
+        normalization = (float(mean), real_number(std, "normalization (mean, std): the std", ModelError, positive=True))
+        if computed is not None and not np.allclose(normalization, computed, rtol=0.01):
+            raise ModelError(
+                f"The {image.dtype} input's quantization means (pixel − {computed[0]:g}) / {computed[1]:g}; "
+                f"normalization={normalization} contradicts it. Drop normalization= for quantized "
+                f"inputs: the file already says it."
+            )
+    if (computed or normalization) is None:
+        raise ModelError(
+            f"A {image.dtype} input without a quantization does not record how pixels were scaled. Give "
+            f"normalization=(mean, std) as used in training: (127.5, 127.5) for MobileNet's [-1, 1], (0, 255) "
+            f"for [0, 1]."
+        )
+    return computed or normalization
+
+
+def check_labels(labels: Sequence[str], classes: int) -> list[str]:
+    """``labels`` as a list of str if there is one per output and each reads back from a labels file as itself.
+
+    Raises LabelError for a single string or path, a set or dict (order means identity), items that are not str,
+    a count other than ``classes``, a repeated label, and one that would not read back (``str.splitlines``
+    breaks at ``\\r``, ``\\x85``, ``\\u2028``... and readers strip spaces).
+    """
+    labels = text_labels(labels)
+    if len(labels) != classes:
+        raise LabelError(
+            f"{len(labels)} labels for a model with {classes} outputs; give exactly one label per "
+            f"output, in output order (e.g. the class folders' names, sorted as in training)."
+        )
+    repeated = {label for label, count in Counter(labels).items() if count > 1}
+    bad = [label for label in labels if label.splitlines() != [label] or label.strip() != label or label in repeated]
+    if bad:
+        raise LabelError(
+            f"Labels must be distinct non-empty single-line names without spaces around them (never the same "
+            f"label for two outputs), or they would read back from the labels file as other labels; got "
+            f"{bad[:3]}. Remove line breaks (including \\r, \\x85, \\u2028, \\u2029) and surrounding spaces."
+        )
+    return labels
+
+
+def labels_text(labels: Sequence[str]) -> bytes:
+    """The labels file's bytes: one label per line, UTF-8, ending with a newline (labels from ``check_labels``)."""
+    return ("\n".join(labels) + "\n").encode("utf-8")
+
+
+@raises_own_errors(ModelError)
+def add_metadata(
+    model: bytes | TFLiteFile,
+    labels: Sequence[str],
+    *,
+    name: str,
+    description: str = "",
+    normalization: tuple[float, float] | None = None,
+    author: str = "",
+    license: str = "",
+) -> bytes:
+    """The model with image-classifier metadata and its ``labels.txt`` inside (replacing any metadata it had).
+
+    Raises ModelError as ``input_normalization`` does, LabelError as ``check_labels`` does, MetadataError when
+    mediapipe is missing.
+    """
+    file = _file(model)
+    image, scores = _ends(file, image=True)
+    labels = check_labels(labels, int(np.prod(scores.shape[1:])))
+    mean, std = input_normalization(file, normalization)
+    md, s, (height, width), kinds = metadata_schema(), schema(), image.shape[1:3], metadata_schema().ContentProperties
+    size = _table(md.ImageSizeT, width=width, height=height)
+    picture = _table(md.ImagePropertiesT, colorSpace=md.ColorSpaceType.RGB, defaultSize=size)
+    unit = _table(md.ProcessUnitT, optionsType=md.ProcessUnitOptions.NormalizationOptions)
+    unit.options = _table(md.NormalizationOptionsT, mean=[mean], std=[std])
+    image_input = _table(md.TensorMetadataT, name="image", processUnits=[unit])
+    image_input.description = f"RGB image, {width}×{height}; the network sees (pixel − {mean:g}) / {std:g}."
+    image_input.content = _table(md.ContentT, contentPropertiesType=kinds.ImageProperties, contentProperties=picture)
+    image_input.stats = _table(md.StatsT, min=[(0 - mean) / std], max=[(255 - mean) / std])
+    labels_file = _table(md.AssociatedFileT, name="labels.txt", type=md.AssociatedFileType.TENSOR_AXIS_LABELS)
+    labels_file.description = "One label per output, in order."
+    probabilities = _table(md.TensorMetadataT, name="probability", associatedFiles=[labels_file])
+    probabilities.description = f"Probabilities of the {len(labels)} labels."
+    feature = md.FeaturePropertiesT()
+    probabilities.content = _table(
+        md.ContentT, contentPropertiesType=kinds.FeatureProperties, contentProperties=feature
+    )
+    probabilities.stats = _table(md.StatsT, min=[0.0], max=[1.0])
+    graph = _table(md.SubGraphMetadataT, inputTensorMetadata=[image_input], outputTensorMetadata=[probabilities])
+    meta = _table(md.ModelMetadataT, name=name, description=description, version="v1", subgraphMetadata=[graph])
+    meta.minParserVersion = MIN_PARSER_VERSION
+    meta.author, meta.license = author or None, license or None
+    model_object = file.model_object()
+    model_object.buffers.append(_table(s.BufferT, data=np.frombuffer(pack(meta, METADATA_IDENTIFIER), np.uint8)))
+    entry = _table(s.MetadataT, name=METADATA_NAME, buffer=len(model_object.buffers) - 1)
+    model_object.metadata = [*(m for m in _vector(model_object.metadata) if m.name != METADATA_NAME), entry]
+    stream = io.BytesIO(pack(model_object))
+    with zipfile.ZipFile(stream, "a", compression=zipfile.ZIP_STORED) as archive:  # appended after the model
+        archive.writestr("labels.txt", labels_text(labels))
+    return stream.getvalue()
+
+
+@raises_own_errors(ModelError)
+def write_with_metadata(
+    model_path: str | os.PathLike, labels: Sequence[str], out_path: str | os.PathLike | None = None, **options: Any
+) -> Path:
+    """Add metadata (see ``add_metadata``) to the .tflite file at ``model_path``; write it to ``out_path`` atomically.
+
+    Introduced in notebook 08; ``name`` defaults to the file's stem. Raises what ``TFLiteFile`` and ``add_metadata`` raise.
+    """
+    file = TFLiteFile(model_path)
+    target = Path(out_path) if out_path is not None else file.path
+    options.setdefault("name", file.path.stem)
+    write_bytes_atomically(target, add_metadata(file, labels, **options))
+    return target

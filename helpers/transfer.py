@@ -13,7 +13,7 @@ Introduced in notebook 06, where each step is first written out by hand:
   and ``augment_pixels`` makes randomly altered copies of training photos;
 * ``export_classifier`` appends the trained head to the extractor (float32 or
   int8), giving one ``.tflite`` classifier with TFLite metadata (labels and
-  input normalization inside, see ``helpers.metadata_writer``) plus a labels
+  input normalization inside, see ``helpers.tflite``) plus a labels
   file, which ``helpers.classify.Classifier`` and MediaPipe's ImageClassifier run
   like any other model;
 * ``convert_in_subprocess`` (notebook 08) exports and quantizes a fine-tuned Keras
@@ -1018,11 +1018,11 @@ def _extractor_normalization(
     source: Path, mean: Normalization | None, std: Normalization | None
 ) -> tuple[float, float] | None:
     """The (mean, std) a FeatureExtractor feeds this extractor's float32 input (None for a quantized input)."""
-    from helpers.metadata import metadata_or_none
     from helpers.model import choose_normalization, load_interpreter
+    from helpers.tflite import TFLiteFile
 
     details = load_interpreter(source, 1).get_input_details()[0]
-    mean, std, where = choose_normalization(mean, std, metadata_or_none(source), details)
+    mean, std, where = choose_normalization(mean, std, TFLiteFile(source).metadata(), details)
     if mean is None:
         return None  # uint8/int8: the input's quantization says it, and the metadata writer reads it there
     means, stds = np.ravel(mean).astype(float), np.ravel(std).astype(float)
@@ -1051,21 +1051,21 @@ def export_classifier(
     """Write ``<name>.tflite`` (extractor + head) and ``<name>_labels.txt`` into ``folder``, atomically as a pair.
 
     With ``metadata=True`` (the default) the model also carries TFLite metadata
-    (helpers.metadata_writer): the labels file inside it and the input
+    (helpers.tflite): the labels file inside it and the input
     normalization, so MediaPipe's ImageClassifier can run it alone. ``dtype``
     and ``calibration`` choose the head's arithmetic (see ``append_head``).
     Both files are written in full under temporary names before either replaces
     an old one, so a failure (a full disk) never leaves new labels beside an old
     model (``helpers.files.write_files_atomically``). Labels are refused
     (LabelError) unless each reads back from the labels file as itself
-    (``helpers.metadata_writer.check_labels``). Introduced in notebook 06. Use a
+    (``helpers.tflite.check_labels``). Introduced in notebook 06. Use a
     cache or temporary folder, not the repository. Raises a TransferError too for
     paths that are not paths, a ``folder`` that is a file, and options of the wrong kind, and when the
     files cannot be written (nothing is changed then). The metadata's normalization is the one the
     extractor's features were made with: ``mean``/``std`` as given to ``FeatureExtractor`` (default, as
     there: the extractor's metadata, else MobileNet's 127.5/127.5 for a float32 input).
     """
-    from helpers.metadata_writer import check_labels, labels_text
+    from helpers.tflite import check_labels, labels_text
 
     if not isinstance(head, SoftmaxHead):
         raise TransferError(
@@ -1102,7 +1102,7 @@ def export_classifier(
         raise TransferError(f"No extractor model at '{source}'; fetch it with helpers.assets.fetch(...).")
     data = append_head(source.read_bytes(), head.weights, head.bias, dtype=dtype, calibration=calibration)
     if metadata:
-        from helpers.metadata_writer import add_metadata, input_normalization
+        from helpers.tflite import add_metadata, input_normalization
 
         data = add_metadata(
             data,

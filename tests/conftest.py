@@ -200,7 +200,7 @@ def _attach_metadata(
     import flatbuffers
     from ai_edge_litert import schema_py_generated as tflite_schema
 
-    from helpers.metadata import metadata_schema
+    from helpers.tflite import metadata_schema
 
     md = metadata_schema()
     model = tflite_schema.ModelT.InitFromPackedBuf(bytearray(model_bytes), 0)

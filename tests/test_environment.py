@@ -15,7 +15,7 @@ def test_missing_mediapipe_names_what_needs_it():
     found = dict.fromkeys(environment.MINIMUM, "99.0")
     found["mediapipe"] = None
     assert environment.problems(found) == [
-        "mediapipe is not installed (notebook 01 and helpers.metadata need it): pip install 'mediapipe>=1.2'"
+        "mediapipe is not installed (notebook 01 and helpers.tflite need it): pip install 'mediapipe>=1.2'"
     ]
 
 

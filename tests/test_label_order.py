@@ -2,9 +2,9 @@
 
 import pytest
 
-from helpers import LabelError, MetadataError, TransferError
+from helpers import LabelError, TransferError
 from helpers.arguments import clean_labels, text_labels
-from helpers.metadata_writer import check_labels
+from helpers.tflite import check_labels
 
 
 @pytest.mark.parametrize(
@@ -15,7 +15,7 @@ def test_unordered_labels_are_refused_with_the_fix(labels):
         text_labels(labels)
     with pytest.raises(LabelError, match="order"):
         clean_labels(labels)
-    with pytest.raises(MetadataError, match="order"):
+    with pytest.raises(LabelError, match="order"):
         check_labels(labels, 3)
 
 

@@ -274,6 +274,6 @@ def test_join_models_runs_the_first_model_then_the_second(to_tflite, tiny_models
 
     x = np.random.default_rng(0).uniform(-1, 1, (1, 32, 32, 3)).astype(np.float32)
     np.testing.assert_allclose(run("joined.tflite", x), run("head.tflite", run("body.tflite", x)), rtol=1e-6)
-    assert tflite.operator_counts(tmp_path / "joined.tflite").get("SOFTMAX") == 1
+    assert tflite.TFLiteFile(tmp_path / "joined.tflite").operator_counts().get("SOFTMAX") == 1
     with pytest.raises(ModelError, match="do not meet"):  # 4 features out, 10 numbers in
         tflite.join_models(tmp_path / "body.tflite", tiny_models["not_image"])

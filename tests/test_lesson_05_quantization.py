@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from helpers import checks, quantize
+from helpers import checks, quantize, tflite
 from helpers.errors import CheckError
 
 # ----------------------------------------------------------------- section 2: the arithmetic by hand
@@ -203,34 +203,34 @@ def lesson():
 @pytest.mark.assets
 def test_the_int8_tensors_are_as_section_5_reads_them(lesson):
     int8_path, float32_path = lesson["paths"]["static_wi8_ai8"], lesson["paths"]["float32"]
-    tensors = quantize.inspect_tensors(int8_path)
+    tensors = tflite.TFLiteFile(int8_path).tensors()
     model_input = next(t for t in tensors if t.role == "input")
     assert model_input.dtype == "int8" and np.isclose(model_input.scales[0], 2 / 255, rtol=1e-5)
     assert model_input.zero_points[0] == -1
     output = next(t for t in tensors if t.role == "output")
     assert output.dtype == "int8" and np.isclose(output.scales[0], 1 / 256) and output.zero_points[0] == -128
-    relu = quantize.find_tensor(tensors, "conv1_relu_1/Relu6", "activation")
+    relu = tflite.find_tensor(tensors, "conv1_relu_1/Relu6", "activation")
     assert np.isclose(relu.scales[0], 6 / 255, rtol=1e-3) and relu.zero_points[0] == -128
     # the bias rule: bias scale = input scale × weight scale, channel by channel
-    weights = quantize.find_tensor(tensors, "conv1_1/convolution", "weights")
-    bias = quantize.find_tensor(tensors, "conv1_relu_1/Relu6", "bias")
+    weights = tflite.find_tensor(tensors, "conv1_1/convolution", "weights")
+    bias = tflite.find_tensor(tensors, "conv1_relu_1/Relu6", "bias")
     assert np.allclose(bias.scales, model_input.scales[0] * np.array(weights.scales), rtol=1e-5)
     assert np.isclose(max(weights.scales), 0.293, atol=5e-4)
     # symmetric per-channel weights: each channel's scale is its largest |weight| / 127, error ≤ half a step
-    info = quantize.find_tensor(tensors, "conv_pw_13_1/convolution", "weights")
-    codes = quantize.read_constant(int8_path, info)
+    info = tflite.find_tensor(tensors, "conv_pw_13_1/convolution", "weights")
+    codes = tflite.TFLiteFile(int8_path).constant(info)
     scales = np.array(info.scales).reshape(-1, 1, 1, 1)
-    original = quantize.read_constant(float32_path, "conv_pw_13_1/convolution")
+    original = tflite.TFLiteFile(float32_path).constant("conv_pw_13_1/convolution")
     assert np.allclose(scales.ravel(), np.abs(original).reshape(len(scales), -1).max(axis=1) / 127)
     assert np.abs((scales * codes.astype(np.float32) - original) / scales).max() <= 0.5 + 1e-4
-    ops = quantize.operator_counts(int8_path)
+    ops = tflite.TFLiteFile(int8_path).operator_counts()
     assert "QUANTIZE" not in ops and ops["DEQUANTIZE"] == 1  # "its one DEQUANTIZE feeds SHAPE"
 
 
 @pytest.mark.assets
 def test_the_moving_average_cuts_off_the_largest_logits_only(lesson):
     def ranges(name):
-        tensors = quantize.inspect_tensors(lesson["paths"][name])
+        tensors = tflite.TFLiteFile(lesson["paths"][name]).tensors()
         return {t.name: t.scales[0] for t in tensors if t.role == "activation" and t.quantized}
 
     moving, full = ranges("static_wi8_ai8 (moving average)"), ranges("static_wi8_ai8")

@@ -164,7 +164,7 @@ def _scaled(batch):
 @pytest.fixture(scope="module")
 def lesson():
     """The lesson's pipeline, as in the notebook: cached bottom, phase 1, phase 2, both files, the NumPy-head route."""
-    from helpers import assets, metadata_writer, quantize, transfer
+    from helpers import assets, quantize, tflite, transfer
     from helpers.classify import Classifier
 
     train = transfer.image_set_from_assets("flowers/train", progress=False)
@@ -246,7 +246,7 @@ def lesson():
     for mode, recipe in recipes.items():
         path = converted[recipe]
         files[mode] = path.with_name(f"test_lesson_08_{mode}.tflite")
-        metadata_writer.write_with_metadata(
+        tflite.write_with_metadata(
             path,
             train.classes,
             files[mode],

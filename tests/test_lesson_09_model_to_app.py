@@ -14,8 +14,8 @@ from helpers import assets, checks
 from helpers.classify import Classifier
 from helpers.detection import detect
 from helpers.images import load_image, resize_for_model
-from helpers.metadata import read_metadata
 from helpers.segmentation import segment
+from helpers.tflite import read_metadata
 
 # ----------------------------------------------------------------------------- the real models (mirror or internet)
 

@@ -114,9 +114,9 @@ def test_a_float_model_without_normalization_metadata():
     with_metadata = Classifier(assets.fetch("models/mobilenet_v1_0.25_224_metadata.tflite"))
     np.testing.assert_allclose(Classifier(plain).predict(photo), with_metadata.predict(photo), atol=1e-5)
     with pytest.raises(MetadataError, match="NormalizationOptions"):
-        from helpers.metadata import normalization_from_metadata
+        from helpers.tflite import read_metadata
 
-        normalization_from_metadata(plain)
+        read_metadata(plain, "normalization").normalization()
 
 
 @pytest.mark.assets

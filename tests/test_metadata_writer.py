@@ -1,4 +1,4 @@
-"""helpers.metadata_writer on the tiny models: the metadata flatbuffer, the labels zip, MediaPipe reading both."""
+"""helpers.tflite writing metadata on the tiny models: the metadata flatbuffer, the labels zip, MediaPipe reading both."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from helpers import metadata_writer, transfer
+from helpers import tflite, transfer
 from helpers.classify import Classifier
 from helpers.errors import LabelError, ModelError
-from helpers.tflite import metadata_schema
 
 LABELS = ["rabbit", "hamster", "dog"]
 
@@ -22,10 +21,10 @@ def _read(data: bytes):
     from mediapipe.tasks.metadata import metadata_schema_py_generated as schema
 
     model = flatbuffer_utils.read_model_from_bytearray(bytearray(data))
-    entries = [m for m in model.metadata if m.name == metadata_writer.METADATA_NAME]
+    entries = [m for m in model.metadata if m.name == tflite.METADATA_NAME]
     assert len(entries) == 1
     buffer = bytes(model.buffers[entries[0].buffer].data)
-    assert buffer[4:8] == metadata_writer.FILE_IDENTIFIER
+    assert buffer[4:8] == tflite.METADATA_IDENTIFIER
     return schema.ModelMetadataT.InitFromObj(schema.ModelMetadata.GetRootAs(buffer, 0))
 
 
@@ -35,7 +34,7 @@ def _read(data: bytes):
 def test_metadata_describes_the_input_and_carries_the_labels(tiny_models, kind, mean, std):
     data = tiny_models[kind].read_bytes()
     normalization = None if mean is None else (mean, std)
-    out = metadata_writer.add_metadata(
+    out = tflite.add_metadata(
         data,
         LABELS,
         name="tiny",
@@ -46,7 +45,7 @@ def test_metadata_describes_the_input_and_carries_the_labels(tiny_models, kind, 
     )
     assert zipfile.ZipFile(io.BytesIO(out)).namelist() == ["labels.txt"]
     assert zipfile.ZipFile(io.BytesIO(out)).read("labels.txt").decode().split() == LABELS
-    meta, md = _read(out), metadata_schema()
+    meta, md = _read(out), tflite.metadata_schema()
     assert (meta.name, meta.description, meta.author, meta.license) == (b"tiny", b"a test", b"class", b"Apache-2.0")
     assert meta.minParserVersion == b"1.0.0"
     tensor_in = meta.subgraphMetadata[0].inputTensorMetadata[0]
@@ -55,7 +54,7 @@ def test_metadata_describes_the_input_and_carries_the_labels(tiny_models, kind, 
     size = tensor_in.content.contentProperties.defaultSize
     assert (size.width, size.height) == (32, 32)
     options = tensor_in.processUnits[0].options
-    expected_mean, expected_std = metadata_writer.input_normalization(data, normalization)
+    expected_mean, expected_std = tflite.input_normalization(data, normalization)
     assert options.mean.tolist() == [pytest.approx(expected_mean)] and options.std.tolist() == [
         pytest.approx(expected_std)
     ]
@@ -69,10 +68,10 @@ def test_metadata_describes_the_input_and_carries_the_labels(tiny_models, kind, 
 
 
 def test_the_model_still_runs_the_same_with_metadata(tiny_models, photo_like, tmp_path):
-    path = metadata_writer.write_with_metadata(tiny_models["uint8"], LABELS, tmp_path / "tiny_meta.tflite")
+    path = tflite.write_with_metadata(tiny_models["uint8"], LABELS, tmp_path / "tiny_meta.tflite")
     before, after = Classifier(tiny_models["uint8"], LABELS), Classifier(path, LABELS)
     np.testing.assert_array_equal(before.predict(photo_like), after.predict(photo_like))
-    again = metadata_writer.add_metadata(path.read_bytes(), ["a", "b", "c"], name="again")  # replaces, not adds
+    again = tflite.add_metadata(path.read_bytes(), ["a", "b", "c"], name="again")  # replaces, not adds
     assert _read(again).name == b"again"
     assert zipfile.ZipFile(io.BytesIO(again)).read("labels.txt").decode().split() == ["a", "b", "c"]
 
@@ -82,7 +81,7 @@ def test_mediapipe_classifies_with_the_metadata(tiny_models, photo_like, tmp_pat
     from mediapipe.tasks import python as mp_tasks
     from mediapipe.tasks.python import vision
 
-    path = metadata_writer.write_with_metadata(tiny_models["uint8"], LABELS, tmp_path / "tiny_meta.tflite")
+    path = tflite.write_with_metadata(tiny_models["uint8"], LABELS, tmp_path / "tiny_meta.tflite")
     pixels = transfer.load_pixels([photo_like], size=(32, 32), progress=False)[0]
     options = vision.ImageClassifierOptions(
         base_options=mp_tasks.BaseOptions(model_asset_path=str(path)), max_results=3
@@ -98,25 +97,23 @@ def test_mediapipe_classifies_with_the_metadata(tiny_models, photo_like, tmp_pat
 def test_metadata_errors_name_the_fix(tiny_models, tmp_path):
     data = tiny_models["uint8"].read_bytes()
     with pytest.raises(LabelError, match="2 labels for a model with 3 outputs; give exactly one label per output"):
-        metadata_writer.add_metadata(data, ["a", "b"], name="x")
+        tflite.add_metadata(data, ["a", "b"], name="x")
     with pytest.raises(LabelError, match="same label"):
-        metadata_writer.add_metadata(data, ["a", "b", "a"], name="x")
+        tflite.add_metadata(data, ["a", "b", "a"], name="x")
     with pytest.raises(LabelError, match="single-line"):
-        metadata_writer.add_metadata(data, ["a", "b\nc", "d"], name="x")
-    with pytest.raises(LabelError, match="without folders"):
-        metadata_writer.add_metadata(data, LABELS, name="x", labels_file="sub/labels.txt")
+        tflite.add_metadata(data, ["a", "b\nc", "d"], name="x")
     with pytest.raises(ModelError, match=r"Give normalization=\(mean, std\)"):
-        metadata_writer.add_metadata(tiny_models["float"].read_bytes(), LABELS, name="x")
+        tflite.add_metadata(tiny_models["float"].read_bytes(), LABELS, name="x")
     with pytest.raises(ModelError, match="contradicts it"):
-        metadata_writer.add_metadata(data, LABELS, name="x", normalization=(0.0, 1.0))
-    with pytest.raises(ModelError, match="std > 0"):
-        metadata_writer.add_metadata(tiny_models["float"].read_bytes(), LABELS, name="x", normalization=(0.0, 0.0))
+        tflite.add_metadata(data, LABELS, name="x", normalization=(0.0, 1.0))
+    with pytest.raises(ModelError, match=r"normalization \(mean, std\): the std must be a number > 0"):
+        tflite.add_metadata(tiny_models["float"].read_bytes(), LABELS, name="x", normalization=(0.0, 0.0))
     with pytest.raises(ModelError, match=r"takes \(1, H, W, 3\)"):
-        metadata_writer.add_metadata(tiny_models["not_image"].read_bytes(), LABELS, name="x")
+        tflite.add_metadata(tiny_models["not_image"].read_bytes(), LABELS, name="x")
     with pytest.raises(ModelError, match="not a TensorFlow Lite model"):
-        metadata_writer.add_metadata(b"<html></html>", LABELS, name="x")
+        tflite.add_metadata(b"<html></html>", LABELS, name="x")
     with pytest.raises(ModelError, match="No model file"):
-        metadata_writer.write_with_metadata(tmp_path / "missing.tflite", LABELS)
+        tflite.write_with_metadata(tmp_path / "missing.tflite", LABELS)
 
 
 def test_metadata_writer_does_not_import_tensorflow(tiny_models):
@@ -124,8 +121,8 @@ def test_metadata_writer_does_not_import_tensorflow(tiny_models):
     import sys
 
     code = (
-        "import sys\nfrom helpers import metadata_writer\n"
-        f"metadata_writer.add_metadata(open({str(tiny_models['uint8'])!r}, 'rb').read(), ['a','b','c'], name='x')\n"
+        "import sys\nfrom helpers import tflite\n"
+        f"tflite.add_metadata(open({str(tiny_models['uint8'])!r}, 'rb').read(), ['a','b','c'], name='x')\n"
         "print('tensorflow' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
@@ -136,5 +133,5 @@ def test_metadata_writer_does_not_import_tensorflow(tiny_models):
 @pytest.mark.parametrize("normalization", [(1.0, 2.0, 3.0), "127.5", (127.5, None), (127.5, 0.0)])
 def test_a_normalization_that_is_not_two_numbers_is_refused_for_any_input(tiny_models, kind, normalization):
     data = tiny_models[kind].read_bytes()
-    with pytest.raises(ModelError, match=r"normalization.*\(mean, std\)"):
-        metadata_writer.input_normalization(data, normalization)
+    with pytest.raises(ModelError, match=r"normalization.*(\(mean, std\)|tuple\[float, float\])"):
+        tflite.input_normalization(data, normalization)

@@ -505,9 +505,9 @@ def test_int8_head_is_close_to_the_float_head(tiny_models, photo_like, tmp_path,
     probs = np.stack([classifier.run(classifier.preprocess(image)) for image in batch])
     np.testing.assert_allclose(probs, head.predict_proba(features), atol=0.05)
     np.testing.assert_allclose(probs * 256, np.round(probs * 256), atol=1e-3)  # steps of 1/256
-    from helpers.quantize import operator_counts
+    from helpers.tflite import TFLiteFile
 
-    ops = operator_counts(exported.model_path)
+    ops = TFLiteFile(exported.model_path).operator_counts()
     assert ops.get("FULLY_CONNECTED", 0) >= 1 and ops.get("SOFTMAX", 0) >= 1
     with pytest.raises(TransferError, match="calibration=train_features"):
         transfer.export_classifier(tiny_models[kind], head, ["yes", "no"], tmp_path, dtype="int8")
@@ -895,14 +895,14 @@ def test_features_that_are_not_a_matrix_of_numbers_are_refused(features, message
 def test_export_writes_the_normalization_the_features_were_made_with(
     tiny_models, metadata_models, tmp_path, extractor, given, written
 ):
-    from helpers.metadata import normalization_from_metadata
+    from helpers.tflite import read_metadata
 
     path = metadata_models["float"] if extractor == "float with metadata" else tiny_models["float"]
     features = transfer.FeatureExtractor(path, 1, **given)
     assert (np.ravel(features.mean)[0], np.ravel(features.std)[0]) == pytest.approx(written)
     head = transfer.train_head(np.eye(3, dtype=np.float32), np.array([0, 1, 2]), steps=1)
     exported = transfer.export_classifier(path, head, ["a", "b", "c"], tmp_path, **given)
-    mean, std = normalization_from_metadata(exported.model_path)
+    mean, std = read_metadata(exported.model_path, "normalization").normalization()
     assert (mean[0], std[0]) == pytest.approx(written)
 
 
