@@ -1,18 +1,20 @@
 """Transfer learning: teach new classes to a pretrained model by reusing its features (notebooks 06–08, 11).
 
-A class-folder dataset (``<root>/<class>/<image>``) becomes an ``ImageSet``; ``load_pixels`` decodes each photo
-once; ``FeatureExtractor`` turns it into a feature vector with LiteRT; ``train_head`` fits a softmax layer on the
-vectors (``imprint`` needs no training, ``head_from_keras`` takes one out of Keras); ``export_classifier``
-appends the head to the extractor as one ``.tflite`` classifier with metadata and a labels file. Checked here:
-what a folder loader would skip, labels whose order is not the classes' order, the wrong kind of model, a head
-that does not fit its features or labels, and the options a learner types; any other bad argument becomes one
-TransferError sentence (``helpers.errors.raises_own_errors``). TensorFlow is imported only by the Keras parts.
+Class folders → ``ImageSet`` → ``load_pixels`` → ``FeatureExtractor`` → a softmax head (``train_head``, ``imprint``,
+``head_from_keras``) → ``export_classifier``: one ``.tflite`` classifier with metadata and a labels file. Checked
+here: what a folder loader would skip, labels whose order is not the classes', the wrong kind of model, a head that
+does not fit its features or labels, the options a learner types; any other bad argument becomes one TransferError
+sentence (``helpers.errors.raises_own_errors``). TensorFlow is imported only by the Keras parts.
 """
 
 from __future__ import annotations
 
+import json
 import operator
 import os
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +31,6 @@ from helpers.metrics import softmax
 from helpers.model import KINDS, MAX_THREADS, LiteRTModel, default_workers, model_kind
 
 UNORDERED = (set, frozenset, dict)  # containers whose order does not say which label is which class
-
-# --------------------------------------------------------------------------- datasets
 
 
 @dataclass(frozen=True)
@@ -51,18 +51,11 @@ class ImageSet:
 
     @raises_own_errors(TransferError)
     def subset(self, indices: Sequence[int] | np.ndarray) -> ImageSet:
-        """The images at ``indices``: positions (negative from the end) or a boolean mask with one entry per image.
-
-        Raises TransferError for positions out of range, numbers that are not whole and a mask of another length.
-        """
+        """The images at ``indices`` (positions or a boolean mask); TransferError for ones out of range or not whole."""
         chosen = np.asarray(listed(indices))
         idx = np.arange(len(self))[chosen if chosen.size else chosen.astype(np.int64)]
-        return ImageSet(
-            tuple(self.paths[i] for i in idx),
-            self.class_ids[idx],
-            self.classes,
-            tuple(self.names[i] for i in idx) if self.names else (),
-        )
+        names = tuple(self.names[i] for i in idx) if self.names else ()
+        return ImageSet(tuple(self.paths[i] for i in idx), self.class_ids[idx], self.classes, names)
 
 
 def _build(items: list[tuple[str, Path, str]], classes: list[str] | None, where: str, problems=()) -> ImageSet:
@@ -80,13 +73,8 @@ def _build(items: list[tuple[str, Path, str]], classes: list[str] | None, where:
     if problems:
         raise TransferError(" ".join(problems))
     position = {c: i for i, c in enumerate(order)}
-    kept = sorted((position[c], name, path) for c, path, name in items if c in position)
-    return ImageSet(
-        paths=tuple(p for _, _, p in kept),
-        class_ids=np.array([i for i, _, _ in kept], dtype=np.int64),
-        classes=tuple(order),
-        names=tuple(n for _, n, _ in kept),
-    )
+    ids, names, paths = zip(*sorted((position[c], name, path) for c, path, name in items if c in position))
+    return ImageSet(paths, np.array(ids, dtype=np.int64), tuple(order), names)
 
 
 def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | None = None) -> ImageSet:
@@ -96,19 +84,15 @@ def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | No
     a folder inside a class folder), an empty class folder, and a class list that repeats or misses a class.
     """
     classes = None if classes is None else text_labels(classes, "classes", TransferError)
-    root = Path(folder)
-    problems: list[str] = []
-    items: list[tuple[str, Path, str]] = []
-    class_folders: list[Path] = []
+    root, problems, items = Path(folder), [], []
+    loose, _notes, class_folders = folder_photos(root) if root.is_dir() else ([], [], [])
     if not root.is_dir():
         problems.append(f"'{root}' is not a folder; give a folder with one sub-folder per class.")
-    else:
-        loose, _notes, class_folders = folder_photos(root)
-        if loose:
-            problems.append(
-                f"'{loose[0]}'{f' and {len(loose) - 1} more photos' if len(loose) > 1 else ''} lie directly in "
-                f"'{root}', outside every class folder, so they belong to no class. Move each into its class folder."
-            )
+    if loose:
+        problems.append(
+            f"'{loose[0]}'{f' and {len(loose) - 1} more photos' if len(loose) > 1 else ''} lie directly in "
+            f"'{root}', outside every class folder, so they belong to no class. Move each into its class folder."
+        )
     for sub in class_folders:
         if classes is not None and sub.name not in classes:
             continue
@@ -135,10 +119,7 @@ def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | No
 
 
 def image_set_from_assets(prefix: str, classes: Sequence[str] | None = None, *, progress: bool = True) -> ImageSet:
-    """The class-folder dataset registered under ``prefix`` (e.g. ``"flowers/train"``), fetched, as an ImageSet.
-
-    Raises TransferError as ``image_set_from_folder`` does.
-    """
+    """The class folders registered under ``prefix`` ("flowers/train", ...), fetched; raises as the folder loader."""
     classes = None if classes is None else text_labels(classes, "classes", TransferError)
     prefix = prefix.rstrip("/") + "/"
     groups: dict[str, list[str]] = {}
@@ -165,8 +146,9 @@ def load_pixels(
             f"images is a list of image paths, not empty (e.g. an ImageSet's .paths); got {str(images)[:60]!r}. "
             f"For one image pass [path]; for a folder of class folders, image_set_from_folder(folder).paths."
         )
-    workers = default_workers() if workers is None else workers
-    workers = whole_number(workers, "workers (a number of threads)", TransferError, minimum=1)
+    workers = whole_number(
+        default_workers() if workers is None else workers, "workers (threads)", TransferError, minimum=1
+    )
     width, height = check_size(size)
     check_crop(crop)
     out = np.empty((len(images), height, width, 3), dtype=np.uint8)  # filled in place: no second copy in memory
@@ -205,6 +187,7 @@ def augment_pixels(
     rng = np.random.default_rng(seed)
     height, width = array.shape[1:3]
     out = np.empty((len(array) * copies, height, width, 3), dtype=np.uint8)
+    affine, bilinear = Image.Transform.AFFINE, Image.Resampling.BILINEAR
     for i, image in enumerate(array):
         source = Image.fromarray(image)
         for c in range(copies):
@@ -220,10 +203,7 @@ def augment_pixels(
             a, b = cos * sx, -sin * sy
             d, e = sin * sx, cos * sy
             coefficients = (a, b, cx - a * width / 2 - b * height / 2, d, e, cy - d * width / 2 - e * height / 2)
-            turned = source.transform(
-                (width, height), Image.Transform.AFFINE, coefficients, resample=Image.Resampling.BILINEAR
-            )
-            out[i * copies + c] = np.asarray(turned)
+            out[i * copies + c] = np.asarray(source.transform((width, height), affine, coefficients, resample=bilinear))
     return out
 
 
@@ -258,10 +238,7 @@ class FeatureExtractor(LiteRTModel):
         return self.run(self.prepare(pixels))
 
     def extract_batch(self, pixels: np.ndarray, *, workers: int | None = None, progress: bool = True) -> np.ndarray:
-        """Feature vectors (n, dim) of a (n, H, W, 3) uint8 batch, on ``workers`` copies at once (same answers).
-
-        Raises TransferError for pixels of another shape and a ``workers`` that is not a whole number from 1 to 64.
-        """
+        """Feature vectors (n, dim) of (n, H, W, 3) uint8 pixels on ``workers`` copies; TransferError for others."""
         workers = default_workers() if workers is None else workers
         workers = whole_number(workers, "workers (a number of threads)", TransferError, minimum=1, maximum=MAX_THREADS)
         return self.run_batch(pixels, workers, "features" if progress else None)
@@ -270,9 +247,6 @@ class FeatureExtractor(LiteRTModel):
         width, height = self.input_size
         dtype = np.dtype(self.input_details["dtype"]).name
         return f"FeatureExtractor('{self.model_path.name}', {width}×{height} {dtype} → {self.dim} features)"
-
-
-# --------------------------------------------------------------------------- heads
 
 
 def _examples(features, class_ids=None, num_classes=None, *, what="features", ids="class_ids", every=True, unit=False):
@@ -320,8 +294,7 @@ def _check_fit(head: SoftmaxHead, dim: int | None = None, labels=None):
     labels, problems = labels if unordered else listed(labels), []
     if dim is not None and dim != head.weights.shape[0]:
         problems.append(
-            f"The head takes {head.weights.shape[0]}-d features; got {dim}-d. Use the same extractor for "
-            f"training, prediction and export."
+            f"The head takes {head.weights.shape[0]}-d features; got {dim}-d. Use one extractor throughout."
         )
     sized = labels is not None and not isinstance(labels, (str, bytes, os.PathLike))
     if sized and (unordered or len(labels) != head.num_classes):
@@ -394,10 +367,7 @@ class HeadClassifier:
 
 
 def head_from_keras(model) -> SoftmaxHead:
-    """The softmax head inside a trained Keras model (its one Dense layer; Dropout is idle when predicting).
-
-    Introduced in notebook 07. Raises TransferError unless the model is one softmax Dense layer (plus Dropout).
-    """
+    """The softmax head of a trained Keras model (notebook 07); TransferError unless it is one softmax Dense layer."""
     import keras
 
     dense = [layer for layer in model.layers if isinstance(layer, keras.layers.Dense)]
@@ -411,8 +381,9 @@ def head_from_keras(model) -> SoftmaxHead:
         raise TransferError(
             f"A softmax head is one Dense layer with a bias, activation='softmax', two or more units and finite "
             f"weights (plus Dropout); this model has {len(dense)} Dense layers{f' and also {others}' if others else ''}"
-            f"{f' (activation {activation!r})' if activation else ''}{'' if finite else ' with NaN or infinite weights: training diverged, train again with a smaller learning rate'}. "
-            f"Export other models with the Keras export (helpers.quantize.convert)."
+            f"{f' (activation {activation!r})' if activation else ''}"
+            f"{'' if finite else ' with NaN or infinite weights: training diverged, train again with a smaller rate'}."
+            f" Export other models with the Keras export (helpers.quantize.convert)."
         )
     history = getattr(getattr(model, "history", None), "history", {})
     return SoftmaxHead(*weights, {key: list(map(float, values)) for key, values in history.items()})
@@ -424,7 +395,8 @@ def train_head(
     """Fit a softmax layer by full-batch gradient descent from zero weights (deterministic; no random numbers).
 
     ``history`` records the loss at every step and the accuracy on ``validation`` = (features, class_ids). Introduced
-    in notebook 06. Raises TransferError as ``_examples`` says, for settings out of range, and when training diverges.
+    in notebook 06. Raises TransferError for features and ids that do not fit (fewer than two classes, a class
+    without example), settings out of range, and training that diverges.
     """
     x, y, count = _examples(features, class_ids, num_classes)
     if not (learning_rate > 0 and np.isfinite(learning_rate) and operator.index(steps) >= 1 and l2 >= 0):
@@ -443,8 +415,8 @@ def train_head(
         logits = x @ weights + bias
         if not np.isfinite(logits).all():
             raise TransferError(
-                f"Training diverged at step {step + 1}: the logits are no longer finite. Use a smaller "
-                f"learning_rate (got {learning_rate:g}) or smaller features."
+                f"Training diverged at step {step + 1} (the logits are no longer finite): use a smaller "
+                f"learning_rate than {learning_rate:g}."
             )
         probs = softmax(logits, axis=-1)
         history["loss"].append(float(-np.log(np.maximum(probs[np.arange(len(y)), y], 1e-12)).mean()))
@@ -457,25 +429,19 @@ def train_head(
 
 
 def l2_normalize(features) -> np.ndarray:
-    """Each row divided by its length (so dot products are cosines). Raises TransferError as ``_examples`` says."""
+    """Each row divided by its length (so dot products are cosines). Raises TransferError for a zero row."""
     x = _examples(features, unit=True)[0]
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 def imprint(features, class_ids, num_classes: int | None = None) -> np.ndarray:
-    """Weight imprinting: per class, the normalized mean of its normalized features (classes, dim); no training.
-
-    Introduced in notebook 06; classify with ``np.argmax(l2_normalize(f) @ weights.T)``. Raises as ``train_head``.
-    """
+    """Weight imprinting (notebook 06): each class's normalized mean of normalized features. Raises as train_head."""
     x, y, count = _examples(l2_normalize(features), class_ids, num_classes)
     return l2_normalize(np.stack([x[y == c].mean(axis=0) for c in range(count)]))
 
 
 def sample_per_class(class_ids, per_class: int, seed: int = 0) -> np.ndarray:
-    """Sorted indices of ``per_class`` random examples of every class, reproducible with ``seed``.
-
-    Raises TransferError for ids that are not whole numbers ≥ 0 and a class with fewer examples.
-    """
+    """Sorted indices of ``per_class`` random examples per class (reproducible). Raises TransferError for too few."""
     y, rng = np.asarray(listed(class_ids)), np.random.default_rng(seed)
     chosen = [rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in np.flatnonzero(np.bincount(y))]
     return np.sort(np.concatenate(chosen))
@@ -487,7 +453,7 @@ def accuracy_by_size(
     """Validation accuracy (sizes, repeats) of ``fit`` trained on n images per class, draw r with seed 1000 n + r.
 
     ``fit(features, class_ids)`` returns ``predict(features) -> class indices``; a size that takes every image is
-    drawn once. Raises TransferError as ``_examples`` says and for a ``predict`` that gives not one index per row.
+    drawn once. Raises TransferError as ``train_head`` does and for a ``predict`` that gives not one index per row.
     """
     train_features, val_features = np.asarray(listed(train_features)), listed(val_features)  # generators: read once
     _, train_y, count = _examples(train_features, train_class_ids, what="training features", ids="train_class_ids")
@@ -512,10 +478,7 @@ def accuracy_by_size(
 
 
 def confusion_matrix(truth, predicted, num_classes: int) -> np.ndarray:
-    """Counts (classes, classes): row = true class, column = predicted class.
-
-    Raises TransferError unless ``truth`` and ``predicted`` are class indices in 0…num_classes − 1, as many each.
-    """
+    """Counts (classes, classes): row = true class, column = predicted; TransferError for indices out of range."""
     pairs = [
         np.zeros(0, np.int64) if not np.size(v) else finite_array(v, what, TransferError, integer=True)
         for v, what in ((truth, "truth (class indices)"), (predicted, "predicted (class indices)"))
@@ -532,18 +495,13 @@ def convert_in_subprocess(
     The converter's memory leaves with the child (notebook 08); the cache file is the one ``convert`` makes. Raises
     TransferError for unknown ``recipes``, a static recipe without samples and input_range, a failed conversion.
     """
-    import json
-    import subprocess
-    import sys
-    import tempfile
-
     wanted = [] if isinstance(recipes, (str, bytes)) else list(recipes)
     static = any(recipe in quantize.STATIC for recipe in wanted)
     unknown = not wanted or any(r != "float32" and r not in quantize.RECIPES for r in wanted)
     if unknown or (static and (samples is None or input_range is None)):
         raise TransferError(
-            f"recipes must be among float32, {', '.join(quantize.RECIPES)}, as a list (got {recipes!r}); a static recipe "
-            f"needs samples (about 100 inputs preprocessed exactly as the model's) and input_range, the range "
+            f"recipes must be among float32, {', '.join(quantize.RECIPES)}, as a list (got {recipes!r}); a static "
+            f"recipe needs samples (about 100 inputs preprocessed exactly as the model's) and input_range, the range "
             f"that preprocessing gives, e.g. (-1, 1)."
         )
     with tempfile.TemporaryDirectory(prefix="convert-") as folder:
@@ -570,8 +528,6 @@ def convert_in_subprocess(
 
 def _convert_child(folder: str, name: str, recipes: str, span: str) -> None:
     """The child process of ``convert_in_subprocess``: convert the saved model with each recipe, print the paths."""
-    import json
-
     import keras
 
     model = keras.models.load_model(Path(folder) / "model.keras", compile=False)
@@ -581,9 +537,6 @@ def _convert_child(folder: str, name: str, recipes: str, span: str) -> None:
         calibration, span = (samples, tuple(input_range)) if recipe in quantize.STATIC else (None, None)
         paths[recipe] = str(quantize.convert(model, recipe, calibration, input_range=span, name=name))
     print("@@PATHS" + json.dumps(paths))
-
-
-# --------------------------------------------------------------------------- export
 
 
 @dataclass(frozen=True)
@@ -623,15 +576,10 @@ def _with_head(extractor: bytes, head: SoftmaxHead, dtype: str, calibration) -> 
     logits = calib @ w + b
     weight_scale = (float(np.abs(w).max()) or 1.0) / 127  # all-zero weights: any scale stores them exactly
     bias_scale = float(scale) * weight_scale
-    int8 = tflite.Int8Head(
-        np.ascontiguousarray(np.clip(np.round(w / weight_scale), -127, 127).astype(np.int8).T),
-        weight_scale,
-        np.round(b.astype(np.float64) / bias_scale).astype(np.int32),
-        bias_scale,
-        *quantize.quantization_params(float(logits.min()), float(logits.max()), "int8"),
-        scale,
-        zero_point,
-    )
+    q_weights = np.ascontiguousarray(np.clip(np.round(w / weight_scale), -127, 127).astype(np.int8).T)
+    q_bias = np.round(b.astype(np.float64) / bias_scale).astype(np.int32)
+    logit_scale, logit_zero = quantize.quantization_params(float(logits.min()), float(logits.max()), "int8")
+    int8 = tflite.Int8Head(q_weights, weight_scale, q_bias, bias_scale, logit_scale, logit_zero, scale, zero_point)
     return tflite.append_head(extractor, w, b, int8)
 
 
