@@ -561,7 +561,7 @@ def operator_counts(model: str | os.PathLike | TFLiteFile) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Int8Head:
-    """The integer numbers of an int8 head (see ``helpers.transfer.quantize_head``); scales as TFLite stores them.
+    """The integer numbers of an int8 head (from ``helpers.transfer.export_classifier``); scales as TFLite stores them.
 
     Raises nothing (a dataclass; nothing is checked when it is built).
     """
