@@ -30,8 +30,6 @@ from helpers.images import ImageSource, Normalization, check_crop, check_size, l
 from helpers.metrics import softmax
 from helpers.model import KINDS, MAX_THREADS, LiteRTModel, default_workers, model_kind
 
-UNORDERED = (set, frozenset, dict)  # containers whose order does not say which label is which class
-
 
 @dataclass(frozen=True)
 class ImageSet:
@@ -93,9 +91,7 @@ def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | No
             f"'{loose[0]}'{f' and {len(loose) - 1} more photos' if len(loose) > 1 else ''} lie directly in "
             f"'{root}', outside every class folder, so they belong to no class. Move each into its class folder."
         )
-    for sub in class_folders:
-        if classes is not None and sub.name not in classes:
-            continue
+    for sub in (found for found in class_folders if classes is None or found.name in classes):  # others: not read
         photos, strays, folders = folder_photos(sub)
         if strays:
             problems.append(
@@ -290,7 +286,7 @@ def _examples(features, class_ids=None, num_classes=None, *, what="features", id
 
 def _check_fit(head: SoftmaxHead, dim: int | None = None, labels=None):
     """``labels`` read once, after refusing a head that does not take ``dim`` features or has not one per label."""
-    unordered = isinstance(labels, UNORDERED)
+    unordered = isinstance(labels, (set, frozenset, dict))  # their order does not say which label is which class
     labels, problems = labels if unordered else listed(labels), []
     if dim is not None and dim != head.weights.shape[0]:
         problems.append(
