@@ -920,7 +920,11 @@ def test_export_writes_the_normalization_the_features_were_made_with(
     assert (mean[0], std[0]) == pytest.approx(written)
 
 
-def test_a_segmenter_is_not_taken_for_a_feature_extractor(task_models):
+def test_a_segmenter_is_not_taken_for_a_feature_extractor(task_models, tmp_path):
     """Its 16×16×3 per-pixel scores would otherwise become 768 "features" per photo."""
     with pytest.raises(TransferError, match="segmentation model, not a feature extractor"):
         transfer.FeatureExtractor(task_models["segmenter"])
+    head = transfer.SoftmaxHead(np.ones((768, 2), np.float32), np.zeros(2, np.float32))
+    with pytest.raises(TransferError, match="segmentation model, not a feature extractor"):
+        transfer.export_classifier(task_models["segmenter"], head, ["a", "b"], tmp_path)  # the same check at export
+    assert not list(tmp_path.iterdir())
