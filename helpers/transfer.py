@@ -407,20 +407,21 @@ def train_head(
     weights, bias = np.zeros((x.shape[1], count), dtype=np.float32), np.zeros(count, dtype=np.float32)
     rate, decay, n = np.float32(learning_rate), np.float32(l2), np.float32(len(y))
     history: dict[str, list[float]] = {"loss": [], **({"val_accuracy": []} if validation is not None else {})}
-    for step in range(steps):
-        logits = x @ weights + bias
-        if not np.isfinite(logits).all():
-            raise TransferError(
-                f"Training diverged at step {step + 1} (the logits are no longer finite): use a smaller "
-                f"learning_rate than {learning_rate:g}."
-            )
-        probs = softmax(logits, axis=-1)
-        history["loss"].append(float(-np.log(np.maximum(probs[np.arange(len(y)), y], 1e-12)).mean()))
-        gradient = (probs - one_hot) / n
-        weights -= rate * (x.T @ gradient + decay * weights)
-        bias -= rate * gradient.sum(axis=0)
-        if validation is not None:
-            history["val_accuracy"].append(float((np.argmax(val_x @ weights + bias, axis=1) == val_y).mean()))
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported below, not warned about
+        for step in range(steps):
+            logits = x @ weights + bias
+            if not np.isfinite(logits).all():
+                raise TransferError(
+                    f"Training diverged at step {step + 1} (the logits are no longer finite): use a smaller "
+                    f"learning_rate than {learning_rate:g}."
+                )
+            probs = softmax(logits, axis=-1)
+            history["loss"].append(float(-np.log(np.maximum(probs[np.arange(len(y)), y], 1e-12)).mean()))
+            gradient = (probs - one_hot) / n
+            weights -= rate * (x.T @ gradient + decay * weights)
+            bias -= rate * gradient.sum(axis=0)
+            if validation is not None:
+                history["val_accuracy"].append(float((np.argmax(val_x @ weights + bias, axis=1) == val_y).mean()))
     return SoftmaxHead(weights, bias, history)
 
 
