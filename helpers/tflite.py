@@ -597,7 +597,7 @@ def output_quantization(model: str | os.PathLike | bytes | TFLiteFile) -> tuple[
 
 @dataclass(frozen=True)
 class Int8Head:
-    """The integer numbers of an int8 head (see ``helpers.transfer.quantize_head``); scales as TFLite stores them."""
+    """The integer numbers of an int8 head (from ``helpers.transfer.export_classifier``); scales as TFLite stores them."""
 
     weights: np.ndarray  # int8 (classes, dim), symmetric: zero point 0
     weight_scale: float
@@ -614,7 +614,7 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
 
     float32 (``int8=None``): after a DEQUANTIZE if the features are integers. int8: QUANTIZE the features to
     ``int8.feature_*`` unless they are, FULLY_CONNECTED and SOFTMAX on int8, a last DEQUANTIZE to float32. The
-    weights and bias are trusted (``helpers.transfer.append_head`` checks them); signatures are dropped. Raises
+    weights and bias are trusted (``helpers.transfer`` checks them); signatures are dropped. Raises
     ModelError as ``output_quantization``.
     """
     s, file = schema(), TFLiteFile(extractor)
