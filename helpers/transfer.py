@@ -288,6 +288,11 @@ def _check_fit(head: SoftmaxHead, dim: int | None = None, labels=None):
     """``labels`` read once, after refusing a head that does not take ``dim`` features or has not one per label."""
     unordered = isinstance(labels, (set, frozenset, dict))  # their order does not say which label is which class
     labels, problems = labels if unordered else listed(labels), []
+    if np.shape(head.bias) != (head.num_classes,):
+        problems.append(
+            f"The head's weights {np.shape(head.weights)} and bias {np.shape(head.bias)} do not fit: a bias holds "
+            "one number per class."
+        )
     if dim is not None and dim != head.weights.shape[0]:
         problems.append(
             f"The head takes {head.weights.shape[0]}-d features; got {dim}-d. Use one extractor throughout."
