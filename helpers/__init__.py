@@ -28,8 +28,8 @@ from helpers.errors import (
     QuantizationError,
     TransferError,
 )
-from helpers.kernels import apply as _apply_kernel_choice
-from helpers.quiet import hide_start_up_lines as _hide_start_up_lines
+from helpers.system import hide_start_up_lines as _hide_start_up_lines
+from helpers.system import use_kernel_choice as _use_kernel_choice
 
 _frugal_heap()  # glibc: fewer heaps, large freed blocks returned at once (helpers.environment.frugal_heap)
 _frugal_tensorflow()  # TensorFlow without oneDNN's caches, if it has not started (helpers.environment)
@@ -37,7 +37,7 @@ if "IPython" in _sys.modules:
     # In a notebook: the start-up chatter TensorFlow, LiteRT and MediaPipe print to stderr is filtered from every
     # cell from here on (real errors still show), so learners never meet a pink block that is not an error.
     _hide_start_up_lines()
-_apply_kernel_choice()  # CLASSROOM_LITERT_KERNELS=reference: LiteRT's reference kernels everywhere (helpers.kernels)
+_use_kernel_choice()  # CLASSROOM_LITERT_KERNELS=reference: LiteRT's reference kernels everywhere (helpers.system)
 
 __all__ = [
     "AssetError",

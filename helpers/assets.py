@@ -61,7 +61,7 @@ from typing import BinaryIO
 
 from helpers.arguments import is_real, label_lines, true_or_false, whole_number
 from helpers.errors import AssetError
-from helpers.files import atomic_writer, parallel_map, remove_stale_parts, scratch_file
+from helpers.system import atomic_writer, parallel_map, remove_stale_parts, scratch_file
 
 CACHE_ENV = "CLASSROOM_CACHE_DIR"
 MIRROR_ENV = "CLASSROOM_ASSET_MIRROR"

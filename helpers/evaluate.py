@@ -39,7 +39,7 @@ import numpy as np
 from helpers.arguments import is_whole, text_labels, true_or_false
 from helpers.classify import Classifier, ranked
 from helpers.errors import EvaluationError
-from helpers.files import IMAGE_SUFFIXES, folder_photos, parallel_map
+from helpers.system import IMAGE_SUFFIXES, folder_photos, parallel_map
 from helpers.images import load_image, resize_for_model
 from helpers.metrics import wilson_interval
 from helpers.model import MAX_THREADS, default_workers

@@ -31,7 +31,7 @@ import numpy as np
 
 from helpers.arguments import is_real, listed
 from helpers.errors import LabelError, MetadataError, ModelError
-from helpers.files import write_bytes_atomically
+from helpers.system import write_bytes_atomically
 from helpers.tflite import METADATA_NAME, TFLiteFile, metadata_schema, pack, pack_model, schema
 
 FILE_IDENTIFIER = b"M001"

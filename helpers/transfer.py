@@ -36,7 +36,7 @@ import numpy as np
 from helpers import assets
 from helpers.arguments import finite_array, listed, real_number, text_labels, whole_number
 from helpers.errors import TransferError
-from helpers.files import IMAGE_SUFFIXES, folder_photos, parallel_map, write_files_atomically
+from helpers.system import IMAGE_SUFFIXES, folder_photos, parallel_map, write_files_atomically
 from helpers.images import ImageSource, Normalization, check_crop, check_size, load_image, resize_for_model
 from helpers.metrics import softmax
 from helpers.model import KINDS, MAX_THREADS, LiteRTModel, default_workers, model_kind
@@ -1056,7 +1056,7 @@ def export_classifier(
     and ``calibration`` choose the head's arithmetic (see ``append_head``).
     Both files are written in full under temporary names before either replaces
     an old one, so a failure (a full disk) never leaves new labels beside an old
-    model (``helpers.files.write_files_atomically``). Labels are refused
+    model (``helpers.system.write_files_atomically``). Labels are refused
     (LabelError) unless each reads back from the labels file as itself
     (``helpers.metadata_writer.check_labels``). Introduced in notebook 06. Use a
     cache or temporary folder, not the repository. Raises a TransferError too for

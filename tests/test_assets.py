@@ -355,11 +355,11 @@ def test_download_stops_at_the_registry_size(asset_registry, tmp_path, scripted_
     assert _leftovers(tmp_path / "cache") == []
 
 
-# ============================================================== files.py
+# ============================================================== atomic writes (helpers.system)
 
 
 def test_atomic_writer_keeps_the_old_file_on_failure(tmp_path):
-    from helpers.files import atomic_writer, write_bytes_atomically
+    from helpers.system import atomic_writer, write_bytes_atomically
 
     target = tmp_path / "out.bin"
     write_bytes_atomically(target, b"old")
