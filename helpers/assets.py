@@ -47,7 +47,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePath
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 
 from helpers.arguments import is_real, label_lines, true_or_false, whole_number
 from helpers.errors import AssetError
@@ -101,31 +101,38 @@ class Archive:
 # --------------------------------------------------------------------------- registry
 
 
-def check_name(name: object) -> str:
-    """``name`` if it is a safe registry name (relative, ``/``-separated, no ``..``); AssetError otherwise."""
-    if not isinstance(name, str):
-        raise AssetError(
-            f"fetch() takes a registry name as a string, like 'images/cat.bmp', not a path ({name}). A file of your "
-            "own needs no fetch: pass its path to the function that reads it."
-            if isinstance(name, PurePath)
-            else f"An asset name must be a string like 'images/cat.bmp'; got {type(name).__name__} {name!r}."
+def _name_problem(name: object) -> str | None:
+    """Why ``name`` is not a safe registry name (relative, ``/``-separated, no ``..``), or None."""
+    if isinstance(name, PurePath):
+        return (
+            f"{name!r} is not a valid asset name: fetch() takes a registry name as a string, like 'images/cat.bmp', "
+            "not a path. A file of your own needs no fetch: pass its path to the function that reads it."
         )
-    problem = next(
-        (
-            why
-            for bad, why in (
-                (not name.strip(), "it is empty"),
-                ("\\" in name, "it contains a backslash (use '/')"),
-                (name.startswith("/") or re.match(r"^[A-Za-z]:", name), "it is an absolute path"),
-                (any(ord(c) < 32 for c in name), "it contains a control character"),
-                (any(p in ("", ".", "..") for p in name.split("/")), "it has an empty, '.' or '..' part"),
-            )
-            if bad
-        ),
-        None,
+    if not isinstance(name, str):
+        return (
+            f"{name!r} is not a valid asset name: it must be a string like 'images/cat.bmp', not {type(name).__name__}."
+        )
+    problem = (
+        "it is empty"
+        if not name.strip()
+        else "it contains a backslash (use '/')"
+        if "\\" in name
+        else "it is an absolute path"
+        if name.startswith("/") or re.match(r"^[A-Za-z]:", name)
+        else "it contains a control character"
+        if any(ord(c) < 32 for c in name)
+        else "it has an empty, '.' or '..' part"
+        if any(p in ("", ".", "..") for p in name.split("/"))
+        else None
     )
+    return problem and f"{name!r} is not a valid asset name: {problem}. Names look like 'images/cat.bmp'."
+
+
+def check_name(name: object) -> str:
+    """``name`` if it is a safe registry name; AssetError saying why not otherwise."""
+    problem = _name_problem(name)
     if problem:
-        raise AssetError(f"{name!r} is not a valid asset name: {problem}. Names look like 'images/cat.bmp'.")
+        raise AssetError(problem)
     return name
 
 
@@ -155,12 +162,11 @@ def read_registry_file(path: Path) -> dict[str, Asset]:
     """Parse a registry or manifest TSV (name, sha256, bytes, url, license); AssetError for a bad file or row."""
     entries: dict[str, Asset] = {}
     for line_no, (name, sha, size, url, license_, *_) in _rows(path, len(REGISTRY_COLUMNS)):
-        try:
-            if len(sha) != 64 or not size.isdigit():
-                raise AssetError(f"bad sha256 or byte count for {name!r}.")
-            entries[check_name(name)] = Asset(name, sha.lower(), int(size), url, license_)
-        except AssetError as exc:
-            raise AssetError(f"{path}:{line_no}: {exc}") from None
+        bad_numbers = len(sha) != 64 or not size.isdigit()
+        problem = _name_problem(name) or (f"bad sha256 or byte count for {name!r}." if bad_numbers else None)
+        if problem:
+            raise AssetError(f"{path}:{line_no}: {problem}")
+        entries[name] = Asset(name, sha.lower(), int(size), url, license_)
     return entries
 
 
@@ -288,16 +294,8 @@ def _warn_once(key: str, message: str) -> None:
 # --------------------------------------------------------------------------- writing
 
 
-class _Unwritable(Exception):
-    """A folder that cannot take the file (read-only, not a folder, a folder in the file's place)."""
-
-
-class _TooBig(Exception):
-    """More bytes arrived than the registry (or the archive table) allows."""
-
-
 class _Sink:
-    """A write-only file that hashes what it is given and refuses more than ``limit`` bytes (``_TooBig``)."""
+    """A write-only file that hashes what it is given and keeps at most ``limit`` bytes (``full`` past it)."""
 
     def __init__(self, handle: BinaryIO, limit: int) -> None:
         self.handle, self.limit = handle, limit
@@ -308,17 +306,20 @@ class _Sink:
         self.handle.truncate()
         self.size, self.head, self.digest = 0, b"", hashlib.sha256()
 
+    @property
+    def full(self) -> bool:
+        return self.size > self.limit
+
     def write(self, data: bytes) -> None:
         self.size += len(data)
         self.head += data[: max(0, 64 - len(self.head))]
-        if self.size > self.limit:
-            raise _TooBig(self.size)
-        self.digest.update(data)
-        self.handle.write(data)
+        if not self.full:
+            self.digest.update(data)
+            self.handle.write(data)
 
     def describe(self) -> str:
         """What arrived, in a few words (an HTML page is named as such)."""
-        size = f"more than {self.limit} bytes, stopped there" if self.size > self.limit else f"{self.size} bytes"
+        size = f"more than {self.limit} bytes, stopped there" if self.full else f"{self.size} bytes"
         if self.head.lstrip().lower().startswith((b"<!doctype html", b"<html")):
             return f"{size} of HTML (an error or login page, not the file)"
         return size
@@ -338,7 +339,10 @@ def _unwritable_reason(target: Path) -> str | None:
 
 
 def _store(asset: Asset, fill: Callable[[_Sink], None], folders: tuple[Path, ...] | None = None) -> Path:
-    """Write ``asset`` through ``fill`` into the first folder that takes it, checking sha256 before the rename."""
+    """Write ``asset`` through ``fill`` into the first folder that takes it, checking sha256 before the rename.
+
+    Raises AssetError for bytes that do not match, a full disk, or no folder that can be written.
+    """
     folders = folders or (cache_dir(), _session_dir())
     problems = []
     for folder in folders:
@@ -351,8 +355,7 @@ def _store(asset: Asset, fill: Callable[[_Sink], None], folders: tuple[Path, ...
             try:
                 with atomic_writer(target, durable=False) as handle:  # hash-checked on every read anyway
                     sink = _Sink(handle, asset.bytes)
-                    with contextlib.suppress(_TooBig):  # reported as a mismatch below
-                        fill(sink)
+                    fill(sink)
                     if sink.size != asset.bytes or sink.digest.hexdigest() != asset.sha256:
                         raise AssetError(
                             f"{asset.name}: what {asset.url} sent does not match the registry's sha256 (got "
@@ -380,7 +383,7 @@ def _store(asset: Asset, fill: Callable[[_Sink], None], folders: tuple[Path, ...
                     )
                 return target
         problems.append(problem)
-    raise _Unwritable("; ".join(problems))
+    raise AssetError(f"Cannot save {asset.name}: {'; '.join(problems)}. Set {CACHE_ENV} to a writable folder.")
 
 
 def _copier(source: BinaryIO) -> Callable[[_Sink], None]:
@@ -390,13 +393,14 @@ def _copier(source: BinaryIO) -> Callable[[_Sink], None]:
 # --------------------------------------------------------------------------- download
 
 
-class _Failed(Exception):
-    """One failed attempt: its ``reason``; ``retry`` unless the server said the file is not there (4xx but 429);
-    ``wait``: the seconds a server asked for; ``rate_limited`` for HTTP 429/503."""
+class _Failure(NamedTuple):
+    """A failed attempt: retried unless the server said the file is not there (HTTP 4xx but 429); ``wait``: the
+    seconds the server asked for; ``rate_limited`` for HTTP 429/503."""
 
-    def __init__(self, reason: str, retry: bool = True, wait: float | None = None, rate_limited: bool = False):
-        super().__init__(reason)
-        self.reason, self.retry, self.wait, self.rate_limited = reason, retry, wait, rate_limited
+    reason: str
+    retry: bool = True
+    wait: float | None = None
+    rate_limited: bool = False
 
 
 def retry_after_seconds(value: str | float | None, now: float | None = None) -> float | None:
@@ -421,19 +425,16 @@ def retry_after_seconds(value: str | float | None, now: float | None = None) -> 
 _pause_until = 0.0
 _limited_since: float | None = None
 _gave_up_at = -float("inf")
-_REASONS = (
-    (("timed out", "Timeout"), "the server did not answer in time"),
-    (
-        ("Name or service not known", "NameResolution", "getaddrinfo"),
-        "no internet (the host name could not be resolved)",
-    ),
-    (("Connection refused",), "the connection was refused"),
-    (("ChunkedEncodingError", "IncompleteRead"), "the connection dropped in the middle of the file"),
-)
+_REASONS = {
+    "the server did not answer in time": ("timed out", "Timeout"),
+    "no internet (the host name could not be resolved)": ("Name or service not known", "NameResolution", "getaddrinfo"),
+    "the connection was refused": ("Connection refused",),
+    "the connection dropped in the middle of the file": ("ChunkedEncodingError", "IncompleteRead"),
+}
 
 
-def _get(url: str, sink: _Sink, progress: bool, label: str) -> None:
-    """One attempt: stream ``url`` into ``sink`` (raises _Failed or _TooBig)."""
+def _attempt(url: str, sink: _Sink, progress: bool, label: str) -> _Failure | None:
+    """Stream ``url`` into ``sink`` once (stopping when the sink is full); None when it arrived."""
     global _limited_since
     import requests
     from tqdm.auto import tqdm
@@ -446,9 +447,9 @@ def _get(url: str, sink: _Sink, progress: bool, label: str) -> None:
             status = response.status_code
             reason = f"the server answered HTTP {status} {response.reason}"
             if status in (429, 503):
-                raise _Failed(reason, wait=retry_after_seconds(response.headers.get("Retry-After")), rate_limited=True)
+                return _Failure(reason, True, retry_after_seconds(response.headers.get("Retry-After")), True)
             if status >= 400:
-                raise _Failed(reason, retry=status >= 500)
+                return _Failure(reason, retry=status >= 500)
             _limited_since = None
             declared = response.headers.get("Content-Length", "")
             total = int(declared) if declared.isdigit() else None
@@ -456,46 +457,48 @@ def _get(url: str, sink: _Sink, progress: bool, label: str) -> None:
                 for chunk in response.iter_content(1 << 16):
                     sink.write(chunk)
                     bar.update(len(chunk))
+                    if sink.full:
+                        break
     except requests.RequestException as exc:
         text = f"{type(exc).__name__}: {exc}"
-        raise _Failed(next((why for keys, why in _REASONS if any(k in text for k in keys)), text[:200])) from None
+        return _Failure(next((why for why, keys in _REASONS.items() if any(k in text for k in keys)), text[:200]))
+    return None
 
 
 def _download(url: str, sink: _Sink, *, progress: bool, label: str, unavailable: Callable[[str], str]) -> None:
-    """Stream ``url`` into ``sink``, retrying dropped connections and waiting out rate limits."""
+    """Stream ``url`` into ``sink``, retrying dropped connections and waiting out rate limits.
+
+    Raises AssetError with ``unavailable(why)`` when the file cannot be had, or with what to do about a rate limit.
+    """
     global _pause_until, _limited_since, _gave_up_at
     failures = limited = 0
-    while True:
-        if _clock() - _gave_up_at < RATE_LIMIT_WAIT:  # another transfer just gave up: don't ask again yet
-            raise AssetError(_rate_limited_message(url, "another download from it was just refused", None))
+    reason, waited = "another download from it was just refused", None
+    while waited is None and _clock() - _gave_up_at >= RATE_LIMIT_WAIT:  # a transfer just gave up: don't ask yet
         sink.reset()
-        try:
-            return _get(url, sink, progress, label)
-        except _Failed as exc:
-            now = _clock()
-            if not exc.rate_limited:
-                failures += 1
-                if not exc.retry or failures >= RETRIES:
-                    raise AssetError(unavailable(f"{exc.reason} (after {failures + limited} attempt(s))")) from None
-                _sleep(BACKOFF * 2 ** (failures - 1))
-                continue
-            limited += 1
+        failure = _attempt(url, sink, progress, label)
+        now = _clock()
+        if failure is None:
+            return
+        if not failure.rate_limited:
+            failures += 1
+            if not failure.retry or failures >= RETRIES:
+                raise AssetError(unavailable(f"{failure.reason} (after {failures + limited} attempt(s))"))
+            _sleep(BACKOFF * 2 ** (failures - 1))
+            continue
+        limited += 1
+        with _lock:
+            _limited_since = since = _limited_since or now
+        wait = min(RATE_LIMIT_WAIT, failure.wait if failure.wait is not None else BACKOFF * 4 * 2 ** (limited - 1))
+        if limited > RATE_LIMIT_RETRIES or now + wait - since > RATE_LIMIT_BUDGET:
             with _lock:
-                _limited_since = since = _limited_since or now
-            wait = min(RATE_LIMIT_WAIT, exc.wait if exc.wait is not None else BACKOFF * 4 * 2 ** (limited - 1))
-            if limited > RATE_LIMIT_RETRIES or now + wait - since > RATE_LIMIT_BUDGET:
-                with _lock:
-                    _gave_up_at, _limited_since = now, None
-                raise AssetError(_rate_limited_message(url, exc.reason, now - since)) from None
-            with _lock:
-                _pause_until = max(_pause_until, now + wait)
-            _sleep(wait)
-
-
-def _rate_limited_message(url: str, reason: str, waited: float | None) -> str:
-    waited_note = "" if waited is None else f"; still refused after {waited:.0f} s of waiting"
-    return (
-        f"The server is limiting downloads from this network ({reason}{waited_note}): {url}.\n"
+                _gave_up_at, _limited_since = now, None  # ends the loop
+            reason, waited = failure.reason, f"; still refused after {now - since:.0f} s of waiting"
+            continue
+        with _lock:
+            _pause_until = max(_pause_until, now + wait)
+        _sleep(wait)
+    raise AssetError(
+        f"The server is limiting downloads from this network ({reason}{waited or ''}): {url}.\n"
         "A class behind one internet connection shares GitHub's limit. Fix it once for everyone:\n"
         f"  - one person runs `{PREFETCH_COMMAND}` (one archive per photo group: 43 requests for everything) and "
         f"shares the cache folder ({cache_dir()}) read-only;\n"
@@ -531,11 +534,11 @@ def _local(asset: Asset) -> Path | None:
     try:
         with open(source, "rb") as handle:
             return _store(asset, _copier(handle), folders=(cache_dir(),))
-    except _Unwritable as exc:
+    except AssetError as exc:
         _warn_once(
             f"mirror-direct:{cache_dir()}",
-            f"The cache folder {cache_dir()} cannot be written to ({exc}): files are read straight from the mirror "
-            f"{mirror} instead. Set {CACHE_ENV} to a writable folder to keep copies.",
+            f"The cache folder {cache_dir()} cannot be written to, so files are read straight from the mirror "
+            f"{mirror} instead. {exc}",
         )
         return source
 
@@ -558,41 +561,32 @@ def fetch(name: str, *, progress: bool = True) -> Path:
         label, unavailable = asset.name.rsplit("/", 1)[-1], lambda why: _unavailable_message(asset, why)
         _download(asset.url, sink, progress=progress, label=label, unavailable=unavailable)
 
-    try:
-        return _store(asset, fill)
-    except _Unwritable as exc:
-        raise AssetError(f"Cannot save {asset.name}: {exc}. Set {CACHE_ENV} to a writable folder.") from None
-
-
-def _archive_folder() -> Path:
-    for folder in (cache_dir(), _session_dir()):
-        if _unwritable_reason(folder / ".archives" / "probe") is None:
-            return folder / ".archives"
-    raise _Unwritable(f"neither {cache_dir()} nor {_session_dir()} can be written")
+    return _store(asset, fill)
 
 
 def _fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int, progress: bool) -> set[str]:
     """Download ``archive`` once and store the ``wanted`` files found in it, each checked; the names stored.
 
-    Raises AssetError for a damaged or oversized archive.
+    Raises AssetError for an archive that cannot be had, is damaged or is larger than data/archives.tsv allows.
     """
-    with scratch_file(_archive_folder(), archive.url.rsplit("/", 1)[-1]) as handle:
-        sink = _Sink(handle, archive.max_bytes)
+    writable = [f for f in (cache_dir(), _session_dir()) if _unwritable_reason(f / ".archives" / "x") is None]
+    with scratch_file((writable or [_session_dir()])[0] / ".archives", archive.url.rsplit("/", 1)[-1]) as handle:
+        sink, problem = _Sink(handle, archive.max_bytes), None
         try:
             label = f"{archive.url.rsplit('/', 3)[-3]} archive"
             _download(archive.url, sink, progress=progress, label=label, unavailable=lambda why: why)
-            handle.flush()
-            with zipfile.ZipFile(handle.name) as zf:
-                infos = [i for i in zf.infolist() if not i.is_dir()]
-        except _TooBig:
-            raise AssetError(
-                f"The archive {archive.url} is larger than the {archive.max_bytes} bytes data/archives.tsv allows; "
-                "the transfer was stopped."
-            ) from None
+            if sink.full:
+                problem = f"it is larger than the {archive.max_bytes} bytes data/archives.tsv allows; stopped there"
+            else:
+                handle.flush()
+                with zipfile.ZipFile(handle.name) as zf:
+                    infos = [i for i in zf.infolist() if not i.is_dir()]
         except AssetError as exc:
-            raise AssetError(f"Cannot get the archive {archive.url}: {exc}.") from None
+            problem = str(exc)
         except (zipfile.BadZipFile, EOFError) as exc:
-            raise AssetError(f"The archive {archive.url} is damaged or truncated ({exc}).") from None
+            problem = f"it is damaged or truncated ({exc})"
+        if problem:
+            raise AssetError(f"Cannot use the archive {archive.url}: {problem}.")
         strip = len({i.filename.split("/", 1)[0] for i in infos}) == 1 and all("/" in i.filename for i in infos)
         members = {(i.filename.split("/", 1)[1] if strip else i.filename): i for i in infos}  # GitHub: "REPO-COMMIT/"
         opened: list[zipfile.ZipFile] = []
@@ -611,7 +605,7 @@ def _fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int, progr
                 with zf.open(info) as source:
                     _store(asset, _copier(source))
                 return True
-            except (AssetError, _Unwritable, zipfile.BadZipFile, zlib.error, EOFError):
+            except (AssetError, zipfile.BadZipFile, zlib.error, EOFError):
                 return False  # the per-file route tries it again
 
         try:
@@ -657,7 +651,7 @@ def fetch_many(names_: Iterable[str], *, workers: int = 8, progress: bool = True
         others = [a for a in others if not any(_matches(f / a.name, a) for f in (cache_dir(), _session_dir()))]
         try:
             got = _fetch_archive(archive, members + others, workers=workers, progress=progress)
-        except (AssetError, _Unwritable) as exc:
+        except (AssetError, OSError) as exc:
             got = set()
             first = str(exc).splitlines()[0]
             warnings.warn(f"{first} Fetching its {len(members)} files one at a time instead.", stacklevel=2)
@@ -782,7 +776,7 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
                 report["failed"].append(f"{asset.name}: {str(exc).splitlines()[0]}")
                 continue
         if got != path:  # a good copy elsewhere (session, mirror): put it in the cache if it takes it
-            with contextlib.suppress(_Unwritable, AssetError), open(got, "rb") as handle:
+            with contextlib.suppress(AssetError), open(got, "rb") as handle:
                 got = _store(asset, _copier(handle), folders=(cache,))
         if got == path:
             report["repaired"].append(asset.name)
@@ -846,4 +840,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())
