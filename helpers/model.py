@@ -20,7 +20,6 @@ from ai_edge_litert.interpreter import Interpreter
 
 from helpers.arguments import real_number
 from helpers.errors import HelpersError, ModelError, OptionError
-from helpers.system import parallel_map
 from helpers.images import (
     MEAN,
     STD,
@@ -33,7 +32,7 @@ from helpers.images import (
     to_input,
 )
 from helpers.metadata import ModelMetadata, metadata_or_none
-from helpers.system import native_stderr
+from helpers.system import native_stderr, parallel_map
 from helpers.tflite import is_tflite
 
 CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" in microseconds, or "max <period>"

@@ -35,8 +35,8 @@ import numpy as np
 from helpers.arguments import is_real, true_or_false, whole_number
 from helpers.classify import dequantize
 from helpers.errors import QuantizationError
-from helpers.system import write_bytes_atomically
 from helpers.system import converter_output as quiet  # notebook 05 calls it quantize.quiet()
+from helpers.system import write_bytes_atomically
 from helpers.tflite import (
     ROLES,
     TensorInfo,

@@ -36,10 +36,10 @@ import numpy as np
 from helpers import assets
 from helpers.arguments import finite_array, listed, real_number, text_labels, whole_number
 from helpers.errors import TransferError
-from helpers.system import IMAGE_SUFFIXES, folder_photos, parallel_map, write_files_atomically
 from helpers.images import ImageSource, Normalization, check_crop, check_size, load_image, resize_for_model
 from helpers.metrics import softmax
 from helpers.model import KINDS, MAX_THREADS, LiteRTModel, default_workers, model_kind
+from helpers.system import IMAGE_SUFFIXES, folder_photos, parallel_map, write_files_atomically
 
 # --------------------------------------------------------------------------- datasets
 
