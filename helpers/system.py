@@ -1,17 +1,12 @@
-"""The package's chores: files written whole, work on a thread pool, a ticking bar, quiet native code, LiteRT's kernels.
+"""The package's chores: files written whole, a thread pool, a ticking bar, quiet native code, LiteRT's kernels.
 
-Notebooks meet two of them: ``working(...)`` (notebook 05) and the start-up lines hidden on ``import helpers``.
-
-- Files: every writer goes through ``atomic_writer``. The bytes go to a ``.part`` file beside the target, renamed
-  over it only when complete, so a reader sees the old file or the new one, never a partial or missing one, even
-  with many processes writing the same path. A ``.part`` name carries its writer's host and process id, so
-  ``remove_stale_parts`` cleans up after killed processes without touching a live writer's file.
-- Quiet: LiteRT and TensorFlow print start-up lines ("INFO: Created TensorFlow Lite XNNPACK delegate for CPU.") to
-  file descriptor 2, which Jupyter shows as a pink block that looks like an error. ``native_stderr()`` captures
-  descriptor 2 and passes on every line that is not known chatter (``NOISE``), so real errors still show.
-- Kernels: LiteRT's default kernels differ slightly between CPUs; ``CLASSROOM_LITERT_KERNELS=reference`` before
-  importing helpers makes every LiteRT ``Interpreter`` use the portable reference kernels, a second check that the
-  stored outputs hold on any CPU.
+- Every writer goes through ``atomic_writer``: the bytes go to a ``.part`` file beside the target, renamed over it
+  when complete, so a reader sees the old file or the new one, never a partial one, even with many processes. The
+  ``.part`` name carries the writer's host and pid, so ``remove_stale_parts`` spares a live writer's file.
+- LiteRT and TensorFlow print start-up lines to file descriptor 2, which Jupyter shows as a pink block that looks
+  like an error: ``native_stderr()`` passes on every line but known chatter (``NOISE``), so real errors still show.
+- LiteRT's default kernels differ slightly between CPUs: ``CLASSROOM_LITERT_KERNELS=reference`` makes every LiteRT
+  ``Interpreter`` use the portable reference kernels, a second check that stored outputs hold on any CPU.
 """
 
 from __future__ import annotations
@@ -56,10 +51,8 @@ def _part_prefix(target: Path) -> str:
 
 @contextlib.contextmanager
 def atomic_writer(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
-    """Yield a binary file that replaces ``path`` (fsync unless not ``durable``, then rename) if the block succeeds.
-
-    Raises nothing of its own: an OSError or the block's error passes through, and ``path`` is left as it was.
-    """
+    """Yield a binary file that replaces ``path`` (fsync unless not ``durable``, then rename) if the block succeeds;
+    otherwise ``path`` is left as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_part_prefix(path), suffix=PART_SUFFIX)
     try:
@@ -69,9 +62,8 @@ def atomic_writer(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
             if durable:
                 os.fsync(out.fileno())
         os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    finally:
+        Path(temporary).unlink(missing_ok=True)  # gone after the rename; the partial file after a failure
 
 
 def write_bytes_atomically(path: Path, data: bytes) -> None:
@@ -108,7 +100,7 @@ def _writer_is_gone(part: Path) -> bool:
 
 
 def remove_stale_parts(folder: Path, *, recursive: bool = True) -> list[Path]:
-    """Delete the ``.part`` files of killed writers (dead process on this host, or untouched for 15 min); never raises."""
+    """Delete the ``.part`` files of killed writers (dead process on this host, or untouched for 15 min)."""
     if not folder.is_dir():
         return []
     removed, now = [], time.time()
@@ -132,10 +124,8 @@ def _write_temporary(path: Path, data: bytes, suffix: str = PART_SUFFIX) -> Path
 def write_files_atomically(files: Mapping[Path, bytes]) -> None:
     """Write several files as one change (a model and its labels, notebook 06): all new, or all as they were.
 
-    Every file is first written in full beside its target (a full disk fails here, before anything is replaced),
-    then renamed into place. If a rename fails, the files already replaced get their old content back (kept as
-    hard links, or copies where links are not possible); only a power cut between two renames could mix them.
-    Raises nothing of its own: an OSError passes through after that rollback.
+    Each is written in full beside its target (a full disk fails here), then renamed into place; if a rename fails,
+    the files already replaced get their old content back (kept as hard links or copies). An OSError passes through.
     """
     paths = [Path(p) for p in files]
     temporaries: dict[Path, Path] = {}
@@ -148,9 +138,7 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
             backup = path.parent / f".{path.name}.{secrets.token_hex(8)}.old"  # a new name: a link needs one
             try:
                 os.link(path, backup)
-            except FileExistsError:
-                raise  # not ours: never copied over, nor removed below
-            except OSError:  # no hard links here (some network or FAT folders): a copy, to a new file only
+            except OSError:  # no hard links (some network or FAT folders): a copy, only to a new file ("xb")
                 with open(path, "rb") as source, open(backup, "xb") as copy:
                     backups[path] = backup  # ours from here: removed below even if the copy fails
                     shutil.copyfileobj(source, copy)
@@ -171,11 +159,8 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
 
 
 def folder_photos(folder: Path) -> tuple[list[Path], list[Path], list[Path]]:
-    """A folder's image files, other files and sub-folders (each sorted), without what systems add.
-
-    Hidden entries (``.DS_Store``, ``.ipynb_checkpoints``), ``Thumbs.db`` and ``desktop.ini`` are never photos and
-    are left out; the loaders report the other files and sub-folders rather than skip photos without a word.
-    """
+    """A folder's image files, other files and sub-folders (each sorted), without hidden entries, ``Thumbs.db`` and
+    ``desktop.ini`` (never photos); the loaders report the rest rather than skip photos without a word."""
     photos, others, folders = [], [], []
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.name.lower() in IGNORED_FILES:
@@ -198,10 +183,9 @@ def parallel_map(
 ) -> list[R]:
     """``[function(item) for item in items]`` on ``workers`` threads (1: the calling thread), in input order.
 
-    ``worker_state`` is called once in each worker thread (a model clone, an open archive...) and ``function`` then
-    gets ``(state, item)``. ``progress``: a tqdm bar's keyword arguments (None: no bar), its total the items' summed
-    ``weight`` (1 each by default), updated from the calling thread only, as notebook widgets need. The first
-    error cancels the items not started and is raised once the running ones finish.
+    ``worker_state()`` runs once per thread (a model clone, an open archive) and ``function`` then gets ``(state,
+    item)``. ``progress``: a tqdm bar's keyword arguments (None: no bar) counting the items' ``weight`` (1 each),
+    updated from the calling thread only, as widgets need. The first error cancels the items not started.
     """
     from tqdm.auto import tqdm
 
@@ -242,10 +226,7 @@ def parallel_map(
 
 @contextlib.contextmanager
 def working(description: str, interval_s: float = 0.5) -> Iterator[None]:
-    """A bar whose clock ticks while one long call (a conversion) runs, then shows 1/1 and the time taken.
-
-    Introduced in notebook 05; loops over photos use tqdm themselves. The block's error passes through.
-    """
+    """A bar whose clock ticks while one long call (a conversion, notebook 05) runs, then shows 1/1 and the time."""
     from tqdm.auto import tqdm
 
     bar = tqdm(total=1, desc=description, bar_format="{desc}: {elapsed} {bar} {n_fmt}/{total_fmt}")
@@ -328,9 +309,8 @@ def _descriptors_to_file(fds: tuple[int, ...]) -> Iterator[IO[bytes]]:
 def native_stderr() -> Iterator[None]:
     """Capture what native code writes to file descriptor 2 inside the block; re-print all but ``NOISE``.
 
-    Descriptor 2 is shared by every thread and a cell may already be inside a capture (``hide_start_up_lines``)
-    while worker threads create models: only the outermost capture redirects it, and a block opened meanwhile, in
-    any thread, runs inside that capture (never waits). The block's error passes through after the re-print.
+    Descriptor 2 is shared by every thread: only the outermost capture redirects it, and a block opened meanwhile,
+    in any thread (a worker creating a model inside a cell's capture), runs inside that capture, never waits.
     """
     global _active
     with _STATE:
@@ -356,11 +336,8 @@ def native_stderr() -> Iterator[None]:
 
 @contextlib.contextmanager
 def converter_output() -> Iterator[None]:
-    """Silence what TensorFlow's converter and the AI Edge Quantizer print (stdout, stderr, C++ logs, warnings).
-
-    Notebook 05 calls it ``quantize.quiet()``. If the block fails, the captured text's last lines are attached to
-    the exception as a note, so nothing useful is lost.
-    """
+    """Silence what TensorFlow's converter and the AI Edge Quantizer print (``quantize.quiet()`` in notebook 05);
+    if the block fails, the captured text's last lines are attached to the exception as a note."""
     logger = logging.getLogger("tensorflow")
     level = logger.level
     logger.setLevel(logging.ERROR)
@@ -388,11 +365,8 @@ def converter_output() -> Iterator[None]:
 
 
 def hide_start_up_lines(shell=None) -> bool:
-    """From here on, filter ``NOISE`` out of what native code prints in each notebook cell (False outside IPython).
-
-    ``import helpers`` calls it in a notebook: the rest of that cell and every later cell run inside
-    ``native_stderr()``; other lines still appear, at the end of their cell. Calling it again changes nothing.
-    """
+    """From here on, run the rest of this cell and every later one inside ``native_stderr()`` (``import helpers``
+    calls it in a notebook); False outside IPython. Calling it again changes nothing."""
     if shell is None:
         try:
             from IPython import get_ipython
@@ -439,10 +413,8 @@ def kernel_choice() -> str:
 
 
 def use_kernel_choice() -> bool:
-    """Make every LiteRT Interpreter, the package's and hand-made ones, use the reference kernels if chosen.
-
-    True when it did; an Interpreter given a resolver by its caller keeps it. Raises what ``kernel_choice`` raises.
-    """
+    """Make every LiteRT Interpreter (the package's and hand-made ones, unless given a resolver) use the reference
+    kernels if chosen; True when it did. Raises what ``kernel_choice`` raises."""
     if kernel_choice() != "reference":
         return False
     from ai_edge_litert import interpreter as litert
