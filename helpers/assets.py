@@ -1,17 +1,13 @@
-"""Fetch the suite's external files (models, labels, photos) by name.
+"""Fetch the suite's external files (models, labels, photos) by name (notebook 01).
 
-Introduced in notebook 01. Every file is listed in ``data/assets.tsv`` with its sha256, size, pinned URL and
-license. ``fetch(name)`` uses a file only once its sha256 matches, looking in this order:
-
-1. the cache folder (``CLASSROOM_CACHE_DIR``, absolute; default: a user cache folder), then a per-session folder;
-2. a mirror folder laid out like the registry (``CLASSROOM_ASSET_MIRROR``), for classrooms without internet;
-3. the pinned URL; ``fetch_many`` gets large photo groups as one pinned archive per source (``data/archives.tsv``).
-
-A damaged copy is replaced by a rename (``helpers.system.atomic_writer``), never deleted first, so a returned path
-never disappears, even with many processes repairing the same file. A read-only cache is read through: the mirror's
-copy or the session folder is used instead, with one warning. Downloads stop past the registry's size, retry
-dropped connections, honour ``Retry-After`` and wait out HTTP 429/503 within a time budget. (``requests`` does the
-HTTP; pooch 1.9 cannot cap a download's size, honour ``Retry-After`` or read through a read-only cache.)
+``data/assets.tsv`` lists each file's sha256, size, pinned URL and license. ``fetch(name)`` uses a file only once
+its sha256 matches, from: the cache folder (``CLASSROOM_CACHE_DIR``, absolute), then a per-session folder; a mirror
+folder laid out like the registry (``CLASSROOM_ASSET_MIRROR``), for classrooms without internet; the pinned URL
+(``fetch_many`` gets large photo groups as one pinned archive per source, ``data/archives.tsv``). A damaged copy is
+replaced by a rename, never deleted first, so a returned path never disappears, even with many processes repairing
+it. A read-only cache is read through (the mirror's copy or the session folder, with one warning). Downloads stop
+past the registry's size, retry dropped connections and wait out HTTP 429/503 (``Retry-After``) within a budget;
+pooch 1.9 could do none of these three, so ``requests`` does the HTTP.
 
 Command line (exit status 0 ok, 1 files could not be fetched, 2 bad name or file)::
 
@@ -101,6 +97,15 @@ class Archive:
 # --------------------------------------------------------------------------- registry
 
 
+_NAME_RULES = {
+    "it is empty": lambda name: not name.strip(),
+    "it contains a backslash (use '/')": lambda name: "\\" in name,
+    "it is an absolute path": lambda name: name.startswith("/") or re.match(r"^[A-Za-z]:", name),
+    "it contains a control character": lambda name: any(ord(c) < 32 for c in name),
+    "it has an empty, '.' or '..' part": lambda name: any(p in ("", ".", "..") for p in name.split("/")),
+}
+
+
 def _name_problem(name: object) -> str | None:
     """Why ``name`` is not a safe registry name (relative, ``/``-separated, no ``..``), or None."""
     if isinstance(name, PurePath):
@@ -112,19 +117,7 @@ def _name_problem(name: object) -> str | None:
         return (
             f"{name!r} is not a valid asset name: it must be a string like 'images/cat.bmp', not {type(name).__name__}."
         )
-    problem = (
-        "it is empty"
-        if not name.strip()
-        else "it contains a backslash (use '/')"
-        if "\\" in name
-        else "it is an absolute path"
-        if name.startswith("/") or re.match(r"^[A-Za-z]:", name)
-        else "it contains a control character"
-        if any(ord(c) < 32 for c in name)
-        else "it has an empty, '.' or '..' part"
-        if any(p in ("", ".", "..") for p in name.split("/"))
-        else None
-    )
+    problem = next((why for why, bad in _NAME_RULES.items() if bad(name)), None)
     return problem and f"{name!r} is not a valid asset name: {problem}. Names look like 'images/cat.bmp'."
 
 
@@ -617,16 +610,6 @@ def _fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int, progr
     return {a.name for a, ok in zip(wanted, done, strict=True) if ok}
 
 
-def _caught(function: Callable[[Asset], Path | None]) -> Callable[[Asset], Path | AssetError | None]:
-    def run(asset: Asset) -> Path | AssetError | None:
-        try:
-            return function(asset)
-        except AssetError as exc:
-            return exc
-
-    return run
-
-
 def fetch_many(names_: Iterable[str], *, workers: int = 8, progress: bool = True) -> list[Path]:
     """Fetch several assets (local copies, then archives, then per-file downloads); paths in input order.
 
@@ -639,7 +622,7 @@ def fetch_many(names_: Iterable[str], *, workers: int = 8, progress: bool = True
     whole_number(workers, "workers", AssetError, minimum=1, maximum=64)
     true_or_false(progress, "progress", AssetError)
     assets = [lookup(n) for n in names_]
-    paths: list[Path | AssetError | None] = parallel_map(_caught(_local), assets, workers=workers)
+    paths: list[Path | AssetError | None] = parallel_map(_local, assets, workers=workers)
     need = missing = [a for a, p in zip(assets, paths, strict=True) if p is None]
     for archive in archives() if missing and os.environ.get(OFFLINE_ENV) != "1" else ():
         members = [a for a in missing if a.url.startswith(archive.prefix)]
@@ -655,22 +638,18 @@ def fetch_many(names_: Iterable[str], *, workers: int = 8, progress: bool = True
             got = set()
             first = str(exc).splitlines()[0]
             warnings.warn(f"{first} Fetching its {len(members)} files one at a time instead.", stacklevel=2)
-        missing = [a for a in missing if a.name not in got]
-        if got and not asked <= got:
-            print(
-                f"{len(asked - got)} of {len(members)} files were not usable in {archive.url}; fetching them one at "
-                "a time.",
-                file=sys.stderr,
-            )
+        missing = [a for a in missing if a.name not in got]  # damaged or absent in the archive: one at a time
     left = {a.name for a in missing}  # the rest of ``need`` is in the cache now (from an archive)
     bar = {"unit": "B", "unit_scale": True, "desc": "downloading", "leave": True} if progress and missing else None
-    results = parallel_map(
-        _caught(lambda a: fetch(a.name, progress=False)),
-        need,
-        workers=workers,
-        progress=bar,
-        weight=lambda a: a.bytes if a.name in left else 0,
-    )
+
+    def fetch_one(asset: Asset) -> Path | AssetError:
+        try:
+            return fetch(asset.name, progress=False)
+        except AssetError as exc:
+            return exc
+
+    weight = lambda a: a.bytes if a.name in left else 0
+    results = parallel_map(fetch_one, need, workers=workers, progress=bar, weight=weight)
     fetched = dict(zip([a.name for a in need], results, strict=True))
     paths = [fetched.get(a.name, p) for a, p in zip(assets, paths, strict=True)]
     errors = [str(p) for p in paths if isinstance(p, AssetError)]
