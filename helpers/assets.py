@@ -30,7 +30,6 @@ import importlib.resources
 import os
 import re
 import shutil
-import stat
 import sys
 import tempfile
 import threading
@@ -43,6 +42,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePath
+from stat import S_ISREG
 from typing import BinaryIO, NamedTuple
 
 from helpers.arguments import is_real, label_lines, true_or_false, whole_number
@@ -255,9 +255,7 @@ def _stat_key(path: Path) -> tuple | None:
         info = path.stat()
     except OSError:
         return None
-    if not stat.S_ISREG(info.st_mode):
-        return None
-    return (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+    return (str(path), info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino) if S_ISREG(info.st_mode) else None
 
 
 def _matches(path: Path, asset: Asset, *, memo: bool = True) -> bool:
@@ -265,14 +263,11 @@ def _matches(path: Path, asset: Asset, *, memo: bool = True) -> bool:
     if key is None or key[1] != asset.bytes:
         return False
     if not memo or key not in _verified:
-        digest = hashlib.sha256()
         try:
             with open(path, "rb") as handle:
-                for chunk in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(chunk)
+                _verified[key] = hashlib.file_digest(handle, "sha256").hexdigest()
         except OSError:  # unreadable or gone meanwhile: as good as absent
             return False
-        _verified[key] = digest.hexdigest()
     return _verified[key] == asset.sha256
 
 
