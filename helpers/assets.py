@@ -552,14 +552,12 @@ def fetch(name: str, *, progress: bool = True) -> Path:
     return _store(asset, fill)
 
 
-def _fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int, progress: bool) -> set[str]:
-    """Download ``archive`` once and store the ``wanted`` files found in it, each checked; the names stored.
-
-    Raises AssetError for an archive that cannot be had, is damaged or is larger than data/archives.tsv allows.
-    """
+def _fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int, progress: bool) -> tuple[set[str], str]:
+    """Download ``archive`` once and store the ``wanted`` files found in it, each checked: the names stored, and why
+    the archive could not be used ("" when it could)."""
     writable = [f for f in (cache_dir(), _session_dir()) if _unwritable_reason(f / ".archives" / "x") is None]
     with scratch_file((writable or [_session_dir()])[0] / ".archives", archive.url.rsplit("/", 1)[-1]) as handle:
-        sink, problem = _Sink(handle, archive.max_bytes), None
+        sink, problem = _Sink(handle, archive.max_bytes), ""
         try:
             label = f"{archive.url.rsplit('/', 3)[-3]} archive"
             _download(archive.url, sink, progress=progress, label=label, unavailable=lambda why: why)
@@ -570,11 +568,11 @@ def _fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int, progr
                 with zipfile.ZipFile(handle.name) as zf:
                     infos = [i for i in zf.infolist() if not i.is_dir()]
         except AssetError as exc:
-            problem = str(exc)
+            problem = str(exc).splitlines()[0].rstrip(".")
         except (zipfile.BadZipFile, EOFError) as exc:
             problem = f"it is damaged or truncated ({exc})"
         if problem:
-            raise AssetError(f"Cannot use the archive {archive.url}: {problem}.")
+            return set(), problem
         strip = len({i.filename.split("/", 1)[0] for i in infos}) == 1 and all("/" in i.filename for i in infos)
         members = {(i.filename.split("/", 1)[1] if strip else i.filename): i for i in infos}  # GitHub: "REPO-COMMIT/"
         opened: list[zipfile.ZipFile] = []
@@ -602,7 +600,7 @@ def _fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int, progr
         finally:
             for zf in opened:
                 zf.close()
-    return {a.name for a, ok in zip(wanted, done, strict=True) if ok}
+    return {a.name for a, ok in zip(wanted, done, strict=True) if ok}, ""
 
 
 def fetch_many(names_: Iterable[str], *, workers: int = 8, progress: bool = True) -> list[Path]:
@@ -628,11 +626,14 @@ def fetch_many(names_: Iterable[str], *, workers: int = 8, progress: bool = True
         others = [a for a in registry().values() if a.url.startswith(archive.prefix) and a.name not in asked]
         others = [a for a in others if not any(_matches(f / a.name, a) for f in (cache_dir(), _session_dir()))]
         try:
-            got = _fetch_archive(archive, members + others, workers=workers, progress=progress)
-        except (AssetError, OSError) as exc:
-            got = set()
-            first = str(exc).splitlines()[0]
-            warnings.warn(f"{first} Fetching its {len(members)} files one at a time instead.", stacklevel=2)
+            got, problem = _fetch_archive(archive, members + others, workers=workers, progress=progress)
+        except OSError as exc:  # a full disk or no writable folder for the archive
+            got, problem = set(), str(exc)
+        if problem:
+            message = (
+                f"Cannot use the archive {archive.url}: {problem}. Fetching its {len(members)} files one at a time."
+            )
+            warnings.warn(message, stacklevel=2)
         missing = [a for a in missing if a.name not in got]  # damaged or absent in the archive: one at a time
     left = {a.name for a in missing}  # the rest of ``need`` is in the cache now (from an archive)
     bar = {"unit": "B", "unit_scale": True, "desc": "downloading", "leave": True} if progress and missing else None
