@@ -130,7 +130,7 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
     paths = [Path(p) for p in files]
     temporaries: dict[Path, Path] = {}
     backups: dict[Path, Path] = {}
-    replaced: list[Path] = []
+    undo: list[Path] = []  # files replaced while a later rename may still fail
     try:
         for path, data in zip(paths, files.values(), strict=True):
             temporaries[path] = _write_temporary(path, data)
@@ -145,15 +145,14 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
             backups[path] = backup
         for path in paths:
             os.replace(temporaries[path], path)
-            replaced.append(path)
-    except BaseException:
-        for path in replaced:
+            undo.append(path)
+        undo.clear()  # every file is in place
+    finally:
+        for path in undo:  # a rename failed: the files already replaced get their old content back
             if path in backups:
                 os.replace(backups.pop(path), path)
             else:
                 path.unlink(missing_ok=True)
-        raise
-    finally:
         for leftover in [*temporaries.values(), *backups.values()]:
             leftover.unlink(missing_ok=True)
 
