@@ -1,11 +1,9 @@
-"""One vocabulary of argument checks, shared by every module of the package.
+"""The shared vocabulary of input checks, for the boundaries where learners' values arrive (``helpers.errors``).
 
-Introduced in notebook 01 (every helper a notebook calls checks its arguments with these).
-Each check returns the argument in its normal form (an ``int``, a ``float``, a NumPy array,
-a list of strings) or raises the calling module's own error (a ``HelpersError``) that
-names the argument, says what it takes, and shows what it was given. None of them guesses:
-a float is not truncated to a whole number, a bool is not a number, a string is not a list
-of labels, and NaN or infinity is refused wherever a finite value is needed.
+Each check returns the value in its normal form (an ``int``, a ``float``, a NumPy array, a list of strings) or
+raises the calling module's own error naming the argument, what it takes and what it was given. None guesses: a
+float is not truncated to a whole number, a bool is not a number, a string is not a list of labels, and NaN or
+infinity is refused wherever a finite value is needed.
 """
 
 from __future__ import annotations
@@ -25,6 +23,14 @@ def _shown(value: object) -> str:
     return (text if len(text) <= 60 else text[:57] + "...") + f" ({type(value).__name__})"
 
 
+def _bounds(minimum: float | None, maximum: float | None) -> str:
+    if minimum is not None and maximum is not None:
+        return f" from {minimum:g} to {maximum:g}"
+    if minimum is not None:
+        return f" ≥ {minimum:g}"
+    return f" ≤ {maximum:g}" if maximum is not None else ""
+
+
 def is_whole(value: object) -> bool:
     """Whether ``value`` is a whole number of any integer type (Python or NumPy); a bool is not."""
     return isinstance(value, (numbers.Integral, np.integer)) and not isinstance(value, (bool, np.bool_))
@@ -36,17 +42,14 @@ def is_real(value: object) -> bool:
 
 
 def listed(values: object) -> object:
-    """``values`` read into a list when it is a one-pass iterator (a generator, ``map``, ...); else as it is.
-
-    For arguments a function uses more than once. Raises nothing.
-    """
+    """``values`` read into a list when it is a one-pass iterator (a generator, ``map``...), else as it is."""
     if isinstance(values, Iterable) and not isinstance(values, (list, tuple, np.ndarray, range, str, bytes)):
         return list(values)
     return values
 
 
 def true_or_false(value: object, name: str, error: type[HelpersError] = OptionError) -> bool:
-    """``value`` as a ``bool`` when it is True or False (Python or NumPy); raises ``error`` naming ``name`` otherwise."""
+    """``value`` as a ``bool`` when it is True or False (Python or NumPy); ``error`` naming ``name`` otherwise."""
     if not isinstance(value, (bool, np.bool_)):
         raise error(f"{name} must be True or False; got {value!r}.")
     return bool(value)
@@ -60,17 +63,13 @@ def whole_number(
     minimum: int | None = None,
     maximum: int | None = None,
 ) -> int:
-    """``value`` as an ``int`` within [minimum, maximum]; a float, bool or string is refused, not rounded.
-
-    Raises ``error`` naming ``name`` otherwise.
-    """
-    bounds = _bounds(minimum, maximum)
-    if not is_whole(value):
-        raise error(f"{name} must be a whole number{bounds}; got {_shown(value)}.")
-    number = int(value)
-    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
-        raise error(f"{name} must be a whole number{bounds}; got {number}.")
-    return number
+    """``value`` as an ``int`` within [minimum, maximum]; ``error`` naming ``name`` for anything else (a float, a
+    bool or a string is refused, not rounded)."""
+    whole = is_whole(value)
+    if not (whole and (minimum is None or value >= minimum) and (maximum is None or value <= maximum)):
+        got = int(value) if whole else _shown(value)
+        raise error(f"{name} must be a whole number{_bounds(minimum, maximum)}; got {got}.")
+    return int(value)
 
 
 def real_number(
@@ -82,31 +81,19 @@ def real_number(
     maximum: float | None = None,
     positive: bool = False,
 ) -> float:
-    """``value`` as a finite ``float`` within [minimum, maximum] (and > 0 when ``positive``).
-
-    A bool, a string, None, NaN or infinity is refused. Raises ``error`` naming ``name``.
-    """
-    bounds = " > 0" if positive and minimum is None else _bounds(minimum, maximum)
-    if not is_real(value):
-        raise error(f"{name} must be a number{bounds}; got {_shown(value)}.")
-    number = float(value)
-    if not math.isfinite(number):
-        raise error(f"{name} must be a finite number{bounds}; got {number}.")
-    if (
-        (positive and number <= 0)
-        or (minimum is not None and number < minimum)
-        or (maximum is not None and number > maximum)
+    """``value`` as a finite ``float`` within [minimum, maximum] (and > 0 when ``positive``); ``error`` naming
+    ``name`` for anything else (a bool, a string, None, NaN, infinity)."""
+    number = float(value) if is_real(value) else math.nan
+    if not (
+        math.isfinite(number)
+        and (number > 0 or not positive)
+        and (minimum is None or number >= minimum)
+        and (maximum is None or number <= maximum)
     ):
-        raise error(f"{name} must be a number{bounds}; got {number:g}.")
+        kind = "a finite number" if is_real(value) and not math.isfinite(number) else "a number"
+        bounds = " > 0" if positive and minimum is None else _bounds(minimum, maximum)
+        raise error(f"{name} must be {kind}{bounds}; got {f'{number:g}' if is_real(value) else _shown(value)}.")
     return number
-
-
-def _bounds(minimum: float | None, maximum: float | None) -> str:
-    if minimum is not None and maximum is not None:
-        return f" from {minimum:g} to {maximum:g}"
-    if minimum is not None:
-        return f" ≥ {minimum:g}"
-    return f" ≤ {maximum:g}" if maximum is not None else ""
 
 
 def finite_array(
@@ -119,11 +106,10 @@ def finite_array(
     minimum: float | None = None,
     maximum: float | None = None,
 ) -> np.ndarray:
-    """``values`` as a non-empty NumPy array of finite numbers (whole numbers when ``integer``).
+    """``values`` as a non-empty NumPy array of finite numbers (whole numbers when ``integer``), with ``ndim`` axes
+    (one count or a tuple of them) and every value within [minimum, maximum]; ``error`` naming ``name`` otherwise.
 
-    ``ndim`` fixes the number of axes (an int or a tuple of accepted counts); ``minimum`` and
-    ``maximum`` bound every value. Strings, bools, ragged lists, NaN and infinity are refused.
-    Raises ``error`` naming ``name``.
+    Strings, bools, ragged lists, NaN and infinity are refused.
     """
     if isinstance(values, (str, bytes)) or values is None:
         raise error(f"{name} must be an array or list of numbers; got {_shown(values)}.")
@@ -135,39 +121,33 @@ def finite_array(
         raise error(f"{name} must hold numbers; got an array of {array.dtype} ({_shown(values)}).")
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if allowed is not None and array.ndim not in allowed:
-        wanted = " or ".join(f"{n}-D" for n in allowed)
-        raise error(f"{name} must be a {wanted} array; got shape {array.shape}.")
+        raise error(f"{name} must be a {' or '.join(f'{n}-D' for n in allowed)} array; got shape {array.shape}.")
     if array.size == 0:
         raise error(f"{name} is empty; give at least one value.")
-    if array.dtype.kind == "f":
-        if not np.isfinite(array).all():
-            raise error(f"{name} holds NaN or infinite values; check the computation that produced them.")
-        if integer:
-            if not (array == np.round(array)).all():
-                raise error(f"{name} must hold whole numbers (indices); got {array.ravel()[:5]}...")
-            array = array.astype(np.int64)
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise error(f"{name} holds NaN or infinite values; check the computation that produced them.")
+    if integer and array.dtype.kind == "f":
+        if not (array == np.round(array)).all():
+            raise error(f"{name} must hold whole numbers (indices); got {array.ravel()[:5]}...")
+        array = array.astype(np.int64)
     if (minimum is not None and array.min() < minimum) or (maximum is not None and array.max() > maximum):
-        raise error(
-            f"{name} must hold values{_bounds(minimum, maximum)}; got values from {array.min():g} to {array.max():g}."
-        )
+        low, high = array.min(), array.max()
+        raise error(f"{name} must hold values{_bounds(minimum, maximum)}; got values from {low:g} to {high:g}.")
     return array
 
 
 def text_labels(values: object, name: str = "labels", error: type[HelpersError] = LabelError) -> list[str]:
-    """``values`` as a list of label strings: a list, tuple, NumPy array or generator of ``str``.
+    """``values`` as a list of label strings (from a list, tuple, NumPy array or generator of ``str``).
 
-    A single string (a path or a file's text) is refused with the way to read a label file;
-    None, numbers and other non-string items are refused too. Raises ``error`` naming ``name``.
+    Raises ``error`` naming ``name`` for a single string or path (with the way to read a label file), an unordered
+    set or dict (label i names output i), or items that are not strings.
     """
-    if isinstance(values, (str, bytes)) or hasattr(values, "__fspath__"):
+    if isinstance(values, (str, bytes)) or hasattr(values, "__fspath__") or not isinstance(values, Iterable):
         raise error(
             f"{name} is a list of label strings; got {_shown(values)}. For a label file, pass "
             f"helpers.classify.read_labels(path) (one label per line)."
         )
-    if not isinstance(values, Iterable):
-        raise error(f"{name} is a list of label strings; got {_shown(values)}.")
     if isinstance(values, (set, frozenset, Mapping)):
-        # Order means identity: label i names output i. A set has no order and a dict's keys need not be 0, 1, 2...
         raise error(
             f"{name} must be in the order of the model's outputs (a list or tuple); got a {type(values).__name__}, "
             f"which does not say which label is which output. Use sorted(...) if that is the order you mean, or "
@@ -181,11 +161,10 @@ def text_labels(values: object, name: str = "labels", error: type[HelpersError] 
 
 
 def clean_labels(lines: Iterable[str]) -> list[str]:
-    """Label text cleaned once: byte-order mark, line endings and surrounding spaces removed, trailing blanks dropped.
+    """Label text cleaned once: BOM, line endings and surrounding spaces removed, trailing blanks dropped (notebook
+    01, re-exported by ``helpers.classify``).
 
-    Introduced in notebook 01 (re-exported by ``helpers.classify``). Blank lines inside the list stay (as "") so that no label moves to another output. ``lines`` is any
-    iterable of strings (a list, an array, a generator). Raises LabelError for a single string, None or
-    items that are not strings, or a dict or set (labels follow the outputs' order, which these do not give).
+    Blank lines inside stay (as "") so that no label moves to another output. Raises what ``text_labels`` raises.
     """
     cleaned = [line.replace("\ufeff", "").strip() for line in text_labels(lines)]
     while cleaned and not cleaned[-1]:
@@ -196,8 +175,6 @@ def clean_labels(lines: Iterable[str]) -> list[str]:
 def label_lines(text: str) -> list[str]:
     """A label file's text as its labels, one per line (LF, CRLF or CR), cleaned by ``clean_labels``.
 
-    Introduced in notebook 01 (the ImageNet label file). Every label reader of the package uses it, so a
-    BOM, Windows line endings or a blank line never move a label to another output. Raises nothing of
-    its own.
+    Every label reader of the package uses it, so a BOM, Windows line endings or a blank line never move a label.
     """
     return clean_labels(re.split(r"\r\n|\r|\n", text))

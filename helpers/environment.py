@@ -1,4 +1,4 @@
-"""Report the versions in use and say what to do when one is too old (used by the setup cells)."""
+"""Report the versions in use and say what to do when one is too old (the setup cells); keep memory low."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import os
 import sys
 from importlib import metadata
 
-# Package → the oldest version the notebooks are checked with (pyproject's floors; .ci/run's floors job
-# installs exactly these, ci/requirements-floors.txt). TensorFlow 2.16's converter aborts with Keras 3.
+# Package → the oldest version the notebooks are checked with (pyproject's floors; .ci/run's floors job installs
+# exactly these, ci/requirements-floors.txt). TensorFlow 2.16's converter aborts with Keras 3.
 MINIMUM = {
     "ai-edge-litert": "2.3",
     "numpy": "1.26",
@@ -19,38 +19,33 @@ MINIMUM = {
     "mediapipe": "1.2",
 }
 NEEDED_BY = {"tensorflow": "notebooks 05, 06 and 07", "mediapipe": "notebook 01 and helpers.tflite"}
-# Distribution name → the module a kernel imports.
-MODULE = {"ai-edge-litert": "ai_edge_litert", "pillow": "PIL"}
+MODULE = {"ai-edge-litert": "ai_edge_litert", "pillow": "PIL"}  # distribution → the module a kernel imports
+# glibc's malloc settings (mallopt(3); <malloc.h>'s M_ARENA_MAX, M_MMAP_THRESHOLD and M_TRIM_THRESHOLD) and the
+# environment variables that set the same things when a process starts.
+HEAP_SETTINGS = {-8: 2, -3: 1 << 20, -1: 4 << 20}
+HEAP_VARIABLES = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 
 
 def _tuple(version: str) -> tuple[int, ...]:
-    parts = []
-    for piece in version.lstrip("v").split(".")[:3]:
-        digits = "".join(ch for ch in piece if ch.isdigit())
-        parts.append(int(digits) if digits else 0)
-    return tuple(parts)
+    return tuple(int("".join(c for c in part if c.isdigit()) or 0) for part in version.lstrip("v").split(".")[:3])
 
 
 def installed() -> dict[str, str | None]:
     """Installed versions of the suite's packages (None when missing), without importing them."""
-    found: dict[str, str | None] = {}
+    found: dict[str, str | None] = dict.fromkeys(MINIMUM)
     for name in MINIMUM:
         try:
             found[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
-            found[name] = None
+            pass
     return found
 
 
 def loaded() -> dict[str, str]:
-    """Versions of the suite's packages this Python process has already imported (what it really runs)."""
-    found = {}
-    for name in MINIMUM:
-        module = sys.modules.get(MODULE.get(name, name))
-        version = getattr(module, "__version__", None)
-        if isinstance(version, str):
-            found[name] = version.lstrip("v")
-    return found
+    """Versions of the suite's packages this process has already imported (what it really runs)."""
+    modules = {name: sys.modules.get(MODULE.get(name, name)) for name in MINIMUM}
+    versions = {name: getattr(module, "__version__", None) for name, module in modules.items()}
+    return {name: version.lstrip("v") for name, version in versions.items() if isinstance(version, str)}
 
 
 def versions() -> dict[str, str | None]:
@@ -78,31 +73,28 @@ def distributions() -> dict[str, str]:
 
 
 def stale(before: dict[str, str | None] | None = None) -> list[str]:
-    """Packages whose files changed under this running kernel, which keeps the old code until restarted.
+    """Imported packages whose files changed under this running kernel, which keeps the old code until restarted.
 
-    A package counts when one of its modules is imported and either its installed version differs from
-    the loaded ``__version__``, or ``before`` (versions read before a ``pip install``) differs from now.
+    Changed: the installed version differs from the loaded ``__version__``, or from ``before`` (read before pip).
     """
     now = distributions()
     modules: dict[str, set[str]] = {}
     for module, names in metadata.packages_distributions().items():
         for name in names:
             modules.setdefault(name.lower(), set()).add(module)
-    imported = {name for name, mods in modules.items() if mods & sys.modules.keys()}
-    old = {name: version for name, version in (before or {}).items() if version}
-    old.update(loaded())  # the version really running beats any record
-    changed = []
-    for name in sorted(imported):
-        if name in old and name in now and _tuple(old[name]) != _tuple(now[name]):
-            changed.append(f"{name} {old[name]} → {now[name]}")
-    return changed
+    old = {name: version for name, version in (before or {}).items() if version} | loaded()  # what runs wins
+    return [
+        f"{name} {old[name]} → {now[name]}"
+        for name in sorted(name for name, mods in modules.items() if mods & sys.modules.keys())
+        if name in old and name in now and _tuple(old[name]) != _tuple(now[name])
+    ]
 
 
 def report(before: dict[str, str | None] | None = None) -> None:
     """Print Python's and each package's version in use, any problem with its fix, and whether to restart.
 
-    Pass ``before`` (from ``distributions()`` before a ``pip install``) to learn whether the install
-    replaced a package this kernel has already loaded: only then is a restart needed.
+    Pass ``before`` (from ``distributions()`` before a ``pip install``) to learn whether the install replaced a
+    package this kernel has already loaded: only then is a restart needed.
     """
     found = versions()
     print(f"Python {sys.version.split()[0]}; " + ", ".join(f"{k} {v or 'missing'}" for k, v in found.items()))
@@ -119,13 +111,10 @@ def report(before: dict[str, str | None] | None = None) -> None:
 
 
 def import_mediapipe():
-    """Import and return ``mediapipe`` without the TensorFlow import it makes only to build its API docs.
+    """Import and return ``mediapipe`` without the TensorFlow import it makes only for its API docs (notebook 01).
 
-    mediapipe's ``tasks/python/core/optional_dependencies.py`` tries ``import tensorflow`` and
-    carries on without it; where TensorFlow is installed that costs seconds and hundreds of MB
-    that an inference notebook does not need. TensorFlow stays importable afterwards.
-    Introduced in notebook 01.
-    Raises no package error; ImportError when mediapipe is not installed (see ``problems``).
+    mediapipe's ``tasks/python/core/optional_dependencies.py`` tries ``import tensorflow`` and carries on without
+    it; where TensorFlow is installed that costs seconds and hundreds of MB. TensorFlow stays importable afterwards.
     """
     import importlib
 
@@ -148,12 +137,6 @@ def resident_bytes() -> int:
         return 0
 
 
-# glibc's malloc settings (mallopt(3); the numbers are <malloc.h>'s M_ARENA_MAX, M_MMAP_THRESHOLD and
-# M_TRIM_THRESHOLD) and the environment variables that set the same things when a process starts.
-HEAP_SETTINGS = {-8: 2, -3: 1 << 20, -1: 4 << 20}
-HEAP_VARIABLES = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
-
-
 def platform_libc() -> str:
     """The C library this Python runs on ("glibc" on most Linux; "" where Python cannot tell)."""
     import platform
@@ -173,14 +156,12 @@ def _glibc():
 
 
 def frugal_heap() -> bool:
-    """Make glibc's malloc hold less freed memory in this process; True when it did (Linux with glibc).
+    """Make glibc's malloc hold less freed memory in this process; True when it did (``import helpers`` calls it).
 
-    By default glibc gives each busy thread its own heap (up to 8 per core) and keeps freed blocks of up
-    to 32 MB for reuse, so TensorFlow's many threads leave a kernel holding 100-200 MB it no longer uses
-    (measured: notebook 07's peak 1,206 → 1,013 MiB). This asks for at most 2 heaps, gives blocks of 1 MiB
-    or more straight back to the system, and trims a heap's free top above 4 MiB. Importing ``helpers``
-    calls it, before TensorFlow starts its threads. Left alone when you set any of ``MALLOC_ARENA_MAX``,
-    ``MALLOC_MMAP_THRESHOLD_`` or ``MALLOC_TRIM_THRESHOLD_`` yourself, and outside glibc (macOS, Windows).
+    glibc gives each busy thread its own heap (up to 8 per core) and keeps freed blocks of up to 32 MB, so
+    TensorFlow's threads leave a kernel holding 100-200 MB it no longer uses (notebook 07's peak: 1,206 → 1,013 MiB).
+    This asks for at most 2 heaps, returns blocks of 1 MiB or more at once and trims a heap's free top above 4 MiB.
+    Left alone outside glibc and when you set any of ``HEAP_VARIABLES`` yourself.
     """
     if any(name in os.environ for name in HEAP_VARIABLES) or platform_libc() != "glibc":
         return False
@@ -189,13 +170,11 @@ def frugal_heap() -> bool:
 
 
 def frugal_tensorflow() -> bool:
-    """Ask TensorFlow, if it has not started yet, to leave out its oneDNN custom operations; True when asked.
+    """Ask TensorFlow, if not imported yet, to leave out oneDNN's custom operations; True when asked.
 
-    oneDNN's kernels keep caches and scratch memory per thread: turning them off lowered the peak of the
-    fine-tuning lesson (notebook 08) from 1,065 to 983 MB here, and of notebook 10 from 979 to 937 MB, with the
-    same printed accuracies and run times within the noise of a shared machine. TensorFlow reads ``TF_ENABLE_ONEDNN_OPTS`` once, when it is imported, and prints a note that
-    results may differ slightly with oneDNN on. Importing ``helpers`` calls this; it leaves the variable alone
-    if you set it yourself, and does nothing once TensorFlow is imported. Raises nothing.
+    oneDNN keeps caches and scratch memory per thread: without it the fine-tuning lesson's peak fell from 1,065 to
+    983 MB and notebook 10's from 979 to 937 MB here, with the same printed accuracies. ``import helpers`` calls it;
+    a ``TF_ENABLE_ONEDNN_OPTS`` you set yourself is left alone.
     """
     if "tensorflow" in sys.modules or "TF_ENABLE_ONEDNN_OPTS" in os.environ:
         return False
@@ -204,11 +183,9 @@ def frugal_tensorflow() -> bool:
 
 
 def release_memory() -> tuple[int, int]:
-    """Give back what a finished lesson's models hold: Keras's graph state, garbage, and freed heap pages.
+    """Give back what a finished part's models hold (Keras's graph state, garbage, freed heap pages; notebook 05).
 
-    Delete your own large variables first (``del model``); this clears Keras's global state when Keras
-    is loaded, collects garbage, and asks glibc to return free heap pages to the system (Linux; Binder).
-    Returns the resident memory (bytes) before and after. Introduced in notebook 05.
+    Delete your own large variables first (``del model``). Returns the resident bytes before and after.
     """
     import gc
 

@@ -5,8 +5,10 @@ folders), model loading (what kind of model it is), the label↔output mapping, 
 downloads and the cache. There every input is checked, ambiguous input is refused or reported (never guessed), and
 the error names the problem and the fix. Inside the package, values the package made itself (tensors from
 ``preprocess``, a model's own quantization, counts read from the model) are trusted and not checked again: a check
-that only restates Python's own error adds lines, not safety. A docstring names the errors a function raises on
-purpose; one that names none raises none of its own.
+that only restates Python's own error adds lines, not safety. Options that need checking are small dataclasses
+checked once; notebook-facing functions that take plain data wear ``raises_own_errors``, which turns an unexpected
+TypeError or ValueError into one sentence of the module's own error. A docstring names the errors a function raises
+on purpose; one that names none raises none of its own.
 """
 
 from __future__ import annotations
@@ -89,14 +91,11 @@ class ExplanationError(HelpersError):
 
 def raises_own_errors(error: type[HelpersError]) -> Callable[[F], F]:
     """Decorator: a raw TypeError, ValueError, AttributeError, KeyError or IndexError escaping the function becomes
-    ``error``, naming the arguments given (a dict where a list was wanted, an index past the end, ...).
+    ``error``, one sentence naming the function, the types it was given and what it takes.
 
-    For modules whose every public function takes plain data (self-checks,
-    plots): the error says which function, what it was given (argument = type)
-    and what it takes, instead of a NumPy or Matplotlib traceback.
-    Raises TypeError when applied with an ``error`` that is not a HelpersError class (a mistake in the package,
-    not in a learner's call); the wrapped function raises ``error`` in place of those five, and lets its own
-    HelpersError and any other exception pass unchanged.
+    For notebook-facing functions that take plain data (self-checks, plots), instead of per-argument checks: the
+    function's own HelpersError and any other exception pass unchanged. Raises TypeError for an ``error`` that is
+    not a HelpersError class (a mistake in the package, not in a learner's call).
     """
     if not (isinstance(error, type) and issubclass(error, HelpersError)):
         raise TypeError(f"raises_own_errors needs a HelpersError subclass; got {error!r}.")
@@ -126,12 +125,7 @@ def raises_own_errors(error: type[HelpersError]) -> Callable[[F], F]:
 
 
 def wrap_public_functions(namespace: dict[str, Any], error: type[HelpersError]) -> None:
-    """Apply ``raises_own_errors(error)`` to every public function defined in the module ``namespace``.
-
-    Raises nothing of its own; ``namespace`` is a module's ``globals()`` (one without ``__name__`` gives
-    Python's KeyError).
-    """
-
+    """Apply ``raises_own_errors(error)`` to every public function defined in a module's ``globals()``."""
     module = namespace["__name__"]
     for name, value in list(namespace.items()):
         if inspect.isfunction(value) and value.__module__ == module and not name.startswith("_"):

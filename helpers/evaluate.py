@@ -39,10 +39,10 @@ import numpy as np
 from helpers.arguments import is_whole, text_labels, true_or_false
 from helpers.classify import Classifier, ranked
 from helpers.errors import EvaluationError
-from helpers.files import IMAGE_SUFFIXES, folder_photos, parallel_map
 from helpers.images import load_image, resize_for_model
 from helpers.metrics import wilson_interval
 from helpers.model import MAX_THREADS, default_workers
+from helpers.system import IMAGE_SUFFIXES, folder_photos, parallel_map
 
 NOTE_SUFFIXES = (".txt", ".md", ".csv", ".tsv", ".json")  # notes beside the photos (a README): never photos
 WNID = re.compile(r"^(n\d{8})_")

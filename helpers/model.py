@@ -20,7 +20,6 @@ from ai_edge_litert.interpreter import Interpreter
 
 from helpers.arguments import real_number
 from helpers.errors import HelpersError, ModelError, OptionError
-from helpers.files import parallel_map
 from helpers.images import (
     MEAN,
     STD,
@@ -32,7 +31,7 @@ from helpers.images import (
     normalization_array,
     to_input,
 )
-from helpers.quiet import native_stderr
+from helpers.system import native_stderr, parallel_map
 from helpers.tflite import ModelMetadata, TFLiteFile, is_tflite
 
 CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" in microseconds, or "max <period>"

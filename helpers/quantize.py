@@ -19,9 +19,9 @@ import numpy as np
 
 from helpers.arguments import finite_array, is_real, real_number, true_or_false, whole_number
 from helpers.errors import QuantizationError, wrap_public_functions
-from helpers.files import write_bytes_atomically
 from helpers.model import dequantize  # noqa: F401  (notebook 05 calls quantize.dequantize)
-from helpers.quiet import converter_output as quiet  # notebook 05 calls it quantize.quiet()
+from helpers.system import converter_output as quiet  # notebook 05 calls it quantize.quiet()
+from helpers.system import write_bytes_atomically
 from helpers.tflite import TFLiteFile, is_tflite, pack
 
 INTEGER_TYPES = ("int8", "uint8", "int16")

@@ -29,7 +29,7 @@ import numpy as np
 
 from helpers.arguments import finite_array, label_lines, real_number, text_labels, whole_number
 from helpers.errors import LabelError, MetadataError, ModelError, QuantizationError, raises_own_errors
-from helpers.files import write_bytes_atomically
+from helpers.system import write_bytes_atomically
 
 FILE_IDENTIFIER = b"TFL3"
 METADATA_NAME = b"TFLITE_METADATA"

@@ -5,7 +5,7 @@ normalization, output layout, ranking), not about two resizing algorithms: Media
 photo with its own bilinear resize, we take the central square with PIL's.
 
 MediaPipe always runs LiteRT's default (CPU-specific) kernels, so here our side does too, even in a run
-with CLASSROOM_LITERT_KERNELS=reference (helpers.kernels): reference and default kernels differ by several
+with CLASSROOM_LITERT_KERNELS=reference (helpers.system): reference and default kernels differ by several
 1/256 steps on uint8 models, which would hide what these tests compare.
 """
 
@@ -29,7 +29,7 @@ STEP = 1 / 256  # one quantization step of a uint8 probability
 
 @pytest.fixture(autouse=True)
 def _default_kernels(monkeypatch):
-    """Undo helpers.kernels' switch to the reference kernels for these tests (MediaPipe cannot switch)."""
+    """Undo helpers.system's switch to the reference kernels for these tests (MediaPipe cannot switch)."""
     from ai_edge_litert.interpreter import Interpreter
 
     if getattr(Interpreter.__init__, "_classroom_reference", False):

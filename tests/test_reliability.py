@@ -397,7 +397,7 @@ def test_twenty_processes_repairing_the_same_file_never_lose_the_path(asset_regi
     asset = assets.Asset("models/m.bin", hashlib.sha256(data).hexdigest(), len(data), "http://127.0.0.1:9/m", "test")
     code = (
         "import os, warnings; warnings.simplefilter('ignore')\n"
-        "from helpers import assets; from helpers.files import write_bytes_atomically\n"
+        "from helpers import assets; from helpers.system import write_bytes_atomically\n"
         f"entry = assets.Asset(*{[asset.name, asset.sha256, asset.bytes, asset.url, asset.license]!r})\n"
         "assets.registry = lambda: {entry.name: entry}\n"
         "lost = wrong = 0\n"

@@ -8,7 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
-from helpers import assets, files, quantize, tflite, transfer
+from helpers import assets, quantize, system, tflite, transfer
 from helpers.errors import LabelError, MetadataError, ModelError, QuantizationError
 
 # --------------------------------------------------------------------------- the real MobileNet from its .h5 weights
@@ -183,7 +183,7 @@ def test_a_failed_export_leaves_the_old_pair(tiny_models, tmp_path, monkeypatch,
     before = _pair(old)
     action, which = failing.split()
     target = old.labels_path if which == "labels" else old.model_path
-    real_write, real_replace = files._write_temporary, files.os.replace
+    real_write, real_replace = system._write_temporary, system.os.replace
 
     def write(path, data, suffix=".part"):
         if action == "write" and path == target:
@@ -195,8 +195,8 @@ def test_a_failed_export_leaves_the_old_pair(tiny_models, tmp_path, monkeypatch,
             raise OSError(28, "No space left on device")
         return real_replace(source, destination)
 
-    monkeypatch.setattr(files, "_write_temporary", write)
-    monkeypatch.setattr(files.os, "replace", replace)
+    monkeypatch.setattr(system, "_write_temporary", write)
+    monkeypatch.setattr(system.os, "replace", replace)
     new_head = transfer.train_head(features, ids, steps=30, learning_rate=1.0)
     with pytest.raises(transfer.TransferError, match="No space left on device.*nothing was changed"):
         transfer.export_classifier(tiny_models["uint8"], new_head, ["x", "y", "z"], tmp_path)
@@ -209,7 +209,7 @@ def test_a_failed_export_leaves_the_old_pair(tiny_models, tmp_path, monkeypatch,
 
 
 def test_a_failed_first_export_leaves_nothing(tiny_models, tmp_path, monkeypatch):
-    real_replace = files.os.replace
+    real_replace = system.os.replace
     calls = []
 
     def replace(source, destination):
@@ -218,7 +218,7 @@ def test_a_failed_first_export_leaves_nothing(tiny_models, tmp_path, monkeypatch
             raise OSError(5, "Input/output error")
         return real_replace(source, destination)
 
-    monkeypatch.setattr(files.os, "replace", replace)
+    monkeypatch.setattr(system.os, "replace", replace)
     head = transfer.train_head(np.eye(3, dtype=np.float32), np.array([0, 1, 2]), steps=1)
     with pytest.raises(transfer.TransferError, match="Input/output error"):
         transfer.export_classifier(tiny_models["uint8"], head, ["a", "b", "c"], tmp_path)
