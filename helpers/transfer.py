@@ -25,7 +25,6 @@ from helpers import assets, quantize, tflite
 from helpers.arguments import finite_array, listed, text_labels, whole_number
 from helpers.classify import read_labels
 from helpers.errors import TransferError, raises_own_errors, wrap_public_functions
-from helpers.system import IMAGE_SUFFIXES, folder_photos, parallel_map, write_files_atomically
 from helpers.images import ImageSource, Normalization, check_crop, check_size, load_image, resize_for_model
 from helpers.metrics import softmax
 from helpers.model import KINDS, MAX_THREADS, LiteRTModel, default_workers, model_kind
