@@ -12,6 +12,7 @@ plain data, so a wrong type or shape becomes one MetricsError sentence (``raises
 from __future__ import annotations
 
 import math
+import operator
 from statistics import NormalDist
 from typing import NamedTuple
 
@@ -127,7 +128,7 @@ def top_k_hits(probs, truth, k: int = 1) -> np.ndarray:
     """
     rows, classes = _probabilities(probs).shape
     truth = np.asarray(truth)
-    if not 1 <= k.__index__() <= classes:
+    if not 1 <= operator.index(k) <= classes:
         raise MetricsError(f"k must be a whole number from 1 to {classes}; got {k!r}.")
     if truth.shape != (rows,) or truth.dtype.kind not in "iu" or truth.min() < 0 or truth.max() >= classes:
         raise MetricsError(
@@ -148,7 +149,7 @@ def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tup
 
     Raises MetricsError unless 0 ≤ successes ≤ total are whole numbers, total > 0 and 0 < confidence < 1.
     """
-    if not (0 <= successes.__index__() <= total.__index__() and total > 0 and 0 < confidence < 1):
+    if not (0 <= operator.index(successes) <= operator.index(total) and total > 0 and 0 < confidence < 1):
         raise MetricsError(
             f"wilson_interval needs whole numbers 0 ≤ successes ≤ total with total > 0, and a confidence "
             f"between 0 and 1 (e.g. 0.95); got successes={successes!r}, total={total!r}, confidence={confidence!r}."
