@@ -74,7 +74,7 @@ def test_quantize_pixels_per_channel_normalization():
     out = quantize_pixels(pixels, np.float32, 0.0, 0, mean=[0, 128, 255], std=[1, 2, 255])
     np.testing.assert_allclose(out, [[[0.0, 0.0, 0.0]]])
     np.testing.assert_allclose(quantize_pixels(pixels, np.float32, 0.0, 0), (pixels - 127.5) / 127.5)
-    with pytest.raises(OptionError, match="std must be positive"):
+    with pytest.raises(OptionError, match=r"std must be one number or one per channel.*each > 0"):
         quantize_pixels(pixels, np.float32, 0.0, 0, mean=0, std=0)
     with pytest.raises(OptionError, match="one number or one per channel"):
         quantize_pixels(pixels, np.float32, 0.0, 0, mean=[1, 2], std=1)

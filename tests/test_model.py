@@ -241,22 +241,22 @@ def test_run_checks_the_tensor_against_the_input(tiny_models, tensor, got):
 
 
 def test_run_refuses_nan_in_a_float_tensor(tiny_models):
-    with pytest.raises(ModelError, match="tensor holds NaN"):
+    with pytest.raises(ModelError, match="finite values \\(no NaN\\)"):
         Classifier(tiny_models["float"]).run(np.full((1, 32, 32, 3), np.nan, np.float32))
 
 
 @pytest.mark.parametrize("pixels", [np.zeros((32, 32, 3), np.uint8), np.zeros((2, 32, 32, 3), np.float32)])
 def test_run_batch_checks_its_pixels(tiny_models, pixels):
-    with pytest.raises(ModelError, match=r"pixels must be uint8 images of shape \(N, 32, 32, 3\)"):
+    with pytest.raises(ModelError, match=r"uint8 pixels of shape .*\(N, 32, 32, 3\)"):
         Classifier(tiny_models["uint8"]).run_batch(pixels, workers=1)
 
 
 @pytest.mark.parametrize(
     ("values", "scale", "zero_point", "message"),
     [
-        (np.zeros(3, np.uint8), float("nan"), 0, "scale must be a finite number"),
-        (np.zeros(3, np.uint8), 0.1, float("inf"), "zero_point must be a finite number"),
-        ("abc", 0.1, 0, "values must be a tensor of numbers"),
+        (np.zeros(3, np.uint8), float("nan"), 0, "scale and zero_point must be finite numbers"),
+        (np.zeros(3, np.uint8), 0.1, float("inf"), "scale and zero_point must be finite numbers"),
+        ("abc", 0.1, 0, "dequantize cannot use its arguments \\(values=str"),
     ],
 )
 def test_dequantize_needs_finite_quantization(values, scale, zero_point, message):
