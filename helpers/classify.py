@@ -59,7 +59,9 @@ def check_max_results(max_results: int | None, name: str = "max_results") -> int
 def check_score_threshold(score_threshold: float | None) -> float | None:
     """``score_threshold`` as a float in [0, 1] (None stays None). Raises OptionError for anything else."""
     if score_threshold is not None and not (
-        isinstance(score_threshold, numbers.Real) and not isinstance(score_threshold, bool) and 0 <= score_threshold <= 1
+        isinstance(score_threshold, numbers.Real)
+        and not isinstance(score_threshold, bool)
+        and 0 <= score_threshold <= 1
     ):
         raise OptionError(
             f"score_threshold must be a number between 0 and 1 (scores are probabilities; for 'at least 50 %' "

@@ -244,7 +244,11 @@ def check_size(size: tuple[int, int], name: str = "size") -> tuple[int, int]:
 
 def check_crop(crop: str | float) -> str | float:
     """``crop`` if it is one of CROPS or a fraction in (0, 1]. Raises ImageError naming the choices otherwise."""
-    if crop in CROPS if isinstance(crop, str) else (isinstance(crop, (int, float, np.number)) and crop is not True and 0 < crop <= 1):
+    if (
+        crop in CROPS
+        if isinstance(crop, str)
+        else (isinstance(crop, (int, float, np.number)) and crop is not True and 0 < crop <= 1)
+    ):
         return crop
     raise ImageError(f"crop must be one of {CROPS} or a fraction in (0, 1] such as 0.875; got {crop!r}.")
 

@@ -106,7 +106,9 @@ def dequantize(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
     Raises ModelError for a scale or zero point that is not a finite number, or values that are not numbers.
     """
     if not (math.isfinite(scale) and math.isfinite(zero_point)):
-        raise ModelError(f"scale and zero_point must be finite numbers; got scale={scale!r}, zero_point={zero_point!r}.")
+        raise ModelError(
+            f"scale and zero_point must be finite numbers; got scale={scale!r}, zero_point={zero_point!r}."
+        )
     return _dequantize(np.asarray(values) + 0, float(scale), float(zero_point))  # + 0: text fails here
 
 
@@ -415,7 +417,9 @@ class LiteRTModel:
 
         try:
             bar = None if progress is None else {"desc": progress, "unit": "img", "leave": leave}
-            parallel_map(work, range(len(array)), workers=check_num_threads(workers), worker_state=take_clone, progress=bar)
+            parallel_map(
+                work, range(len(array)), workers=check_num_threads(workers), worker_state=take_clone, progress=bar
+            )
         finally:
             stock.extend(taken)
         return out

@@ -388,7 +388,10 @@ def test_regions_are_whole_pixels_not_fractions(photo_like, region, message):
 
 def test_crop_region_needs_a_pil_image(photo_like):
     # An array is read by load_image's rules; a bool is the number it equals (Python's rule).
-    assert crop_region(photo_like, (True, 0, 4, 4)).tobytes() == crop_region(load_image(photo_like), (1, 0, 4, 4)).tobytes()
+    assert (
+        crop_region(photo_like, (True, 0, 4, 4)).tobytes()
+        == crop_region(load_image(photo_like), (1, 0, 4, 4)).tobytes()
+    )
     assert crop_region(load_image(photo_like), np.array([0, 0, 4, 4])).size == (4, 4)  # an array region is fine
 
 
