@@ -1,32 +1,19 @@
-"""Load any image into RGB and turn it into a model's input tensor.
+"""Load any image into RGB and turn it into a model's input tensor: the one preprocessing policy (notebook 01).
 
-Preprocessing lives here and only here, so every notebook feeds its models the
-same way. The policy, introduced in notebook 01:
-
-* ``load_image`` accepts a path, bytes, a file object, a PIL image or a numpy
-  array; it applies the EXIF orientation, composites transparency on white and
-  converts every mode (grayscale, palette, CMYK, 16-bit, ...) to 8-bit RGB.
-  One rule per pixel type, never a guess from the values: uint8 as is; other
-  integers are 8-bit levels and must lie in 0…255; uint16 arrays and 16-bit
-  images are 16-bit (65535 is white); floats and booleans have no scale, so
-  they need ``value_range=(black, white)``, e.g. ``(0, 1)`` or ``(0, 255)``,
-  which also maps any other type. Values outside the range are an error, never
+* ``load_image`` reads a path, bytes, a file object, a PIL image or a NumPy array into upright 8-bit RGB (EXIF
+  orientation applied, transparency composited on white, every mode converted). One rule per pixel type, never a
+  guess from the values: uint8 as is; other integers are 8-bit levels in 0…255; uint16 arrays and 16-bit images
+  are 16-bit (65535 is white); floats and booleans have no scale, so they need ``value_range=(black, white)``,
+  such as ``(0, 1)`` or ``(0, 255)``, which also maps any other type. Values outside the range are an error, never
   clipped; so are uint16 values all ≤ 255 (8-bit data? say which range).
-* ``to_input`` first takes the **central square** of the photo, then resizes it
-  (bilinear) to the model's input size: how the published accuracies were
-  measured (a central crop) and what the TensorFlow Lite Android example does
-  before resizing. ``crop="none"`` squashes the whole photo to the input size
-  instead (the aspect ratio is lost), and a number such as ``crop=0.875`` takes
-  the central square whose side is that fraction of the photo's short side.
-* A float32 input gets ``(pixel - mean) / std``; the default is MobileNet's
-  ``mean = std = 127.5``, which gives [-1, 1]; a model whose TFLite metadata
-  states another (``mean=0, std=255`` for [0, 1], or one value per channel)
-  gets it from ``helpers.model.LiteRTModel``. A uint8 or int8 input gets the
-  pixel bytes (int8: minus 128), because its quantization already says what
-  they mean (``scale = 1/128, zero_point = 128``: [-1, 1]; ``1/255, 0``: [0, 1]);
+* ``to_input`` takes the **central square** of the photo, then resizes it (bilinear) to the model's input: how
+  the published accuracies were measured and what the TensorFlow Lite Android example does. ``crop="none"``
+  squashes the whole photo instead; a number such as ``crop=0.875`` takes a central square that fraction of the
+  short side. ``region=(x, y, width, height)`` (pixels of the upright photo) is cut out first.
+* A float32 input gets ``(pixel - mean) / std`` (default MobileNet's 127.5, 127.5: [-1, 1]; a model's metadata
+  may state another, see ``helpers.model``). A uint8 or int8 input gets the pixel bytes (int8: minus 128): its
+  quantization already says what they mean (``scale = 1/128, zero_point = 128``: [-1, 1]; ``1/255, 0``: [0, 1]);
   an explicit mean/std is quantized with ``q = real / scale + zero_point``.
-* ``region=(x, y, width, height)`` (pixels of the upright photo) classifies only
-  that part of the photo: it is cut out first, then cropped and resized as above.
 """
 
 from __future__ import annotations
@@ -60,8 +47,10 @@ _HEIF_BRANDS = (b"ftypheic", b"ftypheix", b"ftyphevc", b"ftypmif1", b"ftypmsf1",
 _UNREADABLE = (  # files PIL cannot read, whatever their extension says: (test on the first bytes, what to do)
     (
         lambda head: head[4:12] in _HEIF_BRANDS,
-        "is a HEIC/HEIF/AVIF photo (the iPhone's default format), which this suite cannot read. Export it as JPEG "
-        "(iPhone: Settings → Camera → Formats → Most Compatible), or `pip install pillow-heif` and convert it first.",
+        (
+            "is a HEIC/HEIF/AVIF photo (the iPhone's default format), which this suite cannot read. Export it as JPEG "
+            "(iPhone: Settings → Camera → Formats → Most Compatible), or `pip install pillow-heif` and convert it first."
+        ),
     ),
     (lambda head: head.startswith(b"%PDF"), "is a PDF document, not an image. Export the page as PNG or JPEG."),
     (lambda head: not head, "is empty (0 bytes): the download, copy or upload did not finish; fetch it again."),
@@ -81,13 +70,12 @@ def _describe(source: Any) -> str:
 def _open(source: str | os.PathLike | bytes | bytearray | BinaryIO) -> Image.Image:
     what = _describe(source)
     if isinstance(source, (str, os.PathLike)):
-        if not Path(source).is_file():
-            raise ImageError(f"No image file at {what}: check the path (it is relative to {Path.cwd()}).")
-        source = Path(source).read_bytes()
-    if isinstance(source, (bytes, bytearray)):
-        problem = next((advice for test, advice in _UNREADABLE if test(bytes(source[:16]))), None)
-        if problem:
-            raise ImageError(f"{what} {problem}")
+        source = Path(source).read_bytes() if Path(source).is_file() else None
+    if source is None or isinstance(source, (bytes, bytearray)):
+        problem = None if source is None else next((a for test, a in _UNREADABLE if test(bytes(source[:16]))), None)
+        if source is None or problem:
+            where = f"No image file at {what}: check the path (it is relative to {Path.cwd()})."
+            raise ImageError(f"{what} {problem}" if problem else where)
         source = io.BytesIO(source)
     try:
         # PIL's own bomb check is replaced by ours (below) while opening, so that a huge JPEG can
@@ -145,8 +133,10 @@ _NO_SCALE = {  # pixel types whose values do not say what black and white are: t
 }
 
 
-def _pixel_problem(array: np.ndarray, value_range: tuple[float, float] | None) -> str | None:
-    """What stops ``array`` from becoming 8-bit pixels by the module's rules (None: nothing)."""
+def _pixel_problem(array: np.ndarray, value_range: tuple[float, float] | None, image: bool = False) -> str | None:
+    """What stops ``array`` from becoming 8-bit pixels (of an ``image``: H×W, H×W×3 or H×W×4) by the module's rules."""
+    if image and (array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4))):
+        return f"A numpy image must be H×W, H×W×3 or H×W×4; got shape {array.shape}. For a batch, pass one at a time."
     if array.dtype.kind not in "biuf" or array.size == 0 or not np.isfinite(array).all():
         return (
             f"A numpy image holds finite numbers; this {array.dtype} array of shape {array.shape} is empty, is not "
@@ -167,14 +157,14 @@ def _pixel_problem(array: np.ndarray, value_range: tuple[float, float] | None) -
     return None
 
 
-def to_uint8(array: np.ndarray, value_range: tuple[float, float] | None = None) -> np.ndarray:
+def to_uint8(array: np.ndarray, value_range: tuple[float, float] | None = None, image: bool = False) -> np.ndarray:
     """Pixel values → uint8 by one rule per dtype (module docstring); ``value_range`` = (black, white) maps any dtype.
 
     Raises ImageError for values the rule cannot map (empty, NaN, a scale not given); OptionError for a bad range.
     """
     array = np.asarray(array)
     value_range = None if value_range is None else _range(value_range)
-    problem = _pixel_problem(array, value_range)
+    problem = _pixel_problem(array, value_range, image)
     if problem:
         raise ImageError(problem)
     if array.dtype == np.uint8 and value_range is None:
@@ -186,12 +176,7 @@ def to_uint8(array: np.ndarray, value_range: tuple[float, float] | None = None) 
 def _from_array(array: np.ndarray, value_range: tuple[float, float] | None = None) -> Image.Image:
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
-    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
-        raise ImageError(
-            f"A numpy image must be H×W, H×W×3 or H×W×4; got shape {array.shape}. "
-            f"For a batch, pass one image at a time."
-        )
-    return Image.fromarray(to_uint8(array, value_range))
+    return Image.fromarray(to_uint8(array, value_range, image=True))
 
 
 def _to_rgb(image: Image.Image, value_range: tuple[float, float] | None, sixteen_bits: bool) -> Image.Image:
@@ -284,7 +269,8 @@ def normalization_array(value: Normalization, name: str) -> np.ndarray:
     array = raw.astype(np.float32).reshape(-1) if raw.dtype.kind in "iuf" else np.zeros(0, np.float32)
     if array.size not in (1, 3) or not np.isfinite(array).all() or (name == "std" and (array <= 0).any()):
         raise OptionError(
-            f"{name} must be one number or one per channel (R, G, B){', each > 0 (pixels are divided by it)' if name == 'std' else ''}; got {value!r}."
+            f"{name} must be one number or one per channel (R, G, B){', each > 0' if name == 'std' else ''}; got "
+            f"{value!r}. Give both mean and std (pixels become (pixel - mean) / std), or neither."
         )
     return array
 
@@ -297,21 +283,18 @@ def normalization(
     Raises OptionError for only one of them, values ``normalization_array`` refuses, or a mean/std that maps
     pixels 0…255 outside what a quantized input (``dtype``, its (scale, zero point)) can hold: they would be clipped.
     """
-    if (mean is None) != (std is None):
-        raise OptionError("Give both mean and std (pixels become (pixel - mean) / std), or neither.")
-    if mean is None:
+    if mean is None and std is None:
         return None
     arrays = normalization_array(mean, "mean"), normalization_array(std, "std")
     if np.dtype(dtype) in _BYTE_OFFSET:
-        (scale, zero_point), info = quantization, np.iinfo(dtype)
-        low, high = scale * (info.min - zero_point), scale * (info.max - zero_point)
+        (scale, zero_point), offset = quantization, _BYTE_OFFSET[np.dtype(dtype)]
+        low, high = scale * (offset - zero_point), scale * (offset + 255 - zero_point)
         reals = np.concatenate([(0 - arrays[0]) / arrays[1], (255 - arrays[0]) / arrays[1]])
         if not (scale > 0 and low - scale <= reals.min() and reals.max() <= high + scale):
             raise OptionError(
                 f"mean={mean!r}, std={std!r} map pixels 0…255 to {reals.min():.3g}…{reals.max():.3g}, but this "
                 f"{np.dtype(dtype).name} input holds only {low:.3g}…{high:.3g} (scale {scale:.3g}, zero point "
-                f"{zero_point:g}): pixels would be clipped. Leave mean/std out: a quantized input takes the "
-                f"pixel bytes as they are."
+                f"{zero_point:g}): pixels would be clipped. Leave mean/std out: a quantized input takes the bytes."
             )
     return arrays
 
@@ -380,23 +363,21 @@ def crop_region(image: ImageSource, region: Region | None) -> Image.Image:
         x, y, width, height = np.asarray(region) + 0.0  # text or a wrong count fails here
     except (TypeError, ValueError):
         x = y = width = height = math.nan
-    if not (width >= 1 and height >= 1 and math.isfinite(x + y + width + height)):
-        fraction = (
-            f" It is less than 1 pixel wide or high: a region is in pixels, not fractions of the photo; for "
-            f"fractions, multiply them by the image's size ({image.width}×{image.height}), e.g. (0.1 * width, "
-            f"0.1 * height, 0.5 * width, 0.5 * height)."
-            if 0 < min(width, height) < 1
-            else ""
-        )
-        raise OptionError(
-            f"A region is (x, y, width, height) in pixels: four numbers, finite, with width and height ≥ 1 (not "
-            f"empty); got {region!r}.{fraction}"
-        )
-    if x < 0 or y < 0 or x + width > image.width or y + height > image.height:
+    inside = 0 <= x and 0 <= y and x + width <= image.width and y + height <= image.height
+    if not (width >= 1 and height >= 1 and inside):
         raise OptionError(
             f"The region (x={x:g}, y={y:g}, width={width:g}, height={height:g}) reaches outside the "
-            f"{image.width}×{image.height} image (x + width must be ≤ {image.width}, y + height ≤ "
-            f"{image.height}, x and y ≥ 0). Measure it on the upright photo (load_image(...).size)."
+            f"{image.width}×{image.height} image (x + width must be ≤ {image.width}, y + height ≤ {image.height}, x "
+            f"and y ≥ 0). Measure it on the upright photo (load_image(...).size)."
+            if width >= 1 and height >= 1
+            else f"A region is (x, y, width, height) in pixels: four numbers, finite, with width and height ≥ 1 (not "
+            f"empty); got {region!r}."
+            + (
+                f" It is less than 1 pixel wide or high: not fractions of the photo; for fractions, multiply them by "
+                f"the image's size ({image.width}×{image.height}), e.g. (0.1 * width, 0.1 * height, 0.5 * width, ...)."
+                if 0 < min(width, height) < 1
+                else ""
+            )
         )
     box = (round(x), round(y), max(round(x) + 1, round(x + width)), max(round(y) + 1, round(y + height)))
     return image.crop(box)

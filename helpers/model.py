@@ -85,30 +85,22 @@ def check_num_threads(num_threads: int | None) -> int:
     """
     if num_threads is None:
         return available_cpus()
-    if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
+    if (
+        isinstance(num_threads, bool)
+        or not isinstance(num_threads, (int, np.integer))
+        or not 1 <= num_threads <= MAX_THREADS
+    ):
         raise OptionError(
-            f"num_threads must be a whole number ≥ 1 (or None for the {available_cpus()} CPUs this "
-            f"process may use); got {num_threads!r}."
-        )
-    if num_threads > MAX_THREADS:
-        raise OptionError(
-            f"num_threads must be at most {MAX_THREADS}; got {num_threads}. This process may use "
-            f"{available_cpus()} CPUs, so more threads only add overhead, and LiteRT crashes the whole process "
-            f"with a huge count. Use None for all of them."
+            f"num_threads must be a whole number ≥ 1 and at most {MAX_THREADS} (or None for the {available_cpus()} "
+            f"CPUs this process may use); got {num_threads!r}. More threads than CPUs only add overhead, and LiteRT "
+            f"crashes the whole process with a huge count."
         )
     return int(num_threads)
 
 
 @raises_own_errors(ModelError)
 def dequantize(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
-    """``real = scale * (q - zero_point)``; float tensors (scale 0) pass through as float32.
-
-    Raises ModelError for a scale or zero point that is not a finite number, or values that are not numbers.
-    """
-    if not (math.isfinite(scale) and math.isfinite(zero_point)):
-        raise ModelError(
-            f"scale and zero_point must be finite numbers; got scale={scale!r}, zero_point={zero_point!r}."
-        )
+    """``real = scale * (q - zero_point)``; float tensors (scale 0) pass through as float32 (text: a ModelError)."""
     return _dequantize(np.asarray(values) + 0, float(scale), float(zero_point))  # + 0: text fails here
 
 
@@ -124,17 +116,14 @@ def model_file(model_path: str | os.PathLike) -> Path:
 
     Raises ModelError for something that is not a path to a file, an empty file, or one that is not a TFLite model.
     """
-    if not (isinstance(model_path, (str, os.PathLike)) and Path(model_path).is_file()):
+    path = Path(model_path) if isinstance(model_path, (str, os.PathLike)) else None
+    head = path.read_bytes()[:8] if path is not None and path.is_file() else None
+    if head is None or not is_tflite(head):
         raise ModelError(
             f"No model file at {model_path!r}: model_path must be a file path (str or Path) to a .tflite file. "
             f"Fetch models by name with helpers.assets.fetch('models/…')."
-        )
-    path = Path(model_path)
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if not is_tflite(head):
-        raise ModelError(
-            f"'{path}' is empty (0 bytes): the download did not finish; fetch it again."
+            if head is None
+            else f"'{path}' is empty (0 bytes): the download did not finish; fetch it again."
             if not head
             else f"'{path}' is not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one starts "
             f"with {head!r}). Is it an HTML page, a .h5/.pb file or a zip? Download the .tflite file itself."
@@ -303,9 +292,9 @@ class LiteRTModel:
         _, height, width, _ = self._input_shape
         if array.dtype != np.uint8 or array.shape[1:] != (height, width, 3) or not (batch or len(array) == 1):
             raise self.error(
-                f"Expected uint8 pixels of shape ({height}, {width}, 3)"
-                f"{', a batch (N, %d, %d, 3)' % (height, width) if batch else ''} for '{self.model_path.name}'; "
-                f"got {array.dtype} {array.shape}. Resize with helpers.images.resize_for_model first."
+                f"Expected uint8 pixels of shape ({height}, {width}, 3){', a batch (N, ...)' if batch else ''} for "
+                f"'{self.model_path.name}'; got {array.dtype} {array.shape}. Resize with "
+                f"helpers.images.resize_for_model first."
             )
         return array
 
@@ -426,17 +415,15 @@ class LiteRTModel:
 
     def describe(self) -> dict[str, object]:
         """The input and output tensors' shape, type and quantization, for display."""
-
-        def info(details: dict) -> dict[str, object]:
-            scale, zero_point = details["quantization"]
-            return {
+        return {"model": self.model_path.name} | {
+            key: {
                 "shape": _shape(details),
                 "dtype": np.dtype(details["dtype"]).name,
-                "scale": float(scale),
-                "zero_point": int(zero_point),
+                "scale": float(details["quantization"][0]),
+                "zero_point": int(details["quantization"][1]),
             }
-
-        return {"model": self.model_path.name, "input": info(self.input_details), "output": info(self.output_details)}
+            for key, details in (("input", self.input_details), ("output", self.output_details))
+        }
 
 
 _TENSOR_TYPES = ("float32", "uint8", "int8")
