@@ -1,20 +1,12 @@
-"""Run a .tflite image classifier with LiteRT and read its answer.
+"""Run a .tflite image classifier with LiteRT and read its answer (no TensorFlow).
 
-Notebook 01 writes these steps out by hand (``Interpreter``, ``set_tensor``,
-``invoke``, ``get_tensor``, dequantize); ``Classifier`` packages them for the
-later notebooks on top of ``helpers.model.LiteRTModel``. It never imports TensorFlow.
-
-* Labels: given (a list, or the path of a label file), else the model's
-  metadata, else output numbers; their text is cleaned once (``clean_labels``).
-* ImageNet's "background": a model with 1,001 outputs has it at output 0
-  (``class_offset`` 1); ``background=True/False`` overrides. It is never
-  guessed from the labels' text.
-* The output must be a score per label: a softmax (probabilities) or the
-  logits before one (``run`` then applies the softmax, and ``output_kind`` says
-  so). A model whose output is pooled features is refused with a pointer to
-  ``helpers.transfer.FeatureExtractor``.
-* ``classify``'s options (top_k, score threshold, allow/deny lists, region) are one ``ClassifyOptions``, checked
-  once when it is made; the prediction itself trusts the tensors the package made.
+Notebook 01 writes the steps out by hand (``Interpreter``, ``set_tensor``, ``invoke``, ``get_tensor``,
+dequantize); ``Classifier`` packages them on top of ``helpers.model.LiteRTModel``. Labels are given (a list or a
+label file's path), else read from the model's metadata, else output numbers, and cleaned once. ImageNet's
+"background" is output 0 of a 1,001-output model (``class_offset`` 1; ``background=True/False`` overrides), never
+guessed from the labels' text. The output must be a score per label: a softmax, or logits (then softmaxed, and
+``output_kind`` says so); pooled features are refused with a pointer to ``helpers.transfer.FeatureExtractor``.
+``classify``'s options are one ``ClassifyOptions``, checked once; the prediction trusts the package's own tensors.
 """
 
 from __future__ import annotations
@@ -48,7 +40,7 @@ class Prediction(NamedTuple):
 
 
 def check_max_results(max_results: int | None, name: str = "max_results") -> int | None:
-    """``max_results`` as a positive int (None means all). Raises OptionError for a float, a bool, 0 or less."""
+    """``max_results`` as a positive int (None: all). Raises OptionError for a float, a bool, 0 or less."""
     if max_results is not None and (
         isinstance(max_results, bool) or not isinstance(max_results, (int, np.integer)) or max_results < 1
     ):
@@ -139,38 +131,29 @@ def read_labels(path: str | os.PathLike) -> list[str]:
 
     Raises LabelError when ``path`` is not a path to a readable UTF-8 file, e.g. the file's text itself.
     """
-    if isinstance(path, str) and ("\n" in path or "\r" in path):
-        raise LabelError(
-            f"This string holds several lines ({path[:40]!r}...): the text of a label file, not its path. "
-            f"Pass the path, or the labels as a list: text.splitlines()."
-        )
     try:
         return label_lines(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, TypeError) as exc:
         problem = {
             FileNotFoundError: f"No label file at '{path}'",
             IsADirectoryError: f"No label file at '{path}' (a folder)",
-            UnicodeDecodeError: f"'{path}' is not UTF-8 text ({exc}); save the label file as UTF-8. Otherwise",
+            UnicodeDecodeError: f"'{path}' is not UTF-8 text ({exc}); save it as UTF-8, or",
         }.get(type(exc), f"{str(path)[:60]!r} cannot be a label file's path ({exc})")
+        if "\n" in str(path) or "\r" in str(path):
+            problem = f"This string holds several lines ({str(path)[:40]!r}...): the text of a label file, not its path"
         raise LabelError(
-            f"{problem}: pass a list of labels, or the path of a label file, one label per line (registered ones: "
-            f"helpers.assets.fetch('labels/…'))."
+            f"{problem}. Pass the path of a label file (one label per line; registered ones: "
+            f"helpers.assets.fetch('labels/…')), or the labels as a list (for a file's text: text.splitlines())."
         ) from None
 
 
 def labels_from(labels: Sequence[str] | str | os.PathLike) -> list[str]:
-    """Labels given as a list (any iterable of strings) or as a label file's path, cleaned (``clean_labels``).
-
-    Raises LabelError for anything else (see read_labels and clean_labels).
-    """
+    """Labels given as a list (any iterable of strings) or a label file's path, cleaned. Raises LabelError."""
     return read_labels(labels) if isinstance(labels, (str, os.PathLike)) else clean_labels(labels)
 
 
 def model_labels(model: LiteRTModel, labels: Sequence[str] | str | os.PathLike | None = None) -> list[str]:
-    """``labels`` given (a list or a file), else the labels in the model's metadata (a MetadataError if none).
-
-    Raises LabelError for labels that are not strings or a label file (see labels_from).
-    """
+    """``labels`` given (see labels_from), else the labels in the model's metadata (a MetadataError if none)."""
     if labels is not None:
         return labels_from(labels)
     from helpers.metadata import read_metadata
@@ -203,11 +186,8 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
 
 
 def _output_op(interpreter, output_index: int, model_path: str | os.PathLike | None) -> tuple[str, dict | None, str]:
-    """(kind, the op that computes the output or None, its fused activation such as "NONE" or "RELU").
-
-    The kind is "probabilities" (a softmax or sigmoid), "logits" (a dense/1×1 conv layer without a fused activation)
-    or "features" (anything else), read through reshapes and (de)quantization.
-    """
+    """(kind, the op computing the output or None, its fused activation): "probabilities" (softmax, sigmoid),
+    "logits" (a dense/1×1 conv layer without a fused activation) or "features", read through reshapes and casts."""
     try:
         ops = interpreter._get_ops_details()
     except AttributeError:  # a LiteRT without the op listing: trust the caller
@@ -283,12 +263,10 @@ def label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) -> 
 
 
 class Classifier(LiteRTModel):
-    """A LiteRT image classifier: an image in, probabilities per label out.
+    """A LiteRT image classifier: an image in, probabilities per label out (notebook 01).
 
-    Introduced in notebook 01, where each step is first written out by hand.
-    ``labels`` is a list or a label file's path; ``background`` overrides whether
-    output 0 is ImageNet's "background" (default: when the model has 1,001 outputs).
-    Raises ModelError for a model that is not a classifier (features, a softmax over part of its output,
+    ``labels`` is a list or a label file's path; ``background`` overrides whether output 0 is ImageNet's
+    "background" (default: when the model has 1,001 outputs). Raises ModelError for a model that is not a classifier (features, a softmax over part of its output,
     a dynamic input), LabelError for labels that do not fit, OptionError for the other options.
     """
 
@@ -322,10 +300,8 @@ class Classifier(LiteRTModel):
         self.labels, self.labels_source = self._choose_labels(labels, background)
 
     def _choose_labels(self, labels, background: bool | None = None) -> tuple[list[str], str]:
-        """Labels given by the caller win (a list or a file); then the metadata's labels file; then output numbers.
-
-        A given list one label short gets "background" first only when ``background=True`` was said, not guessed.
-        """
+        """Labels given (a list or a file; "background" added only when ``background=True``), else the metadata's
+        labels file, else output numbers."""
         if labels is not None:
             source = f"'{labels}'" if isinstance(labels, (str, os.PathLike)) else "the label list"
             return align_labels(labels, self.num_outputs, source, int(background is True)), "given"
@@ -336,11 +312,7 @@ class Classifier(LiteRTModel):
         return [str(i) for i in range(self.num_outputs)], "output numbers (no labels given, none in the model)"
 
     def preprocess(self, image: ImageSource, region: Region | None = None) -> np.ndarray:
-        """The (1, H, W, 3) input tensor for ``image`` (see helpers.images.to_input), with this model's crop.
-
-        Raises what ``helpers.images.to_input`` raises: ImageError for an unreadable image, OptionError for a bad
-        ``region``.
-        """
+        """The (1, H, W, 3) input tensor for ``image`` with this model's crop; raises what ``to_input`` raises."""
         return super().preprocess(image, self.crop, region)
 
     def _run(self, tensor: np.ndarray) -> np.ndarray:
@@ -352,10 +324,7 @@ class Classifier(LiteRTModel):
         return scores
 
     def predict(self, image: ImageSource, region: Region | None = None) -> np.ndarray:
-        """Probabilities (one per label, dequantized) for one image, or for ``region`` = (x, y, w, h) of it.
-
-        Raises what ``preprocess`` raises (ImageError, OptionError for ``region``).
-        """
+        """Probabilities (one per label) for one image, or ``region`` = (x, y, w, h) of it; raises as ``preprocess``."""
         return self._run(self.preprocess(image, region))
 
     def classify(
@@ -368,11 +337,9 @@ class Classifier(LiteRTModel):
         deny_labels: Sequence[str] | None = None,
         region: Region | None = None,
     ) -> list[Prediction]:
-        """The ``top_k`` most probable Prediction(label, probability) pairs for one image, after the options.
+        """The ``top_k`` most probable Prediction(label, probability) pairs for one image, after ``ClassifyOptions``.
 
-        The options are those of ``ClassifyOptions`` (MediaPipe's ImageClassifierOptions, notebook 01).
-        Raises OptionError for a bad option, LabelError for a label the model does not have, and what ``predict``
-        raises (ImageError for an unreadable image).
+        Raises OptionError for a bad option, LabelError for a label the model lacks, and what ``predict`` raises.
         """
         options = ClassifyOptions(top_k, score_threshold, allow_labels, deny_labels, region)
         return options.keep(self.predict(image, options.region), self.labels)

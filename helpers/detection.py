@@ -1,12 +1,10 @@
-"""Object detection with a .tflite SSD model: which objects, how many, and where.
+"""Object detection with a .tflite SSD model: which objects, how many, and where (notebook 01, section 8).
 
-The overview's first "different type of model" (notebook 01, section 8): a
-classifier gives one distribution for the whole photo; a detector gives a list
-of boxes, each with a label and a score. An SSD model's own post-processing
-(``TFLite_Detection_PostProcess``) already returns at most N boxes with four
-outputs: box corners as fractions of the input (top, left, bottom, right in the
-usual layout, which the metadata states), class numbers, scores, and how many
-of the N rows are filled. This module maps them back to the original photo.
+The overview's first "different type of model": a classifier gives one distribution for the whole photo; a detector
+gives a list of boxes, each with a label and a score. An SSD model's own post-processing
+(``TFLite_Detection_PostProcess``) returns at most N boxes as four outputs: box corners as fractions of the input
+(top, left, bottom, right in the usual layout, which the metadata states), class numbers, scores, and how many of
+the N rows are filled. This module maps them back to the original photo.
 """
 
 from __future__ import annotations
@@ -52,16 +50,11 @@ def _output_roles(outputs: list[dict], metadata: ModelMetadata | None, name: str
                 if tensor.name.lower() in names or (role == "boxes" and tensor.content == "bounding box"):
                     roles.setdefault(role, i)
     if len(roles) < 4:  # TFLite_Detection_PostProcess names its outputs '', ':1', ':2', ':3'
-        roles = {}
-        for i, details in enumerate(outputs):
-            tensor_name = str(details["name"])
-            for role, suffix in _POSTPROCESS_SUFFIXES.items():
-                if (
-                    tensor_name.startswith("TFLite_Detection_PostProcess")
-                    and tensor_name.endswith(suffix)
-                    and (suffix or ":" not in tensor_name)
-                ):
-                    roles[role] = i
+        prefix = "TFLite_Detection_PostProcess"
+        post = {
+            str(d["name"]).removeprefix(prefix): i for i, d in enumerate(outputs) if str(d["name"]).startswith(prefix)
+        }
+        roles = {role: post[suffix] for role, suffix in _POSTPROCESS_SUFFIXES.items() if suffix in post}
     if len(roles) < 4:
         raise ModelError(
             f"Cannot tell which of the 4 outputs of '{name}' are boxes, classes, scores and count: neither its "

@@ -1,27 +1,16 @@
-"""Measure a classifier's top-1 and top-5 accuracy on a set of labelled images, quickly.
+"""Measure a classifier's top-1 and top-5 accuracy on a set of labelled images, quickly (notebook 04).
 
-Introduced in notebook 04. ``evaluate`` streams images through a
-``Classifier`` and records, for each image, whether the true class is the
-model's first answer (a top-1 hit) or among its five best (a top-5 hit).
+``evaluate`` records, for each image, whether the true class is the model's first answer (a top-1 hit) or among
+its five best (top-5). Preprocessing is exactly ``Classifier.preprocess``, so the hits are those of one photo at a
+time. Speed comes from three things that change no pixel: two worker threads each decode an image and run their own
+single-threaded copy of the model (PIL and LiteRT release Python's lock, so both cores stay busy);
+``evaluate_many`` decodes each image once and resizes it once per input size; per model and image only the
+quantization, ``invoke`` and a stable sort run.
 
-Preprocessing is exactly ``Classifier.preprocess`` (helpers.images: load,
-take the central square and resize it, quantize), so the hits are the ones you would get one
-photo at a time. Speed comes from three things that do not change a pixel:
-
-* two worker threads each take the next image, decode it and run their own
-  single-threaded copy of the model on it: PIL and LiteRT both release
-  Python's lock while they work, so both cores stay busy, and decoding never
-  stalls a multi-threaded ``invoke`` waiting for its other half;
-* ``evaluate_many`` decodes each image once and resizes it once per input
-  size, then feeds every model that takes that size;
-* per model and image, only the quantization, ``invoke`` and a stable sort run.
-
-ImageNet samples are named ``<wnid>_<name>.JPEG``. Their class index is the
-position of the wnid in data/imagenet_wnids.txt, the 1,000 ImageNet wnids in
-class order (0 … 999), whichever subset of the samples is evaluated; a model
-with 1,001 outputs puts ImageNet's "background" at output 0, so its output
-index is the class index + ``Classifier.class_offset``. A folder holding anything but images (and notes such
-as a README) is refused, never evaluated in part without a word.
+ImageNet samples are named ``<wnid>_<name>.JPEG``; their class index is the wnid's position in
+data/imagenet_wnids.txt (0 … 999), whichever subset is evaluated; a 1,001-output model's output index is the class
+index + ``Classifier.class_offset`` (output 0 is "background"). A folder holding anything but images (and notes
+such as a README) is refused, never evaluated in part without a word.
 """
 
 from __future__ import annotations
@@ -159,21 +148,6 @@ class Evaluation:
         """The Wilson confidence interval of ``accuracy(k)`` (helpers.metrics.wilson_interval)."""
         return wilson_interval(int(self.hits(k).sum()), self.n, confidence)
 
-    def summary(self) -> dict[str, object]:
-        """Top-1 and top-5 accuracy with their 95 % intervals, as fractions (top-k if fewer than 5 answers)."""
-        five = min(5, self.predictions.shape[1])
-        (low1, high1), (low5, high5) = self.interval(1), self.interval(five)
-        return {
-            "model": self.model,
-            "images": self.n,
-            "top1": self.accuracy(1),
-            "top1_low": low1,
-            "top1_high": high1,
-            "top5": self.accuracy(five),
-            "top5_low": low5,
-            "top5_high": high5,
-        }
-
 
 # --------------------------------------------------------------------------- the pipeline
 
@@ -210,12 +184,9 @@ def evaluate_many(
 ) -> dict[str, Evaluation]:
     """Evaluate several classifiers on the same images, decoding each image only once.
 
-    ``classes`` are the true class indices (0-based, without "background");
-    by default they come from ImageNet file names (see ``imagenet_classes``).
-    With ``workers`` ≥ 1 (default: ``helpers.model.default_workers()``, 2 on two or more CPUs), that
-    many threads each decode an image and run their own single-threaded copy of every model on it (both cores
-    stay busy, and decoding never interrupts a multi-threaded ``invoke``); with 0, everything runs in this thread
-    on the classifiers given. The answers are the same.
+    ``classes`` are the true class indices (0-based, without "background"); by default they come from ImageNet file
+    names (``imagenet_classes``). ``workers`` threads (default ``helpers.model.default_workers()``) each run their
+    own single-threaded copies; with 0, everything runs in this thread. The answers are the same.
     Raises EvaluationError for classifiers that are not a dict of Classifier objects, a k or workers out of range,
     or classes that are not one whole class index per image within every model's classes.
     """
@@ -262,16 +233,9 @@ def evaluate_many(
         worker_state=copies,
         progress={"desc": label, "unit": "img", "leave": True} if progress else None,
     )
-    return {
-        name: Evaluation(
-            name,
-            truth,
-            np.array([a[name][0] for a in answers], dtype=np.int64),
-            sum(a[name][1] for a in answers),
-            tuple(paths),
-        )
-        for name in classifiers
-    }
+    ranks = {name: np.array([a[name][0] for a in answers], dtype=np.int64) for name in classifiers}
+    seconds = {name: sum(a[name][1] for a in answers) for name in classifiers}
+    return {name: Evaluation(name, truth, ranks[name], seconds[name], tuple(paths)) for name in classifiers}
 
 
 def evaluate(

@@ -45,21 +45,16 @@ def _scalar(result: np.ndarray) -> np.ndarray | float:
     return float(result) if np.ndim(result) == 0 else result
 
 
-def _reduce_axis(array: np.ndarray, axis: int) -> int:
-    """``axis`` as a non-negative index of ``array``'s axes (an IndexError or TypeError for one it lacks)."""
-    return range(array.ndim)[axis]
-
-
 # --------------------------------------------------------------------------- scores → probabilities
 
 
 def softmax(logits, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
-    """Probabilities ``exp(z / T) / sum(exp(z / T))``, computed stably (the max is subtracted first); float32 stays.
+    """Probabilities ``exp(z / T) / sum(exp(z / T))``, computed stably (max subtracted); float32 stays float32.
 
     Raises MetricsError for a temperature that is not a positive finite number, or so small that z / T overflows.
     """
     z = _floats(logits, "The logits")
-    axis = _reduce_axis(z, axis)
+    axis = range(z.ndim)[axis]  # an axis the array lacks: IndexError
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a T that underflows the dtype
         z = z / np.asarray(temperature, dtype=z.dtype)
     if not (0 < temperature < math.inf and np.isfinite(z).all()):
@@ -84,16 +79,13 @@ def sigmoid(logits) -> np.ndarray | float:
 def top1(probs, axis: int = -1) -> np.ndarray | float:
     """The largest probability (per row of a batch). Raises MetricsError for values that are not probabilities."""
     array = _probabilities(probs)
-    return _scalar(array.max(axis=_reduce_axis(array, axis)))
+    return _scalar(array.max(axis=range(array.ndim)[axis]))
 
 
 def margin(probs, axis: int = -1) -> np.ndarray | float:
-    """Top-1 minus top-2 probability (per row): near 0 when two labels are neck and neck (at least 2 per row).
-
-    Raises MetricsError for values that are not probabilities.
-    """
+    """Top-1 minus top-2 probability (per row): near 0 when two labels are neck and neck. Raises as ``top1``."""
     array = _probabilities(probs)
-    axis = _reduce_axis(array, axis)
+    axis = range(array.ndim)[axis]
     top_two = -np.partition(-array, 1, axis=axis).take([0, 1], axis=axis)
     return _scalar(top_two.take(0, axis=axis) - top_two.take(1, axis=axis))
 
@@ -105,7 +97,7 @@ def entropy(probs, normalized: bool = True, axis: int = -1) -> np.ndarray | floa
     the distribution they stand for. Raises MetricsError for values that are not probabilities or an all-zero row.
     """
     array = _probabilities(probs)
-    axis = _reduce_axis(array, axis)
+    axis = range(array.ndim)[axis]
     classes = array.shape[axis]
     unit = {True: math.log(classes) if classes > 1 else math.inf, False: 1.0}[normalized]  # True or False only
     total = array.sum(axis=axis, keepdims=True)
@@ -197,7 +189,7 @@ class RiskCoverage(NamedTuple):
 def risk_coverage(confidence, correct) -> RiskCoverage:
     """Coverage and accuracy of the kept answers at every distinct confidence used as a threshold.
 
-    Raises MetricsError unless confidences (finite) and right/wrong flags are two vectors of the same length.
+    Raises MetricsError unless confidences (finite) and right/wrong flags (True/False or 1/0) match one to one.
     """
     conf, right = _confidence_and_correct(confidence, correct)
     order = np.argsort(-conf, kind="stable")

@@ -1,10 +1,9 @@
-"""Semantic segmentation with a .tflite model: a class for every pixel of the photo.
+"""Semantic segmentation with a .tflite model: a class for every pixel of the photo (notebook 01, section 8).
 
-The overview's second "different type of model" (notebook 01, section 8):
-"predicting the composition of an image, for example subject versus background".
-A DeepLab-style model outputs, for each pixel of its (small, square) input, one
-score per class. To answer at the photo's own size, the scores are resized back
-(bilinear, so boundaries stay smooth) and the best class is taken per pixel.
+The overview's second "different type of model": "predicting the composition of an image, for example subject
+versus background". A DeepLab-style model outputs one score per class for each pixel of its small, square input; to
+answer at the photo's own size, the scores are resized back (bilinear, so boundaries stay smooth) and the best class
+is taken per pixel.
 """
 
 from __future__ import annotations
