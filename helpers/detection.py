@@ -168,22 +168,15 @@ def detect(
 @raises_own_errors(OptionError)
 def count_by_label(detections: Iterable[Detection]) -> dict[str, int]:
     """How many detections of each label, most frequent first. Raises OptionError unless given what detect returns."""
-    counts = Counter(_detection(d).label for d in detections)
+    counts = Counter(detection.label for detection in detections)
     return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
 @raises_own_errors(OptionError)
 def describe(detections: Iterable[Detection]) -> str:
     """One sentence saying what was found (for alt text). Raises OptionError unless given what detect returns."""
-    detections = [_detection(d) for d in detections]
-    if not detections:
+    counts = count_by_label(detections)
+    if not counts:
         return "no objects above the score threshold"
-    parts = [f"{n} {label}" for label, n in count_by_label(detections).items()]
-    return f"{len(detections)} object{'s' if len(detections) != 1 else ''}: " + ", ".join(parts)
-
-
-def _detection(item: object) -> Detection:
-    """``item`` if it is a Detection; else a TypeError naming what these functions take (detect's list)."""
-    if not isinstance(item, Detection):
-        raise TypeError(f"this takes the list detect(...) returns (Detection items); got {item!r} among them")
-    return item
+    total = sum(counts.values())
+    return f"{total} object{'s' if total != 1 else ''}: " + ", ".join(f"{n} {label}" for label, n in counts.items())

@@ -101,7 +101,7 @@ def entropy(probs, normalized: bool = True, axis: int = -1) -> np.ndarray | floa
     classes = array.shape[axis]
     unit = {True: math.log(classes) if classes > 1 else math.inf, False: 1.0}[normalized]  # True or False only
     total = array.sum(axis=axis, keepdims=True)
-    if (total <= 0).any():
+    if (total <= 0).any():  # not "certain" (entropy 0): there is no distribution at all
         raise MetricsError("A row of probabilities is all zeros: there is no distribution to measure.")
     p = array / total
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -120,12 +120,13 @@ def top_k_hits(probs, truth, k: int = 1) -> np.ndarray:
     """
     rows, classes = _probabilities(probs).shape
     truth = np.asarray(truth)
-    if not 1 <= operator.index(k) <= classes:
-        raise MetricsError(f"k must be a whole number from 1 to {classes}; got {k!r}.")
-    if truth.shape != (rows,) or truth.dtype.kind not in "iu" or truth.min() < 0 or truth.max() >= classes:
+    if not (1 <= operator.index(k) <= classes and truth.shape == (rows,) and truth.dtype.kind in "iu") or not (
+        0 <= truth.min() and truth.max() < classes
+    ):
         raise MetricsError(
-            f"Expected one true class per row ({rows}), integer indices in 0…{classes - 1}; got {truth.dtype} "
-            f"{truth.shape}. For 1001-output models add Classifier.class_offset (1) to ImageNet indices."
+            f"top_k_hits needs k from 1 to {classes} and one true class per row ({rows}), integer indices in "
+            f"0…{classes - 1}; got k={k!r} and {truth.dtype} classes of shape {truth.shape}. For 1001-output models "
+            f"add Classifier.class_offset (1) to ImageNet indices."
         )
     order = np.argsort(-np.asarray(probs), axis=1, kind="stable")[:, :k]
     return (order == truth[:, None]).any(axis=1)

@@ -263,8 +263,8 @@ def test_top_k_accuracy_grows_with_k(seed, k):
 @pytest.mark.parametrize(
     ("probs", "truth", "k", "match"),
     [
-        (PROBS, TRUTH, 0, "k must be"),
-        (PROBS, TRUTH, 4, "k must be"),
+        (PROBS, TRUTH, 0, "k from 1 to 3"),
+        (PROBS, TRUTH, 4, "k from 1 to 3"),
         (PROBS, TRUTH, 1.0, "k=float"),
         (PROBS, TRUTH, "1", "k=str"),
         (PROBS, TRUTH[:3], 1, "one true class"),
