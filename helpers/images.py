@@ -249,10 +249,9 @@ def _crop_box(size: tuple[int, int], crop: str | float) -> tuple[int, int, int, 
 
 
 def resize_for_model(image: ImageSource, size: tuple[int, int], crop: str | float = "center") -> Image.Image:
-    """Crop (central square by default, see the module's docstring) and resize bilinearly to ``size`` = (w, h).
+    """Crop (central square by default) and resize bilinearly to ``size`` = (w, h); ``image``: what load_image reads.
 
-    ``image`` is anything ``load_image`` reads. Raises ImageError for a bad ``size`` or ``crop``, and what
-    ``load_image`` raises.
+    Raises ImageError for a bad ``size`` or ``crop``, and what ``load_image`` raises.
     """
     size = check_size(size)
     image = image if isinstance(image, Image.Image) else load_image(image)
@@ -323,10 +322,9 @@ def _uint8_pixels(pixels: object, shape: tuple[int, ...] | None = None) -> np.nd
     what = f"{pixels.dtype} values of shape {pixels.shape}" if isinstance(pixels, np.ndarray) else type(pixels).__name__
     wanted = "" if shape is None else f" of shape {shape} (or {shape[1:]})"
     raise ImageError(
-        f"pixels must be a uint8 numpy array{wanted}, levels 0…255 as resize_for_model gives; got {what}. "
-        f"Floats have no scale and other integers may lie outside 0…255: convert them with "
-        f"helpers.images.to_uint8(array, value_range=(0, 1)) or (0, 255), or load_image(array); resize with "
-        f"resize_for_model(image, (width, height))."
+        f"pixels must be a uint8 numpy array{wanted}, levels 0…255 as resize_for_model(image, (width, height)) gives; "
+        f"got {what}. Floats have no scale and other integers may lie outside 0…255: convert them with "
+        f"helpers.images.to_uint8(array, value_range=...) or load_image(array)."
     )
 
 
@@ -339,10 +337,8 @@ def quantize_pixels(
     mean: Normalization | None = None,
     std: Normalization | None = None,
 ) -> np.ndarray:
-    """Map uint8 RGB pixels to an input tensor of ``dtype`` (float32, uint8 or int8), by the module's rule.
+    """Map uint8 RGB pixels to an input tensor of ``dtype`` (float32, uint8 or int8) by the module's rule.
 
-    float32: ``(pixel - mean) / std`` (default MobileNet's 127.5, 127.5). uint8/int8 without mean/std:
-    the pixel bytes (int8: minus 128); with them: ``q = (pixel - mean) / std / scale + zero_point``.
     Raises ImageError for pixels that are not uint8 or another dtype; OptionError for mean/std (``normalization``).
     """
     dtype = np.dtype(dtype)
@@ -412,8 +408,8 @@ def to_input(
 ) -> np.ndarray:
     """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization).
 
-    Raises ImageError when ``input_details`` are not one fixed-size image input's details (a dynamic
-    shape included), and the errors of load_image, crop_region, resize_for_model and quantize_pixels.
+    Raises ImageError for ``input_details`` that are not one fixed-size image input's, and what load_image,
+    crop_region, resize_for_model and quantize_pixels raise.
     """
     _, height, width, _ = _input_shape(input_details)
     image = resize_for_model(crop_region(source, region), (width, height), crop)

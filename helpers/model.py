@@ -208,13 +208,11 @@ def _shape(details: dict) -> tuple[int, ...]:
 
 
 class LiteRTModel:
-    """A .tflite model with one image input: load, validate, prepare pixels, run, dequantize.
+    """A .tflite model with one image input: load, validate, prepare pixels, run, dequantize (notebook 01).
 
-    Introduced in notebook 01; the base of Classifier, FeatureExtractor, detection and segmentation.
-    Raises ModelError for a missing, empty, non-TFLite or unloadable file; the class's ``error`` (ModelError here,
-    TransferError for a FeatureExtractor) for a dynamic input shape, a model of the wrong kind or without one image
-    input (1, H, W, 3); OptionError for ``num_threads`` or ``mean``/``std`` (see ``choose_normalization``);
-    MetadataError for damaged metadata.
+    Raises ModelError for a missing, empty, non-TFLite or unloadable file; the class's ``error`` (TransferError for a
+    FeatureExtractor) for a dynamic input, a model of the wrong kind or without one image input (1, H, W, 3);
+    OptionError for ``num_threads`` or ``mean``/``std``; MetadataError for damaged metadata.
     """
 
     error: type[HelpersError] = ModelError  # the error a subclass raises when the model is the wrong kind
@@ -310,11 +308,7 @@ class LiteRTModel:
         return _quantize_pixels(pixels, *self._quantization, self._normalization)
 
     def preprocess(self, image: ImageSource, crop: str | float = "center", region: Region | None = None) -> np.ndarray:
-        """The (1, H, W, 3) input tensor for ``image`` (see helpers.images.to_input), with this model's normalization.
-
-        Raises what ``helpers.images.to_input`` raises: ImageError for an unreadable image or a bad ``crop``,
-        OptionError for a bad ``region``.
-        """
+        """The (1, H, W, 3) input tensor for ``image`` with this model's normalization; raises what ``to_input`` raises."""
         _, height, width, _ = self._input_shape
         if (
             region is None
@@ -360,10 +354,7 @@ class LiteRTModel:
         return [_dequantize(values, scale, zero) for values, (_, scale, zero) in zip(raw, self._dequantization)]
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
-        """Run the model on one prepared input tensor; the first output, dequantized, as one row.
-
-        Raises the wrapper's error for a tensor of the wrong shape or dtype (see ``invoke``).
-        """
+        """Run the model on one prepared input tensor; the first output, dequantized, as one row. Raises as ``invoke``."""
         return self._run(self._checked(tensor))
 
     def _run(self, tensor: np.ndarray) -> np.ndarray:
@@ -371,10 +362,7 @@ class LiteRTModel:
         return self._invoke(tensor)[0].reshape(-1)
 
     def clone(self, num_threads: int = 1) -> LiteRTModel:
-        """The same model and settings on its own interpreter (single-threaded by default): one per worker thread.
-
-        Raises OptionError for ``num_threads``; ModelError if the file can no longer be loaded.
-        """
+        """The same model and settings on its own interpreter (single-threaded by default): one per worker thread."""
         twin = copy.copy(self)
         twin.num_threads = check_num_threads(num_threads)
         twin.interpreter = _interpreter(self.model_path, twin.num_threads, self.error)
