@@ -251,10 +251,10 @@ def _not_a_classifier(model_path: Path, kind: str, op: dict | None, activation: 
 
 def label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) -> list[int]:
     """The indices of ``wanted`` labels (every output of a repeated label). Raises LabelError for an unknown one."""
-    positions: dict[str, list[int]] = {}
+    wanted, positions = list(wanted), {}  # a generator is read once
     for i, label in enumerate(labels):
         positions.setdefault(label, []).append(i)
-    unknown = [label for label in wanted if label not in positions]
+    unknown = [label for label in wanted if not isinstance(label, str) or label not in positions]
     if unknown:
         close = difflib.get_close_matches(str(unknown[0]), list(positions), n=3)
         hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
