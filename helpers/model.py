@@ -275,7 +275,7 @@ class LiteRTModel:
         )
         return (
             f"'{self.model_path.name}' has {len(inputs)} input(s), the first a {dtype.name} tensor of shape {shape}: "
-            f"this needs an image input, one image (1, height, width, 3) of float32, uint8 or int8.{batches}"
+            f"this needs an image input: it needs one image (1, height, width, 3) of float32, uint8 or int8.{batches}"
         )
 
     @property
