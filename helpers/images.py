@@ -306,8 +306,8 @@ def _quantize_pixels(
         mean, std = normalization or (np.float32(MEAN), np.float32(STD))
         return (pixels.astype(np.float32) - mean) / std
     offset = _BYTE_OFFSET[dtype]  # uint8 or int8 only: a KeyError names any other type
-    if normalization is None:  # the bytes as they are: the input's quantization says what they mean
-        return (pixels.astype(np.int16) + offset).astype(dtype)
+    if normalization is None:  # the bytes as they are (int8: minus 128, i.e. the top bit flipped): one pass
+        return (pixels ^ np.uint8(128)).view(np.int8) if offset else pixels.copy()
     q = np.round((pixels.astype(np.float32) - normalization[0]) / normalization[1] / scale + zero_point)
     return np.clip(q, offset, offset + 255).astype(dtype)
 
