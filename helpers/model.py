@@ -70,10 +70,9 @@ def available_cpus() -> int:
 
 
 def default_workers() -> int:
-    """Worker threads for a batch of images: 2, or 1 where this process may use a single CPU.
+    """Worker threads for a batch of images (notebook 03): 2, or 1 where this process may use a single CPU.
 
-    Introduced in notebook 03. Each worker holds its own single-threaded model copy, so two keep the
-    memory low (Binder gives two CPUs), and the answers do not depend on the count.
+    Each worker holds its own single-threaded model copy: two keep the memory low (Binder gives two CPUs).
     """
     return min(2, available_cpus())
 
@@ -167,10 +166,8 @@ def choose_normalization(
 ) -> tuple[Normalization | None, Normalization | None, str]:
     """(mean, std, where they came from) for pixels → this input; (None, None) means "the bytes as they are".
 
-    The caller's mean/std win. Otherwise a float32 input takes its metadata's, else MobileNet's
-    127.5/127.5; a uint8/int8 input takes the pixel bytes, whose meaning its quantization states.
-    Raises OptionError for a mean/std that ``helpers.images.normalization`` refuses (one without the other, not 1
-    or 3 finite numbers, a std ≤ 0, or pixels that would be clipped at a quantized input).
+    The caller's mean/std win; else a float32 input takes its metadata's, else MobileNet's 127.5/127.5, and a
+    uint8/int8 input takes the pixel bytes. Raises OptionError as ``helpers.images.normalization`` does.
     """
     dtype = np.dtype(input_details["dtype"])
     if normalization(mean, std, dtype, tuple(map(float, input_details["quantization"]))) is not None:
@@ -375,9 +372,8 @@ class LiteRTModel:
     ) -> np.ndarray:
         """``run`` for each of (N, H, W, 3) model-sized uint8 images: (N, outputs), on ``workers`` clones at once.
 
-        Each worker thread owns a single-threaded clone (kept for the next call), so the answers do not
-        depend on ``workers`` (default: ``available_cpus()``). ``progress`` names a progress bar (None: none).
-        Raises the wrapper's error for pixels of another shape or dtype, OptionError for ``workers``.
+        Single-threaded clones, kept for the next call: the answers do not depend on ``workers``. ``progress``
+        names a progress bar. Raises the wrapper's error for other pixels, OptionError for ``workers``.
         """
         array = self._pixels(pixels, batch=True)
         out = np.empty((len(array), int(np.prod(self.output_details["shape"][1:]))), dtype=np.float32)
