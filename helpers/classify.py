@@ -1,24 +1,21 @@
-"""Run a .tflite image classifier with LiteRT and read its answer.
+"""Run a .tflite image classifier with LiteRT and read its answer (no TensorFlow).
 
-Notebook 01 writes these steps out by hand (``Interpreter``, ``set_tensor``,
-``invoke``, ``get_tensor``, dequantize); ``Classifier`` packages them for the
-later notebooks on top of ``helpers.model.LiteRTModel``. It never imports TensorFlow.
-
-* Labels: given (a list, or the path of a label file), else the model's
-  metadata, else output numbers; their text is cleaned once (``clean_labels``).
-* ImageNet's "background": a model with 1,001 outputs has it at output 0
-  (``class_offset`` 1); ``background=True/False`` overrides. It is never
-  guessed from the labels' text.
-* The output must be a score per label: a softmax (probabilities) or the
-  logits before one (``run`` then applies the softmax, and ``output_kind`` says
-  so). A model whose output is pooled features is refused with a pointer to
-  ``helpers.transfer.FeatureExtractor``.
+Notebook 01 writes the steps out by hand (``Interpreter``, ``set_tensor``, ``invoke``, ``get_tensor``,
+dequantize); ``Classifier`` packages them on top of ``helpers.model.LiteRTModel``. Labels are given (a list or a
+label file's path), else read from the model's metadata, else output numbers, and cleaned once. ImageNet's
+"background" is output 0 of a 1,001-output model (``class_offset`` 1; ``background=True/False`` overrides), never
+guessed from the labels' text. The output must be a score per label: a softmax, or logits (then softmaxed, and
+``output_kind`` says so); pooled features are refused with a pointer to ``helpers.transfer.FeatureExtractor``.
+``classify``'s options are one ``ClassifyOptions``, checked once; the prediction trusts the package's own tensors.
 """
 
 from __future__ import annotations
 
+import difflib
+import numbers
 import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -43,15 +40,70 @@ class Prediction(NamedTuple):
 
 
 def check_max_results(max_results: int | None, name: str = "max_results") -> int | None:
-    """``max_results`` as a positive int (None means all), or an OptionError.
-
-    Raises OptionError for anything else (a float, a bool, 0 or less).
-    """
-    if max_results is None:
-        return None
-    if isinstance(max_results, bool) or not isinstance(max_results, (int, np.integer)) or max_results < 1:
+    """``max_results`` as a positive int (None: all). Raises OptionError for a float, a bool, 0 or less."""
+    if max_results is not None and (
+        isinstance(max_results, bool) or not isinstance(max_results, (int, np.integer)) or max_results < 1
+    ):
         raise OptionError(f"{name} must be a whole number ≥ 1, or None for all; got {max_results!r}.")
-    return int(max_results)
+    return None if max_results is None else int(max_results)
+
+
+def check_score_threshold(score_threshold: float | None) -> float | None:
+    """``score_threshold`` as a float in [0, 1] (None stays None). Raises OptionError for anything else."""
+    if score_threshold is not None and not (
+        isinstance(score_threshold, numbers.Real)
+        and not isinstance(score_threshold, bool)
+        and 0 <= score_threshold <= 1
+    ):
+        raise OptionError(
+            f"score_threshold must be a number between 0 and 1 (scores are probabilities; for 'at least 50 %' "
+            f"write 0.5); got {score_threshold!r}."
+        )
+    return None if score_threshold is None else float(score_threshold)
+
+
+@dataclass(frozen=True)
+class ClassifyOptions:
+    """What ``Classifier.classify`` keeps, as MediaPipe's ImageClassifierOptions do (notebook 01).
+
+    ``top_k`` is MediaPipe's max_results (None: all); ``score_threshold`` drops scores below it; ``allow_labels``
+    keeps only those labels, ``deny_labels`` drops them (one or the other); ``region`` = (x, y, width, height) in
+    pixels classifies that part of the photo (checked against the photo by ``helpers.images.crop_region``).
+    Raises OptionError for a bad top_k or score_threshold, both label lists, or a label list that is one string.
+    """
+
+    top_k: int | None = 5
+    score_threshold: float | None = None
+    allow_labels: Sequence[str] | None = None
+    deny_labels: Sequence[str] | None = None
+    region: Region | None = None
+
+    def __post_init__(self) -> None:
+        check_max_results(self.top_k, "top_k")
+        check_score_threshold(self.score_threshold)
+        lists = [x for x in (self.allow_labels, self.deny_labels) if x is not None]
+        if len(lists) > 1 or any(isinstance(x, str) or not isinstance(x, Iterable) for x in lists):
+            raise OptionError(
+                f"allow_labels or deny_labels (not both: MediaPipe also refuses both) takes a list of labels, such "
+                f"as ['cat']; got allow_labels={self.allow_labels!r}, deny_labels={self.deny_labels!r}."
+            )
+
+    def keep(self, probs: np.ndarray, labels: Sequence[str]) -> list[Prediction]:
+        """The predictions these options keep of ``probs`` (one per label), most probable first.
+
+        Raises LabelError for an allowed or denied label the model does not have.
+        """
+        keep = np.full(probs.size, self.allow_labels is None)
+        keep[label_indices(self.allow_labels or (), labels, "allow_labels")] = True
+        keep[label_indices(self.deny_labels or (), labels, "deny_labels")] = False
+        if self.score_threshold is not None:
+            keep &= probs >= self.score_threshold
+        order = [i for i in _ranked(probs) if keep[i]]
+        return [Prediction(labels[i], float(probs[i])) for i in order[: self.top_k]]
+
+
+def _ranked(probs: np.ndarray, k: int | None = None) -> np.ndarray:
+    return np.argsort(-probs.ravel(), kind="stable")[:k]
 
 
 def ranked(probs: np.ndarray, k: int | None = None) -> np.ndarray:
@@ -59,8 +111,7 @@ def ranked(probs: np.ndarray, k: int | None = None) -> np.ndarray:
 
     Raises MetricsError for ``probs`` that are not finite numbers (NaN has no rank), OptionError for ``k``.
     """
-    k = check_max_results(k, "k")
-    return np.argsort(-finite_array(probs, "probs", MetricsError).ravel(), kind="stable")[:k]
+    return _ranked(finite_array(probs, "probs", MetricsError), check_max_results(k, "k"))
 
 
 def top_k(probs: np.ndarray, labels: Sequence[str], k: int | None = 5) -> list[Prediction]:
@@ -69,9 +120,7 @@ def top_k(probs: np.ndarray, labels: Sequence[str], k: int | None = 5) -> list[P
     Raises MetricsError for ``probs`` with NaN or non-numbers, LabelError for ``labels`` that are not as many
     strings as there are probabilities, OptionError for ``k``.
     """
-    k = check_max_results(k, "k")
-    probs = finite_array(probs, "probs", MetricsError).ravel()
-    labels = text_labels(labels)
+    probs, labels = finite_array(probs, "probs", MetricsError).ravel(), text_labels(labels)
     if len(labels) != probs.size:
         raise LabelError(f"{len(labels)} labels for {probs.size} probabilities; they must match one to one.")
     return [Prediction(labels[i], float(probs[i])) for i in ranked(probs, k)]
@@ -82,44 +131,29 @@ def read_labels(path: str | os.PathLike) -> list[str]:
 
     Raises LabelError when ``path`` is not a path to a readable UTF-8 file, e.g. the file's text itself.
     """
-    if isinstance(path, str) and ("\n" in path or "\r" in path):
-        raise LabelError(
-            f"This string holds several lines ({path[:40]!r}...): the text of a label file, not its path. "
-            f"Pass the path, or the labels as a list: text.splitlines()."
-        )
-    file = Path(path) if isinstance(path, (str, os.PathLike)) else None
     try:
-        found = file is not None and file.is_file()
-    except OSError as exc:  # e.g. a name too long for the file system
+        return label_lines(Path(path).read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, TypeError) as exc:
+        problem = {
+            FileNotFoundError: f"No label file at '{path}'",
+            IsADirectoryError: f"No label file at '{path}' (a folder)",
+            UnicodeDecodeError: f"'{path}' is not UTF-8 text ({exc}); save it as UTF-8, or",
+        }.get(type(exc), f"{str(path)[:60]!r} cannot be a label file's path ({exc})")
+        if "\n" in str(path) or "\r" in str(path):
+            problem = f"This string holds several lines ({str(path)[:40]!r}...): the text of a label file, not its path"
         raise LabelError(
-            f"'{str(path)[:60]}...' cannot be a label file's path ({exc.strerror}). Pass the path of a label file "
-            f"(one label per line) or the labels as a list."
+            f"{problem}. Pass the path of a label file (one label per line; registered ones: "
+            f"helpers.assets.fetch('labels/…')), or the labels as a list (for a file's text: text.splitlines())."
         ) from None
-    if not found:
-        raise LabelError(
-            f"No label file at '{file}': pass a list of labels, or the path of a label file "
-            f"(registered ones: helpers.assets.fetch('labels/…'))."
-        )
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise LabelError(f"'{file}' is not UTF-8 text ({exc}); save the label file as UTF-8.") from None
-    return label_lines(text)
 
 
 def labels_from(labels: Sequence[str] | str | os.PathLike) -> list[str]:
-    """Labels given as a list (any iterable of strings) or as a label file's path, cleaned (``clean_labels``).
-
-    Raises LabelError for anything else (see read_labels and clean_labels).
-    """
+    """Labels given as a list (any iterable of strings) or a label file's path, cleaned. Raises LabelError."""
     return read_labels(labels) if isinstance(labels, (str, os.PathLike)) else clean_labels(labels)
 
 
 def model_labels(model: LiteRTModel, labels: Sequence[str] | str | os.PathLike | None = None) -> list[str]:
-    """``labels`` given (a list or a file), else the labels in the model's metadata (a MetadataError if none).
-
-    Raises LabelError for labels that are not strings or a label file (see labels_from).
-    """
+    """``labels`` given (see labels_from), else the labels in the model's metadata (a MetadataError if none)."""
     if labels is not None:
         return labels_from(labels)
     from helpers.tflite import read_metadata
@@ -139,25 +173,21 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
         return [BACKGROUND, *labels]
     if len(labels) == num_outputs + 1 and labels[0].lower() == BACKGROUND:  # ImageNet's list for a 1000-output model
         return labels[1:]
-    if len(labels) == num_outputs - 1:  # which output has no label? Never guessed: every label would shift if wrong
-        raise LabelError(
-            f"{source} has {len(labels)} labels for {num_outputs} outputs: one output has no label. If output 0 is "
-            f"ImageNet's 'background' (the 1,001-output models), pass background=True or use a label file whose "
-            f"first line is 'background'; otherwise use the label file that belongs to this model."
-        )
+    # Which output has no label is never guessed: if the guess were wrong, every label would shift by one.
     raise LabelError(
-        f"{source} has {len(labels)} labels but the model has {num_outputs} outputs. "
-        f"Use the label file that belongs to this model (ImageNet models with 1001 outputs "
-        f"need imagenet_labels.txt, whose first line is 'background')."
+        f"{source} has {len(labels)} labels for {num_outputs} outputs: one output has no label. If output 0 is "
+        f"ImageNet's 'background' (the 1,001-output models), pass background=True or use a label file whose "
+        f"first line is 'background'; otherwise use the label file that belongs to this model."
+        if len(labels) == num_outputs - 1
+        else f"{source} has {len(labels)} labels but the model has {num_outputs} outputs. Use the label file that "
+        f"belongs to this model (ImageNet models with 1001 outputs need imagenet_labels.txt, whose first line is "
+        f"'background')."
     )
 
 
 def _output_op(interpreter, output_index: int, model_path: str | os.PathLike | None) -> tuple[str, dict | None, str]:
-    """(kind, the op that computes the output or None, its fused activation such as "NONE" or "RELU").
-
-    The kind is "probabilities" (a softmax or sigmoid), "logits" (a dense/1×1 conv layer without a fused activation)
-    or "features" (anything else), read through reshapes and (de)quantization.
-    """
+    """(kind, the op computing the output or None, its fused activation): "probabilities" (softmax, sigmoid),
+    "logits" (a dense/1×1 conv layer without a fused activation) or "features", read through reshapes and casts."""
     try:
         ops = interpreter._get_ops_details()
     except AttributeError:  # a LiteRT without the op listing: trust the caller
@@ -195,8 +225,15 @@ def _fused_activation(model_path: str | os.PathLike, op_index: int) -> str:
     return "NONE"
 
 
-def _softmax_problem(model_path: str | os.PathLike, op: dict | None, num_outputs: int) -> str | None:
-    """Why a softmax output is not one distribution over all ``num_outputs`` (None if it is, or not a softmax)."""
+def _not_a_classifier(model_path: Path, kind: str, op: dict | None, activation: str, num_outputs: int) -> str | None:
+    """Why a model whose output is ``kind`` (see ``_output_op``) is no classifier: features, or a softmax per part."""
+    if kind == "features":
+        fused = f" (its last {op['op_name']} layer ends in a fused {activation}: clipped features, not logits)"
+        return (
+            f"'{model_path.name}' looks like a feature extractor, not a classifier: its {num_outputs} outputs are "
+            f"pooled image features, not a score per label{fused if activation != 'NONE' else ''}. Use "
+            f"helpers.transfer.FeatureExtractor(model_path) and train a head on its features (notebook 06)."
+        )
     if op is None or op["op_name"] != "SOFTMAX":
         return None
     shape = [int(d) for d in _graph(model_path).Tensors(int(op["outputs"][0])).ShapeAsNumpy()]
@@ -204,7 +241,7 @@ def _softmax_problem(model_path: str | os.PathLike, op: dict | None, num_outputs
         return None
     groups = num_outputs // max(1, shape[-1])
     return (
-        f"'{Path(model_path).name}' is not a classifier: its softmax makes {groups} separate distributions of "
+        f"'{model_path.name}' is not a classifier: its softmax makes {groups} separate distributions of "
         f"{shape[-1]} values each (softmax output shape {tuple(shape)}, flattened to {num_outputs} outputs), not "
         f"one distribution over {num_outputs} labels, so its 'probabilities' would sum to {groups}. A model with "
         f"scores per position is a segmentation model (helpers.segmentation.segment); for image features use "
@@ -212,53 +249,24 @@ def _softmax_problem(model_path: str | os.PathLike, op: dict | None, num_outputs
     )
 
 
-def check_score_threshold(score_threshold: float | None) -> float | None:
-    """``score_threshold`` as a float in [0, 1] (None stays None), or an OptionError.
-
-    Raises OptionError for anything else (text, a bool, NaN, a number outside [0, 1]).
-    """
-    if score_threshold is None:
-        return None
-    if isinstance(score_threshold, bool) or not isinstance(score_threshold, (int, float, np.integer, np.floating)):
-        raise OptionError(f"score_threshold must be a number between 0 and 1; got {score_threshold!r}.")
-    value = float(score_threshold)
-    if not 0.0 <= value <= 1.0:
-        raise OptionError(
-            f"score_threshold must be between 0 and 1 (scores are probabilities); got {value:g}. "
-            f"For 'at least 50 %' write 0.5."
-        )
-    return value
-
-
-def label_indices(wanted: Sequence[str], labels: Sequence[str], option: str) -> set[int]:
-    """The indices of ``wanted`` labels, or a LabelError naming each unknown one (with close matches).
-
-    Raises LabelError for a label not in ``labels``, OptionError when ``wanted`` is a single string or not a list.
-    """
-    import difflib
-
-    if isinstance(wanted, str) or not isinstance(wanted, Iterable):
-        raise OptionError(f"{option} takes a list of labels, such as [{wanted!r}]; got {wanted!r}.")
-    positions: dict[str, list[int]] = {}
+def label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) -> list[int]:
+    """The indices of ``wanted`` labels (every output of a repeated label). Raises LabelError for an unknown one."""
+    wanted, positions = list(wanted), {}  # a generator is read once
     for i, label in enumerate(labels):
         positions.setdefault(label, []).append(i)
-    found: set[int] = set()
-    for label in wanted:
-        if label not in positions:
-            close = difflib.get_close_matches(str(label), list(positions), n=3)
-            hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
-            raise LabelError(f"{option} names {label!r}, which is not one of the model's labels.{hint}")
-        found.update(positions[label])
-    return found
+    unknown = [label for label in wanted if not isinstance(label, str) or label not in positions]
+    if unknown:
+        close = difflib.get_close_matches(str(unknown[0]), list(positions), n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        raise LabelError(f"{option} names {unknown[0]!r}, which is not one of the model's labels.{hint}")
+    return [i for label in wanted for i in positions[label]]
 
 
 class Classifier(LiteRTModel):
-    """A LiteRT image classifier: an image in, probabilities per label out.
+    """A LiteRT image classifier: an image in, probabilities per label out (notebook 01).
 
-    Introduced in notebook 01, where each step is first written out by hand.
-    ``labels`` is a list or a label file's path; ``background`` overrides whether
-    output 0 is ImageNet's "background" (default: when the model has 1,001 outputs).
-    Raises ModelError for a model that is not a classifier (features, a softmax over part of its output,
+    ``labels`` is a list or a label file's path; ``background`` overrides whether output 0 is ImageNet's
+    "background" (default: when the model has 1,001 outputs). Raises ModelError for a model that is not a classifier (features, a softmax over part of its output,
     a dynamic input), LabelError for labels that do not fit, OptionError for the other options.
     """
 
@@ -279,21 +287,10 @@ class Classifier(LiteRTModel):
         self.crop = check_crop(crop)
         self.num_outputs = int(np.prod(self.output_details["shape"][1:]))
         self.output_kind, op, activation = _output_op(self.interpreter, self.output_details["index"], self.model_path)
-        if self.output_kind == "features":
-            fused = (
-                f" (its last {op['op_name']} layer ends in a fused {activation}: clipped features, not logits)"
-                if activation != "NONE"
-                else ""
-            )
-            raise ModelError(
-                f"'{self.model_path.name}' looks like a feature extractor, not a classifier: its "
-                f"{self.num_outputs} outputs are pooled image features, not a score per label{fused}. Use "
-                f"helpers.transfer.FeatureExtractor(model_path) and train a head on its features (notebook 06)."
-            )
-        problem = _softmax_problem(self.model_path, op, self.num_outputs)
+        problem = _not_a_classifier(self.model_path, self.output_kind, op, activation, self.num_outputs)
         if problem:
             raise ModelError(problem)
-        if background is not None and not isinstance(background, bool):
+        if not (background is None or isinstance(background, (bool, np.bool_))):
             raise OptionError(
                 f"background is True, False or None (None: output 0 is 'background' when the model "
                 f"has 1001 outputs); got {background!r}."
@@ -303,15 +300,11 @@ class Classifier(LiteRTModel):
         self.labels, self.labels_source = self._choose_labels(labels, background)
 
     def _choose_labels(self, labels, background: bool | None = None) -> tuple[list[str], str]:
-        """Labels given by the caller win (a list or a file); then the metadata's labels file; then output numbers.
-
-        A given list one label short gets "background" first only when ``background=True`` was said, not guessed.
-        """
-        offset = int(background is True)
-        if isinstance(labels, (str, os.PathLike)):
-            return align_labels(labels, self.num_outputs, f"'{labels}'", offset), "given"
+        """Labels given (a list or a file; "background" added only when ``background=True``), else the metadata's
+        labels file, else output numbers."""
         if labels is not None:
-            return align_labels(labels, self.num_outputs, "the label list", offset), "given"
+            source = f"'{labels}'" if isinstance(labels, (str, os.PathLike)) else "the label list"
+            return align_labels(labels, self.num_outputs, source, int(background is True)), "given"
         file = next((t.label_file for t in (self.metadata.outputs if self.metadata else ()) if t.label_file), None)
         if file is not None:
             source = f"{file.name} in the model's metadata"
@@ -319,27 +312,19 @@ class Classifier(LiteRTModel):
         return [str(i) for i in range(self.num_outputs)], "output numbers (no labels given, none in the model)"
 
     def preprocess(self, image: ImageSource, region: Region | None = None) -> np.ndarray:
-        """The (1, H, W, 3) input tensor for ``image`` (see helpers.images.to_input), with this model's crop.
-
-        Raises what ``helpers.images.to_input`` raises: ImageError for an unreadable image, OptionError for a bad
-        ``region``.
-        """
+        """The (1, H, W, 3) input tensor for ``image`` with this model's crop; raises what ``to_input`` raises."""
         return super().preprocess(image, self.crop, region)
 
     def _run(self, tensor: np.ndarray) -> np.ndarray:
         """Probabilities for one prepared input tensor (dequantized; the softmax of logits). ``run`` checks the tensor."""
-        scores = super()._run(tensor)
+        scores = self._invoke(tensor)[0].reshape(-1)
         if self.output_kind == "logits":
-            from helpers.metrics import softmax
-
-            return softmax(scores).astype(np.float32)
+            exp = np.exp(scores - scores.max())
+            return (exp / exp.sum()).astype(np.float32)
         return scores
 
     def predict(self, image: ImageSource, region: Region | None = None) -> np.ndarray:
-        """Probabilities (one per label, dequantized) for one image, or for ``region`` = (x, y, w, h) of it.
-
-        Raises what ``preprocess`` and ``run`` raise (ImageError, OptionError for ``region``, ModelError, MetricsError).
-        """
+        """Probabilities (one per label) for one image, or ``region`` = (x, y, w, h) of it; raises as ``preprocess``."""
         return self._run(self.preprocess(image, region))
 
     def classify(
@@ -352,31 +337,12 @@ class Classifier(LiteRTModel):
         deny_labels: Sequence[str] | None = None,
         region: Region | None = None,
     ) -> list[Prediction]:
-        """The ``top_k`` most probable Prediction(label, probability) pairs for one image, after the options below.
+        """The ``top_k`` most probable Prediction(label, probability) pairs for one image, after ``ClassifyOptions``.
 
-        The options do what MediaPipe's ImageClassifierOptions do (notebook 01): ``top_k`` is its
-        max_results (None: all); ``score_threshold`` drops scores below it; ``allow_labels`` keeps only
-        those labels, ``deny_labels`` drops them (give one or the other); ``region`` = (x, y, width, height)
-        in pixels classifies that part of the photo (its region of interest).
-        Raises OptionError for a bad ``top_k``, ``score_threshold`` or ``region``, both label lists, or a label list
-        that is a single string; LabelError for a label the model does not have; and what ``predict`` raises (ImageError
-        for an unreadable image).
+        Raises OptionError for a bad option, LabelError for a label the model lacks, and what ``predict`` raises.
         """
-        top_k = check_max_results(top_k, "top_k")
-        threshold = check_score_threshold(score_threshold)
-        if allow_labels is not None and deny_labels is not None:
-            raise OptionError("Give allow_labels or deny_labels, not both (MediaPipe also refuses both).")
-        probs = self.predict(image, region)
-        keep = np.ones(probs.size, dtype=bool)
-        if allow_labels is not None:
-            keep[:] = False
-            keep[list(label_indices(allow_labels, self.labels, "allow_labels"))] = True
-        if deny_labels is not None:
-            keep[list(label_indices(deny_labels, self.labels, "deny_labels"))] = False
-        if threshold is not None:
-            keep &= probs >= threshold
-        order = [i for i in np.argsort(-probs, kind="stable") if keep[i]]
-        return [Prediction(self.labels[i], float(probs[i])) for i in order[:top_k]]
+        options = ClassifyOptions(top_k, score_threshold, allow_labels, deny_labels, region)
+        return options.keep(self.predict(image, options.region), self.labels)
 
     def __repr__(self) -> str:
         width, height = self.input_size

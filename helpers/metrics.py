@@ -1,62 +1,44 @@
 """Numbers computed from a classifier's output: probabilities, confidence, accuracy.
 
-Pure numpy functions (arrays in, arrays or floats out); no model, no TensorFlow.
+Pure NumPy functions (arrays in, arrays or floats out); no model, no TensorFlow. Every public function takes
+plain data, so a wrong type or shape becomes one MetricsError sentence (``raises_own_errors``).
 
-* ``softmax`` and ``sigmoid`` turn scores (logits) into probabilities —
-  introduced in notebook 02, where softmax is first written by hand.
-* ``top1``, ``margin`` and ``entropy`` measure how sure one answer is;
-  ``coverage_and_accuracy``, ``risk_coverage`` and ``threshold_for_accuracy``
-  describe what an "unsure" threshold keeps — introduced in notebook 03.
-* ``top_k_hits``, ``top_k_accuracy`` and ``wilson_interval`` score answers
-  against the true classes — introduced in notebook 03.
+* ``softmax`` and ``sigmoid`` turn scores (logits) into probabilities — notebook 02.
+* ``top1``, ``margin`` and ``entropy`` measure how sure one answer is; ``coverage_and_accuracy``,
+  ``risk_coverage`` and ``threshold_for_accuracy`` describe what an "unsure" threshold keeps — notebook 03.
+* ``top_k_hits``, ``top_k_accuracy`` and ``wilson_interval`` score answers against the true classes — notebook 03.
 """
 
 from __future__ import annotations
 
 import math
+import operator
 from statistics import NormalDist
 from typing import NamedTuple
 
 import numpy as np
 
-from helpers.arguments import is_real, is_whole, real_number, true_or_false, whole_number
-from helpers.errors import MetricsError
+from helpers.errors import MetricsError, wrap_public_functions
 
 
-def _floats(values, what: str, scalar_ok: bool = False) -> np.ndarray:
-    try:
-        array = np.asarray(values)
-    except ValueError as exc:  # ragged nested lists
-        raise MetricsError(f"{what} must form a regular array (every row the same length): {exc}") from exc
-    if array.dtype == object or not (np.issubdtype(array.dtype, np.number) or array.dtype == bool):
-        raise MetricsError(f"{what} must be numbers; got an array of {array.dtype}.")
-    if not np.issubdtype(array.dtype, np.floating):
-        array = array.astype(np.float64)
-    if (array.ndim == 0 and not scalar_ok) or array.size == 0:
-        raise MetricsError(f"{what} must be a non-empty vector (or a 2-D batch); got shape {array.shape}.")
-    if not np.isfinite(array).all():
-        raise MetricsError(f"{what} contain NaN or infinite values; check the computation that produced them.")
+def _floats(values, what: str) -> np.ndarray:
+    """``values`` as a non-empty float array of finite numbers; MetricsError for NaN, infinity or nothing."""
+    array = np.asarray(values) + 0.0  # float32 stays, other numbers become float64; text or None fails here
+    if array.size == 0 or not np.isfinite(array).all():
+        raise MetricsError(f"{what} must be a non-empty array of numbers without NaN or infinite values.")
     return array
 
 
-def _probabilities(probs, what: str = "The probabilities") -> np.ndarray:
-    array = _floats(probs, what)
-    if (array < 0).any():
-        raise MetricsError(
-            f"{what} must not be negative (smallest: {array.min():.3g}); did you pass logits? Apply softmax first."
-        )
+def _probabilities(probs) -> np.ndarray:
+    array = _floats(probs, "The probabilities")
     # float rounding may put a probability a few ulps above 1; dequantized uint8 outputs stay at or below 1
-    if array.max() > 1 + max(1e-6, 4 * float(np.finfo(array.dtype).eps)):
+    if array.min() < 0 or array.max() > 1 + max(1e-6, 4 * float(np.finfo(array.dtype).eps)):
+        wrong = "negative" if array.min() < 0 else "above 1"
         raise MetricsError(
-            f"{what} must not be above 1 (largest: {array.max():.3g}); did you pass logits or features? "
-            f"Apply softmax first."
+            f"The probabilities must lie in 0…1; these run {array.min():.3g}…{array.max():.3g} ({wrong}): did you "
+            f"pass logits or features? Apply softmax first."
         )
     return array
-
-
-def _axis(array: np.ndarray, axis) -> int:
-    """``axis`` checked against ``array``: a whole number from -ndim to ndim - 1."""
-    return whole_number(axis, "axis", MetricsError, minimum=-array.ndim, maximum=array.ndim - 1)
 
 
 def _scalar(result: np.ndarray) -> np.ndarray | float:
@@ -67,36 +49,26 @@ def _scalar(result: np.ndarray) -> np.ndarray | float:
 
 
 def softmax(logits, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
-    """Probabilities ``exp(z / T) / sum(exp(z / T))``, computed stably (the max is subtracted first).
+    """Probabilities ``exp(z / T) / sum(exp(z / T))``, computed stably (max subtracted); float32 stays float32.
 
-    Introduced in notebook 02. Float32 logits give float32 probabilities.
-    Raises MetricsError for a temperature that is not a positive number (or so small that z / T
-    overflows), an axis the logits do not have, and logits that are not finite numbers.
+    Raises MetricsError for a temperature that is not a positive finite number, or so small that z / T overflows.
     """
-    if not (is_real(temperature) and math.isfinite(temperature) and temperature > 0):
-        raise MetricsError(
-            f"The temperature must be a positive number; got {temperature!r}. "
-            f"T = 1 is the plain softmax, T < 1 sharpens, T > 1 flattens."
-        )
     z = _floats(logits, "The logits")
-    axis = _axis(z, axis)
+    axis = range(z.ndim)[axis]  # an axis the array lacks: IndexError
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a T that underflows the dtype
         z = z / np.asarray(temperature, dtype=z.dtype)
-    if not np.isfinite(z).all():
+    if not (0 < temperature < math.inf and np.isfinite(z).all()):
         raise MetricsError(
-            f"The temperature {temperature!r} is too small for these logits: z / T overflows {z.dtype}. "
-            f"Use a larger temperature (e.g. 0.01)."
+            f"The temperature must be a positive finite number, not too small for these logits (z / T must not "
+            f"overflow {z.dtype}); got {temperature!r}. T = 1 is the plain softmax, T < 1 sharpens, T > 1 flattens."
         )
     exp = np.exp(z - z.max(axis=axis, keepdims=True))
     return exp / exp.sum(axis=axis, keepdims=True)
 
 
 def sigmoid(logits) -> np.ndarray | float:
-    """``1 / (1 + exp(-z))`` for each score on its own (multi-label outputs); never overflows.
-
-    Introduced in notebook 02. Raises MetricsError for logits that are not finite numbers.
-    """
-    z = _floats(logits, "The logits", scalar_ok=True)
+    """``1 / (1 + exp(-z))`` for each score on its own (multi-label outputs); never overflows. Raises nothing more."""
+    z = _floats(logits, "The logits")
     e = np.exp(-np.abs(z))  # at most 1: no overflow for large |z|
     return _scalar(np.where(z >= 0, 1 / (1 + e), e / (1 + e)).astype(z.dtype))
 
@@ -105,107 +77,76 @@ def sigmoid(logits) -> np.ndarray | float:
 
 
 def top1(probs, axis: int = -1) -> np.ndarray | float:
-    """The largest probability (per row of a batch). Introduced in notebook 03.
-
-    Raises MetricsError for values that are not probabilities (negative, above 1, NaN) or a wrong axis.
-    """
+    """The largest probability (per row of a batch). Raises MetricsError for values that are not probabilities."""
     array = _probabilities(probs)
-    return _scalar(array.max(axis=_axis(array, axis)))
+    return _scalar(array.max(axis=range(array.ndim)[axis]))
 
 
 def margin(probs, axis: int = -1) -> np.ndarray | float:
-    """Top-1 minus top-2 probability (per row): near 0 when two labels are neck and neck.
-
-    Introduced in notebook 03. Raises MetricsError for values that are not probabilities
-    (negative, above 1, NaN), a wrong axis, or fewer than 2 probabilities per row.
-    """
+    """Top-1 minus top-2 probability (per row): near 0 when two labels are neck and neck. Raises as ``top1``."""
     array = _probabilities(probs)
-    axis = _axis(array, axis)
-    if array.shape[axis] < 2:
-        raise MetricsError(f"A margin needs at least 2 probabilities per row; got {array.shape[axis]}.")
+    axis = range(array.ndim)[axis]
     top_two = -np.partition(-array, 1, axis=axis).take([0, 1], axis=axis)
     return _scalar(top_two.take(0, axis=axis) - top_two.take(1, axis=axis))
 
 
 def entropy(probs, normalized: bool = True, axis: int = -1) -> np.ndarray | float:
-    """Shannon entropy (per row) of probabilities; ``normalized`` divides by log(K) to land in [0, 1].
+    """Shannon entropy (per row); ``normalized`` divides by log(K): 0 = all on one label, 1 = spread evenly.
 
-    0 means all probability on one label, 1 means spread evenly over all K labels.
-    Rows are first divided by their sum, so quantized outputs (which sum to a
-    little less than 1) are measured as the distribution they stand for.
-    Introduced in notebook 03. Raises MetricsError for values that are not probabilities
-    (negative, above 1, NaN), a wrong axis, an all-zero row, or a ``normalized`` that is not True/False.
+    Rows are first divided by their sum, so quantized outputs (which sum to a little less than 1) are measured as
+    the distribution they stand for. Raises MetricsError for values that are not probabilities or an all-zero row.
     """
     array = _probabilities(probs)
-    axis = _axis(array, axis)
-    true_or_false(normalized, "normalized", MetricsError)
+    axis = range(array.ndim)[axis]
+    classes = array.shape[axis]
+    unit = {True: math.log(classes) if classes > 1 else math.inf, False: 1.0}[normalized]  # True or False only
     total = array.sum(axis=axis, keepdims=True)
-    if (total <= 0).any():
+    if (total <= 0).any():  # not "certain" (entropy 0): there is no distribution at all
         raise MetricsError("A row of probabilities is all zeros: there is no distribution to measure.")
     p = array / total
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * np.log(p), 0.0)
-    result = np.maximum(-terms.sum(axis=axis), 0.0)  # -0.0 and tiny negative rounding → 0
-    if normalized:
-        classes = array.shape[axis]
-        result = result / math.log(classes) if classes > 1 else np.zeros_like(result)
-    return _scalar(result)
+    return _scalar(np.maximum(-terms.sum(axis=axis), 0.0) / unit)  # -0.0 and tiny negative rounding → 0
 
 
 # --------------------------------------------------------------------------- accuracy
 
 
-def _truth(truth, rows: int, classes: int) -> np.ndarray:
-    array = np.asarray(truth)
-    if array.ndim != 1 or array.size != rows:
-        raise MetricsError(f"Expected one true class index per row ({rows}); got shape {array.shape}.")
-    if not np.issubdtype(array.dtype, np.integer):
-        raise MetricsError(f"True classes must be integer indices into the probability columns; got {array.dtype}.")
-    if rows and (array.min() < 0 or array.max() >= classes):
-        raise MetricsError(
-            f"True class indices must be in 0…{classes - 1}; got {array.min()}…{array.max()}. "
-            f"For 1001-output models add Classifier.class_offset (1) to ImageNet indices."
-        )
-    return array
-
-
 def top_k_hits(probs, truth, k: int = 1) -> np.ndarray:
-    """For each row, whether the true class is among the ``k`` most probable (ties: lower index first).
+    """For each row of a (rows, classes) batch, whether the true class is among the ``k`` most probable.
 
-    Introduced in notebook 03. Raises MetricsError for probabilities that are not a (rows, classes)
-    batch, true classes that are not one index per row, or a k that is not a whole number from 1 to classes.
+    Ties go to the lower index, as in ``helpers.classify``. Raises MetricsError for a k outside 1 … classes or
+    true classes outside 0 … classes - 1 (ImageNet indices for a 1,001-output model need its class_offset).
     """
-    array = _probabilities(probs)
-    if array.ndim != 2:
-        raise MetricsError(f"Expected a batch of probabilities of shape (rows, classes); got {array.shape}.")
-    if not (is_whole(k) and 1 <= k <= array.shape[1]):
-        raise MetricsError(f"k must be an integer from 1 to {array.shape[1]}; got {k!r}.")
-    classes = _truth(truth, array.shape[0], array.shape[1])
-    order = np.argsort(-array, axis=1, kind="stable")[:, :k]
-    return (order == classes[:, None]).any(axis=1)
+    rows, classes = _probabilities(probs).shape
+    truth = np.asarray(truth)
+    if not (1 <= operator.index(k) <= classes and truth.shape == (rows,) and truth.dtype.kind in "iu") or not (
+        0 <= truth.min() and truth.max() < classes
+    ):
+        raise MetricsError(
+            f"top_k_hits needs k from 1 to {classes} and one true class per row ({rows}), integer indices in "
+            f"0…{classes - 1}; got k={k!r} and {truth.dtype} classes of shape {truth.shape}. For 1001-output models "
+            f"add Classifier.class_offset (1) to ImageNet indices."
+        )
+    order = np.argsort(-np.asarray(probs), axis=1, kind="stable")[:, :k]
+    return (order == truth[:, None]).any(axis=1)
 
 
 def top_k_accuracy(probs, truth, k: int = 1) -> float:
-    """The fraction of rows whose true class is among the ``k`` most probable. Introduced in notebook 03.
-
-    Raises MetricsError as ``top_k_hits`` does.
-    """
+    """The fraction of rows whose true class is among the ``k`` most probable. Raises what ``top_k_hits`` raises."""
     return float(top_k_hits(probs, truth, k).mean())
 
 
 def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for an accuracy of ``successes / total`` (stays inside [0, 1]).
+    """Wilson score interval (inside [0, 1]) for an accuracy of ``successes / total``; notebook 03 shows the formula.
 
-    Introduced in notebook 03, which shows the formula as a short function (``wilson``) and says why not the
-    simpler p ± 1.96·√(p(1−p)/n). Raises MetricsError for counts that are not whole numbers with
-    0 ≤ successes ≤ total, total > 0, or a confidence that is not a number strictly between 0 and 1.
+    Raises MetricsError unless 0 ≤ successes ≤ total are whole numbers, total > 0 and 0 < confidence < 1.
     """
-    if not (is_whole(total) and total > 0):
-        raise MetricsError(f"total must be a positive whole number of trials; got {total!r}.")
-    if not (is_whole(successes) and 0 <= successes <= total):
-        raise MetricsError(f"successes must be a whole number from 0 to total ({total}); got {successes!r}.")
-    if not (is_real(confidence) and 0 < confidence < 1):
-        raise MetricsError(f"confidence must be between 0 and 1 (e.g. 0.95); got {confidence!r}.")
+    if not (0 <= operator.index(successes) <= operator.index(total) and total > 0 and 0 < confidence < 1):
+        raise MetricsError(
+            f"wilson_interval needs whole numbers 0 ≤ successes ≤ total with total > 0, and a confidence "
+            f"between 0 and 1 (e.g. 0.95); got successes={successes!r}, total={total!r}, confidence={confidence!r}."
+        )
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
     p, n = successes / total, total
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
@@ -219,31 +160,23 @@ def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tup
 
 
 def _confidence_and_correct(confidence, correct) -> tuple[np.ndarray, np.ndarray]:
-    conf = _floats(confidence, "The confidences")
-    right = np.asarray(correct)
-    if conf.ndim != 1 or right.shape != conf.shape:
+    conf, right = _floats(confidence, "The confidences"), np.asarray(correct)
+    if conf.ndim != 1 or right.shape != conf.shape or not np.isin(right, (0, 1)).all():
         raise MetricsError(
-            f"Expected two vectors of the same length (one confidence and one right/wrong per "
-            f"answer); got shapes {conf.shape} and {right.shape}."
+            f"Expected two vectors of the same length: one confidence and one True/False (or 1/0) per answer; "
+            f"got shapes {conf.shape} and {right.shape}."
         )
-    if right.dtype != bool:
-        if not np.isin(right, (0, 1)).all():
-            raise MetricsError("correct must hold True/False (or 1/0) for each answer.")
-        right = right.astype(bool)
-    return conf, right
+    return conf, right.astype(bool)
 
 
 def coverage_and_accuracy(confidence, correct, threshold: float) -> tuple[float, float]:
     """Keep answers with ``confidence >= threshold``: the fraction kept and their accuracy (NaN if none).
 
-    Introduced in notebook 03. Raises MetricsError for confidences and right/wrong flags that are
-    not two vectors of the same length, or a threshold that is not a finite number.
+    Raises what ``risk_coverage`` raises.
     """
     conf, right = _confidence_and_correct(confidence, correct)
-    threshold = real_number(threshold, "threshold", MetricsError)
-    kept = conf >= threshold
-    accuracy = float(right[kept].mean()) if kept.any() else float("nan")
-    return float(kept.mean()), accuracy
+    kept = conf >= float(_floats(threshold, "The threshold"))
+    return float(kept.mean()), float(right[kept].mean()) if kept.any() else float("nan")
 
 
 class RiskCoverage(NamedTuple):
@@ -257,8 +190,7 @@ class RiskCoverage(NamedTuple):
 def risk_coverage(confidence, correct) -> RiskCoverage:
     """Coverage and accuracy of the kept answers at every distinct confidence used as a threshold.
 
-    Introduced in notebook 03. Raises MetricsError for confidences and right/wrong flags that are
-    not two vectors of the same length (finite numbers; True/False or 1/0).
+    Raises MetricsError unless confidences (finite) and right/wrong flags (True/False or 1/0) match one to one.
     """
     conf, right = _confidence_and_correct(confidence, correct)
     order = np.argsort(-conf, kind="stable")
@@ -272,11 +204,13 @@ def risk_coverage(confidence, correct) -> RiskCoverage:
 def threshold_for_accuracy(confidence, correct, target: float) -> float | None:
     """The lowest threshold whose kept answers are at least ``target`` accurate (None if none is).
 
-    Introduced in notebook 03. Raises MetricsError for a target that is not a number in (0, 1],
-    and for confidences and flags as ``risk_coverage`` does.
+    Raises MetricsError for a target that is not an accuracy in (0, 1], and what ``risk_coverage`` raises.
     """
-    if not (is_real(target) and 0 < target <= 1):
+    if not 0 < target <= 1:
         raise MetricsError(f"target must be an accuracy between 0 and 1 (e.g. 0.9); got {target!r}.")
     curve = risk_coverage(confidence, correct)
     good = np.flatnonzero(curve.accuracy >= target)
     return float(curve.threshold[good[-1]]) if good.size else None
+
+
+wrap_public_functions(globals(), MetricsError)

@@ -5,6 +5,8 @@ Introduced in notebook 01, which writes these steps out by hand. ``LiteRTModel``
 it takes one fixed-size image (1, H, W, 3) of float32, uint8 or int8, prepares pixels by one rule
 (``choose_normalization``), and by default uses the CPUs this process may use (``available_cpus``:
 affinity mask and container quota, not ``os.cpu_count()``). It never imports TensorFlow.
+The model file is checked once, when it is loaded (is it a TFLite file? which kind of model? a fixed-size image
+input?); after that, tensors the package made (``preprocess``, ``prepare``) are trusted.
 """
 
 from __future__ import annotations
@@ -18,8 +20,7 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
-from helpers.arguments import real_number
-from helpers.errors import HelpersError, ModelError, OptionError
+from helpers.errors import HelpersError, ModelError, OptionError, raises_own_errors
 from helpers.images import (
     MEAN,
     STD,
@@ -28,7 +29,7 @@ from helpers.images import (
     Region,
     _crop_box,
     _quantize_pixels,
-    normalization_array,
+    normalization,
     to_input,
 )
 from helpers.system import native_stderr, parallel_map
@@ -67,45 +68,37 @@ def available_cpus() -> int:
 
 
 def default_workers() -> int:
-    """Worker threads for a batch of images: 2, or 1 where this process may use a single CPU.
+    """Worker threads for a batch of images (notebook 03): 2, or 1 where this process may use a single CPU.
 
-    Introduced in notebook 03. Each worker holds its own single-threaded model copy, so two keep the
-    memory low (Binder gives two CPUs), and the answers do not depend on the count.
+    Each worker holds its own single-threaded model copy: two keep the memory low (Binder gives two CPUs).
     """
     return min(2, available_cpus())
 
 
 def check_num_threads(num_threads: int | None) -> int:
-    """``num_threads`` as an int from 1 to MAX_THREADS (None: ``available_cpus()``), or an OptionError.
+    """``num_threads`` as an int from 1 to MAX_THREADS (None: ``available_cpus()``).
 
-    Raises OptionError for anything else (a float, a bool, 0, or more than MAX_THREADS).
+    Raises OptionError for anything else (a float, a bool, 0, or more than MAX_THREADS, which crashes LiteRT).
     """
     if num_threads is None:
         return available_cpus()
-    if isinstance(num_threads, bool) or not isinstance(num_threads, (int, np.integer)) or num_threads < 1:
+    if (
+        isinstance(num_threads, bool)
+        or not isinstance(num_threads, (int, np.integer))
+        or not 1 <= num_threads <= MAX_THREADS
+    ):
         raise OptionError(
-            f"num_threads must be a whole number ≥ 1 (or None for the {available_cpus()} CPUs this "
-            f"process may use); got {num_threads!r}."
-        )
-    if num_threads > MAX_THREADS:
-        raise OptionError(
-            f"num_threads must be at most {MAX_THREADS}; got {num_threads}. This process may use "
-            f"{available_cpus()} CPUs, so more threads only add overhead, and LiteRT crashes the whole process "
-            f"with a huge count. Use None for all of them."
+            f"num_threads must be a whole number ≥ 1 and at most {MAX_THREADS} (or None for the {available_cpus()} "
+            f"CPUs this process may use); got {num_threads!r}. More threads than CPUs only add overhead, and LiteRT "
+            f"crashes the whole process with a huge count."
         )
     return int(num_threads)
 
 
+@raises_own_errors(ModelError)
 def dequantize(values: np.ndarray, scale: float, zero_point: int) -> np.ndarray:
-    """``real = scale * (q - zero_point)``; float tensors (scale 0) pass through as float32.
-
-    Raises ModelError for values that are not numbers, or a scale or zero point that is not a finite number.
-    """
-    scale = real_number(scale, "scale", ModelError, minimum=0)
-    zero_point = real_number(zero_point, "zero_point", ModelError)
-    if np.asarray(values).dtype.kind not in "biuf":
-        raise ModelError(f"values must be a tensor of numbers; got {type(values).__name__} ({values!r:.60}).")
-    return _dequantize(values, scale, zero_point)
+    """``real = scale * (q - zero_point)``; float tensors (scale 0) pass through as float32 (text: a ModelError)."""
+    return _dequantize(np.asarray(values) + 0, float(scale), float(zero_point))  # + 0: text fails here
 
 
 def _dequantize(values: np.ndarray, scale: float, zero_point: float) -> np.ndarray:
@@ -116,36 +109,30 @@ def _dequantize(values: np.ndarray, scale: float, zero_point: float) -> np.ndarr
 
 
 def model_file(model_path: str | os.PathLike) -> Path:
-    """``model_path`` as a Path to an existing, non-empty .tflite file, or a ModelError saying what is wrong.
+    """``model_path`` as a Path to an existing .tflite file.
 
-    Raises ModelError for a path that is not a str or Path, a missing or empty file, or one that is not a TFLite model.
+    Raises ModelError for something that is not a path to a file, an empty file, or one that is not a TFLite model.
     """
-    if not isinstance(model_path, (str, os.PathLike)):
+    path = Path(model_path) if isinstance(model_path, (str, os.PathLike)) else None
+    head = path.read_bytes()[:8] if path is not None and path.is_file() else None
+    if head is None or not is_tflite(head):
         raise ModelError(
-            f"model_path must be a file path (str or Path); got {type(model_path).__name__}. "
+            f"No model file at {model_path!r}: model_path must be a file path (str or Path) to a .tflite file. "
             f"Fetch models by name with helpers.assets.fetch('models/…')."
-        )
-    path = Path(model_path)
-    if not path.is_file():
-        raise ModelError(f"No model file at '{path}'. Fetch models by name with helpers.assets.fetch(...).")
-    if path.stat().st_size == 0:
-        raise ModelError(f"'{path}' is empty (0 bytes): the download did not finish; fetch it again.")
-    with open(path, "rb") as handle:
-        head = handle.read(8)
-    if not is_tflite(head):
-        raise ModelError(
-            f"'{path}' is not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; "
-            f"this one starts with {head!r}). Is it an HTML page, a .h5/.pb file or a zip? "
-            f"Download the .tflite file itself."
+            if head is None
+            else f"'{path}' is empty (0 bytes): the download did not finish; fetch it again."
+            if not head
+            else f"'{path}' is not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one starts "
+            f"with {head!r}). Is it an HTML page, a .h5/.pb file or a zip? Download the .tflite file itself."
         )
     return path
 
 
 def load_interpreter(model_path: str | os.PathLike, num_threads: int | None = None) -> Interpreter:
-    """A ready (allocated) LiteRT interpreter, or a ModelError saying what is wrong with the file.
+    """A ready (allocated) LiteRT interpreter for a model file.
 
-    Raises ModelError also for a model with a dynamic input shape (-1 other than the batch axis), which
-    LiteRT would allocate as 1×1 pixels; OptionError for ``num_threads`` (see check_num_threads).
+    Raises ModelError for a file LiteRT cannot load and for a dynamic input shape (-1 other than the batch axis,
+    which LiteRT would allocate as 1×1 pixels); OptionError for ``num_threads`` (see check_num_threads).
     """
     return _interpreter(model_file(model_path), check_num_threads(num_threads), ModelError)
 
@@ -155,27 +142,21 @@ def _interpreter(path: Path, threads: int, error: type[HelpersError]) -> Interpr
     try:
         with native_stderr():  # LiteRT's "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." is not an error
             interpreter = Interpreter(model_path=str(path), num_threads=threads)
-    except (ValueError, RuntimeError) as exc:
-        raise ModelError(f"LiteRT cannot read '{path}': {exc}. The file may be truncated; fetch it again.") from exc
-    try:
+        for details in interpreter.get_input_details():  # the one check for dynamic inputs, for every wrapper
+            signature = tuple(int(d) for d in details["shape_signature"])
+            if min(signature[1:], default=1) < 0:
+                raise error(
+                    f"'{path.name}' has a dynamic input shape {signature} (-1 = set at run time); this suite runs "
+                    f"models with a fixed image size. Convert it with a fixed input, e.g. (1, 224, 224, 3)."
+                )
         with native_stderr():
             interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
-        _check_fixed_size(path.name, interpreter.get_input_details(), error)
         raise ModelError(
-            f"LiteRT read '{path}' but cannot prepare its tensors: {exc}. The model may use "
-            f"operations this LiteRT version lacks, or need inputs of a size set at run time."
+            f"LiteRT cannot load '{path}': {exc}. The file may be truncated (fetch it again), or use operations "
+            f"this LiteRT version lacks."
         ) from exc
-    _check_fixed_size(path.name, interpreter.get_input_details(), error)
     return interpreter
-
-
-def _check_fixed_size(name: str, inputs: list[dict], error: type[HelpersError]) -> None:
-    """The one check for dynamic input shapes (-1 other than the batch axis), for every way a model is loaded."""
-    for details in inputs:
-        signature = _shape(details, "shape_signature")
-        if any(d < 0 for d in signature[1:]):
-            raise error(_dynamic(name, signature))
 
 
 def choose_normalization(
@@ -183,29 +164,11 @@ def choose_normalization(
 ) -> tuple[Normalization | None, Normalization | None, str]:
     """(mean, std, where they came from) for pixels → this input; (None, None) means "the bytes as they are".
 
-    The caller's mean/std win. Otherwise a float32 input takes its metadata's, else MobileNet's
-    127.5/127.5; a uint8/int8 input takes the pixel bytes, whose meaning its quantization states.
-    A given mean/std for a quantized input must map 0…255 into the range the input can hold.
-    Raises OptionError for only one of mean/std, a mean/std that is not 1 or 3 finite numbers (std > 0), or one that
-    would clip pixels at a quantized input.
+    The caller's mean/std win; else a float32 input takes its metadata's, else MobileNet's 127.5/127.5, and a
+    uint8/int8 input takes the pixel bytes. Raises OptionError as ``helpers.images.normalization`` does.
     """
-    if (mean is None) != (std is None):
-        raise OptionError("Give both mean and std (pixels become (pixel - mean) / std), or neither.")
     dtype = np.dtype(input_details["dtype"])
-    if mean is not None:
-        mean_array, std_array = normalization_array(mean, "mean"), normalization_array(std, "std")
-        if dtype != np.float32:
-            scale, zero_point = (float(v) for v in input_details["quantization"])
-            info = np.iinfo(dtype)
-            low, high = scale * (info.min - zero_point), scale * (info.max - zero_point)
-            reals = np.concatenate([(0 - mean_array) / std_array, (255 - mean_array) / std_array])
-            if reals.min() < low - scale or reals.max() > high + scale:
-                raise OptionError(
-                    f"mean={mean!r}, std={std!r} map pixels 0…255 to {reals.min():.3g}…{reals.max():.3g}, but this "
-                    f"{dtype.name} input holds only {low:.3g}…{high:.3g} (scale {scale:.3g}, zero point "
-                    f"{zero_point:g}): pixels would be clipped. Leave mean/std out: a quantized input takes the "
-                    f"pixel bytes as they are."
-                )
+    if normalization(mean, std, dtype, tuple(map(float, input_details["quantization"]))) is not None:
         return mean, std, "given"
     if dtype != np.float32:
         return None, None, f"the {dtype.name} input's quantization (pixels go in as bytes)"
@@ -235,25 +198,16 @@ def model_kind(outputs: list[dict]) -> tuple[str | None, str]:
     return None, f"{len(shapes)} output(s) of shape {', '.join(map(str, shapes))}"
 
 
-def _shape(details: dict, key: str = "shape") -> tuple[int, ...]:
-    return tuple(int(d) for d in details.get(key, details["shape"]))
-
-
-def _dynamic(name: str, signature: tuple[int, ...]) -> str:
-    return (
-        f"'{name}' has a dynamic input shape {signature} (-1 = set at run time); this suite runs models with a "
-        f"fixed image size. Convert it with a fixed input, e.g. (1, 224, 224, 3)."
-    )
+def _shape(details: dict) -> tuple[int, ...]:
+    return tuple(int(d) for d in details["shape"])
 
 
 class LiteRTModel:
-    """A .tflite model with one image input: load, validate, prepare pixels, run, dequantize.
+    """A .tflite model with one image input: load, validate, prepare pixels, run, dequantize (notebook 01).
 
-    Introduced in notebook 01; the base of Classifier, FeatureExtractor, detection and segmentation.
-    Raises ModelError for a missing, empty, non-TFLite or unloadable file; the class's ``error`` (ModelError here,
-    TransferError for a FeatureExtractor) for a dynamic input shape, a model of the wrong kind or without one image
-    input (1, H, W, 3); OptionError for ``num_threads`` or ``mean``/``std`` (see ``choose_normalization``);
-    MetadataError for damaged metadata.
+    Raises ModelError for a missing, empty, non-TFLite or unloadable file; the class's ``error`` (TransferError for a
+    FeatureExtractor) for a dynamic input, a model of the wrong kind or without one image input (1, H, W, 3);
+    OptionError for ``num_threads`` or ``mean``/``std``; MetadataError for damaged metadata.
     """
 
     error: type[HelpersError] = ModelError  # the error a subclass raises when the model is the wrong kind
@@ -273,14 +227,13 @@ class LiteRTModel:
         # One interpreter holds one input and one output at a time: calls from several threads take turns
         # (without this, a thread could read another photo's answer). For parallel work use clone() per thread.
         self._lock = threading.Lock()
-        inputs = self.interpreter.get_input_details()
         #: Every output tensor's details (name, index, shape, dtype, quantization).
         self.outputs: list[dict] = self.interpreter.get_output_details()
-        problem = self.kind_problem(self.model_path.name, self.outputs)
+        inputs = self.interpreter.get_input_details()
+        problem = self.kind_problem(self.model_path.name, self.outputs) or self._input_problem(inputs)
         if problem:
             raise self.error(problem)
-        self.input_details = self._image_input(inputs)
-        self.output_details = self.outputs[0]
+        self.input_details, self.output_details = inputs[0], self.outputs[0]
         #: The model's TFLite metadata (helpers.tflite), or None for a file without it.
         self.metadata: ModelMetadata | None = TFLiteFile(self.model_path).metadata()
         self.mean, self.std, self.normalization_source = choose_normalization(
@@ -289,13 +242,9 @@ class LiteRTModel:
         # Read once, trusted on every call: the input's index, size and quantization, each output's index and
         # (scale, zero point), the normalization as arrays.
         self._input_index = self.input_details["index"]
-        self._pixels_shape = (*_shape(self.input_details)[1:3], 3)
+        self._input_shape = _shape(self.input_details)
         self._quantization = (np.dtype(self.input_details["dtype"]), *map(float, self.input_details["quantization"]))
-        self._normalization = (
-            None
-            if self.mean is None
-            else (normalization_array(self.mean, "mean"), normalization_array(self.std, "std"))
-        )
+        self._normalization = normalization(self.mean, self.std, self._quantization[0], self._quantization[1:])
         self._dequantization = [(d["index"], *map(float, d["quantization"])) for d in self.outputs]
 
     def kind_problem(self, name: str, outputs: list[dict]) -> str | None:
@@ -308,76 +257,88 @@ class LiteRTModel:
             return f"'{name}' has {outputs_in_words}: not {wanted}."
         return f"'{name}' is {KINDS[found][0]}, not {wanted}: {outputs_in_words}. Use {KINDS[found][1]}."
 
-    def _image_input(self, inputs: list[dict]) -> dict:
-        name = self.model_path.name
-        if len(inputs) != 1:
-            raise self.error(f"'{name}' has {len(inputs)} inputs; an image model has one (the image).")
-        details = inputs[0]
-        shape = _shape(details)
-        dtype = np.dtype(details["dtype"])
-        if len(shape) != 4 or shape[-1] != 3 or dtype not in (np.float32, np.uint8, np.int8):
-            raise self.error(
-                f"'{name}' takes a {dtype.name} tensor of shape {shape}: this needs an image input, "
-                f"it needs one image (1, height, width, 3) of float32, uint8 or int8."
-            )
-        if shape[0] != 1:
-            raise self.error(
-                f"'{name}' takes batches of {shape[0]} images {shape}; these helpers feed one image at "
-                f"a time. Convert the model with batch size 1 (or None)."
-            )
-        return details
+    def _input_problem(self, inputs: list[dict]) -> str | None:
+        """Why these inputs are not one image (1, H, W, 3) of float32, uint8 or int8 (None if they are)."""
+        shape, dtype = _shape(inputs[0]), np.dtype(inputs[0]["dtype"])
+        if len(inputs) == 1 and len(shape) == 4 and shape[0] == 1 and shape[3] == 3 and dtype.name in _TENSOR_TYPES:
+            return None
+        batches = (
+            f" It takes batches of {shape[0]} images; these helpers feed one image at a time: convert the model "
+            f"with batch size 1 (or None)."
+            if len(shape) == 4 and shape[0] > 1
+            else ""
+        )
+        return (
+            f"'{self.model_path.name}' has {len(inputs)} input(s), the first a {dtype.name} tensor of shape {shape}: "
+            f"this needs an image input: it needs one image (1, height, width, 3) of float32, uint8 or int8.{batches}"
+        )
 
     @property
     def input_size(self) -> tuple[int, int]:
         """The model's input (width, height) in pixels."""
-        _, height, width, _ = _shape(self.input_details)
-        return width, height
+        return self._input_shape[2], self._input_shape[1]
+
+    def _pixels(self, pixels: np.ndarray, batch: bool = False) -> np.ndarray:
+        """``pixels`` as (N, H, W, 3) uint8 of this input's size (one (H, W, 3) image gets its batch axis)."""
+        array = np.asarray(pixels)
+        array = array[np.newaxis] if array.ndim == 3 and not batch else array
+        _, height, width, _ = self._input_shape
+        if array.dtype != np.uint8 or array.shape[1:] != (height, width, 3) or not (batch or len(array) == 1):
+            raise self.error(
+                f"Expected uint8 pixels of shape ({height}, {width}, 3){', a batch (N, ...)' if batch else ''} for "
+                f"'{self.model_path.name}'; got {array.dtype} {array.shape}. Resize with "
+                f"helpers.images.resize_for_model first."
+            )
+        return array
 
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
         """Already-resized (H, W, 3) or (1, H, W, 3) uint8 pixels → this model's input tensor (its normalization).
 
         Raises the wrapper's error (ModelError for a Classifier) for pixels of another shape or dtype.
         """
-        array = np.asarray(pixels)
-        if array.ndim == 3:
-            array = array[np.newaxis]
-        width, height = self.input_size
-        if array.shape != (1, height, width, 3) or array.dtype != np.uint8:
-            raise self.error(
-                f"Expected uint8 pixels of shape ({height}, {width}, 3) for '{self.model_path.name}'; "
-                f"got {array.dtype} {array.shape}. Resize with helpers.images.resize_for_model first."
-            )
-        return self._tensor(array)
+        return self._tensor(self._pixels(pixels))
 
     def _tensor(self, pixels: np.ndarray) -> np.ndarray:
         """(1, H, W, 3) uint8 pixels of this input's size → the input tensor, by ``quantize_pixels``' rule."""
         return _quantize_pixels(pixels, *self._quantization, self._normalization)
 
     def preprocess(self, image: ImageSource, crop: str | float = "center", region: Region | None = None) -> np.ndarray:
-        """The (1, H, W, 3) input tensor for ``image`` (see helpers.images.to_input), with this model's normalization.
-
-        Raises what ``helpers.images.to_input`` raises: ImageError for an unreadable image or a bad ``crop``,
-        OptionError for a bad ``region``.
-        """
-        height, width, _ = self._pixels_shape
+        """The (1, H, W, 3) input tensor for ``image`` with this model's normalization; raises what ``to_input`` raises."""
+        _, height, width, _ = self._input_shape
         if (
             region is None
             and isinstance(image, np.ndarray)
             and image.dtype == np.uint8
-            and image.shape == self._pixels_shape
+            and image.shape == self._input_shape[1:]
             and _crop_box((width, height), crop) in (None, (0, 0, width, height))
         ):  # already this input's pixels: cropping and resizing would copy them unchanged
             return self._tensor(image[np.newaxis])
         return to_input(image, self.input_details, crop=crop, mean=self.mean, std=self.std, region=region)
 
+    def _checked(self, tensor: object) -> np.ndarray:
+        """``tensor`` if it is an array of the input's exact shape and dtype with finite values; else the wrapper's error."""
+        dtype, shape = self._quantization[0], self._input_shape
+        if not (
+            isinstance(tensor, np.ndarray)
+            and tensor.shape == shape
+            and tensor.dtype == dtype
+            and (dtype.kind != "f" or np.isfinite(tensor).all())
+        ):
+            got = f"{tensor.dtype} {tensor.shape}" if isinstance(tensor, np.ndarray) else type(tensor).__name__
+            raise self.error(
+                f"tensor must be a {dtype.name} array of shape {shape} for '{self.model_path.name}' (it takes "
+                f"{shape[2]}×{shape[1]} images); got {got}. It must hold finite values (no NaN): make it with "
+                f"preprocess(image), or prepare(pixels) for uint8 pixels resized with helpers.images.resize_for_model."
+            )
+        return tensor
+
     def invoke(self, tensor: np.ndarray) -> list[np.ndarray]:
         """Run the model on one prepared input tensor; every output, dequantized (float32, its own shape).
 
         Raises the wrapper's error (ModelError for a Classifier) when ``tensor`` is not an array of the input's
-        exact shape and dtype (with finite values): make it with ``preprocess`` or ``prepare``.
+        exact shape and dtype with finite values: make it with ``preprocess`` or ``prepare``.
         """
-        self._check_tensor(tensor)
-        return self._invoke(tensor)
+        return self._invoke(self._checked(tensor))
 
     def _invoke(self, tensor: np.ndarray) -> list[np.ndarray]:
         """``invoke`` on a tensor the package made (``preprocess``, ``prepare``)."""
@@ -387,35 +348,16 @@ class LiteRTModel:
             raw = [self.interpreter.get_tensor(index) for index, _, _ in self._dequantization]
         return [_dequantize(values, scale, zero) for values, (_, scale, zero) in zip(raw, self._dequantization)]
 
-    def _check_tensor(self, tensor: object) -> None:
-        shape, dtype = _shape(self.input_details), np.dtype(self.input_details["dtype"])
-        got = f"{tensor.dtype} {tensor.shape}" if isinstance(tensor, np.ndarray) else type(tensor).__name__
-        if not isinstance(tensor, np.ndarray) or tensor.shape != shape or tensor.dtype != dtype:
-            raise self.error(
-                f"tensor must be a {dtype.name} array of shape {shape} for '{self.model_path.name}' (it takes "
-                f"{shape[2]}×{shape[1]} images); got {got}. Make it with preprocess(image), or prepare(pixels) "
-                f"for uint8 pixels resized with helpers.images.resize_for_model."
-            )
-        if dtype.kind == "f" and not np.isfinite(tensor).all():
-            raise self.error("tensor holds NaN or infinite values; make it with preprocess(image) or prepare(pixels).")
-
     def run(self, tensor: np.ndarray) -> np.ndarray:
-        """Run the model on one prepared input tensor; the first output, dequantized, as one row.
-
-        Raises the wrapper's error for a tensor of the wrong shape or dtype (see ``invoke``).
-        """
-        self._check_tensor(tensor)
-        return self._run(tensor)
+        """Run the model on one prepared input tensor; the first output, dequantized, as one row. Raises as ``invoke``."""
+        return self._run(self._checked(tensor))
 
     def _run(self, tensor: np.ndarray) -> np.ndarray:
         """``run`` on a tensor the package made."""
         return self._invoke(tensor)[0].reshape(-1)
 
     def clone(self, num_threads: int = 1) -> LiteRTModel:
-        """The same model and settings on its own interpreter (single-threaded by default): one per worker thread.
-
-        Raises OptionError for ``num_threads``; ModelError if the file can no longer be loaded.
-        """
+        """The same model and settings on its own interpreter (single-threaded by default): one per worker thread."""
         twin = copy.copy(self)
         twin.num_threads = check_num_threads(num_threads)
         twin.interpreter = _interpreter(self.model_path, twin.num_threads, self.error)
@@ -428,19 +370,11 @@ class LiteRTModel:
     ) -> np.ndarray:
         """``run`` for each of (N, H, W, 3) model-sized uint8 images: (N, outputs), on ``workers`` clones at once.
 
-        Each worker thread owns a single-threaded clone (kept for the next call), so the answers do not
-        depend on ``workers`` (default: ``available_cpus()``). ``progress`` names a progress bar (None: none).
-        Raises the wrapper's error for pixels of another shape or dtype, OptionError for ``workers``.
+        Single-threaded clones, kept for the next call: the answers do not depend on ``workers``. ``progress``
+        names a progress bar. Raises the wrapper's error for other pixels, OptionError for ``workers``.
         """
-        array = np.asarray(pixels)
-        width, height = self.input_size
-        if array.ndim != 4 or array.shape[1:] != (height, width, 3) or array.dtype != np.uint8:
-            raise self.error(
-                f"pixels must be uint8 images of shape (N, {height}, {width}, 3) for '{self.model_path.name}'; "
-                f"got {array.dtype} {array.shape}. Resize each with helpers.images.resize_for_model first."
-            )
-        count = len(array)
-        out = np.empty((count, int(np.prod(self.output_details["shape"][1:]))), dtype=np.float32)
+        array = self._pixels(pixels, batch=True)
+        out = np.empty((len(array), int(np.prod(self.output_details["shape"][1:]))), dtype=np.float32)
         stock = self.__dict__.setdefault("_clones", [])  # single-threaded clones, kept for the next call
         taken: list[LiteRTModel] = []
 
@@ -454,21 +388,24 @@ class LiteRTModel:
 
         try:
             bar = None if progress is None else {"desc": progress, "unit": "img", "leave": leave}
-            parallel_map(work, range(count), workers=check_num_threads(workers), worker_state=take_clone, progress=bar)
+            parallel_map(
+                work, range(len(array)), workers=check_num_threads(workers), worker_state=take_clone, progress=bar
+            )
         finally:
             stock.extend(taken)
         return out
 
     def describe(self) -> dict[str, object]:
         """The input and output tensors' shape, type and quantization, for display."""
-
-        def info(details: dict) -> dict[str, object]:
-            scale, zero_point = details["quantization"]
-            return {
+        return {"model": self.model_path.name} | {
+            key: {
                 "shape": _shape(details),
                 "dtype": np.dtype(details["dtype"]).name,
-                "scale": float(scale),
-                "zero_point": int(zero_point),
+                "scale": float(details["quantization"][0]),
+                "zero_point": int(details["quantization"][1]),
             }
+            for key, details in (("input", self.input_details), ("output", self.output_details))
+        }
 
-        return {"model": self.model_path.name, "input": info(self.input_details), "output": info(self.output_details)}
+
+_TENSOR_TYPES = ("float32", "uint8", "int8")

@@ -1,10 +1,9 @@
-"""Semantic segmentation with a .tflite model: a class for every pixel of the photo.
+"""Semantic segmentation with a .tflite model: a class for every pixel of the photo (notebook 01, section 8).
 
-The overview's second "different type of model" (notebook 01, section 8):
-"predicting the composition of an image, for example subject versus background".
-A DeepLab-style model outputs, for each pixel of its (small, square) input, one
-score per class. To answer at the photo's own size, the scores are resized back
-(bilinear, so boundaries stay smooth) and the best class is taken per pixel.
+The overview's second "different type of model": "predicting the composition of an image, for example subject
+versus background". A DeepLab-style model outputs one score per class for each pixel of its small, square input; to
+answer at the photo's own size, the scores are resized back (bilinear, so boundaries stay smooth) and the best class
+is taken per pixel.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers.classify import model_labels
-from helpers.errors import LabelError, OptionError
+from helpers.errors import LabelError, OptionError, raises_own_errors
 from helpers.images import ImageSource, Normalization, check_size, load_image
 from helpers.model import LiteRTModel
 
@@ -25,10 +24,7 @@ _BAND_VALUES = 1 << 22  # floats per band of output rows while resizing scores (
 
 @dataclass(frozen=True)
 class Segmentation:
-    """``mask``: an (H, W) array of class indices at the photo's size; ``labels[i]`` names class i.
-
-    Raises nothing when built (a dataclass; ``shares`` checks the mask).
-    """
+    """``mask``: an (H, W) array of class indices at the photo's size; ``labels[i]`` names class i."""
 
     mask: np.ndarray
     labels: list[str]
@@ -38,36 +34,19 @@ class Segmentation:
 
         Raises LabelError when the mask holds anything but class indices 0 … len(labels) - 1.
         """
-        mask = check_mask(self.mask, len(self.labels))
+        mask = np.asarray(self.mask)
+        if mask.dtype.kind not in "iu" or mask.size and (mask.min() < 0 or mask.max() >= len(self.labels)):
+            raise LabelError(
+                f"mask holds class indices (whole numbers 0 … {len(self.labels) - 1}, one per label), as segment(...) "
+                f"returns; got an array of {mask.dtype} holding {np.unique(mask)[:5]}."
+            )
         counts = np.bincount(mask.ravel(), minlength=len(self.labels))
-        if len(counts) > len(self.labels):
-            raise LabelError(f"The mask holds class {len(counts) - 1} but there are {len(self.labels)} labels.")
-        total = max(int(mask.size), 1)
         order = np.argsort(-counts, kind="stable")
-        return {self.labels[i]: counts[i] / total for i in order if counts[i] > 0}
+        return {self.labels[i]: counts[i] / max(int(mask.size), 1) for i in order if counts[i] > 0}
 
     def describe(self) -> str:
-        """One sentence giving the classes present and their share of the pixels (for alt text).
-
-        Raises LabelError as ``shares`` does: a mask holding anything but class indices 0 … len(labels) - 1.
-        """
+        """One sentence giving the classes present and their share of the pixels (for alt text); see ``shares``."""
         return ", ".join(f"{label} {share:.0%}" for label, share in self.shares().items())
-
-
-def check_mask(mask: np.ndarray, classes: int) -> np.ndarray:
-    """``mask`` as an integer array of class indices ≥ 0, or a LabelError (indices ≥ ``classes`` are left to the caller).
-
-    Raises LabelError for a mask of floats, strings or negative numbers.
-    """
-    array = np.asarray(mask)
-    if array.dtype.kind not in "iu":
-        raise LabelError(f"mask holds class indices (whole numbers 0 … {classes - 1}); got an array of {array.dtype}.")
-    if array.size and array.min() < 0:
-        raise LabelError(
-            f"mask holds class indices 0 … {classes - 1}; it holds {int(array.min())}, a negative number. "
-            f"Use the mask segment(...) returns."
-        )
-    return array
 
 
 class _Segmenter(LiteRTModel):
@@ -83,22 +62,16 @@ def _source_positions(size_out: int, size_in: int) -> tuple[np.ndarray, np.ndarr
     return low, high, (centres - low).astype(np.float32)
 
 
+@raises_own_errors(OptionError)
 def upsample_argmax(scores: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize (h, w, classes) scores bilinearly to ``size`` = (width, height) and take the best class per pixel.
 
     Done in bands of rows, so a 12-megapixel photo never needs all its scores in memory at once.
     Raises OptionError for scores that are not a (h, w, classes) array of finite numbers, ImageError for a bad size.
     """
-    try:
-        scores = np.asarray(scores, dtype=np.float32)
-    except (TypeError, ValueError):
-        raise OptionError(
-            f"scores are a (height, width, classes) array of numbers; got {type(scores).__name__}."
-        ) from None
-    if scores.ndim != 3 or 0 in scores.shape:
-        raise OptionError(f"scores are (height, width, classes); got shape {scores.shape}.")
-    if not np.isfinite(scores).all():
-        raise OptionError("scores hold NaN or infinite values; the best class of such a pixel is undefined.")
+    scores = np.asarray(scores, dtype=np.float32)
+    if scores.size == 0 or not np.isfinite(scores).all():
+        raise OptionError("scores hold NaN or infinite values (or none): the best class of such a pixel is undefined.")
     in_h, in_w, classes = scores.shape
     width, height = check_size(size)
     x_low, x_high, x_weight = _source_positions(width, in_w)
@@ -132,7 +105,6 @@ def segment(
     ``num_threads`` or ``mean``/``std``, MetadataError when ``labels`` is None and the metadata lists none (or is
     damaged), LabelError for labels that are not strings or not one per class, ImageError for an unreadable image.
     """
-
     model = _Segmenter(model_path, num_threads, mean=mean, std=std)
     labels = model_labels(model, labels)
     classes = int(model.output_details["shape"][-1])

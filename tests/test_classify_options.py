@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from helpers import LabelError, OptionError
-from helpers.classify import Classifier
+from helpers.classify import Classifier, ClassifyOptions
 from helpers.images import crop_region, load_image, quantize_pixels
 
 LABELS = ["cat", "dog", "bird"]  # what the metadata_models fixture embeds
@@ -74,7 +74,7 @@ def test_quantize_pixels_per_channel_normalization():
     out = quantize_pixels(pixels, np.float32, 0.0, 0, mean=[0, 128, 255], std=[1, 2, 255])
     np.testing.assert_allclose(out, [[[0.0, 0.0, 0.0]]])
     np.testing.assert_allclose(quantize_pixels(pixels, np.float32, 0.0, 0), (pixels - 127.5) / 127.5)
-    with pytest.raises(OptionError, match="std must be positive"):
+    with pytest.raises(OptionError, match=r"std must be one number or one per channel.*each > 0"):
         quantize_pixels(pixels, np.float32, 0.0, 0, mean=0, std=0)
     with pytest.raises(OptionError, match="one number or one per channel"):
         quantize_pixels(pixels, np.float32, 0.0, 0, mean=[1, 2], std=1)
@@ -163,3 +163,22 @@ def test_crop_region_whole_image_and_rounding(photo_like):
     assert crop_region(image, (0, 0, 64, 48)).size == (64, 48)
     assert crop_region(image, (0.4, 0.4, 10.2, 5.2)).size == (11, 6)  # edges 0.4 → 0, 10.6 → 11, 5.6 → 6
     assert crop_region(image, (5, 5, 1.2, 1.2)).size == (1, 1)  # never empty
+
+
+def test_options_are_one_frozen_dataclass_checked_when_made(classifier, photo_like):
+    from dataclasses import FrozenInstanceError
+
+    options = ClassifyOptions(top_k=2, deny_labels=["dog"])
+    with pytest.raises(FrozenInstanceError):
+        options.top_k = 3  # checked once, when made: it cannot change afterwards
+    expected = classifier.classify(photo_like, 2, deny_labels=["dog"])
+    assert options.keep(classifier.predict(photo_like), classifier.labels) == expected
+    assert [label for label, _ in expected] == ["cat", "bird"] or [label for label, _ in expected] == ["bird", "cat"]
+    for bad in (
+        {"top_k": 0},
+        {"score_threshold": 2},
+        {"allow_labels": "cat"},
+        {"allow_labels": ["a"], "deny_labels": []},
+    ):
+        with pytest.raises(OptionError):
+            ClassifyOptions(**bad)

@@ -125,8 +125,7 @@ def test_hits_and_accuracy_follow_the_predictions(tiny_models, sample_folder):
     assert mixed.accuracy(1) == 0.25 and mixed.accuracy(2) == 1.0
     low, high = mixed.interval(1)
     assert low < 0.25 < high
-    summary = mixed.summary()
-    assert summary["top1"] == 0.25 and summary["images"] == 12 and summary["top1_low"] == low
+    assert mixed.n == 12 and mixed.interval(1, 0.95) == (low, high)
     with pytest.raises(EvaluationError, match="k must be between 1 and 3"):
         mixed.hits(4)
 
@@ -175,7 +174,7 @@ def test_bad_evaluation_requests(tiny_models, sample_folder):
     paths = image_paths(sample_folder)
     with pytest.raises(EvaluationError, match="non-empty dict"):
         evaluate_many({}, paths, progress=False)
-    with pytest.raises(EvaluationError, match="No images"):
+    with pytest.raises(EvaluationError, match="0 classes for 0 images"):
         evaluate(classifier, [], progress=False)
     with pytest.raises(EvaluationError, match="k must be at least 1"):
         evaluate(classifier, paths, k=0, progress=False)
@@ -195,10 +194,8 @@ def test_bad_evaluation_requests(tiny_models, sample_folder):
     ("call", "match"),
     [
         (lambda c, p: evaluate(str(c.model_path), p), "not a helpers.classify.Classifier; wrap the model file"),
-        (lambda c, p: evaluate(c, p, classes=np.zeros((3, 4), int), k=1), r"1-D\); got shape \(3, 4\)"),
-        (lambda c, p: evaluate(c, p[:1], classes=0, k=1), r"1-D\); got shape \(\)"),
-        (lambda c, p: evaluate(c, p, k=1, progress="no"), "progress must be True or False"),
-        (lambda c, p: evaluate(c, p, k=1, name=5), "name is the model's name"),
+        (lambda c, p: evaluate(c, p, classes=np.zeros((3, 4), int), k=1), r"1-D\).*shape \(3, 4\)"),
+        (lambda c, p: evaluate(c, p[:1], classes=0, k=1), r"1-D\).*shape \(\)"),
         (lambda c, p: evaluate(c, p, k=1, workers=10**5), "workers is a number of threads"),
     ],
 )
@@ -224,7 +221,7 @@ def test_hits_needs_a_whole_k_within_the_answers_kept(k):
 @pytest.mark.parametrize(
     ("wnids", "match"),
     [
-        ("n01440764", r"single str 'n01440764'.*wnids=\['n01440764'\]"),
+        ("n01440764", r"wnids is a list of label strings; got 'n01440764'"),
         (["n01440764", 5], "wnids must hold strings"),
         (["n01440764", "n01440764"], "must not repeat"),
     ],
@@ -236,7 +233,7 @@ def test_imagenet_classes_needs_a_list_of_distinct_wnids(wnids, match):
 
 def test_imagenet_classes_takes_any_iterable_of_paths_but_not_a_number():
     assert list(imagenet_classes(iter(["n01440764_a.jpg", "n01443537_b.jpg"]))) == [0, 1]
-    with pytest.raises(EvaluationError, match="list of paths; got int"):
+    with pytest.raises(EvaluationError, match=r"imagenet_classes cannot use its arguments \(paths=int"):
         imagenet_classes(5)
 
 

@@ -145,7 +145,7 @@ def test_value_range_mistakes_are_errors(photo_like):
     for bad in [(1, 0), (0, float("inf")), "0-1", (0,)]:
         with pytest.raises(OptionError, match="value_range"):
             load_image(np.zeros((2, 2)), value_range=bad)
-    with pytest.raises(ImageError, match="Cannot read an image from a list"):
+    with pytest.raises(ImageError, match=r"load_image cannot use its arguments \(source=list"):
         load_image([[0, 1], [2, 3]])
 
 
@@ -262,10 +262,10 @@ def test_quantize_pixels_per_dtype():
 
 
 def test_quantize_rejects_unsupported_or_unquantized():
-    with pytest.raises(ImageError, match="not supported"):
-        quantize_pixels(np.zeros((1, 1), np.uint8), np.int16, 1.0, 0)
-    with pytest.raises(ImageError, match="no quantization"):
-        quantize_pixels(np.zeros((1, 1), np.uint8), np.uint8, 0.0, 0)
+    with pytest.raises(ImageError, match="quantize_pixels cannot use.*dtype=type"):
+        quantize_pixels(np.zeros((1, 1), np.uint8), np.int16, 1.0, 0)  # float32, uint8 or int8 only
+    # Without mean/std a quantized input takes the bytes: its (model-made) scale is not used, so not checked.
+    np.testing.assert_array_equal(quantize_pixels(np.ones((1, 1), np.uint8), np.uint8, 0.0, 0), [[1]])
 
 
 def test_to_input_uses_the_tensor_shape_and_type(photo_like):
@@ -316,7 +316,7 @@ FLOAT_INPUT = {"shape": np.array([1, 8, 8, 3]), "dtype": np.float32, "quantizati
         (np.full((1, 8, 8, 3), 300, np.int32), UINT8_INPUT, "got int32 values"),
         ([[[[0, 0, 0]]]], UINT8_INPUT, "pixels must be a uint8 numpy array"),
         (np.zeros((1, 16, 16, 3), np.uint8), UINT8_INPUT, r"shape \(1, 8, 8, 3\).*resize_for_model"),
-        (np.zeros((2, 8, 8, 3), np.uint8), UINT8_INPUT, r"got \(2, 8, 8, 3\)"),
+        (np.zeros((2, 8, 8, 3), np.uint8), UINT8_INPUT, r"shape \(2, 8, 8, 3\)"),
     ],
 )
 def test_pixels_to_input_checks_its_pixels(pixels, details, message):
@@ -333,14 +333,14 @@ def test_pixels_to_input_adds_the_batch_axis_to_one_image(photo_like):
 @pytest.mark.parametrize(
     ("details", "message"),
     [
-        ({}, r"input_details must be one input's details, interpreter.get_input_details\(\)\[0\]"),
-        ([UINT8_INPUT], r"input_details is one input's dict.*got a list of 1"),
-        ("input", "input_details must be one input's details"),
+        ({}, r"cannot use its arguments.*input_details=dict"),
+        ([UINT8_INPUT], r"cannot use its arguments.*input_details=list"),
+        ("input", "cannot use its arguments.*input_details=str"),
         ({**UINT8_INPUT, "shape": [1, -1, -1, 3]}, r"dynamic input shape \(1, -1, -1, 3\)"),
         ({**UINT8_INPUT, "shape": [1, 1, 1, 3], "shape_signature": [1, -1, -1, 3]}, "allocated it as"),
         ({**UINT8_INPUT, "shape": [2, 8, 8, 3]}, "model's input is"),
-        ({**UINT8_INPUT, "shape": ["a", 8, 8, 3]}, r"input_details\['shape'\] must be whole numbers"),
-        ({**UINT8_INPUT, "quantization": 0.5}, r"input_details\['quantization'\] is \(scale, zero_point\)"),
+        ({**UINT8_INPUT, "shape": ["a", 8, 8, 3]}, r"cannot use its arguments.*input_details=dict"),
+        ({**UINT8_INPUT, "quantization": 0.5}, r"cannot use its arguments.*input_details=dict"),
     ],
 )
 def test_input_details_must_describe_one_fixed_size_image_input(photo_like, details, message):
@@ -355,27 +355,21 @@ def test_a_batch_axis_set_at_run_time_is_fine(photo_like):
     np.testing.assert_array_equal(to_input(photo_like, details), to_input(photo_like, UINT8_INPUT))
 
 
-@pytest.mark.parametrize(
-    ("scale", "zero_point", "message"),
-    [
-        (float("nan"), 0, "scale must be a finite number"),
-        (float("inf"), 0, "scale must be a finite number"),
-        ("0.1", 0, "scale must be a number"),
-        (-0.5, 0, "scale must be a number ≥ 0"),
-        (1 / 128, 127.6, "zero point must be a whole number"),
-        (1 / 128, True, "zero point must be a whole number"),
-    ],
-)
-def test_quantize_pixels_needs_a_finite_scale_and_a_whole_zero_point(scale, zero_point, message):
-    with pytest.raises(ImageError, match=message):
-        quantize_pixels(np.zeros((1, 2, 2, 3), np.uint8), np.uint8, scale, zero_point)
+@pytest.mark.parametrize(("scale", "zero_point"), [(float("nan"), 0), (-0.5, 0), (1 / 128, 100.5), (1 / 128, True)])
+def test_quantize_pixels_trusts_the_models_quantization_when_it_is_not_used(scale, zero_point):
+    # A uint8 input without mean/std takes the pixel bytes; the scale and zero point (read from the model) only
+    # matter when a mean/std must be quantized, and a mean/std that does not fit is refused there.
+    pixels = np.arange(12, dtype=np.uint8).reshape(1, 2, 2, 3)
+    np.testing.assert_array_equal(quantize_pixels(pixels, np.uint8, scale, zero_point), pixels)
+    with pytest.raises(OptionError, match="would be clipped"):
+        quantize_pixels(pixels, np.uint8, scale, zero_point, mean=127.5, std=127.5)
 
 
 @pytest.mark.parametrize(("pixels", "dtype"), [(np.zeros((1, 2), np.float32), np.uint8), (np.zeros((1, 2)), "int9")])
 def test_quantize_pixels_needs_uint8_pixels_and_a_dtype(pixels, dtype):
-    with pytest.raises(ImageError, match="pixels must be a uint8|dtype must be a NumPy type"):
+    with pytest.raises(ImageError, match="pixels must be a uint8|dtype=str"):
         quantize_pixels(pixels, dtype, 1 / 128, 128)
-    with pytest.raises(ImageError, match="dtype must be a NumPy type"):
+    with pytest.raises(ImageError, match="dtype=str"):
         quantize_pixels(np.zeros((1, 2), np.uint8), "int9", 1 / 128, 128)
 
 
@@ -384,7 +378,6 @@ def test_quantize_pixels_needs_uint8_pixels_and_a_dtype(pixels, dtype):
     [
         ((0, 0, 0.2, 0.2), r"less than 1 pixel wide or high.*not fractions.*multiply them by the image's size"),
         ((0, 0, 10, 0.5), "less than 1 pixel"),
-        ((True, 0, 10, 10), r"A region is \(x, y, width, height\) in pixels"),
         (("0", 0, 10, 10), r"A region is \(x, y, width, height\) in pixels"),
     ],
 )
@@ -394,18 +387,20 @@ def test_regions_are_whole_pixels_not_fractions(photo_like, region, message):
 
 
 def test_crop_region_needs_a_pil_image(photo_like):
-    with pytest.raises(ImageError, match="image must be a PIL image"):
-        crop_region(photo_like, (0, 0, 4, 4))
+    # An array is read by load_image's rules; a bool is the number it equals (Python's rule).
+    assert (
+        crop_region(photo_like, (True, 0, 4, 4)).tobytes()
+        == crop_region(load_image(photo_like), (1, 0, 4, 4)).tobytes()
+    )
     assert crop_region(load_image(photo_like), np.array([0, 0, 4, 4])).size == (4, 4)  # an array region is fine
 
 
 @pytest.mark.parametrize(
     ("value_range", "message"),
     [
-        ((-1e308, 1e308), "needs a finite width high - low"),
-        ((False, True), r"value_range is \(low, high\)"),
+        ((-1e308, 1e308), "a finite width high - low"),
         (("0", "1"), r"value_range is \(low, high\)"),
-        ((0, float("nan")), "needs finite low < high"),
+        ((0, float("nan")), "low < high"),
     ],
 )
 def test_value_range_must_be_two_numbers_with_a_finite_width(value_range, message):
@@ -415,7 +410,7 @@ def test_value_range_must_be_two_numbers_with_a_finite_width(value_range, messag
 
 def test_a_range_given_by_numpy_numbers_or_a_list_still_works():
     expected = np.asarray(load_image(np.full((2, 2), 0.5), value_range=(0, 1)))
-    for value_range in ([0, 1], (np.float32(0), np.int64(1)), np.array([0.0, 1.0])):
+    for value_range in ([0, 1], (np.float32(0), np.int64(1)), np.array([0.0, 1.0]), (False, True)):
         np.testing.assert_array_equal(np.asarray(load_image(np.full((2, 2), 0.5), value_range=value_range)), expected)
 
 
@@ -424,7 +419,7 @@ def test_resize_for_model_takes_an_array_as_load_image_does(photo_like):
     np.testing.assert_array_equal(
         np.asarray(from_array), np.asarray(resize_for_model(load_image(photo_like), (16, 16)))
     )
-    with pytest.raises(ImageError, match=r"image must be a PIL image or a numpy array.*load_image\(source\)"):
+    with pytest.raises(ImageError, match=r"No image file at 'cat.jpg'"):  # anything load_image reads
         resize_for_model("cat.jpg", (16, 16))
 
 

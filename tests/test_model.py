@@ -215,7 +215,7 @@ def test_load_interpreter_refuses_a_dynamic_input_as_every_wrapper_does(odd_mode
 
 @pytest.mark.parametrize("bad", [MAX_THREADS + 1, 10**5, np.int64(1000)])
 def test_num_threads_has_an_upper_bound(tiny_models, bad):
-    with pytest.raises(OptionError, match=f"num_threads must be at most {MAX_THREADS}.*crashes"):
+    with pytest.raises(OptionError, match=f"at most {MAX_THREADS}.*crashes"):
         Classifier(tiny_models["float"], num_threads=bad)
     with pytest.raises(OptionError, match="at most"):
         load_interpreter(tiny_models["float"], bad)
@@ -241,27 +241,21 @@ def test_run_checks_the_tensor_against_the_input(tiny_models, tensor, got):
 
 
 def test_run_refuses_nan_in_a_float_tensor(tiny_models):
-    with pytest.raises(ModelError, match="tensor holds NaN"):
+    with pytest.raises(ModelError, match="finite values \\(no NaN\\)"):
         Classifier(tiny_models["float"]).run(np.full((1, 32, 32, 3), np.nan, np.float32))
 
 
 @pytest.mark.parametrize("pixels", [np.zeros((32, 32, 3), np.uint8), np.zeros((2, 32, 32, 3), np.float32)])
 def test_run_batch_checks_its_pixels(tiny_models, pixels):
-    with pytest.raises(ModelError, match=r"pixels must be uint8 images of shape \(N, 32, 32, 3\)"):
+    with pytest.raises(ModelError, match=r"uint8 pixels of shape \(32, 32, 3\), a batch \(N, ...\)"):
         Classifier(tiny_models["uint8"]).run_batch(pixels, workers=1)
 
 
-@pytest.mark.parametrize(
-    ("values", "scale", "zero_point", "message"),
-    [
-        (np.zeros(3, np.uint8), float("nan"), 0, "scale must be a finite number"),
-        (np.zeros(3, np.uint8), 0.1, float("inf"), "zero_point must be a finite number"),
-        ("abc", 0.1, 0, "values must be a tensor of numbers"),
-    ],
-)
-def test_dequantize_needs_finite_quantization(values, scale, zero_point, message):
-    with pytest.raises(ModelError, match=message):
-        dequantize(values, scale, zero_point)
+def test_dequantize_trusts_the_models_quantization_and_refuses_text():
+    # scale and zero point come from the model's own tensor details: not checked again (NaN stays visible as NaN).
+    assert np.isnan(dequantize(np.zeros(3, np.uint8), float("nan"), 0)).all()
+    with pytest.raises(ModelError, match=r"dequantize cannot use its arguments \(values=str"):
+        dequantize("abc", 0.1, 0)
 
 
 def test_one_model_shared_by_threads_gives_each_call_its_own_answer(tiny_models):
