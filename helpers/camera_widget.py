@@ -1,12 +1,10 @@
-"""The live camera in a notebook: an anywidget (browser half in camera_widget.js) over helpers.camera.
+"""The live camera in a notebook (lesson 11): an anywidget (browser half in camera_widget.js) over helpers.camera.
 
-Introduced in notebook 09. The browser asks for the camera only when Start is
-pressed, scales each frame to the model's input size and sends its pixels to
-this kernel, one frame at a time; the kernel classifies it (``handle_frame``,
-usable without a browser) and sends the top-3 back. Frames exist only in the
-browser tab and in the kernel's memory: nothing is saved or sent elsewhere.
-The camera is released by Stop, by ``stop()``, when the widget is closed, and
-when the kernel restarts (the widget then loses its connection to the kernel).
+The browser asks for the camera only when Start is pressed, scales each frame to the model's input size and sends
+its pixels to this kernel, one frame at a time; the kernel classifies it (``handle_frame``, usable without a
+browser) and sends the top-3 back. Frames exist only in the browser tab and in the kernel's memory. The camera is
+released by Stop, by ``stop()``, when the widget is closed, and when the kernel restarts. What arrives from the
+browser (frames, their sizes and timings) is checked here; a bad message gets an error reply, never a traceback.
 """
 
 from __future__ import annotations
@@ -28,6 +26,12 @@ from helpers.images import load_image
 HERE = Path(__file__).parent
 
 
+def _class_name(label: str) -> str:
+    if not str(label).strip():
+        raise CameraError("Give the class a name before adding a photo of it.")
+    return str(label).strip()
+
+
 def _number(content: Mapping, key: str) -> float:
     value = float(content.get(key, 0.0))
     if not (math.isfinite(value) and value >= 0):
@@ -38,8 +42,8 @@ def _number(content: Mapping, key: str) -> float:
 class CameraWidget(anywidget.AnyWidget):
     """Webcam → model → top-3 beside the video, with fps and the five stages against the 33 ms budget.
 
-    Raises CameraError (from ``helpers.camera.FramePipeline``) for a model without ``input_details``, ``labels`` and
-    ``run``, one whose input is not an image (1, H, W, 3), or a ``k`` below 1.
+    Raises CameraError (from ``helpers.camera.FramePipeline``) for a model that is not an image classifier or a bad
+    ``k``.
     """
 
     _esm = HERE / "camera_widget.js"
@@ -66,10 +70,7 @@ class CameraWidget(anywidget.AnyWidget):
         return "[Live camera widget: run this notebook and press Start camera to classify what it sees]"
 
     def set_model(self, model: LiveModel, name: str = "") -> None:
-        """Classify the next frames with ``model`` (frames are then scaled to its input size); clears the timings.
-
-        Raises CameraError as the constructor does (a model the camera cannot run).
-        """
+        """Classify the next frames with ``model`` (scaled to its input size); clears the timings. Errors as __init__."""
         self.pipeline = FramePipeline(model, self.k)
         self.timings = FrameLog()
         self._pending.clear()
@@ -77,24 +78,18 @@ class CameraWidget(anywidget.AnyWidget):
         self.model_name = name or getattr(getattr(model, "model_path", None), "name", type(model).__name__)
 
     def capture_next(self, label: str) -> None:
-        """Keep the next frame from the camera as a training photo of class ``label`` (in memory only).
-
-        Raises CameraError for an empty ``label``.
-        """
-        label = str(label).strip()
-        if not label:
-            raise CameraError("Give the class a name before capturing a photo of it.")
-        self._capture_label = label
+        """Keep the next camera frame as a training photo of class ``label`` (in memory only; CameraError if empty)."""
+        self._capture_label = _class_name(label)
 
     def add_sample(self, label: str, image) -> None:
         """Keep an uploaded photo (path, bytes, PIL image or array) as a training photo of ``label``.
 
         Raises CameraError for an empty ``label``, ImageError for an image ``load_image`` cannot read.
         """
-        label = str(label).strip()
-        if not label:
-            raise CameraError("Give the class a name before adding a photo of it.")
-        self.samples.setdefault(label, []).append(scale_for_model(load_image(image), self.pipeline.input_size))
+        self._keep(_class_name(label), scale_for_model(load_image(image), self.pipeline.input_size))
+
+    def _keep(self, label: str, pixels: np.ndarray) -> None:
+        self.samples.setdefault(label, []).append(pixels)
         self.samples_taken += 1
 
     def stop(self) -> None:
@@ -118,47 +113,41 @@ class CameraWidget(anywidget.AnyWidget):
                 str(content.get("encoding", "rgba")),
             )
             pairs, preprocess_ms, invoke_ms = self.pipeline.classify(pixels)
-            capture_ms, skipped = _number(content, "capture_ms"), int(_number(content, "skipped"))
+            stages = {
+                "capture_ms": _number(content, "capture_ms"),
+                "preprocess_ms": preprocess_ms,
+                "invoke_ms": invoke_ms,
+            }
+            skipped = int(_number(content, "skipped"))
         except (HelpersError, TypeError, ValueError) as exc:
             return {"type": "error", "view": view, "id": frame_id, "message": str(exc)}
-        captured = None
-        if self._capture_label is not None:
-            captured, self._capture_label = self._capture_label, None
-            self.samples.setdefault(captured, []).append(pixels)
-            self.samples_taken += 1
+        captured, self._capture_label = self._capture_label, None
+        if captured is not None:
+            self._keep(captured, pixels)
         done_s = time.perf_counter() - self._clock
-        self._pending[(view, frame_id)] = {
-            "frame": frame_id,
-            "capture_ms": capture_ms,
-            "preprocess_ms": preprocess_ms,
-            "invoke_ms": invoke_ms,
-            "dropped_before": skipped,
-            "done_s": done_s,
-            "top": tuple(pairs),
-        }
+        self._pending[(view, frame_id)] = dict(
+            frame=frame_id, dropped_before=skipped, done_s=done_s, top=tuple(pairs), **stages
+        )
         while len(self._pending) > 8:  # answers whose browser never reported back (view closed): forget them
             self._pending.pop(next(iter(self._pending)))
+        top = [[label.split(",")[0].strip(), round(float(prob), 4)] for label, prob in pairs]
+        kernel_ms = (time.perf_counter() - received) * 1000
         return {
             "type": "result",
             "view": view,
             "id": frame_id,
             "captured": captured,
-            "top": [[label.split(",")[0].strip(), round(float(prob), 4)] for label, prob in pairs],
-            "capture_ms": capture_ms,
-            "preprocess_ms": preprocess_ms,
-            "invoke_ms": invoke_ms,
-            "kernel_ms": (time.perf_counter() - received) * 1000,
+            "top": top,
+            **stages,
+            "kernel_ms": kernel_ms,
         }
 
     def _finish(self, view: str, previous: Mapping) -> None:
         """Complete the previous frame's record with the transfer and display times the browser measured."""
         pending = self._pending.pop((view, previous.get("id")), None)
         if pending is not None:
-            self.timings.add(
-                FrameTiming(
-                    transfer_ms=_number(previous, "transfer_ms"), display_ms=_number(previous, "display_ms"), **pending
-                )
-            )
+            times = {key: _number(previous, key) for key in ("transfer_ms", "display_ms")}
+            self.timings.add(FrameTiming(**times, **pending))
 
     def _on_message(self, _widget, content, buffers) -> None:
         if isinstance(content, Mapping) and content.get("type") == "frame":
@@ -195,7 +184,7 @@ def model_menu(camera: CameraWidget, models: Mapping[str, LiveModel], value: str
 def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1", "class 2")):
     """Teachable Machine's first step: per class, capture photos from the running camera or upload some.
 
-    Raises nothing of its own; a photo that cannot be read is refused under its upload button.
+    Raises nothing of its own; an empty class name or an unreadable photo is said beside its button.
     """
     import ipywidgets as widgets
 
