@@ -21,7 +21,6 @@ import time
 from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 from PIL import Image
@@ -35,20 +34,6 @@ CAMERA_FPS = 30
 BUDGET_MS = 1000 / CAMERA_FPS  # the overview: faster than 33 ms per frame for a 30 fps video stream
 STAGES = ("capture", "transfer", "preprocess", "invoke", "display")
 ENCODINGS = {"rgba": 4, "rgb": 3, "jpeg": 0, "png": 0}  # encoding → bytes per pixel of a raw frame (0: compressed)
-
-
-class LiveModel(Protocol):
-    """What the pipeline needs of a model (a ``Classifier`` or a ``transfer.HeadClassifier``).
-
-    If it also has ``prepare(pixels)`` (both do), that turns pixels into its input with its own normalization.
-    """
-
-    input_details: dict
-    labels: list[str]
-
-    def run(self, tensor: np.ndarray) -> np.ndarray:
-        """Probabilities for one prepared input tensor (the model's own errors for a bad one)."""
-        ...
 
 
 # --------------------------------------------------------------------------- frames as bytes
@@ -68,10 +53,8 @@ def _channels(encoding: str) -> int:
 
 
 def encode_frame(pixels: np.ndarray, encoding: str = "rgba") -> bytes:
-    """The bytes a browser sends for an (H, W, 3) uint8 frame: raw RGBA (as ``getImageData`` gives), RGB, JPEG or PNG.
-
-    Raises CameraError for anything but an (H, W, 3) uint8 array or an unknown encoding.
-    """
+    """The bytes a browser sends for an (H, W, 3) uint8 frame (CameraError otherwise): raw RGBA (as
+    ``getImageData`` gives), RGB, JPEG or PNG."""
     array, channels = _frame(pixels), _channels(encoding)
     if channels == 4:
         array = np.concatenate([array, np.full(array.shape[:2] + (1,), 255, dtype=np.uint8)], axis=-1)
@@ -122,7 +105,7 @@ def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, 
 def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
     """What the browser does before sending: the frame's central square, resized to ``size`` = (w, h), as uint8.
 
-    Raises ImageError for a ``size`` that is not (width, height) in positive whole pixels, or a frame it cannot read.
+    Raises ImageError for a ``size`` that is not (width, height) in whole pixels, or a frame it cannot read.
     """
     return np.asarray(resize_for_model(load_image(frame), size), dtype=np.uint8)
 
@@ -131,11 +114,8 @@ def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
 
 
 def _newest(elapsed_s: float, fps: float, last: int, count: int | None) -> int | None:
-    """The newest frame a camera at ``fps`` has delivered after ``elapsed_s`` seconds, if newer than ``last``.
-
-    Frame k arrives at k / fps seconds. None while no newer frame has arrived (or once frame ``count - 1`` has been
-    taken); every frame between ``last`` and the returned one is dropped, never queued.
-    """
+    """The newest frame (frame k arrives at k / fps s) a camera has delivered after ``elapsed_s``, if newer than
+    ``last`` (else None); the frames in between are dropped, never queued."""
     if elapsed_s < 0:
         return None
     newest = math.floor(elapsed_s * fps + 1e-9)
@@ -229,10 +209,7 @@ def simulate(
 
 
 def dropped_per_second(process_ms: float, camera_fps: float = CAMERA_FPS) -> float:
-    """Frames per second the newest-frame policy drops when each takes ``process_ms``: max(0, fps − 1000 / ms).
-
-    Raises CameraError unless both are finite numbers above 0.
-    """
+    """Frames per second the newest-frame policy drops: max(0, fps − 1000 / ms); CameraError unless both are > 0."""
     process_ms, camera_fps = _positive(process_ms=process_ms, camera_fps=camera_fps)
     return max(0.0, camera_fps - 1000 / process_ms)
 
@@ -353,13 +330,13 @@ class FrameLog:
 
 
 class FramePipeline:
-    """Preprocess → invoke → top-k for frames already scaled to the model's input size, timed.
+    """Preprocess → invoke → top-k for frames scaled to the input size of ``model`` (a Classifier or a
+    transfer.HeadClassifier: ``input_details``, ``labels``, ``run`` and its own ``prepare``), timed.
 
-    Raises CameraError for a model that is not a classifier with an image input (1, H, W, 3), or a ``k`` that is
-    not a whole number ≥ 1.
+    Raises CameraError for a model without an image input (1, H, W, 3), or a ``k`` that is not a whole number ≥ 1.
     """
 
-    def __init__(self, model: LiveModel, k: int = 3) -> None:
+    def __init__(self, model, k: int = 3) -> None:
         details = getattr(model, "input_details", None)
         shape = tuple(details.get("shape", ())) if isinstance(details, Mapping) else None
         if not (hasattr(model, "labels") and hasattr(model, "run") and shape and len(shape) == 4 and shape[-1] == 3):
@@ -372,10 +349,8 @@ class FramePipeline:
         self.input_size = (int(shape[2]), int(shape[1]))  # the (width, height) frames are scaled to
 
     def classify(self, pixels: np.ndarray) -> tuple[list[tuple[str, float]], float, float]:
-        """(top-k pairs, preprocess ms, invoke ms) for one (H, W, 3) uint8 frame; other sizes are rescaled.
-
-        Raises CameraError for a frame that is not an (H, W, 3) uint8 array; passes on the model's own errors.
-        """
+        """(top-k pairs, preprocess ms, invoke ms) for one (H, W, 3) uint8 frame (CameraError otherwise), rescaled
+        if needed."""
         start = time.perf_counter()
         array = _frame(pixels)
         if array.shape[1::-1] != self.input_size:  # e.g. a frame sent just before the model changed
@@ -397,7 +372,6 @@ def top_text(pairs: Sequence[tuple[str, float]]) -> str:
 
 
 def _photo_list(values: Iterable, name: str) -> list:
-    """``values`` (a list, tuple or generator) as a list, or a CameraError for one string, one path or None."""
     if isinstance(values, (str, bytes, os.PathLike)) or not isinstance(values, Iterable):
         raise CameraError(f"{name} is a list (one item per photo); got {type(values).__name__} {values!r}.")
     return list(values)
@@ -431,10 +405,7 @@ class RecordedClip:
 
     @classmethod
     def from_assets(cls, names: Sequence[str], **options) -> RecordedClip:
-        """A clip over registered photos, fetched by name (``"images/cat.bmp"``, …); see the class for options.
-
-        Raises CameraError unless ``names`` is a list; AssetError for a name that is not a registered photo.
-        """
+        """A clip over registered photos fetched by name (``"images/cat.bmp"``, …); errors as the class, AssetError."""
         from helpers import assets
 
         names = _photo_list(names, "names")
@@ -458,10 +429,8 @@ class RecordedClip:
         return self.names[self._check(index) // self.frames_per_photo]
 
     def frame(self, index: int) -> np.ndarray:
-        """Frame ``index`` as (H, W, 3) uint8 at the clip's size: a window that drifts right and zooms in.
-
-        Raises CameraError for an ``index`` that is not a whole number from 0 to ``len(clip) - 1``.
-        """
+        """Frame ``index`` (CameraError unless 0 to ``len(clip) - 1``) as (H, W, 3) uint8 at the clip's size: a
+        window that drifts right and zooms in."""
         photo, step = divmod(self._check(index), self.frames_per_photo)
         image = self.images[photo]
         t = step / max(1, self.frames_per_photo - 1)
