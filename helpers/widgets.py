@@ -1,13 +1,12 @@
-"""Thin ipywidgets wrappers over pure functions (each function is usable without widgets).
+"""Thin ipywidgets wrappers over pure functions (each ``*_summary``/``*_report`` is usable without widgets).
 
-Checked here: an uploaded photo, one label per logit, and the model picker's limits and column names; any other
-raw TypeError or ValueError from a public function becomes an OptionError naming its arguments.
+Checked here: one label per logit and the classifier given to the upload button (photos are checked by
+``load_image``, limits and columns by ``bench.best_model``); any other raw TypeError or ValueError from a public
+function becomes an OptionError naming its arguments.
 """
 
 from __future__ import annotations
 
-import math
-import os
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -15,9 +14,9 @@ import ipywidgets as ipw
 import numpy as np
 from IPython.display import display
 
-from helpers.arguments import is_real, listed, real_number, text_labels, whole_number
+from helpers.arguments import listed, real_number, text_labels, whole_number
 from helpers.classify import Classifier
-from helpers.errors import HelpersError, ImageError, LabelError, OptionError, wrap_public_functions
+from helpers.errors import HelpersError, LabelError, OptionError, wrap_public_functions
 from helpers.images import load_image
 
 
@@ -47,20 +46,20 @@ def _slider(description: str, value: float, low: float, high: float, step: float
     )
 
 
-def shown_value(widget):
+def _shown(widget):
     """A widget's value as its readout shows it (a log slider at 316.228 reads "316.2": that is what is used)."""
     value, readout = widget.value, getattr(widget, "readout_format", None)
     return float(format(value, readout)) if readout and isinstance(value, float) else value
 
 
-def run_on_change(widget, function: Callable[[object], None]) -> ipw.Output:
+def _redraw(widget, function: Callable[[object], None]) -> ipw.Output:
     """Call ``function(shown value)`` now and whenever the widget's value changes; return the Output it draws in."""
     output = ipw.Output()
 
     def refresh(_change=None) -> None:
         output.clear_output(wait=True)
         with output:
-            function(shown_value(widget))
+            function(_shown(widget))
 
     widget.observe(refresh, names="value")
     refresh()
@@ -81,14 +80,9 @@ class UploadReport(NamedTuple):
 def upload_report(classifier: Classifier, data: bytes, top_k: int = 5) -> UploadReport:
     """The thumbnail, top-k pairs and a note on hidden ties for an uploaded photo's bytes (or a photo file's path).
 
-    Raises ImageError for anything else (None, a number) or bytes that are not an image.
+    Raises ImageError (from ``load_image``) for anything else, or bytes that are not an image.
     """
-    if not isinstance(data, (bytes, bytearray, memoryview, str, os.PathLike)):
-        raise ImageError(
-            f"data is the uploaded photo's bytes (the upload's .data), or a path to a photo file; got "
-            f"{type(data).__name__} {data!r}."
-        )
-    image = load_image(data if isinstance(data, (str, os.PathLike)) else bytes(data))
+    image = load_image(bytes(data) if isinstance(data, (bytearray, memoryview)) else data)
     pairs = classifier.classify(image, top_k=top_k)
     shown = [pair for pair in pairs if pair[1] > 0] or pairs[:1]
     hidden = len(pairs) - len(shown)
@@ -153,8 +147,7 @@ def temperature_summary(logits, labels, temperature: float) -> str:
     return _summary(*_probabilities(logits, labels, temperature), temperature)
 
 
-def show_temperature(logits, labels, temperature: float) -> None:
-    """Print ``temperature_summary`` and draw the probabilities as bars (errors as temperature_summary)."""
+def _show_temperature(logits, labels, temperature: float) -> None:
     from helpers import plots
 
     probs, names = _probabilities(logits, labels, temperature)
@@ -167,13 +160,13 @@ def show_temperature(logits, labels, temperature: float) -> None:
 def temperature_slider(logits, labels, value: float = 1.0) -> DescribedBox:
     """A log-scale temperature slider (0.1 to 10) that redraws the softmax of ``logits`` as it moves.
 
-    Raises what ``show_temperature`` raises when it first draws outside a notebook (in one, it is shown under the
+    Raises what ``temperature_summary`` raises when it first draws outside a notebook (in one, it is shown under the
     slider). A ``value`` outside 0.1 … 10 is moved to the nearest end.
     """
     logits, labels = listed(logits), listed(labels)  # a generator is read once, here
     slider = _slider("temperature", value, -1, 1, 0.05, log=True)
     return described_box(
-        [slider, run_on_change(slider, lambda t: show_temperature(logits, labels, t))],
+        [slider, _redraw(slider, lambda t: _show_temperature(logits, labels, t))],
         "[Temperature slider (0.1 to 10): run this notebook to move it and redraw the chart]",
     )
 
@@ -193,11 +186,7 @@ def threshold_summary(confidence, correct, threshold: float) -> str:
     return f"threshold {threshold:.2f}: answers {kept} of {len(confidence)} ({coverage:.1%}), {right}"
 
 
-def show_threshold(confidence, correct, threshold: float, label: str | None = None) -> None:
-    """Print ``threshold_summary`` and draw the risk–coverage curve with the threshold's point marked.
-
-    Raises the errors of threshold_summary.
-    """
+def _show_threshold(confidence, correct, threshold: float, label: str | None = None) -> None:
     from helpers import plots
     from helpers.metrics import coverage_and_accuracy, risk_coverage
 
@@ -217,12 +206,12 @@ def show_threshold(confidence, correct, threshold: float, label: str | None = No
 def threshold_explorer(confidence, correct, value: float = 0.5, label: str | None = None) -> DescribedBox:
     """A slider over the confidence threshold (0 to 1) showing what it keeps on the risk–coverage curve.
 
-    Raises what ``show_threshold`` raises when it first draws outside a notebook (in one, it is shown under the
-    slider). A ``value`` outside 0 … 1 is moved to the nearest end.
+    Raises what ``threshold_summary`` raises (MetricsError for bad confidences) when it first draws outside a
+    notebook (in one, it is shown under the slider). A ``value`` outside 0 … 1 is moved to the nearest end.
     """
     slider = _slider("threshold", value, 0.0, 1.0, 0.05)
     return described_box(
-        [slider, run_on_change(slider, lambda t: show_threshold(confidence, correct, t, label))],
+        [slider, _redraw(slider, lambda t: _show_threshold(confidence, correct, t, label))],
         "[Threshold slider (0 to 1): run this notebook to move it and redraw the curve]",
     )
 
@@ -242,18 +231,11 @@ def choice_report(
 ) -> str:
     """In words: which model is best within the limits (helpers.bench.best_model), and which others fit.
 
-    Raises OptionError for limits that are not numbers (NaN included; infinity means no limit) or column
-    names that are not strings, BenchmarkError for rows that are not dicts with those columns.
+    Raises BenchmarkError (from ``best_model``) for limits that are not numbers (infinity means no limit), column
+    names that are not strings, or rows that are not dicts with those columns.
     """
     from helpers.bench import best_model
 
-    limits = {"max_latency_ms": max_latency_ms, "max_size_mb": max_size_mb, "min_accuracy": min_accuracy}
-    for option, value in limits.items():
-        if not is_real(value) or math.isnan(value):
-            raise OptionError(f"{option} must be a number (a limit; inf for none); got {value!r}.")
-    for option, value in {"latency": latency, "accuracy": accuracy, "size": size, "name": name}.items():
-        if not isinstance(value, str):
-            raise OptionError(f"{option} is the name of a column of the rows, a string; got {value!r}.")
     rows = list(rows)  # read twice below: a generator would be empty the second time
 
     def fits(candidates):
@@ -292,7 +274,7 @@ def model_picker(
     def refresh(_change=None) -> None:
         output.clear_output(wait=True)
         with output:
-            print(choice_report(rows, size=size, name=name, **{key: shown_value(w) for key, w in controls.items()}))
+            print(choice_report(rows, size=size, name=name, **{key: _shown(w) for key, w in controls.items()}))
 
     for control in controls.values():
         control.observe(refresh, names="value")
@@ -305,36 +287,16 @@ def model_picker(
 # --------------------------------------------------------------------------- notebook 10 (explanations)
 
 
-def show_explanation(
-    classifier: Classifier, photo, target: int | str, patch: int = 32, alpha: float = 0.5, credit: str = "", cache=None
-) -> None:
-    """Draw the occlusion map of ``target`` over the model's view of ``photo`` (maps kept in the dict ``cache``).
-
-    The stride is half the patch. Raises ExplanationError for a target the model does not have.
-    """
-    from helpers import explain, plots
-
-    cache, key = {} if cache is None else cache, (str(photo), target, patch)
-    if key not in cache:
-        # No progress bar: a bar is a widget of its own, closed when done, and an Output widget that still lists
-        # a closed widget shows "Error displaying widget: model not found" wherever it is drawn again.
-        cache[key] = explain.occlusion(classifier, photo, target, patch=patch, stride=patch // 2)
-    result = cache[key]
-    pixels = explain.model_pixels(photo, classifier.input_size, classifier.crop)
-    title = f"'{plots.short_label(result.label)}' ({result.score:.2f}), patch {patch}"
-    ax = plots.explanation_overlay(pixels, result, alpha=alpha, title=title, credit=credit)
-    plots.show(ax.figure, alt=f"Photo with an {result.describe()}.")
-
-
 def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | None = None, top: int = 5):
     """Pick a photo (from the dict name → photo), one of its ``top`` classes, the patch size and the overlay's
     opacity; see the occlusion map.
 
     Raises OptionError for a ``top`` that is not a whole number ≥ 1 or ``photos`` that is not a non-empty dict.
     """
-    from helpers.plots import short_label
+    from helpers import explain, plots
 
-    top, cache, style = whole_number(top, "top", OptionError, minimum=1), {}, {"description_width": "7em"}
+    top = whole_number(top, "top", OptionError, minimum=1)
+    cache, style = {}, {"description_width": "7em"}
     photo = ipw.Dropdown(options=list(photos.keys()), description="photo", style=style)
     target = ipw.Dropdown(description="class", style=style)
     patch = ipw.Dropdown(options=[16, 32, 48, 64], value=32, description="patch (px)", style=style)
@@ -347,7 +309,7 @@ def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | N
         order = np.argsort(-probs, kind="stable")[:top]
         refilling.append(True)
         try:
-            target.options = [(f"{short_label(classifier.labels[i])} ({probs[i]:.2f})", int(i)) for i in order]
+            target.options = [(f"{plots.short_label(classifier.labels[i])} ({probs[i]:.2f})", int(i)) for i in order]
             target.value = int(order[0])
         finally:
             refilling.clear()
@@ -356,11 +318,20 @@ def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | N
         if refilling or target.value is None:
             return
         output.clear_output(wait=True)
+        name, index, size = photo.value, target.value, patch.value
         with output:
             try:
-                credit = (credits or {}).get(photo.value, "")
-                show_explanation(classifier, photos[photo.value], target.value, patch.value, alpha.value, credit, cache)
-            except HelpersError as exc:
+                if (name, index, size) not in cache:  # no progress bar: a closed bar left in an Output breaks it
+                    cache[name, index, size] = explain.occlusion(
+                        classifier, photos[name], index, patch=size, stride=size // 2
+                    )
+                result = cache[name, index, size]
+                pixels = explain.model_pixels(photos[name], classifier.input_size, classifier.crop)
+                title = f"'{plots.short_label(result.label)}' ({result.score:.2f}), patch {size}"
+                credit = (credits or {}).get(name, "")
+                ax = plots.explanation_overlay(pixels, result, alpha=alpha.value, title=title, credit=credit)
+                plots.show(ax.figure, alt=f"Photo with an {result.describe()}.")
+            except HelpersError as exc:  # a class the model cannot explain, ...
                 print(f"Could not explain this choice: {exc}")
 
     photo.observe(lambda _change: (classes(), refresh()), names="value")
