@@ -21,7 +21,7 @@ import numpy as np
 import traitlets
 
 from helpers.camera import BUDGET_MS, FrameLog, FramePipeline, FrameTiming, decode_frame, scale_for_model
-from helpers.errors import CameraError, HelpersError
+from helpers.errors import CameraError, HelpersError, wrap_public_functions
 from helpers.images import load_image
 
 HERE = Path(__file__).parent
@@ -136,10 +136,9 @@ class CameraWidget(anywidget.AnyWidget):
 
 
 def model_menu(camera: CameraWidget, models: Mapping[str, object], value: str | None = None):
-    """A drop-down that switches the camera's model; CameraError for no ``models`` or a model it cannot run."""
-    if not models:
-        raise CameraError("No models to choose from: pass a dict such as {'V2 1.0/224 uint8': classifier}.")
-    menu = ipw.Dropdown(options=list(models), value=value or next(iter(models)), description="model")
+    """A drop-down that switches the camera's model (CameraError for an empty ``models`` or a model it cannot run)."""
+    names = list(models)
+    menu = ipw.Dropdown(options=names, value=value or names[0], description="model")
     menu.layout.width = "24em"
     menu.observe(lambda change: camera.set_model(models[change["new"]], change["new"]), names="value")
     camera.set_model(models[menu.value], menu.value)
@@ -152,7 +151,7 @@ def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1",
     Raises nothing of its own; an empty class name or an unreadable photo is said beside its button.
     """
     from helpers.upload_widget import PhotoUpload
-    from helpers.widgets import described_box
+    from helpers.widgets import DescribedBox
 
     rows, counts = [], ipw.HTML()
 
@@ -187,4 +186,7 @@ def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1",
         rows.append(ipw.HBox([name, shoot, upload, note]))
     camera.observe(refresh, names="samples_taken")
     refresh()
-    return described_box([*rows, counts], "[Photo collector: run this notebook to capture or upload photos per class]")
+    return DescribedBox([*rows, counts], "[Photo collector: run this notebook to capture or upload photos per class]")
+
+
+wrap_public_functions(globals(), CameraError)

@@ -21,7 +21,8 @@ from helpers.images import load_image
 
 
 class DescribedBox(ipw.VBox):
-    """A VBox whose plain-text view (what GitHub shows before the notebook is run) is the sentence ``text``."""
+    """A VBox of ``children`` whose plain-text view (what GitHub shows before the notebook is run) is the sentence
+    ``text`` (ipywidgets' TraitError for children that are not widgets)."""
 
     def __init__(self, children, text: str) -> None:
         super().__init__(list(children))
@@ -29,11 +30,6 @@ class DescribedBox(ipw.VBox):
 
     def __repr__(self) -> str:
         return self.text
-
-
-def described_box(children, text: str) -> DescribedBox:
-    """A VBox of ``children`` that reads as the sentence ``text`` in plain text (ipywidgets' TraitError for others)."""
-    return DescribedBox(children, text)
 
 
 def _slider(description: str, value: float, low: float, high: float, step: float, log: bool = False, **layout):
@@ -104,7 +100,8 @@ def upload_and_classify(classifier: Classifier, top_k: int = 5) -> DescribedBox:
     if not isinstance(classifier, Classifier):
         raise OptionError(f"classifier is a helpers.classify.Classifier; got {type(classifier).__name__}.")
     whole_number(top_k, "top_k", OptionError, minimum=1)
-    upload, output = PhotoUpload(description="Upload a photo"), ipw.Output()
+    upload = PhotoUpload(description="Upload a photo")
+    output = ipw.Output()
 
     def on_photo(photo) -> str:
         output.clear_output()
@@ -116,7 +113,7 @@ def upload_and_classify(classifier: Classifier, top_k: int = 5) -> DescribedBox:
         return f"{photo.describe()} Its top {len(report.pairs)} are below."
 
     upload.on_photo(on_photo)
-    return described_box([upload, output], "[Upload button: run this notebook to classify a photo of your own]")
+    return DescribedBox([upload, output], "[Upload button: run this notebook to classify a photo of your own]")
 
 
 # --------------------------------------------------------------------------- notebooks 02 and 03
@@ -165,7 +162,7 @@ def temperature_slider(logits, labels, value: float = 1.0) -> DescribedBox:
     """
     logits, labels = listed(logits), listed(labels)  # a generator is read once, here
     slider = _slider("temperature", value, -1, 1, 0.05, log=True)
-    return described_box(
+    return DescribedBox(
         [slider, _redraw(slider, lambda t: _show_temperature(logits, labels, t))],
         "[Temperature slider (0.1 to 10): run this notebook to move it and redraw the chart]",
     )
@@ -210,7 +207,7 @@ def threshold_explorer(confidence, correct, value: float = 0.5, label: str | Non
     notebook (in one, it is shown under the slider). A ``value`` outside 0 … 1 is moved to the nearest end.
     """
     slider = _slider("threshold", value, 0.0, 1.0, 0.05)
-    return described_box(
+    return DescribedBox(
         [slider, _redraw(slider, lambda t: _show_threshold(confidence, correct, t, label))],
         "[Threshold slider (0 to 1): run this notebook to move it and redraw the curve]",
     )
@@ -279,7 +276,7 @@ def model_picker(
     for control in controls.values():
         control.observe(refresh, names="value")
     refresh()
-    return described_box(
+    return DescribedBox(
         [*controls.values(), output], "[Model picker: run this notebook to set the three limits and see the best model]"
     )
 
@@ -339,7 +336,7 @@ def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | N
         control.observe(refresh, names="value")
     classes()
     refresh()
-    return described_box(
+    return DescribedBox(
         [photo, target, patch, alpha, output],
         "[Explanation explorer: run this notebook to pick a photo, a class and a patch size]",
     )
