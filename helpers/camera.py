@@ -116,8 +116,6 @@ def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
 def _newest(elapsed_s: float, fps: float, last: int, count: int | None) -> int | None:
     """The newest frame (frame k arrives at k / fps s) a camera has delivered after ``elapsed_s``, if newer than
     ``last`` (else None); the frames in between are dropped, never queued."""
-    if elapsed_s < 0:
-        return None
     newest = math.floor(elapsed_s * fps + 1e-9)
     if count is not None:
         newest = min(newest, count - 1)
