@@ -78,9 +78,9 @@ def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, 
     if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) == 0:
         empty = isinstance(data, (bytes, bytearray, memoryview))
         got = "an empty frame: the camera has not delivered a picture yet" if empty else type(data).__name__
+        hint = "" if empty else " For pixels you already have, skip decode_frame."
         raise CameraError(
-            f"data is the frame's bytes (bytes, bytearray or memoryview), as the browser sends them; got {got}. "
-            f"For pixels you already have, skip decode_frame."
+            f"data is the frame's bytes (bytes, bytearray or memoryview), as the browser sends them; got {got}.{hint}"
         )
     raw, channels = bytes(data), _channels(encoding)
     if channels:
@@ -134,11 +134,6 @@ class SimulatedFrame:
     started_ms: float
     finished_ms: float
 
-    @property
-    def latency_ms(self) -> float:
-        """From the moment the camera delivered the frame to the moment its answer is ready."""
-        return self.finished_ms - self.arrived_ms
-
 
 @dataclass(frozen=True)
 class Simulation:
@@ -157,8 +152,8 @@ class Simulation:
 
     @property
     def latencies_ms(self) -> np.ndarray:
-        """The latency of each processed frame, in order."""
-        return np.array([frame.latency_ms for frame in self.processed])
+        """The latency of each processed frame in order: from the camera delivering it to its answer being ready."""
+        return np.array([frame.finished_ms - frame.arrived_ms for frame in self.processed])
 
     @property
     def answers_per_second(self) -> float:
