@@ -1,153 +1,121 @@
-"""The live-camera frame pipeline, measured against the overview's 33 ms budget.
+"""The live-camera frame pipeline, measured against the overview's 33 ms budget (notebook 11).
 
-Introduced in notebook 09. A frame goes through five stages, each timed:
+A frame goes through five stages, each timed: **capture** (grab the newest frame and scale it to the model's input
+size), **transfer** (its bytes to the kernel and the answer back; for a recorded clip, packing and unpacking them),
+**preprocess** (pixels → the input tensor), **invoke** (``set_tensor`` → ``invoke`` → ``get_tensor``, top-k) and
+**display** (draw the answer). When the model is slower than the camera, the **newest frame wins**: the frames in
+between are dropped and no queue grows (``simulate`` compares it with a queue). Pure Python and NumPy, tested
+without a browser; the browser half is ``helpers.camera_widget``.
 
-* **capture** — grab the newest camera frame and scale it to the model's input
-  size (in the browser: ``drawImage`` + ``getImageData``; for a recorded clip:
-  cut the frame from its photo and scale it);
-* **transfer** — the frame's bytes travel to the kernel and the answer comes
-  back (for a recorded clip there is no network: packing and unpacking bytes);
-* **preprocess** — pixels → the input tensor (the model's ``prepare``: its normalization);
-* **invoke** — ``set_tensor`` → ``invoke`` → ``get_tensor``, dequantize, top-k;
-* **display** — draw the answer (in the browser: until the next repaint).
-
-When the model is slower than the camera, the **newest frame wins**: the next
-frame processed is the most recent one, the frames in between are dropped, and
-no queue ever grows (``simulate`` compares it with a queue).
-Everything here is pure Python and NumPy: it is tested without a browser; the
-browser half lives in ``helpers.camera_widget``.
+Checked here: frames and their bytes as a browser sends them, the model given to the pipeline (is it an image
+classifier?), a clip's photos and names, and the settings a learner types; a raw TypeError or ValueError from a
+public function becomes a CameraError naming the arguments.
 """
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import numpy as np
 from PIL import Image
 
-from helpers.arguments import is_real, is_whole, real_number
+from helpers.arguments import is_whole, real_number, whole_number
 from helpers.classify import top_k
-from helpers.errors import CameraError, HelpersError
+from helpers.errors import CameraError, HelpersError, wrap_public_functions
 from helpers.images import ImageSource, check_size, load_image, pixels_to_input, resize_for_model
 
 CAMERA_FPS = 30
 BUDGET_MS = 1000 / CAMERA_FPS  # the overview: faster than 33 ms per frame for a 30 fps video stream
 STAGES = ("capture", "transfer", "preprocess", "invoke", "display")
-ENCODINGS = ("rgba", "rgb", "jpeg", "png")
-
-
-class LiveModel(Protocol):
-    """What the pipeline needs of a model: a ``Classifier`` or a ``transfer.HeadClassifier``.
-
-    If it also has ``prepare(pixels)`` (both do), that turns pixels into its input with its own normalization.
-    """
-
-    input_details: dict
-    labels: list[str]
-
-    def run(self, tensor: np.ndarray) -> np.ndarray:
-        """Probabilities for one prepared input tensor.
-
-        Raises what the model raises for a bad tensor: ModelError for a Classifier, TransferError for a HeadClassifier.
-        """
-        ...
+ENCODINGS = {"rgba": 4, "rgb": 3, "jpeg": 0, "png": 0}  # encoding → bytes per pixel of a raw frame (0: compressed)
 
 
 # --------------------------------------------------------------------------- frames as bytes
 
 
-def _check_size(width: int, height: int) -> tuple[int, int]:
-    if not (is_whole(width) and is_whole(height) and width > 0 and height > 0):
-        raise CameraError(
-            f"A frame's width and height are positive whole numbers of pixels; got {width!r} × {height!r}."
-        )
-    return int(width), int(height)
-
-
-def encode_frame(pixels: np.ndarray, encoding: str = "rgba") -> bytes:
-    """The bytes a browser sends for an (H, W, 3) uint8 frame: raw RGBA (as ``getImageData`` gives), RGB or JPEG.
-
-    Raises CameraError for anything but an (H, W, 3) uint8 array or an unknown encoding.
-    """
+def _frame(pixels: np.ndarray) -> np.ndarray:
     array = np.asarray(pixels)
     if array.ndim != 3 or array.shape[-1] != 3 or array.dtype != np.uint8 or array.size == 0:
         raise CameraError(f"A frame is an (H, W, 3) uint8 array; got {array.dtype} {array.shape}.")
-    if encoding == "rgba":
-        alpha = np.full(array.shape[:2] + (1,), 255, dtype=np.uint8)
-        return np.concatenate([array, alpha], axis=-1).tobytes()
-    if encoding == "rgb":
-        return np.ascontiguousarray(array).tobytes()
-    if encoding in ("jpeg", "png"):
-        import io
+    return array
 
-        buffer = io.BytesIO()
-        Image.fromarray(array).save(buffer, format=encoding.upper(), **({"quality": 85} if encoding == "jpeg" else {}))
-        return buffer.getvalue()
-    raise CameraError(f"Unknown frame encoding {encoding!r}; use one of {ENCODINGS}.")
+
+def _channels(encoding: str) -> int:
+    if encoding not in ENCODINGS:
+        raise CameraError(f"Unknown frame encoding {encoding!r}; use one of {tuple(ENCODINGS)}.")
+    return ENCODINGS[encoding]
+
+
+def encode_frame(pixels: np.ndarray, encoding: str = "rgba") -> bytes:
+    """The bytes a browser sends for an (H, W, 3) uint8 frame (CameraError otherwise): raw RGBA (as
+    ``getImageData`` gives), RGB, JPEG or PNG."""
+    array, channels = _frame(pixels), _channels(encoding)
+    if channels == 4:
+        array = np.concatenate([array, np.full(array.shape[:2] + (1,), 255, dtype=np.uint8)], axis=-1)
+    if channels:
+        return np.ascontiguousarray(array).tobytes()
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format=encoding.upper(), **({"quality": 85} if encoding == "jpeg" else {}))
+    return buffer.getvalue()
 
 
 def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, encoding: str = "rgba") -> np.ndarray:
     """The (height, width, 3) uint8 pixels of a frame sent by the browser (alpha dropped, images decoded).
 
-    Raises CameraError unless ``data`` is bytes (bytearray, memoryview) of the announced size and encoding.
+    Raises CameraError unless ``data`` is the bytes (bytearray, memoryview) of a ``width`` × ``height`` frame
+    in ``encoding``.
     """
-    width, height = _check_size(width, height)
-    if not isinstance(data, (bytes, bytearray, memoryview)):
+    if not (is_whole(width) and is_whole(height) and width > 0 and height > 0):
         raise CameraError(
-            f"data is the frame's bytes (bytes, bytearray or memoryview), as the browser sends them; got "
-            f"{type(data).__name__}. For pixels you already have, skip decode_frame."
+            f"A frame's width and height are positive whole numbers of pixels; got {width!r} × {height!r}."
         )
-    raw = bytes(data)
-    if not raw:
-        raise CameraError("The frame arrived empty (0 bytes): the camera has not delivered a picture yet.")
-    if encoding in ("rgba", "rgb"):
-        channels = 4 if encoding == "rgba" else 3
+    if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) == 0:
+        empty = isinstance(data, (bytes, bytearray, memoryview))
+        got = "an empty frame: the camera has not delivered a picture yet" if empty else type(data).__name__
+        hint = "" if empty else " For pixels you already have, skip decode_frame."
+        raise CameraError(
+            f"data is the frame's bytes (bytes, bytearray or memoryview), as the browser sends them; got {got}.{hint}"
+        )
+    raw, channels = bytes(data), _channels(encoding)
+    if channels:
         expected = width * height * channels
-        if len(raw) != expected:
-            raise CameraError(
-                f"A {width}×{height} {encoding.upper()} frame has {expected:,} bytes; got {len(raw):,}. "
-                f"Send the width and height the pixels were scaled to."
-            )
-        return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, channels)[..., :3].copy()
-    if encoding in ("jpeg", "png"):
+        if len(raw) == expected:
+            return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, channels)[..., :3].copy()
+        got, wanted = f"has {len(raw):,} bytes", f"{expected:,} bytes of a {width}×{height} frame"
+    else:
         try:
             image = load_image(raw)
         except HelpersError as exc:
             raise CameraError(f"The {encoding.upper()} frame could not be decoded: {exc}") from exc
-        if image.size != (width, height):
-            raise CameraError(
-                f"The {encoding.upper()} frame is {image.width}×{image.height}, not the {width}×{height} "
-                f"announced with it."
-            )
-        return np.array(image, dtype=np.uint8)
-    raise CameraError(f"Unknown frame encoding {encoding!r}; use one of {ENCODINGS}.")
+        if image.size == (width, height):
+            return np.array(image, dtype=np.uint8)
+        got, wanted = f"is {image.width}×{image.height}", f"{width}×{height}"
+    raise CameraError(
+        f"The {encoding.upper()} frame {got}, not the {wanted} announced with it. Send the width and height the "
+        f"pixels were scaled to."
+    )
 
 
 def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
     """What the browser does before sending: the frame's central square, resized to ``size`` = (w, h), as uint8.
 
-    Raises ImageError for a ``size`` that is not (width, height) in positive whole pixels, or a frame it cannot read.
+    Raises ImageError for a ``size`` that is not (width, height) in whole pixels, or a frame it cannot read.
     """
-    return np.asarray(resize_for_model(load_image(frame), size), dtype=np.uint8)  # resize_for_model checks size
+    return np.asarray(resize_for_model(load_image(frame), size), dtype=np.uint8)
 
 
 # --------------------------------------------------------------------------- the newest frame wins
 
 
 def _newest(elapsed_s: float, fps: float, last: int, count: int | None) -> int | None:
-    """The newest frame a camera at ``fps`` has delivered after ``elapsed_s`` seconds, if newer than ``last``.
-
-    Frame k arrives at k / fps seconds. None while no newer frame has arrived (or once frame ``count - 1`` has been
-    taken); every frame between ``last`` and the returned one is dropped, never queued.
-    """
-    if elapsed_s < 0:
-        return None
+    """The newest frame (frame k arrives at k / fps s) a camera has delivered after ``elapsed_s``, if newer than
+    ``last`` (else None); the frames in between are dropped, never queued."""
     newest = math.floor(elapsed_s * fps + 1e-9)
     if count is not None:
         newest = min(newest, count - 1)
@@ -165,11 +133,6 @@ class SimulatedFrame:
     arrived_ms: float
     started_ms: float
     finished_ms: float
-
-    @property
-    def latency_ms(self) -> float:
-        """From the moment the camera delivered the frame to the moment its answer is ready."""
-        return self.finished_ms - self.arrived_ms
 
 
 @dataclass(frozen=True)
@@ -189,8 +152,8 @@ class Simulation:
 
     @property
     def latencies_ms(self) -> np.ndarray:
-        """The latency of each processed frame, in order."""
-        return np.array([frame.latency_ms for frame in self.processed])
+        """The latency of each processed frame in order: from the camera delivering it to its answer being ready."""
+        return np.array([frame.finished_ms - frame.arrived_ms for frame in self.processed])
 
     @property
     def answers_per_second(self) -> float:
@@ -205,21 +168,23 @@ class Simulation:
         return sum(frame.started_ms > last_arrival + 1e-6 for frame in self.processed)
 
 
+def _positive(**settings: object) -> list[float]:
+    return [real_number(value, name, CameraError, positive=True) for name, value in settings.items()]
+
+
 def simulate(
     process_ms: float, camera_fps: float = CAMERA_FPS, seconds: float = 2.0, policy: str = "newest"
 ) -> Simulation:
     """Replay ``seconds`` of a camera against a model taking ``process_ms`` per frame, on paper (no clock).
 
-    ``policy="newest"`` takes the newest frame whenever the model is free;
-    ``policy="queue"`` classifies every frame in order of arrival.
-    Raises CameraError for settings that are not finite numbers above 0, an unknown policy, or more than
-    a million frames.
+    ``policy="newest"`` takes the newest frame whenever the model is free; ``"queue"`` classifies every frame in
+    order of arrival. Raises CameraError for settings that are not finite numbers above 0, an unknown policy, or
+    more than a million frames.
     """
-    process_ms, camera_fps, seconds = _positive_settings(process_ms=process_ms, camera_fps=camera_fps, seconds=seconds)
+    process_ms, camera_fps, seconds = _positive(process_ms=process_ms, camera_fps=camera_fps, seconds=seconds)
     if policy not in ("newest", "queue"):
         raise CameraError(f"policy is 'newest' (drop stale frames) or 'queue' (keep them all); got {policy!r}.")
-    interval = 1000 / camera_fps
-    count = max(1, round(seconds * camera_fps))
+    count, interval = max(1, round(seconds * camera_fps)), 1000 / camera_fps
     if count > _MAX_SIMULATED_FRAMES:
         raise CameraError(
             f"seconds × camera_fps is {count:,} frames; simulate replays at most {_MAX_SIMULATED_FRAMES:,}. "
@@ -228,37 +193,17 @@ def simulate(
     processed: list[SimulatedFrame] = []
     free_at, last = 0.0, -1
     while last < count - 1:
-        if policy == "queue":
-            index = last + 1
-            start = max(free_at, index * interval)
-        else:
-            index = _newest(free_at / 1000, camera_fps, last, count)
-            if index is None:  # nothing new yet: wait for the next frame to arrive
-                index = last + 1
-            start = max(free_at, index * interval)
+        newest = _newest(free_at / 1000, camera_fps, last, count) if policy == "newest" else None
+        index = last + 1 if newest is None else newest  # the queue, or nothing new yet: the next frame to arrive
+        start = max(free_at, index * interval)
         processed.append(SimulatedFrame(index, index * interval, start, start + process_ms))
         free_at, last = start + process_ms, index
-    return Simulation(policy, float(process_ms), float(camera_fps), count, tuple(processed))
-
-
-def _positive_settings(**settings: object) -> list[float]:
-    """Each setting as a finite float above 0, or a CameraError naming the first one that is not."""
-    values = []
-    for name, value in settings.items():
-        if is_real(value) and value <= 0:  # keeps the long-standing wording for 0 and negative numbers
-            if name == "process_ms":
-                raise CameraError(f"process_ms is the time one frame takes (ms, above 0); got {value!r}.")
-            raise CameraError(f"{name} must be above 0; got {value!r}.")
-        values.append(real_number(value, name, CameraError, positive=True))
-    return values
+    return Simulation(policy, process_ms, camera_fps, count, tuple(processed))
 
 
 def dropped_per_second(process_ms: float, camera_fps: float = CAMERA_FPS) -> float:
-    """Frames per second the newest-frame policy drops when each takes ``process_ms``: max(0, fps − 1000 / ms).
-
-    Raises CameraError unless both are finite numbers above 0.
-    """
-    process_ms, camera_fps = _positive_settings(process_ms=process_ms, camera_fps=camera_fps)
+    """Frames per second the newest-frame policy drops: max(0, fps − 1000 / ms); CameraError unless both are > 0."""
+    process_ms, camera_fps = _positive(process_ms=process_ms, camera_fps=camera_fps)
     return max(0.0, camera_fps - 1000 / process_ms)
 
 
@@ -296,7 +241,10 @@ class FrameTiming:
 
 
 class FrameLog:
-    """The last ``maxlen`` frames' timings (a bounded window: it never grows without limit)."""
+    """The last ``maxlen`` frames' timings (a bounded window: it never grows without limit).
+
+    Every figure raises CameraError while too few frames are recorded (one; two for ``fps`` and ``summary``).
+    """
 
     def __init__(self, maxlen: int = 600) -> None:
         self._frames: deque[FrameTiming] = deque(maxlen=maxlen)
@@ -323,65 +271,43 @@ class FrameLog:
             )
         return frames
 
-    def stage_medians(self) -> dict[str, float]:
-        """The median milliseconds of each stage over the recorded frames.
+    def _totals(self) -> list[float]:
+        return [frame.total_ms for frame in self._need()]
 
-        Raises CameraError while no frame has been recorded.
-        """
+    def stage_medians(self) -> dict[str, float]:
+        """The median milliseconds of each stage over the recorded frames."""
         frames = self._need()
         return {stage: float(np.median([f.stages()[stage] for f in frames])) for stage in STAGES}
 
     def median_total_ms(self) -> float:
-        """The median work per frame (all five stages). Raises CameraError while no frame has been recorded."""
-        return float(np.median([f.total_ms for f in self._need()]))
+        """The median work per frame (all five stages)."""
+        return float(np.median(self._totals()))
 
     def p90_total_ms(self) -> float:
-        """The 90th percentile of the work per frame: the slow frames.
-
-        Raises CameraError while no frame has been recorded.
-        """
-        return float(np.percentile([f.total_ms for f in self._need()], 90))
+        """The 90th percentile of the work per frame: the slow frames."""
+        return float(np.percentile(self._totals(), 90))
 
     def median_latency_ms(self) -> float:
-        """The median time from the camera delivering a frame to its answer on screen.
-
-        Raises CameraError while no frame has been recorded.
-        """
+        """The median time from the camera delivering a frame to its answer on screen."""
         return float(np.median([f.latency_ms for f in self._need()]))
 
     def fps(self) -> float:
-        """Answers per second over the recorded frames, from their finishing times.
-
-        Raises CameraError for fewer than two recorded frames, or frames that all finished at the same moment.
-        """
+        """Answers per second over the recorded frames, from their finishing times."""
         frames = self._need(2)
-        span = frames[-1].done_s - frames[0].done_s
-        if span <= 0:
-            raise CameraError("The recorded frames all finished at the same moment; their done_s times are wrong.")
-        return (len(frames) - 1) / span
+        return (len(frames) - 1) / (frames[-1].done_s - frames[0].done_s)
 
     def within_budget(self, budget_ms: float = BUDGET_MS) -> float:
-        """The fraction of frames whose five stages fit in ``budget_ms``.
-
-        Raises CameraError unless ``budget_ms`` is a finite number > 0, and while no frame has been recorded.
-        """
+        """The fraction of frames whose five stages fit in ``budget_ms`` (CameraError unless a finite number > 0)."""
         budget_ms = real_number(budget_ms, "budget_ms", CameraError, positive=True)
-        return float(np.mean([f.total_ms <= budget_ms for f in self._need()]))
+        return float(np.mean([total <= budget_ms for total in self._totals()]))
 
     def slowest_stage(self) -> str:
-        """The stage with the largest median time: the first place to optimise.
-
-        Raises CameraError while no frame has been recorded.
-        """
+        """The stage with the largest median time: the first place to optimise."""
         medians = self.stage_medians()
         return max(medians, key=medians.get)
 
     def summary(self, budget_ms: float = BUDGET_MS) -> dict[str, float]:
-        """The headline figures: frames, dropped, fps, median/p90 work, median latency, share within budget.
-
-        Raises CameraError as ``fps`` and ``within_budget`` do: fewer than two recorded frames, frames that all
-        finished at the same moment, or a ``budget_ms`` that is not a finite number > 0.
-        """
+        """The headline figures: frames, dropped, fps, median/p90 work, median latency, share within budget."""
         return {
             "frames": self.total_frames,
             "dropped": self.total_dropped,
@@ -397,61 +323,35 @@ class FrameLog:
 
 
 class FramePipeline:
-    """Preprocess → invoke → top-k for frames already scaled to the model's input size, timed.
+    """Preprocess → invoke → top-k for frames scaled to the input size of ``model`` (a Classifier or a
+    transfer.HeadClassifier: ``input_details``, ``labels``, ``run`` and its own ``prepare``), timed.
 
-    Raises CameraError when built with a model that is not a classifier with an image input, or a bad ``k``
-    (see ``__init__``).
+    Raises CameraError for a model without an image input (1, H, W, 3), or a ``k`` that is not a whole number ≥ 1.
     """
 
-    def __init__(self, model: LiveModel, k: int = 3) -> None:
-        """Raises CameraError for a model without an image input or a ``k`` that is not a whole number ≥ 1."""
-        if not is_whole(k):
-            raise CameraError(f"k is how many answers to show, a whole number (1 or more); got {k!r}.")
-        for attribute in ("input_details", "labels", "run"):
-            if not hasattr(model, attribute):
-                raise CameraError(
-                    f"{type(model).__name__} has no '{attribute}': give a helpers.classify.Classifier "
-                    f"or a helpers.transfer.HeadClassifier."
-                )
-        try:
-            shape = tuple(int(d) for d in model.input_details["shape"])
-        except (KeyError, TypeError, ValueError):
+    def __init__(self, model, k: int = 3) -> None:
+        details = getattr(model, "input_details", None)
+        shape = tuple(details.get("shape", ())) if isinstance(details, Mapping) else None
+        if not (hasattr(model, "labels") and hasattr(model, "run") and shape and len(shape) == 4 and shape[-1] == 3):
             raise CameraError(
-                f"{type(model).__name__}.input_details has no tensor shape; give a helpers.classify.Classifier "
-                f"or a helpers.transfer.HeadClassifier."
-            ) from None
-        if len(shape) != 4 or shape[-1] != 3:
-            raise CameraError(f"The model takes a tensor of shape {shape}; a camera needs an image input (1, H, W, 3).")
-        if k < 1:
-            raise CameraError(f"k is how many answers to show (1 or more); got {k}.")
-        self.model, self.k = model, int(k)
-
-    @property
-    def input_size(self) -> tuple[int, int]:
-        """The (width, height) frames are scaled to."""
-        shape = self.model.input_details["shape"]
-        return int(shape[2]), int(shape[1])
+                f"{type(model).__name__} is not an image classifier the camera can run (input_details with an image "
+                f"input (1, H, W, 3), labels and run; its input: {shape}). Give a helpers.classify.Classifier or a "
+                f"helpers.transfer.HeadClassifier."
+            )
+        self.model, self.k = model, whole_number(k, "k (how many answers to show)", CameraError, minimum=1)
+        self.input_size = (int(shape[2]), int(shape[1]))  # the (width, height) frames are scaled to
 
     def classify(self, pixels: np.ndarray) -> tuple[list[tuple[str, float]], float, float]:
-        """(top-k pairs, preprocess ms, invoke ms) for one (H, W, 3) uint8 frame; other sizes are rescaled.
-
-        Raises CameraError for a frame that is not an (H, W, 3) uint8 array; passes on ImageError from rescaling and
-        preparing it, the model's own error from ``prepare``/``run`` (ModelError for a Classifier, TransferError
-        for a HeadClassifier), and LabelError or MetricsError from ``top_k`` (labels that do not match the outputs,
-        probabilities that are not finite).
-        """
+        """(top-k pairs, preprocess ms, invoke ms) for one (H, W, 3) uint8 frame (CameraError otherwise), rescaled
+        if needed."""
         start = time.perf_counter()
-        array = np.asarray(pixels)
-        if array.ndim != 3 or array.shape[-1] != 3 or array.dtype != np.uint8:
-            raise CameraError(f"A frame is an (H, W, 3) uint8 array; got {array.dtype} {array.shape}.")
-        width, height = self.input_size
-        if array.shape[:2] != (height, width):  # e.g. a frame sent just before the model changed
-            array = scale_for_model(array, (width, height))
+        array = _frame(pixels)
+        if array.shape[1::-1] != self.input_size:  # e.g. a frame sent just before the model changed
+            array = scale_for_model(array, self.input_size)
         prepare = getattr(self.model, "prepare", None)  # a model's own normalization, else the default rule
         tensor = prepare(array) if prepare else pixels_to_input(array[np.newaxis], self.model.input_details)
         ready = time.perf_counter()
-        probs = self.model.run(tensor)
-        pairs = top_k(probs, self.model.labels, self.k)
+        pairs = top_k(self.model.run(tensor), self.model.labels, self.k)
         done = time.perf_counter()
         return pairs, (ready - start) * 1000, (done - ready) * 1000
 
@@ -465,7 +365,6 @@ def top_text(pairs: Sequence[tuple[str, float]]) -> str:
 
 
 def _photo_list(values: Iterable, name: str) -> list:
-    """``values`` (a list, tuple or generator) as a list, or a CameraError for one string, one path or None."""
     if isinstance(values, (str, bytes, os.PathLike)) or not isinstance(values, Iterable):
         raise CameraError(f"{name} is a list (one item per photo); got {type(values).__name__} {values!r}.")
     return list(values)
@@ -475,7 +374,7 @@ class RecordedClip:
     """A pretend camera: a slow pan and zoom across each photo in turn, each frame made when asked for.
 
     Raises CameraError unless ``images`` is a list of photos and ``names`` a list of as many strings, with
-    ``seconds_per_photo`` and ``fps`` finite numbers above 0; ImageError for a bad ``size``.
+    ``seconds_per_photo`` and ``fps`` finite numbers above 0; ImageError for a bad ``size`` or photo.
     """
 
     def __init__(
@@ -487,35 +386,22 @@ class RecordedClip:
         size: tuple[int, int] = (320, 240),
     ) -> None:
         images, names = _photo_list(images, "images"), _photo_list(names, "names")
-        wrong = [name for name in names if not isinstance(name, str)]
-        if wrong:
-            raise CameraError(f"names holds one string per photo; got {wrong[0]!r} among them.")
-        if len(images) == 0 or len(images) != len(names):
+        if not images or len(images) != len(names) or not all(isinstance(name, str) for name in names):
             raise CameraError(
-                f"Give one name per photo and at least one photo; got {len(images)} photos and {len(names)} names."
+                f"Give at least one photo and one name per photo (a string each); got {len(images)} photos and the "
+                f"names {names!r:.80}."
             )
-        if is_real(fps) and is_real(seconds_per_photo) and (fps <= 0 or seconds_per_photo <= 0):
-            raise CameraError(f"fps and seconds_per_photo must be above 0; got {fps!r} and {seconds_per_photo!r}.")
-        fps = real_number(fps, "fps", CameraError, positive=True)
-        seconds_per_photo = real_number(seconds_per_photo, "seconds_per_photo", CameraError, positive=True)
-        self.images = [load_image(image) for image in images]
-        self.names = list(names)
-        self.fps = float(fps)
+        self.fps, seconds_per_photo = _positive(fps=fps, seconds_per_photo=seconds_per_photo)
         self.size = check_size(size, "size")
-        self.frames_per_photo = max(1, round(seconds_per_photo * fps))
+        self.images, self.names = [load_image(image) for image in images], names
+        self.frames_per_photo = max(1, round(seconds_per_photo * self.fps))
 
     @classmethod
     def from_assets(cls, names: Sequence[str], **options) -> RecordedClip:
-        """A clip over registered photos, fetched by name (``"images/cat.bmp"``, …); see the class for options.
-
-        Raises CameraError unless ``names`` is a list of asset names (strings).
-        """
+        """A clip over registered photos fetched by name (``"images/cat.bmp"``, …); errors as the class, AssetError."""
         from helpers import assets
 
         names = _photo_list(names, "names")
-        wrong = [name for name in names if not isinstance(name, str)]
-        if wrong:
-            raise CameraError(f"names holds asset names such as 'images/cat.bmp'; got {wrong[0]!r} among them.")
         return cls([assets.fetch(name) for name in names], [name.rsplit("/", 1)[-1] for name in names], **options)
 
     def __len__(self) -> int:
@@ -526,33 +412,25 @@ class RecordedClip:
         """How long the clip plays at its frame rate."""
         return len(self) / self.fps
 
-    def name_of(self, index: int) -> str:
-        """The name of the photo frame ``index`` is cut from.
-
-        Raises CameraError for an ``index`` that is not a whole number from 0 to ``len(clip) - 1``.
-        """
-        return self.names[self._check(index) // self.frames_per_photo]
-
     def _check(self, index: int) -> int:
         if not (is_whole(index) and 0 <= index < len(self)):
             raise CameraError(f"Frame {index!r} does not exist; this clip has frames 0 to {len(self) - 1}.")
         return int(index)
 
+    def name_of(self, index: int) -> str:
+        """The name of the photo frame ``index`` is cut from (CameraError for a frame the clip does not have)."""
+        return self.names[self._check(index) // self.frames_per_photo]
+
     def frame(self, index: int) -> np.ndarray:
-        """Frame ``index`` as (H, W, 3) uint8 at the clip's size: a window that drifts right and zooms in.
-
-        Raises CameraError for an ``index`` that is not a whole number from 0 to ``len(clip) - 1``.
-        """
-
+        """Frame ``index`` (CameraError unless 0 to ``len(clip) - 1``) as (H, W, 3) uint8 at the clip's size: a
+        window that drifts right and zooms in."""
         photo, step = divmod(self._check(index), self.frames_per_photo)
         image = self.images[photo]
         t = step / max(1, self.frames_per_photo - 1)
         width, height = self.size
-        full = min(image.width / width, image.height / height)  # the largest window of the clip's shape
-        scale = full * (1.0 - 0.15 * t)
+        scale = min(image.width / width, image.height / height) * (1.0 - 0.15 * t)  # from the largest window
         box_w, box_h = width * scale, height * scale
-        left = (image.width - box_w) * (0.3 + 0.4 * t)
-        top = (image.height - box_h) / 2
+        left, top = (image.width - box_w) * (0.3 + 0.4 * t), (image.height - box_h) / 2
         resized = image.resize((width, height), Image.Resampling.BILINEAR, box=(left, top, left + box_w, top + box_h))
         return np.asarray(resized, dtype=np.uint8)
 
@@ -566,20 +444,13 @@ def replay(
 ) -> FrameLog:
     """Play ``clip`` in real time through ``pipeline``, newest frame first, timing the five stages of each frame.
 
-    Capture = cutting the frame and scaling it to the model's input; transfer =
-    packing and unpacking the bytes a browser would send (no network here);
-    display = writing the answer's text.
-    Raises CameraError unless ``clip`` is a RecordedClip, ``pipeline`` a FramePipeline, ``log`` a FrameLog
-    (or None) and ``seconds`` a finite number above 0 (or None for the whole clip).
+    Capture = cutting the frame and scaling it to the model's input; transfer = packing and unpacking the bytes a
+    browser would send (no network here); display = writing the answer's text. Raises CameraError for a
+    ``seconds`` that is not a finite number above 0 (None: the whole clip).
     """
-    for name, value, kind in (("clip", clip, RecordedClip), ("pipeline", pipeline, FramePipeline)):
-        if not isinstance(value, kind):
-            raise CameraError(f"{name} is a {kind.__name__}; got {type(value).__name__}.")
-    if log is not None and not isinstance(log, FrameLog):
-        raise CameraError(f"log is a FrameLog (or None for a new one); got {type(log).__name__}.")
+    count = len(clip)
     if seconds is not None:
-        seconds = real_number(seconds, "seconds", CameraError, positive=True)
-    count = len(clip) if seconds is None else min(len(clip), max(1, round(seconds * clip.fps)))
+        count = min(count, max(1, round(real_number(seconds, "seconds", CameraError, positive=True) * clip.fps)))
     from tqdm.auto import tqdm
 
     log = FrameLog() if log is None else log
@@ -602,20 +473,12 @@ def replay(
             t3 = time.perf_counter()
             bar.set_postfix_str(top_text(pairs[:1]), refresh=False)
             t4 = time.perf_counter()
-            log.add(
-                FrameTiming(
-                    index,
-                    (t1 - t0) * 1000,
-                    (t2 - t1) * 1000,
-                    preprocess_ms,
-                    invoke_ms,
-                    (t4 - t3) * 1000,
-                    waited_ms=max(0.0, (t0 - start - index / clip.fps) * 1000),
-                    dropped_before=index - last - 1,
-                    done_s=t4 - start,
-                    top=tuple(pairs),
-                )
-            )
+            waited_ms = max(0.0, (t0 - start - index / clip.fps) * 1000)
+            stages = ((t1 - t0) * 1000, (t2 - t1) * 1000, preprocess_ms, invoke_ms, (t4 - t3) * 1000)
+            log.add(FrameTiming(index, *stages, waited_ms, index - last - 1, t4 - start, tuple(pairs)))
             bar.update(index - last)
             last = index
     return log
+
+
+wrap_public_functions(globals(), CameraError)

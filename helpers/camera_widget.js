@@ -1,4 +1,4 @@
-// The browser half of helpers.camera_widget.CameraWidget (notebook 09).
+// The browser half of helpers.camera_widget.CameraWidget (lesson 11).
 //
 // One loop: grab the newest video frame, scale its central square to the model's input size,
 // send the pixels to the kernel, wait for the answer, draw it, repeat. Only one frame is ever

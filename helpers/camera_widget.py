@@ -1,12 +1,10 @@
-"""The live camera in a notebook: an anywidget (browser half in camera_widget.js) over helpers.camera.
+"""The live camera in a notebook (lesson 11): an anywidget (browser half in camera_widget.js) over helpers.camera.
 
-Introduced in notebook 09. The browser asks for the camera only when Start is
-pressed, scales each frame to the model's input size and sends its pixels to
-this kernel, one frame at a time; the kernel classifies it (``handle_frame``,
-usable without a browser) and sends the top-3 back. Frames exist only in the
-browser tab and in the kernel's memory: nothing is saved or sent elsewhere.
-The camera is released by Stop, by ``stop()``, when the widget is closed, and
-when the kernel restarts (the widget then loses its connection to the kernel).
+The browser asks for the camera only when Start is pressed, scales each frame to the model's input size and sends
+its pixels to this kernel, one frame at a time; the kernel classifies it (``handle_frame``, usable without a
+browser) and sends the top-3 back. Frames exist only in the browser tab and in the kernel's memory. The camera is
+released by Stop, by ``stop()``, when the widget is closed, and when the kernel restarts. What arrives from the
+browser (frames, their sizes and timings) is checked here; a bad message gets an error reply, never a traceback.
 """
 
 from __future__ import annotations
@@ -18,14 +16,21 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import anywidget
+import ipywidgets as ipw
 import numpy as np
 import traitlets
 
-from helpers.camera import BUDGET_MS, FrameLog, FramePipeline, FrameTiming, LiveModel, decode_frame, scale_for_model
-from helpers.errors import CameraError, HelpersError
+from helpers.camera import BUDGET_MS, FrameLog, FramePipeline, FrameTiming, decode_frame, scale_for_model
+from helpers.errors import CameraError, HelpersError, wrap_public_functions
 from helpers.images import load_image
 
 HERE = Path(__file__).parent
+
+
+def _class_name(label: str) -> str:
+    if not str(label).strip():
+        raise CameraError("Give the class a name before adding a photo of it.")
+    return str(label).strip()
 
 
 def _number(content: Mapping, key: str) -> float:
@@ -38,8 +43,7 @@ def _number(content: Mapping, key: str) -> float:
 class CameraWidget(anywidget.AnyWidget):
     """Webcam → model → top-3 beside the video, with fps and the five stages against the 33 ms budget.
 
-    Raises CameraError (from ``helpers.camera.FramePipeline``) for a model without ``input_details``, ``labels`` and
-    ``run``, one whose input is not an image (1, H, W, 3), or a ``k`` below 1.
+    Raises CameraError (from ``FramePipeline``) for a model that is not an image classifier or a bad ``k``.
     """
 
     _esm = HERE / "camera_widget.js"
@@ -52,24 +56,20 @@ class CameraWidget(anywidget.AnyWidget):
     message = traitlets.Unicode("").tag(sync=True)  # written by the browser: what the learner sees
     samples_taken = traitlets.Int(0)  # kernel only: grows with each photo stored by capture_next
 
-    def __init__(self, model: LiveModel, name: str = "", k: int = 3, **kwargs) -> None:
+    def __init__(self, model, name: str = "", k: int = 3, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.k = k
-        self.samples: dict[str, list[np.ndarray]] = {}
+        self.k, self.samples = k, {}
         self._capture_label: str | None = None
-        self._pending: dict[tuple[str, int], dict] = {}
         self._clock = time.perf_counter()
+        self._pending: dict[tuple[str, int], dict] = {}  # answered frames waiting for the browser's timings
         self.set_model(model, name)
         self.on_msg(self._on_message)
 
     def __repr__(self) -> str:
         return "[Live camera widget: run this notebook and press Start camera to classify what it sees]"
 
-    def set_model(self, model: LiveModel, name: str = "") -> None:
-        """Classify the next frames with ``model`` (frames are then scaled to its input size); clears the timings.
-
-        Raises CameraError as the constructor does (a model the camera cannot run).
-        """
+    def set_model(self, model, name: str = "") -> None:
+        """Classify the next frames with ``model`` (scaled to its input size); clears the timings. Errors as __init__."""
         self.pipeline = FramePipeline(model, self.k)
         self.timings = FrameLog()
         self._pending.clear()
@@ -77,24 +77,15 @@ class CameraWidget(anywidget.AnyWidget):
         self.model_name = name or getattr(getattr(model, "model_path", None), "name", type(model).__name__)
 
     def capture_next(self, label: str) -> None:
-        """Keep the next frame from the camera as a training photo of class ``label`` (in memory only).
-
-        Raises CameraError for an empty ``label``.
-        """
-        label = str(label).strip()
-        if not label:
-            raise CameraError("Give the class a name before capturing a photo of it.")
-        self._capture_label = label
+        """Keep the next camera frame as a training photo of class ``label`` (in memory only; CameraError if empty)."""
+        self._capture_label = _class_name(label)
 
     def add_sample(self, label: str, image) -> None:
-        """Keep an uploaded photo (path, bytes, PIL image or array) as a training photo of ``label``.
+        """Keep an uploaded photo as a training photo of ``label`` (CameraError if empty; ImageError if unreadable)."""
+        self._keep(_class_name(label), scale_for_model(load_image(image), self.pipeline.input_size))
 
-        Raises CameraError for an empty ``label``, ImageError for an image ``load_image`` cannot read.
-        """
-        label = str(label).strip()
-        if not label:
-            raise CameraError("Give the class a name before adding a photo of it.")
-        self.samples.setdefault(label, []).append(scale_for_model(load_image(image), self.pipeline.input_size))
+    def _keep(self, label: str, pixels: np.ndarray) -> None:
+        self.samples.setdefault(label, []).append(pixels)
         self.samples_taken += 1
 
     def stop(self) -> None:
@@ -111,83 +102,45 @@ class CameraWidget(anywidget.AnyWidget):
             previous = content.get("previous")
             if isinstance(previous, Mapping):
                 self._finish(view, previous)
-            pixels = decode_frame(
-                buffers[0] if buffers else b"",
-                content.get("width"),
-                content.get("height"),
-                str(content.get("encoding", "rgba")),
-            )
-            pairs, preprocess_ms, invoke_ms = self.pipeline.classify(pixels)
-            capture_ms, skipped = _number(content, "capture_ms"), int(_number(content, "skipped"))
+            data, encoding = buffers[0] if buffers else b"", str(content.get("encoding", "rgba"))
+            pixels = decode_frame(data, content.get("width"), content.get("height"), encoding)
+            stages = {"capture_ms": _number(content, "capture_ms")}
+            pairs, stages["preprocess_ms"], stages["invoke_ms"] = self.pipeline.classify(pixels)
+            skipped = int(_number(content, "skipped"))
         except (HelpersError, TypeError, ValueError) as exc:
             return {"type": "error", "view": view, "id": frame_id, "message": str(exc)}
-        captured = None
-        if self._capture_label is not None:
-            captured, self._capture_label = self._capture_label, None
-            self.samples.setdefault(captured, []).append(pixels)
-            self.samples_taken += 1
+        captured, self._capture_label = self._capture_label, None
+        if captured is not None:
+            self._keep(captured, pixels)
         done_s = time.perf_counter() - self._clock
-        self._pending[(view, frame_id)] = {
-            "frame": frame_id,
-            "capture_ms": capture_ms,
-            "preprocess_ms": preprocess_ms,
-            "invoke_ms": invoke_ms,
-            "dropped_before": skipped,
-            "done_s": done_s,
-            "top": tuple(pairs),
-        }
+        self._pending[(view, frame_id)] = dict(
+            frame=frame_id, dropped_before=skipped, done_s=done_s, top=tuple(pairs), **stages
+        )
         while len(self._pending) > 8:  # answers whose browser never reported back (view closed): forget them
             self._pending.pop(next(iter(self._pending)))
-        return {
-            "type": "result",
-            "view": view,
-            "id": frame_id,
-            "captured": captured,
-            "top": [[label.split(",")[0].strip(), round(float(prob), 4)] for label, prob in pairs],
-            "capture_ms": capture_ms,
-            "preprocess_ms": preprocess_ms,
-            "invoke_ms": invoke_ms,
-            "kernel_ms": (time.perf_counter() - received) * 1000,
-        }
+        top = [[label.split(",")[0].strip(), round(float(prob), 4)] for label, prob in pairs]
+        kernel_ms = (time.perf_counter() - received) * 1000
+        reply = {"type": "result", "view": view, "id": frame_id, "captured": captured, "top": top}
+        return {**reply, **stages, "kernel_ms": kernel_ms}
 
     def _finish(self, view: str, previous: Mapping) -> None:
         """Complete the previous frame's record with the transfer and display times the browser measured."""
         pending = self._pending.pop((view, previous.get("id")), None)
         if pending is not None:
-            self.timings.add(
-                FrameTiming(
-                    transfer_ms=_number(previous, "transfer_ms"), display_ms=_number(previous, "display_ms"), **pending
-                )
-            )
+            times = {key: _number(previous, key) for key in ("transfer_ms", "display_ms")}
+            self.timings.add(FrameTiming(**times, **pending))
 
     def _on_message(self, _widget, content, buffers) -> None:
         if isinstance(content, Mapping) and content.get("type") == "frame":
             self.send(self.handle_frame(content, buffers))
 
 
-# --------------------------------------------------------------------------- controls (ipywidgets)
-
-
-def model_menu(camera: CameraWidget, models: Mapping[str, LiveModel], value: str | None = None):
-    """A drop-down that switches the camera's model (e.g. the suite's ImageNet classifiers).
-
-    Raises CameraError for an empty ``models`` or a model the camera cannot run (see ``CameraWidget.set_model``).
-    """
-    import ipywidgets as widgets
-
-    if not models:
-        raise CameraError("No models to choose from: pass a dict such as {'V2 1.0/224 uint8': classifier}.")
-    menu = widgets.Dropdown(
-        options=list(models),
-        value=value or next(iter(models)),
-        description="model",
-        layout=widgets.Layout(width="24em"),
-    )
-
-    def switch(change: dict) -> None:
-        camera.set_model(models[change["new"]], change["new"])
-
-    menu.observe(switch, names="value")
+def model_menu(camera: CameraWidget, models: Mapping[str, object], value: str | None = None):
+    """A drop-down that switches the camera's model (CameraError for an empty ``models`` or a model it cannot run)."""
+    names = list(models)
+    menu = ipw.Dropdown(options=names, value=value or names[0], description="model")
+    menu.layout.width = "24em"
+    menu.observe(lambda change: camera.set_model(models[change["new"]], change["new"]), names="value")
     camera.set_model(models[menu.value], menu.value)
     return menu
 
@@ -195,42 +148,34 @@ def model_menu(camera: CameraWidget, models: Mapping[str, LiveModel], value: str
 def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1", "class 2")):
     """Teachable Machine's first step: per class, capture photos from the running camera or upload some.
 
-    Raises nothing of its own; a photo that cannot be read is refused under its upload button.
+    Raises nothing of its own; an empty class name or an unreadable photo is said beside its button.
     """
-    import ipywidgets as widgets
-
     from helpers.upload_widget import PhotoUpload
-    from helpers.widgets import described_box
+    from helpers.widgets import DescribedBox
 
-    rows, counts = [], widgets.HTML()
+    rows, counts = [], ipw.HTML()
 
     def refresh(_change=None) -> None:
-        counts.value = "Photos so far: " + (
-            ", ".join(f"<b>{label}</b> {len(photos)}" for label, photos in camera.samples.items()) or "none"
-        )
+        taken = ", ".join(f"<b>{label}</b> {len(photos)}" for label, photos in camera.samples.items())
+        counts.value = f"Photos so far: {taken or 'none'}"
 
     for default in classes:
-        name = widgets.Text(value=default, description="class", layout=widgets.Layout(width="16em"))
-        shoot = widgets.Button(
-            description="Capture from camera", icon="camera", layout=widgets.Layout(width="auto", flex="0 0 auto")
-        )  # sized to its label: the default width, or shrinking in the row, would cut it
-        upload = PhotoUpload(
-            multiple=True,
-            description="Upload photos",
-            hint="Or upload photos of this class (large ones are shrunk in your browser first).",
+        name = ipw.Text(value=default, description="class", layout=ipw.Layout(width="16em"))
+        # sized to its label: the default width, or shrinking in the row, would cut it
+        shoot = ipw.Button(
+            description="Capture from camera", icon="camera", layout={"width": "auto", "flex": "0 0 auto"}
         )
-        note = widgets.HTML()
+        hint = "Or upload photos of this class (large ones are shrunk in your browser first)."
+        upload = PhotoUpload(multiple=True, description="Upload photos", hint=hint)
+        note = ipw.HTML()
 
         def on_shoot(_button, name=name, note=note) -> None:
-            if camera.status != "running":
-                note.value = "Start the camera first (or upload photos)."
-                return
+            note.value = "" if camera.status == "running" else "Start the camera first (or upload photos)."
             try:
-                camera.capture_next(name.value)
-            except HelpersError as exc:  # an empty class name, ...: said beside the button, as uploads are
+                if camera.status == "running":
+                    camera.capture_next(name.value)
+            except HelpersError as exc:  # an empty class name: said beside the button, as uploads are
                 note.value = f"<span style='color:#b45309'>{html.escape(str(exc))}</span>"
-                return
-            note.value = ""
 
         def on_photo(photo, name=name) -> str:
             camera.add_sample(name.value, photo.data)  # an ImageError is shown under the upload button
@@ -238,7 +183,10 @@ def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1",
 
         shoot.on_click(on_shoot)
         upload.on_photo(on_photo)
-        rows.append(widgets.HBox([name, shoot, upload, note]))
+        rows.append(ipw.HBox([name, shoot, upload, note]))
     camera.observe(refresh, names="samples_taken")
     refresh()
-    return described_box([*rows, counts], "[Photo collector: run this notebook to capture or upload photos per class]")
+    return DescribedBox([*rows, counts], "[Photo collector: run this notebook to capture or upload photos per class]")
+
+
+wrap_public_functions(globals(), CameraError)

@@ -1,11 +1,9 @@
-"""Uploading photos from the learner's computer: an anywidget (browser half in upload_widget.js).
+"""Uploading photos from the learner's computer (lessons 01 and 11): an anywidget (browser half in upload_widget.js).
 
-Introduced in notebook 01 (and used by notebook 09's photo collector). The browser
-opens each chosen file first: photos larger than ``max_side`` pixels on their long
-side are drawn onto a canvas at that size and sent as JPEG, so a 13 MB phone photo
-reaches the kernel as about 1 MB (one kernel message cannot carry more than about
-10 MB). Files the browser cannot open, or that are not images, are refused with a
-sentence saying why. ``handle_photo`` is the kernel's half, usable without a browser.
+The browser opens each chosen file first: photos larger than ``max_side`` pixels on their long side are drawn onto a
+canvas at that size and sent as JPEG, so a 13 MB phone photo reaches the kernel as about 1 MB (one kernel message
+cannot carry more than about 10 MB). Files the browser cannot open, or that are not images, are refused with a
+sentence saying why. ``handle_photo`` is the kernel's half, usable without a browser; it checks each message.
 """
 
 from __future__ import annotations
@@ -53,19 +51,17 @@ def _whole(content: Mapping, key: str) -> int:
 
 
 def read_photo_message(content: Mapping, buffers: list) -> UploadedPhoto:
-    """The photo in one message from the upload widget's browser half (ImageError if it is not one).
+    """The photo in one message from the upload widget's browser half.
 
-    Raises ImageError for a message that is not a photo, has no bytes, arrived incomplete, or has sizes that are not
-    whole numbers ≥ 0.
+    Raises ImageError for a message that is not a photo, arrived incomplete (or without its bytes), or has sizes
+    that are not whole numbers ≥ 0.
     """
     if content.get("type") != "photo":
         raise ImageError(f"Not a photo message: {dict(content)!r:.120}")
-    if not buffers:
-        raise ImageError("The browser sent a photo message without the photo's bytes; choose the file again.")
-    data = bytes(buffers[0])
-    if len(data) != _whole(content, "bytes"):
+    data = bytes(buffers[0]) if buffers else b""
+    if len(data) != _whole(content, "bytes") or not data:
         raise ImageError(
-            f"The photo arrived incomplete ({len(data)} of {content.get('bytes')} bytes); choose it again."
+            f"The photo arrived incomplete ({len(data)} of {content.get('bytes')} bytes); choose the file again."
         )
     return UploadedPhoto(
         name=str(content.get("name", "photo")),
@@ -106,39 +102,23 @@ class PhotoUpload(anywidget.AnyWidget):
         return f"[{self.description} button: run the notebook to choose a photo from your computer]"
 
     def on_photo(self, callback: Callable[[UploadedPhoto], str | None]) -> None:
-        """Call ``callback(photo)`` for each photo received; a string it returns is shown under the button.
-
-        Raises nothing; an error the callback raises later is shown under the button (see ``handle_photo``).
-        """
+        """Call ``callback(photo)`` for each photo received; a string it returns (or an error it raises) is shown
+        under the button."""
         self._callbacks.append(callback)
 
     def handle_photo(self, content: Mapping, buffers: list) -> dict:
         """Handle one photo message from the browser; the reply to send back (never raises)."""
+        reply = {"type": "error", "view": content.get("view"), "id": content.get("id")}
+        name = content.get("name", "The photo")
         try:
             photo = read_photo_message(content, buffers)
-            notes = [callback(photo) for callback in self._callbacks]
+            notes = [note for note in (callback(photo) for callback in self._callbacks) if note]
         except HelpersError as exc:
-            return {
-                "type": "error",
-                "view": content.get("view"),
-                "id": content.get("id"),
-                "message": f"{content.get('name', 'The photo')}: {exc}",
-            }
+            return {**reply, "message": f"{name}: {exc}"}
         except Exception as exc:  # noqa: BLE001  (a bug in a callback must not leave the button waiting forever)
-            return {
-                "type": "error",
-                "view": content.get("view"),
-                "id": content.get("id"),
-                "message": f"{content.get('name', 'The photo')} could not be handled ({type(exc).__name__}: {exc}).",
-            }
+            return {**reply, "message": f"{name} could not be handled ({type(exc).__name__}: {exc})."}
         self.received += 1
-        said = " ".join(note for note in notes if note)
-        return {
-            "type": "received",
-            "view": content.get("view"),
-            "id": content.get("id"),
-            "message": said or f"{photo.describe()} Received.",
-        }
+        return {**reply, "type": "received", "message": " ".join(notes) or f"{photo.describe()} Received."}
 
     def _on_message(self, _widget, content, buffers) -> None:
         if isinstance(content, Mapping) and content.get("type") == "photo":

@@ -213,12 +213,12 @@ def test_pipeline_rescales_a_frame_of_another_size(tiny_models, photo_like):
 
 
 def test_pipeline_refuses_what_it_cannot_run(tiny_models, photo_like):
-    with pytest.raises(CameraError, match="has no 'input_details'"):
+    with pytest.raises(CameraError, match="object is not an image classifier"):
         FramePipeline(object())
     classifier = Classifier(tiny_models["float"], ["a", "b", "c"], num_threads=1)
     with pytest.raises(CameraError, match="uint8"):
         FramePipeline(classifier).classify(photo_like.astype(np.float32))
-    with pytest.raises(CameraError, match="k is"):
+    with pytest.raises(CameraError, match="how many answers"):
         FramePipeline(classifier, k=0)
 
 
@@ -251,7 +251,7 @@ def test_a_clip_refuses_bad_requests():
         clip.frame(30)
     with pytest.raises(CameraError, match="one name per photo"):
         RecordedClip([Image.new("RGB", (4, 4))], ["a", "b"])
-    with pytest.raises(CameraError, match="above 0"):
+    with pytest.raises(CameraError, match="fps must be a number > 0"):
         RecordedClip([Image.new("RGB", (4, 4))], ["a"], fps=0)
 
 
@@ -398,7 +398,7 @@ def test_model_menu_switches_the_model_and_the_frame_size(tiny_models, widget):
     menu = model_menu(widget, {"tiny": widget.pipeline.model, "slow": other})
     menu.value = "slow"
     assert widget.pipeline.model is other and (widget.input_width, widget.model_name) == (16, "slow")
-    with pytest.raises(CameraError, match="No models"):
+    with pytest.raises(CameraError, match="model_menu cannot use its arguments"):
         model_menu(widget, {})
     box = photo_collector(widget, ("mug", "plant"))
     assert len(box.children) == 3
@@ -452,7 +452,7 @@ def test_scale_for_model_names_a_size_that_is_not_a_pair(photo_like):
 
 @pytest.mark.parametrize("k", ["3", 2.5, True, None])
 def test_frame_pipeline_refuses_a_bad_k_at_once(k):
-    with pytest.raises(CameraError, match="k is how many answers"):
+    with pytest.raises(CameraError, match="k \\(how many answers to show\\) must be a whole number"):
         FramePipeline(_SlowModel(0), k=k)
 
 
@@ -468,7 +468,7 @@ def test_frame_pipeline_takes_a_numpy_whole_number_for_k(photo_like):
         ((None, None), {}, CameraError, "images is a list"),
         (("cat.jpg", ["a"]), {}, CameraError, "images is a list"),
         (([Image.new("RGB", (4, 4))], "a"), {}, CameraError, "names is a list"),
-        (([Image.new("RGB", (4, 4))], [1]), {}, CameraError, "names holds one string"),
+        (([Image.new("RGB", (4, 4))], [1]), {}, CameraError, "one name per photo"),
         (([Image.new("RGB", (4, 4))], ["a"]), {"fps": float("inf")}, CameraError, "fps must be a finite number"),
         (([Image.new("RGB", (4, 4))], ["a"]), {"seconds_per_photo": "1"}, CameraError, "seconds_per_photo must be"),
         (([Image.new("RGB", (4, 4))], ["a"]), {"size": 80}, ImageError, "size is"),
@@ -496,9 +496,9 @@ def test_frame_log_refuses_a_budget_that_is_not_a_number():
 
 
 def test_replay_refuses_what_is_not_a_clip_or_a_pipeline():
-    with pytest.raises(CameraError, match="clip is a RecordedClip"):
+    with pytest.raises(CameraError, match="replay cannot use its arguments \\(clip=NoneType"):
         camera.replay(None, FramePipeline(_SlowModel(0)), progress=False)
-    with pytest.raises(CameraError, match="pipeline is a FramePipeline"):
+    with pytest.raises(CameraError, match="replay cannot use its arguments .*pipeline=_SlowModel"):
         camera.replay(_clip(), _SlowModel(0), progress=False)
     with pytest.raises(CameraError, match="seconds must be a finite number"):
         camera.replay(_clip(), FramePipeline(_SlowModel(0)), seconds=float("inf"), progress=False)
@@ -511,7 +511,7 @@ def test_a_model_whose_input_details_have_no_shape_is_named():
         def run(self, tensor):
             return tensor
 
-    with pytest.raises(CameraError, match="Odd.input_details has no tensor shape"):
+    with pytest.raises(CameraError, match="Odd is not an image classifier"):
         FramePipeline(Odd())
 
 

@@ -156,7 +156,7 @@ def test_no_stored_widget_shows_its_raw_repr(path):
         for output in cell.get("outputs", []):
             text = "".join(output.get("data", {}).get("text/plain", ""))
             assert not re.match(r"(H|V)Box\(children=|\w+(Upload|Slider|Dropdown|Widget)\(", text), (
-                f"cell {i} stores a widget's raw text: return a helpers.widgets.described_box"
+                f"cell {i} stores a widget's raw text: return a helpers.widgets.DescribedBox"
             )
 
 

@@ -149,7 +149,7 @@ def clean(path: Path) -> None:
             if not (out.get("output_type") == "stream" and out.get("name") == "stderr")
             # A widget's stored text (a progress bar frozen at 0 %, "VBox(children=…)") only confuses
             # readers on GitHub; where nbval ignores the output anyway, drop it. Widgets whose plain
-            # text is a sentence in brackets (helpers.widgets.described_box) keep it: GitHub shows it.
+            # text is a sentence in brackets (helpers.widgets.DescribedBox) keep it: GitHub shows it.
             and not (ignored and _is_widget(out) and not _is_sentence(out))
         ]
         for out in cell["outputs"]:
