@@ -67,11 +67,12 @@ def quantization_params(low: float, high: float, dtype: Any = "int8", symmetric:
     high = real_number(high, "high", QuantizationError)
     real_number(high - low, "high − low (low must not be above high)", QuantizationError, minimum=0)
     low, high = min(low, 0.0), max(high, 0.0)
+    tiny = np.finfo(np.float64).tiny  # a range so narrow that its step underflows gets the smallest normal step
     if symmetric:
-        return (max(-low, high) / info.max if high or low else 1.0), 0
+        return (max(max(-low, high) / info.max, tiny) if high or low else 1.0), 0
     if high == low:  # only zeros: any scale represents them exactly
         return 1.0, int(np.clip(0, info.min, info.max))
-    scale = (high - low) / (info.max - info.min)
+    scale = max((high - low) / (info.max - info.min), tiny)
     return float(scale), int(np.clip(np.round(info.min - low / scale), info.min, info.max))
 
 

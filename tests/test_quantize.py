@@ -96,6 +96,15 @@ def test_round_trip_error_is_at_most_half_a_step(values, dtype):
     assert np.all(np.abs(restored - values) <= scale / 2 + 4e-7 * (np.abs(values) + 1))  # dequantize gives float32
 
 
+@pytest.mark.parametrize("dtype", ["int8", "uint8", "int16"])
+def test_a_range_whose_step_would_underflow_still_round_trips(dtype):
+    values = np.array([5e-324])  # the smallest float: (high − low) / 255 is 0.0 in float64
+    scale, zero_point = quantize.quantization_params(values.min(), values.max(), dtype)
+    assert scale > 0
+    restored = quantize.dequantize(quantize.quantize(values, scale, zero_point, dtype), scale, zero_point)
+    assert np.all(np.abs(restored - values) <= scale / 2)
+
+
 def test_zero_is_exact_and_the_range_ends_use_the_end_codes():
     scale, zero_point = quantize.quantization_params(-0.92, 1.4, "int8")
     assert scale == pytest.approx(2.32 / 255)
