@@ -127,7 +127,7 @@ def measure_latency(
         start = time.perf_counter_ns()
         interpreter.invoke()
         times[i] = (time.perf_counter_ns() - start) / 1e6
-    return Latency(name or Path(model_path).stem, num_threads, times, warmup)
+    return Latency(Path(model_path).stem if name is None else str(name), num_threads, times, warmup)
 
 
 def measure_many(

@@ -8,6 +8,7 @@ are only checked for shape and order, speed is measured by tools/bench_latency.p
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import matplotlib
 import numpy as np
@@ -122,6 +123,12 @@ def test_measure_many_refuses_bad_arguments_before_measuring(
 def test_measure_many_takes_any_iterable_of_thread_counts(tiny_models):
     results = measure_many({"f": tiny_models["float"]}, threads=iter([1]), warmup=0, repeats=1, progress=False)
     assert [r.num_threads for r in results] == [1]
+
+
+def test_measure_latency_labels_the_result_with_the_name_given(tiny_models):
+    assert measure_latency(tiny_models["float"], repeats=1).model == Path(tiny_models["float"]).stem
+    assert measure_latency(tiny_models["float"], repeats=1, name="mine").model == "mine"
+    assert measure_latency(tiny_models["float"], repeats=1, name=5).model == "5"  # a number is shown as its text
 
 
 def test_sample_inputs_fit_the_tensor():
