@@ -205,6 +205,11 @@ def load_image(source: ImageSource, value_range: tuple[float, float] | None = No
     """
     if isinstance(source, np.ndarray):
         return _to_rgb(_from_array(source, value_range), None, False)
+    if not isinstance(source, (str, os.PathLike, bytes, bytearray, Image.Image)) and not hasattr(source, "read"):
+        raise ImageError(
+            f"Cannot read an image from a {type(source).__name__}: give a path, bytes, a file object, "
+            f"a PIL image or a numpy array."
+        )
     image = source if isinstance(source, Image.Image) else _open(source)
     # A 16-bit PNG opens as mode "I;16" in Pillow 11 and later, as 32-bit mode "I" in Pillow 10: PNG has no
     # 32-bit pixels, so mode "I" from a PNG is 16-bit data either way.

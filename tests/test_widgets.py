@@ -129,7 +129,7 @@ ROWS = [
         (("10", 5, 50), {}, "max_latency_ms"),
         ((10, float("nan"), 50), {}, "max_size_mb"),
         ((10, 5, None), {}, "min_accuracy"),
-        ((10, 5, 50), {"accuracy": 1}, "accuracy is the name of a"),
+        ((10, 5, 50), {"accuracy": 1}, "accuracy=int"),
     ],
 )
 def test_choice_report_refuses_limits_that_are_not_numbers(args, kwargs, words):  # checked once, by best_model
