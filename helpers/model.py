@@ -114,7 +114,10 @@ def model_file(model_path: str | os.PathLike) -> Path:
     Raises ModelError for something that is not a path to a file, an empty file, or one that is not a TFLite model.
     """
     path = Path(model_path) if isinstance(model_path, (str, os.PathLike)) else None
-    head = path.read_bytes()[:8] if path is not None and path.is_file() else None
+    head = None
+    if path is not None and path.is_file():
+        with path.open("rb") as file:
+            head = file.read(8)  # the identifier is at bytes 4-8: no need to read a whole model
     if head is None or not is_tflite(head):
         raise ModelError(
             f"No model file at {model_path!r}: model_path must be a file path (str or Path) to a .tflite file. "
