@@ -1,18 +1,14 @@
 """Why did the model say that? Occlusion and gradient maps, and the checks that keep them honest (notebook 10).
 
-``occlusion`` (a .tflite image classifier or a Keras model) covers one patch of the input at a time and records how
-much the class's score drops; ``grad_cam`` is Grad-CAM (Selvaraju et al., 2017) for a Keras model; ``edge_map``
-ignores the model: it only *looks* like an explanation and must fail the sanity checks. Those checks:
-``randomize_top_layers`` is the cascading model parameter randomization test of Adebayo et al., 2018 ("Sanity
-checks for saliency maps"; their data randomization test retrains on shuffled labels and is not here), after which
-a map must change (``rank_correlation``); the map of another class must differ (Grad-CAM is meant to be
-class-discriminative, Selvaraju et al., 2017); ``deletion_curve`` is the deletion metric (Samek et al., 2017,
-"region perturbation"; Petsiuk et al., 2018, "RISE"): covering the cells a map ranks first must lower the score
-faster than a ``random_order``. TensorFlow is imported inside the functions that need it, never by this module.
+``occlusion`` covers one patch of the input at a time and records how much the class's score drops; ``grad_cam`` is
+Grad-CAM (Selvaraju et al., 2017) for a Keras model; ``edge_map`` ignores the model and must fail the checks:
+``randomize_top_layers`` (the cascading randomization of Adebayo et al., 2018, "Sanity checks for saliency maps")
+after which a map must change (``rank_correlation``: NaN for a constant map, which shows nothing), and
+``deletion_curve`` (Samek et al., 2017; Petsiuk et al., 2018), which must fall faster than a ``random_order``.
+TensorFlow is imported inside the functions that need it, never by this module.
 
-Every map is an ``Explanation``: a grid of importances (higher = more evidence for the class) that knows which input
-pixels each cell covers. Checked here: the model (what kind it is), the label↔output mapping, the class asked for,
-boxes and occlusion settings; any other argument a public function cannot use becomes one ExplanationError sentence.
+Every map is an ``Explanation``. Checked here: the model (what kind it is), the label↔output mapping, the class
+asked for, boxes and occlusion settings; any other unusable argument becomes one ExplanationError sentence.
 """
 
 from __future__ import annotations
@@ -22,12 +18,12 @@ import functools
 import math
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from helpers.arguments import finite_array, is_whole, real_number, text_labels, whole_number
+from helpers.arguments import finite_array, is_whole, whole_number
 from helpers.classify import Classifier, align_labels
 from helpers.errors import ExplanationError, HelpersError, wrap_public_functions
 from helpers.images import ImageSource, check_size, load_image, resize_for_model
@@ -49,7 +45,6 @@ class Explanation:
     label: str
     method: str  # "occlusion", "grad-cam", "edges"
     score: float  # the model's score for the class on the whole image (nan for a model-free map)
-    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -104,8 +99,7 @@ def box_area(box: Box, input_size: tuple[int, int]) -> float:
 
 def _check_box(box: Box, input_size: tuple[int, int]) -> Box:
     """``box`` as whole pixels inside the input, or an ExplanationError. A corner such as 10.9 is refused, not
-    rounded: it may be a fraction of the input or a computed position, and which way it should move is the caller's
-    choice, not a guess made here."""
+    rounded: it may be a fraction of the input, and which way it should move is the caller's choice."""
     width, height = input_size
     try:  # a bool is no corner: it becomes NaN, which is refused
         items = [] if isinstance(box, (str, bytes)) else [np.nan if isinstance(v, (bool, np.bool_)) else v for v in box]
@@ -195,11 +189,9 @@ def model_pixels(image: ImageSource, input_size: tuple[int, int], crop: str | fl
     return np.asarray(resize_for_model(load_image(image), input_size, crop), dtype=np.uint8)
 
 
-def class_index(target: int | str, labels: Sequence[str]) -> int:
-    """The output index of ``target``: an index, or a label (the whole label or its first name, in any case).
-    Raises ExplanationError for a name several outputs share (with their indices) and for a target that is neither
-    one of the labels (with close matches) nor an index of one."""
-    labels = text_labels(labels, "labels", ExplanationError)
+def _class_index(target: int | str, labels: list[str]) -> int:
+    """The output index of ``target``: an index, or a label (the whole label or its first name, in any case); an
+    ExplanationError for a name several outputs share or a target that is neither."""
     if isinstance(target, str):
         wanted = target.strip().lower()
         found = [i for i, label in enumerate(labels) if wanted in (label.lower(), label.split(",")[0].strip().lower())]
@@ -272,15 +264,11 @@ def _occluded_images(pixels: np.ndarray, patch: int, stride: int, colour: np.nda
 
 
 def occlusion(model, image, target, *, patch=32, stride=16, fill=GRAY, labels=None, progress=False) -> Explanation:
-    """Occlusion sensitivity: how much the score of ``target`` drops when each cell's patch is covered.
-
-    ``model`` is a Classifier, a .tflite path or a Keras model (see ``scorer``). The grid has one cell per ``stride``
-    pixels; each cell's patch is the ``patch`` × ``patch`` square centred on it (moved inside the image at the edges),
-    filled with ``fill`` (grey level or RGB, 0–255); interpreter copies, one per core, share the covered images.
-    Raises ExplanationError for a target the model does not have, or a bad patch, stride or fill.
-    """
+    """How much the score of ``target`` drops when the ``patch``-pixel square centred on each cell (one per
+    ``stride`` pixels) is filled with ``fill``; ``model`` as for ``scorer``. Raises ExplanationError for a target
+    the model does not have, or a bad patch, stride or fill."""
     model = scorer(model, labels)
-    index = class_index(target, model.labels)
+    index = _class_index(target, model.labels)
     colour = _cover(fill, model.input_size, patch=patch, stride=stride)
     pixels = model_pixels(image, model.input_size, model.crop)
     covered = _occluded_images(pixels, patch, stride, colour)
@@ -288,8 +276,7 @@ def occlusion(model, image, target, *, patch=32, stride=16, fill=GRAY, labels=No
     base = float(scores[0, index])
     rows, cols = _grid_edges(pixels.shape[0], stride), _grid_edges(pixels.shape[1], stride)
     drops = base - scores[1:, index].reshape(len(rows) - 1, len(cols) - 1)
-    settings = {"patch": patch, "stride": stride, "fill": tuple(int(c) for c in colour), "model": model.name}
-    return Explanation(drops.astype(np.float32), rows, cols, index, model.labels[index], "occlusion", base, settings)
+    return Explanation(drops.astype(np.float32), rows, cols, index, model.labels[index], "occlusion", base)
 
 
 # -- gradient maps (TensorFlow)
@@ -310,13 +297,8 @@ def _is_softmax(activation: Any) -> bool:
 
 
 def _logits_model(model: Any, layer: str) -> tuple[Any, bool]:
-    """A model with two outputs, ``layer``'s activations and the class scores before a final softmax; and whether
-    a softmax was found (without one, the model's output is taken as the scores).
-
-    Grad-CAM differentiates the class's score before the softmax (Selvaraju et al., 2017, section 3). The softmax
-    may be a layer of its own (``Activation("softmax")``, ``Softmax()``) or built into the last layer
-    (``Dense(n, activation="softmax")``): then the same layer without its activation gives the logits.
-    """
+    """A model giving ``layer``'s activations and the class scores before a final softmax (Grad-CAM differentiates
+    those: Selvaraju et al., 2017, section 3), and whether a softmax layer or activation was found."""
     import keras
 
     features, last = model.get_layer(layer).output, model.layers[-1]
@@ -340,7 +322,7 @@ def grad_cam(model, image: ImageSource, target: int | str, *, layer="conv_pw_13_
     import tensorflow as tf
 
     keras_scorer = _keras_scorer(model, labels, gradients=True)
-    index = class_index(target, keras_scorer.labels)
+    index = _class_index(target, keras_scorer.labels)
     pixels = model_pixels(image, keras_scorer.input_size)
     inputs = tf.constant(((pixels.astype(np.float32) - 127.5) / 127.5)[np.newaxis])
     two_outputs, found_softmax = _logits_model(model, layer)
@@ -357,17 +339,14 @@ def grad_cam(model, image: ImageSource, target: int | str, *, layer="conv_pw_13_
             "class scores before the softmax: end the model with a separate softmax layer."
         )
     rows, cols = (np.round(np.linspace(0, n, cells + 1)).astype(int) for n, cells in zip(pixels.shape, cam.shape))
-    label, settings = keras_scorer.labels[index], {"layer": layer, "model": model.name}
-    return Explanation(cam.astype(np.float32), rows, cols, index, label, "grad-cam", float(probs[index]), settings)
+    label = keras_scorer.labels[index]
+    return Explanation(cam.astype(np.float32), rows, cols, index, label, "grad-cam", float(probs[index]))
 
 
 def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
-    """A copy of a Keras model whose top ``count`` layers with weights are re-initialized at random.
-
-    The cascading randomization of Adebayo et al. (2018): count = 1 replaces the classifier layer, 2 also the layer
-    below it, and so on. Biases become 0, kernels He-uniform; batch-normalization statistics and the original model
-    stay as they are. Raises ExplanationError for a ``count`` that is not 0 … the layers with weights.
-    """
+    """A copy of a Keras model whose top ``count`` layers with weights get zero biases and He-uniform kernels (the
+    cascading randomization of Adebayo et al., 2018). Raises ExplanationError for a ``count`` that is not 0 … the
+    layers with weights."""
     import keras
 
     def weighted(network: Any) -> list:
@@ -399,7 +378,7 @@ def edge_map(image: ImageSource, input_size=(224, 224), cells: int = 14, label: 
     rows, cols = (np.round(np.linspace(0, n, cells + 1)).astype(int) for n in magnitude.shape)
     sums = np.add.reduceat(np.add.reduceat(magnitude, rows[:-1], axis=0), cols[:-1], axis=1)
     values = (sums / np.outer(np.diff(rows), np.diff(cols))).astype(np.float32)  # the mean over each cell
-    return Explanation(values, rows, cols, -1, label, "edges", float("nan"), {"cells": cells})
+    return Explanation(values, rows, cols, -1, label, "edges", float("nan"))
 
 
 # -- sanity checks
@@ -482,68 +461,6 @@ def deletion_curve(model, image, explanation, *, order=None, steps=14, fill=GRAY
             i, j = divmod(int(cell), explanation.shape[1])
             images[k, rows[i] : rows[i + 1], cols[j] : cols[j + 1]] = colour
     return DeletionCurve(counts / ranking.size, model.scores(images)[:, explanation.target].astype(np.float32))
-
-
-@dataclass(frozen=True)
-class SanityReport:
-    """The three checks for one map, with what each measured and whether it passed."""
-
-    randomized_correlation: float  # map of the randomized model vs the map (pass: below max_correlation)
-    other_class_correlation: float  # map of another class vs the map (pass: below max_correlation)
-    deletion_area: float  # area under the map's deletion curve
-    random_deletion_area: float  # mean area for random orders (pass: the map's is smaller)
-    max_correlation: float = 0.5
-    map_is_constant: bool = False  # a map with one value everywhere shows nothing: every check fails
-
-    @property
-    def passed(self) -> dict[str, bool]:
-        """Each check's verdict.
-
-        A correlation of NaN means a map is constant (no order at all). If the map under test is constant it shows
-        nothing and passes nothing; if only the other map is constant, the two certainly differ.
-        """
-        informative = not self.map_is_constant
-        return {
-            "differs when the model is randomized": informative
-            and not self.randomized_correlation >= self.max_correlation,
-            "differs for another class": informative and not self.other_class_correlation >= self.max_correlation,
-            "deletion beats random order": informative and bool(self.deletion_area < self.random_deletion_area),
-        }
-
-
-def random_deletion_area(model, image, explanation, *, repeats=5, seed=0, steps=14, fill=GRAY, labels=None) -> float:
-    """The mean deletion-curve area over ``repeats`` random orders of the map's cells. Raises ExplanationError for a
-    ``repeats`` that is not a whole number ≥ 1 (the mean of none is undefined)."""
-    repeats = whole_number(repeats, "repeats", ExplanationError, minimum=1)
-    model = scorer(model, labels)  # once: a .tflite path is not loaded again for each repeat
-    areas = [
-        deletion_curve(
-            model, image, explanation, order=random_order(explanation.shape, seed + k), steps=steps, fill=fill
-        ).area
-        for k in range(repeats)
-    ]
-    return float(np.mean(areas))
-
-
-def sanity_checks(make_map, model, randomized, image, target, other, *, deletion_model=None, repeats=5, steps=14,
-                  max_correlation=0.5) -> SanityReport:  # fmt: skip
-    """Run the three checks on ``make_map(model, target)``: randomized model, other class, deletion curve.
-
-    ``make_map(model, target)`` returns an Explanation (e.g. a lambda around ``occlusion`` or ``grad_cam``);
-    ``randomized`` is the same model with its top layers re-initialized; the deletion curves run on
-    ``deletion_model`` (default ``model``). Raises ExplanationError for a ``max_correlation`` outside -1 … 1.
-    """
-    max_correlation = real_number(max_correlation, "max_correlation", ExplanationError, minimum=-1, maximum=1)
-    explanation = make_map(model, target)
-    judge = scorer(model if deletion_model is None else deletion_model)  # wrapped once for every deletion curve
-    return SanityReport(
-        rank_correlation(explanation, make_map(randomized, target)),
-        rank_correlation(explanation, make_map(model, other)),
-        deletion_curve(judge, image, explanation, steps=steps).area,
-        random_deletion_area(judge, image, explanation, repeats=repeats, steps=steps),
-        max_correlation,
-        bool(np.ptp(explanation.values) == 0),
-    )
 
 
 wrap_public_functions(globals(), ExplanationError)  # a raw error from unusable arguments becomes one ExplanationError
