@@ -1,4 +1,4 @@
-"""Object detection with a .tflite SSD model: which objects, how many, and where (notebook 01, section 8).
+"""Object detection with a .tflite SSD model: which objects, how many, and where (notebook 09).
 
 The overview's first "different type of model": a classifier gives one distribution for the whole photo; a detector
 gives a list of boxes, each with a label and a score. An SSD model's own post-processing
@@ -10,15 +10,14 @@ the N rows are filled. This module maps them back to the original photo.
 from __future__ import annotations
 
 import os
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
 
 from helpers.classify import check_max_results, check_score_threshold, model_labels
-from helpers.errors import LabelError, MetadataError, ModelError, OptionError, raises_own_errors
-from helpers.images import ImageSource, Normalization, check_size, load_image
+from helpers.errors import LabelError, MetadataError, ModelError, OptionError
+from helpers.images import ImageSource, Normalization, load_image
 from helpers.model import LiteRTModel
 from helpers.tflite import ModelMetadata
 
@@ -68,28 +67,18 @@ class _Detector(LiteRTModel):
     kind = "detector"
 
 
-@raises_own_errors(OptionError)
-def boxes_to_pixels(
-    corners: np.ndarray,
-    image_size: tuple[int, int],
-    order: Sequence[int] = DEFAULT_BOX_ORDER,
-    pixel_size: tuple[int, int] | None = None,
-) -> list[tuple[int, int, int, int]]:
-    """Box corners (fractions of the input, in ``order``) → (x, y, width, height) in pixels of ``image_size`` (w, h).
-
-    ``order`` says where left, top, right and bottom sit among each box's four numbers (the metadata's
-    BoundingBoxProperties.index); ``pixel_size`` = the input's (w, h) if the corners are in input pixels.
-    Corners a little past the edge are clipped to it. Raises OptionError for an ``order`` that is not a permutation
-    of 0, 1, 2, 3, and for corners that are not finite or lie far outside 0…1 (pixels given as fractions: pass
-    ``pixel_size``); ImageError for an ``image_size`` or ``pixel_size`` that is not two positive whole numbers.
-    """
-    width, height = check_size(image_size, "image_size")
-    if isinstance(order, str) or sorted(order) != [0, 1, 2, 3] or not all(type(i) is int for i in order):
+def _boxes_to_pixels(corners: np.ndarray, image_size: tuple[int, int], order: Sequence[int], pixel_size=None) -> list:
+    """Box corners (fractions of the input, or its pixels when ``pixel_size`` = its (w, h) is given; in ``order``)
+    → (x, y, width, height) in pixels of ``image_size``. Corners a little past the edge are clipped to it; an
+    OptionError for an ``order`` that is not a permutation of 0…3, and for corners that are not finite or lie far
+    outside 0…1 (pixels where the metadata promised fractions)."""
+    width, height = image_size
+    if sorted(order) != [0, 1, 2, 3]:
         raise OptionError(
-            f"order says where left, top, right and bottom sit: a permutation of (0, 1, 2, 3), each once; got "
-            f"{order!r}."
+            f"The metadata's box order says where left, top, right and bottom sit: a permutation of (0, 1, 2, 3), "
+            f"each once; got {order!r}. Fix the model's metadata or use a model whose metadata is valid."
         )
-    scale = np.ones(4) if pixel_size is None else np.array(check_size(pixel_size, "pixel_size") * 2)
+    scale = np.ones(4) if pixel_size is None else np.array(pixel_size * 2)
     fractions = np.asarray(corners, dtype=np.float64).reshape(-1, 4)[:, list(order)] / scale  # left, top, right, bottom
     if not np.isfinite(fractions).all() or (fractions.size and (fractions.min() < -0.5 or fractions.max() > 1.5)):
         # Small overshoots (a box a little past the edge) are clipped; values like 150 are pixels, not fractions.
@@ -123,11 +112,9 @@ def detect(
 ) -> list[Detection]:
     """Detected objects in ``image``, best first: Detection(label, score, box=(x, y, width, height)) in its pixels.
 
-    The whole photo is resized to the model's input (no crop, so every part of it can be found); labels
-    come from the model's metadata unless given, and so does a float32 input's normalization (else
-    MobileNet's 127.5/127.5; ``mean``/``std`` override it, as for every LiteRT model). Notebook 01, section 8.
-    Raises OptionError for a bad max_results, score_threshold or mean/std; LabelError for given labels whose
-    number differs from the metadata's label map (or, without one, that have no name for a detected class).
+    The whole photo is resized to the model's input (no crop); labels and a float input's normalization come from
+    the metadata unless given. Raises OptionError for a bad max_results, score_threshold or mean/std; LabelError
+    for given labels whose number differs from the metadata's label map (or that have no name for a found class).
     """
     max_results, threshold = check_max_results(max_results), check_score_threshold(score_threshold) or 0.0
     model = _Detector(model_path, num_threads, mean=mean, std=std)
@@ -153,7 +140,7 @@ def detect(
             else f"The model found class number {unnamed[0]} but labels has only {len(labels)} names (0 … "
             f"{len(labels) - 1}); pass the model's full label list, one label per class number."
         )
-    boxes = boxes_to_pixels(
+    boxes = _boxes_to_pixels(
         values["boxes"].reshape(-1, 4)[:count], photo.size, order, model.input_size if in_pixels else None
     )
     detections = [
@@ -163,20 +150,3 @@ def detect(
         for i in found
     ]
     return detections[:max_results]
-
-
-@raises_own_errors(OptionError)
-def count_by_label(detections: Iterable[Detection]) -> dict[str, int]:
-    """How many detections of each label, most frequent first. Raises OptionError unless given what detect returns."""
-    counts = Counter(detection.label for detection in detections)
-    return dict(sorted(counts.items(), key=lambda item: -item[1]))
-
-
-@raises_own_errors(OptionError)
-def describe(detections: Iterable[Detection]) -> str:
-    """One sentence saying what was found (for alt text). Raises OptionError unless given what detect returns."""
-    counts = count_by_label(detections)
-    if not counts:
-        return "no objects above the score threshold"
-    total = sum(counts.values())
-    return f"{total} object{'s' if total != 1 else ''}: " + ", ".join(f"{n} {label}" for label, n in counts.items())

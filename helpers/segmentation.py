@@ -1,4 +1,4 @@
-"""Semantic segmentation with a .tflite model: a class for every pixel of the photo (notebook 01, section 8).
+"""Semantic segmentation with a .tflite model: a class for every pixel of the photo (notebook 09).
 
 The overview's second "different type of model": "predicting the composition of an image, for example subject
 versus background". A DeepLab-style model outputs one score per class for each pixel of its small, square input; to
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from helpers.classify import model_labels
-from helpers.errors import LabelError, OptionError, raises_own_errors
-from helpers.images import ImageSource, Normalization, check_size, load_image
+from helpers.errors import LabelError, OptionError
+from helpers.images import ImageSource, Normalization, load_image
 from helpers.model import LiteRTModel
 
 _BAND_VALUES = 1 << 22  # floats per band of output rows while resizing scores (16 MB)
@@ -30,22 +30,13 @@ class Segmentation:
     labels: list[str]
 
     def shares(self) -> dict[str, float]:
-        """The fraction of pixels of each class present, largest first.
-
-        Raises LabelError when the mask holds anything but class indices 0 … len(labels) - 1.
-        """
-        mask = np.asarray(self.mask)
-        if mask.dtype.kind not in "iu" or mask.size and (mask.min() < 0 or mask.max() >= len(self.labels)):
-            raise LabelError(
-                f"mask holds class indices (whole numbers 0 … {len(self.labels) - 1}, one per label), as segment(...) "
-                f"returns; got an array of {mask.dtype} holding {np.unique(mask)[:5]}."
-            )
-        counts = np.bincount(mask.ravel(), minlength=len(self.labels))
+        """The fraction of pixels of each class present, largest first."""
+        counts = np.bincount(self.mask.ravel(), minlength=len(self.labels))
         order = np.argsort(-counts, kind="stable")
-        return {self.labels[i]: counts[i] / max(int(mask.size), 1) for i in order if counts[i] > 0}
+        return {self.labels[i]: counts[i] / self.mask.size for i in order if counts[i] > 0}
 
     def describe(self) -> str:
-        """One sentence giving the classes present and their share of the pixels (for alt text); see ``shares``."""
+        """The classes present and their share of the pixels, for alt text."""
         return ", ".join(f"{label} {share:.0%}" for label, share in self.shares().items())
 
 
@@ -62,18 +53,17 @@ def _source_positions(size_out: int, size_in: int) -> tuple[np.ndarray, np.ndarr
     return low, high, (centres - low).astype(np.float32)
 
 
-@raises_own_errors(OptionError)
-def upsample_argmax(scores: np.ndarray, size: tuple[int, int]) -> np.ndarray:
-    """Resize (h, w, classes) scores bilinearly to ``size`` = (width, height) and take the best class per pixel.
-
-    Done in bands of rows, so a 12-megapixel photo never needs all its scores in memory at once.
-    Raises OptionError for scores that are not a (h, w, classes) array of finite numbers, ImageError for a bad size.
-    """
+def _upsample_argmax(scores: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Resize (h, w, classes) scores bilinearly to ``size`` = (width, height) and take the best class per pixel, in
+    bands of rows (a 12-megapixel photo never needs all its scores in memory); an OptionError for NaN or infinite
+    scores (a broken model: the best class of such a pixel is undefined)."""
     scores = np.asarray(scores, dtype=np.float32)
-    if scores.size == 0 or not np.isfinite(scores).all():
-        raise OptionError("scores hold NaN or infinite values (or none): the best class of such a pixel is undefined.")
+    if not np.isfinite(scores).all():
+        raise OptionError(
+            "The model's scores hold NaN or infinite values: the best class of such a pixel is undefined."
+        )
     in_h, in_w, classes = scores.shape
-    width, height = check_size(size)
+    width, height = size
     x_low, x_high, x_weight = _source_positions(width, in_w)
     y_low, y_high, y_weight = _source_positions(height, in_h)
     # Along x once for every input row: (in_h, width, classes).
@@ -99,11 +89,10 @@ def segment(
 ) -> Segmentation:
     """A class for every pixel of ``image``: Segmentation(mask (H, W) at the photo's size, labels).
 
-    The whole photo is resized to the model's input (no crop); labels and the input normalization come
-    from the model's metadata unless given. Introduced in notebook 01, section 8.
-    Raises ModelError for a file that is not a loadable segmentation model with one image input, OptionError for
-    ``num_threads`` or ``mean``/``std``, MetadataError when ``labels`` is None and the metadata lists none (or is
-    damaged), LabelError for labels that are not strings or not one per class, ImageError for an unreadable image.
+    The whole photo is resized to the model's input (no crop); labels and the input normalization come from the
+    metadata unless given. Raises ModelError for a file that is not a segmentation model, OptionError for
+    ``num_threads`` or ``mean``/``std``, MetadataError when ``labels`` is None and the metadata lists none,
+    LabelError for labels that are not one string per class, ImageError for an unreadable image.
     """
     model = _Segmenter(model_path, num_threads, mean=mean, std=std)
     labels = model_labels(model, labels)
@@ -114,4 +103,4 @@ def segment(
         )
     photo = load_image(image)
     scores = model.invoke(model.preprocess(photo, crop="none"))[0][0]
-    return Segmentation(upsample_argmax(scores, photo.size), labels)
+    return Segmentation(_upsample_argmax(scores, photo.size), labels)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from helpers import LabelError, MetadataError, ModelError, OptionError, segmentation
-from helpers.segmentation import Segmentation, segment, upsample_argmax
+from helpers.segmentation import Segmentation, segment
 
 
 @pytest.fixture
@@ -63,9 +63,11 @@ def test_wrong_kind_of_model(tiny_models, task_models, painted):
 def test_upsample_argmax_matches_a_direct_computation(monkeypatch):
     rng = np.random.default_rng(1)
     scores = rng.normal(size=(5, 7, 4)).astype(np.float32)
-    np.testing.assert_array_equal(upsample_argmax(scores, (7, 5)), scores.argmax(-1))  # same size: plain argmax
+    np.testing.assert_array_equal(
+        segmentation._upsample_argmax(scores, (7, 5)), scores.argmax(-1)
+    )  # same size: plain argmax
     # Twice the size: each output pixel mixes its neighbours with weights 3/4 and 1/4 (half-pixel centres).
-    big = upsample_argmax(scores, (14, 10))
+    big = segmentation._upsample_argmax(scores, (14, 10))
     ys = np.clip((np.arange(10) + 0.5) / 2 - 0.5, 0, 4)
     xs = np.clip((np.arange(14) + 0.5) / 2 - 0.5, 0, 6)
     rows = np.stack([np.stack([np.interp(xs, np.arange(7), scores[r, :, c]) for c in range(4)], -1) for r in range(5)])
@@ -74,7 +76,7 @@ def test_upsample_argmax_matches_a_direct_computation(monkeypatch):
     )
     np.testing.assert_array_equal(big, full.argmax(-1))
     monkeypatch.setattr(segmentation, "_BAND_VALUES", 16)  # one row per band: the same answer
-    np.testing.assert_array_equal(upsample_argmax(scores, (14, 10)), big)
+    np.testing.assert_array_equal(segmentation._upsample_argmax(scores, (14, 10)), big)
 
 
 def test_shares_of_an_empty_class_are_left_out():
@@ -90,24 +92,4 @@ def test_scores_that_are_not_finite_are_refused(bad):
     scores = np.zeros((2, 2, 3))
     scores[0, 0, 1] = bad
     with pytest.raises(OptionError, match="scores hold NaN or infinite"):
-        upsample_argmax(scores, (4, 4))
-
-
-def test_scores_that_are_not_numbers_are_refused():
-    with pytest.raises(OptionError, match=r"upsample_argmax cannot use its arguments \(scores=list"):
-        upsample_argmax([[["a", "b"]]], (4, 4))
-
-
-@pytest.mark.parametrize(
-    ("mask", "words"),
-    [
-        (np.full((2, 2), -1), r"class indices .* holding \[-1\]"),
-        (np.full((2, 2), 0.5), "class indices .* got an array of float64"),
-        (np.array([["a"]]), "class indices"),
-    ],
-)
-def test_a_mask_of_anything_but_class_indices_is_refused(mask, words):
-    with pytest.raises(LabelError, match=words):
-        Segmentation(mask, ["a"]).shares()
-    with pytest.raises(LabelError, match=words):
-        Segmentation(mask, ["a"]).describe()
+        segmentation._upsample_argmax(scores, (4, 4))
