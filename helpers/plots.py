@@ -15,7 +15,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 from IPython.display import Markdown, display
 from matplotlib.patches import ConnectionPatch, Patch, Rectangle
-from matplotlib.text import Text
 
 from helpers.arguments import finite_array, real_number, text_labels, whole_number
 from helpers.bench import pareto_front
@@ -26,7 +25,6 @@ from helpers.metrics import softmax
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
 CREDIT_FONTSIZE = 10.0  # points: at 90 dpi and a grid no wider than the notebook (about 8.8 in), ≥ 9 pt on screen
 CAPTION_FONTSIZE = 10.0
-SHOWN: list[dict] = []  # one entry per photo grid shown in this kernel: what the browser test reads
 
 
 def _numbers(values, name: str, positive: str = "", **bounds) -> np.ndarray:
@@ -147,32 +145,7 @@ def show_photos(images: Sequence, captions: Sequence[str], credits=None, columns
             if credits[i]:
                 _credit(ax, credits[i], size, CREDIT_FONTSIZE, (0.5, 0.0), "axes fraction", pad * 72, ha="center",
                         linespacing=1.15)  # fmt: skip
-    fig.photo_grid = True  # show() and the browser test look for these figures
     return axes
-
-
-def text_overlaps(fig) -> list[tuple[str, str]]:
-    """Pairs of texts drawn in ``fig`` whose boxes overlap (empty when every label is readable)."""
-    drawn, draw = [], Text.draw  # what a draw really shows: not the tick labels outside the view, nor hidden axes'
-    Text.draw = lambda text, renderer: drawn.append(text) or draw(text, renderer)
-    try:
-        fig.canvas.draw()
-    finally:
-        Text.draw = draw
-    texts = [t for t in dict.fromkeys(drawn) if t.get_visible() and t.get_text().strip()]
-    boxes = [t.get_window_extent() for t in texts]
-    pairs = [(i, j) for i in range(len(texts)) for j in range(i + 1, len(texts)) if boxes[i].overlaps(boxes[j])]
-    return [(texts[i].get_text(), texts[j].get_text()) for i, j in pairs]
-
-
-def photo_grid_report() -> str:
-    """One line per photo grid shown so far: its smallest photo cell and any overlapping texts."""
-    lines = [
-        f"grid {i + 1}: photos {entry['cell_px']} px, {len(entry['overlaps'])} overlapping texts"
-        + "".join(f" ({a[:30]!r} and {b[:30]!r})" for a, b in entry["overlaps"][:1])
-        for i, entry in enumerate(SHOWN)
-    ]
-    return "\n".join(lines) or "No photo grids shown yet."
 
 
 def show(fig=None, alt: str = "") -> None:
@@ -180,9 +153,6 @@ def show(fig=None, alt: str = "") -> None:
     fig = fig or plt.gcf()
     if not alt:
         raise PlotError("alt is empty: every figure needs alt text; pass alt='…' describing what the figure shows.")
-    if getattr(fig, "photo_grid", False):
-        cell = min(ax.get_window_extent().height for ax in fig.axes) * 90 / fig.dpi
-        SHOWN.append({"cell_px": round(cell), "overlaps": text_overlaps(fig)})
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     plt.close(fig)

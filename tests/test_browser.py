@@ -60,6 +60,13 @@ def jupyterlab(tmp_path_factory):
     tracker = home / "settings" / "@jupyterlab" / "notebook-extension"  # every cell in the DOM, to be measured
     tracker.mkdir(parents=True)
     (tracker / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    startup = home / "ipython" / "profile_default" / "startup"  # every kernel measures the photo grids it shows
+    startup.mkdir(parents=True)
+    tests = str(ROOT / "tests")
+    (startup / "00-photo-grids.py").write_text(
+        f"import sys\nsys.path.insert(0, {tests!r})\nimport figure_text\nsys.path.remove({tests!r})\n"
+        "figure_text.record_photo_grids()\n"
+    )
     # As a learner starts Jupyter: without the TF_CPP_MIN_LOG_LEVEL that the unit tests' conftest sets, and
     # without PYTEST_CURRENT_TEST (with it, ipykernel stops forwarding what native code writes to file
     # descriptor 2), so TensorFlow's start-up lines reach the page unless the notebook itself hides them.
@@ -69,6 +76,7 @@ def jupyterlab(tmp_path_factory):
         "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
         "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "IPYTHONDIR": str(home / "ipython"),
     }
     command = [
         sys.executable,
@@ -315,7 +323,7 @@ def test_notebook_runs_in_jupyterlab_with_live_widgets_readable_grids_and_no_std
                 grid.screenshot(path=str(ARTIFACTS / name))
                 box = grid.bounding_box()
                 assert box["height"] > 200, f"the photo grid is squeezed to {box['height']:.0f} px high"
-            report = _run_in_new_cell(page, "from helpers import plots; print(plots.photo_grid_report())")
+            report = _run_in_new_cell(page, "import figure_text; print(figure_text.photo_grid_report())")
             for line in report.strip().splitlines():  # measured from the drawn figures' text boxes
                 assert line.startswith("No photo grids") or line.endswith(" 0 overlapping texts"), report
                 if line.startswith("grid"):

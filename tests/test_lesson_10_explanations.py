@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from figure_text import text_overlaps
 
 from helpers import ExplanationError, explain
 
@@ -354,7 +355,7 @@ def test_side_by_side_maps_keep_their_labels_apart_and_credits_legible(quadrant_
     fig, axes = plt.subplots(1, 2, figsize=(10, 4.6), layout="constrained")  # as the lesson draws them
     for ax in axes:
         plots.explanation_overlay(two_squares, result, boxes={"evidence": (0, 0, 16, 16)}, ax=ax, credit=credit)
-    assert plots.text_overlaps(fig) == []
+    assert text_overlaps(fig) == []
     credits = [t for ax in axes for t in ax.texts if "CC BY" in t.get_text()]
     assert len(credits) == 2 and all(t.get_fontsize() >= 9 for t in credits)
     plt.close(fig)

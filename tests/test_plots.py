@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 
+import figure_text
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from figure_text import text_overlaps
+from matplotlib.figure import Figure
 
 from helpers import HelpersError, PlotError, plots
 from helpers.metrics import risk_coverage, softmax
@@ -145,7 +148,7 @@ def test_text_overlaps_finds_labels_drawn_over_each_other():
     fig, ax = plt.subplots()
     ax.text(0.5, 0.5, "first label")
     ax.text(0.5, 0.5, "second label")
-    assert plots.text_overlaps(fig) == [("first label", "second label")]
+    assert text_overlaps(fig) == [("first label", "second label")]
     plt.close(fig)
 
 
@@ -158,7 +161,7 @@ def test_pareto_labels_of_close_models_do_not_overlap():
     names = ["V1 0.25/224 float", "V1 0.25/224 uint8", "V1 0.5/160 uint8"]
     ax = plots.pareto_chart(names, [3.3, 2.3, 2.6], [49.8, 48.1, 57.2], [1.9, 0.5, 1.4], budget_ms=33.0)
     labels = [t for t in ax.texts if "MB)" in t.get_text()]
-    assert plots.text_overlaps(ax.figure) == [] and len(labels) == 3
+    assert text_overlaps(ax.figure) == [] and len(labels) == 3
     plt.close(ax.figure)
 
 
@@ -168,7 +171,7 @@ def test_pareto_labels_of_overlapping_bubbles_stand_apart_in_accuracy_order():
     ax = plots.pareto_chart(names, [10.0, 14.0, 22.0, 10.0, 0.7], accuracy, [4.1, 3.6, 4.3, 2.6, 0.5])
     ax.figure.canvas.draw()
     labels = [t for t in ax.texts if "MB)" in t.get_text()]
-    assert plots.text_overlaps(ax.figure) == [] and len(labels) == 5
+    assert text_overlaps(ax.figure) == [] and len(labels) == 5
     heights = {t.get_text().split(" (")[0]: t.get_window_extent().y0 for t in labels}
     assert sorted(heights, key=heights.get, reverse=True) == names  # top to bottom as the bubbles
     right_edge = ax.get_window_extent().x1
@@ -263,14 +266,14 @@ def _labels_crossing(ax, labels, x: float) -> list:
     return [t for t in labels if t.get_window_extent(renderer).x0 - 2 <= line <= t.get_window_extent(renderer).x1 + 2]
 
 
-def test_photo_grid_credits_wrap_under_their_own_photo_without_overlapping():
+def test_photo_grid_credits_wrap_under_their_own_photo_without_overlapping(monkeypatch):
     long_credit = "Photo: someone, https://www.flickr.com/photos/104286287@N06/10090824183/ — CC BY 2.0"
     images = [
         np.zeros((h, w, 3), dtype=np.uint8) for w, h in [(320, 240), (240, 320), (500, 200), (200, 200), (64, 48)]
     ]
     axes = plots.show_photos(images, [f"photo {i}" for i in range(5)], [long_credit] * 5, columns=5, size=2.6)
     fig = axes.flat[0].figure
-    assert plots.text_overlaps(fig) == []
+    assert text_overlaps(fig) == []
     fig.canvas.draw()
     for ax in axes.flat:  # every photo keeps its cell: 2.6 inches on its long side
         box = ax.get_window_extent()
@@ -278,9 +281,12 @@ def test_photo_grid_credits_wrap_under_their_own_photo_without_overlapping():
     credits = [t for ax in axes.flat for t in ax.texts]
     assert all(max(len(line) for line in t.get_text().split("\n")) < 50 for t in credits)
     assert all(t.get_fontsize() >= 8 for t in credits)
+    assert figure_text.is_photo_grid(fig)
+    monkeypatch.setattr(Figure, "savefig", Figure.savefig)  # restored after the test
+    figure_text.record_photo_grids()
     plots.show(fig, alt="Five black rectangles.")
-    assert plots.SHOWN[-1] == {"cell_px": round(2.6 * 90 * 200 / 500), "overlaps": []}  # the widest photo is the lowest
-    assert plots.photo_grid_report().splitlines()[-1].endswith("0 overlapping texts")
+    assert figure_text.GRIDS[-1] == {"cell_px": round(2.6 * 90 * 200 / 500), "overlaps": []}  # the widest: lowest
+    assert figure_text.photo_grid_report().splitlines()[-1].endswith("0 overlapping texts")
 
 
 def test_the_budget_line_never_runs_through_a_model_label():
@@ -290,7 +296,7 @@ def test_the_budget_line_never_runs_through_a_model_label():
     assert len(labels) == 3 and all(t.get_fontsize() >= 10 for t in labels)
     ax.figure.canvas.draw()
     assert _labels_crossing(ax, labels, 33.0) == []
-    assert plots.text_overlaps(ax.figure) == []
+    assert text_overlaps(ax.figure) == []
     plt.close(ax.figure)
 
 
