@@ -122,10 +122,9 @@ def _check_box(box: Box, input_size: tuple[int, int]) -> Box:
 class Scorer:
     """A model that scores batches of model-sized uint8 images, (N, H, W, 3) → (N, classes); made by ``scorer``."""
 
-    name: str
     input_size: tuple[int, int]  # (width, height)
     labels: list[str]
-    scores: Callable[..., np.ndarray]  # scores(pixels, progress=name of a progress bar, or None for none)
+    scores: Callable[[np.ndarray], np.ndarray]
     crop: str | float = "center"
     workers: int | None = None  # interpreter copies at once (a .tflite model; None: one per core)
 
@@ -147,8 +146,8 @@ def scorer(model: Any, labels: Sequence[str] | None = None, workers: int | None 
         except HelpersError as exc:
             raise ExplanationError(f"model: {exc} Explanations need a .tflite image classifier.") from exc
     if isinstance(model, Classifier):
-        scores = functools.partial(model.run_batch, workers=workers, leave=False)
-        return Scorer(model.model_path.name, model.input_size, list(model.labels), scores, model.crop, workers)
+        scores = functools.partial(model.run_batch, workers=workers)
+        return Scorer(model.input_size, list(model.labels), scores, model.crop, workers)
     return _keras_scorer(model, labels)
 
 
@@ -165,19 +164,15 @@ def _keras_scorer(model: Any, labels: Sequence[str] | None, gradients: bool = Fa
             + (" A .tflite file has no gradients: for a Classifier use occlusion instead." if gradients else "")
         )
     labels = [str(i) for i in range(out[-1])] if labels is None else align_labels(labels, out[-1], "labels")
-    return Scorer(model.name, (int(shape[2]), int(shape[1])), labels, functools.partial(_keras_scores, model))
+    return Scorer((int(shape[2]), int(shape[1])), labels, functools.partial(_keras_scores, model))
 
 
-def _keras_scores(model: Any, pixels: np.ndarray, progress: str | None = None, batch: int = 4) -> np.ndarray:
+def _keras_scores(model: Any, pixels: np.ndarray, batch: int = 4) -> np.ndarray:
     """(N, H, W, 3) uint8 pixels → (N, classes) Keras outputs, in small batches (memory stays low)."""
-    from tqdm.auto import tqdm
-
     parts = []
-    with tqdm(total=len(pixels), desc=progress, unit="img", leave=False, disable=progress is None) as bar:
-        for start in range(0, len(pixels), batch):
-            inputs = (pixels[start : start + batch].astype(np.float32) - 127.5) / 127.5
-            parts.append(np.asarray(model(inputs, training=False), dtype=np.float32))
-            bar.update(len(inputs))
+    for start in range(0, len(pixels), batch):
+        inputs = (pixels[start : start + batch].astype(np.float32) - 127.5) / 127.5
+        parts.append(np.asarray(model(inputs, training=False), dtype=np.float32))
     return np.concatenate(parts)
 
 
@@ -263,7 +258,7 @@ def _occluded_images(pixels: np.ndarray, patch: int, stride: int, colour: np.nda
     return out
 
 
-def occlusion(model, image, target, *, patch=32, stride=16, fill=GRAY, labels=None, progress=False) -> Explanation:
+def occlusion(model, image, target, *, patch=32, stride=16, fill=GRAY, labels=None) -> Explanation:
     """How much the score of ``target`` drops when the ``patch``-pixel square centred on each cell (one per
     ``stride`` pixels) is filled with ``fill``; ``model`` as for ``scorer``. Raises ExplanationError for a target
     the model does not have, or a bad patch, stride or fill."""
@@ -272,7 +267,7 @@ def occlusion(model, image, target, *, patch=32, stride=16, fill=GRAY, labels=No
     colour = _cover(fill, model.input_size, patch=patch, stride=stride)
     pixels = model_pixels(image, model.input_size, model.crop)
     covered = _occluded_images(pixels, patch, stride, colour)
-    scores = model.scores(np.concatenate([pixels[np.newaxis], covered]), progress="occlusion" if progress else None)
+    scores = model.scores(np.concatenate([pixels[np.newaxis], covered]))
     base = float(scores[0, index])
     rows, cols = _grid_edges(pixels.shape[0], stride), _grid_edges(pixels.shape[1], stride)
     drops = base - scores[1:, index].reshape(len(rows) - 1, len(cols) - 1)

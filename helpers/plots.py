@@ -19,7 +19,6 @@ from matplotlib.patches import ConnectionPatch, Patch, Rectangle
 from helpers.arguments import finite_array, real_number, text_labels, whole_number
 from helpers.bench import pareto_front
 from helpers.errors import PlotError, wrap_public_functions
-from helpers.metrics import softmax
 
 # Okabe–Ito colour-blind-safe palette.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]
@@ -169,21 +168,6 @@ def probability_bars(labels: Sequence[str], probs: Sequence[float], title: str =
     bars = ax.bar([short_label(label, 14) for label in labels], values, color=colors)
     ax.bar_label(bars, labels=[f"{p:.2f}" for p in values], padding=2)
     return ax
-
-
-def temperature_curves(logits: Sequence[float], labels: Sequence[str], temperatures=None, ax=None):
-    """The softmax probability of each label as the temperature T goes from sharp (T < 1) to flat (T > 1)."""
-    labels, logits = _one_each(labels=text_labels(labels, "labels", PlotError), logits=_numbers(logits, "logits"))
-    why = "T = 1 is the plain softmax"
-    temps = np.geomspace(0.1, 10, 81) if temperatures is None else _numbers(temperatures, "temperatures", why)
-    probs = np.stack([softmax(logits, t) for t in temps])
-    lines = [(temps, probs[:, i], {"label": short_label(label)}) for i, label in enumerate(labels)]
-    xlabel = "temperature T (log scale; T = 1 is the plain softmax)"
-    ax = _axes(ax, (6, 3.4), lines, xlabel=xlabel, ylabel="probability", title="Softmax with temperature")
-    ax.axvline(1.0, color="grey", linestyle=":", linewidth=1)
-    ax.axhline(1 / len(labels), color="grey", linestyle="--", linewidth=1, label=f"even split (1/{len(labels)})")
-    ax.set(xscale="log", ylim=(0, 1.02))
-    return _done(ax, loc="center left", bbox_to_anchor=(1.0, 0.5))
 
 
 def risk_coverage_curve(coverage, accuracy, label: str | None = None, chosen=None, color: str | None = None, ax=None):
@@ -454,17 +438,6 @@ def stage_breakdown(stage_ms: dict[str, dict], budget_ms: float, title="Where a 
     return _done(ax, loc="upper center", bbox_to_anchor=(0.5, below), ncol=6, fontsize=8)
 
 
-def policy_latency(simulations: Sequence, title: str = "A 30 fps camera and a slower model", ax=None):
-    """Latency of each processed frame against the time it arrived, one line per ``helpers.camera.simulate`` run."""
-    label = "{0.policy}: {1} answered, {0.dropped} dropped"
-    lines = [([f.arrived_ms / 1000 for f in run.processed], run.latencies_ms, {"marker": ".", "linewidth": 1.5,
-              "label": label.format(run, len(run.processed))}) for run in simulations]  # fmt: skip
-    labels = {"xlabel": "time the frame arrived (s)", "ylabel": "latency to its answer (ms)"}
-    ax = _axes(ax, (6.5, 3.6), lines, **labels, title=title)
-    ax.set_ylim(bottom=0)
-    return _done(ax, True)
-
-
 def explanation_overlay(pixels, explanation, alpha=0.5, boxes: dict | None = None, title=None, ax=None, credit=""):
     """The model's input with an ``Explanation`` over it, a colour bar, ``boxes`` = {name: (left, top, right, bottom)}
     and ``credit`` (the photo's credit line) wrapped under the x-axis label. Side by side, make the figure with
@@ -491,29 +464,6 @@ def explanation_overlay(pixels, explanation, alpha=0.5, boxes: dict | None = Non
         width = max(ax.get_position().width * ax.figure.get_figwidth(), 1.0)
         _credit(ax, credit, width, max(9.0, CREDIT_FONTSIZE), (0.0, 0.0), ("axes fraction", ax.xaxis.label), 4)
     return ax
-
-
-def deletion_chart(curves: dict, title: str = "Deletion curves", ax=None):
-    """The class's probability as cells are covered, one line per order (``{name: DeletionCurve}``)."""
-    marked = {"marker": "o", "markersize": 3}
-    lines = [(c.fraction, c.scores, {**marked, "label": f"{name} (area {c.area:.2f})"}) for name, c in curves.items()]
-    labels = {"xlabel": "fraction of the image covered", "ylabel": "probability of the class"}
-    ax = _axes(ax, (6, 3.6), lines, **labels, title=title, xlim=(0, 1))
-    ax.set_ylim(0, None)
-    return _done(ax, fontsize=8)
-
-
-def randomization_chart(levels: Sequence[str], series: dict, threshold=0.5, title="Cascading randomization", ax=None):
-    """Rank correlation with the trained model's map as more top layers are randomized, one line per method."""
-    positions = np.arange(len(levels))
-    lines = [(positions, values, {"marker": "o", "label": name}) for name, values in series.items()]
-    xlabel, ylabel = "layers re-initialized at random, from the top", "rank correlation with the trained map"
-    ax = _axes(ax, (6.4, 3.6), lines, xlabel=xlabel, ylabel=ylabel, title=title, ylim=(-1.05, 1.05))
-    if threshold is not None:
-        ax.axhline(threshold, color="grey", linestyle="--", linewidth=1, label=f"similar above {threshold:g}")
-    ax.axhline(0, color="grey", linewidth=0.5)
-    ax.set_xticks(positions, levels, rotation=25, ha="right", fontsize=8)
-    return _done(ax, fontsize=8, loc="lower left")
 
 
 wrap_public_functions(globals(), PlotError)  # a raw error from arguments a chart cannot use becomes one PlotError

@@ -341,11 +341,6 @@ def test_overlay_and_charts_label_what_they_show(quadrant_models, two_squares):
     assert ax.figure.axes[-1].get_ylabel() == "drop in probability when covered"  # the colour bar
     low, high = ax.images[1].get_clim()
     assert low == -high  # drops and rises on one symmetric scale
-    curve = explain.deletion_curve(quadrant_models["float"], two_squares, result, steps=4)
-    chart = plots.deletion_chart({"map order": curve})
-    assert chart.get_legend().get_texts()[0].get_text() == f"map order (area {curve.area:.2f})"
-    lines = plots.randomization_chart(["trained", "+ top"], {"occlusion": [1.0, 0.1]})
-    assert [t.get_text() for t in lines.get_xticklabels()] == ["trained", "+ top"]
     plots.plt.close("all")
 
 

@@ -12,7 +12,7 @@ from figure_text import text_overlaps
 from matplotlib.figure import Figure
 
 from helpers import HelpersError, PlotError, plots
-from helpers.metrics import risk_coverage, softmax
+from helpers.metrics import risk_coverage
 
 LABELS = ["rabbit", "hamster", "dog"]
 SEED_TABLE = [0.07, 0.02, 0.91]
@@ -45,24 +45,6 @@ def test_probability_bars_use_the_given_axes_and_shorten_imagenet_labels():
 def test_probability_bars_refuse_mismatched_lengths():
     with pytest.raises(PlotError, match="one to one"):
         plots.probability_bars(LABELS, [0.5, 0.5])
-
-
-def test_temperature_curves_follow_softmax():
-    logits = np.log(SEED_TABLE)
-    ax = plots.temperature_curves(logits, LABELS, temperatures=[0.5, 1.0, 2.0])
-    lines = [line for line in ax.get_lines() if line.get_label() in LABELS]
-    assert [line.get_label() for line in lines] == LABELS
-    dog = lines[2].get_ydata()
-    assert dog == pytest.approx([softmax(logits, t)[2] for t in (0.5, 1.0, 2.0)])
-    assert ax.get_xscale() == "log" and ax.get_title() and ax.get_ylabel() == "probability"
-    assert "even split (1/3)" in [line.get_label() for line in ax.get_lines()]
-
-
-def test_temperature_curves_default_range_and_bad_input():
-    ax = plots.temperature_curves([1.0, 2.0], ["a", "b"])
-    assert min(ax.get_lines()[0].get_xdata()) == pytest.approx(0.1)
-    with pytest.raises(PlotError, match="one to one"):
-        plots.temperature_curves([1.0, 2.0], LABELS)
 
 
 def test_risk_coverage_curve_draws_models_in_different_colours_and_marks_the_choice():
@@ -198,8 +180,6 @@ NAN = float("nan")
         (lambda: plots.size_bars(["a"], ["big"]), "sizes_bytes must hold numbers"),
         (lambda: plots.size_bars(["a"], [4.7]), "sizes_bytes must hold whole numbers"),
         (lambda: plots.latency_histogram([1.0, NAN]), "times_ms holds NaN"),
-        (lambda: plots.temperature_curves([1, 2], ["a", "b"], temperatures=[0, 1]), "temperatures must all be above 0"),
-        (lambda: plots.temperature_curves([1, NAN], ["a", "b"]), "logits holds NaN"),
         (lambda: plots.risk_coverage_curve([0.5, 1.0], [1.0, NAN]), "accuracy holds NaN"),
         (lambda: plots.grouped_bars(["x"], {"m": [NAN]}, "t", "y"), "series\\['m'\\] holds NaN"),
         (lambda: plots.pareto_chart(["m"], [0.0], [70.0], [1.0]), "latency_ms must all be above 0"),
