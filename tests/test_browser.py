@@ -324,6 +324,7 @@ def test_notebook_runs_in_jupyterlab_with_live_widgets_readable_grids_and_no_std
                 box = grid.bounding_box()
                 assert box["height"] > 200, f"the photo grid is squeezed to {box['height']:.0f} px high"
             report = _run_in_new_cell(page, "import figure_text; print(figure_text.photo_grid_report())")
+            assert report.count("grid ") >= len(GRIDS.get(number, [])), f"photo grids not measured: {report}"
             for line in report.strip().splitlines():  # measured from the drawn figures' text boxes
                 assert line.startswith("No photo grids") or line.endswith(" 0 overlapping texts"), report
                 if line.startswith("grid"):
