@@ -130,9 +130,8 @@ class Scorer:
 
 
 def scorer(model: Any, labels: Sequence[str] | None = None, workers: int | None = None) -> Scorer:
-    """Wrap a Classifier, a .tflite path or a Keras model (its outputs in ``labels``' order) to score images.
-    Raises ExplanationError for ``labels`` given with a model that has its own, a path that is not a usable .tflite
-    classifier (the Classifier's error is its cause), or anything else; LabelError for labels that do not fit."""
+    """Wrap a Classifier, a .tflite path or a Keras model (outputs in ``labels``' order) to score images. Raises
+    ExplanationError for ``labels`` with a model that has its own, a path that is no .tflite classifier, or else."""
     if labels is not None and isinstance(model, (Scorer, Classifier)):
         raise ExplanationError(
             f"labels: this {type(model).__name__} has its labels already; give labels only with a .tflite path or a "
@@ -260,8 +259,7 @@ def _occluded_images(pixels: np.ndarray, patch: int, stride: int, colour: np.nda
 
 def occlusion(model, image, target, *, patch=32, stride=16, fill=GRAY, labels=None) -> Explanation:
     """How much the score of ``target`` drops when the ``patch``-pixel square centred on each cell (one per
-    ``stride`` pixels) is filled with ``fill``; ``model`` as for ``scorer``. Raises ExplanationError for a target
-    the model does not have, or a bad patch, stride or fill."""
+    ``stride`` pixels) is filled with ``fill``. Raises ExplanationError for a missing target, bad patch/stride/fill."""
     model = scorer(model, labels)
     index = _class_index(target, model.labels)
     colour = _cover(fill, model.input_size, patch=patch, stride=stride)
@@ -312,8 +310,7 @@ def _logits_model(model: Any, layer: str) -> tuple[Any, bool]:
 
 def grad_cam(model, image: ImageSource, target: int | str, *, layer="conv_pw_13_relu", labels=None) -> Explanation:
     """Grad-CAM: ``layer``'s feature maps weighted by the mean gradient of the class's score before the softmax.
-    Raises ExplanationError for a model that is not a Keras image classifier, a ``target`` or ``layer`` it does not
-    have, or outputs that look like probabilities from a softmax it cannot undo; ImageError for an unreadable image."""
+    Raises ExplanationError for a model that is no Keras classifier, a target it lacks, or a softmax it cannot undo."""
     import tensorflow as tf
 
     keras_scorer = _keras_scorer(model, labels, gradients=True)
@@ -339,9 +336,8 @@ def grad_cam(model, image: ImageSource, target: int | str, *, layer="conv_pw_13_
 
 
 def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
-    """A copy of a Keras model whose top ``count`` layers with weights get zero biases and He-uniform kernels (the
-    cascading randomization of Adebayo et al., 2018). Raises ExplanationError for a ``count`` that is not 0 … the
-    layers with weights."""
+    """A copy of a Keras model whose top ``count`` weighted layers get zero biases and He-uniform kernels (Adebayo et
+    al., 2018). Raises ExplanationError for a ``count`` that is not 0 … the layers with weights."""
     import keras
 
     def weighted(network: Any) -> list:
@@ -427,9 +423,8 @@ def random_order(shape: tuple[int, int], seed: int) -> np.ndarray:
 
 
 def deletion_curve(model, image, explanation, *, order=None, steps=14, fill=GRAY, labels=None) -> DeletionCurve:
-    """Cover the cells the map ranks highest first (or in ``order``, any array of the map's grid shape) and record
-    the class's score: ``steps`` + 1 points from nothing covered to everything covered. Raises ExplanationError for
-    a map of no class, an ``order`` of another grid or holding NaN, a model of another input size, or bad ``steps``."""
+    """The class's score as the map's top cells (or ``order``'s) are covered, ``steps`` + 1 points from none to all.
+    Raises ExplanationError for a map of no class, an ``order`` of another grid, a model of another input, bad steps."""
     model = scorer(model, labels)
     steps = whole_number(steps, "steps", ExplanationError, minimum=1)
     importance = finite_array(explanation.values if order is None else order, "order", ExplanationError)
