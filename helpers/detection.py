@@ -1,10 +1,8 @@
 """Object detection with a .tflite SSD model: which objects, how many, and where (notebook 09).
 
-The overview's first "different type of model": a classifier gives one distribution for the whole photo; a detector
-gives a list of boxes, each with a label and a score. An SSD model's own post-processing
-(``TFLite_Detection_PostProcess``) returns at most N boxes as four outputs: box corners as fractions of the input
-(top, left, bottom, right in the usual layout, which the metadata states), class numbers, scores, and how many of
-the N rows are filled. This module maps them back to the original photo.
+An SSD model's post-processing (``TFLite_Detection_PostProcess``) returns at most N boxes as four outputs: box
+corners as fractions of the input (in the order the metadata states), class numbers, scores, and how many of the N
+rows are filled. This module maps them back to the original photo.
 """
 
 from __future__ import annotations
@@ -68,10 +66,9 @@ class _Detector(LiteRTModel):
 
 
 def _boxes_to_pixels(corners: np.ndarray, image_size: tuple[int, int], order: Sequence[int], pixel_size=None) -> list:
-    """Box corners (fractions of the input, or its pixels when ``pixel_size`` = its (w, h) is given; in ``order``)
-    → (x, y, width, height) in pixels of ``image_size``. Corners a little past the edge are clipped to it; an
-    OptionError for an ``order`` that is not a permutation of 0…3, and for corners that are not finite or lie far
-    outside 0…1 (pixels where the metadata promised fractions)."""
+    """Box corners (fractions of the input, or its pixels when ``pixel_size`` = its (w, h); in ``order``) → (x, y,
+    width, height) in pixels of ``image_size``, clipped to the edges; an OptionError for an ``order`` that is not a
+    permutation of 0…3, and for corners far outside 0…1 or not finite (pixels where fractions were promised)."""
     width, height = image_size
     if sorted(order) != [0, 1, 2, 3]:
         raise OptionError(

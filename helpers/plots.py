@@ -343,21 +343,6 @@ def accuracy_by_size_chart(sizes, series: dict, chance=None, title="Accuracy aga
     return _done(ax, True, loc="lower right")
 
 
-def scatter_by_class(points, labels, classes: Sequence[str], title="Feature vectors, projected to 2-D",
-                     xlabel="first principal component", ylabel="second principal component", ax=None):  # fmt: skip
-    """A 2-D scatter of ``points`` (n, 2), one colour and marker per class; ``labels`` are class indices, not names."""
-    x, y = finite_array(points, "points", PlotError, ndim=2).T
-    top = len(classes) - 1
-    ids = finite_array(labels, "labels (class indices)", PlotError, ndim=1, integer=True, minimum=0, maximum=top)
-    _one_each(points=x, labels=ids)
-    ax = _axes(ax, (6, 4.5), xlabel=xlabel, ylabel=ylabel, title=title)
-    for i, name in enumerate(classes):
-        ax.scatter(
-            x[ids == i], y[ids == i], s=14, alpha=0.75, color=PALETTE[i % 8], marker="osD^vP*X"[i % 8], label=name
-        )
-    return _done(ax, loc="center left", bbox_to_anchor=(1.0, 0.5))
-
-
 def history_curves(history: dict, title: str = "Training the Keras head", best: int | None = None, axes=None):
     """Keras ``History.history``: loss and accuracy per epoch, training against validation; returns the two axes.
     ``best`` marks the epoch (1-based) whose weights were kept (early stopping). PlotError: no validation curves."""
@@ -382,20 +367,6 @@ def history_curves(history: dict, title: str = "Training the Keras head", best: 
     axes[0].set_ylim(bottom=0)
     axes[0].figure.suptitle(title)
     return axes
-
-
-def detection_boxes(image, detections: Sequence, title: str = "Detected objects", ax=None):
-    """The photo with one labelled box per (label, score, (x, y, width, height)) detection, one colour per label."""
-    size = (8, 8 * image.height / max(image.width, 1) + 0.5)
-    ax = _axes(ax, size, title=title, xlabel="x (pixels)", ylabel="y (pixels)")
-    ax.imshow(image)
-    colours: dict[str, str] = {}
-    for label, score, (x, y, width, height) in detections:
-        colour = colours.setdefault(label, PALETTE[len(colours) % 8])
-        ax.add_patch(Rectangle((x, y), width, height, fill=False, edgecolor=colour, linewidth=2.5))
-        box = {"facecolor": colour, "alpha": 0.85, "pad": 1.5, "edgecolor": "none"}
-        ax.text(x + 3, y + 3, f"{label} {score:.2f}", color="white", fontsize=9, va="top", bbox=box)
-    return ax
 
 
 def segmentation_overlay(image, mask, labels: Sequence[str], title="Segmentation", alpha: float = 0.55, ax=None):

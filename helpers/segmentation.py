@@ -1,9 +1,7 @@
 """Semantic segmentation with a .tflite model: a class for every pixel of the photo (notebook 09).
 
-The overview's second "different type of model": "predicting the composition of an image, for example subject
-versus background". A DeepLab-style model outputs one score per class for each pixel of its small, square input; to
-answer at the photo's own size, the scores are resized back (bilinear, so boundaries stay smooth) and the best class
-is taken per pixel.
+A DeepLab-style model outputs one score per class for each pixel of its small, square input; to answer at the
+photo's own size, the scores are resized back (bilinear, so boundaries stay smooth) and the best class is taken.
 """
 
 from __future__ import annotations

@@ -81,26 +81,6 @@ def test_show_needs_alt_text_and_prints_it_as_plain_text(capsys):
     assert not plt.get_fignums()  # shown figures are closed
 
 
-def test_detection_boxes_draw_one_labelled_box_per_detection():
-    from PIL import Image
-
-    from helpers.detection import Detection
-
-    image = Image.new("RGB", (200, 100))
-    found = [
-        Detection("cat", 0.9, (10, 20, 30, 40)),
-        Detection("dog", 0.6, (100, 0, 50, 50)),
-        Detection("cat", 0.55, (150, 50, 20, 20)),
-    ]
-    ax = plots.detection_boxes(image, found, title="Boxes")
-    boxes = [(p.get_x(), p.get_y(), p.get_width(), p.get_height()) for p in ax.patches]
-    assert boxes == [(10, 20, 30, 40), (100, 0, 50, 50), (150, 50, 20, 20)]
-    assert [t.get_text() for t in ax.texts] == ["cat 0.90", "dog 0.60", "cat 0.55"]
-    edges = [p.get_edgecolor() for p in ax.patches]
-    assert edges[0] == edges[2] != edges[1]  # one colour per label
-    assert ax.get_title() == "Boxes" and ax.get_xlabel() == "x (pixels)"
-
-
 def test_segmentation_overlay_legend_lists_present_classes_with_shares():
     from PIL import Image
 
@@ -225,17 +205,6 @@ def test_odd_but_clear_arguments_draw_as_before():
     )
     whole_floats = plots.segmentation_overlay(Image.new("RGB", (2, 1)), np.array([[0.0, 1.0]]), ["a", "b"])
     assert [t.get_text() for t in whole_floats.get_legend().get_texts()] == ["a 50%", "b 50%"]
-    plt.close("all")
-
-
-def test_a_scatter_needs_class_indices_within_the_classes():
-    points = np.zeros((3, 2))
-    with pytest.raises(PlotError, match=r"labels \(class indices\) must hold numbers"):
-        plots.scatter_by_class(points, ["cat", "dog", "cat"], ["cat", "dog"])  # names are not indices
-    with pytest.raises(
-        PlotError, match=r"labels \(class indices\) must hold values from 0 to 1; got values from 0 to 2"
-    ):
-        plots.scatter_by_class(points, [0, 1, 2], ["cat", "dog"])  # the third point would vanish
     plt.close("all")
 
 

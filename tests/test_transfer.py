@@ -386,15 +386,11 @@ def test_confusion_heatmap_labels_every_cell():
         plots.confusion_heatmap(np.ones((3, 3)), ["cat", "dog"])
 
 
-def test_accuracy_by_size_chart_and_scatter():
+def test_accuracy_by_size_chart():
     results = np.array([[0.4, 0.5], [0.7, 0.8], [0.9, 0.9]])
     ax = plots.accuracy_by_size_chart([1, 5, 25], {"head": results}, chance=0.2)
     assert ax.get_xscale() == "log" and [line.get_label() for line in ax.get_lines()] == ["head", "chance (0.20)"]
     np.testing.assert_allclose(ax.get_lines()[0].get_ydata(), [0.45, 0.75, 0.9])
-    ax = plots.scatter_by_class(np.zeros((4, 2)), np.array([0, 1, 1, 0]), ["a", "b"])
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b"]
-    with pytest.raises(PlotError, match=r"scatter_by_class cannot use .* too many values to unpack \(expected 2\)"):
-        plots.scatter_by_class(np.zeros((4, 3)), np.zeros(4), ["a"])
 
 
 # --------------------------------------------------------------------------- notebook 06 self-checks
