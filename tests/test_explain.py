@@ -402,7 +402,7 @@ def test_rank_correlation_refuses_maps_that_are_not_finite(bad):
 @pytest.mark.parametrize(
     ("call", "words"),
     [
-        (lambda: explain.random_order((2, 2), 1.5), "seed must be a whole number"),
+        (lambda: explain.random_order((2, 2), 1.5), r"random_order cannot use its arguments \(.*seed=float"),
         (lambda: explain.random_order(4, 0), r"random_order cannot use its arguments \(shape=int"),
         (
             lambda: explain.randomize_top_layers(None, 1.5),
