@@ -62,16 +62,15 @@ class Explanation:
         cols = np.repeat(np.arange(self.shape[1]), np.diff(self.col_edges))
         return self.values[np.ix_(rows, cols)]
 
-    def peak(self) -> tuple[int, int]:
-        """The (row, col) of the most important cell (the first one if several tie)."""
+    def peak(self) -> tuple[float, float]:
+        """The (x, y) input position of the most important cell's centre (the first cell if several tie)."""
         row, col = np.unravel_index(int(np.argmax(self.values)), self.shape)
-        return int(row), int(col)
+        return (self.col_edges[col] + self.col_edges[col + 1]) / 2, (self.row_edges[row] + self.row_edges[row + 1]) / 2
 
     def region(self) -> str:
         """Where the peak lies in words: "top-left", "centre", … (the image cut in thirds each way)."""
-        row, col = self.peak()
+        x, y = self.peak()
         width, height = self.input_size
-        y, x = (self.row_edges[row] + self.row_edges[row + 1]) / 2, (self.col_edges[col] + self.col_edges[col + 1]) / 2
         return REGIONS[min(2, int(3 * y / height))][min(2, int(3 * x / width))]
 
     def share_in_box(self, box: Box) -> float:

@@ -427,10 +427,8 @@ def explanation_overlay(pixels, explanation, alpha=0.5, boxes: dict | None = Non
         corner, colour = (left - 0.5, top - 0.5), PALETTE[(i + 2) % 8]
         ax.add_patch(Rectangle(corner, right - left, bottom - top, fill=False, edgecolor=colour, linewidth=2))
         ax.text(left + 2, top + 10, name, color="white", fontsize=8, bbox={"facecolor": colour, "alpha": 0.8, "pad": 1})
-    row, col = explanation.peak()
-    y = (explanation.row_edges[row] + explanation.row_edges[row + 1]) / 2 - 0.5
-    x = (explanation.col_edges[col] + explanation.col_edges[col + 1]) / 2 - 0.5
-    ax.plot([x], [y], marker="x", markersize=10, markeredgewidth=2, color="black")
+    x, y = explanation.peak()
+    ax.plot([x - 0.5], [y - 0.5], marker="x", markersize=10, markeredgewidth=2, color="black")
     if credit:
         width = max(ax.get_position().width * ax.figure.get_figwidth(), 1.0)
         _credit(ax, credit, width, max(9.0, CREDIT_FONTSIZE), (0.0, 0.0), ("axes fraction", ax.xaxis.label), 4)
