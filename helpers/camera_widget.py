@@ -1,10 +1,8 @@
 """The live camera in a notebook (lesson 11): an anywidget (browser half in camera_widget.js) over helpers.camera.
 
-The browser asks for the camera only when Start is pressed, scales each frame to the model's input size and sends
-its pixels to this kernel, one frame at a time; the kernel classifies it (``handle_frame``, usable without a
-browser) and sends the top-3 back. Frames exist only in the browser tab and in the kernel's memory. The camera is
-released by Stop, by ``stop()``, when the widget is closed, and when the kernel restarts. What arrives from the
-browser (frames, their sizes and timings) is checked here; a bad message gets an error reply, never a traceback.
+The browser asks for the camera only when Start is pressed and sends one model-sized frame at a time; the kernel
+classifies it and sends the top-3 back. Frames exist only in the browser tab and the kernel's memory. What arrives
+from the browser is checked here; a bad message gets an error reply, never a traceback.
 """
 
 from __future__ import annotations
@@ -43,7 +41,7 @@ def _number(content: Mapping, key: str) -> float:
 class CameraWidget(anywidget.AnyWidget):
     """Webcam → model → top-3 beside the video, with fps and the five stages against the 33 ms budget.
 
-    Raises CameraError (from ``FramePipeline``) for a model that is not an image classifier or a bad ``k``.
+    Raises CameraError for a model that is not an image classifier or a bad ``k``.
     """
 
     _esm = HERE / "camera_widget.js"
@@ -69,7 +67,7 @@ class CameraWidget(anywidget.AnyWidget):
         return "[Live camera widget: run this notebook and press Start camera to classify what it sees]"
 
     def set_model(self, model, name: str = "") -> None:
-        """Classify the next frames with ``model`` (scaled to its input size); clears the timings. Errors as __init__."""
+        """Classify the next frames with ``model``; clears the timings."""
         self.pipeline = FramePipeline(model, self.k)
         self.timings = FrameLog()
         self._pending.clear()
@@ -77,11 +75,11 @@ class CameraWidget(anywidget.AnyWidget):
         self.model_name = name or getattr(getattr(model, "model_path", None), "name", type(model).__name__)
 
     def capture_next(self, label: str) -> None:
-        """Keep the next camera frame as a training photo of class ``label`` (in memory only; CameraError if empty)."""
+        """Keep the next camera frame, in memory, as a training photo of class ``label``."""
         self._capture_label = _class_name(label)
 
     def add_sample(self, label: str, image) -> None:
-        """Keep an uploaded photo as a training photo of ``label`` (CameraError if empty; ImageError if unreadable)."""
+        """Keep an uploaded photo as a training photo of class ``label``."""
         self._keep(_class_name(label), scale_for_model(load_image(image), self.pipeline.input_size))
 
     def _keep(self, label: str, pixels: np.ndarray) -> None:
@@ -89,11 +87,11 @@ class CameraWidget(anywidget.AnyWidget):
         self.samples_taken += 1
 
     def stop(self) -> None:
-        """Ask the browser to stop the camera (the Stop button does the same)."""
+        """Ask the browser to stop the camera, as the Stop button does."""
         self.send({"type": "stop"})
 
     def handle_frame(self, content: Mapping, buffers: list) -> dict:
-        """Classify one frame message from the browser; the reply to send back (an answer or an error, never raises)."""
+        """The reply to one frame message from the browser: an answer or an error (never raises)."""
         received = time.perf_counter()
         view, frame_id = str(content.get("view", "")), content.get("id")
         try:
@@ -124,7 +122,7 @@ class CameraWidget(anywidget.AnyWidget):
         return {**reply, **stages, "kernel_ms": kernel_ms}
 
     def _finish(self, view: str, previous: Mapping) -> None:
-        """Complete the previous frame's record with the transfer and display times the browser measured."""
+        # the previous frame's record, completed with the transfer and display times the browser measured
         pending = self._pending.pop((view, previous.get("id")), None)
         if pending is not None:
             times = {key: _number(previous, key) for key in ("transfer_ms", "display_ms")}
@@ -136,7 +134,7 @@ class CameraWidget(anywidget.AnyWidget):
 
 
 def model_menu(camera: CameraWidget, models: Mapping[str, object], value: str | None = None):
-    """A drop-down that switches the camera's model (CameraError for an empty ``models`` or a model it cannot run)."""
+    """A drop-down that switches the camera's model."""
     names = list(models)
     menu = ipw.Dropdown(options=names, value=value or names[0], description="model")
     menu.layout.width = "24em"
@@ -146,10 +144,7 @@ def model_menu(camera: CameraWidget, models: Mapping[str, object], value: str | 
 
 
 def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1", "class 2")):
-    """Teachable Machine's first step: per class, capture photos from the running camera or upload some.
-
-    Raises nothing of its own; an empty class name or an unreadable photo is said beside its button.
-    """
+    """Teachable Machine's first step: per class, capture photos from the running camera or upload some."""
     from helpers.upload_widget import PhotoUpload
     from helpers.widgets import DescribedBox
 

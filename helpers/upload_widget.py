@@ -3,7 +3,7 @@
 The browser opens each chosen file first: photos larger than ``max_side`` pixels on their long side are drawn onto a
 canvas at that size and sent as JPEG, so a 13 MB phone photo reaches the kernel as about 1 MB (one kernel message
 cannot carry more than about 10 MB). Files the browser cannot open, or that are not images, are refused with a
-sentence saying why. ``handle_photo`` is the kernel's half, usable without a browser; it checks each message.
+sentence saying why. The kernel's half checks each message it receives.
 """
 
 from __future__ import annotations
@@ -50,14 +50,7 @@ def _whole(content: Mapping, key: str) -> int:
     return int(value)
 
 
-def read_photo_message(content: Mapping, buffers: list) -> UploadedPhoto:
-    """The photo in one message from the upload widget's browser half.
-
-    Raises ImageError for a message that is not a photo, arrived incomplete (or without its bytes), or has sizes
-    that are not whole numbers ≥ 0.
-    """
-    if content.get("type") != "photo":
-        raise ImageError(f"Not a photo message: {dict(content)!r:.120}")
+def _read_photo(content: Mapping, buffers: list) -> UploadedPhoto:
     data = bytes(buffers[0]) if buffers else b""
     if len(data) != _whole(content, "bytes") or not data:
         raise ImageError(
@@ -74,10 +67,7 @@ def read_photo_message(content: Mapping, buffers: list) -> UploadedPhoto:
 
 
 class PhotoUpload(anywidget.AnyWidget):
-    """An upload button that shrinks large photos in the browser and says why a file was refused.
-
-    Raises nothing of its own: a refused or failing photo becomes a message under the button (see ``handle_photo``).
-    """
+    """An upload button that shrinks large photos in the browser and says under it why a file was refused."""
 
     _esm = HERE / "upload_widget.js"
     _css = HERE / "upload_widget.css"
@@ -107,11 +97,11 @@ class PhotoUpload(anywidget.AnyWidget):
         self._callbacks.append(callback)
 
     def handle_photo(self, content: Mapping, buffers: list) -> dict:
-        """Handle one photo message from the browser; the reply to send back (never raises)."""
+        """The reply to one photo message from the browser (never raises): received, or why not."""
         reply = {"type": "error", "view": content.get("view"), "id": content.get("id")}
         name = content.get("name", "The photo")
         try:
-            photo = read_photo_message(content, buffers)
+            photo = _read_photo(content, buffers)
             notes = [note for note in (callback(photo) for callback in self._callbacks) if note]
         except HelpersError as exc:
             return {**reply, "message": f"{name}: {exc}"}

@@ -37,10 +37,9 @@ def test_the_budget_is_the_overviews_33_ms():
 # --------------------------------------------------------------------------- frames as bytes
 
 
-@pytest.mark.parametrize("encoding", ["rgba", "rgb", "png"])
-def test_lossless_encodings_round_trip_exactly(photo_like, encoding):
-    data = encode_frame(photo_like, encoding)
-    back = decode_frame(data, photo_like.shape[1], photo_like.shape[0], encoding)
+def test_rgba_frames_round_trip_exactly(photo_like):
+    data = encode_frame(photo_like, "rgba")
+    back = decode_frame(data, photo_like.shape[1], photo_like.shape[0], "rgba")
     assert back.dtype == np.uint8 and back.flags.writeable
     np.testing.assert_array_equal(back, photo_like)
 
@@ -51,21 +50,16 @@ def test_rgba_is_what_get_image_data_gives(photo_like):
     assert data[3] == 255 and data[:3] == bytes(photo_like[0, 0])
 
 
-def test_jpeg_round_trip_is_close(photo_like):
-    back = decode_frame(encode_frame(photo_like, "jpeg"), 64, 48, "jpeg")
-    assert np.abs(back.astype(int) - photo_like).mean() < 4
-
-
 @pytest.mark.parametrize(
     ("data", "width", "height", "encoding", "words"),
     [
         (b"", 4, 4, "rgba", "empty"),
         (bytes(4 * 4 * 4 - 1), 4, 4, "rgba", "64 bytes"),
-        (bytes(4 * 4 * 4), 4, 4, "rgb", "48 bytes"),
+        (bytes(4 * 4 * 3), 4, 4, "rgba", "48 bytes, not the 64 bytes"),
         (bytes(16), 0, 4, "rgba", "positive"),
         (bytes(16), 2.0, 2, "rgba", "whole numbers"),
         (bytes(16), 2, 2, "yuv", "Unknown frame encoding"),
-        (b"<html>not a picture</html>", 4, 4, "jpeg", "could not be decoded"),
+        (bytes(4 * 4 * 4), 4, 4, "png", "Unknown frame encoding 'png'"),
     ],
 )
 def test_bad_frames_raise_camera_error(data, width, height, encoding, words):
@@ -74,8 +68,8 @@ def test_bad_frames_raise_camera_error(data, width, height, encoding, words):
 
 
 def test_a_frame_of_another_size_than_announced_is_refused(photo_like):
-    with pytest.raises(CameraError, match="64×48, not the 32×32"):
-        decode_frame(encode_frame(photo_like, "png"), 32, 32, "png")
+    with pytest.raises(CameraError, match="12,288 bytes, not the 4,096 bytes of the 32×32 frame"):
+        decode_frame(encode_frame(photo_like), 32, 32)
 
 
 def test_encode_refuses_what_is_not_a_frame(photo_like):
@@ -163,10 +157,12 @@ def _timing(frame=0, invoke=20.0, done=0.0, dropped=0, waited=0.0):
     return FrameTiming(frame, 2.0, 3.0, 1.0, invoke, 0.5, waited_ms=waited, dropped_before=dropped, done_s=done)
 
 
-def test_frame_timing_adds_its_stages():
+def test_frame_timing_lists_its_stages():
     timing = _timing(waited=4.0)
     assert timing.stages() == {"capture": 2.0, "transfer": 3.0, "preprocess": 1.0, "invoke": 20.0, "display": 0.5}
-    assert timing.total_ms == 26.5 and timing.latency_ms == 30.5
+    log = FrameLog()
+    log.add(timing)
+    assert log.median_total_ms() == 26.5  # the work: the five stages, not the wait before capture
 
 
 def test_frame_log_summarises_and_stays_bounded():
@@ -410,16 +406,16 @@ def test_model_menu_switches_the_model_and_the_frame_size(tiny_models, widget):
 @pytest.mark.parametrize("data", [3, None, "abc", [1, 2, 3]])
 def test_decode_frame_takes_bytes_only(data):
     with pytest.raises(CameraError, match="data is the frame's bytes"):
-        decode_frame(data, 1, 1, "rgb")
+        decode_frame(data, 1, 1, "rgba")
 
 
 def test_decode_frame_takes_every_kind_of_bytes(photo_like):
-    raw = encode_frame(photo_like, "rgb")
+    raw = encode_frame(photo_like)
     height, width = photo_like.shape[:2]
     for data in (raw, bytearray(raw), memoryview(raw)):
-        assert np.array_equal(decode_frame(data, width, height, "rgb"), photo_like)
+        assert np.array_equal(decode_frame(data, width, height), photo_like)
     with pytest.raises(CameraError, match="whole numbers"):
-        decode_frame(raw, True, 1, "rgb")
+        decode_frame(raw, True, 1)
 
 
 @pytest.mark.parametrize(

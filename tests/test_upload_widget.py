@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from PIL import Image
 from helpers import widgets
 from helpers.classify import Classifier
 from helpers.errors import ImageError
-from helpers.upload_widget import PhotoUpload, UploadedPhoto, read_photo_message
+from helpers.upload_widget import PhotoUpload, UploadedPhoto
 
 
 def _jpeg(width: int = 40, height: int = 30) -> bytes:
@@ -39,23 +40,21 @@ def _message(data: bytes, **changes) -> tuple[dict, list]:
 
 
 def test_a_photo_message_becomes_an_uploaded_photo_that_says_what_happened():
-    data = _jpeg()
-    photo = read_photo_message(*_message(data))
-    assert photo == UploadedPhoto("cat.jpg", data, (6000, 4000), 13_600_000, (40, 30), True)
-    assert photo.describe() == (
+    data, seen = _jpeg(), []
+    upload = PhotoUpload(on_photo=seen.append)
+    upload.handle_photo(*_message(data))
+    assert seen == [UploadedPhoto("cat.jpg", data, (6000, 4000), 13_600_000, (40, 30), True)]
+    assert seen[0].describe() == (
         f"cat.jpg: 6000 × 4000 px, 13.6 MB, shrunk in your browser to 40 × 30 px "
         f"({len(data) / 1e6:.1f} MB JPEG) before it was sent."
     )
-    small = read_photo_message(
-        *_message(data, shrunk=False, original_bytes=len(data), original_width=40, original_height=30)
-    )
-    assert small.describe() == f"cat.jpg: 40 × 30 px, {len(data) / 1e6:.1f} MB."
+    upload.handle_photo(*_message(data, shrunk=False, original_bytes=len(data), original_width=40, original_height=30))
+    assert seen[1].describe() == f"cat.jpg: 40 × 30 px, {len(data) / 1e6:.1f} MB."
 
 
 @pytest.mark.parametrize(
     ("changes", "buffers", "words"),
     [
-        ({"type": "frame"}, None, "Not a photo message"),
         ({}, [], "arrived incomplete \\(0 of"),
         ({"bytes": 5}, None, "arrived incomplete"),
         ({"width": -1}, None, "width=-1"),
@@ -65,8 +64,10 @@ def test_a_photo_message_becomes_an_uploaded_photo_that_says_what_happened():
 )
 def test_a_broken_message_is_refused_with_the_reason(changes, buffers, words):
     content, sent = _message(_jpeg(), **changes)
-    with pytest.raises(ImageError, match=words):
-        read_photo_message(content, sent if buffers is None else buffers)
+    upload = PhotoUpload(on_photo=lambda photo: pytest.fail("a broken message reached the callback"))
+    reply = upload.handle_photo(content, sent if buffers is None else buffers)
+    assert reply["type"] == "error" and reply["message"].startswith("cat.jpg: ")
+    assert re.search(words, reply["message"]) and upload.received == 0
 
 
 def test_the_widget_replies_to_every_message_and_counts_what_arrived():
