@@ -100,19 +100,16 @@ def test_the_widget_limits_are_below_the_kernel_connections_10_mb():
     assert repr(upload).startswith("[Upload a photo button: run the notebook")
 
 
-def test_upload_report_hides_labels_tied_at_zero(tiny_models, photo_like):
-    classifier = Classifier(tiny_models["uint8"], ["a", "b", "c"])
+def test_upload_and_classify_hides_labels_tied_at_zero(tiny_models, photo_like, capsys):
+    upload, _output = widgets.upload_and_classify(Classifier(tiny_models["uint8"], ["a", "b", "c"]), top_k=3).children
     buffer = io.BytesIO()
     Image.fromarray(photo_like).save(buffer, "PNG")
-    thumbnail, pairs, note = widgets.upload_report(classifier, buffer.getvalue(), top_k=3)
-    assert max(thumbnail.size) <= 224
-    assert all(prob > 0 for _, prob in pairs) or len(pairs) == 1
-    hidden = 3 - len(pairs)
-    assert (note == "") == (hidden == 0)
-    if hidden:
-        assert note.startswith(f"{hidden} more label")
-    with pytest.raises(ImageError):
-        widgets.upload_report(classifier, b"%PDF-1.4 not a photo")
+    reply = upload.handle_photo(*_message(buffer.getvalue()))
+    shown = int(re.search(r"Its top (\d) are below", reply["message"]).group(1))
+    hidden = 3 - shown
+    assert (f"{hidden} more label" in capsys.readouterr().out) == (hidden > 0)
+    bad = upload.handle_photo(*_message(b"%PDF-1.4 not a photo"))
+    assert bad["type"] == "error" and "image" in bad["message"].lower()
 
 
 def test_upload_and_classify_shows_the_table_and_says_so(tiny_models, photo_like):
