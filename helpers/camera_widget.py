@@ -52,7 +52,7 @@ class CameraWidget(anywidget.AnyWidget):
     model_name = traitlets.Unicode("").tag(sync=True)
     status = traitlets.Unicode("idle").tag(sync=True)  # written by the browser: idle, running, denied, …
     message = traitlets.Unicode("").tag(sync=True)  # written by the browser: what the learner sees
-    samples_taken = traitlets.Int(0)  # kernel only: grows with each photo stored by capture_next
+    samples_taken = traitlets.Int(0)  # kernel only: grows with each training photo kept
 
     def __init__(self, model, name: str = "", k: int = 3, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -74,15 +74,7 @@ class CameraWidget(anywidget.AnyWidget):
         self.input_width, self.input_height = self.pipeline.input_size
         self.model_name = name or getattr(getattr(model, "model_path", None), "name", type(model).__name__)
 
-    def capture_next(self, label: str) -> None:
-        """Keep the next camera frame, in memory, as a training photo of class ``label``."""
-        self._capture_label = _class_name(label)
-
-    def add_sample(self, label: str, image) -> None:
-        """Keep an uploaded photo as a training photo of class ``label``."""
-        self._keep(_class_name(label), scale_for_model(load_image(image), self.pipeline.input_size))
-
-    def _keep(self, label: str, pixels: np.ndarray) -> None:
+    def _keep(self, label: str, pixels: np.ndarray) -> None:  # a training photo, in memory only
         self.samples.setdefault(label, []).append(pixels)
         self.samples_taken += 1
 
@@ -168,12 +160,13 @@ def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1",
             note.value = "" if camera.status == "running" else "Start the camera first (or upload photos)."
             try:
                 if camera.status == "running":
-                    camera.capture_next(name.value)
+                    camera._capture_label = _class_name(name.value)  # the next frame is kept
             except HelpersError as exc:  # an empty class name: said beside the button, as uploads are
                 note.value = f"<span style='color:#b45309'>{html.escape(str(exc))}</span>"
 
         def on_photo(photo, name=name) -> str:
-            camera.add_sample(name.value, photo.data)  # an ImageError is shown under the upload button
+            pixels = scale_for_model(load_image(photo.data), camera.pipeline.input_size)  # an ImageError is shown
+            camera._keep(_class_name(name.value), pixels)
             return f"{photo.name}: added to {name.value.strip()!r}."
 
         shoot.on_click(on_shoot)

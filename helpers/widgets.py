@@ -232,13 +232,11 @@ def model_picker(
 # --------------------------------------------------------------------------- notebook 10 (explanations)
 
 
-def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | None = None, top: int = 5):
-    """Pick a photo (from the dict name → photo), one of its ``top`` classes, the patch size and the overlay's
-    opacity; see the occlusion map. Raises OptionError for a ``top`` that is not a whole number ≥ 1.
-    """
+def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | None = None):
+    """Pick a photo (from the dict name → photo), one of its five most probable classes, the patch size and the
+    overlay's opacity; see the occlusion map."""
     from helpers import explain, plots
 
-    top = whole_number(top, "top", OptionError, minimum=1)
     cache, style = {}, {"description_width": "7em"}
     photo = ipw.Dropdown(options=list(photos.keys()), description="photo", style=style)
     target = ipw.Dropdown(description="class", style=style)
@@ -249,7 +247,7 @@ def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | N
 
     def classes(_change=None) -> None:
         probs = classifier.predict(photos[photo.value])
-        order = np.argsort(-probs, kind="stable")[:top]
+        order = np.argsort(-probs, kind="stable")[:5]
         refilling.append(True)
         try:
             target.options = [(f"{plots.short_label(classifier.labels[i])} ({probs[i]:.2f})", int(i)) for i in order]

@@ -147,7 +147,8 @@ def test_photo_collector_adds_uploaded_photos_to_the_named_class(tiny_models, ph
     Image.fromarray(photo_like).save(buffer, "PNG")
     reply = upload.handle_photo(*_message(buffer.getvalue()))
     assert reply == {"type": "received", "view": "v", "id": 1, "message": "cat.jpg: added to 'mug'."}
-    assert {k: len(v) for k, v in camera.samples.items()} == {"mug": 1}
+    assert {k: len(v) for k, v in camera.samples.items()} == {"mug": 1} and camera.samples_taken == 1
+    assert camera.samples["mug"][0].shape == (32, 32, 3)  # scaled to the model's input
     assert "mug</b> 1" in box.children[-1].value
     assert upload.handle_photo(*_message(b"junk"))["type"] == "error"
     assert repr(camera).startswith("[Live camera widget")
@@ -162,7 +163,7 @@ def test_photo_collector_says_beside_the_button_why_a_capture_is_refused(tiny_mo
     shoot.click()
     assert note.value == "Start the camera first (or upload photos)."
     camera.status = "running"
-    name.value = "  "  # an empty class name: refused by capture_next, and said here, not in the widget's log
+    name.value = "  "  # an empty class name: refused, and said here, not in the widget's log
     shoot.click()
     assert "class" in note.value.lower() and "color:#b45309" in note.value
     name.value = "mug"
