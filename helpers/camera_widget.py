@@ -137,8 +137,7 @@ def model_menu(camera: CameraWidget, models: Mapping[str, object], value: str | 
 
 def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1", "class 2")):
     """Teachable Machine's first step: per class, capture photos from the running camera or upload some."""
-    from helpers.upload_widget import PhotoUpload
-    from helpers.widgets import DescribedBox
+    from helpers.widgets import DescribedBox, PhotoUpload
 
     rows, counts = [], ipw.HTML()
 

@@ -281,21 +281,17 @@ def _examples(features, class_ids=None, num_classes=None, *, what="features", id
     return x, y, count
 
 
-def _check_fit(head: SoftmaxHead, dim: int | None = None, labels=None):
-    """``labels`` read once, after refusing a head that does not take ``dim`` features or has not one per label."""
-    unordered = isinstance(labels, (set, frozenset, dict))  # their order does not say which label is which class
-    labels, problems = labels if unordered else listed(labels), []
+def _check_fit(head: SoftmaxHead, dim: int | None = None, labels: list[str] | None = None) -> list[str] | None:
+    """``labels``, after refusing a head that does not take ``dim`` features or has not one class per label."""
+    problems = []
     if dim is not None and dim != head.weights.shape[0]:
         problems.append(
             f"The head takes {head.weights.shape[0]}-d features; got {dim}-d. Use one extractor throughout."
         )
-    sized = labels is not None and not isinstance(labels, (str, bytes, os.PathLike))
-    if sized and (unordered or len(labels) != head.num_classes):
-        kind = type(labels).__name__
+    if labels is not None and len(labels) != head.num_classes:
         problems.append(
-            f"{len(labels)} labels{f' in a {kind}' if unordered else ''} for a head with {head.num_classes} "
-            f"classes; give one label per class, in the order of training (a list such as train.classes"
-            f"{f'; a {kind} has no order' if unordered else ''})."
+            f"{len(labels)} labels for a head with {head.num_classes} classes; give one label per class, in the "
+            f"order of training (a list such as train.classes)."
         )
     if problems:
         raise TransferError(" ".join(problems))
@@ -348,9 +344,6 @@ class HeadClassifier:
     def run(self, tensor: np.ndarray) -> np.ndarray:
         """Probabilities (one per label) for one prepared input tensor."""
         return self.head.predict_proba(self.extractor.run(tensor)[np.newaxis])[0]
-
-    def __repr__(self) -> str:
-        return f"HeadClassifier({self.extractor!r} → {self.labels})"
 
 
 def head_from_keras(model) -> SoftmaxHead:
@@ -592,7 +585,7 @@ def export_classifier(
     """
     from helpers.tflite import check_labels, labels_text
 
-    labels = check_labels(_check_fit(head, labels=labels), head.num_classes)
+    labels = check_labels(_check_fit(head, labels=text_labels(labels)), head.num_classes)
     source, out = Path(extractor_path), Path(folder)
     extractor = FeatureExtractor(source, 1, mean=mean, std=std) if source.is_file() else None
     norm = None  # uint8/int8 inputs: their quantization says it, and the metadata writer reads it there

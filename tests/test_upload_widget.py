@@ -1,4 +1,4 @@
-"""helpers.upload_widget and the upload parts of helpers.widgets, without a browser: messages in, replies out."""
+"""The upload button and the widgets built on it (helpers.widgets), without a browser: messages in, replies out."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from PIL import Image
 from helpers import widgets
 from helpers.classify import Classifier
 from helpers.errors import ImageError
-from helpers.upload_widget import PhotoUpload, UploadedPhoto
+from helpers.widgets import PhotoUpload, UploadedPhoto
 
 
 def _jpeg(width: int = 40, height: int = 30) -> bytes:
