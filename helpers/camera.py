@@ -387,10 +387,7 @@ class RecordedClip:
 
 
 def replay(
-    clip: RecordedClip,
-    pipeline: FramePipeline,
-    seconds: float | None = None,
-    progress: bool = True,
+    clip: RecordedClip, pipeline: FramePipeline, seconds: float | None = None, progress: bool = True
 ) -> FrameLog:
     """Play ``clip`` in real time through ``pipeline``, newest frame first, timing the five stages of each frame.
 
