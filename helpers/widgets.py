@@ -1,13 +1,11 @@
 """Thin ipywidgets wrappers over the package's functions (notebooks 01–04, 10, 11), and the upload button.
 
-The upload button (an anywidget, browser half in upload_widget.js) opens each chosen file in the browser first:
-photos larger than ``max_side`` pixels on their long side are drawn onto a canvas at that size and sent as JPEG, so
-a 13 MB phone photo reaches the kernel as about 1 MB (one kernel message cannot carry more than about 10 MB). Files
-the browser cannot open, or that are not images, are refused with a sentence saying why.
+The upload button (an anywidget, browser half in upload_widget.js) shrinks photos larger than ``max_side`` pixels in
+the browser and sends them as JPEG: a 13 MB phone photo reaches the kernel as about 1 MB (one kernel message cannot
+carry more than about 10 MB). Files the browser cannot open, or that are not images, are refused with the reason.
 
-Checked here: each message from the browser, one label per logit and the classifier given to the upload button
-(photos are checked by ``load_image``, limits and columns by ``bench.best_model``); any other raw TypeError or
-ValueError from a public function becomes an OptionError naming its arguments.
+Checked here: each message from the browser, one label per logit and the classifier given to the upload button;
+any other raw TypeError or ValueError from a public function becomes an OptionError naming its arguments.
 """
 
 from __future__ import annotations
