@@ -89,9 +89,11 @@ class CameraWidget(anywidget.AnyWidget):
         try:
             if content.get("type") != "frame" or not isinstance(frame_id, int):
                 raise CameraError(f"Not a frame message: {dict(content)!r:.120}")
-            previous = content.get("previous")
-            if isinstance(previous, Mapping):
-                self._finish(view, previous)
+            previous = content.get("previous")  # its record is completed with the times the browser measured
+            pending = self._pending.pop((view, previous.get("id")), None) if isinstance(previous, Mapping) else None
+            if pending is not None:
+                times = {key: _number(previous, key) for key in ("transfer_ms", "display_ms")}
+                self.timings.add(FrameTiming(**times, **pending))
             data, encoding = buffers[0] if buffers else b"", str(content.get("encoding", "rgba"))
             pixels = decode_frame(data, content.get("width"), content.get("height"), encoding)
             stages = {"capture_ms": _number(content, "capture_ms")}
@@ -112,13 +114,6 @@ class CameraWidget(anywidget.AnyWidget):
         kernel_ms = (time.perf_counter() - received) * 1000
         reply = {"type": "result", "view": view, "id": frame_id, "captured": captured, "top": top}
         return {**reply, **stages, "kernel_ms": kernel_ms}
-
-    def _finish(self, view: str, previous: Mapping) -> None:
-        # the previous frame's record, completed with the transfer and display times the browser measured
-        pending = self._pending.pop((view, previous.get("id")), None)
-        if pending is not None:
-            times = {key: _number(previous, key) for key in ("transfer_ms", "display_ms")}
-            self.timings.add(FrameTiming(**times, **pending))
 
     def _on_message(self, _widget, content, buffers) -> None:
         if isinstance(content, Mapping) and content.get("type") == "frame":
