@@ -1,20 +1,15 @@
 """The live-camera frame pipeline, measured against the overview's 33 ms budget (notebook 11).
 
-A frame goes through five stages, each timed: **capture** (grab the newest frame and scale it to the model's input
-size), **transfer** (its bytes to the kernel and the answer back; for a recorded clip, packing and unpacking them),
-**preprocess** (pixels → the input tensor), **invoke** (``set_tensor`` → ``invoke`` → ``get_tensor``, top-k) and
-**display** (draw the answer). When the model is slower than the camera, the **newest frame wins**: the frames in
-between are dropped and no queue grows (``simulate`` compares it with a queue). Pure Python and NumPy, tested
-without a browser; the browser half is ``helpers.camera_widget``.
+Five timed stages per frame: capture (the newest frame, scaled to the model's input), transfer (its bytes to the
+kernel and back), preprocess, invoke (with top-k) and display. When the model is slower than the camera, the newest
+frame wins: the frames in between are dropped and no queue grows. The browser half is ``helpers.camera_widget``.
 
-Checked here: frames and their bytes as a browser sends them, the model given to the pipeline (is it an image
-classifier?), a clip's photos and names, and the settings a learner types; a raw TypeError or ValueError from a
-public function becomes a CameraError naming the arguments.
+Checked here: frames as a browser sends them, the model given to the pipeline, a clip's photos and names, and the
+settings a learner types; any other raw TypeError or ValueError becomes one CameraError sentence.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import os
 import time
@@ -27,13 +22,12 @@ from PIL import Image
 
 from helpers.arguments import is_whole, real_number, whole_number
 from helpers.classify import top_k
-from helpers.errors import CameraError, HelpersError, wrap_public_functions
+from helpers.errors import CameraError, wrap_public_functions
 from helpers.images import ImageSource, check_size, load_image, pixels_to_input, resize_for_model
 
 CAMERA_FPS = 30
 BUDGET_MS = 1000 / CAMERA_FPS  # the overview: faster than 33 ms per frame for a 30 fps video stream
 STAGES = ("capture", "transfer", "preprocess", "invoke", "display")
-ENCODINGS = {"rgba": 4, "rgb": 3, "jpeg": 0, "png": 0}  # encoding → bytes per pixel of a raw frame (0: compressed)
 
 
 # --------------------------------------------------------------------------- frames as bytes
@@ -46,30 +40,25 @@ def _frame(pixels: np.ndarray) -> np.ndarray:
     return array
 
 
-def _channels(encoding: str) -> int:
-    if encoding not in ENCODINGS:
-        raise CameraError(f"Unknown frame encoding {encoding!r}; use one of {tuple(ENCODINGS)}.")
-    return ENCODINGS[encoding]
+def _rgba(encoding: str) -> None:
+    if encoding != "rgba":
+        raise CameraError(
+            f"Unknown frame encoding {encoding!r}; the camera sends 'rgba', the bytes getImageData gives."
+        )
 
 
 def encode_frame(pixels: np.ndarray, encoding: str = "rgba") -> bytes:
-    """The bytes a browser sends for an (H, W, 3) uint8 frame (CameraError otherwise): raw RGBA (as
-    ``getImageData`` gives), RGB, JPEG or PNG."""
-    array, channels = _frame(pixels), _channels(encoding)
-    if channels == 4:
-        array = np.concatenate([array, np.full(array.shape[:2] + (1,), 255, dtype=np.uint8)], axis=-1)
-    if channels:
-        return np.ascontiguousarray(array).tobytes()
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format=encoding.upper(), **({"quality": 85} if encoding == "jpeg" else {}))
-    return buffer.getvalue()
+    """The raw RGBA bytes a browser sends (as ``getImageData`` gives) for an (H, W, 3) uint8 frame (CameraError
+    otherwise)."""
+    array = _frame(pixels)
+    _rgba(encoding)
+    return np.concatenate([array, np.full(array.shape[:2] + (1,), 255, dtype=np.uint8)], axis=-1).tobytes()
 
 
 def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, encoding: str = "rgba") -> np.ndarray:
-    """The (height, width, 3) uint8 pixels of a frame sent by the browser (alpha dropped, images decoded).
+    """The (height, width, 3) uint8 pixels of an RGBA frame sent by the browser (alpha dropped).
 
-    Raises CameraError unless ``data`` is the bytes (bytearray, memoryview) of a ``width`` × ``height`` frame
-    in ``encoding``.
+    Raises CameraError unless ``data`` is the bytes (bytearray, memoryview) of a ``width`` × ``height`` RGBA frame.
     """
     if not (is_whole(width) and is_whole(height) and width > 0 and height > 0):
         raise CameraError(
@@ -82,31 +71,19 @@ def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, 
         raise CameraError(
             f"data is the frame's bytes (bytes, bytearray or memoryview), as the browser sends them; got {got}.{hint}"
         )
-    raw, channels = bytes(data), _channels(encoding)
-    if channels:
-        expected = width * height * channels
-        if len(raw) == expected:
-            return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, channels)[..., :3].copy()
-        got, wanted = f"has {len(raw):,} bytes", f"{expected:,} bytes of a {width}×{height} frame"
-    else:
-        try:
-            image = load_image(raw)
-        except HelpersError as exc:
-            raise CameraError(f"The {encoding.upper()} frame could not be decoded: {exc}") from exc
-        if image.size == (width, height):
-            return np.array(image, dtype=np.uint8)
-        got, wanted = f"is {image.width}×{image.height}", f"{width}×{height}"
-    raise CameraError(
-        f"The {encoding.upper()} frame {got}, not the {wanted} announced with it. Send the width and height the "
-        f"pixels were scaled to."
-    )
+    _rgba(encoding)
+    raw, expected = bytes(data), width * height * 4
+    if len(raw) != expected:
+        raise CameraError(
+            f"The RGBA frame has {len(raw):,} bytes, not the {expected:,} bytes of the {width}×{height} frame "
+            f"announced with it. Send the width and height the pixels were scaled to."
+        )
+    return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 4)[..., :3].copy()
 
 
 def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
-    """What the browser does before sending: the frame's central square, resized to ``size`` = (w, h), as uint8.
-
-    Raises ImageError for a ``size`` that is not (width, height) in whole pixels, or a frame it cannot read.
-    """
+    """What the browser does before sending: the frame's central square resized to ``size`` = (w, h), uint8
+    (ImageError for a bad size or frame)."""
     return np.asarray(resize_for_model(load_image(frame), size), dtype=np.uint8)
 
 
@@ -114,8 +91,7 @@ def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
 
 
 def _newest(elapsed_s: float, fps: float, last: int, count: int | None) -> int | None:
-    """The newest frame (frame k arrives at k / fps s) a camera has delivered after ``elapsed_s``, if newer than
-    ``last`` (else None); the frames in between are dropped, never queued."""
+    """The newest frame (frame k arrives at k / fps s) delivered after ``elapsed_s``, if newer than ``last``."""
     newest = math.floor(elapsed_s * fps + 1e-9)
     if count is not None:
         newest = min(newest, count - 1)
@@ -147,12 +123,11 @@ class Simulation:
 
     @property
     def dropped(self) -> int:
-        """Camera frames never classified."""
         return self.frames - len(self.processed)
 
     @property
     def latencies_ms(self) -> np.ndarray:
-        """The latency of each processed frame in order: from the camera delivering it to its answer being ready."""
+        """Each processed frame's latency: from the camera delivering it to its answer."""
         return np.array([frame.finished_ms - frame.arrived_ms for frame in self.processed])
 
     @property
@@ -178,8 +153,7 @@ def simulate(
     """Replay ``seconds`` of a camera against a model taking ``process_ms`` per frame, on paper (no clock).
 
     ``policy="newest"`` takes the newest frame whenever the model is free; ``"queue"`` classifies every frame in
-    order of arrival. Raises CameraError for settings that are not finite numbers above 0, an unknown policy, or
-    more than a million frames.
+    order. Raises CameraError for settings that are not finite numbers > 0, another policy, over a million frames.
     """
     process_ms, camera_fps, seconds = _positive(process_ms=process_ms, camera_fps=camera_fps, seconds=seconds)
     if policy not in ("newest", "queue"):
@@ -229,22 +203,9 @@ class FrameTiming:
         """Stage name → milliseconds, in pipeline order."""
         return {stage: getattr(self, f"{stage}_ms") for stage in STAGES}
 
-    @property
-    def total_ms(self) -> float:
-        """The work for this frame: capture + transfer + preprocess + invoke + display."""
-        return float(sum(self.stages().values()))
-
-    @property
-    def latency_ms(self) -> float:
-        """From the camera delivering the frame to its answer on screen: waiting + the five stages."""
-        return self.waited_ms + self.total_ms
-
 
 class FrameLog:
-    """The last ``maxlen`` frames' timings (a bounded window: it never grows without limit).
-
-    Every figure raises CameraError while too few frames are recorded (one; two for ``fps`` and ``summary``).
-    """
+    """The last ``maxlen`` frames' timings (a bounded window); a figure of too few frames raises CameraError."""
 
     def __init__(self, maxlen: int = 600) -> None:
         self._frames: deque[FrameTiming] = deque(maxlen=maxlen)
@@ -271,8 +232,8 @@ class FrameLog:
             )
         return frames
 
-    def _totals(self) -> list[float]:
-        return [frame.total_ms for frame in self._need()]
+    def _totals(self) -> list[float]:  # the work per frame: the sum of its five stages
+        return [sum(frame.stages().values()) for frame in self._need()]
 
     def stage_medians(self) -> dict[str, float]:
         """The median milliseconds of each stage over the recorded frames."""
@@ -287,35 +248,29 @@ class FrameLog:
         """The 90th percentile of the work per frame: the slow frames."""
         return float(np.percentile(self._totals(), 90))
 
-    def median_latency_ms(self) -> float:
-        """The median time from the camera delivering a frame to its answer on screen."""
-        return float(np.median([f.latency_ms for f in self._need()]))
-
     def fps(self) -> float:
         """Answers per second over the recorded frames, from their finishing times."""
         frames = self._need(2)
         return (len(frames) - 1) / (frames[-1].done_s - frames[0].done_s)
 
-    def within_budget(self, budget_ms: float = BUDGET_MS) -> float:
-        """The fraction of frames whose five stages fit in ``budget_ms`` (CameraError unless a finite number > 0)."""
-        budget_ms = real_number(budget_ms, "budget_ms", CameraError, positive=True)
-        return float(np.mean([total <= budget_ms for total in self._totals()]))
+    def within_budget(self) -> float:
+        """The fraction of frames whose five stages fit in the overview's 33 ms."""
+        return float(np.mean([total <= BUDGET_MS for total in self._totals()]))
 
     def slowest_stage(self) -> str:
         """The stage with the largest median time: the first place to optimise."""
         medians = self.stage_medians()
         return max(medians, key=medians.get)
 
-    def summary(self, budget_ms: float = BUDGET_MS) -> dict[str, float]:
-        """The headline figures: frames, dropped, fps, median/p90 work, median latency, share within budget."""
+    def summary(self) -> dict[str, float]:
+        """The headline figures: frames, dropped, fps, median and p90 work, the share within budget."""
         return {
             "frames": self.total_frames,
             "dropped": self.total_dropped,
             "fps": self.fps(),
             "median_ms": self.median_total_ms(),
             "p90_ms": self.p90_total_ms(),
-            "latency_ms": self.median_latency_ms(),
-            "within_budget": self.within_budget(budget_ms),
+            "within_budget": self.within_budget(),
         }
 
 
@@ -323,8 +278,7 @@ class FrameLog:
 
 
 class FramePipeline:
-    """Preprocess → invoke → top-k for frames scaled to the input size of ``model`` (a Classifier or a
-    transfer.HeadClassifier: ``input_details``, ``labels``, ``run`` and its own ``prepare``), timed.
+    """Preprocess → invoke → top-k, timed, for a Classifier or a transfer.HeadClassifier.
 
     Raises CameraError for a model without an image input (1, H, W, 3), or a ``k`` that is not a whole number ≥ 1.
     """
@@ -342,8 +296,7 @@ class FramePipeline:
         self.input_size = (int(shape[2]), int(shape[1]))  # the (width, height) frames are scaled to
 
     def classify(self, pixels: np.ndarray) -> tuple[list[tuple[str, float]], float, float]:
-        """(top-k pairs, preprocess ms, invoke ms) for one (H, W, 3) uint8 frame (CameraError otherwise), rescaled
-        if needed."""
+        """(top-k pairs, preprocess ms, invoke ms) for one (H, W, 3) uint8 frame (CameraError otherwise)."""
         start = time.perf_counter()
         array = _frame(pixels)
         if array.shape[1::-1] != self.input_size:  # e.g. a frame sent just before the model changed
@@ -373,8 +326,8 @@ def _photo_list(values: Iterable, name: str) -> list:
 class RecordedClip:
     """A pretend camera: a slow pan and zoom across each photo in turn, each frame made when asked for.
 
-    Raises CameraError unless ``images`` is a list of photos and ``names`` a list of as many strings, with
-    ``seconds_per_photo`` and ``fps`` finite numbers above 0; ImageError for a bad ``size`` or photo.
+    Raises CameraError unless ``images`` is a list of photos and ``names`` one string per photo, with
+    ``seconds_per_photo`` and ``fps`` finite numbers > 0; ImageError for a bad ``size`` or photo.
     """
 
     def __init__(
@@ -398,7 +351,7 @@ class RecordedClip:
 
     @classmethod
     def from_assets(cls, names: Sequence[str], **options) -> RecordedClip:
-        """A clip over registered photos fetched by name (``"images/cat.bmp"``, …); errors as the class, AssetError."""
+        """A clip over registered photos fetched by name (``"images/cat.bmp"``, …)."""
         from helpers import assets
 
         names = _photo_list(names, "names")
@@ -409,7 +362,6 @@ class RecordedClip:
 
     @property
     def duration_s(self) -> float:
-        """How long the clip plays at its frame rate."""
         return len(self) / self.fps
 
     def _check(self, index: int) -> int:
@@ -418,12 +370,11 @@ class RecordedClip:
         return int(index)
 
     def name_of(self, index: int) -> str:
-        """The name of the photo frame ``index`` is cut from (CameraError for a frame the clip does not have)."""
+        """The name of the photo frame ``index`` is cut from."""
         return self.names[self._check(index) // self.frames_per_photo]
 
     def frame(self, index: int) -> np.ndarray:
-        """Frame ``index`` (CameraError unless 0 to ``len(clip) - 1``) as (H, W, 3) uint8 at the clip's size: a
-        window that drifts right and zooms in."""
+        """Frame ``index`` as (H, W, 3) uint8 at the clip's size: a window that drifts right and zooms in."""
         photo, step = divmod(self._check(index), self.frames_per_photo)
         image = self.images[photo]
         t = step / max(1, self.frames_per_photo - 1)
@@ -436,24 +387,19 @@ class RecordedClip:
 
 
 def replay(
-    clip: RecordedClip,
-    pipeline: FramePipeline,
-    seconds: float | None = None,
-    progress: bool = True,
-    log: FrameLog | None = None,
+    clip: RecordedClip, pipeline: FramePipeline, seconds: float | None = None, progress: bool = True
 ) -> FrameLog:
     """Play ``clip`` in real time through ``pipeline``, newest frame first, timing the five stages of each frame.
 
-    Capture = cutting the frame and scaling it to the model's input; transfer = packing and unpacking the bytes a
-    browser would send (no network here); display = writing the answer's text. Raises CameraError for a
-    ``seconds`` that is not a finite number above 0 (None: the whole clip).
+    Transfer is packing and unpacking the bytes a browser would send (no network here); display is writing the
+    answer's text. Raises CameraError for ``seconds`` that are not a finite number > 0 (None: the whole clip).
     """
     count = len(clip)
     if seconds is not None:
         count = min(count, max(1, round(real_number(seconds, "seconds", CameraError, positive=True) * clip.fps)))
     from tqdm.auto import tqdm
 
-    log = FrameLog() if log is None else log
+    log = FrameLog()
     width, height = pipeline.input_size
     last = -1
     with tqdm(total=count, desc="clip", unit="frame", disable=not progress) as bar:

@@ -1,10 +1,8 @@
 """The live camera in a notebook (lesson 11): an anywidget (browser half in camera_widget.js) over helpers.camera.
 
-The browser asks for the camera only when Start is pressed, scales each frame to the model's input size and sends
-its pixels to this kernel, one frame at a time; the kernel classifies it (``handle_frame``, usable without a
-browser) and sends the top-3 back. Frames exist only in the browser tab and in the kernel's memory. The camera is
-released by Stop, by ``stop()``, when the widget is closed, and when the kernel restarts. What arrives from the
-browser (frames, their sizes and timings) is checked here; a bad message gets an error reply, never a traceback.
+The browser asks for the camera only when Start is pressed and sends one model-sized frame at a time; the kernel
+classifies it and sends the top-3 back. Frames exist only in the browser tab and the kernel's memory. What arrives
+from the browser is checked here; a bad message gets an error reply, never a traceback.
 """
 
 from __future__ import annotations
@@ -43,7 +41,7 @@ def _number(content: Mapping, key: str) -> float:
 class CameraWidget(anywidget.AnyWidget):
     """Webcam → model → top-3 beside the video, with fps and the five stages against the 33 ms budget.
 
-    Raises CameraError (from ``FramePipeline``) for a model that is not an image classifier or a bad ``k``.
+    Raises CameraError for a model that is not an image classifier or a bad ``k``.
     """
 
     _esm = HERE / "camera_widget.js"
@@ -54,7 +52,7 @@ class CameraWidget(anywidget.AnyWidget):
     model_name = traitlets.Unicode("").tag(sync=True)
     status = traitlets.Unicode("idle").tag(sync=True)  # written by the browser: idle, running, denied, …
     message = traitlets.Unicode("").tag(sync=True)  # written by the browser: what the learner sees
-    samples_taken = traitlets.Int(0)  # kernel only: grows with each photo stored by capture_next
+    samples_taken = traitlets.Int(0)  # kernel only: grows with each training photo kept
 
     def __init__(self, model, name: str = "", k: int = 3, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -69,39 +67,33 @@ class CameraWidget(anywidget.AnyWidget):
         return "[Live camera widget: run this notebook and press Start camera to classify what it sees]"
 
     def set_model(self, model, name: str = "") -> None:
-        """Classify the next frames with ``model`` (scaled to its input size); clears the timings. Errors as __init__."""
+        """Classify the next frames with ``model``; clears the timings."""
         self.pipeline = FramePipeline(model, self.k)
         self.timings = FrameLog()
         self._pending.clear()
         self.input_width, self.input_height = self.pipeline.input_size
         self.model_name = name or getattr(getattr(model, "model_path", None), "name", type(model).__name__)
 
-    def capture_next(self, label: str) -> None:
-        """Keep the next camera frame as a training photo of class ``label`` (in memory only; CameraError if empty)."""
-        self._capture_label = _class_name(label)
-
-    def add_sample(self, label: str, image) -> None:
-        """Keep an uploaded photo as a training photo of ``label`` (CameraError if empty; ImageError if unreadable)."""
-        self._keep(_class_name(label), scale_for_model(load_image(image), self.pipeline.input_size))
-
-    def _keep(self, label: str, pixels: np.ndarray) -> None:
+    def _keep(self, label: str, pixels: np.ndarray) -> None:  # a training photo, in memory only
         self.samples.setdefault(label, []).append(pixels)
         self.samples_taken += 1
 
     def stop(self) -> None:
-        """Ask the browser to stop the camera (the Stop button does the same)."""
+        """Ask the browser to stop the camera, as the Stop button does."""
         self.send({"type": "stop"})
 
     def handle_frame(self, content: Mapping, buffers: list) -> dict:
-        """Classify one frame message from the browser; the reply to send back (an answer or an error, never raises)."""
+        """The reply to one frame message from the browser: an answer or an error (never raises)."""
         received = time.perf_counter()
         view, frame_id = str(content.get("view", "")), content.get("id")
         try:
             if content.get("type") != "frame" or not isinstance(frame_id, int):
                 raise CameraError(f"Not a frame message: {dict(content)!r:.120}")
-            previous = content.get("previous")
-            if isinstance(previous, Mapping):
-                self._finish(view, previous)
+            previous = content.get("previous")  # its record is completed with the times the browser measured
+            pending = self._pending.pop((view, previous.get("id")), None) if isinstance(previous, Mapping) else None
+            if pending is not None:
+                times = {key: _number(previous, key) for key in ("transfer_ms", "display_ms")}
+                self.timings.add(FrameTiming(**times, **pending))
             data, encoding = buffers[0] if buffers else b"", str(content.get("encoding", "rgba"))
             pixels = decode_frame(data, content.get("width"), content.get("height"), encoding)
             stages = {"capture_ms": _number(content, "capture_ms")}
@@ -123,20 +115,13 @@ class CameraWidget(anywidget.AnyWidget):
         reply = {"type": "result", "view": view, "id": frame_id, "captured": captured, "top": top}
         return {**reply, **stages, "kernel_ms": kernel_ms}
 
-    def _finish(self, view: str, previous: Mapping) -> None:
-        """Complete the previous frame's record with the transfer and display times the browser measured."""
-        pending = self._pending.pop((view, previous.get("id")), None)
-        if pending is not None:
-            times = {key: _number(previous, key) for key in ("transfer_ms", "display_ms")}
-            self.timings.add(FrameTiming(**times, **pending))
-
     def _on_message(self, _widget, content, buffers) -> None:
         if isinstance(content, Mapping) and content.get("type") == "frame":
             self.send(self.handle_frame(content, buffers))
 
 
 def model_menu(camera: CameraWidget, models: Mapping[str, object], value: str | None = None):
-    """A drop-down that switches the camera's model (CameraError for an empty ``models`` or a model it cannot run)."""
+    """A drop-down that switches the camera's model."""
     names = list(models)
     menu = ipw.Dropdown(options=names, value=value or names[0], description="model")
     menu.layout.width = "24em"
@@ -146,12 +131,8 @@ def model_menu(camera: CameraWidget, models: Mapping[str, object], value: str | 
 
 
 def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1", "class 2")):
-    """Teachable Machine's first step: per class, capture photos from the running camera or upload some.
-
-    Raises nothing of its own; an empty class name or an unreadable photo is said beside its button.
-    """
-    from helpers.upload_widget import PhotoUpload
-    from helpers.widgets import DescribedBox
+    """Teachable Machine's first step: per class, capture photos from the running camera or upload some."""
+    from helpers.widgets import DescribedBox, PhotoUpload
 
     rows, counts = [], ipw.HTML()
 
@@ -173,12 +154,13 @@ def photo_collector(camera: CameraWidget, classes: tuple[str, ...] = ("class 1",
             note.value = "" if camera.status == "running" else "Start the camera first (or upload photos)."
             try:
                 if camera.status == "running":
-                    camera.capture_next(name.value)
+                    camera._capture_label = _class_name(name.value)  # the next frame is kept
             except HelpersError as exc:  # an empty class name: said beside the button, as uploads are
                 note.value = f"<span style='color:#b45309'>{html.escape(str(exc))}</span>"
 
         def on_photo(photo, name=name) -> str:
-            camera.add_sample(name.value, photo.data)  # an ImageError is shown under the upload button
+            pixels = scale_for_model(load_image(photo.data), camera.pipeline.input_size)  # an ImageError is shown
+            camera._keep(_class_name(name.value), pixels)
             return f"{photo.name}: added to {name.value.strip()!r}."
 
         shoot.on_click(on_shoot)

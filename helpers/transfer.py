@@ -1,10 +1,9 @@
 """Transfer learning: teach new classes to a pretrained model by reusing its features (notebooks 06–08, 11).
 
-Class folders → ``ImageSet`` → ``load_pixels`` → ``FeatureExtractor`` → a softmax head (``train_head``, ``imprint``,
-``head_from_keras``) → ``export_classifier``: one ``.tflite`` classifier with metadata and a labels file. Checked
-here: what a folder loader would skip, labels whose order is not the classes', the wrong kind of model, a head that
-does not fit its features or labels, the options a learner types; any other bad argument becomes one TransferError
-sentence (``helpers.errors.raises_own_errors``). TensorFlow is imported only by the Keras parts.
+Class folders → ``ImageSet`` → ``load_pixels`` → ``FeatureExtractor`` → a softmax head → ``export_classifier``.
+Checked here: what a folder loader would skip, labels whose order is not the classes', the wrong kind of model, a
+head that does not fit its features or labels, the options a learner types; any other bad argument becomes one
+TransferError sentence. TensorFlow is imported only by the Keras parts.
 """
 
 from __future__ import annotations
@@ -44,12 +43,11 @@ class ImageSet:
         return len(self.paths)
 
     def counts(self) -> dict[str, int]:
-        """How many images each class has."""
         return {name: int((self.class_ids == i).sum()) for i, name in enumerate(self.classes)}
 
     @raises_own_errors(TransferError)
     def subset(self, indices: Sequence[int] | np.ndarray) -> ImageSet:
-        """The images at ``indices`` (positions or a boolean mask); TransferError for ones out of range or not whole."""
+        """The images at ``indices`` (positions or a boolean mask)."""
         chosen = np.asarray(listed(indices))
         idx = np.arange(len(self))[chosen if chosen.size else chosen.astype(np.int64)]
         names = tuple(self.names[i] for i in idx) if self.names else ()
@@ -57,7 +55,7 @@ class ImageSet:
 
 
 def _build(items: list[tuple[str, Path, str]], classes: list[str] | None, where: str, problems=()) -> ImageSet:
-    """An ImageSet from (class, path, name) triples, classes sorted unless given; refuses with every problem found."""
+    """An ImageSet from (class, path, name) triples, classes sorted unless given, or every problem found."""
     found = sorted({cls for cls, _, _ in items})
     order = list(classes) if classes is not None else found
     missing = [c for c in order if c not in found]
@@ -115,7 +113,7 @@ def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | No
 
 
 def image_set_from_assets(prefix: str, classes: Sequence[str] | None = None, *, progress: bool = True) -> ImageSet:
-    """The class folders registered under ``prefix`` ("flowers/train", ...), fetched; raises as the folder loader."""
+    """The class folders registered under ``prefix`` ("flowers/train", ...), fetched."""
     classes = None if classes is None else text_labels(classes, "classes", TransferError)
     prefix = prefix.rstrip("/") + "/"
     groups: dict[str, list[str]] = {}
@@ -134,7 +132,7 @@ def load_pixels(
 ) -> np.ndarray:
     """Each image (path, bytes, PIL image) decoded once and resized to ``size`` = (width, height): (n, H, W, 3) uint8.
 
-    Raises TransferError for a single path or an empty list, ImageError for a bad size, crop or image file.
+    Raises TransferError for a single path or an empty list, ImageError for a bad size, crop or image.
     """
     images = listed(images)
     if isinstance(images, (str, bytes, os.PathLike)) or len(images) == 0:
@@ -157,14 +155,15 @@ def load_pixels(
     return out
 
 
-def augment_pixels(
-    pixels: np.ndarray, copies: int = 1, *, seed=0, max_angle=10.0, min_zoom=0.8, flip=True
-) -> np.ndarray:
+_MAX_ANGLE, _MIN_ZOOM = 10.0, 0.8  # augment_pixels: turns of up to 10°, zooms onto 80–100 % (as notebook 07 says)
+
+
+def augment_pixels(pixels: np.ndarray, copies: int = 1, *, seed=0) -> np.ndarray:
     """``copies`` randomly altered versions of each (H, W, 3) uint8 image, image by image: (n × copies, H, W, 3).
 
-    Each is mirrored half of the time (``flip``), turned by up to ``max_angle`` degrees and zoomed in on a random
-    square covering ``min_zoom``…1 of the largest square inside the turned photo (no empty corners). Introduced in
-    notebook 06. Raises TransferError for another batch and settings out of range.
+    Each is mirrored half of the time, turned by up to 10 degrees and zoomed in on a random square covering 80–100 %
+    of the largest square inside the turned photo (no empty corners). Raises TransferError for another batch or
+    fewer than one copy.
     """
     from PIL import Image
 
@@ -173,9 +172,6 @@ def augment_pixels(
     rules = {
         f"a batch of uint8 images (n, H, W, 3) (got {array.dtype} {array.shape})": not batch,
         f"copies ≥ 1 (got {copies})": copies < 1,
-        f"0 ≤ max_angle < 45 degrees (got {max_angle})": not 0 <= max_angle < 45,
-        f"0 < min_zoom ≤ 1 (got {min_zoom})": not 0 < min_zoom <= 1,
-        f"flip True or False (got {flip!r})": flip not in (True, False),
     }
     problems = [text for text, bad in rules.items() if bad]
     if problems:
@@ -187,13 +183,13 @@ def augment_pixels(
     for i, image in enumerate(array):
         source = Image.fromarray(image)
         for c in range(copies):
-            angle = np.deg2rad(rng.uniform(-max_angle, max_angle))
+            angle = np.deg2rad(rng.uniform(-_MAX_ANGLE, _MAX_ANGLE))
             cos, sin = np.cos(angle), np.sin(angle)
-            side = rng.uniform(min_zoom, 1.0) / (abs(cos) + abs(sin))  # fraction of the photo, inside the turn
+            side = rng.uniform(_MIN_ZOOM, 1.0) / (abs(cos) + abs(sin))  # fraction of the photo, inside the turn
             reach = (1 - side * (abs(cos) + abs(sin))) / 2  # how far the centre may move and stay inside
             cx = width * (0.5 + rng.uniform(-reach, reach))
             cy = height * (0.5 + rng.uniform(-reach, reach))
-            mirror = flip and rng.random() < 0.5
+            mirror = rng.random() < 0.5
             # Output pixel (x, y) samples the source at centre + R(angle) · scale · (x − w/2, y − h/2).
             sx, sy = side * (-1 if mirror else 1), side
             a, b = cos * sx, -sin * sy
@@ -213,7 +209,7 @@ class FeatureExtractor(LiteRTModel):
     error = TransferError
 
     def kind_problem(self, name: str, outputs: list[dict]) -> str | None:
-        """Why a model with these outputs is not a feature extractor (one vector per image): None if it is one."""
+        """Why a model with these outputs is not a feature extractor (one vector per image), or None."""
         if len(outputs) != 1:
             return f"'{name}' has {len(outputs)} outputs; a feature extractor has one."
         found, in_words = model_kind(outputs)
@@ -226,15 +222,14 @@ class FeatureExtractor(LiteRTModel):
 
     @property
     def dim(self) -> int:
-        """The length of a feature vector."""
         return int(np.prod(self.output_details["shape"][1:]))
 
     def extract(self, pixels: np.ndarray) -> np.ndarray:
-        """The feature vector (float32) of one image's (H, W, 3) uint8 pixels. Raises TransferError for others."""
+        """The feature vector (float32) of one image's (H, W, 3) uint8 pixels."""
         return self.run(self.prepare(pixels))
 
     def extract_batch(self, pixels: np.ndarray, *, workers: int | None = None, progress: bool = True) -> np.ndarray:
-        """Feature vectors (n, dim) of (n, H, W, 3) uint8 pixels on ``workers`` copies; TransferError for others."""
+        """Feature vectors (n, dim) of (n, H, W, 3) uint8 pixels, on ``workers`` copies of the model."""
         workers = default_workers() if workers is None else workers
         workers = whole_number(workers, "workers (a number of threads)", TransferError, minimum=1, maximum=MAX_THREADS)
         return self.run_batch(pixels, workers, "features" if progress else None)
@@ -248,8 +243,8 @@ class FeatureExtractor(LiteRTModel):
 def _examples(features, class_ids=None, num_classes=None, *, what="features", ids="class_ids", every=True, unit=False):
     """``features`` as a float32 (images, dim) matrix, ``class_ids`` as class indices, and the number of classes.
 
-    Refuses (TransferError, every problem at once) features that are not a finite matrix (with ``unit``: a zero
-    row), ids that are not one index per row in range, fewer than two classes, (with ``every``) an unseen class.
+    Refuses, every problem at once, features that are not a finite matrix (with ``unit``: a zero row), ids that are
+    not one index per row in range, fewer than two classes, (with ``every``) an unseen class.
     """
     x = np.asarray(listed(features), dtype=np.float32)
     problems, y, count = [], None, 0
@@ -284,26 +279,17 @@ def _examples(features, class_ids=None, num_classes=None, *, what="features", id
     return x, y, count
 
 
-def _check_fit(head: SoftmaxHead, dim: int | None = None, labels=None):
-    """``labels`` read once, after refusing a head that does not take ``dim`` features or has not one per label."""
-    unordered = isinstance(labels, (set, frozenset, dict))  # their order does not say which label is which class
-    labels, problems = labels if unordered else listed(labels), []
-    if np.shape(head.bias) != (head.num_classes,):
-        problems.append(
-            f"The head's weights {np.shape(head.weights)} and bias {np.shape(head.bias)} do not fit: a bias holds "
-            "one number per class."
-        )
+def _check_fit(head: SoftmaxHead, dim: int | None = None, labels: list[str] | None = None) -> list[str] | None:
+    """``labels``, after refusing a head that does not take ``dim`` features or has not one class per label."""
+    problems = []
     if dim is not None and dim != head.weights.shape[0]:
         problems.append(
             f"The head takes {head.weights.shape[0]}-d features; got {dim}-d. Use one extractor throughout."
         )
-    sized = labels is not None and not isinstance(labels, (str, bytes, os.PathLike))
-    if sized and (unordered or len(labels) != head.num_classes):
-        kind = type(labels).__name__
+    if labels is not None and len(labels) != head.num_classes:
         problems.append(
-            f"{len(labels)} labels{f' in a {kind}' if unordered else ''} for a head with {head.num_classes} "
-            f"classes; give one label per class, in the order of training (a list such as train.classes"
-            f"{f'; a {kind} has no order' if unordered else ''})."
+            f"{len(labels)} labels for a head with {head.num_classes} classes; give one label per class, in the "
+            f"order of training (a list such as train.classes)."
         )
     if problems:
         raise TransferError(" ".join(problems))
@@ -320,22 +306,21 @@ class SoftmaxHead:
 
     @property
     def num_classes(self) -> int:
-        """How many classes the head tells apart."""
         return int(self.weights.shape[1])
 
     @raises_own_errors(TransferError)
     def logits(self, features) -> np.ndarray:
-        """Scores (images, classes). Raises TransferError for features that are not a finite (images, dim) matrix."""
+        """Scores (images, classes) for features that are a finite (images, dim) matrix."""
         x = _examples(features)[0]
         _check_fit(self, x.shape[1])
         return x @ self.weights + self.bias
 
     def predict_proba(self, features) -> np.ndarray:
-        """Probabilities (images, classes); each row sums to 1. Raises TransferError as ``logits`` does."""
+        """Probabilities (images, classes); each row sums to 1."""
         return softmax(self.logits(features), axis=-1)
 
     def predict(self, features) -> np.ndarray:
-        """The most probable class index of each row. Raises TransferError as ``logits`` does."""
+        """The most probable class index of each row."""
         return np.argmax(self.logits(features), axis=1)
 
 
@@ -350,21 +335,13 @@ class HeadClassifier:
         self.labels = _check_fit(head, extractor.dim, text_labels(labels))
         self.extractor, self.head, self.input_details = extractor, head, extractor.input_details
 
-    @property
-    def input_size(self) -> tuple[int, int]:
-        """The extractor's input (width, height) in pixels."""
-        return self.extractor.input_size
-
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
-        """Model-sized uint8 pixels → the extractor's input tensor. Raises TransferError as ``extract`` does."""
+        """Model-sized uint8 pixels → the extractor's input tensor."""
         return self.extractor.prepare(pixels)
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
-        """Probabilities (one per label) for one prepared input tensor. Raises TransferError for another tensor."""
+        """Probabilities (one per label) for one prepared input tensor."""
         return self.head.predict_proba(self.extractor.run(tensor)[np.newaxis])[0]
-
-    def __repr__(self) -> str:
-        return f"HeadClassifier({self.extractor!r} → {self.labels})"
 
 
 def head_from_keras(model) -> SoftmaxHead:
@@ -395,9 +372,8 @@ def train_head(
 ) -> SoftmaxHead:
     """Fit a softmax layer by full-batch gradient descent from zero weights (deterministic; no random numbers).
 
-    ``history`` records the loss at every step and the accuracy on ``validation`` = (features, class_ids). Introduced
-    in notebook 06. Raises TransferError for features and ids that do not fit (fewer than two classes, a class
-    without example), settings out of range, and training that diverges.
+    ``history`` records the loss at every step and the accuracy on ``validation`` = (features, class_ids). Raises
+    TransferError for features and ids that do not fit, settings out of range, and training that diverges.
     """
     x, y, count = _examples(features, class_ids, num_classes)
     if not (learning_rate > 0 and np.isfinite(learning_rate) and operator.index(steps) >= 1 and l2 >= 0):
@@ -431,19 +407,19 @@ def train_head(
 
 
 def l2_normalize(features) -> np.ndarray:
-    """Each row divided by its length (so dot products are cosines). Raises TransferError for a zero row."""
+    """Each row divided by its length (so dot products are cosines); TransferError for a zero row."""
     x = _examples(features, unit=True)[0]
     return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 def imprint(features, class_ids, num_classes: int | None = None) -> np.ndarray:
-    """Weight imprinting (notebook 06): each class's normalized mean of normalized features. Raises as train_head."""
+    """Weight imprinting: each class's normalized mean of normalized features."""
     x, y, count = _examples(l2_normalize(features), class_ids, num_classes)
     return l2_normalize(np.stack([x[y == c].mean(axis=0) for c in range(count)]))
 
 
 def sample_per_class(class_ids, per_class: int, seed: int = 0) -> np.ndarray:
-    """Sorted indices of ``per_class`` random examples per class (reproducible). Raises TransferError for too few."""
+    """Sorted indices of ``per_class`` random examples per class (reproducible)."""
     y, rng = np.asarray(listed(class_ids)), np.random.default_rng(seed)
     chosen = [rng.choice(np.flatnonzero(y == c), per_class, replace=False) for c in np.flatnonzero(np.bincount(y))]
     return np.sort(np.concatenate(chosen))
@@ -455,7 +431,7 @@ def accuracy_by_size(
     """Validation accuracy (sizes, repeats) of ``fit`` trained on n images per class, draw r with seed 1000 n + r.
 
     ``fit(features, class_ids)`` returns ``predict(features) -> class indices``; a size that takes every image is
-    drawn once. Raises TransferError as ``train_head`` does and for a ``predict`` that gives not one index per row.
+    drawn once. Raises TransferError for features that do not fit and a ``predict`` that gives not one index per row.
     """
     train_features, val_features = np.asarray(listed(train_features)), listed(val_features)  # generators: read once
     _, train_y, count = _examples(train_features, train_class_ids, what="training features", ids="train_class_ids")
@@ -480,7 +456,7 @@ def accuracy_by_size(
 
 
 def confusion_matrix(truth, predicted, num_classes: int) -> np.ndarray:
-    """Counts (classes, classes): row = true class, column = predicted; TransferError for indices out of range."""
+    """Counts (classes, classes): row = true class, column = predicted."""
     pairs = [
         np.zeros(0, np.int64) if not np.size(v) else finite_array(v, what, TransferError, integer=True)
         for v, what in ((truth, "truth (class indices)"), (predicted, "predicted (class indices)"))
@@ -494,8 +470,8 @@ def convert_in_subprocess(
 ) -> dict[str, Path]:
     """Export and quantize a Keras model (``helpers.quantize.convert``) in a child process: {recipe: .tflite path}.
 
-    The converter's memory leaves with the child (notebook 08); the cache file is the one ``convert`` makes. Raises
-    TransferError for unknown ``recipes``, a static recipe without samples and input_range, a failed conversion.
+    The converter's memory leaves with the child. Raises TransferError for unknown ``recipes``, a static recipe
+    without samples and input_range, a failed conversion.
     """
     wanted = [] if isinstance(recipes, (str, bytes)) else list(recipes)
     static = any(recipe in quantize.STATIC for recipe in wanted)
@@ -529,7 +505,7 @@ def convert_in_subprocess(
 
 
 def _convert_child(folder: str, name: str, recipes: str, span: str) -> None:
-    """The child process of ``convert_in_subprocess``: convert the saved model with each recipe, print the paths."""
+    """Convert the saved model with each recipe and print the paths (the child process)."""
     import keras
 
     model = keras.models.load_model(Path(folder) / "model.keras", compile=False)
@@ -550,12 +526,11 @@ class ExportedModel:
 
     @property
     def labels(self) -> list[str]:
-        """The class names, one per model output. Raises LabelError when the labels file is gone or not UTF-8."""
+        """The class names, one per model output, read from the labels file."""
         return read_labels(self.labels_path)
 
     @property
     def size_bytes(self) -> int:
-        """The model file's size in bytes (an OSError when it is gone)."""
         return self.model_path.stat().st_size
 
 
@@ -602,13 +577,13 @@ def export_classifier(
     """Write ``<name>.tflite`` (extractor + head) and ``<name>_labels.txt`` into ``folder``, atomically as a pair.
 
     ``metadata`` embeds the labels and the input normalization (``mean``/``std`` as given to ``FeatureExtractor``);
-    ``dtype="int8"`` needs ``calibration`` features. Introduced in notebook 06. Raises TransferError for labels not
-    one per class in training order, a missing or unfitting extractor, bad options and files that cannot be written
-    (nothing changes then); LabelError for labels that would not read back from the labels file as themselves.
+    ``dtype="int8"`` needs ``calibration`` features. Raises TransferError for labels not one per class in training
+    order, a missing or unfitting extractor, bad options and files that cannot be written (nothing changes then);
+    LabelError for labels that would not read back from the labels file as themselves.
     """
     from helpers.tflite import check_labels, labels_text
 
-    labels = check_labels(_check_fit(head, labels=labels), head.num_classes)
+    labels = check_labels(_check_fit(head, labels=text_labels(labels)), head.num_classes)
     source, out = Path(extractor_path), Path(folder)
     extractor = FeatureExtractor(source, 1, mean=mean, std=std) if source.is_file() else None
     norm = None  # uint8/int8 inputs: their quantization says it, and the metadata writer reads it there

@@ -1,4 +1,4 @@
-// The browser half of helpers.upload_widget.PhotoUpload (lessons 01 and 11).
+// The browser half of helpers.widgets.PhotoUpload (lessons 01 and 11).
 //
 // Each chosen file is opened by the browser first. A photo larger than max_side pixels on its long
 // side (a phone photo is often 4000-6000 px and over 10 MB, more than the kernel connection carries

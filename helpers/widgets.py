@@ -1,28 +1,35 @@
-"""Thin ipywidgets wrappers over pure functions (each ``*_summary``/``*_report`` is usable without widgets).
+"""Thin ipywidgets wrappers over the package's functions (notebooks 01–04, 10, 11), and the upload button.
 
-Checked here: one label per logit and the classifier given to the upload button (photos are checked by
-``load_image``, limits and columns by ``bench.best_model``); any other raw TypeError or ValueError from a public
-function becomes an OptionError naming its arguments.
+The upload button (an anywidget, browser half in upload_widget.js) shrinks photos larger than ``max_side`` pixels in
+the browser and sends them as JPEG: a 13 MB phone photo reaches the kernel as about 1 MB (one kernel message cannot
+carry more than about 10 MB). Files the browser cannot open, or that are not images, are refused with the reason.
+
+Checked here: each message from the browser, one label per logit and the classifier given to the upload button;
+any other raw TypeError or ValueError from a public function becomes an OptionError naming its arguments.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import NamedTuple
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
 
+import anywidget
 import ipywidgets as ipw
 import numpy as np
+import traitlets
 from IPython.display import display
 
-from helpers.arguments import listed, real_number, text_labels, whole_number
+from helpers.arguments import listed, text_labels, whole_number
 from helpers.classify import Classifier
-from helpers.errors import HelpersError, LabelError, OptionError, wrap_public_functions
+from helpers.errors import HelpersError, ImageError, LabelError, OptionError, wrap_public_functions
 from helpers.images import load_image
+
+HERE = Path(__file__).parent
 
 
 class DescribedBox(ipw.VBox):
-    """A VBox of ``children`` whose plain-text view (what GitHub shows before the notebook is run) is the sentence
-    ``text`` (ipywidgets' TraitError for children that are not widgets)."""
+    """A VBox whose plain-text view (what GitHub shows before the notebook is run) is the sentence ``text``."""
 
     def __init__(self, children, text: str) -> None:
         super().__init__(list(children))
@@ -33,7 +40,6 @@ class DescribedBox(ipw.VBox):
 
 
 def _slider(description: str, value: float, low: float, high: float, step: float, log: bool = False, **layout):
-    """A slider that redraws only when let go, with a readout of two decimals unless told otherwise."""
     kind, extra = (ipw.FloatLogSlider, {"base": 10}) if log else (ipw.FloatSlider, {})
     options = {"readout_format": ".2f", "style": {"description_width": "7em"}, "layout": ipw.Layout(width="32em")}
     options.update(layout)
@@ -49,7 +55,7 @@ def _shown(widget):
 
 
 def _redraw(widget, function: Callable[[object], None]) -> ipw.Output:
-    """Call ``function(shown value)`` now and whenever the widget's value changes; return the Output it draws in."""
+    """An Output that ``function(shown value)`` draws in, now and whenever the widget's value changes."""
     output = ipw.Output()
 
     def refresh(_change=None) -> None:
@@ -62,40 +68,110 @@ def _redraw(widget, function: Callable[[object], None]) -> ipw.Output:
     return output
 
 
-# --------------------------------------------------------------------------- notebook 01 (your own photo)
+# --------------------------------------------------------------------------- notebooks 01 and 11 (your own photos)
 
 
-class UploadReport(NamedTuple):
-    """What ``upload_report`` gives for one photo."""
+@dataclass(frozen=True)
+class UploadedPhoto:
+    """One photo as the kernel received it: the bytes sent, and what the learner's file was."""
 
-    thumbnail: object  # a PIL image at most 224 px on its long side
-    pairs: list[tuple[str, float]]  # the top-k, without labels tied at probability 0
-    note: str  # a sentence on the hidden ties, or ""
+    name: str
+    data: bytes
+    original_size: tuple[int, int]
+    original_bytes: int
+    size: tuple[int, int]
+    shrunk: bool
+
+    def describe(self) -> str:
+        """One sentence: the file's size, and the size it was shrunk to in the browser, if it was."""
+        width, height = self.original_size
+        what = f"{self.name}: {width} × {height} px, {self.original_bytes / 1e6:.1f} MB"
+        if not self.shrunk:
+            return f"{what}."
+        return (
+            f"{what}, shrunk in your browser to {self.size[0]} × {self.size[1]} px "
+            f"({len(self.data) / 1e6:.1f} MB JPEG) before it was sent."
+        )
 
 
-def upload_report(classifier: Classifier, data: bytes, top_k: int = 5) -> UploadReport:
-    """The thumbnail, top-k pairs and a note on hidden ties for an uploaded photo's bytes (or a photo file's path).
+def _whole(content: Mapping, key: str) -> int:
+    value = content.get(key)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or value != int(value):
+        raise ImageError(f"The browser sent {key}={value!r}; expected a whole number ≥ 0.")
+    return int(value)
 
-    Raises ImageError (from ``load_image``) for anything else, or bytes that are not an image.
-    """
-    image = load_image(bytes(data) if isinstance(data, (bytearray, memoryview)) else data)
-    pairs = classifier.classify(image, top_k=top_k)
-    shown = [pair for pair in pairs if pair[1] > 0] or pairs[:1]
-    hidden = len(pairs) - len(shown)
-    note = f"{hidden} more label{'s tie' if hidden > 1 else ' ties'} at probability 0 and {'are' if hidden > 1 else 'is'} not listed."
-    thumbnail = image.copy()
-    thumbnail.thumbnail((224, 224))
-    return UploadReport(thumbnail, shown, note if hidden else "")
+
+def _read_photo(content: Mapping, buffers: list) -> UploadedPhoto:
+    data = bytes(buffers[0]) if buffers else b""
+    if len(data) != _whole(content, "bytes") or not data:
+        raise ImageError(
+            f"The photo arrived incomplete ({len(data)} of {content.get('bytes')} bytes); choose the file again."
+        )
+    return UploadedPhoto(
+        name=str(content.get("name", "photo")),
+        data=data,
+        original_size=(_whole(content, "original_width"), _whole(content, "original_height")),
+        original_bytes=_whole(content, "original_bytes"),
+        size=(_whole(content, "width"), _whole(content, "height")),
+        shrunk=bool(content.get("shrunk", False)),
+    )
+
+
+class PhotoUpload(anywidget.AnyWidget):
+    """An upload button that shrinks large photos in the browser and says under it why a file was refused."""
+
+    _esm = HERE / "upload_widget.js"
+    _css = HERE / "upload_widget.css"
+    description = traitlets.Unicode("Upload a photo").tag(sync=True)
+    hint = traitlets.Unicode("Choose a photo (JPEG, PNG, …); large ones are shrunk in your browser first.").tag(
+        sync=True
+    )
+    accept = traitlets.Unicode("image/*").tag(sync=True)
+    multiple = traitlets.Bool(False).tag(sync=True)
+    max_side = traitlets.Int(2048).tag(sync=True)  # px on the long side, as sent to the kernel
+    max_bytes = traitlets.Int(8_000_000).tag(sync=True)  # below the kernel connection's ~10 MB per message
+    received = traitlets.Int(0).tag(sync=True)  # photos that reached the kernel
+    status = traitlets.Unicode("idle").tag(sync=True)  # written by the browser: idle, sending, done, refused, closed
+    message = traitlets.Unicode("").tag(sync=True)  # written by the browser: what the learner sees
+
+    def __init__(self, on_photo: Callable[[UploadedPhoto], str | None] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._callbacks: list[Callable[[UploadedPhoto], str | None]] = [on_photo] if on_photo else []
+        self.on_msg(self._on_message)
+
+    def __repr__(self) -> str:
+        return f"[{self.description} button: run the notebook to choose a photo from your computer]"
+
+    def on_photo(self, callback: Callable[[UploadedPhoto], str | None]) -> None:
+        """Call ``callback(photo)`` for each photo received; a string it returns (or an error it raises) is shown
+        under the button."""
+        self._callbacks.append(callback)
+
+    def handle_photo(self, content: Mapping, buffers: list) -> dict:
+        """The reply to one photo message from the browser (never raises): received, or why not."""
+        reply = {"type": "error", "view": content.get("view"), "id": content.get("id")}
+        name = content.get("name", "The photo")
+        try:
+            photo = _read_photo(content, buffers)
+            notes = [note for note in (callback(photo) for callback in self._callbacks) if note]
+        except HelpersError as exc:
+            return {**reply, "message": f"{name}: {exc}"}
+        except Exception as exc:  # noqa: BLE001  (a bug in a callback must not leave the button waiting forever)
+            return {**reply, "message": f"{name} could not be handled ({type(exc).__name__}: {exc})."}
+        self.received += 1
+        return {**reply, "type": "received", "message": " ".join(notes) or f"{photo.describe()} Received."}
+
+    def _on_message(self, _widget, content, buffers) -> None:
+        if isinstance(content, Mapping) and content.get("type") == "photo":
+            self.send(self.handle_photo(content, buffers))
 
 
 def upload_and_classify(classifier: Classifier, top_k: int = 5) -> DescribedBox:
-    """An upload button; each photo is shown with its top-k table (large photos shrunk in the browser, errors in words).
+    """An upload button; each photo is shown with its top-k table, without the labels tied at probability 0.
 
-    Raises OptionError at once for a ``classifier`` that is not a Classifier or a ``top_k`` that is not a whole
-    number ≥ 1; a photo's ImageError is shown beside the button.
+    Raises OptionError for a ``classifier`` that is not a Classifier or a ``top_k`` that is not a whole number ≥ 1.
     """
     from helpers.plots import probability_table
-    from helpers.upload_widget import PhotoUpload
 
     if not isinstance(classifier, Classifier):
         raise OptionError(f"classifier is a helpers.classify.Classifier; got {type(classifier).__name__}.")
@@ -105,12 +181,19 @@ def upload_and_classify(classifier: Classifier, top_k: int = 5) -> DescribedBox:
 
     def on_photo(photo) -> str:
         output.clear_output()
-        report = upload_report(classifier, photo.data, top_k)
+        image = load_image(photo.data)  # an ImageError is shown under the button
+        pairs = classifier.classify(image, top_k=top_k)
+        shown = [pair for pair in pairs if pair[1] > 0] or pairs[:1]
+        hidden = len(pairs) - len(shown)
+        image.thumbnail((224, 224))
         with output:
-            display(report.thumbnail, probability_table(report.pairs))
-            if report.note:
-                print(report.note)
-        return f"{photo.describe()} Its top {len(report.pairs)} are below."
+            display(image, probability_table(shown))
+            if hidden:
+                print(
+                    f"{hidden} more label{'s tie' if hidden > 1 else ' ties'} at probability 0 and "
+                    f"{'are' if hidden > 1 else 'is'} not listed."
+                )
+        return f"{photo.describe()} Its top {len(shown)} are below."
 
     upload.on_photo(on_photo)
     return DescribedBox([upload, output], "[Upload button: run this notebook to classify a photo of your own]")
@@ -119,36 +202,14 @@ def upload_and_classify(classifier: Classifier, top_k: int = 5) -> DescribedBox:
 # --------------------------------------------------------------------------- notebooks 02 and 03
 
 
-def _probabilities(logits, labels, temperature: float) -> tuple[np.ndarray, list[str]]:
+def _show_temperature(logits, names: list[str], temperature: float) -> None:
+    """Print the softmax of ``logits`` at ``temperature`` with the top label, and draw it."""
+    from helpers import plots
     from helpers.metrics import softmax
 
-    probs, names = softmax(listed(logits), temperature), text_labels(labels, "labels", LabelError)
-    if probs.shape != (len(names),):
-        raise LabelError(
-            f"{len(names)} labels for {probs.size} logits; give one list of logits and exactly one label per logit, "
-            f"in the same order."
-        )
-    return probs, names
-
-
-def _summary(probs: np.ndarray, names: list[str], temperature: float) -> str:
+    probs = softmax(logits, temperature)
     parts = " | ".join(f"{label} {prob:.3f}" for label, prob in zip(names, probs))
-    return f"T = {temperature:.2f}: {parts}  (top: {names[int(probs.argmax())]})"
-
-
-def temperature_summary(logits, labels, temperature: float) -> str:
-    """One line: the softmax probabilities of ``logits`` at ``temperature``, and the top label.
-
-    Raises MetricsError for a bad temperature or logits, LabelError unless there is exactly one label per logit.
-    """
-    return _summary(*_probabilities(logits, labels, temperature), temperature)
-
-
-def _show_temperature(logits, labels, temperature: float) -> None:
-    from helpers import plots
-
-    probs, names = _probabilities(logits, labels, temperature)
-    print(_summary(probs, names, temperature))
+    print(f"T = {temperature:.2f}: {parts}  (top: {names[int(probs.argmax())]})")
     ax = plots.probability_bars(names, probs, title=f"Softmax at temperature {temperature:.2f}")
     shares = ", ".join(f"{label} {prob:.2f}" for label, prob in zip(names, probs))
     plots.show(ax.figure, alt=f"Bar chart of the probabilities at temperature {temperature:.2f}: {shares}.")
@@ -157,10 +218,15 @@ def _show_temperature(logits, labels, temperature: float) -> None:
 def temperature_slider(logits, labels, value: float = 1.0) -> DescribedBox:
     """A log-scale temperature slider (0.1 to 10) that redraws the softmax of ``logits`` as it moves.
 
-    Raises what ``temperature_summary`` raises when it first draws outside a notebook (in one, it is shown under the
-    slider). A ``value`` outside 0.1 … 10 is moved to the nearest end.
+    Raises LabelError unless there is exactly one label per logit. A ``value`` outside 0.1 … 10 is moved to the
+    nearest end.
     """
-    logits, labels = listed(logits), listed(labels)  # a generator is read once, here
+    logits, labels = listed(logits), text_labels(labels, "labels", LabelError)
+    if np.shape(logits) != (len(labels),):
+        raise LabelError(
+            f"{len(labels)} labels for {np.size(logits)} logits; give one list of logits and exactly one label per "
+            f"logit, in the same order."
+        )
     slider = _slider("temperature", value, -1, 1, 0.05, log=True)
     return DescribedBox(
         [slider, _redraw(slider, lambda t: _show_temperature(logits, labels, t))],
@@ -168,28 +234,16 @@ def temperature_slider(logits, labels, value: float = 1.0) -> DescribedBox:
     )
 
 
-def threshold_summary(confidence, correct, threshold: float) -> str:
-    """One line: how many answers a confidence threshold keeps, and how many of those are right.
-
-    Raises OptionError for a ``threshold`` that is not a number from 0 to 1, MetricsError for bad confidences.
-    """
-    from helpers.metrics import coverage_and_accuracy
-
-    threshold = real_number(threshold, "threshold", OptionError, minimum=0, maximum=1)
-    confidence = listed(confidence)
-    coverage, accuracy = coverage_and_accuracy(confidence, correct, threshold)
-    kept = round(coverage * len(confidence))
-    right = f"{accuracy:.1%} of them right" if kept else "nothing to score"
-    return f"threshold {threshold:.2f}: answers {kept} of {len(confidence)} ({coverage:.1%}), {right}"
-
-
 def _show_threshold(confidence, correct, threshold: float, label: str | None = None) -> None:
+    """Print what ``threshold`` keeps and how much of it is right, and draw it on the risk–coverage curve."""
     from helpers import plots
     from helpers.metrics import coverage_and_accuracy, risk_coverage
 
-    print(threshold_summary(confidence, correct, threshold))
     curve = risk_coverage(confidence, correct)
     coverage, accuracy = coverage_and_accuracy(confidence, correct, threshold)
+    kept = round(coverage * len(confidence))
+    right = f"{accuracy:.1%} of them right" if kept else "nothing to score"
+    print(f"threshold {threshold:.2f}: answers {kept} of {len(confidence)} ({coverage:.1%}), {right}")
     chosen = (coverage, accuracy) if coverage > 0 else None
     ax = plots.risk_coverage_curve(curve.coverage, curve.accuracy, label=label, chosen=chosen)
     where = f"; the point at threshold {threshold:.2f} keeps {coverage:.0%}" if chosen else ""
@@ -203,9 +257,10 @@ def _show_threshold(confidence, correct, threshold: float, label: str | None = N
 def threshold_explorer(confidence, correct, value: float = 0.5, label: str | None = None) -> DescribedBox:
     """A slider over the confidence threshold (0 to 1) showing what it keeps on the risk–coverage curve.
 
-    Raises what ``threshold_summary`` raises (MetricsError for bad confidences) when it first draws outside a
-    notebook (in one, it is shown under the slider). A ``value`` outside 0 … 1 is moved to the nearest end.
+    Raises MetricsError for bad confidences when it first draws outside a notebook (in one, it is shown under the
+    slider). A ``value`` outside 0 … 1 is moved to the nearest end.
     """
+    confidence = listed(confidence)  # a generator is read once, here
     slider = _slider("threshold", value, 0.0, 1.0, 0.05)
     return DescribedBox(
         [slider, _redraw(slider, lambda t: _show_threshold(confidence, correct, t, label))],
@@ -216,7 +271,7 @@ def threshold_explorer(confidence, correct, value: float = 0.5, label: str | Non
 # --------------------------------------------------------------------------- notebook 04 (model tradeoffs)
 
 
-def choice_report(
+def _choice_report(
     rows,
     max_latency_ms: float,
     max_size_mb: float,
@@ -226,11 +281,7 @@ def choice_report(
     size: str = "size_mb",
     name: str = "model",
 ) -> str:
-    """In words: which model is best within the limits (helpers.bench.best_model), and which others fit.
-
-    Raises BenchmarkError (from ``best_model``) for limits that are not numbers (infinity means no limit), column
-    names that are not strings, or rows that are not dicts with those columns.
-    """
+    """In words: which model is best within the limits (``bench.best_model`` checks them), and which others fit."""
     from helpers.bench import best_model
 
     rows = list(rows)  # read twice below: a generator would be empty the second time
@@ -252,11 +303,11 @@ def choice_report(
 def model_picker(
     rows, latency_columns: dict[str, str], accuracy_columns: dict[str, str], size: str = "size_mb", name: str = "model"
 ) -> DescribedBox:
-    """Sliders for the three limits and menus ({menu text: column name}) for the figures to trust; shows
-    ``choice_report`` live.
+    """Sliders for the three limits and menus ({menu text: column name}) for the figures to trust; shows the best
+    model live.
 
-    Raises what ``choice_report`` raises when it first draws outside a notebook (in one, it is shown under the
-    controls); OptionError for column menus that are not non-empty dicts.
+    Raises BenchmarkError for bad rows or columns when it first draws outside a notebook (in one, it is shown under
+    the controls).
     """
     wide = {"style": {"description_width": "11em"}, "layout": ipw.Layout(width="34em")}
     controls = {
@@ -271,7 +322,7 @@ def model_picker(
     def refresh(_change=None) -> None:
         output.clear_output(wait=True)
         with output:
-            print(choice_report(rows, size=size, name=name, **{key: _shown(w) for key, w in controls.items()}))
+            print(_choice_report(rows, size=size, name=name, **{key: _shown(w) for key, w in controls.items()}))
 
     for control in controls.values():
         control.observe(refresh, names="value")
@@ -284,15 +335,11 @@ def model_picker(
 # --------------------------------------------------------------------------- notebook 10 (explanations)
 
 
-def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | None = None, top: int = 5):
-    """Pick a photo (from the dict name → photo), one of its ``top`` classes, the patch size and the overlay's
-    opacity; see the occlusion map.
-
-    Raises OptionError for a ``top`` that is not a whole number ≥ 1 or ``photos`` that is not a non-empty dict.
-    """
+def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | None = None):
+    """Pick a photo (from the dict name → photo), one of its five most probable classes, the patch size and the
+    overlay's opacity; see the occlusion map."""
     from helpers import explain, plots
 
-    top = whole_number(top, "top", OptionError, minimum=1)
     cache, style = {}, {"description_width": "7em"}
     photo = ipw.Dropdown(options=list(photos.keys()), description="photo", style=style)
     target = ipw.Dropdown(description="class", style=style)
@@ -303,7 +350,7 @@ def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | N
 
     def classes(_change=None) -> None:
         probs = classifier.predict(photos[photo.value])
-        order = np.argsort(-probs, kind="stable")[:top]
+        order = np.argsort(-probs, kind="stable")[:5]
         refilling.append(True)
         try:
             target.options = [(f"{plots.short_label(classifier.labels[i])} ({probs[i]:.2f})", int(i)) for i in order]

@@ -1,7 +1,7 @@
 """helpers.bench on tiny self-made models: latency, percentiles, size, and choosing among models.
 
 Also the notebook-04 tools built on it (plots.pareto_chart, plots.latency_histogram,
-widgets.choice_report, checks for exercises 04.x). No timing thresholds: timings
+widgets._choice_report, checks for exercises 04.x). No timing thresholds: timings
 are only checked for shape and order, speed is measured by tools/bench_latency.py.
 """
 
@@ -271,7 +271,7 @@ def test_best_model_uses_the_columns_asked_for():
 
 
 def test_choice_report_names_the_best_and_the_others():
-    from helpers.widgets import choice_report
+    from helpers.widgets import _choice_report as choice_report
 
     text = choice_report(ROWS, 5, 2, 0)
     assert text.startswith("Best within ≤ 5 ms, ≤ 2 MB, ≥ 0 % top-1: small — 57.0 % top-1, 2.0 ms, 1.4 MB.")

@@ -37,10 +37,9 @@ def test_the_budget_is_the_overviews_33_ms():
 # --------------------------------------------------------------------------- frames as bytes
 
 
-@pytest.mark.parametrize("encoding", ["rgba", "rgb", "png"])
-def test_lossless_encodings_round_trip_exactly(photo_like, encoding):
-    data = encode_frame(photo_like, encoding)
-    back = decode_frame(data, photo_like.shape[1], photo_like.shape[0], encoding)
+def test_rgba_frames_round_trip_exactly(photo_like):
+    data = encode_frame(photo_like, "rgba")
+    back = decode_frame(data, photo_like.shape[1], photo_like.shape[0], "rgba")
     assert back.dtype == np.uint8 and back.flags.writeable
     np.testing.assert_array_equal(back, photo_like)
 
@@ -51,21 +50,16 @@ def test_rgba_is_what_get_image_data_gives(photo_like):
     assert data[3] == 255 and data[:3] == bytes(photo_like[0, 0])
 
 
-def test_jpeg_round_trip_is_close(photo_like):
-    back = decode_frame(encode_frame(photo_like, "jpeg"), 64, 48, "jpeg")
-    assert np.abs(back.astype(int) - photo_like).mean() < 4
-
-
 @pytest.mark.parametrize(
     ("data", "width", "height", "encoding", "words"),
     [
         (b"", 4, 4, "rgba", "empty"),
         (bytes(4 * 4 * 4 - 1), 4, 4, "rgba", "64 bytes"),
-        (bytes(4 * 4 * 4), 4, 4, "rgb", "48 bytes"),
+        (bytes(4 * 4 * 3), 4, 4, "rgba", "48 bytes, not the 64 bytes"),
         (bytes(16), 0, 4, "rgba", "positive"),
         (bytes(16), 2.0, 2, "rgba", "whole numbers"),
         (bytes(16), 2, 2, "yuv", "Unknown frame encoding"),
-        (b"<html>not a picture</html>", 4, 4, "jpeg", "could not be decoded"),
+        (bytes(4 * 4 * 4), 4, 4, "png", "Unknown frame encoding 'png'"),
     ],
 )
 def test_bad_frames_raise_camera_error(data, width, height, encoding, words):
@@ -74,8 +68,8 @@ def test_bad_frames_raise_camera_error(data, width, height, encoding, words):
 
 
 def test_a_frame_of_another_size_than_announced_is_refused(photo_like):
-    with pytest.raises(CameraError, match="64×48, not the 32×32"):
-        decode_frame(encode_frame(photo_like, "png"), 32, 32, "png")
+    with pytest.raises(CameraError, match="12,288 bytes, not the 4,096 bytes of the 32×32 frame"):
+        decode_frame(encode_frame(photo_like), 32, 32)
 
 
 def test_encode_refuses_what_is_not_a_frame(photo_like):
@@ -163,10 +157,12 @@ def _timing(frame=0, invoke=20.0, done=0.0, dropped=0, waited=0.0):
     return FrameTiming(frame, 2.0, 3.0, 1.0, invoke, 0.5, waited_ms=waited, dropped_before=dropped, done_s=done)
 
 
-def test_frame_timing_adds_its_stages():
+def test_frame_timing_lists_its_stages():
     timing = _timing(waited=4.0)
     assert timing.stages() == {"capture": 2.0, "transfer": 3.0, "preprocess": 1.0, "invoke": 20.0, "display": 0.5}
-    assert timing.total_ms == 26.5 and timing.latency_ms == 30.5
+    log = FrameLog()
+    log.add(timing)
+    assert log.median_total_ms() == 26.5  # the work: the five stages, not the wait before capture
 
 
 def test_frame_log_summarises_and_stays_bounded():
@@ -297,7 +293,7 @@ def test_head_classifier_runs_extractor_and_head_like_a_classifier(tiny_models, 
     rng = np.random.default_rng(0)
     head = SoftmaxHead(rng.normal(size=(extractor.dim, 2)).astype(np.float32), np.zeros(2, np.float32))
     live = HeadClassifier(extractor, head, ["mug", "plant"])
-    pixels = scale_for_model(photo_like, live.input_size)
+    pixels = scale_for_model(photo_like, extractor.input_size)
     pairs, _, _ = FramePipeline(live, k=2).classify(pixels)
     expected = head.predict_proba(extractor.extract(pixels)[np.newaxis])[0]
     np.testing.assert_allclose(sorted((p for _, p in pairs), reverse=True), sorted(expected, reverse=True), atol=1e-6)
@@ -376,19 +372,23 @@ def test_widget_reports_a_bad_timing_for_a_frame_it_answered(widget, photo_like)
     assert reply["type"] == "error" and "transfer_ms" in reply["message"]
 
 
-def test_widget_keeps_captured_and_uploaded_photos_in_memory(widget, photo_like):
+def test_widget_keeps_a_captured_frame_in_memory(widget, photo_like):
+    from helpers.camera_widget import photo_collector
+
     pixels = scale_for_model(photo_like, (32, 32))
-    with pytest.raises(CameraError, match="name"):
-        widget.capture_next("  ")
-    widget.capture_next("mug")
-    reply = widget.handle_frame(*_message(pixels))
+    name, shoot, _upload, note = photo_collector(widget, ("mug", "plant")).children[0].children
+    widget.status = "running"
+    name.value = "  "
+    shoot.click()
+    assert "Give the class a name" in note.value
+    assert widget.handle_frame(*_message(pixels))["captured"] is None
+    name.value = "mug"
+    shoot.click()
+    reply = widget.handle_frame(*_message(pixels, 2))
     assert reply["captured"] == "mug"
-    assert widget.handle_frame(*_message(pixels, 2))["captured"] is None  # one capture, one photo
-    widget.add_sample("plant", photo_like)
-    assert {k: len(v) for k, v in widget.samples.items()} == {"mug": 1, "plant": 1}
-    assert widget.samples["plant"][0].shape == (32, 32, 3) and widget.samples_taken == 2
-    with pytest.raises(HelpersError):
-        widget.add_sample("plant", b"not an image")
+    assert widget.handle_frame(*_message(pixels, 3))["captured"] is None  # one capture, one photo
+    assert {k: len(v) for k, v in widget.samples.items()} == {"mug": 1} and widget.samples_taken == 1
+    np.testing.assert_array_equal(widget.samples["mug"][0], pixels)
 
 
 def test_model_menu_switches_the_model_and_the_frame_size(tiny_models, widget):
@@ -410,16 +410,16 @@ def test_model_menu_switches_the_model_and_the_frame_size(tiny_models, widget):
 @pytest.mark.parametrize("data", [3, None, "abc", [1, 2, 3]])
 def test_decode_frame_takes_bytes_only(data):
     with pytest.raises(CameraError, match="data is the frame's bytes"):
-        decode_frame(data, 1, 1, "rgb")
+        decode_frame(data, 1, 1, "rgba")
 
 
 def test_decode_frame_takes_every_kind_of_bytes(photo_like):
-    raw = encode_frame(photo_like, "rgb")
+    raw = encode_frame(photo_like)
     height, width = photo_like.shape[:2]
     for data in (raw, bytearray(raw), memoryview(raw)):
-        assert np.array_equal(decode_frame(data, width, height, "rgb"), photo_like)
+        assert np.array_equal(decode_frame(data, width, height), photo_like)
     with pytest.raises(CameraError, match="whole numbers"):
-        decode_frame(raw, True, 1, "rgb")
+        decode_frame(raw, True, 1)
 
 
 @pytest.mark.parametrize(
@@ -486,13 +486,6 @@ def test_a_clip_takes_generators_and_refuses_a_bool_frame_number():
         clip.frame(True)
     with pytest.raises(CameraError, match="names is a list"):
         RecordedClip.from_assets("images/cat.bmp")
-
-
-def test_frame_log_refuses_a_budget_that_is_not_a_number():
-    log = FrameLog()
-    log.add(FrameTiming(0, 1, 1, 1, 1, 1, done_s=0.0))
-    with pytest.raises(CameraError, match="budget_ms must be a finite number"):
-        log.within_budget(float("nan"))
 
 
 def test_replay_refuses_what_is_not_a_clip_or_a_pipeline():

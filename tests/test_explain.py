@@ -318,7 +318,7 @@ def test_explorer_redraws_for_each_photo_and_class(quadrant_models, two_squares,
 
     classifier = Classifier(quadrant_models["float"], LABELS)
     photos = {"squares": two_squares, "flipped": two_squares[::-1, ::-1].copy()}
-    box = widgets.explanation_explorer(classifier, photos, {"squares": "made by the test"}, top=2)
+    box = widgets.explanation_explorer(classifier, photos, {"squares": "made by the test"})
     photo, target, patch, alpha, _output = box.children
     assert [value for _, value in target.options] == [0, 1] and target.value == 0 and patch.value == 32
     photo.value = "flipped"  # the bright square is now at the bottom right: class 1 first

@@ -342,7 +342,6 @@ def test_the_explorer_draws_without_a_progress_widget(quadrant_models, two_squar
         Classifier(quadrant_models["float"], ["top-left", "bottom-right"]),
         {"squares": two_squares},
         {"squares": "made by the test"},
-        top=2,
     )
     assert calls and not any(k.get("progress") for k in calls)
 

@@ -1,8 +1,9 @@
-"""helpers.upload_widget and the upload parts of helpers.widgets, without a browser: messages in, replies out."""
+"""The upload button and the widgets built on it (helpers.widgets), without a browser: messages in, replies out."""
 
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ from PIL import Image
 from helpers import widgets
 from helpers.classify import Classifier
 from helpers.errors import ImageError
-from helpers.upload_widget import PhotoUpload, UploadedPhoto, read_photo_message
+from helpers.widgets import PhotoUpload, UploadedPhoto
 
 
 def _jpeg(width: int = 40, height: int = 30) -> bytes:
@@ -39,23 +40,21 @@ def _message(data: bytes, **changes) -> tuple[dict, list]:
 
 
 def test_a_photo_message_becomes_an_uploaded_photo_that_says_what_happened():
-    data = _jpeg()
-    photo = read_photo_message(*_message(data))
-    assert photo == UploadedPhoto("cat.jpg", data, (6000, 4000), 13_600_000, (40, 30), True)
-    assert photo.describe() == (
+    data, seen = _jpeg(), []
+    upload = PhotoUpload(on_photo=seen.append)
+    upload.handle_photo(*_message(data))
+    assert seen == [UploadedPhoto("cat.jpg", data, (6000, 4000), 13_600_000, (40, 30), True)]
+    assert seen[0].describe() == (
         f"cat.jpg: 6000 × 4000 px, 13.6 MB, shrunk in your browser to 40 × 30 px "
         f"({len(data) / 1e6:.1f} MB JPEG) before it was sent."
     )
-    small = read_photo_message(
-        *_message(data, shrunk=False, original_bytes=len(data), original_width=40, original_height=30)
-    )
-    assert small.describe() == f"cat.jpg: 40 × 30 px, {len(data) / 1e6:.1f} MB."
+    upload.handle_photo(*_message(data, shrunk=False, original_bytes=len(data), original_width=40, original_height=30))
+    assert seen[1].describe() == f"cat.jpg: 40 × 30 px, {len(data) / 1e6:.1f} MB."
 
 
 @pytest.mark.parametrize(
     ("changes", "buffers", "words"),
     [
-        ({"type": "frame"}, None, "Not a photo message"),
         ({}, [], "arrived incomplete \\(0 of"),
         ({"bytes": 5}, None, "arrived incomplete"),
         ({"width": -1}, None, "width=-1"),
@@ -65,8 +64,10 @@ def test_a_photo_message_becomes_an_uploaded_photo_that_says_what_happened():
 )
 def test_a_broken_message_is_refused_with_the_reason(changes, buffers, words):
     content, sent = _message(_jpeg(), **changes)
-    with pytest.raises(ImageError, match=words):
-        read_photo_message(content, sent if buffers is None else buffers)
+    upload = PhotoUpload(on_photo=lambda photo: pytest.fail("a broken message reached the callback"))
+    reply = upload.handle_photo(content, sent if buffers is None else buffers)
+    assert reply["type"] == "error" and reply["message"].startswith("cat.jpg: ")
+    assert re.search(words, reply["message"]) and upload.received == 0
 
 
 def test_the_widget_replies_to_every_message_and_counts_what_arrived():
@@ -99,19 +100,16 @@ def test_the_widget_limits_are_below_the_kernel_connections_10_mb():
     assert repr(upload).startswith("[Upload a photo button: run the notebook")
 
 
-def test_upload_report_hides_labels_tied_at_zero(tiny_models, photo_like):
-    classifier = Classifier(tiny_models["uint8"], ["a", "b", "c"])
+def test_upload_and_classify_hides_labels_tied_at_zero(tiny_models, photo_like, capsys):
+    upload, _output = widgets.upload_and_classify(Classifier(tiny_models["uint8"], ["a", "b", "c"]), top_k=3).children
     buffer = io.BytesIO()
     Image.fromarray(photo_like).save(buffer, "PNG")
-    thumbnail, pairs, note = widgets.upload_report(classifier, buffer.getvalue(), top_k=3)
-    assert max(thumbnail.size) <= 224
-    assert all(prob > 0 for _, prob in pairs) or len(pairs) == 1
-    hidden = 3 - len(pairs)
-    assert (note == "") == (hidden == 0)
-    if hidden:
-        assert note.startswith(f"{hidden} more label")
-    with pytest.raises(ImageError):
-        widgets.upload_report(classifier, b"%PDF-1.4 not a photo")
+    reply = upload.handle_photo(*_message(buffer.getvalue()))
+    shown = int(re.search(r"Its top (\d) are below", reply["message"]).group(1))
+    hidden = 3 - shown
+    assert (f"{hidden} more label" in capsys.readouterr().out) == (hidden > 0)
+    bad = upload.handle_photo(*_message(b"%PDF-1.4 not a photo"))
+    assert bad["type"] == "error" and "image" in bad["message"].lower()
 
 
 def test_upload_and_classify_shows_the_table_and_says_so(tiny_models, photo_like):
@@ -149,7 +147,8 @@ def test_photo_collector_adds_uploaded_photos_to_the_named_class(tiny_models, ph
     Image.fromarray(photo_like).save(buffer, "PNG")
     reply = upload.handle_photo(*_message(buffer.getvalue()))
     assert reply == {"type": "received", "view": "v", "id": 1, "message": "cat.jpg: added to 'mug'."}
-    assert {k: len(v) for k, v in camera.samples.items()} == {"mug": 1}
+    assert {k: len(v) for k, v in camera.samples.items()} == {"mug": 1} and camera.samples_taken == 1
+    assert camera.samples["mug"][0].shape == (32, 32, 3)  # scaled to the model's input
     assert "mug</b> 1" in box.children[-1].value
     assert upload.handle_photo(*_message(b"junk"))["type"] == "error"
     assert repr(camera).startswith("[Live camera widget")
@@ -164,7 +163,7 @@ def test_photo_collector_says_beside_the_button_why_a_capture_is_refused(tiny_mo
     shoot.click()
     assert note.value == "Start the camera first (or upload photos)."
     camera.status = "running"
-    name.value = "  "  # an empty class name: refused by capture_next, and said here, not in the widget's log
+    name.value = "  "  # an empty class name: refused, and said here, not in the widget's log
     shoot.click()
     assert "class" in note.value.lower() and "color:#b45309" in note.value
     name.value = "mug"
