@@ -1,16 +1,10 @@
 """Measure a classifier's top-1 and top-5 accuracy on a set of labelled images, quickly (notebook 04).
 
-``evaluate`` records, for each image, whether the true class is the model's first answer (a top-1 hit) or among
-its five best (top-5). Preprocessing is exactly ``Classifier.preprocess``, so the hits are those of one photo at a
-time. Speed comes from three things that change no pixel: two worker threads each decode an image and run their own
-single-threaded copy of the model (PIL and LiteRT release Python's lock, so both cores stay busy);
-``evaluate_many`` decodes each image once and resizes it once per input size; per model and image only the
-quantization, ``invoke`` and a stable sort run.
-
-ImageNet samples are named ``<wnid>_<name>.JPEG``; their class index is the wnid's position in
-data/imagenet_wnids.txt (0 … 999), whichever subset is evaluated; a 1,001-output model's output index is the class
-index + ``Classifier.class_offset`` (output 0 is "background"). A folder holding anything but images (and notes
-such as a README) is refused, never evaluated in part without a word.
+Preprocessing is exactly ``Classifier.preprocess``, so the hits are those of one photo at a time. Two worker threads
+each decode an image and run their own single-threaded copy of the model (PIL and LiteRT release Python's lock), and
+each image is decoded once and resized once per input size. An ImageNet sample ``<wnid>_<name>.JPEG`` has the class
+index of its wnid in data/imagenet_wnids.txt (0 … 999); a 1,001-output model's output index is that index +
+``Classifier.class_offset``.
 """
 
 from __future__ import annotations
@@ -18,7 +12,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -26,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers.arguments import is_whole, text_labels
+from helpers.arguments import is_whole
 from helpers.classify import Classifier, _ranked
 from helpers.errors import EvaluationError, wrap_public_functions
 from helpers.images import load_image, resize_for_model
@@ -65,20 +58,6 @@ def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list
     return paths
 
 
-def wnid_of(path: str | os.PathLike) -> str:
-    """The WordNet id at the start of an ImageNet sample's file name (``n01440764_tench.JPEG``).
-
-    Raises EvaluationError for a name without a wnid.
-    """
-    match = WNID.match(Path(path).name)
-    if match is None:
-        raise EvaluationError(
-            f"'{Path(path).name}' is not named <wnid>_<name> (e.g. n01440764_tench.JPEG), so its class is "
-            f"unknown. Pass the classes yourself: evaluate(..., classes=[...])."
-        )
-    return match.group(1)
-
-
 @lru_cache(maxsize=1)
 def imagenet_wnids() -> tuple[str, ...]:
     """The 1,000 ImageNet wnids in class-index order (data/imagenet_wnids.txt: sorted, n01440764 first)."""
@@ -87,25 +66,22 @@ def imagenet_wnids() -> tuple[str, ...]:
     return tuple(data_file("imagenet_wnids.txt").read_text(encoding="utf-8").split())
 
 
-def imagenet_classes(paths: Iterable[str | os.PathLike], wnids: Sequence[str] | None = None) -> np.ndarray:
-    """The class index (0 … 999) of each ImageNet sample (paths, or a folder): its wnid's position in ``wnids``.
+def imagenet_classes(paths: Iterable[str | os.PathLike]) -> np.ndarray:
+    """The class index (0 … 999) of each ImageNet sample (paths, or a folder) named ``<wnid>_<name>``.
 
-    ``wnids`` defaults to all 1,000. Raises EvaluationError when ``wnids`` is not a list of distinct wnid strings or a sample's wnid is not in it
-    (see also ``wnid_of``).
+    Raises EvaluationError for a name without a wnid, or a wnid that is not an ImageNet class.
     """
-    reference = imagenet_wnids() if wnids is None else text_labels(wnids, "wnids", EvaluationError)
-    repeated = [w for w, count in Counter(reference).items() if count > 1]
-    position = {wnid: i for i, wnid in enumerate(reference)}
-    found = [wnid_of(p) for p in (image_paths(paths) if isinstance(paths, (str, os.PathLike)) else paths)]
-    missing = sorted(set(found) - position.keys())
-    if repeated or missing:
-        raise EvaluationError(
-            f"wnids must not repeat (each is one class index); {repeated[0]!r} appears twice."
-            if repeated
-            else f"{len(missing)} sample wnids are not in the wnid list, e.g. {missing[0]}: these are not ImageNet "
-            f"classes. Pass the classes yourself: evaluate(..., classes=[...])."
-        )
-    return np.array([position[w] for w in found], dtype=np.int64)
+    position = {wnid: i for i, wnid in enumerate(imagenet_wnids())}
+    classes = []
+    for path in image_paths(paths) if isinstance(paths, (str, os.PathLike)) else paths:
+        wnid = WNID.match(Path(path).name)
+        if wnid is None or wnid.group(1) not in position:
+            raise EvaluationError(
+                f"'{Path(path).name}' is not named <wnid>_<name> with an ImageNet wnid (e.g. n01440764_tench.JPEG), "
+                f"so its class is unknown. Pass the classes yourself: evaluate_many(..., classes=[...])."
+            )
+        classes.append(position[wnid.group(1)])
+    return np.array(classes, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- results
@@ -236,24 +212,6 @@ def evaluate_many(
     ranks = {name: np.array([a[name][0] for a in answers], dtype=np.int64) for name in classifiers}
     seconds = {name: sum(a[name][1] for a in answers) for name in classifiers}
     return {name: Evaluation(name, truth, ranks[name], seconds[name], tuple(paths)) for name in classifiers}
-
-
-def evaluate(
-    classifier: Classifier,
-    images: str | os.PathLike | Iterable[str | os.PathLike],
-    classes: Sequence[int] | None = None,
-    *,
-    k: int = 5,
-    workers: int | None = None,
-    progress: bool = True,
-    name: str | None = None,
-) -> Evaluation:
-    """Evaluate one classifier on a folder or list of images, named ``name`` (default: the model file's stem).
-
-    Raises EvaluationError as ``evaluate_many`` does (a model path, not a Classifier, included).
-    """
-    name = name or Path(getattr(classifier, "model_path", "model")).stem
-    return evaluate_many({name: classifier}, images, classes, k=k, workers=workers, progress=progress)[name]
 
 
 wrap_public_functions(globals(), EvaluationError)

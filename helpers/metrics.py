@@ -1,12 +1,6 @@
-"""Numbers computed from a classifier's output: probabilities, confidence, accuracy.
+"""Numbers computed from a classifier's output: probabilities (notebook 02), confidence and accuracy (notebook 03).
 
-Pure NumPy functions (arrays in, arrays or floats out); no model, no TensorFlow. Every public function takes
-plain data, so a wrong type or shape becomes one MetricsError sentence (``raises_own_errors``).
-
-* ``softmax`` and ``sigmoid`` turn scores (logits) into probabilities — notebook 02.
-* ``top1``, ``margin`` and ``entropy`` measure how sure one answer is; ``coverage_and_accuracy``,
-  ``risk_coverage`` and ``threshold_for_accuracy`` describe what an "unsure" threshold keeps — notebook 03.
-* ``top_k_hits``, ``top_k_accuracy`` and ``wilson_interval`` score answers against the true classes — notebook 03.
+Pure NumPy functions on plain data, so a wrong type or shape becomes one MetricsError sentence.
 """
 
 from __future__ import annotations
@@ -112,8 +106,8 @@ def entropy(probs, normalized: bool = True, axis: int = -1) -> np.ndarray | floa
 # --------------------------------------------------------------------------- accuracy
 
 
-def top_k_hits(probs, truth, k: int = 1) -> np.ndarray:
-    """For each row of a (rows, classes) batch, whether the true class is among the ``k`` most probable.
+def top_k_accuracy(probs, truth, k: int = 1) -> float:
+    """The fraction of rows of a (rows, classes) batch whose true class is among the ``k`` most probable.
 
     Ties go to the lower index, as in ``helpers.classify``. Raises MetricsError for a k outside 1 … classes or
     true classes outside 0 … classes - 1 (ImageNet indices for a 1,001-output model need its class_offset).
@@ -124,17 +118,12 @@ def top_k_hits(probs, truth, k: int = 1) -> np.ndarray:
         0 <= truth.min() and truth.max() < classes
     ):
         raise MetricsError(
-            f"top_k_hits needs k from 1 to {classes} and one true class per row ({rows}), integer indices in "
+            f"top_k_accuracy needs k from 1 to {classes} and one true class per row ({rows}), integer indices in "
             f"0…{classes - 1}; got k={k!r} and {truth.dtype} classes of shape {truth.shape}. For 1001-output models "
             f"add Classifier.class_offset (1) to ImageNet indices."
         )
     order = np.argsort(-np.asarray(probs), axis=1, kind="stable")[:, :k]
-    return (order == truth[:, None]).any(axis=1)
-
-
-def top_k_accuracy(probs, truth, k: int = 1) -> float:
-    """The fraction of rows whose true class is among the ``k`` most probable. Raises what ``top_k_hits`` raises."""
-    return float(top_k_hits(probs, truth, k).mean())
+    return float((order == truth[:, None]).any(axis=1).mean())
 
 
 def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -170,10 +159,7 @@ def _confidence_and_correct(confidence, correct) -> tuple[np.ndarray, np.ndarray
 
 
 def coverage_and_accuracy(confidence, correct, threshold: float) -> tuple[float, float]:
-    """Keep answers with ``confidence >= threshold``: the fraction kept and their accuracy (NaN if none).
-
-    Raises what ``risk_coverage`` raises.
-    """
+    """Keep answers with ``confidence >= threshold``: the fraction kept and their accuracy (NaN if none)."""
     conf, right = _confidence_and_correct(confidence, correct)
     kept = conf >= float(_floats(threshold, "The threshold"))
     return float(kept.mean()), float(right[kept].mean()) if kept.any() else float("nan")
@@ -202,10 +188,7 @@ def risk_coverage(confidence, correct) -> RiskCoverage:
 
 
 def threshold_for_accuracy(confidence, correct, target: float) -> float | None:
-    """The lowest threshold whose kept answers are at least ``target`` accurate (None if none is).
-
-    Raises MetricsError for a target that is not an accuracy in (0, 1], and what ``risk_coverage`` raises.
-    """
+    """The lowest threshold whose kept answers are at least ``target`` accurate (None if none is); target in (0, 1]."""
     if not 0 < target <= 1:
         raise MetricsError(f"target must be an accuracy between 0 and 1 (e.g. 0.9); got {target!r}.")
     curve = risk_coverage(confidence, correct)

@@ -22,7 +22,6 @@ from helpers.metrics import (
     threshold_for_accuracy,
     top1,
     top_k_accuracy,
-    top_k_hits,
     wilson_interval,
 )
 
@@ -239,8 +238,8 @@ PROBS = np.array(
 TRUTH = np.array([0, 1, 2, 2])
 
 
-def test_top_k_hits_and_accuracy():
-    np.testing.assert_array_equal(top_k_hits(PROBS, TRUTH, 1), [True, False, False, True])
+def test_top_k_accuracy_row_by_row_and_in_all():
+    assert [top_k_accuracy(PROBS[i : i + 1], TRUTH[i : i + 1], 1) for i in range(4)] == [1, 0, 0, 1]
     assert top_k_accuracy(PROBS, TRUTH, 1) == 0.5
     assert top_k_accuracy(PROBS, TRUTH, 2) == 0.75
     assert top_k_accuracy(PROBS, TRUTH, 3) == 1.0
@@ -248,7 +247,7 @@ def test_top_k_hits_and_accuracy():
 
 def test_top_k_breaks_ties_by_label_order_like_classify():
     tied = np.array([[0.4, 0.4, 0.2]])
-    assert top_k_hits(tied, np.array([0]), 1)[0] and not top_k_hits(tied, np.array([1]), 1)[0]
+    assert top_k_accuracy(tied, np.array([0]), 1) == 1 and top_k_accuracy(tied, np.array([1]), 1) == 0
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(1, 6))
@@ -271,12 +270,12 @@ def test_top_k_accuracy_grows_with_k(seed, k):
         (PROBS, TRUTH.astype(float), 1, "integer"),
         (PROBS, np.array([0, 1, 2, 3]), 1, "class_offset"),
         (PROBS, np.array([0, 1, 2, -1]), 1, "0…2"),
-        (PROBS[0], TRUTH[:1], 1, "top_k_hits cannot use"),
+        (PROBS[0], TRUTH[:1], 1, "top_k_accuracy cannot use"),
     ],
 )
 def test_top_k_refuses_bad_input(probs, truth, k, match):
     with pytest.raises(MetricsError, match=match):
-        top_k_hits(probs, truth, k)
+        top_k_accuracy(probs, truth, k)
 
 
 def test_wilson_interval_known_values():
