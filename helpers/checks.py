@@ -46,7 +46,6 @@ def check_number(
     percent: bool = False,
     mistakes: Iterable[tuple[Callable[[float], bool], str]] = (),
     ladder: Sequence[str] = (),
-    key: str | None = None,
 ) -> Verdict:
     """A number at ``decimals`` places in any form (with ``percent=True`` a share typed as 78 counts for 0.78 too).
 
@@ -60,7 +59,7 @@ def check_number(
     rows = {f"mistake {i}": plain(hint) for i, (_, hint) in enumerate(mistakes)}
     numbers = {"what": what, "expected": expected} | {f"mistake {i}": fits for i, (fits, _) in enumerate(mistakes)}
     asked = replace(_NUMBER, ladder=tuple(map(plain, ladder)), mistakes=rows, decimals=decimals, percent=percent)
-    return _ask(answer, expected, numbers, asked, key or f"check_number:{what}")
+    return _ask(answer, expected, numbers, asked, f"check_number:{what}")
 
 
 def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
@@ -206,14 +205,12 @@ def check_input_bytes(answer, input_details: dict) -> Verdict:
     return _ask(answer, expected, locals())
 
 
-def check_sample_size(
-    answer, accuracy: float = 0.7, half_width: float = 0.01, confidence: float = 0.95, slack: float = 0.25
-) -> Verdict:
+def check_sample_size(answer, accuracy: float = 0.7, half_width: float = 0.01) -> Verdict:
     """Exercise 04.5: images for a 95 % interval of at most ± ``half_width``: from the fewest that are enough (normal
-    approximation or Wilson) to ``slack`` above the normal n, so a rounded-up 9,000 or 10,000 counts (exact: 8,068)."""
+    approximation or Wilson) to a quarter above the normal n, so a rounded-up 9,000 or 10,000 counts (exact: 8,068)."""
     from statistics import NormalDist
 
-    z, p = NormalDist().inv_cdf(0.5 + confidence / 2), accuracy
+    z, p = NormalDist().inv_cdf(0.975), accuracy
 
     def normal(n: float) -> float:
         return z * np.sqrt(p * (1 - p) / n)
@@ -229,7 +226,7 @@ def check_sample_size(
     none, too_few = n is not None and n < 1, n is not None and n < fewest
     half = 100 * normal(n) if n is not None and n >= 1 else None
     thousand, points = 100 * normal(1000), f"{100 * half_width:g} point{'s' if half_width != 0.01 else ''}"
-    return _ask(answer, lambda n: fewest <= n <= smallest * (1 + slack), locals())
+    return _ask(answer, lambda n: fewest <= n <= smallest * 1.25, locals())
 
 
 def check_best_model(
@@ -240,13 +237,11 @@ def check_best_model(
     min_accuracy: float,
     latency: str,
     accuracy: str,
-    size: str = "size_mb",
-    name: str = "model",
 ) -> Verdict:
     """Exercise 04.3: the most accurate model within three limits (or tied with it), or "none" if none fits."""
     limits = (
         (latency, "latency", max_latency_ms, 1),
-        (size, "size", max_size_mb, 1),
+        ("size_mb", "size", max_size_mb, 1),
         (accuracy, "accuracy", min_accuracy, -1),
     )
 
@@ -257,20 +252,16 @@ def check_best_model(
             if row[key] is None or sign * (float(row[key]) - limit) > 0
         ]
 
-    best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy, size)
-    right = [
-        str(r[name]).lower()
-        for r in rows
-        if best and not broken_limits(r) and float(r[accuracy]) == float(best[accuracy])
-    ]
+    best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy)
     given = str("none" if answer is None else answer).strip().lower()
-    chosen = next((row for row in rows if str(row[name]).lower() == given), None)
-    said_none, unknown, models = given == "none", chosen is None, ", ".join(str(row[name]) for row in rows)
+    chosen = next((row for row in rows if str(row["model"]).lower() == given), None)
+    said_none, unknown, models = given == "none", chosen is None, ", ".join(str(row["model"]) for row in rows)
     broken = "" if unknown else "; ".join(broken_limits(chosen))
     breaks = bool(broken)
+    tied = best is not None and not (unknown or breaks) and float(chosen[accuracy]) == float(best[accuracy])
     data = EXERCISES["check_best_model"]
     data = data if best else replace(data, good="No model meets all three limits.")
-    return _ask(answer, given in right or (best is None and said_none), locals(), data, "check_best_model")
+    return _ask(answer, tied or (best is None and said_none), locals(), data, "check_best_model")
 
 
 def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:

@@ -48,6 +48,8 @@ def _number(answer) -> float | None:
     """The answer as a finite float, in any form a learner may give a number; None when it is not one."""
     if isinstance(answer, (list, tuple)) and len(answer) == 1:
         return _number(answer[0])
+    if isinstance(answer, np.ndarray) and answer.size == 1:
+        return _number(answer.reshape(-1)[0])
     value = None
     if isinstance(answer, str):
         # thousands separators as learners type them: 104,837 · 104_837 · 104 837 (thin spaces too) · 104'837
@@ -62,15 +64,12 @@ def _number(answer) -> float | None:
                 value = float(text)
         except (ValueError, ZeroDivisionError):
             return None
-    elif isinstance(answer, (complex, np.complexfloating)):
-        value = float(answer.real) if answer.imag == 0 else None
     elif isinstance(answer, (numbers.Number, np.generic)) and not isinstance(answer, (bool, np.bool_)):
         try:
-            value = float(answer)
+            number = complex(answer)
         except (TypeError, ValueError):
             return None
-    elif isinstance(answer, np.ndarray) and answer.size == 1 and answer.dtype.kind in "iuf":
-        value = float(answer.reshape(-1)[0])
+        value = number.real if number.imag == 0 else None
     return value if value is not None and np.isfinite(value) else None
 
 
@@ -166,12 +165,9 @@ def _numeric(*ladder: str, decimals=None, percent=False, **mistakes) -> Exercise
 _wrong_tries: dict[str, int] = {}
 
 
-def reset_tries(key: str | None = None) -> None:
-    """Forget the wrong tries of one check (by its function name), or of all checks."""
-    if key is None:
-        _wrong_tries.clear()
-    else:
-        _wrong_tries.pop(key, None)
+def reset_tries() -> None:
+    """Forget the wrong tries of every check: each hint ladder starts again."""
+    _wrong_tries.clear()
 
 
 def _ask(answer, right, numbers: dict, data: Exercise | None = None, key: str | None = None) -> Verdict:
