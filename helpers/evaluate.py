@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import os
 import re
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -94,19 +93,9 @@ class Evaluation:
     model: str
     classes: np.ndarray  # true class index of each image
     predictions: np.ndarray  # (images, k) class indices, best first; -1 stands for "background"
-    seconds: float = 0.0  # time in the model (set_tensor + invoke + get_tensor), summed over threads
-    paths: tuple[Path, ...] = field(default=(), repr=False)
-
-    @property
-    def n(self) -> int:
-        """How many images were evaluated."""
-        return len(self.classes)
 
     def hits(self, k: int = 1) -> np.ndarray:
-        """A boolean per image: is the true class among the model's ``k`` best answers?
-
-        Raises EvaluationError for a k that is not a whole number from 1 to the answers kept.
-        """
+        """A boolean per image: is the true class among the model's ``k`` best answers (k from 1 to those kept)?"""
         if not (is_whole(k) and 1 <= k <= self.predictions.shape[1]):
             raise EvaluationError(f"k must be between 1 and {self.predictions.shape[1]}, a whole number; got {k!r}.")
         return (self.predictions[:, :k] == self.classes[:, None]).any(axis=1)
@@ -118,35 +107,24 @@ class Evaluation:
 
     def accuracy(self, k: int = 1) -> float:
         """The fraction of images whose true class is among the ``k`` best answers (see ``hits``)."""
-        return float(self.hits(k).mean()) if self.n else float("nan")
+        return float(self.hits(k).mean()) if len(self.classes) else float("nan")
 
     def interval(self, k: int = 1, confidence: float = 0.95) -> tuple[float, float]:
         """The Wilson confidence interval of ``accuracy(k)`` (helpers.metrics.wilson_interval)."""
-        return wilson_interval(int(self.hits(k).sum()), self.n, confidence)
+        return wilson_interval(int(self.hits(k).sum()), len(self.classes), confidence)
 
 
 # --------------------------------------------------------------------------- the pipeline
 
 
-def _input_key(classifier: Classifier) -> tuple[int, int, str]:
-    width, height = classifier.input_size
-    return width, height, classifier.crop
-
-
-def _classify_one(
-    path: Path, classifiers: Mapping[str, Classifier], keys: Sequence[tuple[int, int, str]], k: int
-) -> dict[str, tuple[np.ndarray, float]]:
-    """Every model's ``k`` best classes for one image (decoded once, resized once per input), and its seconds."""
+def _classify_one(path: Path, classifiers: Mapping[str, Classifier], keys: Sequence[tuple], k: int) -> dict:
+    """Every model's ``k`` best classes for one image, decoded once and resized once per input size and crop."""
     image = load_image(path)
     pixels = {key: np.asarray(resize_for_model(image, key[:2], key[2]), dtype=np.uint8)[np.newaxis] for key in keys}
-    out = {}
-    for name, classifier in classifiers.items():
-        tensor = classifier._tensor(pixels[_input_key(classifier)])
-        start = time.perf_counter()
-        probs = classifier._run(tensor)
-        seconds = time.perf_counter() - start
-        out[name] = (_ranked(probs, k) - classifier.class_offset, seconds)
-    return out
+    return {
+        name: _ranked(c._run(c._tensor(pixels[(*c.input_size, c.crop)])), k) - c.class_offset
+        for name, c in classifiers.items()
+    }
 
 
 def evaluate_many(
@@ -160,11 +138,9 @@ def evaluate_many(
 ) -> dict[str, Evaluation]:
     """Evaluate several classifiers on the same images, decoding each image only once.
 
-    ``classes`` are the true class indices (0-based, without "background"); by default they come from ImageNet file
-    names (``imagenet_classes``). ``workers`` threads (default ``helpers.model.default_workers()``) each run their
-    own single-threaded copies; with 0, everything runs in this thread. The answers are the same.
-    Raises EvaluationError for classifiers that are not a dict of Classifier objects, a k or workers out of range,
-    or classes that are not one whole class index per image within every model's classes.
+    ``classes`` are the true class indices (0-based, without "background"), by default from ImageNet file names.
+    ``workers`` threads (default ``helpers.model.default_workers()``; 0: this thread) give the same answers.
+    Raises EvaluationError for classifiers, k, workers or classes that cannot be evaluated.
     """
     wrong = [f"'{n}' is a {type(c).__name__}" for n, c in classifiers.items() if not isinstance(c, Classifier)]
     if wrong or not classifiers:
@@ -196,7 +172,7 @@ def evaluate_many(
                 f"labelled for this model?"
             )
 
-    keys = sorted({_input_key(c) for c in classifiers.values()}, key=str)  # crops may be names or fractions
+    keys = sorted({(*c.input_size, c.crop) for c in classifiers.values()}, key=str)  # crops: names or fractions
 
     def copies() -> Mapping[str, Classifier]:  # each worker thread runs its own single-threaded copies
         return classifiers if workers == 0 else {name: c.clone() for name, c in classifiers.items()}
@@ -209,9 +185,7 @@ def evaluate_many(
         worker_state=copies,
         progress={"desc": label, "unit": "img", "leave": True} if progress else None,
     )
-    ranks = {name: np.array([a[name][0] for a in answers], dtype=np.int64) for name in classifiers}
-    seconds = {name: sum(a[name][1] for a in answers) for name in classifiers}
-    return {name: Evaluation(name, truth, ranks[name], seconds[name], tuple(paths)) for name in classifiers}
+    return {name: Evaluation(name, truth, np.array([a[name] for a in answers], np.int64)) for name in classifiers}
 
 
 wrap_public_functions(globals(), EvaluationError)

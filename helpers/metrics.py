@@ -43,10 +43,7 @@ def _scalar(result: np.ndarray) -> np.ndarray | float:
 
 
 def softmax(logits, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
-    """Probabilities ``exp(z / T) / sum(exp(z / T))``, computed stably (max subtracted); float32 stays float32.
-
-    Raises MetricsError for a temperature that is not a positive finite number, or so small that z / T overflows.
-    """
+    """Probabilities ``exp(z / T) / sum(exp(z / T))``, computed stably; MetricsError for a T that is not usable."""
     z = _floats(logits, "The logits")
     axis = range(z.ndim)[axis]  # an axis the array lacks: IndexError
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a T that underflows the dtype
@@ -85,11 +82,8 @@ def margin(probs, axis: int = -1) -> np.ndarray | float:
 
 
 def entropy(probs, normalized: bool = True, axis: int = -1) -> np.ndarray | float:
-    """Shannon entropy (per row); ``normalized`` divides by log(K): 0 = all on one label, 1 = spread evenly.
-
-    Rows are first divided by their sum, so quantized outputs (which sum to a little less than 1) are measured as
-    the distribution they stand for. Raises MetricsError for values that are not probabilities or an all-zero row.
-    """
+    """Shannon entropy (per row, each first divided by its sum, as quantized outputs need); ``normalized`` divides
+    by log(K): 0 = all on one label, 1 = spread evenly. MetricsError for non-probabilities or an all-zero row."""
     array = _probabilities(probs)
     axis = range(array.ndim)[axis]
     classes = array.shape[axis]
@@ -107,11 +101,8 @@ def entropy(probs, normalized: bool = True, axis: int = -1) -> np.ndarray | floa
 
 
 def top_k_accuracy(probs, truth, k: int = 1) -> float:
-    """The fraction of rows of a (rows, classes) batch whose true class is among the ``k`` most probable.
-
-    Ties go to the lower index, as in ``helpers.classify``. Raises MetricsError for a k outside 1 … classes or
-    true classes outside 0 … classes - 1 (ImageNet indices for a 1,001-output model need its class_offset).
-    """
+    """The fraction of rows of a (rows, classes) batch whose true class is among the ``k`` most probable (ties go to
+    the lower index, as in ``helpers.classify``); MetricsError for a k or true classes out of range."""
     rows, classes = _probabilities(probs).shape
     truth = np.asarray(truth)
     if not (1 <= operator.index(k) <= classes and truth.shape == (rows,) and truth.dtype.kind in "iu") or not (
@@ -127,9 +118,9 @@ def top_k_accuracy(probs, truth, k: int = 1) -> float:
 
 
 def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval (inside [0, 1]) for an accuracy of ``successes / total``; notebook 03 shows the formula.
+    """Wilson score interval (inside [0, 1]) for an accuracy of ``successes / total`` (formula: notebook 03).
 
-    Raises MetricsError unless 0 ≤ successes ≤ total are whole numbers, total > 0 and 0 < confidence < 1.
+    MetricsError unless 0 ≤ successes ≤ total are whole numbers, total > 0 and 0 < confidence < 1.
     """
     if not (0 <= operator.index(successes) <= operator.index(total) and total > 0 and 0 < confidence < 1):
         raise MetricsError(
@@ -176,7 +167,7 @@ class RiskCoverage(NamedTuple):
 def risk_coverage(confidence, correct) -> RiskCoverage:
     """Coverage and accuracy of the kept answers at every distinct confidence used as a threshold.
 
-    Raises MetricsError unless confidences (finite) and right/wrong flags (True/False or 1/0) match one to one.
+    MetricsError unless confidences (finite) and right/wrong flags (True/False or 1/0) match one to one.
     """
     conf, right = _confidence_and_correct(confidence, correct)
     order = np.argsort(-conf, kind="stable")
