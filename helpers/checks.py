@@ -19,11 +19,8 @@ from helpers.exercises import (
     _NUMBER,
     EXERCISES,
     Verdict,
-    _array,
     _ask,
     _integer,
-    _megabytes,
-    _names,
     _number,
     _places,
     _verdict,
@@ -35,6 +32,26 @@ from helpers.explain import model_pixels, rank_correlation
 from helpers.metrics import coverage_and_accuracy, entropy, margin, softmax, threshold_for_accuracy, wilson_interval
 from helpers.quantize import quantize
 from helpers.transfer import confusion_matrix, imprint, l2_normalize, sample_per_class, train_head
+
+
+def _megabytes(answer) -> float | None:
+    """A size in MB as a number, also when typed with its unit ("17 MB", "4.2MB")."""
+    if isinstance(answer, str) and answer.strip().lower().endswith("mb"):
+        answer = answer.strip()[:-2]
+    return _number(answer)
+
+
+def _array(answer) -> np.ndarray | None:
+    """The answer as a float array; None when it cannot be one."""
+    try:
+        return np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _names(label: str) -> list[str]:
+    """A label's full text and each of its comma-separated names, lower case."""
+    return [label.strip().lower()] + [part.strip().lower() for part in label.split(",") if part.strip()]
 
 
 def check_number(
@@ -358,14 +375,11 @@ def check_imprinted_accuracy(
     def head() -> float:
         return float((train_head(train_x[indices], train_y[indices], classes).predict(val_features) == val_y).mean())
 
-    def as_share(v: float) -> float:
-        return v / 100 if abs(v) > 1 else v
-
     indices = sample_per_class(train_y, per_class, seed)
     expected = imprinted(indices)
     hits, total, chosen = round(expected * len(val_y)), len(val_y), len(indices)
-    every_photo = lambda v: at_precision(as_share(v), imprinted(np.arange(len(train_y))), 2)  # computed only if asked
-    trained_head = lambda v: at_precision(as_share(v), head(), 2)
+    every_photo = imprinted(np.arange(len(train_y)))
+    trained_head = lambda v: at_precision(v / 100 if abs(v) > 1 else v, head(), 2)  # trained only if asked
     return _ask(answer, expected, locals())
 
 

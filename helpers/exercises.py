@@ -79,13 +79,6 @@ def _integer(answer) -> int | None:
     return round(value) if value is not None and value == round(value) else None
 
 
-def _megabytes(answer) -> float | None:
-    """A size in MB as a number, also when typed with its unit ("17 MB", "4.2MB")."""
-    if isinstance(answer, str) and answer.strip().lower().endswith("mb"):
-        answer = answer.strip()[:-2]
-    return _number(answer)
-
-
 def _interval(answer) -> list[float] | None:
     """Two ends in any order and usual form ("0.74, 0.93", "74% – 93%", "74 to 93", an array), as fractions."""
     if isinstance(answer, str):
@@ -99,19 +92,6 @@ def _interval(answer) -> list[float] | None:
         return None
     low, high = sorted(values)
     return [low / 100, high / 100] if 1 < high <= 100 and low >= 0 else [low, high]
-
-
-def _array(answer) -> np.ndarray | None:
-    """The answer as a float array; None when it cannot be one."""
-    try:
-        return np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
-def _names(label: str) -> list[str]:
-    """A label's full text and each of its comma-separated names, lower case."""
-    return [label.strip().lower()] + [part.strip().lower() for part in label.split(",") if part.strip()]
 
 
 def _places(decimals: int | None) -> str:
@@ -212,9 +192,8 @@ def _ask(answer, right, numbers: dict, data: Exercise | None = None, key: str | 
     return _verdict(False, hint)
 
 
-# The exercises, each named by its check in helpers.checks. A row gives the ✓ verdict, the ✗ verdict when no known
-# mistake fits, the hint ladder from vague to specific, how the answer is read, and the known mistakes as
-# name="hint" (the first that fits a wrong answer explains it; the name is a value the check computes).
+# The exercises, each named by its check in helpers.checks: the ✓ verdict, the ✗ verdict when no known mistake fits,
+# the hint ladder from vague to specific, how the answer is read, and the known mistakes (the first that fits).
 EXERCISES: dict[str, Exercise] = {
     "check_label_index": _exercise(
         "Output {value} is '{shown}'.",
