@@ -286,13 +286,10 @@ def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
     expected = {n for n, on in zip(names, pareto_front(latency_ms, accuracy), strict=True) if on}
     items = [answer] if isinstance(answer, str) else list(answer) if isinstance(answer, Iterable) else [answer]
     given = {str(a).strip() for a in items}
-    dominated, missing = sorted(given - expected), sorted(expected - given)
-    gaps = [
-        f"{name} is beaten on both counts by another model (find one faster *and* more accurate)"
-        for name in dominated[:1]
-    ]
+    beaten, missing = sorted(given - expected), sorted(expected - given)
     gaps = "; ".join(
-        gaps + [f"{name} is missing: no model is both faster and more accurate than it" for name in missing[:1]]
+        [f"{n} is beaten on both counts by another model (find one faster *and* more accurate)" for n in beaten[:1]]
+        + [f"{n} is missing: no model is both faster and more accurate than it" for n in missing[:1]]
     )
     front, unknown = ", ".join(n for n in names if n in expected), sorted(given - set(names))
     not_names = bool(unknown)

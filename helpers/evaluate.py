@@ -34,11 +34,8 @@ WNID = re.compile(r"^(n\d{8})_")
 
 
 def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
-    """The image files of a folder (sorted by name), or the given paths as ``Path`` objects.
-
-    Raises EvaluationError for a path that is not a folder of images, or a folder with sub-folders or files that
-    are neither images nor notes (they would be skipped without a word).
-    """
+    """The image files of a folder (sorted by name), or the given paths as ``Path`` objects; EvaluationError for a
+    folder without images or with entries that are neither images nor notes (they would be skipped without a word)."""
     if not isinstance(images, (str, os.PathLike)):
         return [Path(p) for p in images]
     folder = Path(images)
