@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -54,20 +53,15 @@ def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list
     return paths
 
 
-@lru_cache(maxsize=1)
-def imagenet_wnids() -> tuple[str, ...]:
-    """The 1,000 ImageNet wnids in class-index order (data/imagenet_wnids.txt: sorted, n01440764 first)."""
-    from helpers.assets import data_file
-
-    return tuple(data_file("imagenet_wnids.txt").read_text(encoding="utf-8").split())
-
-
 def imagenet_classes(paths: Iterable[str | os.PathLike]) -> np.ndarray:
     """The class index (0 … 999) of each ImageNet sample (paths, or a folder) named ``<wnid>_<name>``.
 
     Raises EvaluationError for a name without a wnid, or a wnid that is not an ImageNet class.
     """
-    position = {wnid: i for i, wnid in enumerate(imagenet_wnids())}
+    from helpers.assets import data_file
+
+    wnids = data_file("imagenet_wnids.txt").read_text(encoding="utf-8").split()  # the 1,000 in class-index order
+    position = {wnid: i for i, wnid in enumerate(wnids)}
     classes = []
     for path in image_paths(paths) if isinstance(paths, (str, os.PathLike)) else paths:
         wnid = WNID.match(Path(path).name)
