@@ -42,10 +42,10 @@ def _scalar(result: np.ndarray) -> np.ndarray | float:
 # --------------------------------------------------------------------------- scores → probabilities
 
 
-def softmax(logits, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
-    """Probabilities ``exp(z / T) / sum(exp(z / T))``, computed stably; MetricsError for a T that is not usable."""
+def softmax(logits, temperature: float = 1.0) -> np.ndarray:
+    """Probabilities ``exp(z / T) / sum(exp(z / T))`` (per row), computed stably; MetricsError for an unusable T."""
     z = _floats(logits, "The logits")
-    axis = range(z.ndim)[axis]  # an axis the array lacks: IndexError
+    axis = range(z.ndim)[-1]  # the labels' axis; a single number has none: IndexError
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a T that underflows the dtype
         z = z / np.asarray(temperature, dtype=z.dtype)
     if not (0 < temperature < math.inf and np.isfinite(z).all()):
@@ -67,34 +67,30 @@ def sigmoid(logits) -> np.ndarray | float:
 # --------------------------------------------------------------------------- how sure is one answer
 
 
-def top1(probs, axis: int = -1) -> np.ndarray | float:
+def top1(probs) -> np.ndarray | float:
     """The largest probability (per row of a batch). Raises MetricsError for values that are not probabilities."""
-    array = _probabilities(probs)
-    return _scalar(array.max(axis=range(array.ndim)[axis]))
+    return _scalar(_probabilities(probs).max(axis=-1))
 
 
-def margin(probs, axis: int = -1) -> np.ndarray | float:
+def margin(probs) -> np.ndarray | float:
     """Top-1 minus top-2 probability (per row): near 0 when two labels are neck and neck. Raises as ``top1``."""
-    array = _probabilities(probs)
-    axis = range(array.ndim)[axis]
-    top_two = -np.partition(-array, 1, axis=axis).take([0, 1], axis=axis)
-    return _scalar(top_two.take(0, axis=axis) - top_two.take(1, axis=axis))
+    top_two = -np.partition(-_probabilities(probs), 1, axis=-1)[..., :2]
+    return _scalar(top_two[..., 0] - top_two[..., 1])
 
 
-def entropy(probs, normalized: bool = True, axis: int = -1) -> np.ndarray | float:
+def entropy(probs, normalized: bool = True) -> np.ndarray | float:
     """Shannon entropy (per row, each first divided by its sum, as quantized outputs need); ``normalized`` divides
     by log(K): 0 = all on one label, 1 = spread evenly. MetricsError for non-probabilities or an all-zero row."""
     array = _probabilities(probs)
-    axis = range(array.ndim)[axis]
-    classes = array.shape[axis]
+    classes = array.shape[-1]
     unit = {True: math.log(classes) if classes > 1 else math.inf, False: 1.0}[normalized]  # True or False only
-    total = array.sum(axis=axis, keepdims=True)
+    total = array.sum(axis=-1, keepdims=True)
     if (total <= 0).any():  # not "certain" (entropy 0): there is no distribution at all
         raise MetricsError("A row of probabilities is all zeros: there is no distribution to measure.")
     p = array / total
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * np.log(p), 0.0)
-    return _scalar(np.maximum(-terms.sum(axis=axis), 0.0) / unit)  # -0.0 and tiny negative rounding → 0
+    return _scalar(np.maximum(-terms.sum(axis=-1), 0.0) / unit)  # -0.0 and tiny negative rounding → 0
 
 
 # --------------------------------------------------------------------------- accuracy
