@@ -26,7 +26,6 @@ from helpers.exercises import (
     _verdict,
     _wrong_tries,
     at_precision,
-    reset_tries,  # noqa: F401  (shown from here too: lessons and tests reset the hint ladders with it)
 )
 from helpers.explain import model_pixels, rank_correlation
 from helpers.metrics import coverage_and_accuracy, entropy, margin, softmax, threshold_for_accuracy, wilson_interval
@@ -247,13 +246,7 @@ def check_sample_size(answer, accuracy: float = 0.7, half_width: float = 0.01) -
 
 
 def check_best_model(
-    answer,
-    rows,
-    max_latency_ms: float,
-    max_size_mb: float,
-    min_accuracy: float,
-    latency: str,
-    accuracy: str,
+    answer, rows, max_latency_ms: float, max_size_mb: float, min_accuracy: float, latency: str, accuracy: str
 ) -> Verdict:
     """Exercise 04.3: the most accurate model within three limits (or tied with it), or "none" if none fits."""
     limits = (
