@@ -1,15 +1,11 @@
-"""Self-checks for the notebooks' exercises: each says what is right or what to look at.
+"""Self-checks for the notebooks' exercises: each computes its exercise's numbers and asks ``helpers.exercises``.
 
-Each check computes its exercise's numbers from the learner's inputs and hands them, its ``locals()``, to the engine
-of ``helpers.exercises``, where the exercise itself is data (verdicts, known mistakes and their hints, hint ladder).
-A wrong answer gets a printed hint, never an error. Every check raises CheckError when the question itself cannot be
-asked (arguments of the wrong kind, a label not in the list, ...), and lets the errors of the helpers it computes
-with pass (MetricsError, TransferError, ...).
+A wrong answer gets a printed hint, never an error; a question that cannot be asked (arguments of the wrong kind, a
+label not in the list, ...) raises CheckError, and the helpers a check computes with raise their own errors.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 
@@ -22,24 +18,39 @@ from helpers.errors import CheckError, wrap_public_functions
 from helpers.exercises import (
     _NUMBER,
     EXERCISES,
-    Exercise,
     Verdict,
-    _array,
     _ask,
     _integer,
-    _megabytes,
-    _names,
     _number,
     _places,
     _verdict,
     _wrong_tries,
     at_precision,
-    reset_tries,  # noqa: F401  (shown from here too: lessons and tests reset the hint ladders with it)
 )
 from helpers.explain import model_pixels, rank_correlation
 from helpers.metrics import coverage_and_accuracy, entropy, margin, softmax, threshold_for_accuracy, wilson_interval
 from helpers.quantize import quantize
 from helpers.transfer import confusion_matrix, imprint, l2_normalize, sample_per_class, train_head
+
+
+def _megabytes(answer) -> float | None:
+    """A size in MB as a number, also when typed with its unit ("17 MB", "4.2MB")."""
+    if isinstance(answer, str) and answer.strip().lower().endswith("mb"):
+        answer = answer.strip()[:-2]
+    return _number(answer)
+
+
+def _array(answer) -> np.ndarray | None:
+    """The answer as a float array; None when it cannot be one."""
+    try:
+        return np.asarray(answer, dtype=np.float64)
+    except (TypeError, ValueError):
+        return None
+
+
+def _names(label: str) -> list[str]:
+    """A label's full text and each of its comma-separated names, lower case."""
+    return [label.strip().lower()] + [part.strip().lower() for part in label.split(",") if part.strip()]
 
 
 def check_number(
@@ -51,11 +62,9 @@ def check_number(
     percent: bool = False,
     mistakes: Iterable[tuple[Callable[[float], bool], str]] = (),
     ladder: Sequence[str] = (),
-    key: str | None = None,
 ) -> Verdict:
-    """A number asked for at a stated precision (``decimals`` places), accepted in any form a learner may type it.
+    """A number at ``decimals`` places in any form (with ``percent=True`` a share typed as 78 counts for 0.78 too).
 
-    With ``percent=True`` (for a share between 0 and 1) the same share typed as a percentage number (78) counts too.
     ``mistakes`` take the read value: ``[(lambda v: ..., "hint"), ...]``; ``ladder`` holds plain hint texts.
     """
     mistakes = list(mistakes)
@@ -65,8 +74,8 @@ def check_number(
 
     rows = {f"mistake {i}": plain(hint) for i, (_, hint) in enumerate(mistakes)}
     numbers = {"what": what, "expected": expected} | {f"mistake {i}": fits for i, (fits, _) in enumerate(mistakes)}
-    asked = Exercise(**_NUMBER, ladder=tuple(map(plain, ladder)), mistakes=rows, decimals=decimals, percent=percent)
-    return _ask(answer, expected, numbers, replace(asked, asks="{what} as a number"), key or f"check_number:{what}")
+    asked = replace(_NUMBER, ladder=tuple(map(plain, ladder)), mistakes=rows, decimals=decimals, percent=percent)
+    return _ask(answer, expected, numbers, asked, f"check_number:{what}")
 
 
 def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
@@ -212,18 +221,12 @@ def check_input_bytes(answer, input_details: dict) -> Verdict:
     return _ask(answer, expected, locals())
 
 
-def check_sample_size(
-    answer, accuracy: float = 0.7, half_width: float = 0.01, confidence: float = 0.95, slack: float = 0.25
-) -> Verdict:
-    """Exercise 04.5: a number of images whose 95 % interval is at most ± ``half_width``, without many to spare.
-
-    Right: any whole number from the fewest that is enough (by the normal approximation z·√(p(1−p)/n) or by the
-    Wilson interval, whichever allows fewer) up to ``slack`` more than the normal approximation's n, so a
-    rounded-up estimate counts (9,000 and 10,000 for the default question, whose exact answer is 8,068).
-    """
+def check_sample_size(answer, accuracy: float = 0.7, half_width: float = 0.01) -> Verdict:
+    """Exercise 04.5: images for a 95 % interval of at most ± ``half_width``: from the fewest that are enough (normal
+    approximation or Wilson) to a quarter above the normal n, so a rounded-up 9,000 or 10,000 counts (exact: 8,068)."""
     from statistics import NormalDist
 
-    z, p = NormalDist().inv_cdf(0.5 + confidence / 2), accuracy
+    z, p = NormalDist().inv_cdf(0.975), accuracy
 
     def normal(n: float) -> float:
         return z * np.sqrt(p * (1 - p) / n)
@@ -239,24 +242,16 @@ def check_sample_size(
     none, too_few = n is not None and n < 1, n is not None and n < fewest
     half = 100 * normal(n) if n is not None and n >= 1 else None
     thousand, points = 100 * normal(1000), f"{100 * half_width:g} point{'s' if half_width != 0.01 else ''}"
-    return _ask(answer, lambda n: fewest <= n <= smallest * (1 + slack), locals())
+    return _ask(answer, lambda n: fewest <= n <= smallest * 1.25, locals())
 
 
 def check_best_model(
-    answer,
-    rows,
-    max_latency_ms: float,
-    max_size_mb: float,
-    min_accuracy: float,
-    latency: str,
-    accuracy: str,
-    size: str = "size_mb",
-    name: str = "model",
+    answer, rows, max_latency_ms: float, max_size_mb: float, min_accuracy: float, latency: str, accuracy: str
 ) -> Verdict:
     """Exercise 04.3: the most accurate model within three limits (or tied with it), or "none" if none fits."""
     limits = (
         (latency, "latency", max_latency_ms, 1),
-        (size, "size", max_size_mb, 1),
+        ("size_mb", "size", max_size_mb, 1),
         (accuracy, "accuracy", min_accuracy, -1),
     )
 
@@ -267,20 +262,16 @@ def check_best_model(
             if row[key] is None or sign * (float(row[key]) - limit) > 0
         ]
 
-    best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy, size)
-    right = [
-        str(r[name]).lower()
-        for r in rows
-        if best and not broken_limits(r) and float(r[accuracy]) == float(best[accuracy])
-    ]
+    best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy)
     given = str("none" if answer is None else answer).strip().lower()
-    chosen = next((row for row in rows if str(row[name]).lower() == given), None)
-    said_none, unknown, models = given == "none", chosen is None, ", ".join(str(row[name]) for row in rows)
+    chosen = next((row for row in rows if str(row["model"]).lower() == given), None)
+    said_none, unknown, models = given == "none", chosen is None, ", ".join(str(row["model"]) for row in rows)
     broken = "" if unknown else "; ".join(broken_limits(chosen))
     breaks = bool(broken)
+    tied = best is not None and not (unknown or breaks) and float(chosen[accuracy]) == float(best[accuracy])
     data = EXERCISES["check_best_model"]
     data = data if best else replace(data, good="No model meets all three limits.")
-    return _ask(answer, given in right or (best is None and said_none), locals(), data, "check_best_model")
+    return _ask(answer, tied or (best is None and said_none), locals(), data, "check_best_model")
 
 
 def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
@@ -288,13 +279,10 @@ def check_pareto_front(answer, names, latency_ms, accuracy) -> Verdict:
     expected = {n for n, on in zip(names, pareto_front(latency_ms, accuracy), strict=True) if on}
     items = [answer] if isinstance(answer, str) else list(answer) if isinstance(answer, Iterable) else [answer]
     given = {str(a).strip() for a in items}
-    dominated, missing = sorted(given - expected), sorted(expected - given)
-    gaps = [
-        f"{name} is beaten on both counts by another model (find one faster *and* more accurate)"
-        for name in dominated[:1]
-    ]
+    beaten, missing = sorted(given - expected), sorted(expected - given)
     gaps = "; ".join(
-        gaps + [f"{name} is missing: no model is both faster and more accurate than it" for name in missing[:1]]
+        [f"{n} is beaten on both counts by another model (find one faster *and* more accurate)" for n in beaten[:1]]
+        + [f"{n} is missing: no model is both faster and more accurate than it" for n in missing[:1]]
     )
     front, unknown = ", ".join(n for n in names if n in expected), sorted(given - set(names))
     not_names = bool(unknown)
@@ -377,40 +365,25 @@ def check_imprinted_accuracy(
     def head() -> float:
         return float((train_head(train_x[indices], train_y[indices], classes).predict(val_features) == val_y).mean())
 
-    def as_share(v: float) -> float:
-        return v / 100 if abs(v) > 1 else v
-
     indices = sample_per_class(train_y, per_class, seed)
     expected = imprinted(indices)
     hits, total, chosen = round(expected * len(val_y)), len(val_y), len(indices)
-    every_photo = lambda v: at_precision(as_share(v), imprinted(np.arange(len(train_y))), 2)  # computed only if asked
-    trained_head = lambda v: at_precision(as_share(v), head(), 2)
+    every_photo = imprinted(np.arange(len(train_y)))
+    trained_head = lambda v: at_precision(v / 100 if abs(v) > 1 else v, head(), 2)  # trained only if asked
     return _ask(answer, expected, locals())
-
-
-def check_most_confused(answer, matrix, classes: Sequence[str]) -> Verdict:
-    """The (true, predicted) class pair with the most mistakes in a confusion matrix, as names (any case) or indices."""
-    return _most_confused(answer, matrix, classes)
 
 
 def check_imprinted_confusion(
     answer, train_features, train_class_ids, val_features, val_class_ids, classes: Sequence[str]
 ) -> Verdict:
-    """Exercise 06.3: the most frequent mistake (true class, predicted class) of a head imprinted from every photo."""
-    weights = imprint(np.asarray(train_features), np.asarray(train_class_ids), len(classes))
+    """Exercise 06.3: the most frequent mistake (true class, predicted class) of a head imprinted from every photo,
+    as names (any case) or indices; any pair tied for the most counts."""
+    size = len(classes)
+    weights = imprint(np.asarray(train_features), np.asarray(train_class_ids), size)
     predicted = np.argmax(l2_normalize(val_features) @ weights.T, axis=1)
-    return _most_confused(answer, confusion_matrix(np.asarray(val_class_ids), predicted, len(classes)), classes)
-
-
-def _most_confused(answer, matrix, classes: Sequence[str]) -> Verdict:
-    counts, size = np.asarray(matrix), len(classes)
-    shaped = counts.shape == (size, size)
-    mistakes = counts * (1 - np.eye(size, dtype=counts.dtype)) if shaped else np.zeros((size, size), int)
+    mistakes = confusion_matrix(np.asarray(val_class_ids), predicted, size) * (1 - np.eye(size, dtype=int))
     if not (most := int(mistakes.max())):
-        problem = "no mistakes at all: there is no pair to ask about" if shaped else f"the shape {counts.shape}"
-        raise CheckError(
-            f"This needs a {size}×{size} confusion matrix with mistakes off its diagonal; it has {problem}."
-        )
+        raise CheckError("This head makes no mistakes on these photos: there is no pair to ask about.")
     pairs = {(classes[t], classes[p]) for t, p in zip(*np.nonzero(mistakes == most), strict=True)}
     by_lower = {str(name).strip().lower(): name for name in classes}
 
@@ -423,7 +396,7 @@ def _most_confused(answer, matrix, classes: Sequence[str]) -> Verdict:
     unpaired = not (isinstance(answer, (tuple, list, np.ndarray)) and len(answer) == 2)
     true, predicted = (None, None) if unpaired else (name(answer[0]), name(answer[1]))
     swapped, diagonal = (predicted, true) in pairs, true == predicted
-    return _ask(answer, (true, predicted) in pairs, locals(), key=sys._getframe(1).f_code.co_name)
+    return _ask(answer, (true, predicted) in pairs, locals())
 
 
 def check_head_bytes(answer, dim: int, classes: int) -> Verdict:
@@ -439,21 +412,11 @@ def check_int8_head_bytes(answer, dim: int, classes: int) -> Verdict:
     return _ask(answer, expected, locals())
 
 
-def noisy_accuracy(accuracy: float, flipped: float, classes: int) -> float:
-    """Expected measured accuracy when a share ``flipped`` of the labels is changed at random to another class.
-
-    A right answer counts only if its label was kept, (1 − flipped); a wrong answer becomes "right" when its label
-    was flipped to exactly that answer, flipped / (classes − 1).
-    """
-    return accuracy * (1 - flipped) + (1 - accuracy) * flipped / (classes - 1)
-
-
 def check_noisy_accuracy(answer, accuracy: float, flipped: float, classes: int = 5) -> Verdict:
     """Exercise 07.2: the measured accuracy when a share of the test labels is flipped, to 3 decimal places."""
-    expected, what = (
-        noisy_accuracy(accuracy, flipped, classes),
-        f"the measured accuracy with {flipped:.0%} of the labels flipped",
-    )
+    # a right answer counts if its label was kept; a wrong one is "right" if flipped to exactly that answer
+    expected = accuracy * (1 - flipped) + (1 - accuracy) * flipped / (classes - 1)
+    what = f"the measured accuracy with {flipped:.0%} of the labels flipped"
     unchanged, kept_only, subtracted, others = accuracy, accuracy * (1 - flipped), accuracy - flipped, classes - 1
     return _ask(answer, expected, locals())
 
@@ -654,11 +617,9 @@ wrap_public_functions(globals(), CheckError)  # a raw TypeError, KeyError, ... f
 # For autograders (tools/nbgrader_course.py writes nbgrader test cells that call this). Kept apart from the
 # checks above, which never raise for a wrong answer: here a wrong answer must fail the test cell.
 def graded(check: Callable[..., Verdict], *args, **kwargs) -> Verdict:
-    """Run a self-check as an autograder test: print its ✓ verdict when right, raise AssertionError when wrong.
+    """Run a self-check as an autograder test: print its ✓ verdict, or raise AssertionError with its hint when wrong.
 
-    The AssertionError's message is the check's verdict with its hint, so a grader scores the cell 0 and the
-    feedback names what to fix. A graded run is not one of the learner's tries: the hint ladder is left as it was.
-    Raises CheckError when ``check`` is not one of this module's self-checks.
+    A graded run is not one of the learner's tries (the hint ladder is left as it was); CheckError for a non-check.
     """
     if not (callable(check) and getattr(check, "__module__", None) == __name__ and check.__name__.startswith("check_")):
         raise CheckError(f"graded takes one of helpers.checks' check_* functions; got {check!r}.")

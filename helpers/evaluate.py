@@ -1,32 +1,23 @@
 """Measure a classifier's top-1 and top-5 accuracy on a set of labelled images, quickly (notebook 04).
 
-``evaluate`` records, for each image, whether the true class is the model's first answer (a top-1 hit) or among
-its five best (top-5). Preprocessing is exactly ``Classifier.preprocess``, so the hits are those of one photo at a
-time. Speed comes from three things that change no pixel: two worker threads each decode an image and run their own
-single-threaded copy of the model (PIL and LiteRT release Python's lock, so both cores stay busy);
-``evaluate_many`` decodes each image once and resizes it once per input size; per model and image only the
-quantization, ``invoke`` and a stable sort run.
-
-ImageNet samples are named ``<wnid>_<name>.JPEG``; their class index is the wnid's position in
-data/imagenet_wnids.txt (0 … 999), whichever subset is evaluated; a 1,001-output model's output index is the class
-index + ``Classifier.class_offset`` (output 0 is "background"). A folder holding anything but images (and notes
-such as a README) is refused, never evaluated in part without a word.
+Preprocessing is exactly ``Classifier.preprocess``, so the hits are those of one photo at a time. Two worker threads
+each decode an image and run their own single-threaded copy of the model (PIL and LiteRT release Python's lock), and
+each image is decoded once and resized once per input size. An ImageNet sample ``<wnid>_<name>.JPEG`` has the class
+index of its wnid in data/imagenet_wnids.txt (0 … 999); a 1,001-output model's output index is that index +
+``Classifier.class_offset``.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import time
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from helpers.arguments import is_whole, text_labels
+from helpers.arguments import is_whole
 from helpers.classify import Classifier, _ranked
 from helpers.errors import EvaluationError, wrap_public_functions
 from helpers.images import load_image, resize_for_model
@@ -42,11 +33,8 @@ WNID = re.compile(r"^(n\d{8})_")
 
 
 def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list[Path]:
-    """The image files of a folder (sorted by name), or the given paths as ``Path`` objects.
-
-    Raises EvaluationError for a path that is not a folder of images, or a folder with sub-folders or files that
-    are neither images nor notes (they would be skipped without a word).
-    """
+    """The image files of a folder (sorted by name), or the given paths as ``Path`` objects; EvaluationError for a
+    folder without images or with entries that are neither images nor notes (they would be skipped without a word)."""
     if not isinstance(images, (str, os.PathLike)):
         return [Path(p) for p in images]
     folder = Path(images)
@@ -65,47 +53,25 @@ def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list
     return paths
 
 
-def wnid_of(path: str | os.PathLike) -> str:
-    """The WordNet id at the start of an ImageNet sample's file name (``n01440764_tench.JPEG``).
+def imagenet_classes(paths: Iterable[str | os.PathLike]) -> np.ndarray:
+    """The class index (0 … 999) of each ImageNet sample (paths, or a folder) named ``<wnid>_<name>``.
 
-    Raises EvaluationError for a name without a wnid.
+    Raises EvaluationError for a name without a wnid, or a wnid that is not an ImageNet class.
     """
-    match = WNID.match(Path(path).name)
-    if match is None:
-        raise EvaluationError(
-            f"'{Path(path).name}' is not named <wnid>_<name> (e.g. n01440764_tench.JPEG), so its class is "
-            f"unknown. Pass the classes yourself: evaluate(..., classes=[...])."
-        )
-    return match.group(1)
-
-
-@lru_cache(maxsize=1)
-def imagenet_wnids() -> tuple[str, ...]:
-    """The 1,000 ImageNet wnids in class-index order (data/imagenet_wnids.txt: sorted, n01440764 first)."""
     from helpers.assets import data_file
 
-    return tuple(data_file("imagenet_wnids.txt").read_text(encoding="utf-8").split())
-
-
-def imagenet_classes(paths: Iterable[str | os.PathLike], wnids: Sequence[str] | None = None) -> np.ndarray:
-    """The class index (0 … 999) of each ImageNet sample (paths, or a folder): its wnid's position in ``wnids``.
-
-    ``wnids`` defaults to all 1,000. Raises EvaluationError when ``wnids`` is not a list of distinct wnid strings or a sample's wnid is not in it
-    (see also ``wnid_of``).
-    """
-    reference = imagenet_wnids() if wnids is None else text_labels(wnids, "wnids", EvaluationError)
-    repeated = [w for w, count in Counter(reference).items() if count > 1]
-    position = {wnid: i for i, wnid in enumerate(reference)}
-    found = [wnid_of(p) for p in (image_paths(paths) if isinstance(paths, (str, os.PathLike)) else paths)]
-    missing = sorted(set(found) - position.keys())
-    if repeated or missing:
-        raise EvaluationError(
-            f"wnids must not repeat (each is one class index); {repeated[0]!r} appears twice."
-            if repeated
-            else f"{len(missing)} sample wnids are not in the wnid list, e.g. {missing[0]}: these are not ImageNet "
-            f"classes. Pass the classes yourself: evaluate(..., classes=[...])."
-        )
-    return np.array([position[w] for w in found], dtype=np.int64)
+    wnids = data_file("imagenet_wnids.txt").read_text(encoding="utf-8").split()  # the 1,000 in class-index order
+    position = {wnid: i for i, wnid in enumerate(wnids)}
+    classes = []
+    for path in image_paths(paths) if isinstance(paths, (str, os.PathLike)) else paths:
+        wnid = WNID.match(Path(path).name)
+        if wnid is None or wnid.group(1) not in position:
+            raise EvaluationError(
+                f"'{Path(path).name}' is not named <wnid>_<name> with an ImageNet wnid (e.g. n01440764_tench.JPEG), "
+                f"so its class is unknown. Pass the classes yourself: evaluate_many(..., classes=[...])."
+            )
+        classes.append(position[wnid.group(1)])
+    return np.array(classes, dtype=np.int64)
 
 
 # --------------------------------------------------------------------------- results
@@ -118,19 +84,9 @@ class Evaluation:
     model: str
     classes: np.ndarray  # true class index of each image
     predictions: np.ndarray  # (images, k) class indices, best first; -1 stands for "background"
-    seconds: float = 0.0  # time in the model (set_tensor + invoke + get_tensor), summed over threads
-    paths: tuple[Path, ...] = field(default=(), repr=False)
-
-    @property
-    def n(self) -> int:
-        """How many images were evaluated."""
-        return len(self.classes)
 
     def hits(self, k: int = 1) -> np.ndarray:
-        """A boolean per image: is the true class among the model's ``k`` best answers?
-
-        Raises EvaluationError for a k that is not a whole number from 1 to the answers kept.
-        """
+        """A boolean per image: is the true class among the model's ``k`` best answers (k from 1 to those kept)?"""
         if not (is_whole(k) and 1 <= k <= self.predictions.shape[1]):
             raise EvaluationError(f"k must be between 1 and {self.predictions.shape[1]}, a whole number; got {k!r}.")
         return (self.predictions[:, :k] == self.classes[:, None]).any(axis=1)
@@ -142,35 +98,24 @@ class Evaluation:
 
     def accuracy(self, k: int = 1) -> float:
         """The fraction of images whose true class is among the ``k`` best answers (see ``hits``)."""
-        return float(self.hits(k).mean()) if self.n else float("nan")
+        return float(self.hits(k).mean()) if len(self.classes) else float("nan")
 
     def interval(self, k: int = 1, confidence: float = 0.95) -> tuple[float, float]:
         """The Wilson confidence interval of ``accuracy(k)`` (helpers.metrics.wilson_interval)."""
-        return wilson_interval(int(self.hits(k).sum()), self.n, confidence)
+        return wilson_interval(int(self.hits(k).sum()), len(self.classes), confidence)
 
 
 # --------------------------------------------------------------------------- the pipeline
 
 
-def _input_key(classifier: Classifier) -> tuple[int, int, str]:
-    width, height = classifier.input_size
-    return width, height, classifier.crop
-
-
-def _classify_one(
-    path: Path, classifiers: Mapping[str, Classifier], keys: Sequence[tuple[int, int, str]], k: int
-) -> dict[str, tuple[np.ndarray, float]]:
-    """Every model's ``k`` best classes for one image (decoded once, resized once per input), and its seconds."""
+def _classify_one(path: Path, classifiers: Mapping[str, Classifier], keys: Sequence[tuple], k: int) -> dict:
+    """Every model's ``k`` best classes for one image, decoded once and resized once per input size and crop."""
     image = load_image(path)
     pixels = {key: np.asarray(resize_for_model(image, key[:2], key[2]), dtype=np.uint8)[np.newaxis] for key in keys}
-    out = {}
-    for name, classifier in classifiers.items():
-        tensor = classifier._tensor(pixels[_input_key(classifier)])
-        start = time.perf_counter()
-        probs = classifier._run(tensor)
-        seconds = time.perf_counter() - start
-        out[name] = (_ranked(probs, k) - classifier.class_offset, seconds)
-    return out
+    return {
+        name: _ranked(c._run(c._tensor(pixels[(*c.input_size, c.crop)])), k) - c.class_offset
+        for name, c in classifiers.items()
+    }
 
 
 def evaluate_many(
@@ -184,11 +129,9 @@ def evaluate_many(
 ) -> dict[str, Evaluation]:
     """Evaluate several classifiers on the same images, decoding each image only once.
 
-    ``classes`` are the true class indices (0-based, without "background"); by default they come from ImageNet file
-    names (``imagenet_classes``). ``workers`` threads (default ``helpers.model.default_workers()``) each run their
-    own single-threaded copies; with 0, everything runs in this thread. The answers are the same.
-    Raises EvaluationError for classifiers that are not a dict of Classifier objects, a k or workers out of range,
-    or classes that are not one whole class index per image within every model's classes.
+    ``classes`` are the true class indices (0-based, without "background"), by default from ImageNet file names.
+    ``workers`` threads (default ``helpers.model.default_workers()``; 0: this thread) give the same answers.
+    Raises EvaluationError for classifiers, k, workers or classes that cannot be evaluated.
     """
     wrong = [f"'{n}' is a {type(c).__name__}" for n, c in classifiers.items() if not isinstance(c, Classifier)]
     if wrong or not classifiers:
@@ -220,7 +163,7 @@ def evaluate_many(
                 f"labelled for this model?"
             )
 
-    keys = sorted({_input_key(c) for c in classifiers.values()}, key=str)  # crops may be names or fractions
+    keys = sorted({(*c.input_size, c.crop) for c in classifiers.values()}, key=str)  # crops: names or fractions
 
     def copies() -> Mapping[str, Classifier]:  # each worker thread runs its own single-threaded copies
         return classifiers if workers == 0 else {name: c.clone() for name, c in classifiers.items()}
@@ -233,27 +176,7 @@ def evaluate_many(
         worker_state=copies,
         progress={"desc": label, "unit": "img", "leave": True} if progress else None,
     )
-    ranks = {name: np.array([a[name][0] for a in answers], dtype=np.int64) for name in classifiers}
-    seconds = {name: sum(a[name][1] for a in answers) for name in classifiers}
-    return {name: Evaluation(name, truth, ranks[name], seconds[name], tuple(paths)) for name in classifiers}
-
-
-def evaluate(
-    classifier: Classifier,
-    images: str | os.PathLike | Iterable[str | os.PathLike],
-    classes: Sequence[int] | None = None,
-    *,
-    k: int = 5,
-    workers: int | None = None,
-    progress: bool = True,
-    name: str | None = None,
-) -> Evaluation:
-    """Evaluate one classifier on a folder or list of images, named ``name`` (default: the model file's stem).
-
-    Raises EvaluationError as ``evaluate_many`` does (a model path, not a Classifier, included).
-    """
-    name = name or Path(getattr(classifier, "model_path", "model")).stem
-    return evaluate_many({name: classifier}, images, classes, k=k, workers=workers, progress=progress)[name]
+    return {name: Evaluation(name, truth, np.array([a[name] for a in answers], np.int64)) for name in classifiers}
 
 
 wrap_public_functions(globals(), EvaluationError)

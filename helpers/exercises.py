@@ -1,19 +1,11 @@
-"""The lessons' exercises as data, and the engine that asks them (the self-checks in ``helpers.checks`` use it).
+"""The lessons' exercises as data, and the engine ``_ask`` that asks them for the self-checks of ``helpers.checks``.
 
-Each exercise in ``EXERCISES`` says how its answer is read, the precision it is asked at, its verdicts, its known
-mistakes with their hints, and a ladder of hints from a nudge to nearly the answer; its texts are templates filled
-from the numbers its check computes. A check only computes those numbers from the learner's inputs (the right
-answers, and the value each known mistake gives) and hands them to one engine, ``_ask``, which works in the same
-order for every exercise, so that no hint can shadow a right answer:
-
-1. read the answer in any form a learner may type it (int, float, NumPy scalar or array, a numeric string such as
-   ``"0.78"``, ``"200/256"``, ``"78%"`` or ``"104,837"``);
-2. compare it with every right answer at the stated precision — every correct answer passes here;
-3. only for a wrong answer, explain the first known mistake that fits, then add the next rung of the ladder (each
-   wrong try in a row shows one more; a right answer starts the ladder again).
-
-A check prints its verdict (✓ or ✗, marks every font has) and returns a ``Verdict``: true or false like a bool, and
-shown as nothing in a notebook, so the verdict is printed once.
+A check computes its exercise's numbers (the right answers, the value each known mistake gives) and hands them to
+``_ask``, which works in the same order for every exercise, so that no hint can shadow a right answer: read the answer
+in any form a learner may type it (``0.78``, ``"200/256"``, ``"78%"``, ``"104,837"``, a NumPy scalar, ...); compare
+it with every right answer at the stated precision; only for a wrong answer, explain the first known mistake that
+fits, then add the next rung of the hint ladder (a right answer starts the ladder again). The verdict (✓ or ✗) is
+printed once; the returned ``Verdict`` is true or false like a bool and shows as nothing in a notebook.
 """
 
 from __future__ import annotations
@@ -29,7 +21,7 @@ import numpy as np
 from helpers.errors import CheckError, wrap_public_functions
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True)
 class Verdict:
     """A check's result: truthy when right; displays as nothing (the check already printed why)."""
 
@@ -38,12 +30,6 @@ class Verdict:
 
     def __bool__(self) -> bool:
         return self.ok
-
-    def __eq__(self, other: object) -> bool:
-        return self.ok == bool(other) if isinstance(other, (Verdict, bool, np.bool_)) else NotImplemented
-
-    def __hash__(self) -> int:
-        return hash(self.ok)
 
     def _ipython_display_(self) -> None:
         """Nothing more to show: the verdict was printed when the check ran."""
@@ -62,6 +48,8 @@ def _number(answer) -> float | None:
     """The answer as a finite float, in any form a learner may give a number; None when it is not one."""
     if isinstance(answer, (list, tuple)) and len(answer) == 1:
         return _number(answer[0])
+    if isinstance(answer, np.ndarray) and answer.size == 1:
+        return _number(answer.reshape(-1)[0])
     value = None
     if isinstance(answer, str):
         # thousands separators as learners type them: 104,837 · 104_837 · 104 837 (thin spaces too) · 104'837
@@ -76,15 +64,12 @@ def _number(answer) -> float | None:
                 value = float(text)
         except (ValueError, ZeroDivisionError):
             return None
-    elif isinstance(answer, (complex, np.complexfloating)):
-        value = float(answer.real) if answer.imag == 0 else None
     elif isinstance(answer, (numbers.Number, np.generic)) and not isinstance(answer, (bool, np.bool_)):
         try:
-            value = float(answer)
+            number = complex(answer)
         except (TypeError, ValueError):
             return None
-    elif isinstance(answer, np.ndarray) and answer.size == 1 and answer.dtype.kind in "iuf":
-        value = float(answer.reshape(-1)[0])
+        value = number.real if number.imag == 0 else None
     return value if value is not None and np.isfinite(value) else None
 
 
@@ -94,15 +79,8 @@ def _integer(answer) -> int | None:
     return round(value) if value is not None and value == round(value) else None
 
 
-def _megabytes(answer) -> float | None:
-    """A size in MB as a number, also when typed with its unit ("17 MB", "4.2MB")."""
-    if isinstance(answer, str) and answer.strip().lower().endswith("mb"):
-        answer = answer.strip()[:-2]
-    return _number(answer)
-
-
-def _pair(answer) -> tuple[float, float] | None:
-    """Two numbers (low, high) in any usual form: a tuple, list or array; "0.74, 0.93"; "74% – 93%"; "74 to 93"."""
+def _interval(answer) -> list[float] | None:
+    """Two ends in any order and usual form ("0.74, 0.93", "74% – 93%", "74 to 93", an array), as fractions."""
     if isinstance(answer, str):
         answer = [p for p in re.split(r"\s*(?:,|;|–|—|\bto\b|\s-\s|\s+)\s*", answer.strip().strip("()[]")) if p]
     if isinstance(answer, np.ndarray):
@@ -110,29 +88,10 @@ def _pair(answer) -> tuple[float, float] | None:
     if not isinstance(answer, (list, tuple)) or len(answer) != 2:
         return None
     values = [_number(part) for part in answer]
-    return None if None in values else (values[0], values[1])
-
-
-def _interval(answer) -> list[float] | None:
-    """Two ends in any order and form (see ``_pair``), as fractions: "81.2% – 92.7%" and (81.2, 92.7) count too."""
-    pair = _pair(answer)
-    if pair is None:
+    if None in values:
         return None
-    low, high = sorted(pair)
+    low, high = sorted(values)
     return [low / 100, high / 100] if 1 < high <= 100 and low >= 0 else [low, high]
-
-
-def _array(answer) -> np.ndarray | None:
-    """The answer as a float array; None when it cannot be one."""
-    try:
-        return np.asarray(answer, dtype=np.float64)
-    except (TypeError, ValueError):
-        return None
-
-
-def _names(label: str) -> list[str]:
-    """A label's full text and each of its comma-separated names, lower case."""
-    return [label.strip().lower()] + [part.strip().lower() for part in label.split(",") if part.strip()]
 
 
 def _places(decimals: int | None) -> str:
@@ -140,17 +99,10 @@ def _places(decimals: int | None) -> str:
 
 
 def at_precision(value: float | None, expected: float, decimals: int) -> bool:
-    """True when ``value`` rounds like ``expected`` at ``decimals`` places, i.e. within half a unit of the last place.
-
-    So 0.78, 0.781 and 0.7813 all count for 0.78125 at two decimals.
-    """
+    """True when ``value`` is within half a unit of the last of ``decimals`` places of ``expected`` (0.781 ~ 0.78125)."""
     if value is None or not np.isfinite(value):
         return False
     return abs(value - expected) <= 0.5 * 10.0 ** (-decimals) * (1 + 1e-9) + 1e-12
-
-
-def _close(value: float | None, expected: float) -> bool:
-    return value is not None and bool(np.isclose(value, expected, rtol=1e-5, atol=1e-6))
 
 
 # ----------------------------------------------------------------------------------- the engine
@@ -173,44 +125,34 @@ class Exercise:
 def _exercise(
     good: str, wrong: str, *ladder: str, read=_number, decimals=None, percent=False, asks="a number", **mistakes
 ) -> Exercise:
-    """One row of the table: each known mistake is a keyword argument, its hint, named by a value its check computes.
-
-    That value (in the check's ``locals()``) is what the mistake gives, or a tuple of such values, compared at the
-    exercise's precision; a bool; or a function of the read answer. A check that reads its answer itself (names,
-    pairs, several numbers) has ``read=None``.
-    """
+    """One row of the table; each known mistake is a keyword argument (its hint) named by a value its check computes:
+    what the mistake gives (or a tuple of such), compared at the exercise's precision; a bool; or a function of it."""
     return Exercise(good, wrong, ladder, mistakes, read, decimals, percent, asks)
 
 
-# The verdicts of an exercise asking for one number (``what`` it is, its ``expected`` value), as check_number's.
-_NUMBER = {"good": "{what} = {expected:.{dp}f} (to {places}).", "wrong": "{answer!r} is not {what} to {places}."}
+# An exercise asking for one number (``what`` it is, its ``expected`` value), as check_number asks it.
+_NUMBER = _exercise(
+    "{what} = {expected:.{dp}f} (to {places}).", "{answer!r} is not {what} to {places}.", asks="{what} as a number"
+)
 
 
 def _numeric(*ladder: str, decimals=None, percent=False, **mistakes) -> Exercise:
-    """One row of the table: an exercise asking for one number, with the verdicts of ``check_number``."""
-    return _exercise(
-        *_NUMBER.values(), *ladder, decimals=decimals, percent=percent, asks="{what} as a number", **mistakes
-    )
+    """One row of the table asking for one number, with the verdicts of ``check_number``."""
+    return replace(_NUMBER, ladder=ladder, mistakes=mistakes, decimals=decimals, percent=percent)
 
 
 # Wrong tries per exercise since its last right answer, keyed by the check's name; reset_tries() clears it.
 _wrong_tries: dict[str, int] = {}
 
 
-def reset_tries(key: str | None = None) -> None:
-    """Forget the wrong tries of one check (by its function name), or of all checks."""
-    if key is None:
-        _wrong_tries.clear()
-    else:
-        _wrong_tries.pop(key, None)
+def reset_tries() -> None:
+    """Forget the wrong tries of every check: each hint ladder starts again."""
+    _wrong_tries.clear()
 
 
 def _ask(answer, right, numbers: dict, data: Exercise | None = None, key: str | None = None) -> Verdict:
-    """The engine: read ``answer``, compare it with ``right``, print the verdict and the hint a wrong answer earns.
-
-    ``right``: the right value or values (compared at the exercise's precision), a function of the read answer, or
-    a bool the check decided. ``numbers``, the check's ``locals()``, fill the texts and name the mistakes' values.
-    """
+    """Read ``answer``, compare it with ``right`` (values, a function of the read answer, or a bool), print the verdict
+    and the hint a wrong answer earns; ``numbers``, the check's ``locals()``, fill the texts and name the mistakes."""
     key = key or sys._getframe(1).f_code.co_name
     data = data or EXERCISES[key]
     decimals = numbers.get("decimals", data.decimals)
@@ -222,7 +164,7 @@ def _ask(answer, right, numbers: dict, data: Exercise | None = None, key: str | 
         if isinstance(target, (tuple, list, set)):
             return any(near(t) for t in target)
         if decimals is None:
-            return value == target if isinstance(value, int) else _close(value, target)
+            return value == target if isinstance(value, int) else bool(np.isclose(value, target, rtol=1e-5, atol=1e-6))
         return at_precision(value, target, decimals) or (
             data.percent and abs(value) > 1 and abs(target) <= 1 and at_precision(value / 100, target, decimals)
         )
@@ -250,19 +192,8 @@ def _ask(answer, right, numbers: dict, data: Exercise | None = None, key: str | 
     return _verdict(False, hint)
 
 
-_MOST_CONFUSED = _exercise(
-    "{most} {true} photos were taken for {predicted}: the largest number off the diagonal.",
-    "Look for the largest number off the diagonal (it is {most}); its row is the true class, its column the predicted one.",
-    read=None,
-    unpaired="Answer with a pair of class names: (true class, predicted class).",
-    swapped="Swap them: rows are the true class and columns the predicted class.",
-    diagonal="The diagonal counts the right answers; look at the cells off the diagonal.",
-)
-
-
-# The exercises, each named by its check in helpers.checks. A row gives the ✓ verdict, the ✗ verdict when no known
-# mistake fits, the hint ladder from vague to specific, how the answer is read, and the known mistakes as
-# name="hint" (the first that fits a wrong answer explains it; the name is a value the check computes).
+# The exercises, each named by its check in helpers.checks: the ✓ verdict, the ✗ verdict when no known mistake fits,
+# the hint ladder from vague to specific, how the answer is read, and the known mistakes (the first that fits).
 EXERCISES: dict[str, Exercise] = {
     "check_label_index": _exercise(
         "Output {value} is '{shown}'.",
@@ -448,14 +379,16 @@ EXERCISES: dict[str, Exercise] = {
         every_photo="That uses every training photo; imprint only the {chosen} chosen by sample_per_class(train.class_ids, {per_class}, seed={seed}).",
         trained_head="That is the trained softmax head's accuracy; use transfer.imprint instead.",
     ),
-    "check_most_confused": _MOST_CONFUSED,
-    "check_imprinted_confusion": replace(
-        _MOST_CONFUSED,
-        ladder=(
-            "Predict with the imprinted weights: np.argmax(transfer.l2_normalize(val_features) @ weights.T, axis=1).",
-            "Count with transfer.confusion_matrix(val.class_ids, predictions, len(val.classes)); rows are the true class, columns the answer.",
-            "Set the diagonal to zero (matrix * (1 - np.eye(5, dtype=int))), then np.unravel_index(np.argmax(...), matrix.shape) gives (row, column).",
-        ),
+    "check_imprinted_confusion": _exercise(
+        "{most} {true} photos were taken for {predicted}: the largest number off the diagonal.",
+        "Look for the largest number off the diagonal (it is {most}); its row is the true class, its column the predicted one.",
+        "Predict with the imprinted weights: np.argmax(transfer.l2_normalize(val_features) @ weights.T, axis=1).",
+        "Count with transfer.confusion_matrix(val.class_ids, predictions, len(val.classes)); rows are the true class, columns the answer.",
+        "Set the diagonal to zero (matrix * (1 - np.eye(5, dtype=int))), then np.unravel_index(np.argmax(...), matrix.shape) gives (row, column).",
+        read=None,
+        unpaired="Answer with a pair of class names: (true class, predicted class).",
+        swapped="Swap them: rows are the true class and columns the predicted class.",
+        diagonal="The diagonal counts the right answers; look at the cells off the diagonal.",
     ),
     "check_head_bytes": _exercise(
         "{classes} × ({dim} + 1) parameters × 4 bytes = {expected:,} bytes, about {kilobytes:.1f} kB.",

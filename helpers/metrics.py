@@ -1,12 +1,6 @@
-"""Numbers computed from a classifier's output: probabilities, confidence, accuracy.
+"""Numbers computed from a classifier's output: probabilities (notebook 02), confidence and accuracy (notebook 03).
 
-Pure NumPy functions (arrays in, arrays or floats out); no model, no TensorFlow. Every public function takes
-plain data, so a wrong type or shape becomes one MetricsError sentence (``raises_own_errors``).
-
-* ``softmax`` and ``sigmoid`` turn scores (logits) into probabilities — notebook 02.
-* ``top1``, ``margin`` and ``entropy`` measure how sure one answer is; ``coverage_and_accuracy``,
-  ``risk_coverage`` and ``threshold_for_accuracy`` describe what an "unsure" threshold keeps — notebook 03.
-* ``top_k_hits``, ``top_k_accuracy`` and ``wilson_interval`` score answers against the true classes — notebook 03.
+Pure NumPy functions on plain data, so a wrong type or shape becomes one MetricsError sentence.
 """
 
 from __future__ import annotations
@@ -48,13 +42,10 @@ def _scalar(result: np.ndarray) -> np.ndarray | float:
 # --------------------------------------------------------------------------- scores → probabilities
 
 
-def softmax(logits, temperature: float = 1.0, axis: int = -1) -> np.ndarray:
-    """Probabilities ``exp(z / T) / sum(exp(z / T))``, computed stably (max subtracted); float32 stays float32.
-
-    Raises MetricsError for a temperature that is not a positive finite number, or so small that z / T overflows.
-    """
+def softmax(logits, temperature: float = 1.0) -> np.ndarray:
+    """Probabilities ``exp(z / T) / sum(exp(z / T))`` (per row), computed stably; MetricsError for an unusable T."""
     z = _floats(logits, "The logits")
-    axis = range(z.ndim)[axis]  # an axis the array lacks: IndexError
+    axis = range(z.ndim)[-1]  # the labels' axis; a single number has none: IndexError
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):  # a T that underflows the dtype
         z = z / np.asarray(temperature, dtype=z.dtype)
     if not (0 < temperature < math.inf and np.isfinite(z).all()):
@@ -76,71 +67,56 @@ def sigmoid(logits) -> np.ndarray | float:
 # --------------------------------------------------------------------------- how sure is one answer
 
 
-def top1(probs, axis: int = -1) -> np.ndarray | float:
+def top1(probs) -> np.ndarray | float:
     """The largest probability (per row of a batch). Raises MetricsError for values that are not probabilities."""
-    array = _probabilities(probs)
-    return _scalar(array.max(axis=range(array.ndim)[axis]))
+    return _scalar(_probabilities(probs).max(axis=-1))
 
 
-def margin(probs, axis: int = -1) -> np.ndarray | float:
+def margin(probs) -> np.ndarray | float:
     """Top-1 minus top-2 probability (per row): near 0 when two labels are neck and neck. Raises as ``top1``."""
+    top_two = -np.partition(-_probabilities(probs), 1, axis=-1)[..., :2]
+    return _scalar(top_two[..., 0] - top_two[..., 1])
+
+
+def entropy(probs, normalized: bool = True) -> np.ndarray | float:
+    """Shannon entropy (per row, each first divided by its sum, as quantized outputs need); ``normalized`` divides
+    by log(K): 0 = all on one label, 1 = spread evenly. MetricsError for non-probabilities or an all-zero row."""
     array = _probabilities(probs)
-    axis = range(array.ndim)[axis]
-    top_two = -np.partition(-array, 1, axis=axis).take([0, 1], axis=axis)
-    return _scalar(top_two.take(0, axis=axis) - top_two.take(1, axis=axis))
-
-
-def entropy(probs, normalized: bool = True, axis: int = -1) -> np.ndarray | float:
-    """Shannon entropy (per row); ``normalized`` divides by log(K): 0 = all on one label, 1 = spread evenly.
-
-    Rows are first divided by their sum, so quantized outputs (which sum to a little less than 1) are measured as
-    the distribution they stand for. Raises MetricsError for values that are not probabilities or an all-zero row.
-    """
-    array = _probabilities(probs)
-    axis = range(array.ndim)[axis]
-    classes = array.shape[axis]
+    classes = array.shape[-1]
     unit = {True: math.log(classes) if classes > 1 else math.inf, False: 1.0}[normalized]  # True or False only
-    total = array.sum(axis=axis, keepdims=True)
+    total = array.sum(axis=-1, keepdims=True)
     if (total <= 0).any():  # not "certain" (entropy 0): there is no distribution at all
         raise MetricsError("A row of probabilities is all zeros: there is no distribution to measure.")
     p = array / total
     with np.errstate(divide="ignore", invalid="ignore"):
         terms = np.where(p > 0, p * np.log(p), 0.0)
-    return _scalar(np.maximum(-terms.sum(axis=axis), 0.0) / unit)  # -0.0 and tiny negative rounding → 0
+    return _scalar(np.maximum(-terms.sum(axis=-1), 0.0) / unit)  # -0.0 and tiny negative rounding → 0
 
 
 # --------------------------------------------------------------------------- accuracy
 
 
-def top_k_hits(probs, truth, k: int = 1) -> np.ndarray:
-    """For each row of a (rows, classes) batch, whether the true class is among the ``k`` most probable.
-
-    Ties go to the lower index, as in ``helpers.classify``. Raises MetricsError for a k outside 1 … classes or
-    true classes outside 0 … classes - 1 (ImageNet indices for a 1,001-output model need its class_offset).
-    """
+def top_k_accuracy(probs, truth, k: int = 1) -> float:
+    """The fraction of rows of a (rows, classes) batch whose true class is among the ``k`` most probable (ties go to
+    the lower index, as in ``helpers.classify``); MetricsError for a k or true classes out of range."""
     rows, classes = _probabilities(probs).shape
     truth = np.asarray(truth)
     if not (1 <= operator.index(k) <= classes and truth.shape == (rows,) and truth.dtype.kind in "iu") or not (
         0 <= truth.min() and truth.max() < classes
     ):
         raise MetricsError(
-            f"top_k_hits needs k from 1 to {classes} and one true class per row ({rows}), integer indices in "
+            f"top_k_accuracy needs k from 1 to {classes} and one true class per row ({rows}), integer indices in "
             f"0…{classes - 1}; got k={k!r} and {truth.dtype} classes of shape {truth.shape}. For 1001-output models "
             f"add Classifier.class_offset (1) to ImageNet indices."
         )
     order = np.argsort(-np.asarray(probs), axis=1, kind="stable")[:, :k]
-    return (order == truth[:, None]).any(axis=1)
-
-
-def top_k_accuracy(probs, truth, k: int = 1) -> float:
-    """The fraction of rows whose true class is among the ``k`` most probable. Raises what ``top_k_hits`` raises."""
-    return float(top_k_hits(probs, truth, k).mean())
+    return float((order == truth[:, None]).any(axis=1).mean())
 
 
 def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval (inside [0, 1]) for an accuracy of ``successes / total``; notebook 03 shows the formula.
+    """Wilson score interval (inside [0, 1]) for an accuracy of ``successes / total`` (formula: notebook 03).
 
-    Raises MetricsError unless 0 ≤ successes ≤ total are whole numbers, total > 0 and 0 < confidence < 1.
+    MetricsError unless 0 ≤ successes ≤ total are whole numbers, total > 0 and 0 < confidence < 1.
     """
     if not (0 <= operator.index(successes) <= operator.index(total) and total > 0 and 0 < confidence < 1):
         raise MetricsError(
@@ -170,10 +146,7 @@ def _confidence_and_correct(confidence, correct) -> tuple[np.ndarray, np.ndarray
 
 
 def coverage_and_accuracy(confidence, correct, threshold: float) -> tuple[float, float]:
-    """Keep answers with ``confidence >= threshold``: the fraction kept and their accuracy (NaN if none).
-
-    Raises what ``risk_coverage`` raises.
-    """
+    """Keep answers with ``confidence >= threshold``: the fraction kept and their accuracy (NaN if none)."""
     conf, right = _confidence_and_correct(confidence, correct)
     kept = conf >= float(_floats(threshold, "The threshold"))
     return float(kept.mean()), float(right[kept].mean()) if kept.any() else float("nan")
@@ -190,7 +163,7 @@ class RiskCoverage(NamedTuple):
 def risk_coverage(confidence, correct) -> RiskCoverage:
     """Coverage and accuracy of the kept answers at every distinct confidence used as a threshold.
 
-    Raises MetricsError unless confidences (finite) and right/wrong flags (True/False or 1/0) match one to one.
+    MetricsError unless confidences (finite) and right/wrong flags (True/False or 1/0) match one to one.
     """
     conf, right = _confidence_and_correct(confidence, correct)
     order = np.argsort(-conf, kind="stable")
@@ -202,10 +175,7 @@ def risk_coverage(confidence, correct) -> RiskCoverage:
 
 
 def threshold_for_accuracy(confidence, correct, target: float) -> float | None:
-    """The lowest threshold whose kept answers are at least ``target`` accurate (None if none is).
-
-    Raises MetricsError for a target that is not an accuracy in (0, 1], and what ``risk_coverage`` raises.
-    """
+    """The lowest threshold whose kept answers are at least ``target`` accurate (None if none is); target in (0, 1]."""
     if not 0 < target <= 1:
         raise MetricsError(f"target must be an accuracy between 0 and 1 (e.g. 0.9); got {target!r}.")
     curve = risk_coverage(confidence, correct)

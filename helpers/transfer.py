@@ -317,7 +317,7 @@ class SoftmaxHead:
 
     def predict_proba(self, features) -> np.ndarray:
         """Probabilities (images, classes); each row sums to 1."""
-        return softmax(self.logits(features), axis=-1)
+        return softmax(self.logits(features))
 
     def predict(self, features) -> np.ndarray:
         """The most probable class index of each row."""
@@ -396,7 +396,7 @@ def train_head(
                     f"Training diverged at step {step + 1} (the logits are no longer finite): use a smaller "
                     f"learning_rate than {learning_rate:g}."
                 )
-            probs = softmax(logits, axis=-1)
+            probs = softmax(logits)
             history["loss"].append(float(-np.log(np.maximum(probs[np.arange(len(y)), y], 1e-12)).mean()))
             gradient = (probs - one_hot) / n
             weights -= rate * (x.T @ gradient + decay * weights)

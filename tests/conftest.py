@@ -439,8 +439,8 @@ def two_squares() -> np.ndarray:
 @pytest.fixture(autouse=True)
 def _fresh_hint_ladders():
     """Every test starts with no wrong tries counted, so a self-check's hint ladder never carries over between tests."""
-    from helpers import checks
+    from helpers.exercises import reset_tries
 
-    checks.reset_tries()
+    reset_tries()
     yield
-    checks.reset_tries()
+    reset_tries()

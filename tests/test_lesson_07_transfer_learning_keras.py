@@ -167,7 +167,9 @@ def test_noisy_accuracy_formula_matches_a_simulation():
     answers = np.where(rng.random(20000) < 0.9, truth, (truth + rng.integers(1, 5, 20000)) % 5)
     flipped = rng.random(20000) < 0.3
     labels = np.where(flipped, (truth + rng.integers(1, 5, 20000)) % 5, truth)
-    assert abs((answers == labels).mean() - checks.noisy_accuracy(0.9, 0.3, 5)) < 0.01
+    kept_right, lucky_wrong = 0.9 * (1 - 0.3), (1 - 0.9) * 0.3 / 4  # the check's formula, checked by simulation
+    assert abs((answers == labels).mean() - (kept_right + lucky_wrong)) < 0.01
+    assert checks.check_noisy_accuracy(kept_right + lucky_wrong, accuracy=0.9, flipped=0.3, classes=5)
 
 
 @pytest.mark.parametrize("answer", [0.635, "0.635", "63.5%", 63.5, 0.6349, np.float32(0.635)])

@@ -265,7 +265,8 @@ def owl_drop(lesson):
 
 @pytest.mark.assets
 def test_exercise_1_accepts_the_drop_in_every_form_at_two_decimals(lesson, owl_drop, capsys):
-    from helpers.checks import check_occlusion_drop, reset_tries
+    from helpers.checks import check_occlusion_drop
+    from helpers.exercises import reset_tries
 
     before, after = owl_drop
     drop = before - after
@@ -290,7 +291,8 @@ def test_exercise_1_accepts_the_drop_in_every_form_at_two_decimals(lesson, owl_d
 
 @pytest.mark.assets
 def test_exercise_1_names_known_mistakes_and_hints_get_more_specific(lesson, owl_drop, capsys):
-    from helpers.checks import check_occlusion_drop, reset_tries
+    from helpers.checks import check_occlusion_drop
+    from helpers.exercises import reset_tries
 
     before, after = owl_drop
     ask = (lesson["small"], lesson["owl"], lesson["grouse"], BODY_BOX)
@@ -309,7 +311,8 @@ def test_exercise_1_names_known_mistakes_and_hints_get_more_specific(lesson, owl
 
 
 def test_exercise_3_accepts_average_and_ordinal_ranks_at_two_decimals(capsys):
-    from helpers.checks import check_rank_correlation, reset_tries
+    from helpers.checks import check_rank_correlation
+    from helpers.exercises import reset_tries
 
     a = np.array([[1.0, 5.0, 5.0], [2.0, 2.0, 7.0], [0.5, 3.0, 3.0]])
     b = np.array([[0.3, 0.1, 0.8], [0.9, 0.2, 0.4], [0.6, 0.6, 0.0]])

@@ -22,7 +22,6 @@ from helpers.metrics import (
     threshold_for_accuracy,
     top1,
     top_k_accuracy,
-    top_k_hits,
     wilson_interval,
 )
 
@@ -85,7 +84,6 @@ def test_softmax_keeps_float32_and_works_on_batches():
     probs = softmax(batch)
     assert probs.dtype == np.float32
     np.testing.assert_allclose(probs.sum(axis=1), [1, 1], atol=1e-6)
-    np.testing.assert_allclose(softmax(batch.T, axis=0).T, probs, atol=1e-7)
     assert softmax([1, 2, 3]).dtype == np.float64  # integers become float64
 
 
@@ -189,22 +187,16 @@ def test_measures_accept_dequantized_and_rounded_probabilities(function):
 
 @pytest.mark.parametrize("function", [softmax, top1, margin, entropy])
 @pytest.mark.parametrize("axis", [3, -3, 1.0, "0", None])
-def test_measures_and_softmax_refuse_an_axis_the_array_lacks(function, axis):
+def test_measures_and_softmax_work_per_row_and_refuse_an_axis(function, axis):  # rows of a batch: the last axis
     with pytest.raises(MetricsError, match="axis"):
         function(np.full((2, 2), 0.5), axis=axis)
 
 
 def test_a_bool_counts_as_the_whole_number_it_equals():  # Python's own rule: True == 1
-    batch = np.full((2, 2), 0.5)
-    np.testing.assert_array_equal(top1(batch, axis=True), top1(batch, axis=1))
     assert top_k_accuracy(PROBS, TRUTH, True) == top_k_accuracy(PROBS, TRUTH, 1)
     assert wilson_interval(True, 10) == wilson_interval(1, 10)
     assert coverage_and_accuracy(CONFIDENCE, CORRECT, True)[0] == coverage_and_accuracy(CONFIDENCE, CORRECT, 1.0)[0]
     assert threshold_for_accuracy(CONFIDENCE, CORRECT, True) == threshold_for_accuracy(CONFIDENCE, CORRECT, 1.0)
-
-
-def test_softmax_along_the_first_axis_still_works():
-    np.testing.assert_allclose(softmax([[1.0, 2.0], [1.0, 2.0]], axis=0), 0.5)
 
 
 @pytest.mark.parametrize(("logits", "temperature"), [([1000, 1001], 1e-320), (np.float32([1, 2]), 1e-40)])
@@ -239,8 +231,8 @@ PROBS = np.array(
 TRUTH = np.array([0, 1, 2, 2])
 
 
-def test_top_k_hits_and_accuracy():
-    np.testing.assert_array_equal(top_k_hits(PROBS, TRUTH, 1), [True, False, False, True])
+def test_top_k_accuracy_row_by_row_and_in_all():
+    assert [top_k_accuracy(PROBS[i : i + 1], TRUTH[i : i + 1], 1) for i in range(4)] == [1, 0, 0, 1]
     assert top_k_accuracy(PROBS, TRUTH, 1) == 0.5
     assert top_k_accuracy(PROBS, TRUTH, 2) == 0.75
     assert top_k_accuracy(PROBS, TRUTH, 3) == 1.0
@@ -248,7 +240,7 @@ def test_top_k_hits_and_accuracy():
 
 def test_top_k_breaks_ties_by_label_order_like_classify():
     tied = np.array([[0.4, 0.4, 0.2]])
-    assert top_k_hits(tied, np.array([0]), 1)[0] and not top_k_hits(tied, np.array([1]), 1)[0]
+    assert top_k_accuracy(tied, np.array([0]), 1) == 1 and top_k_accuracy(tied, np.array([1]), 1) == 0
 
 
 @given(st.integers(0, 2**32 - 1), st.integers(1, 6))
@@ -271,12 +263,12 @@ def test_top_k_accuracy_grows_with_k(seed, k):
         (PROBS, TRUTH.astype(float), 1, "integer"),
         (PROBS, np.array([0, 1, 2, 3]), 1, "class_offset"),
         (PROBS, np.array([0, 1, 2, -1]), 1, "0…2"),
-        (PROBS[0], TRUTH[:1], 1, "top_k_hits cannot use"),
+        (PROBS[0], TRUTH[:1], 1, "top_k_accuracy cannot use"),
     ],
 )
 def test_top_k_refuses_bad_input(probs, truth, k, match):
     with pytest.raises(MetricsError, match=match):
-        top_k_hits(probs, truth, k)
+        top_k_accuracy(probs, truth, k)
 
 
 def test_wilson_interval_known_values():

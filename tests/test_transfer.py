@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from helpers import CheckError, HelpersError, checks, plots, transfer
+from helpers import HelpersError, checks, plots, transfer
 from helpers.classify import Classifier
 from helpers.errors import ImageError, LabelError, ModelError, PlotError
 from helpers.images import load_image, resize_for_model
@@ -411,19 +411,6 @@ def test_check_imprinted_accuracy(capsys):
     assert "sample_per_class" in capsys.readouterr().out
     assert not checks.check_imprinted_accuracy("half", noisy, ids, noisy, ids)
     assert "number between 0 and 1" in capsys.readouterr().out
-
-
-def test_check_most_confused(capsys):
-    matrix = np.array([[9, 0, 1], [0, 8, 2], [3, 0, 7]])
-    assert checks.check_most_confused(("c", "a"), matrix, ["a", "b", "c"])
-    assert not checks.check_most_confused(("a", "c"), matrix, ["a", "b", "c"])
-    assert "Swap them" in capsys.readouterr().out.splitlines()[-1]
-    assert not checks.check_most_confused(("a", "a"), matrix, ["a", "b", "c"])
-    assert "diagonal" in capsys.readouterr().out
-    assert not checks.check_most_confused("c", matrix, ["a", "b", "c"])
-    assert not checks.check_most_confused(("b", "c"), matrix, ["a", "b", "c"])
-    with pytest.raises(CheckError, match="no mistakes"):
-        checks.check_most_confused(("a", "b"), np.eye(3, dtype=int), ["a", "b", "c"])
 
 
 def test_check_head_bytes(capsys):
