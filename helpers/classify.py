@@ -22,11 +22,10 @@ from typing import NamedTuple
 import numpy as np
 
 from helpers.arguments import clean_labels, finite_array, label_lines, text_labels
-from helpers.errors import LabelError, MetricsError, ModelError, OptionError
+from helpers.errors import LabelError, MetricsError, OptionError
 from helpers.images import ImageSource, Normalization, Region, check_crop
-from helpers.model import LiteRTModel, dequantize, is_tflite, load_interpreter  # noqa: F401  (re-exported)
+from helpers.model import LiteRTModel, dequantize, load_interpreter  # noqa: F401  (re-exported)
 
-BACKGROUND = "background"
 _PASS_THROUGH = {"RESHAPE", "SQUEEZE", "QUANTIZE", "DEQUANTIZE", "CAST"}
 _PROBABILITIES = {"SOFTMAX", "LOGISTIC"}
 _LOGITS = {"FULLY_CONNECTED", "CONV_2D", "ADD", "BATCH_MATMUL"}
@@ -94,8 +93,8 @@ class ClassifyOptions:
         Raises LabelError for an allowed or denied label the model does not have.
         """
         keep = np.full(probs.size, self.allow_labels is None)
-        keep[label_indices(self.allow_labels or (), labels, "allow_labels")] = True
-        keep[label_indices(self.deny_labels or (), labels, "deny_labels")] = False
+        keep[_label_indices(self.allow_labels or (), labels, "allow_labels")] = True
+        keep[_label_indices(self.deny_labels or (), labels, "deny_labels")] = False
         if self.score_threshold is not None:
             keep &= probs >= self.score_threshold
         order = [i for i in _ranked(probs) if keep[i]]
@@ -147,15 +146,15 @@ def read_labels(path: str | os.PathLike) -> list[str]:
         ) from None
 
 
-def labels_from(labels: Sequence[str] | str | os.PathLike) -> list[str]:
+def _labels_from(labels: Sequence[str] | str | os.PathLike) -> list[str]:
     """Labels given as a list (any iterable of strings) or a label file's path, cleaned. Raises LabelError."""
     return read_labels(labels) if isinstance(labels, (str, os.PathLike)) else clean_labels(labels)
 
 
 def model_labels(model: LiteRTModel, labels: Sequence[str] | str | os.PathLike | None = None) -> list[str]:
-    """``labels`` given (see labels_from), else the labels in the model's metadata (a MetadataError if none)."""
+    """``labels`` given (a list or a label file's path), else the labels in the model's metadata (a MetadataError if none)."""
     if labels is not None:
-        return labels_from(labels)
+        return _labels_from(labels)
     from helpers.tflite import read_metadata
 
     return clean_labels((model.metadata or read_metadata(model.model_path, "labels")).labels())
@@ -166,12 +165,12 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
 
     Raises LabelError when the counts do not match (``num_outputs`` and ``offset``, 0 or 1, come from the model).
     """
-    labels = labels_from(labels)
+    labels = _labels_from(labels)
     if len(labels) == num_outputs:
         return labels
     if offset and len(labels) == num_outputs - 1:
-        return [BACKGROUND, *labels]
-    if len(labels) == num_outputs + 1 and labels[0].lower() == BACKGROUND:  # ImageNet's list for a 1000-output model
+        return ["background", *labels]
+    if len(labels) == num_outputs + 1 and labels[0].lower() == "background":  # ImageNet's list for a 1000-output model
         return labels[1:]
     # Which output has no label is never guessed: if the guess were wrong, every label would shift by one.
     raise LabelError(
@@ -185,7 +184,7 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
     )
 
 
-def _output_op(interpreter, output_index: int, model_path: str | os.PathLike | None) -> tuple[str, dict | None, str]:
+def _output_op(interpreter, output_index: int, file) -> tuple[str, dict | None, str]:
     """(kind, the op computing the output or None, its fused activation): "probabilities" (softmax, sigmoid),
     "logits" (a dense/1×1 conv layer without a fused activation) or "features", read through reshapes and casts."""
     try:
@@ -199,49 +198,28 @@ def _output_op(interpreter, output_index: int, model_path: str | os.PathLike | N
     name = op["op_name"] if op else ""
     if name in _PROBABILITIES:
         return "probabilities", op, "NONE"
-    activation = _fused_activation(model_path, op["index"]) if name in _LOGITS and model_path is not None else "NONE"
+    activation = file.fused_activation(op["index"]) if name in _LOGITS else "NONE"
     return ("logits" if name in _LOGITS and activation == "NONE" else "features"), op, activation
 
 
-def _graph(model_path: str | os.PathLike):
-    """The main graph of a .tflite file, read lazily (nothing is copied)."""
-    from helpers.tflite import schema
-
-    return schema().Model.GetRootAs(Path(model_path).read_bytes(), 0).Subgraphs(0)
-
-
-def _fused_activation(model_path: str | os.PathLike, op_index: int) -> str:
-    """The activation (NONE, RELU, RELU6, TANH, ...) fused into a FULLY_CONNECTED, CONV_2D or ADD operator."""
-    from helpers.tflite import enum_names, schema
-
-    graph, s = _graph(model_path), schema()
-    operator = graph.Operators(int(op_index))
-    table = operator.BuiltinOptions()
-    for options in (s.FullyConnectedOptions, s.Conv2DOptions, s.AddOptions):
-        if table is not None and operator.BuiltinOptionsType() == getattr(s.BuiltinOptions, options.__name__):
-            fields = options()
-            fields.Init(table.Bytes, table.Pos)
-            return enum_names(s.ActivationFunctionType)[fields.FusedActivationFunction()]
-    return "NONE"
-
-
-def _not_a_classifier(model_path: Path, kind: str, op: dict | None, activation: str, num_outputs: int) -> str | None:
-    """Why a model whose output is ``kind`` (see ``_output_op``) is no classifier: features, or a softmax per part."""
-    if kind == "features":
+def _not_a_classifier(model, op: dict | None, activation: str) -> str | None:
+    """Why a model whose output is ``model.output_kind`` is no classifier: features, or a softmax per part."""
+    name, num_outputs = model.model_path.name, model.num_outputs
+    if model.output_kind == "features":
         fused = f" (its last {op['op_name']} layer ends in a fused {activation}: clipped features, not logits)"
         return (
-            f"'{model_path.name}' looks like a feature extractor, not a classifier: its {num_outputs} outputs are "
+            f"'{name}' looks like a feature extractor, not a classifier: its {num_outputs} outputs are "
             f"pooled image features, not a score per label{fused if activation != 'NONE' else ''}. Use "
             f"helpers.transfer.FeatureExtractor(model_path) and train a head on its features (notebook 06)."
         )
     if op is None or op["op_name"] != "SOFTMAX":
         return None
-    shape = [int(d) for d in _graph(model_path).Tensors(int(op["outputs"][0])).ShapeAsNumpy()]
+    shape = [int(d) for d in model.interpreter._get_tensor_details(op["outputs"][0], 0)["shape"]]
     if not shape or shape[-1] == num_outputs:
         return None
     groups = num_outputs // max(1, shape[-1])
     return (
-        f"'{model_path.name}' is not a classifier: its softmax makes {groups} separate distributions of "
+        f"'{name}' is not a classifier: its softmax makes {groups} separate distributions of "
         f"{shape[-1]} values each (softmax output shape {tuple(shape)}, flattened to {num_outputs} outputs), not "
         f"one distribution over {num_outputs} labels, so its 'probabilities' would sum to {groups}. A model with "
         f"scores per position is a segmentation model (helpers.segmentation.segment); for image features use "
@@ -249,7 +227,7 @@ def _not_a_classifier(model_path: Path, kind: str, op: dict | None, activation: 
     )
 
 
-def label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) -> list[int]:
+def _label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) -> list[int]:
     """The indices of ``wanted`` labels (every output of a repeated label). Raises LabelError for an unknown one."""
     wanted, positions = list(wanted), {}  # a generator is read once
     for i, label in enumerate(labels):
@@ -285,11 +263,6 @@ class Classifier(LiteRTModel):
     ) -> None:
         super().__init__(model_path, num_threads, mean=mean, std=std)
         self.crop = check_crop(crop)
-        self.num_outputs = int(np.prod(self.output_details["shape"][1:]))
-        self.output_kind, op, activation = _output_op(self.interpreter, self.output_details["index"], self.model_path)
-        problem = _not_a_classifier(self.model_path, self.output_kind, op, activation, self.num_outputs)
-        if problem:
-            raise ModelError(problem)
         if not (background is None or isinstance(background, (bool, np.bool_))):
             raise OptionError(
                 f"background is True, False or None (None: output 0 is 'background' when the model "
@@ -298,6 +271,12 @@ class Classifier(LiteRTModel):
         #: 1 when output 0 is ImageNet's "background" (from the model's 1001 outputs, or ``background=True``).
         self.class_offset = int(self.num_outputs == 1001 if background is None else background)
         self.labels, self.labels_source = self._choose_labels(labels, background)
+
+    def _graph(self, file) -> str | None:
+        """Why this model is no classifier (None: it is one); sets ``num_outputs`` and ``output_kind``."""
+        self.num_outputs = int(np.prod(self.output_details["shape"][1:]))
+        self.output_kind, op, activation = _output_op(self.interpreter, self.output_details["index"], file)
+        return _not_a_classifier(self, op, activation)
 
     def _choose_labels(self, labels, background: bool | None = None) -> tuple[list[str], str]:
         """Labels given (a list or a file; "background" added only when ``background=True``), else the metadata's

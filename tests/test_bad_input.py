@@ -11,7 +11,7 @@ from PIL import Image
 
 from helpers import HelpersError, bench, detection, evaluate, explain, images, segmentation
 from helpers.classify import Classifier, align_labels, read_labels, top_k
-from helpers.model import check_num_threads
+from helpers.model import load_interpreter
 
 PIXELS = np.zeros((8, 8, 3), np.uint8)
 SMALL = Image.new("RGB", (4, 4))
@@ -42,7 +42,7 @@ CASES = {
     "prepare(a list)": lambda c: c.prepare([[1]]),
     "clone(num_threads='x')": lambda c: c.clone("x"),
     "run_batch(wrong size)": lambda c: c.run_batch(np.zeros((2, 5, 5, 3), np.uint8)),
-    "check_num_threads('3')": lambda c: check_num_threads("3"),
+    "load_interpreter(num_threads='3')": lambda c: load_interpreter(c.model_path, "3"),
     "evaluate(classes=['a'])": lambda c: evaluate.evaluate(c, ["x.jpg"], classes=["a"]),
     "evaluate(images=5)": lambda c: evaluate.evaluate(c, 5),
     "evaluate(k=2.5)": lambda c: evaluate.evaluate(c, ["x.jpg"], classes=[0], k=2.5),
