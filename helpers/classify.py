@@ -1,12 +1,8 @@
-"""Run a .tflite image classifier with LiteRT and read its answer (no TensorFlow).
+"""Run a .tflite image classifier with LiteRT and read its answer (notebook 01 writes the steps out by hand).
 
-Notebook 01 writes the steps out by hand (``Interpreter``, ``set_tensor``, ``invoke``, ``get_tensor``,
-dequantize); ``Classifier`` packages them on top of ``helpers.model.LiteRTModel``. Labels are given (a list or a
-label file's path), else read from the model's metadata, else output numbers, and cleaned once. ImageNet's
-"background" is output 0 of a 1,001-output model (``class_offset`` 1; ``background=True/False`` overrides), never
-guessed from the labels' text. The output must be a score per label: a softmax, or logits (then softmaxed, and
-``output_kind`` says so); pooled features are refused with a pointer to ``helpers.transfer.FeatureExtractor``.
-``classify``'s options are one ``ClassifyOptions``, checked once; the prediction trusts the package's own tensors.
+Labels are given (a list or a label file's path), else read from the model's metadata, else output numbers.
+ImageNet's "background" is output 0 of a 1,001-output model (``background=True/False`` overrides), never guessed
+from the labels' text. The output must be a score per label: a softmax, or logits (then softmaxed).
 """
 
 from __future__ import annotations
@@ -63,12 +59,10 @@ def check_score_threshold(score_threshold: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class ClassifyOptions:
-    """What ``Classifier.classify`` keeps, as MediaPipe's ImageClassifierOptions do (notebook 01).
+    """What ``Classifier.classify`` keeps, as MediaPipe's ImageClassifierOptions do (notebook 01); OptionError else.
 
     ``top_k`` is MediaPipe's max_results (None: all); ``score_threshold`` drops scores below it; ``allow_labels``
-    keeps only those labels, ``deny_labels`` drops them (one or the other); ``region`` = (x, y, width, height) in
-    pixels classifies that part of the photo (checked against the photo by ``helpers.images.crop_region``).
-    Raises OptionError for a bad top_k or score_threshold, both label lists, or a label list that is one string.
+    keeps only those labels, ``deny_labels`` drops them; ``region`` = (x, y, width, height) in pixels.
     """
 
     top_k: int | None = 5
@@ -88,10 +82,8 @@ class ClassifyOptions:
             )
 
     def keep(self, probs: np.ndarray, labels: Sequence[str]) -> list[Prediction]:
-        """The predictions these options keep of ``probs`` (one per label), most probable first.
-
-        Raises LabelError for an allowed or denied label the model does not have.
-        """
+        """The predictions these options keep of ``probs`` (one per label), most probable first; LabelError for
+        an allowed or denied label the model does not have."""
         keep = np.full(probs.size, self.allow_labels is None)
         keep[_label_indices(self.allow_labels or (), labels, "allow_labels")] = True
         keep[_label_indices(self.deny_labels or (), labels, "deny_labels")] = False
@@ -106,19 +98,13 @@ def _ranked(probs: np.ndarray, k: int | None = None) -> np.ndarray:
 
 
 def ranked(probs: np.ndarray, k: int | None = None) -> np.ndarray:
-    """The indices of the ``k`` largest values (None: all), largest first; ties go to the lower index.
-
-    Raises MetricsError for ``probs`` that are not finite numbers (NaN has no rank), OptionError for ``k``.
-    """
+    """The indices of the ``k`` largest values (None: all), largest first; ties go to the lower index."""
     return _ranked(finite_array(probs, "probs", MetricsError), check_max_results(k, "k"))
 
 
 def top_k(probs: np.ndarray, labels: Sequence[str], k: int | None = 5) -> list[Prediction]:
-    """The ``k`` most probable (label, probability) pairs, most probable first (None: all).
-
-    Raises MetricsError for ``probs`` with NaN or non-numbers, LabelError for ``labels`` that are not as many
-    strings as there are probabilities, OptionError for ``k``.
-    """
+    """The ``k`` most probable (label, probability) pairs, most probable first (None: all); LabelError unless there
+    is one label per probability."""
     probs, labels = finite_array(probs, "probs", MetricsError).ravel(), text_labels(labels)
     if len(labels) != probs.size:
         raise LabelError(f"{len(labels)} labels for {probs.size} probabilities; they must match one to one.")
@@ -126,10 +112,7 @@ def top_k(probs: np.ndarray, labels: Sequence[str], k: int | None = 5) -> list[P
 
 
 def read_labels(path: str | os.PathLike) -> list[str]:
-    """The labels of a text file, one per line (UTF-8, with or without BOM; LF, CRLF or CR line endings).
-
-    Raises LabelError when ``path`` is not a path to a readable UTF-8 file, e.g. the file's text itself.
-    """
+    """The labels of a UTF-8 text file, one per line; LabelError when ``path`` is not a readable file's path."""
     try:
         return label_lines(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, TypeError) as exc:
@@ -161,10 +144,8 @@ def model_labels(model: LiteRTModel, labels: Sequence[str] | str | os.PathLike |
 
 
 def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the labels", offset: int = 0) -> list[str]:
-    """Match a label list to a model's outputs: add "background" when the model has it (``offset`` 1) and the list not.
-
-    Raises LabelError when the counts do not match (``num_outputs`` and ``offset``, 0 or 1, come from the model).
-    """
+    """Match a label list to a model's outputs: add "background" when the model has it (``offset`` 1) and the list
+    not; LabelError when the counts do not match."""
     labels = _labels_from(labels)
     if len(labels) == num_outputs:
         return labels
@@ -243,9 +224,9 @@ def _label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) ->
 class Classifier(LiteRTModel):
     """A LiteRT image classifier: an image in, probabilities per label out (notebook 01).
 
-    ``labels`` is a list or a label file's path; ``background`` overrides whether output 0 is ImageNet's
-    "background" (default: when the model has 1,001 outputs). Raises ModelError for a model that is not a classifier (features, a softmax over part of its output,
-    a dynamic input), LabelError for labels that do not fit, OptionError for the other options.
+    ``labels`` is a list or a label file's path; ``background`` says whether output 0 is ImageNet's "background"
+    (default: when the model has 1,001 outputs). Raises ModelError for a model that is not a classifier, LabelError
+    for labels that do not fit, OptionError for the other options.
     """
 
     kind = "classifier"
@@ -279,8 +260,7 @@ class Classifier(LiteRTModel):
         return _not_a_classifier(self, op, activation)
 
     def _choose_labels(self, labels, background: bool | None = None) -> tuple[list[str], str]:
-        """Labels given (a list or a file; "background" added only when ``background=True``), else the metadata's
-        labels file, else output numbers."""
+        """Labels given, else the metadata's labels file, else output numbers."""
         if labels is not None:
             source = f"'{labels}'" if isinstance(labels, (str, os.PathLike)) else "the label list"
             return align_labels(labels, self.num_outputs, source, int(background is True)), "given"
@@ -316,10 +296,7 @@ class Classifier(LiteRTModel):
         deny_labels: Sequence[str] | None = None,
         region: Region | None = None,
     ) -> list[Prediction]:
-        """The ``top_k`` most probable Prediction(label, probability) pairs for one image, after ``ClassifyOptions``.
-
-        Raises OptionError for a bad option, LabelError for a label the model lacks, and what ``predict`` raises.
-        """
+        """The ``top_k`` most probable Prediction(label, probability) pairs for one image, after ``ClassifyOptions``."""
         options = ClassifyOptions(top_k, score_threshold, allow_labels, deny_labels, region)
         return options.keep(self.predict(image, options.region), self.labels)
 

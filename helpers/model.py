@@ -65,10 +65,7 @@ def available_cpus() -> int:
 
 
 def default_workers() -> int:
-    """Worker threads for a batch of images (notebook 03): 2, or 1 where this process may use a single CPU.
-
-    Each worker holds its own single-threaded model copy: two keep the memory low (Binder gives two CPUs).
-    """
+    """Worker threads for a batch of images (notebook 03): 2 (each holds a model copy; Binder gives two CPUs), or 1."""
     return min(2, available_cpus())
 
 
@@ -115,11 +112,7 @@ def _open(model_path: str | os.PathLike) -> TFLiteFile:
 
 
 def load_interpreter(model_path: str | os.PathLike, num_threads: int | None = None) -> Interpreter:
-    """A ready (allocated) LiteRT interpreter for a model file.
-
-    Raises ModelError for a file LiteRT cannot load and for a dynamic input shape (-1 other than the batch axis,
-    which LiteRT would allocate as 1×1 pixels); OptionError for ``num_threads``.
-    """
+    """A ready (allocated) LiteRT interpreter; ModelError for a file LiteRT cannot load or a dynamic input shape."""
     return _interpreter(_open(model_path).path, _check_num_threads(num_threads), ModelError)
 
 
@@ -188,9 +181,8 @@ def _shape(details: dict) -> tuple[int, ...]:
 class LiteRTModel:
     """A .tflite model with one image input: load, validate, prepare pixels, run, dequantize (notebook 01).
 
-    Raises ModelError for a missing, empty, non-TFLite or unloadable file; the class's ``error`` (TransferError for a
-    FeatureExtractor) for a dynamic input, a model of the wrong kind or without one image input (1, H, W, 3);
-    OptionError for ``num_threads`` or ``mean``/``std``; MetadataError for damaged metadata.
+    Raises ModelError for a file that is not a loadable TFLite model; the class's ``error`` for a model of the wrong
+    kind or without one fixed-size image input; OptionError for ``num_threads`` or ``mean``/``std``.
     """
 
     error: type[HelpersError] = ModelError  # the error a subclass raises when the model is the wrong kind
@@ -282,10 +274,7 @@ class LiteRTModel:
         return array
 
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
-        """Already-resized (H, W, 3) or (1, H, W, 3) uint8 pixels → this model's input tensor (its normalization).
-
-        Raises the wrapper's error (ModelError for a Classifier) for pixels of another shape or dtype.
-        """
+        """Already-resized (H, W, 3) or (1, H, W, 3) uint8 pixels → this model's input tensor; the wrapper's error else."""
         return self._tensor(self._pixels(pixels))
 
     def _tensor(self, pixels: np.ndarray) -> np.ndarray:
@@ -323,11 +312,7 @@ class LiteRTModel:
         return tensor
 
     def invoke(self, tensor: np.ndarray) -> list[np.ndarray]:
-        """Run the model on one prepared input tensor; every output, dequantized (float32, its own shape).
-
-        Raises the wrapper's error (ModelError for a Classifier) when ``tensor`` is not an array of the input's
-        exact shape and dtype with finite values: make it with ``preprocess`` or ``prepare``.
-        """
+        """Run the model on one prepared input tensor (see ``_checked``); every output, dequantized (float32)."""
         return self._invoke(self._checked(tensor))
 
     def _invoke(self, tensor: np.ndarray) -> list[np.ndarray]:
@@ -360,8 +345,7 @@ class LiteRTModel:
     ) -> np.ndarray:
         """``run`` for each of (N, H, W, 3) model-sized uint8 images: (N, outputs), on ``workers`` clones at once.
 
-        Single-threaded clones, kept for the next call: the answers do not depend on ``workers``. ``progress``
-        names a progress bar. Raises the wrapper's error for other pixels, OptionError for ``workers``.
+        The single-threaded clones are kept for the next call; the answers do not depend on ``workers``.
         """
         array = self._pixels(pixels, batch=True)
         out = np.empty((len(array), int(np.prod(self.output_details["shape"][1:]))), dtype=np.float32)

@@ -124,7 +124,6 @@ class TensorInfo:
     dtype: str
     scales: tuple[float, ...]
     zero_points: tuple[int, ...]
-    quantized_dimension: int
     nbytes: int  # bytes stored in the file (weights, biases); 0 for activations, computed at run time
     role: str = "activation"  # input, output, weights, bias, constant or activation
     layer: str = ""  # weights and bias: the output name of the operator that uses them (it carries the layer name)
@@ -200,10 +199,7 @@ def find_tensor(infos: Sequence[TensorInfo], fragment: str, role: str | None = N
 
 
 class TFLiteFile:
-    """A .tflite file read once (a path or its bytes): graph, tensors, metadata. Introduced in notebook 04.
-
-    Raises ModelError for no such file, an empty one, or one that is not a TensorFlow Lite model.
-    """
+    """A .tflite file read once (a path or its bytes): graph, tensors, metadata (notebook 04); ModelError if it is none."""
 
     def __init__(self, source: str | os.PathLike | bytes | bytearray) -> None:
         if isinstance(source, (bytes, bytearray)):
@@ -331,17 +327,17 @@ class TFLiteFile:
             scales = tuple(float(s) for s in _vector(q.scale if q else None))
             points = tuple(int(z) for z in _vector(q.zeroPoint if q else None)) or (0,) * len(scales)
             shape, dtype = tuple(int(d) for d in _vector(tensor.shape)), types.get(tensor.type, f"type{tensor.type}")
-            role, axis = roles.get(i, "constant" if nbytes else "activation"), int(q.quantizedDimension) if q else 0
-            name, layer = text(tensor.name), layers.get(i, "")
-            infos.append(TensorInfo(i, name, shape, dtype, scales, points, axis, nbytes, role, layer))
+            role, name, layer = (
+                roles.get(i, "constant" if nbytes else "activation"),
+                text(tensor.name),
+                layers.get(i, ""),
+            )
+            infos.append(TensorInfo(i, name, shape, dtype, scales, points, nbytes, role, layer))
         return tuple(infos)
 
     @raises_own_errors(QuantizationError)
     def constant(self, tensor: int | str | TensorInfo) -> np.ndarray:
-        """The values stored for a constant tensor (by index, name, layer name or TensorInfo). Notebook 05.
-
-        Raises QuantizationError for no such constant, an activation, and a dtype NumPy cannot read (int4).
-        """
+        """The values stored for a constant tensor (by index, name, layer name or TensorInfo); notebook 05."""
         infos = self.tensors()
         if isinstance(tensor, str):
             tensor = find_tensor([t for t in infos if t.constant], tensor)
@@ -477,10 +473,7 @@ class ModelMetadata:
         return tensor.mean, tensor.std
 
     def labels(self, index: int | None = None) -> list[str]:
-        """The labels of output ``index`` (default: the first with a labels file), read like a label file.
-
-        Raises MetadataError for another index, an output without a labels file, or one missing or not UTF-8 text.
-        """
+        """The labels of output ``index`` (default: the first with a labels file); MetadataError if there are none."""
         if index is None:
             index = next((i for i, t in enumerate(self.outputs) if t.label_file is not None), 0)
         last = len(self.outputs) - 1
@@ -577,10 +570,7 @@ def _ends(file: TFLiteFile, image: bool = False) -> tuple[TensorInfo, TensorInfo
 
 
 def output_quantization(model: str | os.PathLike | bytes | TFLiteFile) -> tuple[str, int, float, int]:
-    """(dtype, number of values, scale, zero point) of a one-output model's output; scale 0 when it is float.
-
-    Raises ModelError for a model without one graph, input and output, or an output a head cannot read.
-    """
+    """(dtype, number of values, scale, zero point) of a one-output model's output (scale 0: float); ModelError else."""
     file = _file(model)
     _, info = _ends(file)
     if info.dtype not in ("float32", "uint8", "int8") or len(info.scales) > 1:
@@ -685,10 +675,9 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
 
 @raises_own_errors(ModelError)
 def join_models(first: str | os.PathLike | bytes, second: str | os.PathLike | bytes) -> bytes:
-    """One model whose graph is ``first`` then ``second``: first's output tensor becomes second's input.
+    """One model whose graph is ``first`` then ``second``: first's output tensor becomes second's input (notebook 04).
 
-    Introduced in notebook 04. Raises ModelError for a file that is not a TFLite model or is damaged, a model
-    without one graph, input and output, and models that do not meet (same shape, type and quantization).
+    Raises ModelError for a model without one graph, input and output, and models that do not meet.
     """
     head_file, tail_file = TFLiteFile(first), TFLiteFile(second)
     meeting = (_ends(head_file)[1], _ends(tail_file)[0])
@@ -734,8 +723,7 @@ def input_normalization(
     """(mean, std) such that the network sees ``(pixel − mean) / std``: read from a quantized input, given for float.
 
     A uint8/int8 input's quantization *is* the normalization: real = scale × (pixel − zero_point). Raises
-    ModelError for a model that is not a one-graph image classifier, a ``normalization`` that is not two finite
-    numbers with std > 0 or contradicts a quantized input, and a float32 input without one.
+    ModelError for a ``normalization`` that is not two numbers, contradicts a quantized input, or is missing.
     """
     image, _ = _ends(_file(model), image=True)
     computed = None
@@ -762,9 +750,8 @@ def input_normalization(
 def check_labels(labels: Sequence[str], classes: int) -> list[str]:
     """``labels`` as a list of str if there is one per output and each reads back from a labels file as itself.
 
-    Raises LabelError for a single string or path, a set or dict (order means identity), items that are not str,
-    a count other than ``classes``, a repeated label, and one that would not read back (``str.splitlines``
-    breaks at ``\\r``, ``\\x85``, ``\\u2028``... and readers strip spaces).
+    Raises LabelError for labels that are not a list of str, a count other than ``classes``, a repeated label, and
+    one that would not read back (``str.splitlines`` breaks at ``\\r``, ``\\x85``... and readers strip spaces).
     """
     labels = text_labels(labels)
     if len(labels) != classes:
@@ -796,14 +783,8 @@ def add_metadata(
     name: str,
     description: str = "",
     normalization: tuple[float, float] | None = None,
-    author: str = "",
-    license: str = "",
 ) -> bytes:
-    """The model with image-classifier metadata and its ``labels.txt`` inside (replacing any metadata it had).
-
-    Raises ModelError as ``input_normalization`` does, LabelError as ``check_labels`` does, MetadataError when
-    mediapipe is missing.
-    """
+    """The model with image-classifier metadata and its ``labels.txt`` inside (replacing any metadata it had)."""
     file = _file(model)
     image, scores = _ends(file, image=True)
     labels = check_labels(labels, int(np.prod(scores.shape[1:])))
@@ -829,7 +810,6 @@ def add_metadata(
     graph = _table(md.SubGraphMetadataT, inputTensorMetadata=[image_input], outputTensorMetadata=[probabilities])
     meta = _table(md.ModelMetadataT, name=name, description=description, version="v1", subgraphMetadata=[graph])
     meta.minParserVersion = "1.0.0"  # every metadata field written here exists since metadata version 1.0.0
-    meta.author, meta.license = author or None, license or None
     model_object = file.model_object()
     model_object.buffers.append(_table(s.BufferT, data=np.frombuffer(pack(meta, METADATA_IDENTIFIER), np.uint8)))
     entry = _table(s.MetadataT, name=METADATA_NAME, buffer=len(model_object.buffers) - 1)
@@ -844,10 +824,7 @@ def add_metadata(
 def write_with_metadata(
     model_path: str | os.PathLike, labels: Sequence[str], out_path: str | os.PathLike | None = None, **options: Any
 ) -> Path:
-    """Add metadata (see ``add_metadata``) to the .tflite file at ``model_path``; write it to ``out_path`` atomically.
-
-    Introduced in notebook 08; ``name`` defaults to the file's stem. Raises what ``TFLiteFile`` and ``add_metadata`` raise.
-    """
+    """Add metadata (``add_metadata``; ``name``: the file's stem) to a .tflite file, written to ``out_path`` (notebook 08)."""
     file = TFLiteFile(model_path)
     target = Path(out_path) if out_path is not None else file.path
     options.setdefault("name", file.path.stem)

@@ -577,7 +577,7 @@ def test_read_constant_rejects_activations_and_bad_indices(converted):
 
 def test_a_row_names_the_tensor_without_the_model_prefix_and_fused_parts():
     def shown(name):
-        return tflite.TensorInfo(0, name, (1,), "float32", (), (), 0, 0).summary()["name"]
+        return tflite.TensorInfo(0, name, (1,), "float32", (), (), 0).summary()["name"]
 
     assert shown("model_1/conv1_1/convolution;model_1/bn/add") == "conv1_1/convolution"
     assert shown("serving_default_input:0") == "serving_default_input:0"

@@ -94,7 +94,7 @@ def test_lookups_do_not_depend_on_the_constants_own_names(mobilenet, tmp_path):
 
 def test_find_tensor_prefers_names_then_layers_and_weights_before_bias():
     def info(index, name, role, layer=""):
-        return tflite.TensorInfo(index, name, (1,), "float32", (), (), 0, 4, role, layer)
+        return tflite.TensorInfo(index, name, (1,), "float32", (), (), 4, role, layer)
 
     tensors = [
         info(0, "arith.constant1", "bias", "m/dense/BiasAdd;m/dense/MatMul"),
