@@ -84,10 +84,7 @@ def _check_settings(num_threads: int, warmup: int, repeats: int) -> None:
 def measure_latency(
     model_path: str | os.PathLike, num_threads: int = 1, warmup: int = 5, repeats: int = 30, name: str | None = None
 ) -> Latency:
-    """Time ``repeats`` single ``invoke`` calls after ``warmup`` untimed ones, on ``num_threads`` threads.
-
-    Raises BenchmarkError for counts out of range; ModelError for a model file LiteRT cannot load.
-    """
+    """Time ``repeats`` single ``invoke`` calls after ``warmup`` untimed ones, on ``num_threads`` threads."""
     _check_settings(num_threads, warmup, repeats)
     interpreter = load_interpreter(model_path, num_threads=num_threads)
     for details in interpreter.get_input_details():
@@ -109,11 +106,7 @@ def measure_many(
     repeats: int = 30,
     progress: bool = True,
 ) -> list[Latency]:
-    """``measure_latency`` for every model at every thread count, with one progress bar.
-
-    Raises BenchmarkError, before measuring anything, for models that are not a non-empty dict name → path of an
-    existing file, no thread counts, or counts out of range (see ``measure_latency``).
-    """
+    """``measure_latency`` for every model (a dict name → path) at every thread count; checked before measuring."""
     threads = list(threads)
     if not (isinstance(models, Mapping) and models and threads):
         raise BenchmarkError(
@@ -141,11 +134,7 @@ def measure_many(
 
 
 def pareto_front(latency_ms: Sequence[float], accuracy: Sequence[float]) -> list[bool]:
-    """For each model, True if no other model is at least as fast *and* at least as accurate (and better in one).
-
-    Raises BenchmarkError unless both are flat lists of finite numbers, one of each per model (drop a model whose
-    value is missing).
-    """
+    """For each model, True if no other model is at least as fast *and* at least as accurate (and better in one)."""
     latencies, accuracies = _numbers(latency_ms), _numbers(accuracy)
     if latencies.ndim != 1 or latencies.shape != accuracies.shape or not np.isfinite([*latencies, *accuracies]).all():
         raise BenchmarkError(
@@ -171,10 +160,9 @@ def best_model(
     accuracy: str = "top1",
     size: str = "size_mb",
 ) -> Mapping[str, object] | None:
-    """The most accurate row within all three limits (ties: faster, then smaller), or None if none fits.
+    """The most accurate row (a dict) within all three limits (ties: faster, then smaller), or None if none fits.
 
-    Each row is a dict with at least the ``latency``, ``accuracy`` and ``size`` keys; a row whose value is missing
-    (None or NaN) never qualifies. Raises BenchmarkError for a limit that is NaN (float('inf') means no limit).
+    A row whose value is missing (None or NaN) never qualifies.
     """
     if math.isnan(max_latency_ms + max_size_mb + min_accuracy):
         raise BenchmarkError(

@@ -37,11 +37,7 @@ def _codes(dtype: Any, symmetric: bool = False) -> np.iinfo:
 
 
 def quantize(values: Any, scale: float, zero_point: int, dtype: Any = "int8") -> np.ndarray:
-    """``q = clip(round(real / scale) + zero_point)`` in ``dtype``'s range. Introduced in notebook 05.
-
-    Raises QuantizationError for values that are not finite numbers, a scale that is not a positive number, a
-    zero point that is not a whole number in the type's range (128.0 is one), or a type other than int8/uint8/int16.
-    """
+    """``q = clip(round(real / scale) + zero_point)`` in ``dtype``'s range (int8, uint8, int16). Notebook 05."""
     info = _codes(dtype)
     if isinstance(zero_point, (float, np.floating)) and float(zero_point).is_integer():
         zero_point = int(zero_point)
@@ -55,9 +51,7 @@ def quantization_params(low: float, high: float, dtype: Any = "int8", symmetric:
     """The (scale, zero_point) that map the range [low, high] onto ``dtype``'s codes. Introduced in notebook 05.
 
     The range is first widened to include 0, so that 0.0 has an exact code; symmetric codes (int8 weights) keep
-    the zero point at 0 and use −127 … 127. Raises QuantizationError for a low or high that is not one finite
-    number, low above high or a range too wide for a finite scale, a non-bool ``symmetric``, symmetric codes of
-    an unsigned type, or a type other than int8/uint8/int16.
+    the zero point at 0 and use −127 … 127.
     """
     info = _codes(dtype, true_or_false(symmetric, "symmetric", QuantizationError))
     low = real_number(low, "low", QuantizationError)
@@ -105,10 +99,7 @@ def _digest(model: Any) -> str | None:
 
 
 def converted_dir() -> Path:
-    """The folder for converted models: ``<assets cache>/converted``, or a temporary folder if that is read-only.
-
-    Raises QuantizationError when neither folder can be written, AssetError for a relative ``$CLASSROOM_CACHE_DIR``.
-    """
+    """The folder for converted models: ``<assets cache>/converted``, or a temporary folder if that is read-only."""
     from helpers import assets
 
     for folder in (assets.cache_dir() / "converted", Path(tempfile.gettempdir()) / "edge-image-classroom-converted"):
@@ -126,10 +117,7 @@ def _safe(stem: str) -> str:
 
 
 def save_model(data: bytes, name: str = "model") -> Path:
-    """Write .tflite bytes to the converted-models folder, named by their hash (atomically); return the path.
-
-    Introduced in notebook 05. Raises QuantizationError for data that are not the bytes of a .tflite model.
-    """
+    """Write .tflite bytes to the converted-models folder, named by their hash; the path (notebook 05)."""
     if not isinstance(data, (bytes, bytearray)) or not is_tflite(data):
         raise QuantizationError(
             f"Expected the bytes of a TensorFlow Lite model ('TFL3' at byte 4); got a {type(data).__name__} "
@@ -146,11 +134,9 @@ def _cached(path: Path) -> bool:
 
 
 def export(model: Any, *, name: str | None = None, cache: bool = True) -> Path:
-    """``model.export(path, format="litert")``: the float32 .tflite file of a Keras model; cached by content.
+    """``model.export(path, format="litert")``: the float32 .tflite file of a Keras model, cached (notebook 05).
 
-    Introduced in notebook 05. Keras writes a file with a signature (named inputs and outputs), which the AI
-    Edge Quantizer needs. Raises QuantizationError for a model Keras cannot export (with Keras's reason and the
-    usual fix), and (from the decorator) for anything but a Keras model.
+    Keras writes a file with a signature (named inputs and outputs), which the AI Edge Quantizer needs.
     """
     import keras
 
@@ -297,13 +283,12 @@ def quantize_model(
     input_range: tuple[float, float] | None = None,
     name: str | None = None,
 ) -> Path:
-    """Quantize a float .tflite file with one of the AI Edge Quantizer's recipes (``RECIPES``); the new file's path.
+    """Quantize a float .tflite file with one of the AI Edge Quantizer's ``RECIPES``; the new file's path (notebook 05).
 
     Static recipes need ``calibration`` (inputs preprocessed as for inference) and ``input_range`` (what that
     preprocessing gives, e.g. (-1, 1)); each tensor's range runs from its lowest to its highest calibration value,
     as TensorFlow's converter measures. static_wi8_ai8 has int8 at the model's input and output, static_wi8_ai16
-    float32. Introduced in notebook 05. Raises ModelError for a path that is not a .tflite file; QuantizationError
-    for an unknown recipe, a file already quantized, bad calibration, no signature, no weight quantized.
+    float32.
     """
     _check_recipe(recipe, calibration)
     file = TFLiteFile(float_path)
@@ -350,11 +335,7 @@ def quantize_model(
 
 
 def convert(model: Any, recipe: str = "float32", calibration: Any = None, **options: Any) -> Path:
-    """Export a Keras model (``export``) and, unless ``recipe`` is "float32", quantize it (``quantize_model``).
-
-    ``options`` are ``quantize_model``'s (``name`` is ``export``'s too). Introduced in notebook 05; used by
-    ``helpers.transfer.convert_in_subprocess``. Raises what ``export`` and ``quantize_model`` raise.
-    """
+    """Export a Keras model (``export``) and, unless ``recipe`` is "float32", quantize it (``quantize_model``)."""
     if recipe != "float32":
         _check_recipe(recipe, calibration)
     float_path = export(model, name=options.get("name"))

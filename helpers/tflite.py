@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from helpers.arguments import finite_array, label_lines, real_number, text_labels, whole_number
+from helpers.arguments import finite_array, label_lines, real_number, text_labels
 from helpers.errors import LabelError, MetadataError, ModelError, QuantizationError, raises_own_errors
 from helpers.system import write_bytes_atomically
 
@@ -460,11 +460,9 @@ class ModelMetadata:
     files: tuple[str, ...] = ()  # what the zip part holds
     file: TFLiteFile | None = field(default=None, repr=False, compare=False)  # bytes given without a path
 
-    def normalization(self, index: int = 0) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """(mean, std) of input ``index``; MetadataError for another index, or none in the metadata."""
-        tensor = self.inputs[
-            whole_number(index, "the input index", MetadataError, minimum=0, maximum=len(self.inputs) - 1)
-        ]
+    def normalization(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(mean, std) of the input; a MetadataError names what is missing and how to pass it by hand."""
+        tensor = self.inputs[0] if self.inputs else TensorMetadata("(none described)")
         if tensor.mean is None or tensor.std is None:
             raise MetadataError(
                 f"The metadata of '{self.model_path.name}' has no NormalizationOptions (mean, std) on input "
@@ -472,17 +470,14 @@ class ModelMetadata:
             )
         return tensor.mean, tensor.std
 
-    def labels(self, index: int | None = None) -> list[str]:
-        """The labels of output ``index`` (default: the first with a labels file); MetadataError if there are none."""
-        if index is None:
-            index = next((i for i, t in enumerate(self.outputs) if t.label_file is not None), 0)
-        last = len(self.outputs) - 1
-        tensor = self.outputs[whole_number(index, "the output index", MetadataError, minimum=0, maximum=last)]
-        file = tensor.label_file
+    def labels(self) -> list[str]:
+        """The labels of the first output with a labels file, read like a label file; MetadataError if none."""
+        file = next((t.label_file for t in self.outputs if t.label_file is not None), None)
         if file is None:
             raise MetadataError(
                 f"The metadata of '{self.model_path.name}' names no labels file (an associated file of type "
-                f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output '{tensor.name}'; {_NEEDS['labels'][1]}."
+                f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output {', '.join(repr(t.name) for t in self.outputs)}"
+                f"; {_NEEDS['labels'][1]}."
             )
         source = self.file or TFLiteFile(self.model_path)
         with source._reading(f"labels file '{file.name}' (UTF-8 text in the zip part)", MetadataError):

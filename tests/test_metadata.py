@@ -66,8 +66,6 @@ def test_metadata_missing_a_field_names_it(metadata_models):
         read_metadata(metadata_models["no_normalization"]).normalization()
     with pytest.raises(MetadataError, match="its embedded file 'labels.txt' cannot be read .*BadZipFile"):
         read_metadata(metadata_models["missing_zip"]).labels()
-    with pytest.raises(MetadataError, match="the output index must be a whole number from 0 to 0; got 3"):
-        read_metadata(metadata_models["float"]).labels(3)
 
 
 def test_not_a_model_and_damaged_metadata(tmp_path, metadata_models):
@@ -156,16 +154,6 @@ def test_embedded_labels_that_are_not_utf8_are_refused(attach_metadata, tiny_mod
     path = _with_labels_text(attach_metadata, tiny_models["float"], tmp_path, b"caf\xe9\ndog\nbird\n")
     with pytest.raises(MetadataError, match="labels file 'labels.txt' \\(UTF-8 text in the zip part\\) cannot be read"):
         labels_from_metadata(path)
-
-
-@pytest.mark.parametrize("index", ["0", 0.0, True, -1, None])
-def test_an_output_or_input_index_must_be_a_whole_number(metadata_models, index):
-    meta = read_metadata(metadata_models["float"])
-    if index is not None:  # None is the default output: the first with a labels file
-        with pytest.raises(MetadataError, match="the output index must be a whole number"):
-            meta.labels(index)
-    with pytest.raises(MetadataError, match="the input index must be a whole number"):
-        meta.normalization(index)
 
 
 @pytest.mark.parametrize("function", [read_metadata, has_metadata, labels_from_metadata])
