@@ -217,8 +217,7 @@ class LiteRTModel:
         self.mean, self.std, self.normalization_source = _choose_normalization(
             mean, std, self.metadata, self.input_details
         )
-        # Read once, trusted on every call: the input's index, size and quantization, each output's index and
-        # (scale, zero point), the normalization as arrays.
+        # Read once, trusted on every call.
         self._input_index = self.input_details["index"]
         self._input_shape = _shape(self.input_details)
         self._quantization = (np.dtype(self.input_details["dtype"]), *map(float, self.input_details["quantization"]))
@@ -242,7 +241,13 @@ class LiteRTModel:
     def _input_problem(self, inputs: list[dict]) -> str | None:
         """Why these inputs are not one image (1, H, W, 3) of float32, uint8 or int8 (None if they are)."""
         shape, dtype = _shape(inputs[0]), np.dtype(inputs[0]["dtype"])
-        if len(inputs) == 1 and len(shape) == 4 and shape[0] == 1 and shape[3] == 3 and dtype.name in _TENSOR_TYPES:
+        if (
+            len(inputs) == 1
+            and len(shape) == 4
+            and shape[0] == 1
+            and shape[3] == 3
+            and dtype.name in ("float32", "uint8", "int8")
+        ):
             return None
         batches = (
             f" It takes batches of {shape[0]} images; these helpers feed one image at a time: convert the model "
@@ -295,7 +300,7 @@ class LiteRTModel:
         return to_input(image, self.input_details, crop=crop, mean=self.mean, std=self.std, region=region)
 
     def _checked(self, tensor: object) -> np.ndarray:
-        """``tensor`` if it is an array of the input's exact shape and dtype with finite values; else the wrapper's error."""
+        """``tensor`` if it is an array of the input's shape and dtype with finite values; else the wrapper's error."""
         dtype, shape = self._quantization[0], self._input_shape
         if not (
             isinstance(tensor, np.ndarray)
@@ -315,8 +320,7 @@ class LiteRTModel:
         """Run the model on one prepared input tensor (see ``_checked``); every output, dequantized (float32)."""
         return self._invoke(self._checked(tensor))
 
-    def _invoke(self, tensor: np.ndarray) -> list[np.ndarray]:
-        """``invoke`` on a tensor the package made (``preprocess``, ``prepare``)."""
+    def _invoke(self, tensor: np.ndarray) -> list[np.ndarray]:  # on a tensor the package made
         with self._lock:
             self.interpreter.set_tensor(self._input_index, tensor)
             self.interpreter.invoke()
@@ -327,8 +331,7 @@ class LiteRTModel:
         """Run the model on one prepared input tensor; the first output, dequantized, as one row. Raises as ``invoke``."""
         return self._run(self._checked(tensor))
 
-    def _run(self, tensor: np.ndarray) -> np.ndarray:
-        """``run`` on a tensor the package made."""
+    def _run(self, tensor: np.ndarray) -> np.ndarray:  # on a tensor the package made
         return self._invoke(tensor)[0].reshape(-1)
 
     def clone(self, num_threads: int = 1) -> LiteRTModel:
@@ -340,9 +343,7 @@ class LiteRTModel:
         twin._clones = []
         return twin
 
-    def run_batch(
-        self, pixels: np.ndarray, workers: int | None = None, progress: str | None = None, leave: bool = True
-    ) -> np.ndarray:
+    def run_batch(self, pixels: np.ndarray, workers: int | None = None, progress: str | None = None) -> np.ndarray:
         """``run`` for each of (N, H, W, 3) model-sized uint8 images: (N, outputs), on ``workers`` clones at once.
 
         The single-threaded clones are kept for the next call; the answers do not depend on ``workers``.
@@ -361,7 +362,7 @@ class LiteRTModel:
             out[i] = clone._run(clone._tensor(array[i : i + 1]))
 
         try:
-            bar = None if progress is None else {"desc": progress, "unit": "img", "leave": leave}
+            bar = None if progress is None else {"desc": progress, "unit": "img"}
             parallel_map(
                 work, range(len(array)), workers=_check_num_threads(workers), worker_state=take_clone, progress=bar
             )
@@ -380,6 +381,3 @@ class LiteRTModel:
             }
             for key, details in (("input", self.input_details), ("output", self.output_details))
         }
-
-
-_TENSOR_TYPES = ("float32", "uint8", "int8")
