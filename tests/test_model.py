@@ -305,3 +305,56 @@ def test_a_model_sized_array_gives_the_same_tensor_as_the_photo_path(tiny_models
         for crop in ("center", "none", 0.5):
             slow = to_input(Image.fromarray(pixels), model.input_details, crop=crop, mean=model.mean, std=model.std)
             np.testing.assert_array_equal(LiteRTModel.preprocess(model, pixels, crop), slow)
+
+
+def _with_scale(source, tmp_path, end: str, scale: float):
+    """``source`` rewritten by the package's own writer with a quantization scale on its input or output."""
+    from helpers.tflite import TFLiteFile, pack
+
+    model = TFLiteFile(source).model_object()
+    graph = model.subgraphs[0]
+    graph.tensors[(graph.inputs if end == "input" else graph.outputs)[0]].quantization.scale = [scale]
+    path = tmp_path / f"scale_{end}_{scale}.tflite"
+    path.write_bytes(pack(model))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "end", "scale"),
+    [
+        ("int8", "output", 0.0),
+        ("uint8", "output", np.nan),
+        ("uint8", "output", -0.5),
+        ("int8", "input", 0.0),
+        ("uint8", "input", np.inf),
+    ],
+)
+def test_a_quantization_scale_that_is_zero_or_not_finite_is_refused_before_litert_reads_it(
+    tiny_models, tmp_path, kind, end, scale
+):
+    from helpers.tflite import TFLiteFile
+
+    path = _with_scale(tiny_models[kind], tmp_path, end, scale)
+    with pytest.raises(ModelError, match=f"quantized {end} tensor .* whose scale is .*re-export or re-quantize"):
+        TFLiteFile(path).check_quantization()  # reads the file only: LiteRT never sees it here
+
+
+def test_loading_a_model_with_a_zero_scale_is_refused_and_the_process_survives(tiny_models, tmp_path):
+    import subprocess
+    import sys
+
+    path = _with_scale(tiny_models["int8"], tmp_path, "output", 0.0)
+    # In a child process: LiteRT without the check would crash the whole process (SIGSEGV) on this file.
+    code = (
+        "import sys\nfrom helpers import ModelError, bench\nfrom helpers.classify import Classifier\n"
+        "from helpers.model import load_interpreter\n"
+        "for load in (Classifier, load_interpreter, bench.measure_latency):\n"
+        "    try:\n        load(sys.argv[1])\n    except ModelError as error:\n        print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    refusals = done.stdout.strip().splitlines()
+    assert len(refusals) == 3 and all("whose scale is [0.0]" in line and "re-quantize" in line for line in refusals)
+    assert Classifier(tiny_models["int8"]).interpreter is not None  # the unchanged model still loads
