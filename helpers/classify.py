@@ -165,49 +165,6 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
     )
 
 
-def _output_op(interpreter, output_index: int, file) -> tuple[str, dict | None, str]:
-    """(kind, the op computing the output or None, its fused activation): "probabilities" (softmax, sigmoid),
-    "logits" (a dense/1×1 conv layer without a fused activation) or "features", read through reshapes and casts."""
-    try:
-        ops = interpreter._get_ops_details()
-    except AttributeError:  # a LiteRT without the op listing: trust the caller
-        return "probabilities", None, "NONE"
-    producer = {index: op for op in ops if op["op_name"] != "DELEGATE" for index in op["outputs"]}  # not XNNPACK's
-    op = producer.get(output_index)
-    while op is not None and op["op_name"] in _PASS_THROUGH:
-        op = producer.get(op["inputs"][0])
-    name = op["op_name"] if op else ""
-    if name in _PROBABILITIES:
-        return "probabilities", op, "NONE"
-    activation = file.fused_activation(op["index"]) if name in _LOGITS else "NONE"
-    return ("logits" if name in _LOGITS and activation == "NONE" else "features"), op, activation
-
-
-def _not_a_classifier(model, op: dict | None, activation: str) -> str | None:
-    """Why a model whose output is ``model.output_kind`` is no classifier: features, or a softmax per part."""
-    name, num_outputs = model.model_path.name, model.num_outputs
-    if model.output_kind == "features":
-        fused = f" (its last {op['op_name']} layer ends in a fused {activation}: clipped features, not logits)"
-        return (
-            f"'{name}' looks like a feature extractor, not a classifier: its {num_outputs} outputs are "
-            f"pooled image features, not a score per label{fused if activation != 'NONE' else ''}. Use "
-            f"helpers.transfer.FeatureExtractor(model_path) and train a head on its features (notebook 06)."
-        )
-    if op is None or op["op_name"] != "SOFTMAX":
-        return None
-    shape = [int(d) for d in model.interpreter._get_tensor_details(op["outputs"][0], 0)["shape"]]
-    if not shape or shape[-1] == num_outputs:
-        return None
-    groups = num_outputs // max(1, shape[-1])
-    return (
-        f"'{name}' is not a classifier: its softmax makes {groups} separate distributions of "
-        f"{shape[-1]} values each (softmax output shape {tuple(shape)}, flattened to {num_outputs} outputs), not "
-        f"one distribution over {num_outputs} labels, so its 'probabilities' would sum to {groups}. A model with "
-        f"scores per position is a segmentation model (helpers.segmentation.segment); for image features use "
-        f"helpers.transfer.FeatureExtractor(model_path)."
-    )
-
-
 def _label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) -> list[int]:
     """The indices of ``wanted`` labels (every output of a repeated label). Raises LabelError for an unknown one."""
     wanted, positions = list(wanted), {}  # a generator is read once
@@ -254,10 +211,39 @@ class Classifier(LiteRTModel):
         self.labels, self.labels_source = self._choose_labels(labels, background)
 
     def _graph(self, file) -> str | None:
-        """Why this model is no classifier (None: it is one); sets ``num_outputs`` and ``output_kind``."""
-        self.num_outputs = int(np.prod(self.output_details["shape"][1:]))
-        self.output_kind, op, activation = _output_op(self.interpreter, self.output_details["index"], file)
-        return _not_a_classifier(self, op, activation)
+        """Why this model is no classifier (None: it is one), from the op computing its output (through reshapes and
+        casts): a softmax or sigmoid ("probabilities"), a dense/1×1 conv layer without a fused activation
+        ("logits"), else "features"; a softmax must span all the outputs. Sets ``num_outputs`` and ``output_kind``."""
+        self.num_outputs, name = int(np.prod(self.output_details["shape"][1:])), self.model_path.name
+        ops = self.interpreter._get_ops_details()
+        producer = {index: op for op in ops if op["op_name"] != "DELEGATE" for index in op["outputs"]}  # not XNNPACK's
+        op = producer.get(self.output_details["index"])
+        while op is not None and op["op_name"] in _PASS_THROUGH:
+            op = producer.get(op["inputs"][0])
+        kind = op["op_name"] if op else ""
+        activation = file.fused_activation(op["index"]) if kind in _LOGITS else "NONE"
+        logits = kind in _LOGITS and activation == "NONE"
+        self.output_kind = "probabilities" if kind in _PROBABILITIES else "logits" if logits else "features"
+        if self.output_kind == "features":
+            fused = f" (its last {kind} layer ends in a fused {activation}: clipped features, not logits)"
+            return (
+                f"'{name}' looks like a feature extractor, not a classifier: its {self.num_outputs} outputs are "
+                f"pooled image features, not a score per label{fused if activation != 'NONE' else ''}. Use "
+                f"helpers.transfer.FeatureExtractor(model_path) and train a head on its features (notebook 06)."
+            )
+        if kind != "SOFTMAX":
+            return None
+        shape = [int(d) for d in self.interpreter._get_tensor_details(op["outputs"][0], 0)["shape"]]
+        if not shape or shape[-1] == self.num_outputs:
+            return None
+        groups = self.num_outputs // max(1, shape[-1])
+        return (
+            f"'{name}' is not a classifier: its softmax makes {groups} separate distributions of "
+            f"{shape[-1]} values each (softmax output shape {tuple(shape)}, flattened to {self.num_outputs} outputs), "
+            f"not one distribution over {self.num_outputs} labels, so its 'probabilities' would sum to {groups}. A "
+            f"model with scores per position is a segmentation model (helpers.segmentation.segment); for image "
+            f"features use helpers.transfer.FeatureExtractor(model_path)."
+        )
 
     def _choose_labels(self, labels, background: bool | None = None) -> tuple[list[str], str]:
         """Labels given, else the metadata's labels file, else output numbers."""
