@@ -8,7 +8,6 @@ from the labels' text. The output must be a score per label: a softmax, or logit
 from __future__ import annotations
 
 import difflib
-import numbers
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers.arguments import clean_labels, finite_array, label_lines, text_labels
+from helpers.arguments import clean_labels, finite_array, is_real, is_whole, label_lines, text_labels
 from helpers.errors import LabelError, MetricsError, OptionError
 from helpers.images import ImageSource, Normalization, Region, check_crop
 from helpers.model import LiteRTModel, dequantize, load_interpreter  # noqa: F401  (re-exported)
@@ -36,20 +35,14 @@ class Prediction(NamedTuple):
 
 def check_max_results(max_results: int | None, name: str = "max_results") -> int | None:
     """``max_results`` as a positive int (None: all). Raises OptionError for a float, a bool, 0 or less."""
-    if max_results is not None and (
-        isinstance(max_results, bool) or not isinstance(max_results, (int, np.integer)) or max_results < 1
-    ):
+    if max_results is not None and not (is_whole(max_results) and max_results >= 1):
         raise OptionError(f"{name} must be a whole number ≥ 1, or None for all; got {max_results!r}.")
     return None if max_results is None else int(max_results)
 
 
 def check_score_threshold(score_threshold: float | None) -> float | None:
     """``score_threshold`` as a float in [0, 1] (None stays None). Raises OptionError for anything else."""
-    if score_threshold is not None and not (
-        isinstance(score_threshold, numbers.Real)
-        and not isinstance(score_threshold, bool)
-        and 0 <= score_threshold <= 1
-    ):
+    if score_threshold is not None and not (is_real(score_threshold) and 0 <= score_threshold <= 1):
         raise OptionError(
             f"score_threshold must be a number between 0 and 1 (scores are probabilities; for 'at least 50 %' "
             f"write 0.5); got {score_threshold!r}."

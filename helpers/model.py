@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
+from helpers.arguments import is_whole
 from helpers.errors import HelpersError, ModelError, OptionError, raises_own_errors
 from helpers.images import (
     MEAN,
@@ -73,11 +74,7 @@ def _check_num_threads(num_threads: int | None) -> int:
     """``num_threads`` as an int from 1 to MAX_THREADS (None: ``available_cpus()``); OptionError for anything else."""
     if num_threads is None:
         return available_cpus()
-    if (
-        isinstance(num_threads, bool)
-        or not isinstance(num_threads, (int, np.integer))
-        or not 1 <= num_threads <= MAX_THREADS
-    ):
+    if not (is_whole(num_threads) and 1 <= num_threads <= MAX_THREADS):
         raise OptionError(
             f"num_threads must be a whole number ≥ 1 and at most {MAX_THREADS} (or None for the {available_cpus()} "
             f"CPUs this process may use); got {num_threads!r}. More threads than CPUs only add overhead, and LiteRT "
