@@ -31,7 +31,7 @@ from helpers.images import (
     to_input,
 )
 from helpers.system import native_stderr, parallel_map
-from helpers.tflite import ModelMetadata, TFLiteFile, is_tflite  # noqa: F401  (is_tflite: re-exported)
+from helpers.tflite import ModelMetadata, TFLiteFile
 
 # The container's CPU quota: cgroup v2's "<quota> <period>" (or "max <period>"), else cgroup v1's quota (-1: none)
 # and period, in microseconds.
@@ -276,7 +276,7 @@ class LiteRTModel:
         return array
 
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
-        """Already-resized (H, W, 3) or (1, H, W, 3) uint8 pixels → this model's input tensor; the wrapper's error else."""
+        """Already-resized (H, W, 3) or (1, H, W, 3) uint8 pixels → this model's input tensor."""
         return self._tensor(self._pixels(pixels))
 
     def _tensor(self, pixels: np.ndarray) -> np.ndarray:

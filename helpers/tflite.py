@@ -48,7 +48,7 @@ _NEEDS = {  # what a model without metadata cannot say, and how to pass it by ha
 
 
 def is_tflite(data: bytes) -> bool:
-    """True when ``data`` starts like a TensorFlow Lite flatbuffer ('TFL3' at byte 4). Introduced in notebook 01."""
+    """True when ``data`` starts like a TensorFlow Lite flatbuffer ('TFL3' at byte 4)."""
     return len(data) >= 8 and data[4:8] == b"TFL3"
 
 
@@ -61,7 +61,7 @@ def schema() -> ModuleType:
 
 @functools.cache
 def metadata_schema() -> ModuleType:
-    """The TFLite metadata schema's generated code, from the mediapipe wheel (not importing it); MetadataError if absent."""
+    """The TFLite metadata schema's code, from the mediapipe wheel (not importing it); MetadataError if absent."""
     spec = importlib.util.find_spec("mediapipe")
     path = Path(spec.origin).parent.joinpath(*_METADATA_SCHEMA_FILE) if spec and spec.origin else None
     if path is None or not path.is_file():
@@ -199,7 +199,7 @@ def find_tensor(infos: Sequence[TensorInfo], fragment: str, role: str | None = N
 
 
 class TFLiteFile:
-    """A .tflite file read once (a path or its bytes): graph, tensors, metadata (notebook 04); ModelError if it is none."""
+    """A .tflite file read once (a path or its bytes): graph, tensors, metadata (notebook 04); else ModelError."""
 
     def __init__(self, source: str | os.PathLike | bytes | bytearray) -> None:
         if isinstance(source, (bytes, bytearray)):
@@ -532,7 +532,7 @@ def _tensor_metadata(tensor: Any, md: ModuleType) -> TensorMetadata:
 def read_metadata(
     model: str | os.PathLike | bytes | TFLiteFile, needed: Literal["labels", "normalization"] | None = None
 ) -> ModelMetadata:
-    """A model's TFLite metadata (notebook 09); MetadataError for damaged or no metadata, naming what to pass by hand."""
+    """A model's TFLite metadata (notebook 09); MetadataError for damaged or none, naming what to pass by hand."""
     wanted = [_NEEDS[needed]] if needed is not None else list(_NEEDS.values())
     file = _file(model)
     meta = file.metadata()
@@ -592,7 +592,7 @@ class Int8Head:
 
 
 def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: Int8Head | None = None) -> bytes:
-    """The extractor's graph followed by FULLY_CONNECTED → SOFTMAX, as one model's bytes. Introduced in notebook 06.
+    """The extractor's graph, then FULLY_CONNECTED → SOFTMAX: one model's bytes (export_classifier, notebook 07).
 
     float32 (``int8=None``): after a DEQUANTIZE if the features are integers. int8: QUANTIZE the features to
     ``int8.feature_*`` unless they are, FULLY_CONNECTED and SOFTMAX on int8, a last DEQUANTIZE to float32.
@@ -819,7 +819,7 @@ def add_metadata(
 def write_with_metadata(
     model_path: str | os.PathLike, labels: Sequence[str], out_path: str | os.PathLike | None = None, **options: Any
 ) -> Path:
-    """Add metadata (``add_metadata``; ``name``: the file's stem) to a .tflite file, written to ``out_path`` (notebook 08)."""
+    """Add metadata (``add_metadata``; ``name``: the file's stem) to a .tflite file, saved as ``out_path`` (notebook 08)."""
     file = TFLiteFile(model_path)
     target = Path(out_path) if out_path is not None else file.path
     options.setdefault("name", file.path.stem)
