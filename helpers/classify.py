@@ -128,7 +128,7 @@ def _labels_from(labels: Sequence[str] | str | os.PathLike) -> list[str]:
 
 
 def model_labels(model: LiteRTModel, labels: Sequence[str] | str | os.PathLike | None = None) -> list[str]:
-    """``labels`` given (a list or a label file's path), else the labels in the model's metadata (else MetadataError)."""
+    """``labels`` given (a list or a label file's path), else the labels in the model's metadata; else MetadataError."""
     if labels is not None:
         return _labels_from(labels)
     from helpers.tflite import read_metadata

@@ -819,7 +819,7 @@ def add_metadata(
 def write_with_metadata(
     model_path: str | os.PathLike, labels: Sequence[str], out_path: str | os.PathLike | None = None, **options: Any
 ) -> Path:
-    """Add metadata (``add_metadata``; ``name``: the file's stem) to a .tflite file, saved as ``out_path`` (notebook 08)."""
+    """Add metadata (``add_metadata``) to a .tflite file, saved to ``out_path``; ``name``: its stem. Notebook 08."""
     file = TFLiteFile(model_path)
     target = Path(out_path) if out_path is not None else file.path
     options.setdefault("name", file.path.stem)
