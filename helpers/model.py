@@ -118,14 +118,13 @@ def _interpreter(path: Path, threads: int, error: type[HelpersError]) -> Interpr
     try:
         with native_stderr():  # LiteRT's "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." is not an error
             interpreter = Interpreter(model_path=str(path), num_threads=threads)
-        for details in interpreter.get_input_details():  # the one check for dynamic inputs, for every wrapper
-            signature = tuple(int(d) for d in details["shape_signature"])
-            if min(signature[1:], default=1) < 0:
-                raise error(
-                    f"'{path.name}' has a dynamic input shape {signature} (-1 = set at run time); this suite runs "
-                    f"models with a fixed image size. Convert it with a fixed input, e.g. (1, 224, 224, 3)."
-                )
-        with native_stderr():
+            for details in interpreter.get_input_details():  # the one check for dynamic inputs, for every wrapper
+                signature = tuple(int(d) for d in details["shape_signature"])
+                if min(signature[1:], default=1) < 0:
+                    raise error(
+                        f"'{path.name}' has a dynamic input shape {signature} (-1 = set at run time); this suite "
+                        f"runs models with a fixed image size. Convert it with a fixed input, e.g. (1, 224, 224, 3)."
+                    )
             interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
         raise ModelError(

@@ -489,14 +489,13 @@ class ModelMetadata:
         facts |= {"license": self.license, "embedded files": list(self.files)}
         for role, tensors in (("input", self.inputs), ("output", self.outputs)):
             for i, tensor in enumerate(tensors):
-                parts = [tensor.content]
-                if tensor.mean is not None:
-                    parts.append(f"mean {_numbers(tensor.mean)}, std {_numbers(tensor.std)}")
-                if tensor.value_range is not None:
-                    parts.append(f"range {_numbers(tensor.value_range)}")
-                if tensor.label_file is not None:
-                    parts.append(f"labels in {tensor.label_file.name}")
-                facts[f"{role} {i} '{tensor.name}'"] = "; ".join(parts)
+                parts = [
+                    tensor.content,
+                    tensor.mean is not None and f"mean {_numbers(tensor.mean)}, std {_numbers(tensor.std)}",
+                    tensor.value_range is not None and f"range {_numbers(tensor.value_range)}",
+                    tensor.label_file is not None and f"labels in {tensor.label_file.name}",
+                ]
+                facts[f"{role} {i} '{tensor.name}'"] = "; ".join(part for part in parts if part)
         return facts
 
 
@@ -797,10 +796,8 @@ def add_metadata(
     labels_file.description = "One label per output, in order."
     probabilities = _table(md.TensorMetadataT, name="probability", associatedFiles=[labels_file])
     probabilities.description = f"Probabilities of the {len(labels)} labels."
-    feature = md.FeaturePropertiesT()
-    probabilities.content = _table(
-        md.ContentT, contentPropertiesType=kinds.FeatureProperties, contentProperties=feature
-    )
+    probabilities.content = _table(md.ContentT, contentPropertiesType=kinds.FeatureProperties)
+    probabilities.content.contentProperties = md.FeaturePropertiesT()
     probabilities.stats = _table(md.StatsT, min=[0.0], max=[1.0])
     graph = _table(md.SubGraphMetadataT, inputTensorMetadata=[image_input], outputTensorMetadata=[probabilities])
     meta = _table(md.ModelMetadataT, name=name, description=description, version="v1", subgraphMetadata=[graph])
