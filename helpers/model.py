@@ -339,7 +339,9 @@ class LiteRTModel:
         twin._clones = []
         return twin
 
-    def run_batch(self, pixels: np.ndarray, workers: int | None = None, progress: str | None = None) -> np.ndarray:
+    def run_batch(
+        self, pixels: np.ndarray, workers: int | None = None, progress: str | None = None, leave: bool = True
+    ) -> np.ndarray:
         """``run`` for each of (N, H, W, 3) model-sized uint8 images: (N, outputs), on ``workers`` clones at once.
 
         The single-threaded clones are kept for the next call; the answers do not depend on ``workers``.
@@ -358,7 +360,7 @@ class LiteRTModel:
             out[i] = clone._run(clone._tensor(array[i : i + 1]))
 
         try:
-            bar = None if progress is None else {"desc": progress, "unit": "img"}
+            bar = None if progress is None else {"desc": progress, "unit": "img", "leave": leave}
             parallel_map(
                 work, range(len(array)), workers=_check_num_threads(workers), worker_state=take_clone, progress=bar
             )
