@@ -1,12 +1,8 @@
-"""How fast is a model here, and how big is it? Latency and size, measured honestly.
+"""How fast is a model here, and how big is it? Latency and size, measured honestly (notebook 04).
 
-Introduced in notebook 04, which first writes the timing loop out by hand. A latency measurement follows the
-recipe of TensorFlow Lite's benchmark tool: a fixed number of CPU threads; **warm-up** calls that run but are not
-timed (memory touched for the first time, cold caches, XNNPACK packing its weights); then ``invoke`` **repeated**
-on one prepared input, each call timed alone; reported as the **median** (a typical frame) and the **90th
-percentile** (the slow frames a real-time app must also survive), not the mean, which one hiccup can drag up.
-Only ``invoke`` is timed: not loading the model, not preparing the image. Public functions take plain data, so a
-wrong type becomes one BenchmarkError sentence (``raises_own_errors``). This module never imports TensorFlow.
+As TensorFlow Lite's benchmark tool does: a fixed number of CPU threads; untimed **warm-up** calls (cold caches,
+XNNPACK packing its weights); then ``invoke`` **repeated** on one prepared input, each call timed alone; reported as
+the **median** (a typical frame) and the **90th percentile** (the slow frames), not the mean. Only ``invoke`` is timed.
 """
 
 from __future__ import annotations
@@ -50,11 +46,6 @@ class Latency:
         return float(np.percentile(self.times_ms, 90))
 
     @property
-    def min_ms(self) -> float:
-        """The fastest call."""
-        return float(np.min(self.times_ms))
-
-    @property
     def fps(self) -> float:
         """Frames per second at the median latency (model only, no camera or preprocessing)."""
         return 1000.0 / self.median_ms
@@ -65,30 +56,11 @@ def _numbers(values: object) -> np.ndarray:
     return np.asarray(values) + 0.0
 
 
-def percentile(times: Sequence[float] | np.ndarray, q: float) -> float:
-    """The ``q``-th percentile (0–100) of some timings, interpolating linearly between samples.
-
-    Raises BenchmarkError unless ``times`` is a flat list of at least one finite number ≥ 0 and 0 ≤ q ≤ 100.
-    """
-    values = _numbers(times)
-    if not (values.ndim == 1 and values.size and np.isfinite(values).all() and values.min() >= 0 and 0 <= q <= 100):
-        raise BenchmarkError(
-            f"percentile takes a flat list of timings (at least one; finite numbers ≥ 0, no NaN) and q from 0 to "
-            f"100; got {values.size} timings of shape {values.shape} and q={q!r}."
-        )
-    return float(np.percentile(values, q))
-
-
-def model_size(model_path: str | os.PathLike) -> int:
-    """The model file's size on disk, in bytes. Raises BenchmarkError when there is no such file."""
+def model_size_mb(model_path: str | os.PathLike) -> float:
+    """The model file's size in megabytes (10⁶ bytes, as the hosted-models table counts); BenchmarkError if none."""
     if not Path(model_path).is_file():
         raise BenchmarkError(f"No model file at '{model_path}'. Fetch models by name with helpers.assets.fetch(...).")
-    return Path(model_path).stat().st_size
-
-
-def model_size_mb(model_path: str | os.PathLike) -> float:
-    """The model file's size in megabytes (10⁶ bytes, as the hosted-models table counts); see ``model_size``."""
-    return model_size(model_path) / 1e6
+    return Path(model_path).stat().st_size / 1e6
 
 
 def _sample_input(details: dict, seed: int = 0) -> np.ndarray:
@@ -112,10 +84,7 @@ def _check_settings(num_threads: int, warmup: int, repeats: int) -> None:
 def measure_latency(
     model_path: str | os.PathLike, num_threads: int = 1, warmup: int = 5, repeats: int = 30, name: str | None = None
 ) -> Latency:
-    """Time ``repeats`` single ``invoke`` calls after ``warmup`` untimed ones, on ``num_threads`` threads.
-
-    Raises BenchmarkError for counts out of range; ModelError for a model file LiteRT cannot load.
-    """
+    """Time ``repeats`` single ``invoke`` calls after ``warmup`` untimed ones, on ``num_threads`` threads."""
     _check_settings(num_threads, warmup, repeats)
     interpreter = load_interpreter(model_path, num_threads=num_threads)
     for details in interpreter.get_input_details():
@@ -137,11 +106,7 @@ def measure_many(
     repeats: int = 30,
     progress: bool = True,
 ) -> list[Latency]:
-    """``measure_latency`` for every model at every thread count, with one progress bar.
-
-    Raises BenchmarkError, before measuring anything, for models that are not a non-empty dict name → path of an
-    existing file, no thread counts, or counts out of range (see ``measure_latency``).
-    """
+    """``measure_latency`` for every model (a dict name → path) at every thread count; checked before measuring."""
     threads = list(threads)
     if not (isinstance(models, Mapping) and models and threads):
         raise BenchmarkError(
@@ -152,7 +117,7 @@ def measure_many(
     for count in threads:
         _check_settings(count, warmup, repeats)
     for path in models.values():
-        model_size(path)  # a missing file stops here, not after the other models were measured
+        model_size_mb(path)  # a missing file stops here, not after the other models were measured
     from tqdm.auto import tqdm
 
     jobs = [(name, path, count) for name, path in models.items() for count in threads]
@@ -169,11 +134,7 @@ def measure_many(
 
 
 def pareto_front(latency_ms: Sequence[float], accuracy: Sequence[float]) -> list[bool]:
-    """For each model, True if no other model is at least as fast *and* at least as accurate (and better in one).
-
-    Raises BenchmarkError unless both are flat lists of finite numbers, one of each per model (drop a model whose
-    value is missing).
-    """
+    """For each model, True if no other model is at least as fast *and* at least as accurate (and better in one)."""
     latencies, accuracies = _numbers(latency_ms), _numbers(accuracy)
     if latencies.ndim != 1 or latencies.shape != accuracies.shape or not np.isfinite([*latencies, *accuracies]).all():
         raise BenchmarkError(
@@ -199,10 +160,9 @@ def best_model(
     accuracy: str = "top1",
     size: str = "size_mb",
 ) -> Mapping[str, object] | None:
-    """The most accurate row within all three limits (ties: faster, then smaller), or None if none fits.
+    """The most accurate row (a dict) within all three limits (ties: faster, then smaller), or None if none fits.
 
-    Each row is a dict with at least the ``latency``, ``accuracy`` and ``size`` keys; a row whose value is missing
-    (None or NaN) never qualifies. Raises BenchmarkError for a limit that is NaN (float('inf') means no limit).
+    A row whose value is missing (None or NaN) never qualifies.
     """
     if math.isnan(max_latency_ms + max_size_mb + min_accuracy):
         raise BenchmarkError(

@@ -1,18 +1,13 @@
-"""Run a .tflite image classifier with LiteRT and read its answer (no TensorFlow).
+"""Run a .tflite image classifier with LiteRT and read its answer (notebook 01 writes the steps out by hand).
 
-Notebook 01 writes the steps out by hand (``Interpreter``, ``set_tensor``, ``invoke``, ``get_tensor``,
-dequantize); ``Classifier`` packages them on top of ``helpers.model.LiteRTModel``. Labels are given (a list or a
-label file's path), else read from the model's metadata, else output numbers, and cleaned once. ImageNet's
-"background" is output 0 of a 1,001-output model (``class_offset`` 1; ``background=True/False`` overrides), never
-guessed from the labels' text. The output must be a score per label: a softmax, or logits (then softmaxed, and
-``output_kind`` says so); pooled features are refused with a pointer to ``helpers.transfer.FeatureExtractor``.
-``classify``'s options are one ``ClassifyOptions``, checked once; the prediction trusts the package's own tensors.
+Labels are given (a list or a label file's path), else read from the model's metadata, else output numbers.
+ImageNet's "background" is output 0 of a 1,001-output model (``background=True/False`` overrides), never guessed
+from the labels' text. The output must be a score per label: a softmax, or logits (then softmaxed).
 """
 
 from __future__ import annotations
 
 import difflib
-import numbers
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,12 +16,11 @@ from typing import NamedTuple
 
 import numpy as np
 
-from helpers.arguments import clean_labels, finite_array, label_lines, text_labels
-from helpers.errors import LabelError, MetricsError, ModelError, OptionError
+from helpers.arguments import clean_labels, finite_array, is_real, is_whole, label_lines, text_labels
+from helpers.errors import LabelError, MetricsError, OptionError
 from helpers.images import ImageSource, Normalization, Region, check_crop
-from helpers.model import LiteRTModel, dequantize, is_tflite, load_interpreter  # noqa: F401  (re-exported)
+from helpers.model import LiteRTModel, dequantize, load_interpreter  # noqa: F401  (re-exported)
 
-BACKGROUND = "background"
 _PASS_THROUGH = {"RESHAPE", "SQUEEZE", "QUANTIZE", "DEQUANTIZE", "CAST"}
 _PROBABILITIES = {"SOFTMAX", "LOGISTIC"}
 _LOGITS = {"FULLY_CONNECTED", "CONV_2D", "ADD", "BATCH_MATMUL"}
@@ -41,20 +35,14 @@ class Prediction(NamedTuple):
 
 def check_max_results(max_results: int | None, name: str = "max_results") -> int | None:
     """``max_results`` as a positive int (None: all). Raises OptionError for a float, a bool, 0 or less."""
-    if max_results is not None and (
-        isinstance(max_results, bool) or not isinstance(max_results, (int, np.integer)) or max_results < 1
-    ):
+    if max_results is not None and not (is_whole(max_results) and max_results >= 1):
         raise OptionError(f"{name} must be a whole number ≥ 1, or None for all; got {max_results!r}.")
     return None if max_results is None else int(max_results)
 
 
 def check_score_threshold(score_threshold: float | None) -> float | None:
     """``score_threshold`` as a float in [0, 1] (None stays None). Raises OptionError for anything else."""
-    if score_threshold is not None and not (
-        isinstance(score_threshold, numbers.Real)
-        and not isinstance(score_threshold, bool)
-        and 0 <= score_threshold <= 1
-    ):
+    if score_threshold is not None and not (is_real(score_threshold) and 0 <= score_threshold <= 1):
         raise OptionError(
             f"score_threshold must be a number between 0 and 1 (scores are probabilities; for 'at least 50 %' "
             f"write 0.5); got {score_threshold!r}."
@@ -64,12 +52,10 @@ def check_score_threshold(score_threshold: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class ClassifyOptions:
-    """What ``Classifier.classify`` keeps, as MediaPipe's ImageClassifierOptions do (notebook 01).
+    """What ``Classifier.classify`` keeps, as MediaPipe's ImageClassifierOptions do (notebook 01); OptionError else.
 
     ``top_k`` is MediaPipe's max_results (None: all); ``score_threshold`` drops scores below it; ``allow_labels``
-    keeps only those labels, ``deny_labels`` drops them (one or the other); ``region`` = (x, y, width, height) in
-    pixels classifies that part of the photo (checked against the photo by ``helpers.images.crop_region``).
-    Raises OptionError for a bad top_k or score_threshold, both label lists, or a label list that is one string.
+    keeps only those labels, ``deny_labels`` drops them; ``region`` = (x, y, width, height) in pixels.
     """
 
     top_k: int | None = 5
@@ -89,13 +75,11 @@ class ClassifyOptions:
             )
 
     def keep(self, probs: np.ndarray, labels: Sequence[str]) -> list[Prediction]:
-        """The predictions these options keep of ``probs`` (one per label), most probable first.
-
-        Raises LabelError for an allowed or denied label the model does not have.
-        """
+        """The predictions these options keep of ``probs`` (one per label), most probable first; LabelError for
+        an allowed or denied label the model does not have."""
         keep = np.full(probs.size, self.allow_labels is None)
-        keep[label_indices(self.allow_labels or (), labels, "allow_labels")] = True
-        keep[label_indices(self.deny_labels or (), labels, "deny_labels")] = False
+        keep[_label_indices(self.allow_labels or (), labels, "allow_labels")] = True
+        keep[_label_indices(self.deny_labels or (), labels, "deny_labels")] = False
         if self.score_threshold is not None:
             keep &= probs >= self.score_threshold
         order = [i for i in _ranked(probs) if keep[i]]
@@ -107,19 +91,13 @@ def _ranked(probs: np.ndarray, k: int | None = None) -> np.ndarray:
 
 
 def ranked(probs: np.ndarray, k: int | None = None) -> np.ndarray:
-    """The indices of the ``k`` largest values (None: all), largest first; ties go to the lower index.
-
-    Raises MetricsError for ``probs`` that are not finite numbers (NaN has no rank), OptionError for ``k``.
-    """
+    """The indices of the ``k`` largest values (None: all), largest first; ties go to the lower index."""
     return _ranked(finite_array(probs, "probs", MetricsError), check_max_results(k, "k"))
 
 
 def top_k(probs: np.ndarray, labels: Sequence[str], k: int | None = 5) -> list[Prediction]:
-    """The ``k`` most probable (label, probability) pairs, most probable first (None: all).
-
-    Raises MetricsError for ``probs`` with NaN or non-numbers, LabelError for ``labels`` that are not as many
-    strings as there are probabilities, OptionError for ``k``.
-    """
+    """The ``k`` most probable (label, probability) pairs, most probable first (None: all); LabelError unless there
+    is one label per probability."""
     probs, labels = finite_array(probs, "probs", MetricsError).ravel(), text_labels(labels)
     if len(labels) != probs.size:
         raise LabelError(f"{len(labels)} labels for {probs.size} probabilities; they must match one to one.")
@@ -127,10 +105,7 @@ def top_k(probs: np.ndarray, labels: Sequence[str], k: int | None = 5) -> list[P
 
 
 def read_labels(path: str | os.PathLike) -> list[str]:
-    """The labels of a text file, one per line (UTF-8, with or without BOM; LF, CRLF or CR line endings).
-
-    Raises LabelError when ``path`` is not a path to a readable UTF-8 file, e.g. the file's text itself.
-    """
+    """The labels of a UTF-8 text file, one per line; LabelError when ``path`` is not a readable file's path."""
     try:
         return label_lines(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, TypeError) as exc:
@@ -147,31 +122,29 @@ def read_labels(path: str | os.PathLike) -> list[str]:
         ) from None
 
 
-def labels_from(labels: Sequence[str] | str | os.PathLike) -> list[str]:
+def _labels_from(labels: Sequence[str] | str | os.PathLike) -> list[str]:
     """Labels given as a list (any iterable of strings) or a label file's path, cleaned. Raises LabelError."""
     return read_labels(labels) if isinstance(labels, (str, os.PathLike)) else clean_labels(labels)
 
 
 def model_labels(model: LiteRTModel, labels: Sequence[str] | str | os.PathLike | None = None) -> list[str]:
-    """``labels`` given (see labels_from), else the labels in the model's metadata (a MetadataError if none)."""
+    """``labels`` given (a list or a label file's path), else the labels in the model's metadata; else MetadataError."""
     if labels is not None:
-        return labels_from(labels)
+        return _labels_from(labels)
     from helpers.tflite import read_metadata
 
     return clean_labels((model.metadata or read_metadata(model.model_path, "labels")).labels())
 
 
 def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the labels", offset: int = 0) -> list[str]:
-    """Match a label list to a model's outputs: add "background" when the model has it (``offset`` 1) and the list not.
-
-    Raises LabelError when the counts do not match (``num_outputs`` and ``offset``, 0 or 1, come from the model).
-    """
-    labels = labels_from(labels)
+    """Match a label list to a model's outputs: add "background" when the model has it (``offset`` 1) and the list
+    not; LabelError when the counts do not match."""
+    labels = _labels_from(labels)
     if len(labels) == num_outputs:
         return labels
     if offset and len(labels) == num_outputs - 1:
-        return [BACKGROUND, *labels]
-    if len(labels) == num_outputs + 1 and labels[0].lower() == BACKGROUND:  # ImageNet's list for a 1000-output model
+        return ["background", *labels]
+    if len(labels) == num_outputs + 1 and labels[0].lower() == "background":  # ImageNet's list for a 1000-output model
         return labels[1:]
     # Which output has no label is never guessed: if the guess were wrong, every label would shift by one.
     raise LabelError(
@@ -185,71 +158,7 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
     )
 
 
-def _output_op(interpreter, output_index: int, model_path: str | os.PathLike | None) -> tuple[str, dict | None, str]:
-    """(kind, the op computing the output or None, its fused activation): "probabilities" (softmax, sigmoid),
-    "logits" (a dense/1×1 conv layer without a fused activation) or "features", read through reshapes and casts."""
-    try:
-        ops = interpreter._get_ops_details()
-    except AttributeError:  # a LiteRT without the op listing: trust the caller
-        return "probabilities", None, "NONE"
-    producer = {index: op for op in ops if op["op_name"] != "DELEGATE" for index in op["outputs"]}  # not XNNPACK's
-    op = producer.get(output_index)
-    while op is not None and op["op_name"] in _PASS_THROUGH:
-        op = producer.get(op["inputs"][0])
-    name = op["op_name"] if op else ""
-    if name in _PROBABILITIES:
-        return "probabilities", op, "NONE"
-    activation = _fused_activation(model_path, op["index"]) if name in _LOGITS and model_path is not None else "NONE"
-    return ("logits" if name in _LOGITS and activation == "NONE" else "features"), op, activation
-
-
-def _graph(model_path: str | os.PathLike):
-    """The main graph of a .tflite file, read lazily (nothing is copied)."""
-    from helpers.tflite import schema
-
-    return schema().Model.GetRootAs(Path(model_path).read_bytes(), 0).Subgraphs(0)
-
-
-def _fused_activation(model_path: str | os.PathLike, op_index: int) -> str:
-    """The activation (NONE, RELU, RELU6, TANH, ...) fused into a FULLY_CONNECTED, CONV_2D or ADD operator."""
-    from helpers.tflite import enum_names, schema
-
-    graph, s = _graph(model_path), schema()
-    operator = graph.Operators(int(op_index))
-    table = operator.BuiltinOptions()
-    for options in (s.FullyConnectedOptions, s.Conv2DOptions, s.AddOptions):
-        if table is not None and operator.BuiltinOptionsType() == getattr(s.BuiltinOptions, options.__name__):
-            fields = options()
-            fields.Init(table.Bytes, table.Pos)
-            return enum_names(s.ActivationFunctionType)[fields.FusedActivationFunction()]
-    return "NONE"
-
-
-def _not_a_classifier(model_path: Path, kind: str, op: dict | None, activation: str, num_outputs: int) -> str | None:
-    """Why a model whose output is ``kind`` (see ``_output_op``) is no classifier: features, or a softmax per part."""
-    if kind == "features":
-        fused = f" (its last {op['op_name']} layer ends in a fused {activation}: clipped features, not logits)"
-        return (
-            f"'{model_path.name}' looks like a feature extractor, not a classifier: its {num_outputs} outputs are "
-            f"pooled image features, not a score per label{fused if activation != 'NONE' else ''}. Use "
-            f"helpers.transfer.FeatureExtractor(model_path) and train a head on its features (notebook 06)."
-        )
-    if op is None or op["op_name"] != "SOFTMAX":
-        return None
-    shape = [int(d) for d in _graph(model_path).Tensors(int(op["outputs"][0])).ShapeAsNumpy()]
-    if not shape or shape[-1] == num_outputs:
-        return None
-    groups = num_outputs // max(1, shape[-1])
-    return (
-        f"'{model_path.name}' is not a classifier: its softmax makes {groups} separate distributions of "
-        f"{shape[-1]} values each (softmax output shape {tuple(shape)}, flattened to {num_outputs} outputs), not "
-        f"one distribution over {num_outputs} labels, so its 'probabilities' would sum to {groups}. A model with "
-        f"scores per position is a segmentation model (helpers.segmentation.segment); for image features use "
-        f"helpers.transfer.FeatureExtractor(model_path)."
-    )
-
-
-def label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) -> list[int]:
+def _label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) -> list[int]:
     """The indices of ``wanted`` labels (every output of a repeated label). Raises LabelError for an unknown one."""
     wanted, positions = list(wanted), {}  # a generator is read once
     for i, label in enumerate(labels):
@@ -265,9 +174,9 @@ def label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) -> 
 class Classifier(LiteRTModel):
     """A LiteRT image classifier: an image in, probabilities per label out (notebook 01).
 
-    ``labels`` is a list or a label file's path; ``background`` overrides whether output 0 is ImageNet's
-    "background" (default: when the model has 1,001 outputs). Raises ModelError for a model that is not a classifier (features, a softmax over part of its output,
-    a dynamic input), LabelError for labels that do not fit, OptionError for the other options.
+    ``labels`` is a list or a label file's path; ``background`` says whether output 0 is ImageNet's "background"
+    (default: when the model has 1,001 outputs). Raises ModelError for a model that is not a classifier, LabelError
+    for labels that do not fit, OptionError for the other options.
     """
 
     kind = "classifier"
@@ -285,11 +194,6 @@ class Classifier(LiteRTModel):
     ) -> None:
         super().__init__(model_path, num_threads, mean=mean, std=std)
         self.crop = check_crop(crop)
-        self.num_outputs = int(np.prod(self.output_details["shape"][1:]))
-        self.output_kind, op, activation = _output_op(self.interpreter, self.output_details["index"], self.model_path)
-        problem = _not_a_classifier(self.model_path, self.output_kind, op, activation, self.num_outputs)
-        if problem:
-            raise ModelError(problem)
         if not (background is None or isinstance(background, (bool, np.bool_))):
             raise OptionError(
                 f"background is True, False or None (None: output 0 is 'background' when the model "
@@ -299,9 +203,43 @@ class Classifier(LiteRTModel):
         self.class_offset = int(self.num_outputs == 1001 if background is None else background)
         self.labels, self.labels_source = self._choose_labels(labels, background)
 
+    def _graph(self, file) -> str | None:
+        """Why this model is no classifier (None: it is one), from the op computing its output (through reshapes and
+        casts): a softmax or sigmoid ("probabilities"), a dense/1×1 conv layer without a fused activation
+        ("logits"), else "features"; a softmax must span all the outputs. Sets ``num_outputs`` and ``output_kind``."""
+        self.num_outputs, name = int(np.prod(self.output_details["shape"][1:])), self.model_path.name
+        ops = self.interpreter._get_ops_details()
+        producer = {index: op for op in ops if op["op_name"] != "DELEGATE" for index in op["outputs"]}  # not XNNPACK's
+        op = producer.get(self.output_details["index"])
+        while op is not None and op["op_name"] in _PASS_THROUGH:
+            op = producer.get(op["inputs"][0])
+        kind = op["op_name"] if op else ""
+        activation = file.fused_activation(op["index"]) if kind in _LOGITS else "NONE"
+        logits = kind in _LOGITS and activation == "NONE"
+        self.output_kind = "probabilities" if kind in _PROBABILITIES else "logits" if logits else "features"
+        if self.output_kind == "features":
+            fused = f" (its last {kind} layer ends in a fused {activation}: clipped features, not logits)"
+            return (
+                f"'{name}' looks like a feature extractor, not a classifier: its {self.num_outputs} outputs are "
+                f"pooled image features, not a score per label{fused if activation != 'NONE' else ''}. Use "
+                f"helpers.transfer.FeatureExtractor(model_path) and train a head on its features (notebook 06)."
+            )
+        if kind != "SOFTMAX":
+            return None
+        shape = [int(d) for d in self.interpreter._get_tensor_details(op["outputs"][0], 0)["shape"]]
+        if not shape or shape[-1] == self.num_outputs:
+            return None
+        groups = self.num_outputs // max(1, shape[-1])
+        return (
+            f"'{name}' is not a classifier: its softmax makes {groups} separate distributions of "
+            f"{shape[-1]} values each (softmax output shape {tuple(shape)}, flattened to {self.num_outputs} outputs), "
+            f"not one distribution over {self.num_outputs} labels, so its 'probabilities' would sum to {groups}. A "
+            f"model with scores per position is a segmentation model (helpers.segmentation.segment); for image "
+            f"features use helpers.transfer.FeatureExtractor(model_path)."
+        )
+
     def _choose_labels(self, labels, background: bool | None = None) -> tuple[list[str], str]:
-        """Labels given (a list or a file; "background" added only when ``background=True``), else the metadata's
-        labels file, else output numbers."""
+        """Labels given, else the metadata's labels file, else output numbers."""
         if labels is not None:
             source = f"'{labels}'" if isinstance(labels, (str, os.PathLike)) else "the label list"
             return align_labels(labels, self.num_outputs, source, int(background is True)), "given"
@@ -337,10 +275,7 @@ class Classifier(LiteRTModel):
         deny_labels: Sequence[str] | None = None,
         region: Region | None = None,
     ) -> list[Prediction]:
-        """The ``top_k`` most probable Prediction(label, probability) pairs for one image, after ``ClassifyOptions``.
-
-        Raises OptionError for a bad option, LabelError for a label the model lacks, and what ``predict`` raises.
-        """
+        """The ``top_k`` most probable Prediction(label, probability) pairs for one image, after ``ClassifyOptions``."""
         options = ClassifyOptions(top_k, score_threshold, allow_labels, deny_labels, region)
         return options.keep(self.predict(image, options.region), self.labels)
 

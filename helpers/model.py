@@ -1,12 +1,9 @@
 """One LiteRT model: load it, check its image input, prepare pixels, run it and dequantize its outputs.
 
-Introduced in notebook 01, which writes these steps out by hand. ``LiteRTModel`` is the base of
-``helpers.classify.Classifier``, ``helpers.transfer.FeatureExtractor``, detection and segmentation;
-it takes one fixed-size image (1, H, W, 3) of float32, uint8 or int8, prepares pixels by one rule
-(``choose_normalization``), and by default uses the CPUs this process may use (``available_cpus``:
-affinity mask and container quota, not ``os.cpu_count()``). It never imports TensorFlow.
-The model file is checked once, when it is loaded (is it a TFLite file? which kind of model? a fixed-size image
-input?); after that, tensors the package made (``preprocess``, ``prepare``) are trusted.
+Introduced in notebook 01, which writes these steps out by hand. ``LiteRTModel`` is the base of the classifier,
+feature extractor, detector and segmenter: one fixed-size image (1, H, W, 3) of float32, uint8 or int8 in, pixels
+prepared by one rule (``_choose_normalization``), threads from the CPUs this process may use (``available_cpus``).
+The file is checked once, when it is loaded; after that, tensors the package made are trusted. No TensorFlow.
 """
 
 from __future__ import annotations
@@ -20,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 
+from helpers.arguments import is_whole
 from helpers.errors import HelpersError, ModelError, OptionError, raises_own_errors
 from helpers.images import (
     MEAN,
@@ -33,11 +31,14 @@ from helpers.images import (
     to_input,
 )
 from helpers.system import native_stderr, parallel_map
-from helpers.tflite import ModelMetadata, TFLiteFile, is_tflite
+from helpers.tflite import ModelMetadata, TFLiteFile
 
-CPU_MAX = Path("/sys/fs/cgroup/cpu.max")  # cgroup v2: "<quota> <period>" in microseconds, or "max <period>"
-CFS_QUOTA = Path("/sys/fs/cgroup/cpu/cpu.cfs_quota_us")  # cgroup v1: the quota (-1: none) ...
-CFS_PERIOD = Path("/sys/fs/cgroup/cpu/cpu.cfs_period_us")  # ... per period, in microseconds
+# The container's CPU quota: cgroup v2's "<quota> <period>" (or "max <period>"), else cgroup v1's quota (-1: none)
+# and period, in microseconds.
+CPU_QUOTA_FILES = (
+    ("/sys/fs/cgroup/cpu.max",),
+    ("/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us"),
+)
 # The most threads an interpreter may get. LiteRT accepts any count but crashes the process (SIGSEGV) when an
 # interpreter with 100,000 threads is freed, and threads beyond the CPUs only add overhead: 64 is more than
 # any machine these notebooks run on, and the same on every machine (so no notebook's result depends on it).
@@ -45,21 +46,18 @@ MAX_THREADS = 64
 
 
 def available_cpus() -> int:
-    """How many CPUs this process may use: its affinity mask, capped by the container's CPU quota (at least 1).
-
-    The quota is read from cgroup v2 (``cpu.max``), else cgroup v1 (``cpu.cfs_quota_us`` / ``cpu.cfs_period_us``).
-    """
+    """How many CPUs this process may use: its affinity mask, capped by the container's CPU quota (at least 1)."""
     try:
         count = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # macOS and Windows have no affinity call
         count = os.cpu_count() or 1
-    for read in (lambda: CPU_MAX.read_text().split()[:2], lambda: (CFS_QUOTA.read_text(), CFS_PERIOD.read_text())):
+    for files in CPU_QUOTA_FILES:
         try:
-            quota, period = read()
+            quota, period = " ".join(Path(name).read_text() for name in files).split()[:2]
         except (OSError, ValueError):  # no such cgroup file (not Linux, not in a container, or the other version)
             continue
         try:
-            if quota.strip() not in ("max", "-1") and float(period) > 0:
+            if quota not in ("max", "-1") and float(period) > 0:
                 count = min(count, math.ceil(float(quota) / float(period)))
         except ValueError:  # an unreadable quota: none assumed
             pass
@@ -68,25 +66,15 @@ def available_cpus() -> int:
 
 
 def default_workers() -> int:
-    """Worker threads for a batch of images (notebook 03): 2, or 1 where this process may use a single CPU.
-
-    Each worker holds its own single-threaded model copy: two keep the memory low (Binder gives two CPUs).
-    """
+    """Worker threads for a batch of images (notebook 03): 2 (each holds a model copy; Binder gives two CPUs), or 1."""
     return min(2, available_cpus())
 
 
-def check_num_threads(num_threads: int | None) -> int:
-    """``num_threads`` as an int from 1 to MAX_THREADS (None: ``available_cpus()``).
-
-    Raises OptionError for anything else (a float, a bool, 0, or more than MAX_THREADS, which crashes LiteRT).
-    """
+def _check_num_threads(num_threads: int | None) -> int:
+    """``num_threads`` as an int from 1 to MAX_THREADS (None: ``available_cpus()``); OptionError for anything else."""
     if num_threads is None:
         return available_cpus()
-    if (
-        isinstance(num_threads, bool)
-        or not isinstance(num_threads, (int, np.integer))
-        or not 1 <= num_threads <= MAX_THREADS
-    ):
+    if not (is_whole(num_threads) and 1 <= num_threads <= MAX_THREADS):
         raise OptionError(
             f"num_threads must be a whole number ≥ 1 and at most {MAX_THREADS} (or None for the {available_cpus()} "
             f"CPUs this process may use); got {num_threads!r}. More threads than CPUs only add overhead, and LiteRT "
@@ -108,36 +96,21 @@ def _dequantize(values: np.ndarray, scale: float, zero_point: float) -> np.ndarr
     return (np.asarray(values, dtype=np.float32) - zero_point) * np.float32(scale)
 
 
-def model_file(model_path: str | os.PathLike) -> Path:
-    """``model_path`` as a Path to an existing .tflite file.
-
-    Raises ModelError for something that is not a path to a file, an empty file, or one that is not a TFLite model.
-    """
-    path = Path(model_path) if isinstance(model_path, (str, os.PathLike)) else None
-    head = None
-    if path is not None and path.is_file():
-        with path.open("rb") as file:
-            head = file.read(8)  # the identifier is at bytes 4-8: no need to read a whole model
-    if head is None or not is_tflite(head):
+def _open(model_path: str | os.PathLike) -> TFLiteFile:
+    """The model file, refused before LiteRT reads it if it is not a file or has a quantization LiteRT cannot take."""
+    if not isinstance(model_path, (str, os.PathLike)):
         raise ModelError(
-            f"No model file at {model_path!r}: model_path must be a file path (str or Path) to a .tflite file. "
-            f"Fetch models by name with helpers.assets.fetch('models/…')."
-            if head is None
-            else f"'{path}' is empty (0 bytes): the download did not finish; fetch it again."
-            if not head
-            else f"'{path}' is not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one starts "
-            f"with {head!r}). Is it an HTML page, a .h5/.pb file or a zip? Download the .tflite file itself."
+            f"No model file at {str(model_path)[:60]!r}: model_path must be a file path (str or Path) to a .tflite "
+            f"file. Fetch models by name with helpers.assets.fetch('models/…'); save bytes with quantize.save_model."
         )
-    return path
+    file = TFLiteFile(model_path)
+    file.check_quantization()
+    return file
 
 
 def load_interpreter(model_path: str | os.PathLike, num_threads: int | None = None) -> Interpreter:
-    """A ready (allocated) LiteRT interpreter for a model file.
-
-    Raises ModelError for a file LiteRT cannot load and for a dynamic input shape (-1 other than the batch axis,
-    which LiteRT would allocate as 1×1 pixels); OptionError for ``num_threads`` (see check_num_threads).
-    """
-    return _interpreter(model_file(model_path), check_num_threads(num_threads), ModelError)
+    """A ready (allocated) LiteRT interpreter; ModelError for a file LiteRT cannot load or a dynamic input shape."""
+    return _interpreter(_open(model_path).path, _check_num_threads(num_threads), ModelError)
 
 
 def _interpreter(path: Path, threads: int, error: type[HelpersError]) -> Interpreter:
@@ -145,14 +118,13 @@ def _interpreter(path: Path, threads: int, error: type[HelpersError]) -> Interpr
     try:
         with native_stderr():  # LiteRT's "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." is not an error
             interpreter = Interpreter(model_path=str(path), num_threads=threads)
-        for details in interpreter.get_input_details():  # the one check for dynamic inputs, for every wrapper
-            signature = tuple(int(d) for d in details["shape_signature"])
-            if min(signature[1:], default=1) < 0:
-                raise error(
-                    f"'{path.name}' has a dynamic input shape {signature} (-1 = set at run time); this suite runs "
-                    f"models with a fixed image size. Convert it with a fixed input, e.g. (1, 224, 224, 3)."
-                )
-        with native_stderr():
+            for details in interpreter.get_input_details():  # the one check for dynamic inputs, for every wrapper
+                signature = tuple(int(d) for d in details["shape_signature"])
+                if min(signature[1:], default=1) < 0:
+                    raise error(
+                        f"'{path.name}' has a dynamic input shape {signature} (-1 = set at run time); this suite "
+                        f"runs models with a fixed image size. Convert it with a fixed input, e.g. (1, 224, 224, 3)."
+                    )
             interpreter.allocate_tensors()
     except (ValueError, RuntimeError) as exc:
         raise ModelError(
@@ -162,14 +134,11 @@ def _interpreter(path: Path, threads: int, error: type[HelpersError]) -> Interpr
     return interpreter
 
 
-def choose_normalization(
+def _choose_normalization(
     mean: Normalization | None, std: Normalization | None, metadata: ModelMetadata | None, input_details: dict
 ) -> tuple[Normalization | None, Normalization | None, str]:
-    """(mean, std, where they came from) for pixels → this input; (None, None) means "the bytes as they are".
-
-    The caller's mean/std win; else a float32 input takes its metadata's, else MobileNet's 127.5/127.5, and a
-    uint8/int8 input takes the pixel bytes. Raises OptionError as ``helpers.images.normalization`` does.
-    """
+    """(mean, std, where they came from): the caller's, else a float32 input's metadata's, else MobileNet's
+    127.5/127.5; a uint8/int8 input takes the pixel bytes as they are (None, None)."""
     dtype = np.dtype(input_details["dtype"])
     if normalization(mean, std, dtype, tuple(map(float, input_details["quantization"]))) is not None:
         return mean, std, "given"
@@ -208,9 +177,8 @@ def _shape(details: dict) -> tuple[int, ...]:
 class LiteRTModel:
     """A .tflite model with one image input: load, validate, prepare pixels, run, dequantize (notebook 01).
 
-    Raises ModelError for a missing, empty, non-TFLite or unloadable file; the class's ``error`` (TransferError for a
-    FeatureExtractor) for a dynamic input, a model of the wrong kind or without one image input (1, H, W, 3);
-    OptionError for ``num_threads`` or ``mean``/``std``; MetadataError for damaged metadata.
+    Raises ModelError for a file that is not a loadable TFLite model; the class's ``error`` for a model of the wrong
+    kind or without one fixed-size image input; OptionError for ``num_threads`` or ``mean``/``std``.
     """
 
     error: type[HelpersError] = ModelError  # the error a subclass raises when the model is the wrong kind
@@ -224,8 +192,9 @@ class LiteRTModel:
         mean: Normalization | None = None,
         std: Normalization | None = None,
     ) -> None:
-        self.model_path = model_file(model_path)
-        self.num_threads = check_num_threads(num_threads)
+        file = _open(model_path)
+        self.model_path = file.path
+        self.num_threads = _check_num_threads(num_threads)
         self.interpreter = _interpreter(self.model_path, self.num_threads, self.error)
         # One interpreter holds one input and one output at a time: calls from several threads take turns
         # (without this, a thread could read another photo's answer). For parallel work use clone() per thread.
@@ -233,17 +202,18 @@ class LiteRTModel:
         #: Every output tensor's details (name, index, shape, dtype, quantization).
         self.outputs: list[dict] = self.interpreter.get_output_details()
         inputs = self.interpreter.get_input_details()
-        problem = self.kind_problem(self.model_path.name, self.outputs) or self._input_problem(inputs)
+        self.input_details, self.output_details = inputs[0], self.outputs[0]
+        problem = (
+            self.kind_problem(self.model_path.name, self.outputs) or self._input_problem(inputs) or self._graph(file)
+        )
         if problem:
             raise self.error(problem)
-        self.input_details, self.output_details = inputs[0], self.outputs[0]
         #: The model's TFLite metadata (helpers.tflite), or None for a file without it.
-        self.metadata: ModelMetadata | None = TFLiteFile(self.model_path).metadata()
-        self.mean, self.std, self.normalization_source = choose_normalization(
+        self.metadata: ModelMetadata | None = file.metadata()
+        self.mean, self.std, self.normalization_source = _choose_normalization(
             mean, std, self.metadata, self.input_details
         )
-        # Read once, trusted on every call: the input's index, size and quantization, each output's index and
-        # (scale, zero point), the normalization as arrays.
+        # Read once, trusted on every call.
         self._input_index = self.input_details["index"]
         self._input_shape = _shape(self.input_details)
         self._quantization = (np.dtype(self.input_details["dtype"]), *map(float, self.input_details["quantization"]))
@@ -260,10 +230,20 @@ class LiteRTModel:
             return f"'{name}' has {outputs_in_words}: not {wanted}."
         return f"'{name}' is {KINDS[found][0]}, not {wanted}: {outputs_in_words}. Use {KINDS[found][1]}."
 
+    def _graph(self, file: TFLiteFile) -> str | None:
+        """Why this model's graph does not suit the wrapper (None: it does); a subclass reads what it needs."""
+        return None
+
     def _input_problem(self, inputs: list[dict]) -> str | None:
         """Why these inputs are not one image (1, H, W, 3) of float32, uint8 or int8 (None if they are)."""
         shape, dtype = _shape(inputs[0]), np.dtype(inputs[0]["dtype"])
-        if len(inputs) == 1 and len(shape) == 4 and shape[0] == 1 and shape[3] == 3 and dtype.name in _TENSOR_TYPES:
+        if (
+            len(inputs) == 1
+            and len(shape) == 4
+            and shape[0] == 1
+            and shape[3] == 3
+            and dtype.name in ("float32", "uint8", "int8")
+        ):
             return None
         batches = (
             f" It takes batches of {shape[0]} images; these helpers feed one image at a time: convert the model "
@@ -295,10 +275,7 @@ class LiteRTModel:
         return array
 
     def prepare(self, pixels: np.ndarray) -> np.ndarray:
-        """Already-resized (H, W, 3) or (1, H, W, 3) uint8 pixels → this model's input tensor (its normalization).
-
-        Raises the wrapper's error (ModelError for a Classifier) for pixels of another shape or dtype.
-        """
+        """Already-resized (H, W, 3) or (1, H, W, 3) uint8 pixels → this model's input tensor."""
         return self._tensor(self._pixels(pixels))
 
     def _tensor(self, pixels: np.ndarray) -> np.ndarray:
@@ -319,7 +296,7 @@ class LiteRTModel:
         return to_input(image, self.input_details, crop=crop, mean=self.mean, std=self.std, region=region)
 
     def _checked(self, tensor: object) -> np.ndarray:
-        """``tensor`` if it is an array of the input's exact shape and dtype with finite values; else the wrapper's error."""
+        """``tensor`` if it is an array of the input's shape and dtype with finite values; else the wrapper's error."""
         dtype, shape = self._quantization[0], self._input_shape
         if not (
             isinstance(tensor, np.ndarray)
@@ -336,15 +313,10 @@ class LiteRTModel:
         return tensor
 
     def invoke(self, tensor: np.ndarray) -> list[np.ndarray]:
-        """Run the model on one prepared input tensor; every output, dequantized (float32, its own shape).
-
-        Raises the wrapper's error (ModelError for a Classifier) when ``tensor`` is not an array of the input's
-        exact shape and dtype with finite values: make it with ``preprocess`` or ``prepare``.
-        """
+        """Run the model on one prepared input tensor (see ``_checked``); every output, dequantized (float32)."""
         return self._invoke(self._checked(tensor))
 
-    def _invoke(self, tensor: np.ndarray) -> list[np.ndarray]:
-        """``invoke`` on a tensor the package made (``preprocess``, ``prepare``)."""
+    def _invoke(self, tensor: np.ndarray) -> list[np.ndarray]:  # on a tensor the package made
         with self._lock:
             self.interpreter.set_tensor(self._input_index, tensor)
             self.interpreter.invoke()
@@ -355,14 +327,13 @@ class LiteRTModel:
         """Run the model on one prepared input tensor; the first output, dequantized, as one row. Raises as ``invoke``."""
         return self._run(self._checked(tensor))
 
-    def _run(self, tensor: np.ndarray) -> np.ndarray:
-        """``run`` on a tensor the package made."""
+    def _run(self, tensor: np.ndarray) -> np.ndarray:  # on a tensor the package made
         return self._invoke(tensor)[0].reshape(-1)
 
     def clone(self, num_threads: int = 1) -> LiteRTModel:
         """The same model and settings on its own interpreter (single-threaded by default): one per worker thread."""
         twin = copy.copy(self)
-        twin.num_threads = check_num_threads(num_threads)
+        twin.num_threads = _check_num_threads(num_threads)
         twin.interpreter = _interpreter(self.model_path, twin.num_threads, self.error)
         twin._lock = threading.Lock()
         twin._clones = []
@@ -373,8 +344,7 @@ class LiteRTModel:
     ) -> np.ndarray:
         """``run`` for each of (N, H, W, 3) model-sized uint8 images: (N, outputs), on ``workers`` clones at once.
 
-        Single-threaded clones, kept for the next call: the answers do not depend on ``workers``. ``progress``
-        names a progress bar. Raises the wrapper's error for other pixels, OptionError for ``workers``.
+        The single-threaded clones are kept for the next call; the answers do not depend on ``workers``.
         """
         array = self._pixels(pixels, batch=True)
         out = np.empty((len(array), int(np.prod(self.output_details["shape"][1:]))), dtype=np.float32)
@@ -392,7 +362,7 @@ class LiteRTModel:
         try:
             bar = None if progress is None else {"desc": progress, "unit": "img", "leave": leave}
             parallel_map(
-                work, range(len(array)), workers=check_num_threads(workers), worker_state=take_clone, progress=bar
+                work, range(len(array)), workers=_check_num_threads(workers), worker_state=take_clone, progress=bar
             )
         finally:
             stock.extend(taken)
@@ -409,6 +379,3 @@ class LiteRTModel:
             }
             for key, details in (("input", self.input_details), ("output", self.output_details))
         }
-
-
-_TENSOR_TYPES = ("float32", "uint8", "int8")

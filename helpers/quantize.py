@@ -2,8 +2,7 @@
 
 ``export(model)`` is Keras 3's ``model.export(path, format="litert")``; ``quantize_model`` rewrites that float32
 file with one of the AI Edge Quantizer's named ``RECIPES``; ``convert`` does both. Results are cached in
-``<cache>/converted``, keyed by content, recipe and calibration data, and written atomically. The files are
-inspected with ``helpers.tflite.TFLiteFile``.
+``<cache>/converted``, keyed by content, recipe and calibration data.
 """
 
 from __future__ import annotations
@@ -24,14 +23,12 @@ from helpers.system import converter_output as quiet  # notebook 05 calls it qua
 from helpers.system import write_bytes_atomically
 from helpers.tflite import TFLiteFile, is_tflite, pack
 
-INTEGER_TYPES = ("int8", "uint8", "int16")
-
 # --------------------------------------------------------------------------- arithmetic
 
 
 def _codes(dtype: Any, symmetric: bool = False) -> np.iinfo:
     """The range of codes of a type TFLite stores quantized values in (a signed one for symmetric codes)."""
-    name, types = np.dtype(dtype).name, ("int8", "int16") if symmetric else INTEGER_TYPES
+    name, types = np.dtype(dtype).name, ("int8", "int16") if symmetric else ("int8", "uint8", "int16")
     if name not in types:
         raise QuantizationError(
             f"{'Symmetric codes' if symmetric else 'Quantized values'} are stored as {', '.join(types)}; got {name}."
@@ -40,11 +37,7 @@ def _codes(dtype: Any, symmetric: bool = False) -> np.iinfo:
 
 
 def quantize(values: Any, scale: float, zero_point: int, dtype: Any = "int8") -> np.ndarray:
-    """``q = clip(round(real / scale) + zero_point)`` in ``dtype``'s range. Introduced in notebook 05.
-
-    Raises QuantizationError for values that are not finite numbers, a scale that is not a positive number, a
-    zero point that is not a whole number in the type's range (128.0 is one), or a type other than int8/uint8/int16.
-    """
+    """``q = clip(round(real / scale) + zero_point)`` in ``dtype``'s range (int8, uint8, int16). Notebook 05."""
     info = _codes(dtype)
     if isinstance(zero_point, (float, np.floating)) and float(zero_point).is_integer():
         zero_point = int(zero_point)
@@ -58,9 +51,7 @@ def quantization_params(low: float, high: float, dtype: Any = "int8", symmetric:
     """The (scale, zero_point) that map the range [low, high] onto ``dtype``'s codes. Introduced in notebook 05.
 
     The range is first widened to include 0, so that 0.0 has an exact code; symmetric codes (int8 weights) keep
-    the zero point at 0 and use −127 … 127. Raises QuantizationError for a low or high that is not one finite
-    number, low above high or a range too wide for a finite scale, a non-bool ``symmetric``, symmetric codes of
-    an unsigned type, or a type other than int8/uint8/int16.
+    the zero point at 0 and use −127 … 127.
     """
     info = _codes(dtype, true_or_false(symmetric, "symmetric", QuantizationError))
     low = real_number(low, "low", QuantizationError)
@@ -90,8 +81,6 @@ RECIPES = {
     "static_wi8_ai16": "int8 weights and int16 activations, their ranges measured on calibration inputs",
 }
 STATIC = ("static_wi8_ai8", "static_wi8_ai16")
-EDGES = ("integer", "float32")
-RANGES = ("full", "moving_average")
 CACHE_VERSION = "2"  # bump to invalidate every cached export and quantization
 
 
@@ -110,10 +99,7 @@ def _digest(model: Any) -> str | None:
 
 
 def converted_dir() -> Path:
-    """The folder for converted models: ``<assets cache>/converted``, or a temporary folder if that is read-only.
-
-    Raises QuantizationError when neither folder can be written, AssetError for a relative ``$CLASSROOM_CACHE_DIR``.
-    """
+    """The folder for converted models: ``<assets cache>/converted``, or a temporary folder if that is read-only."""
     from helpers import assets
 
     for folder in (assets.cache_dir() / "converted", Path(tempfile.gettempdir()) / "edge-image-classroom-converted"):
@@ -131,10 +117,7 @@ def _safe(stem: str) -> str:
 
 
 def save_model(data: bytes, name: str = "model") -> Path:
-    """Write .tflite bytes to the converted-models folder, named by their hash (atomically); return the path.
-
-    Introduced in notebook 05. Raises QuantizationError for data that are not the bytes of a .tflite model.
-    """
+    """Write .tflite bytes to the converted-models folder, named by their hash; the path (notebook 05)."""
     if not isinstance(data, (bytes, bytearray)) or not is_tflite(data):
         raise QuantizationError(
             f"Expected the bytes of a TensorFlow Lite model ('TFL3' at byte 4); got a {type(data).__name__} "
@@ -151,11 +134,9 @@ def _cached(path: Path) -> bool:
 
 
 def export(model: Any, *, name: str | None = None, cache: bool = True) -> Path:
-    """``model.export(path, format="litert")``: the float32 .tflite file of a Keras model; cached by content.
+    """``model.export(path, format="litert")``: the float32 .tflite file of a Keras model, cached (notebook 05).
 
-    Introduced in notebook 05. Keras writes a file with a signature (named inputs and outputs), which the AI
-    Edge Quantizer needs. Raises QuantizationError for a model Keras cannot export (with Keras's reason and the
-    usual fix), and (from the decorator) for anything but a Keras model.
+    Keras writes a file with a signature (named inputs and outputs), which the AI Edge Quantizer needs.
     """
     import keras
 
@@ -243,7 +224,7 @@ def _calibration(calibration: Any, shape: tuple[int, ...], input_range: Any) -> 
     return samples.astype(np.float32, copy=False), low, high
 
 
-def _recipe_object(recipe: str, edges: str) -> Any:
+def _recipe_object(recipe: str) -> Any:
     from ai_edge_quantizer import qtyping, recipe_manager
     from ai_edge_quantizer import recipe as recipes
 
@@ -259,16 +240,14 @@ def _recipe_object(recipe: str, edges: str) -> Any:
         )
     else:
         manager.load_quantization_recipe(getattr(recipes, recipe)())
-    if recipe in STATIC and edges == "float32":  # keep float32 at the model's input and output
+    if recipe == "static_wi8_ai16":  # int16 activations inside, float32 at the model's input and output
         for edge in (qtyping.TFLOperationName.INPUT, qtyping.TFLOperationName.OUTPUT):
             manager.add_quantization_config(".*", edge, algorithm_key="no_quantize")
     return manager.get_quantization_recipe()
 
 
-def _calibrate(worker: Any, signature: str, input_name: str, samples: np.ndarray, ranges: str) -> dict:
-    """Each tensor's measured {"min", "max"}: over all samples ("full"), or the quantizer's moving average."""
-    if ranges == "moving_average":
-        return worker.calibrate({signature: [{input_name: sample[np.newaxis]} for sample in samples]})
+def _calibrate(worker: Any, signature: str, input_name: str, samples: np.ndarray) -> dict:
+    """Each tensor's {"min", "max"} over all samples (the quantizer alone keeps a moving average of them)."""
     total: dict = {}
     for sample in samples:  # one at a time: each call measures one input's range, and we keep the extremes
         for tensor, found in worker.calibrate({signature: [{input_name: sample[np.newaxis]}]}).items():
@@ -282,24 +261,18 @@ def _calibrate(worker: Any, signature: str, input_name: str, samples: np.ndarray
     return total
 
 
-def _settings(recipe: Any, calibration: Any, edges: str | None, ranges: str) -> str:
-    """The ``edges`` a recipe uses, after refusing an unknown recipe and settings it cannot use."""
+def _check_recipe(recipe: Any, calibration: Any) -> None:
+    """Refuse an unknown recipe, and calibration for a recipe that measures nothing in advance."""
     if recipe not in RECIPES:
         raise QuantizationError(
             f"Unknown recipe {recipe!r}. The recipes are: {', '.join(RECIPES)} (see quantize.RECIPES for what "
             f"each stores)."
         )
-    chosen = edges or ("integer" if recipe == "static_wi8_ai8" else "float32")
-    measured = recipe in STATIC or (calibration is None and chosen == "float32")
-    if chosen not in EDGES or ranges not in RANGES or not measured:
+    if calibration is not None and recipe not in STATIC:
         raise QuantizationError(
-            f"{recipe} cannot use edges={edges!r}, ranges={ranges!r}"
-            f"{' and calibration' if calibration is not None else ''}: edges is one of {', '.join(EDGES)}, ranges "
-            f"is one of {', '.join(RANGES)}, and only the static recipes ({', '.join(STATIC)}) take calibration= "
-            f"and edges= (a recipe that is not static measures nothing in advance and keeps float32 at the "
-            f"model's edges)."
+            f"{recipe} takes no calibration: only the static recipes ({', '.join(STATIC)}) do; a recipe that is "
+            f"not static measures nothing in advance."
         )
-    return chosen
 
 
 def quantize_model(
@@ -308,20 +281,16 @@ def quantize_model(
     calibration: Any = None,
     *,
     input_range: tuple[float, float] | None = None,
-    edges: str | None = None,
-    ranges: str = "full",
     name: str | None = None,
 ) -> Path:
-    """Quantize a float .tflite file with one of the AI Edge Quantizer's recipes (``RECIPES``); the new file's path.
+    """Quantize a float .tflite file with one of the AI Edge Quantizer's ``RECIPES``; the new file's path (notebook 05).
 
     Static recipes need ``calibration`` (inputs preprocessed as for inference) and ``input_range`` (what that
-    preprocessing gives, e.g. (-1, 1)), set as the input's range. ``edges``: "integer" (static_wi8_ai8's default)
-    or "float32" at the model's input and output. ``ranges``: "full" (lowest to highest calibration value, as
-    TensorFlow's converter measures) or "moving_average" (the quantizer's default). Introduced in notebook 05.
-    Raises ModelError for a path that is not a .tflite file; QuantizationError for an unknown recipe, a file
-    already quantized, bad calibration or settings, no signature for a static recipe, no weight quantized.
+    preprocessing gives, e.g. (-1, 1)); each tensor's range runs from its lowest to its highest calibration value,
+    as TensorFlow's converter measures. static_wi8_ai8 has int8 at the model's input and output, static_wi8_ai16
+    float32.
     """
-    edges = _settings(recipe, calibration, edges, ranges)
+    _check_recipe(recipe, calibration)
     file = TFLiteFile(float_path)
     before = file.stored_bytes()
     if any(dtype in before for dtype in ("int8", "uint8", "int4", "float16")):
@@ -330,7 +299,8 @@ def quantize_model(
             f"float32 file, e.g. quantize.export(model)."
         )
     data = _upgraded(file.data)
-    key = hashlib.sha256(f"{CACHE_VERSION}|{recipe}|{edges}|{ranges}".encode())
+    edges = "integer" if recipe == "static_wi8_ai8" else "float32"  # the key as when edges and ranges were
+    key = hashlib.sha256(f"{CACHE_VERSION}|{recipe}|{edges}|full".encode())  # options: cached files stay valid
     key.update(data)
     samples = None
     if recipe in STATIC:
@@ -345,10 +315,10 @@ def quantize_model(
     from ai_edge_quantizer import quantizer
 
     with quiet():
-        worker = quantizer.Quantizer(bytearray(data), _recipe_object(recipe, edges))
+        worker = quantizer.Quantizer(bytearray(data), _recipe_object(recipe))
         result = None
         if samples is not None:
-            result = _calibrate(worker, signature, input_name, samples, ranges)
+            result = _calibrate(worker, signature, input_name, samples)
             result[input_tensor] = {  # the input's range is known, not measured
                 "min": np.full_like(result[input_tensor]["min"], low),
                 "max": np.full_like(result[input_tensor]["max"], high),
@@ -365,13 +335,9 @@ def quantize_model(
 
 
 def convert(model: Any, recipe: str = "float32", calibration: Any = None, **options: Any) -> Path:
-    """Export a Keras model (``export``) and, unless ``recipe`` is "float32", quantize it (``quantize_model``).
-
-    ``options`` are ``quantize_model``'s (``name`` is ``export``'s too). Introduced in notebook 05; used by
-    ``helpers.transfer.convert_in_subprocess``. Raises what ``export`` and ``quantize_model`` raise.
-    """
+    """Export a Keras model (``export``) and, unless ``recipe`` is "float32", quantize it (``quantize_model``)."""
     if recipe != "float32":
-        _settings(recipe, calibration, options.get("edges"), options.get("ranges", "full"))
+        _check_recipe(recipe, calibration)
     float_path = export(model, name=options.get("name"))
     return float_path if recipe == "float32" else quantize_model(float_path, recipe, calibration, **options)
 

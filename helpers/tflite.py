@@ -1,10 +1,8 @@
 """One module for ``.tflite`` files: read their graph, tensors and metadata; write metadata, a head, two models joined.
 
-A ``.tflite`` file is a flatbuffer (schema ``TFL3``) that may carry TFLite metadata (a second flatbuffer, schema
-``M001``, in a buffer named ``TFLITE_METADATA``) and, appended after it, a zip archive of embedded files such as
-``labels.txt``. ``TFLiteFile`` reads a file once and serves every view; the writers change a copy of the graph
-(``model_object``) and pack it again. Both flatbuffers are read and written with the generated schema code LiteRT
-and the mediapipe wheel ship (TFLite Support's metadata writers need protobuf < 4): no TensorFlow.
+A ``.tflite`` file is a flatbuffer (``TFL3``) that may carry TFLite metadata (a second flatbuffer, ``M001``, in the
+buffer ``TFLITE_METADATA``) and, appended, a zip of embedded files such as ``labels.txt``. Both are read and written
+with the schema code LiteRT and the mediapipe wheel ship (TFLite Support's writers need protobuf < 4): no TensorFlow.
 """
 
 from __future__ import annotations
@@ -27,36 +25,31 @@ from typing import Any, Literal
 
 import numpy as np
 
-from helpers.arguments import finite_array, label_lines, real_number, text_labels, whole_number
+from helpers.arguments import finite_array, label_lines, real_number, text_labels
 from helpers.errors import LabelError, MetadataError, ModelError, QuantizationError, raises_own_errors
 from helpers.system import write_bytes_atomically
 
-FILE_IDENTIFIER = b"TFL3"
 METADATA_NAME = b"TFLITE_METADATA"
 METADATA_IDENTIFIER = b"M001"
-MIN_PARSER_VERSION = "1.0.0"  # every metadata field written here exists since metadata version 1.0.0
-ROLES = ("input", "output", "weights", "bias", "constant", "activation")
-WEIGHTED_OPERATORS = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")
-LABEL_FILE_TYPES = ("TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS")
 _METADATA_SCHEMA_FILE = ("tasks", "metadata", "metadata_schema_py_generated.py")
 _DAMAGED = (struct.error, IndexError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile)
-HOW_TO_PASS_LABELS = (
-    "pass the labels by hand, e.g. labels=helpers.assets.read_labels('labels/imagenet_labels.txt') "
-    "(one line per model output)"
-)
-HOW_TO_PASS_NORMALIZATION = (
-    "pass the normalization by hand: mean=127.5, std=127.5 maps pixels 0…255 to −1…1 "
-    "(MobileNet); mean=0, std=255 maps them to 0…1"
-)
-_NEEDS = {
-    "labels": ("its labels (a labels file on an output)", HOW_TO_PASS_LABELS),
-    "normalization": ("its input normalization (NormalizationOptions: mean and std)", HOW_TO_PASS_NORMALIZATION),
+_NEEDS = {  # what a model without metadata cannot say, and how to pass it by hand
+    "labels": (
+        "its labels (a labels file on an output)",
+        "pass the labels by hand, e.g. labels=helpers.assets.read_labels('labels/imagenet_labels.txt') (one line "
+        + "per model output)",
+    ),
+    "normalization": (
+        "its input normalization (NormalizationOptions: mean and std)",
+        "pass the normalization by hand: mean=127.5, std=127.5 maps pixels 0…255 to −1…1 (MobileNet); mean=0, "
+        + "std=255 maps them to 0…1",
+    ),
 }
 
 
 def is_tflite(data: bytes) -> bool:
-    """True when ``data`` starts like a TensorFlow Lite flatbuffer ('TFL3' at byte 4). Introduced in notebook 01."""
-    return len(data) >= 8 and data[4:8] == FILE_IDENTIFIER
+    """True when ``data`` starts like a TensorFlow Lite flatbuffer ('TFL3' at byte 4)."""
+    return len(data) >= 8 and data[4:8] == b"TFL3"
 
 
 def schema() -> ModuleType:
@@ -68,10 +61,7 @@ def schema() -> ModuleType:
 
 @functools.cache
 def metadata_schema() -> ModuleType:
-    """The TFLite metadata schema's generated code, from the mediapipe wheel without importing mediapipe (and TensorFlow).
-
-    Raises MetadataError when the mediapipe package is not installed.
-    """
+    """The TFLite metadata schema's code, from the mediapipe wheel (not importing it); MetadataError if absent."""
     spec = importlib.util.find_spec("mediapipe")
     path = Path(spec.origin).parent.joinpath(*_METADATA_SCHEMA_FILE) if spec and spec.origin else None
     if path is None or not path.is_file():
@@ -109,7 +99,7 @@ def _table(kind: type, **fields: object) -> Any:
     return table
 
 
-def pack(table: Any, identifier: bytes = FILE_IDENTIFIER) -> bytes:
+def pack(table: Any, identifier: bytes = b"TFL3") -> bytes:
     """An object-API table as a root flatbuffer: a ``ModelT`` as a .tflite file (without a zip part), or metadata."""
     import flatbuffers
 
@@ -134,20 +124,14 @@ class TensorInfo:
     dtype: str
     scales: tuple[float, ...]
     zero_points: tuple[int, ...]
-    quantized_dimension: int
     nbytes: int  # bytes stored in the file (weights, biases); 0 for activations, computed at run time
-    role: str = "activation"  # one of ROLES
+    role: str = "activation"  # input, output, weights, bias, constant or activation
     layer: str = ""  # weights and bias: the output name of the operator that uses them (it carries the layer name)
 
     @property
     def quantized(self) -> bool:
         """True when the tensor holds integer codes with a scale and a zero point."""
         return any(s > 0 for s in self.scales)
-
-    @property
-    def per_channel(self) -> bool:
-        """True when each channel (along ``quantized_dimension``) has its own scale."""
-        return len(self.scales) > 1
 
     @property
     def constant(self) -> bool:
@@ -157,13 +141,13 @@ class TensorInfo:
     def summary(self) -> dict[str, object]:
         """The tensor as one table row: role, name, shape, dtype, scale and zero point (ranges if per channel)."""
         scale = zero_point = "–"
-        if self.per_channel:
+        if len(self.scales) > 1:  # one scale per channel
             scale = f"{len(self.scales)} scales, {min(self.scales):.3g} … {max(self.scales):.3g}"
             points = sorted(set(self.zero_points))
             zero_point = str(points[0]) if len(points) == 1 else f"{points[0]} … {points[-1]}"
         elif self.quantized:
             scale, zero_point = f"{self.scales[0]:.4g}", str(self.zero_points[0])
-        name = short_name(self.layer if self.layer and "/" not in self.name else self.name)  # not "arith.constant40"
+        name = _short_name(self.layer if self.layer and "/" not in self.name else self.name)  # not "arith.constant40"
         shape = "×".join(map(str, self.shape)) or "scalar"
         return {"role": self.role, "name": name, "shape": shape, "dtype": self.dtype, "scale": scale} | {
             "zero point": zero_point,
@@ -171,7 +155,7 @@ class TensorInfo:
         }
 
 
-def short_name(name: str, width: int = 40) -> str:
+def _short_name(name: str, width: int = 40) -> str:
     """A tensor name without the model prefix and fused-op suffixes ("model_1/conv1_1/convolution;…" → "conv1_1/…")."""
     first = name.split(";")[0]
     parts = first.split("/")
@@ -195,9 +179,8 @@ def _match(info: TensorInfo, fragment: str) -> int | None:
 def find_tensor(infos: Sequence[TensorInfo], fragment: str, role: str | None = None) -> TensorInfo:
     """The tensor that ``fragment`` (e.g. a layer name) best names, optionally of one ``role``. Introduced in notebook 05.
 
-    An exact name wins, then a name whose first part (before a ";") contains ``fragment``, then any name; weights
-    and biases are also found by the output name of the operator using them (converters name many constants
-    ``arith.constant40``), weights first. Raises a QuantizationError listing close names when nothing matches.
+    An exact name wins, then its first part (before ";"), then any part; weights and biases are also found by their
+    operator's output name (converters name many constants ``arith.constant40``). QuantizationError if none matches.
     """
     ranked = []
     for info in infos if isinstance(fragment, str) and fragment else ():
@@ -205,22 +188,18 @@ def find_tensor(infos: Sequence[TensorInfo], fragment: str, role: str | None = N
         if rank is not None and role in (None, info.role):
             ranked.append((rank, info.role != "weights", info.index, info))
     if not ranked:
-        names = sorted({short_name(n) for t in infos for n in (t.name, t.layer) if n})
+        names = sorted({_short_name(n) for t in infos for n in (t.name, t.layer) if n})
         close = ", ".join(difflib.get_close_matches(str(fragment), names, n=3, cutoff=0.3))
         raise QuantizationError(
             f"No{f' {role}' if role else ''} tensor name contains {fragment!r}, nor does the output name of an "
             f"operator using it.{f' Close names: {close}.' if close else ''} Name it with a non-empty str; the "
-            f"roles are {', '.join(ROLES)}."
+            f"roles are input, output, weights, bias, constant, activation."
         )
     return min(ranked, key=lambda entry: entry[:3])[3]
 
 
 class TFLiteFile:
-    """A .tflite file read once (``source``: a path or the file's bytes): graph, tensors, metadata, embedded files.
-
-    Introduced in notebook 04. Raises a ModelError if there is no such file or it is not a TensorFlow Lite model
-    (a damaged part raises when first read).
-    """
+    """A .tflite file read once (a path or its bytes): graph, tensors, metadata (notebook 04); else ModelError."""
 
     def __init__(self, source: str | os.PathLike | bytes | bytearray) -> None:
         if isinstance(source, (bytes, bytearray)):
@@ -228,16 +207,20 @@ class TFLiteFile:
         else:
             self.path = Path(source) if isinstance(source, (str, os.PathLike)) else None
             if self.path is None or not self.path.is_file():
+                how = "" if self.path else ": give a .tflite file's path or its bytes"
                 raise ModelError(
-                    f"No model file at '{source}': give a .tflite file's path or its bytes. Fetch models by name "
-                    f"with helpers.assets.fetch(...), or export one with helpers.quantize.convert(...)."
+                    f"No model file at '{source}'{how}. Fetch models by name with helpers.assets.fetch(...), or "
+                    f"export one with helpers.quantize.convert(...)."
                 )
             self.data, self.name = self.path.read_bytes(), self.path.name
         if not is_tflite(self.data):
             where = "These bytes are" if self.path is None else f"'{self.path}' is"
             raise ModelError(
-                f"{where} not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one "
-                f"starts with {self.data[:8]!r}). Is it a .h5/.keras file? Convert it first."
+                f"{where} empty (0 bytes): the download did not finish; fetch it again."
+                if not self.data
+                else f"{where} not a TensorFlow Lite model (a .tflite file has 'TFL3' at byte 4; this one starts with "
+                f"{self.data[:8]!r}). Is it an HTML page, a .h5/.keras/.pb file or a zip? Download the .tflite file "
+                f"itself, or convert the Keras model first."
             )
 
     @contextlib.contextmanager
@@ -252,10 +235,7 @@ class TFLiteFile:
             ) from exc
 
     def model_object(self) -> Any:
-        """A fresh, mutable ``ModelT`` of the file, to change and ``pack``; empty buffers all become buffer 0.
-
-        Raises ModelError for a damaged file.
-        """
+        """A fresh, mutable ``ModelT`` of the file, to change and ``pack``; empty buffers all become buffer 0."""
         with self._reading("graph"):
             model = schema().ModelT.InitFromPackedBuf(bytearray(self.data), 0)
             kept, moved = [schema().BufferT()], []  # buffer 0 stays the empty one; every empty buffer becomes it
@@ -277,6 +257,29 @@ class TFLiteFile:
     def model(self) -> Any:
         """The parsed graph (``ModelT``) the reading methods share: do not change it (use ``model_object``)."""
         return self.model_object()
+
+    @functools.cached_property
+    def _root(self) -> Any:
+        """The file's ``Model`` read lazily (nothing copied): for the few fields read when a model is loaded."""
+        with self._reading("graph"):
+            return schema().Model.GetRootAs(self.data, 0)
+
+    def check_quantization(self) -> None:
+        """Raise ModelError for a uint8/int8 input or output whose scale is 0 or not finite (read lazily)."""
+        with self._reading("graph"):
+            graph, integers = self._root.Subgraphs(0), (schema().TensorType.UINT8, schema().TensorType.INT8)
+            ends = [("input", graph.Inputs(i)) for i in range(graph.InputsLength())]
+            for role, index in ends + [("output", graph.Outputs(i)) for i in range(graph.OutputsLength())]:
+                tensor = graph.Tensors(int(index))
+                quantization = tensor.Quantization()
+                scales = quantization.ScaleAsNumpy() if quantization and quantization.ScaleLength() else np.ones(1)
+                if tensor.Type() in integers and not (np.isfinite(scales) & (scales > 0)).all():
+                    raise ModelError(
+                        f"'{self.name}' has a quantized {role} tensor '{text(tensor.Name())}' whose scale is "
+                        f"{scales.tolist()}: a quantization scale must be a finite number above 0 (LiteRT does not "
+                        f"check it, and an int8 model with a scale of 0 crashes the whole process). The file was "
+                        f"exported or quantized wrongly: re-export or re-quantize the model."
+                    )
 
     @property
     def graph(self) -> Any:
@@ -308,7 +311,10 @@ class TFLiteFile:
         graph, codes, roles, layers = self.graph, self.operator_names(), {}, {}
         for op in graph.operators or []:
             inputs, outputs = [int(i) for i in _vector(op.inputs)], _vector(op.outputs)
-            if codes[op.opcodeIndex] in WEIGHTED_OPERATORS and outputs:
+            if (
+                codes[op.opcodeIndex] in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")
+                and outputs
+            ):
                 for position, role in ((1, "weights"), (2, "bias")):
                     if len(inputs) > position and inputs[position] >= 0:
                         roles[inputs[position]], layers[inputs[position]] = role, text(graph.tensors[outputs[0]].name)
@@ -321,18 +327,17 @@ class TFLiteFile:
             scales = tuple(float(s) for s in _vector(q.scale if q else None))
             points = tuple(int(z) for z in _vector(q.zeroPoint if q else None)) or (0,) * len(scales)
             shape, dtype = tuple(int(d) for d in _vector(tensor.shape)), types.get(tensor.type, f"type{tensor.type}")
-            role, axis = roles.get(i, "constant" if nbytes else "activation"), int(q.quantizedDimension) if q else 0
-            name, layer = text(tensor.name), layers.get(i, "")
-            infos.append(TensorInfo(i, name, shape, dtype, scales, points, axis, nbytes, role, layer))
+            role, name, layer = (
+                roles.get(i, "constant" if nbytes else "activation"),
+                text(tensor.name),
+                layers.get(i, ""),
+            )
+            infos.append(TensorInfo(i, name, shape, dtype, scales, points, nbytes, role, layer))
         return tuple(infos)
 
     @raises_own_errors(QuantizationError)
     def constant(self, tensor: int | str | TensorInfo) -> np.ndarray:
-        """The values stored for a constant tensor (weights, biases), found by index, name or layer name, or TensorInfo.
-
-        Introduced in notebook 05. Raises QuantizationError for a name no constant matches (see ``find_tensor``),
-        an index out of range, an activation, and a dtype NumPy cannot read (int4).
-        """
+        """The values stored for a constant tensor (by index, name, layer name or TensorInfo); notebook 05."""
         infos = self.tensors()
         if isinstance(tensor, str):
             tensor = find_tensor([t for t in infos if t.constant], tensor)
@@ -352,9 +357,20 @@ class TFLiteFile:
 
     # ----------------------------------------------------------------------- metadata and embedded files
 
+    def fused_activation(self, op_index: int) -> str:
+        """The activation (NONE, RELU, RELU6, TANH, ...) fused into a FULLY_CONNECTED, CONV_2D or ADD operator."""
+        s, operator = schema(), self._root.Subgraphs(0).Operators(int(op_index))
+        table = operator.BuiltinOptions()
+        for options in (s.FullyConnectedOptions, s.Conv2DOptions, s.AddOptions):
+            if table is not None and operator.BuiltinOptionsType() == getattr(s.BuiltinOptions, options.__name__):
+                fields = options()
+                fields.Init(table.Bytes, table.Pos)
+                return enum_names(s.ActivationFunctionType)[fields.FusedActivationFunction()]
+        return "NONE"
+
     def _metadata_buffer(self) -> bytes | None:
         with self._reading("model part", MetadataError):
-            root = schema().Model.GetRootAs(self.data, 0)
+            root = self._root
             for entry in (root.Metadata(i) for i in range(root.MetadataLength())):
                 if entry.Name() == METADATA_NAME:
                     buffer = root.Buffers(entry.Buffer())
@@ -374,24 +390,19 @@ class TFLiteFile:
             meta = md.ModelMetadataT.InitFromPackedBuf(bytearray(raw), 0) if raw[4:8] == METADATA_IDENTIFIER else None
             graph = _vector(meta.subgraphMetadata)[:1]  # another kind of buffer (None) fails here, as damaged
             tensors = [tuple(_tensor_metadata(t, md) for g in graph for t in _vector(getattr(g, f))) for f in _IO]
-        about = [text(getattr(meta, f)) for f in ("name", "description", "version", "author", "license")]
+        about = [text(getattr(meta, f)) for f in ("name", "version", "author", "license")]
         path, file = self.path or Path(self.name), self if self.path is None else None  # a path is read again
-        return ModelMetadata(path, *about, text(meta.minParserVersion), *tensors, tuple(self.embedded_files()), file)
+        return ModelMetadata(path, *about, *tensors, tuple(self._embedded()), file)
 
-    def embedded_files(self) -> list[str]:
-        """The names of the files in the model's zip part (empty for a model without one).
-
-        Raises MetadataError for a damaged zip part.
-        """
-        if not zipfile.is_zipfile(io.BytesIO(self.data)):
+    def _embedded(self, name: str | None = None) -> list[str] | bytes:
+        """The names of the files in the zip part (none without one), or the bytes of the file ``name``."""
+        if name is None and not zipfile.is_zipfile(io.BytesIO(self.data)):
             return []
-        with self._reading("embedded files", MetadataError), zipfile.ZipFile(io.BytesIO(self.data)) as archive:
-            return archive.namelist()
-
-    def read_embedded_file(self, name: str) -> bytes:
-        """The bytes of one embedded file. Raises MetadataError when the zip part is damaged or lacks that file."""
-        with self._reading(f"embedded file '{name}'", MetadataError), zipfile.ZipFile(io.BytesIO(self.data)) as zipped:
-            return zipped.read(name)
+        with (
+            self._reading(f"embedded file '{name}'" if name else "embedded files", MetadataError),
+            zipfile.ZipFile(io.BytesIO(self.data)) as zip,
+        ):
+            return zip.namelist() if name is None else zip.read(name)
 
 
 def _file(source: str | os.PathLike | bytes | TFLiteFile) -> TFLiteFile:
@@ -409,7 +420,6 @@ class AssociatedFile:
 
     name: str
     kind: str  # TENSOR_AXIS_LABELS (one label per output), TENSOR_VALUE_LABELS (label per class value), ...
-    description: str = ""
     locale: str = ""
 
 
@@ -418,9 +428,7 @@ class TensorMetadata:
     """What the metadata says about one input or output tensor."""
 
     name: str
-    description: str = ""
     content: str = "unknown"  # "image", "feature", "bounding box", "unknown"
-    color_space: str = ""  # for images: RGB or GRAYSCALE
     mean: tuple[float, ...] | None = None  # normalization: real = (pixel - mean) / std
     std: tuple[float, ...] | None = None
     value_range: tuple[float, float] | None = None  # the tensor's documented (min, max)
@@ -431,7 +439,10 @@ class TensorMetadata:
     @property
     def label_file(self) -> AssociatedFile | None:
         """The tensor's labels file (the one without a locale first), or None."""
-        files = sorted((f for f in self.files if f.kind in LABEL_FILE_TYPES), key=lambda f: f.locale != "")
+        files = sorted(
+            (f for f in self.files if f.kind in ("TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS")),
+            key=lambda f: f.locale != "",
+        )
         return files[0] if files else None
 
 
@@ -441,50 +452,36 @@ class ModelMetadata:
 
     model_path: Path
     name: str
-    description: str
     version: str
     author: str
     license: str
-    min_parser_version: str
     inputs: tuple[TensorMetadata, ...]
     outputs: tuple[TensorMetadata, ...]
     files: tuple[str, ...] = ()  # what the zip part holds
     file: TFLiteFile | None = field(default=None, repr=False, compare=False)  # bytes given without a path
 
-    def normalization(self, index: int = 0) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """(mean, std) of input ``index``; a MetadataError names what is missing and how to pass it by hand.
-
-        Raises MetadataError for an index that is not a whole number of an input the metadata describes.
-        """
-        tensor = self.inputs[
-            whole_number(index, "the input index", MetadataError, minimum=0, maximum=len(self.inputs) - 1)
-        ]
+    def normalization(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(mean, std) of the input; a MetadataError names what is missing and how to pass it by hand."""
+        tensor = self.inputs[0] if self.inputs else TensorMetadata("(none described)")
         if tensor.mean is None or tensor.std is None:
             raise MetadataError(
                 f"The metadata of '{self.model_path.name}' has no NormalizationOptions (mean, std) on input "
-                f"'{tensor.name}'; {HOW_TO_PASS_NORMALIZATION}."
+                f"'{tensor.name}'; {_NEEDS['normalization'][1]}."
             )
         return tensor.mean, tensor.std
 
-    def labels(self, index: int | None = None) -> list[str]:
-        """The labels of output ``index`` (default: the first with a labels file), read like a label file.
-
-        Raises MetadataError for an index that is not a whole number of a described output, an output without a
-        labels file, a labels file missing from the zip part, or one that is not UTF-8 text.
-        """
-        if index is None:
-            index = next((i for i, t in enumerate(self.outputs) if t.label_file is not None), 0)
-        last = len(self.outputs) - 1
-        tensor = self.outputs[whole_number(index, "the output index", MetadataError, minimum=0, maximum=last)]
-        file = tensor.label_file
+    def labels(self) -> list[str]:
+        """The labels of the first output with a labels file, read like a label file; MetadataError if none."""
+        file = next((t.label_file for t in self.outputs if t.label_file is not None), None)
         if file is None:
             raise MetadataError(
                 f"The metadata of '{self.model_path.name}' names no labels file (an associated file of type "
-                f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output '{tensor.name}'; {HOW_TO_PASS_LABELS}."
+                f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output {', '.join(repr(t.name) for t in self.outputs)}"
+                f"; {_NEEDS['labels'][1]}."
             )
         source = self.file or TFLiteFile(self.model_path)
         with source._reading(f"labels file '{file.name}' (UTF-8 text in the zip part)", MetadataError):
-            return label_lines(source.read_embedded_file(file.name).decode("utf-8"))
+            return label_lines(source._embedded(file.name).decode("utf-8"))
 
     def summary(self) -> dict[str, object]:
         """The main facts as a flat dict, for display in a notebook."""
@@ -492,14 +489,13 @@ class ModelMetadata:
         facts |= {"license": self.license, "embedded files": list(self.files)}
         for role, tensors in (("input", self.inputs), ("output", self.outputs)):
             for i, tensor in enumerate(tensors):
-                parts = [tensor.content]
-                if tensor.mean is not None:
-                    parts.append(f"mean {_numbers(tensor.mean)}, std {_numbers(tensor.std)}")
-                if tensor.value_range is not None:
-                    parts.append(f"range {_numbers(tensor.value_range)}")
-                if tensor.label_file is not None:
-                    parts.append(f"labels in {tensor.label_file.name}")
-                facts[f"{role} {i} '{tensor.name}'"] = "; ".join(parts)
+                parts = [
+                    tensor.content,
+                    tensor.mean is not None and f"mean {_numbers(tensor.mean)}, std {_numbers(tensor.std)}",
+                    tensor.value_range is not None and f"range {_numbers(tensor.value_range)}",
+                    tensor.label_file is not None and f"labels in {tensor.label_file.name}",
+                ]
+                facts[f"{role} {i} '{tensor.name}'"] = "; ".join(part for part in parts if part)
         return facts
 
 
@@ -511,7 +507,7 @@ def _numbers(values: Sequence[float]) -> str:
 def _tensor_metadata(tensor: Any, md: ModuleType) -> TensorMetadata:
     kinds = enum_names(md.AssociatedFileType)
     files = tuple(
-        AssociatedFile(text(f.name), kinds.get(f.type, str(f.type)), text(f.description), text(f.locale))
+        AssociatedFile(text(f.name), kinds.get(f.type, str(f.type)), text(f.locale))
         for f in _vector(tensor.associatedFiles)
     )
     mean = std = value_range = None
@@ -522,31 +518,20 @@ def _tensor_metadata(tensor: Any, md: ModuleType) -> TensorMetadata:
     low, high = (np.ravel(_vector(getattr(tensor.stats, end, None))) for end in ("min", "max"))
     if low.size and high.size:
         value_range = (float(low.min()), float(high.max()))
-    content, color_space, box = "unknown", "", {}
     kind, props = (tensor.content.contentPropertiesType, tensor.content.contentProperties) if tensor.content else (0, 0)
-    if kind == md.ContentProperties.ImageProperties:
-        content, color_space = "image", enum_names(md.ColorSpaceType).get(getattr(props, "colorSpace", 0), "")
-    elif kind == md.ContentProperties.FeatureProperties:
-        content = "feature"
-    elif kind == md.ContentProperties.BoundingBoxProperties:
+    contents = {md.ContentProperties.ImageProperties: "image", md.ContentProperties.FeatureProperties: "feature"}
+    content, box = contents.get(kind, "unknown"), {}
+    if kind == md.ContentProperties.BoundingBoxProperties:
         content, order = "bounding box", tuple(int(i) for i in _vector(props.index)) or None
-        box = {
-            "box_order": order,
-            "box_coordinates": enum_names(md.CoordinateType).get(props.coordinateType, ""),
-        }
-    name, description = text(tensor.name), text(tensor.description)
-    return TensorMetadata(name, description, content, color_space, mean, std, value_range, files, **box)
+        box = {"box_order": order, "box_coordinates": enum_names(md.CoordinateType).get(props.coordinateType, "")}
+    return TensorMetadata(text(tensor.name), content, mean, std, value_range, files, **box)
 
 
 @raises_own_errors(MetadataError)
 def read_metadata(
     model: str | os.PathLike | bytes | TFLiteFile, needed: Literal["labels", "normalization"] | None = None
 ) -> ModelMetadata:
-    """A model's TFLite metadata. Introduced in notebook 09.
-
-    Raises ModelError for a missing or non-TFLite file, MetadataError for damaged metadata and for a file without
-    metadata, naming what to pass by hand instead (of what is ``needed``, when it is said).
-    """
+    """A model's TFLite metadata (notebook 09); MetadataError for damaged or none, naming what to pass by hand."""
     wanted = [_NEEDS[needed]] if needed is not None else list(_NEEDS.values())
     file = _file(model)
     meta = file.metadata()
@@ -579,16 +564,12 @@ def _ends(file: TFLiteFile, image: bool = False) -> tuple[TensorInfo, TensorInfo
 
 
 def output_quantization(model: str | os.PathLike | bytes | TFLiteFile) -> tuple[str, int, float, int]:
-    """(dtype, number of values, scale, zero point) of a one-output model's output; scale 0 when it is float.
-
-    Raises ModelError for a missing, non-TFLite or damaged file, a model without one graph, input and output, or
-    an output a head cannot read (other than float32, uint8 or int8, or quantized per channel).
-    """
+    """(dtype, number of values, scale, zero point) of a one-output model's output (scale 0: float); ModelError else."""
     file = _file(model)
     _, info = _ends(file)
-    if info.dtype not in ("float32", "uint8", "int8") or info.per_channel:
+    if info.dtype not in ("float32", "uint8", "int8") or len(info.scales) > 1:
         raise ModelError(
-            f"The output of '{file.name}' is {info.dtype}{' quantized per channel' if info.per_channel else ''}; "
+            f"The output of '{file.name}' is {info.dtype}{' quantized per channel' if len(info.scales) > 1 else ''}; "
             f"a head reads float32, uint8 or int8 features with one scale."
         )
     scale, zero_point = (info.scales[0], info.zero_points[0]) if info.quantized else (0.0, 0)
@@ -610,12 +591,10 @@ class Int8Head:
 
 
 def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: Int8Head | None = None) -> bytes:
-    """The extractor's graph followed by FULLY_CONNECTED → SOFTMAX, as one model's bytes. Introduced in notebook 06.
+    """The extractor's graph, then FULLY_CONNECTED → SOFTMAX: one model's bytes (export_classifier, notebook 07).
 
     float32 (``int8=None``): after a DEQUANTIZE if the features are integers. int8: QUANTIZE the features to
-    ``int8.feature_*`` unless they are, FULLY_CONNECTED and SOFTMAX on int8, a last DEQUANTIZE to float32. The
-    weights and bias are trusted (``helpers.transfer`` checks them); signatures are dropped. Raises
-    ModelError as ``output_quantization``.
+    ``int8.feature_*`` unless they are, FULLY_CONNECTED and SOFTMAX on int8, a last DEQUANTIZE to float32.
     """
     s, file = schema(), TFLiteFile(extractor)
     dtype, dim, _, _ = output_quantization(file)
@@ -623,16 +602,15 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
     graph, ops, uint8 = model.subgraphs[0], s.BuiltinOperator, dtype == "uint8"
     w = np.ascontiguousarray(np.asarray(weights, dtype=np.float32).T)  # TFLite stores (classes, dim)
     b = np.ascontiguousarray(np.asarray(bias, dtype=np.float32))
-    classes, kinds = (
-        w.shape[0],
-        {"float32": s.TensorType.FLOAT32, "int8": s.TensorType.INT8, "int32": s.TensorType.INT32},
-    )
+    classes = w.shape[0]
 
     def tensor(name: str, shape: list[int], data: np.ndarray | None = None, quantization: tuple | None = None) -> int:
         """A new tensor (of ``data``'s type, else int8 when quantized, else float32) and its buffer; its index."""
         raw = None if data is None else np.frombuffer(np.ascontiguousarray(data).tobytes(), dtype=np.uint8)
         model.buffers.append(_table(s.BufferT, data=raw))
-        kind = kinds[data.dtype.name if data is not None else "int8" if quantization else "float32"]
+        kind = getattr(
+            s.TensorType, data.dtype.name.upper() if data is not None else "INT8" if quantization else "FLOAT32"
+        )
         entry = _table(s.TensorT, name=name.encode(), shape=shape, type=kind, buffer=len(model.buffers) - 1)
         if quantization is not None:
             scale, zero_point = [float(quantization[0])], [int(quantization[1])]
@@ -691,10 +669,9 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
 
 @raises_own_errors(ModelError)
 def join_models(first: str | os.PathLike | bytes, second: str | os.PathLike | bytes) -> bytes:
-    """One model whose graph is ``first`` then ``second``: first's output tensor becomes second's input.
+    """One model whose graph is ``first`` then ``second``: first's output tensor becomes second's input (notebook 04).
 
-    Introduced in notebook 04. Raises ModelError for a file that is not a TFLite model or is damaged, a model
-    without one graph, input and output, and models that do not meet (same shape, type and quantization).
+    Raises ModelError for a model without one graph, input and output, and models that do not meet.
     """
     head_file, tail_file = TFLiteFile(first), TFLiteFile(second)
     meeting = (_ends(head_file)[1], _ends(tail_file)[0])
@@ -740,8 +717,7 @@ def input_normalization(
     """(mean, std) such that the network sees ``(pixel − mean) / std``: read from a quantized input, given for float.
 
     A uint8/int8 input's quantization *is* the normalization: real = scale × (pixel − zero_point). Raises
-    ModelError for a model that is not a one-graph image classifier, a ``normalization`` that is not two finite
-    numbers with std > 0 or contradicts a quantized input, and a float32 input without one.
+    ModelError for a ``normalization`` that is not two numbers, contradicts a quantized input, or is missing.
     """
     image, _ = _ends(_file(model), image=True)
     computed = None
@@ -768,9 +744,8 @@ def input_normalization(
 def check_labels(labels: Sequence[str], classes: int) -> list[str]:
     """``labels`` as a list of str if there is one per output and each reads back from a labels file as itself.
 
-    Raises LabelError for a single string or path, a set or dict (order means identity), items that are not str,
-    a count other than ``classes``, a repeated label, and one that would not read back (``str.splitlines``
-    breaks at ``\\r``, ``\\x85``, ``\\u2028``... and readers strip spaces).
+    Raises LabelError for labels that are not a list of str, a count other than ``classes``, a repeated label, and
+    one that would not read back (``str.splitlines`` breaks at ``\\r``, ``\\x85``... and readers strip spaces).
     """
     labels = text_labels(labels)
     if len(labels) != classes:
@@ -802,14 +777,8 @@ def add_metadata(
     name: str,
     description: str = "",
     normalization: tuple[float, float] | None = None,
-    author: str = "",
-    license: str = "",
 ) -> bytes:
-    """The model with image-classifier metadata and its ``labels.txt`` inside (replacing any metadata it had).
-
-    Raises ModelError as ``input_normalization`` does, LabelError as ``check_labels`` does, MetadataError when
-    mediapipe is missing.
-    """
+    """The model with image-classifier metadata and its ``labels.txt`` inside (replacing any metadata it had)."""
     file = _file(model)
     image, scores = _ends(file, image=True)
     labels = check_labels(labels, int(np.prod(scores.shape[1:])))
@@ -827,15 +796,12 @@ def add_metadata(
     labels_file.description = "One label per output, in order."
     probabilities = _table(md.TensorMetadataT, name="probability", associatedFiles=[labels_file])
     probabilities.description = f"Probabilities of the {len(labels)} labels."
-    feature = md.FeaturePropertiesT()
-    probabilities.content = _table(
-        md.ContentT, contentPropertiesType=kinds.FeatureProperties, contentProperties=feature
-    )
+    probabilities.content = _table(md.ContentT, contentPropertiesType=kinds.FeatureProperties)
+    probabilities.content.contentProperties = md.FeaturePropertiesT()
     probabilities.stats = _table(md.StatsT, min=[0.0], max=[1.0])
     graph = _table(md.SubGraphMetadataT, inputTensorMetadata=[image_input], outputTensorMetadata=[probabilities])
     meta = _table(md.ModelMetadataT, name=name, description=description, version="v1", subgraphMetadata=[graph])
-    meta.minParserVersion = MIN_PARSER_VERSION
-    meta.author, meta.license = author or None, license or None
+    meta.minParserVersion = "1.0.0"  # every metadata field written here exists since metadata version 1.0.0
     model_object = file.model_object()
     model_object.buffers.append(_table(s.BufferT, data=np.frombuffer(pack(meta, METADATA_IDENTIFIER), np.uint8)))
     entry = _table(s.MetadataT, name=METADATA_NAME, buffer=len(model_object.buffers) - 1)
@@ -850,10 +816,7 @@ def add_metadata(
 def write_with_metadata(
     model_path: str | os.PathLike, labels: Sequence[str], out_path: str | os.PathLike | None = None, **options: Any
 ) -> Path:
-    """Add metadata (see ``add_metadata``) to the .tflite file at ``model_path``; write it to ``out_path`` atomically.
-
-    Introduced in notebook 08; ``name`` defaults to the file's stem. Raises what ``TFLiteFile`` and ``add_metadata`` raise.
-    """
+    """Add metadata (``add_metadata``) to a .tflite file, saved to ``out_path``; ``name``: its stem. Notebook 08."""
     file = TFLiteFile(model_path)
     target = Path(out_path) if out_path is not None else file.path
     options.setdefault("name", file.path.stem)

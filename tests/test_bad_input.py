@@ -11,7 +11,7 @@ from PIL import Image
 
 from helpers import HelpersError, bench, detection, evaluate, explain, images, segmentation
 from helpers.classify import Classifier, align_labels, read_labels, top_k
-from helpers.model import check_num_threads
+from helpers.model import load_interpreter
 
 PIXELS = np.zeros((8, 8, 3), np.uint8)
 SMALL = Image.new("RGB", (4, 4))
@@ -42,7 +42,7 @@ CASES = {
     "prepare(a list)": lambda c: c.prepare([[1]]),
     "clone(num_threads='x')": lambda c: c.clone("x"),
     "run_batch(wrong size)": lambda c: c.run_batch(np.zeros((2, 5, 5, 3), np.uint8)),
-    "check_num_threads('3')": lambda c: check_num_threads("3"),
+    "load_interpreter(num_threads='3')": lambda c: load_interpreter(c.model_path, "3"),
     "evaluate_many(classes=['a'])": lambda c: evaluate.evaluate_many({"m": c}, ["x.jpg"], classes=["a"]),
     "evaluate_many(images=5)": lambda c: evaluate.evaluate_many({"m": c}, 5),
     "evaluate_many(k=2.5)": lambda c: evaluate.evaluate_many({"m": c}, ["x.jpg"], classes=[0], k=2.5),
@@ -53,12 +53,10 @@ CASES = {
     "detect(None)": lambda c: detection.detect(None, PIXELS),
     "detect(max_results=2.5)": lambda c: detection.detect(c.model_path, PIXELS, max_results=2.5),
     "segment(mean only)": lambda c: segmentation.segment(c.model_path, PIXELS, mean=1),
-    "percentile(q='50')": lambda c: bench.percentile([1, 2], "50"),
-    "percentile(['a'])": lambda c: bench.percentile(["a"], 50),
     "measure_latency(num_threads=2.5)": lambda c: bench.measure_latency(c.model_path, 2.5),
     "measure_latency(warmup='5')": lambda c: bench.measure_latency(c.model_path, 1, "5"),
     "measure_many(threads=2)": lambda c: bench.measure_many({"a": c.model_path}, threads=2),
-    "model_size(None)": lambda c: bench.model_size(None),
+    "model_size_mb(None)": lambda c: bench.model_size_mb(None),
     "pareto_front(['a'])": lambda c: bench.pareto_front(["a"], [1]),
     "best_model(a text value)": lambda c: bench.best_model([{"latency_ms": "x", "top1": 1, "size_mb": 1}]),
     "best_model(rows of numbers)": lambda c: bench.best_model([5]),

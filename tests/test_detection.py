@@ -129,13 +129,13 @@ def test_detect_takes_a_normalization_like_every_litert_model(task_models, wide_
     from helpers import model as model_module
 
     seen = []
-    real = model_module.choose_normalization
+    real = model_module._choose_normalization
 
     def spy(mean, std, metadata, input_details):
         seen.append((mean, std))
         return real(mean, std, metadata, input_details)
 
-    monkeypatch.setattr(model_module, "choose_normalization", spy)
+    monkeypatch.setattr(model_module, "_choose_normalization", spy)
     assert [d.label for d in detect(task_models["detector"], wide_image, mean=0.0, std=255.0)] == ["person", "cat"]
     assert seen == [(0.0, 255.0)]
     with pytest.raises(OptionError, match="Give both mean and std"):

@@ -40,13 +40,11 @@ def test_metadata_describes_the_input_and_carries_the_labels(tiny_models, kind, 
         name="tiny",
         description="a test",
         normalization=normalization,
-        author="class",
-        license="Apache-2.0",
     )
     assert zipfile.ZipFile(io.BytesIO(out)).namelist() == ["labels.txt"]
     assert zipfile.ZipFile(io.BytesIO(out)).read("labels.txt").decode().split() == LABELS
     meta, md = _read(out), tflite.metadata_schema()
-    assert (meta.name, meta.description, meta.author, meta.license) == (b"tiny", b"a test", b"class", b"Apache-2.0")
+    assert (meta.name, meta.description, meta.author, meta.license) == (b"tiny", b"a test", None, None)
     assert meta.minParserVersion == b"1.0.0"
     tensor_in = meta.subgraphMetadata[0].inputTensorMetadata[0]
     assert tensor_in.content.contentPropertiesType == md.ContentProperties.ImageProperties

@@ -12,8 +12,6 @@ from helpers.model import (
     MAX_THREADS,
     LiteRTModel,
     available_cpus,
-    check_num_threads,
-    choose_normalization,
     dequantize,
     load_interpreter,
 )
@@ -125,13 +123,19 @@ def test_a_uint8_input_that_wants_0_to_1_gets_it(odd_models, photo_like):
 
 
 def test_normalization_rule(tiny_models):
-    float_input = {"dtype": np.float32, "quantization": (0.0, 0)}
-    uint8_input = {"dtype": np.uint8, "quantization": (1 / 128, 128)}
-    assert choose_normalization(None, None, None, float_input) == (127.5, 127.5, "default (MobileNet: 127.5, 127.5)")
-    assert choose_normalization(None, None, None, uint8_input)[:2] == (None, None)  # the bytes as they are
-    assert choose_normalization(127.5, 127.5, None, uint8_input)[2] == "given"
+    default = Classifier(tiny_models["float"])  # a float32 input without metadata
+    assert (default.mean, default.std, default.normalization_source) == (
+        127.5,
+        127.5,
+        "default (MobileNet: 127.5, 127.5)",
+    )
+    assert (Classifier(tiny_models["uint8"]).mean, Classifier(tiny_models["uint8"]).std) == (
+        None,
+        None,
+    )  # bytes as they are
+    assert Classifier(tiny_models["float"], mean=0, std=255).normalization_source == "given"
     with pytest.raises(OptionError, match="both mean and std"):
-        choose_normalization(0, None, None, float_input)
+        Classifier(tiny_models["float"], mean=0)
 
 
 @pytest.mark.parametrize("bad", [-5, 0, 2.5, True, "2"])
@@ -142,14 +146,13 @@ def test_num_threads_must_be_a_positive_whole_number(tiny_models, bad):
         load_interpreter(tiny_models["float"], bad)
 
 
-def test_threads_come_from_the_cpus_this_process_may_use(monkeypatch, tmp_path):
+def test_threads_come_from_the_cpus_this_process_may_use(monkeypatch, tmp_path, tiny_models):
     quota = tmp_path / "cpu.max"
     v1_quota, v1_period = tmp_path / "cpu.cfs_quota_us", tmp_path / "cpu.cfs_period_us"
-    monkeypatch.setattr(model_module, "CPU_MAX", quota)  # no file: the affinity mask alone
-    monkeypatch.setattr(model_module, "CFS_QUOTA", v1_quota)  # (nor a cgroup v1 one)
-    monkeypatch.setattr(model_module, "CFS_PERIOD", v1_period)
+    # no file: the affinity mask alone (nor a cgroup v1 one)
+    monkeypatch.setattr(model_module, "CPU_QUOTA_FILES", ((quota,), (v1_quota, v1_period)))
     mask = available_cpus()
-    assert 1 <= mask <= (__import__("os").cpu_count() or 1) and check_num_threads(None) == mask
+    assert 1 <= mask <= (__import__("os").cpu_count() or 1) and LiteRTModel(tiny_models["float"]).num_threads == mask
     quota.write_text("50000 100000\n")  # half a CPU: one thread
     assert available_cpus() == 1
     quota.write_text("max 100000\n")
@@ -219,7 +222,7 @@ def test_num_threads_has_an_upper_bound(tiny_models, bad):
         Classifier(tiny_models["float"], num_threads=bad)
     with pytest.raises(OptionError, match="at most"):
         load_interpreter(tiny_models["float"], bad)
-    assert check_num_threads(MAX_THREADS) == MAX_THREADS
+    assert LiteRTModel(tiny_models["float"], MAX_THREADS).num_threads == MAX_THREADS
 
 
 @pytest.mark.parametrize(
@@ -302,3 +305,56 @@ def test_a_model_sized_array_gives_the_same_tensor_as_the_photo_path(tiny_models
         for crop in ("center", "none", 0.5):
             slow = to_input(Image.fromarray(pixels), model.input_details, crop=crop, mean=model.mean, std=model.std)
             np.testing.assert_array_equal(LiteRTModel.preprocess(model, pixels, crop), slow)
+
+
+def _with_scale(source, tmp_path, end: str, scale: float):
+    """``source`` rewritten by the package's own writer with a quantization scale on its input or output."""
+    from helpers.tflite import TFLiteFile, pack
+
+    model = TFLiteFile(source).model_object()
+    graph = model.subgraphs[0]
+    graph.tensors[(graph.inputs if end == "input" else graph.outputs)[0]].quantization.scale = [scale]
+    path = tmp_path / f"scale_{end}_{scale}.tflite"
+    path.write_bytes(pack(model))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("kind", "end", "scale"),
+    [
+        ("int8", "output", 0.0),
+        ("uint8", "output", np.nan),
+        ("uint8", "output", -0.5),
+        ("int8", "input", 0.0),
+        ("uint8", "input", np.inf),
+    ],
+)
+def test_a_quantization_scale_that_is_zero_or_not_finite_is_refused_before_litert_reads_it(
+    tiny_models, tmp_path, kind, end, scale
+):
+    from helpers.tflite import TFLiteFile
+
+    path = _with_scale(tiny_models[kind], tmp_path, end, scale)
+    with pytest.raises(ModelError, match=f"quantized {end} tensor .* whose scale is .*re-export or re-quantize"):
+        TFLiteFile(path).check_quantization()  # reads the file only: LiteRT never sees it here
+
+
+def test_loading_a_model_with_a_zero_scale_is_refused_and_the_process_survives(tiny_models, tmp_path):
+    import subprocess
+    import sys
+
+    path = _with_scale(tiny_models["int8"], tmp_path, "output", 0.0)
+    # In a child process: LiteRT without the check would crash the whole process (SIGSEGV) on this file.
+    code = (
+        "import sys\nfrom helpers import ModelError, bench\nfrom helpers.classify import Classifier\n"
+        "from helpers.model import load_interpreter\n"
+        "for load in (Classifier, load_interpreter, bench.measure_latency):\n"
+        "    try:\n        load(sys.argv[1])\n    except ModelError as error:\n        print(error)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    refusals = done.stdout.strip().splitlines()
+    assert len(refusals) == 3 and all("whose scale is [0.0]" in line and "re-quantize" in line for line in refusals)
+    assert Classifier(tiny_models["int8"]).interpreter is not None  # the unchanged model still loads

@@ -51,19 +51,13 @@ def cache(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def converted(dense_model, samples, cache):
-    """The dense model exported (float32) and quantized with every recipe, plus static int8 with other settings."""
+    """The dense model exported (float32) and quantized with every recipe."""
     paths = {"float32": quantize.export(dense_model)}
     for recipe in quantize.RECIPES:
         static = recipe in quantize.STATIC
         paths[recipe] = quantize.quantize_model(
             paths["float32"], recipe, samples if static else None, input_range=(-1, 1) if static else None
         )
-    paths["static_wi8_ai8-float32"] = quantize.quantize_model(
-        paths["float32"], "static_wi8_ai8", samples, input_range=(-1, 1), edges="float32"
-    )
-    paths["static_wi8_ai8-moving"] = quantize.quantize_model(
-        paths["float32"], "static_wi8_ai8", samples, input_range=(-1, 1), ranges="moving_average"
-    )
     return paths
 
 
@@ -244,26 +238,33 @@ def test_input_and_output_types(converted):
         tensors = tflite.TFLiteFile(path).tensors()
         return ([t.dtype for t in tensors if t.role == "input"], [t.dtype for t in tensors if t.role == "output"])
 
-    for name in [*quantize.RECIPES, "float32", "static_wi8_ai8-float32"]:
+    for name in [*quantize.RECIPES, "float32"]:
         if name != "static_wi8_ai8":
             assert edges(converted[name]) == (["float32"], ["float32"]), name
     assert edges(converted["static_wi8_ai8"]) == (["int8"], ["int8"])
 
 
 def test_the_static_input_takes_the_declared_range_not_a_measured_one(converted):
-    for name in ("static_wi8_ai8", "static_wi8_ai8-moving"):
+    for name in ("static_wi8_ai8",):  # static_wi8_ai16 keeps a float32 input
         source = next(t for t in tflite.TFLiteFile(converted[name]).tensors() if t.role == "input")
         assert source.scales[0] == pytest.approx(2 / 255, rel=1e-5), name  # −1 … 1 over 255 steps
         assert source.zero_points[0] in (-1, 0)
 
 
-def test_full_ranges_cover_the_moving_average_ranges(converted):
+def test_full_ranges_cover_the_moving_average_ranges(converted, samples):
+    from ai_edge_quantizer import quantizer, recipe
+
     def scales(path):
         return {
             t.name: t.scales[0] for t in tflite.TFLiteFile(path).tensors() if t.role == "activation" and t.quantized
         }
 
-    full, moving = scales(converted["static_wi8_ai8"]), scales(converted["static_wi8_ai8-moving"])
+    key, input_name, _, _ = quantize._signature(converted["float32"].read_bytes())
+    worker = quantizer.Quantizer(str(converted["float32"]), recipe.static_wi8_ai8())  # its own moving average
+    with quantize.quiet():
+        ranges = worker.calibrate({key: [{input_name: sample[np.newaxis]} for sample in samples]})
+        moving_bytes = bytes(worker.quantize(ranges, enable_progress_report=False).quantized_model)
+    full, moving = scales(converted["static_wi8_ai8"]), scales(quantize.save_model(moving_bytes, "moving"))
     shared = set(full) & set(moving)
     assert shared
     assert all(full[name] >= moving[name] * (1 - 1e-6) for name in shared)
@@ -276,7 +277,7 @@ def test_quantized_models_compute_what_keras_computes(dense_model, samples, conv
     np.testing.assert_allclose(_run(converted["float32"], x), expected, atol=1e-5)
     for name in ("float16", "weight_only_wi8_afp32", "dynamic_wi8_afp32"):
         np.testing.assert_allclose(_run(converted[name], x), expected, atol=0.02, err_msg=name)
-    for name in ("static_wi8_ai8", "static_wi8_ai8-float32", "static_wi8_ai16"):
+    for name in ("static_wi8_ai8", "static_wi8_ai16"):
         np.testing.assert_allclose(_run(converted[name], x), expected, atol=0.05, err_msg=name)
     for name in ("weight_only_wi4_afp32", "dynamic_wi4_afp32"):
         np.testing.assert_allclose(_run(converted[name], x), expected, atol=0.15, err_msg=name)
@@ -288,10 +289,10 @@ def test_operators_show_the_recipe(converted):
     assert "DEQUANTIZE" not in tflite.TFLiteFile(converted["dynamic_wi8_afp32"]).operator_counts()
     assert "QUANTIZE" not in tflite.TFLiteFile(converted["float32"]).operator_counts()
     assert tflite.TFLiteFile(converted["float32"]).operator_counts()["FULLY_CONNECTED"] == 2
-    edges = tflite.TFLiteFile(converted["static_wi8_ai8-float32"]).operator_counts()
+    edges = tflite.TFLiteFile(converted["static_wi8_ai16"]).operator_counts()
     inside = tflite.TFLiteFile(converted["static_wi8_ai8"]).operator_counts()
-    assert "QUANTIZE" not in inside and edges["QUANTIZE"] == 1  # float32 → int8 at the input
-    assert edges["DEQUANTIZE"] == inside["DEQUANTIZE"] + 1  # int8 → float32 at the output
+    assert "QUANTIZE" not in inside and edges["QUANTIZE"] == 1  # float32 → int16 at the input
+    assert edges["DEQUANTIZE"] == inside["DEQUANTIZE"] + 1  # int16 → float32 at the output
 
 
 @pytest.mark.parametrize(
@@ -300,9 +301,6 @@ def test_operators_show_the_recipe(converted):
         ({"recipe": "int8"}, "Unknown recipe 'int8'. The recipes are: float16, weight_only_wi8_afp32"),
         ({"recipe": "static_wi8_ai8"}, "needs calibration inputs.*got none"),
         ({"recipe": "dynamic_wi8_afp32", "calibration": "SAMPLES"}, "measures nothing in advance"),
-        ({"recipe": "float16", "edges": "integer"}, "measures nothing in advance"),
-        ({"recipe": "static_wi8_ai8", "edges": "uint8"}, "edges is one of"),
-        ({"recipe": "static_wi8_ai8", "ranges": "max"}, "ranges is one of"),
         ({"recipe": "static_wi8_ai8", "calibration": np.zeros((5, 16, 16, 3))}, "Resize the photos"),
         ({"recipe": "static_wi8_ai8", "calibration": np.zeros((8, 8, 3))}, r"shape \(N, 8, 8, 3\)"),
         ({"recipe": "static_wi8_ai8", "calibration": np.zeros((0, 8, 8, 3))}, "calibration is empty"),
@@ -512,12 +510,12 @@ def test_inspect_tensors_names_roles_and_quantization(converted):
     roles = {t.role for t in tensors}
     assert {"input", "output", "weights", "bias", "activation"} <= roles
     source = next(t for t in tensors if t.role == "input")
-    assert source.dtype == "int8" and source.quantized and not source.per_channel and not source.constant
+    assert source.dtype == "int8" and source.quantized and len(source.scales) == 1 and not source.constant
     assert source.scales[0] == pytest.approx(2 / 255, rel=0.01)
     output = next(t for t in tensors if t.role == "output")
     assert output.scales == (pytest.approx(1 / 256),) and output.zero_points == (-128,)
     conv = next(t for t in tensors if t.role == "weights" and len(t.shape) == 4)
-    assert conv.dtype == "int8" and conv.per_channel and len(conv.scales) == 16 and set(conv.zero_points) == {0}
+    assert conv.dtype == "int8" and len(conv.scales) == 16 and set(conv.zero_points) == {0}
     assert conv.constant and conv.nbytes == 16 * 3 * 3 * 3
     row = conv.summary()
     assert row["role"] == "weights" and row["scale"].startswith("16 scales") and row["zero point"] == "0"
@@ -577,17 +575,20 @@ def test_read_constant_rejects_activations_and_bad_indices(converted):
         tflite.TFLiteFile(converted["static_wi8_ai8"]).constant("no such weights")
 
 
-def test_short_name_drops_the_model_prefix_and_fused_parts():
-    assert tflite.short_name("model_1/conv1_1/convolution;model_1/bn/add") == "conv1_1/convolution"
-    assert tflite.short_name("serving_default_input:0") == "serving_default_input:0"
-    assert len(tflite.short_name("m/" + "x" * 80 + "/y", width=20)) == 20
+def test_a_row_names_the_tensor_without_the_model_prefix_and_fused_parts():
+    def shown(name):
+        return tflite.TensorInfo(0, name, (1,), "float32", (), (), 0).summary()["name"]
+
+    assert shown("model_1/conv1_1/convolution;model_1/bn/add") == "conv1_1/convolution"
+    assert shown("serving_default_input:0") == "serving_default_input:0"
+    assert len(shown("m/" + "x" * 80 + "/y")) == 40
 
 
 @pytest.mark.parametrize(
     "content, message",
     [
         (None, "No model file"),
-        (b"", "not a TensorFlow Lite model"),
+        (b"", "is empty"),
         (b"<!DOCTYPE html><html>", "not a TensorFlow Lite model"),
         (b"\x1c\x00\x00\x00TFL3" + b"\xff" * 20, "damaged"),
     ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -44,7 +45,7 @@ def test_pretrained_weights_are_found_by_their_layer_name(mobilenet):
     )
     int8 = tflite.TFLiteFile(paths["int8"]).tensors()
     conv1 = tflite.find_tensor(int8, "conv1_1/convolution", "weights")
-    assert conv1.shape == (8, 3, 3, 3) and conv1.dtype == "int8" and conv1.per_channel
+    assert conv1.shape == (8, 3, 3, 3) and conv1.dtype == "int8" and len(conv1.scales) > 1
     assert "conv1_1/convolution" in conv1.layer
     pw13 = tflite.find_tensor(int8, "conv_pw_13_1/convolution", "weights")
     assert pw13.shape == (256, 1, 1, 256)
@@ -93,7 +94,7 @@ def test_lookups_do_not_depend_on_the_constants_own_names(mobilenet, tmp_path):
 
 def test_find_tensor_prefers_names_then_layers_and_weights_before_bias():
     def info(index, name, role, layer=""):
-        return tflite.TensorInfo(index, name, (1,), "float32", (), (), 0, 4, role, layer)
+        return tflite.TensorInfo(index, name, (1,), "float32", (), (), 4, role, layer)
 
     tensors = [
         info(0, "arith.constant1", "bias", "m/dense/BiasAdd;m/dense/MatMul"),
@@ -117,12 +118,14 @@ def test_the_file_is_read_once_and_checked(tiny_models, metadata_models, tmp_pat
     assert file.model_object() is not file.model  # writers get their own copy
     assert file.operator_counts() == tflite.TFLiteFile(tiny_models["uint8"]).operator_counts()
     assert sum(file.stored_bytes().values()) == sum(t.nbytes for t in file.tensors())
-    assert file.metadata() is None and file.embedded_files() == []
+    assert file.metadata() is None
     with_meta = tflite.TFLiteFile(metadata_models["float"].read_bytes())
     assert with_meta.metadata().name == "test model" and with_meta.metadata().labels() == ["cat", "dog", "bird"]
-    assert with_meta.read_embedded_file("labels.txt") == b"cat\ndog\nbird\n"
+    meta = with_meta.metadata()
+    assert meta.files == ("labels.txt",)
+    elsewhere = replace(meta.outputs[0], files=(tflite.AssociatedFile("x.txt", "TENSOR_AXIS_LABELS"),))
     with pytest.raises(MetadataError, match="damaged or truncated: its embedded file 'x.txt'.*no item named 'x.txt'"):
-        with_meta.read_embedded_file("x.txt")
+        replace(meta, outputs=(elsewhere,)).labels()  # a labels file the zip part lacks
     with pytest.raises(ModelError, match="No model file"):
         tflite.TFLiteFile(tmp_path / "missing.tflite")
     with pytest.raises(ModelError, match="These bytes are not a TensorFlow Lite model"):
