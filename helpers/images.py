@@ -133,9 +133,9 @@ _NO_SCALE = {  # pixel types whose values do not say what black and white are: t
 }
 
 
-def _pixel_problem(array: np.ndarray, value_range: tuple[float, float] | None, image: bool = False) -> str | None:
-    """What stops ``array`` from becoming 8-bit pixels (of an ``image``: H×W, H×W×3 or H×W×4) by the module's rules."""
-    if image and (array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4))):
+def _pixel_problem(array: np.ndarray, value_range: tuple[float, float] | None) -> str | None:
+    """What stops ``array`` from becoming an 8-bit H×W, H×W×3 or H×W×4 image by the module's rules."""
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
         return f"A numpy image must be H×W, H×W×3 or H×W×4; got shape {array.shape}. For a batch, pass one at a time."
     if array.dtype.kind not in "biuf" or array.size == 0 or not np.isfinite(array).all():
         return (
@@ -157,26 +157,19 @@ def _pixel_problem(array: np.ndarray, value_range: tuple[float, float] | None, i
     return None
 
 
-def to_uint8(array: np.ndarray, value_range: tuple[float, float] | None = None, image: bool = False) -> np.ndarray:
-    """Pixel values → uint8 by one rule per dtype (module docstring); ``value_range`` = (black, white) maps any dtype.
-
-    Raises ImageError for values the rule cannot map (empty, NaN, a scale not given); OptionError for a bad range.
-    """
+def _from_array(array: np.ndarray, value_range: tuple[float, float] | None = None) -> Image.Image:
+    """An H×W(×3|4) array as an 8-bit PIL image by the module's rule per pixel type; ImageError or OptionError."""
     array = np.asarray(array)
+    if array.ndim == 3 and array.shape[-1] == 1:
+        array = array[..., 0]
     value_range = None if value_range is None else _range(value_range)
-    problem = _pixel_problem(array, value_range, image)
+    problem = _pixel_problem(array, value_range)
     if problem:
         raise ImageError(problem)
     if array.dtype == np.uint8 and value_range is None:
-        return array
+        return Image.fromarray(array)
     low, high = value_range or ((0, 65535) if array.dtype == np.uint16 else (0, 255))
-    return np.round((array.astype(np.float64) - low) * (255.0 / (high - low))).astype(np.uint8)
-
-
-def _from_array(array: np.ndarray, value_range: tuple[float, float] | None = None) -> Image.Image:
-    if array.ndim == 3 and array.shape[-1] == 1:
-        array = array[..., 0]
-    return Image.fromarray(to_uint8(array, value_range, image=True))
+    return Image.fromarray(np.round((array.astype(np.float64) - low) * (255.0 / (high - low))).astype(np.uint8))
 
 
 def _to_rgb(image: Image.Image, value_range: tuple[float, float] | None, sixteen_bits: bool) -> Image.Image:
@@ -264,8 +257,8 @@ def resize_for_model(image: ImageSource, size: tuple[int, int], crop: str | floa
     return (image if box is None else image.crop(box)).resize(size, Image.Resampling.BILINEAR)
 
 
-def normalization_array(value: Normalization, name: str) -> np.ndarray:
-    """A mean or std as a float32 array of 1 or 3 finite values (a std > 0). Raises OptionError otherwise."""
+def _normalization_array(value: Normalization, name: str) -> np.ndarray:
+    """A mean or std as a float32 array of 1 or 3 finite values (a std > 0); OptionError otherwise."""
     try:
         raw = np.asarray(value)
     except ValueError:  # a ragged list
@@ -284,12 +277,12 @@ def normalization(
 ) -> tuple[np.ndarray, np.ndarray] | None:
     """A given mean/std as arrays, checked against the input they feed (None when neither is given).
 
-    Raises OptionError for only one of them, values ``normalization_array`` refuses, or a mean/std that maps
-    pixels 0…255 outside what a quantized input (``dtype``, its (scale, zero point)) can hold: they would be clipped.
+    Raises OptionError for only one of them, a value that is not 1 or 3 finite numbers (std > 0), or a mean/std
+    that maps pixels 0…255 outside what a quantized input (``dtype``, its (scale, zero point)) can hold.
     """
     if mean is None and std is None:
         return None
-    arrays = normalization_array(mean, "mean"), normalization_array(std, "std")
+    arrays = _normalization_array(mean, "mean"), _normalization_array(std, "std")
     if np.dtype(dtype) in _BYTE_OFFSET:
         (scale, zero_point), offset = quantization, _BYTE_OFFSET[np.dtype(dtype)]
         low, high = scale * (offset - zero_point), scale * (offset + 255 - zero_point)
@@ -317,38 +310,16 @@ def _quantize_pixels(
     return np.clip(q, offset, offset + 255).astype(dtype)
 
 
-def _uint8_pixels(pixels: object, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """``pixels`` as a uint8 array (of ``shape``, or that shape without its batch axis). Raises ImageError."""
-    if isinstance(pixels, np.ndarray) and pixels.dtype == np.uint8:
-        if shape is None or pixels.shape == shape:
-            return pixels
-        if pixels.shape == shape[1:]:
-            return pixels[np.newaxis]
+def _uint8_pixels(pixels: object, shape: tuple[int, ...]) -> np.ndarray:
+    """``pixels`` as a uint8 array of ``shape`` (or that shape without its batch axis); ImageError otherwise."""
+    if isinstance(pixels, np.ndarray) and pixels.dtype == np.uint8 and pixels.shape in (shape, shape[1:]):
+        return pixels.reshape(shape)
     what = f"{pixels.dtype} values of shape {pixels.shape}" if isinstance(pixels, np.ndarray) else type(pixels).__name__
-    wanted = "" if shape is None else f" of shape {shape} (or {shape[1:]})"
     raise ImageError(
-        f"pixels must be a uint8 numpy array{wanted}, levels 0…255 as resize_for_model(image, (width, height)) gives; "
-        f"got {what}. Floats have no scale and other integers may lie outside 0…255: convert them with "
-        f"helpers.images.to_uint8(array, value_range=...) or load_image(array)."
+        f"pixels must be a uint8 numpy array of shape {shape} (or {shape[1:]}), levels 0…255 as "
+        f"resize_for_model(image, (width, height)) gives; got {what}. Floats have no scale and other integers may "
+        f"lie outside 0…255: convert them with load_image(array, value_range=...)."
     )
-
-
-@raises_own_errors(ImageError)
-def quantize_pixels(
-    pixels: np.ndarray,
-    dtype: np.dtype,
-    scale: float,
-    zero_point: int,
-    mean: Normalization | None = None,
-    std: Normalization | None = None,
-) -> np.ndarray:
-    """Map uint8 RGB pixels to an input tensor of ``dtype`` (float32, uint8 or int8) by the module's rule.
-
-    Raises ImageError for pixels that are not uint8 or another dtype; OptionError for mean/std (``normalization``).
-    """
-    dtype = np.dtype(dtype)
-    quantization = (float(scale), float(zero_point))
-    return _quantize_pixels(_uint8_pixels(pixels), dtype, *quantization, normalization(mean, std, dtype, quantization))
 
 
 def crop_region(image: ImageSource, region: Region | None) -> Image.Image:
@@ -414,7 +385,7 @@ def to_input(
     """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization).
 
     Raises ImageError for ``input_details`` that are not one fixed-size image input's, and what load_image,
-    crop_region, resize_for_model and quantize_pixels raise.
+    crop_region, resize_for_model and pixels_to_input raise.
     """
     _, height, width, _ = _input_shape(input_details)
     image = resize_for_model(crop_region(source, region), (width, height), crop)
@@ -425,10 +396,11 @@ def to_input(
 def pixels_to_input(
     pixels: np.ndarray, input_details: dict, mean: Normalization | None = None, std: Normalization | None = None
 ) -> np.ndarray:
-    """Already-resized uint8 pixels, (1, H, W, 3) or one (H, W, 3) image → the input tensor (``quantize_pixels``).
+    """Already-resized uint8 pixels, (1, H, W, 3) or one (H, W, 3) image → the input tensor (float32, uint8 or int8).
 
-    Raises ImageError for pixels that are not uint8 of the input's size, and for unusable ``input_details``.
+    Raises ImageError for pixels that are not uint8 of the input's size, and for unusable ``input_details``;
+    OptionError for mean/std (``normalization``).
     """
     array = _uint8_pixels(pixels, _input_shape(input_details))
-    scale, zero_point = input_details.get("quantization", (0.0, 0))
-    return quantize_pixels(array, input_details["dtype"], scale, zero_point, mean, std)
+    dtype, quantization = np.dtype(input_details["dtype"]), tuple(map(float, input_details.get("quantization", (0, 0))))
+    return _quantize_pixels(array, dtype, *quantization, normalization(mean, std, dtype, quantization))

@@ -11,16 +11,15 @@ import pytest
 from PIL import Image
 
 from helpers import HelpersError, ImageError, OptionError
-from helpers.images import (
-    crop_region,
-    load_image,
-    normalization_array,
-    pixels_to_input,
-    quantize_pixels,
-    resize_for_model,
-    to_input,
-    to_uint8,
-)
+from helpers.images import crop_region, load_image, normalization, pixels_to_input, resize_for_model, to_input
+
+
+def quantize_pixels(pixels, dtype, scale, zero_point, mean=None, std=None):
+    """The input tensor ``pixels_to_input`` makes of uint8 ``pixels`` (any shape of RGB triples), in their shape."""
+    shape = np.shape(pixels)
+    details = {"shape": np.array([1, 1, np.size(pixels) // 3, 3]), "dtype": dtype, "quantization": (scale, zero_point)}
+    pixels = pixels.reshape(details["shape"]) if np.size(pixels) % 3 == 0 else pixels
+    return pixels_to_input(pixels, details, mean, std).reshape(shape)
 
 
 def _png_bytes(image: Image.Image, **kwargs) -> bytes:
@@ -262,10 +261,10 @@ def test_quantize_pixels_per_dtype():
 
 
 def test_quantize_rejects_unsupported_or_unquantized():
-    with pytest.raises(ImageError, match="quantize_pixels cannot use.*dtype=type"):
-        quantize_pixels(np.zeros((1, 1), np.uint8), np.int16, 1.0, 0)  # float32, uint8 or int8 only
+    with pytest.raises(ImageError, match="pixels_to_input cannot use.*int16"):
+        quantize_pixels(np.zeros((1, 3), np.uint8), np.int16, 1.0, 0)  # float32, uint8 or int8 only
     # Without mean/std a quantized input takes the bytes: its (model-made) scale is not used, so not checked.
-    np.testing.assert_array_equal(quantize_pixels(np.ones((1, 1), np.uint8), np.uint8, 0.0, 0), [[1]])
+    np.testing.assert_array_equal(quantize_pixels(np.ones((1, 3), np.uint8), np.uint8, 0.0, 0), [[1, 1, 1]])
 
 
 def test_to_input_uses_the_tensor_shape_and_type(photo_like):
@@ -365,12 +364,12 @@ def test_quantize_pixels_trusts_the_models_quantization_when_it_is_not_used(scal
         quantize_pixels(pixels, np.uint8, scale, zero_point, mean=127.5, std=127.5)
 
 
-@pytest.mark.parametrize(("pixels", "dtype"), [(np.zeros((1, 2), np.float32), np.uint8), (np.zeros((1, 2)), "int9")])
+@pytest.mark.parametrize(("pixels", "dtype"), [(np.zeros((1, 3), np.float32), np.uint8), (np.zeros((1, 3)), "int9")])
 def test_quantize_pixels_needs_uint8_pixels_and_a_dtype(pixels, dtype):
-    with pytest.raises(ImageError, match="pixels must be a uint8|dtype=str"):
+    with pytest.raises(ImageError, match="pixels must be a uint8|int9"):
         quantize_pixels(pixels, dtype, 1 / 128, 128)
-    with pytest.raises(ImageError, match="dtype=str"):
-        quantize_pixels(np.zeros((1, 2), np.uint8), "int9", 1 / 128, 128)
+    with pytest.raises(ImageError, match="pixels_to_input cannot use.*int9"):
+        quantize_pixels(np.zeros((1, 3), np.uint8), "int9", 1 / 128, 128)
 
 
 @pytest.mark.parametrize(
@@ -425,10 +424,10 @@ def test_resize_for_model_takes_an_array_as_load_image_does(photo_like):
 
 def test_an_empty_array_is_called_empty():
     with pytest.raises(ImageError, match="is empty"):
-        to_uint8(np.zeros((0,), np.float32))
+        load_image(np.zeros((0, 0), np.float32), value_range=(0, 1))
 
 
 @pytest.mark.parametrize("value", ["127.5", True, [1, "a"], [[1, 2], [3]]])
 def test_a_mean_must_be_numbers(value):
     with pytest.raises(OptionError, match="mean must be one number or one per channel"):
-        normalization_array(value, "mean")
+        normalization(value, 1.0, np.float32, (0.0, 0))
