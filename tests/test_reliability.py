@@ -189,7 +189,7 @@ def test_connection_dropped_mid_file_leaves_nothing(asset_registry, asset_server
     with pytest.raises(AssetError, match=r"(?s)dropped in the middle.*3 attempt.*CLASSROOM_ASSET_MIRROR"):
         assets.fetch("m.bin", progress=False)
     assert _files(tmp_path / "cache") == []
-    assert asset_server.hits["/m.bin"] == assets.RETRIES
+    assert asset_server.hits["/m.bin"] == assets._RETRIES
 
 
 def test_transient_drops_are_retried_until_the_file_arrives(asset_registry, asset_server, tmp_path):
