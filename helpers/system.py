@@ -4,7 +4,7 @@
   when complete, so a reader sees the old file or the new one, never a partial one, even with many processes. The
   ``.part`` name carries the writer's host and pid, so ``remove_stale_parts`` spares a live writer's file.
 - LiteRT and TensorFlow print start-up lines to file descriptor 2, which Jupyter shows as a pink block that looks
-  like an error: ``native_stderr()`` passes on every line but known chatter (``NOISE``), so real errors still show.
+  like an error: ``native_stderr()`` passes on every line but known chatter (``_NOISE``), so real errors still show.
 - LiteRT's default kernels differ slightly between CPUs: ``CLASSROOM_LITERT_KERNELS=reference`` makes every LiteRT
   ``Interpreter`` use the portable reference kernels, a second check that stored outputs hold on any CPU.
 """
@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import secrets
-import shutil
 import socket
 import sys
 import tempfile
@@ -125,7 +124,7 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
     """Write several files as one change (a model and its labels, notebook 06): all new, or all as they were.
 
     Each is written in full beside its target (a full disk fails here), then renamed into place; if a rename fails,
-    the files already replaced get their old content back (kept as hard links or copies). An OSError passes through.
+    the files already replaced get their old content back (kept as copies). An OSError passes through.
     """
     paths = [Path(p) for p in files]
     temporaries: dict[Path, Path] = {}
@@ -135,14 +134,7 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
         for path, data in zip(paths, files.values(), strict=True):
             temporaries[path] = _write_temporary(path, data)
         for path in filter(Path.exists, paths):
-            backup = path.parent / f".{path.name}.{secrets.token_hex(8)}.old"  # a new name: a link needs one
-            try:
-                os.link(path, backup)
-            except OSError:  # no hard links (some network or FAT folders): a copy, only to a new file ("xb")
-                with open(path, "rb") as source, open(backup, "xb") as copy:
-                    backups[path] = backup  # ours from here: removed below even if the copy fails
-                    shutil.copyfileobj(source, copy)
-            backups[path] = backup
+            backups[path] = _write_temporary(path, path.read_bytes(), ".old")
         for path in paths:
             os.replace(temporaries[path], path)
             undo.append(path)
@@ -250,7 +242,7 @@ def working(description: str, interval_s: float = 0.5) -> Iterator[None]:
 # --------------------------------------------------------------------------- quiet native code
 
 # Lines native code prints that only describe the set-up; each pattern matches one whole line.
-NOISE = [
+_NOISE = [
     re.compile(pattern)
     for pattern in (
         r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.",
@@ -279,9 +271,8 @@ _STATE = threading.Lock()
 _active = 0  # captures open now, in any thread; only the outermost one redirects file descriptor 2
 
 
-def is_noise(line: str) -> bool:
-    """Whether ``line`` is known start-up chatter (``NOISE``), not a message a learner needs."""
-    return any(pattern.fullmatch(line.rstrip("\n")) for pattern in NOISE)
+def _is_noise(line: str) -> bool:
+    return any(pattern.fullmatch(line.rstrip("\n")) for pattern in _NOISE)
 
 
 @contextlib.contextmanager
@@ -306,7 +297,7 @@ def _descriptors_to_file(fds: tuple[int, ...]) -> Iterator[IO[bytes]]:
 
 @contextlib.contextmanager
 def native_stderr() -> Iterator[None]:
-    """Capture what native code writes to file descriptor 2 inside the block; re-print all but ``NOISE``.
+    """Capture what native code writes to file descriptor 2 inside the block; re-print all but ``_NOISE``.
 
     Descriptor 2 is shared by every thread: only the outermost capture redirects it, and a block opened meanwhile,
     in any thread (a worker creating a model inside a cell's capture), runs inside that capture, never waits.
@@ -325,7 +316,7 @@ def native_stderr() -> Iterator[None]:
             finally:
                 sink.seek(0)
                 lines = sink.read().decode("utf-8", "replace").splitlines(keepends=True)
-                kept = "".join(line for line in lines if not is_noise(line))
+                kept = "".join(line for line in lines if not _is_noise(line))
         if kept:  # written once descriptor 2 is back, even when the block failed
             sys.stderr.write(kept)
     finally:
@@ -397,24 +388,18 @@ def hide_start_up_lines(shell=None) -> bool:
 # --------------------------------------------------------------------------- LiteRT's kernels
 
 KERNELS_ENV = "CLASSROOM_LITERT_KERNELS"
-KERNEL_CHOICES = ("default", "reference")
-
-
-def kernel_choice() -> str:
-    """The kernel set named by CLASSROOM_LITERT_KERNELS ("default" when unset); ModelError for any other value."""
-    value = os.environ.get(KERNELS_ENV, "").strip().lower() or "default"
-    if value not in KERNEL_CHOICES:
-        raise ModelError(
-            f"{KERNELS_ENV}={os.environ[KERNELS_ENV]!r} is not one of {KERNEL_CHOICES}: unset it, or set it to "
-            "'reference'."
-        )
-    return value
 
 
 def use_kernel_choice() -> bool:
     """Make every LiteRT Interpreter (the package's and hand-made ones, unless given a resolver) use the reference
-    kernels if chosen; True when it did. Raises what ``kernel_choice`` raises."""
-    if kernel_choice() != "reference":
+    kernels if ``CLASSROOM_LITERT_KERNELS=reference``; True when it did. ModelError for a value not known."""
+    value = os.environ.get(KERNELS_ENV, "").strip().lower() or "default"
+    if value not in ("default", "reference"):
+        raise ModelError(
+            f"{KERNELS_ENV}={os.environ[KERNELS_ENV]!r} is not one of ('default', 'reference'): unset it, or set it "
+            "to 'reference'."
+        )
+    if value == "default":
         return False
     from ai_edge_litert import interpreter as litert
 
