@@ -91,7 +91,6 @@ class Archive:
     url: str
     prefix: str
     max_bytes: int
-    note: str
 
 
 # --------------------------------------------------------------------------- registry
@@ -173,10 +172,10 @@ def archives() -> list[Archive]:
     """The pinned archives of data/archives.tsv that large groups are fetched from."""
     path = data_file("archives.tsv")
     found = []
-    for line, (url, prefix, max_bytes, note, *_) in _rows(path, 4) if path.exists() else ():
+    for line, (url, prefix, max_bytes, *_) in _rows(path, 4) if path.exists() else ():
         if not max_bytes.isdigit():
             raise AssetError(f"{path}, line {line}: max_bytes must be a whole number of bytes; got {max_bytes!r}.")
-        found.append(Archive(url, prefix, int(max_bytes), note))
+        found.append(Archive(url, prefix, int(max_bytes)))
     return found
 
 

@@ -29,6 +29,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from helpers.arguments import is_real, is_whole
 from helpers.errors import ImageError, OptionError, raises_own_errors
 
 ImageSource = str | os.PathLike | bytes | bytearray | BinaryIO | Image.Image | np.ndarray
@@ -215,23 +216,15 @@ def load_image(source: ImageSource, value_range: tuple[float, float] | None = No
 
 
 def check_size(size: tuple[int, int], name: str = "size") -> tuple[int, int]:
-    """``size`` = (width, height) as two positive ints. Raises ImageError for anything else."""
-    if not (
-        isinstance(size, (tuple, list))
-        and len(size) == 2
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in size)
-    ):
+    """``size`` = (width, height) as two positive ints; ImageError otherwise."""
+    if not (isinstance(size, (tuple, list)) and len(size) == 2 and all(is_whole(v) and v > 0 for v in size)):
         raise ImageError(f"{name} is (width, height) in whole pixels, such as (224, 224); got {size!r}.")
     return int(size[0]), int(size[1])
 
 
 def check_crop(crop: str | float) -> str | float:
-    """``crop`` if it is one of CROPS or a fraction in (0, 1]. Raises ImageError naming the choices otherwise."""
-    if (
-        crop in CROPS
-        if isinstance(crop, str)
-        else (isinstance(crop, (int, float, np.number)) and crop is not True and 0 < crop <= 1)
-    ):
+    """``crop`` if it is one of CROPS or a fraction in (0, 1]; ImageError naming the choices otherwise."""
+    if crop in CROPS if isinstance(crop, str) else is_real(crop) and 0 < crop <= 1:
         return crop
     raise ImageError(f"crop must be one of {CROPS} or a fraction in (0, 1] such as 0.875; got {crop!r}.")
 

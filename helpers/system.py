@@ -25,7 +25,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import IO, Any, BinaryIO, TypeVar
 
@@ -82,15 +82,11 @@ def scratch_file(folder: Path, name: str) -> Iterator[BinaryIO]:
 def _writer_is_gone(part: Path) -> bool:
     """True when the ``.part`` file's writer (host@pid in its name) is a dead process on this host."""
     fields = part.name[: -len(PART_SUFFIX)].rsplit("@", 3)
-    if (
-        len(fields) != 4
-        or fields[1] != socket.gethostname()
-        or not fields[2].isdigit()
-        or int(fields[2]) == os.getpid()
-    ):
+    pid = fields[2] if len(fields) == 4 and fields[1] == socket.gethostname() else ""
+    if not pid.isdigit() or int(pid) == os.getpid():
         return False
     try:
-        os.kill(int(fields[2]), 0)
+        os.kill(int(pid), 0)
     except ProcessLookupError:
         return True
     except OSError:  # exists, owned by someone else
@@ -201,16 +197,12 @@ def parallel_map(
             return results
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(run, item): amount for item, amount in zip(items, weights, strict=True)}
-            pending = set(futures)
             try:
-                while pending:
-                    done, pending = wait(pending, timeout=0.1, return_when=FIRST_EXCEPTION)
-                    bar.update(sum(futures[f] for f in done))
-                    failed = next((f for f in done if f.exception() is not None), None)
-                    if failed is not None:
-                        raise failed.exception()
+                for future in as_completed(futures):  # in the calling thread
+                    bar.update(futures[future])
+                    future.result()  # the first error raises here
             finally:
-                for future in pending:
+                for future in futures:
                     future.cancel()
             return [future.result() for future in futures]
 

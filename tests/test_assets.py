@@ -486,9 +486,7 @@ def _photo_repo(server: _Scripted, registry: dict, monkeypatch, count: int = 30)
         registry[name] = _asset(name, data, prefix + member)
         server.script(f"/owner/photos/raw/{COMMIT}/{member}", (200, {}, data))
     archive_path = f"/owner/photos/archive/{COMMIT}.zip"
-    monkeypatch.setattr(
-        assets, "archives", lambda: [assets.Archive(server.url + archive_path, prefix, 10_000_000, "test")]
-    )
+    monkeypatch.setattr(assets, "archives", lambda: [assets.Archive(server.url + archive_path, prefix, 10_000_000)])
     return files, archive_path
 
 
