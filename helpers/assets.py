@@ -530,11 +530,10 @@ def fetch(name: str, *, progress: bool = True) -> Path:
     if os.environ.get(OFFLINE_ENV) == "1":
         raise AssetError(_unavailable_message(asset, f"{OFFLINE_ENV}=1 forbids downloads"))
 
-    def fill(sink: _Sink) -> None:
-        label, unavailable = asset.name.rsplit("/", 1)[-1], lambda why: _unavailable_message(asset, why)
-        _download(asset.url, sink, progress=progress, label=label, unavailable=unavailable)
-
-    return _store(asset, fill)
+    label, unavailable = asset.name.rsplit("/", 1)[-1], lambda why: _unavailable_message(asset, why)
+    return _store(
+        asset, lambda sink: _download(asset.url, sink, progress=progress, label=label, unavailable=unavailable)
+    )
 
 
 def _fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int, progress: bool) -> tuple[set[str], str]:
@@ -663,8 +662,7 @@ def _credits() -> dict[str, str]:
 
 
 def photo_credit(name: str) -> str:
-    """The credit line to print under a registered photo (photographer or source, license); AssetError for a bad
-    or unknown name."""
+    """The credit line to print under a registered photo (photographer or source, license); AssetError as lookup."""
     asset = lookup(name)
     if name in _credits():
         return _credits()[name]

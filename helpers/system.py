@@ -350,30 +350,18 @@ def hide_start_up_lines(shell=None) -> bool:
     """From here on, run the rest of this cell and every later one inside ``native_stderr()`` (``import helpers``
     calls it in a notebook); False outside IPython. Calling it again changes nothing."""
     if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return False
+        from IPython import get_ipython
+
         shell = get_ipython()
     if shell is None:
         return False
     if getattr(shell, "_classroom_quiet", False):
         return True
-    open_blocks: list = []
-
-    def before(*_args) -> None:
-        block = native_stderr()
-        block.__enter__()
-        open_blocks.append(block)
-
-    def after(*_args) -> None:
-        while open_blocks:
-            open_blocks.pop().__exit__(None, None, None)
-
-    shell.events.register("pre_run_cell", before)
-    shell.events.register("post_run_cell", after)
+    blocks = contextlib.ExitStack()
+    shell.events.register("pre_run_cell", lambda *_: blocks.enter_context(native_stderr()))
+    shell.events.register("post_run_cell", lambda *_: blocks.close())
     shell._classroom_quiet = True
-    before()  # the rest of the calling cell: its post_run_cell closes this block
+    blocks.enter_context(native_stderr())  # the rest of the calling cell: its post_run_cell closes this block
     return True
 
 
