@@ -536,7 +536,7 @@ def fetch(name: str, *, progress: bool = True) -> Path:
     )
 
 
-def _fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int, progress: bool) -> tuple[set[str], str]:
+def _fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool) -> tuple[set[str], str]:
     """Download ``archive`` once and store the ``wanted`` files found in it, each checked: the names stored, and why
     the archive could not be used ("" when it could)."""
     writable = [f for f in (cache_dir(), _session_dir()) if _unwritable_reason(f / ".archives" / "x") is None]
@@ -549,41 +549,31 @@ def _fetch_archive(archive: Archive, wanted: list[Asset], *, workers: int, progr
                 problem = f"it is larger than the {archive.max_bytes} bytes data/archives.tsv allows; stopped there"
             else:
                 handle.flush()
-                with zipfile.ZipFile(handle.name) as zf:
-                    infos = [i for i in zf.infolist() if not i.is_dir()]
+                archive_file = zipfile.ZipFile(handle.name)
         except AssetError as exc:
             problem = str(exc).splitlines()[0].rstrip(".")
         except (zipfile.BadZipFile, EOFError) as exc:
             problem = f"it is damaged or truncated ({exc})"
         if problem:
             return set(), problem
-        strip = len({i.filename.split("/", 1)[0] for i in infos}) == 1 and all("/" in i.filename for i in infos)
-        members = {(i.filename.split("/", 1)[1] if strip else i.filename): i for i in infos}  # GitHub: "REPO-COMMIT/"
-        opened: list[zipfile.ZipFile] = []
+        with archive_file:  # one thread extracts: 901 photos took under a second, no faster on 8 threads
+            infos = [i for i in archive_file.infolist() if not i.is_dir()]
+            strip = len({i.filename.split("/", 1)[0] for i in infos}) == 1 and all("/" in i.filename for i in infos)
+            members = {(i.filename.split("/", 1)[1] if strip else i.filename): i for i in infos}  # "REPO-COMMIT/"
 
-        def open_archive() -> zipfile.ZipFile | None:  # each worker thread reads through its own handle
-            with contextlib.suppress(zipfile.BadZipFile, OSError):
-                opened.append(zipfile.ZipFile(handle.name))
-                return opened[-1]
-            return None
+            def extract(asset: Asset) -> bool:
+                info = members.get(urllib.parse.unquote(asset.url[len(archive.prefix) :]))
+                if info is None or info.file_size != asset.bytes:
+                    return False
+                try:
+                    with archive_file.open(info) as source:
+                        _store(asset, _copier(source))
+                    return True
+                except (AssetError, zipfile.BadZipFile, zlib.error, EOFError):
+                    return False  # the per-file route tries it again
 
-        def extract(zf: zipfile.ZipFile | None, asset: Asset) -> bool:
-            info = members.get(urllib.parse.unquote(asset.url[len(archive.prefix) :]))
-            if zf is None or info is None or info.file_size != asset.bytes:
-                return False
-            try:
-                with zf.open(info) as source:
-                    _store(asset, _copier(source))
-                return True
-            except (AssetError, zipfile.BadZipFile, zlib.error, EOFError):
-                return False  # the per-file route tries it again
-
-        try:
             bar = {"unit": "file", "desc": "extracting"} if progress else None
-            done = parallel_map(extract, wanted, workers=workers, worker_state=open_archive, progress=bar)
-        finally:
-            for zf in opened:
-                zf.close()
+            done = parallel_map(extract, wanted, workers=1, progress=bar)
     return {a.name for a, ok in zip(wanted, done, strict=True) if ok}, ""
 
 
@@ -609,7 +599,7 @@ def fetch_many(names_: Iterable[str], *, workers: int = 8, progress: bool = True
         others = [a for a in registry().values() if a.url.startswith(archive.prefix) and a.name not in asked]
         others = [a for a in others if not any(_matches(f / a.name, a) for f in (cache_dir(), _session_dir()))]
         try:
-            got, problem = _fetch_archive(archive, members + others, workers=workers, progress=progress)
+            got, problem = _fetch_archive(archive, members + others, progress=progress)
         except OSError as exc:  # a full disk or no writable folder for the archive
             got, problem = set(), str(exc)
         if problem:
