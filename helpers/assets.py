@@ -518,10 +518,8 @@ def _local(asset: Asset) -> Path | None:
 
 
 def fetch(name: str, *, progress: bool = True) -> Path:
-    """A local path to the verified asset ``name`` (cache → mirror → download).
-
-    Raises AssetError for a bad or unknown name or a file that cannot be had (the message names the fix).
-    """
+    """A local path to the verified asset ``name`` (cache → mirror → download); AssetError for a bad or unknown
+    name or a file that cannot be had (the message names the fix)."""
     true_or_false(progress, "progress", AssetError)
     asset = lookup(name)
     found = _local(asset)
@@ -579,9 +577,7 @@ def _fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool) -> 
 
 def fetch_many(names_: Iterable[str], *, workers: int = 8, progress: bool = True) -> list[Path]:
     """Fetch several assets (local copies, then archives, then per-file downloads); paths in input order.
-
-    Raises AssetError for a names_ that is not a list of names, and listing the files that could not be fetched.
-    """
+    AssetError for a names_ that is not a list of names, and listing the files that could not be fetched."""
     if isinstance(names_, str | PurePath) or not isinstance(names_, Iterable):
         single = ": use fetch() for a single file" if isinstance(names_, str | PurePath) else ""
         raise AssetError(f"fetch_many() takes a list of names, like ['images/cat.bmp']; got {names_!r}{single}.")

@@ -192,11 +192,8 @@ def _to_rgb(image: Image.Image, value_range: tuple[float, float] | None, sixteen
 
 @raises_own_errors(ImageError)
 def load_image(source: ImageSource, value_range: tuple[float, float] | None = None) -> Image.Image:
-    """Load ``source`` as an upright 8-bit RGB PIL image; ``value_range`` for arrays (see above).
-
-    Raises ImageError for a missing, empty, damaged, huge or unreadable file and pixels the rules cannot map;
-    OptionError for a bad ``value_range``.
-    """
+    """Load ``source`` as an upright 8-bit RGB PIL image (``value_range``: see above); ImageError for a file or
+    pixels it cannot read, OptionError for a bad ``value_range``."""
     if isinstance(source, np.ndarray):
         return _to_rgb(_from_array(source, value_range), None, False)
     if not isinstance(source, (str, os.PathLike, bytes, bytearray, Image.Image)) and not hasattr(source, "read"):
@@ -241,9 +238,7 @@ def _crop_box(size: tuple[int, int], crop: str | float) -> tuple[int, int, int, 
 
 def resize_for_model(image: ImageSource, size: tuple[int, int], crop: str | float = "center") -> Image.Image:
     """Crop (central square by default) and resize bilinearly to ``size`` = (w, h); ``image``: what load_image reads.
-
-    Raises ImageError for a bad ``size`` or ``crop``, and what ``load_image`` raises.
-    """
+    ImageError for a bad ``size`` or ``crop``."""
     size = check_size(size)
     image = image if isinstance(image, Image.Image) else load_image(image)
     box = _crop_box(image.size, check_crop(crop))
@@ -268,11 +263,8 @@ def _normalization_array(value: Normalization, name: str) -> np.ndarray:
 def normalization(
     mean: Normalization | None, std: Normalization | None, dtype: np.dtype, quantization: tuple[float, float]
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """A given mean/std as arrays, checked against the input they feed (None when neither is given).
-
-    Raises OptionError for only one of them, a value that is not 1 or 3 finite numbers (std > 0), or a mean/std
-    that maps pixels 0…255 outside what a quantized input (``dtype``, its (scale, zero point)) can hold.
-    """
+    """A given mean/std as arrays, checked against the input they feed (None when neither is given); OptionError
+    for only one of them, or values that are not 1 or 3 numbers or would be clipped by a quantized input."""
     if mean is None and std is None:
         return None
     arrays = _normalization_array(mean, "mean"), _normalization_array(std, "std")
@@ -316,11 +308,8 @@ def _uint8_pixels(pixels: object, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def crop_region(image: ImageSource, region: Region | None) -> Image.Image:
-    """The part of ``image`` (anything ``load_image`` reads) inside ``region`` = (x, y, width, height) in pixels.
-
-    None gives the whole image. Raises OptionError for a region that is not four numbers with width and height
-    ≥ 1 pixel (a fraction?) or that reaches outside the image; what ``load_image`` raises.
-    """
+    """The part of ``image`` (anything ``load_image`` reads) inside ``region`` = (x, y, width, height) in pixels
+    (None: the whole image); OptionError for a region that is not four numbers or reaches outside the image."""
     image = image if isinstance(image, Image.Image) else load_image(image)
     if region is None:
         return image
@@ -375,11 +364,8 @@ def to_input(
     std: Normalization | None = None,
     region: Region | None = None,
 ) -> np.ndarray:
-    """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization).
-
-    Raises ImageError for ``input_details`` that are not one fixed-size image input's, and what load_image,
-    crop_region, resize_for_model and pixels_to_input raise.
-    """
+    """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization); ImageError for
+    ``input_details`` that are not one fixed-size image input's, or an image it cannot read."""
     _, height, width, _ = _input_shape(input_details)
     image = resize_for_model(crop_region(source, region), (width, height), crop)
     return pixels_to_input(np.asarray(image, dtype=np.uint8)[np.newaxis], input_details, mean, std)
@@ -390,10 +376,7 @@ def pixels_to_input(
     pixels: np.ndarray, input_details: dict, mean: Normalization | None = None, std: Normalization | None = None
 ) -> np.ndarray:
     """Already-resized uint8 pixels, (1, H, W, 3) or one (H, W, 3) image → the input tensor (float32, uint8 or int8).
-
-    Raises ImageError for pixels that are not uint8 of the input's size, and for unusable ``input_details``;
-    OptionError for mean/std (``normalization``).
-    """
+    ImageError for pixels that are not uint8 of the input's size or unusable ``input_details``."""
     array = _uint8_pixels(pixels, _input_shape(input_details))
     dtype, quantization = np.dtype(input_details["dtype"]), tuple(map(float, input_details.get("quantization", (0, 0))))
     return _quantize_pixels(array, dtype, *quantization, normalization(mean, std, dtype, quantization))
