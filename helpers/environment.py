@@ -69,14 +69,12 @@ def _distributions() -> dict[str, str]:
 def _stale(before: dict[str, str | None] | None) -> list[str]:
     """Imported packages whose installed version differs from the loaded ``__version__`` or from ``before``."""
     now = _distributions()
-    modules: dict[str, set[str]] = {}
-    for module, names in metadata.packages_distributions().items():
-        for name in names:
-            modules.setdefault(name.lower(), set()).add(module)
+    distributions = metadata.packages_distributions().items()
+    imported = {name.lower() for module, names in distributions if module in sys.modules for name in names}
     old = {name: version for name, version in (before or {}).items() if version} | _loaded()  # what runs wins
     return [
         f"{name} {old[name]} → {now[name]}"
-        for name in sorted(name for name, mods in modules.items() if mods & sys.modules.keys())
+        for name in sorted(imported)
         if name in old and name in now and _tuple(old[name]) != _tuple(now[name])
     ]
 
