@@ -117,24 +117,11 @@ def import_mediapipe():
             del sys.modules["tensorflow"]
 
 
-def _resident_bytes() -> int:
-    """This process's resident memory in bytes (0 where the system does not say, e.g. outside Linux)."""
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
 def _glibc():
     """glibc's functions (ctypes), or None where this process does not run on glibc."""
-    try:
-        import ctypes
+    import ctypes
 
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return None
-    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    return ctypes.CDLL("libc.so.6") if platform.libc_ver()[0] == "glibc" else None
 
 
 def frugal_heap() -> bool:
@@ -145,9 +132,7 @@ def frugal_heap() -> bool:
     This asks for at most 2 heaps, returns blocks of 1 MiB or more at once and trims a heap's free top above 4 MiB.
     Left alone outside glibc and when you set any of ``_HEAP_VARIABLES`` yourself.
     """
-    if any(name in os.environ for name in _HEAP_VARIABLES) or platform.libc_ver()[0] != "glibc":
-        return False
-    libc = _glibc()
+    libc = None if any(name in os.environ for name in _HEAP_VARIABLES) else _glibc()
     return libc is not None and all(libc.mallopt(option, value) == 1 for option, value in _HEAP_SETTINGS.items())
 
 
@@ -164,14 +149,11 @@ def frugal_tensorflow() -> bool:
     return True
 
 
-def release_memory() -> tuple[int, int]:
+def release_memory() -> None:
     """Give back what a finished part's models hold (Keras's graph state, garbage, freed heap pages; notebook 05).
-
-    Delete your own large variables first (``del model``). Returns the resident bytes before and after.
-    """
+    Delete your own large variables first (``del model``)."""
     import gc
 
-    before = _resident_bytes()
     keras = sys.modules.get("keras")
     if keras is not None:
         keras.backend.clear_session()
@@ -179,4 +161,3 @@ def release_memory() -> tuple[int, int]:
     libc = _glibc()
     if libc is not None:  # elsewhere the memory is still free for this process to reuse
         libc.malloc_trim(0)
-    return before, _resident_bytes()
