@@ -321,29 +321,27 @@ def converter_output() -> Iterator[None]:
     """Silence what TensorFlow's converter and the AI Edge Quantizer print (``quantize.quiet()`` in notebook 05);
     if the block fails, the captured text's last lines are attached to the exception as a note."""
     logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    python_out = io.StringIO()  # Python-level stdout and stderr (print, tqdm's bars)
-    try:
-        with _descriptors_to_file((1, 2)) as sink:
-            try:
-                with (
-                    contextlib.redirect_stdout(python_out),
-                    contextlib.redirect_stderr(python_out),
-                    warnings.catch_warnings(),
-                ):
-                    warnings.simplefilter("ignore")
-                    yield
-            except Exception as exc:
-                sink.flush()
-                sink.seek(0)
-                text = python_out.getvalue() + sink.read().decode("utf-8", "replace")
-                tail = "\n".join(text.strip().splitlines()[-15:])
-                if tail:
-                    exc.add_note("TensorFlow's output before the error (last lines):\n" + tail)
-                raise
-    finally:
-        logger.setLevel(level)
+    level, python_out = logger.level, io.StringIO()  # Python-level stdout and stderr (print, tqdm's bars)
+    with (
+        _descriptors_to_file((1, 2)) as sink,
+        contextlib.redirect_stdout(python_out),
+        contextlib.redirect_stderr(python_out),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore")
+        logger.setLevel(logging.ERROR)
+        try:
+            yield
+        except Exception as exc:
+            sink.flush()
+            sink.seek(0)
+            text = python_out.getvalue() + sink.read().decode("utf-8", "replace")
+            tail = "\n".join(text.strip().splitlines()[-15:])
+            if tail:
+                exc.add_note("TensorFlow's output before the error (last lines):\n" + tail)
+            raise
+        finally:
+            logger.setLevel(level)
 
 
 def hide_start_up_lines(shell=None) -> bool:
