@@ -106,14 +106,12 @@ def finite_array(
 ) -> np.ndarray:
     """``values`` as a non-empty NumPy array of finite numbers (whole numbers when ``integer``), with ``ndim`` axes
     (one count or a tuple of them) and every value within [minimum, maximum]; ``error`` naming ``name`` otherwise."""
-    if isinstance(values, (str, bytes)) or values is None:
-        raise error(f"{name} must be an array or list of numbers; got {_shown(values)}.")
     try:
         array = np.asarray(listed(values))
     except (TypeError, ValueError) as exc:
         raise error(f"{name} must form a regular array of numbers (every row the same length): {exc}.") from None
     if array.dtype.kind not in "iuf":
-        raise error(f"{name} must hold numbers; got an array of {array.dtype} ({_shown(values)}).")
+        raise error(f"{name} must hold numbers; got {_shown(values)}.")
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if allowed is not None and array.ndim not in allowed:
         raise error(f"{name} must be a {' or '.join(f'{n}-D' for n in allowed)} array; got shape {array.shape}.")
