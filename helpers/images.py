@@ -3,9 +3,8 @@
 * ``load_image`` reads a path, bytes, a file object, a PIL image or a NumPy array into upright 8-bit RGB (EXIF
   orientation applied, transparency composited on white, every mode converted). One rule per pixel type, never a
   guess from the values: uint8 as is; other integers are 8-bit levels in 0…255; uint16 arrays and 16-bit images
-  are 16-bit (65535 is white); floats and booleans have no scale, so they need ``value_range=(black, white)``,
-  such as ``(0, 1)`` or ``(0, 255)``, which also maps any other type. Values outside the range are an error, never
-  clipped; so are uint16 values all ≤ 255 (8-bit data? say which range).
+  are 16-bit (65535 is white). Floats and booleans have no scale, and uint16 values all ≤ 255 may be 8-bit data:
+  these are refused with the conversion to write; values outside the range are an error, never clipped.
 * ``to_input`` takes the **central square** of the photo, then resizes it (bilinear) to the model's input: how
   the published accuracies were measured and what the TensorFlow Lite Android example does. ``crop="none"``
   squashes the whole photo instead; a number such as ``crop=0.875`` takes a central square that fraction of the
@@ -110,31 +109,18 @@ def _open(source: str | os.PathLike | bytes | bytearray | BinaryIO) -> Image.Ima
     return image
 
 
-def _range(value_range: object) -> tuple[float, float]:
-    """``value_range`` as (low, high): two numbers with low < high and a finite width, or an OptionError."""
-    try:
-        low, high = np.asarray(value_range) + 0.0  # text or a wrong count fails here
-    except (TypeError, ValueError):
-        low = high = math.nan
-    if not (low < high and math.isfinite(high - low)):
-        raise OptionError(
-            f"value_range is (low, high), the values that mean black and white, such as (0, 1) or (0, 255): two "
-            f"numbers with low < high and a finite width high - low; got {value_range!r}."
-        )
-    return float(low), float(high)
-
-
-_NO_SCALE = {  # pixel types whose values do not say what black and white are: the question to ask instead
-    "b": "A boolean array (a mask?) has no pixel scale. Pass value_range=(0, 1) to show True as white, or "
-    "convert it yourself: mask.astype(np.uint8) * 255.",
-    "f": "A float image's scale is ambiguous: its values run {low:g}…{high:g}. Say which scale it uses: "
-    "value_range=(0, 1) or value_range=(0, 255), e.g. load_image(array, value_range=(0, 1)).",
+_NO_SCALE = {  # pixel types whose values do not say what black and white are: the conversion to write instead
+    "b": "A boolean array (a mask?) has no pixel scale. Convert it yourself: mask.astype(np.uint8) * 255 shows True "
+    "as white.",
+    "f": "A float image's scale is ambiguous: its values run {low:g}…{high:g}. Convert it to 8-bit levels yourself: "
+    "np.round(array * 255).astype(np.uint8) for 0…1, or np.round(array).astype(np.uint8) for 0…255.",
     "8-bit in uint16": "These uint16 values all lie in 0…{high}: 8-bit data stored as 16 bits, or a nearly black "
-    "16-bit image? Say which: value_range=(0, 255) or value_range=(0, 65535).",
+    "16-bit image? Convert it yourself: array.astype(np.uint8) for 8-bit data, np.round(array / 257).astype(np.uint8) "
+    "for 16-bit.",
 }
 
 
-def _pixel_problem(array: np.ndarray, value_range: tuple[float, float] | None) -> str | None:
+def _pixel_problem(array: np.ndarray) -> str | None:
     """What stops ``array`` from becoming an 8-bit H×W, H×W×3 or H×W×4 image by the module's rules."""
     if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
         return f"A numpy image must be H×W, H×W×3 or H×W×4; got shape {array.shape}. For a batch, pass one at a time."
@@ -145,43 +131,34 @@ def _pixel_problem(array: np.ndarray, value_range: tuple[float, float] | None) -
         )
     low_value, high_value = array.min(), array.max()
     kind = "8-bit in uint16" if array.dtype == np.uint16 and high_value <= 255 else array.dtype.kind
-    if value_range is None and kind in _NO_SCALE:
+    if kind in _NO_SCALE:
         return _NO_SCALE[kind].format(low=low_value, high=high_value)
-    low, high = value_range or ((0, 65535) if array.dtype == np.uint16 else (0, 255))
-    if low_value < low or high_value > high:
-        scale = f"value_range=({low:g}, {high:g})" if value_range else f"{low}…{high} (8-bit levels)"
+    high = 65535 if array.dtype == np.uint16 else 255
+    if low_value < 0 or high_value > high:
         return (
-            f"{array.dtype} pixel values must lie in {scale}; these run {low_value:g}…{high_value:g}, outside "
-            f"{'value_range' if value_range else 'them'}. Pass value_range=(low, high) that the data really uses "
-            f"(nothing is clipped), or fix the data."
+            f"{array.dtype} pixel values must lie in 0…{high} ({'16' if high > 255 else '8'}-bit levels); these run "
+            f"{low_value:g}…{high_value:g}. Nothing is clipped: fix the data, or convert it to 8-bit levels yourself."
         )
     return None
 
 
-def _from_array(array: np.ndarray, value_range: tuple[float, float] | None = None) -> Image.Image:
-    """An H×W(×3|4) array as an 8-bit PIL image by the module's rule per pixel type; ImageError or OptionError."""
+def _from_array(array: np.ndarray) -> Image.Image:
+    """An H×W(×3|4) array as an 8-bit PIL image by the module's rule per pixel type; ImageError otherwise."""
     array = np.asarray(array)
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
-    value_range = None if value_range is None else _range(value_range)
-    problem = _pixel_problem(array, value_range)
+    problem = _pixel_problem(array)
     if problem:
         raise ImageError(problem)
-    if array.dtype == np.uint8 and value_range is None:
-        return Image.fromarray(array)
-    low, high = value_range or ((0, 65535) if array.dtype == np.uint16 else (0, 255))
-    return Image.fromarray(np.round((array.astype(np.float64) - low) * (255.0 / (high - low))).astype(np.uint8))
+    return Image.fromarray(
+        np.round(array / 257).astype(np.uint8) if array.dtype == np.uint16 else array.astype(np.uint8)
+    )
 
 
-def _to_rgb(image: Image.Image, value_range: tuple[float, float] | None, sixteen_bits: bool) -> Image.Image:
+def _to_rgb(image: Image.Image, sixteen_bits: bool) -> Image.Image:
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):  # 16-bit, 32-bit or float: the array rules
         array = np.asarray(image)
-        return _from_array(array.astype(np.uint16) if sixteen_bits else array, value_range).convert("RGB")
-    if value_range is not None:
-        raise OptionError(
-            f"value_range is for arrays and 16-bit or float images; this {image.mode} image already "
-            f"has 8-bit pixels. Leave value_range out."
-        )
+        return _from_array(array.astype(np.uint16) if sixteen_bits else array).convert("RGB")
     if image.mode == "P":
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     if image.mode in ("LA", "La", "PA", "RGBA", "RGBa"):
@@ -191,11 +168,10 @@ def _to_rgb(image: Image.Image, value_range: tuple[float, float] | None, sixteen
 
 
 @raises_own_errors(ImageError)
-def load_image(source: ImageSource, value_range: tuple[float, float] | None = None) -> Image.Image:
-    """Load ``source`` as an upright 8-bit RGB PIL image (``value_range``: see above); ImageError for a file or
-    pixels it cannot read, OptionError for a bad ``value_range``."""
+def load_image(source: ImageSource) -> Image.Image:
+    """Load ``source`` as an upright 8-bit RGB PIL image; ImageError for a file or pixels it cannot read."""
     if isinstance(source, np.ndarray):
-        return _to_rgb(_from_array(source, value_range), None, False)
+        return _to_rgb(_from_array(source), False)
     if not isinstance(source, (str, os.PathLike, bytes, bytearray, Image.Image)) and not hasattr(source, "read"):
         raise ImageError(
             f"Cannot read an image from a {type(source).__name__}: give a path, bytes, a file object, "
@@ -209,7 +185,7 @@ def load_image(source: ImageSource, value_range: tuple[float, float] | None = No
         image = ImageOps.exif_transpose(image) or image
     except (OSError, ValueError, KeyError, TypeError, SyntaxError):
         warnings.warn(f"{_describe(source)} has a broken EXIF block; its orientation is ignored.", stacklevel=3)
-    return _to_rgb(image, value_range, sixteen_bits)
+    return _to_rgb(image, sixteen_bits)
 
 
 def check_size(size: tuple[int, int], name: str = "size") -> tuple[int, int]:
@@ -303,7 +279,7 @@ def _uint8_pixels(pixels: object, shape: tuple[int, ...]) -> np.ndarray:
     raise ImageError(
         f"pixels must be a uint8 numpy array of shape {shape} (or {shape[1:]}), levels 0…255 as "
         f"resize_for_model(image, (width, height)) gives; got {what}. Floats have no scale and other integers may "
-        f"lie outside 0…255: convert them with load_image(array, value_range=...)."
+        f"lie outside 0…255: convert them to uint8 (load_image(array) says how)."
     )
 
 

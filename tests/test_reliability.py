@@ -86,7 +86,6 @@ ODD_BUT_VALID: dict[str, typing.Callable[[Image.Image], object]] = {
     "16-bit grayscale PNG": _sixteen_bit,
     "WebP": lambda cat: _encode(cat, "WEBP", quality=90),
     "EXIF-rotated phone JPEG": _rotated_with_exif,
-    "float array in [0, 1]": lambda cat: load_image(np.asarray(cat, dtype=np.float32) / 255, value_range=(0, 1)),
 }
 GRAY = {"grayscale JPEG", "grayscale + alpha PNG", "16-bit grayscale PNG"}
 
