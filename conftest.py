@@ -57,6 +57,29 @@ def pytest_collectstart(collector):
         collector.skip_compare = (*collector.skip_compare, "stderr")
 
 
+def _assets_unavailable() -> str | None:
+    """None if the real assets can be had here (a mirror, a full cache or the internet), else why not."""
+    from helpers import assets
+
+    mirror = os.environ.get(assets.MIRROR_ENV)
+    if mirror and os.path.exists(os.path.join(mirror, "MANIFEST.tsv")):
+        return None
+    if all((assets.cache_dir() / a.name).exists() for a in assets.registry().values()):
+        return None
+    if os.environ.get(assets.OFFLINE_ENV) != "1":
+        import requests
+
+        try:
+            requests.head("https://github.com", timeout=3)
+            return None
+        except requests.RequestException:
+            pass
+    return (
+        f"no asset mirror ({assets.MIRROR_ENV} unset or without MANIFEST.tsv) and no internet; set "
+        f"{assets.MIRROR_ENV}=path/to/assets or run `{assets.PREFETCH_COMMAND}` where there is internet"
+    )
+
+
 def pytest_collection_modifyitems(config, items):
     # nbval waits 5 s for a finished cell's output messages; a busy machine delays them (seen in CI's Colab job),
     # an emulated one far more (60 s was too short under qemu for ARM): CLASSROOM_OUTPUT_TIMEOUT overrides.
@@ -68,9 +91,7 @@ def pytest_collection_modifyitems(config, items):
     notebook_items = [item for item in items if _needs_assets(item)]
     if not notebook_items:
         return
-    from helpers.assets import availability
-
-    reason = availability()
+    reason = _assets_unavailable()
     if reason is None:
         return
     if os.environ.get(REQUIRE_ENV) == "1":

@@ -14,7 +14,6 @@ from helpers.errors import (  # noqa: F401 (the package's errors, importable fro
     CameraError,
     CheckError,
     EvaluationError,
-    ExpectationError,
     ExplanationError,
     HelpersError,
     ImageError,

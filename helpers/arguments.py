@@ -63,8 +63,7 @@ def whole_number(
     minimum: int | None = None,
     maximum: int | None = None,
 ) -> int:
-    """``value`` as an ``int`` within [minimum, maximum]; ``error`` naming ``name`` for anything else (a float, a
-    bool or a string is refused, not rounded)."""
+    """``value`` as an ``int`` within [minimum, maximum]; ``error`` naming ``name`` otherwise (floats not rounded)."""
     whole = is_whole(value)
     if not (whole and (minimum is None or value >= minimum) and (maximum is None or value <= maximum)):
         got = int(value) if whole else _shown(value)
@@ -81,8 +80,7 @@ def real_number(
     maximum: float | None = None,
     positive: bool = False,
 ) -> float:
-    """``value`` as a finite ``float`` within [minimum, maximum] (and > 0 when ``positive``); ``error`` naming
-    ``name`` for anything else (a bool, a string, None, NaN, infinity)."""
+    """``value`` as a finite ``float`` within [minimum, maximum] (> 0 if ``positive``); ``error`` naming ``name``."""
     number = float(value) if is_real(value) else math.nan
     if not (
         math.isfinite(number)
@@ -107,18 +105,13 @@ def finite_array(
     maximum: float | None = None,
 ) -> np.ndarray:
     """``values`` as a non-empty NumPy array of finite numbers (whole numbers when ``integer``), with ``ndim`` axes
-    (one count or a tuple of them) and every value within [minimum, maximum]; ``error`` naming ``name`` otherwise.
-
-    Strings, bools, ragged lists, NaN and infinity are refused.
-    """
-    if isinstance(values, (str, bytes)) or values is None:
-        raise error(f"{name} must be an array or list of numbers; got {_shown(values)}.")
+    (one count or a tuple of them) and every value within [minimum, maximum]; ``error`` naming ``name`` otherwise."""
     try:
         array = np.asarray(listed(values))
     except (TypeError, ValueError) as exc:
         raise error(f"{name} must form a regular array of numbers (every row the same length): {exc}.") from None
     if array.dtype.kind not in "iuf":
-        raise error(f"{name} must hold numbers; got an array of {array.dtype} ({_shown(values)}).")
+        raise error(f"{name} must hold numbers; got {_shown(values)}.")
     allowed = (ndim,) if isinstance(ndim, int) else ndim
     if allowed is not None and array.ndim not in allowed:
         raise error(f"{name} must be a {' or '.join(f'{n}-D' for n in allowed)} array; got shape {array.shape}.")
@@ -137,11 +130,8 @@ def finite_array(
 
 
 def text_labels(values: object, name: str = "labels", error: type[HelpersError] = LabelError) -> list[str]:
-    """``values`` as a list of label strings (from a list, tuple, NumPy array or generator of ``str``).
-
-    Raises ``error`` naming ``name`` for a single string or path (with the way to read a label file), an unordered
-    set or dict (label i names output i), or items that are not strings.
-    """
+    """``values`` as a list of label strings (from a list, tuple, NumPy array or generator of ``str``); ``error``
+    naming ``name`` for a single string or path, an unordered set or dict, or items that are not strings."""
     if isinstance(values, (str, bytes)) or hasattr(values, "__fspath__") or not isinstance(values, Iterable):
         raise error(
             f"{name} is a list of label strings; got {_shown(values)}. For a label file, pass "
@@ -161,11 +151,8 @@ def text_labels(values: object, name: str = "labels", error: type[HelpersError] 
 
 
 def clean_labels(lines: Iterable[str]) -> list[str]:
-    """Label text cleaned once: BOM, line endings and surrounding spaces removed, trailing blanks dropped (notebook
-    01, re-exported by ``helpers.classify``).
-
-    Blank lines inside stay (as "") so that no label moves to another output. Raises what ``text_labels`` raises.
-    """
+    """Labels without BOM, line endings, surrounding spaces and trailing blank lines (``helpers.classify`` re-exports
+    it); blank lines inside stay (as "") so that no label moves to another output."""
     cleaned = [line.replace("\ufeff", "").strip() for line in text_labels(lines)]
     while cleaned and not cleaned[-1]:
         cleaned.pop()
@@ -173,8 +160,6 @@ def clean_labels(lines: Iterable[str]) -> list[str]:
 
 
 def label_lines(text: str) -> list[str]:
-    """A label file's text as its labels, one per line (LF, CRLF or CR), cleaned by ``clean_labels``.
-
-    Every label reader of the package uses it, so a BOM, Windows line endings or a blank line never move a label.
-    """
+    """A label file's text as its labels, one per line (LF, CRLF or CR), cleaned by ``clean_labels`` (every label
+    reader of the package uses it)."""
     return clean_labels(re.split(r"\r\n|\r|\n", text))

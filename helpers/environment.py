@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import platform
 import sys
 from importlib import metadata
 
@@ -18,74 +19,62 @@ MINIMUM = {
     "tensorflow": "2.17",
     "mediapipe": "1.2",
 }
-NEEDED_BY = {"tensorflow": "notebooks 05, 06 and 07", "mediapipe": "notebook 01 and helpers.tflite"}
-MODULE = {"ai-edge-litert": "ai_edge_litert", "pillow": "PIL"}  # distribution → the module a kernel imports
+_NEEDED_BY = {"tensorflow": "notebooks 05, 06 and 07", "mediapipe": "notebook 01 and helpers.tflite"}
+_MODULE = {"ai-edge-litert": "ai_edge_litert", "pillow": "PIL"}  # distribution → the module a kernel imports
 # glibc's malloc settings (mallopt(3); <malloc.h>'s M_ARENA_MAX, M_MMAP_THRESHOLD and M_TRIM_THRESHOLD) and the
 # environment variables that set the same things when a process starts.
-HEAP_SETTINGS = {-8: 2, -3: 1 << 20, -1: 4 << 20}
-HEAP_VARIABLES = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
+_HEAP_SETTINGS = {-8: 2, -3: 1 << 20, -1: 4 << 20}
+_HEAP_VARIABLES = ("MALLOC_ARENA_MAX", "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_")
 
 
 def _tuple(version: str) -> tuple[int, ...]:
     return tuple(int("".join(c for c in part if c.isdigit()) or 0) for part in version.lstrip("v").split(".")[:3])
 
 
-def installed() -> dict[str, str | None]:
-    """Installed versions of the suite's packages (None when missing), without importing them."""
-    found: dict[str, str | None] = dict.fromkeys(MINIMUM)
-    for name in MINIMUM:
-        try:
-            found[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            pass
-    return found
-
-
-def loaded() -> dict[str, str]:
+def _loaded() -> dict[str, str]:
     """Versions of the suite's packages this process has already imported (what it really runs)."""
-    modules = {name: sys.modules.get(MODULE.get(name, name)) for name in MINIMUM}
+    modules = {name: sys.modules.get(_MODULE.get(name, name)) for name in MINIMUM}
     versions = {name: getattr(module, "__version__", None) for name, module in modules.items()}
     return {name: version.lstrip("v") for name, version in versions.items() if isinstance(version, str)}
 
 
-def versions() -> dict[str, str | None]:
-    """The version each package runs with: the loaded one where imported, else the installed one."""
-    return {**installed(), **loaded()}
+def _versions() -> dict[str, str | None]:
+    """The version each package runs with: the loaded one where imported, else the installed one (None: missing)."""
+    installed = {}
+    for name in MINIMUM:
+        try:
+            installed[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            installed[name] = None
+    return installed | _loaded()
 
 
-def problems(found: dict[str, str | None] | None = None) -> list[str]:
+def _problems(found: dict[str, str | None]) -> list[str]:
     """One message per package that is missing or older than MINIMUM, naming the fix."""
-    found = versions() if found is None else found
     messages = []
     for name, minimum in MINIMUM.items():
         have = found.get(name)
         if have is None:
-            needed_by = NEEDED_BY.get(name, "every notebook")
+            needed_by = _NEEDED_BY.get(name, "every notebook")
             messages.append(f"{name} is not installed ({needed_by} need it): pip install '{name}>={minimum}'")
         elif _tuple(have) < _tuple(minimum):
             messages.append(f"{name} {have} is older than {minimum}: pip install -U '{name}>={minimum}'")
     return messages
 
 
-def distributions() -> dict[str, str]:
-    """Every installed distribution's version, by lower-case name (what a setup cell records before pip)."""
+def _distributions() -> dict[str, str]:
     return {dist.metadata["Name"].lower(): dist.version for dist in metadata.distributions() if dist.metadata["Name"]}
 
 
-def stale(before: dict[str, str | None] | None = None) -> list[str]:
-    """Imported packages whose files changed under this running kernel, which keeps the old code until restarted.
-
-    Changed: the installed version differs from the loaded ``__version__``, or from ``before`` (read before pip).
-    """
-    now = distributions()
-    modules: dict[str, set[str]] = {}
-    for module, names in metadata.packages_distributions().items():
-        for name in names:
-            modules.setdefault(name.lower(), set()).add(module)
-    old = {name: version for name, version in (before or {}).items() if version} | loaded()  # what runs wins
+def _stale(before: dict[str, str | None] | None) -> list[str]:
+    """Imported packages whose installed version differs from the loaded ``__version__`` or from ``before``."""
+    now = _distributions()
+    distributions = metadata.packages_distributions().items()
+    imported = {name.lower() for module, names in distributions if module in sys.modules for name in names}
+    old = {name: version for name, version in (before or {}).items() if version} | _loaded()  # what runs wins
     return [
         f"{name} {old[name]} → {now[name]}"
-        for name in sorted(name for name, mods in modules.items() if mods & sys.modules.keys())
+        for name in sorted(imported)
         if name in old and name in now and _tuple(old[name]) != _tuple(now[name])
     ]
 
@@ -93,14 +82,14 @@ def stale(before: dict[str, str | None] | None = None) -> list[str]:
 def report(before: dict[str, str | None] | None = None) -> None:
     """Print Python's and each package's version in use, any problem with its fix, and whether to restart.
 
-    Pass ``before`` (from ``distributions()`` before a ``pip install``) to learn whether the install replaced a
-    package this kernel has already loaded: only then is a restart needed.
+    Pass ``before`` ({lower-case name: version} of the installed distributions before a ``pip install``) to learn
+    whether the install replaced a package this kernel has already loaded: only then is a restart needed.
     """
-    found = versions()
+    found = _versions()
     print(f"Python {sys.version.split()[0]}; " + ", ".join(f"{k} {v or 'missing'}" for k, v in found.items()))
-    for message in problems(found):
+    for message in _problems(found):
         print("⚠", message)
-    changed = stale(before)
+    changed = _stale(before)
     if changed:
         print(
             "⚠ Restart needed: pip replaced " + ", ".join(changed) + " while this kernel had it loaded. "
@@ -128,31 +117,11 @@ def import_mediapipe():
             del sys.modules["tensorflow"]
 
 
-def resident_bytes() -> int:
-    """This process's resident memory in bytes (0 where the system does not say, e.g. outside Linux)."""
-    try:
-        with open("/proc/self/statm") as handle:
-            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def platform_libc() -> str:
-    """The C library this Python runs on ("glibc" on most Linux; "" where Python cannot tell)."""
-    import platform
-
-    return platform.libc_ver()[0]
-
-
 def _glibc():
     """glibc's functions (ctypes), or None where this process does not run on glibc."""
-    try:
-        import ctypes
+    import ctypes
 
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:
-        return None
-    return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
+    return ctypes.CDLL("libc.so.6") if platform.libc_ver()[0] == "glibc" else None
 
 
 def frugal_heap() -> bool:
@@ -161,12 +130,10 @@ def frugal_heap() -> bool:
     glibc gives each busy thread its own heap (up to 8 per core) and keeps freed blocks of up to 32 MB, so
     TensorFlow's threads leave a kernel holding 100-200 MB it no longer uses (notebook 07's peak: 1,206 → 1,013 MiB).
     This asks for at most 2 heaps, returns blocks of 1 MiB or more at once and trims a heap's free top above 4 MiB.
-    Left alone outside glibc and when you set any of ``HEAP_VARIABLES`` yourself.
+    Left alone outside glibc and when you set any of ``_HEAP_VARIABLES`` yourself.
     """
-    if any(name in os.environ for name in HEAP_VARIABLES) or platform_libc() != "glibc":
-        return False
-    libc = _glibc()
-    return libc is not None and all(libc.mallopt(option, value) == 1 for option, value in HEAP_SETTINGS.items())
+    libc = None if any(name in os.environ for name in _HEAP_VARIABLES) else _glibc()
+    return libc is not None and all(libc.mallopt(option, value) == 1 for option, value in _HEAP_SETTINGS.items())
 
 
 def frugal_tensorflow() -> bool:
@@ -182,14 +149,11 @@ def frugal_tensorflow() -> bool:
     return True
 
 
-def release_memory() -> tuple[int, int]:
+def release_memory() -> None:
     """Give back what a finished part's models hold (Keras's graph state, garbage, freed heap pages; notebook 05).
-
-    Delete your own large variables first (``del model``). Returns the resident bytes before and after.
-    """
+    Delete your own large variables first (``del model``)."""
     import gc
 
-    before = resident_bytes()
     keras = sys.modules.get("keras")
     if keras is not None:
         keras.backend.clear_session()
@@ -197,4 +161,3 @@ def release_memory() -> tuple[int, int]:
     libc = _glibc()
     if libc is not None:  # elsewhere the memory is still free for this process to reuse
         libc.malloc_trim(0)
-    return before, resident_bytes()

@@ -77,10 +77,6 @@ class CheckError(HelpersError):
     """A self-check was called with a question it cannot ask (not with a wrong answer: that gets a hint)."""
 
 
-class ExpectationError(HelpersError):
-    """A number measured on this machine is further from the notebook's text than the stated tolerance."""
-
-
 class CameraError(HelpersError):
     """A camera frame, clip or frame-pipeline setting that the live-camera pipeline cannot use."""
 
@@ -91,14 +87,8 @@ class ExplanationError(HelpersError):
 
 def raises_own_errors(error: type[HelpersError]) -> Callable[[F], F]:
     """Decorator: a raw TypeError, ValueError, AttributeError, KeyError or IndexError escaping the function becomes
-    ``error``, one sentence naming the function, the types it was given and what it takes.
-
-    For notebook-facing functions that take plain data (self-checks, plots), instead of per-argument checks: the
-    function's own HelpersError and any other exception pass unchanged. Raises TypeError for an ``error`` that is
-    not a HelpersError class (a mistake in the package, not in a learner's call).
-    """
-    if not (isinstance(error, type) and issubclass(error, HelpersError)):
-        raise TypeError(f"raises_own_errors needs a HelpersError subclass; got {error!r}.")
+    ``error``, one sentence naming the function, the types it was given and what it takes; its own HelpersError and
+    any other exception pass unchanged."""
 
     def decorate(function: F) -> F:
         signature = str(inspect.signature(function)).replace("'", "")  # annotations are strings here

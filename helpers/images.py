@@ -3,9 +3,8 @@
 * ``load_image`` reads a path, bytes, a file object, a PIL image or a NumPy array into upright 8-bit RGB (EXIF
   orientation applied, transparency composited on white, every mode converted). One rule per pixel type, never a
   guess from the values: uint8 as is; other integers are 8-bit levels in 0…255; uint16 arrays and 16-bit images
-  are 16-bit (65535 is white); floats and booleans have no scale, so they need ``value_range=(black, white)``,
-  such as ``(0, 1)`` or ``(0, 255)``, which also maps any other type. Values outside the range are an error, never
-  clipped; so are uint16 values all ≤ 255 (8-bit data? say which range).
+  are 16-bit (65535 is white). Floats and booleans have no scale, and uint16 values all ≤ 255 may be 8-bit data:
+  these are refused with the conversion to write; values outside the range are an error, never clipped.
 * ``to_input`` takes the **central square** of the photo, then resizes it (bilinear) to the model's input: how
   the published accuracies were measured and what the TensorFlow Lite Android example does. ``crop="none"``
   squashes the whole photo instead; a number such as ``crop=0.875`` takes a central square that fraction of the
@@ -29,6 +28,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from helpers.arguments import is_real, is_whole
 from helpers.errors import ImageError, OptionError, raises_own_errors
 
 ImageSource = str | os.PathLike | bytes | bytearray | BinaryIO | Image.Image | np.ndarray
@@ -109,33 +109,20 @@ def _open(source: str | os.PathLike | bytes | bytearray | BinaryIO) -> Image.Ima
     return image
 
 
-def _range(value_range: object) -> tuple[float, float]:
-    """``value_range`` as (low, high): two numbers with low < high and a finite width, or an OptionError."""
-    try:
-        low, high = np.asarray(value_range) + 0.0  # text or a wrong count fails here
-    except (TypeError, ValueError):
-        low = high = math.nan
-    if not (low < high and math.isfinite(high - low)):
-        raise OptionError(
-            f"value_range is (low, high), the values that mean black and white, such as (0, 1) or (0, 255): two "
-            f"numbers with low < high and a finite width high - low; got {value_range!r}."
-        )
-    return float(low), float(high)
-
-
-_NO_SCALE = {  # pixel types whose values do not say what black and white are: the question to ask instead
-    "b": "A boolean array (a mask?) has no pixel scale. Pass value_range=(0, 1) to show True as white, or "
-    "convert it yourself: mask.astype(np.uint8) * 255.",
-    "f": "A float image's scale is ambiguous: its values run {low:g}…{high:g}. Say which scale it uses: "
-    "value_range=(0, 1) or value_range=(0, 255), e.g. load_image(array, value_range=(0, 1)).",
+_NO_SCALE = {  # pixel types whose values do not say what black and white are: the conversion to write instead
+    "b": "A boolean array (a mask?) has no pixel scale. Convert it yourself: mask.astype(np.uint8) * 255 shows True "
+    "as white.",
+    "f": "A float image's scale is ambiguous: its values run {low:g}…{high:g}. Convert it to 8-bit levels yourself: "
+    "np.round(array * 255).astype(np.uint8) for 0…1, or np.round(array).astype(np.uint8) for 0…255.",
     "8-bit in uint16": "These uint16 values all lie in 0…{high}: 8-bit data stored as 16 bits, or a nearly black "
-    "16-bit image? Say which: value_range=(0, 255) or value_range=(0, 65535).",
+    "16-bit image? Convert it yourself: array.astype(np.uint8) for 8-bit data, np.round(array / 257).astype(np.uint8) "
+    "for 16-bit.",
 }
 
 
-def _pixel_problem(array: np.ndarray, value_range: tuple[float, float] | None, image: bool = False) -> str | None:
-    """What stops ``array`` from becoming 8-bit pixels (of an ``image``: H×W, H×W×3 or H×W×4) by the module's rules."""
-    if image and (array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4))):
+def _pixel_problem(array: np.ndarray) -> str | None:
+    """What stops ``array`` from becoming an 8-bit H×W, H×W×3 or H×W×4 image by the module's rules."""
+    if array.ndim not in (2, 3) or (array.ndim == 3 and array.shape[-1] not in (3, 4)):
         return f"A numpy image must be H×W, H×W×3 or H×W×4; got shape {array.shape}. For a batch, pass one at a time."
     if array.dtype.kind not in "biuf" or array.size == 0 or not np.isfinite(array).all():
         return (
@@ -144,50 +131,34 @@ def _pixel_problem(array: np.ndarray, value_range: tuple[float, float] | None, i
         )
     low_value, high_value = array.min(), array.max()
     kind = "8-bit in uint16" if array.dtype == np.uint16 and high_value <= 255 else array.dtype.kind
-    if value_range is None and kind in _NO_SCALE:
+    if kind in _NO_SCALE:
         return _NO_SCALE[kind].format(low=low_value, high=high_value)
-    low, high = value_range or ((0, 65535) if array.dtype == np.uint16 else (0, 255))
-    if low_value < low or high_value > high:
-        scale = f"value_range=({low:g}, {high:g})" if value_range else f"{low}…{high} (8-bit levels)"
+    high = 65535 if array.dtype == np.uint16 else 255
+    if low_value < 0 or high_value > high:
         return (
-            f"{array.dtype} pixel values must lie in {scale}; these run {low_value:g}…{high_value:g}, outside "
-            f"{'value_range' if value_range else 'them'}. Pass value_range=(low, high) that the data really uses "
-            f"(nothing is clipped), or fix the data."
+            f"{array.dtype} pixel values must lie in 0…{high} ({'16' if high > 255 else '8'}-bit levels); these run "
+            f"{low_value:g}…{high_value:g}. Nothing is clipped: fix the data, or convert it to 8-bit levels yourself."
         )
     return None
 
 
-def to_uint8(array: np.ndarray, value_range: tuple[float, float] | None = None, image: bool = False) -> np.ndarray:
-    """Pixel values → uint8 by one rule per dtype (module docstring); ``value_range`` = (black, white) maps any dtype.
-
-    Raises ImageError for values the rule cannot map (empty, NaN, a scale not given); OptionError for a bad range.
-    """
+def _from_array(array: np.ndarray) -> Image.Image:
+    """An H×W(×3|4) array as an 8-bit PIL image by the module's rule per pixel type; ImageError otherwise."""
     array = np.asarray(array)
-    value_range = None if value_range is None else _range(value_range)
-    problem = _pixel_problem(array, value_range, image)
-    if problem:
-        raise ImageError(problem)
-    if array.dtype == np.uint8 and value_range is None:
-        return array
-    low, high = value_range or ((0, 65535) if array.dtype == np.uint16 else (0, 255))
-    return np.round((array.astype(np.float64) - low) * (255.0 / (high - low))).astype(np.uint8)
-
-
-def _from_array(array: np.ndarray, value_range: tuple[float, float] | None = None) -> Image.Image:
     if array.ndim == 3 and array.shape[-1] == 1:
         array = array[..., 0]
-    return Image.fromarray(to_uint8(array, value_range, image=True))
+    problem = _pixel_problem(array)
+    if problem:
+        raise ImageError(problem)
+    return Image.fromarray(
+        np.round(array / 257).astype(np.uint8) if array.dtype == np.uint16 else array.astype(np.uint8)
+    )
 
 
-def _to_rgb(image: Image.Image, value_range: tuple[float, float] | None, sixteen_bits: bool) -> Image.Image:
+def _to_rgb(image: Image.Image, sixteen_bits: bool) -> Image.Image:
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):  # 16-bit, 32-bit or float: the array rules
         array = np.asarray(image)
-        return _from_array(array.astype(np.uint16) if sixteen_bits else array, value_range).convert("RGB")
-    if value_range is not None:
-        raise OptionError(
-            f"value_range is for arrays and 16-bit or float images; this {image.mode} image already "
-            f"has 8-bit pixels. Leave value_range out."
-        )
+        return _from_array(array.astype(np.uint16) if sixteen_bits else array).convert("RGB")
     if image.mode == "P":
         image = image.convert("RGBA" if "transparency" in image.info else "RGB")
     if image.mode in ("LA", "La", "PA", "RGBA", "RGBa"):
@@ -197,14 +168,10 @@ def _to_rgb(image: Image.Image, value_range: tuple[float, float] | None, sixteen
 
 
 @raises_own_errors(ImageError)
-def load_image(source: ImageSource, value_range: tuple[float, float] | None = None) -> Image.Image:
-    """Load ``source`` as an upright 8-bit RGB PIL image; ``value_range`` for arrays (see above).
-
-    Raises ImageError for a missing, empty, damaged, huge or unreadable file and pixels the rules cannot map;
-    OptionError for a bad ``value_range``.
-    """
+def load_image(source: ImageSource) -> Image.Image:
+    """Load ``source`` as an upright 8-bit RGB PIL image; ImageError for a file or pixels it cannot read."""
     if isinstance(source, np.ndarray):
-        return _to_rgb(_from_array(source, value_range), None, False)
+        return _to_rgb(_from_array(source), False)
     if not isinstance(source, (str, os.PathLike, bytes, bytearray, Image.Image)) and not hasattr(source, "read"):
         raise ImageError(
             f"Cannot read an image from a {type(source).__name__}: give a path, bytes, a file object, "
@@ -218,27 +185,19 @@ def load_image(source: ImageSource, value_range: tuple[float, float] | None = No
         image = ImageOps.exif_transpose(image) or image
     except (OSError, ValueError, KeyError, TypeError, SyntaxError):
         warnings.warn(f"{_describe(source)} has a broken EXIF block; its orientation is ignored.", stacklevel=3)
-    return _to_rgb(image, value_range, sixteen_bits)
+    return _to_rgb(image, sixteen_bits)
 
 
 def check_size(size: tuple[int, int], name: str = "size") -> tuple[int, int]:
-    """``size`` = (width, height) as two positive ints. Raises ImageError for anything else."""
-    if not (
-        isinstance(size, (tuple, list))
-        and len(size) == 2
-        and all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0 for v in size)
-    ):
+    """``size`` = (width, height) as two positive ints; ImageError otherwise."""
+    if not (isinstance(size, (tuple, list)) and len(size) == 2 and all(is_whole(v) and v > 0 for v in size)):
         raise ImageError(f"{name} is (width, height) in whole pixels, such as (224, 224); got {size!r}.")
     return int(size[0]), int(size[1])
 
 
 def check_crop(crop: str | float) -> str | float:
-    """``crop`` if it is one of CROPS or a fraction in (0, 1]. Raises ImageError naming the choices otherwise."""
-    if (
-        crop in CROPS
-        if isinstance(crop, str)
-        else (isinstance(crop, (int, float, np.number)) and crop is not True and 0 < crop <= 1)
-    ):
+    """``crop`` if it is one of CROPS or a fraction in (0, 1]; ImageError naming the choices otherwise."""
+    if crop in CROPS if isinstance(crop, str) else is_real(crop) and 0 < crop <= 1:
         return crop
     raise ImageError(f"crop must be one of {CROPS} or a fraction in (0, 1] such as 0.875; got {crop!r}.")
 
@@ -255,17 +214,15 @@ def _crop_box(size: tuple[int, int], crop: str | float) -> tuple[int, int, int, 
 
 def resize_for_model(image: ImageSource, size: tuple[int, int], crop: str | float = "center") -> Image.Image:
     """Crop (central square by default) and resize bilinearly to ``size`` = (w, h); ``image``: what load_image reads.
-
-    Raises ImageError for a bad ``size`` or ``crop``, and what ``load_image`` raises.
-    """
+    ImageError for a bad ``size`` or ``crop``."""
     size = check_size(size)
     image = image if isinstance(image, Image.Image) else load_image(image)
     box = _crop_box(image.size, check_crop(crop))
     return (image if box is None else image.crop(box)).resize(size, Image.Resampling.BILINEAR)
 
 
-def normalization_array(value: Normalization, name: str) -> np.ndarray:
-    """A mean or std as a float32 array of 1 or 3 finite values (a std > 0). Raises OptionError otherwise."""
+def _normalization_array(value: Normalization, name: str) -> np.ndarray:
+    """A mean or std as a float32 array of 1 or 3 finite values (a std > 0); OptionError otherwise."""
     try:
         raw = np.asarray(value)
     except ValueError:  # a ragged list
@@ -282,14 +239,11 @@ def normalization_array(value: Normalization, name: str) -> np.ndarray:
 def normalization(
     mean: Normalization | None, std: Normalization | None, dtype: np.dtype, quantization: tuple[float, float]
 ) -> tuple[np.ndarray, np.ndarray] | None:
-    """A given mean/std as arrays, checked against the input they feed (None when neither is given).
-
-    Raises OptionError for only one of them, values ``normalization_array`` refuses, or a mean/std that maps
-    pixels 0…255 outside what a quantized input (``dtype``, its (scale, zero point)) can hold: they would be clipped.
-    """
+    """A given mean/std as arrays, checked against the input they feed (None when neither is given); OptionError
+    for only one of them, or values that are not 1 or 3 numbers or would be clipped by a quantized input."""
     if mean is None and std is None:
         return None
-    arrays = normalization_array(mean, "mean"), normalization_array(std, "std")
+    arrays = _normalization_array(mean, "mean"), _normalization_array(std, "std")
     if np.dtype(dtype) in _BYTE_OFFSET:
         (scale, zero_point), offset = quantization, _BYTE_OFFSET[np.dtype(dtype)]
         low, high = scale * (offset - zero_point), scale * (offset + 255 - zero_point)
@@ -317,46 +271,21 @@ def _quantize_pixels(
     return np.clip(q, offset, offset + 255).astype(dtype)
 
 
-def _uint8_pixels(pixels: object, shape: tuple[int, ...] | None = None) -> np.ndarray:
-    """``pixels`` as a uint8 array (of ``shape``, or that shape without its batch axis). Raises ImageError."""
-    if isinstance(pixels, np.ndarray) and pixels.dtype == np.uint8:
-        if shape is None or pixels.shape == shape:
-            return pixels
-        if pixels.shape == shape[1:]:
-            return pixels[np.newaxis]
+def _uint8_pixels(pixels: object, shape: tuple[int, ...]) -> np.ndarray:
+    """``pixels`` as a uint8 array of ``shape`` (or that shape without its batch axis); ImageError otherwise."""
+    if isinstance(pixels, np.ndarray) and pixels.dtype == np.uint8 and pixels.shape in (shape, shape[1:]):
+        return pixels.reshape(shape)
     what = f"{pixels.dtype} values of shape {pixels.shape}" if isinstance(pixels, np.ndarray) else type(pixels).__name__
-    wanted = "" if shape is None else f" of shape {shape} (or {shape[1:]})"
     raise ImageError(
-        f"pixels must be a uint8 numpy array{wanted}, levels 0…255 as resize_for_model(image, (width, height)) gives; "
-        f"got {what}. Floats have no scale and other integers may lie outside 0…255: convert them with "
-        f"helpers.images.to_uint8(array, value_range=...) or load_image(array)."
+        f"pixels must be a uint8 numpy array of shape {shape} (or {shape[1:]}), levels 0…255 as "
+        f"resize_for_model(image, (width, height)) gives; got {what}. Floats have no scale and other integers may "
+        f"lie outside 0…255: convert them to uint8 (load_image(array) says how)."
     )
 
 
-@raises_own_errors(ImageError)
-def quantize_pixels(
-    pixels: np.ndarray,
-    dtype: np.dtype,
-    scale: float,
-    zero_point: int,
-    mean: Normalization | None = None,
-    std: Normalization | None = None,
-) -> np.ndarray:
-    """Map uint8 RGB pixels to an input tensor of ``dtype`` (float32, uint8 or int8) by the module's rule.
-
-    Raises ImageError for pixels that are not uint8 or another dtype; OptionError for mean/std (``normalization``).
-    """
-    dtype = np.dtype(dtype)
-    quantization = (float(scale), float(zero_point))
-    return _quantize_pixels(_uint8_pixels(pixels), dtype, *quantization, normalization(mean, std, dtype, quantization))
-
-
 def crop_region(image: ImageSource, region: Region | None) -> Image.Image:
-    """The part of ``image`` (anything ``load_image`` reads) inside ``region`` = (x, y, width, height) in pixels.
-
-    None gives the whole image. Raises OptionError for a region that is not four numbers with width and height
-    ≥ 1 pixel (a fraction?) or that reaches outside the image; what ``load_image`` raises.
-    """
+    """The part of ``image`` (anything ``load_image`` reads) inside ``region`` = (x, y, width, height) in pixels
+    (None: the whole image); OptionError for a region that is not four numbers or reaches outside the image."""
     image = image if isinstance(image, Image.Image) else load_image(image)
     if region is None:
         return image
@@ -411,11 +340,8 @@ def to_input(
     std: Normalization | None = None,
     region: Region | None = None,
 ) -> np.ndarray:
-    """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization).
-
-    Raises ImageError for ``input_details`` that are not one fixed-size image input's, and what load_image,
-    crop_region, resize_for_model and quantize_pixels raise.
-    """
+    """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization); ImageError for
+    ``input_details`` that are not one fixed-size image input's, or an image it cannot read."""
     _, height, width, _ = _input_shape(input_details)
     image = resize_for_model(crop_region(source, region), (width, height), crop)
     return pixels_to_input(np.asarray(image, dtype=np.uint8)[np.newaxis], input_details, mean, std)
@@ -425,10 +351,8 @@ def to_input(
 def pixels_to_input(
     pixels: np.ndarray, input_details: dict, mean: Normalization | None = None, std: Normalization | None = None
 ) -> np.ndarray:
-    """Already-resized uint8 pixels, (1, H, W, 3) or one (H, W, 3) image → the input tensor (``quantize_pixels``).
-
-    Raises ImageError for pixels that are not uint8 of the input's size, and for unusable ``input_details``.
-    """
+    """Already-resized uint8 pixels, (1, H, W, 3) or one (H, W, 3) image → the input tensor (float32, uint8 or int8).
+    ImageError for pixels that are not uint8 of the input's size or unusable ``input_details``."""
     array = _uint8_pixels(pixels, _input_shape(input_details))
-    scale, zero_point = input_details.get("quantization", (0.0, 0))
-    return quantize_pixels(array, input_details["dtype"], scale, zero_point, mean, std)
+    dtype, quantization = np.dtype(input_details["dtype"]), tuple(map(float, input_details.get("quantization", (0, 0))))
+    return _quantize_pixels(array, dtype, *quantization, normalization(mean, std, dtype, quantization))

@@ -279,7 +279,7 @@ class LiteRTModel:
         return self._tensor(self._pixels(pixels))
 
     def _tensor(self, pixels: np.ndarray) -> np.ndarray:
-        """(1, H, W, 3) uint8 pixels of this input's size → the input tensor, by ``quantize_pixels``' rule."""
+        """(1, H, W, 3) uint8 pixels of this input's size → the input tensor, by ``helpers.images``' rule."""
         return _quantize_pixels(pixels, *self._quantization, self._normalization)
 
     def preprocess(self, image: ImageSource, crop: str | float = "center", region: Region | None = None) -> np.ndarray:

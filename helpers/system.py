@@ -4,7 +4,7 @@
   when complete, so a reader sees the old file or the new one, never a partial one, even with many processes. The
   ``.part`` name carries the writer's host and pid, so ``remove_stale_parts`` spares a live writer's file.
 - LiteRT and TensorFlow print start-up lines to file descriptor 2, which Jupyter shows as a pink block that looks
-  like an error: ``native_stderr()`` passes on every line but known chatter (``NOISE``), so real errors still show.
+  like an error: ``native_stderr()`` passes on every line but known chatter (``_NOISE``), so real errors still show.
 - LiteRT's default kernels differ slightly between CPUs: ``CLASSROOM_LITERT_KERNELS=reference`` makes every LiteRT
   ``Interpreter`` use the portable reference kernels, a second check that stored outputs hold on any CPU.
 """
@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import secrets
-import shutil
 import socket
 import sys
 import tempfile
@@ -26,7 +25,7 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import IO, Any, BinaryIO, TypeVar
 
@@ -83,15 +82,11 @@ def scratch_file(folder: Path, name: str) -> Iterator[BinaryIO]:
 def _writer_is_gone(part: Path) -> bool:
     """True when the ``.part`` file's writer (host@pid in its name) is a dead process on this host."""
     fields = part.name[: -len(PART_SUFFIX)].rsplit("@", 3)
-    if (
-        len(fields) != 4
-        or fields[1] != socket.gethostname()
-        or not fields[2].isdigit()
-        or int(fields[2]) == os.getpid()
-    ):
+    pid = fields[2] if len(fields) == 4 and fields[1] == socket.gethostname() else ""
+    if not pid.isdigit() or int(pid) == os.getpid():
         return False
     try:
-        os.kill(int(fields[2]), 0)
+        os.kill(int(pid), 0)
     except ProcessLookupError:
         return True
     except OSError:  # exists, owned by someone else
@@ -125,7 +120,7 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
     """Write several files as one change (a model and its labels, notebook 06): all new, or all as they were.
 
     Each is written in full beside its target (a full disk fails here), then renamed into place; if a rename fails,
-    the files already replaced get their old content back (kept as hard links or copies). An OSError passes through.
+    the files already replaced get their old content back (kept as copies). An OSError passes through.
     """
     paths = [Path(p) for p in files]
     temporaries: dict[Path, Path] = {}
@@ -135,14 +130,7 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
         for path, data in zip(paths, files.values(), strict=True):
             temporaries[path] = _write_temporary(path, data)
         for path in filter(Path.exists, paths):
-            backup = path.parent / f".{path.name}.{secrets.token_hex(8)}.old"  # a new name: a link needs one
-            try:
-                os.link(path, backup)
-            except OSError:  # no hard links (some network or FAT folders): a copy, only to a new file ("xb")
-                with open(path, "rb") as source, open(backup, "xb") as copy:
-                    backups[path] = backup  # ours from here: removed below even if the copy fails
-                    shutil.copyfileobj(source, copy)
-            backups[path] = backup
+            backups[path] = _write_temporary(path, path.read_bytes(), ".old")
         for path in paths:
             os.replace(temporaries[path], path)
             undo.append(path)
@@ -209,16 +197,12 @@ def parallel_map(
             return results
         with ThreadPoolExecutor(max_workers=workers) as pool:
             futures = {pool.submit(run, item): amount for item, amount in zip(items, weights, strict=True)}
-            pending = set(futures)
             try:
-                while pending:
-                    done, pending = wait(pending, timeout=0.1, return_when=FIRST_EXCEPTION)
-                    bar.update(sum(futures[f] for f in done))
-                    failed = next((f for f in done if f.exception() is not None), None)
-                    if failed is not None:
-                        raise failed.exception()
+                for future in as_completed(futures):  # in the calling thread
+                    bar.update(futures[future])
+                    future.result()  # the first error raises here
             finally:
-                for future in pending:
+                for future in futures:
                     future.cancel()
             return [future.result() for future in futures]
 
@@ -250,7 +234,7 @@ def working(description: str, interval_s: float = 0.5) -> Iterator[None]:
 # --------------------------------------------------------------------------- quiet native code
 
 # Lines native code prints that only describe the set-up; each pattern matches one whole line.
-NOISE = [
+_NOISE = [
     re.compile(pattern)
     for pattern in (
         r"INFO: Created TensorFlow Lite XNNPACK delegate for CPU\.",
@@ -279,9 +263,8 @@ _STATE = threading.Lock()
 _active = 0  # captures open now, in any thread; only the outermost one redirects file descriptor 2
 
 
-def is_noise(line: str) -> bool:
-    """Whether ``line`` is known start-up chatter (``NOISE``), not a message a learner needs."""
-    return any(pattern.fullmatch(line.rstrip("\n")) for pattern in NOISE)
+def _is_noise(line: str) -> bool:
+    return any(pattern.fullmatch(line.rstrip("\n")) for pattern in _NOISE)
 
 
 @contextlib.contextmanager
@@ -306,7 +289,7 @@ def _descriptors_to_file(fds: tuple[int, ...]) -> Iterator[IO[bytes]]:
 
 @contextlib.contextmanager
 def native_stderr() -> Iterator[None]:
-    """Capture what native code writes to file descriptor 2 inside the block; re-print all but ``NOISE``.
+    """Capture what native code writes to file descriptor 2 inside the block; re-print all but ``_NOISE``.
 
     Descriptor 2 is shared by every thread: only the outermost capture redirects it, and a block opened meanwhile,
     in any thread (a worker creating a model inside a cell's capture), runs inside that capture, never waits.
@@ -325,7 +308,7 @@ def native_stderr() -> Iterator[None]:
             finally:
                 sink.seek(0)
                 lines = sink.read().decode("utf-8", "replace").splitlines(keepends=True)
-                kept = "".join(line for line in lines if not is_noise(line))
+                kept = "".join(line for line in lines if not _is_noise(line))
         if kept:  # written once descriptor 2 is back, even when the block failed
             sys.stderr.write(kept)
     finally:
@@ -338,83 +321,63 @@ def converter_output() -> Iterator[None]:
     """Silence what TensorFlow's converter and the AI Edge Quantizer print (``quantize.quiet()`` in notebook 05);
     if the block fails, the captured text's last lines are attached to the exception as a note."""
     logger = logging.getLogger("tensorflow")
-    level = logger.level
-    logger.setLevel(logging.ERROR)
-    python_out = io.StringIO()  # Python-level stdout and stderr (print, tqdm's bars)
-    try:
-        with _descriptors_to_file((1, 2)) as sink:
-            try:
-                with (
-                    contextlib.redirect_stdout(python_out),
-                    contextlib.redirect_stderr(python_out),
-                    warnings.catch_warnings(),
-                ):
-                    warnings.simplefilter("ignore")
-                    yield
-            except Exception as exc:
-                sink.flush()
-                sink.seek(0)
-                text = python_out.getvalue() + sink.read().decode("utf-8", "replace")
-                tail = "\n".join(text.strip().splitlines()[-15:])
-                if tail:
-                    exc.add_note("TensorFlow's output before the error (last lines):\n" + tail)
-                raise
-    finally:
-        logger.setLevel(level)
+    level, python_out = logger.level, io.StringIO()  # Python-level stdout and stderr (print, tqdm's bars)
+    with (
+        _descriptors_to_file((1, 2)) as sink,
+        contextlib.redirect_stdout(python_out),
+        contextlib.redirect_stderr(python_out),
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore")
+        logger.setLevel(logging.ERROR)
+        try:
+            yield
+        except Exception as exc:
+            sink.flush()
+            sink.seek(0)
+            text = python_out.getvalue() + sink.read().decode("utf-8", "replace")
+            tail = "\n".join(text.strip().splitlines()[-15:])
+            if tail:
+                exc.add_note("TensorFlow's output before the error (last lines):\n" + tail)
+            raise
+        finally:
+            logger.setLevel(level)
 
 
 def hide_start_up_lines(shell=None) -> bool:
     """From here on, run the rest of this cell and every later one inside ``native_stderr()`` (``import helpers``
     calls it in a notebook); False outside IPython. Calling it again changes nothing."""
     if shell is None:
-        try:
-            from IPython import get_ipython
-        except ImportError:
-            return False
+        from IPython import get_ipython
+
         shell = get_ipython()
     if shell is None:
         return False
     if getattr(shell, "_classroom_quiet", False):
         return True
-    open_blocks: list = []
-
-    def before(*_args) -> None:
-        block = native_stderr()
-        block.__enter__()
-        open_blocks.append(block)
-
-    def after(*_args) -> None:
-        while open_blocks:
-            open_blocks.pop().__exit__(None, None, None)
-
-    shell.events.register("pre_run_cell", before)
-    shell.events.register("post_run_cell", after)
+    blocks = contextlib.ExitStack()
+    shell.events.register("pre_run_cell", lambda *_: blocks.enter_context(native_stderr()))
+    shell.events.register("post_run_cell", lambda *_: blocks.close())
     shell._classroom_quiet = True
-    before()  # the rest of the calling cell: its post_run_cell closes this block
+    blocks.enter_context(native_stderr())  # the rest of the calling cell: its post_run_cell closes this block
     return True
 
 
 # --------------------------------------------------------------------------- LiteRT's kernels
 
 KERNELS_ENV = "CLASSROOM_LITERT_KERNELS"
-KERNEL_CHOICES = ("default", "reference")
-
-
-def kernel_choice() -> str:
-    """The kernel set named by CLASSROOM_LITERT_KERNELS ("default" when unset); ModelError for any other value."""
-    value = os.environ.get(KERNELS_ENV, "").strip().lower() or "default"
-    if value not in KERNEL_CHOICES:
-        raise ModelError(
-            f"{KERNELS_ENV}={os.environ[KERNELS_ENV]!r} is not one of {KERNEL_CHOICES}: unset it, or set it to "
-            "'reference'."
-        )
-    return value
 
 
 def use_kernel_choice() -> bool:
     """Make every LiteRT Interpreter (the package's and hand-made ones, unless given a resolver) use the reference
-    kernels if chosen; True when it did. Raises what ``kernel_choice`` raises."""
-    if kernel_choice() != "reference":
+    kernels if ``CLASSROOM_LITERT_KERNELS=reference``; True when it did. ModelError for a value not known."""
+    value = os.environ.get(KERNELS_ENV, "").strip().lower() or "default"
+    if value not in ("default", "reference"):
+        raise ModelError(
+            f"{KERNELS_ENV}={os.environ[KERNELS_ENV]!r} is not one of ('default', 'reference'): unset it, or set it "
+            "to 'reference'."
+        )
+    if value == "default":
         return False
     from ai_edge_litert import interpreter as litert
 

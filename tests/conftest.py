@@ -102,8 +102,8 @@ def asset_registry(tmp_path, monkeypatch) -> dict:
     monkeypatch.setenv(assets.CACHE_ENV, str(tmp_path / "cache"))
     monkeypatch.delenv(assets.MIRROR_ENV, raising=False)
     monkeypatch.delenv(assets.OFFLINE_ENV, raising=False)
-    monkeypatch.setattr(assets, "BACKOFF", 0.01)
-    monkeypatch.setattr(assets, "TIMEOUT", (1.0, 0.5))
+    monkeypatch.setattr(assets, "_BACKOFF", 0.01)
+    monkeypatch.setattr(assets, "_TIMEOUT", (1.0, 0.5))
     monkeypatch.setattr(assets, "_session_dir", lambda: tmp_path / "session")
     return entries
 

@@ -54,8 +54,8 @@ def test_finite_array_normal_forms():
 @pytest.mark.parametrize(
     ("values", "kwargs", "message"),
     [
-        ("123", {}, "must be an array or list of numbers"),
-        (None, {}, "must be an array or list of numbers"),
+        ("123", {}, "must hold numbers"),
+        (None, {}, "must hold numbers"),
         ([[1, 2], [3]], {}, "regular array"),
         ([True, False], {}, "must hold numbers"),
         (["a"], {}, "must hold numbers"),

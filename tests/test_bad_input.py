@@ -14,6 +14,7 @@ from helpers.classify import Classifier, align_labels, read_labels, top_k
 from helpers.model import load_interpreter
 
 PIXELS = np.zeros((8, 8, 3), np.uint8)
+FLOAT_INPUT = {"shape": np.array([1, 8, 8, 3]), "dtype": np.float32, "quantization": (0.0, 0)}
 SMALL = Image.new("RGB", (4, 4))
 
 CASES = {
@@ -25,7 +26,7 @@ CASES = {
     "resize_for_model(size=(-1, 5))": lambda c: images.resize_for_model(SMALL, (-1, 5)),
     "resize_for_model(size=(2.5, 5))": lambda c: images.resize_for_model(SMALL, (2.5, 5)),
     "crop_region(region='abc')": lambda c: images.crop_region(SMALL, "abc"),
-    "quantize_pixels(mean='a')": lambda c: images.quantize_pixels(PIXELS, np.float32, 0, 0, mean="a", std=1),
+    "pixels_to_input(mean='a')": lambda c: images.pixels_to_input(PIXELS, FLOAT_INPUT, mean="a", std=1),
     "Classifier(crop='middle')": lambda c: Classifier(c.model_path, crop="middle"),
     "Classifier(crop=2.0)": lambda c: Classifier(c.model_path, crop=2.0),
     "Classifier(None)": lambda c: Classifier(None),

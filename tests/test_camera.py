@@ -506,10 +506,3 @@ def test_a_model_whose_input_details_have_no_shape_is_named():
 
     with pytest.raises(CameraError, match="Odd is not an image classifier"):
         FramePipeline(Odd())
-
-
-def test_the_error_wrapper_takes_only_the_packages_errors():
-    from helpers.errors import raises_own_errors
-
-    with pytest.raises(TypeError, match="needs a HelpersError subclass"):
-        raises_own_errors(ValueError)

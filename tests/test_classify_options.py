@@ -7,7 +7,7 @@ import pytest
 
 from helpers import LabelError, OptionError
 from helpers.classify import Classifier, ClassifyOptions
-from helpers.images import crop_region, load_image, quantize_pixels
+from helpers.images import crop_region, load_image, pixels_to_input
 
 LABELS = ["cat", "dog", "bird"]  # what the metadata_models fixture embeds
 
@@ -71,13 +71,14 @@ def test_mean_without_std_is_an_error(tiny_models):
 
 def test_quantize_pixels_per_channel_normalization():
     pixels = np.array([[[0, 128, 255]]], dtype=np.uint8)
-    out = quantize_pixels(pixels, np.float32, 0.0, 0, mean=[0, 128, 255], std=[1, 2, 255])
-    np.testing.assert_allclose(out, [[[0.0, 0.0, 0.0]]])
-    np.testing.assert_allclose(quantize_pixels(pixels, np.float32, 0.0, 0), (pixels - 127.5) / 127.5)
+    details = {"shape": np.array([1, 1, 1, 3]), "dtype": np.float32, "quantization": (0.0, 0)}
+    out = pixels_to_input(pixels, details, mean=[0, 128, 255], std=[1, 2, 255])
+    np.testing.assert_allclose(out, [[[[0.0, 0.0, 0.0]]]])
+    np.testing.assert_allclose(pixels_to_input(pixels, details), (pixels[np.newaxis] - 127.5) / 127.5)
     with pytest.raises(OptionError, match=r"std must be one number or one per channel.*each > 0"):
-        quantize_pixels(pixels, np.float32, 0.0, 0, mean=0, std=0)
+        pixels_to_input(pixels, details, mean=0, std=0)
     with pytest.raises(OptionError, match="one number or one per channel"):
-        quantize_pixels(pixels, np.float32, 0.0, 0, mean=[1, 2], std=1)
+        pixels_to_input(pixels, details, mean=[1, 2], std=1)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from helpers import environment
 def test_missing_mediapipe_names_what_needs_it():
     found = dict.fromkeys(environment.MINIMUM, "99.0")
     found["mediapipe"] = None
-    assert environment.problems(found) == [
+    assert environment._problems(found) == [
         "mediapipe is not installed (notebook 01 and helpers.tflite need it): pip install 'mediapipe>=1.2'"
     ]
 
@@ -37,9 +37,8 @@ class _FakeModule:
 
 
 def test_report_uses_the_loaded_version_not_the_installed_one(monkeypatch, capsys):
-    installed = environment.installed()["requests"]
+    installed = environment.metadata.version("requests")
     monkeypatch.setitem(sys.modules, "requests", _FakeModule("v0.0.1"))  # what an old kernel still runs
-    assert environment.versions()["requests"] == "0.0.1"
     environment.report()
     out = capsys.readouterr().out
     assert "requests 0.0.1" in out
@@ -48,8 +47,8 @@ def test_report_uses_the_loaded_version_not_the_installed_one(monkeypatch, capsy
 
 def test_restart_only_for_replaced_packages_that_are_loaded(monkeypatch, capsys):
     now = {"numpy": "2.1.3", "pooch": "1.9.0", "mediapipe": "1.2.2"}
-    monkeypatch.setattr(environment, "distributions", lambda: now)
-    monkeypatch.setattr(environment, "loaded", dict)  # only the records below, no __version__
+    monkeypatch.setattr(environment, "_distributions", lambda: now)
+    monkeypatch.setattr(environment, "_loaded", dict)  # only the records below, no __version__
     monkeypatch.setattr(
         environment.metadata,
         "packages_distributions",
@@ -59,19 +58,19 @@ def test_restart_only_for_replaced_packages_that_are_loaded(monkeypatch, capsys)
     monkeypatch.delitem(sys.modules, "pooch", raising=False)
     monkeypatch.delitem(sys.modules, "mediapipe", raising=False)
     # pip upgraded pooch and installed mediapipe, neither imported yet; numpy unchanged: no restart
-    assert environment.stale({"numpy": "2.1.3", "pooch": "1.8.0"}) == []
+    assert environment._stale({"numpy": "2.1.3", "pooch": "1.8.0"}) == []
     # pip replaced numpy, which this kernel has loaded: restart
-    assert environment.stale({"numpy": "1.26.4", "pooch": "1.8.0"}) == ["numpy 1.26.4 → 2.1.3"]
+    assert environment._stale({"numpy": "1.26.4", "pooch": "1.8.0"}) == ["numpy 1.26.4 → 2.1.3"]
 
 
 def test_restart_when_an_imported_package_without_version_was_replaced(monkeypatch):
     module = type(sys)("fake_tqdm")  # a module that has no __version__, as some packages' modules
     monkeypatch.setitem(sys.modules, "tqdm", module)
-    now = environment.distributions()["tqdm"]
-    assert environment.stale({"tqdm": "4.0.0"}) == [f"tqdm 4.0.0 → {now}"]
-    assert environment.stale({"tqdm": now}) == []
+    now = environment.metadata.version("tqdm")
+    assert environment._stale({"tqdm": "4.0.0"}) == [f"tqdm 4.0.0 → {now}"]
+    assert environment._stale({"tqdm": now}) == []
     monkeypatch.delitem(sys.modules, "tqdm")
-    assert environment.stale({"tqdm": "4.0.0"}) == [], "replaced but never imported: no restart needed"
+    assert environment._stale({"tqdm": "4.0.0"}) == [], "replaced but never imported: no restart needed"
 
 
 def test_minimums_match_pyproject_floors():
@@ -95,11 +94,16 @@ def test_minimums_match_pyproject_floors():
         assert environment._tuple(pinned.group(1))[:2] == environment._tuple(minimum)[:2], name
 
 
-def test_release_memory_returns_freed_heap():
+RESIDENT = "int(open('/proc/self/statm').read().split()[1]) * os.sysconf('SC_PAGE_SIZE')"
+
+
+def test_release_memory_gives_back_freed_heap():
+    if not os.path.exists("/proc/self/statm"):
+        pytest.skip("resident memory is read from /proc (Linux)")
     code = (
-        "import numpy as np; from helpers import environment; "
+        "import os, numpy as np; from helpers import environment; "
         "blocks = [np.ones(256 * 1024, dtype=np.float64) for _ in range(800)]; "  # 1.6 GB in 2 MB blocks
-        "del blocks; before, after = environment.release_memory(); print(before, after)"
+        f"del blocks; before = {RESIDENT}; environment.release_memory(); print(before, {RESIDENT})"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=300)
     before, after = map(int, out.stdout.split())
@@ -110,11 +114,11 @@ def test_release_memory_returns_freed_heap():
 def _resident_after_freeing(env: dict[str, str]) -> tuple[bool, int]:
     """In a new process: whether frugal_heap applied, and the resident MB left after freeing 200 MB."""
     code = (
-        "import numpy as np; from helpers import environment; applied = environment.frugal_heap(); "
+        "import os, numpy as np; from helpers import environment; applied = environment.frugal_heap(); "
         "warm = np.ones(2 ** 19); del warm; "  # glibc by default raises its mmap threshold to 4 MB here
         "blocks = [np.ones(2 ** 18) for _ in range(100)]; pin = bytearray(300_000); del blocks; "  # 100 x 2 MB, then
         # a block above them that keeps glibc's default from trimming the heap's top
-        "print(applied, environment.resident_bytes() // 2 ** 20)"
+        f"print(applied, {RESIDENT} // 2 ** 20)"
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True, timeout=300, env=env)
     applied, resident = out.stdout.split()
@@ -122,9 +126,9 @@ def _resident_after_freeing(env: dict[str, str]) -> tuple[bool, int]:
 
 
 def test_frugal_heap_gives_large_freed_blocks_back():
-    if environment.platform_libc() != "glibc":
+    if environment.platform.libc_ver()[0] != "glibc":
         pytest.skip("glibc's malloc only (Linux); elsewhere frugal_heap does nothing and says so")
-    env = {k: v for k, v in os.environ.items() if k not in environment.HEAP_VARIABLES}
+    env = {k: v for k, v in os.environ.items() if k not in environment._HEAP_VARIABLES}
     applied, frugal = _resident_after_freeing(env)
     assert applied
     left_alone, default = _resident_after_freeing(env | {"MALLOC_ARENA_MAX": "8"})  # the user's own setting wins
@@ -133,7 +137,7 @@ def test_frugal_heap_gives_large_freed_blocks_back():
 
 
 def test_frugal_heap_does_nothing_outside_glibc(monkeypatch):
-    monkeypatch.setattr(environment, "platform_libc", lambda: "")
+    monkeypatch.setattr(environment.platform, "libc_ver", lambda: ("", ""))
     assert environment.frugal_heap() is False
 
 

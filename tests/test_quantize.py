@@ -151,7 +151,7 @@ def test_an_all_zero_range_still_has_a_scale():
         ({"scale": True}, "scale must be a number > 0"),
         ({"values": ["a"]}, "values must hold numbers"),
         ({"values": ["1.5"]}, "values must hold numbers"),
-        ({"values": None}, "values must be an array"),
+        ({"values": None}, "values must hold numbers"),
         ({"values": [[1.0], [1.0, 2.0]]}, "regular array"),
     ],
 )
