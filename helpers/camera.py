@@ -3,9 +3,7 @@
 Five timed stages per frame: capture (the newest frame, scaled to the model's input), transfer (its bytes to the
 kernel and back), preprocess, invoke (with top-k) and display. When the model is slower than the camera, the newest
 frame wins: the frames in between are dropped and no queue grows. The browser half is ``helpers.camera_widget``.
-
-Checked here: frames as a browser sends them, the model given to the pipeline, a clip's photos and names, and the
-settings a learner types; any other raw TypeError or ValueError becomes one CameraError sentence.
+Checked here: frames as a browser sends them, the model, a clip's photos and names, the settings a learner types.
 """
 
 from __future__ import annotations
@@ -33,51 +31,41 @@ STAGES = ("capture", "transfer", "preprocess", "invoke", "display")
 # --------------------------------------------------------------------------- frames as bytes
 
 
-def _frame(pixels: np.ndarray) -> np.ndarray:
-    array = np.asarray(pixels)
-    if array.ndim != 3 or array.shape[-1] != 3 or array.dtype != np.uint8 or array.size == 0:
-        raise CameraError(f"A frame is an (H, W, 3) uint8 array; got {array.dtype} {array.shape}.")
-    return array
-
-
-def _rgba(encoding: str) -> None:
-    if encoding != "rgba":
-        raise CameraError(
-            f"Unknown frame encoding {encoding!r}; the camera sends 'rgba', the bytes getImageData gives."
-        )
+def _encoding_problems(encoding: str) -> list[str]:
+    if encoding == "rgba":
+        return []
+    return [f"Unknown frame encoding {encoding!r}; the camera sends 'rgba', the bytes getImageData gives."]
 
 
 def encode_frame(pixels: np.ndarray, encoding: str = "rgba") -> bytes:
     """The raw RGBA bytes a browser sends (as ``getImageData`` gives) for an (H, W, 3) uint8 frame (CameraError
     otherwise)."""
-    array = _frame(pixels)
-    _rgba(encoding)
+    array = np.asarray(pixels)
+    frame = array.ndim == 3 and array.shape[-1] == 3 and array.dtype == np.uint8 and array.size > 0
+    problems = [] if frame else [f"A frame is an (H, W, 3) uint8 array; got {array.dtype} {array.shape}."]
+    problems += _encoding_problems(encoding)
+    if problems:
+        raise CameraError(" ".join(problems))
     return np.concatenate([array, np.full(array.shape[:2] + (1,), 255, dtype=np.uint8)], axis=-1).tobytes()
 
 
 def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, encoding: str = "rgba") -> np.ndarray:
-    """The (height, width, 3) uint8 pixels of an RGBA frame sent by the browser (alpha dropped).
-
-    Raises CameraError unless ``data`` is the bytes (bytearray, memoryview) of a ``width`` × ``height`` RGBA frame.
-    """
-    if not (is_whole(width) and is_whole(height) and width > 0 and height > 0):
-        raise CameraError(
-            f"A frame's width and height are positive whole numbers of pixels; got {width!r} × {height!r}."
-        )
-    if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) == 0:
-        empty = isinstance(data, (bytes, bytearray, memoryview))
-        got = "an empty frame: the camera has not delivered a picture yet" if empty else type(data).__name__
-        hint = "" if empty else " For pixels you already have, skip decode_frame."
-        raise CameraError(
-            f"data is the frame's bytes (bytes, bytearray or memoryview), as the browser sends them; got {got}.{hint}"
-        )
-    _rgba(encoding)
-    raw, expected = bytes(data), width * height * 4
-    if len(raw) != expected:
-        raise CameraError(
-            f"The RGBA frame has {len(raw):,} bytes, not the {expected:,} bytes of the {width}×{height} frame "
-            f"announced with it. Send the width and height the pixels were scaled to."
-        )
+    """The (height, width, 3) uint8 pixels of an RGBA frame sent by the browser (alpha dropped); CameraError, naming
+    every problem, unless ``data`` is the bytes (bytearray, memoryview) of a ``width`` × ``height`` RGBA frame."""
+    sized = is_whole(width) and is_whole(height) and width > 0 and height > 0
+    is_bytes = isinstance(data, (bytes, bytearray, memoryview))
+    raw, expected = bytes(data) if is_bytes else b"", width * height * 4 if sized else 0
+    rules = {
+        f"A frame's width and height are positive whole numbers of pixels; got {width!r} × {height!r}.": not sized,
+        f"data is the frame's bytes (bytes, bytearray or memoryview), as the browser sends them; got "
+        f"{type(data).__name__}. For pixels you already have, skip decode_frame.": not is_bytes,
+        "data is an empty frame: the camera has not delivered a picture yet.": is_bytes and not raw,
+        f"The RGBA frame has {len(raw):,} bytes, not the {expected:,} bytes of the {width}×{height} frame announced "
+        f"with it. Send the width and height the pixels were scaled to.": sized and raw and len(raw) != expected,
+    }
+    problems = [text for text, bad in rules.items() if bad] + _encoding_problems(encoding)
+    if problems:
+        raise CameraError(" ".join(problems))
     return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 4)[..., :3].copy()
 
 
@@ -150,20 +138,19 @@ def _positive(**settings: object) -> list[float]:
 def simulate(
     process_ms: float, camera_fps: float = CAMERA_FPS, seconds: float = 2.0, policy: str = "newest"
 ) -> Simulation:
-    """Replay ``seconds`` of a camera against a model taking ``process_ms`` per frame, on paper (no clock).
-
-    ``policy="newest"`` takes the newest frame whenever the model is free; ``"queue"`` classifies every frame in
-    order. Raises CameraError for settings that are not finite numbers > 0, another policy, over a million frames.
-    """
+    """Replay ``seconds`` of a camera against a model taking ``process_ms`` per frame, on paper: ``"newest"`` takes
+    the newest frame whenever the model is free, ``"queue"`` every frame in order. CameraError for bad settings."""
     process_ms, camera_fps, seconds = _positive(process_ms=process_ms, camera_fps=camera_fps, seconds=seconds)
-    if policy not in ("newest", "queue"):
-        raise CameraError(f"policy is 'newest' (drop stale frames) or 'queue' (keep them all); got {policy!r}.")
     count, interval = max(1, round(seconds * camera_fps)), 1000 / camera_fps
-    if count > _MAX_SIMULATED_FRAMES:
-        raise CameraError(
-            f"seconds × camera_fps is {count:,} frames; simulate replays at most {_MAX_SIMULATED_FRAMES:,}. "
-            f"A few seconds show the pattern."
-        )
+    rules = {
+        f"policy is 'newest' (drop stale frames) or 'queue' (keep them all); got {policy!r}.": policy
+        not in ("newest", "queue"),
+        f"seconds × camera_fps is {count:,} frames; simulate replays at most {_MAX_SIMULATED_FRAMES:,}. A few "
+        f"seconds show the pattern.": count > _MAX_SIMULATED_FRAMES,
+    }
+    problems = [text for text, bad in rules.items() if bad]
+    if problems:
+        raise CameraError(" ".join(problems))
     processed: list[SimulatedFrame] = []
     free_at, last = 0.0, -1
     while last < count - 1:
@@ -186,7 +173,7 @@ def dropped_per_second(process_ms: float, camera_fps: float = CAMERA_FPS) -> flo
 
 @dataclass(frozen=True)
 class FrameTiming:
-    """The five stages of one frame (ms), how long it waited before capture, and what the model said."""
+    """The five stages of one frame (ms), the frames dropped before it, and what the model said."""
 
     frame: int
     capture_ms: float
@@ -194,7 +181,6 @@ class FrameTiming:
     preprocess_ms: float
     invoke_ms: float
     display_ms: float
-    waited_ms: float = 0.0
     dropped_before: int = 0
     done_s: float = 0.0
     top: tuple[tuple[str, float], ...] = field(default=(), repr=False)
@@ -278,10 +264,8 @@ class FrameLog:
 
 
 class FramePipeline:
-    """Preprocess → invoke → top-k, timed, for a Classifier or a transfer.HeadClassifier.
-
-    Raises CameraError for a model without an image input (1, H, W, 3), or a ``k`` that is not a whole number ≥ 1.
-    """
+    """Preprocess → invoke → top-k, timed, for a Classifier or a transfer.HeadClassifier; CameraError for a model
+    without an image input (1, H, W, 3) or a ``k`` that is not a whole number ≥ 1."""
 
     def __init__(self, model, k: int = 3) -> None:
         details = getattr(model, "input_details", None)
@@ -296,9 +280,9 @@ class FramePipeline:
         self.input_size = (int(shape[2]), int(shape[1]))  # the (width, height) frames are scaled to
 
     def classify(self, pixels: np.ndarray) -> tuple[list[tuple[str, float]], float, float]:
-        """(top-k pairs, preprocess ms, invoke ms) for one (H, W, 3) uint8 frame (CameraError otherwise)."""
+        """(top-k pairs, preprocess ms, invoke ms) for one (H, W, 3) uint8 frame."""
         start = time.perf_counter()
-        array = _frame(pixels)
+        array = np.asarray(pixels)
         if array.shape[1::-1] != self.input_size:  # e.g. a frame sent just before the model changed
             array = scale_for_model(array, self.input_size)
         prepare = getattr(self.model, "prepare", None)  # a model's own normalization, else the default rule
@@ -324,11 +308,8 @@ def _photo_list(values: Iterable, name: str) -> list:
 
 
 class RecordedClip:
-    """A pretend camera: a slow pan and zoom across each photo in turn, each frame made when asked for.
-
-    Raises CameraError unless ``images`` is a list of photos and ``names`` one string per photo, with
-    ``seconds_per_photo`` and ``fps`` finite numbers > 0; ImageError for a bad ``size`` or photo.
-    """
+    """A pretend camera: a slow pan and zoom across each photo in turn, each frame made when asked for. CameraError
+    unless ``names`` has one string per photo and the times are > 0; ImageError for a bad ``size`` or photo."""
 
     def __init__(
         self,
@@ -389,11 +370,8 @@ class RecordedClip:
 def replay(
     clip: RecordedClip, pipeline: FramePipeline, seconds: float | None = None, progress: bool = True
 ) -> FrameLog:
-    """Play ``clip`` in real time through ``pipeline``, newest frame first, timing the five stages of each frame.
-
-    Transfer is packing and unpacking the bytes a browser would send (no network here); display is writing the
-    answer's text. Raises CameraError for ``seconds`` that are not a finite number > 0 (None: the whole clip).
-    """
+    """Play ``clip`` (or its first ``seconds``) in real time through ``pipeline``, newest frame first, timing the five
+    stages of each frame; transfer packs and unpacks the bytes a browser would send, display writes the answer."""
     count = len(clip)
     if seconds is not None:
         count = min(count, max(1, round(real_number(seconds, "seconds", CameraError, positive=True) * clip.fps)))
@@ -419,9 +397,8 @@ def replay(
             t3 = time.perf_counter()
             bar.set_postfix_str(top_text(pairs[:1]), refresh=False)
             t4 = time.perf_counter()
-            waited_ms = max(0.0, (t0 - start - index / clip.fps) * 1000)
             stages = ((t1 - t0) * 1000, (t2 - t1) * 1000, preprocess_ms, invoke_ms, (t4 - t3) * 1000)
-            log.add(FrameTiming(index, *stages, waited_ms, index - last - 1, t4 - start, tuple(pairs)))
+            log.add(FrameTiming(index, *stages, index - last - 1, t4 - start, tuple(pairs)))
             bar.update(index - last)
             last = index
     return log

@@ -39,10 +39,8 @@ def _number(content: Mapping, key: str) -> float:
 
 
 class CameraWidget(anywidget.AnyWidget):
-    """Webcam → model → top-3 beside the video, with fps and the five stages against the 33 ms budget.
-
-    Raises CameraError for a model that is not an image classifier or a bad ``k``.
-    """
+    """Webcam → model → top-3 beside the video, with fps and the five stages against the 33 ms budget; CameraError
+    for a model that is not an image classifier or a bad ``k``."""
 
     _esm = HERE / "camera_widget.js"
     _css = HERE / "camera_widget.css"
@@ -82,7 +80,7 @@ class CameraWidget(anywidget.AnyWidget):
         """Ask the browser to stop the camera, as the Stop button does."""
         self.send({"type": "stop"})
 
-    def handle_frame(self, content: Mapping, buffers: list) -> dict:
+    def _handle_frame(self, content: Mapping, buffers: list) -> dict:
         """The reply to one frame message from the browser: an answer or an error (never raises)."""
         received = time.perf_counter()
         view, frame_id = str(content.get("view", "")), content.get("id")
@@ -117,7 +115,7 @@ class CameraWidget(anywidget.AnyWidget):
 
     def _on_message(self, _widget, content, buffers) -> None:
         if isinstance(content, Mapping) and content.get("type") == "frame":
-            self.send(self.handle_frame(content, buffers))
+            self.send(self._handle_frame(content, buffers))
 
 
 def model_menu(camera: CameraWidget, models: Mapping[str, object], value: str | None = None):

@@ -67,8 +67,7 @@ class _Detector(LiteRTModel):
 
 def _boxes_to_pixels(corners: np.ndarray, image_size: tuple[int, int], order: Sequence[int], pixel_size=None) -> list:
     """Box corners (fractions of the input, or its pixels when ``pixel_size`` = its (w, h); in ``order``) → (x, y,
-    width, height) in pixels of ``image_size``, clipped to the edges; an OptionError for an ``order`` that is not a
-    permutation of 0…3, and for corners far outside 0…1 or not finite (pixels where fractions were promised)."""
+    width, height) in pixels of ``image_size``, clipped to the edges."""
     width, height = image_size
     if sorted(order) != [0, 1, 2, 3]:
         raise OptionError(
@@ -107,12 +106,9 @@ def detect(
     mean: Normalization | None = None,
     std: Normalization | None = None,
 ) -> list[Detection]:
-    """Detected objects in ``image``, best first: Detection(label, score, box=(x, y, width, height)) in its pixels.
-
-    The whole photo is resized to the model's input (no crop); labels and a float input's normalization come from
-    the metadata unless given. Raises OptionError for a bad max_results, score_threshold or mean/std; LabelError
-    for given labels whose number differs from the metadata's label map (or that have no name for a found class).
-    """
+    """Detected objects in ``image`` (resized whole to the model's input), best first: Detection(label, score, box=(x,
+    y, width, height)) in its pixels; labels and normalization from the metadata unless given. OptionError for bad
+    options; LabelError for labels whose number differs from the metadata's label map or that miss a found class."""
     max_results, threshold = check_max_results(max_results), check_score_threshold(score_threshold) or 0.0
     model = _Detector(model_path, num_threads, mean=mean, std=std)
     given = labels is not None

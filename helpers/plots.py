@@ -106,16 +106,16 @@ def top_k_alt(pairs: Sequence[tuple[str, float]], title: str) -> str:
     return f"Horizontal bar chart, {title}: {listed}."
 
 
-def _wrap(text: str, width_in: float, fontsize: float = CREDIT_FONTSIZE) -> str:
-    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` points."""
-    chars = max(12, int(width_in * 72 / (fontsize * 0.56)))  # an average sans-serif character is ~0.56 em wide
+def _wrap(text: str, width_in: float) -> str:
+    """``text`` broken into lines that fit ``width_in`` inches at the credits' font size."""
+    chars = max(12, int(width_in * 72 / (CREDIT_FONTSIZE * 0.56)))  # an average sans-serif character is ~0.56 em wide
     return "\n".join(textwrap.wrap(text, chars, break_long_words=True, break_on_hyphens=False))
 
 
-def _credit(ax, text: str, width_in: float, fontsize: float, xy, xycoords, offset: float, **style):
-    """A photo's credit, wrapped to ``width_in`` inches at ``fontsize`` points, ``offset`` points below ``xy``."""
+def _credit(ax, text: str, width_in: float, xy, xycoords, offset: float, **style):
+    """A photo's credit, wrapped to ``width_in`` inches, ``offset`` points below ``xy``."""
     where = {"xycoords": xycoords, "xytext": (0, -offset), "textcoords": "offset points", "va": "top"}
-    return ax.annotate(_wrap(text, width_in, fontsize), xy, **where, fontsize=fontsize, color="#333333", **style)
+    return ax.annotate(_wrap(text, width_in), xy, **where, fontsize=CREDIT_FONTSIZE, color="#333333", **style)
 
 
 def show_photos(images: Sequence, captions: Sequence[str], credits=None, columns: int = 3, size: float = 3.2):
@@ -142,8 +142,7 @@ def show_photos(images: Sequence, captions: Sequence[str], credits=None, columns
             ax.set_anchor("N")  # a landscape photo sits at the top of its cell, caption and credit next to it
             ax.set_title(captions[i], fontsize=CAPTION_FONTSIZE)
             if credits[i]:
-                _credit(ax, credits[i], size, CREDIT_FONTSIZE, (0.5, 0.0), "axes fraction", pad * 72, ha="center",
-                        linespacing=1.15)  # fmt: skip
+                _credit(ax, credits[i], size, (0.5, 0.0), "axes fraction", pad * 72, ha="center", linespacing=1.15)
     return axes
 
 
@@ -198,8 +197,9 @@ def grouped_bars(groups: Sequence[str], series: dict, title: str, ylabel: str, x
     return _done(ax, loc="upper left", bbox_to_anchor=(1.0, 1.0))
 
 
-def pareto_chart(names, latency_ms, accuracy, size_mb, budget_ms: float | None = 33.0, title="Accuracy against latency",
-                 xlabel="latency per image (ms, log scale)", ylabel="top-1 accuracy (%)", ax=None):  # fmt: skip
+def pareto_chart(
+    names, latency_ms, accuracy, size_mb, budget_ms: float | None = 33.0, title="Accuracy against latency", ax=None
+):
     """Models as bubbles (area ∝ file size), the Pareto front and a budget line; labels in a column beside the axes,
     each joined to its bubble, so close bubbles never crowd their labels. PlotError: latencies ≤ 0, sizes < 0."""
     _one_each(names=names, latency_ms=latency_ms, accuracy=accuracy, size_mb=size_mb)
@@ -218,8 +218,8 @@ def pareto_chart(names, latency_ms, accuracy, size_mb, budget_ms: float | None =
         ax.axvline(budget_ms, color=PALETTE[5], linestyle="--", linewidth=1.5, label=budget)
     ax.margins(y=0.1)
     ax.autoscale_view()
-    ax.set_xlabel(xlabel, fontsize=11)
-    ax.set_ylabel(ylabel, fontsize=11)
+    ax.set_xlabel("latency per image (ms, log scale)", fontsize=11)
+    ax.set_ylabel("top-1 accuracy (%)", fontsize=11)
     ax.set_title(title, fontsize=12)
     ax.tick_params(labelsize=10)
     ax.grid(alpha=0.3, which="both")
@@ -250,12 +250,21 @@ def latency_histogram(times_ms: Sequence[float], title="Latency of repeated invo
     return _done(ax)
 
 
-def interval_chart(names, values, lows, highs, reference=None, value_label="measured", reference_label="published",
-                   title="Accuracy with 95 % intervals", xlabel="top-1 accuracy (%)", ax=None):  # fmt: skip
+def interval_chart(
+    names,
+    values,
+    lows,
+    highs,
+    reference=None,
+    value_label="measured",
+    reference_label="published",
+    title="Accuracy with 95 % intervals",
+    ax=None,
+):
     """One row per model: a measured value with its interval, and (optionally) a reference value (or None) beside it."""
     _one_each(names=names, values=values, lows=lows, highs=highs, reference=reference)
     vals, lo, hi = _numbers(values, "values"), _numbers(lows, "lows"), _numbers(highs, "highs")
-    ax = _axes(ax, (7, 0.45 * len(names) + 1.4), xlabel=xlabel, ylabel="model", title=title)
+    ax = _axes(ax, (7, 0.45 * len(names) + 1.4), xlabel="top-1 accuracy (%)", ylabel="model", title=title)
     y = np.arange(len(names))[::-1]
     ax.errorbar(vals, y, xerr=[vals - lo, hi - vals], fmt="o", color=PALETTE[0], capsize=4, label=value_label)
     if reference is not None:
@@ -431,7 +440,7 @@ def explanation_overlay(pixels, explanation, alpha=0.5, boxes: dict | None = Non
     ax.plot([x - 0.5], [y - 0.5], marker="x", markersize=10, markeredgewidth=2, color="black")
     if credit:
         width = max(ax.get_position().width * ax.figure.get_figwidth(), 1.0)
-        _credit(ax, credit, width, max(9.0, CREDIT_FONTSIZE), (0.0, 0.0), ("axes fraction", ax.xaxis.label), 4)
+        _credit(ax, credit, width, (0.0, 0.0), ("axes fraction", ax.xaxis.label), 4)
     return ax
 
 

@@ -53,8 +53,7 @@ def _source_positions(size_out: int, size_in: int) -> tuple[np.ndarray, np.ndarr
 
 def _upsample_argmax(scores: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """Resize (h, w, classes) scores bilinearly to ``size`` = (width, height) and take the best class per pixel, in
-    bands of rows (a 12-megapixel photo never needs all its scores in memory); an OptionError for NaN or infinite
-    scores (a broken model: the best class of such a pixel is undefined)."""
+    bands of rows (a 12-megapixel photo never needs all its scores in memory)."""
     scores = np.asarray(scores, dtype=np.float32)
     if not np.isfinite(scores).all():
         raise OptionError(
@@ -85,13 +84,9 @@ def segment(
     std: Normalization | None = None,
     num_threads: int | None = None,
 ) -> Segmentation:
-    """A class for every pixel of ``image``: Segmentation(mask (H, W) at the photo's size, labels).
-
-    The whole photo is resized to the model's input (no crop); labels and the input normalization come from the
-    metadata unless given. Raises ModelError for a file that is not a segmentation model, OptionError for
-    ``num_threads`` or ``mean``/``std``, MetadataError when ``labels`` is None and the metadata lists none,
-    LabelError for labels that are not one string per class, ImageError for an unreadable image.
-    """
+    """A class for every pixel of ``image`` (resized whole to the model's input): Segmentation(mask (H, W) at the
+    photo's size, labels); labels and normalization from the metadata unless given. ModelError for another kind of
+    model, OptionError for bad options, MetadataError for no labels anywhere, LabelError for not one per class."""
     model = _Segmenter(model_path, num_threads, mean=mean, std=std)
     labels = model_labels(model, labels)
     classes = int(model.output_details["shape"][-1])

@@ -1,9 +1,8 @@
 """Transfer learning: teach new classes to a pretrained model by reusing its features (notebooks 06–08, 11).
 
 Class folders → ``ImageSet`` → ``load_pixels`` → ``FeatureExtractor`` → a softmax head → ``export_classifier``.
-Checked here: what a folder loader would skip, labels whose order is not the classes', the wrong kind of model, a
-head that does not fit its features or labels, the options a learner types; any other bad argument becomes one
-TransferError sentence. TensorFlow is imported only by the Keras parts.
+Checked here: what a folder loader would skip, labels out of the classes' order, the wrong kind of model, a head that
+does not fit, learners' options; other bad arguments become one TransferError. Only the Keras parts import TensorFlow.
 """
 
 from __future__ import annotations
@@ -75,10 +74,7 @@ def _build(items: list[tuple[str, Path, str]], classes: list[str] | None, where:
 
 def image_set_from_folder(folder: str | os.PathLike, classes: Sequence[str] | None = None) -> ImageSet:
     """Every image in ``folder/<class>/`` as an example of ``<class>``; ``classes`` (a list) picks and orders them.
-
-    Raises TransferError naming whatever it would skip (a photo outside a class folder, a file that is not an image,
-    a folder inside a class folder), an empty class folder, and a class list that repeats or misses a class.
-    """
+    TransferError naming all it would skip, an empty class folder, a class list that repeats or misses a class."""
     classes = None if classes is None else text_labels(classes, "classes", TransferError)
     root, problems, items = Path(folder), [], []
     loose, _notes, class_folders = folder_photos(root) if root.is_dir() else ([], [], [])
@@ -131,9 +127,7 @@ def load_pixels(
     images: Sequence[ImageSource], size=(224, 224), *, crop: str | float = "center", workers=None, progress=True
 ) -> np.ndarray:
     """Each image (path, bytes, PIL image) decoded once and resized to ``size`` = (width, height): (n, H, W, 3) uint8.
-
-    Raises TransferError for a single path or an empty list, ImageError for a bad size, crop or image.
-    """
+    TransferError for a single path or an empty list, ImageError for a bad size, crop or image."""
     images = listed(images)
     if isinstance(images, (str, bytes, os.PathLike)) or len(images) == 0:
         raise TransferError(
@@ -160,11 +154,8 @@ _MAX_ANGLE, _MIN_ZOOM = 10.0, 0.8  # augment_pixels: turns of up to 10°, zooms 
 
 def augment_pixels(pixels: np.ndarray, copies: int = 1, *, seed=0) -> np.ndarray:
     """``copies`` randomly altered versions of each (H, W, 3) uint8 image, image by image: (n × copies, H, W, 3).
-
     Each is mirrored half of the time, turned by up to 10 degrees and zoomed in on a random square covering 80–100 %
-    of the largest square inside the turned photo (no empty corners). Raises TransferError for another batch or
-    fewer than one copy.
-    """
+    of the largest square inside the turned photo (no empty corners)."""
     from PIL import Image
 
     array = np.asarray(pixels)
@@ -201,10 +192,7 @@ def augment_pixels(pixels: np.ndarray, copies: int = 1, *, seed=0) -> np.ndarray
 
 class FeatureExtractor(LiteRTModel):
     """An embedding model run with LiteRT: an image's pixels in, its feature vector (float32) out (notebook 06).
-
-    ``mean``/``std``: (pixel − mean) / std for a float32 input (default: the model's metadata, else 127.5/127.5).
-    Threads take turns on one object. Raises TransferError for a model that is not one image in, one vector out.
-    """
+    ``mean``/``std`` as for a Classifier; TransferError for a model that is not one image in, one vector out."""
 
     error = TransferError
 
@@ -241,11 +229,7 @@ class FeatureExtractor(LiteRTModel):
 
 
 def _examples(features, class_ids=None, num_classes=None, *, what="features", ids="class_ids", every=True, unit=False):
-    """``features`` as a float32 (images, dim) matrix, ``class_ids`` as class indices, and the number of classes.
-
-    Refuses, every problem at once, features that are not a finite matrix (with ``unit``: a zero row), ids that are
-    not one index per row in range, fewer than two classes, (with ``every``) an unseen class.
-    """
+    """``features`` as a float32 (images, dim) matrix, ``class_ids`` as class indices, the number of classes."""
     x = np.asarray(listed(features), dtype=np.float32)
     problems, y, count = [], None, 0
     if x.ndim != 2 or not x.size or not np.isfinite(x).all():
@@ -326,9 +310,7 @@ class SoftmaxHead:
 
 class HeadClassifier:
     """A feature extractor and a trained head run together like a ``Classifier``, e.g. live (notebook 11).
-
-    Raises TransferError when extractor, head and labels do not fit together, LabelError for labels not str.
-    """
+    TransferError when extractor, head and labels do not fit together, LabelError for labels not str."""
 
     @raises_own_errors(TransferError)
     def __init__(self, extractor: FeatureExtractor, head: SoftmaxHead, labels: Sequence[str]) -> None:
@@ -370,11 +352,8 @@ def head_from_keras(model) -> SoftmaxHead:
 def train_head(
     features, class_ids, num_classes: int | None = None, *, learning_rate=0.01, steps=200, l2=0.01, validation=None
 ) -> SoftmaxHead:
-    """Fit a softmax layer by full-batch gradient descent from zero weights (deterministic; no random numbers).
-
-    ``history`` records the loss at every step and the accuracy on ``validation`` = (features, class_ids). Raises
-    TransferError for features and ids that do not fit, settings out of range, and training that diverges.
-    """
+    """Fit a softmax layer by full-batch gradient descent from zero weights; ``history`` records the loss per step
+    and the accuracy on ``validation`` = (features, class_ids). TransferError for bad data or settings, divergence."""
     x, y, count = _examples(features, class_ids, num_classes)
     if not (learning_rate > 0 and np.isfinite(learning_rate) and operator.index(steps) >= 1 and l2 >= 0):
         raise TransferError(
@@ -428,11 +407,8 @@ def sample_per_class(class_ids, per_class: int, seed: int = 0) -> np.ndarray:
 def accuracy_by_size(
     train_features, train_class_ids, val_features, val_class_ids, sizes: Sequence[int], fit: Callable, repeats=10
 ) -> np.ndarray:
-    """Validation accuracy (sizes, repeats) of ``fit`` trained on n images per class, draw r with seed 1000 n + r.
-
-    ``fit(features, class_ids)`` returns ``predict(features) -> class indices``; a size that takes every image is
-    drawn once. Raises TransferError for features that do not fit and a ``predict`` that gives not one index per row.
-    """
+    """Validation accuracy (sizes, repeats) of ``fit`` trained on n images per class, draw r with seed 1000 n + r;
+    ``fit(features, class_ids)`` returns ``predict(features) -> class indices``; a size taking every image: one draw."""
     train_features, val_features = np.asarray(listed(train_features)), listed(val_features)  # generators: read once
     _, train_y, count = _examples(train_features, train_class_ids, what="training features", ids="train_class_ids")
     _, val_y, _ = _examples(
@@ -468,11 +444,8 @@ def confusion_matrix(truth, predicted, num_classes: int) -> np.ndarray:
 def convert_in_subprocess(
     model, recipes=("float32", "static_wi8_ai8"), samples=None, *, input_range=None, name="model", timeout=600.0
 ) -> dict[str, Path]:
-    """Export and quantize a Keras model (``helpers.quantize.convert``) in a child process: {recipe: .tflite path}.
-
-    The converter's memory leaves with the child. Raises TransferError for unknown ``recipes``, a static recipe
-    without samples and input_range, a failed conversion.
-    """
+    """Export and quantize a Keras model (``helpers.quantize.convert``) in a child process, whose memory leaves with
+    it: {recipe: .tflite path}. TransferError for unknown ``recipes``, missing static settings, a failed conversion."""
     wanted = [] if isinstance(recipes, (str, bytes)) else list(recipes)
     static = any(recipe in quantize.STATIC for recipe in wanted)
     unknown = not wanted or any(r != "float32" and r not in quantize.RECIPES for r in wanted)
@@ -536,10 +509,8 @@ class ExportedModel:
 
 def _with_head(extractor: bytes, head: SoftmaxHead, dtype: str, calibration) -> bytes:
     """The extractor's graph then the head (fully connected → softmax), float32 or int8, by ``tflite.append_head``.
-
     int8: features (re)quantized to int8, symmetric int8 weights, an int32 bias of scale feature × weight scale,
-    the logits' range measured on ``calibration``, a last DEQUANTIZE to float32 probabilities (steps of 1/256).
-    """
+    the logits' range measured on ``calibration``, a last DEQUANTIZE to float32 probabilities (steps of 1/256)."""
     w, b = head.weights.astype(np.float32), head.bias.astype(np.float32)
     if dtype == "float32":
         return tflite.append_head(extractor, w, b, None)
@@ -574,13 +545,10 @@ def export_classifier(
     mean: Normalization | None = None,
     std: Normalization | None = None,
 ) -> ExportedModel:
-    """Write ``<name>.tflite`` (extractor + head) and ``<name>_labels.txt`` into ``folder``, atomically as a pair.
-
-    ``metadata`` embeds the labels and the input normalization (``mean``/``std`` as given to ``FeatureExtractor``);
-    ``dtype="int8"`` needs ``calibration`` features. Raises TransferError for labels not one per class in training
-    order, a missing or unfitting extractor, bad options and files that cannot be written (nothing changes then);
-    LabelError for labels that would not read back from the labels file as themselves.
-    """
+    """Write ``<name>.tflite`` (extractor + head) and ``<name>_labels.txt`` into ``folder``, atomically as a pair;
+    ``metadata`` embeds the labels and ``mean``/``std``; ``dtype="int8"`` needs ``calibration`` features. TransferError
+    (nothing written) for labels not one per class, a missing or unfitting extractor, bad options, a failed write;
+    LabelError for labels that would not read back from the labels file as themselves."""
     from helpers.tflite import check_labels, labels_text
 
     labels = check_labels(_check_fit(head, labels=text_labels(labels)), head.num_classes)

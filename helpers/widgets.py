@@ -3,9 +3,7 @@
 The upload button (an anywidget, browser half in upload_widget.js) shrinks photos larger than ``max_side`` pixels in
 the browser and sends them as JPEG: a 13 MB phone photo reaches the kernel as about 1 MB (one kernel message cannot
 carry more than about 10 MB). Files the browser cannot open, or that are not images, are refused with the reason.
-
-Checked here: each message from the browser, one label per logit and the classifier given to the upload button;
-any other raw TypeError or ValueError from a public function becomes an OptionError naming its arguments.
+Checked here: each message from the browser, one label per logit and the classifier given to the upload button.
 """
 
 from __future__ import annotations
@@ -147,7 +145,7 @@ class PhotoUpload(anywidget.AnyWidget):
         under the button."""
         self._callbacks.append(callback)
 
-    def handle_photo(self, content: Mapping, buffers: list) -> dict:
+    def _handle_photo(self, content: Mapping, buffers: list) -> dict:
         """The reply to one photo message from the browser (never raises): received, or why not."""
         reply = {"type": "error", "view": content.get("view"), "id": content.get("id")}
         name = content.get("name", "The photo")
@@ -163,14 +161,12 @@ class PhotoUpload(anywidget.AnyWidget):
 
     def _on_message(self, _widget, content, buffers) -> None:
         if isinstance(content, Mapping) and content.get("type") == "photo":
-            self.send(self.handle_photo(content, buffers))
+            self.send(self._handle_photo(content, buffers))
 
 
 def upload_and_classify(classifier: Classifier, top_k: int = 5) -> DescribedBox:
     """An upload button; each photo is shown with its top-k table, without the labels tied at probability 0.
-
-    Raises OptionError for a ``classifier`` that is not a Classifier or a ``top_k`` that is not a whole number ≥ 1.
-    """
+    OptionError for a ``classifier`` that is not a Classifier or a ``top_k`` that is not a whole number ≥ 1."""
     from helpers.plots import probability_table
 
     if not isinstance(classifier, Classifier):
@@ -216,11 +212,8 @@ def _show_temperature(logits, names: list[str], temperature: float) -> None:
 
 
 def temperature_slider(logits, labels, value: float = 1.0) -> DescribedBox:
-    """A log-scale temperature slider (0.1 to 10) that redraws the softmax of ``logits`` as it moves.
-
-    Raises LabelError unless there is exactly one label per logit. A ``value`` outside 0.1 … 10 is moved to the
-    nearest end.
-    """
+    """A log-scale temperature slider (0.1 to 10, ``value`` moved inside) that redraws the softmax of ``logits`` as it
+    moves. LabelError unless there is exactly one label per logit."""
     logits, labels = listed(logits), text_labels(labels, "labels", LabelError)
     if np.shape(logits) != (len(labels),):
         raise LabelError(
@@ -255,11 +248,8 @@ def _show_threshold(confidence, correct, threshold: float, label: str | None = N
 
 
 def threshold_explorer(confidence, correct, value: float = 0.5, label: str | None = None) -> DescribedBox:
-    """A slider over the confidence threshold (0 to 1) showing what it keeps on the risk–coverage curve.
-
-    Raises MetricsError for bad confidences when it first draws outside a notebook (in one, it is shown under the
-    slider). A ``value`` outside 0 … 1 is moved to the nearest end.
-    """
+    """A slider over the confidence threshold (0 to 1, ``value`` moved inside) showing what it keeps on the
+    risk–coverage curve; bad confidences are shown under it (a MetricsError outside a notebook)."""
     confidence = listed(confidence)  # a generator is read once, here
     slider = _slider("threshold", value, 0.0, 1.0, 0.05)
     return DescribedBox(
@@ -304,11 +294,7 @@ def model_picker(
     rows, latency_columns: dict[str, str], accuracy_columns: dict[str, str], size: str = "size_mb", name: str = "model"
 ) -> DescribedBox:
     """Sliders for the three limits and menus ({menu text: column name}) for the figures to trust; shows the best
-    model live.
-
-    Raises BenchmarkError for bad rows or columns when it first draws outside a notebook (in one, it is shown under
-    the controls).
-    """
+    model live (bad rows or columns: shown under the controls, a BenchmarkError outside a notebook)."""
     wide = {"style": {"description_width": "11em"}, "layout": ipw.Layout(width="34em")}
     controls = {
         "max_latency_ms": _slider("max latency (ms)", 33, -0.5, 2.5, 0.05, log=True, readout_format=".1f", **wide),

@@ -42,13 +42,13 @@ def _message(data: bytes, **changes) -> tuple[dict, list]:
 def test_a_photo_message_becomes_an_uploaded_photo_that_says_what_happened():
     data, seen = _jpeg(), []
     upload = PhotoUpload(on_photo=seen.append)
-    upload.handle_photo(*_message(data))
+    upload._handle_photo(*_message(data))
     assert seen == [UploadedPhoto("cat.jpg", data, (6000, 4000), 13_600_000, (40, 30), True)]
     assert seen[0].describe() == (
         f"cat.jpg: 6000 × 4000 px, 13.6 MB, shrunk in your browser to 40 × 30 px "
         f"({len(data) / 1e6:.1f} MB JPEG) before it was sent."
     )
-    upload.handle_photo(*_message(data, shrunk=False, original_bytes=len(data), original_width=40, original_height=30))
+    upload._handle_photo(*_message(data, shrunk=False, original_bytes=len(data), original_width=40, original_height=30))
     assert seen[1].describe() == f"cat.jpg: 40 × 30 px, {len(data) / 1e6:.1f} MB."
 
 
@@ -65,7 +65,7 @@ def test_a_photo_message_becomes_an_uploaded_photo_that_says_what_happened():
 def test_a_broken_message_is_refused_with_the_reason(changes, buffers, words):
     content, sent = _message(_jpeg(), **changes)
     upload = PhotoUpload(on_photo=lambda photo: pytest.fail("a broken message reached the callback"))
-    reply = upload.handle_photo(content, sent if buffers is None else buffers)
+    reply = upload._handle_photo(content, sent if buffers is None else buffers)
     assert reply["type"] == "error" and reply["message"].startswith("cat.jpg: ")
     assert re.search(words, reply["message"]) and upload.received == 0
 
@@ -73,7 +73,7 @@ def test_a_broken_message_is_refused_with_the_reason(changes, buffers, words):
 def test_the_widget_replies_to_every_message_and_counts_what_arrived():
     seen = []
     upload = PhotoUpload(on_photo=lambda photo: seen.append(photo.name) or f"{photo.name} classified.")
-    reply = upload.handle_photo(*_message(_jpeg()))
+    reply = upload._handle_photo(*_message(_jpeg()))
     assert reply == {"type": "received", "view": "v", "id": 1, "message": "cat.jpg classified."}
     assert seen == ["cat.jpg"] and upload.received == 1
 
@@ -81,7 +81,7 @@ def test_the_widget_replies_to_every_message_and_counts_what_arrived():
         raise ImageError("not a photo we can read")
 
     upload.on_photo(refuse)
-    reply = upload.handle_photo(*_message(_jpeg()))
+    reply = upload._handle_photo(*_message(_jpeg()))
     assert reply["type"] == "error" and reply["message"] == "cat.jpg: not a photo we can read"
     assert upload.received == 1
 
@@ -89,9 +89,9 @@ def test_the_widget_replies_to_every_message_and_counts_what_arrived():
         raise KeyError("bug")
 
     other = PhotoUpload(on_photo=broken)
-    reply = other.handle_photo(*_message(_jpeg()))  # a bug in a callback still gets an answer, not silence
+    reply = other._handle_photo(*_message(_jpeg()))  # a bug in a callback still gets an answer, not silence
     assert reply["type"] == "error" and "KeyError" in reply["message"]
-    assert PhotoUpload().handle_photo(*_message(_jpeg()))["message"].endswith("Received.")
+    assert PhotoUpload()._handle_photo(*_message(_jpeg()))["message"].endswith("Received.")
 
 
 def test_the_widget_limits_are_below_the_kernel_connections_10_mb():
@@ -104,11 +104,11 @@ def test_upload_and_classify_hides_labels_tied_at_zero(tiny_models, photo_like, 
     upload, _output = widgets.upload_and_classify(Classifier(tiny_models["uint8"], ["a", "b", "c"]), top_k=3).children
     buffer = io.BytesIO()
     Image.fromarray(photo_like).save(buffer, "PNG")
-    reply = upload.handle_photo(*_message(buffer.getvalue()))
+    reply = upload._handle_photo(*_message(buffer.getvalue()))
     shown = int(re.search(r"Its top (\d) are below", reply["message"]).group(1))
     hidden = 3 - shown
     assert (f"{hidden} more label" in capsys.readouterr().out) == (hidden > 0)
-    bad = upload.handle_photo(*_message(b"%PDF-1.4 not a photo"))
+    bad = upload._handle_photo(*_message(b"%PDF-1.4 not a photo"))
     assert bad["type"] == "error" and "image" in bad["message"].lower()
 
 
@@ -121,10 +121,10 @@ def test_upload_and_classify_shows_the_table_and_says_so(tiny_models, photo_like
     buffer = io.BytesIO()
     Image.fromarray(photo_like).save(buffer, "JPEG")
     data = buffer.getvalue()
-    reply = upload.handle_photo(*_message(data))
+    reply = upload._handle_photo(*_message(data))
     assert reply["type"] == "received" and reply["message"].endswith("below.")
     assert "shrunk in your browser" in reply["message"]
-    bad = upload.handle_photo(*_message(b"not a photo at all"))
+    bad = upload._handle_photo(*_message(b"not a photo at all"))
     assert bad["type"] == "error" and bad["message"].startswith("cat.jpg: ")
 
 
@@ -145,12 +145,12 @@ def test_photo_collector_adds_uploaded_photos_to_the_named_class(tiny_models, ph
     assert isinstance(upload, PhotoUpload) and upload.multiple
     buffer = io.BytesIO()
     Image.fromarray(photo_like).save(buffer, "PNG")
-    reply = upload.handle_photo(*_message(buffer.getvalue()))
+    reply = upload._handle_photo(*_message(buffer.getvalue()))
     assert reply == {"type": "received", "view": "v", "id": 1, "message": "cat.jpg: added to 'mug'."}
     assert {k: len(v) for k, v in camera.samples.items()} == {"mug": 1} and camera.samples_taken == 1
     assert camera.samples["mug"][0].shape == (32, 32, 3)  # scaled to the model's input
     assert "mug</b> 1" in box.children[-1].value
-    assert upload.handle_photo(*_message(b"junk"))["type"] == "error"
+    assert upload._handle_photo(*_message(b"junk"))["type"] == "error"
     assert repr(camera).startswith("[Live camera widget")
 
 
