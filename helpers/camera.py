@@ -38,8 +38,7 @@ def _encoding_problems(encoding: str) -> list[str]:
 
 
 def encode_frame(pixels: np.ndarray, encoding: str = "rgba") -> bytes:
-    """The raw RGBA bytes a browser sends (as ``getImageData`` gives) for an (H, W, 3) uint8 frame (CameraError
-    otherwise)."""
+    """The RGBA bytes a browser sends (``getImageData``'s) for an (H, W, 3) uint8 frame; CameraError otherwise."""
     array = np.asarray(pixels)
     frame = array.ndim == 3 and array.shape[-1] == 3 and array.dtype == np.uint8 and array.size > 0
     problems = [] if frame else [f"A frame is an (H, W, 3) uint8 array; got {array.dtype} {array.shape}."]
@@ -70,8 +69,7 @@ def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, 
 
 
 def scale_for_model(frame: ImageSource, size: tuple[int, int]) -> np.ndarray:
-    """What the browser does before sending: the frame's central square resized to ``size`` = (w, h), uint8
-    (ImageError for a bad size or frame)."""
+    """What the browser does before sending: the frame's central square resized to ``size`` = (w, h), uint8."""
     return np.asarray(resize_for_model(load_image(frame), size), dtype=np.uint8)
 
 

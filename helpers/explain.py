@@ -5,10 +5,8 @@ Grad-CAM (Selvaraju et al., 2017) for a Keras model; ``edge_map`` ignores the mo
 ``randomize_top_layers`` (the cascading randomization of Adebayo et al., 2018, "Sanity checks for saliency maps")
 after which a map must change (``rank_correlation``: NaN for a constant map, which shows nothing), and
 ``deletion_curve`` (Samek et al., 2017; Petsiuk et al., 2018), which must fall faster than a ``random_order``.
-TensorFlow is imported inside the functions that need it, never by this module.
-
-Every map is an ``Explanation``. Checked here: the model (what kind it is), the label↔output mapping, the class
-asked for, boxes and occlusion settings; any other unusable argument becomes one ExplanationError sentence.
+Every map is an ``Explanation``. Checked here: the kind of model, the label↔output mapping, the class asked for,
+boxes and occlusion settings. TensorFlow is imported only inside the functions that need it.
 """
 
 from __future__ import annotations
@@ -89,16 +87,14 @@ class Explanation:
 
 
 def box_area(box: Box, input_size: tuple[int, int]) -> float:
-    """The fraction of the model input that ``box`` covers. Raises ExplanationError for a box that is not four whole
-    pixel positions inside ``input_size``, ImageError for a bad ``input_size``."""
+    """The fraction of the model input that ``box`` covers; ExplanationError for a box not inside ``input_size``."""
     width, height = check_size(input_size, "input_size")
     left, top, right, bottom = _check_box(box, (width, height))
     return (right - left) * (bottom - top) / (width * height)
 
 
 def _check_box(box: Box, input_size: tuple[int, int]) -> Box:
-    """``box`` as whole pixels inside the input, or an ExplanationError. A corner such as 10.9 is refused, not
-    rounded: it may be a fraction of the input, and which way it should move is the caller's choice."""
+    """``box`` as whole pixels inside the input (a corner such as 10.9 is refused: rounding is the caller's choice)."""
     width, height = input_size
     try:  # a bool is no corner: it becomes NaN, which is refused
         items = [] if isinstance(box, (str, bytes)) else [np.nan if isinstance(v, (bool, np.bool_)) else v for v in box]
@@ -129,8 +125,8 @@ class Scorer:
 
 
 def scorer(model: Any, labels: Sequence[str] | None = None, workers: int | None = None) -> Scorer:
-    """Wrap a Classifier, a .tflite path or a Keras model (outputs in ``labels``' order) to score images. Raises
-    ExplanationError for ``labels`` with a model that has its own, a path that is no .tflite classifier, or else."""
+    """Wrap a Classifier, a .tflite path or a Keras model (outputs in ``labels``' order) to score images; an
+    ExplanationError for ``labels`` with a model that has its own, or another kind of model."""
     if labels is not None and isinstance(model, (Scorer, Classifier)):
         raise ExplanationError(
             f"labels: this {type(model).__name__} has its labels already; give labels only with a .tflite path or a "
@@ -176,15 +172,13 @@ def _keras_scores(model: Any, pixels: np.ndarray, batch: int = 4) -> np.ndarray:
 
 # -- inputs and arguments
 def model_pixels(image: ImageSource, input_size: tuple[int, int], crop: str | float = "center") -> np.ndarray:
-    """The (H, W, 3) uint8 pixels a model of ``input_size`` (w, h) sees: central square, then resize. Raises
-    ImageError for an image it cannot read, a bad ``input_size`` or ``crop``."""
+    """The (H, W, 3) uint8 pixels a model of ``input_size`` (w, h) sees: central square, then resize."""
     input_size = check_size(input_size, "input_size")
     return np.asarray(resize_for_model(load_image(image), input_size, crop), dtype=np.uint8)
 
 
 def _class_index(target: int | str, labels: list[str]) -> int:
-    """The output index of ``target``: an index, or a label (the whole label or its first name, in any case); an
-    ExplanationError for a name several outputs share or a target that is neither."""
+    """The output index of ``target``: an index, or a label (the whole label or its first name, in any case)."""
     if isinstance(target, str):
         wanted = target.strip().lower()
         found = [i for i, label in enumerate(labels) if wanted in (label.lower(), label.split(",")[0].strip().lower())]
@@ -204,8 +198,7 @@ def _class_index(target: int | str, labels: list[str]) -> int:
 
 
 def _cover(fill: int | Sequence[int], input_size: tuple[int, int], **grid: int) -> np.ndarray:
-    """``fill`` as an (R, G, B) uint8 colour; an ExplanationError names each of it and the ``grid`` settings (patch,
-    stride: whole pixels from 1 to the input's shorter side) that cannot work."""
+    """``fill`` as an (R, G, B) uint8 colour, after refusing at once it and any ``grid`` setting that cannot work."""
     width, height = input_size
     side = min(width, height)
     advice = {
@@ -273,8 +266,7 @@ def occlusion(model, image, target, *, patch=32, stride=16, fill=GRAY, labels=No
 
 # -- gradient maps (TensorFlow)
 def keras_mobilenet(weights: str | os.PathLike | None = None) -> Any:
-    """Keras's MobileNet V1 0.25/224 with the mirrored ImageNet weights (notebook 05's float model). Raises
-    AssetError when ``weights`` is None and the mirrored weights cannot be fetched."""
+    """Keras's MobileNet V1 0.25/224 with the mirrored ImageNet weights (notebook 05's float model)."""
     import keras
 
     from helpers import assets
@@ -346,16 +338,13 @@ def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
     rng = np.random.default_rng(whole_number(seed, "seed", ExplanationError, minimum=0))
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
+
+    def he_uniform(weight: np.ndarray) -> np.ndarray:  # activations keep their size
+        limit = math.sqrt(6.0 / max(1, int(np.prod(weight.shape[:-1]))))
+        return rng.uniform(-limit, limit, weight.shape).astype(weight.dtype)
+
     for layer in weighted(copy)[len(weighted(copy)) - count :]:
-        new = []
-        for weight in layer.get_weights():
-            limit = math.sqrt(6.0 / max(1, int(np.prod(weight.shape[:-1]))))  # He-uniform: activations keep their size
-            new.append(
-                np.zeros_like(weight)
-                if weight.ndim == 1
-                else rng.uniform(-limit, limit, weight.shape).astype(weight.dtype)
-            )
-        layer.set_weights(new)
+        layer.set_weights([np.zeros_like(w) if w.ndim == 1 else he_uniform(w) for w in layer.get_weights()])
     return copy
 
 
@@ -373,8 +362,7 @@ def edge_map(image: ImageSource, input_size=(224, 224), cells: int = 14, label: 
 
 # -- sanity checks
 def ranks(values: np.ndarray) -> np.ndarray:
-    """The rank of each value (1 = smallest), ties sharing their average rank. Raises ExplanationError for values
-    that are not finite numbers (NaN has no rank)."""
+    """The rank of each value (1 = smallest), ties sharing their average rank; ExplanationError for NaN or infinity."""
     flat = finite_array(values, "values", ExplanationError).astype(np.float64).ravel()
     order = np.argsort(flat, kind="stable")
     starts = np.r_[0, np.flatnonzero(np.diff(flat[order])) + 1]

@@ -51,8 +51,7 @@ def _pairs(pairs) -> tuple[list[str], list[float]]:
 
 
 def _axes(ax, figsize: tuple[float, float], lines=(), **settings):
-    """``ax`` (or a new figure's, ``figsize`` inches) with ``settings`` set (title, labels, limits, scales) and
-    ``lines`` drawn: (x, y, style) each, in palette order, 2 points wide, unless its style says otherwise."""
+    """``ax`` (or a new ``figsize`` figure's) with ``settings`` set and ``lines`` = (x, y, style) in palette order."""
     ax = ax if ax is not None else plt.subplots(figsize=figsize)[1]
     ax.set(**settings)
     for i, (x, y, style) in enumerate(lines):

@@ -316,10 +316,7 @@ class HeadClassifier:
     def __init__(self, extractor: FeatureExtractor, head: SoftmaxHead, labels: Sequence[str]) -> None:
         self.labels = _check_fit(head, extractor.dim, text_labels(labels))
         self.extractor, self.head, self.input_details = extractor, head, extractor.input_details
-
-    def prepare(self, pixels: np.ndarray) -> np.ndarray:
-        """Model-sized uint8 pixels → the extractor's input tensor."""
-        return self.extractor.prepare(pixels)
+        self.prepare = extractor.prepare  # model-sized uint8 pixels → the extractor's input tensor
 
     def run(self, tensor: np.ndarray) -> np.ndarray:
         """Probabilities (one per label) for one prepared input tensor."""

@@ -141,8 +141,7 @@ class PhotoUpload(anywidget.AnyWidget):
         return f"[{self.description} button: run the notebook to choose a photo from your computer]"
 
     def on_photo(self, callback: Callable[[UploadedPhoto], str | None]) -> None:
-        """Call ``callback(photo)`` for each photo received; a string it returns (or an error it raises) is shown
-        under the button."""
+        """Call ``callback(photo)`` for each photo received; what it returns (or raises) is shown under the button."""
         self._callbacks.append(callback)
 
     def _handle_photo(self, content: Mapping, buffers: list) -> dict:
@@ -322,8 +321,7 @@ def model_picker(
 
 
 def explanation_explorer(classifier: Classifier, photos: dict, credits: dict | None = None):
-    """Pick a photo (from the dict name → photo), one of its five most probable classes, the patch size and the
-    overlay's opacity; see the occlusion map."""
+    """Menus for a photo (of ``photos``), one of its top-5 classes, the patch size and opacity; the occlusion map."""
     from helpers import explain, plots
 
     cache, style = {}, {"description_width": "7em"}
