@@ -31,18 +31,18 @@ STAGES = ("capture", "transfer", "preprocess", "invoke", "display")
 # --------------------------------------------------------------------------- frames as bytes
 
 
-def _encoding_problems(encoding: str) -> list[str]:
-    if encoding == "rgba":
-        return []
-    return [f"Unknown frame encoding {encoding!r}; the camera sends 'rgba', the bytes getImageData gives."]
+_UNKNOWN_ENCODING = "Unknown frame encoding {!r}; the camera sends 'rgba', the bytes getImageData gives."
 
 
 def encode_frame(pixels: np.ndarray, encoding: str = "rgba") -> bytes:
     """The RGBA bytes a browser sends (``getImageData``'s) for an (H, W, 3) uint8 frame; CameraError otherwise."""
     array = np.asarray(pixels)
     frame = array.ndim == 3 and array.shape[-1] == 3 and array.dtype == np.uint8 and array.size > 0
-    problems = [] if frame else [f"A frame is an (H, W, 3) uint8 array; got {array.dtype} {array.shape}."]
-    problems += _encoding_problems(encoding)
+    rules = {
+        f"A frame is an (H, W, 3) uint8 array; got {array.dtype} {array.shape}.": not frame,
+        _UNKNOWN_ENCODING.format(encoding): encoding != "rgba",
+    }
+    problems = [text for text, bad in rules.items() if bad]
     if problems:
         raise CameraError(" ".join(problems))
     return np.concatenate([array, np.full(array.shape[:2] + (1,), 255, dtype=np.uint8)], axis=-1).tobytes()
@@ -61,8 +61,9 @@ def decode_frame(data: bytes | bytearray | memoryview, width: int, height: int, 
         "data is an empty frame: the camera has not delivered a picture yet.": is_bytes and not raw,
         f"The RGBA frame has {len(raw):,} bytes, not the {expected:,} bytes of the {width}×{height} frame announced "
         f"with it. Send the width and height the pixels were scaled to.": sized and raw and len(raw) != expected,
+        _UNKNOWN_ENCODING.format(encoding): encoding != "rgba",
     }
-    problems = [text for text, bad in rules.items() if bad] + _encoding_problems(encoding)
+    problems = [text for text, bad in rules.items() if bad]
     if problems:
         raise CameraError(" ".join(problems))
     return np.frombuffer(raw, dtype=np.uint8).reshape(height, width, 4)[..., :3].copy()
@@ -99,10 +100,9 @@ class SimulatedFrame:
 
 @dataclass(frozen=True)
 class Simulation:
-    """What a policy does with ``frames`` camera frames when each one takes ``process_ms`` to classify."""
+    """What a policy does with ``frames`` camera frames (of ``simulate``)."""
 
     policy: str
-    process_ms: float
     camera_fps: float
     frames: int
     processed: tuple[SimulatedFrame, ...]
@@ -157,7 +157,7 @@ def simulate(
         start = max(free_at, index * interval)
         processed.append(SimulatedFrame(index, index * interval, start, start + process_ms))
         free_at, last = start + process_ms, index
-    return Simulation(policy, process_ms, camera_fps, count, tuple(processed))
+    return Simulation(policy, camera_fps, count, tuple(processed))
 
 
 def dropped_per_second(process_ms: float, camera_fps: float = CAMERA_FPS) -> float:

@@ -72,8 +72,7 @@ class Explanation:
         return REGIONS[min(2, int(3 * y / height))][min(2, int(3 * x / width))]
 
     def share_in_box(self, box: Box) -> float:
-        """The fraction of the map's positive importance inside ``box`` (NaN if none is positive). Raises
-        ExplanationError for a box that is not four whole pixel positions inside the map's input."""
+        """The share of the map's positive importance inside ``box`` (NaN if none); ExplanationError for a bad box."""
         left, top, right, bottom = _check_box(box, self.input_size)
         positive = np.clip(self.pixels(), 0, None)
         total = float(positive.sum())
@@ -349,8 +348,7 @@ def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
 
 
 def edge_map(image: ImageSource, input_size=(224, 224), cells: int = 14, label: str = "(any class)") -> Explanation:
-    """A map that ignores the model: the image's gradient magnitude (edges), averaged per cell. Raises
-    ExplanationError for ``cells`` that is not a whole number from 1 to the input's shorter side."""
+    """A map that ignores the model: the image's gradient magnitude (edges), averaged per cell (``cells`` a side)."""
     cells = whole_number(cells, "cells", ExplanationError, minimum=1, maximum=min(check_size(input_size, "input_size")))
     pixels = model_pixels(image, input_size).astype(np.float32).mean(axis=-1)
     magnitude = np.hypot(*np.gradient(pixels))
@@ -373,8 +371,7 @@ def ranks(values: np.ndarray) -> np.ndarray:
 
 
 def rank_correlation(a: Explanation | np.ndarray, b: Explanation | np.ndarray) -> float:
-    """Spearman's rank correlation between two maps of the same grid (1 = same order of cells; NaN: a constant map).
-    Raises ExplanationError for maps of different grids or holding NaN or infinite values."""
+    """Spearman's rank correlation of two maps of one grid (NaN: a constant map); ExplanationError for other grids."""
     first = finite_array(a.values if isinstance(a, Explanation) else a, "a", ExplanationError)
     second = finite_array(b.values if isinstance(b, Explanation) else b, "b", ExplanationError)
     if first.shape != second.shape:
@@ -414,15 +411,12 @@ def deletion_curve(model, image, explanation, *, order=None, steps=14, fill=GRAY
     steps = whole_number(steps, "steps", ExplanationError, minimum=1)
     importance = finite_array(explanation.values if order is None else order, "order", ExplanationError)
     sizes = f"the model's input is {model.input_size}, the map covers {explanation.input_size}"
-    problems = [
-        text
-        for wrong, text in (
-            (explanation.target < 0, "the map belongs to no class (a model-free map): use a class's own map"),
-            (importance.shape != explanation.shape, f"order has shape {importance.shape}, the map {explanation.shape}"),
-            (model.input_size != explanation.input_size, f"{sizes}: use the model the map was made for"),
-        )
-        if wrong
-    ]
+    rules = {
+        "the map belongs to no class (a model-free map): use a class's own map": explanation.target < 0,
+        f"order has shape {importance.shape}, the map {explanation.shape}": importance.shape != explanation.shape,
+        f"{sizes}: use the model the map was made for": model.input_size != explanation.input_size,
+    }
+    problems = [text for text, bad in rules.items() if bad]
     if problems:
         raise ExplanationError(f"explanation: {'; '.join(problems)}.")
     colour = _cover(fill, model.input_size)

@@ -1,8 +1,7 @@
 """Charts and tables for the notebooks: each chart takes ``ax=None`` (then makes its own figure) and returns its axes.
 
 ``show(fig, alt)`` displays a figure once, with alt text (read by screen readers, and the output's plain-text view).
-Every public function raises PlotError for data it cannot draw: lists that do not match one to one and numbers that
-are not finite are checked here (a NaN is never drawn); any other unusable argument becomes one PlotError sentence.
+Checked here, as a PlotError: lists that do not match one to one, numbers that are not finite (a NaN is never drawn).
 """
 
 from __future__ import annotations
@@ -418,9 +417,8 @@ def stage_breakdown(stage_ms: dict[str, dict], budget_ms: float, title="Where a 
 
 
 def explanation_overlay(pixels, explanation, alpha=0.5, boxes: dict | None = None, title=None, ax=None, credit=""):
-    """The model's input with an ``Explanation`` over it, a colour bar, ``boxes`` = {name: (left, top, right, bottom)}
-    and ``credit`` (the photo's credit line) wrapped under the x-axis label. Side by side, make the figure with
-    ``layout="constrained"`` so colour bars and labels keep apart."""
+    """The model's input under an ``Explanation``, a colour bar, ``boxes`` = {name: (left, top, right, bottom)} and
+    ``credit`` under the x-axis label. Side by side, ``layout="constrained"`` keeps colour bars and labels apart."""
     ax = _axes(ax, (4.6, 4), xlabel="x (input pixels)", ylabel="y (input pixels)")
     ax.set_title(title or f"{explanation.method}: '{short_label(explanation.label)}'", fontsize=10)
     values = explanation.values

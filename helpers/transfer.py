@@ -265,16 +265,13 @@ def _examples(features, class_ids=None, num_classes=None, *, what="features", id
 
 def _check_fit(head: SoftmaxHead, dim: int | None = None, labels: list[str] | None = None) -> list[str] | None:
     """``labels``, after refusing a head that does not take ``dim`` features or has not one class per label."""
-    problems = []
-    if dim is not None and dim != head.weights.shape[0]:
-        problems.append(
-            f"The head takes {head.weights.shape[0]}-d features; got {dim}-d. Use one extractor throughout."
-        )
-    if labels is not None and len(labels) != head.num_classes:
-        problems.append(
-            f"{len(labels)} labels for a head with {head.num_classes} classes; give one label per class, in the "
-            f"order of training (a list such as train.classes)."
-        )
+    rules = {
+        f"The head takes {head.weights.shape[0]}-d features; got {dim}-d. Use one extractor throughout.": dim
+        not in (None, head.weights.shape[0]),
+        f"{len(labels or ())} labels for a head with {head.num_classes} classes; give one label per class, in the "
+        f"order of training (a list such as train.classes).": labels is not None and len(labels) != head.num_classes,
+    }
+    problems = [text for text, bad in rules.items() if bad]
     if problems:
         raise TransferError(" ".join(problems))
     return labels
@@ -309,8 +306,8 @@ class SoftmaxHead:
 
 
 class HeadClassifier:
-    """A feature extractor and a trained head run together like a ``Classifier``, e.g. live (notebook 11).
-    TransferError when extractor, head and labels do not fit together, LabelError for labels not str."""
+    """A feature extractor and a trained head run together like a ``Classifier`` (notebook 11); TransferError if
+    extractor, head and labels do not fit together, LabelError for labels not str."""
 
     @raises_own_errors(TransferError)
     def __init__(self, extractor: FeatureExtractor, head: SoftmaxHead, labels: Sequence[str]) -> None:
