@@ -52,16 +52,17 @@ def _shown(widget):
     return float(format(value, readout)) if readout and isinstance(value, float) else value
 
 
-def _redraw(widget, function: Callable[[object], None]) -> ipw.Output:
-    """An Output that ``function(shown value)`` draws in, now and whenever the widget's value changes."""
+def _redraw(controls, function: Callable[[], None]) -> ipw.Output:
+    """An Output that ``function()`` draws in, now and whenever one of the ``controls`` changes its value."""
     output = ipw.Output()
 
     def refresh(_change=None) -> None:
         output.clear_output(wait=True)
         with output:
-            function(_shown(widget))
+            function()
 
-    widget.observe(refresh, names="value")
+    for control in controls:
+        control.observe(refresh, names="value")
     refresh()
     return output
 
@@ -221,7 +222,7 @@ def temperature_slider(logits, labels, value: float = 1.0) -> DescribedBox:
         )
     slider = _slider("temperature", value, -1, 1, 0.05, log=True)
     return DescribedBox(
-        [slider, _redraw(slider, lambda t: _show_temperature(logits, labels, t))],
+        [slider, _redraw([slider], lambda: _show_temperature(logits, labels, _shown(slider)))],
         "[Temperature slider (0.1 to 10): run this notebook to move it and redraw the chart]",
     )
 
@@ -252,7 +253,7 @@ def threshold_explorer(confidence, correct, value: float = 0.5, label: str | Non
     confidence = listed(confidence)  # a generator is read once, here
     slider = _slider("threshold", value, 0.0, 1.0, 0.05)
     return DescribedBox(
-        [slider, _redraw(slider, lambda t: _show_threshold(confidence, correct, t, label))],
+        [slider, _redraw([slider], lambda: _show_threshold(confidence, correct, _shown(slider), label))],
         "[Threshold slider (0 to 1): run this notebook to move it and redraw the curve]",
     )
 
@@ -302,18 +303,13 @@ def model_picker(
         "latency": ipw.Dropdown(options=list(latency_columns.items()), description="latency figures", **wide),
         "accuracy": ipw.Dropdown(options=list(accuracy_columns.items()), description="accuracy figures", **wide),
     }
-    output = ipw.Output()
 
-    def refresh(_change=None) -> None:
-        output.clear_output(wait=True)
-        with output:
-            print(_choice_report(rows, size=size, name=name, **{key: _shown(w) for key, w in controls.items()}))
+    def report() -> None:
+        print(_choice_report(rows, size=size, name=name, **{key: _shown(w) for key, w in controls.items()}))
 
-    for control in controls.values():
-        control.observe(refresh, names="value")
-    refresh()
     return DescribedBox(
-        [*controls.values(), output], "[Model picker: run this notebook to set the three limits and see the best model]"
+        [*controls.values(), _redraw(controls.values(), report)],
+        "[Model picker: run this notebook to set the three limits and see the best model]",
     )
 
 
