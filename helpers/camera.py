@@ -3,6 +3,7 @@
 Five timed stages per frame: capture (the newest frame, scaled to the model's input), transfer (its bytes to the
 kernel and back), preprocess, invoke (with top-k) and display. When the model is slower than the camera, the newest
 frame wins: the frames in between are dropped and no queue grows. The browser half is ``helpers.camera_widget``.
+
 Checked here: frames as a browser sends them, the model, a clip's photos and names, the settings a learner types.
 """
 

@@ -136,10 +136,8 @@ def detect(
     boxes = _boxes_to_pixels(
         values["boxes"].reshape(-1, 4)[:count], photo.size, order, model.input_size if in_pixels else None
     )
-    detections = [
-        Detection(
-            labels[classes[i]] if 0 <= classes[i] < len(labels) else f"class {classes[i]}", float(scores[i]), boxes[i]
-        )
-        for i in found
-    ]
-    return detections[:max_results]
+
+    def name(number: int) -> str:  # a class the labels do not name keeps its number
+        return labels[number] if 0 <= number < len(labels) else f"class {number}"
+
+    return [Detection(name(classes[i]), float(scores[i]), boxes[i]) for i in found][:max_results]

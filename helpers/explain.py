@@ -5,6 +5,7 @@ Grad-CAM (Selvaraju et al., 2017) for a Keras model; ``edge_map`` ignores the mo
 ``randomize_top_layers`` (the cascading randomization of Adebayo et al., 2018, "Sanity checks for saliency maps")
 after which a map must change (``rank_correlation``: NaN for a constant map, which shows nothing), and
 ``deletion_curve`` (Samek et al., 2017; Petsiuk et al., 2018), which must fall faster than a ``random_order``.
+
 Every map is an ``Explanation``. Checked here: the kind of model, the label↔output mapping, the class asked for,
 boxes and occlusion settings. TensorFlow is imported only inside the functions that need it.
 """

@@ -502,9 +502,8 @@ class ExportedModel:
 
 
 def _with_head(extractor: bytes, head: SoftmaxHead, dtype: str, calibration) -> bytes:
-    """The extractor's graph then the head (fully connected → softmax), float32 or int8, by ``tflite.append_head``.
-    int8: features (re)quantized to int8, symmetric int8 weights, an int32 bias of scale feature × weight scale,
-    the logits' range measured on ``calibration``, a last DEQUANTIZE to float32 probabilities (steps of 1/256)."""
+    """The extractor's graph then the head (dense → softmax) by ``tflite.append_head``; int8: features (re)quantized,
+    symmetric int8 weights, int32 bias (scale: feature × weight), logits' range from ``calibration``, a DEQUANTIZE."""
     w, b = head.weights.astype(np.float32), head.bias.astype(np.float32)
     if dtype == "float32":
         return tflite.append_head(extractor, w, b, None)

@@ -3,6 +3,7 @@
 The upload button (an anywidget, browser half in upload_widget.js) shrinks photos larger than ``max_side`` pixels in
 the browser and sends them as JPEG: a 13 MB phone photo reaches the kernel as about 1 MB (one kernel message cannot
 carry more than about 10 MB). Files the browser cannot open, or that are not images, are refused with the reason.
+
 Checked here: each message from the browser, one label per logit and the classifier given to the upload button.
 """
 
