@@ -349,7 +349,7 @@ def randomize_top_layers(model: Any, count: int, seed: int = 0) -> Any:
 
 
 def edge_map(image: ImageSource, input_size=(224, 224), cells: int = 14, label: str = "(any class)") -> Explanation:
-    """A map that ignores the model: the image's gradient magnitude (edges), averaged per cell (``cells`` a side)."""
+    """A model-free map: the image's gradient magnitude (edges), averaged per cell; ExplanationError: bad ``cells``."""
     cells = whole_number(cells, "cells", ExplanationError, minimum=1, maximum=min(check_size(input_size, "input_size")))
     pixels = model_pixels(image, input_size).astype(np.float32).mean(axis=-1)
     magnitude = np.hypot(*np.gradient(pixels))

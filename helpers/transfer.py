@@ -153,9 +153,9 @@ _MAX_ANGLE, _MIN_ZOOM = 10.0, 0.8  # augment_pixels: turns of up to 10°, zooms 
 
 
 def augment_pixels(pixels: np.ndarray, copies: int = 1, *, seed=0) -> np.ndarray:
-    """``copies`` randomly altered versions of each (H, W, 3) uint8 image, image by image: (n × copies, H, W, 3).
-    Each is mirrored half of the time, turned by up to 10 degrees and zoomed in on a random square covering 80–100 %
-    of the largest square inside the turned photo (no empty corners)."""
+    """``copies`` randomly altered versions of each (H, W, 3) uint8 image, image by image: (n × copies, H, W, 3), each
+    mirrored half of the time, turned by up to 10 degrees and zoomed onto a random square covering 80–100 % of the
+    largest square inside the turned photo (no empty corners). TransferError for another batch or copies < 1."""
     from PIL import Image
 
     array = np.asarray(pixels)
