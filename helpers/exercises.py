@@ -229,7 +229,7 @@ EXERCISES: dict[str, Exercise] = {
         before="That is the probability before the change. Its own logit did not move, but every probability is divided by the sum of all the exponentials, and that sum changed.",
     ),
     "check_logits_for_table": _exercise(
-        "softmax gives {rounded}: the table.{tail}",
+        "softmax gives {rounded}: the table. And {where} is 0.",
         "softmax of your logits is {got}, not {table} (to 2 decimal places).",
         "Section 1 found logits for the confident table: which function undoes np.exp?",
         "np.log(table) is one set of logits; adding the same number to all of them does not change the softmax.",
@@ -527,11 +527,11 @@ EXERCISES: dict[str, Exercise] = {
         close="Close: give it to {places} (round only at the end).",
     ),
     "check_frame_bytes": _exercise(
-        "{width} × {height} pixels × {channels} bytes = {expected:,} bytes per frame ({share:.0%} of a 224 × 224 frame).",
+        "{width} × {height} pixels × 4 bytes = {expected:,} bytes per frame ({share:.0%} of a 224 × 224 frame).",
         "{answer!r} is not the number of bytes of one {width} × {height} RGBA frame.",
         "The frame is scaled to {width} × {height} before it is sent.",
         "{width} × {height} = {pixels:,} pixels; how many bytes does one RGBA pixel take?",
-        "{width} × {height} × {channels}.",
+        "{width} × {height} × 4.",
         asks="a whole number of bytes",
         rgb="That is RGB; the browser's canvas gives four bytes a pixel: red, green, blue and alpha (RGBA).",
         pixels="That counts pixels; each pixel takes several bytes.",

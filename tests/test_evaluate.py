@@ -244,3 +244,12 @@ def test_a_broken_image_stops_with_its_name(tiny_models, sample_folder, workers)
 
 def test_evaluation_error_is_a_helpers_error():
     assert issubclass(EvaluationError, HelpersError)
+
+
+def test_every_independent_problem_is_named_in_one_error(tiny_models, sample_folder):
+    classifier = Classifier(tiny_models["float"], LABELS)
+    with pytest.raises(EvaluationError) as raised:
+        evaluate_many({"m": str(classifier.model_path)}, image_paths(sample_folder), classes=[0] * 11, k=0)
+    message = str(raised.value)
+    assert "not a helpers.classify.Classifier" in message and "k must be at least 1" in message
+    assert "11 classes for 12 images" in message
