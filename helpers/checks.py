@@ -1,14 +1,12 @@
 """Self-checks for the notebooks' exercises: each computes its exercise's numbers and asks ``helpers.exercises``.
-
-A wrong answer gets a printed hint, never an error; a question that cannot be asked (arguments of the wrong kind, a
-label not in the list, ...) raises CheckError, and the helpers a check computes with raise their own errors.
-"""
+A wrong answer gets a printed hint, never an error; a question that cannot be asked raises CheckError."""
 
 from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from statistics import NormalDist
 
 import numpy as np
 
@@ -36,13 +34,10 @@ from helpers.transfer import confusion_matrix, imprint, l2_normalize, sample_per
 
 def _megabytes(answer) -> float | None:
     """A size in MB as a number, also when typed with its unit ("17 MB", "4.2MB")."""
-    if isinstance(answer, str) and answer.strip().lower().endswith("mb"):
-        answer = answer.strip()[:-2]
-    return _number(answer)
+    return _number(answer.strip().lower().removesuffix("mb") if isinstance(answer, str) else answer)
 
 
 def _array(answer) -> np.ndarray | None:
-    """The answer as a float array; None when it cannot be one."""
     try:
         return np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
@@ -103,13 +98,12 @@ def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
     if probs.size != len(labels):
         raise CheckError(f"{probs.size} probabilities for {len(labels)} labels; pass the model's output row.")
     best = np.flatnonzero(probs == probs.max())
-    index = _integer(answer) if not isinstance(answer, str) else None
-    text = answer.strip().lower() if isinstance(answer, str) else None
-    ok = probs.max() > 0 and (
-        (index is not None and index in best) or (text is not None and any(text in _names(labels[i]) for i in best))
-    )
+    if isinstance(answer, str):
+        named = any(answer.strip().lower() in _names(labels[i]) for i in best)
+    else:
+        named = _integer(answer) in set(best.tolist())
     top, no_output = labels[int(best[0])], probs.max() <= 0
-    return _ask(answer, bool(ok), locals())
+    return _ask(answer, named and not no_output, locals())
 
 
 def check_softmax_prediction(answer, logits, new_logits, index: int, what: str) -> Verdict:
@@ -219,8 +213,6 @@ def check_input_bytes(answer, input_details: dict) -> Verdict:
 def check_sample_size(answer, accuracy: float = 0.7, half_width: float = 0.01) -> Verdict:
     """Exercise 04.5: images for a 95 % interval of at most ± ``half_width``: from the fewest that are enough (normal
     approximation or Wilson) to a quarter above the normal n, so a rounded-up 9,000 or 10,000 counts (exact: 8,068)."""
-    from statistics import NormalDist
-
     z, p = NormalDist().inv_cdf(0.975), accuracy
 
     def normal(n: float) -> float:
@@ -244,24 +236,20 @@ def check_best_model(
     answer, rows, max_latency_ms: float, max_size_mb: float, min_accuracy: float, latency: str, accuracy: str
 ) -> Verdict:
     """Exercise 04.3: the most accurate model within three limits (or tied with it), or "none" if none fits."""
+    best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy)
+    given = str("none" if answer is None else answer).strip().lower()
+    chosen = next((row for row in rows if str(row["model"]).lower() == given), None)
+    said_none, unknown, models = given == "none", chosen is None, ", ".join(str(row["model"]) for row in rows)
     limits = (
         (latency, "latency", max_latency_ms, 1),
         ("size_mb", "size", max_size_mb, 1),
         (accuracy, "accuracy", min_accuracy, -1),
     )
-
-    def broken_limits(row) -> list[str]:
-        return [
-            f"its {what} is {row[key]}"
-            for key, what, limit, sign in limits
-            if row[key] is None or sign * (float(row[key]) - limit) > 0
-        ]
-
-    best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy)
-    given = str("none" if answer is None else answer).strip().lower()
-    chosen = next((row for row in rows if str(row["model"]).lower() == given), None)
-    said_none, unknown, models = given == "none", chosen is None, ", ".join(str(row["model"]) for row in rows)
-    broken = "" if unknown else "; ".join(broken_limits(chosen))
+    broken = "; ".join(
+        f"its {what} is {chosen[key]}"
+        for key, what, limit, sign in limits
+        if not unknown and (chosen[key] is None or sign * (float(chosen[key]) - limit) > 0)
+    )
     breaks = bool(broken)
     tied = best is not None and not (unknown or breaks) and float(chosen[accuracy]) == float(best[accuracy])
     data = EXERCISES["check_best_model"]
@@ -430,10 +418,7 @@ def check_photos_for_standard_error(answer, accuracy: float = 0.9, standard_erro
 
 def check_trainable_parameters(answer, model) -> Verdict:
     """Exercise 08.1: how many of a Keras model's parameters training may change (its trainable weights), exactly."""
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise CheckError("Pass the Keras model whose trainable parameters you counted.")
+    import keras  # anything but a Keras model fails at model.trainable_weights: a CheckError naming it
 
     def size(weights) -> int:
         return int(sum(int(np.prod(w.shape)) for w in weights))
@@ -602,10 +587,8 @@ wrap_public_functions(globals(), CheckError)  # a raw TypeError, KeyError, ... f
 # For autograders (tools/nbgrader_course.py writes nbgrader test cells that call this). Kept apart from the
 # checks above, which never raise for a wrong answer: here a wrong answer must fail the test cell.
 def graded(check: Callable[..., Verdict], *args, **kwargs) -> Verdict:
-    """Run a self-check as an autograder test: print its ✓ verdict, or raise AssertionError with its hint when wrong.
-
-    A graded run is not one of the learner's tries (the hint ladder is left as it was); CheckError for a non-check.
-    """
+    """Run a self-check as an autograder test: print its ✓ verdict, or raise AssertionError with its hint when wrong;
+    a graded run is not one of the learner's tries (the hint ladder is left as it was)."""
     if not (callable(check) and getattr(check, "__module__", None) == __name__ and check.__name__.startswith("check_")):
         raise CheckError(f"graded takes one of helpers.checks' check_* functions; got {check!r}.")
     import contextlib

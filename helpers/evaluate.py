@@ -92,9 +92,9 @@ class Evaluation:
         """The fraction of images whose true class is among the ``k`` best answers (see ``hits``)."""
         return float(self.hits(k).mean()) if len(self.classes) else float("nan")
 
-    def interval(self, k: int = 1, confidence: float = 0.95) -> tuple[float, float]:
-        """The Wilson confidence interval of ``accuracy(k)`` (helpers.metrics.wilson_interval)."""
-        return wilson_interval(int(self.hits(k).sum()), len(self.classes), confidence)
+    def interval(self, k: int = 1) -> tuple[float, float]:
+        """The 95 % Wilson confidence interval of ``accuracy(k)`` (helpers.metrics.wilson_interval)."""
+        return wilson_interval(int(self.hits(k).sum()), len(self.classes))
 
 
 # --------------------------------------------------------------------------- the pipeline

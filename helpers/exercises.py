@@ -1,12 +1,7 @@
-"""The lessons' exercises as data, and the engine ``_ask`` that asks them for the self-checks of ``helpers.checks``.
-
-A check computes its exercise's numbers (the right answers, the value each known mistake gives) and hands them to
-``_ask``, which works in the same order for every exercise, so that no hint can shadow a right answer: read the answer
-in any form a learner may type it (``0.78``, ``"200/256"``, ``"78%"``, ``"104,837"``, a NumPy scalar, ...); compare
-it with every right answer at the stated precision; only for a wrong answer, explain the first known mistake that
-fits, then add the next rung of the hint ladder (a right answer starts the ladder again). The verdict (✓ or ✗) is
-printed once; the returned ``Verdict`` is true or false like a bool and shows as nothing in a notebook.
-"""
+"""The lessons' exercises as data, and the engine ``_ask`` that asks them for the self-checks of ``helpers.checks``:
+read the answer in any form a learner may type it; compare it with every right answer at the stated precision; only
+for a wrong answer (so that no hint can shadow a right one), explain the first known mistake that fits, then add the
+next rung of the hint ladder (a right answer starts it again)."""
 
 from __future__ import annotations
 
@@ -54,14 +49,9 @@ def _number(answer) -> float | None:
     if isinstance(answer, str):
         # thousands separators as learners type them: 104,837 · 104_837 · 104 837 (thin spaces too) · 104'837
         text = "".join(answer.split()).replace(",", "").replace("_", "").replace("'", "")
+        top, _, bottom = text.removesuffix("%").partition("/")  # 0.78 · 78% · 200/256
         try:
-            if text.endswith("%"):
-                value = float(text[:-1]) / 100
-            elif text.count("/") == 1:
-                top, bottom = text.split("/")
-                value = float(top) / float(bottom)
-            else:
-                value = float(text)
+            value = float(top) / float(bottom or 1) / (100 if text.endswith("%") else 1)
         except (ValueError, ZeroDivisionError):
             return None
     elif isinstance(answer, (numbers.Number, np.generic)) and not isinstance(answer, (bool, np.bool_)):
@@ -85,9 +75,7 @@ def _interval(answer) -> list[float] | None:
         answer = [p for p in re.split(r"\s*(?:,|;|–|—|\bto\b|\s-\s|\s+)\s*", answer.strip().strip("()[]")) if p]
     if isinstance(answer, np.ndarray):
         answer = answer.ravel().tolist()
-    if not isinstance(answer, (list, tuple)) or len(answer) != 2:
-        return None
-    values = [_number(part) for part in answer]
+    values = [_number(part) for part in answer] if isinstance(answer, (list, tuple)) and len(answer) == 2 else [None]
     if None in values:
         return None
     low, high = sorted(values)
@@ -192,8 +180,7 @@ def _ask(answer, right, numbers: dict, data: Exercise | None = None, key: str | 
     return _verdict(False, hint)
 
 
-# The exercises, each named by its check in helpers.checks: the ✓ verdict, the ✗ verdict when no known mistake fits,
-# the hint ladder from vague to specific, how the answer is read, and the known mistakes (the first that fits).
+# The exercises, each named by its check in helpers.checks (the fields: see Exercise).
 EXERCISES: dict[str, Exercise] = {
     "check_label_index": _exercise(
         "Output {value} is '{shown}'.",
