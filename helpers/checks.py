@@ -3,6 +3,8 @@ A wrong answer gets a printed hint, never an error; a question that cannot be as
 
 from __future__ import annotations
 
+import contextlib
+import io
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
@@ -591,9 +593,6 @@ def graded(check: Callable[..., Verdict], *args, **kwargs) -> Verdict:
     a graded run is not one of the learner's tries (the hint ladder is left as it was)."""
     if not (callable(check) and getattr(check, "__module__", None) == __name__ and check.__name__.startswith("check_")):
         raise CheckError(f"graded takes one of helpers.checks' check_* functions; got {check!r}.")
-    import contextlib
-    import io
-
     tries = dict(_wrong_tries)
     with contextlib.redirect_stdout(io.StringIO()):  # the verdict is shown once, below or as the error
         verdict = check(*args, **kwargs)

@@ -129,13 +129,8 @@ def _numeric(*ladder: str, decimals=None, percent=False, **mistakes) -> Exercise
     return replace(_NUMBER, ladder=ladder, mistakes=mistakes, decimals=decimals, percent=percent)
 
 
-# Wrong tries per exercise since its last right answer, keyed by the check's name; reset_tries() clears it.
+# Wrong tries per exercise since its last right answer, keyed by the check's name.
 _wrong_tries: dict[str, int] = {}
-
-
-def reset_tries() -> None:
-    """Forget the wrong tries of every check: each hint ladder starts again."""
-    _wrong_tries.clear()
 
 
 def _ask(answer, right, numbers: dict, data: Exercise | None = None, key: str | None = None) -> Verdict:
@@ -527,4 +522,4 @@ EXERCISES: dict[str, Exercise] = {
     ),
 }
 
-wrap_public_functions(globals(), CheckError)  # at_precision and reset_tries, as the checks
+wrap_public_functions(globals(), CheckError)  # at_precision, as the checks
