@@ -1,17 +1,18 @@
 """Self-checks for the notebooks' exercises: each computes its exercise's numbers and asks ``helpers.exercises``.
-
-A wrong answer gets a printed hint, never an error; a question that cannot be asked (arguments of the wrong kind, a
-label not in the list, ...) raises CheckError, and the helpers a check computes with raise their own errors.
-"""
+A wrong answer gets a printed hint, never an error; a question that cannot be asked raises CheckError."""
 
 from __future__ import annotations
 
+import contextlib
+import io
+import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
+from statistics import NormalDist
 
 import numpy as np
 
-from helpers.arguments import is_whole, whole_number
+from helpers.arguments import whole_number
 from helpers.bench import best_model, pareto_front
 from helpers.camera import dropped_per_second
 from helpers.errors import CheckError, wrap_public_functions
@@ -35,13 +36,10 @@ from helpers.transfer import confusion_matrix, imprint, l2_normalize, sample_per
 
 def _megabytes(answer) -> float | None:
     """A size in MB as a number, also when typed with its unit ("17 MB", "4.2MB")."""
-    if isinstance(answer, str) and answer.strip().lower().endswith("mb"):
-        answer = answer.strip()[:-2]
-    return _number(answer)
+    return _number(answer.strip().lower().removesuffix("mb") if isinstance(answer, str) else answer)
 
 
 def _array(answer) -> np.ndarray | None:
-    """The answer as a float array; None when it cannot be one."""
     try:
         return np.asarray(answer, dtype=np.float64)
     except (TypeError, ValueError):
@@ -63,10 +61,8 @@ def check_number(
     mistakes: Iterable[tuple[Callable[[float], bool], str]] = (),
     ladder: Sequence[str] = (),
 ) -> Verdict:
-    """A number at ``decimals`` places in any form (with ``percent=True`` a share typed as 78 counts for 0.78 too).
-
-    ``mistakes`` take the read value: ``[(lambda v: ..., "hint"), ...]``; ``ladder`` holds plain hint texts.
-    """
+    """A number at ``decimals`` places in any form (with ``percent=True`` a share typed as 78 counts for 0.78 too);
+    ``mistakes`` take the read value: ``[(lambda v: ..., "hint"), ...]``; ``ladder`` holds plain hint texts."""
     mistakes = list(mistakes)
 
     def plain(text: str) -> str:  # the caller's texts are shown as they are, braces too
@@ -90,14 +86,12 @@ def check_label_index(labels: Sequence[str], answer, label: str) -> Verdict:
     return _ask(answer, lambda i: i in expected, locals())
 
 
-def check_dequantize(answer, q: int, scale: float, zero_point: int, *, decimals: int | None = None) -> Verdict:
-    """Exercise 01.2: real = scale × (q − zero_point), at ``decimals`` places (a share also in %), or exact."""
+def check_dequantize(answer, q: int, scale: float, zero_point: int, *, decimals: int) -> Verdict:
+    """Exercise 01.2: real = scale × (q − zero_point), at ``decimals`` places (a share also in %)."""
     expected = float(scale) * (int(q) - int(zero_point))
-    shown = f"{expected:.6f}" + ("" if decimals is None else f", {expected:.{decimals}f} to {decimals} decimal places")
+    shown = f"{expected:.6f}, {expected:.{decimals}f} to {decimals} decimal places"
     unshifted, by_255, divided, byte = scale * q if zero_point != 0 else None, q / 255, (q - zero_point) / scale, q
-    data = EXERCISES["check_dequantize"]
-    data = data if decimals is not None else replace(data, ladder=())  # exact: no ladder to round to
-    return _ask(answer, expected, locals(), data, "check_dequantize")
+    return _ask(answer, expected, locals())
 
 
 def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
@@ -106,13 +100,12 @@ def check_top_label(answer, probs, labels: Sequence[str]) -> Verdict:
     if probs.size != len(labels):
         raise CheckError(f"{probs.size} probabilities for {len(labels)} labels; pass the model's output row.")
     best = np.flatnonzero(probs == probs.max())
-    index = _integer(answer) if not isinstance(answer, str) else None
-    text = answer.strip().lower() if isinstance(answer, str) else None
-    ok = probs.max() > 0 and (
-        (index is not None and index in best) or (text is not None and any(text in _names(labels[i]) for i in best))
-    )
+    if isinstance(answer, str):
+        named = any(answer.strip().lower() in _names(labels[i]) for i in best)
+    else:
+        named = _integer(answer) in set(best.tolist())
     top, no_output = labels[int(best[0])], probs.max() <= 0
-    return _ask(answer, bool(ok), locals())
+    return _ask(answer, named and not no_output, locals())
 
 
 def check_softmax_prediction(answer, logits, new_logits, index: int, what: str) -> Verdict:
@@ -122,7 +115,7 @@ def check_softmax_prediction(answer, logits, new_logits, index: int, what: str) 
     return _ask(answer, expected, locals())
 
 
-def check_logits_for_table(logits, table: Sequence[float], zero_index: int | None = None) -> Verdict:
+def check_logits_for_table(logits, table: Sequence[float], zero_index: int) -> Verdict:
     """Exercise 02.2: logits whose softmax is ``table`` to 2 decimal places, the one at ``zero_index`` exactly 0."""
     table = np.asarray(table, dtype=np.float64)
     given = _array(logits)
@@ -130,11 +123,10 @@ def check_logits_for_table(logits, table: Sequence[float], zero_index: int | Non
     infinite = unshaped or not np.isfinite(given).all()
     probs = None if infinite else softmax(given)
     matches = not infinite and bool(np.allclose(probs, table, rtol=0, atol=0.005 + 1e-12))
-    pinned = given[zero_index] if not infinite and zero_index is not None else 0.0
+    pinned = 0.0 if infinite else given[zero_index]
     unpinned = matches and pinned != 0
     rounded, got = ("", "") if infinite else (np.round(probs, 2).tolist(), np.round(probs, 3).tolist())
     where, size, table = f"logit {zero_index} (counting from 0)", table.size, table.tolist()
-    tail = f" And {where} is 0." if zero_index is not None else " Any constant added to all the logits works too."
     return _ask(logits, matches and pinned == 0, locals())
 
 
@@ -184,13 +176,12 @@ def check_entropy(answer, probs) -> Verdict:
     return _ask(answer, accepted, locals())
 
 
-def check_entropy_prediction(answer, probs, extra_labels: int = 1) -> Verdict:
-    """Exercise 03.1 (predict, then run): normalized entropy after adding labels of probability 0, to 2 decimals."""
-    extra = whole_number(extra_labels, "extra_labels", CheckError, minimum=1)
+def check_entropy_prediction(answer, probs) -> Verdict:
+    """Exercise 03.1 (predict, then run): normalized entropy after adding a label of probability 0, to 2 decimals."""
     probs = np.asarray(probs, dtype=np.float64).ravel()
     before = float(entropy(probs))
-    expected = float(entropy(np.concatenate([probs, np.zeros(extra)])))
-    what, size, more = "the normalized entropy", probs.size, probs.size + extra
+    expected = float(entropy(np.append(probs, 0.0)))
+    what, size, more = "the normalized entropy", probs.size, probs.size + 1
     higher = lambda v: v > before + 0.005
     return _ask(answer, expected, locals())
 
@@ -224,8 +215,6 @@ def check_input_bytes(answer, input_details: dict) -> Verdict:
 def check_sample_size(answer, accuracy: float = 0.7, half_width: float = 0.01) -> Verdict:
     """Exercise 04.5: images for a 95 % interval of at most ± ``half_width``: from the fewest that are enough (normal
     approximation or Wilson) to a quarter above the normal n, so a rounded-up 9,000 or 10,000 counts (exact: 8,068)."""
-    from statistics import NormalDist
-
     z, p = NormalDist().inv_cdf(0.975), accuracy
 
     def normal(n: float) -> float:
@@ -249,24 +238,20 @@ def check_best_model(
     answer, rows, max_latency_ms: float, max_size_mb: float, min_accuracy: float, latency: str, accuracy: str
 ) -> Verdict:
     """Exercise 04.3: the most accurate model within three limits (or tied with it), or "none" if none fits."""
+    best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy)
+    given = str("none" if answer is None else answer).strip().lower()
+    chosen = next((row for row in rows if str(row["model"]).lower() == given), None)
+    said_none, unknown, models = given == "none", chosen is None, ", ".join(str(row["model"]) for row in rows)
     limits = (
         (latency, "latency", max_latency_ms, 1),
         ("size_mb", "size", max_size_mb, 1),
         (accuracy, "accuracy", min_accuracy, -1),
     )
-
-    def broken_limits(row) -> list[str]:
-        return [
-            f"its {what} is {row[key]}"
-            for key, what, limit, sign in limits
-            if row[key] is None or sign * (float(row[key]) - limit) > 0
-        ]
-
-    best = best_model(rows, max_latency_ms, max_size_mb, min_accuracy, latency, accuracy)
-    given = str("none" if answer is None else answer).strip().lower()
-    chosen = next((row for row in rows if str(row["model"]).lower() == given), None)
-    said_none, unknown, models = given == "none", chosen is None, ", ".join(str(row["model"]) for row in rows)
-    broken = "" if unknown else "; ".join(broken_limits(chosen))
+    broken = "; ".join(
+        f"its {what} is {chosen[key]}"
+        for key, what, limit, sign in limits
+        if not unknown and (chosen[key] is None or sign * (float(chosen[key]) - limit) > 0)
+    )
     breaks = bool(broken)
     tied = best is not None and not (unknown or breaks) and float(chosen[accuracy]) == float(best[accuracy])
     data = EXERCISES["check_best_model"]
@@ -435,10 +420,7 @@ def check_photos_for_standard_error(answer, accuracy: float = 0.9, standard_erro
 
 def check_trainable_parameters(answer, model) -> Verdict:
     """Exercise 08.1: how many of a Keras model's parameters training may change (its trainable weights), exactly."""
-    import keras
-
-    if not isinstance(model, keras.Model):
-        raise CheckError("Pass the Keras model whose trainable parameters you counted.")
+    import keras  # anything but a Keras model fails at model.trainable_weights: a CheckError naming it
 
     def size(weights) -> int:
         return int(sum(int(np.prod(w.shape)) for w in weights))
@@ -461,9 +443,7 @@ def check_trainable_parameters(answer, model) -> Verdict:
 
 def check_wilson_interval(answer, hits: int, total: int, decimals: int = 3) -> Verdict:
     """Exercise 08.2: the 95 % Wilson interval of ``hits`` out of ``total``, each end at ``decimals`` places."""
-    if not (is_whole(hits) and is_whole(total)):
-        raise ValueError("hits and total are counts of photos (whole numbers)")  # named by raises_own_errors
-    hits, total = int(hits), int(total)
+    hits, total = operator.index(hits), operator.index(total)  # counts of photos; a float is named by the wrapper
     (low, high), p = wilson_interval(hits, total), hits / total
     half = 1.96 * np.sqrt(p * (1 - p) / total)
 
@@ -547,15 +527,9 @@ def check_class_pixels(answer, mask, labels: Sequence[str], label: str) -> Verdi
     return _ask(answer, expected, locals())
 
 
-def check_models_within_budget(
-    answer,
-    frame_ms: Mapping[str, float],
-    invoke_ms: Mapping[str, float] | None = None,
-    budget_ms: float = 1000 / 30,
-    slowdown: float = 1.0,
-) -> Verdict:
-    """Exercise 11.3: the models whose median frame, ``slowdown`` times slower, fits ``budget_ms`` (any case)."""
-    slowdown = float(slowdown)
+def check_models_within_budget(answer, frame_ms: Mapping[str, float], invoke_ms, slowdown: float = 1.0) -> Verdict:
+    """Exercise 11.3: the models whose median frame, ``slowdown`` times slower, fits a 30 fps frame (any case)."""
+    slowdown, budget_ms = float(slowdown), 1000 / 30
     if not np.isfinite(slowdown) or slowdown <= 0:
         raise CheckError(f"slowdown must be a number above 0; got {slowdown!r}.")
 
@@ -580,7 +554,7 @@ def check_models_within_budget(
     where = "here" if slowdown == 1 else f"on a device {slowdown:g} times slower"
     over, missing = len(given - expected), len(expected - given)
     here = slowdown != 1 and given == fitting(frame_ms, 1.0) and given != expected
-    invoke_only = invoke_ms is not None and given == fitting(invoke_ms, slowdown)
+    invoke_only = given == fitting(invoke_ms, slowdown)
     reverse = bool(everything - expected) and given == everything - expected
     return _ask(answer, given == expected, locals())
 
@@ -597,16 +571,14 @@ def check_dropped_frames(answer, process_ms: float, camera_fps: float = 30, deci
     return _ask(answer, lambda v: at_precision(v, expected, decimals) or abs(v - expected) <= 0.1 + 1e-9, locals())
 
 
-def check_frame_bytes(answer, width: int, height: int, channels: int = 4) -> Verdict:
-    """Exercise 11.1: the bytes one ``width`` × ``height`` frame takes as RGBA (``channels`` bytes a pixel)."""
-    width, height, channels = (
-        whole_number(v, n, CheckError) for v, n in ((width, "width"), (height, "height"), (channels, "channels"))
-    )
+def check_frame_bytes(answer, width: int, height: int) -> Verdict:
+    """Exercise 11.1: the bytes one ``width`` × ``height`` frame takes as RGBA (4 bytes a pixel)."""
+    width, height = whole_number(width, "width", CheckError), whole_number(height, "height", CheckError)
     if answer is None:  # the exercise's placeholder: not a wrong try
         return _verdict(False, "Replace None with the number of bytes of one frame.")
-    expected, pixels = width * height * channels, width * height
-    share, rgb = expected / (224 * 224 * channels), pixels * 3
-    unscaled = 224 * 224 * channels if pixels != 224 * 224 else None
+    expected, pixels = width * height * 4, width * height
+    share, rgb = expected / (224 * 224 * 4), pixels * 3
+    unscaled = 224 * 224 * 4 if pixels != 224 * 224 else None
     kilobytes = lambda v: abs(v * 1000 - expected) < 1 or abs(v * 1024 - expected) < 1
     return _ask(answer, lambda v: v == expected, locals())
 
@@ -617,15 +589,10 @@ wrap_public_functions(globals(), CheckError)  # a raw TypeError, KeyError, ... f
 # For autograders (tools/nbgrader_course.py writes nbgrader test cells that call this). Kept apart from the
 # checks above, which never raise for a wrong answer: here a wrong answer must fail the test cell.
 def graded(check: Callable[..., Verdict], *args, **kwargs) -> Verdict:
-    """Run a self-check as an autograder test: print its ✓ verdict, or raise AssertionError with its hint when wrong.
-
-    A graded run is not one of the learner's tries (the hint ladder is left as it was); CheckError for a non-check.
-    """
+    """Run a self-check as an autograder test: print its ✓ verdict, or raise AssertionError with its hint when wrong;
+    a graded run is not one of the learner's tries (the hint ladder is left as it was)."""
     if not (callable(check) and getattr(check, "__module__", None) == __name__ and check.__name__.startswith("check_")):
         raise CheckError(f"graded takes one of helpers.checks' check_* functions; got {check!r}.")
-    import contextlib
-    import io
-
     tries = dict(_wrong_tries)
     with contextlib.redirect_stdout(io.StringIO()):  # the verdict is shown once, below or as the error
         verdict = check(*args, **kwargs)

@@ -1,11 +1,6 @@
-"""Measure a classifier's top-1 and top-5 accuracy on a set of labelled images, quickly (notebook 04).
-
-Preprocessing is exactly ``Classifier.preprocess``, so the hits are those of one photo at a time. Two worker threads
-each decode an image and run their own single-threaded copy of the model (PIL and LiteRT release Python's lock), and
-each image is decoded once and resized once per input size. An ImageNet sample ``<wnid>_<name>.JPEG`` has the class
-index of its wnid in data/imagenet_wnids.txt (0 … 999); a 1,001-output model's output index is that index +
-``Classifier.class_offset``.
-"""
+"""Measure classifiers' top-1 and top-5 accuracy on labelled images (notebook 04), preprocessed as
+``Classifier.preprocess`` does; worker threads run their own single-threaded model copies (PIL and LiteRT release
+Python's lock). An ImageNet sample ``<wnid>_<name>.JPEG`` has its wnid's index in data/imagenet_wnids.txt."""
 
 from __future__ import annotations
 
@@ -54,10 +49,7 @@ def image_paths(images: str | os.PathLike | Iterable[str | os.PathLike]) -> list
 
 
 def imagenet_classes(paths: Iterable[str | os.PathLike]) -> np.ndarray:
-    """The class index (0 … 999) of each ImageNet sample (paths, or a folder) named ``<wnid>_<name>``.
-
-    Raises EvaluationError for a name without a wnid, or a wnid that is not an ImageNet class.
-    """
+    """The class index (0 … 999) of each ImageNet sample (paths, or a folder) named ``<wnid>_<name>``."""
     from helpers.assets import data_file
 
     wnids = data_file("imagenet_wnids.txt").read_text(encoding="utf-8").split()  # the 1,000 in class-index order
@@ -100,9 +92,9 @@ class Evaluation:
         """The fraction of images whose true class is among the ``k`` best answers (see ``hits``)."""
         return float(self.hits(k).mean()) if len(self.classes) else float("nan")
 
-    def interval(self, k: int = 1, confidence: float = 0.95) -> tuple[float, float]:
-        """The Wilson confidence interval of ``accuracy(k)`` (helpers.metrics.wilson_interval)."""
-        return wilson_interval(int(self.hits(k).sum()), len(self.classes), confidence)
+    def interval(self, k: int = 1) -> tuple[float, float]:
+        """The 95 % Wilson confidence interval of ``accuracy(k)`` (helpers.metrics.wilson_interval)."""
+        return wilson_interval(int(self.hits(k).sum()), len(self.classes))
 
 
 # --------------------------------------------------------------------------- the pipeline
@@ -127,41 +119,43 @@ def evaluate_many(
     workers: int | None = None,
     progress: bool = True,
 ) -> dict[str, Evaluation]:
-    """Evaluate several classifiers on the same images, decoding each image only once.
-
-    ``classes`` are the true class indices (0-based, without "background"), by default from ImageNet file names.
-    ``workers`` threads (default ``helpers.model.default_workers()``; 0: this thread) give the same answers.
-    Raises EvaluationError for classifiers, k, workers or classes that cannot be evaluated.
-    """
+    """Evaluate several classifiers on the same images, each decoded once; ``classes`` (0-based, no "background")
+    default to those of ImageNet file names; ``workers`` threads (0: this one) give the same answers. EvaluationError
+    names every problem with the classifiers, k, workers and classes."""
+    workers = default_workers() if workers is None else workers
+    paths = image_paths(images)
+    if classes is None:
+        truth = imagenet_classes(paths)
+    else:
+        truth = np.asarray(list(classes) if isinstance(classes, Iterator) else classes)
+    problems = []
     wrong = [f"'{n}' is a {type(c).__name__}" for n, c in classifiers.items() if not isinstance(c, Classifier)]
     if wrong or not classifiers:
         hint = f"; {wrong[0]}, not a helpers.classify.Classifier; wrap the model file" if wrong else ""
-        raise EvaluationError(
+        problems.append(
             f"Pass the classifiers as a non-empty dict, such as {{'name': Classifier(model_path, labels)}}{hint}."
         )
-    workers = default_workers() if workers is None else workers
     if not (is_whole(k) and k >= 1 and is_whole(workers) and 0 <= workers <= MAX_THREADS):
-        raise EvaluationError(
+        problems.append(
             f"k must be at least 1, a whole number (answers kept per image), and workers is a number of threads "
             f"(0 or more, at most {MAX_THREADS}); got k={k!r}, workers={workers!r}."
         )
-    paths = image_paths(images)
-    truth = np.asarray(list(classes) if isinstance(classes, Iterator) else classes) if classes is not None else None
-    truth = imagenet_classes(paths) if truth is None else truth
     if truth.ndim != 1 or truth.dtype.kind not in "iu" or len(truth) != len(paths) or not paths:
-        raise EvaluationError(
+        problems.append(
             f"classes is a list of whole class indices (0-based, without 'background'), one per image (1-D), for "
             f"at least one image; got {truth.size} classes for {len(paths)} images ({truth.dtype} values of shape "
             f"{truth.shape})."
         )
-    for name, classifier in classifiers.items():
+    for name, classifier in classifiers.items() if not problems else ():  # each model's range needs the rest right
         num_classes = classifier.num_outputs - classifier.class_offset
         if truth.min() < 0 or truth.max() >= num_classes or classifier.num_outputs < k:
-            raise EvaluationError(
+            problems.append(
                 f"'{name}' has {num_classes} classes (0 … {num_classes - 1}) and {classifier.num_outputs} outputs; "
                 f"k = {k} answers per image and class indices from {truth.min()} to {truth.max()}. Are these images "
                 f"labelled for this model?"
             )
+    if problems:
+        raise EvaluationError(" ".join(problems))
 
     keys = sorted({(*c.input_size, c.crop) for c in classifiers.values()}, key=str)  # crops: names or fractions
 

@@ -1,12 +1,7 @@
-"""The lessons' exercises as data, and the engine ``_ask`` that asks them for the self-checks of ``helpers.checks``.
-
-A check computes its exercise's numbers (the right answers, the value each known mistake gives) and hands them to
-``_ask``, which works in the same order for every exercise, so that no hint can shadow a right answer: read the answer
-in any form a learner may type it (``0.78``, ``"200/256"``, ``"78%"``, ``"104,837"``, a NumPy scalar, ...); compare
-it with every right answer at the stated precision; only for a wrong answer, explain the first known mistake that
-fits, then add the next rung of the hint ladder (a right answer starts the ladder again). The verdict (✓ or ✗) is
-printed once; the returned ``Verdict`` is true or false like a bool and shows as nothing in a notebook.
-"""
+"""The lessons' exercises as data, and the engine ``_ask`` that asks them for the self-checks of ``helpers.checks``:
+read the answer in any form a learner may type it; compare it with every right answer at the stated precision; only
+for a wrong answer (so that no hint can shadow a right one), explain the first known mistake that fits, then add the
+next rung of the hint ladder (a right answer starts it again)."""
 
 from __future__ import annotations
 
@@ -54,14 +49,9 @@ def _number(answer) -> float | None:
     if isinstance(answer, str):
         # thousands separators as learners type them: 104,837 · 104_837 · 104 837 (thin spaces too) · 104'837
         text = "".join(answer.split()).replace(",", "").replace("_", "").replace("'", "")
+        top, _, bottom = text.removesuffix("%").partition("/")  # 0.78 · 78% · 200/256
         try:
-            if text.endswith("%"):
-                value = float(text[:-1]) / 100
-            elif text.count("/") == 1:
-                top, bottom = text.split("/")
-                value = float(top) / float(bottom)
-            else:
-                value = float(text)
+            value = float(top) / float(bottom or 1) / (100 if text.endswith("%") else 1)
         except (ValueError, ZeroDivisionError):
             return None
     elif isinstance(answer, (numbers.Number, np.generic)) and not isinstance(answer, (bool, np.bool_)):
@@ -85,9 +75,7 @@ def _interval(answer) -> list[float] | None:
         answer = [p for p in re.split(r"\s*(?:,|;|–|—|\bto\b|\s-\s|\s+)\s*", answer.strip().strip("()[]")) if p]
     if isinstance(answer, np.ndarray):
         answer = answer.ravel().tolist()
-    if not isinstance(answer, (list, tuple)) or len(answer) != 2:
-        return None
-    values = [_number(part) for part in answer]
+    values = [_number(part) for part in answer] if isinstance(answer, (list, tuple)) and len(answer) == 2 else [None]
     if None in values:
         return None
     low, high = sorted(values)
@@ -141,13 +129,8 @@ def _numeric(*ladder: str, decimals=None, percent=False, **mistakes) -> Exercise
     return replace(_NUMBER, ladder=ladder, mistakes=mistakes, decimals=decimals, percent=percent)
 
 
-# Wrong tries per exercise since its last right answer, keyed by the check's name; reset_tries() clears it.
+# Wrong tries per exercise since its last right answer, keyed by the check's name.
 _wrong_tries: dict[str, int] = {}
-
-
-def reset_tries() -> None:
-    """Forget the wrong tries of every check: each hint ladder starts again."""
-    _wrong_tries.clear()
 
 
 def _ask(answer, right, numbers: dict, data: Exercise | None = None, key: str | None = None) -> Verdict:
@@ -192,8 +175,7 @@ def _ask(answer, right, numbers: dict, data: Exercise | None = None, key: str | 
     return _verdict(False, hint)
 
 
-# The exercises, each named by its check in helpers.checks: the ✓ verdict, the ✗ verdict when no known mistake fits,
-# the hint ladder from vague to specific, how the answer is read, and the known mistakes (the first that fits).
+# The exercises, each named by its check in helpers.checks (the fields: see Exercise).
 EXERCISES: dict[str, Exercise] = {
     "check_label_index": _exercise(
         "Output {value} is '{shown}'.",
@@ -229,7 +211,7 @@ EXERCISES: dict[str, Exercise] = {
         before="That is the probability before the change. Its own logit did not move, but every probability is divided by the sum of all the exponentials, and that sum changed.",
     ),
     "check_logits_for_table": _exercise(
-        "softmax gives {rounded}: the table.{tail}",
+        "softmax gives {rounded}: the table. And {where} is 0.",
         "softmax of your logits is {got}, not {table} (to 2 decimal places).",
         "Section 1 found logits for the confident table: which function undoes np.exp?",
         "np.log(table) is one set of logits; adding the same number to all of them does not change the softmax.",
@@ -527,11 +509,11 @@ EXERCISES: dict[str, Exercise] = {
         close="Close: give it to {places} (round only at the end).",
     ),
     "check_frame_bytes": _exercise(
-        "{width} × {height} pixels × {channels} bytes = {expected:,} bytes per frame ({share:.0%} of a 224 × 224 frame).",
+        "{width} × {height} pixels × 4 bytes = {expected:,} bytes per frame ({share:.0%} of a 224 × 224 frame).",
         "{answer!r} is not the number of bytes of one {width} × {height} RGBA frame.",
         "The frame is scaled to {width} × {height} before it is sent.",
         "{width} × {height} = {pixels:,} pixels; how many bytes does one RGBA pixel take?",
-        "{width} × {height} × {channels}.",
+        "{width} × {height} × 4.",
         asks="a whole number of bytes",
         rgb="That is RGB; the browser's canvas gives four bytes a pixel: red, green, blue and alpha (RGBA).",
         pixels="That counts pixels; each pixel takes several bytes.",
@@ -540,4 +522,4 @@ EXERCISES: dict[str, Exercise] = {
     ),
 }
 
-wrap_public_functions(globals(), CheckError)  # at_precision and reset_tries, as the checks
+wrap_public_functions(globals(), CheckError)  # at_precision, as the checks

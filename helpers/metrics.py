@@ -1,7 +1,4 @@
-"""Numbers computed from a classifier's output: probabilities (notebook 02), confidence and accuracy (notebook 03).
-
-Pure NumPy functions on plain data, so a wrong type or shape becomes one MetricsError sentence.
-"""
+"""Numbers computed from a classifier's output: probabilities (notebook 02), confidence and accuracy (notebook 03)."""
 
 from __future__ import annotations
 
@@ -79,8 +76,7 @@ def margin(probs) -> np.ndarray | float:
 
 
 def entropy(probs, normalized: bool = True) -> np.ndarray | float:
-    """Shannon entropy (per row, each first divided by its sum, as quantized outputs need); ``normalized`` divides
-    by log(K): 0 = all on one label, 1 = spread evenly. MetricsError for non-probabilities or an all-zero row."""
+    """Shannon entropy per row (divided by its sum); ``normalized``: over log(K), 0 = one label … 1 = spread evenly."""
     array = _probabilities(probs)
     classes = array.shape[-1]
     unit = {True: math.log(classes) if classes > 1 else math.inf, False: 1.0}[normalized]  # True or False only
@@ -97,8 +93,7 @@ def entropy(probs, normalized: bool = True) -> np.ndarray | float:
 
 
 def top_k_accuracy(probs, truth, k: int = 1) -> float:
-    """The fraction of rows of a (rows, classes) batch whose true class is among the ``k`` most probable (ties go to
-    the lower index, as in ``helpers.classify``); MetricsError for a k or true classes out of range."""
+    """The fraction of rows whose true class is among the ``k`` most probable (ties: the lower index first)."""
     rows, classes = _probabilities(probs).shape
     truth = np.asarray(truth)
     if not (1 <= operator.index(k) <= classes and truth.shape == (rows,) and truth.dtype.kind in "iu") or not (
@@ -114,10 +109,7 @@ def top_k_accuracy(probs, truth, k: int = 1) -> float:
 
 
 def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval (inside [0, 1]) for an accuracy of ``successes / total`` (formula: notebook 03).
-
-    MetricsError unless 0 ≤ successes ≤ total are whole numbers, total > 0 and 0 < confidence < 1.
-    """
+    """Wilson score interval (inside [0, 1]) for an accuracy of ``successes / total`` (formula: notebook 03)."""
     if not (0 <= operator.index(successes) <= operator.index(total) and total > 0 and 0 < confidence < 1):
         raise MetricsError(
             f"wilson_interval needs whole numbers 0 ≤ successes ≤ total with total > 0, and a confidence "
@@ -135,13 +127,19 @@ def wilson_interval(successes: int, total: int, confidence: float = 0.95) -> tup
 # --------------------------------------------------------------------------- abstaining below a threshold
 
 
-def _confidence_and_correct(confidence, correct) -> tuple[np.ndarray, np.ndarray]:
+def _confidence_and_correct(confidence, correct, target: float = 1.0) -> tuple[np.ndarray, np.ndarray]:
+    """Both as vectors; MetricsError naming every problem with them and with an accuracy ``target``."""
     conf, right = _floats(confidence, "The confidences"), np.asarray(correct)
+    problems = []
     if conf.ndim != 1 or right.shape != conf.shape or not np.isin(right, (0, 1)).all():
-        raise MetricsError(
+        problems.append(
             f"Expected two vectors of the same length: one confidence and one True/False (or 1/0) per answer; "
             f"got shapes {conf.shape} and {right.shape}."
         )
+    if not 0 < target <= 1:
+        problems.append(f"target must be an accuracy between 0 and 1 (e.g. 0.9); got {target!r}.")
+    if problems:
+        raise MetricsError(" ".join(problems))
     return conf, right.astype(bool)
 
 
@@ -161,10 +159,7 @@ class RiskCoverage(NamedTuple):
 
 
 def risk_coverage(confidence, correct) -> RiskCoverage:
-    """Coverage and accuracy of the kept answers at every distinct confidence used as a threshold.
-
-    MetricsError unless confidences (finite) and right/wrong flags (True/False or 1/0) match one to one.
-    """
+    """Coverage and accuracy of the kept answers at every distinct confidence used as a threshold."""
     conf, right = _confidence_and_correct(confidence, correct)
     order = np.argsort(-conf, kind="stable")
     conf, right = conf[order], right[order]
@@ -176,9 +171,7 @@ def risk_coverage(confidence, correct) -> RiskCoverage:
 
 def threshold_for_accuracy(confidence, correct, target: float) -> float | None:
     """The lowest threshold whose kept answers are at least ``target`` accurate (None if none is); target in (0, 1]."""
-    if not 0 < target <= 1:
-        raise MetricsError(f"target must be an accuracy between 0 and 1 (e.g. 0.9); got {target!r}.")
-    curve = risk_coverage(confidence, correct)
+    curve = risk_coverage(*_confidence_and_correct(confidence, correct, target))
     good = np.flatnonzero(curve.accuracy >= target)
     return float(curve.threshold[good[-1]]) if good.size else None
 

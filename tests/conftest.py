@@ -439,8 +439,8 @@ def two_squares() -> np.ndarray:
 @pytest.fixture(autouse=True)
 def _fresh_hint_ladders():
     """Every test starts with no wrong tries counted, so a self-check's hint ladder never carries over between tests."""
-    from helpers.exercises import reset_tries
+    from helpers.exercises import _wrong_tries
 
-    reset_tries()
+    _wrong_tries.clear()
     yield
-    reset_tries()
+    _wrong_tries.clear()

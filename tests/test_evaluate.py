@@ -126,7 +126,7 @@ def test_hits_and_accuracy_follow_the_predictions(tiny_models, sample_folder):
     assert mixed.accuracy(1) == 0.25 and mixed.accuracy(2) == 1.0
     low, high = mixed.interval(1)
     assert low < 0.25 < high
-    assert len(mixed.classes) == 12 and mixed.interval(1, 0.95) == (low, high)
+    assert len(mixed.classes) == 12 and mixed.interval(1) == (low, high)
     with pytest.raises(EvaluationError, match="k must be between 1 and 3"):
         mixed.hits(4)
 
@@ -244,3 +244,12 @@ def test_a_broken_image_stops_with_its_name(tiny_models, sample_folder, workers)
 
 def test_evaluation_error_is_a_helpers_error():
     assert issubclass(EvaluationError, HelpersError)
+
+
+def test_every_independent_problem_is_named_in_one_error(tiny_models, sample_folder):
+    classifier = Classifier(tiny_models["float"], LABELS)
+    with pytest.raises(EvaluationError) as raised:
+        evaluate_many({"m": str(classifier.model_path)}, image_paths(sample_folder), classes=[0] * 11, k=0)
+    message = str(raised.value)
+    assert "not a helpers.classify.Classifier" in message and "k must be at least 1" in message
+    assert "11 classes for 12 images" in message

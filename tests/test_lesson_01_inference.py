@@ -174,8 +174,3 @@ def test_dequantize_hints_get_more_specific(capsys):
         outputs.append(capsys.readouterr().out)
     assert "Hint 1 of 3" in outputs[0] and "Hint 2 of 3" in outputs[1]
     assert "Hint 3 of 3" in outputs[2] and "round it to 2 decimal places" in outputs[2]
-
-
-def test_dequantize_without_decimals_still_wants_the_exact_value():
-    assert checks.check_dequantize(0.78125, 200, SCALE, ZERO_POINT)
-    assert not checks.check_dequantize(0.78, 200, SCALE, ZERO_POINT)

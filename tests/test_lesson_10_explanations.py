@@ -266,7 +266,7 @@ def owl_drop(lesson):
 @pytest.mark.assets
 def test_exercise_1_accepts_the_drop_in_every_form_at_two_decimals(lesson, owl_drop, capsys):
     from helpers.checks import check_occlusion_drop
-    from helpers.exercises import reset_tries
+    from helpers.exercises import _wrong_tries
 
     before, after = owl_drop
     drop = before - after
@@ -284,7 +284,7 @@ def test_exercise_1_accepts_the_drop_in_every_form_at_two_decimals(lesson, owl_d
         round(100 * drop, 1),
     ):
         assert check_occlusion_drop(answer, *ask), answer
-    reset_tries()
+    _wrong_tries.clear()
     assert not check_occlusion_drop(round(drop, 2) + 0.02, *ask)
     assert "Hint 1 of 3" in capsys.readouterr().out
 
@@ -292,11 +292,11 @@ def test_exercise_1_accepts_the_drop_in_every_form_at_two_decimals(lesson, owl_d
 @pytest.mark.assets
 def test_exercise_1_names_known_mistakes_and_hints_get_more_specific(lesson, owl_drop, capsys):
     from helpers.checks import check_occlusion_drop
-    from helpers.exercises import reset_tries
+    from helpers.exercises import _wrong_tries
 
     before, after = owl_drop
     ask = (lesson["small"], lesson["owl"], lesson["grouse"], BODY_BOX)
-    reset_tries()
+    _wrong_tries.clear()
     assert not check_occlusion_drop(after - before, *ask)
     first = capsys.readouterr().out
     assert "sign is reversed" in first and "Hint 1 of 3" in first
@@ -307,12 +307,12 @@ def test_exercise_1_names_known_mistakes_and_hints_get_more_specific(lesson, owl
     assert "Hint 3 of 3" in capsys.readouterr().out
     assert check_occlusion_drop(before - after, *ask)  # a right answer resets the ladder
     assert not check_occlusion_drop(0.0, *ask) and "Hint 1 of 3" in capsys.readouterr().out
-    reset_tries()
+    _wrong_tries.clear()
 
 
 def test_exercise_3_accepts_average_and_ordinal_ranks_at_two_decimals(capsys):
     from helpers.checks import check_rank_correlation
-    from helpers.exercises import reset_tries
+    from helpers.exercises import _wrong_tries
 
     a = np.array([[1.0, 5.0, 5.0], [2.0, 2.0, 7.0], [0.5, 3.0, 3.0]])
     b = np.array([[0.3, 0.1, 0.8], [0.9, 0.2, 0.4], [0.6, 0.6, 0.0]])
@@ -322,14 +322,14 @@ def test_exercise_3_accepts_average_and_ordinal_ranks_at_two_decimals(capsys):
     )[0, 1]
     for answer in (rho, np.float64(rho), np.array(rho), round(rho, 2), f"{rho:.2f}", [rho], ordinal, round(ordinal, 2)):
         assert check_rank_correlation(answer, a, b), answer
-    reset_tries()
+    _wrong_tries.clear()
     pearson = np.corrcoef(a.ravel(), b.ravel())[0, 1]
     assert not check_rank_correlation(pearson, a, b)
     first = capsys.readouterr().out
     assert "Pearson" in first and "Hint 1 of 3" in first
     assert not check_rank_correlation(-rho, a, b) and "sign is reversed" in capsys.readouterr().out
     assert not check_rank_correlation("rho", a, b) and "Hint 3 of 3" in capsys.readouterr().out
-    reset_tries()
+    _wrong_tries.clear()
 
 
 def test_the_explorer_draws_without_a_progress_widget(quadrant_models, two_squares, monkeypatch):

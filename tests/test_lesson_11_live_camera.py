@@ -124,13 +124,13 @@ def test_models_counting_invoke_alone_is_recognised(capsys):
 
 
 def test_models_none_fitting_wants_an_empty_list():
-    assert check_models_within_budget([], {"a": 40.0}, slowdown=3)
-    assert check_models_within_budget(["a"], {"a": 10.0})  # no slowdown: this computer
+    assert check_models_within_budget([], {"a": 40.0}, {"a": 20.0}, slowdown=3)
+    assert check_models_within_budget(["a"], {"a": 10.0}, {"a": 5.0})  # no slowdown: this computer
 
 
 def test_models_slowdown_must_be_positive():
     with pytest.raises(CheckError):
-        check_models_within_budget([], FRAME_MS, slowdown=0)
+        check_models_within_budget([], FRAME_MS, INVOKE_MS, slowdown=0)
 
 
 # ----------------------------------------------------------------------------- the lesson's measurements

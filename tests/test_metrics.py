@@ -340,6 +340,8 @@ def test_threshold_for_accuracy_picks_the_lowest_that_reaches_the_target():
     assert threshold_for_accuracy(np.array([0.9]), np.array([False]), 0.9) is None
     with pytest.raises(MetricsError, match="target"):
         threshold_for_accuracy(CONFIDENCE, CORRECT, 90)
+    with pytest.raises(MetricsError, match=r"shapes \(.*\)\. target must be an accuracy"):  # both problems at once
+        threshold_for_accuracy(CONFIDENCE, CORRECT[:-1], 90)
 
 
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), "0.5", None])
@@ -377,10 +379,11 @@ def _naive(z):
 
 
 def test_check_logits_for_table(capsys):
-    assert checks.check_logits_for_table(np.log(AMBIGUOUS_TABLE) + 5, AMBIGUOUS_TABLE)
-    assert not checks.check_logits_for_table(AMBIGUOUS_TABLE, AMBIGUOUS_TABLE)
+    table = np.asarray(AMBIGUOUS_TABLE)
+    assert checks.check_logits_for_table(np.log(table) - np.log(table[1]), table, zero_index=1)
+    assert not checks.check_logits_for_table(table, table, zero_index=1)
     assert "undoes np.exp" in capsys.readouterr().out  # hint 1 of its ladder
-    assert not checks.check_logits_for_table([1.0, 2.0], AMBIGUOUS_TABLE)
+    assert not checks.check_logits_for_table([1.0, 2.0], table, zero_index=1)
     assert "one logit per label" in capsys.readouterr().out
 
 

@@ -38,19 +38,20 @@ def _text(cell: dict) -> str:
 
 
 def test_graded_passes_a_right_answer_and_prints_the_verdict_once(capsys):
-    verdict = checks.graded(checks.check_logits_for_table, np.log([0.31, 0.35, 0.34]), [0.31, 0.35, 0.34])
+    logits = np.log([0.31, 0.35, 0.34]) - np.log(0.34)
+    verdict = checks.graded(checks.check_logits_for_table, logits, [0.31, 0.35, 0.34], zero_index=2)
     assert verdict
     assert capsys.readouterr().out.count("✓") == 1
 
 
 def test_graded_raises_the_hint_and_leaves_the_ladder_as_it_was(capsys):
-    first = checks.check_logits_for_table(np.zeros(3), [0.31, 0.35, 0.34])  # a learner's first wrong try
+    first = checks.check_logits_for_table(np.zeros(3), [0.31, 0.35, 0.34], 2)  # a learner's first wrong try
     assert "Hint 1 of 3" in first.message
     with pytest.raises(AssertionError) as raised:
-        checks.graded(checks.check_logits_for_table, np.zeros(3), [0.31, 0.35, 0.34])
+        checks.graded(checks.check_logits_for_table, np.zeros(3), [0.31, 0.35, 0.34], 2)
     assert str(raised.value).startswith("✗ Not yet. softmax of your logits is [0.333, 0.333, 0.333]")
     assert "✗" not in capsys.readouterr().out.replace(first.message, "")  # shown once: as the error, not printed
-    second = checks.check_logits_for_table(np.zeros(3), [0.31, 0.35, 0.34])
+    second = checks.check_logits_for_table(np.zeros(3), [0.31, 0.35, 0.34], 2)
     assert "Hint 2 of 3" in second.message  # the graded run was not counted as a try
 
 
