@@ -160,10 +160,8 @@ def best_model(
     accuracy: str = "top1",
     size: str = "size_mb",
 ) -> Mapping[str, object] | None:
-    """The most accurate row (a dict) within all three limits (ties: faster, then smaller), or None if none fits.
-
-    A row whose value is missing (None or NaN) never qualifies.
-    """
+    """The most accurate row (a dict) within all three limits (ties: faster, then smaller), or None if none fits; a
+    row with a missing value (None or NaN) never qualifies."""
     if math.isnan(max_latency_ms + max_size_mb + min_accuracy):
         raise BenchmarkError(
             f"max_latency_ms, max_size_mb and min_accuracy must be numbers (float('inf') for no limit), not NaN; "
