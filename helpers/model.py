@@ -326,9 +326,7 @@ class LiteRTModel:
         twin._clones = []
         return twin
 
-    def run_batch(
-        self, pixels: np.ndarray, workers: int | None = None, progress: str | None = None, leave: bool = True
-    ) -> np.ndarray:
+    def run_batch(self, pixels: np.ndarray, workers: int | None = None, progress: str | None = None) -> np.ndarray:
         """``run`` for each of (N, H, W, 3) model-sized uint8 images: (N, outputs), on ``workers`` clones at once."""
         array = self._pixels(pixels, batch=True)
         out = np.empty((len(array), int(np.prod(self.output_details["shape"][1:]))), dtype=np.float32)
@@ -344,7 +342,7 @@ class LiteRTModel:
             out[i] = clone._run(clone._tensor(array[i : i + 1]))
 
         try:
-            bar = None if progress is None else {"desc": progress, "unit": "img", "leave": leave}
+            bar = None if progress is None else {"desc": progress, "unit": "img"}
             parallel_map(
                 work, range(len(array)), workers=_check_num_threads(workers), worker_state=take_clone, progress=bar
             )
@@ -354,12 +352,9 @@ class LiteRTModel:
 
     def describe(self) -> dict[str, object]:
         """The input and output tensors' shape, type and quantization, for display."""
-        return {"model": self.model_path.name} | {
-            key: {
-                "shape": _shape(details),
-                "dtype": np.dtype(details["dtype"]).name,
-                "scale": float(details["quantization"][0]),
-                "zero_point": int(details["quantization"][1]),
-            }
-            for key, details in (("input", self.input_details), ("output", self.output_details))
-        }
+        described: dict[str, object] = {"model": self.model_path.name}
+        for key, details in (("input", self.input_details), ("output", self.output_details)):
+            scale, zero_point = details["quantization"]
+            values = (_shape(details), np.dtype(details["dtype"]).name, float(scale), int(zero_point))
+            described[key] = dict(zip(("shape", "dtype", "scale", "zero_point"), values, strict=True))
+        return described

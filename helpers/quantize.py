@@ -5,6 +5,7 @@ Exports and quantizations are cached in ``<cache>/converted``, keyed by content,
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -98,10 +99,8 @@ def converted_dir() -> Path:
     from helpers import assets
 
     for folder in (assets.cache_dir() / "converted", Path(tempfile.gettempdir()) / "edge-image-classroom-converted"):
-        try:
+        with contextlib.suppress(OSError):  # a read-only place: the next one
             folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
         if os.access(folder, os.W_OK):
             return folder
     raise QuantizationError("No writable folder for converted models: set CLASSROOM_CACHE_DIR to a writable folder.")
@@ -279,10 +278,8 @@ def quantize_model(
 ) -> Path:
     """Quantize a float .tflite file with one of the AI Edge Quantizer's ``RECIPES``; the new file's path (notebook 05).
 
-    Static recipes need ``calibration`` (inputs preprocessed as for inference) and ``input_range`` (what that
-    preprocessing gives, e.g. (-1, 1)); each tensor's range runs from its lowest to its highest calibration value,
-    as TensorFlow's converter measures.
-    """
+    Static recipes need ``calibration`` and ``input_range``; each tensor's range runs from its lowest to its highest
+    calibration value, as TensorFlow's converter measures."""
     _check_recipe(recipe, calibration)
     file = TFLiteFile(float_path)
     before = file.stored_bytes()

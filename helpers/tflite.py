@@ -148,11 +148,16 @@ class TensorInfo:
         elif self.quantized:
             scale, zero_point = f"{self.scales[0]:.4g}", str(self.zero_points[0])
         name = _short_name(self.layer if self.layer and "/" not in self.name else self.name)  # not "arith.constant40"
-        shape = "×".join(map(str, self.shape)) or "scalar"
-        return {"role": self.role, "name": name, "shape": shape, "dtype": self.dtype, "scale": scale} | {
-            "zero point": zero_point,
-            "stored bytes": self.nbytes,
-        }
+        values = (
+            self.role,
+            name,
+            "×".join(map(str, self.shape)) or "scalar",
+            self.dtype,
+            scale,
+            zero_point,
+            self.nbytes,
+        )
+        return dict(zip(("role", "name", "shape", "dtype", "scale", "zero point", "stored bytes"), values, strict=True))
 
 
 def _short_name(name: str, width: int = 40) -> str:
@@ -177,12 +182,10 @@ def _match(info: TensorInfo, fragment: str) -> int | None:
 
 
 def find_tensor(infos: Sequence[TensorInfo], fragment: str, role: str | None = None) -> TensorInfo:
-    """The one tensor that ``fragment`` (e.g. a layer name) best names, optionally of one ``role`` (notebook 05).
-
-    An exact name wins, then its first part (before ";"), then any part, then the output name of the operator using
-    a weight or bias (converters name many constants ``arith.constant40``). On a tie, weights win over a bias and a
-    quantized tensor over its float copy (``…_dequant``). QuantizationError when no tensor, or several, match.
-    """
+    """The one tensor that ``fragment`` (e.g. a layer name) best names, optionally of one ``role`` (notebook 05): an
+    exact name, then its first part (before ";"), any part, then the same for a weight's or bias's layer (converters
+    name many constants ``arith.constant40``); on a tie weights win over a bias, a quantized tensor over its float
+    copy (``…_dequant``). QuantizationError when no tensor, or several, match."""
     ranked = []
     for info in infos if isinstance(fragment, str) and fragment else ():
         rank = _match(info, fragment)
@@ -438,11 +441,8 @@ class TensorMetadata:
     @property
     def label_file(self) -> AssociatedFile | None:
         """The tensor's labels file (the one without a locale first), or None."""
-        files = sorted(
-            (f for f in self.files if f.kind in ("TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS")),
-            key=lambda f: f.locale != "",
-        )
-        return files[0] if files else None
+        files = [f for f in self.files if f.kind in ("TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS")]
+        return min(files, key=lambda f: f.locale != "", default=None)
 
 
 @dataclass(frozen=True)
@@ -676,13 +676,13 @@ def join_models(first: str | os.PathLike | bytes, second: str | os.PathLike | by
     model, tail = head_file.model_object(), tail_file.model_object()
     graph, other, buffer_offset = model.subgraphs[0], tail.subgraphs[0], len(model.buffers)
     model.buffers += tail.buffers[1:]  # buffer 0 is the shared empty one
-    codes = []
+    codes, mine = [], {(_builtin(c), c.customCode, c.version): i for i, c in enumerate(model.operatorCodes)}
     for code in tail.operatorCodes:
         key = (_builtin(code), code.customCode, code.version)
-        mine = [(_builtin(c), c.customCode, c.version) for c in model.operatorCodes]
         if key not in mine:
+            mine[key] = len(model.operatorCodes)
             model.operatorCodes.append(code)
-        codes.append(mine.index(key) if key in mine else len(model.operatorCodes) - 1)
+        codes.append(mine[key])
     where = {other.inputs[0]: graph.outputs[0]}  # tail tensor index → index in the joined graph
     for index, tensor in enumerate(other.tensors):
         if index not in where:
@@ -800,11 +800,8 @@ def add_metadata(
 
 @raises_own_errors(ModelError)
 def write_with_metadata(
-    model_path: str | os.PathLike, labels: Sequence[str], out_path: str | os.PathLike | None = None, **options: Any
+    model_path: str | os.PathLike, labels: Sequence[str], out_path: str | os.PathLike, **options: Any
 ) -> Path:
-    """Add metadata (``add_metadata``) to a .tflite file, saved to ``out_path``; ``name``: its stem. Notebook 08."""
-    file = TFLiteFile(model_path)
-    target = Path(out_path) if out_path is not None else file.path
-    options.setdefault("name", file.path.stem)
-    write_bytes_atomically(target, add_metadata(file, labels, **options))
-    return target
+    """Add metadata (``add_metadata``: ``name=``, ...) to a .tflite file, saved to ``out_path`` (notebook 08)."""
+    write_bytes_atomically(Path(out_path), add_metadata(TFLiteFile(model_path), labels, **options))
+    return Path(out_path)
