@@ -1,8 +1,7 @@
 """How fast is a model here, and how big is it? Latency and size, measured honestly (notebook 04).
 
-As TensorFlow Lite's benchmark tool does: a fixed number of CPU threads; untimed **warm-up** calls (cold caches,
-XNNPACK packing its weights); then ``invoke`` **repeated** on one prepared input, each call timed alone; reported as
-the **median** (a typical frame) and the **90th percentile** (the slow frames), not the mean. Only ``invoke`` is timed.
+As TensorFlow Lite's benchmark tool does: a fixed number of CPU threads; untimed warm-up calls; then ``invoke``
+repeated on one prepared input, each call timed alone; reported as the median and the 90th percentile, not the mean.
 """
 
 from __future__ import annotations
@@ -49,11 +48,6 @@ class Latency:
     def fps(self) -> float:
         """Frames per second at the median latency (model only, no camera or preprocessing)."""
         return 1000.0 / self.median_ms
-
-
-def _numbers(values: object) -> np.ndarray:
-    """``values`` as a float array; text, None or a ragged list fail here (NumPy's TypeError or ValueError)."""
-    return np.asarray(values) + 0.0
 
 
 def model_size_mb(model_path: str | os.PathLike) -> float:
@@ -135,7 +129,7 @@ def measure_many(
 
 def pareto_front(latency_ms: Sequence[float], accuracy: Sequence[float]) -> list[bool]:
     """For each model, True if no other model is at least as fast *and* at least as accurate (and better in one)."""
-    latencies, accuracies = _numbers(latency_ms), _numbers(accuracy)
+    latencies, accuracies = np.asarray(latency_ms) + 0.0, np.asarray(accuracy) + 0.0  # text or a ragged list fails
     if latencies.ndim != 1 or latencies.shape != accuracies.shape or not np.isfinite([*latencies, *accuracies]).all():
         raise BenchmarkError(
             f"pareto_front takes two flat lists of finite numbers, one latency and one accuracy per model (no NaN: "
@@ -160,10 +154,8 @@ def best_model(
     accuracy: str = "top1",
     size: str = "size_mb",
 ) -> Mapping[str, object] | None:
-    """The most accurate row (a dict) within all three limits (ties: faster, then smaller), or None if none fits.
-
-    A row whose value is missing (None or NaN) never qualifies.
-    """
+    """The most accurate row (a dict) within all three limits (ties: faster, then smaller), or None if none fits; a
+    row with a missing value (None or NaN) never qualifies."""
     if math.isnan(max_latency_ms + max_size_mb + min_accuracy):
         raise BenchmarkError(
             f"max_latency_ms, max_size_mb and min_accuracy must be numbers (float('inf') for no limit), not NaN; "

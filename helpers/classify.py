@@ -1,8 +1,7 @@
 """Run a .tflite image classifier with LiteRT and read its answer (notebook 01 writes the steps out by hand).
 
-Labels are given (a list or a label file's path), else read from the model's metadata, else output numbers.
 ImageNet's "background" is output 0 of a 1,001-output model (``background=True/False`` overrides), never guessed
-from the labels' text. The output must be a score per label: a softmax, or logits (then softmaxed).
+from the labels' text.
 """
 
 from __future__ import annotations
@@ -10,7 +9,6 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
@@ -50,42 +48,6 @@ def check_score_threshold(score_threshold: float | None) -> float | None:
     return None if score_threshold is None else float(score_threshold)
 
 
-@dataclass(frozen=True)
-class ClassifyOptions:
-    """What ``Classifier.classify`` keeps, as MediaPipe's ImageClassifierOptions do (notebook 01); OptionError else.
-
-    ``top_k`` is MediaPipe's max_results (None: all); ``score_threshold`` drops scores below it; ``allow_labels``
-    keeps only those labels, ``deny_labels`` drops them; ``region`` = (x, y, width, height) in pixels.
-    """
-
-    top_k: int | None = 5
-    score_threshold: float | None = None
-    allow_labels: Sequence[str] | None = None
-    deny_labels: Sequence[str] | None = None
-    region: Region | None = None
-
-    def __post_init__(self) -> None:
-        check_max_results(self.top_k, "top_k")
-        check_score_threshold(self.score_threshold)
-        lists = [x for x in (self.allow_labels, self.deny_labels) if x is not None]
-        if len(lists) > 1 or any(isinstance(x, str) or not isinstance(x, Iterable) for x in lists):
-            raise OptionError(
-                f"allow_labels or deny_labels (not both: MediaPipe also refuses both) takes a list of labels, such "
-                f"as ['cat']; got allow_labels={self.allow_labels!r}, deny_labels={self.deny_labels!r}."
-            )
-
-    def keep(self, probs: np.ndarray, labels: Sequence[str]) -> list[Prediction]:
-        """The predictions these options keep of ``probs`` (one per label), most probable first; LabelError for
-        an allowed or denied label the model does not have."""
-        keep = np.full(probs.size, self.allow_labels is None)
-        keep[_label_indices(self.allow_labels or (), labels, "allow_labels")] = True
-        keep[_label_indices(self.deny_labels or (), labels, "deny_labels")] = False
-        if self.score_threshold is not None:
-            keep &= probs >= self.score_threshold
-        order = [i for i in _ranked(probs) if keep[i]]
-        return [Prediction(labels[i], float(probs[i])) for i in order[: self.top_k]]
-
-
 def _ranked(probs: np.ndarray, k: int | None = None) -> np.ndarray:
     return np.argsort(-probs.ravel(), kind="stable")[:k]
 
@@ -96,8 +58,7 @@ def ranked(probs: np.ndarray, k: int | None = None) -> np.ndarray:
 
 
 def top_k(probs: np.ndarray, labels: Sequence[str], k: int | None = 5) -> list[Prediction]:
-    """The ``k`` most probable (label, probability) pairs, most probable first (None: all); LabelError unless there
-    is one label per probability."""
+    """The ``k`` most probable (label, probability) pairs, most probable first (None: all); LabelError else."""
     probs, labels = finite_array(probs, "probs", MetricsError).ravel(), text_labels(labels)
     if len(labels) != probs.size:
         raise LabelError(f"{len(labels)} labels for {probs.size} probabilities; they must match one to one.")
@@ -137,8 +98,7 @@ def model_labels(model: LiteRTModel, labels: Sequence[str] | str | os.PathLike |
 
 
 def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the labels", offset: int = 0) -> list[str]:
-    """Match a label list to a model's outputs: add "background" when the model has it (``offset`` 1) and the list
-    not; LabelError when the counts do not match."""
+    """A label list matched to a model's outputs ("background" added for ``offset`` 1); LabelError if it cannot be."""
     labels = _labels_from(labels)
     if len(labels) == num_outputs:
         return labels
@@ -159,7 +119,7 @@ def align_labels(labels: Sequence[str], num_outputs: int, source: str = "the lab
 
 
 def _label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) -> list[int]:
-    """The indices of ``wanted`` labels (every output of a repeated label). Raises LabelError for an unknown one."""
+    """The indices of ``wanted`` labels (every output of a repeated label); LabelError for an unknown one."""
     wanted, positions = list(wanted), {}  # a generator is read once
     for i, label in enumerate(labels):
         positions.setdefault(label, []).append(i)
@@ -172,11 +132,8 @@ def _label_indices(wanted: Iterable[str], labels: Sequence[str], option: str) ->
 
 
 class Classifier(LiteRTModel):
-    """A LiteRT image classifier: an image in, probabilities per label out (notebook 01).
-
-    ``labels`` is a list or a label file's path; ``background`` says whether output 0 is ImageNet's "background"
-    (default: when the model has 1,001 outputs). Raises ModelError for a model that is not a classifier, LabelError
-    for labels that do not fit, OptionError for the other options.
+    """A LiteRT image classifier: an image in, probabilities per label out (notebook 01). ``labels``: a list or a label
+    file's path, else the metadata's, else output numbers. ModelError, LabelError or OptionError for what does not fit.
     """
 
     kind = "classifier"
@@ -204,9 +161,8 @@ class Classifier(LiteRTModel):
         self.labels, self.labels_source = self._choose_labels(labels, background)
 
     def _graph(self, file) -> str | None:
-        """Why this model is no classifier (None: it is one), from the op computing its output (through reshapes and
-        casts): a softmax or sigmoid ("probabilities"), a dense/1×1 conv layer without a fused activation
-        ("logits"), else "features"; a softmax must span all the outputs. Sets ``num_outputs`` and ``output_kind``."""
+        """Why this model is no classifier (None: it is one), from the operator computing its output ("probabilities",
+        "logits" of a layer without a fused activation, else "features"). Sets ``num_outputs`` and ``output_kind``."""
         self.num_outputs, name = int(np.prod(self.output_details["shape"][1:])), self.model_path.name
         ops = self.interpreter._get_ops_details()
         producer = {index: op for op in ops if op["op_name"] != "DELEGATE" for index in op["outputs"]}  # not XNNPACK's
@@ -239,7 +195,6 @@ class Classifier(LiteRTModel):
         )
 
     def _choose_labels(self, labels, background: bool | None = None) -> tuple[list[str], str]:
-        """Labels given, else the metadata's labels file, else output numbers."""
         if labels is not None:
             source = f"'{labels}'" if isinstance(labels, (str, os.PathLike)) else "the label list"
             return align_labels(labels, self.num_outputs, source, int(background is True)), "given"
@@ -275,9 +230,25 @@ class Classifier(LiteRTModel):
         deny_labels: Sequence[str] | None = None,
         region: Region | None = None,
     ) -> list[Prediction]:
-        """The ``top_k`` most probable Prediction(label, probability) pairs for one image, after ``ClassifyOptions``."""
-        options = ClassifyOptions(top_k, score_threshold, allow_labels, deny_labels, region)
-        return options.keep(self.predict(image, options.region), self.labels)
+        """The ``top_k`` most probable Prediction(label, probability) pairs for one image, kept as MediaPipe's
+        ImageClassifierOptions keep them: ``score_threshold`` drops lower scores, ``allow_labels`` keeps only those
+        labels, ``deny_labels`` drops them; ``region`` = (x, y, width, height). OptionError, LabelError else."""
+        check_max_results(top_k, "top_k")
+        check_score_threshold(score_threshold)
+        lists = [x for x in (allow_labels, deny_labels) if x is not None]
+        if len(lists) > 1 or any(isinstance(x, str) or not isinstance(x, Iterable) for x in lists):
+            raise OptionError(
+                f"allow_labels or deny_labels (not both: MediaPipe also refuses both) takes a list of labels, such "
+                f"as ['cat']; got allow_labels={allow_labels!r}, deny_labels={deny_labels!r}."
+            )
+        keep = np.full(self.num_outputs, allow_labels is None)
+        keep[_label_indices(allow_labels or (), self.labels, "allow_labels")] = True
+        keep[_label_indices(deny_labels or (), self.labels, "deny_labels")] = False
+        probs = self.predict(image, region)
+        if score_threshold is not None:
+            keep &= probs >= score_threshold
+        order = [i for i in _ranked(probs) if keep[i]]
+        return [Prediction(self.labels[i], float(probs[i])) for i in order[:top_k]]
 
     def __repr__(self) -> str:
         width, height = self.input_size

@@ -1,9 +1,7 @@
-"""One LiteRT model: load it, check its image input, prepare pixels, run it and dequantize its outputs.
+"""One LiteRT model: load it, check its image input, prepare pixels, run it and dequantize its outputs (notebook 01).
 
-Introduced in notebook 01, which writes these steps out by hand. ``LiteRTModel`` is the base of the classifier,
-feature extractor, detector and segmenter: one fixed-size image (1, H, W, 3) of float32, uint8 or int8 in, pixels
-prepared by one rule (``_choose_normalization``), threads from the CPUs this process may use (``available_cpus``).
-The file is checked once, when it is loaded; after that, tensors the package made are trusted. No TensorFlow.
+``LiteRTModel`` is the base of the classifier, feature extractor, detector and segmenter. The file is checked once,
+when it is loaded; after that, tensors the package made are trusted.
 """
 
 from __future__ import annotations
@@ -43,6 +41,7 @@ CPU_QUOTA_FILES = (
 # interpreter with 100,000 threads is freed, and threads beyond the CPUs only add overhead: 64 is more than
 # any machine these notebooks run on, and the same on every machine (so no notebook's result depends on it).
 MAX_THREADS = 64
+_DTYPES = ("float32", "uint8", "int8")  # the input types of an image model
 
 
 def available_cpus() -> int:
@@ -54,13 +53,10 @@ def available_cpus() -> int:
     for files in CPU_QUOTA_FILES:
         try:
             quota, period = " ".join(Path(name).read_text() for name in files).split()[:2]
-        except (OSError, ValueError):  # no such cgroup file (not Linux, not in a container, or the other version)
-            continue
-        try:
             if quota not in ("max", "-1") and float(period) > 0:
                 count = min(count, math.ceil(float(quota) / float(period)))
-        except ValueError:  # an unreadable quota: none assumed
-            pass
+        except (OSError, ValueError):  # no such cgroup file (not Linux, no container, the other version), or unreadable
+            continue
         break
     return max(1, count)
 
@@ -137,8 +133,8 @@ def _interpreter(path: Path, threads: int, error: type[HelpersError]) -> Interpr
 def _choose_normalization(
     mean: Normalization | None, std: Normalization | None, metadata: ModelMetadata | None, input_details: dict
 ) -> tuple[Normalization | None, Normalization | None, str]:
-    """(mean, std, where they came from): the caller's, else a float32 input's metadata's, else MobileNet's
-    127.5/127.5; a uint8/int8 input takes the pixel bytes as they are (None, None)."""
+    """(mean, std, where they came from): the caller's, else a float32 input's metadata's, else MobileNet's; (None,
+    None) for a uint8/int8 input, which takes the pixel bytes as they are."""
     dtype = np.dtype(input_details["dtype"])
     if normalization(mean, std, dtype, tuple(map(float, input_details["quantization"]))) is not None:
         return mean, std, "given"
@@ -175,11 +171,8 @@ def _shape(details: dict) -> tuple[int, ...]:
 
 
 class LiteRTModel:
-    """A .tflite model with one image input: load, validate, prepare pixels, run, dequantize (notebook 01).
-
-    Raises ModelError for a file that is not a loadable TFLite model; the class's ``error`` for a model of the wrong
-    kind or without one fixed-size image input; OptionError for ``num_threads`` or ``mean``/``std``.
-    """
+    """A .tflite model with one image input: load, validate, prepare pixels, run, dequantize (notebook 01). ModelError
+    for a file LiteRT cannot load; the class's ``error`` for the wrong kind of model; OptionError for the options."""
 
     error: type[HelpersError] = ModelError  # the error a subclass raises when the model is the wrong kind
     kind: str | None = None  # the KINDS key a subclass needs (None: any outputs)
@@ -237,13 +230,7 @@ class LiteRTModel:
     def _input_problem(self, inputs: list[dict]) -> str | None:
         """Why these inputs are not one image (1, H, W, 3) of float32, uint8 or int8 (None if they are)."""
         shape, dtype = _shape(inputs[0]), np.dtype(inputs[0]["dtype"])
-        if (
-            len(inputs) == 1
-            and len(shape) == 4
-            and shape[0] == 1
-            and shape[3] == 3
-            and dtype.name in ("float32", "uint8", "int8")
-        ):
+        if len(inputs) == 1 and len(shape) == 4 and (shape[0], shape[3]) == (1, 3) and dtype.name in _DTYPES:
             return None
         batches = (
             f" It takes batches of {shape[0]} images; these helpers feed one image at a time: convert the model "
@@ -339,13 +326,8 @@ class LiteRTModel:
         twin._clones = []
         return twin
 
-    def run_batch(
-        self, pixels: np.ndarray, workers: int | None = None, progress: str | None = None, leave: bool = True
-    ) -> np.ndarray:
-        """``run`` for each of (N, H, W, 3) model-sized uint8 images: (N, outputs), on ``workers`` clones at once.
-
-        The single-threaded clones are kept for the next call; the answers do not depend on ``workers``.
-        """
+    def run_batch(self, pixels: np.ndarray, workers: int | None = None, progress: str | None = None) -> np.ndarray:
+        """``run`` for each of (N, H, W, 3) model-sized uint8 images: (N, outputs), on ``workers`` clones at once."""
         array = self._pixels(pixels, batch=True)
         out = np.empty((len(array), int(np.prod(self.output_details["shape"][1:]))), dtype=np.float32)
         stock = self.__dict__.setdefault("_clones", [])  # single-threaded clones, kept for the next call
@@ -360,7 +342,7 @@ class LiteRTModel:
             out[i] = clone._run(clone._tensor(array[i : i + 1]))
 
         try:
-            bar = None if progress is None else {"desc": progress, "unit": "img", "leave": leave}
+            bar = None if progress is None else {"desc": progress, "unit": "img"}
             parallel_map(
                 work, range(len(array)), workers=_check_num_threads(workers), worker_state=take_clone, progress=bar
             )
@@ -370,12 +352,9 @@ class LiteRTModel:
 
     def describe(self) -> dict[str, object]:
         """The input and output tensors' shape, type and quantization, for display."""
-        return {"model": self.model_path.name} | {
-            key: {
-                "shape": _shape(details),
-                "dtype": np.dtype(details["dtype"]).name,
-                "scale": float(details["quantization"][0]),
-                "zero_point": int(details["quantization"][1]),
-            }
-            for key, details in (("input", self.input_details), ("output", self.output_details))
-        }
+        described: dict[str, object] = {"model": self.model_path.name}
+        for key, details in (("input", self.input_details), ("output", self.output_details)):
+            scale, zero_point = details["quantization"]
+            values = (_shape(details), np.dtype(details["dtype"]).name, float(scale), int(zero_point))
+            described[key] = dict(zip(("shape", "dtype", "scale", "zero_point"), values, strict=True))
+        return described

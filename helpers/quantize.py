@@ -1,12 +1,11 @@
 """Quantization arithmetic, and the current LiteRT toolchain: Keras export and the AI Edge Quantizer (notebook 05).
 
-``export(model)`` is Keras 3's ``model.export(path, format="litert")``; ``quantize_model`` rewrites that float32
-file with one of the AI Edge Quantizer's named ``RECIPES``; ``convert`` does both. Results are cached in
-``<cache>/converted``, keyed by content, recipe and calibration data.
+Exports and quantizations are cached in ``<cache>/converted``, keyed by content, recipe and calibration data.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -48,11 +47,8 @@ def quantize(values: Any, scale: float, zero_point: int, dtype: Any = "int8") ->
 
 
 def quantization_params(low: float, high: float, dtype: Any = "int8", symmetric: bool = False) -> tuple[float, int]:
-    """The (scale, zero_point) that map the range [low, high] onto ``dtype``'s codes. Introduced in notebook 05.
-
-    The range is first widened to include 0, so that 0.0 has an exact code; symmetric codes (int8 weights) keep
-    the zero point at 0 and use −127 … 127.
-    """
+    """The (scale, zero_point) that map [low, high], widened to include 0 (so 0.0 has an exact code), onto
+    ``dtype``'s codes; symmetric codes (int8 weights) keep the zero point at 0 and use −127 … 127. Notebook 05."""
     info = _codes(dtype, true_or_false(symmetric, "symmetric", QuantizationError))
     low = real_number(low, "low", QuantizationError)
     high = real_number(high, "high", QuantizationError)
@@ -103,10 +99,8 @@ def converted_dir() -> Path:
     from helpers import assets
 
     for folder in (assets.cache_dir() / "converted", Path(tempfile.gettempdir()) / "edge-image-classroom-converted"):
-        try:
+        with contextlib.suppress(OSError):  # a read-only place: the next one
             folder.mkdir(parents=True, exist_ok=True)
-        except OSError:
-            continue
         if os.access(folder, os.W_OK):
             return folder
     raise QuantizationError("No writable folder for converted models: set CLASSROOM_CACHE_DIR to a writable folder.")
@@ -129,18 +123,16 @@ def save_model(data: bytes, name: str = "model") -> Path:
     return path
 
 
-def _cached(path: Path) -> bool:
+def _cached(path: Path) -> bool:  # a cache file damaged outside this package is made again
     return path.is_file() and is_tflite(path.read_bytes()[:8])
 
 
-def export(model: Any, *, name: str | None = None, cache: bool = True) -> Path:
-    """``model.export(path, format="litert")``: the float32 .tflite file of a Keras model, cached (notebook 05).
-
-    Keras writes a file with a signature (named inputs and outputs), which the AI Edge Quantizer needs.
-    """
+def export(model: Any, *, name: str | None = None) -> Path:
+    """``model.export(path, format="litert")``: a Keras model's float32 .tflite file, with the signature the AI Edge
+    Quantizer needs; cached (notebook 05)."""
     import keras
 
-    digest = _digest(model) if true_or_false(cache, "cache", QuantizationError) else None
+    digest = _digest(model)
     stem = _safe(f"{name or model.name}-float32")
     key = hashlib.sha256(f"{CACHE_VERSION}|{keras.__version__}|{digest}".encode()).hexdigest()[:16]
     path = converted_dir() / f"{stem}-{key}.tflite"
@@ -166,8 +158,8 @@ def export(model: Any, *, name: str | None = None, cache: bool = True) -> Path:
 
 
 def _upgraded(data: bytes) -> bytes:
-    """The file with each operator code also in the 32-bit field: files from before 2020 fill only the 8-bit
-    ``deprecated_builtin_code``, and a tool that reads ``builtin_code`` alone sees ADDs with no weights to quantize."""
+    """The file with each operator code also in the 32-bit field (files from before 2020 fill only the 8-bit one, and
+    the quantizer reads the 32-bit one: ADDs with no weights to quantize)."""
     model = TFLiteFile(data).model_object()
     old = [code for code in model.operatorCodes or [] if code.deprecatedBuiltinCode > code.builtinCode]
     for code in old:
@@ -194,10 +186,10 @@ def _signature(data: bytes) -> tuple[str, str, str, tuple[int, ...]]:
 
 def _calibration(calibration: Any, shape: tuple[int, ...], input_range: Any) -> tuple[np.ndarray, float, float]:
     """The calibration batch as float32, checked against the input's shape and the declared input range."""
-    expected = tuple(shape[1:])
+    expected, problems, low, high = tuple(shape[1:]), [], 0.0, 0.0
     samples = None if calibration is None else finite_array(calibration, "calibration", QuantizationError)
     if samples is None or samples.shape[1:] != expected or samples.ndim != len(expected) + 1:
-        raise QuantizationError(
+        problems.append(
             f"A static recipe needs calibration inputs: about 100 typical inputs, preprocessed exactly as for "
             f"inference, in a batch of shape (N, {', '.join(map(str, expected))}); got "
             f"{'none' if samples is None else f'shape {samples.shape}'}. Resize the photos to the model's input "
@@ -209,18 +201,21 @@ def _calibration(calibration: Any, shape: tuple[int, ...], input_range: Any) -> 
         and all(is_real(v) and np.isfinite(v) for v in input_range)
         and input_range[0] < input_range[1]
     ):
-        raise QuantizationError(
+        problems.append(
             f"input_range is (low, high), the range the model's input takes after preprocessing, e.g. (-1, 1) "
             f"for keras.applications.mobilenet.preprocess_input; got {input_range!r}."
         )
-    low, high = float(input_range[0]), float(input_range[1])
-    width, found_low, found_high = high - low, float(samples.min()), float(samples.max())
-    if found_low < low - 1e-3 * width or found_high > high + 1e-3 * width or found_high - found_low < 0.5 * width:
-        raise QuantizationError(
-            f"The calibration values span {found_low:g} … {found_high:g}, but the model takes {low:g} … {high:g}: "
-            f"preprocess the calibration photos exactly as for inference (e.g. 0 … 255 pixels → "
-            f"keras.applications.mobilenet.preprocess_input for −1 … 1)."
-        )
+    elif not problems:
+        low, high = float(input_range[0]), float(input_range[1])
+        width, found_low, found_high = high - low, float(samples.min()), float(samples.max())
+        if found_low < low - 1e-3 * width or found_high > high + 1e-3 * width or found_high - found_low < 0.5 * width:
+            problems.append(
+                f"The calibration values span {found_low:g} … {found_high:g}, but the model takes {low:g} … "
+                f"{high:g}: preprocess the calibration photos exactly as for inference (e.g. 0 … 255 pixels → "
+                f"keras.applications.mobilenet.preprocess_input for −1 … 1)."
+            )
+    if problems:
+        raise QuantizationError(" ".join(problems))
     return samples.astype(np.float32, copy=False), low, high
 
 
@@ -263,15 +258,13 @@ def _calibrate(worker: Any, signature: str, input_name: str, samples: np.ndarray
 
 def _check_recipe(recipe: Any, calibration: Any) -> None:
     """Refuse an unknown recipe, and calibration for a recipe that measures nothing in advance."""
-    if recipe not in RECIPES:
+    if recipe not in RECIPES or (calibration is not None and recipe not in STATIC):
         raise QuantizationError(
             f"Unknown recipe {recipe!r}. The recipes are: {', '.join(RECIPES)} (see quantize.RECIPES for what "
             f"each stores)."
-        )
-    if calibration is not None and recipe not in STATIC:
-        raise QuantizationError(
-            f"{recipe} takes no calibration: only the static recipes ({', '.join(STATIC)}) do; a recipe that is "
-            f"not static measures nothing in advance."
+            if recipe not in RECIPES
+            else f"{recipe} takes no calibration: only the static recipes ({', '.join(STATIC)}) do; a recipe that "
+            f"is not static measures nothing in advance."
         )
 
 
@@ -285,11 +278,8 @@ def quantize_model(
 ) -> Path:
     """Quantize a float .tflite file with one of the AI Edge Quantizer's ``RECIPES``; the new file's path (notebook 05).
 
-    Static recipes need ``calibration`` (inputs preprocessed as for inference) and ``input_range`` (what that
-    preprocessing gives, e.g. (-1, 1)); each tensor's range runs from its lowest to its highest calibration value,
-    as TensorFlow's converter measures. static_wi8_ai8 has int8 at the model's input and output, static_wi8_ai16
-    float32.
-    """
+    Static recipes need ``calibration`` and ``input_range``; each tensor's range runs from its lowest to its highest
+    calibration value, as TensorFlow's converter measures."""
     _check_recipe(recipe, calibration)
     file = TFLiteFile(float_path)
     before = file.stored_bytes()

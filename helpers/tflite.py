@@ -1,8 +1,8 @@
 """One module for ``.tflite`` files: read their graph, tensors and metadata; write metadata, a head, two models joined.
 
-A ``.tflite`` file is a flatbuffer (``TFL3``) that may carry TFLite metadata (a second flatbuffer, ``M001``, in the
-buffer ``TFLITE_METADATA``) and, appended, a zip of embedded files such as ``labels.txt``. Both are read and written
-with the schema code LiteRT and the mediapipe wheel ship (TFLite Support's writers need protobuf < 4): no TensorFlow.
+A ``.tflite`` file is a flatbuffer (``TFL3``) that may carry TFLite metadata (a flatbuffer ``M001`` in the buffer
+``TFLITE_METADATA``) and, appended, a zip of embedded files such as ``labels.txt``, read and written with the schema
+code LiteRT and the mediapipe wheel ship (TFLite Support's writers need protobuf < 4).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sys
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -32,6 +32,7 @@ from helpers.system import write_bytes_atomically
 METADATA_NAME = b"TFLITE_METADATA"
 METADATA_IDENTIFIER = b"M001"
 _METADATA_SCHEMA_FILE = ("tasks", "metadata", "metadata_schema_py_generated.py")
+_WEIGHTED = ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")  # input 1: weights, 2: bias
 _DAMAGED = (struct.error, IndexError, KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile)
 _NEEDS = {  # what a model without metadata cannot say, and how to pass it by hand
     "labels": (
@@ -86,13 +87,12 @@ def text(value: bytes | str | None) -> str:
     return value.decode("utf-8", "replace") if isinstance(value, (bytes, bytearray)) else str(value or "")
 
 
-def _vector(values: Any) -> list:
-    """A flatbuffer vector (None when empty) as a list."""
+def _vector(values: Any) -> list:  # a flatbuffer vector is None when empty
     return [] if values is None else list(values)
 
 
 def _table(kind: type, **fields: object) -> Any:
-    """An object-API table (``TensorT``, ``TensorMetadataT``...) with ``fields`` set; the others keep their defaults."""
+    """An object-API table (``TensorT``, ``TensorMetadataT``...) with ``fields`` set."""
     table = kind()
     for name, value in fields.items():
         setattr(table, name, value)
@@ -139,7 +139,7 @@ class TensorInfo:
         return self.nbytes > 0
 
     def summary(self) -> dict[str, object]:
-        """The tensor as one table row: role, name, shape, dtype, scale and zero point (ranges if per channel)."""
+        """The tensor as one table row (scale and zero point as ranges if per channel)."""
         scale = zero_point = "–"
         if len(self.scales) > 1:  # one scale per channel
             scale = f"{len(self.scales)} scales, {min(self.scales):.3g} … {max(self.scales):.3g}"
@@ -148,11 +148,16 @@ class TensorInfo:
         elif self.quantized:
             scale, zero_point = f"{self.scales[0]:.4g}", str(self.zero_points[0])
         name = _short_name(self.layer if self.layer and "/" not in self.name else self.name)  # not "arith.constant40"
-        shape = "×".join(map(str, self.shape)) or "scalar"
-        return {"role": self.role, "name": name, "shape": shape, "dtype": self.dtype, "scale": scale} | {
-            "zero point": zero_point,
-            "stored bytes": self.nbytes,
-        }
+        values = (
+            self.role,
+            name,
+            "×".join(map(str, self.shape)) or "scalar",
+            self.dtype,
+            scale,
+            zero_point,
+            self.nbytes,
+        )
+        return dict(zip(("role", "name", "shape", "dtype", "scale", "zero point", "stored bytes"), values, strict=True))
 
 
 def _short_name(name: str, width: int = 40) -> str:
@@ -177,25 +182,30 @@ def _match(info: TensorInfo, fragment: str) -> int | None:
 
 
 def find_tensor(infos: Sequence[TensorInfo], fragment: str, role: str | None = None) -> TensorInfo:
-    """The tensor that ``fragment`` (e.g. a layer name) best names, optionally of one ``role``. Introduced in notebook 05.
-
-    An exact name wins, then its first part (before ";"), then any part; weights and biases are also found by their
-    operator's output name (converters name many constants ``arith.constant40``). QuantizationError if none matches.
-    """
+    """The one tensor that ``fragment`` (e.g. a layer name) best names, optionally of one ``role`` (notebook 05): an
+    exact name, then its first part (before ";"), any part, then the same for a weight's or bias's layer (converters
+    name many constants ``arith.constant40``); on a tie weights win over a bias, a quantized tensor over its float
+    copy (``…_dequant``). QuantizationError when no tensor, or several, match."""
     ranked = []
     for info in infos if isinstance(fragment, str) and fragment else ():
         rank = _match(info, fragment)
         if rank is not None and role in (None, info.role):
-            ranked.append((rank, info.role != "weights", info.index, info))
-    if not ranked:
+            ranked.append(((rank, info.role != "weights", not info.quantized), info))
+    top = min((key for key, _ in ranked), default=None)
+    best = [info for key, info in ranked if key == top]
+    if len(best) != 1:
         names = sorted({_short_name(n) for t in infos for n in (t.name, t.layer) if n})
         close = ", ".join(difflib.get_close_matches(str(fragment), names, n=3, cutoff=0.3))
+        several = "; ".join(f"{t.index} {t.name[:80]!r}" for t in best[:4])
         raise QuantizationError(
-            f"No{f' {role}' if role else ''} tensor name contains {fragment!r}, nor does the output name of an "
+            f"{len(best)} tensors{f' of role {role}' if role else ''} match {fragment!r} equally well ({several}): "
+            f"give more of the name."
+            if best
+            else f"No{f' {role}' if role else ''} tensor name contains {fragment!r}, nor does the output name of an "
             f"operator using it.{f' Close names: {close}.' if close else ''} Name it with a non-empty str; the "
             f"roles are input, output, weights, bias, constant, activation."
         )
-    return min(ranked, key=lambda entry: entry[:3])[3]
+    return best[0]
 
 
 class TFLiteFile:
@@ -303,7 +313,7 @@ class TFLiteFile:
         return b"" if data is None else np.asarray(data, dtype=np.uint8).tobytes()
 
     def tensors(self) -> tuple[TensorInfo, ...]:
-        """Every tensor of the main graph: name, shape, dtype, quantization, stored bytes, role, layer. Notebook 05."""
+        """Every tensor of the main graph as a TensorInfo (notebook 05)."""
         return self._tensors
 
     @functools.cached_property
@@ -311,10 +321,7 @@ class TFLiteFile:
         graph, codes, roles, layers = self.graph, self.operator_names(), {}, {}
         for op in graph.operators or []:
             inputs, outputs = [int(i) for i in _vector(op.inputs)], _vector(op.outputs)
-            if (
-                codes[op.opcodeIndex] in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED", "TRANSPOSE_CONV")
-                and outputs
-            ):
+            if codes[op.opcodeIndex] in _WEIGHTED and outputs:
                 for position, role in ((1, "weights"), (2, "bias")):
                     if len(inputs) > position and inputs[position] >= 0:
                         roles[inputs[position]], layers[inputs[position]] = role, text(graph.tensors[outputs[0]].name)
@@ -327,12 +334,8 @@ class TFLiteFile:
             scales = tuple(float(s) for s in _vector(q.scale if q else None))
             points = tuple(int(z) for z in _vector(q.zeroPoint if q else None)) or (0,) * len(scales)
             shape, dtype = tuple(int(d) for d in _vector(tensor.shape)), types.get(tensor.type, f"type{tensor.type}")
-            role, name, layer = (
-                roles.get(i, "constant" if nbytes else "activation"),
-                text(tensor.name),
-                layers.get(i, ""),
-            )
-            infos.append(TensorInfo(i, name, shape, dtype, scales, points, nbytes, role, layer))
+            role, layer = roles.get(i, "constant" if nbytes else "activation"), layers.get(i, "")
+            infos.append(TensorInfo(i, text(tensor.name), shape, dtype, scales, points, nbytes, role, layer))
         return tuple(infos)
 
     @raises_own_errors(QuantizationError)
@@ -391,8 +394,7 @@ class TFLiteFile:
             graph = _vector(meta.subgraphMetadata)[:1]  # another kind of buffer (None) fails here, as damaged
             tensors = [tuple(_tensor_metadata(t, md) for g in graph for t in _vector(getattr(g, f))) for f in _IO]
         about = [text(getattr(meta, f)) for f in ("name", "version", "author", "license")]
-        path, file = self.path or Path(self.name), self if self.path is None else None  # a path is read again
-        return ModelMetadata(path, *about, *tensors, tuple(self._embedded()), file)
+        return ModelMetadata(self.path or Path(self.name), *about, *tensors, tuple(self._embedded()))
 
     def _embedded(self, name: str | None = None) -> list[str] | bytes:
         """The names of the files in the zip part (none without one), or the bytes of the file ``name``."""
@@ -439,11 +441,8 @@ class TensorMetadata:
     @property
     def label_file(self) -> AssociatedFile | None:
         """The tensor's labels file (the one without a locale first), or None."""
-        files = sorted(
-            (f for f in self.files if f.kind in ("TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS")),
-            key=lambda f: f.locale != "",
-        )
-        return files[0] if files else None
+        files = [f for f in self.files if f.kind in ("TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS")]
+        return min(files, key=lambda f: f.locale != "", default=None)
 
 
 @dataclass(frozen=True)
@@ -458,7 +457,6 @@ class ModelMetadata:
     inputs: tuple[TensorMetadata, ...]
     outputs: tuple[TensorMetadata, ...]
     files: tuple[str, ...] = ()  # what the zip part holds
-    file: TFLiteFile | None = field(default=None, repr=False, compare=False)  # bytes given without a path
 
     def normalization(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """(mean, std) of the input; a MetadataError names what is missing and how to pass it by hand."""
@@ -479,7 +477,7 @@ class ModelMetadata:
                 f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output {', '.join(repr(t.name) for t in self.outputs)}"
                 f"; {_NEEDS['labels'][1]}."
             )
-        source = self.file or TFLiteFile(self.model_path)
+        source = TFLiteFile(self.model_path)  # read again: the metadata does not keep the model's bytes
         with source._reading(f"labels file '{file.name}' (UTF-8 text in the zip part)", MetadataError):
             return label_lines(source._embedded(file.name).decode("utf-8"))
 
@@ -529,7 +527,7 @@ def _tensor_metadata(tensor: Any, md: ModuleType) -> TensorMetadata:
 
 @raises_own_errors(MetadataError)
 def read_metadata(
-    model: str | os.PathLike | bytes | TFLiteFile, needed: Literal["labels", "normalization"] | None = None
+    model: str | os.PathLike | TFLiteFile, needed: Literal["labels", "normalization"] | None = None
 ) -> ModelMetadata:
     """A model's TFLite metadata (notebook 09); MetadataError for damaged or none, naming what to pass by hand."""
     wanted = [_NEEDS[needed]] if needed is not None else list(_NEEDS.values())
@@ -591,11 +589,7 @@ class Int8Head:
 
 
 def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: Int8Head | None = None) -> bytes:
-    """The extractor's graph, then FULLY_CONNECTED → SOFTMAX: one model's bytes (export_classifier, notebook 07).
-
-    float32 (``int8=None``): after a DEQUANTIZE if the features are integers. int8: QUANTIZE the features to
-    ``int8.feature_*`` unless they are, FULLY_CONNECTED and SOFTMAX on int8, a last DEQUANTIZE to float32.
-    """
+    """The extractor's graph, then FULLY_CONNECTED → SOFTMAX (int8: between QUANTIZE and DEQUANTIZE): one model."""
     s, file = schema(), TFLiteFile(extractor)
     dtype, dim, _, _ = output_quantization(file)
     model = file.model_object()
@@ -605,7 +599,7 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
     classes = w.shape[0]
 
     def tensor(name: str, shape: list[int], data: np.ndarray | None = None, quantization: tuple | None = None) -> int:
-        """A new tensor (of ``data``'s type, else int8 when quantized, else float32) and its buffer; its index."""
+        """A new tensor (``data``'s type, else int8 when quantized, else float32) and its buffer; its index."""
         raw = None if data is None else np.frombuffer(np.ascontiguousarray(data).tobytes(), dtype=np.uint8)
         model.buffers.append(_table(s.BufferT, data=raw))
         kind = getattr(
@@ -669,10 +663,8 @@ def append_head(extractor: bytes, weights: np.ndarray, bias: np.ndarray, int8: I
 
 @raises_own_errors(ModelError)
 def join_models(first: str | os.PathLike | bytes, second: str | os.PathLike | bytes) -> bytes:
-    """One model whose graph is ``first`` then ``second``: first's output tensor becomes second's input (notebook 04).
-
-    Raises ModelError for a model without one graph, input and output, and models that do not meet.
-    """
+    """One model whose graph is ``first`` then ``second`` (notebook 04); ModelError unless each has one graph, input
+    and output, and they meet."""
     head_file, tail_file = TFLiteFile(first), TFLiteFile(second)
     meeting = (_ends(head_file)[1], _ends(tail_file)[0])
     described = [(info.shape, info.dtype, info.scales, info.zero_points) for info in meeting]
@@ -684,13 +676,13 @@ def join_models(first: str | os.PathLike | bytes, second: str | os.PathLike | by
     model, tail = head_file.model_object(), tail_file.model_object()
     graph, other, buffer_offset = model.subgraphs[0], tail.subgraphs[0], len(model.buffers)
     model.buffers += tail.buffers[1:]  # buffer 0 is the shared empty one
-    codes = []
+    codes, mine = [], {(_builtin(c), c.customCode, c.version): i for i, c in enumerate(model.operatorCodes)}
     for code in tail.operatorCodes:
         key = (_builtin(code), code.customCode, code.version)
-        mine = [(_builtin(c), c.customCode, c.version) for c in model.operatorCodes]
         if key not in mine:
+            mine[key] = len(model.operatorCodes)
             model.operatorCodes.append(code)
-        codes.append(mine.index(key) if key in mine else len(model.operatorCodes) - 1)
+        codes.append(mine[key])
     where = {other.inputs[0]: graph.outputs[0]}  # tail tensor index → index in the joined graph
     for index, tensor in enumerate(other.tensors):
         if index not in where:
@@ -714,11 +706,8 @@ def join_models(first: str | os.PathLike | bytes, second: str | os.PathLike | by
 def input_normalization(
     model: bytes | TFLiteFile, normalization: tuple[float, float] | None = None
 ) -> tuple[float, float]:
-    """(mean, std) such that the network sees ``(pixel − mean) / std``: read from a quantized input, given for float.
-
-    A uint8/int8 input's quantization *is* the normalization: real = scale × (pixel − zero_point). Raises
-    ModelError for a ``normalization`` that is not two numbers, contradicts a quantized input, or is missing.
-    """
+    """(mean, std) such that the network sees ``(pixel − mean) / std``: a quantized input's own (real = scale ×
+    (pixel − zero_point)), else ``normalization``; ModelError if it is missing or contradicts the input."""
     image, _ = _ends(_file(model), image=True)
     computed = None
     if image.dtype != "float32" and image.quantized:
@@ -742,11 +731,8 @@ def input_normalization(
 
 
 def check_labels(labels: Sequence[str], classes: int) -> list[str]:
-    """``labels`` as a list of str if there is one per output and each reads back from a labels file as itself.
-
-    Raises LabelError for labels that are not a list of str, a count other than ``classes``, a repeated label, and
-    one that would not read back (``str.splitlines`` breaks at ``\\r``, ``\\x85``... and readers strip spaces).
-    """
+    """``labels`` as a list of str; LabelError unless there is one per output, distinct, each reading back from a
+    labels file as itself."""
     labels = text_labels(labels)
     if len(labels) != classes:
         raise LabelError(
@@ -814,11 +800,8 @@ def add_metadata(
 
 @raises_own_errors(ModelError)
 def write_with_metadata(
-    model_path: str | os.PathLike, labels: Sequence[str], out_path: str | os.PathLike | None = None, **options: Any
+    model_path: str | os.PathLike, labels: Sequence[str], out_path: str | os.PathLike, **options: Any
 ) -> Path:
-    """Add metadata (``add_metadata``) to a .tflite file, saved to ``out_path``; ``name``: its stem. Notebook 08."""
-    file = TFLiteFile(model_path)
-    target = Path(out_path) if out_path is not None else file.path
-    options.setdefault("name", file.path.stem)
-    write_bytes_atomically(target, add_metadata(file, labels, **options))
-    return target
+    """Add metadata (``add_metadata``: ``name=``, ...) to a .tflite file, saved to ``out_path`` (notebook 08)."""
+    write_bytes_atomically(Path(out_path), add_metadata(TFLiteFile(model_path), labels, **options))
+    return Path(out_path)

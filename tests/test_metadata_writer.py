@@ -66,7 +66,7 @@ def test_metadata_describes_the_input_and_carries_the_labels(tiny_models, kind, 
 
 
 def test_the_model_still_runs_the_same_with_metadata(tiny_models, photo_like, tmp_path):
-    path = tflite.write_with_metadata(tiny_models["uint8"], LABELS, tmp_path / "tiny_meta.tflite")
+    path = tflite.write_with_metadata(tiny_models["uint8"], LABELS, tmp_path / "tiny_meta.tflite", name="tiny")
     before, after = Classifier(tiny_models["uint8"], LABELS), Classifier(path, LABELS)
     np.testing.assert_array_equal(before.predict(photo_like), after.predict(photo_like))
     again = tflite.add_metadata(path.read_bytes(), ["a", "b", "c"], name="again")  # replaces, not adds
@@ -79,7 +79,7 @@ def test_mediapipe_classifies_with_the_metadata(tiny_models, photo_like, tmp_pat
     from mediapipe.tasks import python as mp_tasks
     from mediapipe.tasks.python import vision
 
-    path = tflite.write_with_metadata(tiny_models["uint8"], LABELS, tmp_path / "tiny_meta.tflite")
+    path = tflite.write_with_metadata(tiny_models["uint8"], LABELS, tmp_path / "tiny_meta.tflite", name="tiny")
     pixels = transfer.load_pixels([photo_like], size=(32, 32), progress=False)[0]
     options = vision.ImageClassifierOptions(
         base_options=mp_tasks.BaseOptions(model_asset_path=str(path)), max_results=3
@@ -111,7 +111,7 @@ def test_metadata_errors_name_the_fix(tiny_models, tmp_path):
     with pytest.raises(ModelError, match="not a TensorFlow Lite model"):
         tflite.add_metadata(b"<html></html>", LABELS, name="x")
     with pytest.raises(ModelError, match="No model file"):
-        tflite.write_with_metadata(tmp_path / "missing.tflite", LABELS)
+        tflite.write_with_metadata(tmp_path / "missing.tflite", LABELS, tmp_path / "out.tflite", name="x")
 
 
 def test_metadata_writer_does_not_import_tensorflow(tiny_models):

@@ -104,6 +104,11 @@ def test_find_tensor_prefers_names_then_layers_and_weights_before_bias():
     assert tflite.find_tensor(tensors, "m/dense/MatMul").index == 2  # an exact own name wins
     assert tflite.find_tensor(tensors[:2], "dense/MatMul").index == 1  # through the layer: weights first
     assert tflite.find_tensor(tensors, "dense/BiasAdd", "bias").index == 0
+    copy = tflite.TensorInfo(3, "m/dense/MatMul;m/out_dequant", (1,), "float32", (), (), 0, "activation")
+    quantized = tflite.TensorInfo(4, "m/dense/MatMul;m/out", (1,), "int8", (0.5,), (0,), 0, "activation")
+    assert tflite.find_tensor([copy, quantized], "dense/MatMul") == quantized  # not its dequantized copy
+    with pytest.raises(QuantizationError, match=r"2 tensors of role bias match 'dense'.*give more of the name"):
+        tflite.find_tensor([tensors[0], replace(tensors[0], index=5)], "dense", "bias")  # never the first guessed
     with pytest.raises(QuantizationError, match="No weights tensor name contains 'nothing'"):
         tflite.find_tensor(tensors, "nothing", "weights")
     with pytest.raises(QuantizationError, match="No tensor name contains 3.*non-empty str"):
@@ -119,7 +124,7 @@ def test_the_file_is_read_once_and_checked(tiny_models, metadata_models, tmp_pat
     assert file.operator_counts() == tflite.TFLiteFile(tiny_models["uint8"]).operator_counts()
     assert sum(file.stored_bytes().values()) == sum(t.nbytes for t in file.tensors())
     assert file.metadata() is None
-    with_meta = tflite.TFLiteFile(metadata_models["float"].read_bytes())
+    with_meta = tflite.TFLiteFile(metadata_models["float"])
     assert with_meta.metadata().name == "test model" and with_meta.metadata().labels() == ["cat", "dog", "bird"]
     meta = with_meta.metadata()
     assert meta.files == ("labels.txt",)
