@@ -45,7 +45,7 @@ from pathlib import Path, PurePath
 from stat import S_ISREG
 from typing import BinaryIO, NamedTuple
 
-from helpers.arguments import label_lines, true_or_false, whole_number
+from helpers.arguments import label_lines
 from helpers.errors import AssetError
 from helpers.system import atomic_writer, parallel_map, remove_stale_parts, scratch_file
 
@@ -130,7 +130,7 @@ def _check_name(name: object) -> str:
 def data_file(filename: str) -> Path:
     """A file of the repository's data/ folder (installed as the package ``helpers.data``)."""
     try:
-        return Path(str(importlib.resources.files("helpers.data") / _check_name(filename)))
+        return Path(str(importlib.resources.files("helpers.data") / filename))
     except ModuleNotFoundError:  # a source checkout that was not pip-installed
         return Path(__file__).resolve().parent.parent / "data" / filename
 
@@ -171,12 +171,8 @@ def registry() -> dict[str, Asset]:
 def archives() -> list[Archive]:
     """The pinned archives of data/archives.tsv that large groups are fetched from."""
     path = data_file("archives.tsv")
-    found = []
-    for line, (url, prefix, max_bytes, *_) in _rows(path, 4) if path.exists() else ():
-        if not max_bytes.isdigit():
-            raise AssetError(f"{path}, line {line}: max_bytes must be a whole number of bytes; got {max_bytes!r}.")
-        found.append(Archive(url, prefix, int(max_bytes)))
-    return found
+    rows = _rows(path, 4) if path.exists() else ()
+    return [Archive(url, prefix, int(size)) for _, (url, prefix, size, *_) in rows]
 
 
 def _write_registry(manifest: Path, out: Path) -> int:
@@ -520,7 +516,6 @@ def _local(asset: Asset) -> Path | None:
 def fetch(name: str, *, progress: bool = True) -> Path:
     """A local path to the verified asset ``name`` (cache → mirror → download); AssetError for a bad or unknown
     name or a file that cannot be had (the message names the fix)."""
-    true_or_false(progress, "progress", AssetError)
     asset = lookup(name)
     found = _local(asset)
     if found is not None:
@@ -577,12 +572,7 @@ def _fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool) -> 
 
 def fetch_many(names_: Iterable[str], *, workers: int = 8, progress: bool = True) -> list[Path]:
     """Fetch several assets (local copies, then archives, then per-file downloads); paths in input order.
-    AssetError for a names_ that is not a list of names, and listing the files that could not be fetched."""
-    if isinstance(names_, str | PurePath) or not isinstance(names_, Iterable):
-        single = ": use fetch() for a single file" if isinstance(names_, str | PurePath) else ""
-        raise AssetError(f"fetch_many() takes a list of names, like ['images/cat.bmp']; got {names_!r}{single}.")
-    whole_number(workers, "workers", AssetError, minimum=1, maximum=64)
-    true_or_false(progress, "progress", AssetError)
+    AssetError listing the files that could not be fetched."""
     assets = [lookup(n) for n in names_]
     paths: list[Path | AssetError | None] = parallel_map(_local, assets, workers=workers)
     need = missing = [a for a, p in zip(assets, paths, strict=True) if p is None]
@@ -667,8 +657,6 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
     """Re-hash every cached file (no memo), with ``repair`` replace bad ones, and clean killed downloads' leftovers."""
     from tqdm.auto import tqdm
 
-    true_or_false(repair, "repair", AssetError)
-    true_or_false(progress, "progress", AssetError)
     cache = cache_dir()
     report: dict[str, list[str]] = {key: [] for key in ("ok", "missing", "corrupt", "repaired", "failed")}
     report["cleaned"] = [str(p) for p in remove_stale_parts(cache)]
