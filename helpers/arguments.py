@@ -105,28 +105,32 @@ def finite_array(
     maximum: float | None = None,
 ) -> np.ndarray:
     """``values`` as a non-empty NumPy array of finite numbers (whole numbers when ``integer``), with ``ndim`` axes
-    (one count or a tuple of them) and every value within [minimum, maximum]; ``error`` naming ``name`` otherwise."""
+    (one count or a tuple of them) and every value within [minimum, maximum]; ``error`` listing every problem."""
     try:
         array = np.asarray(listed(values))
     except (TypeError, ValueError) as exc:
         raise error(f"{name} must form a regular array of numbers (every row the same length): {exc}.") from None
-    if array.dtype.kind not in "iuf":
-        raise error(f"{name} must hold numbers; got {_shown(values)}.")
     allowed = (ndim,) if isinstance(ndim, int) else ndim
-    if allowed is not None and array.ndim not in allowed:
-        raise error(f"{name} must be a {' or '.join(f'{n}-D' for n in allowed)} array; got shape {array.shape}.")
-    if array.size == 0:
-        raise error(f"{name} is empty; give at least one value.")
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        raise error(f"{name} holds NaN or infinite values; check the computation that produced them.")
-    if integer and array.dtype.kind == "f":
-        if not (array == np.round(array)).all():
-            raise error(f"{name} must hold whole numbers (indices); got {array.ravel()[:5]}...")
-        array = array.astype(np.int64)
-    if (minimum is not None and array.min() < minimum) or (maximum is not None and array.max() > maximum):
-        low, high = array.min(), array.max()
-        raise error(f"{name} must hold values{_bounds(minimum, maximum)}; got values from {low:g} to {high:g}.")
-    return array
+    dims = " or ".join(f"{n}-D" for n in allowed or ())
+    numbers = array.dtype.kind in "iuf" and array.size > 0
+    finite = numbers and (array.dtype.kind != "f" or bool(np.isfinite(array).all()))
+    low, high = (array.min(), array.max()) if finite else (0, 0)
+    outside = (minimum is not None and low < minimum) or (maximum is not None and high > maximum)
+    problems = [
+        problem
+        for bad, problem in (
+            (array.dtype.kind not in "iuf", f"must hold numbers; got {_shown(values)}"),
+            (allowed and array.ndim not in allowed, f"must be a {dims} array; got shape {array.shape}"),
+            (array.size == 0, "is empty; give at least one value"),
+            (numbers and not finite, "holds NaN or infinite values; check the computation that produced them"),
+            (finite and integer and (array % 1).any(), f"must hold whole numbers (indices); got {array.ravel()[:5]}"),
+            (finite and outside, f"must hold values{_bounds(minimum, maximum)}; got values from {low:g} to {high:g}"),
+        )
+        if bad
+    ]
+    if problems:  # every problem at once
+        raise error(f"{name} {'; it '.join(problems)}.")
+    return array.astype(np.int64) if integer and array.dtype.kind == "f" else array
 
 
 def text_labels(values: object, name: str = "labels", error: type[HelpersError] = LabelError) -> list[str]:
