@@ -1,9 +1,6 @@
-"""The shared vocabulary of input checks, for the boundaries where learners' values arrive (``helpers.errors``).
-
-Each check returns the value in its normal form (an ``int``, a ``float``, a NumPy array, a list of strings) or
-raises the calling module's own error naming the argument, what it takes and what it was given. None guesses: a
-float is not truncated to a whole number, a bool is not a number, a string is not a list of labels, and NaN or
-infinity is refused wherever a finite value is needed.
+"""The shared input checks for the boundaries where learners' values arrive (``helpers.errors``): each returns the
+value in its normal form or raises the calling module's error naming the argument. None guesses: a float is not
+rounded to a whole number, a bool is not a number, a string is not a list of labels, NaN and infinity are refused.
 """
 
 from __future__ import annotations
@@ -155,8 +152,7 @@ def text_labels(values: object, name: str = "labels", error: type[HelpersError] 
 
 
 def clean_labels(lines: Iterable[str]) -> list[str]:
-    """Labels without BOM, line endings, surrounding spaces and trailing blank lines (``helpers.classify`` re-exports
-    it); blank lines inside stay (as "") so that no label moves to another output."""
+    """Labels without BOM, line endings, spaces and trailing blank lines; blank lines inside stay, keeping the order."""
     cleaned = [line.replace("\ufeff", "").strip() for line in text_labels(lines)]
     while cleaned and not cleaned[-1]:
         cleaned.pop()
@@ -164,6 +160,5 @@ def clean_labels(lines: Iterable[str]) -> list[str]:
 
 
 def label_lines(text: str) -> list[str]:
-    """A label file's text as its labels, one per line (LF, CRLF or CR), cleaned by ``clean_labels`` (every label
-    reader of the package uses it)."""
+    """A label file's text as its labels, one per line (LF, CRLF or CR), cleaned by ``clean_labels``."""
     return clean_labels(re.split(r"\r\n|\r|\n", text))

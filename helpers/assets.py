@@ -9,12 +9,7 @@ it. A read-only cache is read through (the mirror's copy or the session folder, 
 past the registry's size, retry dropped connections and wait out HTTP 429/503 (``Retry-After``) within a budget;
 pooch 1.9 could do none of these three, so ``requests`` does the HTTP.
 
-Command line (exit status 0 ok, 1 files could not be fetched, 2 bad name or file)::
-
-    python -m helpers.assets prefetch [GROUP ...]   # models labels images flowers imagenet-samples
-    python -m helpers.assets fetch NAME [NAME ...]  # print the local path of each file
-    python -m helpers.assets verify                  # re-hash (and repair) the cache
-    python -m helpers.assets registry MANIFEST.tsv   # regenerate data/assets.tsv
+Command line: ``python -m helpers.assets prefetch|fetch|verify|registry`` (``--help`` says more).
 """
 
 from __future__ import annotations
@@ -106,7 +101,6 @@ _NAME_RULES = {
 
 
 def _name_problem(name: object) -> str | None:
-    """Why ``name`` is not a safe registry name (relative, ``/``-separated, no ``..``), or None."""
     if isinstance(name, PurePath):
         return (
             f"{name!r} is not a valid asset name: fetch() takes a registry name as a string, like 'images/cat.bmp', "
@@ -120,13 +114,6 @@ def _name_problem(name: object) -> str | None:
     return problem and f"{name!r} is not a valid asset name: {problem}. Names look like 'images/cat.bmp'."
 
 
-def _check_name(name: object) -> str:
-    problem = _name_problem(name)
-    if problem:
-        raise AssetError(problem)
-    return name
-
-
 def data_file(filename: str) -> Path:
     """A file of the repository's data/ folder (installed as the package ``helpers.data``)."""
     try:
@@ -136,7 +123,7 @@ def data_file(filename: str) -> Path:
 
 
 def _rows(path: Path, columns: int):
-    """(line number, row) of a TSV file with a header; AssetError for a file that is not one."""
+    """(line number, row) of a TSV file with a header."""
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
@@ -150,7 +137,7 @@ def _rows(path: Path, columns: int):
 
 
 def _read_registry(path: Path) -> dict[str, Asset]:
-    """A registry or manifest TSV's rows by name; AssetError for a bad file or row."""
+    """A registry or manifest TSV's rows by name."""
     entries: dict[str, Asset] = {}
     for line_no, (name, sha, size, url, license_, *_) in _rows(path, len(_COLUMNS)):
         bad_numbers = len(sha) != 64 or not size.isdigit()
@@ -176,7 +163,7 @@ def archives() -> list[Archive]:
 
 
 def _write_registry(manifest: Path, out: Path) -> int:
-    """Write a registry file from a mirror's MANIFEST.tsv; the row count. AssetError for a folder ``out``."""
+    """Write a registry file from a mirror's MANIFEST.tsv; the row count."""
     if Path(out).is_dir():
         raise AssetError(f"{out} is a folder; give a file path, such as data/assets.tsv.")
     entries = sorted(_read_registry(manifest).values(), key=lambda a: a.name)
@@ -188,8 +175,10 @@ def _write_registry(manifest: Path, out: Path) -> int:
 
 def lookup(name: str) -> Asset:
     """The registry entry for ``name``; AssetError for an invalid or unregistered name (suggesting close ones)."""
-    entries = registry()
-    if _check_name(name) in entries:
+    problem, entries = _name_problem(name), registry()
+    if problem:
+        raise AssetError(problem)
+    if name in entries:
         return entries[name]
     close = difflib.get_close_matches(name, list(entries), n=3)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
@@ -227,7 +216,7 @@ def _absolute(path: str) -> Path:
 
 
 def _mirror_dir() -> Path | None:
-    """The mirror folder from ``$CLASSROOM_ASSET_MIRROR`` (a relative path is resolved once), or None."""
+    """The mirror folder (a relative path is resolved once), or None."""
     env = os.environ.get(MIRROR_ENV)
     return _absolute(env) if env else None
 
@@ -514,8 +503,7 @@ def _local(asset: Asset) -> Path | None:
 
 
 def fetch(name: str, *, progress: bool = True) -> Path:
-    """A local path to the verified asset ``name`` (cache → mirror → download); AssetError for a bad or unknown
-    name or a file that cannot be had (the message names the fix)."""
+    """A local path to the verified asset ``name`` (cache → mirror → download); AssetError naming the fix."""
     asset = lookup(name)
     found = _local(asset)
     if found is not None:
@@ -530,8 +518,7 @@ def fetch(name: str, *, progress: bool = True) -> Path:
 
 
 def _fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool) -> tuple[set[str], str]:
-    """Download ``archive`` once and store the ``wanted`` files found in it, each checked: the names stored, and why
-    the archive could not be used ("" when it could)."""
+    """Store the ``wanted`` files of ``archive``, each checked: the names stored, and why not ("" when it could)."""
     writable = [f for f in (cache_dir(), _session_dir()) if _unwritable_reason(f / ".archives" / "x") is None]
     with scratch_file((writable or [_session_dir()])[0] / ".archives", archive.url.rsplit("/", 1)[-1]) as handle:
         sink, problem = _Sink(handle, archive.max_bytes), ""
@@ -571,8 +558,7 @@ def _fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool) -> 
 
 
 def fetch_many(names_: Iterable[str], *, workers: int = 8, progress: bool = True) -> list[Path]:
-    """Fetch several assets (local copies, then archives, then per-file downloads); paths in input order.
-    AssetError listing the files that could not be fetched."""
+    """Fetch several assets (cache, archives, one by one), paths in input order; AssetError listing those missing."""
     assets = [lookup(n) for n in names_]
     paths: list[Path | AssetError | None] = parallel_map(_local, assets, workers=workers)
     need = missing = [a for a, p in zip(assets, paths, strict=True) if p is None]
@@ -624,8 +610,7 @@ def fetch_group(group: str, *, progress: bool = True) -> list[Path]:
 
 
 def read_labels(name: str) -> list[str]:
-    """The labels of a registered label file, cleaned as ``helpers.classify.read_labels`` does; AssetError for a
-    bad or unknown name or a file that is not UTF-8 text."""
+    """The labels of a registered label file, cleaned as ``helpers.classify.read_labels`` does; AssetError as fetch."""
     try:
         return label_lines(fetch(name).read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:

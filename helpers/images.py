@@ -213,8 +213,7 @@ def _crop_box(size: tuple[int, int], crop: str | float) -> tuple[int, int, int, 
 
 
 def resize_for_model(image: ImageSource, size: tuple[int, int], crop: str | float = "center") -> Image.Image:
-    """Crop (central square by default) and resize bilinearly to ``size`` = (w, h); ``image``: what load_image reads.
-    ImageError for a bad ``size`` or ``crop``."""
+    """Crop (central square by default) and resize bilinearly to ``size`` = (w, h); ImageError for bad arguments."""
     size = check_size(size)
     image = image if isinstance(image, Image.Image) else load_image(image)
     box = _crop_box(image.size, check_crop(crop))
@@ -284,8 +283,7 @@ def _uint8_pixels(pixels: object, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def crop_region(image: ImageSource, region: Region | None) -> Image.Image:
-    """The part of ``image`` (anything ``load_image`` reads) inside ``region`` = (x, y, width, height) in pixels
-    (None: the whole image); OptionError for a region that is not four numbers or reaches outside the image."""
+    """The part of ``image`` inside ``region`` = (x, y, width, height) in pixels; OptionError for a bad region."""
     image = image if isinstance(image, Image.Image) else load_image(image)
     if region is None:
         return image
@@ -314,7 +312,7 @@ def crop_region(image: ImageSource, region: Region | None) -> Image.Image:
 
 
 def _input_shape(input_details: dict) -> tuple[int, int, int, int]:
-    """The (1, H, W, 3) shape of the fixed-size image input ``input_details`` describe. Raises ImageError."""
+    """The (1, H, W, 3) shape of the fixed-size image input ``input_details`` describe."""
     shape = tuple(int(d) for d in input_details["shape"])
     signature = tuple(int(d) for d in input_details.get("shape_signature", shape))
     if len(shape) != 4 or shape[0] != 1 or shape[3] != 3 or min(shape[1:3] + signature[1:3]) < 1:
@@ -340,8 +338,7 @@ def to_input(
     std: Normalization | None = None,
     region: Region | None = None,
 ) -> np.ndarray:
-    """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization); ImageError for
-    ``input_details`` that are not one fixed-size image input's, or an image it cannot read."""
+    """An image as a (1, H, W, 3) tensor for a LiteRT input; ImageError for an image or input it cannot use."""
     _, height, width, _ = _input_shape(input_details)
     image = resize_for_model(crop_region(source, region), (width, height), crop)
     return pixels_to_input(np.asarray(image, dtype=np.uint8)[np.newaxis], input_details, mean, std)
@@ -351,8 +348,7 @@ def to_input(
 def pixels_to_input(
     pixels: np.ndarray, input_details: dict, mean: Normalization | None = None, std: Normalization | None = None
 ) -> np.ndarray:
-    """Already-resized uint8 pixels, (1, H, W, 3) or one (H, W, 3) image → the input tensor (float32, uint8 or int8).
-    ImageError for pixels that are not uint8 of the input's size or unusable ``input_details``."""
+    """Resized uint8 pixels, (1, H, W, 3) or (H, W, 3), as the input tensor; ImageError for ones it cannot use."""
     array = _uint8_pixels(pixels, _input_shape(input_details))
     dtype, quantization = np.dtype(input_details["dtype"]), tuple(map(float, input_details.get("quantization", (0, 0))))
     return _quantize_pixels(array, dtype, *quantization, normalization(mean, std, dtype, quantization))

@@ -1,12 +1,8 @@
 """The package's chores: files written whole, a thread pool, a ticking bar, quiet native code, LiteRT's kernels.
 
-- Every writer goes through ``atomic_writer``: the bytes go to a ``.part`` file beside the target, renamed over it
-  when complete, so a reader sees the old file or the new one, never a partial one, even with many processes. The
-  ``.part`` name carries the writer's host and pid, so ``remove_stale_parts`` spares a live writer's file.
-- LiteRT and TensorFlow print start-up lines to file descriptor 2, which Jupyter shows as a pink block that looks
-  like an error: ``native_stderr()`` passes on every line but known chatter (``_NOISE``), so real errors still show.
-- LiteRT's default kernels differ slightly between CPUs: ``CLASSROOM_LITERT_KERNELS=reference`` makes every LiteRT
-  ``Interpreter`` use the portable reference kernels, a second check that stored outputs hold on any CPU.
+Every writer goes through ``atomic_writer``, so a reader sees the old file or the new one, never a partial one, even
+with many processes; the ``.part`` name carries the writer's host and pid, so ``remove_stale_parts`` spares a live
+writer's file. LiteRT and TensorFlow print start-up lines that Jupyter shows as a pink block, like an error.
 """
 
 from __future__ import annotations
@@ -355,8 +351,8 @@ KERNELS_ENV = "CLASSROOM_LITERT_KERNELS"
 
 
 def use_kernel_choice() -> bool:
-    """Make every LiteRT Interpreter use the reference kernels if ``CLASSROOM_LITERT_KERNELS=reference``; True when
-    it did. ModelError for a value not known."""
+    """Make every LiteRT Interpreter use the portable reference kernels if ``CLASSROOM_LITERT_KERNELS=reference`` (the
+    default kernels differ slightly between CPUs); True when it did. ModelError for a value not known."""
     value = os.environ.get(KERNELS_ENV, "").strip().lower() or "default"
     if value not in ("default", "reference"):
         raise ModelError(
