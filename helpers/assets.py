@@ -42,7 +42,7 @@ from typing import BinaryIO, NamedTuple
 
 from helpers.arguments import label_lines
 from helpers.errors import AssetError
-from helpers.system import atomic_writer, parallel_map, remove_stale_parts, scratch_file
+from helpers.system import atomic_writer, parallel_map, remove_stale_parts, scratch_file, write_bytes_atomically
 
 CACHE_ENV = "CLASSROOM_CACHE_DIR"
 MIRROR_ENV = "CLASSROOM_ASSET_MIRROR"
@@ -164,12 +164,9 @@ def archives() -> list[Archive]:
 
 def _write_registry(manifest: Path, out: Path) -> int:
     """Write a registry file from a mirror's MANIFEST.tsv; the row count."""
-    if Path(out).is_dir():
-        raise AssetError(f"{out} is a folder; give a file path, such as data/assets.tsv.")
     entries = sorted(_read_registry(manifest).values(), key=lambda a: a.name)
     lines = ["\t".join(_COLUMNS), *(f"{a.name}\t{a.sha256}\t{a.bytes}\t{a.url}\t{a.license}" for a in entries)]
-    with atomic_writer(Path(out)) as handle:
-        handle.write(("\n".join(lines) + "\n").encode("utf-8"))
+    write_bytes_atomically(Path(out), ("\n".join(lines) + "\n").encode("utf-8"))
     return len(entries)
 
 
@@ -682,9 +679,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     pre = sub.add_parser("prefetch", help="download (or copy from the mirror) into the cache")
     pre.add_argument("groups", nargs="*", metavar="GROUP", help=f"any of {', '.join(_GROUPS)} (default: all)")
-    sub.add_parser("fetch", help="fetch files by name and print their local paths").add_argument(
-        "names", nargs="+", metavar="NAME"
-    )
+    get = sub.add_parser("fetch", help="fetch files by name and print their local paths")
+    get.add_argument("names", nargs="+", metavar="NAME")
     ver = sub.add_parser("verify", help="re-hash the cache against the registry")
     ver.add_argument("--no-repair", action="store_true", help="only report, do not re-fetch")
     reg = sub.add_parser("registry", help="regenerate the registry from a MANIFEST.tsv")
@@ -702,8 +698,9 @@ def main(argv: list[str] | None = None) -> int:
     except AssetError as exc:
         print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
-    except OSError as exc:  # ``registry -o`` naming a read-only place
-        print(f"error: cannot write {exc.filename or ''}: {exc.strerror or exc}. Choose another path.", file=sys.stderr)
+    except OSError as exc:  # ``registry -o`` naming a folder or a read-only place
+        where = exc.filename2 or exc.filename or ""
+        print(f"error: cannot write {where}: {exc.strerror or exc}. Choose another file path.", file=sys.stderr)
         return 2
     try:
         if args.command == "verify":

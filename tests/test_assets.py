@@ -685,4 +685,4 @@ def test_registry_to_a_folder_says_so(tmp_path, capsys):
     manifest = tmp_path / "MANIFEST.tsv"
     manifest.write_text(f"path\tsha256\tbytes\turl\tlicense\nimages/x.jpg\t{'0' * 64}\t5\thttps://e/x\tCC0\n")
     assert assets.main(["registry", str(manifest), "-o", str(tmp_path)]) == 2
-    assert f"{tmp_path} is a folder; give a file path" in capsys.readouterr().err
+    assert f"cannot write {tmp_path}: Is a directory. Choose another file path." in capsys.readouterr().err
