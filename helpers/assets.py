@@ -157,9 +157,7 @@ def registry() -> dict[str, Asset]:
 @lru_cache(maxsize=1)
 def archives() -> list[Archive]:
     """The pinned archives of data/archives.tsv that large groups are fetched from."""
-    path = data_file("archives.tsv")
-    rows = _rows(path, 4) if path.exists() else ()
-    return [Archive(url, prefix, int(size)) for _, (url, prefix, size, *_) in rows]
+    return [Archive(url, prefix, int(size)) for _, (url, prefix, size, *_) in _rows(data_file("archives.tsv"), 4)]
 
 
 def _write_registry(manifest: Path, out: Path) -> int:
