@@ -66,17 +66,13 @@ _sleep, _clock = time.sleep, time.monotonic  # tests make waiting instant
 
 @dataclass(frozen=True)
 class Asset:
-    """One row of the registry; ``group`` is the top-level folder of the name (models, images, ...)."""
+    """One row of the registry; the top-level folder of its name is its group (models, images, ...)."""
 
     name: str
     sha256: str
     bytes: int
     url: str
     license: str
-
-    @property
-    def group(self) -> str:
-        return self.name.split("/", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -184,7 +180,7 @@ def names(group: str | None = None) -> list[str]:
     """Registered names, optionally of one group (e.g. ``"models"``); AssetError for an unknown group."""
     if group is not None and group not in _GROUPS:
         raise AssetError(f"Unknown asset group {group!r}; choose one of {', '.join(_GROUPS)}.")
-    return sorted(n for n, a in registry().items() if group is None or a.group == group)
+    return sorted(n for n in registry() if group is None or n.startswith(f"{group}/"))
 
 
 # --------------------------------------------------------------------------- folders and hashes
@@ -622,7 +618,7 @@ def photo_credit(name: str) -> str:
     asset = lookup(name)
     if name in _credits():
         return _credits()[name]
-    if asset.group == "flowers":  # flowers/LICENSE.txt lists "<class>/<file> CC-BY by <photographer> - <url>".
+    if name.startswith("flowers/"):  # flowers/LICENSE.txt lists "<class>/<file> CC-BY by <photographer> - <url>".
         key = "/".join(name.split("/")[-2:]) + " "
         for line in read_labels("flowers/LICENSE.txt"):
             if line.startswith(key):

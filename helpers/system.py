@@ -250,10 +250,6 @@ _STATE = threading.Lock()
 _active = 0  # captures open now, in any thread; only the outermost one redirects file descriptor 2
 
 
-def _is_noise(line: str) -> bool:
-    return any(pattern.fullmatch(line.rstrip("\n")) for pattern in _NOISE)
-
-
 @contextlib.contextmanager
 def _descriptors_to_file(fds: tuple[int, ...]) -> Iterator[IO[bytes]]:
     """Send each open descriptor of ``fds`` to one temporary file inside the block (restored after); yield it."""
@@ -292,7 +288,7 @@ def native_stderr() -> Iterator[None]:
             finally:
                 sink.seek(0)
                 lines = sink.read().decode("utf-8", "replace").splitlines(keepends=True)
-                kept = "".join(line for line in lines if not _is_noise(line))
+                kept = "".join(line for line in lines if not any(p.fullmatch(line.rstrip("\n")) for p in _NOISE))
         if kept:  # written once descriptor 2 is back, even when the block failed
             sys.stderr.write(kept)
     finally:
