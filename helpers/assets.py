@@ -35,7 +35,7 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path, PurePath
 from stat import S_ISREG
 from typing import BinaryIO, NamedTuple
@@ -345,10 +345,6 @@ def _store(asset: Asset, fill: Callable[[_Sink], None], folders: tuple[Path, ...
     raise AssetError(f"Cannot save {asset.name}: {'; '.join(problems)}. Set {CACHE_ENV} to a writable folder.")
 
 
-def _copier(source: BinaryIO) -> Callable[[_Sink], None]:
-    return lambda sink: shutil.copyfileobj(source, sink, 1 << 20)
-
-
 # --------------------------------------------------------------------------- download
 
 
@@ -483,7 +479,7 @@ def _local(asset: Asset) -> Path | None:
         return None
     try:
         with open(source, "rb") as handle:
-            return _store(asset, _copier(handle), folders=(cache_dir(),))
+            return _store(asset, partial(shutil.copyfileobj, handle), folders=(cache_dir(),))
     except AssetError as exc:
         _warn_once(
             f"mirror-direct:{cache_dir()}",
@@ -538,7 +534,7 @@ def _fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool) -> 
                     return False
                 try:
                     with archive_file.open(info) as source:
-                        _store(asset, _copier(source))
+                        _store(asset, partial(shutil.copyfileobj, source))
                     return True
                 except (AssetError, zipfile.BadZipFile, zlib.error, EOFError):
                     return False  # the per-file route tries it again
@@ -656,7 +652,7 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
                 continue
         if got != path:  # a good copy elsewhere (session, mirror): put it in the cache if it takes it
             with contextlib.suppress(AssetError), open(got, "rb") as handle:
-                got = _store(asset, _copier(handle), folders=(cache,))
+                got = _store(asset, partial(shutil.copyfileobj, handle), folders=(cache,))
         if got == path:
             report["repaired"].append(asset.name)
         else:

@@ -1,18 +1,16 @@
 """Load any image into RGB and turn it into a model's input tensor: the one preprocessing policy (notebook 01).
 
 * ``load_image`` reads a path, bytes, a file object, a PIL image or a NumPy array into upright 8-bit RGB (EXIF
-  orientation applied, transparency composited on white, every mode converted). One rule per pixel type, never a
-  guess from the values: uint8 as is; other integers are 8-bit levels in 0…255; uint16 arrays and 16-bit images
-  are 16-bit (65535 is white). Floats and booleans have no scale, and uint16 values all ≤ 255 may be 8-bit data:
-  these are refused with the conversion to write; values outside the range are an error, never clipped.
+  orientation applied, transparency composited on white). One rule per pixel type, never a guess from the values:
+  uint8 as is; other integers are levels in 0…255; uint16 arrays and 16-bit images are 16-bit (65535 is white).
+  Floats, booleans and uint16 values all ≤ 255 are ambiguous: refused with the conversion to write. Values outside
+  the range are refused, never clipped.
 * ``to_input`` takes the **central square** of the photo, then resizes it (bilinear) to the model's input: how
-  the published accuracies were measured and what the TensorFlow Lite Android example does. ``crop="none"``
-  squashes the whole photo instead; a number such as ``crop=0.875`` takes a central square that fraction of the
-  short side. ``region=(x, y, width, height)`` (pixels of the upright photo) is cut out first.
+  the published accuracies were measured and what the TensorFlow Lite Android example does (``crop="none"``
+  squashes the whole photo; ``crop=0.875`` keeps that fraction of the short side; ``region`` is cut out first).
 * A float32 input gets ``(pixel - mean) / std`` (default MobileNet's 127.5, 127.5: [-1, 1]; a model's metadata
-  may state another, see ``helpers.model``). A uint8 or int8 input gets the pixel bytes (int8: minus 128): its
-  quantization already says what they mean (``scale = 1/128, zero_point = 128``: [-1, 1]; ``1/255, 0``: [0, 1]);
-  an explicit mean/std is quantized with ``q = real / scale + zero_point``.
+  may state another). A uint8 or int8 input gets the pixel bytes (int8: minus 128), which its quantization maps
+  to reals (``scale = 1/128, zero_point = 128``: [-1, 1]); a given mean/std is quantized: ``q = real / scale + zp``.
 """
 
 from __future__ import annotations

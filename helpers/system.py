@@ -114,16 +114,15 @@ def _write_temporary(path: Path, data: bytes, suffix: str = PART_SUFFIX) -> Path
 def write_files_atomically(files: Mapping[Path, bytes]) -> None:
     """Write several files as one change (a model and its labels, notebook 06): all new, or all as they were.
     Each is written in full beside its target (a full disk fails there) before any is renamed into place."""
-    paths = [Path(p) for p in files]
     temporaries: dict[Path, Path] = {}
     backups: dict[Path, Path] = {}
     undo: list[Path] = []  # files replaced while a later rename may still fail
     try:
-        for path, data in zip(paths, files.values(), strict=True):
+        for path, data in files.items():
             temporaries[path] = _write_temporary(path, data)
-        for path in filter(Path.exists, paths):
+        for path in filter(Path.exists, files):
             backups[path] = _write_temporary(path, path.read_bytes(), ".old")
-        for path in paths:
+        for path in files:
             os.replace(temporaries[path], path)
             undo.append(path)
         undo.clear()  # every file is in place
