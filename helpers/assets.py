@@ -133,7 +133,6 @@ def _rows(path: Path, columns: int):
 
 
 def _read_registry(path: Path) -> dict[str, Asset]:
-    """A registry or manifest TSV's rows by name."""
     entries: dict[str, Asset] = {}
     for line_no, (name, sha, size, url, license_, *_) in _rows(path, len(_COLUMNS)):
         bad_numbers = len(sha) != 64 or not size.isdigit()
@@ -633,15 +632,10 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
     report: dict[str, list[str]] = {key: [] for key in ("ok", "missing", "corrupt", "repaired", "failed")}
     report["cleaned"] = [str(p) for p in remove_stale_parts(cache)]
     for asset in tqdm(list(registry().values()), desc="verifying", disable=not progress):
-        path = cache / asset.name
-        if not os.path.exists(path):  # a file there but unreadable is corrupt, below
-            report["missing"].append(asset.name)
-            continue
-        if _matches(path, asset, memo=False):
-            report["ok"].append(asset.name)
-            continue
-        report["corrupt"].append(asset.name)
-        if not repair:
+        path = cache / asset.name  # a file there but unreadable is corrupt
+        state = "missing" if not os.path.exists(path) else "ok" if _matches(path, asset, memo=False) else "corrupt"
+        report[state].append(asset.name)
+        if state != "corrupt" or not repair:
             continue
         with warnings.catch_warnings(record=True):  # the outcome is reported below, not warned
             warnings.simplefilter("always")

@@ -119,11 +119,9 @@ def _glibc():
 
 
 def frugal_heap() -> bool:
-    """Make glibc's malloc (unless you set ``_HEAP_VARIABLES``) hold less freed memory; True when it did.
-
-    glibc gives each busy thread its own heap (up to 8 per core) and keeps freed blocks of up to 32 MB, so
-    TensorFlow's threads leave a kernel holding 100-200 MB it no longer uses (notebook 07's peak: 1,206 → 1,013 MiB).
-    """
+    """Make glibc's malloc (unless you set ``_HEAP_VARIABLES``) hold less freed memory; True when it did. glibc gives
+    each busy thread its own heap (up to 8 per core) and keeps freed blocks of up to 32 MB, so TensorFlow's threads
+    leave a kernel holding 100-200 MB it no longer uses (notebook 07's peak: 1,206 → 1,013 MiB)."""
     libc = None if any(name in os.environ for name in _HEAP_VARIABLES) else _glibc()
     return libc is not None and all(libc.mallopt(option, value) == 1 for option, value in _HEAP_SETTINGS.items())
 
