@@ -596,7 +596,7 @@ def fetch_group(group: str, *, progress: bool = True) -> list[Path]:
 
 
 def read_labels(name: str) -> list[str]:
-    """The labels of a registered label file (cleaned as classify.read_labels does); AssetError as fetch, or not UTF-8."""
+    """The labels of a registered label file, cleaned as classify.read_labels does; AssetError as fetch or not UTF-8."""
     try:
         return label_lines(fetch(name).read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:
