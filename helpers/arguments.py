@@ -1,9 +1,6 @@
-"""The shared vocabulary of input checks, for the boundaries where learners' values arrive (``helpers.errors``).
-
-Each check returns the value in its normal form (an ``int``, a ``float``, a NumPy array, a list of strings) or
-raises the calling module's own error naming the argument, what it takes and what it was given. None guesses: a
-float is not truncated to a whole number, a bool is not a number, a string is not a list of labels, and NaN or
-infinity is refused wherever a finite value is needed.
+"""The shared input checks for the boundaries where learners' values arrive (``helpers.errors``): each returns the
+value in its normal form or raises the calling module's error naming the argument. None guesses: a float is not
+rounded to a whole number, a bool is not a number, a string is not a list of labels, NaN and infinity are refused.
 """
 
 from __future__ import annotations
@@ -105,28 +102,32 @@ def finite_array(
     maximum: float | None = None,
 ) -> np.ndarray:
     """``values`` as a non-empty NumPy array of finite numbers (whole numbers when ``integer``), with ``ndim`` axes
-    (one count or a tuple of them) and every value within [minimum, maximum]; ``error`` naming ``name`` otherwise."""
+    (one count or a tuple of them) and every value within [minimum, maximum]; ``error`` listing every problem."""
     try:
         array = np.asarray(listed(values))
     except (TypeError, ValueError) as exc:
         raise error(f"{name} must form a regular array of numbers (every row the same length): {exc}.") from None
-    if array.dtype.kind not in "iuf":
-        raise error(f"{name} must hold numbers; got {_shown(values)}.")
     allowed = (ndim,) if isinstance(ndim, int) else ndim
-    if allowed is not None and array.ndim not in allowed:
-        raise error(f"{name} must be a {' or '.join(f'{n}-D' for n in allowed)} array; got shape {array.shape}.")
-    if array.size == 0:
-        raise error(f"{name} is empty; give at least one value.")
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
-        raise error(f"{name} holds NaN or infinite values; check the computation that produced them.")
-    if integer and array.dtype.kind == "f":
-        if not (array == np.round(array)).all():
-            raise error(f"{name} must hold whole numbers (indices); got {array.ravel()[:5]}...")
-        array = array.astype(np.int64)
-    if (minimum is not None and array.min() < minimum) or (maximum is not None and array.max() > maximum):
-        low, high = array.min(), array.max()
-        raise error(f"{name} must hold values{_bounds(minimum, maximum)}; got values from {low:g} to {high:g}.")
-    return array
+    dims = " or ".join(f"{n}-D" for n in allowed or ())
+    numbers = array.dtype.kind in "iuf" and array.size > 0
+    finite = numbers and (array.dtype.kind != "f" or bool(np.isfinite(array).all()))
+    low, high = (array.min(), array.max()) if finite else (0, 0)
+    outside = (minimum is not None and low < minimum) or (maximum is not None and high > maximum)
+    problems = [
+        problem
+        for bad, problem in (
+            (array.dtype.kind not in "iuf", f"must hold numbers; got {_shown(values)}"),
+            (allowed and array.ndim not in allowed, f"must be a {dims} array; got shape {array.shape}"),
+            (array.size == 0, "is empty; give at least one value"),
+            (numbers and not finite, "holds NaN or infinite values; check the computation that produced them"),
+            (finite and integer and (array % 1).any(), f"must hold whole numbers (indices); got {array.ravel()[:5]}"),
+            (finite and outside, f"must hold values{_bounds(minimum, maximum)}; got values from {low:g} to {high:g}"),
+        )
+        if bad
+    ]
+    if problems:  # every problem at once
+        raise error(f"{name} {'; it '.join(problems)}.")
+    return array.astype(np.int64) if integer and array.dtype.kind == "f" else array
 
 
 def text_labels(values: object, name: str = "labels", error: type[HelpersError] = LabelError) -> list[str]:
@@ -151,8 +152,7 @@ def text_labels(values: object, name: str = "labels", error: type[HelpersError] 
 
 
 def clean_labels(lines: Iterable[str]) -> list[str]:
-    """Labels without BOM, line endings, surrounding spaces and trailing blank lines (``helpers.classify`` re-exports
-    it); blank lines inside stay (as "") so that no label moves to another output."""
+    """Labels without BOM, line endings, spaces and trailing blank lines; blank lines inside stay, keeping the order."""
     cleaned = [line.replace("\ufeff", "").strip() for line in text_labels(lines)]
     while cleaned and not cleaned[-1]:
         cleaned.pop()
@@ -160,6 +160,5 @@ def clean_labels(lines: Iterable[str]) -> list[str]:
 
 
 def label_lines(text: str) -> list[str]:
-    """A label file's text as its labels, one per line (LF, CRLF or CR), cleaned by ``clean_labels`` (every label
-    reader of the package uses it)."""
+    """A label file's text as its labels, one per line (LF, CRLF or CR), cleaned by ``clean_labels``."""
     return clean_labels(re.split(r"\r\n|\r|\n", text))

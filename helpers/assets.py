@@ -9,12 +9,7 @@ it. A read-only cache is read through (the mirror's copy or the session folder, 
 past the registry's size, retry dropped connections and wait out HTTP 429/503 (``Retry-After``) within a budget;
 pooch 1.9 could do none of these three, so ``requests`` does the HTTP.
 
-Command line (exit status 0 ok, 1 files could not be fetched, 2 bad name or file)::
-
-    python -m helpers.assets prefetch [GROUP ...]   # models labels images flowers imagenet-samples
-    python -m helpers.assets fetch NAME [NAME ...]  # print the local path of each file
-    python -m helpers.assets verify                  # re-hash (and repair) the cache
-    python -m helpers.assets registry MANIFEST.tsv   # regenerate data/assets.tsv
+Command line: ``python -m helpers.assets prefetch|fetch|verify|registry`` (``--help`` says more).
 """
 
 from __future__ import annotations
@@ -40,14 +35,14 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path, PurePath
 from stat import S_ISREG
 from typing import BinaryIO, NamedTuple
 
-from helpers.arguments import label_lines, true_or_false, whole_number
+from helpers.arguments import label_lines
 from helpers.errors import AssetError
-from helpers.system import atomic_writer, parallel_map, remove_stale_parts, scratch_file
+from helpers.system import atomic_writer, parallel_map, remove_stale_parts, scratch_file, write_bytes_atomically
 
 CACHE_ENV = "CLASSROOM_CACHE_DIR"
 MIRROR_ENV = "CLASSROOM_ASSET_MIRROR"
@@ -71,17 +66,13 @@ _sleep, _clock = time.sleep, time.monotonic  # tests make waiting instant
 
 @dataclass(frozen=True)
 class Asset:
-    """One row of the registry; ``group`` is the top-level folder of the name (models, images, ...)."""
+    """One row of the registry; the top-level folder of its name is its group (models, images, ...)."""
 
     name: str
     sha256: str
     bytes: int
     url: str
     license: str
-
-    @property
-    def group(self) -> str:
-        return self.name.split("/", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -106,7 +97,6 @@ _NAME_RULES = {
 
 
 def _name_problem(name: object) -> str | None:
-    """Why ``name`` is not a safe registry name (relative, ``/``-separated, no ``..``), or None."""
     if isinstance(name, PurePath):
         return (
             f"{name!r} is not a valid asset name: fetch() takes a registry name as a string, like 'images/cat.bmp', "
@@ -120,23 +110,16 @@ def _name_problem(name: object) -> str | None:
     return problem and f"{name!r} is not a valid asset name: {problem}. Names look like 'images/cat.bmp'."
 
 
-def _check_name(name: object) -> str:
-    problem = _name_problem(name)
-    if problem:
-        raise AssetError(problem)
-    return name
-
-
 def data_file(filename: str) -> Path:
     """A file of the repository's data/ folder (installed as the package ``helpers.data``)."""
     try:
-        return Path(str(importlib.resources.files("helpers.data") / _check_name(filename)))
+        return Path(str(importlib.resources.files("helpers.data") / filename))
     except ModuleNotFoundError:  # a source checkout that was not pip-installed
         return Path(__file__).resolve().parent.parent / "data" / filename
 
 
 def _rows(path: Path, columns: int):
-    """(line number, row) of a TSV file with a header; AssetError for a file that is not one."""
+    """(line number, row) of a TSV file with a header."""
     try:
         with open(path, newline="", encoding="utf-8") as handle:
             rows = list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
@@ -150,7 +133,6 @@ def _rows(path: Path, columns: int):
 
 
 def _read_registry(path: Path) -> dict[str, Asset]:
-    """A registry or manifest TSV's rows by name; AssetError for a bad file or row."""
     entries: dict[str, Asset] = {}
     for line_no, (name, sha, size, url, license_, *_) in _rows(path, len(_COLUMNS)):
         bad_numbers = len(sha) != 64 or not size.isdigit()
@@ -170,30 +152,23 @@ def registry() -> dict[str, Asset]:
 @lru_cache(maxsize=1)
 def archives() -> list[Archive]:
     """The pinned archives of data/archives.tsv that large groups are fetched from."""
-    path = data_file("archives.tsv")
-    found = []
-    for line, (url, prefix, max_bytes, *_) in _rows(path, 4) if path.exists() else ():
-        if not max_bytes.isdigit():
-            raise AssetError(f"{path}, line {line}: max_bytes must be a whole number of bytes; got {max_bytes!r}.")
-        found.append(Archive(url, prefix, int(max_bytes)))
-    return found
+    return [Archive(url, prefix, int(size)) for _, (url, prefix, size, *_) in _rows(data_file("archives.tsv"), 4)]
 
 
 def _write_registry(manifest: Path, out: Path) -> int:
-    """Write a registry file from a mirror's MANIFEST.tsv; the row count. AssetError for a folder ``out``."""
-    if Path(out).is_dir():
-        raise AssetError(f"{out} is a folder; give a file path, such as data/assets.tsv.")
+    """Write a registry file from a mirror's MANIFEST.tsv; the row count."""
     entries = sorted(_read_registry(manifest).values(), key=lambda a: a.name)
     lines = ["\t".join(_COLUMNS), *(f"{a.name}\t{a.sha256}\t{a.bytes}\t{a.url}\t{a.license}" for a in entries)]
-    with atomic_writer(Path(out)) as handle:
-        handle.write(("\n".join(lines) + "\n").encode("utf-8"))
+    write_bytes_atomically(Path(out), ("\n".join(lines) + "\n").encode("utf-8"))
     return len(entries)
 
 
 def lookup(name: str) -> Asset:
     """The registry entry for ``name``; AssetError for an invalid or unregistered name (suggesting close ones)."""
-    entries = registry()
-    if _check_name(name) in entries:
+    problem, entries = _name_problem(name), registry()
+    if problem:
+        raise AssetError(problem)
+    if name in entries:
         return entries[name]
     close = difflib.get_close_matches(name, list(entries), n=3)
     hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
@@ -204,7 +179,7 @@ def names(group: str | None = None) -> list[str]:
     """Registered names, optionally of one group (e.g. ``"models"``); AssetError for an unknown group."""
     if group is not None and group not in _GROUPS:
         raise AssetError(f"Unknown asset group {group!r}; choose one of {', '.join(_GROUPS)}.")
-    return sorted(n for n, a in registry().items() if group is None or a.group == group)
+    return sorted(n for n in registry() if group is None or n.startswith(f"{group}/"))
 
 
 # --------------------------------------------------------------------------- folders and hashes
@@ -231,7 +206,7 @@ def _absolute(path: str) -> Path:
 
 
 def _mirror_dir() -> Path | None:
-    """The mirror folder from ``$CLASSROOM_ASSET_MIRROR`` (a relative path is resolved once), or None."""
+    """The mirror folder (a relative path is resolved once), or None."""
     env = os.environ.get(MIRROR_ENV)
     return _absolute(env) if env else None
 
@@ -369,10 +344,6 @@ def _store(asset: Asset, fill: Callable[[_Sink], None], folders: tuple[Path, ...
     raise AssetError(f"Cannot save {asset.name}: {'; '.join(problems)}. Set {CACHE_ENV} to a writable folder.")
 
 
-def _copier(source: BinaryIO) -> Callable[[_Sink], None]:
-    return lambda sink: shutil.copyfileobj(source, sink, 1 << 20)
-
-
 # --------------------------------------------------------------------------- download
 
 
@@ -507,7 +478,7 @@ def _local(asset: Asset) -> Path | None:
         return None
     try:
         with open(source, "rb") as handle:
-            return _store(asset, _copier(handle), folders=(cache_dir(),))
+            return _store(asset, partial(shutil.copyfileobj, handle), folders=(cache_dir(),))
     except AssetError as exc:
         _warn_once(
             f"mirror-direct:{cache_dir()}",
@@ -518,9 +489,7 @@ def _local(asset: Asset) -> Path | None:
 
 
 def fetch(name: str, *, progress: bool = True) -> Path:
-    """A local path to the verified asset ``name`` (cache → mirror → download); AssetError for a bad or unknown
-    name or a file that cannot be had (the message names the fix)."""
-    true_or_false(progress, "progress", AssetError)
+    """A local path to the verified asset ``name`` (cache → mirror → download); AssetError naming the fix."""
     asset = lookup(name)
     found = _local(asset)
     if found is not None:
@@ -535,8 +504,7 @@ def fetch(name: str, *, progress: bool = True) -> Path:
 
 
 def _fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool) -> tuple[set[str], str]:
-    """Download ``archive`` once and store the ``wanted`` files found in it, each checked: the names stored, and why
-    the archive could not be used ("" when it could)."""
+    """Store the ``wanted`` files of ``archive``, each checked: the names stored, and why not ("" when it could)."""
     writable = [f for f in (cache_dir(), _session_dir()) if _unwritable_reason(f / ".archives" / "x") is None]
     with scratch_file((writable or [_session_dir()])[0] / ".archives", archive.url.rsplit("/", 1)[-1]) as handle:
         sink, problem = _Sink(handle, archive.max_bytes), ""
@@ -565,7 +533,7 @@ def _fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool) -> 
                     return False
                 try:
                     with archive_file.open(info) as source:
-                        _store(asset, _copier(source))
+                        _store(asset, partial(shutil.copyfileobj, source))
                     return True
                 except (AssetError, zipfile.BadZipFile, zlib.error, EOFError):
                     return False  # the per-file route tries it again
@@ -576,13 +544,7 @@ def _fetch_archive(archive: Archive, wanted: list[Asset], *, progress: bool) -> 
 
 
 def fetch_many(names_: Iterable[str], *, workers: int = 8, progress: bool = True) -> list[Path]:
-    """Fetch several assets (local copies, then archives, then per-file downloads); paths in input order.
-    AssetError for a names_ that is not a list of names, and listing the files that could not be fetched."""
-    if isinstance(names_, str | PurePath) or not isinstance(names_, Iterable):
-        single = ": use fetch() for a single file" if isinstance(names_, str | PurePath) else ""
-        raise AssetError(f"fetch_many() takes a list of names, like ['images/cat.bmp']; got {names_!r}{single}.")
-    whole_number(workers, "workers", AssetError, minimum=1, maximum=64)
-    true_or_false(progress, "progress", AssetError)
+    """Fetch several assets (cache, archives, one by one), paths in input order; AssetError listing those missing."""
     assets = [lookup(n) for n in names_]
     paths: list[Path | AssetError | None] = parallel_map(_local, assets, workers=workers)
     need = missing = [a for a, p in zip(assets, paths, strict=True) if p is None]
@@ -634,8 +596,7 @@ def fetch_group(group: str, *, progress: bool = True) -> list[Path]:
 
 
 def read_labels(name: str) -> list[str]:
-    """The labels of a registered label file, cleaned as ``helpers.classify.read_labels`` does; AssetError for a
-    bad or unknown name or a file that is not UTF-8 text."""
+    """The labels of a registered label file, cleaned as classify.read_labels does; AssetError as fetch or not UTF-8."""
     try:
         return label_lines(fetch(name).read_bytes().decode("utf-8"))
     except UnicodeDecodeError as exc:
@@ -652,7 +613,7 @@ def photo_credit(name: str) -> str:
     asset = lookup(name)
     if name in _credits():
         return _credits()[name]
-    if asset.group == "flowers":  # flowers/LICENSE.txt lists "<class>/<file> CC-BY by <photographer> - <url>".
+    if name.startswith("flowers/"):  # flowers/LICENSE.txt lists "<class>/<file> CC-BY by <photographer> - <url>".
         key = "/".join(name.split("/")[-2:]) + " "
         for line in read_labels("flowers/LICENSE.txt"):
             if line.startswith(key):
@@ -667,21 +628,14 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
     """Re-hash every cached file (no memo), with ``repair`` replace bad ones, and clean killed downloads' leftovers."""
     from tqdm.auto import tqdm
 
-    true_or_false(repair, "repair", AssetError)
-    true_or_false(progress, "progress", AssetError)
     cache = cache_dir()
     report: dict[str, list[str]] = {key: [] for key in ("ok", "missing", "corrupt", "repaired", "failed")}
     report["cleaned"] = [str(p) for p in remove_stale_parts(cache)]
     for asset in tqdm(list(registry().values()), desc="verifying", disable=not progress):
-        path = cache / asset.name
-        if not os.path.exists(path):  # a file there but unreadable is corrupt, below
-            report["missing"].append(asset.name)
-            continue
-        if _matches(path, asset, memo=False):
-            report["ok"].append(asset.name)
-            continue
-        report["corrupt"].append(asset.name)
-        if not repair:
+        path = cache / asset.name  # a file there but unreadable is corrupt
+        state = "missing" if not os.path.exists(path) else "ok" if _matches(path, asset, memo=False) else "corrupt"
+        report[state].append(asset.name)
+        if state != "corrupt" or not repair:
             continue
         with warnings.catch_warnings(record=True):  # the outcome is reported below, not warned
             warnings.simplefilter("always")
@@ -692,7 +646,7 @@ def verify(*, repair: bool = True, progress: bool = True) -> dict[str, list[str]
                 continue
         if got != path:  # a good copy elsewhere (session, mirror): put it in the cache if it takes it
             with contextlib.suppress(AssetError), open(got, "rb") as handle:
-                got = _store(asset, _copier(handle), folders=(cache,))
+                got = _store(asset, partial(shutil.copyfileobj, handle), folders=(cache,))
         if got == path:
             report["repaired"].append(asset.name)
         else:
@@ -709,9 +663,8 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     pre = sub.add_parser("prefetch", help="download (or copy from the mirror) into the cache")
     pre.add_argument("groups", nargs="*", metavar="GROUP", help=f"any of {', '.join(_GROUPS)} (default: all)")
-    sub.add_parser("fetch", help="fetch files by name and print their local paths").add_argument(
-        "names", nargs="+", metavar="NAME"
-    )
+    get = sub.add_parser("fetch", help="fetch files by name and print their local paths")
+    get.add_argument("names", nargs="+", metavar="NAME")
     ver = sub.add_parser("verify", help="re-hash the cache against the registry")
     ver.add_argument("--no-repair", action="store_true", help="only report, do not re-fetch")
     reg = sub.add_parser("registry", help="regenerate the registry from a MANIFEST.tsv")
@@ -729,8 +682,9 @@ def main(argv: list[str] | None = None) -> int:
     except AssetError as exc:
         print(f"error: {str(exc).splitlines()[0]}", file=sys.stderr)
         return 2
-    except OSError as exc:  # ``registry -o`` naming a read-only place
-        print(f"error: cannot write {exc.filename or ''}: {exc.strerror or exc}. Choose another path.", file=sys.stderr)
+    except OSError as exc:  # ``registry -o`` naming a folder or a read-only place
+        where = exc.filename2 or exc.filename or ""
+        print(f"error: cannot write {where}: {exc.strerror or exc}. Choose another file path.", file=sys.stderr)
         return 2
     try:
         if args.command == "verify":

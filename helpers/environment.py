@@ -80,11 +80,8 @@ def _stale(before: dict[str, str | None] | None) -> list[str]:
 
 
 def report(before: dict[str, str | None] | None = None) -> None:
-    """Print Python's and each package's version in use, any problem with its fix, and whether to restart.
-
-    Pass ``before`` ({lower-case name: version} of the installed distributions before a ``pip install``) to learn
-    whether the install replaced a package this kernel has already loaded: only then is a restart needed.
-    """
+    """Print Python's and each package's version in use, any problem with its fix, and whether to restart: only
+    when a ``pip install`` replaced a package this kernel has loaded (``before``: {name: version} before it)."""
     found = _versions()
     print(f"Python {sys.version.split()[0]}; " + ", ".join(f"{k} {v or 'missing'}" for k, v in found.items()))
     for message in _problems(found):
@@ -100,11 +97,8 @@ def report(before: dict[str, str | None] | None = None) -> None:
 
 
 def import_mediapipe():
-    """Import and return ``mediapipe`` without the TensorFlow import it makes only for its API docs (notebook 01).
-
-    mediapipe's ``tasks/python/core/optional_dependencies.py`` tries ``import tensorflow`` and carries on without
-    it; where TensorFlow is installed that costs seconds and hundreds of MB. TensorFlow stays importable afterwards.
-    """
+    """Import and return ``mediapipe`` without the TensorFlow import (seconds and hundreds of MB) that its
+    ``tasks/python/core/optional_dependencies.py`` tries only for its API docs; TensorFlow stays importable."""
     import importlib
 
     if "mediapipe" in sys.modules or "tensorflow" in sys.modules:
@@ -125,24 +119,16 @@ def _glibc():
 
 
 def frugal_heap() -> bool:
-    """Make glibc's malloc hold less freed memory in this process; True when it did (``import helpers`` calls it).
-
-    glibc gives each busy thread its own heap (up to 8 per core) and keeps freed blocks of up to 32 MB, so
-    TensorFlow's threads leave a kernel holding 100-200 MB it no longer uses (notebook 07's peak: 1,206 → 1,013 MiB).
-    This asks for at most 2 heaps, returns blocks of 1 MiB or more at once and trims a heap's free top above 4 MiB.
-    Left alone outside glibc and when you set any of ``_HEAP_VARIABLES`` yourself.
-    """
+    """Make glibc's malloc (unless you set ``_HEAP_VARIABLES``) hold less freed memory; True when it did. glibc gives
+    each busy thread its own heap (up to 8 per core) and keeps freed blocks of up to 32 MB, so TensorFlow's threads
+    leave a kernel holding 100-200 MB it no longer uses (notebook 07's peak: 1,206 → 1,013 MiB)."""
     libc = None if any(name in os.environ for name in _HEAP_VARIABLES) else _glibc()
     return libc is not None and all(libc.mallopt(option, value) == 1 for option, value in _HEAP_SETTINGS.items())
 
 
 def frugal_tensorflow() -> bool:
-    """Ask TensorFlow, if not imported yet, to leave out oneDNN's custom operations; True when asked.
-
-    oneDNN keeps caches and scratch memory per thread: without it the fine-tuning lesson's peak fell from 1,065 to
-    983 MB and notebook 10's from 979 to 937 MB here, with the same printed accuracies. ``import helpers`` calls it;
-    a ``TF_ENABLE_ONEDNN_OPTS`` you set yourself is left alone.
-    """
+    """Ask TensorFlow, if not imported yet and unless you set ``TF_ENABLE_ONEDNN_OPTS``, to leave out oneDNN's
+    caches and scratch memory per thread (the fine-tuning lesson's peak: 1,065 → 983 MB); True when asked."""
     if "tensorflow" in sys.modules or "TF_ENABLE_ONEDNN_OPTS" in os.environ:
         return False
     os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
@@ -150,8 +136,7 @@ def frugal_tensorflow() -> bool:
 
 
 def release_memory() -> None:
-    """Give back what a finished part's models hold (Keras's graph state, garbage, freed heap pages; notebook 05).
-    Delete your own large variables first (``del model``)."""
+    """Give back what finished models hold (Keras's graph state, garbage, heap pages); ``del`` your own first."""
     import gc
 
     keras = sys.modules.get("keras")

@@ -87,8 +87,7 @@ class ExplanationError(HelpersError):
 
 def raises_own_errors(error: type[HelpersError]) -> Callable[[F], F]:
     """Decorator: a raw TypeError, ValueError, AttributeError, KeyError or IndexError escaping the function becomes
-    ``error``, one sentence naming the function, the types it was given and what it takes; its own HelpersError and
-    any other exception pass unchanged."""
+    ``error``, one sentence naming the function, the types it was given and what it takes."""
 
     def decorate(function: F) -> F:
         signature = str(inspect.signature(function)).replace("'", "")  # annotations are strings here

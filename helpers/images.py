@@ -1,18 +1,16 @@
 """Load any image into RGB and turn it into a model's input tensor: the one preprocessing policy (notebook 01).
 
 * ``load_image`` reads a path, bytes, a file object, a PIL image or a NumPy array into upright 8-bit RGB (EXIF
-  orientation applied, transparency composited on white, every mode converted). One rule per pixel type, never a
-  guess from the values: uint8 as is; other integers are 8-bit levels in 0…255; uint16 arrays and 16-bit images
-  are 16-bit (65535 is white). Floats and booleans have no scale, and uint16 values all ≤ 255 may be 8-bit data:
-  these are refused with the conversion to write; values outside the range are an error, never clipped.
+  orientation applied, transparency composited on white). One rule per pixel type, never a guess from the values:
+  uint8 as is; other integers are levels in 0…255; uint16 arrays and 16-bit images are 16-bit (65535 is white).
+  Floats, booleans and uint16 values all ≤ 255 are ambiguous: refused with the conversion to write. Values outside
+  the range are refused, never clipped.
 * ``to_input`` takes the **central square** of the photo, then resizes it (bilinear) to the model's input: how
-  the published accuracies were measured and what the TensorFlow Lite Android example does. ``crop="none"``
-  squashes the whole photo instead; a number such as ``crop=0.875`` takes a central square that fraction of the
-  short side. ``region=(x, y, width, height)`` (pixels of the upright photo) is cut out first.
+  the published accuracies were measured and what the TensorFlow Lite Android example does (``crop="none"``
+  squashes the whole photo; ``crop=0.875`` keeps that fraction of the short side; ``region`` is cut out first).
 * A float32 input gets ``(pixel - mean) / std`` (default MobileNet's 127.5, 127.5: [-1, 1]; a model's metadata
-  may state another, see ``helpers.model``). A uint8 or int8 input gets the pixel bytes (int8: minus 128): its
-  quantization already says what they mean (``scale = 1/128, zero_point = 128``: [-1, 1]; ``1/255, 0``: [0, 1]);
-  an explicit mean/std is quantized with ``q = real / scale + zero_point``.
+  may state another). A uint8 or int8 input gets the pixel bytes (int8: minus 128), which its quantization maps
+  to reals (``scale = 1/128, zero_point = 128``: [-1, 1]); a given mean/std is quantized: ``q = real / scale + zp``.
 """
 
 from __future__ import annotations
@@ -159,9 +157,7 @@ def _to_rgb(image: Image.Image, sixteen_bits: bool) -> Image.Image:
     if image.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I", "F"):  # 16-bit, 32-bit or float: the array rules
         array = np.asarray(image)
         return _from_array(array.astype(np.uint16) if sixteen_bits else array).convert("RGB")
-    if image.mode == "P":
-        image = image.convert("RGBA" if "transparency" in image.info else "RGB")
-    if image.mode in ("LA", "La", "PA", "RGBA", "RGBa"):
+    if image.mode in ("LA", "La", "PA", "RGBA", "RGBa") or (image.mode == "P" and "transparency" in image.info):
         background = Image.new("RGBA", image.size, (255, 255, 255, 255))
         return Image.alpha_composite(background, image.convert("RGBA")).convert("RGB")
     return image if image.mode == "RGB" else image.convert("RGB")
@@ -213,8 +209,7 @@ def _crop_box(size: tuple[int, int], crop: str | float) -> tuple[int, int, int, 
 
 
 def resize_for_model(image: ImageSource, size: tuple[int, int], crop: str | float = "center") -> Image.Image:
-    """Crop (central square by default) and resize bilinearly to ``size`` = (w, h); ``image``: what load_image reads.
-    ImageError for a bad ``size`` or ``crop``."""
+    """Crop (central square by default) and resize bilinearly to ``size`` = (w, h); ImageError for bad arguments."""
     size = check_size(size)
     image = image if isinstance(image, Image.Image) else load_image(image)
     box = _crop_box(image.size, check_crop(crop))
@@ -284,8 +279,7 @@ def _uint8_pixels(pixels: object, shape: tuple[int, ...]) -> np.ndarray:
 
 
 def crop_region(image: ImageSource, region: Region | None) -> Image.Image:
-    """The part of ``image`` (anything ``load_image`` reads) inside ``region`` = (x, y, width, height) in pixels
-    (None: the whole image); OptionError for a region that is not four numbers or reaches outside the image."""
+    """The part of ``image`` inside ``region`` = (x, y, width, height) in pixels; OptionError for a bad region."""
     image = image if isinstance(image, Image.Image) else load_image(image)
     if region is None:
         return image
@@ -314,7 +308,7 @@ def crop_region(image: ImageSource, region: Region | None) -> Image.Image:
 
 
 def _input_shape(input_details: dict) -> tuple[int, int, int, int]:
-    """The (1, H, W, 3) shape of the fixed-size image input ``input_details`` describe. Raises ImageError."""
+    """The (1, H, W, 3) shape of the fixed-size image input ``input_details`` describe."""
     shape = tuple(int(d) for d in input_details["shape"])
     signature = tuple(int(d) for d in input_details.get("shape_signature", shape))
     if len(shape) != 4 or shape[0] != 1 or shape[3] != 3 or min(shape[1:3] + signature[1:3]) < 1:
@@ -340,8 +334,7 @@ def to_input(
     std: Normalization | None = None,
     region: Region | None = None,
 ) -> np.ndarray:
-    """Turn an image into a (1, H, W, 3) tensor for a LiteRT input (its shape, dtype, quantization); ImageError for
-    ``input_details`` that are not one fixed-size image input's, or an image it cannot read."""
+    """An image as a (1, H, W, 3) tensor for a LiteRT input; ImageError for an image or input it cannot use."""
     _, height, width, _ = _input_shape(input_details)
     image = resize_for_model(crop_region(source, region), (width, height), crop)
     return pixels_to_input(np.asarray(image, dtype=np.uint8)[np.newaxis], input_details, mean, std)
@@ -351,8 +344,7 @@ def to_input(
 def pixels_to_input(
     pixels: np.ndarray, input_details: dict, mean: Normalization | None = None, std: Normalization | None = None
 ) -> np.ndarray:
-    """Already-resized uint8 pixels, (1, H, W, 3) or one (H, W, 3) image → the input tensor (float32, uint8 or int8).
-    ImageError for pixels that are not uint8 of the input's size or unusable ``input_details``."""
+    """Resized uint8 pixels, (1, H, W, 3) or (H, W, 3), as the input tensor; ImageError for ones it cannot use."""
     array = _uint8_pixels(pixels, _input_shape(input_details))
     dtype, quantization = np.dtype(input_details["dtype"]), tuple(map(float, input_details.get("quantization", (0, 0))))
     return _quantize_pixels(array, dtype, *quantization, normalization(mean, std, dtype, quantization))

