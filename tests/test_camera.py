@@ -281,7 +281,9 @@ def test_replay_of_a_slow_model_drops_stale_frames_instead_of_queueing():
     assert log.total_frames + log.total_dropped == 30
     assert log.total_dropped >= 10  # 70 ms per frame: at most about half the frames can be classified
     started_late_s = [f.done_s - sum(f.stages().values()) / 1000 - f.frame / clip.fps for f in log]
-    assert max(started_late_s) < (1000 / 30 + 30) / 1000  # never more than about one frame interval behind
+    # Newest-frame-wins starts each frame at most one frame interval plus one 70 ms run after it arrived (plus this
+    # machine's scheduling); a queue would fall further behind with every frame, about 1.1 s by the last one.
+    assert max(started_late_s) < (1000 / 30 + 70 + 30) / 1000
     assert log.slowest_stage() == "invoke"
 
 
