@@ -18,7 +18,7 @@ import sys
 import zipfile
 from collections import Counter
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 from typing import Any, Literal
@@ -394,7 +394,7 @@ class TFLiteFile:
             graph = _vector(meta.subgraphMetadata)[:1]  # another kind of buffer (None) fails here, as damaged
             tensors = [tuple(_tensor_metadata(t, md) for g in graph for t in _vector(getattr(g, f))) for f in _IO]
         about = [text(getattr(meta, f)) for f in ("name", "version", "author", "license")]
-        return ModelMetadata(self.path or Path(self.name), *about, *tensors, tuple(self._embedded()))
+        return ModelMetadata(self.path or Path(self.name), *about, *tensors, tuple(self._embedded()), self)
 
     def _embedded(self, name: str | None = None) -> list[str] | bytes:
         """The names of the files in the zip part (none without one), or the bytes of the file ``name``."""
@@ -457,6 +457,7 @@ class ModelMetadata:
     inputs: tuple[TensorMetadata, ...]
     outputs: tuple[TensorMetadata, ...]
     files: tuple[str, ...] = ()  # what the zip part holds
+    source: TFLiteFile | None = field(default=None, repr=False, compare=False)  # the file read, for its zip part
 
     def normalization(self) -> tuple[tuple[float, ...], tuple[float, ...]]:
         """(mean, std) of the input; a MetadataError names what is missing and how to pass it by hand."""
@@ -477,7 +478,7 @@ class ModelMetadata:
                 f"TENSOR_AXIS_LABELS or TENSOR_VALUE_LABELS) on output {', '.join(repr(t.name) for t in self.outputs)}"
                 f"; {_NEEDS['labels'][1]}."
             )
-        source = TFLiteFile(self.model_path)  # read again: the metadata does not keep the model's bytes
+        source = self.source or TFLiteFile(self.model_path)
         with source._reading(f"labels file '{file.name}' (UTF-8 text in the zip part)", MetadataError):
             return label_lines(source._embedded(file.name).decode("utf-8"))
 
